@@ -1,0 +1,85 @@
+/* api/cli.c -- subcommand dispatch and shared command-line helpers.
+ *
+ * The table below is the list of subcommands; each lives in its own file
+ * (api/cli_<name>.c or the module it fronts). */
+#include "api/cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"init", tk_cli_init, "create a tenant (database and pseudonymisation key)"},
+    {"master", tk_cli_master, "import and list master data (staff, terminals, ...)"},
+    {"profile", tk_cli_profile, "test a source profile against a file without storing"},
+    {"ingest", tk_cli_ingest, "stream CSV log files into a tenant's store"},
+    {"uploads", tk_cli_uploads, "list what was uploaded and how it went"},
+    {"gen-city", tk_cli_gencity, "write a synthetic city: logs, profiles, master data, truth"},
+    {"demo", tk_cli_demo, "generate, import and ingest a synthetic city in one go"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: tenken [--version] COMMAND [OPTIONS]\n\n"
+                 "tenken inspects the access logs of municipal systems.\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nRun 'tenken COMMAND --help' for a command's options.\n"
+                 "The data directory is --data DIR, or $TENKEN_DATA, or ./tenken-data.\n");
+}
+
+int tk_cli_main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return TK_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return TK_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("tenken 0.1.0\n");
+        return TK_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "tenken: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return TK_EXIT_USAGE;
+}
+
+const char *tk_cli_data_dir(const char *opt)
+{
+    if (opt != NULL && *opt)
+        return opt;
+    const char *env = getenv("TENKEN_DATA");
+    if (env != NULL && *env)
+        return env;
+    return "./tenken-data";
+}
+
+void tk_cli_report(const char *cmd, const tk_error *err)
+{
+    fprintf(stderr, "tenken %s: %s\n", cmd, err && err->msg[0] ? err->msg : "failed");
+}
+
+int tk_cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "tenken %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\ntry 'tenken %s --help'\n", cmd);
+    return TK_EXIT_USAGE;
+}

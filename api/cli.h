@@ -1,0 +1,41 @@
+/* api/cli.h -- subcommands of the tenken binary.
+ *
+ * Each subcommand is `int tk_cli_<name>(int argc, char **argv)` where argv[0]
+ * is the subcommand's name; it returns the process exit status (0 success,
+ * 1 failure of the operation, 2 usage error). Every subcommand answers
+ * --help with its usage on stdout and exit 0. Shared helpers for option
+ * handling live here too. */
+#ifndef TK_CLI_H
+#define TK_CLI_H
+
+#include <stdio.h>
+
+#include "src/error.h"
+
+/* Entry point used by main(): dispatches argv[1]. */
+int tk_cli_main(int argc, char **argv);
+
+int tk_cli_init(int argc, char **argv);
+int tk_cli_master(int argc, char **argv);
+int tk_cli_profile(int argc, char **argv);
+int tk_cli_ingest(int argc, char **argv);
+int tk_cli_uploads(int argc, char **argv);
+int tk_cli_gencity(int argc, char **argv);
+int tk_cli_demo(int argc, char **argv);
+
+/* Exit statuses. */
+enum { TK_EXIT_OK = 0, TK_EXIT_FAIL = 1, TK_EXIT_USAGE = 2 };
+
+/* The data directory: the --data value if given (may be NULL), else
+ * $TENKEN_DATA, else "./tenken-data". The result is borrowed (argv or
+ * environment) or a static string. */
+const char *tk_cli_data_dir(const char *opt);
+
+/* Prints "tenken CMD: message" for err on stderr. */
+void tk_cli_report(const char *cmd, const tk_error *err);
+
+/* Prints a usage error ("tenken CMD: msg" and "try 'tenken CMD --help'")
+ * and returns TK_EXIT_USAGE. */
+int tk_cli_usage_error(const char *cmd, const char *fmt, ...) TK_PRINTF(2, 3);
+
+#endif

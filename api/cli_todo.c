@@ -1,0 +1,39 @@
+/* api/cli_todo.c -- commands under construction (removed as each lands). */
+#include "api/cli.h"
+
+static int pending(const char *name)
+{
+    fprintf(stderr, "tenken %s: not available in this build\n", name);
+    return TK_EXIT_FAIL;
+}
+
+int tk_cli_init(int argc, char **argv)
+{
+    (void)argc;
+    return pending(argv[0]);
+}
+int tk_cli_master(int argc, char **argv)
+{
+    (void)argc;
+    return pending(argv[0]);
+}
+int tk_cli_profile(int argc, char **argv)
+{
+    (void)argc;
+    return pending(argv[0]);
+}
+int tk_cli_ingest(int argc, char **argv)
+{
+    (void)argc;
+    return pending(argv[0]);
+}
+int tk_cli_uploads(int argc, char **argv)
+{
+    (void)argc;
+    return pending(argv[0]);
+}
+int tk_cli_demo(int argc, char **argv)
+{
+    (void)argc;
+    return pending(argv[0]);
+}

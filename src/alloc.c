@@ -1,0 +1,76 @@
+/* src/alloc.c -- allocation wrappers with optional failure injection.
+ *
+ * In test builds (TK_TESTING) a counter lets a test make exactly one chosen
+ * allocation fail, which is how constructors are checked to free what they
+ * allocated before failing (run under AddressSanitizer). */
+#include "src/alloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef TK_TESTING
+static unsigned long fail_at;
+static unsigned long calls;
+
+void tk_alloc_fail_at(unsigned long n)
+{
+    fail_at = n;
+    calls = 0;
+}
+
+unsigned long tk_alloc_calls(void)
+{
+    return calls;
+}
+
+static int should_fail(void)
+{
+    calls++;
+    return fail_at != 0 && calls == fail_at;
+}
+#else
+static int should_fail(void)
+{
+    return 0;
+}
+#endif
+
+void *tk_alloc(size_t n)
+{
+    if (should_fail())
+        return NULL;
+    return malloc(n == 0 ? 1 : n);
+}
+
+void *tk_calloc(size_t count, size_t size)
+{
+    if (should_fail())
+        return NULL;
+    if (count == 0 || size == 0)
+        return calloc(1, 1);
+    return calloc(count, size);
+}
+
+void *tk_realloc(void *p, size_t n)
+{
+    if (should_fail())
+        return NULL;
+    return realloc(p, n == 0 ? 1 : n);
+}
+
+char *tk_strndup(const char *s, size_t len)
+{
+    if (should_fail())
+        return NULL;
+    char *d = malloc(len + 1);
+    if (d == NULL)
+        return NULL;
+    memcpy(d, s, len);
+    d[len] = '\0';
+    return d;
+}
+
+void tk_free(void *p)
+{
+    free(p);
+}
