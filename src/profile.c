@@ -1,0 +1,1280 @@
+/* src/profile.c -- loading source profiles and applying them to records.
+ *
+ * Loading validates everything that can be validated without a file: every
+ * key is known (a misspelt key is an error, not a silently ignored field),
+ * operation and result maps lead only to canonical values, time patterns
+ * compile, regular expressions compile. Binding then checks the profile
+ * against one file's header, so a profile that does not fit a file is
+ * reported before any row is read.
+ *
+ * Applying is the ingestion hot path. Each canonical field is produced by
+ * a short pipeline -- pick the cell, decode it to UTF-8, run the
+ * transforms, substitute the default, map, resolve -- working on views
+ * (pointer + length) wherever possible: trimming, prefix and domain
+ * stripping and regex captures are substrings of the cell and copy nothing;
+ * only decoding from CP932 and case/width folding write into the field's
+ * scratch buffers, which are reused from row to row. */
+#include "src/profile.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <jansson.h>
+#include <regex.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "src/alloc.h"
+#include "src/checked.h"
+#include "src/crypto.h"
+#include "src/timefmt.h"
+
+enum field {
+    F_SYSTEM,
+    F_USER,
+    F_TERMINAL,
+    F_OPERATION,
+    F_FUNCTION,
+    F_SUBJECT,
+    F_RESULT,
+    F_COUNT,
+    F_MYNUMBER,
+    F_FILE,
+    F_BYTES,
+    F_DEVICE,
+    F_SERIAL,
+    F_DETAIL,
+    F_TIME,  /* the whole timestamp, or its date part when split */
+    F_TIME2, /* the time part of a split timestamp */
+    NFIELD
+};
+
+static const char *const field_names[NFIELD] = {
+    "system",   "user", "terminal", "operation", "function", "subject", "result", "count",
+    "mynumber", "file", "bytes",    "device",    "serial",   "detail",  "time",   "time.time",
+};
+
+enum { SRC_NONE, SRC_COLUMN, SRC_VALUE };
+enum {
+    TF_TRIM,
+    TF_STRIP_DOMAIN,
+    TF_STRIP_PREFIX,
+    TF_STRIP_SUFFIX,
+    TF_REGEX,
+    TF_UPPER,
+    TF_LOWER,
+    TF_ZENKAKU
+};
+enum { UNMAPPED_ERROR, UNMAPPED_KEEP, UNMAPPED_REPLACE };
+
+struct transform {
+    int kind;
+    char *arg;
+    size_t arglen;
+    regex_t re;
+    int has_re;
+};
+
+struct mapent {
+    char *key;
+    size_t klen;
+    char *val;
+    size_t vlen;
+};
+
+struct spec {
+    int src;
+    char *col_name;   /* by header name */
+    size_t col_index; /* 1-based when given as a number, else 0 */
+    char *value;
+    size_t value_len;
+    struct transform *tf;
+    size_t ntf;
+    struct mapent *map;
+    size_t nmap;
+    int unmapped;
+    char *unmapped_value;
+    size_t unmapped_len;
+    char *def;
+    size_t def_len;
+    int has_def;
+    int optional;
+    int resolve;
+    tk_timefmt *fmt;
+};
+
+struct tk_profile {
+    char *name;
+    int version;
+    tk_enc enc;
+    int header;
+    size_t skip_rows;
+    char *match_filename;
+    char **match_header;
+    size_t nmatch_header;
+    char digest[65];
+    struct spec spec[NFIELD];
+};
+
+struct buf {
+    char *p;
+    size_t len;
+    size_t cap;
+};
+
+struct tk_profile_row {
+    const tk_profile *p;
+    size_t col[NFIELD]; /* 0-based cell index for SRC_COLUMN */
+    tk_enc enc;
+    tk_enc_buf dec[NFIELD];
+    struct buf tbuf[NFIELD][2];
+    char **colnames;
+    size_t ncols;
+    tk_profile_resolve_fn resolve;
+    void *ctx;
+};
+
+/* ---- loading ---------------------------------------------------------- */
+
+static void spec_dispose(struct spec *s)
+{
+    tk_free(s->col_name);
+    tk_free(s->value);
+    for (size_t i = 0; i < s->ntf; i++) {
+        tk_free(s->tf[i].arg);
+        if (s->tf[i].has_re)
+            regfree(&s->tf[i].re);
+    }
+    tk_free(s->tf);
+    for (size_t i = 0; i < s->nmap; i++) {
+        tk_free(s->map[i].key);
+        tk_free(s->map[i].val);
+    }
+    tk_free(s->map);
+    tk_free(s->unmapped_value);
+    tk_free(s->def);
+    tk_timefmt_destroy(s->fmt);
+    memset(s, 0, sizeof *s);
+}
+
+void tk_profile_destroy(tk_profile *p)
+{
+    if (p == NULL)
+        return;
+    tk_free(p->name);
+    tk_free(p->match_filename);
+    for (size_t i = 0; i < p->nmatch_header; i++)
+        tk_free(p->match_header[i]);
+    tk_free(p->match_header);
+    for (size_t f = 0; f < NFIELD; f++)
+        spec_dispose(&p->spec[f]);
+    tk_free(p);
+}
+
+static int perr(tk_error *err, const char *origin, const char *path, const char *fmt,
+                const char *detail)
+{
+    char what[160];
+    snprintf(what, sizeof what, fmt, detail ? detail : "");
+    return tk_error_set(err, TK_EPROFILE, "profile %s: %s: %s", origin, path, what);
+}
+
+static char *dup_str(const char *s, size_t *len)
+{
+    const size_t n = strlen(s);
+    if (len)
+        *len = n;
+    return tk_strndup(s, n);
+}
+
+/* Reads a JSON string value into a fresh copy; 0 on a non-string. */
+static int take_string(json_t *v, char **out, size_t *len)
+{
+    if (!json_is_string(v))
+        return 0;
+    *out = tk_strndup(json_string_value(v), json_string_length(v));
+    if (len)
+        *len = json_string_length(v);
+    return 1;
+}
+
+static int only_keys(json_t *obj, const char *const *allowed, const char *origin, const char *path,
+                     tk_error *err)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v)
+    {
+        int ok = 0;
+        for (size_t i = 0; allowed[i]; i++)
+            ok |= strcmp(key, allowed[i]) == 0;
+        if (!ok) {
+            char p2[200];
+            snprintf(p2, sizeof p2, "%s.%s", path, key);
+            return perr(err, origin, p2, "unknown key%s (see docs/profiles.md)", "");
+        }
+    }
+    return TK_OK;
+}
+
+static int load_transforms(struct spec *s, json_t *arr, const char *origin, const char *path,
+                           tk_error *err)
+{
+    if (!json_is_array(arr))
+        return perr(err, origin, path, "must be a list of steps%s", "");
+    s->ntf = json_array_size(arr);
+    s->tf = tk_calloc(s->ntf, sizeof *s->tf);
+    if (s->tf == NULL)
+        return tk_error_set(err, TK_ENOMEM, "out of memory loading profile");
+    for (size_t i = 0; i < s->ntf; i++) {
+        json_t *step = json_array_get(arr, i);
+        struct transform *t = &s->tf[i];
+        char p2[200];
+        snprintf(p2, sizeof p2, "%s[%zu]", path, i);
+        if (!json_is_object(step) || json_object_size(step) != 1)
+            return perr(err, origin, p2, "each step is an object with one key%s", "");
+        const char *key = json_object_iter_key(json_object_iter(step));
+        json_t *arg = json_object_get(step, key);
+        static const struct {
+            const char *name;
+            int kind;
+            int takes_string;
+        } steps[] = {
+            {"trim", TF_TRIM, 0},
+            {"strip_domain", TF_STRIP_DOMAIN, 0},
+            {"strip_prefix", TF_STRIP_PREFIX, 1},
+            {"strip_suffix", TF_STRIP_SUFFIX, 1},
+            {"regex", TF_REGEX, 1},
+            {"upper", TF_UPPER, 0},
+            {"lower", TF_LOWER, 0},
+            {"zenkaku_digits", TF_ZENKAKU, 0},
+        };
+        size_t k = 0;
+        while (k < sizeof steps / sizeof steps[0] && strcmp(steps[k].name, key) != 0)
+            k++;
+        if (k == sizeof steps / sizeof steps[0])
+            return perr(err, origin, p2, "unknown transform \"%s\"", key);
+        t->kind = steps[k].kind;
+        if (steps[k].takes_string) {
+            if (!take_string(arg, &t->arg, &t->arglen) || t->arglen == 0)
+                return perr(err, origin, p2, "%s needs a non-empty string", key);
+            if (t->arg == NULL)
+                return tk_error_set(err, TK_ENOMEM, "out of memory loading profile");
+        } else if (!json_is_true(arg)) {
+            return perr(err, origin, p2, "%s takes the value true", key);
+        }
+        if (t->kind == TF_REGEX) {
+            const int rc = regcomp(&t->re, t->arg, REG_EXTENDED);
+            if (rc != 0) {
+                char msg[128];
+                regerror(rc, &t->re, msg, sizeof msg);
+                return perr(err, origin, p2, "regular expression does not compile: %s", msg);
+            }
+            t->has_re = 1;
+        }
+    }
+    return TK_OK;
+}
+
+/* Checks that a mapped or replacement value is acceptable for field f. */
+static int valid_target(int f, const char *v, size_t len)
+{
+    switch (f) {
+    case F_OPERATION:
+        return tk_op_parse(v, len) >= 0;
+    case F_RESULT:
+        return (len == 7 && memcmp(v, "success", 7) == 0) ||
+               (len == 7 && memcmp(v, "failure", 7) == 0);
+    case F_MYNUMBER:
+        return len == 1 && (v[0] == '0' || v[0] == '1');
+    default:
+        return 1;
+    }
+}
+
+static int load_spec(tk_profile *p, int f, json_t *obj, const char *origin, const char *path,
+                     tk_error *err)
+{
+    static const char *const keys[] = {"column",  "value",    "transform", "map",    "unmapped",
+                                       "default", "optional", "resolve",   "format", NULL};
+    struct spec *s = &p->spec[f];
+    int rc;
+    char p2[200];
+
+    if (!json_is_object(obj))
+        return perr(err, origin, path, "must be an object%s", "");
+    rc = only_keys(obj, keys, origin, path, err);
+    if (rc != TK_OK)
+        return rc;
+    json_t *col = json_object_get(obj, "column");
+    json_t *val = json_object_get(obj, "value");
+    if (col && val)
+        return perr(err, origin, path, "give either column or value, not both%s", "");
+    if (col) {
+        s->src = SRC_COLUMN;
+        if (json_is_integer(col)) {
+            if (json_integer_value(col) < 1 || json_integer_value(col) > 100000)
+                return perr(err, origin, path, "column index must be 1 or more%s", "");
+            s->col_index = (size_t)json_integer_value(col);
+        } else if (!take_string(col, &s->col_name, NULL) || s->col_name[0] == '\0') {
+            return perr(err, origin, path, "column must be a header name or a 1-based index%s", "");
+        }
+    } else if (val) {
+        s->src = SRC_VALUE;
+        if (!take_string(val, &s->value, &s->value_len))
+            return perr(err, origin, path, "value must be a string%s", "");
+    } else {
+        return perr(err, origin, path, "needs a column or a value%s", "");
+    }
+    json_t *tf = json_object_get(obj, "transform");
+    if (tf) {
+        snprintf(p2, sizeof p2, "%s.transform", path);
+        rc = load_transforms(s, tf, origin, p2, err);
+        if (rc != TK_OK)
+            return rc;
+    }
+    json_t *map = json_object_get(obj, "map");
+    if (map) {
+        snprintf(p2, sizeof p2, "%s.map", path);
+        if (!json_is_object(map) || json_object_size(map) == 0)
+            return perr(err, origin, p2, "must be a non-empty object%s", "");
+        s->map = tk_calloc(json_object_size(map), sizeof *s->map);
+        if (s->map == NULL)
+            return tk_error_set(err, TK_ENOMEM, "out of memory loading profile");
+        const char *key;
+        json_t *v;
+        json_object_foreach(map, key, v)
+        {
+            struct mapent *m = &s->map[s->nmap++];
+            char p3[240];
+            snprintf(p3, sizeof p3, "%s.%s", p2, key);
+            m->key = dup_str(key, &m->klen);
+            if (!take_string(v, &m->val, &m->vlen))
+                return perr(err, origin, p3, "must be a string%s", "");
+            if (m->key == NULL || m->val == NULL)
+                return tk_error_set(err, TK_ENOMEM, "out of memory loading profile");
+            if (!valid_target(f, m->val, m->vlen))
+                return perr(err, origin, p3, "\"%s\" is not a canonical value for this field",
+                            m->val);
+        }
+    } else if (f == F_OPERATION && s->src == SRC_COLUMN) {
+        /* Without a map the column must already hold canonical names. */
+    }
+    json_t *um = json_object_get(obj, "unmapped");
+    if (um) {
+        snprintf(p2, sizeof p2, "%s.unmapped", path);
+        if (!json_is_string(um))
+            return perr(err, origin, p2, "must be \"error\", \"keep\" or a value%s", "");
+        const char *u = json_string_value(um);
+        if (strcmp(u, "error") == 0) {
+            s->unmapped = UNMAPPED_ERROR;
+        } else if (strcmp(u, "keep") == 0) {
+            if (f == F_OPERATION || f == F_RESULT || f == F_MYNUMBER)
+                return perr(err, origin, p2, "\"keep\" is not allowed for this field%s", "");
+            s->unmapped = UNMAPPED_KEEP;
+        } else {
+            s->unmapped = UNMAPPED_REPLACE;
+            if (!take_string(um, &s->unmapped_value, &s->unmapped_len))
+                return tk_error_set(err, TK_ENOMEM, "out of memory loading profile");
+            if (!valid_target(f, u, strlen(u)))
+                return perr(err, origin, p2, "\"%s\" is not a canonical value for this field", u);
+        }
+    }
+    json_t *def = json_object_get(obj, "default");
+    if (def) {
+        snprintf(p2, sizeof p2, "%s.default", path);
+        if (!take_string(def, &s->def, &s->def_len))
+            return perr(err, origin, p2, "must be a string%s", "");
+        s->has_def = 1;
+    }
+    json_t *opt = json_object_get(obj, "optional");
+    if (opt) {
+        if (!json_is_boolean(opt))
+            return perr(err, origin, path, "optional must be true or false%s", "");
+        s->optional = json_is_true(opt);
+        if (s->optional &&
+            (f == F_TIME || f == F_TIME2 || f == F_USER || f == F_OPERATION || f == F_SYSTEM))
+            return perr(err, origin, path, "this field is required and cannot be optional%s", "");
+    }
+    json_t *res = json_object_get(obj, "resolve");
+    if (res) {
+        const char *r = json_is_string(res) ? json_string_value(res) : "";
+        if (strcmp(r, "staff") == 0 && f == F_USER)
+            s->resolve = TK_RESOLVE_STAFF;
+        else if (strcmp(r, "terminal") == 0 && f == F_TERMINAL)
+            s->resolve = TK_RESOLVE_TERMINAL;
+        else
+            return perr(err, origin, path,
+                        "resolve must be \"staff\" (on user) or \"terminal\" (on terminal)%s", "");
+    }
+    json_t *fmt = json_object_get(obj, "format");
+    if ((f == F_TIME || f == F_TIME2) != (fmt != NULL))
+        return perr(
+            err, origin, path,
+            fmt ? "format is only for time%s" : "time needs a format (docs/time-formats.md)%s", "");
+    if (fmt) {
+        if (!json_is_string(fmt))
+            return perr(err, origin, path, "format must be a string%s", "");
+        rc = tk_timefmt_compile(&s->fmt, json_string_value(fmt), err);
+        if (rc != TK_OK) {
+            tk_error_prefix(err, "profile %s: %s.format", origin, path);
+            return TK_EPROFILE;
+        }
+    }
+    if (f == F_OPERATION && s->src == SRC_VALUE && !valid_target(f, s->value, s->value_len))
+        return perr(err, origin, path, "\"%s\" is not a canonical operation", s->value);
+    return TK_OK;
+}
+
+static int load_time(tk_profile *p, json_t *obj, const char *origin, tk_error *err)
+{
+    if (!json_is_object(obj))
+        return perr(err, origin, "fields.time", "must be an object%s", "");
+    json_t *date = json_object_get(obj, "date");
+    if (date == NULL)
+        return load_spec(p, F_TIME, obj, origin, "fields.time", err);
+    static const char *const keys[] = {"date", "time", NULL};
+    int rc = only_keys(obj, keys, origin, "fields.time", err);
+    if (rc != TK_OK)
+        return rc;
+    json_t *time = json_object_get(obj, "time");
+    if (time == NULL)
+        return perr(err, origin, "fields.time", "a split timestamp needs both date and time%s", "");
+    rc = load_spec(p, F_TIME, date, origin, "fields.time.date", err);
+    if (rc != TK_OK)
+        return rc;
+    rc = load_spec(p, F_TIME2, time, origin, "fields.time.time", err);
+    if (rc != TK_OK)
+        return rc;
+    if (!tk_timefmt_has_date(p->spec[F_TIME].fmt) || !tk_timefmt_has_time(p->spec[F_TIME2].fmt))
+        return perr(err, origin, "fields.time",
+                    "date.format must give a date and time.format a time of day%s", "");
+    return TK_OK;
+}
+
+static int load_match(tk_profile *p, json_t *m, const char *origin, tk_error *err)
+{
+    static const char *const keys[] = {"filename", "header", NULL};
+    if (!json_is_object(m))
+        return perr(err, origin, "match", "must be an object%s", "");
+    int rc = only_keys(m, keys, origin, "match", err);
+    if (rc != TK_OK)
+        return rc;
+    json_t *fn = json_object_get(m, "filename");
+    if (fn && !take_string(fn, &p->match_filename, NULL))
+        return perr(err, origin, "match.filename", "must be a glob pattern string%s", "");
+    json_t *h = json_object_get(m, "header");
+    if (h) {
+        if (!json_is_array(h))
+            return perr(err, origin, "match.header", "must be a list of column names%s", "");
+        p->match_header = tk_calloc(json_array_size(h), sizeof *p->match_header);
+        if (p->match_header == NULL)
+            return tk_error_set(err, TK_ENOMEM, "out of memory loading profile");
+        for (size_t i = 0; i < json_array_size(h); i++) {
+            if (!take_string(json_array_get(h, i), &p->match_header[i], NULL))
+                return perr(err, origin, "match.header", "must be a list of column names%s", "");
+            p->nmatch_header++;
+        }
+    }
+    return TK_OK;
+}
+
+static int load_root(tk_profile *p, json_t *root, const char *origin, tk_error *err)
+{
+    static const char *const keys[] = {"profile", "version",   "description", "match",  "encoding",
+                                       "header",  "skip_rows", "system",      "fields", NULL};
+    static const char *const fkeys[] = {"time",    "user",   "terminal", "operation", "function",
+                                        "subject", "result", "count",    "mynumber",  "file",
+                                        "bytes",   "device", "serial",   "detail",    NULL};
+    int rc;
+
+    if (!json_is_object(root))
+        return perr(err, origin, "(top level)", "must be a JSON object%s", "");
+    rc = only_keys(root, keys, origin, "(top level)", err);
+    if (rc != TK_OK)
+        return rc;
+    json_t *name = json_object_get(root, "profile");
+    if (!json_is_string(name))
+        return perr(err, origin, "profile", "the profile needs a name%s", "");
+    const char *n = json_string_value(name);
+    size_t nl = strlen(n);
+    if (nl == 0 || nl > 64 || strspn(n, "abcdefghijklmnopqrstuvwxyz0123456789_-") != nl)
+        return perr(err, origin, "profile", "name \"%s\" must be 1-64 of [a-z0-9_-]", n);
+    p->name = dup_str(n, NULL);
+    json_t *ver = json_object_get(root, "version");
+    p->version = 1;
+    if (ver) {
+        if (!json_is_integer(ver) || json_integer_value(ver) < 1 ||
+            json_integer_value(ver) > 1000000)
+            return perr(err, origin, "version", "must be a positive integer%s", "");
+        p->version = (int)json_integer_value(ver);
+    }
+    json_t *d = json_object_get(root, "description");
+    if (d && !json_is_string(d))
+        return perr(err, origin, "description", "must be a string%s", "");
+    json_t *m = json_object_get(root, "match");
+    if (m) {
+        rc = load_match(p, m, origin, err);
+        if (rc != TK_OK)
+            return rc;
+    }
+    p->enc = TK_ENC_AUTO;
+    json_t *enc = json_object_get(root, "encoding");
+    if (enc) {
+        if (!json_is_string(enc) || tk_enc_parse_name(json_string_value(enc), &p->enc) != TK_OK)
+            return perr(err, origin, "encoding",
+                        "must be auto, utf-8, utf-8-bom or cp932 (shift_jis)%s", "");
+    }
+    p->header = 1;
+    json_t *h = json_object_get(root, "header");
+    if (h) {
+        if (!json_is_boolean(h))
+            return perr(err, origin, "header", "must be true or false%s", "");
+        p->header = json_is_true(h);
+    }
+    json_t *skip = json_object_get(root, "skip_rows");
+    if (skip) {
+        if (!json_is_integer(skip) || json_integer_value(skip) < 0 ||
+            json_integer_value(skip) > 1000)
+            return perr(err, origin, "skip_rows", "must be an integer from 0 to 1000%s", "");
+        p->skip_rows = (size_t)json_integer_value(skip);
+    }
+    json_t *sys = json_object_get(root, "system");
+    if (sys == NULL)
+        return perr(err, origin, "system", "is required (a value or a column)%s", "");
+    rc = load_spec(p, F_SYSTEM, sys, origin, "system", err);
+    if (rc != TK_OK)
+        return rc;
+    json_t *fields = json_object_get(root, "fields");
+    if (!json_is_object(fields))
+        return perr(err, origin, "fields", "is required and must be an object%s", "");
+    rc = only_keys(fields, fkeys, origin, "fields", err);
+    if (rc != TK_OK)
+        return rc;
+    for (int f = 0; fkeys[f]; f++) {
+        json_t *fs = json_object_get(fields, fkeys[f]);
+        char path[64];
+        snprintf(path, sizeof path, "fields.%s", fkeys[f]);
+        if (fs == NULL) {
+            if (strcmp(fkeys[f], "time") == 0 || strcmp(fkeys[f], "user") == 0 ||
+                strcmp(fkeys[f], "operation") == 0)
+                return perr(err, origin, path, "is required%s", "");
+            continue;
+        }
+        if (strcmp(fkeys[f], "time") == 0) {
+            rc = load_time(p, fs, origin, err);
+        } else {
+            int idx = 0;
+            while (idx < NFIELD && strcmp(field_names[idx], fkeys[f]) != 0)
+                idx++;
+            rc = load_spec(p, idx, fs, origin, path, err);
+        }
+        if (rc != TK_OK)
+            return rc;
+    }
+    if (!p->header) {
+        for (int f = 0; f < NFIELD; f++) {
+            if (p->spec[f].src == SRC_COLUMN && p->spec[f].col_name != NULL)
+                return perr(err, origin, field_names[f],
+                            "refers to a column by name but the profile has header: false%s", "");
+        }
+    }
+    return TK_OK;
+}
+
+int tk_profile_parse(tk_profile **out, const char *json, size_t len, const char *origin,
+                     tk_error *err)
+{
+    tk_profile *p = NULL;
+    json_t *root = NULL;
+    json_error_t jerr;
+    int rc;
+
+    *out = NULL;
+    root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL) {
+        return tk_error_set(err, TK_EPARSE, "profile %s: line %d, column %d: %s", origin, jerr.line,
+                            jerr.column, jerr.text);
+    }
+    p = tk_calloc(1, sizeof *p);
+    if (p == NULL) {
+        rc = tk_error_set(err, TK_ENOMEM, "out of memory loading profile");
+        goto done;
+    }
+    rc = load_root(p, root, origin, err);
+    if (rc != TK_OK)
+        goto done;
+    uint8_t digest[TK_CRYPTO_SHA256_SIZE];
+    rc = tk_crypto_sha256_once(json, len, digest, err);
+    if (rc != TK_OK)
+        goto done;
+    tk_crypto_hex(digest, sizeof digest, p->digest);
+    *out = p;
+    p = NULL;
+done:
+    json_decref(root);
+    tk_profile_destroy(p);
+    return rc;
+}
+
+int tk_profile_load(tk_profile **out, const char *path, tk_error *err)
+{
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    int rc = TK_OK;
+    FILE *f;
+
+    *out = NULL;
+    f = fopen(path, "rb");
+    if (f == NULL)
+        return tk_error_set(err, TK_EIO, "cannot read profile %s: %s", path, strerror(errno));
+    for (;;) {
+        if (len == cap) {
+            if (cap >= (1u << 20)) {
+                rc = tk_error_set(err, TK_EPROFILE, "profile %s: larger than 1 MiB", path);
+                goto done;
+            }
+            cap = cap ? cap * 2 : 8192;
+            char *t = tk_realloc(text, cap);
+            if (t == NULL) {
+                rc = tk_error_set(err, TK_ENOMEM, "out of memory reading %s", path);
+                goto done;
+            }
+            text = t;
+        }
+        const size_t n = fread(text + len, 1, cap - len, f);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    if (ferror(f)) {
+        rc = tk_error_set(err, TK_EIO, "cannot read profile %s", path);
+        goto done;
+    }
+    rc = tk_profile_parse(out, text, len, path, err);
+done:
+    fclose(f);
+    tk_free(text);
+    return rc;
+}
+
+const char *tk_profile_name(const tk_profile *p)
+{
+    return p->name;
+}
+
+int tk_profile_version(const tk_profile *p)
+{
+    return p->version;
+}
+
+tk_enc tk_profile_encoding(const tk_profile *p)
+{
+    return p->enc;
+}
+
+int tk_profile_has_header(const tk_profile *p)
+{
+    return p->header;
+}
+
+size_t tk_profile_skip_rows(const tk_profile *p)
+{
+    return p->skip_rows;
+}
+
+const char *tk_profile_digest(const tk_profile *p)
+{
+    return p->digest;
+}
+
+int tk_profile_match_filename(const tk_profile *p, const char *path)
+{
+    if (p->match_filename == NULL)
+        return 0;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    return fnmatch(p->match_filename, base, 0) == 0;
+}
+
+/* Compares a header cell with a name, ignoring surrounding ASCII spaces. */
+static int cell_is(const char *cell, size_t len, const char *name)
+{
+    while (len > 0 && (cell[0] == ' ' || cell[0] == '\t')) {
+        cell++;
+        len--;
+    }
+    while (len > 0 && (cell[len - 1] == ' ' || cell[len - 1] == '\t'))
+        len--;
+    return strlen(name) == len && memcmp(cell, name, len) == 0;
+}
+
+int tk_profile_match_header(const tk_profile *p, const tk_view *cells, size_t n)
+{
+    if (p->nmatch_header == 0)
+        return 0;
+    for (size_t i = 0; i < p->nmatch_header; i++) {
+        size_t j = 0;
+        while (j < n && !cell_is(cells[j].p, cells[j].len, p->match_header[i]))
+            j++;
+        if (j == n)
+            return 0;
+    }
+    return 1;
+}
+
+/* ---- binding ---------------------------------------------------------- */
+
+void tk_profile_row_destroy(tk_profile_row *b)
+{
+    if (b == NULL)
+        return;
+    for (size_t f = 0; f < NFIELD; f++) {
+        tk_enc_buf_dispose(&b->dec[f]);
+        tk_free(b->tbuf[f][0].p);
+        tk_free(b->tbuf[f][1].p);
+    }
+    for (size_t i = 0; i < b->ncols; i++)
+        tk_free(b->colnames[i]);
+    tk_free(b->colnames);
+    tk_free(b);
+}
+
+tk_enc tk_profile_row_encoding(const tk_profile_row *b)
+{
+    return b->enc;
+}
+
+const char *tk_profile_row_column_name(const tk_profile_row *b, size_t i)
+{
+    return i < b->ncols ? b->colnames[i] : NULL;
+}
+
+int tk_profile_row_is_subject(const tk_profile_row *b, size_t i)
+{
+    return b->p->spec[F_SUBJECT].src == SRC_COLUMN && b->col[F_SUBJECT] == i;
+}
+
+static int has_high_bit(const char *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if ((unsigned char)p[i] >= 0x80)
+            return 1;
+    }
+    return 0;
+}
+
+/* Decodes one cell to UTF-8. While the file's encoding is undecided (only
+ * ASCII seen so far) the first cell with a high byte decides it. */
+static int decode(tk_profile_row *b, size_t slot, const char *p, size_t len, tk_view *out,
+                  size_t *bad, tk_error *err)
+{
+    if (b->enc == TK_ENC_ASCII) {
+        if (!has_high_bit(p, len)) {
+            out->p = p;
+            out->len = len;
+            return TK_OK;
+        }
+        const tk_enc d = tk_enc_detect(p, len, 1);
+        b->enc = d == TK_ENC_UTF8 ? TK_ENC_UTF8 : TK_ENC_CP932;
+    }
+    return tk_enc_to_utf8(b->enc, p, len, &b->dec[slot], &out->p, &out->len, bad, err);
+}
+
+int tk_profile_bind(tk_profile_row **out, const tk_profile *p, const tk_view *header,
+                    size_t nfields, tk_enc enc, tk_profile_resolve_fn resolve, void *ctx,
+                    tk_error *err)
+{
+    tk_profile_row *b = NULL;
+    int rc = TK_OK;
+
+    *out = NULL;
+    b = tk_calloc(1, sizeof *b);
+    if (b == NULL)
+        return tk_error_set(err, TK_ENOMEM, "out of memory binding profile");
+    b->p = p;
+    b->enc = enc == TK_ENC_UTF8_BOM ? TK_ENC_UTF8 : enc;
+    b->resolve = resolve;
+    b->ctx = ctx;
+    for (size_t f = 0; f < NFIELD; f++)
+        tk_enc_buf_init(&b->dec[f]);
+    if (p->header && header != NULL) {
+        b->colnames = tk_calloc(nfields, sizeof *b->colnames);
+        if (b->colnames == NULL) {
+            rc = tk_error_set(err, TK_ENOMEM, "out of memory binding profile");
+            goto done;
+        }
+        for (size_t i = 0; i < nfields; i++) {
+            tk_view v;
+            size_t bad = 0;
+            rc = decode(b, 0, header[i].p, header[i].len, &v, &bad, err);
+            if (rc != TK_OK) {
+                tk_error_prefix(err, "header column %zu", i + 1);
+                goto done;
+            }
+            b->colnames[i] = tk_strndup(v.p, v.len);
+            if (b->colnames[i] == NULL) {
+                rc = tk_error_set(err, TK_ENOMEM, "out of memory binding profile");
+                goto done;
+            }
+            b->ncols++;
+        }
+    }
+    for (size_t f = 0; f < NFIELD; f++) {
+        const struct spec *s = &p->spec[f];
+        if (s->src != SRC_COLUMN)
+            continue;
+        if (s->col_name == NULL) {
+            if (s->col_index > nfields) {
+                rc = tk_error_set(err, TK_EPROFILE,
+                                  "profile %s: %s refers to column %zu but records have %zu "
+                                  "columns",
+                                  p->name, field_names[f], s->col_index, nfields);
+                goto done;
+            }
+            b->col[f] = s->col_index - 1;
+            continue;
+        }
+        size_t i = 0;
+        while (i < b->ncols && !cell_is(b->colnames[i], strlen(b->colnames[i]), s->col_name))
+            i++;
+        if (i == b->ncols) {
+            char found[160];
+            size_t used = 0;
+            found[0] = '\0';
+            for (size_t j = 0; j < b->ncols && used + 4 < sizeof found; j++) {
+                const int w = snprintf(found + used, sizeof found - used, "%s%s", j ? ", " : "",
+                                       b->colnames[j]);
+                if (w < 0)
+                    break;
+                used += (size_t)w;
+            }
+            if (used >= sizeof found)
+                memcpy(found + sizeof found - 4, "...", 4);
+            rc = tk_error_set(err, TK_EPROFILE,
+                              "profile %s: column \"%s\" (%s) is not in the header; the header "
+                              "has: %s",
+                              p->name, s->col_name, field_names[f], found);
+            goto done;
+        }
+        b->col[f] = i;
+    }
+    *out = b;
+    b = NULL;
+done:
+    tk_profile_row_destroy(b);
+    return rc;
+}
+
+/* ---- applying --------------------------------------------------------- */
+
+static int buf_put(struct buf *bf, const char *p, size_t len)
+{
+    if (len + 1 > bf->cap) {
+        size_t cap = bf->cap ? bf->cap : 64;
+        while (cap < len + 1)
+            cap *= 2;
+        char *n = tk_realloc(bf->p, cap);
+        if (n == NULL)
+            return 0;
+        bf->p = n;
+        bf->cap = cap;
+    }
+    memcpy(bf->p, p, len);
+    bf->p[len] = '\0';
+    bf->len = len;
+    return 1;
+}
+
+static int is_space_at(const char *p, size_t len, size_t i, size_t *w)
+{
+    if (p[i] == ' ' || p[i] == '\t') {
+        *w = 1;
+        return 1;
+    }
+    /* U+3000 IDEOGRAPHIC SPACE is E3 80 80. */
+    if (i + 3 <= len && (unsigned char)p[i] == 0xE3 && (unsigned char)p[i + 1] == 0x80 &&
+        (unsigned char)p[i + 2] == 0x80) {
+        *w = 3;
+        return 1;
+    }
+    return 0;
+}
+
+static void trim(tk_view *v)
+{
+    size_t w;
+    while (v->len > 0 && is_space_at(v->p, v->len, 0, &w)) {
+        v->p += w;
+        v->len -= w;
+    }
+    for (;;) {
+        if (v->len >= 1 && (v->p[v->len - 1] == ' ' || v->p[v->len - 1] == '\t')) {
+            v->len--;
+        } else if (v->len >= 3 && (unsigned char)v->p[v->len - 3] == 0xE3 &&
+                   (unsigned char)v->p[v->len - 2] == 0x80 &&
+                   (unsigned char)v->p[v->len - 1] == 0x80) {
+            v->len -= 3;
+        } else {
+            break;
+        }
+    }
+}
+
+/* Writes at most cap-1 bytes of v into out for messages, cutting at a
+ * UTF-8 character boundary, and masks resident identifiers. */
+static void quote_value(const tk_view *v, int mask, char *out, size_t cap)
+{
+    size_t n = v->len < cap - 4 ? v->len : cap - 4;
+    while (n > 0 && n < v->len && ((unsigned char)v->p[n] & 0xC0) == 0x80)
+        n--;
+    memcpy(out, v->p, n);
+    if (mask) {
+        for (size_t i = 2; i + 4 < n; i++)
+            out[i] = '*';
+        if (n <= 6) {
+            for (size_t i = 0; i < n; i++)
+                out[i] = '*';
+        }
+    }
+    if (n < v->len) {
+        memcpy(out + n, "...", 3);
+        n += 3;
+    }
+    out[n] = '\0';
+}
+
+static int row_error(tk_profile_row *b, int f, const tk_view *v, tk_error *err, int code,
+                     const char *what)
+{
+    char val[64];
+    const struct spec *s = &b->p->spec[f];
+    const char *col = s->col_name;
+    char colbuf[32];
+    if (s->src == SRC_COLUMN && col == NULL) {
+        if (b->col[f] < b->ncols) {
+            col = b->colnames[b->col[f]];
+        } else {
+            snprintf(colbuf, sizeof colbuf, "%zu", b->col[f] + 1);
+            col = colbuf;
+        }
+    }
+    if (v != NULL) {
+        quote_value(v, f == F_SUBJECT, val, sizeof val);
+        return tk_error_set(err, code, "column %s (%s): \"%s\": %s", col ? col : "(value)",
+                            field_names[f], val, what);
+    }
+    return tk_error_set(err, code, "column %s (%s): %s", col ? col : "(value)", field_names[f],
+                        what);
+}
+
+static int apply_transforms(tk_profile_row *b, int f, tk_view *v, tk_error *err)
+{
+    const struct spec *s = &b->p->spec[f];
+    int which = 0;
+    for (size_t i = 0; i < s->ntf; i++) {
+        const struct transform *t = &s->tf[i];
+        switch (t->kind) {
+        case TF_TRIM:
+            trim(v);
+            break;
+        case TF_STRIP_DOMAIN: {
+            for (size_t j = v->len; j-- > 0;) {
+                if (v->p[j] == '\\') {
+                    v->p += j + 1;
+                    v->len -= j + 1;
+                    break;
+                }
+            }
+            break;
+        }
+        case TF_STRIP_PREFIX:
+            if (v->len >= t->arglen && memcmp(v->p, t->arg, t->arglen) == 0) {
+                v->p += t->arglen;
+                v->len -= t->arglen;
+            }
+            break;
+        case TF_STRIP_SUFFIX:
+            if (v->len >= t->arglen && memcmp(v->p + v->len - t->arglen, t->arg, t->arglen) == 0)
+                v->len -= t->arglen;
+            break;
+        case TF_REGEX: {
+            struct buf *bf = &b->tbuf[f][which];
+            which ^= 1;
+            if (!buf_put(bf, v->p, v->len))
+                return tk_error_set(err, TK_ENOMEM, "out of memory applying profile");
+            if (memchr(bf->p, '\0', bf->len) != NULL)
+                return row_error(b, f, v, err, TK_EPARSE, "contains a NUL byte");
+            regmatch_t m[2];
+            if (regexec(&t->re, bf->p, 2, m, 0) != 0) {
+                char what[200];
+                snprintf(what, sizeof what, "does not match the regular expression %s", t->arg);
+                return row_error(b, f, v, err, TK_EPARSE, what);
+            }
+            const regmatch_t *g = m[1].rm_so >= 0 ? &m[1] : &m[0];
+            v->p = bf->p + g->rm_so;
+            v->len = (size_t)(g->rm_eo - g->rm_so);
+            break;
+        }
+        case TF_UPPER:
+        case TF_LOWER:
+        case TF_ZENKAKU: {
+            struct buf *bf = &b->tbuf[f][which];
+            which ^= 1;
+            if (!buf_put(bf, v->p, v->len))
+                return tk_error_set(err, TK_ENOMEM, "out of memory applying profile");
+            size_t o = 0;
+            for (size_t j = 0; j < bf->len; j++) {
+                unsigned char c = (unsigned char)bf->p[j];
+                if (t->kind == TF_UPPER && c >= 'a' && c <= 'z')
+                    c = (unsigned char)(c - 32);
+                else if (t->kind == TF_LOWER && c >= 'A' && c <= 'Z')
+                    c = (unsigned char)(c + 32);
+                else if (t->kind == TF_ZENKAKU && c == 0xEF && j + 2 < bf->len) {
+                    /* U+FF10..FF19 = EF BC 90..99, U+FF21..FF3A = EF BC A1..BA,
+                     * U+FF41..FF5A = EF BD 81..9A. */
+                    const unsigned char c1 = (unsigned char)bf->p[j + 1];
+                    const unsigned char c2 = (unsigned char)bf->p[j + 2];
+                    if (c1 == 0xBC && c2 >= 0x90 && c2 <= 0x99) {
+                        c = (unsigned char)('0' + (c2 - 0x90));
+                        j += 2;
+                    } else if (c1 == 0xBC && c2 >= 0xA1 && c2 <= 0xBA) {
+                        c = (unsigned char)('A' + (c2 - 0xA1));
+                        j += 2;
+                    } else if (c1 == 0xBD && c2 >= 0x81 && c2 <= 0x9A) {
+                        c = (unsigned char)('a' + (c2 - 0x81));
+                        j += 2;
+                    }
+                }
+                bf->p[o++] = (char)c;
+            }
+            bf->len = o;
+            v->p = bf->p;
+            v->len = o;
+            break;
+        }
+        default:
+            break;
+        }
+    }
+    return TK_OK;
+}
+
+/* Produces field f's final text into *v (v->p == NULL: absent). resolved
+ * is set to 1/0 when the field resolves through master data. */
+static int get_value(tk_profile_row *b, int f, const tk_view *cells, size_t n, tk_view *v,
+                     int *resolved, size_t *bad_column, tk_error *err)
+{
+    const struct spec *s = &b->p->spec[f];
+    int rc;
+
+    v->p = NULL;
+    v->len = 0;
+    if (s->src == SRC_NONE)
+        return TK_OK;
+    if (s->src == SRC_VALUE) {
+        v->p = s->value;
+        v->len = s->value_len;
+    } else {
+        const size_t c = b->col[f];
+        *bad_column = c;
+        if (c >= n)
+            return tk_error_set(err, TK_EPROFILE, "record has %zu columns, %s needs column %zu", n,
+                                field_names[f], c + 1);
+        size_t bad = 0;
+        rc = decode(b, (size_t)f, cells[c].p, cells[c].len, v, &bad, err);
+        if (rc != TK_OK) {
+            tk_error_prefix(err, "column %s (%s)", c < b->ncols ? b->colnames[c] : "?",
+                            field_names[f]);
+            return rc;
+        }
+    }
+    rc = apply_transforms(b, f, v, err);
+    if (rc != TK_OK)
+        return rc;
+    if (v->len == 0) {
+        if (s->has_def) {
+            v->p = s->def;
+            v->len = s->def_len;
+        } else if (f != F_TIME && f != F_TIME2 && f != F_USER && f != F_OPERATION &&
+                   f != F_SYSTEM) {
+            /* Only the fields every event needs must be present; an empty
+             * cell elsewhere (no subject on a logon) means absent. */
+            v->p = NULL;
+            v->len = 0;
+            return TK_OK;
+        } else {
+            return row_error(b, f, NULL, err, TK_EPARSE, "is empty");
+        }
+    }
+    if (s->nmap > 0) {
+        size_t i = 0;
+        while (i < s->nmap &&
+               !(s->map[i].klen == v->len && memcmp(s->map[i].key, v->p, v->len) == 0))
+            i++;
+        if (i < s->nmap) {
+            v->p = s->map[i].val;
+            v->len = s->map[i].vlen;
+        } else if (s->unmapped == UNMAPPED_REPLACE) {
+            v->p = s->unmapped_value;
+            v->len = s->unmapped_len;
+        } else if (s->unmapped == UNMAPPED_ERROR) {
+            char what[200];
+            size_t used = (size_t)snprintf(what, sizeof what, "not in the profile's map (known:");
+            for (size_t j = 0; j < s->nmap && used + 8 < sizeof what; j++) {
+                const int w = snprintf(what + used, sizeof what - used, " %s", s->map[j].key);
+                if (w < 0)
+                    break;
+                used += (size_t)w;
+            }
+            if (used + 2 < sizeof what)
+                snprintf(what + used, sizeof what - used, ")");
+            return row_error(b, f, v, err, TK_EPARSE, what);
+        }
+    }
+    if (s->resolve != TK_RESOLVE_NONE) {
+        size_t rlen = 0;
+        const char *r = b->resolve ? b->resolve(b->ctx, s->resolve, v->p, v->len, &rlen) : NULL;
+        *resolved = r != NULL;
+        if (r != NULL) {
+            v->p = r;
+            v->len = rlen;
+        }
+    }
+    return TK_OK;
+}
+
+/* Re-raises a time-parsing error with the column in front. The message is
+ * copied first because row_error writes into the same record. */
+static int time_error(tk_profile_row *b, int f, int rc, tk_error *err)
+{
+    char what[sizeof err->msg];
+    snprintf(what, sizeof what, "%s", err ? err->msg : "bad timestamp");
+    return row_error(b, f, NULL, err, rc, what);
+}
+
+static int parse_time(tk_profile_row *b, const tk_view *cells, size_t n, int64_t *t,
+                      size_t *bad_column, tk_error *err)
+{
+    const tk_profile *p = b->p;
+    tk_view v;
+    int dummy = 0;
+    tk_tm tm, tm2;
+    int rc = get_value(b, F_TIME, cells, n, &v, &dummy, bad_column, err);
+    if (rc != TK_OK)
+        return rc;
+    rc = tk_timefmt_parse(p->spec[F_TIME].fmt, v.p, v.len, &tm, err);
+    if (rc != TK_OK)
+        return time_error(b, F_TIME, rc, err);
+    if (p->spec[F_TIME2].src != SRC_NONE) {
+        rc = get_value(b, F_TIME2, cells, n, &v, &dummy, bad_column, err);
+        if (rc != TK_OK)
+            return rc;
+        rc = tk_timefmt_parse(p->spec[F_TIME2].fmt, v.p, v.len, &tm2, err);
+        if (rc != TK_OK)
+            return time_error(b, F_TIME2, rc, err);
+        rc = tk_tm_merge(&tm, &tm2, err);
+        if (rc != TK_OK)
+            return time_error(b, F_TIME2, rc, err);
+    }
+    if (!tm.has_date)
+        return row_error(b, F_TIME, NULL, err, TK_EPARSE, "the timestamp has no date");
+    rc = tk_tm_to_unix_ms(&tm, t, err);
+    if (rc != TK_OK)
+        return time_error(b, F_TIME, rc, err);
+    return TK_OK;
+}
+
+static int parse_int(tk_profile_row *b, int f, const tk_view *v, int64_t *out, tk_error *err)
+{
+    tk_view t = *v;
+    trim(&t);
+    if (!tk_parse_i64(t.p, t.len, out) || *out < 0)
+        return row_error(b, f, v, err, TK_EPARSE, "expected a whole number of 0 or more");
+    return TK_OK;
+}
+
+int tk_profile_row_apply(tk_profile_row *b, const tk_view *cells, size_t n, tk_event *ev,
+                         size_t *bad_column, tk_error *err)
+{
+    int rc;
+    int resolved = 0;
+    tk_view v;
+    size_t badc = 0;
+
+    memset(ev, 0, sizeof *ev);
+    ev->mynumber = -1;
+    rc = parse_time(b, cells, n, &ev->t, &badc, err);
+    if (rc != TK_OK)
+        goto done;
+
+#define GET(field, dst)                                                                            \
+    do {                                                                                           \
+        rc = get_value(b, field, cells, n, &(dst), &resolved, &badc, err);                         \
+        if (rc != TK_OK)                                                                           \
+            goto done;                                                                             \
+    } while (0)
+
+    GET(F_SYSTEM, ev->system);
+    resolved = 0;
+    GET(F_USER, ev->user);
+    ev->user_resolved = resolved;
+    resolved = 0;
+    GET(F_TERMINAL, ev->terminal);
+    ev->terminal_resolved = resolved;
+    GET(F_FUNCTION, ev->function);
+    GET(F_SUBJECT, ev->subject);
+    GET(F_FILE, ev->file);
+    GET(F_DEVICE, ev->device);
+    GET(F_SERIAL, ev->serial);
+    GET(F_DETAIL, ev->detail);
+
+    GET(F_OPERATION, v);
+    ev->op = tk_op_parse(v.p, v.len);
+    if (ev->op < 0) {
+        rc = row_error(b, F_OPERATION, &v, err, TK_EPARSE,
+                       "not a canonical operation (give the profile a map)");
+        goto done;
+    }
+    GET(F_RESULT, v);
+    ev->result = TK_RESULT_SUCCESS;
+    if (v.p != NULL) {
+        if (v.len == 7 && memcmp(v.p, "failure", 7) == 0) {
+            ev->result = TK_RESULT_FAILURE;
+        } else if (!(v.len == 7 && memcmp(v.p, "success", 7) == 0)) {
+            rc = row_error(b, F_RESULT, &v, err, TK_EPARSE, "expected success or failure");
+            goto done;
+        }
+    }
+    GET(F_COUNT, v);
+    if (v.p != NULL) {
+        rc = parse_int(b, F_COUNT, &v, &ev->count, err);
+        if (rc != TK_OK)
+            goto done;
+        ev->has_count = 1;
+    }
+    GET(F_BYTES, v);
+    if (v.p != NULL) {
+        rc = parse_int(b, F_BYTES, &v, &ev->bytes, err);
+        if (rc != TK_OK)
+            goto done;
+        ev->has_bytes = 1;
+    }
+    GET(F_MYNUMBER, v);
+    if (v.p != NULL) {
+        if (v.len == 1 && (v.p[0] == '0' || v.p[0] == '1')) {
+            ev->mynumber = v.p[0] - '0';
+        } else {
+            rc = row_error(b, F_MYNUMBER, &v, err, TK_EPARSE, "expected 1 or 0 (map the value)");
+            goto done;
+        }
+    }
+#undef GET
+    if (ev->system.p == NULL) {
+        rc = row_error(b, F_SYSTEM, NULL, err, TK_EPARSE, "is empty");
+        goto done;
+    }
+done:
+    if (bad_column)
+        *bad_column = badc;
+    return rc;
+}

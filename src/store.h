@@ -1,0 +1,101 @@
+/* src/store.h -- the canonical event store of one tenant.
+ *
+ * Owns the tables uploads, events and the dictionaries events refer to
+ * (users, terminals, systems, functions, subjects, devices, media_files).
+ * Events are dictionary-encoded: every text that repeats is stored once and
+ * referred to by an integer key; resident identifiers are stored only as
+ * HMAC-SHA-256 pseudonyms under the tenant's key. A tk_store_writer batches
+ * the inserts of one upload inside one transaction so that a file is stored
+ * whole or not at all. Not thread-safe: one writer per tenant at a time
+ * (SQLite's write lock enforces it across processes). */
+#ifndef TK_STORE_H
+#define TK_STORE_H
+
+#include <stdint.h>
+
+#include "src/db.h"
+#include "src/error.h"
+#include "src/event.h"
+
+/* Schema version of the tables this module owns. */
+#define TK_STORE_SCHEMA_VERSION 1
+
+/* Creates or upgrades this module's tables in db. Idempotent.
+ * Returns TK_OK or TK_EDB. */
+TK_MUST_CHECK int tk_store_migrate(tk_db *db, tk_error *err);
+
+/* What is known about an upload when its ingestion starts. Strings are
+ * borrowed for the duration of the call they are passed to. */
+typedef struct tk_upload_meta {
+    const char *file_name;
+    int64_t size;
+    const char *profile;
+    int profile_version;
+    const char *profile_sha256;
+    int lenient;
+    int64_t started_at; /* Unix ms */
+} tk_upload_meta;
+
+/* What is known when it ends. */
+typedef struct tk_upload_summary {
+    const char *sha256;   /* hex of the file's bytes */
+    const char *encoding; /* detected or declared */
+    const char *status;   /* "stored", "partial" or "rejected" */
+    uint64_t rows_total, rows_accepted, rows_rejected, rows_skipped;
+    int64_t t_min, t_max;     /* Unix ms; meaningful when rows_accepted > 0 */
+    const char *error_report; /* path of the row-level error report, or NULL */
+    const char *message;      /* one line for people, or NULL */
+    int64_t finished_at;
+} tk_upload_summary;
+
+/* Computes a resident pseudonym (32 bytes) for len bytes at p. */
+typedef int (*tk_store_pseudonym_fn)(void *ctx, const char *p, size_t len, uint8_t out[32],
+                                     tk_error *err);
+
+typedef struct tk_store_writer tk_store_writer;
+
+/* Starts storing one upload: opens a write transaction (BEGIN IMMEDIATE)
+ * and loads the dictionaries. db and ctx are borrowed and must outlive the
+ * writer; m is copied. *out is owned: finish it with tk_store_writer_commit
+ * or tk_store_writer_abort. Returns TK_OK, TK_EDB (e.g. another writer holds
+ * the tenant) or TK_ENOMEM. */
+TK_MUST_CHECK int tk_store_writer_begin(tk_store_writer **out, tk_db *db, const tk_upload_meta *m,
+                                        tk_store_pseudonym_fn pseudonym, void *ctx, tk_error *err);
+
+/* Adds one event. Returns TK_OK, TK_EDB or TK_ENOMEM; on error the writer
+ * must be aborted. */
+TK_MUST_CHECK int tk_store_writer_add(tk_store_writer *w, const tk_event *ev, tk_error *err);
+
+/* Distinct unresolved users / terminals seen by this writer so far. */
+uint64_t tk_store_writer_unknown_users(const tk_store_writer *w);
+uint64_t tk_store_writer_unknown_terminals(const tk_store_writer *w);
+
+/* Records the summary on the upload and commits everything. Destroys w
+ * whatever the outcome (on failure everything is rolled back). *upload_id
+ * receives the upload's id. Returns TK_OK, TK_EEXISTS (a stored upload has
+ * the same SHA-256: nothing of this one is kept) or TK_EDB. */
+TK_MUST_CHECK int tk_store_writer_commit(tk_store_writer *w, const tk_upload_summary *s,
+                                         int64_t *upload_id, tk_error *err);
+
+/* Rolls back everything the writer stored and destroys it. Accepts NULL. */
+void tk_store_writer_abort(tk_store_writer *w);
+
+/* Records an upload that stored no events (rejected) in its own
+ * transaction. Returns TK_OK or TK_EDB. */
+TK_MUST_CHECK int tk_store_record_rejected(tk_db *db, const tk_upload_meta *m,
+                                           const tk_upload_summary *s, int64_t *upload_id,
+                                           tk_error *err);
+
+/* Finds a stored (or partially stored) upload with this SHA-256.
+ * Returns TK_OK with *upload_id set, TK_ENOTFOUND or TK_EDB. */
+TK_MUST_CHECK int tk_store_find_upload(tk_db *db, const char *sha256, int64_t *upload_id,
+                                       tk_error *err);
+
+/* 1 if some stored upload has exactly size bytes (a cheap pre-check that
+ * tells ingestion whether hashing the file first could find a duplicate). */
+int tk_store_has_upload_size(tk_db *db, int64_t size);
+
+/* Number of events, for tests and summaries. */
+TK_MUST_CHECK int tk_store_count_events(tk_db *db, int64_t *out, tk_error *err);
+
+#endif

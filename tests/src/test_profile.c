@@ -1,0 +1,320 @@
+/* tests/src/test_profile.c -- source profiles: loading, binding, applying. */
+#include <string.h>
+
+#include "src/alloc.h"
+#include "src/profile.h"
+#include "src/timefmt.h"
+#include "tests/test.h"
+
+static tk_profile *load(const char *json, tk_error *err)
+{
+    tk_profile *p = NULL;
+    if (tk_profile_parse(&p, json, strlen(json), "test.json", err) != TK_OK)
+        return NULL;
+    return p;
+}
+
+static tk_view V(const char *s)
+{
+    return (tk_view){s, strlen(s)};
+}
+
+static const char juki[] =
+    "{\"profile\":\"juki-a\",\"version\":3,\"encoding\":\"auto\","
+    "\"match\":{\"filename\":\"juki_*.csv\",\"header\":[\"操作日時\",\"職員番号\"]},"
+    "\"system\":{\"value\":\"住民基本台帳\"},"
+    "\"fields\":{"
+    "\"time\":{\"column\":\"操作日時\",\"format\":\"YYYY/MM/DD hh:mm:ss\"},"
+    "\"user\":{\"column\":\"職員番号\",\"transform\":[{\"trim\":true},{\"strip_domain\":true},"
+    "{\"strip_prefix\":\"c\"}],\"resolve\":\"staff\"},"
+    "\"terminal\":{\"column\":\"端末\",\"resolve\":\"terminal\"},"
+    "\"operation\":{\"column\":\"操作区分\",\"map\":{\"照会\":\"lookup\",\"更新\":\"update\","
+    "\"印刷\":\"print\"}},"
+    "\"subject\":{\"column\":\"宛名番号\",\"optional\":true},"
+    "\"result\":{\"column\":\"結果\",\"map\":{\"NG\":\"failure\"},\"unmapped\":\"success\"},"
+    "\"count\":{\"column\":\"件数\",\"default\":\"1\"},"
+    "\"detail\":{\"column\":\"備考\"}}}";
+
+static const char *resolver(void *ctx, int what, const char *p, size_t len, size_t *outlen)
+{
+    (void)ctx;
+    if (what == TK_RESOLVE_STAFF && len == 6 && memcmp(p, "679661", 6) == 0) {
+        *outlen = 6;
+        return "679661";
+    }
+    if (what == TK_RESOLVE_TERMINAL && len == 11 && memcmp(p, "192.168.1.5", 11) == 0) {
+        *outlen = 8;
+        return "SHIMIN01";
+    }
+    return NULL;
+}
+
+static void loads_and_matches(void)
+{
+    tk_error err = {0, ""};
+    tk_profile *p = load(juki, &err);
+    TK_REQUIRE(p != NULL);
+    TK_CHECK_STR(tk_profile_name(p), "juki-a");
+    TK_CHECK_INT(tk_profile_version(p), 3);
+    TK_CHECK_INT(tk_profile_encoding(p), TK_ENC_AUTO);
+    TK_CHECK_INT(strlen(tk_profile_digest(p)), 64);
+    TK_CHECK(tk_profile_match_filename(p, "/up/juki_2024-10.csv"));
+    TK_CHECK(!tk_profile_match_filename(p, "/up/koseki_2024-10.csv"));
+    const tk_view h[] = {V("職員番号"), V(" 操作日時 "), V("x")};
+    TK_CHECK(tk_profile_match_header(p, h, 3));
+    TK_CHECK(!tk_profile_match_header(p, h + 1, 2));
+    tk_profile_destroy(p);
+}
+
+static void applies_a_row(void)
+{
+    tk_error err = {0, ""};
+    tk_profile *p = load(juki, &err);
+    TK_REQUIRE(p != NULL);
+    const tk_view header[] = {V("操作日時"), V("職員番号"), V("端末"), V("操作区分"),
+                              V("宛名番号"), V("結果"),     V("件数"), V("備考")};
+    tk_profile_row *b = NULL;
+    TK_REQUIRE(tk_profile_bind(&b, p, header, 8, TK_ENC_UTF8, resolver, NULL, &err) == TK_OK);
+    const tk_view row[] = {V("2024/10/01 09:15:02"),
+                           V(" CITYHALL\\c679661 "),
+                           V("192.168.1.5"),
+                           V("照会"),
+                           V("1234567890"),
+                           V(""),
+                           V(""),
+                           V("窓口, 交付")};
+    tk_event ev;
+    size_t bad = 99;
+    TK_REQUIRE(tk_profile_row_apply(b, row, 8, &ev, &bad, &err) == TK_OK);
+    TK_CHECK_INT(ev.t, 1727741702000LL);
+    TK_CHECK(ev.user.len == 6 && memcmp(ev.user.p, "679661", 6) == 0);
+    TK_CHECK_INT(ev.user_resolved, 1);
+    TK_CHECK(ev.terminal.len == 8 && memcmp(ev.terminal.p, "SHIMIN01", 8) == 0);
+    TK_CHECK_INT(ev.terminal_resolved, 1);
+    TK_CHECK_INT(ev.op, TK_OP_LOOKUP);
+    TK_CHECK_INT(ev.result, TK_RESULT_SUCCESS);
+    TK_CHECK(ev.has_count && ev.count == 1);
+    TK_CHECK(ev.subject.len == 10);
+    TK_CHECK(ev.system.len == strlen("住民基本台帳"));
+    TK_CHECK(ev.detail.len == strlen("窓口, 交付"));
+
+    /* An unknown user is kept as written (after transforms) and not resolved. */
+    const tk_view row2[] = {
+        V("2024/10/01 09:15:03"), V("c999"), V("PC-X"), V("印刷"), V(""), V("NG"), V("250"), V("")};
+    TK_REQUIRE(tk_profile_row_apply(b, row2, 8, &ev, &bad, &err) == TK_OK);
+    TK_CHECK(ev.user.len == 3 && memcmp(ev.user.p, "999", 3) == 0);
+    TK_CHECK_INT(ev.user_resolved, 0);
+    TK_CHECK_INT(ev.terminal_resolved, 0);
+    TK_CHECK_INT(ev.op, TK_OP_PRINT);
+    TK_CHECK_INT(ev.result, TK_RESULT_FAILURE);
+    TK_CHECK_INT(ev.count, 250);
+    TK_CHECK(ev.subject.p == NULL);
+    tk_profile_row_destroy(b);
+    tk_profile_destroy(p);
+}
+
+static void row_errors_name_column_and_value(void)
+{
+    tk_error err = {0, ""};
+    tk_profile *p = load(juki, &err);
+    TK_REQUIRE(p != NULL);
+    const tk_view header[] = {V("操作日時"), V("職員番号"), V("端末"), V("操作区分"),
+                              V("宛名番号"), V("結果"),     V("件数"), V("備考")};
+    tk_profile_row *b = NULL;
+    TK_REQUIRE(tk_profile_bind(&b, p, header, 8, TK_ENC_UTF8, NULL, NULL, &err) == TK_OK);
+    tk_event ev;
+    size_t bad = 0;
+    const tk_view r1[] = {
+        V("2024/13/01 09:15:02"), V("1"), V("t"), V("照会"), V(""), V(""), V(""), V("")};
+    TK_CHECK_INT(tk_profile_row_apply(b, r1, 8, &ev, &bad, &err), TK_EPARSE);
+    TK_CHECK_INT(bad, 0);
+    TK_CHECK(strstr(err.msg, "column 操作日時 (time)") != NULL);
+    TK_CHECK(strstr(err.msg, "month") != NULL);
+
+    const tk_view r2[] = {
+        V("2024/10/01 09:15:02"), V("1"), V("t"), V("削除"), V(""), V(""), V(""), V("")};
+    TK_CHECK_INT(tk_profile_row_apply(b, r2, 8, &ev, &bad, &err), TK_EPARSE);
+    TK_CHECK_INT(bad, 3);
+    TK_CHECK_STR(err.msg, "column 操作区分 (operation): \"削除\": not in the profile's map "
+                          "(known: 照会 更新 印刷)");
+
+    const tk_view r3[] = {
+        V("2024/10/01 09:15:02"), V(""), V("t"), V("照会"), V(""), V(""), V(""), V("")};
+    TK_CHECK_INT(tk_profile_row_apply(b, r3, 8, &ev, &bad, &err), TK_EPARSE);
+    TK_CHECK_STR(err.msg, "column 職員番号 (user): is empty");
+
+    const tk_view r4[] = {
+        V("2024/10/01 09:15:02"), V("1"), V("t"), V("照会"), V(""), V(""), V("-3"), V("")};
+    TK_CHECK_INT(tk_profile_row_apply(b, r4, 8, &ev, &bad, &err), TK_EPARSE);
+    TK_CHECK_STR(err.msg, "column 件数 (count): \"-3\": expected a whole number of 0 or more");
+
+    /* A record shorter than the header cannot supply a bound column. */
+    TK_CHECK(tk_profile_row_apply(b, r4, 3, &ev, &bad, &err) != TK_OK);
+    tk_profile_row_destroy(b);
+    tk_profile_destroy(p);
+}
+
+static void missing_column_lists_header(void)
+{
+    tk_error err = {0, ""};
+    tk_profile *p = load(juki, &err);
+    TK_REQUIRE(p != NULL);
+    const tk_view header[] = {V("日時"),     V("職員番号"), V("端末"), V("操作区分"),
+                              V("宛名番号"), V("結果"),     V("件数"), V("備考")};
+    tk_profile_row *b = NULL;
+    TK_CHECK_INT(tk_profile_bind(&b, p, header, 8, TK_ENC_UTF8, NULL, NULL, &err), TK_EPROFILE);
+    TK_CHECK(b == NULL);
+    TK_CHECK_STR(err.msg, "profile juki-a: column \"操作日時\" (time) is not in the header; the "
+                          "header has: 日時, 職員番号, 端末, 操作区分, 宛名番号, 結果, 件数, 備考");
+    tk_profile_destroy(p);
+}
+
+static void split_wareki_and_cp932(void)
+{
+    static const char json[] =
+        "{\"profile\":\"koseki\",\"encoding\":\"cp932\",\"header\":false,"
+        "\"system\":{\"column\":1},"
+        "\"fields\":{\"time\":{\"date\":{\"column\":2,\"format\":\"Gee.MM.DD\"},"
+        "\"time\":{\"column\":3,\"format\":\"hh:mm:ss\"}},"
+        "\"user\":{\"column\":4,\"transform\":[{\"zenkaku_digits\":true}]},"
+        "\"operation\":{\"column\":5,\"map\":{\"4624\":\"logon\"},\"unmapped\":\"other\"},"
+        "\"function\":{\"column\":6,\"transform\":[{\"regex\":\"^([A-Z]+)-\"},{\"lower\":true}]}}}";
+    tk_error err = {0, ""};
+    tk_profile *p = load(json, &err);
+    TK_REQUIRE(p != NULL);
+    TK_CHECK_INT(tk_profile_encoding(p), TK_ENC_CP932);
+    tk_profile_row *b = NULL;
+    TK_REQUIRE(tk_profile_bind(&b, p, NULL, 6, TK_ENC_CP932, NULL, NULL, &err) == TK_OK);
+    /* 戸籍 in CP932 is 0x8C 0xCB 0x90 0xD0; full-width ６７ is 0x82 0x55 0x82 0x56. */
+    const tk_view row[] = {V("\x8C\xCB\x90\xD0"), V("H31.04.30"), V("23:59:59"),
+                           V("\x82\x55\x82\x56"), V("4634"),      V("ABC-01")};
+    tk_event ev;
+    size_t bad = 0;
+    TK_REQUIRE(tk_profile_row_apply(b, row, 6, &ev, &bad, &err) == TK_OK);
+    TK_CHECK(ev.system.len == strlen("戸籍") && memcmp(ev.system.p, "戸籍", ev.system.len) == 0);
+    TK_CHECK_INT(ev.t, 1556636399000LL); /* 2019-04-30 23:59:59 JST */
+    TK_CHECK(ev.user.len == 2 && memcmp(ev.user.p, "67", 2) == 0);
+    TK_CHECK_INT(ev.op, TK_OP_OTHER);
+    TK_CHECK(ev.function.len == 3 && memcmp(ev.function.p, "abc", 3) == 0);
+
+    const tk_view row2[] = {V("\x8C\xCB\x90\xD0"), V("R01.05.01"), V("00:00:00"), V("1"), V("4624"),
+                            V("nomatch")};
+    TK_CHECK_INT(tk_profile_row_apply(b, row2, 6, &ev, &bad, &err), TK_EPARSE);
+    TK_CHECK(strstr(err.msg, "does not match the regular expression") != NULL);
+
+    /* An undecodable byte is an encoding error on its column. */
+    const tk_view row3[] = {V("\x8C\xCB\x90\xD0"), V("R01.05.01"), V("00:00:00"),
+                            V("\x85\x20"),         V("4624"),      V("ABC-1")};
+    TK_CHECK_INT(tk_profile_row_apply(b, row3, 6, &ev, &bad, &err), TK_EENCODING);
+    TK_CHECK_INT(bad, 3);
+    TK_CHECK_INT(ev.t, 1556636400000LL); /* 2019-05-01 00:00:00 JST was parsed first */
+    tk_profile_row_destroy(b);
+    tk_profile_destroy(p);
+}
+
+static void undecided_encoding_decides_on_first_high_byte(void)
+{
+    static const char json[] = "{\"profile\":\"x\",\"header\":false,\"system\":{\"value\":\"s\"},"
+                               "\"fields\":{\"time\":{\"column\":1,\"format\":\"iso8601\"},"
+                               "\"user\":{\"column\":2},\"operation\":{\"value\":\"lookup\"}}}";
+    tk_error err = {0, ""};
+    tk_profile *p = load(json, &err);
+    TK_REQUIRE(p != NULL);
+    tk_profile_row *b = NULL;
+    TK_REQUIRE(tk_profile_bind(&b, p, NULL, 2, TK_ENC_ASCII, NULL, NULL, &err) == TK_OK);
+    tk_event ev;
+    size_t bad;
+    const tk_view r1[] = {V("2024-10-01T09:15:02+09:00"), V("abc")};
+    TK_REQUIRE(tk_profile_row_apply(b, r1, 2, &ev, &bad, &err) == TK_OK);
+    TK_CHECK_INT(tk_profile_row_encoding(b), TK_ENC_ASCII);
+    const tk_view r2[] = {V("2024-10-01T09:15:02Z"), V("\x8E\x52\x93\x63")}; /* 山田 */
+    TK_REQUIRE(tk_profile_row_apply(b, r2, 2, &ev, &bad, &err) == TK_OK);
+    TK_CHECK_INT(tk_profile_row_encoding(b), TK_ENC_CP932);
+    TK_CHECK(ev.user.len == strlen("山田") && memcmp(ev.user.p, "山田", ev.user.len) == 0);
+    TK_CHECK_INT(ev.t, 1727774102000LL);
+    tk_profile_row_destroy(b);
+    tk_profile_destroy(p);
+}
+
+static void rejects_bad_profiles(void)
+{
+    static const struct {
+        const char *json;
+        const char *msg;
+    } cases[] = {
+        {"[1]", "profile test.json: (top level): must be a JSON object"},
+        {"{\"profile\":\"a\",\"sytem\":{}}",
+         "profile test.json: (top level).sytem: unknown key (see docs/profiles.md)"},
+        {"{\"profile\":\"A b\"}", "profile test.json: profile: name \"A b\" must be 1-64 of "
+                                  "[a-z0-9_-]"},
+        {"{\"profile\":\"a\",\"system\":{\"value\":\"s\"},\"fields\":{\"user\":{\"column\":1},"
+         "\"operation\":{\"value\":\"lookup\"}}}",
+         "profile test.json: fields.time: is required"},
+        {"{\"profile\":\"a\",\"system\":{\"value\":\"s\"},\"fields\":{\"time\":{\"column\":1},"
+         "\"user\":{\"column\":2},\"operation\":{\"value\":\"lookup\"}}}",
+         "profile test.json: fields.time: time needs a format (docs/time-formats.md)"},
+        {"{\"profile\":\"a\",\"system\":{\"value\":\"s\"},\"fields\":{\"time\":{\"column\":1,"
+         "\"format\":\"iso8601\"},\"user\":{\"column\":2},\"operation\":{\"column\":3,"
+         "\"map\":{\"照会\":\"read\"}}}}",
+         "profile test.json: fields.operation.map.照会: \"read\" is not a canonical value for "
+         "this field"},
+        {"{\"profile\":\"a\",\"system\":{\"value\":\"s\"},\"fields\":{\"time\":{\"column\":1,"
+         "\"format\":\"iso8601\"},\"user\":{\"column\":2,\"optional\":true},"
+         "\"operation\":{\"value\":\"lookup\"}}}",
+         "profile test.json: fields.user: this field is required and cannot be optional"},
+        {"{\"profile\":\"a\",\"system\":{\"value\":\"s\"},\"fields\":{\"time\":{\"column\":1,"
+         "\"format\":\"iso8601\"},\"user\":{\"column\":2,\"transform\":[{\"regex\":\"(\"}]},"
+         "\"operation\":{\"value\":\"lookup\"}}}",
+         NULL},
+        {"{\"profile\":\"a\",\"encoding\":\"latin1\"}",
+         "profile test.json: encoding: must be auto, utf-8, utf-8-bom or cp932 (shift_jis)"},
+        {"{\"profile\":\"a\",\"header\":false,\"system\":{\"value\":\"s\"},\"fields\":{\"time\":"
+         "{\"column\":\"日時\",\"format\":\"iso8601\"},\"user\":{\"column\":2},"
+         "\"operation\":{\"value\":\"lookup\"}}}",
+         "profile test.json: time: refers to a column by name but the profile has header: false"},
+        {"{\"profile\":\"a\",", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tk_error err = {0, ""};
+        tk_profile *p = load(cases[i].json, &err);
+        TK_CHECK(p == NULL);
+        TK_CHECK(err.code == TK_EPROFILE || err.code == TK_EPARSE);
+        if (cases[i].msg)
+            TK_CHECK_STR(err.msg, cases[i].msg);
+        else
+            TK_CHECK(err.msg[0] != '\0');
+        tk_profile_destroy(p);
+    }
+}
+
+static void allocation_failures(void)
+{
+#ifdef TK_TESTING
+    for (unsigned long n = 1;; n++) {
+        tk_error err = {0, ""};
+        tk_alloc_fail_at(n);
+        tk_profile *p = NULL;
+        const int rc = tk_profile_parse(&p, juki, strlen(juki), "t", &err);
+        tk_alloc_fail_at(0);
+        if (rc == TK_OK) {
+            tk_profile_destroy(p);
+            break;
+        }
+        TK_CHECK(p == NULL);
+        TK_REQUIRE(n < 10000);
+    }
+#endif
+}
+
+int main(void)
+{
+    TK_RUN(loads_and_matches);
+    TK_RUN(applies_a_row);
+    TK_RUN(row_errors_name_column_and_value);
+    TK_RUN(missing_column_lists_header);
+    TK_RUN(split_wareki_and_cp932);
+    TK_RUN(undecided_encoding_decides_on_first_high_byte);
+    TK_RUN(rejects_bad_profiles);
+    TK_RUN(allocation_failures);
+    TK_TEST_END();
+}
