@@ -7,31 +7,6 @@ static int pending(const char *name)
     return TK_EXIT_FAIL;
 }
 
-int tk_cli_init(int argc, char **argv)
-{
-    (void)argc;
-    return pending(argv[0]);
-}
-int tk_cli_master(int argc, char **argv)
-{
-    (void)argc;
-    return pending(argv[0]);
-}
-int tk_cli_profile(int argc, char **argv)
-{
-    (void)argc;
-    return pending(argv[0]);
-}
-int tk_cli_ingest(int argc, char **argv)
-{
-    (void)argc;
-    return pending(argv[0]);
-}
-int tk_cli_uploads(int argc, char **argv)
-{
-    (void)argc;
-    return pending(argv[0]);
-}
 int tk_cli_demo(int argc, char **argv)
 {
     (void)argc;

@@ -1,0 +1,645 @@
+/* api/cli_ingest.c -- `tenken ingest`, `tenken profile test`, `tenken uploads`.
+ *
+ * The commands are thin: they parse options, load the profile(s), call
+ * tk_ingest_file per file and print. On a terminal ingestion draws a
+ * progress line on stderr (rows, MB/s, ETA); otherwise it prints one summary
+ * line per file on stdout, which is what scripts and logs want. */
+#include <getopt.h>
+#include <dirent.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api/cli.h"
+#include "src/alloc.h"
+#include "src/ingest.h"
+#include "src/profile.h"
+#include "src/tenant.h"
+#include "src/timefmt.h"
+
+/* ---- formatting helpers ------------------------------------------------ */
+
+static void fmt_count(uint64_t v, char *out, size_t cap)
+{
+    char tmp[32];
+    const int n = snprintf(tmp, sizeof tmp, "%llu", (unsigned long long)v);
+    size_t o = 0;
+    for (int i = 0; i < n && o + 2 < cap; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            out[o++] = ',';
+        out[o++] = tmp[i];
+    }
+    out[o] = '\0';
+}
+
+static void fmt_jst(int64_t ms, char *out, size_t cap)
+{
+    char iso[TK_TIME_ISO_SIZE];
+    tk_time_format_iso(ms, iso, sizeof iso);
+    /* "2024-10-01T09:15:02.000+09:00" -> "2024-10-01 09:15:02" */
+    snprintf(out, cap, "%.10s %.8s", iso, iso + 11);
+}
+
+/* Masks a resident identifier for display: first two and last four kept. */
+static void mask_id(const char *p, size_t len, char *out, size_t cap)
+{
+    size_t n = len < cap - 1 ? len : cap - 1;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (len > 6 && (i < 2 || i + 4 >= len)) ? p[i] : '*';
+    out[n] = '\0';
+}
+
+/* ---- progress on a terminal ------------------------------------------- */
+
+struct bar {
+    const char *name;
+    int active;
+};
+
+static void draw_progress(void *ctx, const tk_ingest_progress *p)
+{
+    struct bar *b = ctx;
+    const double mb = (double)p->bytes_done / 1e6;
+    const double rate = p->seconds > 0 ? mb / p->seconds : 0;
+    const double frac = p->bytes_total ? (double)p->bytes_done / (double)p->bytes_total : 1;
+    const double eta = rate > 0 ? ((double)p->bytes_total / 1e6 - mb) / rate : 0;
+    char rows[32];
+    fmt_count(p->rows, rows, sizeof rows);
+    char bar[21];
+    const int filled = (int)(frac * 20);
+    for (int i = 0; i < 20; i++)
+        bar[i] = i < filled ? '#' : '.';
+    bar[20] = '\0';
+    fprintf(stderr, "\r\033[K%s [%s] %3.0f%%  %s rows  %.1f MB/s  ETA %d:%02d", b->name, bar,
+            frac * 100, rows, rate, (int)eta / 60, (int)eta % 60);
+    if (p->rows_rejected)
+        fprintf(stderr, "  %llu bad", (unsigned long long)p->rows_rejected);
+    fflush(stderr);
+    b->active = 1;
+}
+
+/* ---- profiles: a file, or a directory matched by file name ------------- */
+
+struct profiles {
+    tk_profile **p;
+    size_t n;
+};
+
+static void profiles_free(struct profiles *ps)
+{
+    for (size_t i = 0; i < ps->n; i++)
+        tk_profile_destroy(ps->p[i]);
+    tk_free(ps->p);
+}
+
+static int load_profiles(struct profiles *ps, const char *path, tk_error *err)
+{
+    struct stat sb;
+    memset(ps, 0, sizeof *ps);
+    if (stat(path, &sb) != 0)
+        return tk_error_set(err, TK_EIO, "cannot read profile %s", path);
+    if (!S_ISDIR(sb.st_mode)) {
+        ps->p = tk_calloc(1, sizeof *ps->p);
+        if (ps->p == NULL)
+            return tk_error_set(err, TK_ENOMEM, "out of memory");
+        const int rc = tk_profile_load(&ps->p[0], path, err);
+        if (rc == TK_OK)
+            ps->n = 1;
+        return rc;
+    }
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return tk_error_set(err, TK_EIO, "cannot read directory %s", path);
+    struct dirent *e;
+    int rc = TK_OK;
+    while ((e = readdir(d)) != NULL && rc == TK_OK) {
+        const size_t l = strlen(e->d_name);
+        if (l < 6 || strcmp(e->d_name + l - 5, ".json") != 0 || strstr(e->d_name, ".map.json"))
+            continue;
+        tk_profile **np = tk_realloc(ps->p, (ps->n + 1) * sizeof *np);
+        if (np == NULL) {
+            rc = tk_error_set(err, TK_ENOMEM, "out of memory");
+            break;
+        }
+        ps->p = np;
+        char full[4096];
+        snprintf(full, sizeof full, "%s/%s", path, e->d_name);
+        rc = tk_profile_load(&ps->p[ps->n], full, err);
+        if (rc == TK_OK)
+            ps->n++;
+    }
+    closedir(d);
+    if (rc == TK_OK && ps->n == 0)
+        rc = tk_error_set(err, TK_ENOTFOUND, "no profiles (*.json) in %s", path);
+    return rc;
+}
+
+static const tk_profile *pick_profile(const struct profiles *ps, const char *file, tk_error *err)
+{
+    if (ps->n == 1)
+        return ps->p[0];
+    const tk_profile *found = NULL;
+    for (size_t i = 0; i < ps->n; i++) {
+        if (tk_profile_match_filename(ps->p[i], file)) {
+            if (found != NULL) {
+                tk_error_set(err, TK_EPROFILE,
+                             "%s: profiles %s and %s both match the file name; name one with "
+                             "--profile FILE",
+                             file, tk_profile_name(found), tk_profile_name(ps->p[i]));
+                return NULL;
+            }
+            found = ps->p[i];
+        }
+    }
+    if (found == NULL)
+        tk_error_set(err, TK_EPROFILE, "%s: no profile's match.filename matches this file", file);
+    return found;
+}
+
+/* ---- tenken ingest ------------------------------------------------------ */
+
+static const char ingest_help[] =
+    "usage: tenken ingest --tenant T --profile PROFILE FILE...\n"
+    "\n"
+    "Streams CSV log files into tenant T's event store. Each file is stored whole\n"
+    "or not at all: a bad row rejects the file and nothing of it is stored; the\n"
+    "bad rows are listed in a row-level error report (see 'tenken uploads').\n"
+    "A file identical to one already stored (same SHA-256) is not stored again.\n"
+    "\n"
+    "options:\n"
+    "  --tenant T        the tenant (created with 'tenken init')\n"
+    "  --profile P       a source profile (JSON, docs/profiles.md), or a directory\n"
+    "                    of profiles matched to each file by match.filename\n"
+    "  --lenient         store the good rows of a file with bad rows and list the bad\n"
+    "  --quiet           no progress line\n"
+    "  --data DIR        data directory (default $TENKEN_DATA or ./tenken-data)\n"
+    "  --help            this text\n"
+    "\n"
+    "exit status: 0 all files stored (or already stored), 1 a file was rejected or\n"
+    "failed, 2 usage error\n";
+
+static void print_result(const char *path, int rc, const tk_ingest_result *r, const tk_error *err)
+{
+    char rows[32], bad[32];
+    fmt_count(r->rows_accepted, rows, sizeof rows);
+    fmt_count(r->rows_rejected, bad, sizeof bad);
+    if (rc == TK_OK) {
+        printf("%-8s %s  %s rows", r->status, path, rows);
+        if (r->rows_rejected)
+            printf(" (%s bad rows not stored; report: %s)", bad, r->error_report);
+        printf("  %s  %.1f MB/s  %.1f s  upload #%lld", r->encoding,
+               r->seconds > 0 ? (double)r->bytes / 1e6 / r->seconds : 0.0, r->seconds,
+               (long long)r->upload_id);
+        if (r->unknown_users || r->unknown_terminals)
+            printf("  unknown: %llu users, %llu terminals", (unsigned long long)r->unknown_users,
+                   (unsigned long long)r->unknown_terminals);
+        printf("\n");
+    } else if (rc == TK_EEXISTS) {
+        printf("%-8s %s  identical to upload #%lld; not stored again\n", "skipped", path,
+               (long long)r->duplicate_of);
+    } else {
+        /* The message starts with the path for standalone use; the line
+         * already shows it. */
+        const size_t pl = strlen(path);
+        const char *msg = err->msg;
+        if (strncmp(msg, path, pl) == 0 && msg[pl] == ':' && msg[pl + 1] == ' ')
+            msg += pl + 2;
+        printf("%-8s %s  %s\n", "rejected", path, msg);
+        if (r->error_report[0])
+            printf("         row-level errors: %s\n", r->error_report);
+    }
+    fflush(stdout);
+}
+
+int tk_cli_ingest(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"tenant", required_argument, NULL, 't'}, {"profile", required_argument, NULL, 'p'},
+        {"lenient", no_argument, NULL, 'l'},      {"quiet", no_argument, NULL, 'q'},
+        {"data", required_argument, NULL, 'd'},   {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *tenant = NULL, *profile = NULL, *data = NULL;
+    int lenient = 0, quiet = 0, c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            tenant = optarg;
+            break;
+        case 'p':
+            profile = optarg;
+            break;
+        case 'l':
+            lenient = 1;
+            break;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'd':
+            data = optarg;
+            break;
+        case 'h':
+            fputs(ingest_help, stdout);
+            return TK_EXIT_OK;
+        default:
+            return tk_cli_usage_error("ingest", "unknown or incomplete option '%s'",
+                                      argv[optind - 1]);
+        }
+    }
+    if (tenant == NULL)
+        return tk_cli_usage_error("ingest", "--tenant is required");
+    if (profile == NULL)
+        return tk_cli_usage_error("ingest", "--profile is required");
+    if (optind >= argc)
+        return tk_cli_usage_error("ingest", "no files given");
+
+    tk_error err = {0, ""};
+    struct profiles ps;
+    tk_tenant *t = NULL;
+    int status = TK_EXIT_OK;
+    int rc = load_profiles(&ps, profile, &err);
+    if (rc == TK_OK)
+        rc = tk_tenant_open(&t, tk_cli_data_dir(data), tenant, 0, &err);
+    if (rc != TK_OK) {
+        tk_cli_report("ingest", &err);
+        profiles_free(&ps);
+        return TK_EXIT_FAIL;
+    }
+    const int tty = !quiet && isatty(STDERR_FILENO);
+    for (int i = optind; i < argc; i++) {
+        const char *path = argv[i];
+        tk_ingest_options opt = TK_INGEST_OPTIONS_INIT;
+        tk_ingest_result res;
+        struct bar bar = {path, 0};
+        opt.lenient = lenient;
+        if (tty) {
+            opt.progress = draw_progress;
+            opt.progress_ctx = &bar;
+        }
+        tk_error_clear(&err);
+        const tk_profile *p = pick_profile(&ps, path, &err);
+        if (p == NULL) {
+            memset(&res, 0, sizeof res);
+            rc = err.code;
+        } else {
+            rc = tk_ingest_file(t, p, path, &opt, &res, &err);
+        }
+        if (bar.active)
+            fprintf(stderr, "\r\033[K");
+        print_result(path, rc, &res, &err);
+        if (rc != TK_OK && rc != TK_EEXISTS)
+            status = TK_EXIT_FAIL;
+    }
+    tk_tenant_close(t);
+    profiles_free(&ps);
+    return status;
+}
+
+/* ---- tenken profile test ----------------------------------------------- */
+
+static const char profile_help[] =
+    "usage: tenken profile test PROFILE.json FILE [--rows N] [--format table|json]\n"
+    "\n"
+    "Applies a source profile to FILE without storing anything: prints the first N\n"
+    "canonical events (default 10) and every problem found in the whole file, with\n"
+    "record, line and column. Resident identifiers are shown masked.\n"
+    "\n"
+    "exit status: 0 the profile fits every row, 1 problems were found, 2 usage error\n";
+
+struct test_ctx {
+    uint64_t rows_wanted;
+    uint64_t shown;
+    int json;
+    uint64_t problems;
+};
+
+static void print_view(const tk_view *v)
+{
+    if (v->p)
+        printf("%.*s", (int)v->len, v->p);
+    else
+        printf("-");
+}
+
+static void json_view(json_t *o, const char *key, const tk_view *v)
+{
+    if (v->p)
+        json_object_set_new(o, key, json_stringn(v->p, v->len));
+}
+
+static int test_event(void *ctx, uint64_t record, const tk_event *ev)
+{
+    struct test_ctx *tc = ctx;
+    if (tc->shown >= tc->rows_wanted)
+        return 0;
+    tc->shown++;
+    char when[32], subj[64] = "-";
+    fmt_jst(ev->t, when, sizeof when);
+    if (ev->subject.p)
+        mask_id(ev->subject.p, ev->subject.len, subj, sizeof subj);
+    if (tc->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "record", json_integer((json_int_t)record));
+        char iso[TK_TIME_ISO_SIZE];
+        tk_time_format_iso(ev->t, iso, sizeof iso);
+        json_object_set_new(o, "time", json_string(iso));
+        json_view(o, "system", &ev->system);
+        json_view(o, "user", &ev->user);
+        json_object_set_new(o, "user_resolved", json_boolean(ev->user_resolved));
+        json_view(o, "terminal", &ev->terminal);
+        json_object_set_new(o, "operation", json_string(tk_op_name(ev->op)));
+        json_view(o, "function", &ev->function);
+        if (ev->subject.p)
+            json_object_set_new(o, "subject", json_string(subj));
+        json_object_set_new(o, "result", json_string(ev->result ? "failure" : "success"));
+        if (ev->has_count)
+            json_object_set_new(o, "count", json_integer(ev->count));
+        if (ev->mynumber >= 0)
+            json_object_set_new(o, "mynumber", json_boolean(ev->mynumber));
+        json_view(o, "file", &ev->file);
+        if (ev->has_bytes)
+            json_object_set_new(o, "bytes", json_integer(ev->bytes));
+        json_view(o, "device", &ev->device);
+        json_view(o, "serial", &ev->serial);
+        json_view(o, "detail", &ev->detail);
+        char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII * 0);
+        if (s)
+            printf("%s\n", s);
+        free(s);
+        json_decref(o);
+        return 0;
+    }
+    printf("%6llu  %s  ", (unsigned long long)record, when);
+    print_view(&ev->system);
+    printf("  ");
+    print_view(&ev->user);
+    printf("  ");
+    print_view(&ev->terminal);
+    printf("  %s  ", tk_op_name(ev->op));
+    print_view(&ev->function);
+    printf("  %s  %s", subj, ev->result ? "failure" : "success");
+    if (ev->has_count)
+        printf("  count=%lld", (long long)ev->count);
+    if (ev->has_bytes)
+        printf("  bytes=%lld", (long long)ev->bytes);
+    if (ev->serial.p) {
+        printf("  serial=");
+        print_view(&ev->serial);
+    }
+    printf("\n");
+    return 0;
+}
+
+static void test_problem(void *ctx, uint64_t record, uint64_t line, const char *column,
+                         const char *message)
+{
+    struct test_ctx *tc = ctx;
+    tc->problems++;
+    (void)column;
+    if (tc->json) {
+        json_t *o = json_pack("{s:s,s:I,s:I,s:s}", "problem", message, "record",
+                              (json_int_t)record, "line", (json_int_t)line, "column",
+                              column ? column : "");
+        char *s = json_dumps(o, JSON_COMPACT);
+        if (s)
+            printf("%s\n", s);
+        free(s);
+        json_decref(o);
+        return;
+    }
+    (void)record;
+    (void)line;
+    printf("problem: %s\n", message);
+}
+
+int tk_cli_profile(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"rows", required_argument, NULL, 'r'},
+                                              {"format", required_argument, NULL, 'f'},
+                                              {"help", no_argument, NULL, 'h'},
+                                              {NULL, 0, NULL, 0}};
+    struct test_ctx tc = {10, 0, 0, 0};
+    int c;
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs(profile_help, stdout);
+        return TK_EXIT_OK;
+    }
+    if (argc < 2 || strcmp(argv[1], "test") != 0)
+        return tk_cli_usage_error("profile", "expected 'profile test PROFILE.json FILE'");
+    optind = 1;
+    opterr = 0;
+    argc--;
+    argv++;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'r': {
+            char *end = NULL;
+            const unsigned long long v = strtoull(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || optarg[0] == '-')
+                return tk_cli_usage_error("profile", "--rows needs a number, not '%s'", optarg);
+            tc.rows_wanted = v;
+            break;
+        }
+        case 'f':
+            if (strcmp(optarg, "json") == 0)
+                tc.json = 1;
+            else if (strcmp(optarg, "table") != 0)
+                return tk_cli_usage_error("profile", "--format is table or json");
+            break;
+        case 'h':
+            fputs(profile_help, stdout);
+            return TK_EXIT_OK;
+        default:
+            return tk_cli_usage_error("profile", "unknown or incomplete option '%s'",
+                                      argv[optind - 1]);
+        }
+    }
+    if (argc - optind != 2)
+        return tk_cli_usage_error("profile", "expected PROFILE.json and FILE");
+    tk_error err = {0, ""};
+    tk_profile *p = NULL;
+    int rc = tk_profile_load(&p, argv[optind], &err);
+    if (rc != TK_OK) {
+        tk_cli_report("profile", &err);
+        return TK_EXIT_FAIL;
+    }
+    tk_ingest_options opt = TK_INGEST_OPTIONS_INIT;
+    tk_ingest_result res;
+    opt.dry_run = 1;
+    opt.lenient = 1;
+    opt.on_event = test_event;
+    opt.on_problem = test_problem;
+    opt.event_ctx = &tc;
+    rc = tk_ingest_file(NULL, p, argv[optind + 1], &opt, &res, &err);
+    if (rc != TK_OK) {
+        tk_cli_report("profile", &err);
+        tk_profile_destroy(p);
+        return TK_EXIT_FAIL;
+    }
+    char rows[32];
+    fmt_count(res.rows_total, rows, sizeof rows);
+    if (tc.json) {
+        json_t *o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:s}", "profile", tk_profile_name(p),
+                              "encoding", res.encoding, "rows", (json_int_t)res.rows_total,
+                              "good", (json_int_t)res.rows_accepted, "problems",
+                              (json_int_t)res.rows_rejected, "sha256", res.sha256);
+        char *s = json_dumps(o, JSON_COMPACT);
+        if (s)
+            printf("%s\n", s);
+        free(s);
+        json_decref(o);
+    } else {
+        printf("%s: %s rows, %llu with problems; encoding %s; profile %s\n", argv[optind + 1],
+               rows, (unsigned long long)res.rows_rejected, res.encoding, tk_profile_name(p));
+    }
+    tk_profile_destroy(p);
+    return res.rows_rejected ? TK_EXIT_FAIL : TK_EXIT_OK;
+}
+
+/* ---- tenken uploads ---------------------------------------------------- */
+
+static const char uploads_help[] =
+    "usage: tenken uploads --tenant T [--format table|json] [--data DIR]\n"
+    "\n"
+    "Lists what was uploaded to tenant T: file, size, SHA-256, profile, encoding\n"
+    "detected, rows accepted / rejected, time range, status, and where the\n"
+    "row-level error report is.\n";
+
+int tk_cli_uploads(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
+                                              {"format", required_argument, NULL, 'f'},
+                                              {"data", required_argument, NULL, 'd'},
+                                              {"help", no_argument, NULL, 'h'},
+                                              {NULL, 0, NULL, 0}};
+    const char *tenant = NULL, *data = NULL;
+    int json = 0, c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            tenant = optarg;
+            break;
+        case 'f':
+            if (strcmp(optarg, "json") == 0)
+                json = 1;
+            else if (strcmp(optarg, "table") != 0)
+                return tk_cli_usage_error("uploads", "--format is table or json");
+            break;
+        case 'd':
+            data = optarg;
+            break;
+        case 'h':
+            fputs(uploads_help, stdout);
+            return TK_EXIT_OK;
+        default:
+            return tk_cli_usage_error("uploads", "unknown or incomplete option '%s'",
+                                      argv[optind - 1]);
+        }
+    }
+    if (tenant == NULL)
+        return tk_cli_usage_error("uploads", "--tenant is required");
+    if (optind != argc)
+        return tk_cli_usage_error("uploads", "unexpected argument '%s'", argv[optind]);
+    tk_error err = {0, ""};
+    tk_tenant *t = NULL;
+    int rc = tk_tenant_open(&t, tk_cli_data_dir(data), tenant, TK_TENANT_READONLY, &err);
+    if (rc != TK_OK) {
+        tk_cli_report("uploads", &err);
+        return TK_EXIT_FAIL;
+    }
+    sqlite3_stmt *st = NULL;
+    rc = tk_db_prepare(tk_tenant_db(t), &st,
+                       "SELECT id, file_name, size, sha256, profile, profile_version, encoding,"
+                       " rows_accepted, rows_rejected, t_min, t_max, status, error_report,"
+                       " message, started_at, unknown_users, unknown_terminals, rows_total"
+                       " FROM uploads ORDER BY id",
+                       &err);
+    if (rc != TK_OK) {
+        tk_cli_report("uploads", &err);
+        tk_tenant_close(t);
+        return TK_EXIT_FAIL;
+    }
+    json_t *arr = json ? json_array() : NULL;
+    if (!json)
+        printf("%4s  %-28s %10s  %-12s  %-16s %-8s %10s %8s  %-33s  %-8s\n", "id", "file",
+               "bytes", "sha256", "profile", "encoding", "accepted", "rejected", "time range (JST)",
+               "status");
+    while ((rc = tk_db_step(tk_tenant_db(t), st, &err)) == 1) {
+        const char *sha = (const char *)sqlite3_column_text(st, 3);
+        const char *enc = (const char *)sqlite3_column_text(st, 6);
+        const char *rep = (const char *)sqlite3_column_text(st, 12);
+        const char *msg = (const char *)sqlite3_column_text(st, 13);
+        char from[32] = "", to[32] = "";
+        if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
+            fmt_jst(sqlite3_column_int64(st, 9), from, sizeof from);
+            fmt_jst(sqlite3_column_int64(st, 10), to, sizeof to);
+        }
+        if (json) {
+            json_t *o = json_object();
+            json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
+            json_object_set_new(o, "file", json_string((const char *)sqlite3_column_text(st, 1)));
+            json_object_set_new(o, "size", json_integer(sqlite3_column_int64(st, 2)));
+            json_object_set_new(o, "sha256", json_string(sha ? sha : ""));
+            json_object_set_new(o, "profile",
+                                json_string((const char *)sqlite3_column_text(st, 4)));
+            json_object_set_new(o, "profile_version", json_integer(sqlite3_column_int(st, 5)));
+            json_object_set_new(o, "encoding", enc ? json_string(enc) : json_null());
+            json_object_set_new(o, "rows_total", json_integer(sqlite3_column_int64(st, 17)));
+            json_object_set_new(o, "rows_accepted", json_integer(sqlite3_column_int64(st, 7)));
+            json_object_set_new(o, "rows_rejected", json_integer(sqlite3_column_int64(st, 8)));
+            json_object_set_new(o, "unknown_users", json_integer(sqlite3_column_int64(st, 15)));
+            json_object_set_new(o, "unknown_terminals",
+                                json_integer(sqlite3_column_int64(st, 16)));
+            if (from[0]) {
+                char a[TK_TIME_ISO_SIZE], b[TK_TIME_ISO_SIZE];
+                tk_time_format_iso(sqlite3_column_int64(st, 9), a, sizeof a);
+                tk_time_format_iso(sqlite3_column_int64(st, 10), b, sizeof b);
+                json_object_set_new(o, "time_from", json_string(a));
+                json_object_set_new(o, "time_to", json_string(b));
+            }
+            json_object_set_new(o, "status",
+                                json_string((const char *)sqlite3_column_text(st, 11)));
+            json_object_set_new(o, "error_report", rep ? json_string(rep) : json_null());
+            json_object_set_new(o, "message", msg ? json_string(msg) : json_null());
+            char up[TK_TIME_ISO_SIZE];
+            tk_time_format_iso(sqlite3_column_int64(st, 14), up, sizeof up);
+            json_object_set_new(o, "uploaded_at", json_string(up));
+            json_array_append_new(arr, o);
+            continue;
+        }
+        char range[80] = "-";
+        if (from[0])
+            snprintf(range, sizeof range, "%.16s..%.16s", from, to + 0);
+        printf("%4lld  %-28.28s %10lld  %-12.12s  %-16.16s %-8s %10lld %8lld  %-33s  %-8s\n",
+               (long long)sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+               (long long)sqlite3_column_int64(st, 2), sha ? sha : "",
+               (const char *)sqlite3_column_text(st, 4), enc ? enc : "-",
+               (long long)sqlite3_column_int64(st, 7), (long long)sqlite3_column_int64(st, 8),
+               range, (const char *)sqlite3_column_text(st, 11));
+        if (rep)
+            printf("      errors: %s\n", rep);
+        if (msg && strcmp((const char *)sqlite3_column_text(st, 11), "stored") != 0)
+            printf("      %s\n", msg);
+    }
+    sqlite3_finalize(st);
+    if (json) {
+        char *s = json_dumps(arr, JSON_INDENT(2));
+        if (s)
+            printf("%s\n", s);
+        free(s);
+        json_decref(arr);
+    }
+    tk_tenant_close(t);
+    if (rc < 0) {
+        tk_cli_report("uploads", &err);
+        return TK_EXIT_FAIL;
+    }
+    return TK_EXIT_OK;
+}

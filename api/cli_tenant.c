@@ -1,0 +1,177 @@
+/* api/cli_tenant.c -- `tenken init` and `tenken master import|list`.
+ *
+ * Thin front ends over src/tenant and src/master: option parsing, one line
+ * of outcome per action, exit statuses as in api/cli.h. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/cli.h"
+#include "src/master.h"
+#include "src/tenant.h"
+
+static const char init_help[] =
+    "usage: tenken init --tenant T [--data DIR]\n"
+    "\n"
+    "Creates tenant T in the data directory: its SQLite database (WAL) and its\n"
+    "pseudonymisation key (32 random bytes, file mode 0600, kept outside the\n"
+    "database). Tenant names are 1-63 of [a-z0-9_-], starting with a letter or\n"
+    "digit. Prints the key's fingerprint (not the key).\n";
+
+int tk_cli_init(int argc, char **argv)
+{
+    static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
+                                              {"data", required_argument, NULL, 'd'},
+                                              {"help", no_argument, NULL, 'h'},
+                                              {NULL, 0, NULL, 0}};
+    const char *tenant = NULL, *data = NULL;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            tenant = optarg;
+            break;
+        case 'd':
+            data = optarg;
+            break;
+        case 'h':
+            fputs(init_help, stdout);
+            return TK_EXIT_OK;
+        default:
+            return tk_cli_usage_error("init", "unknown or incomplete option '%s'",
+                                      argv[optind - 1]);
+        }
+    }
+    if (tenant == NULL)
+        return tk_cli_usage_error("init", "--tenant is required");
+    if (optind != argc)
+        return tk_cli_usage_error("init", "unexpected argument '%s'", argv[optind]);
+    tk_error err = {0, ""};
+    tk_tenant *t = NULL;
+    if (tk_tenant_create(&t, tk_cli_data_dir(data), tenant, &err) != TK_OK) {
+        tk_cli_report("init", &err);
+        return TK_EXIT_FAIL;
+    }
+    printf("created tenant %s in %s (key fingerprint %s)\n", tk_tenant_name(t),
+           tk_tenant_dir(t), tk_tenant_key_fingerprint(t));
+    tk_tenant_close(t);
+    return TK_EXIT_OK;
+}
+
+static const char master_help[] =
+    "usage: tenken master import --tenant T --kind KIND FILE [--profile MAP.json]\n"
+    "                            [--effective YYYY-MM-DD] [--data DIR]\n"
+    "       tenken master list --tenant T [--kind KIND] [--data DIR]\n"
+    "\n"
+    "Imports master data as a new version of KIND, effective from the given date\n"
+    "(default today, JST); earlier versions are kept, so an analysis of a past\n"
+    "period uses the master data valid then. A file is validated whole before\n"
+    "anything is stored. Columns use the canonical Japanese names of\n"
+    "docs/master-data.md, or a mapping profile (--profile) maps them.\n"
+    "\n"
+    "kinds: staff, terminals, authorizations, assignments, overtime, media,\n"
+    "       watchlist, residents, calendar (also the Cabinet Office syukujitsu.csv)\n";
+
+struct list_ctx {
+    int n;
+};
+
+static int print_version(void *ctx, const tk_master_version *v)
+{
+    struct list_ctx *lc = ctx;
+    if (lc->n++ == 0)
+        printf("%4s  %-14s %-10s  %-29s %-28s %8s  %-9s %s\n", "id", "kind", "effective",
+               "imported", "file", "rows", "encoding", "mapping");
+    printf("%4lld  %-14s %-10s  %-29s %-28.28s %8lld  %-9s %s\n", (long long)v->id, v->kind,
+           v->effective_from, v->imported_at, v->file_name, (long long)v->rows,
+           v->encoding ? v->encoding : "-", v->mapping ? v->mapping : "-");
+    return 0;
+}
+
+int tk_cli_master(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"tenant", required_argument, NULL, 't'},    {"kind", required_argument, NULL, 'k'},
+        {"profile", required_argument, NULL, 'p'},   {"effective", required_argument, NULL, 'e'},
+        {"data", required_argument, NULL, 'd'},      {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *tenant = NULL, *kind = NULL, *profile = NULL, *effective = NULL, *data = NULL;
+    int c;
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(master_help, argc < 2 ? stderr : stdout);
+        return argc < 2 ? TK_EXIT_USAGE : TK_EXIT_OK;
+    }
+    const char *action = argv[1];
+    const int import = strcmp(action, "import") == 0;
+    if (!import && strcmp(action, "list") != 0)
+        return tk_cli_usage_error("master", "unknown action '%s' (import or list)", action);
+    argc--;
+    argv++;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            tenant = optarg;
+            break;
+        case 'k':
+            kind = optarg;
+            break;
+        case 'p':
+            profile = optarg;
+            break;
+        case 'e':
+            effective = optarg;
+            break;
+        case 'd':
+            data = optarg;
+            break;
+        case 'h':
+            fputs(master_help, stdout);
+            return TK_EXIT_OK;
+        default:
+            return tk_cli_usage_error("master", "unknown or incomplete option '%s'",
+                                      argv[optind - 1]);
+        }
+    }
+    if (tenant == NULL)
+        return tk_cli_usage_error("master", "--tenant is required");
+    if (import && kind == NULL)
+        return tk_cli_usage_error("master", "--kind is required");
+    if (import && argc - optind != 1)
+        return tk_cli_usage_error("master", "expected exactly one FILE");
+    if (!import && (optind != argc || profile || effective))
+        return tk_cli_usage_error("master", "list takes only --tenant and --kind");
+    if (kind != NULL && !tk_master_kind_valid(kind))
+        return tk_cli_usage_error("master", "unknown kind '%s'", kind);
+
+    tk_error err = {0, ""};
+    tk_tenant *t = NULL;
+    int rc = tk_tenant_open(&t, tk_cli_data_dir(data), tenant, import ? 0 : TK_TENANT_READONLY,
+                            &err);
+    if (rc != TK_OK) {
+        tk_cli_report("master", &err);
+        return TK_EXIT_FAIL;
+    }
+    if (import) {
+        tk_master_import_result res;
+        rc = tk_master_import(t, kind, argv[optind], profile, effective, &res, &err);
+        if (rc == TK_OK)
+            printf("imported %s: %zu rows as %s version #%lld effective %s (%s)\n",
+                   argv[optind], res.rows, res.kind, (long long)res.version_id,
+                   res.effective_from, res.encoding);
+    } else {
+        struct list_ctx lc = {0};
+        rc = tk_master_list_versions(t, kind, print_version, &lc, &err);
+        if (rc == TK_OK && lc.n == 0)
+            printf("no master data imported%s%s\n", kind ? " of kind " : "", kind ? kind : "");
+    }
+    tk_tenant_close(t);
+    if (rc != TK_OK) {
+        tk_cli_report("master", &err);
+        return TK_EXIT_FAIL;
+    }
+    return TK_EXIT_OK;
+}

@@ -1,0 +1,587 @@
+/* src/ingest.c -- the ingestion pipeline for one file.
+ *
+ * Approach. The file is read once, front to back, in 1 MiB chunks: every
+ * chunk goes through SHA-256 (the upload's identity) and then the CSV
+ * parser, whose fields the bound profile maps into canonical events that
+ * the store writer inserts inside one transaction. Nothing is held per row,
+ * so memory is bounded by the chunk, the record limit and the dictionaries.
+ *
+ * The encoding is decided before parsing from the first chunk (BOM, then
+ * strict UTF-8, then CP932); a first chunk of pure ASCII leaves it open and
+ * the profile binding decides at the first non-ASCII value.
+ *
+ * All or nothing. The events of a file are written in one SQLite
+ * transaction, committed only after the last row and the duplicate check;
+ * a crash, a kill or an error before that leaves the store as it was (WAL
+ * rollback). In strict mode the first bad row rolls the transaction back at
+ * once and the rest of the file is only parsed, to list every bad row in
+ * the report. A rejected file is then recorded as an upload of status
+ * "rejected" in a transaction of its own so that the city sees it.
+ *
+ * Duplicates are found by SHA-256, known only at the end of the read. When
+ * a stored upload has the same size the file is hashed first, so that an
+ * identical re-upload is refused without parsing it. */
+#include "src/ingest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "src/alloc.h"
+#include "src/crypto.h"
+#include "src/csv.h"
+#include "src/encoding.h"
+#include "src/master.h"
+#include "src/store.h"
+
+#define CHUNK ((size_t)1 << 20)
+
+struct reader {
+    int fd;
+    char *first; /* the first chunk, read ahead for encoding detection */
+    size_t first_len;
+    size_t first_pos;
+    int first_served;
+    tk_crypto_sha256 sha;
+    uint64_t bytes;
+    int io_errno;
+};
+
+static long reader_read(void *ctx, char *buf, size_t cap)
+{
+    struct reader *r = ctx;
+    if (!r->first_served) {
+        size_t n = r->first_len - r->first_pos;
+        if (n > cap)
+            n = cap;
+        memcpy(buf, r->first + r->first_pos, n);
+        r->first_pos += n;
+        if (r->first_pos == r->first_len)
+            r->first_served = 1;
+        if (n > 0)
+            return (long)n;
+    }
+    for (;;) {
+        const ssize_t n = read(r->fd, buf, cap);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            r->io_errno = errno;
+            return -1;
+        }
+        if (n > 0) {
+            if (tk_crypto_sha256_update(&r->sha, buf, (size_t)n, NULL) != TK_OK) {
+                r->io_errno = EIO;
+                return -1;
+            }
+            r->bytes += (uint64_t)n;
+        }
+        return (long)n;
+    }
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int64_t now_unix_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *b = strrchr(path, '/');
+    return b ? b + 1 : path;
+}
+
+/* Hashes the whole file (used only when a duplicate is possible). */
+static int hash_file(int fd, char *buf, char hex[65], tk_error *err)
+{
+    tk_crypto_sha256 h;
+    int rc = tk_crypto_sha256_init(&h, err);
+    if (rc != TK_OK)
+        return rc;
+    for (;;) {
+        const ssize_t n = read(fd, buf, CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = tk_error_set(err, TK_EIO, "read failed: %s", strerror(errno));
+            break;
+        }
+        if (n == 0)
+            break;
+        rc = tk_crypto_sha256_update(&h, buf, (size_t)n, err);
+        if (rc != TK_OK)
+            break;
+    }
+    uint8_t d[TK_CRYPTO_SHA256_SIZE];
+    tk_crypto_sha256_final(&h, d);
+    tk_crypto_sha256_dispose(&h);
+    if (rc == TK_OK)
+        tk_crypto_hex(d, sizeof d, hex);
+    if (rc == TK_OK && lseek(fd, 0, SEEK_SET) != 0)
+        rc = tk_error_set(err, TK_EIO, "cannot rewind: %s", strerror(errno));
+    return rc;
+}
+
+/* ---- the row-level error report ---------------------------------------
+ *
+ * A CSV (UTF-8 with BOM, so that spreadsheet software in Japan opens it
+ * correctly) of record, line, column and message. Values of the resident
+ * identifier column are masked by the profile before they get here. */
+
+struct report {
+    FILE *f;
+    char path[512];
+    uint64_t written;
+};
+
+static void csv_quoted(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void report_row(struct report *rep, const char *dir, const char *file, uint64_t max,
+                       uint64_t record, uint64_t line, const char *column, const char *msg)
+{
+    if (rep->written >= max || dir == NULL)
+        return;
+    if (rep->f == NULL) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        snprintf(rep->path, sizeof rep->path, "%s/%lld-%ld-%s.errors.csv", dir,
+                 (long long)ts.tv_sec, (long)getpid(), file);
+        rep->f = fopen(rep->path, "w");
+        if (rep->f == NULL) {
+            rep->path[0] = '\0';
+            return;
+        }
+        fputs("\xEF\xBB\xBFrecord,line,column,message\r\n", rep->f);
+    }
+    fprintf(rep->f, "%llu,%llu,", (unsigned long long)record, (unsigned long long)line);
+    csv_quoted(rep->f, column ? column : "");
+    fputc(',', rep->f);
+    csv_quoted(rep->f, msg);
+    fputs("\r\n", rep->f);
+    rep->written++;
+}
+
+/* ---- resolution and pseudonyms through the tenant ---------------------- */
+
+static int pseudonym_cb(void *ctx, const char *p, size_t len, uint8_t out[32], tk_error *err)
+{
+    return tk_tenant_pseudonym(ctx, p, len, out, err);
+}
+
+/* ---- the pipeline ------------------------------------------------------ */
+
+struct run {
+    tk_tenant *tenant;
+    const tk_profile *profile;
+    const char *path;
+    const tk_ingest_options *opt;
+    tk_ingest_result *res;
+    struct reader rd;
+    tk_csv *csv;
+    tk_profile_row *row;
+    tk_master_resolver *resolver;
+    tk_store_writer *writer;
+    struct report rep;
+    tk_upload_meta meta;
+    const tk_csv_field *pending; /* headerless: the first record, read to bind */
+    size_t npending;
+    int64_t started_at;
+    double t0, last_progress;
+    int failed; /* strict mode: a bad row was seen, nothing will be stored */
+};
+
+static void progress(struct run *r, int final)
+{
+    if (r->opt->progress == NULL)
+        return;
+    const double t = now_seconds();
+    if (!final && t - r->last_progress < 0.25)
+        return;
+    r->last_progress = t;
+    tk_ingest_progress p = {r->rd.bytes, (uint64_t)r->res->bytes, r->res->rows_total,
+                            r->res->rows_rejected, t - r->t0};
+    r->opt->progress(r->opt->progress_ctx, &p);
+}
+
+static void problem(struct run *r, uint64_t record, uint64_t line, const char *column,
+                    const char *msg)
+{
+    r->res->rows_rejected++;
+    if (r->res->first_error[0] == '\0')
+        snprintf(r->res->first_error, sizeof r->res->first_error, "%s", msg);
+    if (r->opt->on_problem)
+        r->opt->on_problem(r->opt->event_ctx, record, line, column, msg);
+    if (!r->opt->dry_run)
+        report_row(&r->rep, tk_tenant_reports_dir(r->tenant), base_name(r->path),
+                   r->opt->max_report_rows, record, line, column, msg);
+    if (!r->opt->lenient && r->writer != NULL) {
+        tk_store_writer_abort(r->writer);
+        r->writer = NULL;
+    }
+    if (!r->opt->lenient)
+        r->failed = 1;
+}
+
+static int is_empty_record(const tk_csv_field *f, size_t n)
+{
+    return n == 1 && f[0].len == 0;
+}
+
+static int run_rows(struct run *r, tk_error *err)
+{
+    const tk_csv_field *cells;
+    size_t n;
+    int rc;
+    tk_event ev;
+    uint64_t stored = 0;
+
+    for (;;) {
+        tk_error rowerr = {0, ""};
+        if (r->pending != NULL) {
+            cells = r->pending;
+            n = r->npending;
+            r->pending = NULL;
+            rc = 1;
+        } else {
+            rc = tk_csv_next(r->csv, &cells, &n, &rowerr);
+        }
+        if (rc == 0)
+            break;
+        const uint64_t record = tk_csv_record(r->csv);
+        const uint64_t line = tk_csv_line(r->csv);
+        if (rc < 0) {
+            if (rc == TK_EIO || r->rd.io_errno)
+                return tk_error_set(err, TK_EIO, "%s: read failed: %s", r->path,
+                                    strerror(r->rd.io_errno ? r->rd.io_errno : EIO));
+            if (rc == TK_ENOMEM)
+                return tk_error_set(err, rc, "%s: %s", r->path, rowerr.msg);
+            /* The parser resumes at the next record (or line) after a
+             * syntax error, so every bad record is listed. */
+            r->res->rows_total++;
+            problem(r, record, line, NULL, rowerr.msg);
+            continue;
+        }
+        if (is_empty_record(cells, n)) {
+            r->res->rows_skipped++;
+            continue;
+        }
+        r->res->rows_total++;
+        size_t badcol = 0;
+        rc = tk_profile_row_apply(r->row, (const tk_view *)cells, n, &ev, &badcol, &rowerr);
+        if (rc == TK_ENOMEM)
+            return tk_error_set(err, rc, "%s: %s", r->path, rowerr.msg);
+        if (rc != TK_OK) {
+            char msg[sizeof rowerr.msg + 48];
+            snprintf(msg, sizeof msg, "record %llu (line %llu): %s", (unsigned long long)record,
+                     (unsigned long long)line, rowerr.msg);
+            problem(r, record, line, tk_profile_row_column_name(r->row, badcol), msg);
+            progress(r, 0);
+            continue;
+        }
+        if (r->opt->dry_run) {
+            r->res->rows_accepted++;
+            if (r->opt->on_event && r->opt->on_event(r->opt->event_ctx, record, &ev))
+                break;
+        } else if (r->writer != NULL) {
+            if (r->opt->fail_after_rows && stored == r->opt->fail_after_rows)
+                return tk_error_set(err, TK_EIO, "injected failure after %llu rows",
+                                    (unsigned long long)stored);
+            rc = tk_store_writer_add(r->writer, &ev, err);
+            if (rc != TK_OK)
+                return rc;
+            stored++;
+            r->res->rows_accepted++;
+        }
+        if (r->res->rows_accepted == 1 || ev.t < r->res->t_min)
+            r->res->t_min = ev.t;
+        if (r->res->rows_accepted == 1 || ev.t > r->res->t_max)
+            r->res->t_max = ev.t;
+        if ((r->res->rows_total & 0x3FFF) == 0)
+            progress(r, 0);
+    }
+    return TK_OK;
+}
+
+/* Reads the first chunk, decides the encoding and sets up the parser. */
+static int open_input(struct run *r, tk_enc *enc, tk_error *err)
+{
+    int rc;
+    r->rd.first = tk_alloc(CHUNK);
+    if (r->rd.first == NULL)
+        return tk_error_set(err, TK_ENOMEM, "out of memory");
+    ssize_t n;
+    do {
+        n = read(r->rd.fd, r->rd.first, CHUNK);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return tk_error_set(err, TK_EIO, "%s: read failed: %s", r->path, strerror(errno));
+    r->rd.first_len = (size_t)n;
+    rc = tk_crypto_sha256_update(&r->rd.sha, r->rd.first, r->rd.first_len, err);
+    if (rc != TK_OK)
+        return rc;
+    r->rd.bytes = r->rd.first_len;
+    const int at_eof = (uint64_t)n == r->res->bytes;
+    const tk_enc declared = tk_profile_encoding(r->profile);
+    if (declared == TK_ENC_AUTO) {
+        *enc = tk_enc_detect(r->rd.first, r->rd.first_len, at_eof);
+        if (*enc == TK_ENC_UNKNOWN)
+            *enc = TK_ENC_CP932; /* the decoder then names the first bad byte */
+    } else {
+        *enc = declared;
+    }
+    if (*enc == TK_ENC_UTF8_BOM)
+        *enc = TK_ENC_UTF8;
+    tk_csv_options co = TK_CSV_OPTIONS_INIT;
+    co.buffer_size = CHUNK;
+    return tk_csv_create(&r->csv, reader_read, &r->rd, &co, err);
+}
+
+static int bind_profile(struct run *r, tk_enc enc, tk_error *err)
+{
+    const tk_csv_field *cells = NULL;
+    size_t n = 0;
+    int rc;
+    for (size_t i = 0; i < tk_profile_skip_rows(r->profile); i++) {
+        rc = tk_csv_next(r->csv, &cells, &n, err);
+        if (rc <= 0)
+            return rc == 0 ? tk_error_set(err, TK_EPROFILE, "%s: the file ends before row %zu",
+                                          r->path, i + 1)
+                           : rc;
+    }
+    rc = tk_csv_next(r->csv, &cells, &n, err);
+    if (rc == 0)
+        return tk_error_set(err, TK_EPROFILE, "%s: the file is empty", r->path);
+    if (rc < 0) {
+        tk_error_prefix(err, "%s", r->path);
+        return rc;
+    }
+    const int has_header = tk_profile_has_header(r->profile);
+    rc = tk_profile_bind(&r->row, r->profile, has_header ? (const tk_view *)cells : NULL, n, enc,
+                         r->resolver ? tk_master_resolve : NULL, r->resolver, err);
+    if (rc != TK_OK) {
+        tk_error_prefix(err, "%s", r->path);
+        return rc == TK_EENCODING ? TK_EPROFILE : rc;
+    }
+    if (!has_header) {
+        r->pending = cells;
+        r->npending = n;
+    }
+    return TK_OK;
+}
+
+int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
+                   const tk_ingest_options *opt, tk_ingest_result *res, tk_error *err)
+{
+    static const tk_ingest_options defaults = TK_INGEST_OPTIONS_INIT;
+    struct run r;
+    int rc;
+    struct stat sb;
+    tk_enc enc = TK_ENC_AUTO;
+
+    memset(res, 0, sizeof *res);
+    memset(&r, 0, sizeof r);
+    r.tenant = t;
+    r.profile = p;
+    r.path = path;
+    r.opt = opt ? opt : &defaults;
+    r.res = res;
+    r.rd.fd = -1;
+    r.t0 = now_seconds();
+    r.started_at = now_unix_ms();
+    snprintf(res->status, sizeof res->status, "rejected");
+
+    rc = tk_crypto_sha256_init(&r.rd.sha, err);
+    if (rc != TK_OK)
+        return rc;
+    r.rd.fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (r.rd.fd < 0) {
+        rc = tk_error_set(err, TK_EIO, "cannot open %s: %s", path, strerror(errno));
+        goto done;
+    }
+    if (fstat(r.rd.fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        rc = tk_error_set(err, TK_EIO, "%s is not a regular file", path);
+        goto done;
+    }
+    res->bytes = (uint64_t)sb.st_size;
+    (void)posix_fadvise(r.rd.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+
+    if (!r.opt->dry_run && tk_store_has_upload_size(tk_tenant_db(t), (int64_t)sb.st_size)) {
+        char *buf = tk_alloc(CHUNK);
+        if (buf == NULL) {
+            rc = tk_error_set(err, TK_ENOMEM, "out of memory");
+            goto done;
+        }
+        rc = hash_file(r.rd.fd, buf, res->sha256, err);
+        tk_free(buf);
+        if (rc != TK_OK) {
+            tk_error_prefix(err, "%s", path);
+            goto done;
+        }
+        if (tk_store_find_upload(tk_tenant_db(t), res->sha256, &res->duplicate_of, NULL) ==
+            TK_OK) {
+            snprintf(res->status, sizeof res->status, "duplicate");
+            rc = tk_error_set(err, TK_EEXISTS,
+                              "%s: identical to upload #%lld (same SHA-256); not stored again",
+                              path, (long long)res->duplicate_of);
+            goto done;
+        }
+    }
+    r.meta = (tk_upload_meta){base_name(path),    (int64_t)sb.st_size,  tk_profile_name(p),
+                              tk_profile_version(p), tk_profile_digest(p), r.opt->lenient,
+                              r.started_at};
+    if (!r.opt->dry_run) {
+        rc = tk_master_resolver_create(&r.resolver, t, err);
+        if (rc != TK_OK)
+            goto done;
+    }
+    rc = open_input(&r, &enc, err);
+    if (rc != TK_OK)
+        goto done;
+    rc = bind_profile(&r, enc, err);
+    if (rc != TK_OK)
+        goto rejected_whole;
+    if (!r.opt->dry_run) {
+        rc = tk_store_writer_begin(&r.writer, tk_tenant_db(t), &r.meta, pseudonym_cb, t, err);
+        if (rc != TK_OK)
+            goto done;
+    }
+    rc = run_rows(&r, err);
+    if (rc != TK_OK)
+        goto done;
+
+    uint8_t d[TK_CRYPTO_SHA256_SIZE];
+    tk_crypto_sha256_final(&r.rd.sha, d);
+    tk_crypto_hex(d, sizeof d, res->sha256);
+    snprintf(res->encoding, sizeof res->encoding, "%s",
+             tk_enc_name(r.row ? tk_profile_row_encoding(r.row) : enc));
+    if (r.rep.f != NULL) {
+        fclose(r.rep.f);
+        r.rep.f = NULL;
+        snprintf(res->error_report, sizeof res->error_report, "%s", r.rep.path);
+    }
+    res->seconds = now_seconds() - r.t0;
+    progress(&r, 1);
+    if (r.opt->dry_run) {
+        snprintf(res->status, sizeof res->status, "%s",
+                 res->rows_rejected ? (r.opt->lenient ? "partial" : "rejected") : "stored");
+        rc = TK_OK;
+        goto done;
+    }
+    if (r.writer != NULL) {
+        res->unknown_users = tk_store_writer_unknown_users(r.writer);
+        res->unknown_terminals = tk_store_writer_unknown_terminals(r.writer);
+    }
+    if (r.failed || r.writer == NULL) {
+        char msg[320];
+        snprintf(msg, sizeof msg, "%llu of %llu rows are bad; first: %s",
+                 (unsigned long long)res->rows_rejected, (unsigned long long)res->rows_total,
+                 res->first_error);
+        res->rows_accepted = 0;
+        const tk_upload_summary s = {res->sha256,
+                                     res->encoding,
+                                     "rejected",
+                                     res->rows_total,
+                                     0,
+                                     res->rows_rejected,
+                                     res->rows_skipped,
+                                     0,
+                                     0,
+                                     res->error_report[0] ? res->error_report : NULL,
+                                     msg,
+                                     now_unix_ms()};
+        rc = tk_store_record_rejected(tk_tenant_db(t), &r.meta, &s, &res->upload_id, err);
+        if (rc == TK_OK)
+            rc = tk_error_set(err, TK_EREJECTED, "%s: rejected, nothing stored: %s", path, msg);
+        goto done;
+    }
+    snprintf(res->status, sizeof res->status, "%s", res->rows_rejected ? "partial" : "stored");
+    {
+        char msg[320] = "";
+        if (res->rows_rejected)
+            snprintf(msg, sizeof msg, "%llu bad rows not stored; first: %s",
+                     (unsigned long long)res->rows_rejected, res->first_error);
+        const tk_upload_summary s = {res->sha256,
+                                     res->encoding,
+                                     res->status,
+                                     res->rows_total,
+                                     res->rows_accepted,
+                                     res->rows_rejected,
+                                     res->rows_skipped,
+                                     res->t_min,
+                                     res->t_max,
+                                     res->error_report[0] ? res->error_report : NULL,
+                                     msg[0] ? msg : NULL,
+                                     now_unix_ms()};
+        tk_store_writer *w = r.writer;
+        r.writer = NULL;
+        rc = tk_store_writer_commit(w, &s, &res->upload_id, err);
+        if (rc == TK_EEXISTS) {
+            snprintf(res->status, sizeof res->status, "duplicate");
+            if (tk_store_find_upload(tk_tenant_db(t), res->sha256, &res->duplicate_of, NULL) !=
+                TK_OK)
+                res->duplicate_of = 0;
+            tk_error_prefix(err, "%s", path);
+        }
+    }
+    goto done;
+
+rejected_whole:
+    /* The profile does not fit the file (or its header does not parse):
+     * nothing was read beyond the header. The rest is hashed so that the
+     * rejected upload is recorded with its identity. */
+    res->seconds = now_seconds() - r.t0;
+    snprintf(res->first_error, sizeof res->first_error, "%s", err ? err->msg : "");
+    if (!r.opt->dry_run && rc != TK_ENOMEM && rc != TK_EIO && rc != TK_EDB) {
+        const int code = rc;
+        char *buf = tk_alloc(CHUNK);
+        long n = 1;
+        while (buf != NULL && n > 0)
+            n = reader_read(&r.rd, buf, CHUNK);
+        tk_free(buf);
+        uint8_t digest[TK_CRYPTO_SHA256_SIZE];
+        tk_crypto_sha256_final(&r.rd.sha, digest);
+        tk_crypto_hex(digest, sizeof digest, res->sha256);
+        snprintf(res->encoding, sizeof res->encoding, "%s", tk_enc_name(enc));
+        const tk_upload_summary s = {res->sha256, res->encoding, "rejected", 0, 0, 0, 0, 0, 0,
+                                     NULL, res->first_error, now_unix_ms()};
+        tk_error dberr;
+        if (tk_store_record_rejected(tk_tenant_db(t), &r.meta, &s, &res->upload_id, &dberr) !=
+            TK_OK)
+            res->upload_id = 0;
+        rc = code;
+    }
+done:
+    if (r.rep.f != NULL)
+        fclose(r.rep.f);
+    tk_store_writer_abort(r.writer);
+    tk_profile_row_destroy(r.row);
+    tk_csv_destroy(r.csv);
+    tk_master_resolver_destroy(r.resolver);
+    tk_crypto_sha256_dispose(&r.rd.sha);
+    tk_free(r.rd.first);
+    if (r.rd.fd >= 0)
+        close(r.rd.fd);
+    return rc;
+}

@@ -1,0 +1,183 @@
+/* src/master.h -- master data: staff, terminals, authorisations and the rest.
+ *
+ * Master data tells tenken who the staff are, which terminals exist, who may
+ * use which system and what legitimises unusual behaviour. docs/master-data.md
+ * is the user documentation (kinds, columns, mapping profiles, history).
+ *
+ * Each import of a CSV file is a new immutable *version* of one kind, with an
+ * effective date; nothing is ever deleted or updated. For a JST day the
+ * effective version of a kind is the one with the latest effective date on or
+ * before that day (among equal dates, the latest import); days before every
+ * version use the earliest version.
+ *
+ * Kinds (their names are the `--kind` values and the `kind` column):
+ *   staff, terminals, authorizations, assignments, overtime, media,
+ *   watchlist, residents, calendar, holidays.
+ * `holidays` is the Cabinet Office's syukujitsu.csv: importing it with kind
+ * `calendar` is recognised by its header and recorded as kind `holidays`, so
+ * the national holidays and a city's own closed/open days each keep their
+ * own history and never replace each other.
+ *
+ * Owns the tables master_versions and master_* (schema in master.c, listed
+ * in docs/master-data.md). Resident identifiers (宛名番号, 世帯番号, 町丁 and
+ * kana surnames) are stored only as pseudonyms (tk_tenant_pseudonym()).
+ *
+ * Thread-safety: the functions taking a tk_tenant use its connection and so
+ * follow the tenant's one-thread rule. A built tk_master_resolver is
+ * immutable and may be read by any number of threads. */
+#ifndef TK_MASTER_H
+#define TK_MASTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "src/db.h"
+#include "src/error.h"
+#include "src/tenant.h"
+
+/* Schema version of the tables this module owns. */
+#define TK_MASTER_SCHEMA_VERSION 1
+
+/* Longest kind name, terminating NUL included. */
+#define TK_MASTER_KIND_SIZE 16
+
+/* Creates this module's tables in db if they do not exist. Idempotent; runs
+ * inside the caller's transaction if there is one.
+ * Returns TK_OK or TK_EDB. */
+TK_MUST_CHECK int tk_master_migrate(tk_db *db, tk_error *err);
+
+/* 1 if name (borrowed) is a kind that tk_master_import() accepts, else 0. */
+int tk_master_kind_valid(const char *name);
+
+/* The kinds, in documentation order, as a NULL-terminated static array. */
+const char *const *tk_master_kinds(void);
+
+/* What an import did. Filled by tk_master_import() on success. */
+typedef struct tk_master_import_result {
+    int64_t version_id;             /* master_versions.id of the new version */
+    char kind[TK_MASTER_KIND_SIZE]; /* the kind recorded ("holidays" for syukujitsu.csv) */
+    char effective_from[11];        /* YYYY-MM-DD */
+    char imported_at[32];           /* ISO 8601, JST */
+    char sha256[65];                /* hex SHA-256 of the file's bytes */
+    char encoding[16];              /* "utf-8", "utf-8-bom" or "cp932" */
+    size_t rows;                    /* data rows stored */
+} tk_master_import_result;
+
+/* Imports the CSV file at path as a new version of kind.
+ *
+ * mapping_json_path (may be NULL) names a mapping profile: the JSON of a
+ * source profile whose `fields` are keyed by the kind's English column keys
+ * (docs/master-data.md); without one the header must use the canonical
+ * Japanese column names. effective (may be NULL: today in JST) is the
+ * version's effective date, `YYYY-MM-DD` or `YYYY/MM/DD`.
+ *
+ * The file is validated completely before anything is stored, inside one
+ * transaction: every row must decode, carry its required columns, and hold
+ * valid dates, times, enumerated values and addresses; identifiers that must
+ * be unique in a version (職員ID, アカウント, 端末名, IPアドレス, 日付 of a
+ * calendar) must be. A single bad row rejects the whole file and nothing is
+ * stored; the message names the file, the record and line, the column and
+ * what was expected, and counts further bad rows.
+ *
+ * All pointers are borrowed; t must be open read-write. On success *res (may
+ * be NULL) describes the new version.
+ * Returns TK_OK,
+ *   TK_EINVAL    unknown kind, bad effective date, or a mapping profile that
+ *                cannot be read or does not fit the kind (the message names
+ *                the key),
+ *   TK_EREJECTED the file's content: encoding, a missing column (the message
+ *                lists the header found) or a bad row,
+ *   TK_EEXISTS   the identical file (same SHA-256) is already a version of
+ *                this kind with this effective date (the message gives its
+ *                id and import time),
+ * or TK_EIO when the file cannot be read; TK_ENOMEM, TK_EDB and TK_ECRYPTO
+ * are internal failures. */
+TK_MUST_CHECK int tk_master_import(tk_tenant *t, const char *kind, const char *path,
+                                   const char *mapping_json_path, const char *effective,
+                                   tk_master_import_result *res, tk_error *err);
+
+/* Parses a calendar date p[0..len) (borrowed, untrusted), `YYYY-MM-DD` or
+ * `YYYY/MM/DD` (1- or 2-digit month and day), into days since 1970-01-01.
+ * Returns TK_OK or TK_EINVAL (the message quotes the value). */
+TK_MUST_CHECK int tk_master_parse_day(const char *p, size_t len, int64_t *day, tk_error *err);
+
+/* The id of the version of kind effective on day (days since 1970-01-01, a
+ * JST calendar day; see tk_jst_day()). t and kind are borrowed.
+ * Returns TK_OK, TK_EINVAL (unknown kind) or TK_ENOTFOUND (no version of
+ * that kind was ever imported); TK_EDB is internal. */
+TK_MUST_CHECK int tk_master_effective_version(tk_tenant *t, const char *kind, int64_t day,
+                                              int64_t *version_id, tk_error *err);
+
+/* Same for a day written `YYYY-MM-DD` (or `YYYY/MM/DD`), NUL-terminated.
+ * Returns TK_OK, TK_EINVAL (unknown kind or bad date) or TK_ENOTFOUND. */
+TK_MUST_CHECK int tk_master_effective_version_on(tk_tenant *t, const char *kind, const char *date,
+                                                 int64_t *version_id, tk_error *err);
+
+/* One version, as tk_master_list_versions() reports it. Every string is
+ * borrowed and valid only during the callback. mapping is NULL when the file
+ * was imported by its canonical header. */
+typedef struct tk_master_version {
+    int64_t id;
+    const char *kind;
+    const char *effective_from; /* YYYY-MM-DD */
+    const char *imported_at;    /* ISO 8601, JST */
+    const char *file_name;      /* base name of the imported file */
+    const char *sha256;         /* hex */
+    const char *encoding;
+    const char *mapping; /* the mapping profile's name, or NULL */
+    int64_t rows;
+} tk_master_version;
+
+/* Called once per version; a return value other than 0 stops the listing
+ * and becomes tk_master_list_versions()'s result. */
+typedef int (*tk_master_version_fn)(void *ctx, const tk_master_version *v);
+
+/* Calls fn(ctx, v) for each version of kind (NULL: every kind), ordered by
+ * kind (documentation order), effective date and id. t and kind are
+ * borrowed; ctx is passed through.
+ * Returns TK_OK, TK_EINVAL (unknown kind), fn's non-zero value, or TK_EDB. */
+TK_MUST_CHECK int tk_master_list_versions(tk_tenant *t, const char *kind, tk_master_version_fn fn,
+                                          void *ctx, tk_error *err);
+
+/* Identity resolution for ingestion: directory accounts and staff ids to
+ * 職員ID, terminal names and IP addresses to the terminal name.
+ *
+ * Built once from the staff and terminals kinds: the latest version of each
+ * (greatest effective date, then latest import) takes precedence, and older
+ * versions fill in identifiers the latest one no longer lists, so that logs
+ * of staff who have since left still resolve. Lookups ignore leading and
+ * trailing spaces and ASCII case; a staff value that is not found as
+ * written is retried without a Windows domain (`CITY\c679661`) or a UPN
+ * suffix (`c679661@city.local`). Immutable once built. */
+typedef struct tk_master_resolver tk_master_resolver;
+
+/* Builds a resolver from t's master data (borrowed; not kept). A tenant with
+ * no staff or terminal versions gives a resolver that finds nothing. *out
+ * is an owned result: tk_master_resolver_destroy().
+ * Returns TK_OK, TK_ENOMEM or TK_EDB. */
+TK_MUST_CHECK int tk_master_resolver_create(tk_master_resolver **out, tk_tenant *t, tk_error *err);
+
+/* Frees r. Accepts NULL. */
+void tk_master_resolver_destroy(tk_master_resolver *r);
+
+/* The 職員ID that account or staff id p[0..len) (borrowed, untrusted)
+ * belongs to, NUL-terminated and borrowed from r, with its length in
+ * *outlen (may be NULL); NULL if unknown. */
+const char *tk_master_resolve_staff(const tk_master_resolver *r, const char *p, size_t len,
+                                    size_t *outlen);
+
+/* The terminal name for a terminal name or IP address p[0..len), as the
+ * terminal master writes it; NULL if unknown. As above. */
+const char *tk_master_resolve_terminal(const tk_master_resolver *r, const char *p, size_t len,
+                                       size_t *outlen);
+
+/* Adapter with the signature of tk_profile_resolve_fn (src/profile.h): ctx
+ * is a tk_master_resolver, what is TK_RESOLVE_STAFF (1) or
+ * TK_RESOLVE_TERMINAL (2); any other what resolves nothing. */
+const char *tk_master_resolve(void *ctx, int what, const char *p, size_t len, size_t *outlen);
+
+/* Number of distinct lookup keys (ids and accounts / names and IPs). */
+size_t tk_master_resolver_staff_keys(const tk_master_resolver *r);
+size_t tk_master_resolver_terminal_keys(const tk_master_resolver *r);
+
+#endif

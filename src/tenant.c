@@ -1,0 +1,675 @@
+/* src/tenant.c -- tenant directories, the pseudonym key and the tenant handle.
+ *
+ * Creation is atomic at the directory level. Everything a tenant consists
+ * of is built inside a fresh hidden folder DATA/.<name>.new-XXXXXX (made by
+ * mkdtemp, so concurrent creations never share it), and the folder is
+ * renamed to DATA/<name> only once the key is on disk, the database holds
+ * its full schema and the connection is closed. A crash or an error before
+ * the rename leaves at most a hidden folder that no reader ever opens (and
+ * that the failing call removes); the real name either does not exist or is
+ * complete. The database is closed before the rename because SQLite derives
+ * the WAL and shared-memory file names from the path it was opened with.
+ *
+ * The key file gets the classic atomic-write sequence anyway (write a
+ * temporary file with mode 0600, fsync it, rename it over the final name,
+ * fsync the directory) so that the same helper is right for a later key
+ * restore into a live tenant. The key never enters the database: a copy of
+ * store.db (a backup, a file sent for support) then holds only pseudonyms
+ * that cannot be linked back to residents without the separately kept key.
+ *
+ * On open the key file is checked through the descriptor that is then read
+ * (fstat after open, O_NOFOLLOW), so a file swapped in between check and
+ * read cannot slip through. Group or other permission bits are refused
+ * rather than silently fixed: a readable key may already have been copied,
+ * which an administrator must know about.
+ *
+ * Pseudonyms feed the identifier to HMAC-SHA-256 in its canonical form
+ * (trimmed, full-width digits folded) without allocating: the canonical
+ * bytes pass through a small stack buffer in chunks, which works because
+ * folding only ever shortens the input. */
+#include "src/tenant.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "src/alloc.h"
+#include "src/checked.h"
+#include "src/master.h"
+#include "src/store.h"
+#include "src/timefmt.h"
+
+#define KEY_FILE   "pseudonym.key"
+#define DB_FILE    "store.db"
+#define REPORTS    "reports"
+#define FP_BYTES   8
+#define CHUNK_SIZE 128
+
+struct tk_tenant {
+    char *name;
+    char *dir;
+    char *reports;
+    tk_db *db;
+    tk_crypto_hmac *hmac;
+    char fingerprint[2 * FP_BYTES + 1];
+};
+
+static const char meta_sql[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)";
+
+/* Returns a new "a/b" (tk_free), or NULL when out of memory. */
+static char *join(const char *a, const char *b)
+{
+    const size_t la = strlen(a), lb = strlen(b);
+    size_t n;
+    if (!tk_add_size(la, lb, &n) || !tk_add_size(n, 2, &n))
+        return NULL;
+    char *s = tk_alloc(n);
+    if (s == NULL)
+        return NULL;
+    memcpy(s, a, la);
+    s[la] = '/';
+    memcpy(s + la + 1, b, lb + 1);
+    return s;
+}
+
+static int io_error(tk_error *err, const char *what, const char *path)
+{
+    return tk_error_set(err, TK_EIO, "cannot %s %s: %s", what, path, strerror(errno));
+}
+
+static int oom(tk_error *err)
+{
+    return tk_error_set(err, TK_ENOMEM, "out of memory");
+}
+
+int tk_tenant_check_name(const char *name, tk_error *err)
+{
+    const size_t n = strlen(name);
+    int ok = n >= 1 && n <= TK_TENANT_NAME_MAX;
+
+    for (size_t i = 0; ok && i < n; i++) {
+        const char c = name[i];
+        const int alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+        ok = alnum || (i > 0 && (c == '_' || c == '-'));
+    }
+    if (!ok)
+        return tk_error_set(err, TK_EINVAL,
+                            "invalid tenant name \"%.80s\": use 1-63 lower-case letters, digits, "
+                            "'_' or '-', starting with a letter or digit",
+                            name);
+    return TK_OK;
+}
+
+/* fsyncs a directory so that a rename or creation inside it is durable. */
+static int sync_dir(const char *path, tk_error *err)
+{
+    const int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return io_error(err, "open directory", path);
+    const int r = fsync(fd);
+    close(fd);
+    if (r != 0)
+        return io_error(err, "sync directory", path);
+    return TK_OK;
+}
+
+/* mkdir -p: missing parents get 0755 (they are not ours to restrict), the
+ * data directory itself 0700. An existing directory is left as it is. */
+static int make_data_dir(const char *path, tk_error *err)
+{
+    struct stat sb;
+    char *p = NULL;
+    int rc = TK_OK;
+
+    if (stat(path, &sb) == 0) {
+        if (!S_ISDIR(sb.st_mode))
+            return tk_error_set(err, TK_EIO, "data directory %s is not a directory", path);
+        return TK_OK;
+    }
+    p = tk_strndup(path, strlen(path));
+    if (p == NULL)
+        return oom(err);
+    for (char *s = p + 1; *s != '\0'; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+            rc = io_error(err, "create directory", p);
+            goto done;
+        }
+        *s = '/';
+    }
+    if (mkdir(path, 0700) != 0 && errno != EEXIST)
+        rc = io_error(err, "create data directory", path);
+done:
+    tk_free(p);
+    return rc;
+}
+
+/* Removes dir and everything below it. Used only on folders this module
+ * just created, so it follows no symlinks and gives up silently. */
+static void remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d != NULL) {
+        const struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char *p = join(dir, e->d_name);
+            if (p == NULL)
+                continue;
+            struct stat sb;
+            if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode))
+                remove_tree(p);
+            else
+                (void)unlink(p);
+            tk_free(p);
+        }
+        closedir(d);
+    }
+    (void)rmdir(dir);
+}
+
+/* Writes the key to dir/pseudonym.key: temporary file (0600, exclusive),
+ * write, fsync, rename, fsync dir. */
+static int write_key_file(const char *dir, const uint8_t key[TK_CRYPTO_KEY_SIZE], tk_error *err)
+{
+    char *path = join(dir, KEY_FILE);
+    char *tmp = join(dir, KEY_FILE ".tmp");
+    int fd = -1;
+    int rc = TK_OK;
+
+    if (path == NULL || tmp == NULL) {
+        rc = oom(err);
+        goto done;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        rc = io_error(err, "create key file", tmp);
+        goto done;
+    }
+    /* The umask may have removed bits from 0600; the mode must be exact. */
+    if (fchmod(fd, 0600) != 0) {
+        rc = io_error(err, "set the mode of", tmp);
+        goto done;
+    }
+    size_t off = 0;
+    while (off < TK_CRYPTO_KEY_SIZE) {
+        const ssize_t w = write(fd, key + off, TK_CRYPTO_KEY_SIZE - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            rc = io_error(err, "write key file", tmp);
+            goto done;
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd) != 0) {
+        rc = io_error(err, "sync key file", tmp);
+        goto done;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        rc = io_error(err, "close key file", tmp);
+        goto done;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0) {
+        rc = io_error(err, "rename key file to", path);
+        goto done;
+    }
+    rc = sync_dir(dir, err);
+done:
+    if (fd >= 0)
+        close(fd);
+    if (rc != TK_OK && tmp != NULL)
+        (void)unlink(tmp);
+    tk_free(path);
+    tk_free(tmp);
+    return rc;
+}
+
+/* Reads and checks dir/pseudonym.key into key. */
+static int read_key_file(const char *dir, const char *name, uint8_t key[TK_CRYPTO_KEY_SIZE],
+                         tk_error *err)
+{
+    char *path = join(dir, KEY_FILE);
+    struct stat sb;
+    int fd = -1;
+    int rc = TK_OK;
+
+    if (path == NULL)
+        return oom(err);
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            rc = tk_error_set(err, TK_EINVAL,
+                              "tenant %s has no pseudonym key (%s is missing): restore the key "
+                              "file from its backup",
+                              name, path);
+        else
+            rc = io_error(err, "open key file", path);
+        goto done;
+    }
+    if (fstat(fd, &sb) != 0) {
+        rc = io_error(err, "inspect key file", path);
+        goto done;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        rc = tk_error_set(err, TK_EINVAL, "key file %s is not a regular file", path);
+        goto done;
+    }
+    if ((sb.st_mode & 077) != 0) {
+        rc = tk_error_set(err, TK_EINVAL,
+                          "key file %s is accessible by group or others (mode %04o): run "
+                          "`chmod 600 %s`",
+                          path, (unsigned)(sb.st_mode & 07777), path);
+        goto done;
+    }
+    if (sb.st_size != TK_CRYPTO_KEY_SIZE) {
+        rc = tk_error_set(err, TK_EINVAL, "key file %s has %lld bytes, expected %d", path,
+                          (long long)sb.st_size, TK_CRYPTO_KEY_SIZE);
+        goto done;
+    }
+    size_t off = 0;
+    while (off < TK_CRYPTO_KEY_SIZE) {
+        const ssize_t r = read(fd, key + off, TK_CRYPTO_KEY_SIZE - off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            rc = r < 0 ? io_error(err, "read key file", path)
+                       : tk_error_set(err, TK_EINVAL, "key file %s is truncated", path);
+            goto done;
+        }
+        off += (size_t)r;
+    }
+done:
+    if (fd >= 0)
+        close(fd);
+    tk_free(path);
+    return rc;
+}
+
+static int fingerprint(const uint8_t key[TK_CRYPTO_KEY_SIZE], char out[2 * FP_BYTES + 1],
+                       tk_error *err)
+{
+    uint8_t d[TK_CRYPTO_SHA256_SIZE];
+    const int rc = tk_crypto_sha256_once(key, TK_CRYPTO_KEY_SIZE, d, err);
+    if (rc == TK_OK)
+        tk_crypto_hex(d, FP_BYTES, out);
+    return rc;
+}
+
+static int put_meta(tk_db *db, sqlite3_stmt *st, const char *key, const char *value, tk_error *err)
+{
+    int rc = tk_db_bind_text(db, st, 1, key, strlen(key), err);
+    if (rc == TK_OK)
+        rc = tk_db_bind_text(db, st, 2, value, strlen(value), err);
+    if (rc == TK_OK)
+        rc = tk_db_step(db, st, err);
+    sqlite3_reset(st);
+    return rc < 0 ? rc : TK_OK;
+}
+
+/* Creates or upgrades every module's tables and stamps the version. Runs
+ * inside the caller's transaction. */
+static int migrate_all(tk_db *db, tk_error *err)
+{
+    int rc = tk_store_migrate(db, err);
+    if (rc == TK_OK)
+        rc = tk_master_migrate(db, err);
+    if (rc == TK_OK)
+        rc = tk_db_exec(db, meta_sql, err);
+    if (rc == TK_OK)
+        rc = tk_db_set_user_version(db, TK_TENANT_SCHEMA_VERSION, err);
+    return rc;
+}
+
+/* The current time as ISO 8601 JST. */
+static void now_iso(char out[TK_TIME_ISO_SIZE])
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    const int64_t ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (tk_time_format_iso(ms, out, TK_TIME_ISO_SIZE) == 0)
+        out[0] = '\0';
+}
+
+static int init_db(const char *dir, const char *name, const char *fp, tk_error *err)
+{
+    char *path = join(dir, DB_FILE);
+    tk_db *db = NULL;
+    sqlite3_stmt *st = NULL;
+    char created[TK_TIME_ISO_SIZE];
+    char version[16];
+    int rc;
+
+    if (path == NULL)
+        return oom(err);
+    rc = tk_db_open(&db, path, TK_DB_CREATE, err);
+    if (rc != TK_OK)
+        goto done;
+    rc = tk_db_begin(db, err);
+    if (rc != TK_OK)
+        goto done;
+    rc = migrate_all(db, err);
+    if (rc != TK_OK)
+        goto done;
+    rc = tk_db_prepare(db, &st, "INSERT INTO meta(key, value) VALUES(?, ?)", err);
+    if (rc != TK_OK)
+        goto done;
+    now_iso(created);
+    snprintf(version, sizeof version, "%d", TK_TENANT_SCHEMA_VERSION);
+    rc = put_meta(db, st, "name", name, err);
+    if (rc == TK_OK)
+        rc = put_meta(db, st, "created_at", created, err);
+    if (rc == TK_OK)
+        rc = put_meta(db, st, "key_fingerprint", fp, err);
+    if (rc == TK_OK)
+        rc = put_meta(db, st, "schema_version", version, err);
+    if (rc != TK_OK)
+        goto done;
+    rc = tk_db_commit(db, err);
+done:
+    sqlite3_finalize(st);
+    tk_db_rollback(db);
+    tk_db_close(db);
+    tk_free(path);
+    return rc;
+}
+
+int tk_tenant_create(tk_tenant **out, const char *data_dir, const char *name, tk_error *err)
+{
+    char *final = NULL, *tmp = NULL, *reports = NULL;
+    uint8_t key[TK_CRYPTO_KEY_SIZE];
+    char fp[2 * FP_BYTES + 1];
+    struct stat sb;
+    int made_tmp = 0;
+    int rc;
+
+    if (out != NULL)
+        *out = NULL;
+    rc = tk_tenant_check_name(name, err);
+    if (rc != TK_OK)
+        return rc;
+    rc = make_data_dir(data_dir, err);
+    if (rc != TK_OK)
+        return rc;
+    final = join(data_dir, name);
+    if (final == NULL) {
+        rc = oom(err);
+        goto done;
+    }
+    if (lstat(final, &sb) == 0) {
+        rc = tk_error_set(err, TK_EEXISTS, "tenant %s already exists in %s", name, data_dir);
+        goto done;
+    }
+    if (errno != ENOENT) {
+        rc = io_error(err, "inspect", final);
+        goto done;
+    }
+    const size_t n = strlen(data_dir) + strlen(name) + sizeof "/..new-XXXXXX";
+    tmp = tk_alloc(n);
+    if (tmp == NULL) {
+        rc = oom(err);
+        goto done;
+    }
+    snprintf(tmp, n, "%s/.%s.new-XXXXXX", data_dir, name);
+    if (mkdtemp(tmp) == NULL) {
+        rc = io_error(err, "create a temporary folder in", data_dir);
+        goto done;
+    }
+    made_tmp = 1;
+    rc = tk_crypto_random_key(key, sizeof key, err);
+    if (rc != TK_OK)
+        goto done;
+    rc = fingerprint(key, fp, err);
+    if (rc != TK_OK)
+        goto done;
+    rc = write_key_file(tmp, key, err);
+    if (rc != TK_OK)
+        goto done;
+    reports = join(tmp, REPORTS);
+    if (reports == NULL) {
+        rc = oom(err);
+        goto done;
+    }
+    if (mkdir(reports, 0700) != 0) {
+        rc = io_error(err, "create directory", reports);
+        goto done;
+    }
+    rc = init_db(tmp, name, fp, err);
+    if (rc != TK_OK)
+        goto done;
+    /* rename() would replace an empty directory created meanwhile; the
+     * lstat above makes that a race between two administrators at most. */
+    if (rename(tmp, final) != 0) {
+        if (errno == EEXIST || errno == ENOTEMPTY)
+            rc = tk_error_set(err, TK_EEXISTS, "tenant %s already exists in %s", name, data_dir);
+        else
+            rc = io_error(err, "rename the new tenant folder to", final);
+        goto done;
+    }
+    made_tmp = 0;
+    rc = sync_dir(data_dir, err);
+    if (rc != TK_OK)
+        goto done;
+    if (out != NULL) {
+        rc = tk_tenant_open(out, data_dir, name, 0, err);
+        /* The tenant was made a moment ago by this call: a failure to open
+         * it undoes the creation so that the caller can simply retry. */
+        if (rc != TK_OK)
+            remove_tree(final);
+    }
+done:
+    tk_crypto_wipe(key, sizeof key);
+    if (made_tmp)
+        remove_tree(tmp);
+    tk_free(reports);
+    tk_free(tmp);
+    tk_free(final);
+    return rc;
+}
+
+/* Brings an older schema up to date (writable opens only). */
+static int check_schema(tk_tenant *t, int flags, tk_error *err)
+{
+    int v = 0;
+    int rc = tk_db_user_version(t->db, &v, err);
+    if (rc != TK_OK)
+        return rc;
+    if (v == 0)
+        return tk_error_set(err, TK_EINVAL, "%s/" DB_FILE " is not a tenken store", t->dir);
+    if (v > TK_TENANT_SCHEMA_VERSION)
+        return tk_error_set(err, TK_EINVAL,
+                            "tenant %s was written by a newer tenken (schema %d, this build "
+                            "knows %d)",
+                            t->name, v, TK_TENANT_SCHEMA_VERSION);
+    if (v == TK_TENANT_SCHEMA_VERSION || (flags & TK_TENANT_READONLY))
+        return TK_OK;
+    rc = tk_db_begin(t->db, err);
+    if (rc == TK_OK)
+        rc = migrate_all(t->db, err);
+    if (rc == TK_OK)
+        rc = tk_db_commit(t->db, err);
+    tk_db_rollback(t->db);
+    return rc;
+}
+
+int tk_tenant_open(tk_tenant **out, const char *data_dir, const char *name, int flags,
+                   tk_error *err)
+{
+    tk_tenant *t = NULL;
+    char *dbpath = NULL;
+    uint8_t key[TK_CRYPTO_KEY_SIZE];
+    struct stat sb;
+    int rc;
+
+    *out = NULL;
+    memset(key, 0, sizeof key);
+    rc = tk_tenant_check_name(name, err);
+    if (rc != TK_OK)
+        return rc;
+    t = tk_calloc(1, sizeof *t);
+    if (t == NULL)
+        return oom(err);
+    t->name = tk_strndup(name, strlen(name));
+    t->dir = join(data_dir, name);
+    if (t->name == NULL || t->dir == NULL) {
+        rc = oom(err);
+        goto done;
+    }
+    t->reports = join(t->dir, REPORTS);
+    dbpath = join(t->dir, DB_FILE);
+    if (t->reports == NULL || dbpath == NULL) {
+        rc = oom(err);
+        goto done;
+    }
+    const int found = stat(t->dir, &sb) == 0;
+    if (!found && errno != ENOENT && errno != ENOTDIR) {
+        rc = io_error(err, "open tenant folder", t->dir);
+        goto done;
+    }
+    if (!found || !S_ISDIR(sb.st_mode)) {
+        rc = tk_error_set(err, TK_ENOTFOUND,
+                          "tenant %s does not exist in %s: run `tenken init --tenant %s` first",
+                          name, data_dir, name);
+        goto done;
+    }
+    rc = read_key_file(t->dir, name, key, err);
+    if (rc != TK_OK)
+        goto done;
+    rc = fingerprint(key, t->fingerprint, err);
+    if (rc != TK_OK)
+        goto done;
+    rc = tk_crypto_hmac_create(&t->hmac, key, err);
+    if (rc != TK_OK)
+        goto done;
+    if (stat(dbpath, &sb) != 0) {
+        rc = tk_error_set(err, TK_EINVAL, "tenant %s is damaged: %s is missing", name, dbpath);
+        goto done;
+    }
+    rc = tk_db_open(&t->db, dbpath, (flags & TK_TENANT_READONLY) ? TK_DB_READONLY : 0, err);
+    if (rc != TK_OK)
+        goto done;
+    rc = check_schema(t, flags, err);
+    if (rc != TK_OK)
+        goto done;
+    if (!(flags & TK_TENANT_READONLY) && mkdir(t->reports, 0700) != 0 && errno != EEXIST) {
+        rc = io_error(err, "create directory", t->reports);
+        goto done;
+    }
+    *out = t;
+    t = NULL;
+done:
+    tk_crypto_wipe(key, sizeof key);
+    tk_free(dbpath);
+    tk_tenant_close(t);
+    return rc;
+}
+
+void tk_tenant_close(tk_tenant *t)
+{
+    if (t == NULL)
+        return;
+    tk_db_close(t->db);
+    tk_crypto_hmac_destroy(t->hmac);
+    tk_free(t->name);
+    tk_free(t->dir);
+    tk_free(t->reports);
+    tk_free(t);
+}
+
+tk_db *tk_tenant_db(tk_tenant *t)
+{
+    return t->db;
+}
+
+const char *tk_tenant_name(const tk_tenant *t)
+{
+    return t->name;
+}
+
+const char *tk_tenant_dir(const tk_tenant *t)
+{
+    return t->dir;
+}
+
+const char *tk_tenant_reports_dir(const tk_tenant *t)
+{
+    return t->reports;
+}
+
+const char *tk_tenant_key_fingerprint(const tk_tenant *t)
+{
+    return t->fingerprint;
+}
+
+/* Width of the space at p[i..len) (ASCII space or tab: 1, U+3000: 3) or 0. */
+static size_t space_at(const unsigned char *p, size_t len, size_t i)
+{
+    if (p[i] == ' ' || p[i] == '\t')
+        return 1;
+    if (p[i] == 0xE3 && i + 2 < len && p[i + 1] == 0x80 && p[i + 2] == 0x80)
+        return 3;
+    return 0;
+}
+
+/* 1 if the three bytes before end (exclusive) are U+3000. */
+static int space3_before(const unsigned char *p, size_t start, size_t end)
+{
+    return end - start >= 3 && p[end - 3] == 0xE3 && p[end - 2] == 0x80 && p[end - 1] == 0x80;
+}
+
+int tk_tenant_pseudonym(tk_tenant *t, const char *p, size_t len,
+                        uint8_t out[TK_TENANT_PSEUDONYM_SIZE], tk_error *err)
+{
+    const unsigned char *s = (const unsigned char *)p;
+    size_t b = 0, e = len, w;
+    unsigned char chunk[CHUNK_SIZE];
+    size_t fill = 0;
+    int rc = TK_OK;
+
+    while (b < e && (w = space_at(s, e, b)) > 0)
+        b += w;
+    while (b < e) {
+        if (s[e - 1] == ' ' || s[e - 1] == '\t')
+            e--;
+        else if (space3_before(s, b, e))
+            e -= 3;
+        else
+            break;
+    }
+    if (b == e)
+        return tk_error_set(err, TK_EINVAL, "empty resident identifier");
+    for (size_t i = b; i < e;) {
+        /* U+FF10..FF19 FULLWIDTH DIGIT ZERO..NINE = EF BC 90..99. */
+        if (s[i] == 0xEF && i + 2 < e && s[i + 1] == 0xBC && s[i + 2] >= 0x90 && s[i + 2] <= 0x99) {
+            chunk[fill++] = (unsigned char)('0' + (s[i + 2] - 0x90));
+            i += 3;
+        } else {
+            chunk[fill++] = s[i++];
+        }
+        if (fill == sizeof chunk) {
+            rc = tk_crypto_hmac_update(t->hmac, chunk, fill, err);
+            fill = 0;
+            if (rc != TK_OK)
+                break;
+        }
+    }
+    if (rc == TK_OK)
+        rc = tk_crypto_hmac_update(t->hmac, chunk, fill, err);
+    /* final also returns the HMAC to its keyed state after a failed update. */
+    tk_crypto_hmac_final(t->hmac, out);
+    if (rc != TK_OK)
+        tk_crypto_wipe(out, TK_TENANT_PSEUDONYM_SIZE);
+    return rc;
+}

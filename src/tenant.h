@@ -1,0 +1,107 @@
+/* src/tenant.h -- the data directory and one tenant (one city) in it.
+ *
+ * Layout on disk:
+ *
+ *   DATA/                      mode 0700, created if missing
+ *     <tenant>/                mode 0700, one per city
+ *       store.db               SQLite (WAL): events, master data, meta
+ *       pseudonym.key          32 random bytes, mode 0600, never in the db
+ *       reports/               row-level error reports of uploads
+ *
+ * A tenant name matches [a-z0-9][a-z0-9_-]{0,62}. The database records the
+ * tenant in a `meta` table (name, created_at, key_fingerprint = hex of the
+ * first 8 bytes of SHA-256(key), schema_version) and the schema version in
+ * PRAGMA user_version.
+ *
+ * A tk_tenant is an open tenant: its database connection and its keyed
+ * pseudonym function. The key bytes are read once and wiped; only the keyed
+ * HMAC state stays in memory. A tk_tenant is used by one thread at a time
+ * (its connection and HMAC state are not shareable); open one per thread.
+ * Separate processes may open the same tenant (SQLite locks the store). */
+#ifndef TK_TENANT_H
+#define TK_TENANT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "src/crypto.h"
+#include "src/db.h"
+#include "src/error.h"
+
+typedef struct tk_tenant tk_tenant;
+
+/* Schema version of a tenant database, kept in PRAGMA user_version. It is
+ * raised whenever the tables of any module in the tenant's database change
+ * (store, master, meta); tk_tenant_open() upgrades older databases and
+ * refuses newer ones. */
+#define TK_TENANT_SCHEMA_VERSION 1
+
+/* Longest tenant name, in bytes. */
+#define TK_TENANT_NAME_MAX 63
+
+/* Bytes in a pseudonym. */
+#define TK_TENANT_PSEUDONYM_SIZE TK_CRYPTO_HMAC_SIZE
+
+/* Flags of tk_tenant_open(). */
+enum {
+    TK_TENANT_READONLY = 1 /* open the store read-only (no upgrade, no writes) */
+};
+
+/* Checks that name (borrowed, NUL-terminated) is a valid tenant name.
+ * Returns TK_OK or TK_EINVAL with a message quoting the name and the rule. */
+TK_MUST_CHECK int tk_tenant_check_name(const char *name, tk_error *err);
+
+/* Creates tenant name under data_dir (both borrowed): makes data_dir (0700,
+ * with missing parents) if needed, then builds the tenant in a hidden
+ * temporary folder -- key file, reports/, store.db with every module's
+ * tables (tk_store_migrate, tk_master_migrate), meta rows and user_version
+ * -- and renames it into place, so a failure or a crash never leaves a
+ * half-made tenant under its real name. If out is not NULL the new tenant
+ * is opened read-write and *out is an owned result: tk_tenant_close();
+ * on failure *out is NULL.
+ * Returns TK_OK, TK_EINVAL (bad name), TK_EEXISTS (the tenant exists) or
+ * TK_EIO (the file system refused; the message names the path); TK_ENOMEM,
+ * TK_EDB and TK_ECRYPTO are internal failures. */
+TK_MUST_CHECK int tk_tenant_create(tk_tenant **out, const char *data_dir, const char *name,
+                                   tk_error *err);
+
+/* Opens tenant name under data_dir (both borrowed). flags: TK_TENANT_*.
+ * The key file must be exactly 32 bytes with no group or other permission
+ * bits; a writable open upgrades an older schema. *out is an owned result:
+ * tk_tenant_close(); NULL on failure.
+ * Returns TK_OK, TK_EINVAL (bad name; key file with the wrong permissions --
+ * the message says to chmod 600 -- or the wrong size; a database that is
+ * not a tenant store or is newer than this build), TK_ENOTFOUND (no such
+ * tenant: the message says to run `tenken init --tenant NAME` first) or
+ * TK_EIO; TK_ENOMEM, TK_EDB and TK_ECRYPTO are internal failures. */
+TK_MUST_CHECK int tk_tenant_open(tk_tenant **out, const char *data_dir, const char *name, int flags,
+                                 tk_error *err);
+
+/* Closes the database and wipes the key state. Accepts NULL. */
+void tk_tenant_close(tk_tenant *t);
+
+/* Accessors; results are borrowed and live as long as t. */
+tk_db *tk_tenant_db(tk_tenant *t);
+const char *tk_tenant_name(const tk_tenant *t);
+const char *tk_tenant_dir(const tk_tenant *t);         /* DATA/<tenant> */
+const char *tk_tenant_reports_dir(const tk_tenant *t); /* DATA/<tenant>/reports */
+/* Hex of the first 8 bytes of SHA-256(key): names the key without
+ * revealing it (shown by `tenken init`, compared on restore). */
+const char *tk_tenant_key_fingerprint(const tk_tenant *t);
+
+/* The pseudonym of a resident identifier p[0..len) (borrowed, untrusted
+ * UTF-8): HMAC-SHA-256 under the tenant's key of its canonical form, written
+ * to out (32 bytes). Canonical form, so that one resident written slightly
+ * differently by two systems gets one pseudonym:
+ *   - leading and trailing ASCII spaces, tabs and 全角 spaces (U+3000) are
+ *     removed;
+ *   - full-width digits ０-９ (U+FF10-FF19) become ASCII 0-9;
+ *   - everything else is kept byte for byte: leading zeros are KEPT
+ *     (`000123` and `123` are different residents), as are letters, case and
+ *     inner spaces.
+ * Returns TK_OK, TK_EINVAL (nothing left after trimming: an empty
+ * identifier has no pseudonym) or TK_ECRYPTO. Cheap: no allocation. */
+TK_MUST_CHECK int tk_tenant_pseudonym(tk_tenant *t, const char *p, size_t len,
+                                      uint8_t out[TK_TENANT_PSEUDONYM_SIZE], tk_error *err);
+
+#endif

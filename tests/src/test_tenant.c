@@ -1,0 +1,381 @@
+/* tests/src/test_tenant.c -- tenant layout, key file checks, pseudonyms and
+ * allocation failures during creation. */
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "src/alloc.h"
+#include "src/crypto.h"
+#include "src/tenant.h"
+#include "tests/test.h"
+
+static char data_dir[600];
+
+/* A fresh, not yet existing data directory under the test tmp dir. */
+static void new_data_dir(void)
+{
+    char tmpl[512];
+    snprintf(tmpl, sizeof tmpl, "%s/tenant-XXXXXX", tk_test_tmpdir());
+    mkdir(tk_test_tmpdir(), 0755);
+    if (mkdtemp(tmpl) == NULL) {
+        perror("mkdtemp");
+        exit(2);
+    }
+    snprintf(data_dir, sizeof data_dir, "%s/data", tmpl);
+}
+
+static mode_t mode_of(const char *dir, const char *name)
+{
+    char p[1024];
+    struct stat sb;
+    snprintf(p, sizeof p, "%s%s%s", dir, name ? "/" : "", name ? name : "");
+    if (stat(p, &sb) != 0)
+        return (mode_t)-1;
+    return sb.st_mode & 07777;
+}
+
+static size_t count_entries(const char *dir)
+{
+    size_t n = 0;
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return 0;
+    const struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static int read_meta(tk_tenant *t, const char *key, char *out, size_t cap)
+{
+    sqlite3_stmt *st = NULL;
+    int found = 0;
+    if (sqlite3_prepare_v2(tk_db_handle(tk_tenant_db(t)), "SELECT value FROM meta WHERE key = ?",
+                           -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(st, 0));
+        found = 1;
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+static void test_create_open(void)
+{
+    tk_tenant *t = NULL;
+    tk_error err;
+    char path[1024], buf[128];
+    int64_t v = 0;
+
+    new_data_dir();
+    TK_REQUIRE(tk_tenant_create(&t, data_dir, "city-01", &err) == TK_OK);
+    TK_CHECK_STR(tk_tenant_name(t), "city-01");
+    snprintf(path, sizeof path, "%s/city-01", data_dir);
+    TK_CHECK_STR(tk_tenant_dir(t), path);
+    snprintf(path, sizeof path, "%s/city-01/reports", data_dir);
+    TK_CHECK_STR(tk_tenant_reports_dir(t), path);
+    TK_CHECK_INT(mode_of(data_dir, NULL), 0700);
+    TK_CHECK_INT(mode_of(tk_tenant_dir(t), NULL), 0700);
+    TK_CHECK_INT(mode_of(tk_tenant_dir(t), "reports"), 0700);
+    TK_CHECK_INT(mode_of(tk_tenant_dir(t), "pseudonym.key"), 0600);
+    snprintf(path, sizeof path, "%s/pseudonym.key", tk_tenant_dir(t));
+    struct stat sb;
+    TK_CHECK(stat(path, &sb) == 0 && sb.st_size == 32);
+    /* Only the tenant: no temporary folder left behind. */
+    TK_CHECK_INT(count_entries(data_dir), 1);
+
+    TK_CHECK_INT(tk_db_query_i64(tk_tenant_db(t), "PRAGMA user_version", &v, &err), TK_OK);
+    TK_CHECK_INT(v, TK_TENANT_SCHEMA_VERSION);
+    TK_CHECK_INT(tk_db_query_i64(tk_tenant_db(t),
+                                 "SELECT count(*) FROM sqlite_master WHERE name IN"
+                                 " ('events', 'uploads', 'master_versions', 'master_staff',"
+                                 " 'meta')",
+                                 &v, &err),
+                 TK_OK);
+    TK_CHECK_INT(v, 5);
+    TK_CHECK(read_meta(t, "name", buf, sizeof buf));
+    TK_CHECK_STR(buf, "city-01");
+    TK_CHECK(read_meta(t, "key_fingerprint", buf, sizeof buf));
+    TK_CHECK_STR(buf, tk_tenant_key_fingerprint(t));
+    TK_CHECK_INT(strlen(buf), 16);
+    TK_CHECK(read_meta(t, "created_at", buf, sizeof buf));
+    TK_CHECK(strlen(buf) == 29 && strstr(buf, "+09:00") != NULL);
+
+    /* The fingerprint is SHA-256 of the key file's bytes. */
+    uint8_t key[32], d[32];
+    char hex[17];
+    FILE *f = fopen(path, "rb");
+    TK_REQUIRE(f != NULL);
+    TK_CHECK_INT(fread(key, 1, sizeof key, f), 32);
+    fclose(f);
+    TK_CHECK_INT(tk_crypto_sha256_once(key, sizeof key, d, &err), TK_OK);
+    TK_CHECK_STR(tk_crypto_hex(d, 8, hex), tk_tenant_key_fingerprint(t));
+
+    char fp[17];
+    snprintf(fp, sizeof fp, "%s", tk_tenant_key_fingerprint(t));
+    tk_tenant_close(t);
+    t = NULL;
+
+    /* Reopen, read-write and read-only. */
+    TK_REQUIRE(tk_tenant_open(&t, data_dir, "city-01", 0, &err) == TK_OK);
+    TK_CHECK_STR(tk_tenant_key_fingerprint(t), fp);
+    tk_tenant_close(t);
+    t = NULL;
+    TK_REQUIRE(tk_tenant_open(&t, data_dir, "city-01", TK_TENANT_READONLY, &err) == TK_OK);
+    TK_CHECK(tk_db_exec(tk_tenant_db(t), "INSERT INTO meta VALUES('x', 'y')", &err) != TK_OK);
+    tk_tenant_close(t);
+    tk_tenant_close(NULL);
+
+    /* Creation without a handle. */
+    TK_CHECK_INT(tk_tenant_create(NULL, data_dir, "city-02", &err), TK_OK);
+    TK_CHECK_INT(count_entries(data_dir), 2);
+}
+
+static void test_names(void)
+{
+    tk_error err;
+    static const char *const bad[] = {"",    "A",    "Abc",  "-a",  "_a",    "a/b", "a.b", "..",
+                                      "a b", "日本", "a\\b", "a:b", "CITY1", "a\n", "x-Y"};
+    static const char *const good[] = {"a", "0", "city-01", "x_y", "a-", "99_bottles"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        TK_CHECK_INT(tk_tenant_check_name(bad[i], &err), TK_EINVAL);
+        TK_CHECK(strstr(err.msg, "invalid tenant name") != NULL);
+    }
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        TK_CHECK_INT(tk_tenant_check_name(good[i], &err), TK_OK);
+    char n63[64], n64[65];
+    memset(n63, 'a', 63);
+    n63[63] = '\0';
+    memset(n64, 'a', 64);
+    n64[64] = '\0';
+    TK_CHECK_INT(tk_tenant_check_name(n63, &err), TK_OK);
+    TK_CHECK_INT(tk_tenant_check_name(n64, &err), TK_EINVAL);
+
+    tk_tenant *t = (tk_tenant *)&err; /* must be reset to NULL */
+    new_data_dir();
+    TK_CHECK_INT(tk_tenant_create(&t, data_dir, "../evil", &err), TK_EINVAL);
+    TK_CHECK(t == NULL);
+    t = (tk_tenant *)&err;
+    TK_CHECK_INT(tk_tenant_open(&t, data_dir, "Bad", 0, &err), TK_EINVAL);
+    TK_CHECK(t == NULL);
+}
+
+static void test_duplicate_and_missing(void)
+{
+    tk_tenant *t = NULL;
+    tk_error err;
+
+    new_data_dir();
+    TK_CHECK_INT(tk_tenant_open(&t, data_dir, "nowhere", 0, &err), TK_ENOTFOUND);
+    TK_CHECK(strstr(err.msg, "run `tenken init --tenant nowhere` first") != NULL);
+    TK_CHECK_INT(tk_tenant_create(NULL, data_dir, "dup", &err), TK_OK);
+    TK_CHECK_INT(tk_tenant_create(&t, data_dir, "dup", &err), TK_EEXISTS);
+    TK_CHECK(t == NULL);
+    TK_CHECK(strstr(err.msg, "tenant dup already exists") != NULL);
+    TK_CHECK_INT(tk_tenant_open(&t, data_dir, "other", 0, &err), TK_ENOTFOUND);
+}
+
+static void test_key_file_checks(void)
+{
+    tk_tenant *t = NULL;
+    tk_error err;
+    char path[1024];
+
+    new_data_dir();
+    TK_REQUIRE(tk_tenant_create(NULL, data_dir, "keys", &err) == TK_OK);
+    snprintf(path, sizeof path, "%s/keys/pseudonym.key", data_dir);
+
+    TK_REQUIRE(chmod(path, 0640) == 0);
+    TK_CHECK_INT(tk_tenant_open(&t, data_dir, "keys", 0, &err), TK_EINVAL);
+    TK_CHECK(t == NULL);
+    TK_CHECK(strstr(err.msg, "chmod 600") != NULL);
+    TK_CHECK(strstr(err.msg, "0640") != NULL);
+    TK_REQUIRE(chmod(path, 0604) == 0);
+    TK_CHECK_INT(tk_tenant_open(&t, data_dir, "keys", 0, &err), TK_EINVAL);
+    TK_REQUIRE(chmod(path, 0400) == 0);
+    TK_CHECK_INT(tk_tenant_open(&t, data_dir, "keys", 0, &err), TK_OK);
+    tk_tenant_close(t);
+    t = NULL;
+    TK_REQUIRE(chmod(path, 0600) == 0);
+
+    /* Wrong size. */
+    FILE *f = fopen(path, "ab");
+    TK_REQUIRE(f != NULL);
+    fputc('x', f);
+    fclose(f);
+    TK_CHECK_INT(tk_tenant_open(&t, data_dir, "keys", 0, &err), TK_EINVAL);
+    TK_CHECK(strstr(err.msg, "has 33 bytes, expected 32") != NULL);
+
+    /* Missing key. */
+    TK_REQUIRE(unlink(path) == 0);
+    TK_CHECK_INT(tk_tenant_open(&t, data_dir, "keys", 0, &err), TK_EINVAL);
+    TK_CHECK(strstr(err.msg, "no pseudonym key") != NULL);
+    TK_CHECK(t == NULL);
+}
+
+static void ps(tk_tenant *t, const char *id, uint8_t out[32])
+{
+    tk_error err;
+    if (tk_tenant_pseudonym(t, id, strlen(id), out, &err) != TK_OK) {
+        fprintf(stderr, "pseudonym of \"%s\" failed: %s\n", id, err.msg);
+        tk_test_failed_now = 1;
+    }
+}
+
+static void test_pseudonyms(void)
+{
+    tk_tenant *a = NULL, *b = NULL;
+    uint8_t p1[32], p2[32], p3[32], q[32], key[32];
+    tk_error err;
+    char path[1024];
+
+    new_data_dir();
+    TK_REQUIRE(tk_tenant_create(&a, data_dir, "a", &err) == TK_OK);
+    TK_REQUIRE(tk_tenant_create(&b, data_dir, "b", &err) == TK_OK);
+
+    ps(a, "0012345678", p1);
+    ps(a, "0012345678", p2);
+    TK_CHECK(memcmp(p1, p2, 32) == 0);
+    /* Canonical form: trimmed (ASCII, tab, U+3000), full-width digits folded. */
+    ps(a, " \t0012345678\xe3\x80\x80 ", p2);
+    TK_CHECK(memcmp(p1, p2, 32) == 0);
+    ps(a,
+       "\xef\xbc\x90\xef\xbc\x90\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93\xef\xbc\x94"
+       "\xef\xbc\x95\xef\xbc\x96\xef\xbc\x97\xef\xbc\x98",
+       p2); /* ００１２３４５６７８ */
+    TK_CHECK(memcmp(p1, p2, 32) == 0);
+    ps(a,
+       "\xe3\x80\x80\xef\xbc\x90"
+       "012345678",
+       p2); /* mixed widths */
+    TK_CHECK(memcmp(p1, p2, 32) == 0);
+    /* Leading zeros are kept; inner spaces are kept. */
+    ps(a, "12345678", p3);
+    TK_CHECK(memcmp(p1, p3, 32) != 0);
+    ps(a, "00123 45678", p3);
+    TK_CHECK(memcmp(p1, p3, 32) != 0);
+    /* Another tenant's key gives another pseudonym. */
+    ps(b, "0012345678", q);
+    TK_CHECK(memcmp(p1, q, 32) != 0);
+    /* It is HMAC-SHA-256 of the canonical bytes under the key file. */
+    snprintf(path, sizeof path, "%s/pseudonym.key", tk_tenant_dir(a));
+    FILE *f = fopen(path, "rb");
+    TK_REQUIRE(f != NULL);
+    TK_CHECK_INT(fread(key, 1, 32, f), 32);
+    fclose(f);
+    TK_CHECK_INT(tk_crypto_hmac_sha256_once(key, 32, "0012345678", 10, q, &err), TK_OK);
+    TK_CHECK(memcmp(p1, q, 32) == 0);
+    /* Long identifiers cross the internal chunk boundary. */
+    char longid[700];
+    memset(longid, '7', sizeof longid - 1);
+    longid[sizeof longid - 1] = '\0';
+    ps(a, longid, p2);
+    TK_CHECK_INT(tk_crypto_hmac_sha256_once(key, 32, longid, strlen(longid), q, &err), TK_OK);
+    TK_CHECK(memcmp(p2, q, 32) == 0);
+    /* Empty after trimming. */
+    TK_CHECK_INT(tk_tenant_pseudonym(a, " \xe3\x80\x80 ", 5, p2, &err), TK_EINVAL);
+    TK_CHECK_INT(tk_tenant_pseudonym(a, "", 0, p2, &err), TK_EINVAL);
+    /* The tenant still works after a failure, and after a reopen. */
+    ps(a, "0012345678", p2);
+    TK_CHECK(memcmp(p1, p2, 32) == 0);
+    tk_tenant_close(a);
+    a = NULL;
+    TK_REQUIRE(tk_tenant_open(&a, data_dir, "a", TK_TENANT_READONLY, &err) == TK_OK);
+    ps(a, "0012345678", p2);
+    TK_CHECK(memcmp(p1, p2, 32) == 0);
+    tk_tenant_close(a);
+    tk_tenant_close(b);
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Not a pass/fail check: the rate of the ingestion hot path, printed so
+ * that a regression shows in the test log. */
+static void test_pseudonym_throughput(void)
+{
+    tk_tenant *t = NULL;
+    tk_error err;
+    uint8_t out[32];
+    char id[32];
+    const long n = 300000;
+    unsigned acc = 0;
+
+    new_data_dir();
+    TK_REQUIRE(tk_tenant_create(&t, data_dir, "bench", &err) == TK_OK);
+    const double t0 = now_seconds();
+    for (long i = 0; i < n; i++) {
+        snprintf(id, sizeof id, " %012ld ", 100000000000L + i);
+        if (tk_tenant_pseudonym(t, id, 14, out, &err) != TK_OK)
+            break;
+        acc ^= out[0];
+    }
+    const double dt = now_seconds() - t0;
+    printf("tk_tenant_pseudonym of 12-digit ids: %.0f calls/s (x=%u)\n", (double)n / dt, acc);
+    tk_tenant_close(t);
+}
+
+static void test_create_alloc_failures(void)
+{
+    tk_tenant *t = NULL;
+    tk_error err;
+    int rc = TK_ENOMEM;
+    unsigned long n;
+
+    new_data_dir();
+    for (n = 1; rc != TK_OK && n < 1000; n++) {
+        tk_alloc_fail_at(n);
+        rc = tk_tenant_create(&t, data_dir, "oom", &err);
+        tk_alloc_fail_at(0);
+        if (rc != TK_OK) {
+            TK_CHECK(t == NULL);
+            TK_CHECK_INT(rc, TK_ENOMEM);
+            /* Nothing left behind: neither the tenant nor a temporary folder. */
+            TK_CHECK_INT(count_entries(data_dir), 0);
+        }
+    }
+    TK_CHECK_INT(rc, TK_OK);
+    TK_CHECK(n > 3);
+    printf("tenant create succeeded at allocation %lu\n", n - 1);
+    uint8_t p[32];
+    ps(t, "1", p);
+    tk_tenant_close(t);
+
+    /* Same for open. */
+    rc = TK_ENOMEM;
+    for (n = 1; rc != TK_OK && n < 1000; n++) {
+        tk_alloc_fail_at(n);
+        rc = tk_tenant_open(&t, data_dir, "oom", 0, &err);
+        tk_alloc_fail_at(0);
+        if (rc != TK_OK)
+            TK_CHECK(t == NULL);
+    }
+    TK_CHECK_INT(rc, TK_OK);
+    tk_tenant_close(t);
+}
+
+int main(void)
+{
+    TK_RUN(test_create_open);
+    TK_RUN(test_names);
+    TK_RUN(test_duplicate_and_missing);
+    TK_RUN(test_key_file_checks);
+    TK_RUN(test_pseudonyms);
+    TK_RUN(test_pseudonym_throughput);
+    TK_RUN(test_create_alloc_failures);
+    TK_TEST_END();
+}
