@@ -819,7 +819,14 @@ int tk_profile_bind(tk_profile_row **out, const tk_profile *p, const tk_view *he
             b->ncols++;
         }
     }
-    for (size_t f = 0; f < NFIELD; f++) {
+    /* Every named column is looked up before anything is reported, so
+     * that one message lists all that are missing (time first: it is what
+     * an analyst checks first). */
+    char missing[160];
+    size_t nmissing = 0, mused = 0;
+    missing[0] = '\0';
+    for (size_t k = 0; k < NFIELD; k++) {
+        const size_t f = (k + F_TIME) % NFIELD;
         const struct spec *s = &p->spec[f];
         if (s->src != SRC_COLUMN)
             continue;
@@ -837,26 +844,36 @@ int tk_profile_bind(tk_profile_row **out, const tk_profile *p, const tk_view *he
         size_t i = 0;
         while (i < b->ncols && !cell_is(b->colnames[i], strlen(b->colnames[i]), s->col_name))
             i++;
-        if (i == b->ncols) {
-            char found[160];
-            size_t used = 0;
-            found[0] = '\0';
-            for (size_t j = 0; j < b->ncols && used + 4 < sizeof found; j++) {
-                const int w = snprintf(found + used, sizeof found - used, "%s%s", j ? ", " : "",
-                                       b->colnames[j]);
-                if (w < 0)
-                    break;
-                used += (size_t)w;
-            }
-            if (used >= sizeof found)
-                memcpy(found + sizeof found - 4, "...", 4);
-            rc = tk_error_set(err, TK_EPROFILE,
-                              "profile %s: column \"%s\" (%s) is not in the header; the header "
-                              "has: %s",
-                              p->name, s->col_name, field_names[f], found);
-            goto done;
+        if (i < b->ncols) {
+            b->col[f] = i;
+            continue;
         }
-        b->col[f] = i;
+        if (mused + 8 < sizeof missing) {
+            const int w = snprintf(missing + mused, sizeof missing - mused, "%s\"%s\" (%s)",
+                                   nmissing ? ", " : "", s->col_name, field_names[f]);
+            mused = w < 0 ? sizeof missing : mused + (size_t)w;
+        }
+        nmissing++;
+    }
+    if (nmissing > 0) {
+        char found[160];
+        size_t used = 0;
+        found[0] = '\0';
+        for (size_t j = 0; j < b->ncols && used + 4 < sizeof found; j++) {
+            const int w =
+                snprintf(found + used, sizeof found - used, "%s%s", j ? ", " : "", b->colnames[j]);
+            if (w < 0)
+                break;
+            used += (size_t)w;
+        }
+        if (used >= sizeof found)
+            memcpy(found + sizeof found - 4, "...", 4);
+        rc = tk_error_set(err, TK_EPROFILE,
+                          "profile %s: column%s %s %s not in the header; the "
+                          "header has: %s",
+                          p->name, nmissing > 1 ? "s" : "", missing, nmissing > 1 ? "are" : "is",
+                          found);
+        goto done;
     }
     *out = b;
     b = NULL;

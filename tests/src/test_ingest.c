@@ -1,0 +1,271 @@
+/* tests/src/test_ingest.c -- the ingestion pipeline against a real tenant. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "src/ingest.h"
+#include "src/master.h"
+#include "src/store.h"
+#include "src/tenant.h"
+#include "tests/test.h"
+
+static char dir[512];
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL)
+        return;
+    fputs(text, f);
+    fclose(f);
+}
+
+static tk_profile *profile(const char *json)
+{
+    tk_profile *p = NULL;
+    tk_error err;
+    if (tk_profile_parse(&p, json, strlen(json), "test", &err) != TK_OK) {
+        return NULL;
+    }
+    return p;
+}
+
+static const char juki[] =
+    "{\"profile\":\"juki\",\"system\":{\"value\":\"住民基本台帳\"},\"fields\":{"
+    "\"time\":{\"column\":\"日時\",\"format\":\"YYYY/MM/DD hh:mm:ss\"},"
+    "\"user\":{\"column\":\"職員\",\"resolve\":\"staff\"},"
+    "\"terminal\":{\"column\":\"端末\",\"resolve\":\"terminal\"},"
+    "\"operation\":{\"column\":\"操作\",\"map\":{\"照会\":\"lookup\"}},"
+    "\"subject\":{\"column\":\"宛名番号\"}}}";
+
+static int64_t count(tk_tenant *t, const char *sql)
+{
+    int64_t n = -1;
+    tk_error err;
+    if (tk_db_query_i64(tk_tenant_db(t), sql, &n, &err) != TK_OK)
+        return -1;
+    return n;
+}
+
+static void write_rows(const char *path, int n, int first_bad)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL)
+        return;
+    fputs("日時,職員,端末,操作,宛名番号\n", f);
+    for (int i = 0; i < n; i++)
+        fprintf(f, "2024/10/%02d 09:%02d:%02d,c%d,PC%02d,%s,%010d\n", 1 + i % 28, i % 60,
+                (i * 7) % 60, 100 + i % 3, i % 5, i == first_bad ? "削除" : "照会", i);
+    fclose(f);
+}
+
+static void injected_failure_mid_file_stores_nothing(void)
+{
+    tk_error err = {0, ""};
+    tk_tenant *t = NULL;
+    TK_REQUIRE(tk_tenant_create(&t, dir, "failure", &err) == TK_OK);
+    tk_profile *p = profile(juki);
+    TK_REQUIRE(p != NULL);
+    char path[600];
+    snprintf(path, sizeof path, "%s/juki.csv", dir);
+    write_rows(path, 2000, -1);
+
+    tk_ingest_options opt = TK_INGEST_OPTIONS_INIT;
+    tk_ingest_result res;
+    opt.fail_after_rows = 1000;
+    TK_CHECK_INT(tk_ingest_file(t, p, path, &opt, &res, &err), TK_EIO);
+    TK_CHECK(strstr(err.msg, "injected failure after 1000 rows") != NULL);
+    TK_CHECK_INT(count(t, "SELECT count(*) FROM events"), 0);
+    TK_CHECK_INT(count(t, "SELECT count(*) FROM uploads"), 0);
+    TK_CHECK_INT(count(t, "SELECT count(*) FROM users"), 0);
+    TK_CHECK_INT(count(t, "SELECT count(*) FROM subjects"), 0);
+
+    /* The same file goes in whole afterwards. */
+    opt.fail_after_rows = 0;
+    TK_CHECK_INT(tk_ingest_file(t, p, path, &opt, &res, &err), TK_OK);
+    TK_CHECK_STR(res.status, "stored");
+    TK_CHECK_INT(res.rows_accepted, 2000);
+    TK_CHECK_INT(count(t, "SELECT count(*) FROM events"), 2000);
+    TK_CHECK_INT(count(t, "SELECT count(*) FROM subjects"), 2000);
+    /* Without master data nobody resolves, and each unknown is counted once. */
+    TK_CHECK_INT(res.unknown_users, 3);
+    TK_CHECK_INT(res.unknown_terminals, 5);
+    TK_CHECK_STR(res.encoding, "utf-8");
+    TK_CHECK_INT(res.t_min, 1727740800000LL); /* 2024-10-01 09:00:00 JST, row 0 */
+
+    /* The same bytes again: recognised before parsing. */
+    TK_CHECK_INT(tk_ingest_file(t, p, path, &opt, &res, &err), TK_EEXISTS);
+    TK_CHECK_STR(res.status, "duplicate");
+    TK_CHECK_INT(res.duplicate_of, 1);
+    TK_CHECK_INT(count(t, "SELECT count(*) FROM events"), 2000);
+    tk_profile_destroy(p);
+    tk_tenant_close(t);
+}
+
+static void strict_and_lenient(void)
+{
+    tk_error err = {0, ""};
+    tk_tenant *t = NULL;
+    TK_REQUIRE(tk_tenant_create(&t, dir, "strict", &err) == TK_OK);
+    tk_profile *p = profile(juki);
+    TK_REQUIRE(p != NULL);
+    char path[600];
+    snprintf(path, sizeof path, "%s/juki_bad.csv", dir);
+    write_rows(path, 300, 150);
+
+    tk_ingest_options opt = TK_INGEST_OPTIONS_INIT;
+    tk_ingest_result res;
+    TK_CHECK_INT(tk_ingest_file(t, p, path, &opt, &res, &err), TK_EREJECTED);
+    TK_CHECK_STR(res.status, "rejected");
+    TK_CHECK_INT(res.rows_rejected, 1);
+    TK_CHECK_INT(res.rows_total, 300);
+    TK_CHECK_STR(res.first_error, "record 152 (line 152): column 操作 (operation): \"削除\": not "
+                                  "in the profile's map (known: 照会)");
+    TK_CHECK(res.error_report[0] != '\0' && access(res.error_report, R_OK) == 0);
+    TK_CHECK_INT(count(t, "SELECT count(*) FROM events"), 0);
+    TK_CHECK_INT(count(t, "SELECT count(*) FROM uploads WHERE status='rejected'"), 1);
+
+    opt.lenient = 1;
+    TK_CHECK_INT(tk_ingest_file(t, p, path, &opt, &res, &err), TK_OK);
+    TK_CHECK_STR(res.status, "partial");
+    TK_CHECK_INT(res.rows_accepted, 299);
+    TK_CHECK_INT(count(t, "SELECT count(*) FROM events"), 299);
+    tk_profile_destroy(p);
+    tk_tenant_close(t);
+}
+
+static void resolves_through_master_data(void)
+{
+    tk_error err = {0, ""};
+    tk_tenant *t = NULL;
+    TK_REQUIRE(tk_tenant_create(&t, dir, "resolve", &err) == TK_OK);
+    char staff[600], terms[600], path[600];
+    snprintf(staff, sizeof staff, "%s/staff.csv", dir);
+    snprintf(terms, sizeof terms, "%s/terminals.csv", dir);
+    write_file(staff, "職員ID,氏名,所属,アカウント\n100,山田,市民課,c100\n101,佐藤,税務課,c101\n");
+    write_file(terms, "端末名,IPアドレス,所属\nSHIMIN-01,10.0.0.1,市民課\n");
+    TK_REQUIRE(tk_master_import(t, "staff", staff, NULL, "2024-04-01", NULL, &err) == TK_OK);
+    TK_REQUIRE(tk_master_import(t, "terminals", terms, NULL, "2024-04-01", NULL, &err) == TK_OK);
+    tk_profile *p = profile(juki);
+    TK_REQUIRE(p != NULL);
+    snprintf(path, sizeof path, "%s/juki_r.csv", dir);
+    write_file(path, "日時,職員,端末,操作,宛名番号\n"
+                     "2024/10/01 09:00:00,c100,10.0.0.1,照会,1\n"
+                     "2024/10/01 09:00:01,100,SHIMIN-01,照会,2\n"
+                     "2024/10/01 09:00:02,c777,10.9.9.9,照会,3\n");
+    tk_ingest_result res;
+    TK_CHECK_INT(tk_ingest_file(t, p, path, NULL, &res, &err), TK_OK);
+    TK_CHECK_INT(res.unknown_users, 1);
+    TK_CHECK_INT(res.unknown_terminals, 1);
+    TK_CHECK_INT(count(t, "SELECT count(*) FROM users WHERE name='100' AND resolved=1"), 1);
+    TK_CHECK_INT(count(t, "SELECT count(*) FROM users WHERE name='c777' AND resolved=0"), 1);
+    TK_CHECK_INT(count(t, "SELECT count(*) FROM terminals WHERE name='SHIMIN-01'"), 1);
+    TK_CHECK_INT(count(t, "SELECT count(*) FROM terminals WHERE name='10.9.9.9'"), 1);
+    TK_CHECK_INT(count(t, "SELECT unknown_users FROM uploads"), 1);
+    tk_profile_destroy(p);
+    tk_tenant_close(t);
+}
+
+static void misfit_profile_is_reported_before_any_row(void)
+{
+    tk_error err = {0, ""};
+    tk_tenant *t = NULL;
+    TK_REQUIRE(tk_tenant_create(&t, dir, "misfit", &err) == TK_OK);
+    tk_profile *p = profile(juki);
+    TK_REQUIRE(p != NULL);
+    char path[600];
+    snprintf(path, sizeof path, "%s/other.csv", dir);
+    write_file(path, "time,user,op\n2024/10/01 09:00:00,1,照会\n");
+    tk_ingest_result res;
+    TK_CHECK_INT(tk_ingest_file(t, p, path, NULL, &res, &err), TK_EPROFILE);
+    TK_CHECK(strstr(err.msg, "profile juki: columns \"日時\" (time), \"職員\" (user), \"端末\" "
+                             "(terminal), \"操作\" (operation), \"宛名番号\" (subject) are not in "
+                             "the header; the header has: time, user, op") != NULL);
+    TK_CHECK_INT(count(t, "SELECT count(*) FROM events"), 0);
+    TK_CHECK_INT(count(t, "SELECT count(*) FROM uploads WHERE status='rejected' AND message"
+                          " LIKE '%are not in the header%'"),
+                 1);
+
+    /* An empty file and a missing file. */
+    snprintf(path, sizeof path, "%s/empty.csv", dir);
+    write_file(path, "");
+    TK_CHECK_INT(tk_ingest_file(t, p, path, NULL, &res, &err), TK_EPROFILE);
+    TK_CHECK(strstr(err.msg, "the file is empty") != NULL);
+    snprintf(path, sizeof path, "%s/nosuch.csv", dir);
+    TK_CHECK_INT(tk_ingest_file(t, p, path, NULL, &res, &err), TK_EIO);
+    TK_CHECK(strstr(err.msg, "No such file") != NULL);
+    tk_profile_destroy(p);
+    tk_tenant_close(t);
+}
+
+struct seen {
+    int events;
+    int problems;
+};
+
+static int on_event(void *ctx, uint64_t record, const tk_event *ev)
+{
+    (void)record;
+    (void)ev;
+    ((struct seen *)ctx)->events++;
+    return 0;
+}
+
+static void on_problem(void *ctx, uint64_t record, uint64_t line, const char *column,
+                       const char *msg)
+{
+    (void)record;
+    (void)line;
+    (void)column;
+    (void)msg;
+    ((struct seen *)ctx)->problems++;
+}
+
+static void headerless_dry_run(void)
+{
+    static const char json[] =
+        "{\"profile\":\"raw\",\"header\":false,\"encoding\":\"cp932\",\"system\":{\"column\":1},"
+        "\"fields\":{\"time\":{\"column\":2,\"format\":\"YYYYMMDDhhmmss\"},"
+        "\"user\":{\"column\":3},\"operation\":{\"value\":\"lookup\"}}}";
+    tk_profile *p = profile(json);
+    TK_REQUIRE(p != NULL);
+    char path[600];
+    snprintf(path, sizeof path, "%s/raw.csv", dir);
+    /* 戸籍 in CP932; the first record is data, not a header. */
+    write_file(path, "\x8C\xCB\x90\xD0,20241001091502,1\r\n\x8C\xCB\x90\xD0,2024100109150x,2\r\n"
+                     "\x8C\xCB\x90\xD0,20241001091503,3\r\n");
+    struct seen s = {0, 0};
+    tk_ingest_options opt = TK_INGEST_OPTIONS_INIT;
+    tk_ingest_result res;
+    tk_error err = {0, ""};
+    opt.dry_run = 1;
+    opt.lenient = 1;
+    opt.on_event = on_event;
+    opt.on_problem = on_problem;
+    opt.event_ctx = &s;
+    TK_CHECK_INT(tk_ingest_file(NULL, p, path, &opt, &res, &err), TK_OK);
+    TK_CHECK_INT(s.events, 2);
+    TK_CHECK_INT(s.problems, 1);
+    TK_CHECK_INT(res.rows_total, 3);
+    TK_CHECK_STR(res.encoding, "cp932");
+    tk_profile_destroy(p);
+}
+
+int main(void)
+{
+    snprintf(dir, sizeof dir, "%s/ingest-%ld", tk_test_tmpdir(), (long)getpid());
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+    if (system(cmd) != 0)
+        return 1;
+    TK_RUN(injected_failure_mid_file_stores_nothing);
+    TK_RUN(strict_and_lenient);
+    TK_RUN(resolves_through_master_data);
+    TK_RUN(misfit_profile_is_reported_before_any_row);
+    TK_RUN(headerless_dry_run);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        return 1;
+    TK_TEST_END();
+}
