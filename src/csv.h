@@ -19,7 +19,8 @@
  * comma or line end after a closing quote, a CR not followed by LF outside
  * quotes (except as the very last byte of input), a quoted field still open
  * at end of input, and with strict_field_count a record whose field count
- * differs from that of the first non-empty record. Rejected (TK_ERANGE): a
+ * differs from that of the first record (not counting empty lines and
+ * records that failed) read. Rejected (TK_ERANGE): a
  * record of more than max_record_bytes bytes (without its line end) or more
  * than max_fields fields. Errors are reported deterministically, whatever
  * the read sizes: the earliest offending byte wins, and a record is known to
@@ -27,10 +28,12 @@
  *
  * Messages start with the record number, the physical line (1-based, lines
  * end at LF) and the 1-based byte column within that line of the offending
- * byte (the column after a byte order mark on line 1 counts from after
- * it), then say what was expected:
+ * byte (on line 1 a byte order mark is not counted), then say what was
+ * expected. Errors about a whole record (field count, length) give the
+ * line where the record starts and no column:
  *   record 12 (line 14, column 7): stray quote in unquoted field 3
  *   record 5 (line 5): expected 9 fields, found 8
+ *   record 7 (line 9): record longer than 1048576 bytes
  *
  * A tk_csv is used by one thread at a time; distinct parsers are
  * independent. */
@@ -57,16 +60,16 @@ typedef struct tk_csv_field {
 } tk_csv_field;
 
 typedef struct tk_csv_options {
-    size_t buffer_size;      /* bytes requested per refill (>= 1) */
+    size_t buffer_size;      /* buffer bytes (>= 1; at least max_record_bytes + 2 is used) */
     size_t max_record_bytes; /* longest record accepted, line end excluded (>= 1) */
     size_t max_fields;       /* most fields in a record (>= 1) */
     int strict_field_count;  /* nonzero: all non-empty records as wide as the first */
 } tk_csv_options;
 
-#define TK_CSV_OPTIONS_INIT                                                                        \
-    {                                                                                              \
-        (size_t)1 << 20, (size_t)1 << 20, 1024, 1                                                  \
-    }
+/* 1 MiB buffer and records, 1024 fields, strict field count. */
+// clang-format off
+#define TK_CSV_OPTIONS_INIT {(size_t)1 << 20, (size_t)1 << 20, 1024, 1}
+// clang-format on
 
 /* Creates a parser reading through read(ctx, ...). read and ctx are
  * borrowed: ctx must outlive the parser. opt is copied; NULL means
@@ -104,8 +107,8 @@ uint64_t tk_csv_record(const tk_csv *c);
  * (0 before the first). */
 uint64_t tk_csv_line(const tk_csv *c);
 
-/* Bytes of input consumed so far: up to the end of the last record returned
- * (byte order mark included), for progress reports. */
+/* Bytes of input consumed so far, for progress reports: after a record,
+ * the offset just past its line end (a byte order mark counts). */
 uint64_t tk_csv_bytes(const tk_csv *c);
 
 /* 1 if the input began with a UTF-8 byte order mark (which was skipped), 0

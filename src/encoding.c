@@ -296,8 +296,8 @@ static uint32_t cp932_pair(unsigned char lead, unsigned char trail)
 
 /* Offset of the first byte of s[0..len) that is not valid CP932, or len.
  * With allow_cut, a lead byte as the very last byte is accepted (a sample
- * cut in the middle of a character). *shown gets the bytes worth showing. */
-static size_t cp932_check(const unsigned char *s, size_t len, int allow_cut, size_t *shown)
+ * cut in the middle of a character). */
+static size_t cp932_check(const unsigned char *s, size_t len, int allow_cut)
 {
     size_t i = 0;
     while (i < len) {
@@ -306,28 +306,20 @@ static size_t cp932_check(const unsigned char *s, size_t len, int allow_cut, siz
             i++;
             continue;
         }
-        if (!cp932_is_lead(b)) {
-            *shown = 1;
+        if (!cp932_is_lead(b))
             return i;
-        }
-        if (i + 1 == len) {
-            if (allow_cut)
-                return len;
-            *shown = 1;
+        if (i + 1 == len)
+            return allow_cut ? len : i;
+        if (cp932_pair(b, s[i + 1]) == 0)
             return i;
-        }
-        if (cp932_pair(b, s[i + 1]) == 0) {
-            *shown = 2;
-            return i;
-        }
         i += 2;
     }
     return len;
 }
 
-/* Decodes s[0..len), known to contain a non-ASCII byte, into scratch. */
-static int cp932_decode(const unsigned char *s, size_t len, tk_enc_buf *scratch, size_t *bad_offset,
-                        tk_error *err)
+/* Decodes s[0..len), whose first `ascii` bytes are ASCII, into scratch. */
+static int cp932_decode(const unsigned char *s, size_t len, size_t ascii, tk_enc_buf *scratch,
+                        size_t *bad_offset, tk_error *err)
 {
     size_t cap;
     if (!tk_mul_size(len, 3, &cap))
@@ -336,8 +328,9 @@ static int cp932_decode(const unsigned char *s, size_t len, tk_enc_buf *scratch,
     int rc = buf_reserve(scratch, cap, err);
     if (rc != TK_OK)
         return rc;
-    char *d = scratch->p;
-    size_t i = 0;
+    memcpy(scratch->p, s, ascii);
+    char *d = scratch->p + ascii;
+    size_t i = ascii;
     while (i < len) {
         const unsigned char b = s[i];
         if (b < 0x80) {
@@ -408,7 +401,7 @@ int tk_enc_to_utf8(tk_enc enc, const char *p, size_t len, tk_enc_buf *scratch, c
     }
     case TK_ENC_CP932: {
         assert(scratch != NULL);
-        const int rc = cp932_decode(s, len, scratch, bad_offset, err);
+        const int rc = cp932_decode(s, len, ascii, scratch, bad_offset, err);
         if (rc != TK_OK)
             return rc;
         *out = scratch->p;
@@ -442,8 +435,7 @@ tk_enc tk_enc_detect(const char *p, size_t len, int at_eof)
     const size_t at = ascii + utf8_check(s + ascii, len - ascii, &step);
     if (at == len || (!at_eof && step.cut))
         return TK_ENC_UTF8;
-    size_t shown;
-    if (cp932_check(s + ascii, len - ascii, !at_eof, &shown) == len - ascii)
+    if (cp932_check(s + ascii, len - ascii, !at_eof) == len - ascii)
         return TK_ENC_CP932;
     return TK_ENC_UNKNOWN;
 }
