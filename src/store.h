@@ -16,6 +16,7 @@
 #include "src/db.h"
 #include "src/error.h"
 #include "src/event.h"
+#include "src/evblock.h"
 
 /* Schema version of the tables this module owns. */
 #define TK_STORE_SCHEMA_VERSION 1
@@ -94,6 +95,33 @@ TK_MUST_CHECK int tk_store_find_upload(tk_db *db, const char *sha256, int64_t *u
 /* 1 if some stored upload has exactly size bytes (a cheap pre-check that
  * tells ingestion whether hashing the file first could find a duplicate). */
 int tk_store_has_upload_size(tk_db *db, int64_t size);
+
+/* ---- reading events ---------------------------------------------------- */
+
+/* One stored event: its id, its upload and the stored row (dictionary ids;
+ * resolve names with the dictionary tables). row.detail points into the
+ * scan's current block and is valid until the next tk_store_scan_next(). */
+typedef struct tk_stored_event {
+    int64_t id;
+    int64_t upload_id;
+    tk_evrow row;
+} tk_stored_event;
+
+typedef struct tk_store_scan tk_store_scan;
+
+/* Starts a scan of the events with t_from <= t < t_to (Unix ms), in storage
+ * order (by upload, then file order; not sorted by time). db is borrowed and
+ * must outlive the scan. *out is owned: tk_store_scan_destroy().
+ * Returns TK_OK, TK_EDB or TK_ENOMEM. */
+TK_MUST_CHECK int tk_store_scan_create(tk_store_scan **out, tk_db *db, int64_t t_from, int64_t t_to,
+                                       tk_error *err);
+
+/* Reads the next event: 1 for an event, 0 at the end, TK_EDB or TK_EPARSE
+ * (a damaged block: the message names the block). */
+TK_MUST_CHECK int tk_store_scan_next(tk_store_scan *s, tk_stored_event *ev, tk_error *err);
+
+/* Frees s. Accepts NULL. */
+void tk_store_scan_destroy(tk_store_scan *s);
 
 /* Number of events, for tests and summaries. */
 TK_MUST_CHECK int tk_store_count_events(tk_db *db, int64_t *out, tk_error *err);

@@ -1,9 +1,17 @@
 /* src/strmap.c -- open-addressing string map.
  *
- * Slots hold the key's hash, a pointer to the key bytes (kept in large
- * chunks so that pointers stay stable as the table grows) and the value.
+ * A slot is 32 bytes: a tag, the value and the key. Keys of up to 16 bytes
+ * (ids, account names, most dictionary values) are stored inline, zero-
+ * padded, so a lookup touches one slot and compares two words; longer keys
+ * live in large chunks (pointers stay stable as the table grows) and the
+ * slot holds their address and length. The tag is the key's hash with its
+ * low byte replaced by the key length (255 for long keys), so a probe
+ * rejects nearly every non-matching slot without touching the key. Empty
+ * slots have tag 0, which no key produces (the hash is forced odd above the
+ * low byte).
+ *
  * The hash is a 64-bit multiply-xorshift over 8-byte words: dictionary
- * values are short (ids, names), so the loop is a handful of iterations. */
+ * values are short, so the loop is a handful of iterations. */
 #include "src/strmap.h"
 
 #include <string.h>
@@ -11,11 +19,18 @@
 #include "src/alloc.h"
 #include "src/checked.h"
 
+#define INLINE_MAX 16
+
 struct slot {
-    uint64_t hash;
-    const char *key; /* NULL = empty */
-    size_t len;
+    uint64_t tag; /* 0 = empty */
     int64_t value;
+    union {
+        char inl[INLINE_MAX]; /* len <= INLINE_MAX, zero-padded */
+        struct {
+            const char *ptr;
+            size_t len;
+        } ext;
+    } k;
 };
 
 struct chunk {
@@ -81,21 +96,49 @@ void tk_strmap_destroy(tk_strmap *m)
     tk_free(m);
 }
 
-static struct slot *find(const tk_strmap *m, const char *p, size_t len, uint64_t h)
+static uint64_t make_tag(uint64_t h, size_t len)
 {
-    size_t i = (size_t)h & (m->cap - 1);
+    return ((h | 0x100) & ~(uint64_t)0xFF) | (len <= INLINE_MAX ? len : 0xFF);
+}
+
+static int slot_matches(const struct slot *s, uint64_t tag, const char *p, size_t len,
+                        const char *padded)
+{
+    if (s->tag != tag)
+        return 0;
+    if (len <= INLINE_MAX)
+        return memcmp(s->k.inl, padded, INLINE_MAX) == 0;
+    return s->k.ext.len == len && memcmp(s->k.ext.ptr, p, len) == 0;
+}
+
+static struct slot *find(const tk_strmap *m, const char *p, size_t len, uint64_t tag)
+{
+    char padded[INLINE_MAX] = {0};
+    if (len <= INLINE_MAX && len > 0)
+        memcpy(padded, p, len);
+    size_t i = (size_t)(tag >> 8) & (m->cap - 1);
     for (;;) {
         struct slot *s = &m->slots[i];
-        if (s->key == NULL || (s->hash == h && s->len == len && memcmp(s->key, p, len) == 0))
+        if (s->tag == 0 || slot_matches(s, tag, p, len, padded))
             return s;
         i = (i + 1) & (m->cap - 1);
     }
 }
 
+static const char *slot_key(const struct slot *s)
+{
+    return (s->tag & 0xFF) == 0xFF ? s->k.ext.ptr : s->k.inl;
+}
+
+static size_t slot_len(const struct slot *s)
+{
+    return (s->tag & 0xFF) == 0xFF ? s->k.ext.len : (size_t)(s->tag & 0xFF);
+}
+
 int64_t *tk_strmap_get(const tk_strmap *m, const char *p, size_t len)
 {
-    struct slot *s = find(m, p, len, tk_strmap_hash(p, len));
-    return s->key ? &s->value : NULL;
+    struct slot *s = find(m, p, len, make_tag(tk_strmap_hash(p, len), len));
+    return s->tag ? &s->value : NULL;
 }
 
 static int grow(tk_strmap *m)
@@ -108,10 +151,10 @@ static int grow(tk_strmap *m)
         return 0;
     for (size_t i = 0; i < m->cap; i++) {
         const struct slot *s = &m->slots[i];
-        if (s->key == NULL)
+        if (s->tag == 0)
             continue;
-        size_t j = (size_t)s->hash & (ncap - 1);
-        while (ns[j].key != NULL)
+        size_t j = (size_t)(s->tag >> 8) & (ncap - 1);
+        while (ns[j].tag != 0)
             j = (j + 1) & (ncap - 1);
         ns[j] = *s;
     }
@@ -147,29 +190,41 @@ static const char *store_key(tk_strmap *m, const char *p, size_t len)
 int tk_strmap_put(tk_strmap *m, const char *p, size_t len, int64_t value, const char **stored_key,
                   tk_error *err)
 {
-    const uint64_t h = tk_strmap_hash(p, len);
-    struct slot *s = find(m, p, len, h);
-    if (s->key != NULL) {
-        s->value = value;
-        if (stored_key)
-            *stored_key = s->key;
-        return TK_OK;
-    }
-    if ((m->size + 1) * 2 > m->cap) {
-        if (!grow(m))
-            return tk_error_set(err, TK_ENOMEM, "out of memory growing a map");
-        s = find(m, p, len, h);
-    }
-    const char *k = store_key(m, p, len);
-    if (k == NULL)
-        return tk_error_set(err, TK_ENOMEM, "out of memory storing a map key");
-    s->hash = h;
-    s->key = k;
-    s->len = len;
-    s->value = value;
-    m->size++;
-    if (stored_key)
+    const uint64_t tag = make_tag(tk_strmap_hash(p, len), len);
+    struct slot *s = find(m, p, len, tag);
+    if (s->tag == 0) {
+        if ((m->size + 1) * 2 > m->cap) {
+            if (!grow(m))
+                return tk_error_set(err, TK_ENOMEM, "out of memory growing a map");
+            s = find(m, p, len, tag);
+        }
+        if (len > INLINE_MAX || stored_key != NULL) {
+            /* Callers that keep the key need a NUL-terminated copy that
+             * does not move when the table grows. */
+            const char *k = store_key(m, p, len);
+            if (k == NULL)
+                return tk_error_set(err, TK_ENOMEM, "out of memory storing a map key");
+            if (len > INLINE_MAX) {
+                s->k.ext.ptr = k;
+                s->k.ext.len = len;
+            }
+            if (stored_key)
+                *stored_key = k;
+        }
+        if (len <= INLINE_MAX) {
+            memset(s->k.inl, 0, INLINE_MAX);
+            if (len > 0)
+                memcpy(s->k.inl, p, len);
+        }
+        s->tag = tag;
+        m->size++;
+    } else if (stored_key != NULL) {
+        const char *k = store_key(m, p, len);
+        if (k == NULL)
+            return tk_error_set(err, TK_ENOMEM, "out of memory storing a map key");
         *stored_key = k;
+    }
+    s->value = value;
     return TK_OK;
 }
 
@@ -182,7 +237,7 @@ void tk_strmap_each(const tk_strmap *m,
                     void (*fn)(void *ctx, const char *key, size_t len, int64_t value), void *ctx)
 {
     for (size_t i = 0; i < m->cap; i++) {
-        if (m->slots[i].key != NULL)
-            fn(ctx, m->slots[i].key, m->slots[i].len, m->slots[i].value);
+        if (m->slots[i].tag != 0)
+            fn(ctx, slot_key(&m->slots[i]), slot_len(&m->slots[i]), m->slots[i].value);
     }
 }

@@ -56,7 +56,7 @@ check 'grep -q "column \"操作日時\" (time) is not in the header; the header 
 # --- ingest a good file -------------------------------------------------
 out=$("$bin" ingest --tenant city --profile "$tmp/juki.json" "$tmp/juki_good.csv")
 check 'grep -q "^stored .*3 rows" <<<"$out"' "good file stored: $out"
-check '[ "$(q "SELECT count(*) FROM events")" = 3 ]' "3 events stored"
+check '[ "$(q "SELECT coalesce(sum(n),0) FROM event_blocks")" = 3 ]' "3 events stored"
 sha=$(sha256sum "$tmp/juki_good.csv" | cut -d" " -f1)
 check '[ "$(q "SELECT sha256 FROM uploads WHERE id=1")" = "$sha" ]' "upload records the SHA-256"
 check '[ "$(q "SELECT count(DISTINCT name) FROM users")" = 2 ]' "c679661 and 679661 are one user"
@@ -67,7 +67,7 @@ check 'python3 -c "import json,sys; u=json.load(sys.stdin)[0]; assert u[\"rows_a
 # --- the same file again ----------------------------------------------------
 out=$("$bin" ingest --tenant city --profile "$tmp/juki.json" "$tmp/juki_good.csv")
 check 'grep -q "identical to upload #1" <<<"$out"' "duplicate recognised: $out"
-check '[ "$(q "SELECT count(*) FROM events")" = 3 ]' "duplicate stores nothing"
+check '[ "$(q "SELECT coalesce(sum(n),0) FROM event_blocks")" = 3 ]' "duplicate stores nothing"
 
 # --- a bad row rejects the whole file ---------------------------------------
 cp "$tmp/juki_good.csv" "$tmp/juki_bad.csv"
@@ -76,7 +76,7 @@ printf '2024/10/03 09:00:01,700001,PC02,照会,2222222222,\r\n' >>"$tmp/juki_bad
 printf '2024/02/30 09:00:02,700001,PC02,照会,3333333333,\r\n' >>"$tmp/juki_bad.csv"
 out=$("$bin" ingest --tenant city --profile "$tmp/juki.json" "$tmp/juki_bad.csv") && bad "bad file must exit 1" || ok
 check 'grep -q "^rejected" <<<"$out"' "bad file rejected: $out"
-check '[ "$(q "SELECT count(*) FROM events")" = 3 ]' "rejected file stores no events"
+check '[ "$(q "SELECT coalesce(sum(n),0) FROM event_blocks")" = 3 ]' "rejected file stores no events"
 report=$(q "SELECT error_report FROM uploads WHERE status='rejected'")
 check '[ -f "$report" ]' "error report exists: $report"
 check 'grep -q "record 5 (line 6): column 操作 (operation): \"\"削除\"\": not in the profile" "$report"' "report names record 5"
@@ -86,7 +86,7 @@ check '[ "$(q "SELECT rows_rejected FROM uploads WHERE status=\"rejected\"")" = 
 # --- lenient keeps the good rows ---------------------------------------------
 out=$("$bin" ingest --tenant city --lenient --profile "$tmp/juki.json" "$tmp/juki_bad.csv")
 check 'grep -q "^partial .*4 rows" <<<"$out"' "lenient stores good rows: $out"
-check '[ "$(q "SELECT count(*) FROM events")" = 7 ]' "lenient added 4 events"
+check '[ "$(q "SELECT coalesce(sum(n),0) FROM event_blocks")" = 7 ]' "lenient added 4 events"
 
 # --- CP932 and BOM files, auto-detected -------------------------------------
 python3 - "$tmp" <<'EOF'
@@ -115,7 +115,7 @@ with open(sys.argv[1], "w", encoding="utf-8", newline="") as f:
         f.write("2024/09/%02d %02d:%02d:%02d,%06d,PC%02d,照会,%010d,\r\n"
                 % (1 + i % 28, 8 + i % 9, i % 60, i % 59, 600000 + i % 300, i % 40, i))
 EOF
-before=$(q "SELECT count(*) FROM events")
+before=$(q "SELECT coalesce(sum(n),0) FROM event_blocks")
 "$bin" ingest --quiet --tenant city --profile "$tmp/juki.json" "$tmp/juki_big.csv" >/dev/null &
 pid=$!
 # Wait until the ingest is writing (the WAL grows), then kill it hard.
@@ -126,11 +126,11 @@ for _ in $(seq 1 200); do
 done
 kill -9 $pid 2>/dev/null || true
 wait $pid 2>/dev/null || true
-check '[ "$(q "SELECT count(*) FROM events")" = "$before" ]' "kill -9 left no events behind"
+check '[ "$(q "SELECT coalesce(sum(n),0) FROM event_blocks")" = "$before" ]' "kill -9 left no events behind"
 check '[ "$(q "SELECT count(*) FROM uploads WHERE file_name=\"juki_big.csv\"")" = 0 ]' "kill -9 left no upload record"
 out=$("$bin" ingest --quiet --tenant city --profile "$tmp/juki.json" "$tmp/juki_big.csv")
 check 'grep -q "^stored .*800,000 rows" <<<"$out"' "the killed file ingests afterwards: $out"
-check '[ "$(q "SELECT count(*) FROM events")" = $((before + 800000)) ]' "all rows stored once"
+check '[ "$(q "SELECT coalesce(sum(n),0) FROM event_blocks")" = $((before + 800000)) ]' "all rows stored once"
 
 # --- usage errors ---------------------------------------------------------------
 "$bin" ingest --tenant city "$tmp/juki_good.csv" >/dev/null 2>&1 && bad "missing --profile" || [ $? = 2 ] && ok

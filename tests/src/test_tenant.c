@@ -98,7 +98,7 @@ static void test_create_open(void)
     TK_CHECK_INT(v, TK_TENANT_SCHEMA_VERSION);
     TK_CHECK_INT(tk_db_query_i64(tk_tenant_db(t),
                                  "SELECT count(*) FROM sqlite_master WHERE name IN"
-                                 " ('events', 'uploads', 'master_versions', 'master_staff',"
+                                 " ('event_blocks', 'uploads', 'master_versions', 'master_staff',"
                                  " 'meta')",
                                  &v, &err),
                  TK_OK);

@@ -1,0 +1,137 @@
+/* tests/src/test_evblock.c -- the columnar event block format. */
+#include <string.h>
+
+#include "src/alloc.h"
+#include "src/evblock.h"
+#include "tests/test.h"
+
+/* A fixed xorshift generator so the cases are the same on every run. */
+static uint64_t rnd_state = 0x2545F4914F6CDD1DULL;
+static uint64_t rnd(void)
+{
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 7;
+    rnd_state ^= rnd_state << 17;
+    return rnd_state;
+}
+
+static tk_evrow random_row(int64_t *t, char *detail)
+{
+    tk_evrow r;
+    memset(&r, 0, sizeof r);
+    *t += (int64_t)(rnd() % 5000) - 1000; /* mostly increasing, sometimes back */
+    r.t = *t;
+    r.system = (uint32_t)(rnd() % 20 + 1);
+    r.user = (uint32_t)(rnd() % 70000 + 1);
+    r.terminal = (uint32_t)(rnd() % 3);
+    r.function = (uint32_t)(rnd() % 300);
+    r.subject = rnd() % 4 ? (uint32_t)(rnd() % 4000000000u) : 0;
+    r.device = (uint32_t)(rnd() % 2);
+    r.file = rnd() % 9 == 0 ? UINT32_MAX : 0;
+    r.op = (int)(rnd() % 17);
+    r.result = (int)(rnd() % 2);
+    r.mynumber = (int)(rnd() % 3) - 1;
+    r.count = rnd() % 2 ? -1 : (int64_t)(rnd() % 100000);
+    r.bytes = rnd() % 2 ? -1 : (int64_t)(rnd() >> 2);
+    if (rnd() % 4 == 0) {
+        r.detail_len = (size_t)(rnd() % 40);
+        for (size_t i = 0; i < r.detail_len; i++)
+            detail[i] = (char)('a' + rnd() % 26);
+        r.detail = detail;
+    }
+    return r;
+}
+
+static int same(const tk_evrow *a, const tk_evrow *b)
+{
+    return a->t == b->t && a->system == b->system && a->user == b->user &&
+           a->terminal == b->terminal && a->function == b->function && a->subject == b->subject &&
+           a->device == b->device && a->file == b->file && a->op == b->op &&
+           a->result == b->result && a->mynumber == b->mynumber && a->count == b->count &&
+           a->bytes == b->bytes && (a->detail == NULL) == (b->detail == NULL) &&
+           a->detail_len == b->detail_len &&
+           (a->detail == NULL || memcmp(a->detail, b->detail, a->detail_len) == 0);
+}
+
+static void round_trip(void)
+{
+    tk_error err = {0, ""};
+    tk_evblock_writer *w = NULL;
+    TK_REQUIRE(tk_evblock_writer_create(&w, &err) == TK_OK);
+    static tk_evrow rows[TK_EVBLOCK_MAX];
+    static char details[TK_EVBLOCK_MAX][40];
+    int64_t t = 1727740800000LL;
+    for (int round = 0; round < 3; round++) {
+        tk_evblock_writer_reset(w);
+        size_t n = round == 0 ? 1 : round == 1 ? 777 : TK_EVBLOCK_MAX;
+        int64_t lo = INT64_MAX, hi = INT64_MIN;
+        for (size_t i = 0; i < n; i++) {
+            rows[i] = random_row(&t, details[i]);
+            lo = rows[i].t < lo ? rows[i].t : lo;
+            hi = rows[i].t > hi ? rows[i].t : hi;
+            TK_REQUIRE(tk_evblock_writer_add(w, &rows[i], &err) == TK_OK);
+        }
+        TK_CHECK_INT(tk_evblock_writer_full(w), n == TK_EVBLOCK_MAX);
+        TK_CHECK_INT(tk_evblock_writer_t_min(w), lo);
+        TK_CHECK_INT(tk_evblock_writer_t_max(w), hi);
+        const uint8_t *data;
+        size_t len;
+        TK_REQUIRE(tk_evblock_writer_finish(w, &data, &len, &err) == TK_OK);
+        tk_evblock_reader r;
+        TK_REQUIRE(tk_evblock_reader_init(&r, data, len, &err) == TK_OK);
+        tk_evrow back;
+        size_t i = 0;
+        int rc;
+        while ((rc = tk_evblock_reader_next(&r, &back, &err)) == 1) {
+            TK_CHECK(i < n && same(&rows[i], &back));
+            i++;
+        }
+        TK_CHECK_INT(rc, 0);
+        TK_CHECK_INT(i, n);
+        /* Every truncation is detected, at init or while reading. */
+        for (size_t cut = 0; cut < len && cut < 4000; cut += 1 + cut / 8) {
+            tk_evblock_reader tr;
+            if (tk_evblock_reader_init(&tr, data, cut, &err) != TK_OK)
+                continue;
+            while ((rc = tk_evblock_reader_next(&tr, &back, &err)) == 1) {
+            }
+            TK_CHECK(rc == TK_EPARSE || tr.i == tr.n);
+        }
+    }
+    tk_evrow full = rows[0];
+    TK_CHECK_INT(tk_evblock_writer_add(w, &full, &err), TK_EINVAL);
+    tk_evblock_writer_destroy(w);
+}
+
+static void rejects_out_of_range_values(void)
+{
+    tk_error err = {0, ""};
+    tk_evblock_writer *w = NULL;
+    TK_REQUIRE(tk_evblock_writer_create(&w, &err) == TK_OK);
+    tk_evrow r;
+    memset(&r, 0, sizeof r);
+    r.mynumber = -1;
+    r.count = -1;
+    r.bytes = -1;
+    r.op = 32;
+    TK_CHECK_INT(tk_evblock_writer_add(w, &r, &err), TK_EINVAL);
+    r.op = 0;
+    r.count = -2;
+    TK_CHECK_INT(tk_evblock_writer_add(w, &r, &err), TK_EINVAL);
+    r.count = -1;
+    r.t = INT64_MIN;
+    TK_CHECK_INT(tk_evblock_writer_add(w, &r, &err), TK_OK);
+    r.t = INT64_MAX; /* delta overflows */
+    TK_CHECK_INT(tk_evblock_writer_add(w, &r, &err), TK_EINVAL);
+    tk_evblock_writer_destroy(w);
+    tk_evblock_reader rd;
+    TK_CHECK_INT(tk_evblock_reader_init(&rd, (const uint8_t *)"TKEB\x02", 5, &err), TK_EPARSE);
+    TK_CHECK_STR(err.msg, "not an event block (bad magic or version)");
+}
+
+int main(void)
+{
+    TK_RUN(round_trip);
+    TK_RUN(rejects_out_of_range_values);
+    TK_TEST_END();
+}
