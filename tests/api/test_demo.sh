@@ -1,0 +1,41 @@
+#!/bin/bash
+# tests/api/test_demo.sh -- `tenken demo` builds a whole tenant from a
+# generated city, can be run again, and never deletes a directory it did
+# not make.
+set -euo pipefail
+bin=${TENKEN_BIN:?}
+tmp=$(mktemp -d "${TK_TEST_TMP:-/tmp}/demo.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+check() { if eval "$1"; then pass=$((pass + 1)); else echo "FAIL: $2" >&2; fail=$((fail + 1)); fi; }
+
+out=$("$bin" demo --dir "$tmp/d" --staff 40 --residents 2000 2>&1)
+check '[ $? = 0 ]' "demo succeeds"
+files=$(($(wc -l <"$tmp/d/city/manifest.csv") - 1))
+check 'grep -q "$files of $files files stored" <<<"$out"' "every manifest file stored: $out"
+rows=$(python3 -c "import csv,sys; print(sum(int(r['rows']) for r in csv.DictReader(open(sys.argv[1], encoding='utf-8'))))" "$tmp/d/city/manifest.csv")
+db=$tmp/d/data/demo/store.db
+check '[ "$(sqlite3 "$db" "SELECT sum(n) FROM event_blocks")" = "$rows" ]' "event count equals the manifest's rows ($rows)"
+check '[ "$(sqlite3 "$db" "SELECT count(*) FROM uploads WHERE status=\"stored\"")" = "$files" ]' "one stored upload per file"
+check '[ "$(sqlite3 "$db" "SELECT count(DISTINCT kind) FROM master_versions")" -ge 9 ]' "all master kinds imported"
+check '[ "$(sqlite3 "$db" "SELECT count(DISTINCT name) FROM systems")" -ge 20 ]' "about 20 systems"
+check '[ "$(sqlite3 "$db" "SELECT count(DISTINCT encoding) FROM uploads")" -ge 2 ]' "several encodings detected"
+list=$("$bin" uploads --data "$tmp/d/data" --tenant demo --format json)
+check 'python3 -c "import json,sys; u=json.load(sys.stdin); assert len(u)==$files and all(x[\"status\"]==\"stored\" for x in u)" <<<"$list"' "uploads json lists every file"
+
+# A second run recreates the demo.
+"$bin" demo --dir "$tmp/d" --staff 40 --residents 2000 >/dev/null 2>&1
+check '[ $? = 0 ] && [ "$(sqlite3 "$db" "SELECT count(*) FROM uploads")" = "$files" ]' "demo runs again from scratch"
+
+# A directory that is not a demo is left alone.
+mkdir -p "$tmp/precious" && echo keep >"$tmp/precious/file"
+if "$bin" demo --dir "$tmp/precious" >/dev/null 2>"$tmp/err"; then
+    check 'false' "demo must refuse a foreign directory"
+else
+    check 'grep -q "is not a previous demo" "$tmp/err" && [ -f "$tmp/precious/file" ]' "foreign directory kept"
+fi
+check '"$bin" demo --help | grep -q "usage: tenken demo"' "demo --help"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
