@@ -217,11 +217,13 @@ static void print_result(const char *path, int rc, const tk_ingest_result *r, co
 
 int tk_cli_ingest(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"tenant", required_argument, NULL, 't'}, {"profile", required_argument, NULL, 'p'},
-        {"lenient", no_argument, NULL, 'l'},      {"quiet", no_argument, NULL, 'q'},
-        {"data", required_argument, NULL, 'd'},   {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
+                                             {"profile", required_argument, NULL, 'p'},
+                                             {"lenient", no_argument, NULL, 'l'},
+                                             {"quiet", no_argument, NULL, 'q'},
+                                             {"data", required_argument, NULL, 'd'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     const char *tenant = NULL, *profile = NULL, *data = NULL;
     int lenient = 0, quiet = 0, c;
     optind = 1;
@@ -402,9 +404,8 @@ static void test_problem(void *ctx, uint64_t record, uint64_t line, const char *
     tc->problems++;
     (void)column;
     if (tc->json) {
-        json_t *o = json_pack("{s:s,s:I,s:I,s:s}", "problem", message, "record",
-                              (json_int_t)record, "line", (json_int_t)line, "column",
-                              column ? column : "");
+        json_t *o = json_pack("{s:s,s:I,s:I,s:s}", "problem", message, "record", (json_int_t)record,
+                              "line", (json_int_t)line, "column", column ? column : "");
         char *s = json_dumps(o, JSON_COMPACT);
         if (s)
             printf("%s\n", s);
@@ -420,9 +421,9 @@ static void test_problem(void *ctx, uint64_t record, uint64_t line, const char *
 int tk_cli_profile(int argc, char **argv)
 {
     static const struct option longopts[] = {{"rows", required_argument, NULL, 'r'},
-                                              {"format", required_argument, NULL, 'f'},
-                                              {"help", no_argument, NULL, 'h'},
-                                              {NULL, 0, NULL, 0}};
+                                             {"format", required_argument, NULL, 'f'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     struct test_ctx tc = {10, 0, 0, 0};
     int c;
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
@@ -485,8 +486,8 @@ int tk_cli_profile(int argc, char **argv)
     fmt_count(res.rows_total, rows, sizeof rows);
     if (tc.json) {
         json_t *o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:s}", "profile", tk_profile_name(p),
-                              "encoding", res.encoding, "rows", (json_int_t)res.rows_total,
-                              "good", (json_int_t)res.rows_accepted, "problems",
+                              "encoding", res.encoding, "rows", (json_int_t)res.rows_total, "good",
+                              (json_int_t)res.rows_accepted, "problems",
                               (json_int_t)res.rows_rejected, "sha256", res.sha256);
         char *s = json_dumps(o, JSON_COMPACT);
         if (s)
@@ -494,8 +495,8 @@ int tk_cli_profile(int argc, char **argv)
         free(s);
         json_decref(o);
     } else {
-        printf("%s: %s rows, %llu with problems; encoding %s; profile %s\n", argv[optind + 1],
-               rows, (unsigned long long)res.rows_rejected, res.encoding, tk_profile_name(p));
+        printf("%s: %s rows, %llu with problems; encoding %s; profile %s\n", argv[optind + 1], rows,
+               (unsigned long long)res.rows_rejected, res.encoding, tk_profile_name(p));
     }
     tk_profile_destroy(p);
     return res.rows_rejected ? TK_EXIT_FAIL : TK_EXIT_OK;
@@ -513,10 +514,10 @@ static const char uploads_help[] =
 int tk_cli_uploads(int argc, char **argv)
 {
     static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
-                                              {"format", required_argument, NULL, 'f'},
-                                              {"data", required_argument, NULL, 'd'},
-                                              {"help", no_argument, NULL, 'h'},
-                                              {NULL, 0, NULL, 0}};
+                                             {"format", required_argument, NULL, 'f'},
+                                             {"data", required_argument, NULL, 'd'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     const char *tenant = NULL, *data = NULL;
     int json = 0, c;
     optind = 1;
@@ -568,8 +569,8 @@ int tk_cli_uploads(int argc, char **argv)
     }
     json_t *arr = json ? json_array() : NULL;
     if (!json)
-        printf("%4s  %-28s %10s  %-12s  %-16s %-8s %10s %8s  %-33s  %-8s\n", "id", "file",
-               "bytes", "sha256", "profile", "encoding", "accepted", "rejected", "time range (JST)",
+        printf("%4s  %-28s %10s  %-12s  %-16s %-8s %10s %8s  %-33s  %-8s\n", "id", "file", "bytes",
+               "sha256", "profile", "encoding", "accepted", "rejected", "time range (JST)",
                "status");
     while ((rc = tk_db_step(tk_tenant_db(t), st, &err)) == 1) {
         const char *sha = (const char *)sqlite3_column_text(st, 3);
@@ -595,8 +596,7 @@ int tk_cli_uploads(int argc, char **argv)
             json_object_set_new(o, "rows_accepted", json_integer(sqlite3_column_int64(st, 7)));
             json_object_set_new(o, "rows_rejected", json_integer(sqlite3_column_int64(st, 8)));
             json_object_set_new(o, "unknown_users", json_integer(sqlite3_column_int64(st, 15)));
-            json_object_set_new(o, "unknown_terminals",
-                                json_integer(sqlite3_column_int64(st, 16)));
+            json_object_set_new(o, "unknown_terminals", json_integer(sqlite3_column_int64(st, 16)));
             if (from[0]) {
                 char a[TK_TIME_ISO_SIZE], b[TK_TIME_ISO_SIZE];
                 tk_time_format_iso(sqlite3_column_int64(st, 9), a, sizeof a);

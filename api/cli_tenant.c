@@ -21,9 +21,9 @@ static const char init_help[] =
 int tk_cli_init(int argc, char **argv)
 {
     static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
-                                              {"data", required_argument, NULL, 'd'},
-                                              {"help", no_argument, NULL, 'h'},
-                                              {NULL, 0, NULL, 0}};
+                                             {"data", required_argument, NULL, 'd'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     const char *tenant = NULL, *data = NULL;
     int c;
     optind = 1;
@@ -54,8 +54,8 @@ int tk_cli_init(int argc, char **argv)
         tk_cli_report("init", &err);
         return TK_EXIT_FAIL;
     }
-    printf("created tenant %s in %s (key fingerprint %s)\n", tk_tenant_name(t),
-           tk_tenant_dir(t), tk_tenant_key_fingerprint(t));
+    printf("created tenant %s in %s (key fingerprint %s)\n", tk_tenant_name(t), tk_tenant_dir(t),
+           tk_tenant_key_fingerprint(t));
     tk_tenant_close(t);
     return TK_EXIT_OK;
 }
@@ -92,11 +92,13 @@ static int print_version(void *ctx, const tk_master_version *v)
 
 int tk_cli_master(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"tenant", required_argument, NULL, 't'},    {"kind", required_argument, NULL, 'k'},
-        {"profile", required_argument, NULL, 'p'},   {"effective", required_argument, NULL, 'e'},
-        {"data", required_argument, NULL, 'd'},      {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
+                                             {"kind", required_argument, NULL, 'k'},
+                                             {"profile", required_argument, NULL, 'p'},
+                                             {"effective", required_argument, NULL, 'e'},
+                                             {"data", required_argument, NULL, 'd'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     const char *tenant = NULL, *kind = NULL, *profile = NULL, *effective = NULL, *data = NULL;
     int c;
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -149,8 +151,8 @@ int tk_cli_master(int argc, char **argv)
 
     tk_error err = {0, ""};
     tk_tenant *t = NULL;
-    int rc = tk_tenant_open(&t, tk_cli_data_dir(data), tenant, import ? 0 : TK_TENANT_READONLY,
-                            &err);
+    int rc =
+        tk_tenant_open(&t, tk_cli_data_dir(data), tenant, import ? 0 : TK_TENANT_READONLY, &err);
     if (rc != TK_OK) {
         tk_cli_report("master", &err);
         return TK_EXIT_FAIL;
@@ -159,9 +161,8 @@ int tk_cli_master(int argc, char **argv)
         tk_master_import_result res;
         rc = tk_master_import(t, kind, argv[optind], profile, effective, &res, &err);
         if (rc == TK_OK)
-            printf("imported %s: %zu rows as %s version #%lld effective %s (%s)\n",
-                   argv[optind], res.rows, res.kind, (long long)res.version_id,
-                   res.effective_from, res.encoding);
+            printf("imported %s: %zu rows as %s version #%lld effective %s (%s)\n", argv[optind],
+                   res.rows, res.kind, (long long)res.version_id, res.effective_from, res.encoding);
     } else {
         struct list_ctx lc = {0};
         rc = tk_master_list_versions(t, kind, print_version, &lc, &err);

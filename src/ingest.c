@@ -439,8 +439,7 @@ int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
             tk_error_prefix(err, "%s", path);
             goto done;
         }
-        if (tk_store_find_upload(tk_tenant_db(t), res->sha256, &res->duplicate_of, NULL) ==
-            TK_OK) {
+        if (tk_store_find_upload(tk_tenant_db(t), res->sha256, &res->duplicate_of, NULL) == TK_OK) {
             snprintf(res->status, sizeof res->status, "duplicate");
             rc = tk_error_set(err, TK_EEXISTS,
                               "%s: identical to upload #%lld (same SHA-256); not stored again",
@@ -448,7 +447,7 @@ int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
             goto done;
         }
     }
-    r.meta = (tk_upload_meta){base_name(path),    (int64_t)sb.st_size,  tk_profile_name(p),
+    r.meta = (tk_upload_meta){base_name(path),       (int64_t)sb.st_size,  tk_profile_name(p),
                               tk_profile_version(p), tk_profile_digest(p), r.opt->lenient,
                               r.started_at};
     if (!r.opt->dry_run) {
@@ -522,18 +521,13 @@ int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
         if (res->rows_rejected)
             snprintf(msg, sizeof msg, "%llu bad rows not stored; first: %s",
                      (unsigned long long)res->rows_rejected, res->first_error);
-        const tk_upload_summary s = {res->sha256,
-                                     res->encoding,
-                                     res->status,
-                                     res->rows_total,
-                                     res->rows_accepted,
-                                     res->rows_rejected,
-                                     res->rows_skipped,
-                                     res->t_min,
-                                     res->t_max,
-                                     res->error_report[0] ? res->error_report : NULL,
-                                     msg[0] ? msg : NULL,
-                                     now_unix_ms()};
+        const tk_upload_summary s = {
+            res->sha256,         res->encoding,
+            res->status,         res->rows_total,
+            res->rows_accepted,  res->rows_rejected,
+            res->rows_skipped,   res->t_min,
+            res->t_max,          res->error_report[0] ? res->error_report : NULL,
+            msg[0] ? msg : NULL, now_unix_ms()};
         tk_store_writer *w = r.writer;
         r.writer = NULL;
         rc = tk_store_writer_commit(w, &s, &res->upload_id, err);
@@ -564,8 +558,8 @@ rejected_whole:
         tk_crypto_sha256_final(&r.rd.sha, digest);
         tk_crypto_hex(digest, sizeof digest, res->sha256);
         snprintf(res->encoding, sizeof res->encoding, "%s", tk_enc_name(enc));
-        const tk_upload_summary s = {res->sha256, res->encoding, "rejected", 0, 0, 0, 0, 0, 0,
-                                     NULL, res->first_error, now_unix_ms()};
+        const tk_upload_summary s = {res->sha256, res->encoding,    "rejected",   0, 0, 0, 0, 0, 0,
+                                     NULL,        res->first_error, now_unix_ms()};
         tk_error dberr;
         if (tk_store_record_rejected(tk_tenant_db(t), &r.meta, &s, &res->upload_id, &dberr) !=
             TK_OK)

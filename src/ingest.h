@@ -44,19 +44,22 @@ typedef struct tk_ingest_options {
     uint64_t fail_after_rows;
 } tk_ingest_options;
 
-#define TK_INGEST_OPTIONS_INIT {0, 0, 10000, NULL, NULL, NULL, NULL, NULL, 0}
+#define TK_INGEST_OPTIONS_INIT                                                                     \
+    {                                                                                              \
+        0, 0, 10000, NULL, NULL, NULL, NULL, NULL, 0                                               \
+    }
 
 typedef struct tk_ingest_result {
-    int64_t upload_id;   /* 0 when nothing was recorded (dry run) */
+    int64_t upload_id;    /* 0 when nothing was recorded (dry run) */
     int64_t duplicate_of; /* the stored upload this file is identical to, or 0 */
-    char status[16];     /* stored, partial, rejected, duplicate */
+    char status[16];      /* stored, partial, rejected, duplicate */
     char sha256[65];
     char encoding[16];
     uint64_t bytes;
-    uint64_t rows_total;    /* records after the header, empty lines excluded */
+    uint64_t rows_total; /* records after the header, empty lines excluded */
     uint64_t rows_accepted;
     uint64_t rows_rejected;
-    uint64_t rows_skipped;  /* empty lines */
+    uint64_t rows_skipped; /* empty lines */
     uint64_t unknown_users;
     uint64_t unknown_terminals;
     int64_t t_min, t_max;

@@ -212,8 +212,8 @@ static void scan_filters_by_period_and_keeps_values(void)
         e.serial = i % 13 == 0 ? V("SN1") : (tk_view){NULL, 0};
         TK_REQUIRE(tk_store_writer_add(w, &e, &err) == TK_OK);
     }
-    const tk_upload_summary s = {"f00d", "utf-8", "stored", 10000, 10000, 0, 0, 0, 0, NULL, NULL,
-                                 1};
+    const tk_upload_summary s = {"f00d", "utf-8", "stored", 10000, 10000, 0,
+                                 0,      0,       0,        NULL,  NULL,  1};
     int64_t id;
     TK_REQUIRE(tk_store_writer_commit(w, &s, &id, &err) == TK_OK);
     int64_t nb = 0;
