@@ -473,8 +473,10 @@ int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
     uint8_t d[TK_CRYPTO_SHA256_SIZE];
     tk_crypto_sha256_final(&r.rd.sha, d);
     tk_crypto_hex(d, sizeof d, res->sha256);
-    snprintf(res->encoding, sizeof res->encoding, "%s",
-             tk_enc_name(r.row ? tk_profile_row_encoding(r.row) : enc));
+    tk_enc final = r.row ? tk_profile_row_encoding(r.row) : enc;
+    if (tk_csv_had_bom(r.csv))
+        final = TK_ENC_UTF8_BOM;
+    snprintf(res->encoding, sizeof res->encoding, "%s", tk_enc_name(final));
     if (r.rep.f != NULL) {
         fclose(r.rep.f);
         r.rep.f = NULL;

@@ -385,6 +385,9 @@ static int load_spec(tk_profile *p, int f, json_t *obj, const char *origin, cons
         if (!take_string(def, &s->def, &s->def_len))
             return perr(err, origin, p2, "must be a string%s", "");
         s->has_def = 1;
+        if (!valid_target(f, s->def, s->def_len))
+            return perr(err, origin, p2, "\"%s\" is not a canonical value for this field",
+                        s->def);
     }
     json_t *opt = json_object_get(obj, "optional");
     if (opt) {
@@ -1110,8 +1113,11 @@ static int get_value(tk_profile_row *b, int f, const tk_view *cells, size_t n, t
         return rc;
     if (v->len == 0) {
         if (s->has_def) {
+            /* A default is the field's final value, in tenken's words
+             * (validated at load), so it skips the map and resolution. */
             v->p = s->def;
             v->len = s->def_len;
+            return TK_OK;
         } else if (f != F_TIME && f != F_TIME2 && f != F_USER && f != F_OPERATION &&
                    f != F_SYSTEM) {
             /* Only the fields every event needs must be present; an empty

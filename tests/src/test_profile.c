@@ -236,6 +236,43 @@ static void undecided_encoding_decides_on_first_high_byte(void)
     tk_profile_destroy(p);
 }
 
+static void default_is_final_value(void)
+{
+    static const char json[] =
+        "{\"profile\":\"d\",\"header\":false,\"system\":{\"value\":\"s\"},"
+        "\"fields\":{\"time\":{\"column\":1,\"format\":\"iso8601\"},"
+        "\"user\":{\"column\":2},\"operation\":{\"value\":\"lookup\"},"
+        "\"result\":{\"column\":3,\"map\":{\"正常\":\"success\",\"エラー\":\"failure\"},"
+        "\"default\":\"success\"},"
+        "\"mynumber\":{\"column\":4,\"map\":{\"有\":\"1\",\"無\":\"0\"},\"default\":\"0\"}}}";
+    tk_error err = {0, ""};
+    tk_profile *p = load(json, &err);
+    TK_REQUIRE(p != NULL);
+    tk_profile_row *b = NULL;
+    TK_REQUIRE(tk_profile_bind(&b, p, NULL, 4, TK_ENC_UTF8, NULL, NULL, &err) == TK_OK);
+    tk_event ev;
+    size_t bad;
+    const tk_view r1[] = {V("2024-10-01T09:00:00"), V("u"), V(""), V("")};
+    TK_REQUIRE(tk_profile_row_apply(b, r1, 4, &ev, &bad, &err) == TK_OK);
+    TK_CHECK_INT(ev.result, TK_RESULT_SUCCESS);
+    TK_CHECK_INT(ev.mynumber, 0);
+    const tk_view r2[] = {V("2024-10-01T09:00:00"), V("u"), V("エラー"), V("有")};
+    TK_REQUIRE(tk_profile_row_apply(b, r2, 4, &ev, &bad, &err) == TK_OK);
+    TK_CHECK_INT(ev.result, TK_RESULT_FAILURE);
+    TK_CHECK_INT(ev.mynumber, 1);
+    tk_profile_row_destroy(b);
+    tk_profile_destroy(p);
+    /* A default must already be a canonical value. */
+    static const char bad_default[] =
+        "{\"profile\":\"d\",\"system\":{\"value\":\"s\"},\"fields\":{\"time\":{\"column\":1,"
+        "\"format\":\"iso8601\"},\"user\":{\"column\":2},\"operation\":{\"column\":3,"
+        "\"map\":{\"照会\":\"lookup\"},\"default\":\"照会\"}}}";
+    TK_CHECK(load(bad_default, &err) == NULL);
+    TK_CHECK_STR(err.msg,
+                 "profile test.json: fields.operation.default: \"照会\" is not a canonical "
+                 "value for this field");
+}
+
 static void rejects_bad_profiles(void)
 {
     static const struct {
@@ -314,6 +351,7 @@ int main(void)
     TK_RUN(missing_column_lists_header);
     TK_RUN(split_wareki_and_cp932);
     TK_RUN(undecided_encoding_decides_on_first_high_byte);
+    TK_RUN(default_is_final_value);
     TK_RUN(rejects_bad_profiles);
     TK_RUN(allocation_failures);
     TK_TEST_END();
