@@ -36,13 +36,14 @@
  *
  * Determinism: every random choice comes from xoshiro256** (Blackman and
  * Vigna, 2018) seeded through splitmix64 from --seed and a fixed stream
- * number per purpose (city, baseline, incidents, bulk), so adding an
- * incident kind does not shift the baseline. Only integer arithmetic is
- * used for randomness (Lemire's multiply-shift for bounded integers, an
- * Irwin-Hall sum of four uniforms for bell-shaped noise): no libm, no
- * floating point whose last bit could differ between machines or compilers,
- * no time(), no locale, no hash order. The same seed gives byte-identical
- * output everywhere.
+ * number per purpose (city, baseline, incidents; --bulk-rows draws from the
+ * baseline stream), so adding an incident kind does not shift the baseline. Only integer arithmetic
+ * is used for randomness (Lemire's multiply-shift for bounded integers, an Irwin-Hall sum of four
+ * uniforms for bell-shaped noise): no libm, no floating point whose last bit could differ between
+ * machines or compilers, no time(), no locale, no hash order. No statement makes two random draws
+ * among unsequenced operands (the arguments of one call, the operands of +):
+ * C leaves their order unspecified and gcc and clang do evaluate them
+ * differently. The same seed gives byte-identical output everywhere.
  *
  * Holidays follow 祝日法 for 2020-2099 (the only years the generator accepts):
  * fixed days, Happy Mondays, the equinox formulas in fixed-point integers,
@@ -4195,8 +4196,10 @@ static void render_ev(const gen *g, buf *b, const layoutdef *L, const bev *e)
             p = wnum(p, s->id, L->ustyle == U_PADDED8 ? 8 : 6);
             break;
         case K_UNAME:
-            put_name(b, s);
-            continue;
+            snprintf(tmp, sizeof tmp, "%s　%s", surnames[s->sur].kanji,
+                     s->sex ? given_f[s->given].kanji : given_m[s->given].kanji);
+            text = tmp;
+            break;
         case K_DEPT:
             text = depts[dept_on(s, day)].name;
             break;
@@ -4243,10 +4246,7 @@ static void render_ev(const gen *g, buf *b, const layoutdef *L, const bev *e)
             *p = '\0';
             text = tmp;
         }
-        if (L->quote_all || L->cols[c].kind == K_NOTE)
-            putcsv(b, text, L->quote_all);
-        else
-            puts_(b, text);
+        putcsv(b, text, L->quote_all);
     }
     puts_(b, L->crlf ? "\r\n" : "\n");
 }
@@ -5388,10 +5388,9 @@ static int mkdirs(gen *g, tk_error *err)
             return rc;
     }
     int rc = make_dir(g->out, err);
-    static const char *const sub[] = {"logs", "profiles", "master", "bulk"};
-    for (size_t i = 0; i < 4 && rc == TK_OK; i++) {
-        if ((i == 3) != (g->bulk > 0) && (i == 0 || i == 3))
-            continue;
+    /* logs/ for a city, bulk/ for the benchmark file; profiles/ and master/ for both */
+    const char *sub[] = {g->bulk ? "bulk" : "logs", "profiles", "master"};
+    for (size_t i = 0; i < 3 && rc == TK_OK; i++) {
         snprintf(path, sizeof path, "%s/%s", g->out, sub[i]);
         rc = make_dir(path, err);
     }
@@ -5438,9 +5437,9 @@ static int run(gen *g, tk_error *err)
     if (g->bulk)
         return write_bulk(g, err);
     const size_t n = g->nst * g->ndays;
-    g->son = tk_alloc(n * sizeof *g->son);
-    g->soff = tk_alloc(n * sizeof *g->soff);
-    g->slog = tk_alloc(n * sizeof *g->slog);
+    g->son = tk_calloc(n, sizeof *g->son);
+    g->soff = tk_calloc(n, sizeof *g->soff);
+    g->slog = tk_calloc(n, sizeof *g->slog);
     g->day_ev = tk_calloc(g->ndays + 1, sizeof *g->day_ev);
     g->day_tv = tk_calloc(g->ndays + 1, sizeof *g->day_tv);
     if (g->son == NULL || g->soff == NULL || g->slog == NULL || g->day_ev == NULL ||
@@ -5528,20 +5527,19 @@ static int parse_date(const char *v, int32_t *out)
     return 1;
 }
 
-static int dir_is_empty(const char *path)
+/* 1 if path already holds (part of) a generated city. */
+static int holds_city(const char *path)
 {
     struct stat stbuf;
-    if (stat(path, &stbuf) != 0)
-        return 1;
     char probe[4096];
     static const char *const ours[] = {"manifest.csv", "truth.csv", "logs",     "master",
                                        "profiles",     "bulk",      "README.md"};
     for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++) {
         snprintf(probe, sizeof probe, "%s/%s", path, ours[i]);
         if (stat(probe, &stbuf) == 0)
-            return 0;
+            return 1;
     }
-    return 1;
+    return 0;
 }
 
 static void summary(const gen *g)
@@ -5688,7 +5686,7 @@ int tk_cli_gencity(int argc, char **argv)
         status = check_args(cmd, &g, &op);
     if (status >= 0)
         return status;
-    if (!op.force && !dir_is_empty(g.out)) {
+    if (!op.force && holds_city(g.out)) {
         fprintf(stderr, "tenken %s: %s already holds a generated city (use --force to overwrite)\n",
                 cmd, g.out);
         return TK_EXIT_FAIL;
