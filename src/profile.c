@@ -386,8 +386,7 @@ static int load_spec(tk_profile *p, int f, json_t *obj, const char *origin, cons
             return perr(err, origin, p2, "must be a string%s", "");
         s->has_def = 1;
         if (!valid_target(f, s->def, s->def_len))
-            return perr(err, origin, p2, "\"%s\" is not a canonical value for this field",
-                        s->def);
+            return perr(err, origin, p2, "\"%s\" is not a canonical value for this field", s->def);
     }
     json_t *opt = json_object_get(obj, "optional");
     if (opt) {
