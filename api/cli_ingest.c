@@ -369,7 +369,7 @@ static int test_event(void *ctx, uint64_t record, const tk_event *ev)
         json_view(o, "device", &ev->device);
         json_view(o, "serial", &ev->serial);
         json_view(o, "detail", &ev->detail);
-        char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII * 0);
+        char *s = json_dumps(o, JSON_COMPACT);
         if (s)
             printf("%s\n", s);
         free(s);

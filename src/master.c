@@ -44,7 +44,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
-#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,6 +58,7 @@
 #include "src/profile.h"
 #include "src/strmap.h"
 #include "src/timefmt.h"
+#include "src/transform.h"
 
 /* ---- schema ------------------------------------------------------------ */
 
@@ -944,24 +944,6 @@ size_t tk_master_resolver_terminal_keys(const tk_master_resolver *r)
 /* ---- import: mapping profiles ------------------------------------------ */
 
 enum { SRC_NONE, SRC_COLUMN, SRC_VALUE };
-enum {
-    TF_TRIM,
-    TF_STRIP_DOMAIN,
-    TF_STRIP_PREFIX,
-    TF_STRIP_SUFFIX,
-    TF_REGEX,
-    TF_UPPER,
-    TF_LOWER,
-    TF_ZENKAKU
-};
-
-struct transform {
-    int kind;
-    const char *arg; /* borrowed from the mapping JSON */
-    size_t arglen;
-    regex_t re;
-    int has_re;
-};
 
 /* A growable scratch buffer reused from row to row. */
 struct sbuf {
@@ -977,13 +959,12 @@ struct binding {
     size_t cindex;     /* SRC_COLUMN by index: 1-based, from the mapping; 0 otherwise */
     const char *value; /* SRC_VALUE: borrowed from the mapping JSON */
     char *label;       /* the column as messages name it (owned) */
-    struct transform *tf;
-    size_t ntf;
-    json_t *map;      /* borrowed from the mapping JSON, or NULL */
-    const char *dflt; /* borrowed, or NULL */
-    tk_timefmt *fmt;  /* owned; NULL: the default date patterns */
+    tk_transforms *tf; /* owned, or NULL */
+    json_t *map;       /* borrowed from the mapping JSON, or NULL */
+    const char *dflt;  /* borrowed, or NULL */
+    tk_timefmt *fmt;   /* owned; NULL: the default date patterns */
     tk_enc_buf dec;
-    struct sbuf tbuf[2];
+    tk_transform_scratch tscr;
 };
 
 /* One column's value in the current row. */
@@ -1054,63 +1035,14 @@ static int only_keys(struct imp *m, json_t *obj, const char *const *allowed, con
 static int load_transforms(struct imp *m, struct binding *b, json_t *arr, const char *key,
                            tk_error *err)
 {
-    static const struct {
-        const char *name;
-        int kind;
-        int has_arg;
-    } steps[] = {{"trim", TF_TRIM, 0},
-                 {"strip_domain", TF_STRIP_DOMAIN, 0},
-                 {"strip_prefix", TF_STRIP_PREFIX, 1},
-                 {"strip_suffix", TF_STRIP_SUFFIX, 1},
-                 {"regex", TF_REGEX, 1},
-                 {"upper", TF_UPPER, 0},
-                 {"lower", TF_LOWER, 0},
-                 {"zenkaku_digits", TF_ZENKAKU, 0}};
-
-    if (!json_is_array(arr))
-        return map_err(m, err, "fields.%s.transform must be a list", key);
-    b->tf = tk_calloc(json_array_size(arr), sizeof *b->tf);
-    if (b->tf == NULL)
-        return tk_error_set(err, TK_ENOMEM, "out of memory reading a mapping");
-    for (size_t i = 0; i < json_array_size(arr); i++) {
-        json_t *step = json_array_get(arr, i);
-        if (!json_is_object(step) || json_object_size(step) != 1)
-            return map_err(m, err, "fields.%s.transform[%zu] must be an object with one key", key,
-                           i);
-        const char *name = json_object_iter_key(json_object_iter(step));
-        json_t *arg = json_object_iter_value(json_object_iter(step));
-        size_t s = 0;
-        while (s < sizeof steps / sizeof steps[0] && strcmp(steps[s].name, name) != 0)
-            s++;
-        if (s == sizeof steps / sizeof steps[0])
-            return map_err(m, err,
-                           "fields.%s.transform[%zu]: unknown step \"%s\" (steps: trim, "
-                           "strip_domain, strip_prefix, strip_suffix, regex, upper, lower, "
-                           "zenkaku_digits)",
-                           key, i, name);
-        struct transform *t = &b->tf[b->ntf];
-        t->kind = steps[s].kind;
-        if (steps[s].has_arg) {
-            if (!json_is_string(arg) || json_string_length(arg) == 0)
-                return map_err(m, err, "fields.%s.transform[%zu].%s must be a non-empty string",
-                               key, i, name);
-            t->arg = json_string_value(arg);
-            t->arglen = json_string_length(arg);
-        } else if (!json_is_true(arg)) {
-            return map_err(m, err, "fields.%s.transform[%zu].%s must be true", key, i, name);
-        }
-        if (t->kind == TF_REGEX) {
-            const int r = regcomp(&t->re, t->arg, REG_EXTENDED);
-            if (r != 0) {
-                char msg[100];
-                regerror(r, &t->re, msg, sizeof msg);
-                return map_err(m, err, "fields.%s.transform[%zu].regex: %s", key, i, msg);
-            }
-            t->has_re = 1;
-        }
-        b->ntf++;
-    }
-    return TK_OK;
+    char path[96];
+    snprintf(path, sizeof path, "fields.%s.transform", key);
+    const int rc = tk_transforms_parse(&b->tf, arr, path, err);
+    if (rc != TK_EINVAL)
+        return rc;
+    char what[sizeof err->msg];
+    snprintf(what, sizeof what, "%s", err ? err->msg : "");
+    return map_err(m, err, "%s", what);
 }
 
 static int load_field(struct imp *m, size_t c, json_t *spec, tk_error *err)
@@ -1304,31 +1236,6 @@ static int sbuf_put(struct sbuf *b, const char *p, size_t len)
     return 1;
 }
 
-static void trim_view(tk_view *v)
-{
-    while (v->len > 0) {
-        if (v->p[0] == ' ' || v->p[0] == '\t') {
-            v->p++;
-            v->len--;
-        } else if (v->len >= 3 && (unsigned char)v->p[0] == 0xE3 &&
-                   (unsigned char)v->p[1] == 0x80 && (unsigned char)v->p[2] == 0x80) {
-            v->p += 3;
-            v->len -= 3;
-        } else {
-            break;
-        }
-    }
-    while (v->len > 0) {
-        if (v->p[v->len - 1] == ' ' || v->p[v->len - 1] == '\t')
-            v->len--;
-        else if (v->len >= 3 && (unsigned char)v->p[v->len - 3] == 0xE3 &&
-                 (unsigned char)v->p[v->len - 2] == 0x80 && (unsigned char)v->p[v->len - 1] == 0x80)
-            v->len -= 3;
-        else
-            break;
-    }
-}
-
 /* Copies v into out for a message: at most 48 bytes cut on a character
  * boundary, control characters and quotes as '?'. Resident identifiers are
  * masked the way reports mask them: the first 2 and last 4 characters stay,
@@ -1431,85 +1338,13 @@ static int decode(struct imp *m, tk_enc_buf *scratch, const char *p, size_t len,
 
 static int apply_transforms(struct imp *m, size_t c, tk_view *v, tk_error *err)
 {
-    struct binding *b = &m->b[c];
-    int which = 0;
-
-    for (size_t i = 0; i < b->ntf; i++) {
-        const struct transform *t = &b->tf[i];
-        switch (t->kind) {
-        case TF_TRIM:
-            trim_view(v);
-            break;
-        case TF_STRIP_DOMAIN:
-            for (size_t j = v->len; j-- > 0;) {
-                if (v->p[j] == '\\') {
-                    v->p += j + 1;
-                    v->len -= j + 1;
-                    break;
-                }
-            }
-            break;
-        case TF_STRIP_PREFIX:
-            if (v->len >= t->arglen && memcmp(v->p, t->arg, t->arglen) == 0) {
-                v->p += t->arglen;
-                v->len -= t->arglen;
-            }
-            break;
-        case TF_STRIP_SUFFIX:
-            if (v->len >= t->arglen && memcmp(v->p + v->len - t->arglen, t->arg, t->arglen) == 0)
-                v->len -= t->arglen;
-            break;
-        case TF_REGEX: {
-            struct sbuf *sb = &b->tbuf[which];
-            regmatch_t g[2];
-            which ^= 1;
-            if (!sbuf_put(sb, v->p, v->len))
-                return oom(err);
-            if (memchr(sb->p, '\0', sb->len) != NULL)
-                return row_err(m, c, v, "contains a NUL byte");
-            if (regexec(&t->re, sb->p, 2, g, 0) != 0)
-                return row_err(m, c, v, "does not match the regular expression %s", t->arg);
-            const regmatch_t *x = g[1].rm_so >= 0 ? &g[1] : &g[0];
-            v->p = sb->p + x->rm_so;
-            v->len = (size_t)(x->rm_eo - x->rm_so);
-            break;
-        }
-        default: { /* upper, lower, zenkaku_digits: rewrite into scratch */
-            struct sbuf *sb = &b->tbuf[which];
-            size_t o = 0;
-            which ^= 1;
-            if (!sbuf_put(sb, v->p, v->len))
-                return oom(err);
-            for (size_t j = 0; j < sb->len; j++) {
-                unsigned char ch = (unsigned char)sb->p[j];
-                if (t->kind == TF_UPPER && ch >= 'a' && ch <= 'z') {
-                    ch = (unsigned char)(ch - 32);
-                } else if (t->kind == TF_LOWER && ch >= 'A' && ch <= 'Z') {
-                    ch = (unsigned char)(ch + 32);
-                } else if (t->kind == TF_ZENKAKU && ch == 0xEF && j + 2 < sb->len) {
-                    /* ０-９ EF BC 90-99, Ａ-Ｚ EF BC A1-BA, ａ-ｚ EF BD 81-9A. */
-                    const unsigned char c1 = (unsigned char)sb->p[j + 1];
-                    const unsigned char c2 = (unsigned char)sb->p[j + 2];
-                    if (c1 == 0xBC && c2 >= 0x90 && c2 <= 0x99) {
-                        ch = (unsigned char)('0' + (c2 - 0x90));
-                        j += 2;
-                    } else if (c1 == 0xBC && c2 >= 0xA1 && c2 <= 0xBA) {
-                        ch = (unsigned char)('A' + (c2 - 0xA1));
-                        j += 2;
-                    } else if (c1 == 0xBD && c2 >= 0x81 && c2 <= 0x9A) {
-                        ch = (unsigned char)('a' + (c2 - 0x81));
-                        j += 2;
-                    }
-                }
-                sb->p[o++] = (char)ch;
-            }
-            sb->len = o;
-            v->p = sb->p;
-            v->len = o;
-            break;
-        }
-        }
-    }
+    const tk_view orig = *v;
+    tk_error why;
+    const int rc = tk_transforms_apply(m->b[c].tf, v, &m->b[c].tscr, &why);
+    if (rc == TK_ENOMEM)
+        return tk_error_set(err, rc, "%s", why.msg);
+    if (rc != TK_OK)
+        return row_err(m, c, &orig, "%s", why.msg);
     return TK_OK;
 }
 
@@ -1568,7 +1403,7 @@ static int next_item(tk_view *rest, tk_view *item)
         item->len = n;
         rest->p += semi ? n + 1 : n;
         rest->len -= semi ? n + 1 : n;
-        trim_view(item);
+        tk_transform_trim(item);
         if (item->len > 0)
             return 1;
     }
@@ -1590,8 +1425,8 @@ static int parse_range(struct imp *m, size_t c, const tk_view *r, int64_t *from,
         if (w == 0 || i + w >= r->len)
             continue;
         tk_view a = {r->p, i}, b = {r->p + i + w, r->len - i - w};
-        trim_view(&a);
-        trim_view(&b);
+        tk_transform_trim(&a);
+        tk_transform_trim(&b);
         if (parse_date(m, c, a.p, a.len, from, NULL) == TK_OK &&
             parse_date(m, c, b.p, b.len, to, NULL) == TK_OK)
             return 1;
@@ -1642,7 +1477,7 @@ static int get_value(struct imp *m, size_t c, tk_error *err)
         if (rc != TK_OK)
             return rc;
     }
-    trim_view(&v);
+    tk_transform_trim(&v);
     if (v.len == 0 && b->dflt != NULL) {
         v.p = b->dflt;
         v.len = strlen(b->dflt);
@@ -2212,7 +2047,7 @@ static int blank_record(const tk_csv_field *f, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         tk_view v = {f[i].p, f[i].len};
-        trim_view(&v);
+        tk_transform_trim(&v);
         if (v.len > 0)
             return 0;
     }
@@ -2290,7 +2125,7 @@ static int read_header(struct imp *m, tk_csv *csv, tk_error *err)
                               bad.msg);
             goto done;
         }
-        trim_view(&v);
+        tk_transform_trim(&v);
         m->hdr[i] = tk_strndup(v.p ? v.p : "", v.len);
         if (m->hdr[i] == NULL) {
             rc = oom(err);
@@ -2503,16 +2338,11 @@ static void imp_dispose(struct imp *m)
 {
     for (size_t c = 0; c < MAX_COLS; c++) {
         struct binding *b = &m->b[c];
-        for (size_t i = 0; i < b->ntf; i++) {
-            if (b->tf[i].has_re)
-                regfree(&b->tf[i].re);
-        }
-        tk_free(b->tf);
+        tk_transforms_destroy(b->tf);
         tk_free(b->label);
         tk_timefmt_destroy(b->fmt);
         tk_enc_buf_dispose(&b->dec);
-        tk_free(b->tbuf[0].p);
-        tk_free(b->tbuf[1].p);
+        tk_transform_scratch_dispose(&b->tscr);
     }
     for (size_t i = 0; i < m->nhdr; i++)
         tk_free(m->hdr[i]);

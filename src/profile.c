@@ -9,17 +9,15 @@
  *
  * Applying is the ingestion hot path. Each canonical field is produced by
  * a short pipeline -- pick the cell, decode it to UTF-8, run the
- * transforms, substitute the default, map, resolve -- working on views
- * (pointer + length) wherever possible: trimming, prefix and domain
- * stripping and regex captures are substrings of the cell and copy nothing;
- * only decoding from CP932 and case/width folding write into the field's
- * scratch buffers, which are reused from row to row. */
+ * transforms (src/transform), substitute the default, map, resolve --
+ * working on views (pointer + length) wherever possible: only decoding
+ * from CP932 and the rewriting transforms write into the field's scratch
+ * buffers, which are reused from row to row. */
 #include "src/profile.h"
 
 #include <errno.h>
 #include <fnmatch.h>
 #include <jansson.h>
-#include <regex.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +25,7 @@
 #include "src/checked.h"
 #include "src/crypto.h"
 #include "src/timefmt.h"
+#include "src/transform.h"
 
 enum field {
     F_SYSTEM,
@@ -54,25 +53,7 @@ static const char *const field_names[NFIELD] = {
 };
 
 enum { SRC_NONE, SRC_COLUMN, SRC_VALUE };
-enum {
-    TF_TRIM,
-    TF_STRIP_DOMAIN,
-    TF_STRIP_PREFIX,
-    TF_STRIP_SUFFIX,
-    TF_REGEX,
-    TF_UPPER,
-    TF_LOWER,
-    TF_ZENKAKU
-};
 enum { UNMAPPED_ERROR, UNMAPPED_KEEP, UNMAPPED_REPLACE };
-
-struct transform {
-    int kind;
-    char *arg;
-    size_t arglen;
-    regex_t re;
-    int has_re;
-};
 
 struct mapent {
     char *key;
@@ -87,8 +68,7 @@ struct spec {
     size_t col_index; /* 1-based when given as a number, else 0 */
     char *value;
     size_t value_len;
-    struct transform *tf;
-    size_t ntf;
+    tk_transforms *tf;
     struct mapent *map;
     size_t nmap;
     int unmapped;
@@ -115,18 +95,12 @@ struct tk_profile {
     struct spec spec[NFIELD];
 };
 
-struct buf {
-    char *p;
-    size_t len;
-    size_t cap;
-};
-
 struct tk_profile_row {
     const tk_profile *p;
     size_t col[NFIELD]; /* 0-based cell index for SRC_COLUMN */
     tk_enc enc;
     tk_enc_buf dec[NFIELD];
-    struct buf tbuf[NFIELD][2];
+    tk_transform_scratch tscr[NFIELD];
     char **colnames;
     size_t ncols;
     tk_profile_resolve_fn resolve;
@@ -139,12 +113,7 @@ static void spec_dispose(struct spec *s)
 {
     tk_free(s->col_name);
     tk_free(s->value);
-    for (size_t i = 0; i < s->ntf; i++) {
-        tk_free(s->tf[i].arg);
-        if (s->tf[i].has_re)
-            regfree(&s->tf[i].re);
-    }
-    tk_free(s->tf);
+    tk_transforms_destroy(s->tf);
     for (size_t i = 0; i < s->nmap; i++) {
         tk_free(s->map[i].key);
         tk_free(s->map[i].val);
@@ -216,65 +185,6 @@ static int only_keys(json_t *obj, const char *const *allowed, const char *origin
     return TK_OK;
 }
 
-static int load_transforms(struct spec *s, json_t *arr, const char *origin, const char *path,
-                           tk_error *err)
-{
-    if (!json_is_array(arr))
-        return perr(err, origin, path, "must be a list of steps%s", "");
-    s->ntf = json_array_size(arr);
-    s->tf = tk_calloc(s->ntf, sizeof *s->tf);
-    if (s->tf == NULL)
-        return tk_error_set(err, TK_ENOMEM, "out of memory loading profile");
-    for (size_t i = 0; i < s->ntf; i++) {
-        json_t *step = json_array_get(arr, i);
-        struct transform *t = &s->tf[i];
-        char p2[200];
-        snprintf(p2, sizeof p2, "%s[%zu]", path, i);
-        if (!json_is_object(step) || json_object_size(step) != 1)
-            return perr(err, origin, p2, "each step is an object with one key%s", "");
-        const char *key = json_object_iter_key(json_object_iter(step));
-        json_t *arg = json_object_get(step, key);
-        static const struct {
-            const char *name;
-            int kind;
-            int takes_string;
-        } steps[] = {
-            {"trim", TF_TRIM, 0},
-            {"strip_domain", TF_STRIP_DOMAIN, 0},
-            {"strip_prefix", TF_STRIP_PREFIX, 1},
-            {"strip_suffix", TF_STRIP_SUFFIX, 1},
-            {"regex", TF_REGEX, 1},
-            {"upper", TF_UPPER, 0},
-            {"lower", TF_LOWER, 0},
-            {"zenkaku_digits", TF_ZENKAKU, 0},
-        };
-        size_t k = 0;
-        while (k < sizeof steps / sizeof steps[0] && strcmp(steps[k].name, key) != 0)
-            k++;
-        if (k == sizeof steps / sizeof steps[0])
-            return perr(err, origin, p2, "unknown transform \"%s\"", key);
-        t->kind = steps[k].kind;
-        if (steps[k].takes_string) {
-            if (!take_string(arg, &t->arg, &t->arglen) || t->arglen == 0)
-                return perr(err, origin, p2, "%s needs a non-empty string", key);
-            if (t->arg == NULL)
-                return tk_error_set(err, TK_ENOMEM, "out of memory loading profile");
-        } else if (!json_is_true(arg)) {
-            return perr(err, origin, p2, "%s takes the value true", key);
-        }
-        if (t->kind == TF_REGEX) {
-            const int rc = regcomp(&t->re, t->arg, REG_EXTENDED);
-            if (rc != 0) {
-                char msg[128];
-                regerror(rc, &t->re, msg, sizeof msg);
-                return perr(err, origin, p2, "regular expression does not compile: %s", msg);
-            }
-            t->has_re = 1;
-        }
-    }
-    return TK_OK;
-}
-
 /* Checks that a mapped or replacement value is acceptable for field f. */
 static int valid_target(int f, const char *v, size_t len)
 {
@@ -328,7 +238,12 @@ static int load_spec(tk_profile *p, int f, json_t *obj, const char *origin, cons
     json_t *tf = json_object_get(obj, "transform");
     if (tf) {
         snprintf(p2, sizeof p2, "%s.transform", path);
-        rc = load_transforms(s, tf, origin, p2, err);
+        rc = tk_transforms_parse(&s->tf, tf, p2, err);
+        if (rc == TK_EINVAL) {
+            char what[sizeof err->msg];
+            snprintf(what, sizeof what, "%s", err ? err->msg : "");
+            return tk_error_set(err, TK_EPROFILE, "profile %s: %s", origin, what);
+        }
         if (rc != TK_OK)
             return rc;
     }
@@ -732,8 +647,7 @@ void tk_profile_row_destroy(tk_profile_row *b)
         return;
     for (size_t f = 0; f < NFIELD; f++) {
         tk_enc_buf_dispose(&b->dec[f]);
-        tk_free(b->tbuf[f][0].p);
-        tk_free(b->tbuf[f][1].p);
+        tk_transform_scratch_dispose(&b->tscr[f]);
     }
     for (size_t i = 0; i < b->ncols; i++)
         tk_free(b->colnames[i]);
@@ -797,8 +711,10 @@ int tk_profile_bind(tk_profile_row **out, const tk_profile *p, const tk_view *he
     b->enc = enc == TK_ENC_UTF8_BOM ? TK_ENC_UTF8 : enc;
     b->resolve = resolve;
     b->ctx = ctx;
-    for (size_t f = 0; f < NFIELD; f++)
+    for (size_t f = 0; f < NFIELD; f++) {
         tk_enc_buf_init(&b->dec[f]);
+        tk_transform_scratch_init(&b->tscr[f]);
+    }
     if (p->header && header != NULL) {
         b->colnames = tk_calloc(nfields, sizeof *b->colnames);
         if (b->colnames == NULL) {
@@ -886,59 +802,6 @@ done:
 
 /* ---- applying --------------------------------------------------------- */
 
-static int buf_put(struct buf *bf, const char *p, size_t len)
-{
-    if (len + 1 > bf->cap) {
-        size_t cap = bf->cap ? bf->cap : 64;
-        while (cap < len + 1)
-            cap *= 2;
-        char *n = tk_realloc(bf->p, cap);
-        if (n == NULL)
-            return 0;
-        bf->p = n;
-        bf->cap = cap;
-    }
-    memcpy(bf->p, p, len);
-    bf->p[len] = '\0';
-    bf->len = len;
-    return 1;
-}
-
-static int is_space_at(const char *p, size_t len, size_t i, size_t *w)
-{
-    if (p[i] == ' ' || p[i] == '\t') {
-        *w = 1;
-        return 1;
-    }
-    /* U+3000 IDEOGRAPHIC SPACE is E3 80 80. */
-    if (i + 3 <= len && (unsigned char)p[i] == 0xE3 && (unsigned char)p[i + 1] == 0x80 &&
-        (unsigned char)p[i + 2] == 0x80) {
-        *w = 3;
-        return 1;
-    }
-    return 0;
-}
-
-static void trim(tk_view *v)
-{
-    size_t w;
-    while (v->len > 0 && is_space_at(v->p, v->len, 0, &w)) {
-        v->p += w;
-        v->len -= w;
-    }
-    for (;;) {
-        if (v->len >= 1 && (v->p[v->len - 1] == ' ' || v->p[v->len - 1] == '\t')) {
-            v->len--;
-        } else if (v->len >= 3 && (unsigned char)v->p[v->len - 3] == 0xE3 &&
-                   (unsigned char)v->p[v->len - 2] == 0x80 &&
-                   (unsigned char)v->p[v->len - 1] == 0x80) {
-            v->len -= 3;
-        } else {
-            break;
-        }
-    }
-}
-
 /* Writes at most cap-1 bytes of v into out for messages, cutting at a
  * UTF-8 character boundary, and masks resident identifiers. */
 static void quote_value(const tk_view *v, int mask, char *out, size_t cap)
@@ -988,94 +851,13 @@ static int row_error(tk_profile_row *b, int f, const tk_view *v, tk_error *err, 
 
 static int apply_transforms(tk_profile_row *b, int f, tk_view *v, tk_error *err)
 {
-    const struct spec *s = &b->p->spec[f];
-    int which = 0;
-    for (size_t i = 0; i < s->ntf; i++) {
-        const struct transform *t = &s->tf[i];
-        switch (t->kind) {
-        case TF_TRIM:
-            trim(v);
-            break;
-        case TF_STRIP_DOMAIN: {
-            for (size_t j = v->len; j-- > 0;) {
-                if (v->p[j] == '\\') {
-                    v->p += j + 1;
-                    v->len -= j + 1;
-                    break;
-                }
-            }
-            break;
-        }
-        case TF_STRIP_PREFIX:
-            if (v->len >= t->arglen && memcmp(v->p, t->arg, t->arglen) == 0) {
-                v->p += t->arglen;
-                v->len -= t->arglen;
-            }
-            break;
-        case TF_STRIP_SUFFIX:
-            if (v->len >= t->arglen && memcmp(v->p + v->len - t->arglen, t->arg, t->arglen) == 0)
-                v->len -= t->arglen;
-            break;
-        case TF_REGEX: {
-            struct buf *bf = &b->tbuf[f][which];
-            which ^= 1;
-            if (!buf_put(bf, v->p, v->len))
-                return tk_error_set(err, TK_ENOMEM, "out of memory applying profile");
-            if (memchr(bf->p, '\0', bf->len) != NULL)
-                return row_error(b, f, v, err, TK_EPARSE, "contains a NUL byte");
-            regmatch_t m[2];
-            if (regexec(&t->re, bf->p, 2, m, 0) != 0) {
-                char what[200];
-                snprintf(what, sizeof what, "does not match the regular expression %s", t->arg);
-                return row_error(b, f, v, err, TK_EPARSE, what);
-            }
-            const regmatch_t *g = m[1].rm_so >= 0 ? &m[1] : &m[0];
-            v->p = bf->p + g->rm_so;
-            v->len = (size_t)(g->rm_eo - g->rm_so);
-            break;
-        }
-        case TF_UPPER:
-        case TF_LOWER:
-        case TF_ZENKAKU: {
-            struct buf *bf = &b->tbuf[f][which];
-            which ^= 1;
-            if (!buf_put(bf, v->p, v->len))
-                return tk_error_set(err, TK_ENOMEM, "out of memory applying profile");
-            size_t o = 0;
-            for (size_t j = 0; j < bf->len; j++) {
-                unsigned char c = (unsigned char)bf->p[j];
-                if (t->kind == TF_UPPER && c >= 'a' && c <= 'z')
-                    c = (unsigned char)(c - 32);
-                else if (t->kind == TF_LOWER && c >= 'A' && c <= 'Z')
-                    c = (unsigned char)(c + 32);
-                else if (t->kind == TF_ZENKAKU && c == 0xEF && j + 2 < bf->len) {
-                    /* U+FF10..FF19 = EF BC 90..99, U+FF21..FF3A = EF BC A1..BA,
-                     * U+FF41..FF5A = EF BD 81..9A. */
-                    const unsigned char c1 = (unsigned char)bf->p[j + 1];
-                    const unsigned char c2 = (unsigned char)bf->p[j + 2];
-                    if (c1 == 0xBC && c2 >= 0x90 && c2 <= 0x99) {
-                        c = (unsigned char)('0' + (c2 - 0x90));
-                        j += 2;
-                    } else if (c1 == 0xBC && c2 >= 0xA1 && c2 <= 0xBA) {
-                        c = (unsigned char)('A' + (c2 - 0xA1));
-                        j += 2;
-                    } else if (c1 == 0xBD && c2 >= 0x81 && c2 <= 0x9A) {
-                        c = (unsigned char)('a' + (c2 - 0x81));
-                        j += 2;
-                    }
-                }
-                bf->p[o++] = (char)c;
-            }
-            bf->len = o;
-            v->p = bf->p;
-            v->len = o;
-            break;
-        }
-        default:
-            break;
-        }
-    }
-    return TK_OK;
+    const tk_view orig = *v;
+    const int rc = tk_transforms_apply(b->p->spec[f].tf, v, &b->tscr[f], err);
+    if (rc != TK_EPARSE)
+        return rc;
+    char what[sizeof err->msg];
+    snprintf(what, sizeof what, "%s", err ? err->msg : "");
+    return row_error(b, f, &orig, err, rc, what);
 }
 
 /* Produces field f's final text into *v (v->p == NULL: absent). resolved
@@ -1209,7 +991,7 @@ static int parse_time(tk_profile_row *b, const tk_view *cells, size_t n, int64_t
 static int parse_int(tk_profile_row *b, int f, const tk_view *v, int64_t *out, tk_error *err)
 {
     tk_view t = *v;
-    trim(&t);
+    tk_transform_trim(&t);
     if (!tk_parse_i64(t.p, t.len, out) || *out < 0)
         return row_error(b, f, v, err, TK_EPARSE, "expected a whole number of 0 or more");
     return TK_OK;

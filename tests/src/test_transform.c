@@ -1,0 +1,121 @@
+/* tests/src/test_transform.c -- value transforms shared by profiles and
+ * master-data mappings. */
+#include <string.h>
+
+#include "src/alloc.h"
+#include "src/transform.h"
+#include "tests/test.h"
+
+static tk_transforms *parse(const char *json, tk_error *err)
+{
+    json_error_t je;
+    json_t *arr = json_loads(json, 0, &je);
+    tk_transforms *t = NULL;
+    if (arr == NULL)
+        return NULL;
+    if (tk_transforms_parse(&t, arr, "fields.user.transform", err) != TK_OK)
+        t = NULL;
+    json_decref(arr);
+    return t;
+}
+
+/* Applies json's steps to in and compares the result with want (NULL:
+ * expect TK_EPARSE). */
+static int run(const char *json, const char *in, const char *want)
+{
+    tk_error err = {0, ""};
+    tk_transforms *t = parse(json, &err);
+    if (t == NULL)
+        return 0;
+    tk_transform_scratch s;
+    tk_transform_scratch_init(&s);
+    tk_view v = {in, strlen(in)};
+    const int rc = tk_transforms_apply(t, &v, &s, &err);
+    int ok;
+    if (want == NULL)
+        ok = rc == TK_EPARSE;
+    else
+        ok = rc == TK_OK && v.len == strlen(want) && memcmp(v.p, want, v.len) == 0;
+    tk_transform_scratch_dispose(&s);
+    tk_transforms_destroy(t);
+    return ok;
+}
+
+static void steps(void)
+{
+    TK_CHECK(run("[{\"trim\":true}]",
+                 " \t\xE3\x80\x80"
+                 "679661\xE3\x80\x80 ",
+                 "679661"));
+    TK_CHECK(run("[{\"strip_domain\":true}]", "CITYHALL\\c679661", "c679661"));
+    TK_CHECK(run("[{\"strip_domain\":true}]", "c679661", "c679661"));
+    TK_CHECK(run("[{\"strip_prefix\":\"c\"}]", "c679661", "679661"));
+    TK_CHECK(run("[{\"strip_prefix\":\"c\"}]", "679661", "679661"));
+    TK_CHECK(run("[{\"strip_suffix\":\"@city.local\"}]", "c1@city.local", "c1"));
+    TK_CHECK(run("[{\"regex\":\"^([0-9]+)_\"}]", "679661_山田", "679661"));
+    TK_CHECK(run("[{\"regex\":\"[0-9]+\"}]", "ID=42;", "42"));
+    TK_CHECK(run("[{\"regex\":\"^([0-9]+)_\"}]", "山田", NULL));
+    TK_CHECK(run("[{\"upper\":true}]", "pc-01a", "PC-01A"));
+    TK_CHECK(run("[{\"lower\":true}]", "PC-01A", "pc-01a"));
+    TK_CHECK(run("[{\"zenkaku_digits\":true}]", "\xEF\xBC\x96\xEF\xBC\x97\xEF\xBC\xA1\xEF\xBD\x82",
+                 "67Ab"));
+    /* Chains whose input lives in the scratch buffer the previous step wrote. */
+    TK_CHECK(run("[{\"strip_domain\":true},{\"upper\":true},{\"regex\":\"^C([0-9]+)$\"},"
+                 "{\"zenkaku_digits\":true},{\"lower\":true},{\"trim\":true}]",
+                 "CITY\\c679661", "679661"));
+    TK_CHECK(run("[]", "x", "x"));
+}
+
+static void parse_errors(void)
+{
+    static const struct {
+        const char *json;
+        const char *msg;
+    } cases[] = {
+        {"{}", "fields.user.transform must be a list of steps"},
+        {"[1]", "fields.user.transform[0] must be an object with one key"},
+        {"[{\"trim\":true},{\"rot13\":true}]",
+         "fields.user.transform[1]: unknown step \"rot13\" (steps: trim, strip_domain, "
+         "strip_prefix, strip_suffix, regex, upper, lower, zenkaku_digits)"},
+        {"[{\"strip_prefix\":\"\"}]", "fields.user.transform[0].strip_prefix must be a non-empty "
+                                      "string"},
+        {"[{\"trim\":1}]", "fields.user.transform[0].trim must be true"},
+        {"[{\"regex\":\"(\"}]", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        tk_error err = {0, ""};
+        TK_CHECK(parse(cases[i].json, &err) == NULL);
+        TK_CHECK_INT(err.code, TK_EINVAL);
+        if (cases[i].msg)
+            TK_CHECK_STR(err.msg, cases[i].msg);
+        else
+            TK_CHECK(strstr(err.msg, "fields.user.transform[0].regex does not compile") != NULL);
+    }
+}
+
+static void allocation_failures(void)
+{
+#ifdef TK_TESTING
+    for (unsigned long n = 1;; n++) {
+        tk_error err = {0, ""};
+        tk_alloc_fail_at(n);
+        tk_transforms *t =
+            parse("[{\"trim\":true},{\"regex\":\"^(a)\"},{\"strip_prefix\":\"x\"}]", &err);
+        tk_alloc_fail_at(0);
+        if (t != NULL) {
+            tk_transforms_destroy(t);
+            break;
+        }
+        TK_CHECK_INT(err.code, TK_ENOMEM);
+        TK_REQUIRE(n < 100);
+    }
+#endif
+}
+
+int main(void)
+{
+    TK_RUN(steps);
+    TK_RUN(parse_errors);
+    TK_RUN(allocation_failures);
+    TK_TEST_END();
+}
