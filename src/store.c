@@ -681,3 +681,87 @@ void tk_store_scan_destroy(tk_store_scan *s)
     sqlite3_finalize(s->st);
     tk_free(s);
 }
+
+/* ---- dictionaries --------------------------------------------------------
+ *
+ * Readers get dense arrays indexed by id: ids are rowids handed out in
+ * order, so max(id) + 1 slots cover them with few holes. */
+
+static int names_load(tk_db *db, const char *sql, size_t fixed_len, tk_store_names *out,
+                      tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t max = 0;
+    int rc;
+    memset(out, 0, sizeof *out);
+    char q[200];
+    snprintf(q, sizeof q, "SELECT coalesce(max(id), 0) FROM (%s)", sql);
+    rc = tk_db_query_i64(db, q, &max, err);
+    if (rc != TK_OK)
+        return rc;
+    if (max < 0 || max > 100000000)
+        return tk_error_set(err, TK_EDB, "dictionary ids out of range (%lld)", (long long)max);
+    out->n = (size_t)max + 1;
+    out->names = tk_calloc(out->n, sizeof *out->names);
+    out->resolved = tk_calloc(out->n, 1);
+    if (out->names == NULL || out->resolved == NULL) {
+        tk_store_names_dispose(out);
+        return tk_error_set(err, TK_ENOMEM, "out of memory loading a dictionary");
+    }
+    rc = tk_db_prepare(db, &st, sql, err);
+    if (rc != TK_OK) {
+        tk_store_names_dispose(out);
+        return rc;
+    }
+    while ((rc = tk_db_step(db, st, err)) == 1) {
+        const int64_t id = sqlite3_column_int64(st, 0);
+        const size_t len = fixed_len ? fixed_len : (size_t)sqlite3_column_bytes(st, 1);
+        const void *p = fixed_len ? sqlite3_column_blob(st, 1) : sqlite3_column_text(st, 1);
+        if (id <= 0 || id > max || p == NULL ||
+            (fixed_len && (size_t)sqlite3_column_bytes(st, 1) != fixed_len))
+            continue;
+        out->names[id] = tk_strndup(p, len);
+        if (out->names[id] == NULL) {
+            rc = tk_error_set(err, TK_ENOMEM, "out of memory loading a dictionary");
+            break;
+        }
+        out->resolved[id] = (unsigned char)(sqlite3_column_int(st, 2) != 0);
+    }
+    sqlite3_finalize(st);
+    if (rc < 0) {
+        tk_store_names_dispose(out);
+        return rc;
+    }
+    return TK_OK;
+}
+
+int tk_store_names_load(tk_db *db, tk_store_dict d, tk_store_names *out, tk_error *err)
+{
+    static const char *const sql[] = {
+        "SELECT id, name, resolved FROM users",
+        "SELECT id, name, resolved FROM terminals",
+        "SELECT id, name, 1 FROM systems",
+        "SELECT id, name, 1 FROM functions",
+        "SELECT id, name, 1 FROM media_files",
+        "SELECT id, name || char(9) || serial, 1 FROM devices",
+    };
+    if ((int)d < 0 || (size_t)d >= sizeof sql / sizeof sql[0])
+        return tk_error_set(err, TK_EINVAL, "no such dictionary");
+    return names_load(db, sql[d], 0, out, err);
+}
+
+int tk_store_subjects_load(tk_db *db, tk_store_names *out, tk_error *err)
+{
+    return names_load(db, "SELECT id, pseudonym, 1 FROM subjects", 32, out, err);
+}
+
+void tk_store_names_dispose(tk_store_names *names)
+{
+    if (names == NULL)
+        return;
+    for (size_t i = 0; i < names->n && names->names != NULL; i++)
+        tk_free(names->names[i]);
+    tk_free(names->names);
+    tk_free(names->resolved);
+    memset(names, 0, sizeof *names);
+}

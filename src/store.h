@@ -123,6 +123,39 @@ TK_MUST_CHECK int tk_store_scan_next(tk_store_scan *s, tk_stored_event *ev, tk_e
 /* Frees s. Accepts NULL. */
 void tk_store_scan_destroy(tk_store_scan *s);
 
+/* Dictionaries: the names behind the ids of tk_evrow. */
+typedef enum tk_store_dict {
+    TK_STORE_USERS = 0,
+    TK_STORE_TERMINALS = 1,
+    TK_STORE_SYSTEMS = 2,
+    TK_STORE_FUNCTIONS = 3,
+    TK_STORE_FILES = 4,
+    TK_STORE_DEVICES = 5
+} tk_store_dict;
+
+/* A loaded dictionary: names[id] for 1 <= id < n (names[0] is NULL, and so
+ * is any id without a row); resolved[id] is 1 when the user or terminal was
+ * found in master data (always 1 for the other dictionaries). Devices are
+ * named "name<TAB>serial". */
+typedef struct tk_store_names {
+    char **names;
+    unsigned char *resolved;
+    size_t n;
+} tk_store_names;
+
+/* Loads dictionary d of db into *out (owned: tk_store_names_dispose()).
+ * Returns TK_OK, TK_EDB or TK_ENOMEM. */
+TK_MUST_CHECK int tk_store_names_load(tk_db *db, tk_store_dict d, tk_store_names *out,
+                                      tk_error *err);
+
+/* Frees what tk_store_names_load() filled. Accepts NULL and a zeroed value. */
+void tk_store_names_dispose(tk_store_names *names);
+
+/* The pseudonym (32 bytes, borrowed from names until dispose) of each
+ * subject id, for matching against master data: loads subjects into
+ * out->names as 32-byte blobs (not NUL-terminated). */
+TK_MUST_CHECK int tk_store_subjects_load(tk_db *db, tk_store_names *out, tk_error *err);
+
 /* Number of events, for tests and summaries. */
 TK_MUST_CHECK int tk_store_count_events(tk_db *db, int64_t *out, tk_error *err);
 

@@ -131,6 +131,22 @@ static void stores_dictionary_encoded_events(void)
     TK_CHECK_INT(id, 2);
     TK_CHECK(tk_db_query_i64(db, "SELECT count(*) FROM subjects", &n, &err) == TK_OK);
     TK_CHECK_INT(n, 2);
+    /* Dictionaries load as dense arrays by id. */
+    tk_store_names users, subjects;
+    TK_REQUIRE(tk_store_names_load(db, TK_STORE_USERS, &users, &err) == TK_OK);
+    TK_CHECK_INT(users.n, 3);
+    TK_CHECK(users.names[0] == NULL);
+    TK_CHECK_STR(users.names[1], "679661");
+    TK_CHECK_STR(users.names[2], "c999");
+    TK_CHECK_INT(users.resolved[1], 1);
+    tk_store_names_dispose(&users);
+    TK_REQUIRE(tk_store_subjects_load(db, &subjects, &err) == TK_OK);
+    TK_CHECK_INT(subjects.n, 3);
+    uint8_t ps[32];
+    TK_CHECK(fake_pseudonym(&calls, "1234567890", 10, ps, &err) == TK_OK);
+    TK_CHECK(subjects.names[1] != NULL && memcmp(subjects.names[1], ps, 32) == 0);
+    tk_store_names_dispose(&subjects);
+    tk_store_names_dispose(NULL);
     /* Resolved later: the flag is raised. */
     TK_CHECK(tk_db_query_i64(db, "SELECT resolved FROM users WHERE name='c999'", &n, &err) ==
              TK_OK);
