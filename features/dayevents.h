@@ -1,0 +1,55 @@
+/* features/dayevents.h -- the events of one JST day, in memory, sorted.
+ *
+ * The analysis works a day at a time: a day of a large city is a few
+ * hundred thousand events, which fit in memory and can be sorted, while a
+ * period of months does not need to. A tk_dayevents loads the events whose
+ * time falls on one JST calendar day (00:00-24:00 +09:00) from the store,
+ * sorts them by (user, time, event id), and keeps the buffer for the next
+ * day. Cross-day state (sessions across midnight, 30-day windows) is the
+ * caller's. Not thread-safe; one object per thread. */
+#ifndef TK_DAYEVENTS_H
+#define TK_DAYEVENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "src/db.h"
+#include "src/error.h"
+#include "src/evblock.h"
+
+/* One event, compact. Ids are the store's dictionary ids (0 = absent). */
+typedef struct tk_dayevent {
+    int64_t id; /* the store's event id (evidence) */
+    int64_t t;  /* Unix ms */
+    uint32_t user, terminal, system, function, subject, device, file;
+    int32_t minute; /* JST minute of the day, 0..1439 */
+    uint8_t op;     /* tk_op */
+    uint8_t result; /* TK_RESULT_* */
+    int8_t mynumber;
+    int64_t count; /* -1 absent */
+    int64_t bytes; /* -1 absent */
+} tk_dayevent;
+
+typedef struct tk_dayevents tk_dayevents;
+
+/* Creates a loader over db (borrowed; must outlive it). *out is owned:
+ * tk_dayevents_destroy(). Returns TK_OK or TK_ENOMEM. */
+TK_MUST_CHECK int tk_dayevents_create(tk_dayevents **out, tk_db *db, tk_error *err);
+
+/* Frees d. Accepts NULL. */
+void tk_dayevents_destroy(tk_dayevents *d);
+
+/* Loads JST day `day` (days since 1970-01-01, as tk_jst_day gives) and
+ * sorts it by (user, t, id). The previous day's events are dropped.
+ * Returns TK_OK, TK_EDB, TK_EPARSE (a damaged block) or TK_ENOMEM. */
+TK_MUST_CHECK int tk_dayevents_load(tk_dayevents *d, int64_t day, tk_error *err);
+
+/* The loaded day's events (borrowed until the next load) and their count. */
+const tk_dayevent *tk_dayevents_rows(const tk_dayevents *d);
+size_t tk_dayevents_count(const tk_dayevents *d);
+int64_t tk_dayevents_day(const tk_dayevents *d);
+
+/* Unix ms of 00:00 JST on day. */
+int64_t tk_dayevents_day_start(int64_t day);
+
+#endif
