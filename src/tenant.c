@@ -42,6 +42,7 @@
 #include "src/alloc.h"
 #include "src/checked.h"
 #include "src/master.h"
+#include "src/period.h"
 #include "src/store.h"
 #include "src/timefmt.h"
 
@@ -326,6 +327,8 @@ static int migrate_all(tk_db *db, tk_error *err)
     int rc = tk_store_migrate(db, err);
     if (rc == TK_OK)
         rc = tk_master_migrate(db, err);
+    if (rc == TK_OK)
+        rc = tk_period_migrate(db, err);
     if (rc == TK_OK)
         rc = tk_db_exec(db, meta_sql, err);
     if (rc == TK_OK)

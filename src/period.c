@@ -1,0 +1,175 @@
+/* src/period.c -- periods and delivery.
+ *
+ * Dates are parsed with the same civil-date arithmetic as timestamps
+ * (src/timefmt), so a period's days line up with tk_jst_day(). Overlap is
+ * checked in SQL: two ranges [a, b] and [c, d] overlap when a <= d and
+ * c <= b. */
+#include "src/period.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "src/timefmt.h"
+
+static int parse_date(const char *p, size_t len, int64_t *day)
+{
+    int y = 0, m = 0, d = 0;
+    if (len != 10 || (p[4] != '-' && p[4] != '/') || p[7] != p[4])
+        return 0;
+    for (size_t i = 0; i < 10; i++) {
+        if (i == 4 || i == 7)
+            continue;
+        if (p[i] < '0' || p[i] > '9')
+            return 0;
+    }
+    y = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
+    m = (p[5] - '0') * 10 + (p[6] - '0');
+    d = (p[8] - '0') * 10 + (p[9] - '0');
+    if (y < 1900 || m < 1 || m > 12 || d < 1 || d > tk_days_in_month(y, m))
+        return 0;
+    *day = tk_days_from_civil(y, m, d);
+    return 1;
+}
+
+int tk_period_parse(const char *p, size_t len, tk_period *out, tk_error *err)
+{
+    const char *dots = NULL;
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (p[i] == '.' && p[i + 1] == '.') {
+            dots = p + i;
+            break;
+        }
+    }
+    if (dots == NULL)
+        return tk_error_set(err, TK_EINVAL, "period \"%.*s\": expected YYYY-MM-DD..YYYY-MM-DD",
+                            (int)(len > 40 ? 40 : len), p);
+    const size_t l1 = (size_t)(dots - p);
+    const size_t l2 = len - l1 - 2;
+    if (!parse_date(p, l1, &out->first_day))
+        return tk_error_set(err, TK_EINVAL, "period: \"%.*s\" is not a date (YYYY-MM-DD)",
+                            (int)(l1 > 20 ? 20 : l1), p);
+    if (!parse_date(dots + 2, l2, &out->last_day))
+        return tk_error_set(err, TK_EINVAL, "period: \"%.*s\" is not a date (YYYY-MM-DD)",
+                            (int)(l2 > 20 ? 20 : l2), dots + 2);
+    if (out->last_day < out->first_day)
+        return tk_error_set(err, TK_EINVAL, "period: %.*s ends before it starts", (int)len, p);
+    if (out->last_day - out->first_day > 3 * 366)
+        return tk_error_set(err, TK_EINVAL, "period: %.*s is longer than 3 years", (int)len, p);
+    return TK_OK;
+}
+
+void tk_period_format_day(int64_t day, char *buf, size_t cap)
+{
+    int y, m, d;
+    tk_civil_from_days(day, &y, &m, &d);
+    snprintf(buf, cap, "%04d-%02d-%02d", y, m, d);
+}
+
+void tk_period_format(const tk_period *pr, char *buf, size_t cap)
+{
+    char a[16], b[16];
+    tk_period_format_day(pr->first_day, a, sizeof a);
+    tk_period_format_day(pr->last_day, b, sizeof b);
+    snprintf(buf, cap, "%s..%s", a, b);
+}
+
+int tk_period_migrate(tk_db *db, tk_error *err)
+{
+    return tk_db_exec(db,
+                      "CREATE TABLE IF NOT EXISTS delivered_periods("
+                      " id INTEGER PRIMARY KEY,"
+                      " first_day INTEGER NOT NULL,"
+                      " last_day INTEGER NOT NULL,"
+                      " delivered_at INTEGER NOT NULL,"
+                      " delivered_by TEXT)",
+                      err);
+}
+
+/* Finds a delivered period overlapping pr: 1 (filled), 0 (none) or <0. */
+static int find_overlap(tk_db *db, const tk_period *pr, tk_period *hit, int64_t *at, tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = tk_db_prepare(db, &st,
+                           "SELECT first_day, last_day, delivered_at FROM delivered_periods"
+                           " WHERE first_day <= ?2 AND ?1 <= last_day ORDER BY first_day LIMIT 1",
+                           err);
+    if (rc != TK_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, pr->first_day);
+    sqlite3_bind_int64(st, 2, pr->last_day);
+    rc = tk_db_step(db, st, err);
+    if (rc == 1) {
+        hit->first_day = sqlite3_column_int64(st, 0);
+        hit->last_day = sqlite3_column_int64(st, 1);
+        *at = sqlite3_column_int64(st, 2);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static void format_when(int64_t ms, char *buf, size_t cap)
+{
+    char iso[TK_TIME_ISO_SIZE];
+    tk_time_format_iso(ms, iso, sizeof iso);
+    snprintf(buf, cap, "%.10s %.5s", iso, iso + 11);
+}
+
+int tk_period_check_open(tk_db *db, const tk_period *pr, tk_error *err)
+{
+    tk_period hit;
+    int64_t at = 0;
+    const int rc = find_overlap(db, pr, &hit, &at, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return TK_OK;
+    char a[32], b[32];
+    tk_period_format(&hit, a, sizeof a);
+    format_when(at, b, sizeof b);
+    return tk_error_set(err, TK_EFROZEN,
+                        "the report for %s was delivered on %s (JST); a delivered period is "
+                        "frozen and is not analysed again",
+                        a, b);
+}
+
+int tk_period_deliver(tk_db *db, const tk_period *pr, int64_t unix_ms, const char *by,
+                      tk_error *err)
+{
+    tk_period hit;
+    int64_t at = 0;
+    sqlite3_stmt *st = NULL;
+    int rc = tk_db_begin(db, err);
+    if (rc != TK_OK)
+        return rc;
+    rc = find_overlap(db, pr, &hit, &at, err);
+    if (rc == 1) {
+        char a[32], b[32];
+        tk_period_format(&hit, a, sizeof a);
+        format_when(at, b, sizeof b);
+        rc = tk_error_set(err, TK_EEXISTS, "the overlapping period %s was delivered on %s (JST)", a,
+                          b);
+        goto done;
+    }
+    if (rc < 0)
+        goto done;
+    rc = tk_db_prepare(db, &st,
+                       "INSERT INTO delivered_periods(first_day, last_day, delivered_at,"
+                       " delivered_by) VALUES(?1, ?2, ?3, ?4)",
+                       err);
+    if (rc != TK_OK)
+        goto done;
+    sqlite3_bind_int64(st, 1, pr->first_day);
+    sqlite3_bind_int64(st, 2, pr->last_day);
+    sqlite3_bind_int64(st, 3, unix_ms);
+    if (by != NULL)
+        sqlite3_bind_text(st, 4, by, -1, SQLITE_TRANSIENT);
+    rc = tk_db_step(db, st, err);
+    rc = rc < 0 ? rc : TK_OK;
+done:
+    sqlite3_finalize(st);
+    if (rc == TK_OK)
+        rc = tk_db_commit(db, err);
+    if (rc != TK_OK)
+        tk_db_rollback(db);
+    return rc;
+}

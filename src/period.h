@@ -1,0 +1,48 @@
+/* src/period.h -- analysis periods and their delivery state.
+ *
+ * A period is a range of JST days, written `YYYY-MM-DD..YYYY-MM-DD` (both
+ * ends included). Once the report of a period has been delivered the period
+ * is frozen: the contract forbids re-analysing it. This module owns the
+ * table `delivered_periods` of a tenant's database. Thread-safe apart from
+ * the database handle, which is the caller's. */
+#ifndef TK_PERIOD_H
+#define TK_PERIOD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "src/db.h"
+#include "src/error.h"
+
+typedef struct tk_period {
+    int64_t first_day; /* JST day numbers, days since 1970-01-01 */
+    int64_t last_day;  /* inclusive */
+} tk_period;
+
+/* Parses p[0..len) as `YYYY-MM-DD..YYYY-MM-DD` (also `/` in the dates).
+ * Returns TK_OK or TK_EINVAL with a message saying what is wrong (a bad
+ * date, the end before the start, a period longer than 3 years). */
+TK_MUST_CHECK int tk_period_parse(const char *p, size_t len, tk_period *out, tk_error *err);
+
+/* Formats a period as `YYYY-MM-DD..YYYY-MM-DD` into buf (at least 23 bytes). */
+void tk_period_format(const tk_period *pr, char *buf, size_t cap);
+
+/* Formats a JST day number as YYYY-MM-DD into buf (at least 11 bytes). */
+void tk_period_format_day(int64_t day, char *buf, size_t cap);
+
+/* Creates the table this module owns. Idempotent. */
+TK_MUST_CHECK int tk_period_migrate(tk_db *db, tk_error *err);
+
+/* Records that the report of pr was delivered at unix_ms (by whom: a free
+ * text such as a user name, borrowed). Returns TK_OK, TK_EEXISTS (an
+ * overlapping period is already delivered: the message names it) or
+ * TK_EDB. */
+TK_MUST_CHECK int tk_period_deliver(tk_db *db, const tk_period *pr, int64_t unix_ms, const char *by,
+                                    tk_error *err);
+
+/* Refuses work on a frozen period: returns TK_OK when no delivered period
+ * overlaps pr, TK_EFROZEN with a message naming the delivered period and
+ * its delivery time otherwise, or TK_EDB. */
+TK_MUST_CHECK int tk_period_check_open(tk_db *db, const tk_period *pr, tk_error *err);
+
+#endif
