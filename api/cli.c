@@ -22,6 +22,7 @@ static const struct command commands[] = {
     {"uploads", tk_cli_uploads, "list what was uploaded and how it went"},
     {"gen-city", tk_cli_gencity, "write a synthetic city: logs, profiles, master data, truth"},
     {"demo", tk_cli_demo, "generate, import and ingest a synthetic city in one go"},
+    {"score-table", tk_cli_score_table, "score every row of a numeric CSV table for anomalies"},
 };
 
 static void usage(FILE *out)
@@ -29,7 +30,7 @@ static void usage(FILE *out)
     fprintf(out, "usage: tenken [--version] COMMAND [OPTIONS]\n\n"
                  "tenken inspects the access logs of municipal systems.\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\nRun 'tenken COMMAND --help' for a command's options.\n"
                  "The data directory is --data DIR, or $TENKEN_DATA, or ./tenken-data.\n");
 }

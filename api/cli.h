@@ -22,6 +22,7 @@ int tk_cli_ingest(int argc, char **argv);
 int tk_cli_uploads(int argc, char **argv);
 int tk_cli_gencity(int argc, char **argv);
 int tk_cli_demo(int argc, char **argv);
+int tk_cli_score_table(int argc, char **argv);
 
 /* Exit statuses. */
 enum { TK_EXIT_OK = 0, TK_EXIT_FAIL = 1, TK_EXIT_USAGE = 2 };
