@@ -46,6 +46,11 @@ static void delivered_periods_are_frozen(void)
     char path[512];
     snprintf(path, sizeof path, "%s/period-%ld.db", tk_test_tmpdir(), (long)getpid());
     unlink(path);
+    char side[600];
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
     tk_error err = {0, ""};
     tk_db *db = NULL;
     TK_REQUIRE(tk_db_open(&db, path, TK_DB_CREATE, &err) == TK_OK);
