@@ -22,6 +22,10 @@ static const struct command commands[] = {
     {"uploads", tk_cli_uploads, "list what was uploaded and how it went"},
     {"gen-city", tk_cli_gencity, "write a synthetic city: logs, profiles, master data, truth"},
     {"demo", tk_cli_demo, "generate, import and ingest a synthetic city in one go"},
+    {"analyze", tk_cli_analyze, "analyse a period: features, baselines, scores, rule checks"},
+    {"anomalies", tk_cli_anomalies, "the ranked findings and anomalies of an analysed period"},
+    {"explain", tk_cli_explain, "the explanation of one ranked item, as JSON"},
+    {"deliver", tk_cli_deliver, "record a period's report as delivered (freezes the period)"},
     {"score-table", tk_cli_score_table, "score every row of a numeric CSV table for anomalies"},
 };
 

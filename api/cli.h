@@ -23,6 +23,10 @@ int tk_cli_uploads(int argc, char **argv);
 int tk_cli_gencity(int argc, char **argv);
 int tk_cli_demo(int argc, char **argv);
 int tk_cli_score_table(int argc, char **argv);
+int tk_cli_analyze(int argc, char **argv);
+int tk_cli_anomalies(int argc, char **argv);
+int tk_cli_explain(int argc, char **argv);
+int tk_cli_deliver(int argc, char **argv);
 
 /* Exit statuses. */
 enum { TK_EXIT_OK = 0, TK_EXIT_FAIL = 1, TK_EXIT_USAGE = 2 };

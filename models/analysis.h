@@ -1,0 +1,70 @@
+/* models/analysis.h -- one analysis of a period: features, baselines,
+ * scores, rule checks, and the ranked, explained list.
+ *
+ * tk_analysis_run() computes the user-day features of the baseline window
+ * and the period, fits per-user count baselines shrunk towards the 所属
+ * (models/baseline), compares each period day with the user's own history
+ * and with the 所属 on the same day, scores the days with an isolation
+ * forest and a robust Mahalanobis distance trained on the baseline window,
+ * runs the rule catalogue (models/rules), and stores one ranked list of
+ * rule findings and model anomalies with their explanations. Each stored
+ * item has a 0-100 score normalised against the tenant's history (the
+ * baseline window), so that a score means the same in the next period.
+ *
+ * This module owns the tables analysis_runs and anomalies. Not
+ * thread-safe per tenant (one analysis at a time). */
+#ifndef TK_ANALYSIS_H
+#define TK_ANALYSIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/rulecat.h"
+#include "src/error.h"
+#include "src/period.h"
+#include "src/tenant.h"
+
+typedef struct tk_analysis_options {
+    /* Baseline window; first_day > last_day (the default) means the 183
+     * days before the period. */
+    tk_period baseline;
+    const tk_rulecat_config *rules; /* borrowed; NULL: catalogue defaults */
+    uint64_t seed;                  /* isolation forest */
+    size_t trees;                   /* isolation forest trees */
+    size_t psi;                     /* isolation forest sample size */
+    double min_model_score;         /* model items below this are not listed */
+    /* Called at each stage with a short English name and 0..1 progress of
+     * the whole run; may be NULL. */
+    void (*progress)(void *ctx, const char *stage, double done);
+    void *progress_ctx;
+} tk_analysis_options;
+
+// clang-format off
+#define TK_ANALYSIS_OPTIONS_INIT {{1, 0}, NULL, 20241001, 100, 256, 50.0, NULL, NULL}
+// clang-format on
+
+typedef struct tk_analysis_summary {
+    int64_t run_id;
+    int64_t events;     /* events read (baseline and period) */
+    size_t user_days;   /* user-days of the period */
+    size_t findings;    /* rule findings listed */
+    size_t model_items; /* model anomalies listed */
+    double seconds;
+} tk_analysis_summary;
+
+/* Analyses period pr of tenant t (borrowed; open read-write).
+ * Returns TK_OK (sum filled), TK_EFROZEN (the period's report was delivered:
+ * nothing is computed), TK_EINVAL, TK_EDB, TK_ENOMEM or a model's error. */
+TK_MUST_CHECK int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options *opt,
+                                  tk_analysis_summary *sum, tk_error *err);
+
+/* Creates the tables this module owns. Idempotent. */
+TK_MUST_CHECK int tk_analysis_migrate(tk_db *db, tk_error *err);
+
+/* The newest run whose period is exactly pr (or, with pr NULL, the newest
+ * run). Returns TK_OK, TK_ENOTFOUND (message says to run tenken analyze)
+ * or TK_EDB. */
+TK_MUST_CHECK int tk_analysis_find_run(tk_db *db, const tk_period *pr, int64_t *run_id,
+                                       tk_error *err);
+
+#endif
