@@ -601,7 +601,7 @@ static int rule_item(struct ctx *c, const tk_rules_finding *f, struct item *it, 
     if (f->entity_type == TK_RULECAT_USER) {
         for (size_t r = 0; r < c->nrows; r++) {
             const char *u = tk_userday_user_name(c->s, c->rows[r].user);
-            if (c->rows[r].day == f->day_from && u && strcmp(u, f->entity) == 0) {
+            if (c->rows[r].day == f->day_to && u && strcmp(u, f->entity) == 0) {
                 json_object_set_new(ex, "model_score", json_real(c->rs[r].score));
                 if (c->rs[r].score >= 70)
                     score = fmin(100.0, score + 5.0);
@@ -618,7 +618,7 @@ static int rule_item(struct ctx *c, const tk_rules_finding *f, struct item *it, 
     json_decref(ex);
     it->score = score;
     it->source = 0;
-    it->day = f->day_from;
+    it->day = f->day_to; /* the day the finding was complete */
     snprintf(it->entity_type, sizeof it->entity_type, "%s", entity_type(f->entity_type));
     snprintf(it->rule_id, sizeof it->rule_id, "%s", f->rule_id);
     snprintf(it->severity, sizeof it->severity, "%s", tk_rulecat_severity_name(f->severity));
