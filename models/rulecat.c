@@ -96,7 +96,7 @@ static const tk_rulecat_param p_r17[] = {
     P("terminal_window_minutes", TK_RULECAT_INT, 10, 1, 1440, "分", "端末単位の時間窓"),
 };
 static const tk_rulecat_param p_r18[] = {
-    P("max_session_hours", TK_RULECAT_INT, 24, 1, 168, "時間",
+    P("max_session_hours", TK_RULECAT_INT, 16, 1, 168, "時間",
       "ログオフ記録のないセッションを終了とみなすまでの時間"),
 };
 static const tk_rulecat_param p_r19[] = {
@@ -240,7 +240,7 @@ static const tk_rulecat_rule rules[] = {
        TK_RULECAT_USER, "staff,authorizations,assignments", "兼務先の個人番号利用権限"),
     R("R28", 28, "業務ログと端末ログの不整合", "logs disagree",
       "ログオンの記録がない端末で業務システムの操作が記録された（端末ログのある日・端末のみ）。",
-      TK_RULECAT_MEDIUM, TK_RULECAT_TERMINAL, "", "", p_r28),
+      TK_RULECAT_MEDIUM, TK_RULECAT_TERMINAL, "terminals", "", p_r28),
     R("R29", 29, "ログ欠損・件数急減", "log gap",
       "開庁日にシステムのログが0件、または過去4週間の平均（と長期の平均）の30%"
       "未満だった（データ品質）"

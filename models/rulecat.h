@@ -62,7 +62,7 @@ typedef struct tk_rulecat_param {
 /* One rule. Static, borrowed. */
 typedef struct tk_rulecat_rule {
     const char *id;       /* "R03" */
-    int item;             /* DOMAIN.md inspection item, or 0 for rules beyond the table */
+    int item;             /* DOMAIN.md inspection item; 30 for the chain R30, 0 for R31 */
     const char *name_ja;  /* "大量照会" */
     const char *name_en;  /* "bulk lookups" */
     const char *desc_ja;  /* what fires, in a sentence or two */

@@ -23,15 +23,20 @@
  * daily row counts per system (R29).
  *
  * Cross-day state is kept compact:
- *   - R05 (one user, one resident, >= 3 days in 30) and R06 (one resident,
- *     >= 5 outside staff in 7 days) keep a ring of per-day lists, one per
- *     day of the window: sorted arrays of 64-bit keys (user << 32 |
- *     resident, resident << 32 | user) with the day's first evidence ids.
- *     A day's keys are looked up in the previous days' lists by binary
- *     search, so memory is the window's distinct pairs and nothing is
- *     swept; a finding already raised for the same key inside the window
- *     is extended rather than repeated, and an R05 finding is withdrawn if
- *     the user processes the resident later in the window.
+ *   - R05 (one user, one resident, >= 3 days in 30): a hash table of
+ *     pairs (user << 32 | resident) holding two 64-bit day masks, the
+ *     days of the last 64 the pair was looked up and processed, so a
+ *     day's count in the window is a popcount; pairs untouched for a
+ *     window are dropped when the table grows. The evidence ids live in a
+ *     ring of per-day lists (sorted keys with the day's first ids), read
+ *     by binary search only for a pair that is raised. A raised pair is
+ *     extended while the pattern goes on and withdrawn if the user
+ *     processes the resident within followup_days of the last lookup.
+ *     Chance repeats are discounted with each user's return rate per
+ *     system, learnt on every day read (r05_chance() explains the model).
+ *   - R06 (one resident, >= 5 outside staff in 7 days): the same ring of
+ *     per-day lists keyed resident << 32 | user; a resident's staff in the
+ *     window are collected by binary search in each day's list.
  *   - Logon sessions: the open sessions of each account (R18, R19) and of
  *     each terminal (R28) carry over midnight. A session without a logoff
  *     is considered ended after max_session_hours.
