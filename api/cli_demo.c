@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "api/cli.h"
+#include "models/analysis.h"
 #include "src/alloc.h"
 #include "src/csv.h"
 #include "src/ingest.h"
@@ -27,6 +28,7 @@
 #include "src/profile.h"
 #include "src/store.h"
 #include "src/tenant.h"
+#include "src/timefmt.h"
 
 #define MARKER "TENKEN-DEMO"
 
@@ -220,7 +222,7 @@ int tk_cli_demo(int argc, char **argv)
     char city[4096], data[4096];
     snprintf(city, sizeof city, "%s/city", dir);
     snprintf(data, sizeof data, "%s/data", dir);
-    printf("1/3 generating a synthetic city in %s (seed %s)\n", city, seed);
+    printf("1/4 generating a synthetic city in %s (seed %s)\n", city, seed);
     fflush(stdout);
     char *gargv[12];
     int gargc = 0;
@@ -244,7 +246,7 @@ int tk_cli_demo(int argc, char **argv)
 
     tk_error err = {0, ""};
     tk_tenant *t = NULL;
-    printf("2/3 creating tenant 'demo' in %s and importing master data\n", data);
+    printf("2/4 creating tenant 'demo' in %s and importing master data\n", data);
     fflush(stdout);
     int rc = tk_tenant_create(&t, data, "demo", &err);
     if (rc == TK_OK)
@@ -254,7 +256,7 @@ int tk_cli_demo(int argc, char **argv)
         tk_tenant_close(t);
         return TK_EXIT_FAIL;
     }
-    printf("3/3 ingesting the logs listed in %s/manifest.csv\n", city);
+    printf("3/4 ingesting the logs listed in %s/manifest.csv\n", city);
     fflush(stdout);
     struct totals tot;
     memset(&tot, 0, sizeof tot);
@@ -264,9 +266,9 @@ int tk_cli_demo(int argc, char **argv)
     int64_t events = 0;
     if (rc == TK_OK)
         rc = tk_store_count_events(tk_tenant_db(t), &events, &err);
-    tk_tenant_close(t);
     if (rc != TK_OK) {
         tk_cli_report("demo", &err);
+        tk_tenant_close(t);
         return TK_EXIT_FAIL;
     }
     printf("  %zu of %zu files stored: %llu events, %.1f MB in %.1f s (%.0f MB/s)\n", tot.stored,
@@ -274,7 +276,25 @@ int tk_cli_demo(int argc, char **argv)
            t2 > t1 ? (double)tot.bytes / 1e6 / (t2 - t1) : 0.0);
     printf("  unresolved identities: %llu users, %llu terminals (kept and counted per upload)\n",
            (unsigned long long)tot.unknown_users, (unsigned long long)tot.unknown_terminals);
+    /* gen-city's inspection period is the last two calendar months of its
+     * default range; everything before is the baseline. */
+    const tk_period period = {tk_days_from_civil(2024, 10, 1), tk_days_from_civil(2024, 11, 30)};
+    printf("4/4 analysing 2024-10-01..2024-11-30\n");
+    fflush(stdout);
+    tk_analysis_summary sum;
+    rc = tk_analysis_run(t, &period, NULL, &sum, &err);
+    tk_tenant_close(t);
+    if (rc != TK_OK) {
+        tk_cli_report("demo", &err);
+        return TK_EXIT_FAIL;
+    }
+    printf("  %zu rule findings and %zu model anomalies ranked in %.1f s\n", sum.findings,
+           sum.model_items, sum.seconds);
     printf("\ndemo ready in %.1f s. Try:\n", now() - t0);
+    printf(
+        "  tenken anomalies --data %s --tenant demo --period 2024-10-01..2024-11-30 --limit 20\n",
+        data);
+    printf("  tenken explain --data %s --tenant demo 1\n", data);
     printf("  tenken uploads --data %s --tenant demo\n", data);
     printf("  tenken master list --data %s --tenant demo\n", data);
     printf("  tenken profile test %s/profiles/juki-vendor-a.json %s/logs/juki_2024-10.csv "

@@ -14,7 +14,7 @@ P=2024-10-01..2024-11-30
 
 "$bin" demo --dir "$tmp/d" --seed 3 --staff 60 --residents 3000 >/dev/null 2>&1
 out=$("$bin" analyze --tenant demo --period $P)
-check 'grep -q "^analysed 2024-10-01..2024-11-30: .* listed as run #1" <<<"$out"' "analyze summary: $out"
+check 'grep -q "^analysed 2024-10-01..2024-11-30: .* listed as run #2" <<<"$out"' "analyze summary (the demo made run #1): $out"
 
 "$bin" anomalies --tenant demo --period $P >"$tmp/all.csv"
 check '[ "$(head -1 "$tmp/all.csv")" = "rank,entity_type,entity_id,day,score,source,rule_id,summary" ]' "CSV header is the contract's"
@@ -43,7 +43,7 @@ PY
 cat "$tmp/check.txt"
 
 top=$("$bin" anomalies --tenant demo --period $P --limit 5 --format json)
-check 'python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"run\"]==1 and len(d[\"items\"])==5" <<<"$top"' "json with --limit 5"
+check 'python3 -c "import json,sys; d=json.load(sys.stdin); assert d[\"run\"]==2 and len(d[\"items\"])==5" <<<"$top"' "json with --limit 5"
 n=$("$bin" anomalies --tenant demo --period $P --entity terminal | tail -n +2 | cut -d, -f2 | sort -u)
 check '[ -z "$n" ] || [ "$n" = terminal ]' "--entity terminal filters: $n"
 low=$("$bin" anomalies --tenant demo --period $P --min-score 90 | tail -n +2 | cut -d, -f5 | sort -n | head -1)
