@@ -702,33 +702,15 @@ struct tk_master_resolver {
  * bytes); returns the key's length, or 0 when empty or too long. */
 static size_t fold_key(const char *p, size_t len, char *buf)
 {
-    size_t b = 0, e = len;
-
-    while (b < e) {
-        if (p[b] == ' ' || p[b] == '\t')
-            b++;
-        else if (e - b >= 3 && (unsigned char)p[b] == 0xE3 && (unsigned char)p[b + 1] == 0x80 &&
-                 (unsigned char)p[b + 2] == 0x80)
-            b += 3;
-        else
-            break;
-    }
-    while (e > b) {
-        if (p[e - 1] == ' ' || p[e - 1] == '\t')
-            e--;
-        else if (e - b >= 3 && (unsigned char)p[e - 3] == 0xE3 && (unsigned char)p[e - 2] == 0x80 &&
-                 (unsigned char)p[e - 1] == 0x80)
-            e -= 3;
-        else
-            break;
-    }
-    if (e == b || e - b > KEY_MAX)
+    tk_view v = {p, len};
+    tk_transform_trim(&v);
+    if (v.len == 0 || v.len > KEY_MAX)
         return 0;
-    for (size_t i = b; i < e; i++) {
-        const char c = p[i];
-        buf[i - b] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    for (size_t i = 0; i < v.len; i++) {
+        const char c = v.p[i];
+        buf[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
     }
-    return e - b;
+    return v.len;
 }
 
 /* Returns the index of name p[0..len) in r->names, interning it. */

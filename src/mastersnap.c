@@ -58,6 +58,7 @@
 #include "src/master.h"
 #include "src/strmap.h"
 #include "src/timefmt.h"
+#include "src/transform.h"
 
 #define NONE    UINT32_MAX
 #define FB      0x80000000u /* rec flag: the row comes from another version */
@@ -255,35 +256,17 @@ static void *fit(void *arr, size_t n, size_t *cap, size_t elem)
  * when empty or too long. */
 static size_t fold(const char *p, size_t len, char *buf)
 {
-    size_t b = 0, e = len;
-
+    tk_view v = {p, len};
     if (p == NULL)
         return 0;
-    while (b < e) {
-        if (p[b] == ' ' || p[b] == '\t')
-            b++;
-        else if (e - b >= 3 && (unsigned char)p[b] == 0xE3 && (unsigned char)p[b + 1] == 0x80 &&
-                 (unsigned char)p[b + 2] == 0x80)
-            b += 3;
-        else
-            break;
-    }
-    while (e > b) {
-        if (p[e - 1] == ' ' || p[e - 1] == '\t')
-            e--;
-        else if (e - b >= 3 && (unsigned char)p[e - 3] == 0xE3 && (unsigned char)p[e - 2] == 0x80 &&
-                 (unsigned char)p[e - 1] == 0x80)
-            e -= 3;
-        else
-            break;
-    }
-    if (e == b || e - b > KEY_MAX)
+    tk_transform_trim(&v);
+    if (v.len == 0 || v.len > KEY_MAX)
         return 0;
-    for (size_t i = b; i < e; i++) {
-        const char c = p[i];
-        buf[i - b] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    for (size_t i = 0; i < v.len; i++) {
+        const char c = v.p[i];
+        buf[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
     }
-    return e - b;
+    return v.len;
 }
 
 /* 1 if day lies in [from, to], either end possibly open (NO_DAY). */
