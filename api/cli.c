@@ -88,3 +88,12 @@ int tk_cli_usage_error(const char *cmd, const char *fmt, ...)
     fprintf(stderr, "\ntry 'tenken %s --help'\n", cmd);
     return TK_EXIT_USAGE;
 }
+
+void tk_cli_print_json(json_t *o, size_t flags)
+{
+    char *s = json_dumps(o, flags);
+    if (s != NULL)
+        printf("%s\n", s);
+    free(s);
+    json_decref(o);
+}

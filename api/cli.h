@@ -8,6 +8,7 @@
 #ifndef TK_CLI_H
 #define TK_CLI_H
 
+#include <jansson.h>
 #include <stdio.h>
 
 #include "src/error.h"
@@ -35,6 +36,11 @@ enum { TK_EXIT_OK = 0, TK_EXIT_FAIL = 1, TK_EXIT_USAGE = 2 };
  * $TENKEN_DATA, else "./tenken-data". The result is borrowed (argv or
  * environment) or a static string. */
 const char *tk_cli_data_dir(const char *opt);
+
+/* Prints o (taken: its reference is released) as one JSON document and a
+ * newline on stdout; flags are json_dumps flags (JSON_COMPACT,
+ * JSON_INDENT(2)). */
+void tk_cli_print_json(json_t *o, size_t flags);
 
 /* Prints "tenken CMD: message" for err on stderr. */
 void tk_cli_report(const char *cmd, const tk_error *err);

@@ -399,11 +399,7 @@ int tk_cli_anomalies(int argc, char **argv)
         json_object_set_new(o, "run", json_integer(run));
         json_object_set_new(o, "period", json_string(period));
         json_object_set_new(o, "items", arr);
-        char *s = json_dumps(o, JSON_INDENT(2));
-        if (s)
-            printf("%s\n", s);
-        free(s);
-        json_decref(o);
+        tk_cli_print_json(o, JSON_INDENT(2));
     }
     tk_tenant_close(t);
     if (rc < 0) {
@@ -505,11 +501,7 @@ int tk_cli_explain(int argc, char **argv)
         json_object_set_new(o, "summary", json_string((const char *)sqlite3_column_text(q, 7)));
         json_t *ex = json_loads((const char *)sqlite3_column_text(q, 8), 0, &je);
         json_object_set_new(o, "explanation", ex ? ex : json_null());
-        char *s = json_dumps(o, JSON_INDENT(2));
-        if (s)
-            printf("%s\n", s);
-        free(s);
-        json_decref(o);
+        tk_cli_print_json(o, JSON_INDENT(2));
         rc = TK_OK;
     }
     sqlite3_finalize(q);

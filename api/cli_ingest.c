@@ -369,11 +369,7 @@ static int test_event(void *ctx, uint64_t record, const tk_event *ev)
         json_view(o, "device", &ev->device);
         json_view(o, "serial", &ev->serial);
         json_view(o, "detail", &ev->detail);
-        char *s = json_dumps(o, JSON_COMPACT);
-        if (s)
-            printf("%s\n", s);
-        free(s);
-        json_decref(o);
+        tk_cli_print_json(o, JSON_COMPACT);
         return 0;
     }
     printf("%6llu  %s  ", (unsigned long long)record, when);
@@ -406,11 +402,7 @@ static void test_problem(void *ctx, uint64_t record, uint64_t line, const char *
     if (tc->json) {
         json_t *o = json_pack("{s:s,s:I,s:I,s:s}", "problem", message, "record", (json_int_t)record,
                               "line", (json_int_t)line, "column", column ? column : "");
-        char *s = json_dumps(o, JSON_COMPACT);
-        if (s)
-            printf("%s\n", s);
-        free(s);
-        json_decref(o);
+        tk_cli_print_json(o, JSON_COMPACT);
         return;
     }
     (void)record;
@@ -489,11 +481,7 @@ int tk_cli_profile(int argc, char **argv)
                               "encoding", res.encoding, "rows", (json_int_t)res.rows_total, "good",
                               (json_int_t)res.rows_accepted, "problems",
                               (json_int_t)res.rows_rejected, "sha256", res.sha256);
-        char *s = json_dumps(o, JSON_COMPACT);
-        if (s)
-            printf("%s\n", s);
-        free(s);
-        json_decref(o);
+        tk_cli_print_json(o, JSON_COMPACT);
     } else {
         printf("%s: %s rows, %llu with problems; encoding %s; profile %s\n", argv[optind + 1], rows,
                (unsigned long long)res.rows_rejected, res.encoding, tk_profile_name(p));
@@ -630,11 +618,7 @@ int tk_cli_uploads(int argc, char **argv)
     }
     sqlite3_finalize(st);
     if (json) {
-        char *s = json_dumps(arr, JSON_INDENT(2));
-        if (s)
-            printf("%s\n", s);
-        free(s);
-        json_decref(arr);
+        tk_cli_print_json(arr, JSON_INDENT(2));
     }
     tk_tenant_close(t);
     if (rc < 0) {
