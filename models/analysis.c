@@ -49,6 +49,7 @@
 #include "src/alloc.h"
 #include "src/calendar.h"
 #include "src/mastersnap.h"
+#include "src/strmap.h"
 
 static const int scored[] = {
     TK_USERDAY_LOOKUPS,
@@ -200,6 +201,7 @@ struct ctx {
     size_t nrows;
     tk_period base, per;
     struct rowscore *rs; /* one per row */
+    tk_strmap *user_ids; /* user name -> the store's user id */
     tk_baseline_options bopt;
 };
 
@@ -214,7 +216,6 @@ static int dept_priors(struct ctx *c, tk_baseline_prior **out, size_t *ndept, tk
     const size_t nd = tk_userday_dept_count(c->s) + 1; /* last slot: no 所属 / everyone */
     tk_baseline_prior *pri = tk_calloc(nd * NS, sizeof *pri);
     double *rates = tk_calloc(c->nrows + 1, sizeof *rates);
-    uint32_t *udept = NULL;
     int rc = TK_OK;
     if (pri == NULL || rates == NULL) {
         rc = tk_error_set(err, TK_ENOMEM, "out of memory fitting priors");
@@ -264,7 +265,6 @@ static int dept_priors(struct ctx *c, tk_baseline_prior **out, size_t *ndept, tk
 done:
     tk_free(pri);
     tk_free(rates);
-    tk_free(udept);
     return rc;
 }
 
@@ -598,17 +598,17 @@ static int rule_item(struct ctx *c, const tk_rules_finding *f, struct item *it, 
     json_object_set_new(ex, "evidence_total", json_integer((json_int_t)f->evidence_total));
     double score = f->score_hint;
     /* Corroboration by the models on the same user-day. */
-    if (f->entity_type == TK_RULECAT_USER) {
-        for (size_t r = 0; r < c->nrows; r++) {
-            const char *u = tk_userday_user_name(c->s, c->rows[r].user);
-            if (c->rows[r].day == f->day_to && u && strcmp(u, f->entity) == 0) {
-                json_object_set_new(ex, "model_score", json_real(c->rs[r].score));
-                if (c->rs[r].score >= 70)
-                    score = fmin(100.0, score + 5.0);
-                break;
-            }
-        }
+    const int64_t *uid = f->entity_type == TK_RULECAT_USER
+                             ? tk_strmap_get(c->user_ids, f->entity, strlen(f->entity))
+                             : NULL;
+    const tk_userday_row *row = uid ? tk_userday_find(c->s, (uint32_t)*uid, f->day_to) : NULL;
+    if (row != NULL) {
+        const struct rowscore *rs = &c->rs[row - c->rows];
+        json_object_set_new(ex, "model_score", json_real(rs->score));
+        if (rs->score >= 70)
+            score = fmin(100.0, score + 5.0);
     }
+
     char from[16], to[16];
     tk_period_format_day(f->day_from, from, sizeof from);
     tk_period_format_day(f->day_to, to, sizeof to);
@@ -825,6 +825,14 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
                 nm++;
         }
     }
+    rc = tk_strmap_create(&c.user_ids, err);
+    for (size_t r = 0; rc == TK_OK && r < c.nrows; r++) {
+        const char *u = tk_userday_user_name(ud, c.rows[r].user);
+        if (u != NULL && (r == 0 || c.rows[r - 1].user != c.rows[r].user))
+            rc = tk_strmap_put(c.user_ids, u, strlen(u), c.rows[r].user, NULL, err);
+    }
+    if (rc != TK_OK)
+        goto done;
     items = tk_calloc(nf + nm + 1, sizeof *items);
     if (items == NULL) {
         rc = tk_error_set(err, TK_ENOMEM, "out of memory building results");
@@ -855,6 +863,7 @@ done:
         item_free(&items[i]);
     tk_free(items);
     tk_free(c.rs);
+    tk_strmap_destroy(c.user_ids);
     tk_rules_result_destroy(rr);
     tk_userday_destroy(ud);
     tk_calendar_destroy(cal);

@@ -186,11 +186,37 @@ static int prepare_all(tk_store_writer *w, tk_error *err)
     return rc;
 }
 
+/* Inserts the upload's row, provisionally "rejected" with no SHA-256, in
+ * the caller's transaction; the summary is written when the upload ends. */
+static int insert_upload(tk_db *db, const tk_upload_meta *m, int64_t *id, tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = tk_db_prepare(db, &st,
+                           "INSERT INTO uploads(file_name, size, sha256, profile, profile_version,"
+                           " profile_sha256, status, lenient, started_at, finished_at)"
+                           " VALUES(?1, ?2, '', ?3, ?4, ?5, 'rejected', ?6, ?7, ?7)",
+                           err);
+    if (rc != TK_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, m->file_name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, m->size);
+    sqlite3_bind_text(st, 3, m->profile, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 4, m->profile_version);
+    sqlite3_bind_text(st, 5, m->profile_sha256, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 6, m->lenient);
+    sqlite3_bind_int64(st, 7, m->started_at);
+    rc = tk_db_step(db, st, err);
+    sqlite3_finalize(st);
+    if (rc < 0)
+        return rc;
+    *id = sqlite3_last_insert_rowid(tk_db_handle(db));
+    return TK_OK;
+}
+
 int tk_store_writer_begin(tk_store_writer **out, tk_db *db, const tk_upload_meta *m,
                           tk_store_pseudonym_fn pseudonym, void *ctx, tk_error *err)
 {
     tk_store_writer *w = NULL;
-    sqlite3_stmt *st = NULL;
     int rc;
     int began = 0;
 
@@ -214,10 +240,9 @@ int tk_store_writer_begin(tk_store_writer **out, tk_db *db, const tk_upload_meta
         goto done;
     /* A file is one transaction, and SQLite writes dirty pages that do not
      * fit its cache into the WAL mid-transaction and reads them back on the
-     * next touch; with the default 2 MB cache that dominated ingestion. The
-     * hot set is small (the tail of the time index, one leaf per user in
-     * the user index, the subject pseudonyms), so 96 MB holds it for files
-     * of any size while keeping the process well under 256 MB. */
+     * next touch. The hot set is small (the tail of the block table and its
+     * indexes, the subject pseudonyms, the dictionaries), so 96 MB holds it
+     * for files of any size while keeping the process well under 256 MB. */
     rc = tk_db_exec(db, "PRAGMA cache_size=-98304", err);
     if (rc != TK_OK)
         goto done;
@@ -233,29 +258,13 @@ int tk_store_writer_begin(tk_store_writer **out, tk_db *db, const tk_upload_meta
     rc = prepare_all(w, err);
     if (rc != TK_OK)
         goto done;
-    rc = tk_db_prepare(db, &st,
-                       "INSERT INTO uploads(file_name, size, sha256, profile, profile_version,"
-                       " profile_sha256, status, lenient, started_at, finished_at)"
-                       " VALUES(?1, ?2, '', ?3, ?4, ?5, 'rejected', ?6, ?7, ?7)",
-                       err);
+    rc = insert_upload(db, m, &w->upload_id, err);
     if (rc != TK_OK)
         goto done;
-    sqlite3_bind_text(st, 1, m->file_name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 2, m->size);
-    sqlite3_bind_text(st, 3, m->profile, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 4, m->profile_version);
-    sqlite3_bind_text(st, 5, m->profile_sha256, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 6, m->lenient);
-    sqlite3_bind_int64(st, 7, m->started_at);
-    rc = tk_db_step(db, st, err);
-    if (rc < 0)
-        goto done;
-    rc = TK_OK;
     w->upload_id = sqlite3_last_insert_rowid(tk_db_handle(db));
     *out = w;
     w = NULL;
 done:
-    sqlite3_finalize(st);
     if (w != NULL && began)
         tk_db_rollback(db);
     writer_free(w);
@@ -562,18 +571,14 @@ fail:
 int tk_store_record_rejected(tk_db *db, const tk_upload_meta *m, const tk_upload_summary *s,
                              int64_t *upload_id, tk_error *err)
 {
-    tk_store_writer *w = NULL;
-    int rc = tk_store_writer_begin(&w, db, m, NULL, NULL, err);
+    int rc = tk_db_begin(db, err);
     if (rc != TK_OK)
         return rc;
-    *upload_id = w->upload_id;
-    rc = update_upload(db, w->upload_id, s, 0, 0, err);
-    if (rc != TK_OK) {
-        tk_store_writer_abort(w);
-        return rc;
-    }
-    writer_free(w);
-    rc = tk_db_commit(db, err);
+    rc = insert_upload(db, m, upload_id, err);
+    if (rc == TK_OK)
+        rc = update_upload(db, *upload_id, s, 0, 0, err);
+    if (rc == TK_OK)
+        rc = tk_db_commit(db, err);
     if (rc != TK_OK)
         tk_db_rollback(db);
     return rc;
