@@ -133,7 +133,8 @@ check 'grep -q "^stored .*800,000 rows" <<<"$out"' "the killed file ingests afte
 check '[ "$(q "SELECT coalesce(sum(n),0) FROM event_blocks")" = $((before + 800000)) ]' "all rows stored once"
 
 # --- usage errors ---------------------------------------------------------------
-"$bin" ingest --tenant city "$tmp/juki_good.csv" >/dev/null 2>&1 && bad "missing --profile" || [ $? = 2 ] && ok
+"$bin" ingest --tenant city "$tmp/juki_good.csv" >/dev/null 2>&1 && st=0 || st=$?
+check '[ $st = 2 ]' "missing --profile is a usage error (exit $st)"
 "$bin" ingest --help | grep -q "usage: tenken ingest" && ok || bad "ingest --help"
 out=$("$bin" uploads --tenant nosuch 2>&1) && bad "unknown tenant must fail" || ok
 check 'grep -q "run \`tenken init --tenant nosuch\` first" <<<"$out"' "unknown tenant hint: $out"
