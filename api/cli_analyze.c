@@ -143,6 +143,9 @@ int tk_cli_analyze(int argc, char **argv)
            "anomalies listed as run #%lld in %.1f s\n",
            pbuf, (long long)sum.events, sum.user_days, sum.findings, sum.model_items,
            (long long)sum.run_id, sum.seconds);
+    printf("stages: master data %.1f s, features %.1f s, models %.1f s, rules %.1f s (alongside "
+           "features and models; %.1f s waited), ranking %.1f s\n",
+           sum.t_master, sum.t_features, sum.t_models, sum.t_rules, sum.t_wait, sum.t_ranking);
     printf("next: tenken anomalies --tenant %s --period %s --limit 20\n", tenant, pbuf);
     return TK_EXIT_OK;
 }

@@ -33,12 +33,14 @@
 #define MARKER "TENKEN-DEMO"
 
 static const char demo_help[] =
-    "usage: tenken demo [--dir DIR] [--seed N] [--staff N] [--residents N]\n"
+    "usage: tenken demo [--dir DIR] [--seed N] [--staff N] [--residents N] [--volume PCT]\n"
     "\n"
     "Generates a synthetic city (tenken gen-city) in DIR/city, creates tenant\n"
-    "'demo' in DIR/data, imports its master data and ingests its ~20 systems'\n"
-    "logs, then says what to look at next. DIR (default ./tenken-demo) is\n"
-    "recreated if it holds a previous demo and refused otherwise.\n";
+    "'demo' in DIR/data, imports its master data, ingests its ~20 systems'\n"
+    "logs and analyses the inspection period 2024-10-01..2024-11-30, then says\n"
+    "what to look at next. DIR (default ./tenken-demo) is recreated if it holds\n"
+    "a previous demo and refused otherwise. --seed, --staff, --residents and\n"
+    "--volume are passed to gen-city (see tenken gen-city --help).\n";
 
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -183,11 +185,15 @@ static int ingest_manifest(tk_tenant *t, const char *city, struct totals *tot, i
 
 int tk_cli_demo(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"dir", required_argument, NULL, 'd'},   {"seed", required_argument, NULL, 's'},
-        {"staff", required_argument, NULL, 'f'}, {"residents", required_argument, NULL, 'r'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"dir", required_argument, NULL, 'd'},
+                                             {"seed", required_argument, NULL, 's'},
+                                             {"staff", required_argument, NULL, 'f'},
+                                             {"residents", required_argument, NULL, 'r'},
+                                             {"volume", required_argument, NULL, 'v'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     const char *dir = "./tenken-demo", *seed = "1", *staff = NULL, *residents = NULL;
+    const char *volume = NULL;
     int c;
     optind = 1;
     opterr = 0;
@@ -204,6 +210,9 @@ int tk_cli_demo(int argc, char **argv)
             break;
         case 'r':
             residents = optarg;
+            break;
+        case 'v':
+            volume = optarg;
             break;
         case 'h':
             fputs(demo_help, stdout);
@@ -224,7 +233,7 @@ int tk_cli_demo(int argc, char **argv)
     snprintf(data, sizeof data, "%s/data", dir);
     printf("1/4 generating a synthetic city in %s (seed %s)\n", city, seed);
     fflush(stdout);
-    char *gargv[12];
+    char *gargv[14];
     int gargc = 0;
     gargv[gargc++] = "gen-city";
     gargv[gargc++] = "--out";
@@ -238,6 +247,10 @@ int tk_cli_demo(int argc, char **argv)
     if (residents) {
         gargv[gargc++] = "--residents";
         gargv[gargc++] = (char *)residents;
+    }
+    if (volume) {
+        gargv[gargc++] = "--volume";
+        gargv[gargc++] = (char *)volume;
     }
     gargv[gargc] = NULL;
     int status = tk_cli_gencity(gargc, gargv);

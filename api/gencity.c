@@ -78,9 +78,10 @@
 #define MAX_RES        2000000
 #define MAX_DAYS       1096
 #define MIN_DAYS       28
-#define MAX_STAFF_DAYS 1250000 /* staff x days; about 40 events each, 32 bytes an event */
-#define HOURS_FROM     (8 * 60 + 30)
-#define HOURS_TO       (17 * 60 + 15)
+#define MAX_STAFF_DAYS 2500000 /* staff x days x volume; about 40 events each, 32 bytes an event   \
+                                */
+#define HOURS_FROM (8 * 60 + 30)
+#define HOURS_TO   (17 * 60 + 15)
 
 /* ---------------------------------------------------------------------------------------------
  * Random numbers: splitmix64 seeds xoshiro256**; everything else is integer arithmetic.
@@ -1196,6 +1197,7 @@ typedef struct gen {
     const char *out;
     uint64_t seed, bulk;
     size_t want_staff, want_res;
+    uint64_t volume; /* percent of the normal daily volume of business tasks */
     int32_t from, to;
     int tty;
     /* derived dates */
@@ -2353,6 +2355,7 @@ static unsigned task_count(gen *g, const staff *s, size_t dept, int32_t day, int
     uint64_t n = s->vol;
     n = n * season_pct(g, dept, day) / 100 * dow_pct(g, day) / 100 * ramp_pct(s, day) / 100;
     n = n * (uint64_t)(work_min > 0 ? work_min : 0) / 465;
+    n = n * g->volume / 100;
     const int noisy = rng_bell(&g->rb, (int)n, (int)isqrt((unsigned)n) + (int)n / 6);
     return noisy > 0 ? (unsigned)noisy : 0;
 }
@@ -5476,7 +5479,8 @@ static int run(gen *g, tk_error *err)
 
 static const char usage_text[] =
     "usage: tenken gen-city --out DIR --seed N [--staff N] [--residents N]\n"
-    "                       [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--bulk-rows N] [--force]\n"
+    "                       [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--volume PCT]\n"
+    "                       [--bulk-rows N] [--force]\n"
     "\n"
     "Writes a synthetic city into DIR: ~20 business-system logs per month in seven vendor\n"
     "layouts (logs/), terminal logon and removable-media logs, one source profile per log\n"
@@ -5490,6 +5494,8 @@ static const char usage_text[] =
     "  --from DATE        first day, 2020-01-01 .. 2099-12-31 (default 2024-04-01)\n"
     "  --to DATE          last day (default 2024-11-30); 28 days .. 3 years after --from.\n"
     "                     The last two calendar months are the inspection period.\n"
+    "  --volume PCT       business tasks per staff member and day, percent of the normal\n"
+    "                     volume, 10 .. 2000 (default 100; analysis benchmarks)\n"
     "  --bulk-rows N      write only bulk/juki_bulk.csv with N rows, its profile and the\n"
     "                     staff and terminal masters (ingest benchmark)\n"
     "  --force            write into a non-empty DIR (existing files are overwritten,\n"
@@ -5607,6 +5613,12 @@ static int set_option(const char *cmd, gen *g, opts *op, size_t o, const char *n
                 cmd, "%s: expected a date YYYY-MM-DD between 2020-01-01 and 2099-12-31, got '%s'",
                 name, val);
         return -1;
+    case 6:
+        if (!parse_u64(val, &v) || v < 10 || v > 2000)
+            return tk_cli_usage_error(
+                cmd, "--volume: expected a percentage from 10 to 2000, got '%s'", val);
+        g->volume = v;
+        return -1;
     default:
         if (!parse_u64(val, &g->bulk) || g->bulk == 0 || g->bulk > 10000000000ULL)
             return tk_cli_usage_error(
@@ -5618,8 +5630,8 @@ static int set_option(const char *cmd, gen *g, opts *op, size_t o, const char *n
 /* Parses argv into g and op. Returns -1 to go on, or the exit status (usage error, --help). */
 static int parse_args(int argc, char **argv, gen *g, opts *op)
 {
-    static const char *const names[] = {"--out",  "--seed", "--staff",    "--residents",
-                                        "--from", "--to",   "--bulk-rows"};
+    static const char *const names[] = {"--out",  "--seed", "--staff",  "--residents",
+                                        "--from", "--to",   "--volume", "--bulk-rows"};
     const char *cmd = argv[0];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -5663,11 +5675,12 @@ static int check_args(const char *cmd, const gen *g, const opts *op)
     if (days < MIN_DAYS || days > MAX_DAYS)
         return tk_cli_usage_error(cmd, "the period must be %d to %d days long, got %d", MIN_DAYS,
                                   MAX_DAYS, days);
-    if (!g->bulk && (uint64_t)g->want_staff * (uint64_t)days > MAX_STAFF_DAYS)
-        return tk_cli_usage_error(cmd,
-                                  "--staff %zu over %d days is too large (staff x days must stay "
-                                  "below %d, about 50 million events)",
-                                  g->want_staff, days, MAX_STAFF_DAYS);
+    if (!g->bulk && (uint64_t)g->want_staff * (uint64_t)days * g->volume / 100 > MAX_STAFF_DAYS)
+        return tk_cli_usage_error(
+            cmd,
+            "--staff %zu over %d days at --volume %llu is too large (staff x "
+            "days x volume / 100 must stay below %d, about 100 million events)",
+            g->want_staff, days, (unsigned long long)g->volume, MAX_STAFF_DAYS);
     return -1;
 }
 
@@ -5679,6 +5692,7 @@ int tk_cli_gencity(int argc, char **argv)
     memset(&g, 0, sizeof g);
     g.want_staff = 200;
     g.want_res = 20000;
+    g.volume = 100;
     g.from = day_of(2024, 4, 1);
     g.to = day_of(2024, 11, 30);
     int status = parse_args(argc, argv, &g, &op);

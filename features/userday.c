@@ -684,6 +684,8 @@ typedef struct shared {
     int failed;
     void (*progress)(void *ctx, int64_t day, size_t events);
     void *progress_ctx;
+    int (*on_day)(void *ctx, int64_t day, const tk_dayevent *rows, size_t n, tk_error *err);
+    void *on_day_ctx;
 } shared;
 
 typedef struct worker {
@@ -1457,6 +1459,9 @@ static int worker_run(worker *w, tk_error *err)
         rc = tk_dayevents_load(de, day, err);
         if (rc == TK_OK)
             rc = process_day(w, day, tk_dayevents_rows(de), tk_dayevents_count(de), err);
+        if (rc == TK_OK && w->sh->on_day != NULL)
+            rc = w->sh->on_day(w->sh->on_day_ctx, day, tk_dayevents_rows(de),
+                               tk_dayevents_count(de), err);
         report_day(w->sh, day, tk_dayevents_count(de), rc != TK_OK);
     }
 done:
@@ -1636,6 +1641,8 @@ int tk_userday_build(tk_userday **out, tk_tenant *t, int64_t first_day, int64_t 
     sh.set->terminals = sh.terminals;
     sh.progress = opts->progress;
     sh.progress_ctx = opts->progress_ctx;
+    sh.on_day = opts->on_day;
+    sh.on_day_ctx = opts->on_day_ctx;
     sh.ms = opts->master;
     sh.cal = opts->calendar;
     if (sh.ms == NULL) {

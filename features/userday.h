@@ -47,6 +47,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "features/dayevents.h"
 #include "src/calendar.h"
 #include "src/db.h"
 #include "src/error.h"
@@ -246,10 +247,20 @@ typedef struct tk_userday_options {
      * come from a worker thread (never two at once). */
     void (*progress)(void *ctx, int64_t day, size_t events);
     void *progress_ctx;
+    /* Called with each day's events (sorted by user, time, id, as
+     * tk_dayevents_load() gives them; borrowed for the call) after the
+     * day's features, so that another pass can use the events without
+     * reading them again; may be NULL. Calls come from the worker threads,
+     * several at once and days in any order; the callee may block (for
+     * example until the days before it are used) but must not wait for a
+     * day later than one it is given. An error stops the pass and is
+     * returned by tk_userday_build(). */
+    int (*on_day)(void *ctx, int64_t day, const tk_dayevent *rows, size_t n, tk_error *err);
+    void *on_day_ctx;
 } tk_userday_options;
 
 // clang-format off
-#define TK_USERDAY_OPTIONS_INIT {NULL, NULL, 1, 0, NULL, NULL}
+#define TK_USERDAY_OPTIONS_INIT {NULL, NULL, 1, 0, NULL, NULL, NULL, NULL}
 // clang-format on
 
 typedef struct tk_userday tk_userday;

@@ -35,6 +35,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -740,6 +741,181 @@ done:
     return rc;
 }
 
+/* The rule checks share the feature pass's reading of the events. The
+ * feature workers hand each day's events to on_day() (any order, several
+ * threads), which copies them into a small queue; a thread of its own
+ * feeds them to the rules in day order (their windows carry state from
+ * day to day) while the features, and then the models, go on. A worker
+ * whose day is not the next one the rules need waits while at most one
+ * slot is free: that slot is kept for the next day, whose worker never
+ * waits, so the queue always drains. */
+#define QSLOTS 4
+
+struct qslot {
+    int64_t day;
+    tk_dayevent *rows;
+    size_t n, cap;
+    int state; /* 0 free, 1 filled, 2 being evaluated */
+};
+
+struct rules_job {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct qslot slot[QSLOTS];
+    int64_t next, last; /* next day the rules take; last day */
+    int closed;         /* no more days will come */
+    int failed;         /* the rules failed: rc, err */
+    tk_rules_pass *pass;
+    int rc;
+    tk_error err;
+    pthread_t thread;
+    int started, inited;
+};
+
+static int free_slots(const struct rules_job *j)
+{
+    int k = 0;
+    for (int i = 0; i < QSLOTS; i++)
+        k += j->slot[i].state == 0;
+    return k;
+}
+
+static int on_day(void *ctx, int64_t day, const tk_dayevent *rows, size_t n, tk_error *err)
+{
+    struct rules_job *j = ctx;
+    pthread_mutex_lock(&j->mu);
+    while (!j->failed && free_slots(j) < (day == j->next ? 1 : 2))
+        pthread_cond_wait(&j->cv, &j->mu);
+    if (j->failed) {
+        pthread_mutex_unlock(&j->mu);
+        return tk_error_set(err, TK_EINTERNAL, "the rule checks stopped");
+    }
+    struct qslot *q = NULL;
+    for (int i = 0; q == NULL; i++)
+        if (j->slot[i].state == 0)
+            q = &j->slot[i];
+    q->state = 2; /* reserved while copying, outside the lock */
+    pthread_mutex_unlock(&j->mu);
+    int rc = TK_OK;
+    if (n > q->cap) {
+        tk_dayevent *v = tk_realloc(q->rows, n * sizeof *v);
+        if (v == NULL)
+            rc = tk_error_set(err, TK_ENOMEM, "out of memory passing a day to the rule checks");
+        else {
+            q->rows = v;
+            q->cap = n;
+        }
+    }
+    if (rc == TK_OK && n > 0)
+        memcpy(q->rows, rows, n * sizeof *rows);
+    pthread_mutex_lock(&j->mu);
+    q->day = day;
+    q->n = n;
+    q->state = rc == TK_OK ? 1 : 0;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+    return rc;
+}
+
+static void *rules_main(void *arg)
+{
+    struct rules_job *j = arg;
+    pthread_mutex_lock(&j->mu);
+    while (j->next <= j->last) {
+        struct qslot *q = NULL;
+        for (int i = 0; i < QSLOTS && q == NULL; i++)
+            if (j->slot[i].state == 1 && j->slot[i].day == j->next)
+                q = &j->slot[i];
+        if (q == NULL) {
+            if (j->closed)
+                break; /* the feature pass failed: no more days */
+            pthread_cond_wait(&j->cv, &j->mu);
+            continue;
+        }
+        q->state = 2;
+        pthread_mutex_unlock(&j->mu);
+        const int rc = tk_rules_feed(j->pass, q->day, q->rows, q->n, &j->err);
+        pthread_mutex_lock(&j->mu);
+        q->state = 0;
+        if (rc != TK_OK) {
+            j->rc = rc;
+            j->failed = 1;
+            pthread_cond_broadcast(&j->cv);
+            break;
+        }
+        j->next++;
+        pthread_cond_broadcast(&j->cv);
+    }
+    pthread_mutex_unlock(&j->mu);
+    return NULL;
+}
+
+static int rules_start(struct rules_job *j, tk_db *db, const tk_mastersnap *ms,
+                       const tk_calendar *cal, const tk_period *pr, int64_t first,
+                       const tk_rulecat_config *cfg, tk_error *err)
+{
+    tk_rules_options ro = TK_RULES_OPTIONS_INIT;
+    ro.config = cfg;
+    ro.baseline_days = pr->first_day - first;
+    int rc = tk_rules_begin(&j->pass, db, ms, cal, pr->first_day, pr->last_day, &ro, err);
+    if (rc != TK_OK)
+        return rc;
+    j->next = first;
+    j->last = pr->last_day;
+    if (pthread_mutex_init(&j->mu, NULL) != 0)
+        return tk_error_set(err, TK_EINTERNAL, "cannot create a mutex");
+    if (pthread_cond_init(&j->cv, NULL) != 0) {
+        pthread_mutex_destroy(&j->mu);
+        return tk_error_set(err, TK_EINTERNAL, "cannot create a condition variable");
+    }
+    j->inited = 1;
+    if (pthread_create(&j->thread, NULL, rules_main, j) != 0)
+        return tk_error_set(err, TK_EINTERNAL, "cannot start the rule checks' thread");
+    j->started = 1;
+    return TK_OK;
+}
+
+/* Tells the rules thread that no more days come (the feature pass ended). */
+static void rules_close(struct rules_job *j)
+{
+    if (!j->inited)
+        return;
+    pthread_mutex_lock(&j->mu);
+    j->closed = 1;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+}
+
+/* Waits for the rules and hands over their result. */
+static int rules_collect(struct rules_job *j, tk_rules_result **out, tk_error *err)
+{
+    rules_close(j);
+    if (j->started) {
+        pthread_join(j->thread, NULL);
+        j->started = 0;
+    }
+    if (j->rc != TK_OK) {
+        if (err != NULL)
+            *err = j->err;
+        return j->rc;
+    }
+    return tk_rules_end(j->pass, out, err);
+}
+
+static void rules_dispose(struct rules_job *j)
+{
+    rules_close(j);
+    if (j->started)
+        pthread_join(j->thread, NULL);
+    if (j->inited) {
+        pthread_cond_destroy(&j->cv);
+        pthread_mutex_destroy(&j->mu);
+    }
+    for (int i = 0; i < QSLOTS; i++)
+        tk_free(j->slot[i].rows);
+    tk_rules_pass_destroy(j->pass);
+}
+
 int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options *opt,
                     tk_analysis_summary *sum, tk_error *err)
 {
@@ -753,11 +929,13 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     struct item *items = NULL;
     size_t nitems = 0;
     struct ctx c;
+    struct rules_job job;
     const double t0 = now_s();
     int rc;
 
     memset(sum, 0, sizeof *sum);
     memset(&c, 0, sizeof c);
+    memset(&job, 0, sizeof job);
     c.per = *pr;
     c.base = o->baseline;
     if (c.base.first_day > c.base.last_day) {
@@ -781,11 +959,28 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     }
     if (rc != TK_OK)
         goto done;
-    stage(o, "features", 0.05);
+    sum->t_master = now_s() - t0;
+    rc = rules_start(&job, db, ms, cal, pr, first, o->rules, err);
+    if (rc != TK_OK)
+        goto done;
+    stage(o, "features and rules", 0.05);
     tk_userday_options uo = TK_USERDAY_OPTIONS_INIT;
     uo.master = ms;
     uo.calendar = cal;
+    uo.on_day = on_day;
+    uo.on_day_ctx = &job;
     rc = tk_userday_build(&ud, t, first, pr->last_day, &uo, err);
+    rules_close(&job);
+    if (rc != TK_OK) {
+        /* if the rules stopped the pass, theirs is the error to report */
+        pthread_mutex_lock(&job.mu);
+        if (job.failed) {
+            rc = job.rc;
+            if (err != NULL)
+                *err = job.err;
+        }
+        pthread_mutex_unlock(&job.mu);
+    }
     if (rc == TK_OK)
         rc = tk_userday_save(ud, db, err);
     if (rc != TK_OK)
@@ -799,6 +994,7 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
         rc = tk_error_set(err, TK_ENOMEM, "out of memory scoring");
         goto done;
     }
+    sum->t_features = now_s() - t0 - sum->t_master;
     stage(o, "baselines", 0.40);
     rc = score_counts(&c, err);
     stage(o, "isolation forest and distance", 0.55);
@@ -808,13 +1004,13 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
         rc = normalise(&c, err);
     if (rc != TK_OK)
         goto done;
+    sum->t_models = now_s() - t0 - sum->t_master - sum->t_features;
     stage(o, "rules", 0.65);
-    tk_rules_options ro = TK_RULES_OPTIONS_INIT;
-    ro.config = o->rules;
-    ro.baseline_days = pr->first_day - first;
-    rc = tk_rules_eval(db, ms, cal, pr->first_day, pr->last_day, &ro, &rr, err);
+    rc = rules_collect(&job, &rr, err);
     if (rc != TK_OK)
         goto done;
+    sum->t_rules = tk_rules_result_stats(rr)->seconds;
+    sum->t_wait = now_s() - t0 - sum->t_master - sum->t_features - sum->t_models;
     stage(o, "ranking", 0.90);
     const size_t nf = tk_rules_result_count(rr);
     size_t nm = 0;
@@ -857,6 +1053,7 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     sum->findings = nf;
     sum->model_items = nm;
     sum->seconds = now_s() - t0;
+    sum->t_ranking = sum->seconds - sum->t_master - sum->t_features - sum->t_models - sum->t_wait;
     stage(o, "done", 1.0);
 done:
     for (size_t i = 0; i < nitems; i++)
@@ -865,6 +1062,7 @@ done:
     tk_free(c.rs);
     tk_strmap_destroy(c.user_ids);
     tk_rules_result_destroy(rr);
+    rules_dispose(&job);
     tk_userday_destroy(ud);
     tk_calendar_destroy(cal);
     tk_mastersnap_destroy(ms);

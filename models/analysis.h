@@ -50,6 +50,12 @@ typedef struct tk_analysis_summary {
     size_t findings;    /* rule findings listed */
     size_t model_items; /* model anomalies listed */
     double seconds;
+    /* Wall-clock seconds per stage: master data and calendar, features,
+     * models (baselines, forest, distance, normalisation), waiting for the
+     * rules after the models, ranking and storage; they add up to seconds.
+     * The rule checks run alongside features and models: t_rules is their
+     * own duration. */
+    double t_master, t_features, t_models, t_wait, t_ranking, t_rules;
 } tk_analysis_summary;
 
 /* Analyses period pr of tenant t (borrowed; open read-write).

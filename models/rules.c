@@ -310,7 +310,9 @@ struct pent {
 
 struct pmap {
     struct pent *v;
-    size_t cap, n; /* cap is a power of two */
+    size_t cap, n;      /* cap is a power of two */
+    struct pent *spare; /* the previous table, reused by a rebuild of the same size */
+    size_t spare_cap;
 };
 
 struct sess {
@@ -418,7 +420,6 @@ struct ctx {
     int have_auth, have_staff, have_terms, have_media; /* master kinds imported */
 
     tk_store_names users, terms, systems, functions, devices, subjects;
-    tk_dayevents *de;
     uint32_t *tord; /* the day's events by terminal: indices into the day */
     size_t tord_cap;
     struct tkey *tkeys;
@@ -428,6 +429,14 @@ struct ctx {
     uint32_t *s_seen, *s_proc, *s_5, *s_6, *s_i5, *s_i6;
     uint32_t *s_win;
     size_t nsubj;
+    /* Per subject id: its row in the residents master version in force
+     * (found or not), cached for the version res_ver names. */
+    struct rcache {
+        int64_t ver1; /* version + 1; 0: not looked up */
+        int has;
+        tk_mastersnap_resident res;
+    } * rcache;
+    int64_t res_ver;
     uint32_t run; /* stamp of the current run */
 
     /* per user id / terminal id / system id */
@@ -1042,8 +1051,13 @@ static int check_subject(struct ctx *c, const struct urun *u, const tk_dayevent 
     int rc = TK_OK;
     if (ps == NULL)
         return TK_OK;
-    tk_mastersnap_resident res;
-    const int has_res = tk_mastersnap_find_resident(c->ms, ps, u->day, &res);
+    struct rcache *rk = &c->rcache[e->subject < c->nsubj ? e->subject : 0];
+    if (rk->ver1 != c->res_ver + 1) {
+        rk->has = tk_mastersnap_find_resident(c->ms, ps, u->day, &rk->res);
+        rk->ver1 = c->res_ver + 1;
+    }
+    const tk_mastersnap_resident res = rk->res;
+    const int has_res = rk->has;
     int rel = 0; /* 1 self, 2 household */
     if (u->found) {
         if (u->st.own_subject && memcmp(u->st.own_subject, ps, PS_SIZE) == 0)
@@ -2323,7 +2337,11 @@ static size_t pmap_slot(const struct pmap *m, uint64_t key)
 }
 
 /* Rebuilds m with at least room for twice its live pairs, dropping pairs
- * not touched in the win days before day. */
+ * not touched in the win days before day. The table is large (tens of
+ * megabytes in a big city) and rebuilt often as pairs age out, so a
+ * rebuild of the same size reuses the previous table instead of asking
+ * the kernel for fresh pages each time, and new tables are cleared by
+ * writing (a calloc'd mapping faults twice per page: read, then write). */
 static int pmap_rebuild(struct pmap *m, int64_t day, int64_t win, tk_error *err)
 {
     size_t live = 0;
@@ -2334,19 +2352,42 @@ static int pmap_rebuild(struct pmap *m, int64_t day, int64_t win, tk_error *err)
         if (!tk_mul_size(cap, 2, &cap))
             return tk_error_set(err, TK_ENOMEM, "rule evaluation: too many resident pairs");
     }
-    struct pmap n = {tk_calloc(cap, sizeof(struct pent)), cap, 0};
-    if (n.v == NULL)
-        return tk_error_set(err, TK_ENOMEM, "out of memory evaluating rules");
+    struct pmap n = {NULL, cap, 0, NULL, 0};
+    if (m->spare != NULL && m->spare_cap == cap) {
+        n.v = m->spare;
+    } else {
+        size_t bytes;
+        tk_free(m->spare);
+        if (!tk_mul_size(cap, sizeof(struct pent), &bytes) || (n.v = tk_alloc_large(bytes)) == NULL)
+            return tk_error_set(err, TK_ENOMEM, "out of memory evaluating rules");
+    }
+    m->spare = NULL;
+    m->spare_cap = 0;
+    memset(n.v, 0, cap * sizeof(struct pent));
     for (size_t i = 0; i < m->cap; i++) {
         if (m->v[i].key == 0 || day - m->v[i].day0 >= win)
             continue;
         n.v[pmap_slot(&n, m->v[i].key)] = m->v[i];
         n.n++;
     }
-    tk_free(m->v);
+    n.spare = m->v;
+    n.spare_cap = m->cap;
     *m = n;
     return TK_OK;
 }
+
+/* Asks the CPU to fetch key's home slot: the pairs of a day are looked up
+ * in key order, which is random order in the table, and the table is
+ * far larger than the caches. */
+static inline void pmap_prefetch(const struct pmap *m, uint64_t key)
+{
+    if (m->cap != 0) {
+        const uint64_t h = key * 0x9E3779B97F4A7C15ull;
+        __builtin_prefetch(&m->v[(size_t)(h >> 17) & (m->cap - 1)], 1);
+    }
+}
+
+#define PMAP_AHEAD 12 /* pairs looked up ahead by pmap_prefetch() */
 
 /* The history of key, shifted to day (inserted empty if new). */
 static int pmap_get(struct pmap *m, uint64_t key, int64_t day, int64_t win, struct pent **out,
@@ -2446,6 +2487,8 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
         qsort(l->v, l->n, sizeof *l->v, cmp_dent);
     oc_prune(c->oc5, &c->noc5, day, win > c->p.r05_followup ? win : c->p.r05_followup + 1);
     for (size_t i = 0; i < l->n && rc == TK_OK; i++) {
+        if (i + PMAP_AHEAD < l->n && (l->v[i + PMAP_AHEAD].flags & 3) == 2)
+            pmap_prefetch(&c->pairs, l->v[i + PMAP_AHEAD].key);
         /* processing inside the window withdraws a raised case */
         if (!(l->v[i].flags & 2))
             continue;
@@ -2460,6 +2503,8 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
         }
     }
     for (size_t i = 0; i < l->n && rc == TK_OK; i++) {
+        if (i + PMAP_AHEAD < l->n && (l->v[i + PMAP_AHEAD].flags & 1))
+            pmap_prefetch(&c->pairs, l->v[i + PMAP_AHEAD].key);
         const struct dent *e = &l->v[i];
         if (!(e->flags & 1))
             continue;
@@ -2844,10 +2889,10 @@ static void ctx_dispose(struct ctx *c)
     tk_store_names_dispose(&c->functions);
     tk_store_names_dispose(&c->devices);
     tk_store_names_dispose(&c->subjects);
-    tk_dayevents_destroy(c->de);
     tk_free(c->tord);
     tk_free(c->tkeys);
     tk_free(c->s_seen);
+    tk_free(c->rcache);
     tk_free(c->s_proc);
     tk_free(c->s_5);
     tk_free(c->s_6);
@@ -2890,6 +2935,7 @@ static void ctx_dispose(struct ctx *c)
     tk_free(c->oc5);
     tk_free(c->oc6);
     tk_free(c->pairs.v);
+    tk_free(c->pairs.spare);
     tk_free(c->cnt);
     for (size_t i = 0; i < c->ndepts; i++) {
         if (c->d03)
@@ -2918,8 +2964,6 @@ static int ctx_init(struct ctx *c, tk_error *err)
         rc = tk_store_names_load(c->db, TK_STORE_DEVICES, &c->devices, err);
     if (rc == TK_OK)
         rc = tk_store_subjects_load(c->db, &c->subjects, err);
-    if (rc == TK_OK)
-        rc = tk_dayevents_create(&c->de, c->db, err);
     if (rc != TK_OK)
         return rc;
     c->nsubj = c->subjects.n ? c->subjects.n : 1;
@@ -2948,6 +2992,7 @@ static int ctx_init(struct ctx *c, tk_error *err)
         !c->ret_e || !c->run_sys || !c->touched || !c->act_day || !c->act_mask)
         return tk_error_set(err, TK_ENOMEM, "out of memory setting up the rule evaluation");
     c->s_seen = tk_calloc(c->nsubj, sizeof *c->s_seen);
+    c->rcache = tk_calloc(c->nsubj, sizeof *c->rcache);
     c->s_proc = tk_calloc(c->nsubj, sizeof *c->s_proc);
     c->s_5 = tk_calloc(c->nsubj, sizeof *c->s_5);
     c->s_6 = tk_calloc(c->nsubj, sizeof *c->s_6);
@@ -2966,8 +3011,8 @@ static int ctx_init(struct ctx *c, tk_error *err)
     c->d03 = tk_calloc(c->ndepts ? c->ndepts : 1, sizeof *c->d03);
     c->d11 = tk_calloc(c->ndepts ? c->ndepts : 1, sizeof *c->d11);
     c->d24 = tk_calloc(c->ndepts ? c->ndepts : 1, sizeof *c->d24);
-    if (!c->s_seen || !c->s_proc || !c->s_5 || !c->s_6 || !c->s_i5 || !c->s_i6 || !c->s_win ||
-        !c->usess || !c->u_stamp || !c->u_win || !c->tsess || !c->tinf || !c->ainf ||
+    if (!c->s_seen || !c->rcache || !c->s_proc || !c->s_5 || !c->s_6 || !c->s_i5 || !c->s_i6 ||
+        !c->s_win || !c->usess || !c->u_stamp || !c->u_win || !c->tsess || !c->tinf || !c->ainf ||
         !c->sys_owner_day || !c->sys_owner || !c->cnt || !c->d03 || !c->d11 || !c->d24)
         return tk_error_set(err, TK_ENOMEM, "out of memory setting up the rule evaluation");
     for (size_t i = 0; i < c->nterms; i++) {
@@ -3055,7 +3100,7 @@ static int terminal_pass(struct ctx *c, const tk_dayevent *rows, size_t n, int64
     return rc;
 }
 
-static int one_day(struct ctx *c, int64_t day, tk_error *err)
+static int one_day(struct ctx *c, int64_t day, const tk_dayevent *rows, size_t n, tk_error *err)
 {
     const int in_period = day >= c->first_day;
     const int64_t sess_days =
@@ -3067,11 +3112,7 @@ static int one_day(struct ctx *c, int64_t day, tk_error *err)
 
     if (in_period && !c->frozen)
         freeze(c);
-    rc = tk_dayevents_load(c->de, day, err);
-    if (rc != TK_OK)
-        return rc;
-    const tk_dayevent *rows = tk_dayevents_rows(c->de);
-    const size_t n = tk_dayevents_count(c->de);
+    c->res_ver = tk_mastersnap_version(c->ms, "residents", day);
     c->res->stats.events += n;
     if (in_period)
         c->res->stats.period_events += n;
@@ -3192,15 +3233,33 @@ static void read_end(tk_db *db, int began)
         tk_db_rollback(db); /* nothing was written: a rollback ends the read */
 }
 
-int tk_rules_eval(tk_db *db, const tk_mastersnap *ms, const tk_calendar *cal, int64_t first_day,
-                  int64_t last_day, const tk_rules_options *opt, tk_rules_result **out,
-                  tk_error *err)
+struct tk_rules_pass {
+    struct ctx *c;
+    tk_rulecat_config *def;
+    int64_t next_day; /* the day tk_rules_feed() expects */
+    double t0;
+};
+
+void tk_rules_pass_destroy(tk_rules_pass *p)
+{
+    if (p == NULL)
+        return;
+    if (p->c) {
+        ctx_dispose(p->c);
+        tk_rules_result_destroy(p->c->res);
+        tk_free(p->c);
+    }
+    tk_rulecat_config_destroy(p->def);
+    tk_free(p);
+}
+
+int tk_rules_begin(tk_rules_pass **out, tk_db *db, const tk_mastersnap *ms, const tk_calendar *cal,
+                   int64_t first_day, int64_t last_day, const tk_rules_options *opt, tk_error *err)
 {
     static const tk_rules_options defaults = TK_RULES_OPTIONS_INIT;
+    tk_rules_pass *p = NULL;
     struct ctx *c = NULL;
-    tk_rulecat_config *def = NULL;
-    int rc, began = 0;
-    const double t0 = now_seconds();
+    int rc;
 
     *out = NULL;
     if (opt == NULL)
@@ -3208,9 +3267,15 @@ int tk_rules_eval(tk_db *db, const tk_mastersnap *ms, const tk_calendar *cal, in
     rc = check_options(opt, first_day, last_day, err);
     if (rc != TK_OK)
         return rc;
-    c = tk_calloc(1, sizeof *c);
-    if (c == NULL)
+    p = tk_calloc(1, sizeof *p);
+    if (p == NULL)
         return tk_error_set(err, TK_ENOMEM, "out of memory setting up the rule evaluation");
+    p->t0 = now_seconds();
+    c = p->c = tk_calloc(1, sizeof *c);
+    if (c == NULL) {
+        rc = tk_error_set(err, TK_ENOMEM, "out of memory setting up the rule evaluation");
+        goto done;
+    }
     c->res = tk_calloc(1, sizeof *c->res);
     if (c->res == NULL) {
         rc = tk_error_set(err, TK_ENOMEM, "out of memory setting up the rule evaluation");
@@ -3225,12 +3290,13 @@ int tk_rules_eval(tk_db *db, const tk_mastersnap *ms, const tk_calendar *cal, in
     c->base_first = first_day - opt->baseline_days;
     c->res->first_day = first_day;
     c->res->last_day = last_day;
+    p->next_day = c->base_first;
     if (opt->config == NULL) {
-        rc = tk_rulecat_config_create(&def, err);
+        rc = tk_rulecat_config_create(&p->def, err);
         if (rc != TK_OK)
             goto done;
     }
-    c->cfg = opt->config ? opt->config : def;
+    c->cfg = opt->config ? opt->config : p->def;
     rc = tk_rulecat_config_json(c->cfg, &c->res->config, err);
     if (rc == TK_OK) {
         /* keep tk_ memory throughout the result */
@@ -3274,30 +3340,68 @@ int tk_rules_eval(tk_db *db, const tk_mastersnap *ms, const tk_calendar *cal, in
                       "no baseline days: R03, R11 and R24 use their fixed thresholds only, R29 "
                       "needs history and R05/R06 windows start at the period",
                       err);
-    if (rc != TK_OK)
-        goto done;
-    rc = read_begin(db, &began, err);
     if (rc == TK_OK)
         rc = ctx_init(c, err);
-    for (int64_t day = c->base_first; rc == TK_OK && day <= last_day; day++) {
-        rc = one_day(c, day, err);
-        if (rc == TK_OK && opt->progress)
-            opt->progress(opt->progress_ctx, day, first_day, last_day);
+done:
+    if (rc != TK_OK) {
+        tk_rules_pass_destroy(p);
+        return rc;
+    }
+    *out = p;
+    return TK_OK;
+}
+
+int tk_rules_feed(tk_rules_pass *p, int64_t day, const tk_dayevent *rows, size_t n, tk_error *err)
+{
+    if (day != p->next_day || day > p->c->last_day)
+        return tk_error_set(err, TK_EINVAL, "rule evaluation: day %lld fed, day %lld expected",
+                            (long long)day, (long long)p->next_day);
+    const int rc = one_day(p->c, day, rows, n, err);
+    if (rc != TK_OK)
+        return rc;
+    p->next_day++;
+    if (p->c->opt.progress)
+        p->c->opt.progress(p->c->opt.progress_ctx, day, p->c->first_day, p->c->last_day);
+    return TK_OK;
+}
+
+int tk_rules_end(tk_rules_pass *p, tk_rules_result **out, tk_error *err)
+{
+    *out = NULL;
+    if (p->next_day != p->c->last_day + 1)
+        return tk_error_set(err, TK_EINVAL, "rule evaluation ended at day %lld, before day %lld",
+                            (long long)p->next_day, (long long)p->c->last_day);
+    finish(p->c->res);
+    p->c->res->stats.seconds = now_seconds() - p->t0;
+    *out = p->c->res;
+    p->c->res = NULL;
+    return TK_OK;
+}
+
+int tk_rules_eval(tk_db *db, const tk_mastersnap *ms, const tk_calendar *cal, int64_t first_day,
+                  int64_t last_day, const tk_rules_options *opt, tk_rules_result **out,
+                  tk_error *err)
+{
+    tk_rules_pass *p = NULL;
+    tk_dayevents *de = NULL;
+    int began = 0;
+
+    *out = NULL;
+    int rc = read_begin(db, &began, err);
+    if (rc == TK_OK)
+        rc = tk_rules_begin(&p, db, ms, cal, first_day, last_day, opt, err);
+    if (rc == TK_OK)
+        rc = tk_dayevents_create(&de, db, err);
+    for (int64_t day = p ? p->next_day : 0; rc == TK_OK && day <= last_day; day++) {
+        rc = tk_dayevents_load(de, day, err);
+        if (rc == TK_OK)
+            rc = tk_rules_feed(p, day, tk_dayevents_rows(de), tk_dayevents_count(de), err);
     }
     read_end(db, began);
-    if (rc != TK_OK)
-        goto done;
-    finish(c->res);
-    c->res->stats.seconds = now_seconds() - t0;
-    *out = c->res;
-    c->res = NULL;
-done:
-    if (c) {
-        ctx_dispose(c);
-        tk_rules_result_destroy(c->res);
-        tk_free(c);
-    }
-    tk_rulecat_config_destroy(def);
+    if (rc == TK_OK)
+        rc = tk_rules_end(p, out, err);
+    tk_dayevents_destroy(de);
+    tk_rules_pass_destroy(p);
     return rc;
 }
 

@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "features/dayevents.h"
 #include "models/rulecat.h"
 #include "src/calendar.h"
 #include "src/db.h"
@@ -120,6 +121,26 @@ TK_MUST_CHECK int tk_rules_run(tk_tenant *t, int64_t first_day, int64_t last_day
 TK_MUST_CHECK int tk_rules_eval(tk_db *db, const tk_mastersnap *ms, const tk_calendar *cal,
                                 int64_t first_day, int64_t last_day, const tk_rules_options *opt,
                                 tk_rules_result **out, tk_error *err);
+
+/* The same fed by the caller, for a caller that reads the events anyway
+ * (the analysis shares its feature pass's reading with the rules):
+ * tk_rules_begin() sets up an evaluation (names are read from db, which
+ * is not used afterwards); tk_rules_feed() takes every day from
+ * first_day - baseline_days to last_day, one after the other, with that
+ * day's events as tk_dayevents_load() gives them (sorted by user, time,
+ * id; borrowed for the call); tk_rules_end() finishes and hands over the
+ * result. A pass is used by one thread at a time; ms and cal must outlive
+ * it. tk_rules_pass_destroy() frees a pass (ended or not; NULL is
+ * accepted). Feeding a day out of order, or ending before the last day,
+ * is TK_EINVAL. */
+typedef struct tk_rules_pass tk_rules_pass;
+TK_MUST_CHECK int tk_rules_begin(tk_rules_pass **out, tk_db *db, const tk_mastersnap *ms,
+                                 const tk_calendar *cal, int64_t first_day, int64_t last_day,
+                                 const tk_rules_options *opt, tk_error *err);
+TK_MUST_CHECK int tk_rules_feed(tk_rules_pass *p, int64_t day, const tk_dayevent *rows, size_t n,
+                                tk_error *err);
+TK_MUST_CHECK int tk_rules_end(tk_rules_pass *p, tk_rules_result **out, tk_error *err);
+void tk_rules_pass_destroy(tk_rules_pass *p);
 
 /* Frees r. Accepts NULL. */
 void tk_rules_result_destroy(tk_rules_result *r);

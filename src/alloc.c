@@ -7,6 +7,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 #ifdef TK_TESTING
 static unsigned long fail_at;
@@ -40,6 +43,22 @@ void *tk_alloc(size_t n)
     if (should_fail())
         return NULL;
     return malloc(n == 0 ? 1 : n);
+}
+
+void *tk_alloc_large(size_t n)
+{
+    enum { HUGE = 2u << 20 };
+    if (n < 2 * HUGE)
+        return tk_alloc(n);
+    if (should_fail())
+        return NULL;
+    void *p = NULL;
+    if (posix_memalign(&p, HUGE, n) != 0)
+        return NULL;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    (void)madvise(p, n - n % HUGE, MADV_HUGEPAGE); /* a hint: no error if refused */
+#endif
+    return p;
 }
 
 void *tk_calloc(size_t count, size_t size)

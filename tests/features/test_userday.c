@@ -5,6 +5,7 @@
  * sessions, JST day boundaries, context, peers, totals and storage. */
 #include <math.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -939,6 +940,35 @@ static int check_incident(tk_tenant *t, const tk_userday *s, char **f)
  * and ingested like the demo: the features agree with the store's counts,
  * with themselves across threads, and show each injected incident whose
  * kind a feature measures. Skipped without $TENKEN_BIN. */
+struct day_seen {
+    pthread_mutex_t mu;
+    int64_t first, fail_day;
+    int calls[200];
+    int64_t events[200];
+    int sorted_bad;
+    int sorted;
+};
+
+static int count_day(void *ctx, int64_t day, const tk_dayevent *rows, size_t n, tk_error *err)
+{
+    struct day_seen *s = ctx;
+    int ok = 1;
+    for (size_t i = 1; i < n; i++)
+        ok &= rows[i - 1].user < rows[i].user ||
+              (rows[i - 1].user == rows[i].user && rows[i - 1].t <= rows[i].t);
+    pthread_mutex_lock(&s->mu);
+    if (s->fail_day == 0) {
+        s->calls[day - s->first]++;
+        s->events[day - s->first] += (int64_t)n;
+        s->sorted_bad |= !ok;
+        s->sorted = !s->sorted_bad;
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (s->fail_day != 0 && day == s->fail_day)
+        return tk_error_set(err, TK_ERANGE, "stop here");
+    return TK_OK;
+}
+
 static void generated_city(void)
 {
     const char *bin = getenv("TENKEN_BIN");
@@ -971,6 +1001,33 @@ static void generated_city(void)
     TK_CHECK(same_rows(s, s2));
     tk_userday_destroy(s2);
 
+    /* on_day: every day once, from the worker threads, sorted by user and
+     * time; an error from it stops the pass and comes back. */
+    struct day_seen seen;
+    memset(&seen, 0, sizeof seen);
+    pthread_mutex_init(&seen.mu, NULL);
+    seen.first = first;
+    o.on_day = count_day;
+    o.on_day_ctx = &seen;
+    TK_REQUIRE(tk_userday_build(&s2, t, first, last, &o, &err) == TK_OK);
+    tk_userday_destroy(s2);
+    int once = 1;
+    int64_t fed = 0;
+    for (int64_t d = first; d <= last; d++) {
+        once &= seen.calls[d - first] == 1;
+        fed += seen.events[d - first];
+    }
+    TK_CHECK(once);
+    TK_CHECK(seen.sorted);
+    seen.fail_day = first + 10;
+    s2 = NULL;
+    TK_CHECK_INT(tk_userday_build(&s2, t, first, last, &o, &err), TK_ERANGE);
+    TK_CHECK(s2 == NULL);
+    TK_CHECK(strstr(err.msg, "stop here") != NULL);
+    pthread_mutex_destroy(&seen.mu);
+    o.on_day = NULL;
+    o.on_day_ctx = NULL;
+
     /* Every event is in one user-day and one day count; terminal rows
      * count those with a terminal (all of a generated city's). */
     int64_t stored = 0;
@@ -990,6 +1047,7 @@ static void generated_city(void)
     TK_CHECK_INT(users, stored);
     TK_CHECK_INT(days, stored);
     TK_CHECK_INT(terms, stored);
+    TK_CHECK_INT(fed, stored);
 
     snprintf(path, sizeof path, "%s/city/truth.csv", dir);
     FILE *f = fopen(path, "r");

@@ -1670,6 +1670,34 @@ static void bad_options_and_empty_tenant(void)
                TK_OK);
     TK_CHECK_INT(tk_rules_result_count(r), 0);
     tk_rules_result_destroy(r);
+
+    /* fed by the caller: days in order from the first baseline day, no
+     * skipping, no ending early */
+    tk_mastersnap *ms = NULL;
+    tk_calendar *cal = NULL;
+    tk_rules_pass *p = NULL;
+    const int64_t d1 = day_of("2024-10-01");
+    TK_REQUIRE(tk_mastersnap_load(&ms, t, d1 - 2, d1 + 1, &err) == TK_OK);
+    TK_REQUIRE(tk_calendar_load(&cal, t, NULL, &err) == TK_OK);
+    o = (tk_rules_options)TK_RULES_OPTIONS_INIT;
+    o.baseline_days = 2;
+    TK_REQUIRE(tk_rules_begin(&p, tk_tenant_db(t), ms, cal, d1, d1 + 1, &o, &err) == TK_OK);
+    TK_CHECK_INT(tk_rules_feed(p, d1, NULL, 0, &err), TK_EINVAL);
+    TK_CHECK(strstr(err.msg, "expected") != NULL);
+    TK_CHECK_INT(tk_rules_feed(p, d1 - 2, NULL, 0, &err), TK_OK);
+    TK_CHECK_INT(tk_rules_feed(p, d1 - 1, NULL, 0, &err), TK_OK);
+    TK_CHECK_INT(tk_rules_feed(p, d1, NULL, 0, &err), TK_OK);
+    TK_CHECK_INT(tk_rules_end(p, &r, &err), TK_EINVAL);
+    TK_CHECK(r == NULL);
+    TK_CHECK_INT(tk_rules_feed(p, d1 + 1, NULL, 0, &err), TK_OK);
+    TK_CHECK_INT(tk_rules_feed(p, d1 + 2, NULL, 0, &err), TK_EINVAL);
+    TK_REQUIRE(tk_rules_end(p, &r, &err) == TK_OK);
+    TK_CHECK_INT(tk_rules_result_stats(r)->days, 4);
+    tk_rules_result_destroy(r);
+    tk_rules_pass_destroy(p);
+    tk_rules_pass_destroy(NULL);
+    tk_calendar_destroy(cal);
+    tk_mastersnap_destroy(ms);
     tk_tenant_close(t);
 
     /* a tenant without master data: the rules that need it say so */
