@@ -70,16 +70,17 @@
 #include "src/error.h"
 #include "src/timefmt.h"
 
-#define NONE32         UINT32_MAX
-#define DAY_NONE       INT32_MIN
-#define MIN_STAFF      30
-#define MAX_STAFF      5000
-#define MIN_RES        1000
-#define MAX_RES        2000000
-#define MAX_DAYS       1096
-#define MIN_DAYS       28
-#define MAX_STAFF_DAYS 2500000 /* staff x days x volume; about 40 events each, 32 bytes an event   \
-                                */
+#define NONE32    UINT32_MAX
+#define DAY_NONE  INT32_MIN
+#define MIN_STAFF 30
+#define MAX_STAFF 5000
+#define MIN_RES   1000
+#define MAX_RES   2000000
+#define MAX_DAYS  1096
+#define MIN_DAYS  28
+#define MAX_STAFF_DAYS                                                                             \
+    2500000 /* staff x days x volume; about 40 events each, 32 bytes an event                      \
+             */
 #define HOURS_FROM (8 * 60 + 30)
 #define HOURS_TO   (17 * 60 + 15)
 
