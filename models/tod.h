@@ -16,9 +16,20 @@
  * in an explanation ("20 events at 06:00 where 0.4 were expected"). The
  * day's p-value combines the two with a Bonferroni correction.
  *
+ * Events come in bursts (one counter visit or batch of forms is 5-30
+ * events within minutes), so hourly counts vary more than the multinomial
+ * model of tk_tod_score() assumes and its p-values are far too small on
+ * busy days. The dispersion phi measures this: the variance of a count is
+ * phi times the multinomial variance, as if the day were total / phi
+ * independent tasks of phi events each. tk_tod_dispersion_fit() estimates
+ * phi from the user's baseline days; tk_tod_score_phi() runs both tests on
+ * the counts divided by phi, which makes them calibrated. Use the latter
+ * for anything read as a probability.
+ *
  * Profiles and results are transparent values that own no memory. Every
- * function is pure and thread-safe. GSL's error handler must be off. The
- * formulas are in tod.c; the analyst's guide is docs/baselines.md. */
+ * function is pure, allocates nothing and is thread-safe. GSL's error
+ * handler must be off. The formulas are in tod.c; the analyst's guide is
+ * docs/baselines.md. */
 #ifndef TK_TOD_H
 #define TK_TOD_H
 
@@ -28,19 +39,27 @@
 
 #define TK_TOD_HOURS   24
 #define TK_TOD_NO_HOUR ((size_t)-1) /* no hour has more events than expected */
+#define TK_TOD_PHI_MAX 1e6          /* largest dispersion accepted, events per task */
 
 typedef struct tk_tod_options {
     double peer_weight;    /* pseudo-events of the peer profile added to the user's (>= 0) */
     double uniform_weight; /* pseudo-events spread evenly over the 24 hours (> 0) */
     double bandwidth;      /* sigma of the circular Gaussian kernel, hours (>= 0; 0: none) */
-    double min_expected;   /* pool hours until each pool expects this many events (> 0) */
+    double min_expected;   /* pool hours until each pool expects this many events, or
+                            * this many tasks (events / phi) when scored with phi (> 0) */
     int g_test;            /* 0: Pearson chi-square; 1: G-test (likelihood ratio) */
+    double phi_prior_days; /* dispersion: the caller's prior phi counts as this many
+                            * usable baseline days (>= 0; 0: the user's days alone) */
+    double phi_day_cap;    /* dispersion: one baseline day's X2 / df counts at most this
+                            * many times the median day's (>= 1) */
 } tk_tod_options;
 
 /* Defaults: the peers count as 100 events, one event spread evenly, a
- * 1-hour kernel, pools expecting >= 5 events, Pearson's statistic. */
+ * 1-hour kernel, pools expecting >= 5 events (or tasks), Pearson's
+ * statistic; a prior phi worth 10 baseline days, and no baseline day
+ * counting for more than 4 times the median day. */
 // clang-format off
-#define TK_TOD_OPTIONS_INIT {100.0, 1.0, 1.0, 5.0, 0}
+#define TK_TOD_OPTIONS_INIT {100.0, 1.0, 1.0, 5.0, 0, 10.0, 4.0}
 // clang-format on
 
 typedef struct tk_tod_profile {
@@ -49,9 +68,11 @@ typedef struct tk_tod_profile {
     double weight;          /* the user's share: events / (events + peer_weight) */
 } tk_tod_profile;
 
+/* A scored day. Counts (total, hour_count, hour_expected) are in events;
+ * the statistic and the tails are computed on events / phi. */
 typedef struct tk_tod_result {
     double p;             /* the day's p-value: min(1, 2 min(gof_p, hour_p_adj)) */
-    double stat;          /* chi-square or G statistic over the pools */
+    double stat;          /* chi-square or G statistic over the pools, divided by phi */
     double df;            /* pools - 1 (0 when fewer than two pools) */
     double gof_p;         /* goodness of fit: P(chi2_df >= stat); 1 when df == 0 */
     size_t pools;         /* number of pools of hours */
@@ -59,9 +80,27 @@ typedef struct tk_tod_result {
     size_t hour;          /* the most surprising hour, or TK_TOD_NO_HOUR */
     double hour_count;    /* its events */
     double hour_expected; /* total * p[hour] */
-    double hour_p;        /* P(Bin(total, p[hour]) >= hour_count); 1 when no hour */
+    double hour_p;        /* P(Bin(total / phi, p[hour]) >= hour_count / phi), the
+                           * binomial tail extended to real arguments; 1 when no hour */
     double hour_p_adj;    /* min(1, 24 * hour_p): Bonferroni over the 24 hours */
+    double phi;           /* the dispersion the day was scored with (tk_tod_score: 1) */
 } tk_tod_result;
+
+/* A user's dispersion, estimated from baseline days. */
+typedef struct tk_tod_dispersion {
+    double phi;          /* to score with: exp(weight ln phi_own + (1 - weight) ln prior),
+                          * or prior when no day was usable; in [1, TK_TOD_PHI_MAX] */
+    double phi_own;      /* from the user's days alone: the capped sum of X2 over the sum
+                          * of df, at least 1; 0 when no day was usable */
+    double prior;        /* the prior phi the caller passed */
+    double weight;       /* phi_own's weight: days_used / (days_used + phi_prior_days) */
+    double median_ratio; /* the median over usable days of X2 / df (0: no usable day) */
+    size_t days;         /* baseline days passed */
+    size_t days_used;    /* of those, days with at least two pools (about 2 * min_expected
+                          * events or more): the others carry no information */
+    size_t days_capped;  /* usable days whose X2 was capped at phi_day_cap * median_ratio
+                          * * df: odd days (a night shift, a system outage) */
+} tk_tod_dispersion;
 
 /* Fits a profile from the user's hourly counts user[0..24) (summed over
  * the window; borrowed) and the peer group's hourly counts peer[0..24)
@@ -74,12 +113,48 @@ TK_MUST_CHECK int tk_tod_fit(const double *user, const double *peer, const tk_to
                              tk_tod_profile *out, tk_error *err);
 
 /* Scores the day's hourly counts today[0..24) (borrowed; integers >= 0
- * below 2^32 in total) against prof (borrowed). A day with fewer events
- * than 2 * min_expected forms one pool: no goodness-of-fit test
- * (gof_p = 1), and only the most surprising hour speaks. Returns TK_OK or TK_EINVAL (a count not a
- * non-negative integer, a total of 2^32 or more, a profile that is not
- * positive, or a bad option). */
+ * below 2^32 in total) against prof (borrowed), treating the events as
+ * independent (phi = 1): uncalibrated on real, bursty logs; see
+ * tk_tod_score_phi(). A day with fewer events than 2 * min_expected forms
+ * one pool: no goodness-of-fit test (gof_p = 1), and only the most
+ * surprising hour speaks. opt is borrowed; NULL means TK_TOD_OPTIONS_INIT.
+ * Returns TK_OK or TK_EINVAL (a count not a non-negative integer, a total
+ * of 2^32 or more, a profile that is not positive or does not sum to 1,
+ * or a bad option). */
 TK_MUST_CHECK int tk_tod_score(const tk_tod_profile *prof, const double *today,
                                const tk_tod_options *opt, tk_tod_result *out, tk_error *err);
+
+/* Estimates the user's dispersion from ndays baseline days: days[24 d + h]
+ * is day d's events in hour h (borrowed; finite and >= 0; may be NULL when
+ * ndays is 0), scored against the user's profile prof (borrowed; normally
+ * fitted from the same window). For each day with at least two pools,
+ * X2 is Pearson's statistic with the pooling of tk_tod_score() and df its
+ * pools - 1. phi_own is sum(min(X2, phi_day_cap * m * df)) / sum(df), with
+ * m the median of X2 / df, and at least 1. It is shrunk towards prior_phi
+ * (in [1, TK_TOD_PHI_MAX]; e.g. the median phi of the user's 所属, or a
+ * fixed default for the tenant) with phi_prior_days on the log scale. No
+ * usable day (no days, or only days with a handful of events) is not an
+ * error: out->phi is prior_phi and out->days_used 0. opt is borrowed
+ * (min_expected, phi_prior_days, phi_day_cap; g_test does not matter: the
+ * estimate always uses Pearson's statistic); NULL means
+ * TK_TOD_OPTIONS_INIT. Returns TK_OK or TK_EINVAL (a count negative or not
+ * finite, days NULL with ndays > 0, prior_phi out of range or not
+ * finite, a profile that is not positive or does not sum to 1, or a bad
+ * option). */
+TK_MUST_CHECK int tk_tod_dispersion_fit(const tk_tod_profile *prof, const double *days,
+                                        size_t ndays, double prior_phi, const tk_tod_options *opt,
+                                        tk_tod_dispersion *out, tk_error *err);
+
+/* Scores today[0..24) (borrowed; integers >= 0 below 2^32 in total)
+ * against prof (borrowed) like tk_tod_score(), with events counted as
+ * today / phi independent draws: hours are pooled until each pool expects
+ * min_expected tasks (events / phi), the statistic is the one on events
+ * divided by phi, and the hour tail is the binomial tail of hour_count /
+ * phi in total / phi draws. phi is the dispersion, in [1, TK_TOD_PHI_MAX],
+ * normally tk_tod_dispersion.phi; phi = 1 gives exactly tk_tod_score().
+ * opt is borrowed; NULL means TK_TOD_OPTIONS_INIT. Returns TK_OK or
+ * TK_EINVAL (phi out of range or not finite, or as tk_tod_score()). */
+TK_MUST_CHECK int tk_tod_score_phi(const tk_tod_profile *prof, const double *today, double phi,
+                                   const tk_tod_options *opt, tk_tod_result *out, tk_error *err);
 
 #endif
