@@ -26,6 +26,7 @@ static const struct command commands[] = {
     {"anomalies", tk_cli_anomalies, "the ranked findings and anomalies of an analysed period"},
     {"explain", tk_cli_explain, "the explanation of one ranked item, as JSON"},
     {"deliver", tk_cli_deliver, "record a period's report as delivered (freezes the period)"},
+    {"rules", tk_cli_rules, "a tenant's rule configuration: list, show, set, reset, history"},
     {"score-table", tk_cli_score_table, "score every row of a numeric CSV table for anomalies"},
 };
 
@@ -87,6 +88,18 @@ int tk_cli_usage_error(const char *cmd, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\ntry 'tenken %s --help'\n", cmd);
     return TK_EXIT_USAGE;
+}
+
+void tk_cli_print_notes(const char *notes)
+{
+    json_error_t je;
+    json_t *a = notes ? json_loads(notes, 0, &je) : NULL;
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        const char *line = json_string_value(json_array_get(a, i));
+        if (line)
+            printf("note: %s\n", line);
+    }
+    json_decref(a);
 }
 
 void tk_cli_print_json(json_t *o, size_t flags)

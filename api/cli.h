@@ -28,6 +28,7 @@ int tk_cli_analyze(int argc, char **argv);
 int tk_cli_anomalies(int argc, char **argv);
 int tk_cli_explain(int argc, char **argv);
 int tk_cli_deliver(int argc, char **argv);
+int tk_cli_rules(int argc, char **argv);
 
 /* Exit statuses. */
 enum { TK_EXIT_OK = 0, TK_EXIT_FAIL = 1, TK_EXIT_USAGE = 2 };
@@ -41,6 +42,10 @@ const char *tk_cli_data_dir(const char *opt);
  * newline on stdout; flags are json_dumps flags (JSON_COMPACT,
  * JSON_INDENT(2)). */
 void tk_cli_print_json(json_t *o, size_t flags);
+
+/* Prints an analysis run's notes (a JSON array of strings, or NULL) to
+ * stdout, one "note: ..." line each. */
+void tk_cli_print_notes(const char *notes);
 
 /* Prints "tenken CMD: message" for err on stderr. */
 void tk_cli_report(const char *cmd, const tk_error *err);

@@ -26,7 +26,11 @@ static const char analyze_help[] =
     "the 183 days before the period), fits per-user baselines, scores every\n"
     "user-day, runs the rule catalogue, and stores one ranked list of findings\n"
     "and anomalies (see 'tenken anomalies'). A period whose report has been\n"
-    "delivered is frozen and is refused.\n";
+    "delivered is frozen and is refused.\n"
+    "\n"
+    "The rules run with the tenant's configuration in force ('tenken rules list';\n"
+    "the catalogue's defaults until one is set with 'tenken rules set').\n"
+    "--rules CONFIG.json uses that file instead, for this run only.\n";
 
 struct bar {
     int active;
@@ -120,6 +124,8 @@ int tk_cli_analyze(int argc, char **argv)
         rc = tk_rulecat_config_load(&cfg, rules, &err);
     if (rc == TK_OK)
         rc = tk_tenant_open(&t, tk_cli_data_dir(data), tenant, 0, &err);
+    if (rc == TK_OK && rules == NULL) /* the tenant's configuration in force */
+        rc = tk_rulecat_in_force(tk_tenant_db(t), &cfg, NULL, &err);
     struct bar bar = {0};
     if (!quiet && isatty(STDERR_FILENO)) {
         opt.progress = draw;
@@ -139,10 +145,12 @@ int tk_cli_analyze(int argc, char **argv)
     }
     char pbuf[32];
     tk_period_format(&pr, pbuf, sizeof pbuf);
-    printf("analysed %s: %lld events read, %zu user-days scored; %zu rule findings and %zu model "
-           "anomalies listed as run #%lld in %.1f s\n",
+    printf("analysed %s: %lld events read, %zu user-days scored; %zu rule findings, %zu user-day "
+           "and %zu user-period model anomalies listed as run #%lld in %.1f s\n",
            pbuf, (long long)sum.events, sum.user_days, sum.findings, sum.model_items,
-           (long long)sum.run_id, sum.seconds);
+           sum.period_items, (long long)sum.run_id, sum.seconds);
+    tk_cli_print_notes(sum.notes);
+    tk_analysis_summary_dispose(&sum);
     printf("stages: master data %.1f s, features %.1f s, models %.1f s, rules %.1f s (alongside "
            "features and models; %.1f s waited), ranking %.1f s\n",
            sum.t_master, sum.t_features, sum.t_models, sum.t_rules, sum.t_wait, sum.t_ranking);
@@ -493,8 +501,12 @@ int tk_cli_explain(int argc, char **argv)
         json_object_set_new(o, "rank", json_integer(rank));
         json_object_set_new(o, "entity_type", json_string((const char *)sqlite3_column_text(q, 0)));
         json_object_set_new(o, "entity_id", json_string((const char *)sqlite3_column_text(q, 1)));
-        tk_period_format_day(sqlite3_column_int64(q, 2), day, sizeof day);
-        json_object_set_new(o, "day", json_string(day));
+        if (sqlite3_column_type(q, 2) == SQLITE_NULL) { /* a period-level item */
+            json_object_set_new(o, "day", json_null());
+        } else {
+            tk_period_format_day(sqlite3_column_int64(q, 2), day, sizeof day);
+            json_object_set_new(o, "day", json_string(day));
+        }
         json_object_set_new(o, "score", json_real(sqlite3_column_double(q, 3)));
         json_object_set_new(o, "source", json_string((const char *)sqlite3_column_text(q, 4)));
         const char *rule = (const char *)sqlite3_column_text(q, 5);

@@ -301,8 +301,12 @@ int tk_cli_demo(int argc, char **argv)
         tk_cli_report("demo", &err);
         return TK_EXIT_FAIL;
     }
-    printf("  %zu rule findings and %zu model anomalies ranked in %.1f s\n", sum.findings,
-           sum.model_items, sum.seconds);
+    printf("  %zu rule findings and %zu model anomalies (%zu user-days, %zu user-periods) ranked "
+           "in %.1f s\n",
+           sum.findings, sum.model_items + sum.period_items, sum.model_items, sum.period_items,
+           sum.seconds);
+    tk_cli_print_notes(sum.notes);
+    tk_analysis_summary_dispose(&sum);
     printf("\ndemo ready in %.1f s. Try:\n", now() - t0);
     printf(
         "  tenken anomalies --data %s --tenant demo --period 2024-10-01..2024-11-30 --limit 20\n",

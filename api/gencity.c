@@ -3103,6 +3103,54 @@ static void inj_spike(gen *g, int hist)
     inj_volume(g, 0);
 }
 
+/* A clerk who, from the first week of the inspection period to its end,
+ * looks up about 60% more residents than usual every working day, lookups
+ * only: no day stands out on its own (a day item needs ~3x), only the
+ * weeks together do. */
+static void inj_sustained(gen *g, int hist)
+{
+    (void)hist;
+    const size_t s = pick_staff(g, ok_system_clerk, NULL);
+    if (s == SIZE_MAX || g->to - g->insp_from < 35)
+        return;
+    const int32_t from = pick_work_day(g, s, g->insp_from, g->insp_from + 6, 1);
+    if (from == DAY_NONE)
+        return;
+    const int32_t to = g->to;
+    reserve(g, s);
+    const staff *st = &g->st[s];
+    size_t sys = main_sys(dept_on(st, from), sect_on(st, from));
+    if (g->npool[systems[sys].pool] < 700 && auth_of(dept_on(st, from), SYS_JUKI))
+        sys = SYS_JUKI; /* weeks of extra residents are more than a small caseload holds */
+    int days = 0, added = 0, typical_sum = 0;
+    for (int32_t day = from; day <= to; day++) {
+        if (!is_workday(g, day) || g->son[sd_index(g, s, day)] < 0)
+            continue;
+        uint32_t seen[1024];
+        size_t nseen = day_subjects(g, s, day, seen, 256);
+        if (nseen == 0)
+            continue;
+        const int typical = nseen > 8 ? (int)nseen : 8;
+        const int extra = (typical * rng_range(&g->ri, 50, 70) + 50) / 100;
+        for (int k = 0; k < extra; k++) {
+            const int sec = safe_time(g, &g->ri, s, day, (int)rng_below(&g->ri, 2));
+            const uint32_t r = distinct_subject(g, systems[sys].pool, s, seen, &nseen, 1024);
+            if (sec >= 0)
+                add_lookups(g, s, term_on(st, day), sys, day, sec, 1, 0, 0, r);
+        }
+        days++;
+        added += extra;
+        typical_sum += typical;
+    }
+    if (days == 0)
+        return;
+    truth_add(g, 0, "sustained_lookups", "user", staff_id(g, s).s, from, to, "3;11",
+              "職員%s(%s)が%s〜%sの%d日間、%sなどで毎日通常(1日%d名前後)の約1.6倍の住民を照会"
+              "(追加%d名、照会のみ、1日ずつでは目立たない)",
+              STAFF_DESC(g, s, from), day_str(from).s, day_str(to).s, days, systems[sys].name,
+              typical_sum / days, added);
+}
+
 static void inj_burst(gen *g, int hist)
 {
     (void)hist;
@@ -3950,6 +3998,7 @@ static const injdef injectors[] = {
     {"closed_day", inj_closed_day, 2, 1},
     {"bulk_lookup", inj_bulk_lookup, 1, 0},
     {"volume_spike", inj_spike, 2, 0},
+    {"sustained_lookups", inj_sustained, 1, 0},
     {"lookup_burst", inj_burst, 2, 0},
     {"repeated_lookup", inj_repeated, 3, 0},
     {"many_staff", inj_many_staff, 1, 0},

@@ -33,6 +33,7 @@
  *    rule) and stored with its explanation and evidence event ids. */
 #include "models/analysis.h"
 
+#include <gsl/gsl_cdf.h>
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
@@ -77,6 +78,26 @@ static const int scored[] = {
 #define MAX_EVID  50
 #define BASE_DAYS 183
 
+/* A user's fitted count model per scored feature. */
+struct umodel {
+    tk_baseline_count m[NS];
+    unsigned char ok[NS];
+};
+
+/* A user's result over a window of days (the period, or a window of the
+ * baseline of the same length). */
+struct pscore {
+    int valid;         /* enough active days in the window */
+    const char *kenmu; /* a 兼務 of the user during the window (its 所属), or NULL */
+    uint32_t dept;     /* 所属 on the window's last active day */
+    double days;       /* active days used (the top day of each feature left out) */
+    double total[NS];  /* the window's total, the largest day left out */
+    double expect[NS]; /* the model's expectation of it, times the season */
+    double season[NS]; /* the 所属's median ratio of total to expectation */
+    double z[NS], p_own[NS], s[NS];
+    double raw, score;
+};
+
 /* Per-row model results. */
 struct rowscore {
     double raw;   /* combined raw surprise */
@@ -103,7 +124,15 @@ struct item {
     char *summary;
     char *explanation; /* JSON */
     int64_t evid_user; /* model items: user id and day for the evidence */
+    int64_t evid_day;
 };
+
+/* The day of a period-level item (stored as NULL). */
+#define PERIOD_ITEM INT64_MIN
+
+/* Items one resident-level finding becomes at most (one per member of
+ * staff it names). */
+#define MAX_CASE_USERS 8
 
 static double now_s(void)
 {
@@ -118,23 +147,42 @@ static void stage(const tk_analysis_options *o, const char *name, double done)
         o->progress(o->progress_ctx, name, done);
 }
 
+/* 1 if table has column col. */
+static int has_column(tk_db *db, const char *table, const char *col)
+{
+    sqlite3_stmt *st = NULL;
+    char sql[128];
+    snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", table);
+    if (sqlite3_prepare_v2(tk_db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    int found = 0;
+    while (!found && sqlite3_step(st) == SQLITE_ROW)
+        found = strcmp((const char *)sqlite3_column_text(st, 1), col) == 0;
+    sqlite3_finalize(st);
+    return found;
+}
+
 int tk_analysis_migrate(tk_db *db, tk_error *err)
 {
-    return tk_db_exec(db,
-                      "CREATE TABLE IF NOT EXISTS analysis_runs("
-                      " id INTEGER PRIMARY KEY,"
-                      " first_day INTEGER NOT NULL, last_day INTEGER NOT NULL,"
-                      " baseline_first INTEGER NOT NULL, baseline_last INTEGER NOT NULL,"
-                      " created_at INTEGER NOT NULL, events INTEGER NOT NULL,"
-                      " items INTEGER NOT NULL, options TEXT);"
-                      "CREATE TABLE IF NOT EXISTS anomalies("
-                      " id INTEGER PRIMARY KEY,"
-                      " run_id INTEGER NOT NULL, rank INTEGER NOT NULL,"
-                      " entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, day INTEGER,"
-                      " score REAL NOT NULL, source TEXT NOT NULL, rule_id TEXT,"
-                      " severity TEXT, summary TEXT NOT NULL, explanation TEXT NOT NULL,"
-                      " UNIQUE(run_id, rank));",
-                      err);
+    int rc = tk_db_exec(db,
+                        "CREATE TABLE IF NOT EXISTS analysis_runs("
+                        " id INTEGER PRIMARY KEY,"
+                        " first_day INTEGER NOT NULL, last_day INTEGER NOT NULL,"
+                        " baseline_first INTEGER NOT NULL, baseline_last INTEGER NOT NULL,"
+                        " created_at INTEGER NOT NULL, events INTEGER NOT NULL,"
+                        " items INTEGER NOT NULL, options TEXT, notes TEXT);"
+                        "CREATE TABLE IF NOT EXISTS anomalies("
+                        " id INTEGER PRIMARY KEY,"
+                        " run_id INTEGER NOT NULL, rank INTEGER NOT NULL,"
+                        " entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, day INTEGER,"
+                        " score REAL NOT NULL, source TEXT NOT NULL, rule_id TEXT,"
+                        " severity TEXT, summary TEXT NOT NULL, explanation TEXT NOT NULL,"
+                        " UNIQUE(run_id, rank));",
+                        err);
+    /* Stores written before runs kept notes (R29 log gaps, missing master data). */
+    if (rc == TK_OK && !has_column(db, "analysis_runs", "notes"))
+        rc = tk_db_exec(db, "ALTER TABLE analysis_runs ADD COLUMN notes TEXT", err);
+    return rc;
 }
 
 int tk_analysis_find_run(tk_db *db, const tk_period *pr, int64_t *run_id, tk_error *err)
@@ -204,6 +252,17 @@ struct ctx {
     struct rowscore *rs; /* one per row */
     tk_strmap *user_ids; /* user name -> the store's user id */
     tk_baseline_options bopt;
+    /* Per user (a run of rows): the fitted count models, and the period
+     * results (score_periods). */
+    const tk_mastersnap *ms; /* master data of the baseline and the period */
+    tk_baseline_prior *pri;  /* per (所属, feature): npri x NS */
+    size_t npri;
+    size_t nruns;
+    size_t *run_first;  /* first row of each run; nruns + 1 entries */
+    struct umodel *um;  /* nruns */
+    struct pscore *ps;  /* nruns: the period's user-period results */
+    size_t period_refs; /* baseline user-windows the period scores are normalised on */
+    double phi[NS];     /* per feature: dispersion of window totals (score_periods) */
 };
 
 static int in(const tk_period *p, int64_t day)
@@ -269,47 +328,71 @@ done:
     return rc;
 }
 
+/* Fits the count model of feature k to the baseline days of the user
+ * whose rows are [i, j), leaving out the days [skip_from, skip_to] (none
+ * when skip_from > skip_to), under the 所属's prior. x is scratch of at
+ * least j - i values. Returns 1 and *m, or 0 (no usable history). */
+static int fit_user(const struct ctx *c, size_t i, size_t j, size_t k, int64_t skip_from,
+                    int64_t skip_to, double *x, tk_baseline_count *m)
+{
+    size_t n = 0;
+    uint32_t dept = TK_USERDAY_NO_DEPT;
+    for (size_t r = i; r < j; r++) {
+        const int64_t d = c->rows[r].day;
+        if (in(&c->base, d) && !(d >= skip_from && d <= skip_to)) {
+            x[n++] = c->rows[r].f[scored[k]];
+            dept = c->rows[r].dept;
+        }
+    }
+    if (dept == TK_USERDAY_NO_DEPT)
+        dept = c->rows[j - 1].dept;
+    const size_t nd = c->npri;
+    const size_t dd = dept == TK_USERDAY_NO_DEPT || dept >= nd - 1 ? nd - 1 : dept;
+    tk_error e2;
+    if (c->pri[dd * NS + k].npeers >= 2)
+        return tk_baseline_eb_fit(x, n, &c->pri[dd * NS + k], &c->bopt, m, &e2) == TK_OK;
+    return n >= 2 && tk_baseline_count_fit(x, n, &c->bopt, m, &e2) == TK_OK;
+}
+
 static int score_counts(struct ctx *c, tk_error *err)
 {
     tk_baseline_prior *pri = NULL;
     size_t nd = 0;
     double *x = tk_calloc(c->nrows + 1, sizeof *x);
     double *today = tk_calloc(c->nrows + 1, sizeof *today);
-    int rc = x && today ? TK_OK : tk_error_set(err, TK_ENOMEM, "out of memory scoring");
+    size_t run = 0;
+    c->run_first = tk_calloc(c->nrows + 2, sizeof *c->run_first);
+    c->um = tk_calloc(c->nrows + 1, sizeof *c->um);
+    int rc = x && today && c->run_first && c->um
+                 ? TK_OK
+                 : tk_error_set(err, TK_ENOMEM, "out of memory scoring");
     if (rc == TK_OK)
         rc = dept_priors(c, &pri, &nd, err);
+    c->pri = pri;
+    c->npri = nd;
+    pri = NULL;
     for (size_t i = 0; rc == TK_OK && i < c->nrows;) {
         size_t j = i;
         while (j < c->nrows && c->rows[j].user == c->rows[i].user)
             j++;
         for (size_t k = 0; k < NS; k++) {
-            size_t n = 0;
-            uint32_t dept = TK_USERDAY_NO_DEPT;
-            for (size_t r = i; r < j; r++) {
-                if (in(&c->base, c->rows[r].day)) {
-                    x[n++] = c->rows[r].f[scored[k]];
-                    dept = c->rows[r].dept;
-                }
-            }
-            if (dept == TK_USERDAY_NO_DEPT)
-                dept = c->rows[j - 1].dept;
-            const size_t dd = dept == TK_USERDAY_NO_DEPT || dept >= nd - 1 ? nd - 1 : dept;
             tk_baseline_count m;
-            tk_error e2;
-            int ok;
-            if (pri[dd * NS + k].npeers >= 2)
-                ok = tk_baseline_eb_fit(x, n, &pri[dd * NS + k], &c->bopt, &m, &e2) == TK_OK;
-            else
-                ok = n >= 2 && tk_baseline_count_fit(x, n, &c->bopt, &m, &e2) == TK_OK;
+            const int ok = fit_user(c, i, j, k, 1, 0, x, &m);
             for (size_t r = i; r < j; r++) {
                 struct rowscore *s = &c->rs[r];
                 const double v = c->rows[r].f[scored[k]];
                 s->p_own[k] = ok ? tk_baseline_count_tail(&m, v) : 1.0;
                 s->mean[k] = ok ? m.mean : NAN;
             }
+            c->um[run].ok[k] = (unsigned char)ok;
+            if (ok)
+                c->um[run].m[k] = m;
         }
+        c->run_first[run++] = i;
         i = j;
     }
+    c->run_first[run] = c->nrows;
+    c->nruns = run;
     /* Same-day peers. */
     for (size_t r = 0; rc == TK_OK && r < c->nrows; r++) {
         const size_t *peers;
@@ -453,6 +536,237 @@ static int normalise(struct ctx *c, tk_error *err)
     return TK_OK;
 }
 
+/* ---- user-period scores ------------------------------------------------------ */
+
+/* A user's period is compared with the user's own count models and with
+ * the 所属's members over the same days. Each feature's total over the
+ * window leaves out the user's largest day of that feature, so one
+ * extreme day (already a day item) does not make a period item: what is
+ * left is a deviation sustained over several days. Under the user's
+ * model a sum of n independent days is Poisson(n mean) or, for a
+ * negative binomial, NB(n size, prob). The same statistic over the
+ * baseline windows of the period's length (one every WIN_STEP days) is the
+ * history the period's 0-100 score is normalised on, as for days. */
+#define WIN_STEP        7
+#define MIN_WINDOW_DAYS 5  /* active days a user needs in a window */
+#define MIN_PERIOD_REFS 50 /* user-windows of history needed for period scores */
+
+/* The 所属 of a 兼務 of user (the store's id) covering a day of [from, to],
+ * or NULL: work for another 所属 (an election, a busy season) that the
+ * master data approves changes what the user does for weeks. */
+static const char *kenmu_of(const struct ctx *c, uint32_t user, int64_t from, int64_t to)
+{
+    const char *name = tk_userday_user_name(c->s, user);
+    tk_mastersnap_staff st;
+    if (c->ms == NULL || name == NULL ||
+        !tk_mastersnap_find_staff(c->ms, name, strlen(name), to, &st))
+        return NULL;
+    const tk_mastersnap_assignment *a;
+    const size_t n = tk_mastersnap_assignments(c->ms, st.staff_id, strlen(st.staff_id), to, &a);
+    for (size_t i = 0; i < n; i++)
+        if (a[i].from <= to && a[i].to >= from)
+            return a[i].dept;
+    return NULL;
+}
+
+/* 1 if user run u kept one 所属 from the first baseline day to `to` and
+ * was past the first MIN_TENURE days of employment when the window starts
+ * at `from`: a transfer or a new hire (master data) changes what a person
+ * does for months, which their own history cannot foresee. */
+#define MIN_TENURE 60
+static int settled(const struct ctx *c, size_t u, int64_t from, int64_t to)
+{
+    const size_t last = c->run_first[u + 1] - 1;
+    uint32_t dept = TK_USERDAY_NO_DEPT;
+    for (size_t r = c->run_first[u]; r <= last && c->rows[r].day <= to; r++) {
+        const tk_userday_row *row = &c->rows[r];
+        if (row->day < c->base.first_day)
+            continue;
+        if (dept != TK_USERDAY_NO_DEPT && row->dept != dept)
+            return 0;
+        dept = row->dept;
+        if (row->day >= from && row->tenure_days >= 0 &&
+            row->tenure_days - (row->day - from) < MIN_TENURE)
+            return 0;
+    }
+    return 1;
+}
+
+static int score_window(struct ctx *c, int64_t from, int64_t to, struct pscore *out, double *rates,
+                        size_t *who, double *x, tk_error *err)
+{
+    /* A window of the baseline is scored against models fitted without
+     * it, as the period is: in-sample fits would make history look tamer
+     * than any period. */
+    const int refit = from <= c->base.last_day;
+    memset(out, 0, c->nruns * sizeof *out);
+    for (size_t u = 0; u < c->nruns; u++) {
+        struct pscore *p = &out[u];
+        size_t n = 0;
+        double mx[NS];
+        for (size_t k = 0; k < NS; k++)
+            mx[k] = 0;
+        for (size_t r = c->run_first[u]; r < c->run_first[u + 1]; r++) {
+            const tk_userday_row *row = &c->rows[r];
+            if (row->day < from || row->day > to)
+                continue;
+            n++;
+            p->dept = row->dept;
+            for (size_t k = 0; k < NS; k++) {
+                const double v = fmax(0.0, row->f[scored[k]]);
+                p->total[k] += v;
+                mx[k] = fmax(mx[k], v);
+            }
+        }
+        if (n < MIN_WINDOW_DAYS + 1 || !settled(c, u, from, to))
+            continue;
+        p->valid = 1;
+        if (!refit)
+            p->kenmu = kenmu_of(c, c->rows[c->run_first[u]].user, from, to);
+        p->days = (double)(n - 1);
+        for (size_t k = 0; k < NS; k++) {
+            p->total[k] -= mx[k];
+            p->p_own[k] = 1.0;
+            p->expect[k] = NAN;
+            p->season[k] = 1.0;
+            tk_baseline_count m;
+            if (refit) {
+                if (!fit_user(c, c->run_first[u], c->run_first[u + 1], k, from, to, x, &m))
+                    continue;
+            } else if (c->um[u].ok[k]) {
+                m = c->um[u].m[k];
+            } else {
+                continue;
+            }
+            p->expect[k] = m.mean * p->days;
+        }
+    }
+    /* The 所属's season: the median ratio of its other members' totals to
+     * their own expectations over the same days (at least 3 of them); a
+     * busy season raises every member's expectation alike. */
+    for (size_t u = 0; u < c->nruns; u++) {
+        struct pscore *p = &out[u];
+        if (!p->valid)
+            continue;
+        size_t np = 0;
+        for (size_t v = 0; v < c->nruns && p->dept != TK_USERDAY_NO_DEPT; v++)
+            if (v != u && out[v].valid && out[v].dept == p->dept)
+                who[np++] = v;
+        for (size_t k = 0; k < NS; k++) {
+            if (isnan(p->expect[k]))
+                continue;
+            size_t m = 0;
+            for (size_t q = 0; q < np; q++) {
+                const struct pscore *o = &out[who[q]];
+                if (!isnan(o->expect[k]))
+                    rates[m++] = (o->total[k] + 1) / (o->expect[k] + 1);
+            }
+            if (m >= 3) {
+                qsort(rates, m, sizeof *rates, cmp_double);
+                p->season[k] = m % 2 ? rates[m / 2] : 0.5 * (rates[m / 2 - 1] + rates[m / 2]);
+            }
+            p->expect[k] *= p->season[k];
+        }
+    }
+    (void)err;
+    return TK_OK;
+}
+
+/* The z of a window's total T against its expectation E with the
+ * feature's dispersion phi: (T - E) / sqrt(phi (E + 1)). */
+static double window_z(double t, double e, double phi)
+{
+    return (t - e) / sqrt(phi * (e + 1.0));
+}
+
+/* Fills p's per-feature p-values and surprises and its raw score. */
+static void window_raw(struct pscore *p, const double *phi)
+{
+    double best = 0;
+    for (size_t k = 0; k < NS; k++) {
+        p->p_own[k] = 1.0;
+        p->s[k] = 0;
+        if (isnan(p->expect[k]))
+            continue;
+        p->z[k] = window_z(p->total[k], p->expect[k], phi[k]);
+        p->p_own[k] = gsl_cdf_ugaussian_Q(p->z[k]);
+        p->s[k] = surprise(p->p_own[k]);
+        best = fmax(best, p->s[k]);
+    }
+    p->raw = fmax(0.0, best - log10((double)NS));
+}
+
+static int score_periods(struct ctx *c, tk_error *err)
+{
+    const int64_t len = c->per.last_day - c->per.first_day + 1;
+    size_t nwin = 0;
+    for (int64_t end = c->base.last_day; end - len + 1 >= c->base.first_day; end -= WIN_STEP)
+        nwin++;
+    struct pscore *w = tk_calloc(nwin * c->nruns + 1, sizeof *w);
+    double *rates = tk_calloc(c->nruns + 1, sizeof *rates);
+    size_t *who = tk_calloc(c->nruns + 1, sizeof *who);
+    double *x = tk_calloc(c->nrows + 1, sizeof *x);
+    double *hist = tk_calloc(nwin * c->nruns + 1, sizeof *hist);
+    size_t nh = 0;
+    int rc = TK_OK;
+    c->ps = tk_calloc(c->nruns + 1, sizeof *c->ps);
+    if (!w || !rates || !who || !x || !hist || !c->ps) {
+        rc = tk_error_set(err, TK_ENOMEM, "out of memory scoring periods");
+        goto done;
+    }
+    size_t j = 0;
+    for (int64_t end = c->base.last_day; rc == TK_OK && j < nwin; end -= WIN_STEP, j++)
+        rc = score_window(c, end - len + 1, end, w + j * c->nruns, rates, who, x, err);
+    if (rc == TK_OK)
+        rc = score_window(c, c->per.first_day, c->per.last_day, c->ps, rates, who, x, err);
+    if (rc != TK_OK)
+        goto done;
+    /* Each feature's dispersion: how far the history's user-windows stray
+     * from their expectations, robustly (the median of the squared
+     * standardised deviations over the median of chi-square(1)), never
+     * below 1. Days of one person are not independent (a caseload lasts
+     * weeks), so this is far above the Poisson 1. */
+    for (size_t k = 0; k < NS; k++) {
+        size_t m = 0;
+        for (size_t i = 0; i < nwin * c->nruns; i++) {
+            const struct pscore *p = &w[i];
+            if (p->valid && !isnan(p->expect[k]) && p->expect[k] >= 1.0)
+                hist[m++] = (p->total[k] - p->expect[k]) * (p->total[k] - p->expect[k]) /
+                            (p->expect[k] + 1.0);
+        }
+        c->phi[k] = 1.0;
+        if (m >= MIN_PERIOD_REFS) {
+            qsort(hist, m, sizeof *hist, cmp_double);
+            c->phi[k] = fmax(1.0, hist[m / 2] / 0.45493642311957);
+        }
+    }
+    for (size_t i = 0; i < nwin * c->nruns; i++) {
+        if (w[i].valid) {
+            window_raw(&w[i], c->phi);
+            hist[nh++] = w[i].raw;
+        }
+    }
+    c->period_refs = nh;
+    if (nh > 1)
+        qsort(hist, nh, sizeof *hist, cmp_double);
+    for (size_t u = 0; u < c->nruns; u++) {
+        struct pscore *p = &c->ps[u];
+        p->score = 0;
+        if (!p->valid)
+            continue;
+        window_raw(p, c->phi);
+        if (nh >= MIN_PERIOD_REFS)
+            p->score = fmin(100.0, 20.0 * tail_surprise(hist, nh, p->raw));
+    }
+done:
+    tk_free(w);
+    tk_free(rates);
+    tk_free(who);
+    tk_free(x);
+    tk_free(hist);
+    return rc;
+}
+
 /* ---- items ---------------------------------------------------------------- */
 
 static void item_free(struct item *it)
@@ -480,20 +794,6 @@ static int cmp_items(const void *a, const void *b)
     if (e != 0)
         return e;
     return strcmp(x->rule_id, y->rule_id);
-}
-
-static const char *entity_type(int e)
-{
-    switch (e) {
-    case TK_RULECAT_USER:
-        return "user";
-    case TK_RULECAT_TERMINAL:
-        return "terminal";
-    case TK_RULECAT_RESIDENT:
-        return "resident";
-    default:
-        return "system";
-    }
 }
 
 static int model_item(struct ctx *c, size_t r, struct item *it, tk_error *err)
@@ -570,12 +870,109 @@ static int model_item(struct ctx *c, size_t r, struct item *it, tk_error *err)
     it->entity = dup(user ? user : "?");
     it->summary = dup(sum);
     it->evid_user = row->user;
+    it->evid_day = row->day;
     if (!it->entity || !it->summary || !it->explanation)
         return tk_error_set(err, TK_ENOMEM, "out of memory building results");
     return TK_OK;
 }
 
-static int rule_item(struct ctx *c, const tk_rules_finding *f, struct item *it, tk_error *err)
+/* The period item of user run u. */
+static int period_item(struct ctx *c, size_t u, struct item *it, tk_error *err)
+{
+    const struct pscore *p = &c->ps[u];
+    const tk_userday_row *last = &c->rows[c->run_first[u + 1] - 1];
+    const char *user = tk_userday_user_name(c->s, last->user);
+    const char *dept = p->dept == TK_USERDAY_NO_DEPT ? NULL : tk_userday_dept_name(c->s, p->dept);
+    size_t order[NS];
+    for (size_t k = 0; k < NS; k++)
+        order[k] = k;
+    for (size_t a = 0; a < NS; a++) {
+        for (size_t b = a + 1; b < NS; b++) {
+            if (p->s[order[b]] > p->s[order[a]]) {
+                const size_t t = order[a];
+                order[a] = order[b];
+                order[b] = t;
+            }
+        }
+    }
+    /* The evidence comes from the user's most surprising day of the period. */
+    int64_t top_day = last->day;
+    double top = -1;
+    for (size_t r = c->run_first[u]; r < c->run_first[u + 1]; r++) {
+        if (in(&c->per, c->rows[r].day) && c->rs[r].raw > top) {
+            top = c->rs[r].raw;
+            top_day = c->rows[r].day;
+        }
+    }
+    char from[16], to[16], topd[16];
+    tk_period_format_day(c->per.first_day, from, sizeof from);
+    tk_period_format_day(c->per.last_day, to, sizeof to);
+    tk_period_format_day(top_day, topd, sizeof topd);
+    json_t *ex = json_object();
+    json_t *tops = json_array();
+    char why[240] = "";
+    size_t used = 0;
+    for (size_t q = 0; q < 3; q++) {
+        const size_t k = order[q];
+        if (p->s[k] < 1.0)
+            break;
+        const tk_userday_feature_info *fi = tk_userday_feature((size_t)scored[k]);
+        json_t *o = json_object();
+        json_object_set_new(o, "feature", json_string(fi->key));
+        json_object_set_new(o, "label", json_string(fi->label));
+        json_object_set_new(o, "value", json_real(p->total[k]));
+        if (!isnan(p->expect[k]))
+            json_object_set_new(o, "user_baseline_expected", json_real(p->expect[k]));
+        if (p->season[k] != 1.0)
+            json_object_set_new(o, "dept_season_factor", json_real(p->season[k]));
+        json_object_set_new(o, "p_own", json_real(p->p_own[k]));
+        json_array_append_new(tops, o);
+        if (used + 90 < sizeof why) {
+            const int w =
+                snprintf(why + used, sizeof why - used, "%s%s %.0f（通常 %.0f）", q ? "、" : "",
+                         fi->label, p->total[k], isnan(p->expect[k]) ? 0.0 : p->expect[k]);
+            used += w > 0 ? (size_t)w : 0;
+        }
+    }
+    json_object_set_new(ex, "source", json_string("model"));
+    json_object_set_new(ex, "level", json_string("period"));
+    json_object_set_new(ex, "user", json_string(user ? user : ""));
+    json_object_set_new(ex, "dept", dept ? json_string(dept) : json_null());
+    json_object_set_new(ex, "day_from", json_string(from));
+    json_object_set_new(ex, "day_to", json_string(to));
+    json_object_set_new(ex, "active_days_used", json_real(p->days));
+    json_object_set_new(ex, "note",
+                        json_string("totals leave out the user's largest day of each "
+                                    "feature: the deviation is sustained"));
+    json_object_set_new(ex, "top_features", tops);
+    json_object_set_new(ex, "evidence_day", json_string(topd));
+    json_t *comp = json_object();
+    json_object_set_new(comp, "raw", json_real(p->raw));
+    json_object_set_new(comp, "history_windows", json_integer((json_int_t)c->period_refs));
+    json_object_set_new(ex, "components", comp);
+    it->explanation = json_dumps(ex, JSON_COMPACT);
+    json_decref(ex);
+    char sum[480];
+    snprintf(sum, sizeof sum, "職員 %s%s%s%s の期間（%s〜%s）を通じた操作が普段・所属と異なる: %s",
+             user ? user : "?", dept ? "（" : "", dept ? dept : "", dept ? "）" : "", from, to,
+             why[0] ? why : "複数の特徴の組合せ");
+    it->score = p->score;
+    it->source = 1;
+    it->day = PERIOD_ITEM;
+    snprintf(it->entity_type, sizeof it->entity_type, "user");
+    it->entity = dup(user ? user : "?");
+    it->summary = dup(sum);
+    it->evid_user = last->user;
+    it->evid_day = top_day;
+    if (!it->entity || !it->summary || !it->explanation)
+        return tk_error_set(err, TK_ENOMEM, "out of memory building results");
+    return TK_OK;
+}
+
+/* One item of finding f about entity (of type etype: "user" or
+ * "terminal") with summary sum. */
+static int rule_item(struct ctx *c, const tk_rules_finding *f, const char *etype,
+                     const char *entity, const char *sum, struct item *it, tk_error *err)
 {
     json_error_t je;
     json_t *ex = json_object();
@@ -590,6 +987,8 @@ static int rule_item(struct ctx *c, const tk_rules_finding *f, struct item *it, 
     json_object_set_new(ex, "unit", json_string(f->unit ? f->unit : ""));
     if (f->context)
         json_object_set_new(ex, "context", json_string(f->context));
+    if (f->entity_type == TK_RULECAT_RESIDENT)
+        json_object_set_new(ex, "resident", json_string(f->entity));
     if (detail)
         json_object_set_new(ex, "detail", detail);
     json_t *ev = json_array();
@@ -599,9 +998,8 @@ static int rule_item(struct ctx *c, const tk_rules_finding *f, struct item *it, 
     json_object_set_new(ex, "evidence_total", json_integer((json_int_t)f->evidence_total));
     double score = f->score_hint;
     /* Corroboration by the models on the same user-day. */
-    const int64_t *uid = f->entity_type == TK_RULECAT_USER
-                             ? tk_strmap_get(c->user_ids, f->entity, strlen(f->entity))
-                             : NULL;
+    const int64_t *uid =
+        strcmp(etype, "user") == 0 ? tk_strmap_get(c->user_ids, entity, strlen(entity)) : NULL;
     const tk_userday_row *row = uid ? tk_userday_find(c->s, (uint32_t)*uid, f->day_to) : NULL;
     if (row != NULL) {
         const struct rowscore *rs = &c->rs[row - c->rows];
@@ -620,15 +1018,67 @@ static int rule_item(struct ctx *c, const tk_rules_finding *f, struct item *it, 
     it->score = score;
     it->source = 0;
     it->day = f->day_to; /* the day the finding was complete */
-    snprintf(it->entity_type, sizeof it->entity_type, "%s", entity_type(f->entity_type));
+    snprintf(it->entity_type, sizeof it->entity_type, "%s", etype);
     snprintf(it->rule_id, sizeof it->rule_id, "%s", f->rule_id);
     snprintf(it->severity, sizeof it->severity, "%s", tk_rulecat_severity_name(f->severity));
-    it->entity = dup(f->entity);
-    it->summary = dup(f->summary);
+    it->entity = dup(entity);
+    it->summary = dup(sum);
     it->evid_user = -1;
+    it->evid_day = f->day_to;
     if (!it->entity || !it->summary || !it->explanation)
         return tk_error_set(err, TK_ENOMEM, "out of memory building results");
     return TK_OK;
+}
+
+/* The items of finding f, appended at items[*n]. The ranked list is about
+ * users and terminals (the contract's entity types): a finding about a
+ * resident (R06, many staff on one resident) becomes one item per member
+ * of staff it names, each of whom has to account for the lookup; a
+ * finding about a whole system (R29, a gap in its log) is not about an
+ * entity and goes to the run's notes instead. */
+static int rule_items(struct ctx *c, const tk_rules_finding *f, struct item *items, size_t *n,
+                      json_t *notes, tk_error *err)
+{
+    if (f->entity_type == TK_RULECAT_USER || f->entity_type == TK_RULECAT_TERMINAL) {
+        const int rc = rule_item(c, f, f->entity_type == TK_RULECAT_USER ? "user" : "terminal",
+                                 f->entity, f->summary, &items[*n], err);
+        ++*n;
+        return rc;
+    }
+    if (f->entity_type != TK_RULECAT_RESIDENT) {
+        char line[600], from[16], to[16];
+        tk_period_format_day(f->day_from, from, sizeof from);
+        tk_period_format_day(f->day_to, to, sizeof to);
+        if (f->day_from == f->day_to)
+            snprintf(line, sizeof line, "%s（%s）%s %s: %s", f->rule_id,
+                     tk_rulecat_severity_name(f->severity), to, f->entity, f->summary);
+        else
+            snprintf(line, sizeof line, "%s（%s）%s..%s %s: %s", f->rule_id,
+                     tk_rulecat_severity_name(f->severity), from, to, f->entity, f->summary);
+        if (json_array_append_new(notes, json_string(line)) != 0)
+            return tk_error_set(err, TK_ENOMEM, "out of memory building results");
+        return TK_OK;
+    }
+    json_error_t je;
+    json_t *detail = f->detail ? json_loads(f->detail, 0, &je) : NULL;
+    json_t *users = detail ? json_object_get(detail, "users") : NULL;
+    int rc = TK_OK;
+    for (size_t i = 0; rc == TK_OK && i < json_array_size(users) && i < MAX_CASE_USERS; i++) {
+        const char *u = json_string_value(json_array_get(users, i));
+        if (u == NULL)
+            continue;
+        const int64_t *uid = tk_strmap_get(c->user_ids, u, strlen(u));
+        const tk_userday_row *row = uid ? tk_userday_find(c->s, (uint32_t)*uid, f->day_to) : NULL;
+        const char *dept =
+            row && row->dept != TK_USERDAY_NO_DEPT ? tk_userday_dept_name(c->s, row->dept) : NULL;
+        char sum[900];
+        snprintf(sum, sizeof sum, "職員 %s%s%s%s が照会: %s", u, dept ? "（" : "", dept ? dept : "",
+                 dept ? "）" : "", f->summary);
+        rc = rule_item(c, f, "user", u, sum, &items[*n], err);
+        ++*n;
+    }
+    json_decref(detail);
+    return rc;
 }
 
 /* Adds the event ids of each model item's user-day, loading each day once. */
@@ -641,9 +1091,9 @@ static int add_model_evidence(tk_db *db, struct item *items, size_t n, tk_error 
         struct item *it = &items[i];
         if (it->source != 1)
             continue;
-        if (it->day != loaded) {
-            rc = tk_dayevents_load(d, it->day, err);
-            loaded = it->day;
+        if (it->evid_day != loaded) {
+            rc = tk_dayevents_load(d, it->evid_day, err);
+            loaded = it->evid_day;
         }
         if (rc != TK_OK)
             break;
@@ -673,11 +1123,11 @@ static int add_model_evidence(tk_db *db, struct item *items, size_t n, tk_error 
 static int cmp_item_day(const void *a, const void *b)
 {
     const struct item *x = a, *y = b;
-    return (x->day > y->day) - (x->day < y->day);
+    return (x->evid_day > y->evid_day) - (x->evid_day < y->evid_day);
 }
 
 static int store(tk_db *db, const tk_period *pr, const tk_period *base, int64_t events,
-                 struct item *items, size_t n, int64_t *run_id, tk_error *err)
+                 struct item *items, size_t n, const char *notes, int64_t *run_id, tk_error *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = tk_db_begin(db, err);
@@ -685,7 +1135,8 @@ static int store(tk_db *db, const tk_period *pr, const tk_period *base, int64_t 
         return rc;
     rc = tk_db_prepare(db, &st,
                        "INSERT INTO analysis_runs(first_day, last_day, baseline_first,"
-                       " baseline_last, created_at, events, items) VALUES(?1,?2,?3,?4,?5,?6,?7)",
+                       " baseline_last, created_at, events, items, notes)"
+                       " VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
                        err);
     if (rc != TK_OK)
         goto done;
@@ -698,6 +1149,10 @@ static int store(tk_db *db, const tk_period *pr, const tk_period *base, int64_t 
     sqlite3_bind_int64(st, 5, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
     sqlite3_bind_int64(st, 6, events);
     sqlite3_bind_int64(st, 7, (int64_t)n);
+    if (notes)
+        sqlite3_bind_text(st, 8, notes, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 8);
     rc = tk_db_step(db, st, err);
     sqlite3_finalize(st);
     st = NULL;
@@ -715,7 +1170,10 @@ static int store(tk_db *db, const tk_period *pr, const tk_period *base, int64_t 
         sqlite3_bind_int64(st, 2, (int64_t)i + 1);
         sqlite3_bind_text(st, 3, it->entity_type, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, it->entity, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 5, it->day);
+        if (it->day == PERIOD_ITEM)
+            sqlite3_bind_null(st, 5);
+        else
+            sqlite3_bind_int64(st, 5, it->day);
         sqlite3_bind_double(st, 6, round(it->score * 10) / 10);
         sqlite3_bind_text(st, 7, it->source ? "model" : "rule", -1, SQLITE_STATIC);
         if (it->source == 0)
@@ -916,6 +1374,14 @@ static void rules_dispose(struct rules_job *j)
     tk_rules_pass_destroy(j->pass);
 }
 
+void tk_analysis_summary_dispose(tk_analysis_summary *sum)
+{
+    if (sum != NULL) {
+        free(sum->notes); /* json_dumps */
+        sum->notes = NULL;
+    }
+}
+
 int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options *opt,
                     tk_analysis_summary *sum, tk_error *err)
 {
@@ -930,6 +1396,7 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     size_t nitems = 0;
     struct ctx c;
     struct rules_job job;
+    json_t *notes = NULL;
     const double t0 = now_s();
     int rc;
 
@@ -986,6 +1453,7 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     if (rc != TK_OK)
         goto done;
     c.s = ud;
+    c.ms = ms;
     c.rows = tk_userday_rows(ud, &c.nrows);
     for (int64_t d = first; d <= pr->last_day; d++)
         sum->events += tk_userday_day_events(ud, d);
@@ -1002,6 +1470,8 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
         rc = score_multivariate(&c, o, err);
     if (rc == TK_OK)
         rc = normalise(&c, err);
+    if (rc == TK_OK)
+        rc = score_periods(&c, err);
     if (rc != TK_OK)
         goto done;
     sum->t_models = now_s() - t0 - sum->t_master - sum->t_features;
@@ -1029,17 +1499,30 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     }
     if (rc != TK_OK)
         goto done;
-    items = tk_calloc(nf + nm + 1, sizeof *items);
-    if (items == NULL) {
+    size_t np = 0;
+    for (size_t u = 0; u < c.nruns; u++)
+        np += c.ps[u].valid && !c.ps[u].kenmu && c.ps[u].score >= o->min_period_score;
+    items = tk_calloc(nf * MAX_CASE_USERS + nm + np + 1, sizeof *items);
+    notes = json_array();
+    if (items == NULL || notes == NULL) {
         rc = tk_error_set(err, TK_ENOMEM, "out of memory building results");
         goto done;
     }
+    for (size_t i = 0; rc == TK_OK && i < tk_rules_result_note_count(rr); i++)
+        if (json_array_append_new(notes, json_string(tk_rules_result_note(rr, i))) != 0)
+            rc = tk_error_set(err, TK_ENOMEM, "out of memory building results");
     for (size_t i = 0; rc == TK_OK && i < nf; i++)
-        rc = rule_item(&c, tk_rules_result_at(rr, i), &items[nitems++], err);
+        rc = rule_items(&c, tk_rules_result_at(rr, i), items, &nitems, notes, err);
+    sum->findings = nitems;
     for (size_t r = 0; rc == TK_OK && r < c.nrows; r++) {
         if (in(&c.per, c.rows[r].day) && c.rs[r].score >= o->min_model_score)
             rc = model_item(&c, r, &items[nitems++], err);
     }
+    for (size_t u = 0; rc == TK_OK && u < c.nruns; u++) {
+        if (c.ps[u].valid && !c.ps[u].kenmu && c.ps[u].score >= o->min_period_score)
+            rc = period_item(&c, u, &items[nitems++], err);
+    }
+    sum->period_items = np;
     if (rc == TK_OK) {
         qsort(items, nitems, sizeof *items, cmp_item_day);
         rc = add_model_evidence(db, items, nitems, err);
@@ -1047,19 +1530,33 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     if (rc != TK_OK)
         goto done;
     qsort(items, nitems, sizeof *items, cmp_items);
-    rc = store(db, pr, &c.base, sum->events, items, nitems, &sum->run_id, err);
+    if (json_array_size(notes) > 0) {
+        sum->notes = json_dumps(notes, JSON_COMPACT);
+        if (sum->notes == NULL) {
+            rc = tk_error_set(err, TK_ENOMEM, "out of memory building results");
+            goto done;
+        }
+    }
+    sum->nnotes = json_array_size(notes);
+    rc = store(db, pr, &c.base, sum->events, items, nitems, sum->notes, &sum->run_id, err);
     if (rc == TK_OK)
         rc = tk_rules_save(rr, db, sum->run_id, err);
-    sum->findings = nf;
     sum->model_items = nm;
     sum->seconds = now_s() - t0;
     sum->t_ranking = sum->seconds - sum->t_master - sum->t_features - sum->t_models - sum->t_wait;
     stage(o, "done", 1.0);
 done:
+    if (rc != TK_OK)
+        tk_analysis_summary_dispose(sum);
     for (size_t i = 0; i < nitems; i++)
         item_free(&items[i]);
     tk_free(items);
     tk_free(c.rs);
+    tk_free(c.run_first);
+    tk_free(c.pri);
+    tk_free(c.um);
+    tk_free(c.ps);
+    json_decref(notes);
     tk_strmap_destroy(c.user_ids);
     tk_rules_result_destroy(rr);
     rules_dispose(&job);

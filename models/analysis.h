@@ -32,7 +32,12 @@ typedef struct tk_analysis_options {
     uint64_t seed;                  /* isolation forest */
     size_t trees;                   /* isolation forest trees */
     size_t psi;                     /* isolation forest sample size */
-    double min_model_score;         /* model items below this are not listed */
+    double min_model_score;         /* user-day model items below this are not listed */
+    /* User-period items below this are not listed. Lower than the day's
+     * threshold because a user has one period and some forty days: 35 (one
+     * user-window in 56 of the tenant's history) lists fewer period items
+     * per user than 50 lists days. */
+    double min_period_score;
     /* Called at each stage with a short English name and 0..1 progress of
      * the whole run; may be NULL. */
     void (*progress)(void *ctx, const char *stage, double done);
@@ -40,15 +45,22 @@ typedef struct tk_analysis_options {
 } tk_analysis_options;
 
 // clang-format off
-#define TK_ANALYSIS_OPTIONS_INIT {{1, 0}, NULL, 20241001, 100, 256, 50.0, NULL, NULL}
+#define TK_ANALYSIS_OPTIONS_INIT {{1, 0}, NULL, 20241001, 100, 256, 50.0, 35.0, NULL, NULL}
 // clang-format on
 
 typedef struct tk_analysis_summary {
     int64_t run_id;
-    int64_t events;     /* events read (baseline and period) */
-    size_t user_days;   /* user-days of the period */
-    size_t findings;    /* rule findings listed */
-    size_t model_items; /* model anomalies listed */
+    int64_t events;      /* events read (baseline and period) */
+    size_t user_days;    /* user-days of the period */
+    size_t findings;     /* rule items listed (a resident-level finding lists one per staff) */
+    size_t model_items;  /* model anomalies listed: user-days */
+    size_t period_items; /* model anomalies listed: user-periods (day empty) */
+    /* Notes of the run as a JSON array of one-line strings (R29 gaps in a
+     * system's log, rules not evaluated for want of master data), or NULL
+     * when there are none; owned: tk_analysis_summary_dispose(). Also
+     * stored with the run (analysis_runs.notes). */
+    char *notes;
+    size_t nnotes;
     double seconds;
     /* Wall-clock seconds per stage: master data and calendar, features,
      * models (baselines, forest, distance, normalisation), waiting for the
@@ -63,6 +75,9 @@ typedef struct tk_analysis_summary {
  * nothing is computed), TK_EINVAL, TK_EDB, TK_ENOMEM or a model's error. */
 TK_MUST_CHECK int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options *opt,
                                   tk_analysis_summary *sum, tk_error *err);
+
+/* Frees what a summary owns (notes). */
+void tk_analysis_summary_dispose(tk_analysis_summary *sum);
 
 /* Creates the tables this module owns. Idempotent. */
 TK_MUST_CHECK int tk_analysis_migrate(tk_db *db, tk_error *err);

@@ -16,7 +16,20 @@
  * a copy of the defaults, so a refused document changes nothing. Keys from
  * the document are quoted in messages only after sanitising (at most 40
  * bytes cut at a UTF-8 boundary, control characters as '?'), since the
- * message goes to logs and terminals. */
+ * message goes to logs and terminals.
+ *
+ * A tenant's configuration is stored in its own store as an append-only
+ * list of versions (rule_configs): the newest row is in force, a reset is a
+ * row of its own (the document {"version": 1}), and rows are never updated,
+ * so "what was in force on that day" can always be answered (each analysis
+ * also keeps the effective configuration with its findings). The document
+ * is stored as the analyst wrote it, after the same validation as a file
+ * given to `tenken analyze --rules`, and parsed again when read: a rule it
+ * does not name follows the catalogue's defaults, including defaults of a
+ * later release, exactly as an unnamed rule in a file does. A stored
+ * document that a later catalogue refuses (a parameter removed, a range
+ * narrowed) is reported with its version rather than silently skipped, so
+ * an analysis never runs on a configuration other than the one in force. */
 #include "models/rulecat.h"
 
 #include <assert.h>
@@ -726,27 +739,45 @@ done:
 
 #define MAX_FILE ((size_t)1 << 20)
 
-int tk_rulecat_config_load(tk_rulecat_config **out, const char *path, tk_error *err)
+/* Reads the file at path into *buf (owned: tk_free(); NUL-terminated) and
+ * *len, refusing anything over MAX_FILE; messages name the path. */
+static int read_doc(const char *path, char **buf, size_t *len, tk_error *err)
 {
-    char *buf = NULL;
-    size_t n = 0;
     int rc = TK_OK;
 
-    *out = NULL;
+    *buf = NULL;
+    *len = 0;
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return tk_error_set(err, TK_EIO, "%s: cannot open the rule configuration", path);
-    buf = tk_alloc(MAX_FILE + 1);
-    if (buf == NULL) {
+    char *b = tk_alloc(MAX_FILE + 1);
+    if (b == NULL) {
         fclose(f);
         return tk_error_set(err, TK_ENOMEM, "out of memory reading %s", path);
     }
-    n = fread(buf, 1, MAX_FILE + 1, f);
+    const size_t n = fread(b, 1, MAX_FILE + 1, f);
     if (ferror(f))
         rc = tk_error_set(err, TK_EIO, "%s: read error", path);
     else if (n > MAX_FILE)
         rc = tk_error_set(err, TK_EINVAL, "%s: larger than 1 MiB", path);
     fclose(f);
+    if (rc != TK_OK) {
+        tk_free(b);
+        return rc;
+    }
+    b[n] = '\0';
+    *buf = b;
+    *len = n;
+    return TK_OK;
+}
+
+int tk_rulecat_config_load(tk_rulecat_config **out, const char *path, tk_error *err)
+{
+    char *buf = NULL;
+    size_t n = 0;
+
+    *out = NULL;
+    int rc = read_doc(path, &buf, &n, err);
     if (rc == TK_OK) {
         rc = tk_rulecat_config_parse(out, buf, n, err);
         if (rc != TK_OK)
@@ -879,4 +910,212 @@ int tk_rulecat_export_json(const tk_rulecat_config *cfg, char **out, tk_error *e
     }
     tk_rulecat_config_destroy(def);
     return dump(doc, out, err);
+}
+
+void tk_rulecat_config_summary(const tk_rulecat_config *c, size_t *disabled, size_t *changed)
+{
+    size_t d = 0, ch = 0;
+    for (size_t i = 0; i < NRULES; i++) {
+        if (rules[i].enabled && !c->enabled[i]) {
+            d++;
+            continue;
+        }
+        int diff = c->enabled[i] != rules[i].enabled || c->severity[i] != rules[i].severity;
+        for (size_t k = 0; !diff && k < rules[i].nparams; k++)
+            diff = c->values[c->off[i] + k] != rules[i].params[k].def;
+        ch += diff != 0;
+    }
+    *disabled = d;
+    *changed = ch;
+}
+
+/* ---- the configuration stored per tenant ---------------------------------------- */
+
+/* The document of a reset: every rule at its default. */
+static const char defaults_doc[] = "{\"version\": 1}";
+
+int tk_rulecat_migrate(tk_db *db, tk_error *err)
+{
+    return tk_db_exec(db,
+                      "CREATE TABLE IF NOT EXISTS rule_configs("
+                      " id INTEGER PRIMARY KEY,"
+                      " created_at INTEGER NOT NULL," /* Unix ms */
+                      " created_by TEXT,"
+                      " kind TEXT NOT NULL CHECK(kind IN ('set', 'reset')),"
+                      " source TEXT," /* the file's base name */
+                      " config TEXT NOT NULL)",
+                      err);
+}
+
+/* Binds s (NUL-terminated, borrowed) or NULL when s is NULL or empty. */
+static int bind_opt(sqlite3_stmt *st, int idx, const char *s)
+{
+    return s != NULL && *s ? sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC)
+                           : sqlite3_bind_null(st, idx);
+}
+
+/* Appends a version; doc[0..len) has been validated. */
+static int insert_version(tk_db *db, const char *kind, const char *source, const char *by,
+                          const char *doc, size_t len, int64_t unix_ms, int64_t *id, tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = tk_rulecat_migrate(db, err);
+    if (rc == TK_OK)
+        rc = tk_db_prepare(db, &st,
+                           "INSERT INTO rule_configs(created_at, created_by, kind, source, config)"
+                           " VALUES(?1, ?2, ?3, ?4, ?5)",
+                           err);
+    if (rc != TK_OK)
+        goto done;
+    if (sqlite3_bind_int64(st, 1, unix_ms) != SQLITE_OK || bind_opt(st, 2, by) != SQLITE_OK ||
+        sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC) != SQLITE_OK ||
+        bind_opt(st, 4, source) != SQLITE_OK) {
+        rc = tk_db_error(db, err, "storing a rule configuration");
+        goto done;
+    }
+    rc = tk_db_bind_text(db, st, 5, doc, len, err);
+    if (rc != TK_OK)
+        goto done;
+    rc = tk_db_step(db, st, err);
+    if (rc < 0)
+        goto done;
+    if (id != NULL)
+        *id = sqlite3_last_insert_rowid(tk_db_handle(db));
+    rc = TK_OK;
+done:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int tk_rulecat_save(tk_db *db, const char *json, size_t len, const char *source, const char *by,
+                    int64_t unix_ms, int64_t *id, tk_error *err)
+{
+    tk_rulecat_config *c = NULL;
+    int rc = tk_rulecat_config_parse(&c, json, len, err);
+    tk_rulecat_config_destroy(c);
+    if (rc == TK_OK)
+        rc = insert_version(db, "set", source, by, json, len, unix_ms, id, err);
+    return rc;
+}
+
+int tk_rulecat_save_file(tk_db *db, const char *path, const char *by, int64_t unix_ms, int64_t *id,
+                         tk_error *err)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    tk_rulecat_config *c = NULL;
+
+    int rc = read_doc(path, &buf, &n, err);
+    if (rc == TK_OK) {
+        rc = tk_rulecat_config_parse(&c, buf, n, err);
+        if (rc != TK_OK)
+            tk_error_prefix(err, "%s", path);
+    }
+    if (rc == TK_OK) {
+        const char *slash = strrchr(path, '/');
+        rc = insert_version(db, "set", slash ? slash + 1 : path, by, buf, n, unix_ms, id, err);
+    }
+    tk_rulecat_config_destroy(c);
+    tk_free(buf);
+    return rc;
+}
+
+int tk_rulecat_reset(tk_db *db, const char *by, int64_t unix_ms, int64_t *id, tk_error *err)
+{
+    return insert_version(db, "reset", NULL, by, defaults_doc, sizeof defaults_doc - 1, unix_ms, id,
+                          err);
+}
+
+/* Whether rule_configs exists: readers work on stores (possibly opened
+ * read-only) that never had a configuration stored. */
+static int table_exists(tk_db *db, int *exists, tk_error *err)
+{
+    int64_t n = 0;
+    const int rc = tk_db_query_i64(
+        db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'rule_configs'", &n,
+        err);
+    *exists = rc == TK_OK && n > 0;
+    return rc;
+}
+
+/* Parses the stored document of version id (column text of st). */
+static int parse_stored(sqlite3_stmt *st, int col, int64_t id, tk_rulecat_config **out,
+                        tk_error *err)
+{
+    const char *doc = (const char *)sqlite3_column_text(st, col);
+    const int n = sqlite3_column_bytes(st, col);
+    const int rc = tk_rulecat_config_parse(out, doc ? doc : "", doc ? (size_t)n : 0, err);
+    if (rc != TK_OK && rc != TK_ENOMEM)
+        tk_error_prefix(err,
+                        "stored rule configuration #%lld (replace it: tenken rules set or reset)",
+                        (long long)id);
+    return rc;
+}
+
+int tk_rulecat_in_force(tk_db *db, tk_rulecat_config **out, int64_t *version, tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int exists = 0;
+
+    *out = NULL;
+    if (version != NULL)
+        *version = 0;
+    int rc = table_exists(db, &exists, err);
+    if (rc == TK_OK && exists)
+        rc = tk_db_prepare(db, &st, "SELECT id, config FROM rule_configs ORDER BY id DESC LIMIT 1",
+                           err);
+    if (rc == TK_OK && exists)
+        rc = tk_db_step(db, st, err);
+    if (rc == 1) {
+        const int64_t id = sqlite3_column_int64(st, 0);
+        rc = parse_stored(st, 1, id, out, err);
+        if (rc == TK_OK && version != NULL)
+            *version = id;
+    } else if (rc == TK_OK) {
+        rc = tk_rulecat_config_create(out, err); /* nothing stored: the defaults */
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int tk_rulecat_list_versions(tk_db *db, tk_rulecat_version_fn fn, void *ctx, tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int exists = 0, first = 1;
+
+    int rc = table_exists(db, &exists, err);
+    if (rc != TK_OK || !exists)
+        return rc;
+    rc = tk_db_prepare(db, &st,
+                       "SELECT id, created_at, created_by, kind, source, config FROM rule_configs"
+                       " ORDER BY id DESC",
+                       err);
+    while (rc == TK_OK && (rc = tk_db_step(db, st, err)) == 1) {
+        tk_rulecat_version v = {0};
+        tk_rulecat_config *c = NULL;
+        tk_error perr = {0, ""};
+        v.id = sqlite3_column_int64(st, 0);
+        v.created_at = sqlite3_column_int64(st, 1);
+        v.created_by = (const char *)sqlite3_column_text(st, 2);
+        const char *kind = (const char *)sqlite3_column_text(st, 3);
+        v.reset = kind != NULL && strcmp(kind, "reset") == 0;
+        v.source = (const char *)sqlite3_column_text(st, 4);
+        v.in_force = first;
+        first = 0;
+        rc = parse_stored(st, 5, v.id, &c, &perr);
+        if (rc == TK_ENOMEM) {
+            if (err != NULL)
+                *err = perr;
+            break;
+        }
+        v.config = (const char *)sqlite3_column_text(st, 5);
+        if (rc == TK_OK)
+            tk_rulecat_config_summary(c, &v.disabled, &v.changed);
+        else
+            v.problem = perr.msg;
+        tk_rulecat_config_destroy(c);
+        rc = fn(ctx, &v);
+    }
+    sqlite3_finalize(st);
+    return rc;
 }

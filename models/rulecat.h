@@ -19,15 +19,25 @@
  *                      "params": {"min_residents": 250}},
  *              "R08": {"enabled": false}}}
  *
+ * A tenant keeps its configuration in its store (table rule_configs, owned
+ * by this module), versioned: every change -- a document set by an
+ * analyst, or a reset to the defaults -- is a new row, the newest row is in
+ * force, and nothing is ever updated or deleted, so the history of what
+ * was in force when stays readable. A stored document is kept as given
+ * (after validation): rules and parameters it does not name follow the
+ * catalogue's defaults.
+ *
  * Thread-safety: the catalogue functions are pure. A config is not
  * thread-safe while it is being changed; once built it may be read by any
- * number of threads. */
+ * number of threads. The storage functions use the caller's connection
+ * (one thread at a time, as src/db.h says). */
 #ifndef TK_RULECAT_H
 #define TK_RULECAT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "src/db.h"
 #include "src/error.h"
 
 /* Severities, mildest first. The numbers order findings; they are not
@@ -149,11 +159,87 @@ double tk_rulecat_config_param(const tk_rulecat_config *c, size_t rule, size_t p
 TK_MUST_CHECK int tk_rulecat_config_json(const tk_rulecat_config *c, char **out, tk_error *err);
 
 /* The catalogue with c's values (c NULL: the defaults), for `tenken rules
- * --format json` and the API: {"rules": [{"id", "item", "name_ja",
+ * list --format json` and the API: {"rules": [{"id", "item", "name_ja",
  * "name_en", "description", "severity", "default_severity", "entity",
  * "enabled", "needs": [...], "legitimised_by", "params": [{"name",
  * "type", "default", "value", "min", "max", "unit", "description"}]}]}.
  * *out is an owned string: free() it. Returns TK_OK or TK_ENOMEM. */
 TK_MUST_CHECK int tk_rulecat_export_json(const tk_rulecat_config *c, char **out, tk_error *err);
+
+/* How far c is from the defaults, in rules: *disabled counts the rules
+ * switched off that are on by default; *changed the other rules whose
+ * enabled state, severity or a parameter differs from the default (the two
+ * counts never overlap). Both pointers are borrowed and required. */
+void tk_rulecat_config_summary(const tk_rulecat_config *c, size_t *disabled, size_t *changed);
+
+/* ---- the configuration stored per tenant ---------------------------------- */
+
+/* Creates the table rule_configs in db (borrowed) if missing. Idempotent.
+ * The save and reset functions call it; readers do not need it (a store
+ * without the table has the defaults in force). Returns TK_OK or TK_EDB. */
+TK_MUST_CHECK int tk_rulecat_migrate(tk_db *db, tk_error *err);
+
+/* Validates the document json[0..len) (borrowed, untrusted) exactly as
+ * tk_rulecat_config_parse() does and stores it as a new version, in force
+ * from now on. source names where it came from (a file's base name; NULL:
+ * none), by who set it (free text; NULL or "": not recorded), unix_ms when;
+ * both strings borrowed. *id (id may be NULL) is the new version's id.
+ * Returns TK_OK, TK_EPARSE or TK_EINVAL (the document is refused with
+ * tk_rulecat_config_parse()'s message and nothing is stored), TK_ERANGE
+ * (too long to store), TK_ENOMEM or TK_EDB. */
+TK_MUST_CHECK int tk_rulecat_save(tk_db *db, const char *json, size_t len, const char *source,
+                                  const char *by, int64_t unix_ms, int64_t *id, tk_error *err);
+
+/* Same for the file at path (borrowed), read and validated as
+ * tk_rulecat_config_load() does -- same limits, same messages, prefixed
+ * with the path -- and stored with the file's base name as its source.
+ * Returns those codes and TK_EIO (the file cannot be read). */
+TK_MUST_CHECK int tk_rulecat_save_file(tk_db *db, const char *path, const char *by, int64_t unix_ms,
+                                       int64_t *id, tk_error *err);
+
+/* Stores a new version that puts the catalogue's defaults back in force
+ * (the document {"version": 1}, marked as a reset); earlier versions are
+ * kept. by, unix_ms and id as for tk_rulecat_save().
+ * Returns TK_OK, TK_ENOMEM or TK_EDB. */
+TK_MUST_CHECK int tk_rulecat_reset(tk_db *db, const char *by, int64_t unix_ms, int64_t *id,
+                                   tk_error *err);
+
+/* The configuration in force in db (borrowed; may be read-only): the
+ * newest stored version, or the defaults when none was ever stored. *out
+ * is an owned result (tk_rulecat_config_destroy(); NULL on failure);
+ * *version (version may be NULL) is the version's id, 0 for the defaults
+ * of a store that has none.
+ * Returns TK_OK, TK_EPARSE or TK_EINVAL (the stored document no longer
+ * validates, e.g. after a catalogue change: the message names the version
+ * and says what is wrong), TK_ENOMEM or TK_EDB. */
+TK_MUST_CHECK int tk_rulecat_in_force(tk_db *db, tk_rulecat_config **out, int64_t *version,
+                                      tk_error *err);
+
+/* One stored version, as tk_rulecat_list_versions() reports it. Every
+ * string is borrowed and valid only during the callback. */
+typedef struct tk_rulecat_version {
+    int64_t id;
+    int64_t created_at;     /* Unix ms */
+    const char *created_by; /* NULL when not recorded */
+    const char *source;     /* the file's base name, or NULL */
+    int reset;              /* 1: a reset to the defaults */
+    int in_force;           /* 1 for the newest version */
+    const char *config;     /* the stored document */
+    /* tk_rulecat_config_summary() of the document; both 0 when it no
+     * longer validates, and problem then says why (else NULL). */
+    size_t disabled, changed;
+    const char *problem;
+} tk_rulecat_version;
+
+/* Called once per version; a return value other than 0 stops the listing
+ * and becomes tk_rulecat_list_versions()'s result. */
+typedef int (*tk_rulecat_version_fn)(void *ctx, const tk_rulecat_version *v);
+
+/* Calls fn(ctx, v) for each stored version of db (borrowed; may be
+ * read-only), newest (the one in force) first; nothing when none is
+ * stored. ctx is passed through.
+ * Returns TK_OK, fn's non-zero value, TK_ENOMEM or TK_EDB. */
+TK_MUST_CHECK int tk_rulecat_list_versions(tk_db *db, tk_rulecat_version_fn fn, void *ctx,
+                                           tk_error *err);
 
 #endif

@@ -29,7 +29,8 @@ assert scores == sorted(scores, reverse=True), "ranked by score"
 for r in rows:
     assert r["source"] in ("rule", "model"), r
     assert (r["rule_id"] == "") == (r["source"] == "model"), r
-    assert r["entity_type"] in ("user", "terminal", "resident", "system"), r
+    assert r["entity_type"] in ("user", "terminal"), r  # the contract's entity types
+    assert r["day"] != "" or r["source"] == "model", r  # only user-period items lack a day
     assert r["summary"] and "\n" not in r["summary"], r
     assert r["day"] == "" or r["day"].startswith("2024-1"), r
 listed = {(r["entity_type"], r["entity_id"]) for r in rows}
@@ -51,7 +52,12 @@ check '[ -z "$low" ] || python3 -c "assert float(\"$low\") >= 90"' "--min-score 
 
 ex=$("$bin" explain --tenant demo 1)
 check 'python3 -c "import json,sys; d=json.load(sys.stdin); e=d[\"explanation\"]; assert d[\"rank\"]==1 and e[\"source\"] in (\"rule\",\"model\") and len(e[\"evidence\"])>0" <<<"$ex"' "explain 1 has evidence: $ex"
-m=$(grep -m1 ',model,' "$tmp/all.csv" | cut -d, -f1 || true)
+pm=$(grep -m1 -E '^[0-9]+,user,[^,]*,,[^,]*,model,' "$tmp/all.csv" | cut -d, -f1 || true)
+if [ -n "$pm" ]; then
+    ex=$("$bin" explain --tenant demo --period $P "$pm")
+    check 'python3 -c "import json,sys; d=json.load(sys.stdin); e=d[\"explanation\"]; assert d[\"day\"] is None and e[\"level\"] == \"period\" and e[\"top_features\"] and \"user_baseline_expected\" in e[\"top_features\"][0] and e[\"evidence\"]" <<<"$ex"' "a user-period item: no day, explained over the period: $ex"
+fi
+m=$(grep -m1 -E '^[0-9]+,user,[^,]*,[0-9-]+,[^,]*,model,' "$tmp/all.csv" | cut -d, -f1 || true)
 if [ -n "$m" ]; then
     ex=$("$bin" explain --tenant demo --period $P "$m")
     check 'python3 -c "import json,sys; e=json.load(sys.stdin)[\"explanation\"]; f=e[\"top_features\"][0]; assert \"user_baseline_mean\" in f and \"p_own\" in f and e[\"components\"][\"raw\"] >= 0" <<<"$ex"' "a model item explains its features"

@@ -56,7 +56,7 @@ if command -v python3 >/dev/null; then
     python3 "$SRC/tests/api/test_gencity.py" "$TMP/a" || fail "test_gencity.py found problems"
     python3 - "$TMP/a/truth.csv" <<'EOF' || fail "truth.csv lacks incident kinds"
 import csv, sys
-want = """after_hours night_access closed_day bulk_lookup volume_spike lookup_burst repeated_lookup
+want = """after_hours night_access closed_day bulk_lookup volume_spike sustained_lookups lookup_burst repeated_lookup
 many_staff self_lookup family_lookup watchlist dv_lookup dv_issue out_of_role retired_account
 transfer_old_system leave_account failed_logon_burst failed_logon_spray concurrent_logon shared_id
 unregistered_terminal usb_after_hours export_usb_chain unapproved_device bulk_print mass_extract

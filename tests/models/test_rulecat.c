@@ -3,12 +3,14 @@
  * The catalogue's invariants (ids, items, parameters inside their
  * ranges), the configuration JSON (a full example, and the data cases of
  * tests/data/rules/config-bad/: NAME.json with NAME.expected_error holding
- * "CODE message"), the setters, the JSON written back out, and allocation
- * failures. */
+ * "CODE message"), the setters, the JSON written back out, the
+ * configuration stored per tenant (versions, refusals that store nothing,
+ * a stored document a later catalogue refuses), and allocation failures. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -290,6 +292,327 @@ static void allocation_failures(void)
 #endif
 }
 
+/* ---- the configuration stored per tenant ------------------------------------ */
+
+/* A fresh store file in the test directory; *path receives its name. */
+static tk_db *fresh_db(const char *name, char *path, size_t cap)
+{
+    char side[700];
+    snprintf(path, cap, "%s/%s-%ld.db", tk_test_tmpdir(), name, (long)getpid());
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+    tk_db *db = NULL;
+    tk_error err;
+    if (tk_db_open(&db, path, TK_DB_CREATE, &err) != TK_OK)
+        return NULL;
+    return db;
+}
+
+static void remove_db(tk_db *db, const char *path)
+{
+    char side[700];
+    tk_db_close(db);
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
+
+static int64_t stored_rows(tk_db *db)
+{
+    int64_t n = -1;
+    tk_error err;
+    if (tk_db_query_i64(db, "SELECT count(*) FROM rule_configs", &n, &err) != TK_OK)
+        return -1;
+    return n;
+}
+
+/* Collects what tk_rulecat_list_versions() reports. */
+struct seen {
+    size_t n;
+    int stop_at; /* return this from the callback of the first version; 0: go on */
+    int64_t id[8];
+    int64_t at[8];
+    int reset[8], in_force[8];
+    size_t disabled[8], changed[8];
+    char by[8][32], source[8][32], problem[8][256];
+    int has_config[8];
+};
+
+static int collect(void *ctx, const tk_rulecat_version *v)
+{
+    struct seen *s = ctx;
+    if (s->n < 8) {
+        const size_t i = s->n;
+        s->id[i] = v->id;
+        s->at[i] = v->created_at;
+        s->reset[i] = v->reset;
+        s->in_force[i] = v->in_force;
+        s->disabled[i] = v->disabled;
+        s->changed[i] = v->changed;
+        snprintf(s->by[i], sizeof s->by[i], "%s", v->created_by ? v->created_by : "(null)");
+        snprintf(s->source[i], sizeof s->source[i], "%s", v->source ? v->source : "(null)");
+        snprintf(s->problem[i], sizeof s->problem[i], "%s", v->problem ? v->problem : "");
+        s->has_config[i] = v->config != NULL && v->config[0] == '{';
+    }
+    s->n++;
+    return s->stop_at;
+}
+
+static void summary_counts(void)
+{
+    tk_rulecat_config *c = NULL;
+    tk_error err;
+    size_t disabled = 9, changed = 9;
+    TK_REQUIRE(tk_rulecat_config_create(&c, &err) == TK_OK);
+    tk_rulecat_config_summary(c, &disabled, &changed);
+    TK_CHECK(disabled == 0 && changed == 0);
+    /* disabled and changed do not overlap: R08 is off and has a changed
+     * parameter, and counts as disabled only */
+    TK_REQUIRE(tk_rulecat_config_set_enabled(c, "R08", 0, &err) == TK_OK);
+    TK_REQUIRE(tk_rulecat_config_set_param(c, "R08", "lookup_only", 0, &err) == TK_OK);
+    TK_REQUIRE(tk_rulecat_config_set_severity(c, "R01", TK_RULECAT_HIGH, &err) == TK_OK);
+    TK_REQUIRE(tk_rulecat_config_set_param(c, "R29", "min_ratio", 0.25, &err) == TK_OK);
+    TK_REQUIRE(tk_rulecat_config_set_param(c, "R03", "min_residents", 200, &err) == TK_OK);
+    tk_rulecat_config_summary(c, &disabled, &changed);
+    TK_CHECK_INT(disabled, 1);
+    TK_CHECK_INT(changed, 2); /* R01, R29; R03 set to its default is unchanged */
+    tk_rulecat_config_destroy(c);
+}
+
+static void stored_versions(void)
+{
+    char path[600], file[600];
+    tk_error err = {0, ""};
+    tk_db *db = fresh_db("rulecat-store", path, sizeof path);
+    TK_REQUIRE(db != NULL);
+    tk_rulecat_config *c = NULL;
+    int64_t version = -1, id = 0;
+    struct seen seen = {0};
+
+    /* nothing stored, no table yet: the defaults, version 0, no versions */
+    TK_REQUIRE(tk_rulecat_in_force(db, &c, &version, &err) == TK_OK);
+    TK_CHECK(c != NULL && version == 0);
+    TK_CHECK(param(c, "R03", "min_residents") == 200);
+    tk_rulecat_config_destroy(c);
+    TK_CHECK_INT(tk_rulecat_list_versions(db, collect, &seen, &err), TK_OK);
+    TK_CHECK_INT(seen.n, 0);
+    TK_CHECK_INT(tk_rulecat_migrate(db, &err), TK_OK);
+    TK_CHECK_INT(tk_rulecat_migrate(db, &err), TK_OK); /* idempotent */
+    TK_CHECK_INT(stored_rows(db), 0);
+
+    /* a document: stored as given, in force */
+    const char *doc = "{\"rules\": {\"R08\": {\"enabled\": false},"
+                      " \"R03\": {\"params\": {\"min_residents\": 250}}}}";
+    TK_REQUIRE(tk_rulecat_save(db, doc, strlen(doc), "city.json", "analyst", 1733362200000LL, &id,
+                               &err) == TK_OK);
+    TK_CHECK_INT(id, 1);
+    TK_REQUIRE(tk_rulecat_in_force(db, &c, &version, &err) == TK_OK);
+    TK_CHECK_INT(version, 1);
+    TK_CHECK(!tk_rulecat_config_enabled(c, idx("R08")));
+    TK_CHECK(param(c, "R03", "min_residents") == 250);
+    TK_CHECK(param(c, "R04", "min_residents") == 30);
+    tk_rulecat_config_destroy(c);
+
+    /* a file: the same limits and messages as tk_rulecat_config_load() */
+    snprintf(file, sizeof file, "%s/rules/config.json", tk_test_datadir());
+    TK_REQUIRE(tk_rulecat_save_file(db, file, NULL, 1733362260000LL, &id, &err) == TK_OK);
+    TK_CHECK_INT(id, 2);
+    TK_REQUIRE(tk_rulecat_in_force(db, &c, NULL, &err) == TK_OK);
+    TK_CHECK(param(c, "R19", "max_hours") == 11.5);
+    TK_CHECK(!tk_rulecat_config_enabled(c, idx("R08")));
+    tk_rulecat_config_destroy(c);
+
+    /* a reset is a version of its own */
+    TK_REQUIRE(tk_rulecat_reset(db, "lead", 1733362320000LL, &id, &err) == TK_OK);
+    TK_CHECK_INT(id, 3);
+    TK_REQUIRE(tk_rulecat_in_force(db, &c, &version, &err) == TK_OK);
+    TK_CHECK_INT(version, 3);
+    size_t disabled = 9, changed = 9;
+    tk_rulecat_config_summary(c, &disabled, &changed);
+    TK_CHECK(disabled == 0 && changed == 0);
+    tk_rulecat_config_destroy(c);
+
+    /* the history, newest first */
+    TK_REQUIRE(tk_rulecat_list_versions(db, collect, &seen, &err) == TK_OK);
+    TK_REQUIRE(seen.n == 3);
+    TK_CHECK(seen.id[0] == 3 && seen.id[1] == 2 && seen.id[2] == 1);
+    TK_CHECK(seen.in_force[0] && !seen.in_force[1] && !seen.in_force[2]);
+    TK_CHECK(seen.reset[0] && !seen.reset[1] && !seen.reset[2]);
+    TK_CHECK_INT(seen.at[2], 1733362200000LL);
+    TK_CHECK_STR(seen.by[0], "lead");
+    TK_CHECK_STR(seen.by[1], "(null)");
+    TK_CHECK_STR(seen.by[2], "analyst");
+    TK_CHECK_STR(seen.source[0], "(null)");
+    TK_CHECK_STR(seen.source[1], "config.json");
+    TK_CHECK_STR(seen.source[2], "city.json");
+    TK_CHECK(seen.disabled[2] == 1 && seen.changed[2] == 1);
+    TK_CHECK(seen.disabled[1] == 1 && seen.changed[1] == 8); /* config.json: R08 off; 8 more */
+    TK_CHECK(seen.disabled[0] == 0 && seen.changed[0] == 0);
+    TK_CHECK(seen.has_config[0] && seen.has_config[1] && seen.has_config[2]);
+    TK_CHECK_STR(seen.problem[2], "");
+
+    /* the callback can stop the listing; its value is the result */
+    struct seen one = {0};
+    one.stop_at = 7;
+    TK_CHECK_INT(tk_rulecat_list_versions(db, collect, &one, &err), 7);
+    TK_CHECK_INT(one.n, 1);
+    remove_db(db, path);
+}
+
+static void refused_documents_store_nothing(void)
+{
+    char path[600], file[600];
+    tk_error err = {0, ""}, perr = {0, ""};
+    tk_db *db = fresh_db("rulecat-refuse", path, sizeof path);
+    TK_REQUIRE(db != NULL);
+    int64_t id = 42;
+    TK_REQUIRE(tk_rulecat_reset(db, NULL, 1, &id, &err) == TK_OK);
+    static const char *const bad[] = {
+        "{\"rules\": {\"R99\": {\"enabled\": true}}}",
+        "{\"rules\": {\"R03\": {\"params\": {\"min_residents\": 0}}}}",
+        "{\"rules\": {\"R03\": ",
+        "{\"rules\": {\"R01\": {\"severity\": \"severe\"}}}",
+        "",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        tk_rulecat_config *c = NULL;
+        const int want = tk_rulecat_config_parse(&c, bad[i], strlen(bad[i]), &perr);
+        TK_CHECK(want == TK_EINVAL || want == TK_EPARSE);
+        id = 42;
+        TK_CHECK_INT(tk_rulecat_save(db, bad[i], strlen(bad[i]), NULL, "x", 2, &id, &err), want);
+        TK_CHECK_STR(err.msg, perr.msg);
+        TK_CHECK_INT(id, 42);
+        TK_CHECK_INT(stored_rows(db), 1);
+    }
+    TK_CHECK_STR(perr.msg, "rule configuration is not valid JSON: line 1, column 0: "
+                           "'[' or '{' expected near end of file");
+
+    /* a file: exactly the loader's message, path first */
+    snprintf(file, sizeof file, "%s/rules/config-bad/out_of_range.json", tk_test_datadir());
+    tk_rulecat_config *c = NULL;
+    TK_CHECK_INT(tk_rulecat_config_load(&c, file, &perr), TK_EINVAL);
+    TK_CHECK_INT(tk_rulecat_save_file(db, file, "x", 3, &id, &err), TK_EINVAL);
+    TK_CHECK_STR(err.msg, perr.msg);
+    TK_CHECK(strstr(err.msg, "out_of_range.json: $.rules.R03.params.min_residents: 0 is out of "
+                             "range (allowed: integer 1..1000000 人)") != NULL);
+    snprintf(file, sizeof file, "%s/rules/no-such-config.json", tk_test_datadir());
+    TK_CHECK_INT(tk_rulecat_save_file(db, file, "x", 3, &id, &err), TK_EIO);
+    TK_CHECK(strstr(err.msg, "no-such-config.json: cannot open") != NULL);
+    TK_CHECK_INT(stored_rows(db), 1);
+    TK_CHECK_INT(id, 42);
+    remove_db(db, path);
+}
+
+static void stored_document_no_longer_valid(void)
+{
+    char path[600];
+    tk_error err = {0, ""};
+    tk_db *db = fresh_db("rulecat-stale", path, sizeof path);
+    TK_REQUIRE(db != NULL);
+    TK_REQUIRE(tk_rulecat_reset(db, NULL, 1, NULL, &err) == TK_OK);
+    /* as if a later catalogue had narrowed a range: written behind the
+     * module's back */
+    TK_REQUIRE(tk_db_exec(db,
+                          "INSERT INTO rule_configs(created_at, kind, config) VALUES(2, 'set',"
+                          " '{\"rules\": {\"R04\": {\"params\": {\"min_residents\": 1}}}}')",
+                          &err) == TK_OK);
+    tk_rulecat_config *c = (tk_rulecat_config *)&err; /* must be reset to NULL */
+    TK_CHECK_INT(tk_rulecat_in_force(db, &c, NULL, &err), TK_EINVAL);
+    TK_CHECK(c == NULL);
+    TK_CHECK_STR(err.msg, "stored rule configuration #2 (replace it: tenken rules set or reset): "
+                          "$.rules.R04.params.min_residents: 1 is out of range (allowed: integer "
+                          "2..100000 人)");
+    struct seen seen = {0};
+    TK_REQUIRE(tk_rulecat_list_versions(db, collect, &seen, &err) == TK_OK);
+    TK_REQUIRE(seen.n == 2);
+    TK_CHECK(strstr(seen.problem[0], "$.rules.R04.params.min_residents") != NULL);
+    TK_CHECK(seen.disabled[0] == 0 && seen.changed[0] == 0);
+    TK_CHECK_STR(seen.problem[1], "");
+    /* a new version puts things right */
+    TK_REQUIRE(tk_rulecat_reset(db, NULL, 3, NULL, &err) == TK_OK);
+    TK_REQUIRE(tk_rulecat_in_force(db, &c, NULL, &err) == TK_OK);
+    tk_rulecat_config_destroy(c);
+    remove_db(db, path);
+}
+
+static void read_only_store(void)
+{
+    char path[600];
+    tk_error err = {0, ""};
+    tk_db *db = fresh_db("rulecat-ro", path, sizeof path);
+    TK_REQUIRE(db != NULL);
+    TK_REQUIRE(tk_db_exec(db, "CREATE TABLE other(x)", &err) == TK_OK);
+    tk_db_close(db);
+    db = NULL;
+    TK_REQUIRE(tk_db_open(&db, path, TK_DB_READONLY, &err) == TK_OK);
+    tk_rulecat_config *c = NULL;
+    int64_t version = -1;
+    TK_CHECK_INT(tk_rulecat_in_force(db, &c, &version, &err), TK_OK);
+    TK_CHECK(c != NULL && version == 0);
+    tk_rulecat_config_destroy(c);
+    struct seen seen = {0};
+    TK_CHECK_INT(tk_rulecat_list_versions(db, collect, &seen, &err), TK_OK);
+    TK_CHECK_INT(seen.n, 0);
+    TK_CHECK(tk_rulecat_reset(db, NULL, 1, NULL, &err) == TK_EDB); /* read-only */
+    remove_db(db, path);
+}
+
+static void storage_allocation_failures(void)
+{
+#ifdef TK_TESTING
+    char path[600], file[600];
+    tk_error err = {0, ""};
+    tk_db *db = fresh_db("rulecat-alloc", path, sizeof path);
+    TK_REQUIRE(db != NULL);
+    const char *doc = "{\"rules\":{\"R08\":{\"enabled\":false}}}";
+    snprintf(file, sizeof file, "%s/rules/config.json", tk_test_datadir());
+    int64_t rows = 0;
+    TK_REQUIRE(tk_rulecat_migrate(db, &err) == TK_OK);
+    /* save, save_file, in force and the listing: each allocation fails in
+     * turn; a failure stores nothing and says so */
+    for (int which = 0; which < 4; which++) {
+        int ok = 0;
+        for (unsigned long n = 1; n < 100 && !ok; n++) {
+            tk_rulecat_config *c = NULL;
+            struct seen seen = {0};
+            int64_t id = 0;
+            int rc;
+            tk_alloc_fail_at(n);
+            if (which == 0)
+                rc = tk_rulecat_save(db, doc, strlen(doc), NULL, NULL, 5, &id, &err);
+            else if (which == 1)
+                rc = tk_rulecat_save_file(db, file, NULL, 6, &id, &err);
+            else if (which == 2)
+                rc = tk_rulecat_in_force(db, &c, NULL, &err);
+            else
+                rc = tk_rulecat_list_versions(db, collect, &seen, &err);
+            tk_alloc_fail_at(0);
+            if (rc == TK_OK) {
+                ok = 1;
+                rows += which < 2;
+                if (which == 2)
+                    TK_CHECK(c != NULL && param(c, "R19", "max_hours") == 11.5);
+                if (which == 3)
+                    TK_CHECK_INT(seen.n, 2);
+            } else {
+                TK_CHECK_INT(rc, TK_ENOMEM);
+                TK_CHECK_INT(err.code, TK_ENOMEM);
+                TK_CHECK(c == NULL);
+            }
+            TK_CHECK_INT(stored_rows(db), rows);
+            tk_rulecat_config_destroy(c);
+        }
+        TK_CHECK(ok);
+    }
+    remove_db(db, path);
+#endif
+}
+
 int main(void)
 {
     TK_RUN(catalogue_invariants);
@@ -299,5 +622,11 @@ int main(void)
     TK_RUN(setters);
     TK_RUN(export_catalogue);
     TK_RUN(allocation_failures);
+    TK_RUN(summary_counts);
+    TK_RUN(stored_versions);
+    TK_RUN(refused_documents_store_nothing);
+    TK_RUN(stored_document_no_longer_valid);
+    TK_RUN(read_only_store);
+    TK_RUN(storage_allocation_failures);
     TK_TEST_END();
 }
