@@ -48,6 +48,7 @@
 #include "models/iforest.h"
 #include "models/mahalanobis.h"
 #include "models/rules.h"
+#include "models/tod.h"
 #include "src/alloc.h"
 #include "src/calendar.h"
 #include "src/mastersnap.h"
@@ -107,6 +108,9 @@ struct rowscore {
     double p_peer[NS];
     double mean[NS]; /* the user's model mean */
     double peer_med[NS];
+    double s_tod; /* time-of-day surprise (Bonferroni-corrected with the features) */
+    double tod_p, tod_phi, tod_hour_count, tod_hour_expected;
+    int tod_hour;   /* the most surprising hour, or -1 */
     double iforest; /* raw isolation-forest score */
     double d2;      /* squared Mahalanobis distance */
     double r_if, r_md;
@@ -432,6 +436,139 @@ static int score_counts(struct ctx *c, tk_error *err)
     tk_free(pri);
     tk_free(x);
     tk_free(today);
+    return rc;
+}
+
+/* ---- time of day ------------------------------------------------------------- */
+
+/* Each user's time-of-day profile (the baseline days' hourly business
+ * operations, smoothed towards the 所属's) and dispersion (how bursty the
+ * user's days are, shrunk towards the 所属's median: models/tod.h); every
+ * user-day is scored against them. A user without baseline days has no
+ * profile and no time-of-day surprise. */
+/* 1 if the day's most surprising hour lies outside office hours and the
+ * user's work outside hours that day is mostly covered by an approved
+ * overtime order (時間外勤務命令): master data explains the deviation. */
+static int tod_approved(const tk_userday_row *row, const tk_tod_result *tr)
+{
+    if (tr->hour == TK_TOD_NO_HOUR || (tr->hour >= 8 && tr->hour < 17))
+        return 0;
+    const double *f = row->f;
+    const double approved =
+        (f[TK_USERDAY_AFTER_HOURS_EVENTS] - f[TK_USERDAY_AFTER_HOURS_UNAPPROVED]) +
+        (f[TK_USERDAY_CLOSED_DAY_EVENTS] - f[TK_USERDAY_CLOSED_DAY_UNAPPROVED]);
+    const double unapproved =
+        f[TK_USERDAY_AFTER_HOURS_UNAPPROVED] + f[TK_USERDAY_CLOSED_DAY_UNAPPROVED];
+    return approved > 0 && approved >= 0.5 * tr->hour_count && unapproved < 0.5 * tr->hour_count;
+}
+
+static int score_tod(struct ctx *c, tk_error *err)
+{
+    const tk_tod_options to = TK_TOD_OPTIONS_INIT;
+    const size_t nd = tk_userday_dept_count(c->s) + 1;
+    double *dept_h = tk_calloc(nd * TK_TOD_HOURS, sizeof *dept_h);
+    double *days = tk_calloc((c->nrows + 1) * TK_TOD_HOURS, sizeof *days);
+    double *phi_own = tk_calloc(c->nruns + 1, sizeof *phi_own);
+    double *dept_phi = tk_calloc(nd, sizeof *dept_phi);
+    double *tmp = tk_calloc(c->nruns + 1, sizeof *tmp);
+    int rc = dept_h && days && phi_own && dept_phi && tmp
+                 ? TK_OK
+                 : tk_error_set(err, TK_ENOMEM, "out of memory scoring times of day");
+    for (size_t r = 0; rc == TK_OK && r < c->nrows; r++) {
+        c->rs[r].tod_p = 1.0;
+        c->rs[r].tod_hour = -1;
+        const tk_userday_row *row = &c->rows[r];
+        if (!in(&c->base, row->day))
+            continue;
+        const size_t d =
+            row->dept == TK_USERDAY_NO_DEPT || row->dept >= nd - 1 ? nd - 1 : row->dept;
+        for (size_t h = 0; h < TK_TOD_HOURS; h++)
+            dept_h[d * TK_TOD_HOURS + h] += row->hist[h];
+    }
+    /* Two passes: the users' own dispersions give each 所属's median, which
+     * is the prior of its members with few usable days. */
+    for (int pass = 0; rc == TK_OK && pass < 2; pass++) {
+        for (size_t u = 0; rc == TK_OK && u < c->nruns; u++) {
+            double user[TK_TOD_HOURS] = {0};
+            size_t n = 0;
+            uint32_t dept = TK_USERDAY_NO_DEPT;
+            for (size_t r = c->run_first[u]; r < c->run_first[u + 1]; r++) {
+                const tk_userday_row *row = &c->rows[r];
+                if (!in(&c->base, row->day))
+                    continue;
+                memcpy(days + n * TK_TOD_HOURS, row->hist, sizeof row->hist);
+                for (size_t h = 0; h < TK_TOD_HOURS; h++)
+                    user[h] += row->hist[h];
+                dept = row->dept;
+                n++;
+            }
+            if (n == 0)
+                continue;
+            const size_t d = dept == TK_USERDAY_NO_DEPT || dept >= nd - 1 ? nd - 1 : dept;
+            double peer[TK_TOD_HOURS], tot = 0;
+            for (size_t h = 0; h < TK_TOD_HOURS; h++)
+                tot += peer[h] = dept_h[d * TK_TOD_HOURS + h];
+            tk_tod_profile prof;
+            tk_tod_dispersion disp;
+            tk_error e2;
+            if (tk_tod_fit(user, tot > 0 ? peer : NULL, &to, &prof, &e2) != TK_OK)
+                continue;
+            const double prior =
+                pass == 0 ? 1.0 : (dept_phi[d] > 0 ? dept_phi[d] : dept_phi[nd - 1]);
+            if (tk_tod_dispersion_fit(&prof, days, n, prior > 1 ? prior : 1.0, &to, &disp, &e2) !=
+                TK_OK)
+                continue;
+            if (pass == 0) {
+                phi_own[u] = disp.days_used >= 10 ? disp.phi_own : 0;
+                continue;
+            }
+            for (size_t r = c->run_first[u]; r < c->run_first[u + 1]; r++) {
+                tk_tod_result tr;
+                if (tk_tod_score_phi(&prof, c->rows[r].hist, disp.phi, &to, &tr, &e2) != TK_OK)
+                    continue;
+                struct rowscore *rs = &c->rs[r];
+                if (tod_approved(&c->rows[r], &tr))
+                    continue; /* the odd hours are covered by an overtime order */
+                rs->tod_p = tr.p;
+                rs->tod_phi = disp.phi;
+                rs->tod_hour = tr.hour == TK_TOD_NO_HOUR ? -1 : (int)tr.hour;
+                rs->tod_hour_count = tr.hour_count;
+                rs->tod_hour_expected = tr.hour_expected;
+            }
+        }
+        if (pass == 0) {
+            /* the 所属's median dispersion; the last slot: everyone's */
+            for (size_t d = 0; d < nd; d++) {
+                size_t m = 0;
+                for (size_t u = 0; u < c->nruns; u++) {
+                    const tk_userday_row *row = &c->rows[c->run_first[u + 1] - 1];
+                    const size_t ud =
+                        row->dept == TK_USERDAY_NO_DEPT || row->dept >= nd - 1 ? nd - 1 : row->dept;
+                    if (phi_own[u] > 0 && (ud == d || d == nd - 1))
+                        tmp[m++] = phi_own[u];
+                }
+                if (m > 0) {
+                    qsort(tmp, m, sizeof *tmp, cmp_double);
+                    dept_phi[d] = tmp[m / 2];
+                }
+            }
+        }
+    }
+    tk_free(dept_h);
+    tk_free(days);
+    tk_free(phi_own);
+    tk_free(dept_phi);
+    tk_free(tmp);
+    /* The day's feature surprise: the largest of the count features' and
+     * the time of day's, Bonferroni-corrected for NS + 1 tests. */
+    for (size_t r = 0; rc == TK_OK && r < c->nrows; r++) {
+        struct rowscore *q = &c->rs[r];
+        double best = surprise(q->tod_p);
+        q->s_tod = best;
+        for (size_t k = 0; k < NS; k++)
+            best = fmax(best, q->s[k]);
+        q->feat = fmax(0.0, best - log10((double)NS + 1.0));
+    }
     return rc;
 }
 
@@ -818,8 +955,22 @@ static int model_item(struct ctx *c, size_t r, struct item *it, tk_error *err)
     tk_period_format_day(row->day, day, sizeof day);
     json_t *ex = json_object();
     json_t *tops = json_array();
-    char why[200] = "";
+    char why[280] = "";
     size_t used = 0;
+    if (s->tod_hour >= 0) {
+        json_t *t = json_object();
+        json_object_set_new(t, "p", json_real(s->tod_p));
+        json_object_set_new(t, "dispersion", json_real(s->tod_phi));
+        json_object_set_new(t, "hour", json_integer(s->tod_hour));
+        json_object_set_new(t, "hour_events", json_real(s->tod_hour_count));
+        json_object_set_new(t, "hour_expected", json_real(s->tod_hour_expected));
+        json_object_set_new(ex, "time_of_day", t);
+    }
+    if (s->s_tod >= 1.0 && s->tod_hour >= 0 && s->s_tod >= s->s[order[0]]) {
+        const int w = snprintf(why, sizeof why, "%02d時台の操作 %.0f件（通常 %.1f件）", s->tod_hour,
+                               s->tod_hour_count, s->tod_hour_expected);
+        used = w > 0 ? (size_t)w : 0;
+    }
     for (size_t q = 0; q < 3; q++) {
         const size_t k = order[q];
         if (s->s[k] < 1.0)
@@ -839,7 +990,7 @@ static int model_item(struct ctx *c, size_t r, struct item *it, tk_error *err)
         json_array_append_new(tops, o);
         if (used + 80 < sizeof why) {
             const int w =
-                snprintf(why + used, sizeof why - used, "%s%s %.0f（通常 %.1f）", q ? "、" : "",
+                snprintf(why + used, sizeof why - used, "%s%s %.0f（通常 %.1f）", used ? "、" : "",
                          fi->label, row->f[scored[k]], isnan(s->mean[k]) ? 0.0 : s->mean[k]);
             used += w > 0 ? (size_t)w : 0;
         }
@@ -851,6 +1002,7 @@ static int model_item(struct ctx *c, size_t r, struct item *it, tk_error *err)
     json_object_set_new(ex, "top_features", tops);
     json_t *comp = json_object();
     json_object_set_new(comp, "feature_surprise", json_real(s->feat));
+    json_object_set_new(comp, "time_of_day_surprise", json_real(s->s_tod));
     json_object_set_new(comp, "iforest_score", json_real(s->iforest));
     json_object_set_new(comp, "iforest_surprise", json_real(s->r_if));
     json_object_set_new(comp, "mahalanobis_d2", json_real(s->d2));
@@ -1466,6 +1618,8 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     stage(o, "baselines", 0.40);
     rc = score_counts(&c, err);
     stage(o, "isolation forest and distance", 0.55);
+    if (rc == TK_OK)
+        rc = score_tod(&c, err);
     if (rc == TK_OK)
         rc = score_multivariate(&c, o, err);
     if (rc == TK_OK)
