@@ -145,10 +145,10 @@ int tk_cli_analyze(int argc, char **argv)
     }
     char pbuf[32];
     tk_period_format(&pr, pbuf, sizeof pbuf);
-    printf("analysed %s: %lld events read, %zu user-days scored; %zu rule findings, %zu user-day "
-           "and %zu user-period model anomalies listed as run #%lld in %.1f s\n",
+    printf("analysed %s: %lld events read, %zu user-days scored; %zu rule findings, %zu user-day, "
+           "%zu terminal-day and %zu user-period model anomalies listed as run #%lld in %.1f s\n",
            pbuf, (long long)sum.events, sum.user_days, sum.findings, sum.model_items,
-           sum.period_items, (long long)sum.run_id, sum.seconds);
+           sum.terminal_items, sum.period_items, (long long)sum.run_id, sum.seconds);
     tk_cli_print_notes(sum.notes);
     tk_analysis_summary_dispose(&sum);
     printf("stages: master data %.1f s, features %.1f s, models %.1f s, rules %.1f s (alongside "

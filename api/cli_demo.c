@@ -301,10 +301,10 @@ int tk_cli_demo(int argc, char **argv)
         tk_cli_report("demo", &err);
         return TK_EXIT_FAIL;
     }
-    printf("  %zu rule findings and %zu model anomalies (%zu user-days, %zu user-periods) ranked "
-           "in %.1f s\n",
-           sum.findings, sum.model_items + sum.period_items, sum.model_items, sum.period_items,
-           sum.seconds);
+    printf("  %zu rule findings and %zu model anomalies (%zu user-days, %zu terminal-days, %zu "
+           "user-periods) ranked in %.1f s\n",
+           sum.findings, sum.model_items + sum.terminal_items + sum.period_items, sum.model_items,
+           sum.terminal_items, sum.period_items, sum.seconds);
     tk_cli_print_notes(sum.notes);
     tk_analysis_summary_dispose(&sum);
     printf("\ndemo ready in %.1f s. Try:\n", now() - t0);

@@ -99,6 +99,25 @@ struct pscore {
     double raw, score;
 };
 
+/* Terminal-day features the terminal model scores: users, failed
+ * logons, unapproved removable media and operations without a logon
+ * session -- what is about the terminal rather than its user. Volume
+ * follows the person at the terminal (the users' model scores it), and
+ * work outside hours and approved media are left to the users' model and
+ * the rules, which know the overtime orders and the media ledger. */
+static const int tscored[] = {
+    TK_USERDAY_TERM_DISTINCT_USERS,    TK_USERDAY_TERM_LOGON_FAILURES,
+    TK_USERDAY_TERM_FAILURE_USERS,     TK_USERDAY_TERM_UNAPPROVED_MEDIA_EVENTS,
+    TK_USERDAY_TERM_NO_SESSION_EVENTS,
+};
+#define NT (sizeof tscored / sizeof tscored[0])
+
+/* Per terminal-day model results. */
+struct termscore {
+    double s[NT], p_own[NT], p_peer[NT], mean[NT], peer_med[NT];
+    double raw, score;
+};
+
 /* Per-row model results. */
 struct rowscore {
     double raw;   /* combined raw surprise */
@@ -127,7 +146,8 @@ struct item {
     char severity[12];
     char *summary;
     char *explanation; /* JSON */
-    int64_t evid_user; /* model items: user id and day for the evidence */
+    int64_t evid_user; /* model items: user id (or terminal id) and day for the evidence */
+    int64_t evid_term; /* >= 0: the evidence is the terminal's events, not the user's */
     int64_t evid_day;
 };
 
@@ -266,7 +286,10 @@ struct ctx {
     struct umodel *um;  /* nruns */
     struct pscore *ps;  /* nruns: the period's user-period results */
     size_t period_refs; /* baseline user-windows the period scores are normalised on */
-    double phi[NS];     /* per feature: dispersion of window totals (score_periods) */
+    const tk_userday_term_row *trows; /* terminal-days, sorted by (terminal, day) */
+    size_t ntrows;
+    struct termscore *ts; /* one per terminal-day */
+    double phi[NS];       /* per feature: dispersion of window totals (score_periods) */
 };
 
 static int in(const tk_period *p, int64_t day)
@@ -673,6 +696,152 @@ static int normalise(struct ctx *c, tk_error *err)
     return TK_OK;
 }
 
+/* ---- terminal-days ------------------------------------------------------------ */
+
+static size_t tdept(const tk_userday_term_row *r, size_t nd)
+{
+    return r->dept == TK_USERDAY_NO_DEPT || r->dept >= nd - 1 ? nd - 1 : r->dept;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Terminal-days are scored like user-days, on the features above: each
+ * terminal's baseline days fit a Poisson / negative-binomial model under a
+ * Gamma prior from the terminals of its 所属 (a new or rarely used terminal
+ * leans on them), the 所属's other terminals that day give the peer
+ * probability, and the largest surprise less log10(NT) is the raw score,
+ * normalised against the baseline terminal-days as for users. */
+static int score_terminals(struct ctx *c, tk_error *err)
+{
+    const size_t nd = tk_userday_dept_count(c->s) + 1, n = c->ntrows;
+    tk_baseline_prior *pri = tk_calloc(nd * NT, sizeof *pri);
+    double *x = tk_calloc(n + 1, sizeof *x);
+    double *rates = tk_calloc(n + 1, sizeof *rates);
+    uint64_t *key = tk_calloc(n + 1, sizeof *key);
+    c->ts = tk_calloc(n + 1, sizeof *c->ts);
+    int rc = pri && x && rates && key && c->ts
+                 ? TK_OK
+                 : tk_error_set(err, TK_ENOMEM, "out of memory scoring terminals");
+    /* Priors per (所属, feature) from the terminals' baseline rates. */
+    for (size_t k = 0; rc == TK_OK && k < NT; k++) {
+        for (size_t d = 0; d < nd; d++) {
+            size_t m = 0;
+            double days = 0;
+            for (size_t i = 0; i < n;) {
+                size_t j = i;
+                double sum = 0, cnt = 0;
+                while (j < n && c->trows[j].terminal == c->trows[i].terminal) {
+                    if (in(&c->base, c->trows[j].day)) {
+                        sum += c->trows[j].f[tscored[k]];
+                        cnt++;
+                    }
+                    j++;
+                }
+                if (cnt >= 5 && (tdept(&c->trows[j - 1], nd) == d || d == nd - 1)) {
+                    rates[m++] = sum / cnt;
+                    days += cnt;
+                }
+                i = j;
+            }
+            tk_error e2;
+            if (m < 2 || tk_baseline_gamma_prior(rates, m, days / (double)m, &c->bopt,
+                                                 &pri[d * NT + k], &e2) != TK_OK)
+                memset(&pri[d * NT + k], 0, sizeof pri[0]);
+        }
+        for (size_t d = 0; d + 1 < nd; d++)
+            if (pri[d * NT + k].npeers == 0)
+                pri[d * NT + k] = pri[(nd - 1) * NT + k];
+    }
+    /* Each terminal's own model. */
+    for (size_t i = 0; rc == TK_OK && i < n;) {
+        size_t j = i;
+        while (j < n && c->trows[j].terminal == c->trows[i].terminal)
+            j++;
+        const size_t d = tdept(&c->trows[j - 1], nd);
+        for (size_t k = 0; k < NT; k++) {
+            size_t m = 0;
+            for (size_t r = i; r < j; r++)
+                if (in(&c->base, c->trows[r].day))
+                    x[m++] = c->trows[r].f[tscored[k]];
+            tk_baseline_count mod;
+            tk_error e2;
+            const int ok =
+                pri[d * NT + k].npeers >= 2
+                    ? tk_baseline_eb_fit(x, m, &pri[d * NT + k], &c->bopt, &mod, &e2) == TK_OK
+                    : m >= 2 && tk_baseline_count_fit(x, m, &c->bopt, &mod, &e2) == TK_OK;
+            for (size_t r = i; r < j; r++) {
+                c->ts[r].p_own[k] =
+                    ok ? tk_baseline_count_tail(&mod, c->trows[r].f[tscored[k]]) : 1;
+                c->ts[r].mean[k] = ok ? mod.mean : NAN;
+                c->ts[r].p_peer[k] = NAN;
+                c->ts[r].peer_med[k] = NAN;
+            }
+        }
+        i = j;
+    }
+    /* Same-day peers: the terminals of the 所属 that day. */
+    for (size_t r = 0; r < n; r++)
+        key[r] = (uint64_t)(c->trows[r].day - c->base.first_day + 1) << 40 |
+                 (uint64_t)tdept(&c->trows[r], nd) << 24 | (uint64_t)r;
+    if (rc == TK_OK && n > 1) {
+        /* (day, 所属, row) keys: r < 2^24 terminal-days per analysis */
+        if (n >= (1u << 24) || nd > 0xFFFF)
+            rc = tk_error_set(err, TK_ERANGE, "too many terminal-days to score");
+        else
+            qsort(key, n, sizeof *key, cmp_u64);
+    }
+    for (size_t i = 0; rc == TK_OK && i < n;) {
+        size_t j = i;
+        while (j < n && key[j] >> 24 == key[i] >> 24)
+            j++;
+        const size_t np = j - i;
+        const int has_dept = (key[i] >> 24 & 0xFFFF) != nd - 1;
+        for (size_t k = 0; has_dept && np >= 3 && k < NT; k++) {
+            for (size_t q = 0; q < np; q++)
+                rates[q] = c->trows[key[i + q] & 0xFFFFFF].f[tscored[k]];
+            for (size_t q = 0; q < np; q++) {
+                tk_baseline_peer pz;
+                tk_error e2;
+                struct termscore *t = &c->ts[key[i + q] & 0xFFFFFF];
+                if (tk_baseline_peer_z(rates, np, q, &c->bopt, &pz, &e2) == TK_OK) {
+                    t->p_peer[k] = pz.p;
+                    t->peer_med[k] = pz.median;
+                }
+            }
+        }
+        i = j;
+    }
+    /* Raw scores and their rarity among the baseline terminal-days. */
+    size_t m = 0;
+    for (size_t r = 0; rc == TK_OK && r < n; r++) {
+        struct termscore *t = &c->ts[r];
+        double best = 0;
+        for (size_t k = 0; k < NT; k++) {
+            const double p = isnan(t->p_peer[k]) ? t->p_own[k]
+                                                 : tk_baseline_combine_p(t->p_own[k], t->p_peer[k]);
+            t->s[k] = surprise(p);
+            best = fmax(best, t->s[k]);
+        }
+        t->raw = fmax(0.0, best - log10((double)NT));
+        if (in(&c->base, c->trows[r].day))
+            x[m++] = t->raw;
+    }
+    if (rc == TK_OK) {
+        qsort(x, m, sizeof *x, cmp_double);
+        for (size_t r = 0; r < n; r++)
+            c->ts[r].score = m >= 50 ? fmin(100.0, 20.0 * tail_surprise(x, m, c->ts[r].raw)) : 0;
+    }
+    tk_free(pri);
+    tk_free(x);
+    tk_free(rates);
+    tk_free(key);
+    return rc;
+}
+
 /* ---- user-period scores ------------------------------------------------------ */
 
 /* A user's period is compared with the user's own count models and with
@@ -1022,6 +1191,85 @@ static int model_item(struct ctx *c, size_t r, struct item *it, tk_error *err)
     it->entity = dup(user ? user : "?");
     it->summary = dup(sum);
     it->evid_user = row->user;
+    it->evid_term = -1;
+    it->evid_day = row->day;
+    if (!it->entity || !it->summary || !it->explanation)
+        return tk_error_set(err, TK_ENOMEM, "out of memory building results");
+    return TK_OK;
+}
+
+/* The item of terminal-day r. */
+static int term_item(struct ctx *c, size_t r, struct item *it, tk_error *err)
+{
+    const tk_userday_term_row *row = &c->trows[r];
+    const struct termscore *t = &c->ts[r];
+    const char *term = tk_userday_term_name(c->s, row->terminal);
+    const char *dept =
+        row->dept == TK_USERDAY_NO_DEPT ? NULL : tk_userday_dept_name(c->s, row->dept);
+    size_t order[NT];
+    for (size_t k = 0; k < NT; k++)
+        order[k] = k;
+    for (size_t a = 0; a < NT; a++)
+        for (size_t b = a + 1; b < NT; b++)
+            if (t->s[order[b]] > t->s[order[a]]) {
+                const size_t x = order[a];
+                order[a] = order[b];
+                order[b] = x;
+            }
+    char day[16];
+    tk_period_format_day(row->day, day, sizeof day);
+    json_t *ex = json_object();
+    json_t *tops = json_array();
+    char why[240] = "";
+    size_t used = 0;
+    for (size_t q = 0; q < 3; q++) {
+        const size_t k = order[q];
+        if (t->s[k] < 1.0)
+            break;
+        const tk_userday_feature_info *fi = tk_userday_term_feature((size_t)tscored[k]);
+        json_t *o = json_object();
+        json_object_set_new(o, "feature", json_string(fi->key));
+        json_object_set_new(o, "label", json_string(fi->label));
+        json_object_set_new(o, "value", json_real(row->f[tscored[k]]));
+        if (!isnan(t->mean[k]))
+            json_object_set_new(o, "terminal_baseline_mean", json_real(t->mean[k]));
+        if (!isnan(t->peer_med[k]))
+            json_object_set_new(o, "peer_median_today", json_real(t->peer_med[k]));
+        json_object_set_new(o, "p_own", json_real(t->p_own[k]));
+        if (!isnan(t->p_peer[k]))
+            json_object_set_new(o, "p_peer", json_real(t->p_peer[k]));
+        json_array_append_new(tops, o);
+        if (used + 90 < sizeof why) {
+            const int w =
+                snprintf(why + used, sizeof why - used, "%s%s %.0f（通常 %.1f）", used ? "、" : "",
+                         fi->label, row->f[tscored[k]], isnan(t->mean[k]) ? 0.0 : t->mean[k]);
+            used += w > 0 ? (size_t)w : 0;
+        }
+    }
+    json_object_set_new(ex, "source", json_string("model"));
+    json_object_set_new(ex, "level", json_string("terminal-day"));
+    json_object_set_new(ex, "terminal", json_string(term ? term : ""));
+    json_object_set_new(ex, "dept", dept ? json_string(dept) : json_null());
+    json_object_set_new(ex, "registered", json_boolean(row->registered));
+    json_object_set_new(ex, "day", json_string(day));
+    json_object_set_new(ex, "top_features", tops);
+    json_t *comp = json_object();
+    json_object_set_new(comp, "raw", json_real(t->raw));
+    json_object_set_new(ex, "components", comp);
+    it->explanation = json_dumps(ex, JSON_COMPACT);
+    json_decref(ex);
+    char sum[400];
+    snprintf(sum, sizeof sum, "端末 %s%s%s%s の%sの利用が普段・所属と異なる: %s", term ? term : "?",
+             dept ? "（" : "", dept ? dept : "", dept ? "）" : "", day,
+             why[0] ? why : "複数の特徴の組合せ");
+    it->score = t->score;
+    it->source = 1;
+    it->day = row->day;
+    snprintf(it->entity_type, sizeof it->entity_type, "terminal");
+    it->entity = dup(term ? term : "?");
+    it->summary = dup(sum);
+    it->evid_user = -1;
+    it->evid_term = row->terminal;
     it->evid_day = row->day;
     if (!it->entity || !it->summary || !it->explanation)
         return tk_error_set(err, TK_ENOMEM, "out of memory building results");
@@ -1115,6 +1363,7 @@ static int period_item(struct ctx *c, size_t u, struct item *it, tk_error *err)
     it->entity = dup(user ? user : "?");
     it->summary = dup(sum);
     it->evid_user = last->user;
+    it->evid_term = -1;
     it->evid_day = top_day;
     if (!it->entity || !it->summary || !it->explanation)
         return tk_error_set(err, TK_ENOMEM, "out of memory building results");
@@ -1176,6 +1425,7 @@ static int rule_item(struct ctx *c, const tk_rules_finding *f, const char *etype
     it->entity = dup(entity);
     it->summary = dup(sum);
     it->evid_user = -1;
+    it->evid_term = -1;
     it->evid_day = f->day_to;
     if (!it->entity || !it->summary || !it->explanation)
         return tk_error_set(err, TK_ENOMEM, "out of memory building results");
@@ -1233,8 +1483,60 @@ static int rule_items(struct ctx *c, const tk_rules_finding *f, struct item *ite
     return rc;
 }
 
+/* Names the users of a terminal-day item's events (most events first, at
+ * most three) in its summary and explanation: the inspector asks them. */
+static int name_users(const tk_userday *s, struct item *it, json_t *ex, const tk_dayevent *rows,
+                      size_t n, tk_error *err)
+{
+    uint32_t id[3] = {0, 0, 0};
+    size_t cnt[3] = {0, 0, 0};
+    /* rows are sorted by user: count each user's run on the terminal */
+    for (size_t k = 0; k < n;) {
+        size_t j = k, c = 0;
+        while (j < n && rows[j].user == rows[k].user) {
+            c += (int64_t)rows[j].terminal == it->evid_term;
+            j++;
+        }
+        for (size_t q = 0; c > 0 && rows[k].user != 0 && q < 3; q++) {
+            if (c > cnt[q]) {
+                for (size_t z = 2; z > q; z--) {
+                    id[z] = id[z - 1];
+                    cnt[z] = cnt[z - 1];
+                }
+                id[q] = rows[k].user;
+                cnt[q] = c;
+                break;
+            }
+        }
+        k = j;
+    }
+    if (cnt[0] == 0)
+        return TK_OK;
+    json_t *users = json_array();
+    char list[200] = "";
+    size_t used = 0;
+    for (size_t q = 0; q < 3 && cnt[q] > 0; q++) {
+        const char *u = tk_userday_user_name(s, id[q]);
+        if (u == NULL)
+            continue;
+        json_array_append_new(users, json_string(u));
+        const int w = snprintf(list + used, sizeof list - used, "%s%s", used ? "・" : "", u);
+        used += w > 0 && (size_t)w < sizeof list - used ? (size_t)w : 0;
+    }
+    json_object_set_new(ex, "users", users);
+    char sum[600];
+    snprintf(sum, sizeof sum, "%s（利用した職員: %s）", it->summary, list);
+    char *d = dup(sum);
+    if (d == NULL)
+        return tk_error_set(err, TK_ENOMEM, "out of memory adding evidence");
+    tk_free(it->summary);
+    it->summary = d;
+    return TK_OK;
+}
+
 /* Adds the event ids of each model item's user-day, loading each day once. */
-static int add_model_evidence(tk_db *db, struct item *items, size_t n, tk_error *err)
+static int add_model_evidence(tk_db *db, const tk_userday *s, struct item *items, size_t n,
+                              tk_error *err)
 {
     tk_dayevents *d = NULL;
     int rc = tk_dayevents_create(&d, db, err);
@@ -1255,13 +1557,16 @@ static int add_model_evidence(tk_db *db, struct item *items, size_t n, tk_error 
         const tk_dayevent *rows = tk_dayevents_rows(d);
         size_t total = 0;
         for (size_t k = 0; k < tk_dayevents_count(d); k++) {
-            if ((int64_t)rows[k].user != it->evid_user)
+            if (it->evid_term >= 0 ? (int64_t)rows[k].terminal != it->evid_term
+                                   : (int64_t)rows[k].user != it->evid_user)
                 continue;
             if (total++ < MAX_EVID)
                 json_array_append_new(ev, json_integer(rows[k].id));
         }
         json_object_set_new(ex, "evidence", ev);
         json_object_set_new(ex, "evidence_total", json_integer((json_int_t)total));
+        if (rc == TK_OK && it->evid_term >= 0)
+            rc = name_users(s, it, ex, rows, tk_dayevents_count(d), err);
         free(it->explanation);
         it->explanation = json_dumps(ex, JSON_COMPACT);
         json_decref(ex);
@@ -1607,6 +1912,7 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     c.s = ud;
     c.ms = ms;
     c.rows = tk_userday_rows(ud, &c.nrows);
+    c.trows = tk_userday_term_rows(ud, &c.ntrows);
     for (int64_t d = first; d <= pr->last_day; d++)
         sum->events += tk_userday_day_events(ud, d);
     c.rs = tk_calloc(c.nrows + 1, sizeof *c.rs);
@@ -1626,6 +1932,8 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
         rc = normalise(&c, err);
     if (rc == TK_OK)
         rc = score_periods(&c, err);
+    if (rc == TK_OK)
+        rc = score_terminals(&c, err);
     if (rc != TK_OK)
         goto done;
     sum->t_models = now_s() - t0 - sum->t_master - sum->t_features;
@@ -1653,10 +1961,13 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     }
     if (rc != TK_OK)
         goto done;
+    size_t nt = 0;
+    for (size_t r = 0; r < c.ntrows; r++)
+        nt += in(&c.per, c.trows[r].day) && c.ts[r].score >= o->min_model_score;
     size_t np = 0;
     for (size_t u = 0; u < c.nruns; u++)
         np += c.ps[u].valid && !c.ps[u].kenmu && c.ps[u].score >= o->min_period_score;
-    items = tk_calloc(nf * MAX_CASE_USERS + nm + np + 1, sizeof *items);
+    items = tk_calloc(nf * MAX_CASE_USERS + nm + nt + np + 1, sizeof *items);
     notes = json_array();
     if (items == NULL || notes == NULL) {
         rc = tk_error_set(err, TK_ENOMEM, "out of memory building results");
@@ -1672,6 +1983,11 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
         if (in(&c.per, c.rows[r].day) && c.rs[r].score >= o->min_model_score)
             rc = model_item(&c, r, &items[nitems++], err);
     }
+    for (size_t r = 0; rc == TK_OK && r < c.ntrows; r++) {
+        if (in(&c.per, c.trows[r].day) && c.ts[r].score >= o->min_model_score)
+            rc = term_item(&c, r, &items[nitems++], err);
+    }
+    sum->terminal_items = nt;
     for (size_t u = 0; rc == TK_OK && u < c.nruns; u++) {
         if (c.ps[u].valid && !c.ps[u].kenmu && c.ps[u].score >= o->min_period_score)
             rc = period_item(&c, u, &items[nitems++], err);
@@ -1679,7 +1995,7 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     sum->period_items = np;
     if (rc == TK_OK) {
         qsort(items, nitems, sizeof *items, cmp_item_day);
-        rc = add_model_evidence(db, items, nitems, err);
+        rc = add_model_evidence(db, ud, items, nitems, err);
     }
     if (rc != TK_OK)
         goto done;
@@ -1710,6 +2026,7 @@ done:
     tk_free(c.pri);
     tk_free(c.um);
     tk_free(c.ps);
+    tk_free(c.ts);
     json_decref(notes);
     tk_strmap_destroy(c.user_ids);
     tk_rules_result_destroy(rr);

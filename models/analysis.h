@@ -50,11 +50,12 @@ typedef struct tk_analysis_options {
 
 typedef struct tk_analysis_summary {
     int64_t run_id;
-    int64_t events;      /* events read (baseline and period) */
-    size_t user_days;    /* user-days of the period */
-    size_t findings;     /* rule items listed (a resident-level finding lists one per staff) */
-    size_t model_items;  /* model anomalies listed: user-days */
-    size_t period_items; /* model anomalies listed: user-periods (day empty) */
+    int64_t events;        /* events read (baseline and period) */
+    size_t user_days;      /* user-days of the period */
+    size_t findings;       /* rule items listed (a resident-level finding lists one per staff) */
+    size_t model_items;    /* model anomalies listed: user-days */
+    size_t period_items;   /* model anomalies listed: user-periods (day empty) */
+    size_t terminal_items; /* model anomalies listed: terminal-days */
     /* Notes of the run as a JSON array of one-line strings (R29 gaps in a
      * system's log, rules not evaluated for want of master data), or NULL
      * when there are none; owned: tk_analysis_summary_dispose(). Also

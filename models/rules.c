@@ -310,9 +310,7 @@ struct pent {
 
 struct pmap {
     struct pent *v;
-    size_t cap, n;      /* cap is a power of two */
-    struct pent *spare; /* the previous table, reused by a rebuild of the same size */
-    size_t spare_cap;
+    size_t cap, n; /* cap is a power of two */
 };
 
 struct sess {
@@ -2294,6 +2292,17 @@ static const struct dent *dfind(const struct dlist *l, uint64_t key)
     return i < l->n && l->v[i].key == key ? &l->v[i] : NULL;
 }
 
+static void ring_release(struct dlist *ring, int64_t day)
+{
+    struct dlist *l = &ring[((day % RING_MAX) + RING_MAX) % RING_MAX];
+    if (l->day == day) {
+        tk_free(l->v);
+        l->v = NULL;
+        l->n = l->cap = 0;
+        l->day = INT64_MIN;
+    }
+}
+
 static const struct dlist *ring_day(const struct dlist *ring, int64_t day)
 {
     const struct dlist *l = &ring[((day % RING_MAX) + RING_MAX) % RING_MAX];
@@ -2337,41 +2346,31 @@ static size_t pmap_slot(const struct pmap *m, uint64_t key)
 }
 
 /* Rebuilds m with at least room for twice its live pairs, dropping pairs
- * not touched in the win days before day. The table is large (tens of
- * megabytes in a big city) and rebuilt often as pairs age out, so a
- * rebuild of the same size reuses the previous table instead of asking
- * the kernel for fresh pages each time, and new tables are cleared by
- * writing (a calloc'd mapping faults twice per page: read, then write). */
+ * not touched in the win days before day. The table is large (hundreds of
+ * megabytes in a big city) and read at random: it is backed by huge pages
+ * (tk_alloc_large) and cleared by writing, since a calloc'd mapping
+ * faults twice per page (read, then write). */
 static int pmap_rebuild(struct pmap *m, int64_t day, int64_t win, tk_error *err)
 {
     size_t live = 0;
     for (size_t i = 0; i < m->cap; i++)
         live += m->v[i].key != 0 && day - m->v[i].day0 < win;
-    size_t cap = 1024;
+    size_t cap = 1024, bytes;
     while (cap < 4 * (live + 1)) {
         if (!tk_mul_size(cap, 2, &cap))
             return tk_error_set(err, TK_ENOMEM, "rule evaluation: too many resident pairs");
     }
-    struct pmap n = {NULL, cap, 0, NULL, 0};
-    if (m->spare != NULL && m->spare_cap == cap) {
-        n.v = m->spare;
-    } else {
-        size_t bytes;
-        tk_free(m->spare);
-        if (!tk_mul_size(cap, sizeof(struct pent), &bytes) || (n.v = tk_alloc_large(bytes)) == NULL)
-            return tk_error_set(err, TK_ENOMEM, "out of memory evaluating rules");
-    }
-    m->spare = NULL;
-    m->spare_cap = 0;
-    memset(n.v, 0, cap * sizeof(struct pent));
+    struct pmap n = {NULL, cap, 0};
+    if (!tk_mul_size(cap, sizeof(struct pent), &bytes) || (n.v = tk_alloc_large(bytes)) == NULL)
+        return tk_error_set(err, TK_ENOMEM, "out of memory evaluating rules");
+    memset(n.v, 0, bytes);
     for (size_t i = 0; i < m->cap; i++) {
         if (m->v[i].key == 0 || day - m->v[i].day0 >= win)
             continue;
         n.v[pmap_slot(&n, m->v[i].key)] = m->v[i];
         n.n++;
     }
-    n.spare = m->v;
-    n.spare_cap = m->cap;
+    tk_free(m->v);
     *m = n;
     return TK_OK;
 }
@@ -2935,7 +2934,6 @@ static void ctx_dispose(struct ctx *c)
     tk_free(c->oc5);
     tk_free(c->oc6);
     tk_free(c->pairs.v);
-    tk_free(c->pairs.spare);
     tk_free(c->cnt);
     for (size_t i = 0; i < c->ndepts; i++) {
         if (c->d03)
@@ -3142,6 +3140,11 @@ static int one_day(struct ctx *c, int64_t day, const tk_dayevent *rows, size_t n
         rc = eval_r06(c, day, err);
     if (rc == TK_OK && in_period && on(c, X29))
         rc = eval_r29(c, day, err);
+    /* A day's list is read back for a window only: free the one that just
+     * left it rather than hold every slot of the ring at its largest day
+     * (hundreds of megabytes in a big city). */
+    ring_release(c->ring5, day - c->p.r05_win);
+    ring_release(c->ring6, day - c->p.r06_win);
     return rc;
 }
 
