@@ -232,13 +232,15 @@ int tk_cli_deliver(int argc, char **argv)
 
 static const char anomalies_help[] =
     "usage: tenken anomalies --tenant T --period YYYY-MM-DD..YYYY-MM-DD [--limit N]\n"
-    "                        [--format csv|json] [--entity user|terminal|resident|system]\n"
+    "                        [--format csv|json] [--entity user|terminal]\n"
     "                        [--min-score S] [--data DIR]\n"
     "\n"
     "Prints the ranked list of the newest analysis of the period. CSV columns:\n"
-    "rank,entity_type,entity_id,day,score,source,rule_id,summary (day empty for a\n"
-    "period-level item, score 0-100, source rule|model, rule_id empty for model\n"
-    "items, summary one line in Japanese).\n";
+    "rank,entity_type,entity_id,day,score,source,rule_id,summary (entity_type user\n"
+    "or terminal; day empty for a user-period item; score 0-100; source rule|model;\n"
+    "rule_id empty for model items; summary one line in Japanese). A finding about\n"
+    "a resident (R06) is listed once per member of staff it names; gaps in a\n"
+    "system's log (R29) are the run's notes, printed by tenken analyze.\n";
 
 static void csv_field(const char *s)
 {
@@ -319,10 +321,8 @@ int tk_cli_anomalies(int argc, char **argv)
                 return tk_cli_usage_error("anomalies", "--format is csv or json");
             break;
         case 'e':
-            if (strcmp(optarg, "user") && strcmp(optarg, "terminal") &&
-                strcmp(optarg, "resident") && strcmp(optarg, "system"))
-                return tk_cli_usage_error("anomalies",
-                                          "--entity is user, terminal, resident or system");
+            if (strcmp(optarg, "user") && strcmp(optarg, "terminal"))
+                return tk_cli_usage_error("anomalies", "--entity is user or terminal");
             entity = optarg;
             break;
         case 'm':
