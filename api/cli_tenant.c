@@ -72,7 +72,8 @@ static const char master_help[] =
     "docs/master-data.md, or a mapping profile (--profile) maps them.\n"
     "\n"
     "kinds: staff, terminals, authorizations, assignments, overtime, media,\n"
-    "       watchlist, residents, calendar (also the Cabinet Office syukujitsu.csv)\n";
+    "       watchlist, residents, training, calendar (also the Cabinet Office\n"
+    "       syukujitsu.csv)\n";
 
 struct list_ctx {
     int n;

@@ -83,6 +83,10 @@
              */
 #define HOURS_FROM (8 * 60 + 30)
 #define HOURS_TO   (17 * 60 + 15)
+#define NTRAIN     3             /* training accounts kenshu01.. */
+#define NFICT      40            /* fictitious 宛名番号 of the training data */
+#define FICT_BASE  0xFFFFF000u   /* bev.res of the first fictitious resident */
+#define FICT_ID0   9900000001ULL /* its 宛名番号 */
 
 /* ---------------------------------------------------------------------------------------------
  * Random numbers: splitmix64 seeds xoshiro256**; everything else is integer arithmetic.
@@ -1247,7 +1251,13 @@ typedef struct gen {
     size_t rows_total, files_total;
     int oom;
     sink sink;
-    rng rc, rb, ri;
+    /* training (研修): up to two periods, the accounts' terminals, set up once */
+    int32_t tr_from[2], tr_to[2];
+    const char *tr_name[2];
+    size_t ntr_periods;
+    uint16_t tr_term[NTRAIN];
+    int tr_ready;
+    rng rc, rb, ri, rt;
 } gen;
 
 /* push_<x>(g): a zeroed new element at the end of the array, or (after an allocation failure)
@@ -2720,6 +2730,27 @@ static idstr hm(int sec)
     return o;
 }
 
+/* Training accounts kenshu01.. are event "staff" numbers g->nst + k; the fictitious residents of
+ * the training data are bev.res values FICT_BASE + k, written FICT_ID0.. (real 宛名番号 stay far
+ * below: they start near 100000). */
+static int is_trainee(const gen *g, uint32_t s)
+{
+    return s != NONE32 && s >= g->nst;
+}
+
+static idstr train_account(const gen *g, uint32_t s)
+{
+    idstr o;
+    snprintf(o.s, sizeof o.s, "kenshu%02u", s - (uint32_t)g->nst + 1);
+    return o;
+}
+
+/* The 宛名番号 of bev.res r: a resident's, or a fictitious one of the training data. */
+static uint64_t res_number(const gen *g, uint32_t r)
+{
+    return r >= FICT_BASE ? FICT_ID0 + (r - FICT_BASE) : g->res[r].id;
+}
+
 /* The system a section mostly works in. */
 static size_t main_sys(size_t dept, size_t sect)
 {
@@ -3961,6 +3992,209 @@ static void hn_overtime(gen *g, int hist)
               hm(until * 60).s);
 }
 
+/* --- Training accounts (研修, item 27) ---------------------------------------------------------
+ *
+ * New hires practise on 住民基本台帳 with shared training accounts kenshu01..kenshu03, at the
+ * training room's terminals KENSHU-PC01..03 (総務課, 10.10.240.x), on a set of fictitious
+ * 宛名番号 (9900000001..) that the residents master does not list: the April new-hire training
+ * when the period holds a baseline April 1, and the 中途採用 training at the start of the
+ * inspection period, TRAIN_DAYS open days each (master/training.csv). Everything here draws
+ * from its own stream (rt) and runs as the last injector, after every other incident has
+ * chosen its staff, days and terminals, so adding the training moved nothing else. */
+
+#define TRAIN_DAYS 10
+
+static int32_t workday_from(const gen *g, int32_t d)
+{
+    while (d <= g->to && !is_workday(g, d))
+        d++;
+    return d <= g->to ? d : DAY_NONE;
+}
+
+static void train_plan(gen *g)
+{
+    static const char *const names[2] = {"新規採用職員研修", "中途採用職員研修"};
+    const int32_t start[2] = {g->apr1 >= g->from && g->apr1 < g->insp_from ? g->apr1 : DAY_NONE,
+                              g->mid};
+    for (size_t k = 0; k < 2; k++) {
+        const int32_t from = start[k] == DAY_NONE ? DAY_NONE : workday_from(g, start[k]);
+        if (from == DAY_NONE)
+            continue;
+        int32_t to = from;
+        for (int n = 1; n < TRAIN_DAYS; n++) {
+            const int32_t next = workday_from(g, to + 1);
+            if (next == DAY_NONE)
+                break;
+            to = next;
+        }
+        g->tr_from[g->ntr_periods] = from;
+        g->tr_to[g->ntr_periods] = to;
+        g->tr_name[g->ntr_periods++] = names[k];
+    }
+}
+
+static void add_train_ev(gen *g, uint32_t who, size_t term, int fn, uint32_t res, int64_t t)
+{
+    bev *e = push_ev(g);
+    e->t = t;
+    e->seq = g->seq++;
+    e->staff = who;
+    e->term = (uint16_t)term;
+    e->sys = SYS_JUKI;
+    e->fn = (uint8_t)fn;
+    e->res = res;
+    e->count = 1;
+    e->ms = (uint16_t)rng_below(&g->rt, 1000);
+}
+
+/* One exercise: maybe a search, one or two lookups of a fictitious resident, and usually the
+ * processing practised on it (異動届, 転入届, 住民票の写し). Returns the time after it. */
+static int64_t train_task(gen *g, uint32_t who, size_t term, int64_t t)
+{
+    rng *r = &g->rt;
+    int fn;
+    if (rng_pm(r, 300) && (fn = pick_fn(r, SYS_JUKI, FC_SEARCH)) >= 0) {
+        add_train_ev(g, who, term, fn, NONE32, t);
+        t += rng_range(r, 8, 40);
+    }
+    const uint32_t subj = FICT_BASE + rng_below(r, NFICT);
+    const int nl = 1 + rng_pm(r, 400);
+    for (int k = 0; k < nl; k++) {
+        add_train_ev(g, who, term, pick_fn(r, SYS_JUKI, FC_LOOK), subj, t);
+        t += rng_range(r, 10, 90);
+    }
+    if (rng_pm(r, 800) && (fn = pick_fn(r, SYS_JUKI, FC_PROC)) >= 0) {
+        add_train_ev(g, who, term, fn, subj, t);
+        t += rng_range(r, 30, 150);
+    }
+    return t;
+}
+
+/* A training day of account who: logged on at the training terminal from about 9:00 to 16:30,
+ * exercises in 9:30-11:45 and 13:15-16:15. */
+static void train_day(gen *g, uint32_t who, size_t term, int32_t day)
+{
+    rng *r = &g->rt;
+    const int on = 9 * 3600 + rng_range(r, 0, 600);
+    const int off = 16 * 3600 + 30 * 60 + rng_range(r, 0, 600);
+    add_tv(g, who, term, at(day, on), TK_LOGON);
+    add_tv(g, who, term, at(day, off), TK_LOGOFF);
+    dayplan p = {0};
+    plan_add(&p, 9 * 60 + 30, 11 * 60 + 45);
+    plan_add(&p, 13 * 60 + 15, 16 * 60 + 15);
+    const int n = rng_range(r, 12, 24);
+    for (int k = 0; k < n; k++)
+        train_task(g, who, term, at(day, plan_pick(&p, r)));
+}
+
+static void train_hn(gen *g, uint32_t who, size_t period, int32_t from, int32_t to)
+{
+    if (from > to)
+        return;
+    truth_add(g, 1, "training_fictitious", "user", train_account(g, who).s, from, to, "27;31",
+              "研修用アカウント%sが%s(%s〜%s、training.csv)の研修で架空の宛名番号(%llu〜)により"
+              "住民基本台帳を操作(職員マスタにないアカウント)",
+              train_account(g, who).s, g->tr_name[period], day_str(g->tr_from[period]).s,
+              day_str(g->tr_to[period]).s, FICT_ID0);
+}
+
+/* The period of the incident: the inspection period's training; SIZE_MAX if there is none. */
+static size_t train_incident_period(const gen *g)
+{
+    const size_t p = g->ntr_periods - 1;
+    return g->ntr_periods > 0 && g->tr_from[p] >= g->insp_from ? p : SIZE_MAX;
+}
+
+/* Terminals, the training days and, for the periods without the incident, their hard-negative
+ * rows; once. */
+static void train_setup(gen *g)
+{
+    if (g->tr_ready)
+        return;
+    g->tr_ready = 1;
+    train_plan(g);
+    const size_t incident_period = train_incident_period(g);
+    for (size_t k = 0; k < NTRAIN; k++) {
+        terminal *t = push_term(g);
+        snprintf(t->name, sizeof t->name, "KENSHU-PC%02zu", k + 1);
+        t->dept = D_SOMU;
+        t->special = 1;
+        t->registered = 1;
+        t->busy = 1;
+        t->ip3 = 240; /* outside every department's subnet */
+        t->ip4 = (uint8_t)(11 + k);
+        t->reg_on = g->from - 365;
+        g->tr_term[k] = (uint16_t)(g->ntm - 1);
+    }
+    for (size_t p = 0; p < g->ntr_periods; p++) {
+        for (int32_t d = g->tr_from[p]; d <= g->tr_to[p]; d++)
+            for (size_t k = 0; k < NTRAIN && is_workday(g, d); k++)
+                train_day(g, (uint32_t)(g->nst + k), g->tr_term[k], d);
+        for (size_t k = 0; k < NTRAIN && p != incident_period; k++)
+            train_hn(g, (uint32_t)(g->nst + k), p, g->tr_from[p], g->tr_to[p]);
+    }
+}
+
+/* The incident: on one day of the inspection period's training, a training account looks up a
+ * few real residents (an acquaintance, a "realistic" exercise) between its exercises. */
+static void inj_training_real(gen *g, int hist)
+{
+    (void)hist;
+    rng *r = &g->rt;
+    const size_t pool = systems[SYS_JUKI].pool;
+    train_setup(g);
+    const size_t p = train_incident_period(g);
+    if (p == SIZE_MAX || g->npool[pool] == 0)
+        return;
+    const uint32_t who = (uint32_t)g->nst + rng_below(r, NTRAIN);
+    int32_t day = DAY_NONE;
+    for (int tries = 0; tries < 100 && day == DAY_NONE; tries++) {
+        const int32_t d =
+            g->tr_from[p] + (int32_t)rng_below(r, (uint32_t)(g->tr_to[p] - g->tr_from[p] + 1));
+        if (is_workday(g, d))
+            day = d;
+    }
+    if (day == DAY_NONE)
+        return;
+    const size_t term = g->tr_term[who - g->nst];
+    const int n = rng_range(r, 3, 5);
+    int sec = rng_range(r, 10 * 3600, 11 * 3600 + 15 * 60);
+    uint32_t got[5];
+    size_t ngot = 0;
+    for (int k = 0; k < n; k++) {
+        uint32_t c = NONE32;
+        for (int tries = 0; tries < 200 && c == NONE32; tries++) {
+            const uint32_t x = g->pool[pool][rng_index(r, g->npool[pool])];
+            int dup = g->res[x].flags != 0; /* no watch-list, DV-protected or corporate record */
+            for (size_t j = 0; j < ngot && !dup; j++)
+                dup = got[j] == x;
+            if (!dup)
+                c = x;
+        }
+        if (c == NONE32)
+            break;
+        got[ngot++] = c;
+        add_train_ev(g, who, term, pick_fn(r, SYS_JUKI, FC_LOOK), c, at(day, sec));
+        sec += rng_range(r, 60, 360);
+    }
+    if (ngot == 0)
+        return;
+    truth_add(g, 0, "training_real_resident", "user", train_account(g, who).s, day, day, "27",
+              "研修用アカウント%sが%s(%s〜%s)の研修中に住民基本台帳で実在する住民%zu名を照会"
+              "(研修用の架空の宛名番号ではない)",
+              train_account(g, who).s, g->tr_name[p], day_str(g->tr_from[p]).s,
+              day_str(g->tr_to[p]).s, ngot);
+    for (size_t k = 0; k < NTRAIN; k++) {
+        const uint32_t x = (uint32_t)(g->nst + k);
+        if (x == who) {
+            train_hn(g, x, p, g->tr_from[p], day - 1);
+            train_hn(g, x, p, day + 1, g->tr_to[p]);
+        } else {
+            train_hn(g, x, p, g->tr_from[p], g->tr_to[p]);
+        }
+    }
+}
+
 /* The log gap: one system's rows of one open day are missing. The day and system are chosen so
  * no injected event is lost. */
 static void inj_log_gap(gen *g, uint32_t base_seq)
@@ -4020,6 +4254,9 @@ static const injdef injectors[] = {
     {"mass_extract", inj_mass_extract, 1, 0},
     {"mynumber_shown", inj_mynumber, 2, 0},
     {"no_logon_session", inj_no_session, 1, 0},
+    /* last, with its own random stream: the incidents above stay as they were; one per city
+     * (per200 0), and it sets up the training accounts' normal activity too */
+    {"training_real_resident", inj_training_real, 0, 0},
 };
 
 static void inject(gen *g, const specials *sp)
@@ -4229,7 +4466,9 @@ static void render_ev(const gen *g, buf *b, const layoutdef *L, const bev *e)
 {
     const int32_t day = (int32_t)(e->t / 86400);
     const int sec = (int)(e->t % 86400);
-    const staff *s = &g->st[e->staff];
+    /* a training account: its name in every layout, 総務課 (which runs the training) */
+    const int trainee = is_trainee(g, e->staff);
+    const staff *s = trainee ? NULL : &g->st[e->staff];
     const terminal *tm = &g->tm[e->term];
     const fndef *fn = &systems[e->sys].fn[e->fn];
     for (size_t c = 0; c < L->ncols; c++) {
@@ -4244,17 +4483,24 @@ static void render_ev(const gen *g, buf *b, const layoutdef *L, const bev *e)
             p = put_when(p, L, L->cols[c].kind, day, sec, e->ms);
             break;
         case K_USER:
+            if (trainee) {
+                p = wstr(p, train_account(g, e->staff).s);
+                break;
+            }
             if (L->ustyle == U_ACCOUNT)
                 *p++ = 'c';
             p = wnum(p, s->id, L->ustyle == U_PADDED8 ? 8 : 6);
             break;
         case K_UNAME:
-            snprintf(tmp, sizeof tmp, "%s　%s", surnames[s->sur].kanji,
-                     s->sex ? given_f[s->given].kanji : given_m[s->given].kanji);
+            if (trainee)
+                snprintf(tmp, sizeof tmp, "研修用%02u", e->staff - (uint32_t)g->nst + 1);
+            else
+                snprintf(tmp, sizeof tmp, "%s　%s", surnames[s->sur].kanji,
+                         s->sex ? given_f[s->given].kanji : given_m[s->given].kanji);
             text = tmp;
             break;
         case K_DEPT:
-            text = depts[dept_on(s, day)].name;
+            text = depts[trainee ? D_SOMU : dept_on(s, day)].name;
             break;
         case K_TERM:
             if (L->term_ip) {
@@ -4280,7 +4526,7 @@ static void render_ev(const gen *g, buf *b, const layoutdef *L, const bev *e)
             break;
         case K_SUBJ:
             if (e->res != NONE32)
-                p = wnum(p, g->res[e->res].id, 10);
+                p = wnum(p, res_number(g, e->res), 10);
             break;
         case K_COUNT:
             p = wnum(p, e->count, 1);
@@ -4446,8 +4692,13 @@ static int logon_month(gen *g, int32_t lo, int32_t hi, void *vctx, tk_error *err
         puts_(&c->b, tmp + 2);
         putch(&c->b, ',');
         puts_(&c->b, g->tm[e->term].name);
-        puts_(&c->b, ",CITYHALL\\c");
-        putnum(&c->b, g->st[e->staff].id, 6);
+        if (is_trainee(g, e->staff)) {
+            puts_(&c->b, ",CITYHALL\\");
+            puts_(&c->b, train_account(g, e->staff).s);
+        } else {
+            puts_(&c->b, ",CITYHALL\\c");
+            putnum(&c->b, g->st[e->staff].id, 6);
+        }
         putch(&c->b, ',');
         puts_(&c->b, ev_id[e->kind]);
         putch(&c->b, ',');
@@ -5034,6 +5285,25 @@ static void master_residents(gen *g, buf *b)
     }
 }
 
+static void master_training(gen *g, buf *b)
+{
+    puts_(b, "研修用アカウント,開始日,終了日,研修名,所属\n");
+    for (size_t p = 0; p < g->ntr_periods; p++) {
+        for (size_t k = 0; k < NTRAIN; k++) {
+            puts_(b, train_account(g, (uint32_t)(g->nst + k)).s);
+            putch(b, ',');
+            put_day(b, g->tr_from[p], '/');
+            putch(b, ',');
+            put_day(b, g->tr_to[p], '/');
+            putch(b, ',');
+            puts_(b, g->tr_name[p]);
+            putch(b, ',');
+            puts_(b, depts[D_SOMU].name);
+            putch(b, '\n');
+        }
+    }
+}
+
 static void master_calendar(gen *g, buf *b)
 {
     puts_(b, "日付,区分,名称\n");
@@ -5061,6 +5331,7 @@ static int write_small_masters(gen *g, tk_error *err)
         {"master/media.csv", master_media},
         {"master/watchlist.csv", master_watchlist},
         {"master/residents.csv", master_residents},
+        {"master/training.csv", master_training},
         {"master/calendar.csv", master_calendar},
     };
     buf b = {0};
@@ -5455,6 +5726,7 @@ static int build_city(gen *g, specials *sp, tk_error *err)
     rng_seed(&g->rc, g->seed, 1);
     rng_seed(&g->rb, g->seed, 2);
     rng_seed(&g->ri, g->seed, 3);
+    rng_seed(&g->rt, g->seed, 4);
     g->gap_day = DAY_NONE;
     g->gap_sys = -1;
     int rc = calendar_init(g);

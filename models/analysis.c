@@ -857,21 +857,35 @@ static int score_terminals(struct ctx *c, tk_error *err)
 #define MIN_WINDOW_DAYS 5  /* active days a user needs in a window */
 #define MIN_PERIOD_REFS 50 /* user-windows of history needed for period scores */
 
-/* The 所属 of a 兼務 of user (the store's id) covering a day of [from, to],
- * or NULL: work for another 所属 (an election, a busy season) that the
- * master data approves changes what the user does for weeks. */
+/* 1 if user (the store's id) is a training account in training on day
+ * (master data `training`): what a trainee does is no one's normal. */
+static int in_training(const struct ctx *c, uint32_t user, int64_t day)
+{
+    const char *name = tk_userday_user_name(c->s, user);
+    return c->ms != NULL && name != NULL &&
+           tk_mastersnap_check_training(c->ms, name, strlen(name), day, NULL);
+}
+
+/* The 所属 of a 兼務 of user (the store's id) covering a day of [from, to]
+ * ("研修" for a training account in training then), or NULL: work for
+ * another 所属 (an election, a busy season) or training, which the master
+ * data approves, changes what the user does for weeks. */
 static const char *kenmu_of(const struct ctx *c, uint32_t user, int64_t from, int64_t to)
 {
     const char *name = tk_userday_user_name(c->s, user);
     tk_mastersnap_staff st;
-    if (c->ms == NULL || name == NULL ||
-        !tk_mastersnap_find_staff(c->ms, name, strlen(name), to, &st))
+    if (c->ms == NULL || name == NULL)
         return NULL;
-    const tk_mastersnap_assignment *a;
-    const size_t n = tk_mastersnap_assignments(c->ms, st.staff_id, strlen(st.staff_id), to, &a);
-    for (size_t i = 0; i < n; i++)
-        if (a[i].from <= to && a[i].to >= from)
-            return a[i].dept;
+    if (tk_mastersnap_find_staff(c->ms, name, strlen(name), to, &st)) {
+        const tk_mastersnap_assignment *a;
+        const size_t n = tk_mastersnap_assignments(c->ms, st.staff_id, strlen(st.staff_id), to, &a);
+        for (size_t i = 0; i < n; i++)
+            if (a[i].from <= to && a[i].to >= from)
+                return a[i].dept;
+    }
+    for (int64_t d = from; d <= to; d++)
+        if (in_training(c, user, d))
+            return "研修";
     return NULL;
 }
 
@@ -1949,7 +1963,8 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     for (size_t r = 0; r < c.nrows; r++) {
         if (in(&c.per, c.rows[r].day)) {
             sum->user_days++;
-            if (c.rs[r].score >= o->min_model_score)
+            if (c.rs[r].score >= o->min_model_score &&
+                !in_training(&c, c.rows[r].user, c.rows[r].day))
                 nm++;
         }
     }
@@ -1980,7 +1995,8 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
         rc = rule_items(&c, tk_rules_result_at(rr, i), items, &nitems, notes, err);
     sum->findings = nitems;
     for (size_t r = 0; rc == TK_OK && r < c.nrows; r++) {
-        if (in(&c.per, c.rows[r].day) && c.rs[r].score >= o->min_model_score)
+        if (in(&c.per, c.rows[r].day) && c.rs[r].score >= o->min_model_score &&
+            !in_training(&c, c.rows[r].user, c.rows[r].day))
             rc = model_item(&c, r, &items[nitems++], err);
     }
     for (size_t r = 0; rc == TK_OK && r < c.ntrows; r++) {

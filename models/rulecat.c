@@ -251,6 +251,11 @@ static const tk_rulecat_rule rules[] = {
     R0("R26", 26, "個人番号の表示", "My Number shown",
        "個人番号利用事務の権限がない所属の職員の操作で個人番号が表示された。", TK_RULECAT_HIGH,
        TK_RULECAT_USER, "staff,authorizations,assignments", "兼務先の個人番号利用権限"),
+    R0("R27", 27, "研修中の実在住民照会", "real residents in training",
+       "研修用アカウントが研修期間中に、住民マスタにある実在の住民（研修用の架空の宛名番号ではない"
+       "）"
+       "を照会・操作した。",
+       TK_RULECAT_MEDIUM, TK_RULECAT_USER, "training,residents", ""),
     R("R28", 28, "業務ログと端末ログの不整合", "logs disagree",
       "ログオンの記録がない端末で業務システムの操作が記録された（端末ログのある日・端末のみ）。",
       TK_RULECAT_MEDIUM, TK_RULECAT_TERMINAL, "terminals", "", p_r28),
@@ -267,7 +272,7 @@ static const tk_rulecat_rule rules[] = {
       p_r30),
     R0("R31", 0, "未登録アカウント", "unknown account",
        "職員マスタにない、または採用日前のアカウントで業務システムを操作またはログオンした。",
-       TK_RULECAT_HIGH, TK_RULECAT_USER, "staff", ""),
+       TK_RULECAT_HIGH, TK_RULECAT_USER, "staff", "研修マスタの研修期間中の研修用アカウント"),
 };
 
 #define NRULES NP(rules)
@@ -455,8 +460,7 @@ static size_t find_rule_or_fail(const char *rule_id, tk_error *err)
 {
     const size_t i = rule_id ? tk_rulecat_find(rule_id, strlen(rule_id)) : SIZE_MAX;
     if (i == SIZE_MAX)
-        tk_error_set(err, TK_EINVAL,
-                     "unknown rule \"%s\" (known: R01-R26, R28-R31; see docs/rules.md)",
+        tk_error_set(err, TK_EINVAL, "unknown rule \"%s\" (known: R01-R31; see docs/rules.md)",
                      rule_id ? rule_id : "(null)");
     return i;
 }
@@ -696,7 +700,7 @@ static int apply_doc(tk_rulecat_config *c, json_t *doc, tk_error *err)
         const size_t ri = tk_rulecat_find(key, strlen(key));
         if (ri == SIZE_MAX)
             return tk_error_set(err, TK_EINVAL,
-                                "$.rules.%s: unknown rule (known: R01-R26, R28-R31; see "
+                                "$.rules.%s: unknown rule (known: R01-R31; see "
                                 "docs/rules.md)",
                                 sk);
         snprintf(path, sizeof path, "$.rules.%s", rules[ri].id);

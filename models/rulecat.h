@@ -1,11 +1,11 @@
 /* models/rulecat.h -- the rule catalogue (点検項目) and a tenant's configuration of it.
  *
  * The catalogue is a static table: one rule per inspection item of the
- * domain (R01-R29 carry the item number of DOMAIN.md's table, R27 is not
- * implemented) plus chain and identity rules (R30, R31). Each rule has an
- * id, Japanese and English names, a Japanese description, a severity, the
- * master-data kinds it needs and typed parameters with defaults and
- * ranges. docs/rules.md is the analysts' page.
+ * domain (R01-R29 carry the item number of DOMAIN.md's table) plus chain
+ * and identity rules (R30, R31). Each rule has an id, Japanese and English
+ * names, a Japanese description, a severity, the master-data kinds it
+ * needs and typed parameters with defaults and ranges. docs/rules.md is
+ * the analysts' page.
  *
  * A tk_rulecat_config is one tenant's choice: which rules are enabled,
  * their severities and parameter values. It starts from the catalogue's

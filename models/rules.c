@@ -5,7 +5,7 @@
  * `baseline_days` before the period to its last day. Each day is walked
  * twice: once by user (the runs of the sorted array) and once by terminal
  * (an index sorted by terminal and time). Rules about one member of staff
- * on one day (R01-R04, R07-R16, R20, R24-R26, R31, the per-account part
+ * on one day (R01-R04, R07-R16, R20, R24-R27, R31, the per-account part
  * of R17) are decided on the user's run; rules about a terminal (R21-R23,
  * R28, R30, the per-terminal part of R17) on the terminal's run. Each rule
  * collects its events of the run in an accumulator (count, capped evidence
@@ -46,11 +46,19 @@
  * inside an approved overtime order is not after-hours, a 兼務 grants its
  * 所属's systems and terminals, a transfer leaves the old 所属's systems
  * usable for grace_days, an approved medium in hours is a low finding
- * with its context. With TK_RULES_EXPLAINED_LOW the cases that master data
- * explained completely are raised anyway, at low severity, with the
- * context saying why ("時間外勤務命令 17:15–21:30 あり"); by default they
- * are dropped. A 休日開庁 day is an open day of the calendar, so the
- * closed-day rule never sees it.
+ * with its context, and a training account (研修マスタ) in its training
+ * period is a known account for R31. With TK_RULES_EXPLAINED_LOW the
+ * cases that master data explained completely are raised anyway, at low
+ * severity, with the context saying why ("時間外勤務命令 17:15–21:30
+ * あり"); by default they are dropped. A 休日開庁 day is an open day of the
+ * calendar, so the closed-day rule never sees it.
+ *
+ * R27 (研修中の実在住民照会) needs no state of its own: whether the user of
+ * a run is a training account in training is asked once per user-day, and
+ * each of its operations on a resident is checked against the residents
+ * master through the same per-resident cache R07/R08 use. Training works
+ * on fictitious 宛名番号 the residents master does not list, so a listed
+ * one is a real resident.
  *
  * Determinism: everything depends only on the store, the snapshot, the
  * calendar and the configuration; ties in the final order are broken by
@@ -113,6 +121,7 @@ enum {
     X24,
     X25,
     X26,
+    X27,
     X28,
     X29,
     X30,
@@ -122,7 +131,7 @@ enum {
 static const char *const xid[NX] = {"R01", "R02", "R03", "R04", "R05", "R06", "R07", "R08",
                                     "R09", "R10", "R11", "R12", "R13", "R14", "R15", "R16",
                                     "R17", "R18", "R19", "R20", "R21", "R22", "R23", "R24",
-                                    "R25", "R26", "R28", "R29", "R30", "R31"};
+                                    "R25", "R26", "R27", "R28", "R29", "R30", "R31"};
 
 /* ---- small helpers ---------------------------------------------------------- */
 
@@ -415,7 +424,8 @@ struct ctx {
     int64_t first_day, last_day, base_first;
     struct rcfg r[NX];
     struct prm p;
-    int have_auth, have_staff, have_terms, have_media; /* master kinds imported */
+    /* master kinds imported */
+    int have_auth, have_staff, have_terms, have_media, have_training, have_resid;
 
     tk_store_names users, terms, systems, functions, devices, subjects;
     uint32_t *tord; /* the day's events by terminal: indices into the day */
@@ -424,7 +434,7 @@ struct ctx {
     size_t tkeys_cap;
 
     /* per resident id */
-    uint32_t *s_seen, *s_proc, *s_5, *s_6, *s_i5, *s_i6;
+    uint32_t *s_seen, *s_proc, *s_5, *s_6, *s_i5, *s_i6, *s_27;
     uint32_t *s_win;
     size_t nsubj;
     /* Per subject id: its row in the residents master version in force
@@ -952,6 +962,8 @@ struct urun {
     tk_mastersnap_resident own; /* the member's resident record (household, block) */
     int has_own;
     size_t prev_dept_id;
+    int training;              /* a training account in its training period today */
+    tk_mastersnap_training tr; /* that period, or (tr.listed) the account's nearest one */
 };
 
 static const struct ainfo *auth_info(struct ctx *c, const struct urun *u, uint32_t sys)
@@ -1020,11 +1032,15 @@ static int check_status(struct ctx *c, const struct urun *u, const tk_dayevent *
 {
     if (!c->have_staff)
         return TK_OK;
-    int x = -1;
+    int x = -1, expl = 0;
     unsigned flag = 0;
     if (!u->found) {
+        /* An account the staff master does not know is known to the
+         * training master during its training; outside it, it is worse
+         * than an unknown name, and the summary says so. */
         x = X31;
-        flag = 1;
+        flag = u->training ? 1u : u->tr.listed ? 9u : 1u;
+        expl = u->training;
     } else if (u->st.status == TK_MASTERSNAP_RETIRED) {
         x = X14;
     } else if (u->st.status == TK_MASTERSNAP_LEAVE) {
@@ -1038,8 +1054,8 @@ static int check_status(struct ctx *c, const struct urun *u, const tk_dayevent *
     }
     if (x < 0 || !on(c, x))
         return TK_OK;
-    c->ua[x][0].flags |= flag;
-    return acc_add(c, &c->ua[x][0], e, c->r[x].sev, err);
+    c->ua[x][expl].flags |= flag;
+    return acc_add(c, &c->ua[x][expl], e, c->r[x].sev, err);
 }
 
 /* R07-R10: who the resident is to this member of staff. */
@@ -1056,6 +1072,21 @@ static int check_subject(struct ctx *c, const struct urun *u, const tk_dayevent 
     }
     const tk_mastersnap_resident res = rk->res;
     const int has_res = rk->has;
+    /* R27: training uses fictitious 宛名番号 that the residents master does
+     * not list, so any resident it does list is a real one. */
+    if (u->training && has_res && on(c, X27)) {
+        struct acc *a = &c->ua[X27][0];
+        const uint32_t si = e->subject < c->nsubj ? e->subject : 0;
+        rc = acc_add(c, a, e, c->r[X27].sev, err);
+        if (c->s_27[si] != c->run) {
+            c->s_27[si] = c->run;
+            a->value += 1;
+        }
+        if (a->subj == 0)
+            a->subj = e->subject;
+        if (rc != TK_OK)
+            return rc;
+    }
     int rel = 0; /* 1 self, 2 household */
     if (u->found) {
         if (u->st.own_subject && memcmp(u->st.own_subject, ps, PS_SIZE) == 0)
@@ -1310,6 +1341,34 @@ static void pseudo_text(const struct ctx *c, uint32_t subj, char *buf, size_t ca
     snprintf(buf, cap, "仮名 %.8s", hex);
 }
 
+/* "中途採用職員研修 2024-10-01〜2024-10-11" (an open end: "〜"). */
+static void training_text(const tk_mastersnap_training *tr, char *buf, size_t cap)
+{
+    char a[11], b[11] = "";
+    fmt_day(tr->from, a);
+    if (tr->to != TK_MASTERSNAP_NO_DAY)
+        fmt_day(tr->to, b);
+    snprintf(buf, cap, "%s %s〜%s", tr->name ? tr->name : "研修", a, b);
+}
+
+static json_t *training_json(const tk_mastersnap_training *tr)
+{
+    char a[11], b[11];
+    json_t *o = json_object();
+    fmt_day(tr->from, a);
+    jset(o, "account", json_string(tr->account));
+    jset(o, "from", json_string(a));
+    if (tr->to != TK_MASTERSNAP_NO_DAY) {
+        fmt_day(tr->to, b);
+        jset(o, "to", json_string(b));
+    }
+    if (tr->name)
+        jset(o, "name", json_string(tr->name));
+    if (tr->dept)
+        jset(o, "dept", json_string(tr->dept));
+    return o;
+}
+
 static const char *output_verb(int64_t op)
 {
     return op == TK_OP_PRINT ? "印刷" : op == TK_OP_EXTRACT ? "抽出" : "出力";
@@ -1492,8 +1551,34 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
                  "%sの操作で個人番号が%llu件表示（%s、所属に個人番号利用権限なし）", who,
                  (unsigned long long)a->n, sys);
         break;
+    case X27: {
+        char period[64], lead[400];
+        training_text(&u->tr, period, sizeof period);
+        if (u->found) /* the member's own account is in training */
+            snprintf(lead, sizeof lead, "%sの研修用アカウント %s（%s）で", who, u->tr.account,
+                     period);
+        else
+            snprintf(lead, sizeof lead, "研修用アカウント %s（%s）が", u->uname, period);
+        resident = subj_ps(c, a->subj);
+        value = a->value;
+        unit = "人";
+        snprintf(sum, sizeof sum, "%s研修期間中に実在する住民%.0f人（%s%s）を%sで%llu件操作", lead,
+                 a->value, rs, a->value > 1 ? "など" : "", sys, (unsigned long long)a->n);
+        break;
+    }
     case X31:
-        if (a->flags & 1)
+        if (!unexp) {
+            char period[64];
+            training_text(&u->tr, period, sizeof period);
+            snprintf(ctx, sizeof ctx, "研修用アカウント（%s）", period);
+        }
+        if (a->flags & 8) {
+            char period[64];
+            training_text(&u->tr, period, sizeof period);
+            snprintf(sum, sizeof sum,
+                     "研修期間外の研修用アカウント %s（%s）で%llu件の操作（%s、職員マスタになし）",
+                     u->uname, period, (unsigned long long)a->n, span);
+        } else if (a->flags & 1)
             snprintf(sum, sizeof sum, "職員マスタにないアカウント %s で%llu件の操作（%s）",
                      u->uname, (unsigned long long)a->n, span);
         else if (a->flags & 2) {
@@ -1509,6 +1594,8 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
         return TK_OK;
     }
     json_t *d = acc_detail(c, a, u->dept);
+    if ((x == X27 || x == X31) && u->tr.listed)
+        jset(d, "training", training_json(&u->tr));
     if (!unexp && expl)
         jset(d, "explained", json_true());
     else if (expl)
@@ -1704,12 +1791,15 @@ static int user_run(struct ctx *c, const tk_dayevent *r, size_t n, int64_t day, 
     u.prev_dept_id = u.found && u.st.prev_dept
                          ? tk_mastersnap_find_dept(c->ms, u.st.prev_dept, strlen(u.st.prev_dept))
                          : NO_DEPT;
+    u.training = c->have_training && in_period &&
+                 tk_mastersnap_check_training(c->ms, u.uname, strlen(u.uname), day, &u.tr) != 0;
     if (++c->run == 0) {
         /* 2^32 runs: restart the stamps rather than confuse an old one */
         memset(c->s_seen, 0, c->nsubj * sizeof *c->s_seen);
         memset(c->s_proc, 0, c->nsubj * sizeof *c->s_proc);
         memset(c->s_5, 0, c->nsubj * sizeof *c->s_5);
         memset(c->s_6, 0, c->nsubj * sizeof *c->s_6);
+        memset(c->s_27, 0, c->nsubj * sizeof *c->s_27);
         for (size_t i = 0; i < c->nsys; i++)
             c->ainf[i].stamp = 0;
         c->run = 1;
@@ -1912,8 +2002,8 @@ static int user_run(struct ctx *c, const tk_dayevent *r, size_t n, int64_t day, 
                              c->r[X17].sev, "回", sum, err);
         }
     }
-    static const int per_user[] = {X01, X02, X07, X08, X09, X10, X12, X13, X14,
-                                   X15, X16, X18, X19, X20, X24, X25, X26, X31};
+    static const int per_user[] = {X01, X02, X07, X08, X09, X10, X12, X13, X14, X15,
+                                   X16, X18, X19, X20, X24, X25, X26, X27, X31};
     for (size_t k = 0; rc == TK_OK && k < sizeof per_user / sizeof per_user[0]; k++)
         if (on(c, per_user[k]))
             rc = emit_user(c, &u, per_user[k], err);
@@ -2895,6 +2985,7 @@ static void ctx_dispose(struct ctx *c)
     tk_free(c->s_proc);
     tk_free(c->s_5);
     tk_free(c->s_6);
+    tk_free(c->s_27);
     tk_free(c->s_i5);
     tk_free(c->s_i6);
     tk_free(c->s_win);
@@ -2994,6 +3085,7 @@ static int ctx_init(struct ctx *c, tk_error *err)
     c->s_proc = tk_calloc(c->nsubj, sizeof *c->s_proc);
     c->s_5 = tk_calloc(c->nsubj, sizeof *c->s_5);
     c->s_6 = tk_calloc(c->nsubj, sizeof *c->s_6);
+    c->s_27 = tk_calloc(c->nsubj, sizeof *c->s_27);
     c->s_i5 = tk_calloc(c->nsubj, sizeof *c->s_i5);
     c->s_i6 = tk_calloc(c->nsubj, sizeof *c->s_i6);
     c->s_win = tk_calloc(c->nsubj, sizeof *c->s_win);
@@ -3009,9 +3101,9 @@ static int ctx_init(struct ctx *c, tk_error *err)
     c->d03 = tk_calloc(c->ndepts ? c->ndepts : 1, sizeof *c->d03);
     c->d11 = tk_calloc(c->ndepts ? c->ndepts : 1, sizeof *c->d11);
     c->d24 = tk_calloc(c->ndepts ? c->ndepts : 1, sizeof *c->d24);
-    if (!c->s_seen || !c->rcache || !c->s_proc || !c->s_5 || !c->s_6 || !c->s_i5 || !c->s_i6 ||
-        !c->s_win || !c->usess || !c->u_stamp || !c->u_win || !c->tsess || !c->tinf || !c->ainf ||
-        !c->sys_owner_day || !c->sys_owner || !c->cnt || !c->d03 || !c->d11 || !c->d24)
+    if (!c->s_seen || !c->rcache || !c->s_proc || !c->s_5 || !c->s_6 || !c->s_27 || !c->s_i5 ||
+        !c->s_i6 || !c->s_win || !c->usess || !c->u_stamp || !c->u_win || !c->tsess || !c->tinf ||
+        !c->ainf || !c->sys_owner_day || !c->sys_owner || !c->cnt || !c->d03 || !c->d11 || !c->d24)
         return tk_error_set(err, TK_ENOMEM, "out of memory setting up the rule evaluation");
     for (size_t i = 0; i < c->nterms; i++) {
         c->tinf[i].day = INT64_MIN;
@@ -3322,11 +3414,14 @@ int tk_rules_begin(tk_rules_pass **out, tk_db *db, const tk_mastersnap *ms, cons
     c->have_auth = kind_loaded(c, "authorizations");
     c->have_terms = kind_loaded(c, "terminals");
     c->have_media = kind_loaded(c, "media");
+    c->have_training = kind_loaded(c, "training");
+    c->have_resid = kind_loaded(c, "residents");
     {
         static const int staff_rules[] = {X07, X08, X12, X13, X14, X15, X16, X20, X26, X31};
         static const int auth_rules[] = {X06, X12, X13, X15, X26};
         static const int term_rules[] = {X20, X21, X28};
         static const int media_rules[] = {X23};
+        static const int training_rules[] = {X27};
         rc = need(c, c->have_staff, "staff", staff_rules, sizeof staff_rules / sizeof(int), err);
         if (rc == TK_OK)
             rc = need(c, c->have_auth, "authorizations", auth_rules,
@@ -3337,6 +3432,18 @@ int tk_rules_begin(tk_rules_pass **out, tk_db *db, const tk_mastersnap *ms, cons
         if (rc == TK_OK)
             rc =
                 need(c, c->have_media, "media", media_rules, sizeof media_rules / sizeof(int), err);
+        if (rc == TK_OK)
+            rc = need(c, c->have_training, "training", training_rules,
+                      sizeof training_rules / sizeof(int), err);
+        /* Without residents every subject looks fictitious: R27 would be
+         * silent, which must not read as "nothing found". */
+        if (rc == TK_OK && c->have_training && !c->have_resid && c->r[X27].on) {
+            c->r[X27].on = 0;
+            rc = add_note(c->res,
+                          "R27: no residents master data, so real residents cannot be told from "
+                          "the fictitious ones of training; not evaluated",
+                          err);
+        }
     }
     if (rc == TK_OK && opt->baseline_days == 0)
         rc = add_note(c->res,

@@ -58,7 +58,7 @@ typedef struct tk_event {
     int mynumber; /* -1 absent, 0 or 1 */
     int has_bytes;
     int64_t bytes;
-    int user_resolved;     /* 1 when user was found in the staff master */
+    int user_resolved;     /* 1 when user was found in the staff (or training) master */
     int terminal_resolved; /* 1 when terminal was found in the terminal master */
 } tk_event;
 

@@ -38,7 +38,10 @@
  * The resolver interns every staff id and terminal name once and maps each
  * lookup key (case-folded id, account, terminal name, IP) to it through a
  * tk_strmap. Versions are loaded newest first and a key keeps its first
- * owner, which is how the latest version wins while older ones fill gaps. */
+ * owner, which is how the latest version wins while older ones fill gaps.
+ * Training accounts (kind `training`) come last, resolving to themselves:
+ * a shared 研修用 account is a known identity even though no member of
+ * staff owns it, unless the staff master gives it to one. */
 #include "src/master.h"
 
 #include <arpa/inet.h>
@@ -183,6 +186,15 @@ static const char *const schema_sql[] = {
     " block_ps BLOB,"
     " kana_ps BLOB,"
     " PRIMARY KEY(version_id, subject_ps))",
+    "CREATE TABLE IF NOT EXISTS master_training("
+    " version_id INTEGER NOT NULL REFERENCES master_versions(id),"
+    " line INTEGER NOT NULL,"
+    " account TEXT NOT NULL,"
+    " from_on TEXT NOT NULL,"
+    " to_on TEXT,"
+    " name TEXT,"
+    " dept TEXT)",
+    "CREATE INDEX IF NOT EXISTS master_training_v ON master_training(version_id, account)",
     "CREATE TABLE IF NOT EXISTS master_calendar("
     " version_id INTEGER NOT NULL REFERENCES master_versions(id),"
     " line INTEGER NOT NULL,"
@@ -353,6 +365,17 @@ static const struct col c_resid[RE_N] = {
     {"name_kana", "氏名カナ", NULL, T_KANA, F_RESIDENT, NULL, NULL, NULL},
 };
 
+/* One row per training account and period: an account may be trained in
+ * several periods (April's new hires, October's 中途採用). */
+enum { TR_ACCOUNT, TR_FROM, TR_TO, TR_NAME, TR_DEPT, TR_N };
+static const struct col c_train[TR_N] = {
+    {"account", "研修用アカウント", NULL, T_TEXT, F_REQ, NULL, NULL, NULL},
+    {"from", "開始日", NULL, T_DATE, F_REQ, NULL, NULL, NULL},
+    {"to", "終了日", NULL, T_DATE, 0, NULL, NULL, NULL},
+    {"name", "研修名", NULL, T_TEXT, 0, NULL, NULL, NULL},
+    {"dept", "所属", NULL, T_TEXT, 0, NULL, NULL, NULL},
+};
+
 enum { CA_DATE, CA_KIND, CA_NAME, CA_N };
 static const struct col c_cal[CA_N] = {
     {"date", "日付", NULL, T_DATE, F_REQ, NULL, NULL, NULL},
@@ -390,6 +413,7 @@ static int ins_overtime(struct imp *m, tk_error *err);
 static int ins_media(struct imp *m, tk_error *err);
 static int ins_watch(struct imp *m, tk_error *err);
 static int ins_resid(struct imp *m, tk_error *err);
+static int ins_train(struct imp *m, tk_error *err);
 static int ins_cal(struct imp *m, tk_error *err);
 
 enum {
@@ -401,6 +425,7 @@ enum {
     K_MEDIA,
     K_WATCH,
     K_RESID,
+    K_TRAIN,
     K_CAL,
     K_HOL,
     K_N
@@ -466,6 +491,13 @@ static const struct kind kinds[K_N] = {
      {"INSERT INTO master_residents(version_id, line, subject_ps, household_ps, block_ps,"
       " kana_ps) VALUES(?,?,?,?,?,?)",
       NULL, NULL, NULL}},
+    {"training",
+     c_train,
+     TR_N,
+     ins_train,
+     {"INSERT INTO master_training(version_id, line, account, from_on, to_on, name, dept)"
+      " VALUES(?,?,?,?,?,?,?)",
+      NULL, NULL, NULL}},
     {"calendar",
      c_cal,
      CA_N,
@@ -482,7 +514,7 @@ static const struct kind kinds[K_N] = {
 
 static const char *const kind_names[K_N + 1] = {
     "staff",     "terminals", "authorizations", "assignments", "overtime", "media",
-    "watchlist", "residents", "calendar",       "holidays",    NULL};
+    "watchlist", "residents", "training",       "calendar",    "holidays", NULL};
 
 static int kind_index(const char *name)
 {
@@ -508,7 +540,7 @@ static int unknown_kind(tk_error *err, const char *kind)
     return tk_error_set(err, TK_EINVAL,
                         "unknown master data kind \"%.40s\" (kinds: staff, terminals, "
                         "authorizations, assignments, overtime, media, watchlist, residents, "
-                        "calendar, holidays)",
+                        "training, calendar, holidays)",
                         kind ? kind : "");
 }
 
@@ -801,6 +833,12 @@ static const char terminal_keys_sql[] =
     " SELECT v.effective_day, v.id, 1, a.ip, a.terminal"
     " FROM master_terminal_ips a JOIN master_versions v ON v.id = a.version_id)"
     " ORDER BY d DESC, vid DESC, o";
+/* Training accounts resolve to themselves as the newest training version
+ * writes them; they are loaded after every staff key, so an account that
+ * the staff master gives to a 職員ID keeps resolving to that 職員ID. */
+static const char training_keys_sql[] = "SELECT m.account, m.account FROM master_training m"
+                                        " JOIN master_versions v ON v.id = m.version_id"
+                                        " ORDER BY v.effective_day DESC, v.id DESC, m.line";
 
 int tk_master_resolver_create(tk_master_resolver **out, tk_tenant *t, tk_error *err)
 {
@@ -821,6 +859,14 @@ int tk_master_resolver_create(tk_master_resolver **out, tk_tenant *t, tk_error *
         rc = load_keys(r, db, r->staff, staff_keys_sql, err);
     if (rc == TK_OK)
         rc = load_keys(r, db, r->terminals, terminal_keys_sql, err);
+    /* A store of schema 2 opened read-only has no master_training table;
+     * it has no training versions either, which is asked first. */
+    int64_t ntrain = 0;
+    if (rc == TK_OK)
+        rc = tk_db_query_i64(db, "SELECT count(*) FROM master_versions WHERE kind = 'training'",
+                             &ntrain, err);
+    if (rc == TK_OK && ntrain > 0)
+        rc = load_keys(r, db, r->staff, training_keys_sql, err);
     if (rc != TK_OK)
         goto done;
     *out = r;
@@ -1983,6 +2029,34 @@ static int ins_resid(struct imp *m, tk_error *err)
         rc = bind_head(m, st, err);
     for (size_t c = RE_SUBJECT; c <= RE_KANA && rc == TK_OK; c++)
         rc = bind_blob(m, st, (int)c + 3, x[c].v.p ? ps[c] : NULL, err);
+    if (rc == TK_OK)
+        rc = run(m, st, err);
+    return rc;
+}
+
+/* A training account is matched like a staff account (case and spaces
+ * ignored), so it must fit the resolver's keys. Several rows may name one
+ * account: one per training period. */
+static int ins_train(struct imp *m, tk_error *err)
+{
+    const struct val *x = m->val;
+    sqlite3_stmt *st = m->st[0];
+    char key[KEY_MAX];
+    if (fold_key(x[TR_ACCOUNT].v.p, x[TR_ACCOUNT].v.len, key) == 0)
+        return row_err(m, TR_ACCOUNT, &x[TR_ACCOUNT].v, "is longer than %d bytes", KEY_MAX);
+    int rc = order_err(m, TR_FROM, TR_TO);
+    if (rc == TK_OK)
+        rc = bind_head(m, st, err);
+    if (rc == TK_OK)
+        rc = bind_view(m, st, 3, &x[TR_ACCOUNT].v, err);
+    if (rc == TK_OK)
+        rc = bind_str(m, st, 4, x[TR_FROM].iso, err);
+    if (rc == TK_OK)
+        rc = bind_str(m, st, 5, iso_or_null(&x[TR_TO]), err);
+    if (rc == TK_OK)
+        rc = bind_view(m, st, 6, &x[TR_NAME].v, err);
+    if (rc == TK_OK)
+        rc = bind_view(m, st, 7, &x[TR_DEPT].v, err);
     if (rc == TK_OK)
         rc = run(m, st, err);
     return rc;

@@ -12,7 +12,9 @@
  *
  * Kinds (their names are the `--kind` values and the `kind` column):
  *   staff, terminals, authorizations, assignments, overtime, media,
- *   watchlist, residents, calendar, holidays.
+ *   watchlist, residents, training, calendar, holidays.
+ * `training` lists the 研修用アカウント and their training periods (研修
+ * 期間); several rows may name one account, one per period.
  * `holidays` is the Cabinet Office's syukujitsu.csv: importing it with kind
  * `calendar` is recognised by its header and recorded as kind `holidays`, so
  * the national holidays and a city's own closed/open days each keep their
@@ -36,7 +38,7 @@
 #include "src/tenant.h"
 
 /* Schema version of the tables this module owns. */
-#define TK_MASTER_SCHEMA_VERSION 1
+#define TK_MASTER_SCHEMA_VERSION 2
 
 /* Longest kind name, terminating NUL included. */
 #define TK_MASTER_KIND_SIZE 16
@@ -145,7 +147,9 @@ TK_MUST_CHECK int tk_master_list_versions(tk_tenant *t, const char *kind, tk_mas
  * Built once from the staff and terminals kinds: the latest version of each
  * (greatest effective date, then latest import) takes precedence, and older
  * versions fill in identifiers the latest one no longer lists, so that logs
- * of staff who have since left still resolve. Lookups ignore leading and
+ * of staff who have since left still resolve. Training accounts (kind
+ * `training`) that no staff version lists resolve to themselves, as the
+ * newest training version writes them. Lookups ignore leading and
  * trailing spaces and ASCII case; a staff value that is not found as
  * written is retried without a Windows domain (`CITY\c679661`) or a UPN
  * suffix (`c679661@city.local`). Immutable once built. */

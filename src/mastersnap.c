@@ -41,6 +41,13 @@
  * shared pool: a city has far fewer households and blocks than residents.
  * Measured figures are in docs/master-data.md.
  *
+ * Training accounts are a multi-row kind keyed by the account's folded
+ * name (one row per training period, by 開始日). Because logs are stored
+ * under the 職員ID an account resolved to, every 職員ID of a loaded staff
+ * record listing a training account as one of its アカウント is made a
+ * second key of that account's entity after loading, so "is this user in
+ * training today" stays one probe whichever name the log carries.
+ *
  * Loading reads each version's rows with one statement per table, inside a
  * read transaction so that all kinds come from one consistent state of the
  * store. Sub-lists (accounts, leave periods, subjects, watch-list 担当所属)
@@ -69,11 +76,11 @@
 
 _Static_assert(TK_MASTERSNAP_PS_SIZE == TK_TENANT_PSEUDONYM_SIZE, "pseudonym sizes differ");
 
-enum { K_STAFF, K_TERM, K_AUTH, K_ASSIGN, K_OT, K_MEDIA, K_WATCH, K_RESID, K_N };
+enum { K_STAFF, K_TERM, K_AUTH, K_ASSIGN, K_OT, K_MEDIA, K_WATCH, K_RESID, K_TRAIN, K_N };
 
 static const char *const kind_names[K_N] = {"staff",       "terminals", "authorizations",
                                             "assignments", "overtime",  "media",
-                                            "watchlist",   "residents"};
+                                            "watchlist",   "residents", "training"};
 
 /* ---- structures ----------------------------------------------------------- */
 
@@ -159,6 +166,11 @@ struct res_row {
     uint32_t household, block, kana; /* ids in s->pool, or NONE */
 };
 
+/* A training period of an account; t.dept_id is the registry id. */
+struct train_row {
+    tk_mastersnap_training t;
+};
+
 struct tk_mastersnap {
     int64_t first, last;
 
@@ -205,6 +217,9 @@ struct tk_mastersnap {
     struct res_row *res;
     size_t nres, capres;
     struct psidx pool; /* resident household / block / kana pseudonyms */
+
+    struct train_row *train;
+    size_t ntrain, captrain;
 };
 
 /* ---- small helpers -------------------------------------------------------- */
@@ -267,6 +282,11 @@ static size_t fold(const char *p, size_t len, char *buf)
         buf[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
     }
     return v.len;
+}
+
+static size_t dept_out(uint32_t id)
+{
+    return id == NONE ? TK_MASTERSNAP_NO_DEPT : id;
 }
 
 /* 1 if day lies in [from, to], either end possibly open (NO_DAY). */
@@ -1237,10 +1257,93 @@ static int load_resid(tk_mastersnap *s, tk_db *db, struct ld *l, tk_error *err)
     return each_row(s, db, sql, l, res_cb, err);
 }
 
+/* -- training accounts -- */
+
+static int train_cb(tk_mastersnap *s, sqlite3_stmt *st, struct ld *l, tk_error *err)
+{
+    char buf[KEY_MAX];
+    const size_t n = col_key(st, 0, buf);
+    uint32_t e, id;
+
+    if (n == 0)
+        return TK_OK;
+    int rc = ent_put(&s->k[K_TRAIN], buf, n, &e, err);
+    if (rc != TK_OK)
+        return rc;
+    if (s->ntrain >= ROW_MAX)
+        return oom(err);
+    void *a = room(s->train, s->ntrain, &s->captrain, sizeof *s->train);
+    if (a == NULL)
+        return oom(err);
+    s->train = a;
+    tk_mastersnap_training *r = &s->train[s->ntrain].t;
+    memset(r, 0, sizeof *r);
+    r->listed = 1;
+    rc = col_str(s, st, 0, &r->account, err);
+    if (rc == TK_OK)
+        rc = col_day(st, 1, &r->from, err);
+    if (rc == TK_OK)
+        rc = col_day(st, 2, &r->to, err);
+    if (rc == TK_OK)
+        rc = col_str(s, st, 3, &r->name, err);
+    if (rc == TK_OK)
+        rc = col_str(s, st, 4, &r->dept, err);
+    if (rc == TK_OK)
+        rc = reg_put(&s->depts, r->dept, &id, err);
+    if (rc != TK_OK)
+        return rc;
+    r->dept_id = dept_out(id);
+    if (r->from == TK_MASTERSNAP_NO_DAY)
+        return tk_error_set(err, TK_EINTERNAL, "master data holds a training without 開始日");
+    /* By entity, then 開始日: the periods of an account in date order. */
+    rc = add_tri(l, e, s->ntrain, r->from, err);
+    if (rc == TK_OK)
+        s->ntrain++;
+    return rc;
+}
+
+static int load_train(tk_mastersnap *s, tk_db *db, struct ld *l, tk_error *err)
+{
+    static const char sql[] = "SELECT account, from_on, to_on, name, dept"
+                              " FROM master_training WHERE version_id = ?1 ORDER BY line";
+    l->start = s->ntrain;
+    int rc = each_row(s, db, sql, l, train_cb, err);
+    if (rc == TK_OK)
+        rc = group_rows(&s->k[K_TRAIN], l, s->train + l->start, sizeof *s->train, err);
+    return rc;
+}
+
+/* Logs are stored under the 職員ID an account resolved to, so a training
+ * account that the staff master gives to a member is asked about by that
+ * 職員ID: every 職員ID of a loaded staff record one of whose アカウント is a
+ * training account becomes another key of that account's entity (unless
+ * it is a training account itself). One probe then answers either way. */
+static int alias_training(tk_mastersnap *s, tk_error *err)
+{
+    struct kind *k = &s->k[K_TRAIN];
+    char acc[KEY_MAX], id[KEY_MAX];
+
+    for (size_t i = 0; k->nent > 0 && i < s->nstaff; i++) {
+        const struct staff_row *r = &s->staff[i];
+        for (size_t j = 0; j < r->acc_n; j++) {
+            const char *a = s->acc[(size_t)r->acc_first + j];
+            const uint32_t e = ent_get(k, acc, fold(a, strlen(a), acc));
+            const size_t n = fold(r->id, strlen(r->id), id);
+            if (e == NONE || n == 0 || ent_get(k, id, n) != NONE)
+                continue;
+            const int rc = tk_strmap_put(k->names, id, n, (int64_t)e, NULL, err);
+            if (rc != TK_OK)
+                return rc;
+        }
+    }
+    return TK_OK;
+}
+
 typedef int (*load_fn)(tk_mastersnap *s, tk_db *db, struct ld *l, tk_error *err);
 
-static const load_fn loaders[K_N] = {load_staff,    load_terminals, load_auth,  load_assign,
-                                     load_overtime, load_media,     load_watch, load_resid};
+static const load_fn loaders[K_N] = {load_staff,  load_terminals, load_auth,
+                                     load_assign, load_overtime,  load_media,
+                                     load_watch,  load_resid,     load_train};
 
 /* ---- loading: versions and segments --------------------------------------- */
 
@@ -1392,6 +1495,7 @@ static void shrink(tk_mastersnap *s)
     s->term = fit(s->term, s->nterm, &s->capterm, sizeof *s->term);
     s->ot = fit(s->ot, s->n_ot, &s->cap_ot, sizeof *s->ot);
     s->res = fit(s->res, s->nres, &s->capres, sizeof *s->res);
+    s->train = fit(s->train, s->ntrain, &s->captrain, sizeof *s->train);
     s->pool.key = fit(s->pool.key, s->pool.n, &s->pool.cap, sizeof *s->pool.key);
 }
 
@@ -1462,6 +1566,8 @@ int tk_mastersnap_load(tk_mastersnap **out, tk_tenant *t, int64_t first_day, int
     for (int i = 0; rc == TK_OK && i < K_N; i++)
         rc = load_kind(s, db, i, err);
     if (rc == TK_OK)
+        rc = alias_training(s, err);
+    if (rc == TK_OK)
         rc = publish(s, err);
     if (rc != TK_OK)
         goto done;
@@ -1513,6 +1619,7 @@ void tk_mastersnap_destroy(tk_mastersnap *s)
     tk_free(s->went);
     tk_free(s->res);
     ps_dispose(&s->pool);
+    tk_free(s->train);
     tk_free(s);
 }
 
@@ -1535,11 +1642,6 @@ int64_t tk_mastersnap_version(const tk_mastersnap *s, const char *kind, int64_t 
             return s->k[i].nseg ? s->k[i].vid[seg_of(&s->k[i], day)] : 0;
     }
     return 0;
-}
-
-static size_t dept_out(uint32_t id)
-{
-    return id == NONE ? TK_MASTERSNAP_NO_DEPT : id;
 }
 
 static int status_on(const tk_mastersnap *s, const struct staff_row *r, int listed, int64_t day)
@@ -1874,6 +1976,49 @@ int tk_mastersnap_find_resident(const tk_mastersnap *s, const uint8_t *subject, 
             out->block = r->block != NONE ? s->pool.key[r->block] : NULL;
             out->kana = r->kana != NONE ? s->pool.key[r->kana] : NULL;
         }
+    }
+    return r != NULL;
+}
+
+/* The group of training rows of user p[0..len) on day: the name as given,
+ * else without a Windows domain (`CITY\kenshu01`) or a UPN suffix
+ * (`kenshu01@city.local`), as the resolver retries. NULL if none. */
+static const struct grp *training_group(const tk_mastersnap *s, const char *p, size_t len,
+                                        int64_t day)
+{
+    const struct grp *g = group_of(s, K_TRAIN, p, len, day);
+    for (size_t i = len; g == NULL && i-- > 0;) {
+        if (p[i] == '\\') {
+            p += i + 1;
+            len -= i + 1;
+            g = group_of(s, K_TRAIN, p, len, day);
+            break;
+        }
+    }
+    const char *at = g == NULL ? memchr(p, '@', len) : NULL;
+    if (at != NULL && at > p)
+        g = group_of(s, K_TRAIN, p, (size_t)(at - p), day);
+    return g;
+}
+
+int tk_mastersnap_check_training(const tk_mastersnap *s, const char *p, size_t len, int64_t day,
+                                 tk_mastersnap_training *out)
+{
+    const struct grp *g = s->k[K_TRAIN].nseg ? training_group(s, p, len, day) : NULL;
+    const tk_mastersnap_training *r = NULL, *near = NULL;
+
+    for (size_t i = 0; g != NULL && i < g->n && r == NULL; i++) {
+        const tk_mastersnap_training *x = &s->train[(size_t)g->first + i].t;
+        if (in_range(day, x->from, x->to))
+            r = x;
+        else if (near == NULL || x->from <= day)
+            near = x; /* the last period begun by the day, else the first */
+    }
+    if (out != NULL) {
+        if (r != NULL || near != NULL)
+            *out = r != NULL ? *r : *near;
+        else
+            memset(out, 0, sizeof *out);
     }
     return r != NULL;
 }

@@ -27,7 +27,8 @@
  * authorised", "not approved").
  *
  * Kinds loaded: staff, terminals, authorizations, assignments, overtime,
- * media, watchlist and residents. The calendar kinds are src/calendar.h's.
+ * media, watchlist, residents and training. The calendar kinds are
+ * src/calendar.h's.
  *
  * Ownership: the snapshot owns every string, pseudonym and array it hands
  * out; they live as long as the snapshot. Result structs are filled by the
@@ -154,7 +155,8 @@ void tk_mastersnap_staff_at(const tk_mastersnap *s, size_t i, int64_t day,
 /* ---- 所属 ------------------------------------------------------------------ */
 
 /* Every 所属 the loaded master data names (staff 所属 and 前所属,
- * terminals, authorisations, 兼務先, media, watch-list 担当所属), once
+ * terminals, authorisations, 兼務先, media, watch-list 担当所属, training
+ * 所属), once
  * each, as first written, in a fixed order of first appearance. ids are
  * 0 .. count-1. */
 size_t tk_mastersnap_dept_count(const tk_mastersnap *s);
@@ -308,6 +310,33 @@ typedef struct tk_mastersnap_watch {
  * `categories & ~allowed & PROTECTED`. */
 int tk_mastersnap_check_watch(const tk_mastersnap *s, const uint8_t *subject, int64_t day,
                               const char *dept, size_t dlen, tk_mastersnap_watch *out);
+
+/* ---- 研修 (training accounts) ---------------------------------------------- */
+
+/* One training period of a training account. */
+typedef struct tk_mastersnap_training {
+    const char *account; /* 研修用アカウント as the record writes it */
+    const char *name;    /* 研修名, or NULL */
+    const char *dept;    /* 所属, or NULL */
+    size_t dept_id;      /* or TK_MASTERSNAP_NO_DEPT */
+    int64_t from;        /* 開始日 */
+    int64_t to;          /* 終了日 (inclusive), or TK_MASTERSNAP_NO_DAY: open-ended */
+    int listed;          /* the training version in force that day lists the account */
+} tk_mastersnap_training;
+
+/* 1 if user p[0..len) (borrowed, untrusted) is a training account in
+ * training on day: a row of the training version in force that day names
+ * it and has 開始日 <= day <= 終了日 (an empty 終了日 leaves it open). The
+ * user is matched as logs store it: the account itself (case and
+ * surrounding spaces ignored; also without a `DOMAIN\` prefix or an
+ * `@domain` suffix), or the 職員ID of a loaded staff record one of whose
+ * アカウント is the training account. One hash probe, O(log segments) and a
+ * look at the account's few periods. Else 0. *out (may be NULL) describes
+ * the covering period, or when none covers the day the account's last
+ * period begun by then (else its first: listed = 1, outside its training),
+ * or is zeroed (listed = 0: not a training account that day). */
+int tk_mastersnap_check_training(const tk_mastersnap *s, const char *p, size_t len, int64_t day,
+                                 tk_mastersnap_training *out);
 
 /* ---- 住民 ------------------------------------------------------------------ */
 

@@ -13,8 +13,9 @@ standard library, and checks:
   * every row parses with its profile (a small interpreter of docs/profiles.md: column lookup,
     time patterns, maps, defaults, transforms, staff and terminal resolution);
   * the baseline is clean: every rule violation found in the events (DOMAIN.md items 1, 2, 3, 4,
-    7, 9, 10, 12, 14, 16, 17, 18, 21, 22, 23, 24, 25, 26, 28, 29) is explained by an incident
-    row of truth.csv, and every incident row is backed by at least one violation.
+    7, 9, 10, 12, 14, 16, 17, 18, 21, 22, 23, 24, 25, 26, 27, 28, 29, and a training account used
+    outside its training) is explained by an incident row of truth.csv, and every incident row
+    is backed by at least one violation.
 
 Prints a report; exits 1 if a check fails. This is a second implementation of the formats on
 purpose: it catches a generator bug and a profile that drifted from its file alike.
@@ -138,12 +139,14 @@ def apply_transforms(value, steps):
 
 
 class Resolver:
-    def __init__(self, staff, terminals):
+    def __init__(self, staff, terminals, training=()):
         self.staff_ids = set(staff)
         self.accounts = {}
         for sid, row in staff.items():
             for acc in filter(None, row["アカウント"].split(";")):
                 self.accounts[acc] = sid
+        for acc in training:  # training accounts resolve to themselves, after staff accounts
+            self.accounts.setdefault(acc, acc)
         self.term_names = set(terminals)
         self.ips = {}
         for name, row in terminals.items():
@@ -276,6 +279,9 @@ def load_master(root):
     for r in rows("watchlist.csv"):
         m["watch"][r["宛名番号"]].append(r)
     m["residents"] = {r["宛名番号"]: r for r in rows("residents.csv")}
+    m["training"] = defaultdict(list)
+    for r in rows("training.csv"):
+        m["training"][r["研修用アカウント"]].append((d8(r["開始日"]), d8(r["終了日"])))
     cal = {}
     for r in rows("calendar.csv"):
         cal[d8(r["日付"])] = r["区分"]
@@ -302,6 +308,10 @@ def dept_on(m, user, day):
     return s["所属"]
 
 
+def in_training(m, user, day):
+    return any(a <= day and (b is None or day <= b) for a, b in m["training"].get(user, []))
+
+
 def on_leave(s, day):
     for span in filter(None, s["休職期間"].split(";")):
         a, b = span.split("-")
@@ -322,7 +332,7 @@ def main():
         if os.path.basename(p) != j["profile"] + ".json":
             fail("%s: file name differs from profile name %s" % (p, j["profile"]))
     m = load_master(root)
-    resolver = Resolver(m["staff"], m["terminals"])
+    resolver = Resolver(m["staff"], m["terminals"], m["training"])
     stats = {"row_problems": 0, "unresolved_user": set(), "unresolved_terminal": set()}
     encs = defaultdict(int)
     events = []
@@ -443,7 +453,10 @@ def check_truth(m, events, truth, unresolved_terms):
         auth = m["auth"].get((dept, e["system"]))
         kenmu = any(a["職員ID"] == user and a["システム"] == e["system"] and
                     d8(a["開始日"]) <= day <= d8(a["終了日"]) for a in m["assign"])
-        if auth is None and not kenmu:
+        trainee = st is None and user in m["training"]
+        if trainee and not in_training(m, user, day):
+            violation(31, ANY, user, day, "training account outside its training")
+        if auth is None and not kenmu and not trainee:
             violation(12, ANY, user, day, "%s not authorised for %s" % (e["system"], dept))
         if e.get("mynumber") == "1" and (auth is None or auth["個人番号利用"] != "可"):
             violation(26, ANY, user, day, "個人番号 shown in %s" % dept)
@@ -469,6 +482,8 @@ def check_truth(m, events, truth, unresolved_terms):
                     violation(10, ANY, user, day, "issue for protected " + subj)
             if st and (subj == st["本人宛名番号"] or subj in st["世帯宛名番号"].split(";")):
                 violation(7, ANY, user, day, "own household " + subj)
+            if trainee and in_training(m, user, day) and subj in m["residents"]:
+                violation(27, ANY, user, day, "real resident %s in training" % subj)
 
     # item 3 and 4: distinct subjects per day and in 10 minutes
     per_day = defaultdict(set)
@@ -545,7 +560,7 @@ def check_truth(m, events, truth, unresolved_terms):
                "failed_logon_burst", "failed_logon_spray", "concurrent_logon", "shared_id",
                "unregistered_terminal", "usb_after_hours", "export_usb_chain",
                "unapproved_device", "bulk_print", "mass_extract", "mynumber_shown",
-               "no_logon_session", "log_gap"}
+               "no_logon_session", "log_gap", "training_real_resident"}
     for t in incidents:
         if t["kind"] in checked and t["incident_id"] not in backed:
             fail("incident %s (%s, %s) is not visible in the logs" %

@@ -43,7 +43,7 @@ nfiles=$(find "$TMP/a" -type f | wc -l)
 for f in README.md manifest.csv truth.csv master/staff.csv master/terminals.csv \
     master/terminals.map.json master/authorizations.csv master/assignments.csv \
     master/overtime.csv master/media.csv master/watchlist.csv master/residents.csv \
-    master/calendar.csv profiles/terminal-logon.json profiles/media-usb.json; do
+    master/training.csv master/calendar.csv profiles/terminal-logon.json profiles/media-usb.json; do
     [ -s "$TMP/a/$f" ] || fail "$f missing or empty"
 done
 nprof=$(ls "$TMP/a/profiles" | wc -l)
@@ -60,9 +60,9 @@ want = """after_hours night_access closed_day bulk_lookup volume_spike sustained
 many_staff self_lookup family_lookup watchlist dv_lookup dv_issue out_of_role retired_account
 transfer_old_system leave_account failed_logon_burst failed_logon_spray concurrent_logon shared_id
 unregistered_terminal usb_after_hours export_usb_chain unapproved_device bulk_print mass_extract
-mynumber_shown no_logon_session log_gap""".split()
+mynumber_shown no_logon_session log_gap training_real_resident""".split()
 hn_want = """busy_season new_hire election_kenmu approved_overtime holiday_opening approved_media
-transfer_new_system""".split()
+transfer_new_system training_fictitious""".split()
 rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
 assert rows and list(rows[0].keys()) == ["incident_id", "label", "kind", "entity_type",
     "entity_id", "day_from", "day_to", "rule_hint", "description"], "truth.csv header"
@@ -133,7 +133,8 @@ fi
 if "$BIN" master --help >/dev/null 2>&1 && "$BIN" init --help >/dev/null 2>&1; then
     D="$TMP/data"
     "$BIN" init --tenant gencity --data "$D" >/dev/null || fail "tenken init exited $?"
-    for k in staff terminals authorizations assignments overtime media watchlist residents calendar; do
+    for k in staff terminals authorizations assignments overtime media watchlist residents training \
+        calendar; do
         extra=()
         [ $k = terminals ] && extra=(--profile "$TMP/a/master/terminals.map.json")
         "$BIN" master import --tenant gencity --data "$D" --kind $k "$TMP/a/master/$k.csv" \

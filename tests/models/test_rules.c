@@ -1147,6 +1147,182 @@ static void retired_leave_unknown(void)
     tk_tenant_close(t);
 }
 
+/* ---- R27: training accounts ------------------------------------------------------- */
+
+static void import_fixture(tk_tenant *t, const char *kind, const char *file)
+{
+    char path[600];
+    tk_error err;
+    snprintf(path, sizeof path, "%s/rules/%s", tk_test_datadir(), file);
+    if (tk_master_import(t, kind, path, NULL, "2024-04-01", NULL, &err) != TK_OK)
+        die(file, &err);
+}
+
+/* A day of kenshu01 in training, one on fictitious residents only, one
+ * after the training; 100014 whose own account is in training. */
+static void training_events(tk_tenant *t)
+{
+    EVENTS(
+        t,
+        {.when = "2024-10-08 09:00", .user = "kenshu01", .term = "SHIMIN-PC003", .op = TK_OP_LOGON},
+        {.when = "2024-10-08 09:10",
+         .user = "kenshu01",
+         .term = "SHIMIN-PC003",
+         .sys = "住民基本台帳",
+         .op = TK_OP_LOOKUP,
+         .subj = "9000000001"},
+        {.when = "2024-10-08 09:20",
+         .user = "kenshu01",
+         .term = "SHIMIN-PC003",
+         .sys = "住民基本台帳",
+         .op = TK_OP_LOOKUP,
+         .subj = "0000000004"},
+        {.when = "2024-10-08 09:25",
+         .user = "kenshu01",
+         .term = "SHIMIN-PC003",
+         .sys = "住民基本台帳",
+         .op = TK_OP_UPDATE,
+         .subj = "0000000004"},
+        {.when = "2024-10-08 09:40",
+         .user = "kenshu01",
+         .term = "SHIMIN-PC003",
+         .sys = "住民基本台帳",
+         .op = TK_OP_LOOKUP,
+         .subj = "0000000003"},
+        {.when = "2024-10-09 10:00",
+         .user = "kenshu01",
+         .term = "SHIMIN-PC003",
+         .sys = "住民基本台帳",
+         .op = TK_OP_LOOKUP,
+         .subj = "9000000001"},
+        {.when = "2024-10-09 10:05",
+         .user = "kenshu01",
+         .term = "SHIMIN-PC003",
+         .sys = "住民基本台帳",
+         .op = TK_OP_UPDATE,
+         .subj = "9000000002"},
+        {.when = "2024-10-15 10:00",
+         .user = "kenshu01",
+         .term = "SHIMIN-PC003",
+         .sys = "住民基本台帳",
+         .op = TK_OP_LOOKUP,
+         .subj = "0000000004"},
+        {.when = "2024-11-05 10:00",
+         .user = "100014",
+         .term = "SHIMIN-PC003",
+         .sys = "住民基本台帳",
+         .op = TK_OP_LOOKUP,
+         .subj = "0000000004"});
+}
+
+static void training_real_residents(void)
+{
+    tk_tenant *t = city();
+    import_fixture(t, "training", "training.csv");
+    training_events(t);
+    tk_rules_result *r = run(t, "2024-10-08", "2024-11-08");
+    TK_CHECK_INT(count(r, "R27"), 2);
+    /* Two real residents among three operations (the fictitious 9000000001
+     * is no finding), one finding for the day. */
+    const tk_rules_finding *f = find(r, "R27", "kenshu01");
+    TK_REQUIRE(f != NULL);
+    TK_CHECK_INT(f->day_from, day_of("2024-10-08"));
+    TK_CHECK_INT(f->day_to, day_of("2024-10-08"));
+    TK_CHECK_INT(f->severity, TK_RULECAT_MEDIUM);
+    TK_CHECK_INT(f->entity_type, TK_RULECAT_USER);
+    TK_CHECK_INT(f->item, 27);
+    TK_CHECK(f->value == 2);
+    TK_CHECK_STR(f->unit, "人");
+    TK_CHECK_INT(f->evidence_total, 3);
+    TK_CHECK_INT(f->nevidence, 3);
+    for (size_t i = 1; i < f->nevidence; i++)
+        TK_CHECK(f->evidence[i - 1] < f->evidence[i]);
+    TK_CHECK(f->resident != NULL && strlen(f->resident) == 64);
+    TK_CHECK(strstr(f->summary, "研修用アカウント kenshu01（中途採用職員研修 2024-10-01〜"
+                                "2024-10-11）") != NULL);
+    TK_CHECK(strstr(f->summary, "実在する住民2人") != NULL);
+    TK_CHECK(strstr(f->detail, "\"training\":{\"account\":\"kenshu01\"") != NULL);
+    TK_CHECK(strstr(f->detail, "\"to\":\"2024-10-11\"") != NULL);
+    /* Fictitious residents only (10-09), after the training (10-15): none. */
+    for (size_t i = 0; i < tk_rules_result_count(r); i++) {
+        const tk_rules_finding *g = tk_rules_result_at(r, i);
+        if (strcmp(g->rule_id, "R27") == 0 && strcmp(g->entity, "kenshu01") == 0)
+            TK_CHECK_INT(g->day_from, day_of("2024-10-08"));
+    }
+    /* A member's own account in training: logs carry the 職員ID. */
+    f = find(r, "R27", "100014");
+    TK_REQUIRE(f != NULL);
+    TK_CHECK(f->day_from == day_of("2024-11-05") && f->value == 1);
+    TK_CHECK(strstr(f->summary, "職員 100014（市民課）の研修用アカウント c100014（新規採用職員研修 "
+                                "2024-11-01〜2024-11-08）で") != NULL);
+
+    /* R31: in training the account is known (dropped, or low with the
+     * training as context); after it, an unknown account again. */
+    TK_CHECK_INT(count(r, "R31"), 1);
+    f = find(r, "R31", "kenshu01");
+    TK_REQUIRE(f != NULL);
+    TK_CHECK_INT(f->day_from, day_of("2024-10-15"));
+    TK_CHECK_INT(f->severity, TK_RULECAT_HIGH);
+    TK_CHECK(strstr(f->summary, "研修期間外の研修用アカウント kenshu01") != NULL);
+    tk_rules_result_destroy(r);
+    r = run_low(t, "2024-10-08", "2024-10-09");
+    TK_CHECK_INT(count(r, "R31"), 2);
+    f = find(r, "R31", "kenshu01");
+    TK_REQUIRE(f != NULL);
+    TK_CHECK_INT(f->severity, TK_RULECAT_LOW);
+    TK_CHECK_STR(f->context, "研修用アカウント（中途採用職員研修 2024-10-01〜2024-10-11）");
+    TK_CHECK(strstr(f->detail, "\"explained\":true") != NULL);
+    tk_rules_result_destroy(r);
+
+    /* Disabled by the configuration: nothing, and no note. */
+    const struct opts off = {0, "{\"rules\":{\"R27\":{\"enabled\":false}}}", 0};
+    r = run_opts(t, "2024-10-08", "2024-10-08", &off);
+    TK_CHECK_INT(count(r, "R27"), 0);
+    for (size_t i = 0; i < tk_rules_result_note_count(r); i++)
+        TK_CHECK(strstr(tk_rules_result_note(r, i), "R27") == NULL);
+    tk_rules_result_destroy(r);
+    tk_tenant_close(t);
+}
+
+static void training_master_missing(void)
+{
+    /* No training master: R27 is not evaluated and a note says so. */
+    tk_tenant *t = city();
+    training_events(t);
+    tk_rules_result *r = run(t, "2024-10-08", "2024-10-08");
+    TK_CHECK_INT(count(r, "R27"), 0);
+    int noted = 0;
+    for (size_t i = 0; i < tk_rules_result_note_count(r); i++)
+        noted |=
+            strcmp(tk_rules_result_note(r, i), "R27: no training master data; not evaluated") == 0;
+    TK_CHECK(noted);
+    /* kenshu01 is then simply an unknown account. */
+    const tk_rules_finding *f = find(r, "R31", "kenshu01");
+    TK_CHECK(f != NULL && strstr(f->summary, "職員マスタにないアカウント kenshu01") != NULL);
+    tk_rules_result_destroy(r);
+    tk_tenant_close(t);
+
+    /* Training but no residents master: nothing tells real from fictitious. */
+    char tmpl[512], data_dir[600];
+    tk_error err;
+    snprintf(tmpl, sizeof tmpl, "%s/rules-XXXXXX", tk_test_tmpdir());
+    TK_REQUIRE(mkdtemp(tmpl) != NULL);
+    snprintf(data_dir, sizeof data_dir, "%s/data", tmpl);
+    TK_REQUIRE(tk_tenant_create(&t, data_dir, "noresidents", &err) == TK_OK);
+    import_fixture(t, "staff", "staff.csv");
+    import_fixture(t, "training", "training.csv");
+    training_events(t);
+    r = run(t, "2024-10-08", "2024-10-08");
+    TK_CHECK_INT(count(r, "R27"), 0);
+    noted = 0;
+    for (size_t i = 0; i < tk_rules_result_note_count(r); i++)
+        noted |= strstr(tk_rules_result_note(r, i), "R27: no residents master data") != NULL;
+    TK_CHECK(noted);
+    TK_CHECK(find(r, "R31", "kenshu01") == NULL); /* still a known training account */
+    tk_rules_result_destroy(r);
+    tk_tenant_close(t);
+}
+
 /* ---- R17-R19, R21, R28: logons ------------------------------------------------------ */
 
 static void failed_logons(void)
@@ -1806,6 +1982,8 @@ int main(void)
     TK_RUN(transfer_old_and_new_systems);
     TK_RUN(my_number_shown);
     TK_RUN(retired_leave_unknown);
+    TK_RUN(training_real_residents);
+    TK_RUN(training_master_missing);
     TK_RUN(failed_logons);
     TK_RUN(concurrent_logons);
     TK_RUN(long_sessions);

@@ -187,6 +187,19 @@ static void test_import_every_kind(void)
         sqlite3_finalize(st);
     }
 
+    /* Several periods of one account; an empty 終了日 is open-ended. */
+    TK_CHECK_INT(import(t, "training", "training.csv", NULL, NULL, &r, &err), TK_OK);
+    TK_CHECK_INT(r.rows, 3);
+    TK_CHECK_STR(r.kind, "training");
+    TK_CHECK_STR(r.encoding, "utf-8");
+    TK_CHECK_STR(q_text(t, "SELECT group_concat(account || ' ' || from_on || ' ' ||"
+                           " ifnull(to_on, '-') || ' ' || ifnull(name, '-') || ' ' ||"
+                           " ifnull(dept, '-'), '|') FROM (SELECT * FROM master_training"
+                           " ORDER BY line)"),
+                 "kenshu01 2024-04-01 2024-04-12 新規採用職員研修 市民課|"
+                 "kenshu02 2024-04-01 2024-04-12 新規採用職員研修 -|"
+                 "KENSHU01 2024-10-01 - 中途採用職員研修 税務課");
+
     TK_CHECK_INT(import(t, "calendar", "calendar.csv", NULL, NULL, &r, &err), TK_OK);
     TK_CHECK_INT(r.rows, 2);
     TK_CHECK_STR(r.kind, "calendar");
@@ -208,9 +221,9 @@ static void test_import_every_kind(void)
     TK_CHECK_INT(tk_master_effective_version_on(t, "holidays", "2024-12-01", &v2, &err), TK_OK);
     TK_CHECK(v1 != v2 && v1 > 0 && v2 > 0);
 
-    TK_CHECK_INT(q_i64(t, "SELECT count(*) FROM master_versions"), 10);
+    TK_CHECK_INT(q_i64(t, "SELECT count(*) FROM master_versions"), 11);
     TK_CHECK_INT(q_i64(t, "SELECT sum(rows) FROM master_versions"),
-                 4 + 4 + 3 + 2 + 2 + 2 + 2 + 2 + 2 + 21);
+                 4 + 4 + 3 + 2 + 2 + 2 + 2 + 2 + 3 + 2 + 21);
     tk_tenant_close(t);
 }
 
@@ -390,6 +403,85 @@ static void test_duplicate_import(void)
     TK_CHECK(r2.version_id != r1.version_id);
     TK_CHECK_STR(r1.sha256, r2.sha256);
     TK_CHECK_INT(q_i64(t, "SELECT count(*) FROM master_staff"), 8);
+    tk_tenant_close(t);
+}
+
+static void check_staff(const tk_master_resolver *r, const char *in, const char *want);
+static void check_terminal(const tk_master_resolver *r, const char *in, const char *want);
+
+/* Training accounts: precise row errors, a mapped CP932 list with 和暦
+ * dates, versions, and identity resolution next to the staff accounts. */
+static void test_training(void)
+{
+    tk_tenant *t = new_tenant();
+    tk_master_import_result r;
+    tk_master_resolver *res = NULL;
+    tk_error err;
+    char path[700];
+
+    TK_CHECK_INT(import(t, "training", "training_bad.csv", NULL, NULL, &r, &err), TK_EREJECTED);
+    TK_CHECK_STR(err.msg, "training_bad.csv: record 3 (line 3), column 終了日: \"2024/04/01\": is "
+                          "before 開始日 (2024-04-12) (and 1 more bad row)");
+    snprintf(path, sizeof path, "%s/training-no-from.csv", tk_test_tmpdir());
+    FILE *f = fopen(path, "w");
+    TK_REQUIRE(f != NULL);
+    fputs("研修用アカウント,開始日\nkenshu03,\n", f);
+    fclose(f);
+    TK_CHECK_INT(tk_master_import(t, "training", path, NULL, NULL, NULL, &err), TK_EREJECTED);
+    TK_CHECK_STR(err.msg,
+                 "training-no-from.csv: record 2 (line 2), column 開始日: a value is required");
+    f = fopen(path, "w");
+    TK_REQUIRE(f != NULL);
+    fputs("アカウント,開始日\nkenshu03,2024/04/01\n", f);
+    fclose(f);
+    TK_CHECK_INT(tk_master_import(t, "training", path, NULL, NULL, NULL, &err), TK_EREJECTED);
+    TK_CHECK_STR(err.msg, "training-no-from.csv: required column 研修用アカウント missing for "
+                          "training; the header has: アカウント, 開始日");
+    TK_CHECK_INT(q_i64(t, "SELECT count(*) FROM master_versions"), 0);
+
+    /* A city's own list through a mapping profile (account, with a fixed
+     * 所属). */
+    TK_CHECK_INT(import(t, "training", "training_mapped.csv", "training_mapping.json", "2024-09-01",
+                        &r, &err),
+                 TK_OK);
+    TK_CHECK_INT(r.rows, 2);
+    TK_CHECK_STR(r.encoding, "cp932");
+    TK_CHECK_STR(q_text(t, "SELECT mapping FROM master_versions WHERE kind = 'training'"),
+                 "kenshu-ichiran");
+    TK_CHECK_STR(q_text(t, "SELECT account || ' ' || from_on || ' ' || to_on || ' ' || name ||"
+                           " ' ' || dept FROM master_training WHERE account = 'kenshu03'"),
+                 "kenshu03 2024-10-01 2024-10-11 中途採用職員研修① 総務課");
+    /* The mapping is for training only. */
+    TK_CHECK_INT(import(t, "staff", "training_mapped.csv", "training_mapping.json", NULL, &r, &err),
+                 TK_EINVAL);
+    TK_CHECK(strstr(err.msg, "is for kind training, not staff") != NULL);
+
+    /* Versions: the later effective date answers from then on. */
+    TK_CHECK_INT(import(t, "training", "training.csv", NULL, "2024-10-05", &r, &err), TK_OK);
+    int64_t v = 0;
+    TK_CHECK_INT(tk_master_effective_version_on(t, "training", "2024-10-04", &v, &err), TK_OK);
+    TK_CHECK(v != r.version_id);
+    TK_CHECK_INT(tk_master_effective_version_on(t, "training", "2024-10-05", &v, &err), TK_OK);
+    TK_CHECK_INT(v, r.version_id);
+
+    /* Training accounts resolve to themselves, as the newest version
+     * writes them; an account the staff master gives to a member resolves
+     * to that member. */
+    snprintf(path, sizeof path, "%s/staff-kenshu.csv", tk_test_tmpdir());
+    f = fopen(path, "w");
+    TK_REQUIRE(f != NULL);
+    fputs("職員ID,所属,アカウント\n100009,総務課,kenshu02\n", f);
+    fclose(f);
+    TK_REQUIRE(tk_master_import(t, "staff", path, NULL, "2024-04-01", NULL, &err) == TK_OK);
+    TK_REQUIRE(tk_master_resolver_create(&res, t, &err) == TK_OK);
+    check_staff(res, "KENSHU01", "kenshu01");
+    check_staff(res, "CITYHALL\\kenshu01", "kenshu01");
+    check_staff(res, "kenshu01@city.local", "kenshu01");
+    check_staff(res, "kenshu02", "100009");
+    check_staff(res, "kenshu03", "kenshu03"); /* only the older version lists it */
+    check_staff(res, "kenshu05", NULL);
+    check_terminal(res, "kenshu01", NULL);
+    tk_master_resolver_destroy(res);
     tk_tenant_close(t);
 }
 
@@ -733,11 +825,12 @@ static void test_parse_day(void)
     TK_CHECK_INT(tk_master_parse_day("", 0, &d, &err), TK_EINVAL);
     TK_CHECK_STR(err.msg, "invalid date \"\": expected YYYY-MM-DD");
     TK_CHECK(tk_master_kind_valid("watchlist"));
+    TK_CHECK(tk_master_kind_valid("training"));
     TK_CHECK(!tk_master_kind_valid("Watchlist"));
     size_t k = 0;
     for (const char *const *p = tk_master_kinds(); *p != NULL; p++)
         k++;
-    TK_CHECK_INT(k, 10);
+    TK_CHECK_INT(k, 11);
 }
 
 int main(void)
@@ -749,6 +842,7 @@ int main(void)
     TK_RUN(test_mapping_errors);
     TK_RUN(test_bad_rows_rejected);
     TK_RUN(test_duplicate_import);
+    TK_RUN(test_training);
     TK_RUN(test_history);
     TK_RUN(test_list_versions);
     TK_RUN(test_pseudonyms_not_in_clear);

@@ -1,6 +1,7 @@
 /* tests/src/test_mastersnap.c -- the in-memory master data of an analysis
  * period: versions per day, staff status and 所属, terminals,
- * authorisations, 兼務, overtime, media, watch list and residents, on the
+ * authorisations, 兼務, overtime, media, watch list, residents and training
+ * accounts, on the
  * fixtures in tests/data/mastersnap/ imported into a fresh tenant. */
 #include <stdint.h>
 #include <stdio.h>
@@ -83,7 +84,7 @@ static int same_ps(const uint8_t *a, const struct ps *b)
 
 /* Version ids of the standard tenant. */
 static struct {
-    int64_t staff0, staff1, staff2, term1, term2, auth1, auth2, watch_old, watch;
+    int64_t staff0, staff1, staff2, term1, term2, auth1, auth2, watch_old, watch, train1, train2;
 } v;
 
 /* A tenant with every fixture: staff 2023-04-01 / 2024-04-01 / 2024-10-01,
@@ -105,6 +106,8 @@ static tk_tenant *full_tenant(void)
     v.watch_old = import(t, "watchlist", "watchlist_old.csv", "2024-04-01");
     v.watch = import(t, "watchlist", "watchlist.csv", "2024-04-01");
     (void)import(t, "residents", "residents.csv", "2024-04-01");
+    v.train1 = import(t, "training", "training_v1.csv", "2024-04-01");
+    v.train2 = import(t, "training", "training_v2.csv", "2024-10-01");
     return t;
 }
 
@@ -613,6 +616,71 @@ static void test_residents(void)
     tk_mastersnap_destroy(s);
 }
 
+static void test_training(void)
+{
+    tk_mastersnap *s = load_fy2024();
+    tk_mastersnap_training tr;
+
+    TK_CHECK_INT(tk_mastersnap_version(s, "training", D(2024, 9, 30)), v.train1);
+    TK_CHECK_INT(tk_mastersnap_version(s, "training", D(2024, 10, 1)), v.train2);
+
+    /* kenshu01: 04-01..04-12, then (v2) 10-01..10-18; both ends included. */
+    TK_REQUIRE(tk_mastersnap_check_training(s, S("kenshu01"), D(2024, 4, 1), &tr));
+    TK_CHECK_STR(tr.account, "kenshu01");
+    TK_CHECK_STR(tr.name, "新規採用職員研修");
+    TK_CHECK_STR(tr.dept, "市民課");
+    TK_CHECK_INT(tr.dept_id, tk_mastersnap_find_dept(s, S("市民課")));
+    TK_CHECK_INT(tr.from, D(2024, 4, 1));
+    TK_CHECK_INT(tr.to, D(2024, 4, 12));
+    TK_CHECK_INT(tr.listed, 1);
+    TK_CHECK(tk_mastersnap_check_training(s, S("kenshu01"), D(2024, 4, 12), NULL));
+    /* After the period: listed, with the period last begun. */
+    memset(&tr, 0xAB, sizeof tr);
+    TK_CHECK_INT(tk_mastersnap_check_training(s, S("kenshu01"), D(2024, 4, 13), &tr), 0);
+    TK_CHECK_INT(tr.listed, 1);
+    TK_CHECK_INT(tr.from, D(2024, 4, 1));
+    /* Before every period: the first. */
+    TK_CHECK_INT(tk_mastersnap_check_training(s, S("kenshu01"), D(2024, 3, 31), &tr), 0);
+    TK_CHECK_INT(tr.from, D(2024, 4, 1));
+    TK_CHECK_INT(tr.listed, 1);
+    /* v2 extends the October period to 10-18 (v1 said 10-11). */
+    TK_REQUIRE(tk_mastersnap_check_training(s, S("kenshu01"), D(2024, 10, 15), &tr));
+    TK_CHECK_STR(tr.name, "中途採用職員研修");
+    TK_CHECK_STR(tr.dept, "税務課");
+    TK_CHECK_INT(tr.to, D(2024, 10, 18));
+    TK_CHECK_INT(tk_mastersnap_check_training(s, S("kenshu01"), D(2024, 10, 19), &tr), 0);
+    TK_CHECK_INT(tr.from, D(2024, 10, 1));
+    /* Names as logs may write them. */
+    TK_CHECK(tk_mastersnap_check_training(s, S(" KENSHU01　"), D(2024, 4, 2), NULL));
+    TK_CHECK(tk_mastersnap_check_training(s, S("CITYHALL\\kenshu01"), D(2024, 4, 2), NULL));
+    TK_CHECK(tk_mastersnap_check_training(s, S("kenshu01@city.local"), D(2024, 4, 2), NULL));
+    TK_CHECK(
+        tk_mastersnap_check_training(s, S("CITYHALL\\kenshu01@city.local"), D(2024, 4, 2), NULL));
+    TK_CHECK_INT(tk_mastersnap_check_training(s, S("kenshu011"), D(2024, 4, 2), NULL), 0);
+    TK_CHECK_INT(tk_mastersnap_check_training(s, S("CITYHALL\\"), D(2024, 4, 2), NULL), 0);
+    TK_CHECK_INT(tk_mastersnap_check_training(s, S("@kenshu01"), D(2024, 4, 2), NULL), 0);
+
+    /* kenshu02: open-ended, no 所属; v2 no longer lists it. */
+    TK_REQUIRE(tk_mastersnap_check_training(s, S("kenshu02"), D(2024, 9, 30), &tr));
+    TK_CHECK_INT(tr.to, TK_MASTERSNAP_NO_DAY);
+    TK_CHECK(tr.dept == NULL);
+    TK_CHECK_INT(tr.dept_id, TK_MASTERSNAP_NO_DEPT);
+    TK_CHECK_INT(tk_mastersnap_check_training(s, S("kenshu02"), D(2024, 4, 7), NULL), 0);
+    TK_CHECK_INT(tk_mastersnap_check_training(s, S("kenshu02"), D(2024, 10, 1), &tr), 0);
+    TK_CHECK(tr.listed == 0 && tr.account == NULL);
+
+    /* c005 is S005's アカウント: logs stored under the 職員ID answer too. */
+    TK_REQUIRE(tk_mastersnap_check_training(s, S("S005"), D(2024, 12, 2), &tr));
+    TK_CHECK_STR(tr.account, "c005");
+    TK_CHECK(tk_mastersnap_check_training(s, S("s005"), D(2024, 12, 13), NULL));
+    TK_CHECK(tk_mastersnap_check_training(s, S("c005"), D(2024, 12, 13), NULL));
+    TK_CHECK_INT(tk_mastersnap_check_training(s, S("S005"), D(2024, 12, 14), NULL), 0);
+    TK_CHECK_INT(tk_mastersnap_check_training(s, S("S001"), D(2024, 12, 2), &tr), 0);
+    TK_CHECK_INT(tr.listed, 0);
+    TK_CHECK_INT(tk_mastersnap_check_training(s, S(""), D(2024, 12, 2), NULL), 0);
+    tk_mastersnap_destroy(s);
+}
+
 /* Periods before, after and around the versions. */
 static void test_other_periods(void)
 {
@@ -678,6 +746,8 @@ static void test_empty_tenant_and_bad_period(void)
     TK_CHECK_INT(tk_mastersnap_check_media(s, S("AA"), D(2024, 4, 1), NULL), 0);
     TK_CHECK_INT(tk_mastersnap_check_watch(s, p.b, D(2024, 4, 1), NULL, 0, NULL), 0);
     TK_CHECK_INT(tk_mastersnap_find_resident(s, p.b, D(2024, 4, 1), NULL), 0);
+    TK_CHECK_INT(tk_mastersnap_check_training(s, S("kenshu01"), D(2024, 4, 1), NULL), 0);
+    TK_CHECK_INT(tk_mastersnap_version(s, "training", D(2024, 4, 1)), 0);
     TK_CHECK_INT(tk_mastersnap_staff_relation(s, S("S001"), D(2024, 4, 1), p.b), 0);
     TK_CHECK_INT(tk_mastersnap_staff_count(s), 0);
     TK_CHECK_INT(tk_mastersnap_dept_count(s), 0);
@@ -754,6 +824,7 @@ int main(void)
     TK_RUN(test_media);
     TK_RUN(test_watchlist);
     TK_RUN(test_residents);
+    TK_RUN(test_training);
     TK_RUN(test_other_periods);
     TK_RUN(test_empty_tenant_and_bad_period);
     TK_RUN(test_inside_transaction);
