@@ -118,15 +118,33 @@ struct termscore {
     double raw, score;
 };
 
+/* Continuous user-day features, scored with a robust location and scale
+ * (median / MAD) instead of a count model; upper tails: the longest logon
+ * session (an account kept open for a shift, shared), the share of
+ * residents looked up and never processed, and the largest single print
+ * or export. */
+static const int cscored[] = {
+    TK_USERDAY_LONGEST_SESSION_MINUTES,
+    TK_USERDAY_LOOKUP_ONLY_SHARE,
+    TK_USERDAY_MAX_OUTPUT_RECORDS,
+};
+#define NC (sizeof cscored / sizeof cscored[0])
+#define NF (NS + NC) /* per-row arrays: NS count features, then NC continuous ones */
+
+static int feat_id(size_t k)
+{
+    return k < NS ? scored[k] : cscored[k - NS];
+}
+
 /* Per-row model results. */
 struct rowscore {
     double raw;   /* combined raw surprise */
     double feat;  /* feature surprise (Bonferroni-corrected) */
-    double s[NS]; /* per-feature surprise */
-    double p_own[NS];
-    double p_peer[NS];
-    double mean[NS]; /* the user's model mean */
-    double peer_med[NS];
+    double s[NF]; /* per-feature surprise */
+    double p_own[NF];
+    double p_peer[NF];
+    double mean[NF]; /* the user's model mean (continuous: robust median) */
+    double peer_med[NF];
     double s_tod; /* time-of-day surprise (Bonferroni-corrected with the features) */
     double tod_p, tod_phi, tod_hour_count, tod_hour_expected;
     int tod_hour;   /* the most surprising hour, or -1 */
@@ -462,6 +480,110 @@ static int score_counts(struct ctx *c, tk_error *err)
     return rc;
 }
 
+/* ---- continuous features ------------------------------------------------------ */
+
+/* For each continuous feature: a robust baseline per 所属 from its
+ * members' baseline days, each user's own median / MAD shrunk towards it
+ * (a short history leans on the 所属), and the same-day peers' robust z;
+ * upper-tail normal probabilities of the robust z, combined as for counts.
+ * A day without a value (no lookups: no share) is not surprising. */
+static int score_continuous(struct ctx *c, tk_error *err)
+{
+    const size_t nd = tk_userday_dept_count(c->s) + 1;
+    tk_baseline_robust *dep = tk_calloc(nd * NC, sizeof *dep);
+    unsigned char *dep_ok = tk_calloc(nd * NC, 1);
+    double *x = tk_calloc(c->nrows + 1, sizeof *x);
+    int rc =
+        dep && dep_ok && x ? TK_OK : tk_error_set(err, TK_ENOMEM, "out of memory scoring features");
+    for (size_t k = 0; rc == TK_OK && k < NC; k++) {
+        for (size_t d = 0; d < nd; d++) {
+            size_t n = 0;
+            for (size_t r = 0; r < c->nrows; r++) {
+                const tk_userday_row *row = &c->rows[r];
+                const size_t rd =
+                    row->dept == TK_USERDAY_NO_DEPT || row->dept >= nd - 1 ? nd - 1 : row->dept;
+                const double v = row->f[cscored[k]];
+                if (in(&c->base, row->day) && !isnan(v) && (rd == d || d == nd - 1))
+                    x[n++] = v;
+            }
+            tk_error e2;
+            dep_ok[d * NC + k] =
+                n >= 10 && tk_baseline_robust_fit(x, n, &c->bopt, &dep[d * NC + k], &e2) == TK_OK;
+        }
+        for (size_t d = 0; d + 1 < nd; d++)
+            if (!dep_ok[d * NC + k] && dep_ok[(nd - 1) * NC + k]) {
+                dep[d * NC + k] = dep[(nd - 1) * NC + k];
+                dep_ok[d * NC + k] = 1;
+            }
+    }
+    for (size_t u = 0; rc == TK_OK && u < c->nruns; u++) {
+        const size_t i = c->run_first[u], j = c->run_first[u + 1];
+        const uint32_t dept = c->rows[j - 1].dept;
+        const size_t d = dept == TK_USERDAY_NO_DEPT || dept >= nd - 1 ? nd - 1 : dept;
+        for (size_t k = 0; k < NC; k++) {
+            size_t n = 0;
+            for (size_t r = i; r < j; r++) {
+                const double v = c->rows[r].f[cscored[k]];
+                if (in(&c->base, c->rows[r].day) && !isnan(v))
+                    x[n++] = v;
+            }
+            tk_baseline_robust rob;
+            tk_error e2;
+            const int ok =
+                dep_ok[d * NC + k] && tk_baseline_robust_eb_fit(n ? x : NULL, n, &dep[d * NC + k],
+                                                                &c->bopt, &rob, &e2) == TK_OK;
+            for (size_t r = i; r < j; r++) {
+                struct rowscore *q = &c->rs[r];
+                const double v = c->rows[r].f[cscored[k]];
+                q->p_own[NS + k] =
+                    ok && !isnan(v) ? gsl_cdf_ugaussian_Q(tk_baseline_robust_z(&rob, v)) : 1.0;
+                q->mean[NS + k] = ok ? rob.median : NAN;
+                q->p_peer[NS + k] = NAN;
+                q->peer_med[NS + k] = NAN;
+            }
+        }
+    }
+    /* Same-day peers. */
+    for (size_t r = 0; rc == TK_OK && r < c->nrows; r++) {
+        const size_t *peers;
+        const size_t np = tk_userday_peers(c->s, c->rows[r].day, c->rows[r].dept, &peers);
+        if (np < 3 || c->rows[r].dept == TK_USERDAY_NO_DEPT)
+            continue;
+        for (size_t k = 0; k < NC; k++) {
+            if (isnan(c->rows[r].f[cscored[k]]))
+                continue;
+            size_t m = 0, who = SIZE_MAX;
+            for (size_t q = 0; q < np; q++) {
+                const double v = c->rows[peers[q]].f[cscored[k]];
+                if (isnan(v))
+                    continue;
+                if (peers[q] == r)
+                    who = m;
+                x[m++] = v;
+            }
+            tk_baseline_peer pz;
+            tk_error e2;
+            if (m >= 3 && who != SIZE_MAX &&
+                tk_baseline_peer_z(x, m, who, &c->bopt, &pz, &e2) == TK_OK) {
+                c->rs[r].p_peer[NS + k] = pz.p;
+                c->rs[r].peer_med[NS + k] = pz.median;
+            }
+        }
+    }
+    for (size_t r = 0; rc == TK_OK && r < c->nrows; r++) {
+        struct rowscore *q = &c->rs[r];
+        for (size_t k = NS; k < NF; k++) {
+            const double p = isnan(q->p_peer[k]) ? q->p_own[k]
+                                                 : tk_baseline_combine_p(q->p_own[k], q->p_peer[k]);
+            q->s[k] = surprise(p);
+        }
+    }
+    tk_free(dep);
+    tk_free(dep_ok);
+    tk_free(x);
+    return rc;
+}
+
 /* ---- time of day ------------------------------------------------------------- */
 
 /* Each user's time-of-day profile (the baseline days' hourly business
@@ -582,15 +704,16 @@ static int score_tod(struct ctx *c, tk_error *err)
     tk_free(phi_own);
     tk_free(dept_phi);
     tk_free(tmp);
-    /* The day's feature surprise: the largest of the count features' and
-     * the time of day's, Bonferroni-corrected for NS + 1 tests. */
+    /* The day's feature surprise: the largest of the count and continuous
+     * features' and the time of day's, Bonferroni-corrected for NF + 1
+     * tests. */
     for (size_t r = 0; rc == TK_OK && r < c->nrows; r++) {
         struct rowscore *q = &c->rs[r];
         double best = surprise(q->tod_p);
         q->s_tod = best;
-        for (size_t k = 0; k < NS; k++)
+        for (size_t k = 0; k < NF; k++)
             best = fmax(best, q->s[k]);
-        q->feat = fmax(0.0, best - log10((double)NS + 1.0));
+        q->feat = fmax(0.0, best - log10((double)NF + 1.0));
     }
     return rc;
 }
@@ -1122,11 +1245,11 @@ static int model_item(struct ctx *c, size_t r, struct item *it, tk_error *err)
     const struct rowscore *s = &c->rs[r];
     const char *user = tk_userday_user_name(c->s, row->user);
     const char *dept = tk_userday_dept_name(c->s, row->dept);
-    size_t order[NS];
-    for (size_t k = 0; k < NS; k++)
+    size_t order[NF];
+    for (size_t k = 0; k < NF; k++)
         order[k] = k;
-    for (size_t a = 0; a < NS; a++) { /* top features by surprise */
-        for (size_t b = a + 1; b < NS; b++) {
+    for (size_t a = 0; a < NF; a++) { /* top features by surprise */
+        for (size_t b = a + 1; b < NF; b++) {
             if (s->s[order[b]] > s->s[order[a]]) {
                 const size_t t = order[a];
                 order[a] = order[b];
@@ -1158,13 +1281,14 @@ static int model_item(struct ctx *c, size_t r, struct item *it, tk_error *err)
         const size_t k = order[q];
         if (s->s[k] < 1.0)
             break;
-        const tk_userday_feature_info *fi = tk_userday_feature((size_t)scored[k]);
+        const tk_userday_feature_info *fi = tk_userday_feature((size_t)feat_id(k));
         json_t *o = json_object();
         json_object_set_new(o, "feature", json_string(fi->key));
         json_object_set_new(o, "label", json_string(fi->label));
-        json_object_set_new(o, "value", json_real(row->f[scored[k]]));
+        json_object_set_new(o, "value", json_real(row->f[feat_id(k)]));
         if (!isnan(s->mean[k]))
-            json_object_set_new(o, "user_baseline_mean", json_real(s->mean[k]));
+            json_object_set_new(o, k < NS ? "user_baseline_mean" : "user_baseline_median",
+                                json_real(s->mean[k]));
         if (!isnan(s->peer_med[k]))
             json_object_set_new(o, "peer_median_today", json_real(s->peer_med[k]));
         json_object_set_new(o, "p_own", json_real(s->p_own[k]));
@@ -1172,9 +1296,10 @@ static int model_item(struct ctx *c, size_t r, struct item *it, tk_error *err)
             json_object_set_new(o, "p_peer", json_real(s->p_peer[k]));
         json_array_append_new(tops, o);
         if (used + 80 < sizeof why) {
-            const int w =
-                snprintf(why + used, sizeof why - used, "%s%s %.0f（通常 %.1f）", used ? "、" : "",
-                         fi->label, row->f[scored[k]], isnan(s->mean[k]) ? 0.0 : s->mean[k]);
+            const int w = snprintf(why + used, sizeof why - used,
+                                   k < NS ? "%s%s %.0f（通常 %.1f）" : "%s%s %.2g（通常 %.2g）",
+                                   used ? "、" : "", fi->label, row->f[feat_id(k)],
+                                   isnan(s->mean[k]) ? 0.0 : s->mean[k]);
             used += w > 0 ? (size_t)w : 0;
         }
     }
@@ -1938,6 +2063,8 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     stage(o, "baselines", 0.40);
     rc = score_counts(&c, err);
     stage(o, "isolation forest and distance", 0.55);
+    if (rc == TK_OK)
+        rc = score_continuous(&c, err);
     if (rc == TK_OK)
         rc = score_tod(&c, err);
     if (rc == TK_OK)
