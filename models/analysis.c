@@ -1239,6 +1239,45 @@ static int cmp_items(const void *a, const void *b)
     return strcmp(x->rule_id, y->rule_id);
 }
 
+/* order[0..n) = 0..n-1 sorted by s[] descending (stable: ties keep the
+ * feature order). n is small (at most NF). */
+static void order_by(const double *s, size_t n, size_t *order)
+{
+    for (size_t k = 0; k < n; k++)
+        order[k] = k;
+    for (size_t a = 1; a < n; a++) {
+        const size_t v = order[a];
+        size_t b = a;
+        while (b > 0 && s[order[b - 1]] < s[v]) {
+            order[b] = order[b - 1];
+            b--;
+        }
+        order[b] = v;
+    }
+}
+
+/* Fills a model item: takes ex (its explanation; freed), copies the
+ * rest. */
+static int model_fill(struct item *it, json_t *ex, const char *sum, double score, int64_t day,
+                      const char *etype, const char *entity, int64_t evid_user, int64_t evid_term,
+                      int64_t evid_day, tk_error *err)
+{
+    it->explanation = json_dumps(ex, JSON_COMPACT);
+    json_decref(ex);
+    it->score = score;
+    it->source = 1;
+    it->day = day;
+    snprintf(it->entity_type, sizeof it->entity_type, "%s", etype);
+    it->entity = dup(entity);
+    it->summary = dup(sum);
+    it->evid_user = evid_user;
+    it->evid_term = evid_term;
+    it->evid_day = evid_day;
+    if (!it->entity || !it->summary || !it->explanation)
+        return tk_error_set(err, TK_ENOMEM, "out of memory building results");
+    return TK_OK;
+}
+
 static int model_item(struct ctx *c, size_t r, struct item *it, tk_error *err)
 {
     const tk_userday_row *row = &c->rows[r];
@@ -1246,17 +1285,7 @@ static int model_item(struct ctx *c, size_t r, struct item *it, tk_error *err)
     const char *user = tk_userday_user_name(c->s, row->user);
     const char *dept = tk_userday_dept_name(c->s, row->dept);
     size_t order[NF];
-    for (size_t k = 0; k < NF; k++)
-        order[k] = k;
-    for (size_t a = 0; a < NF; a++) { /* top features by surprise */
-        for (size_t b = a + 1; b < NF; b++) {
-            if (s->s[order[b]] > s->s[order[a]]) {
-                const size_t t = order[a];
-                order[a] = order[b];
-                order[b] = t;
-            }
-        }
-    }
+    order_by(s->s, NF, order);
     char day[16];
     tk_period_format_day(row->day, day, sizeof day);
     json_t *ex = json_object();
@@ -1317,24 +1346,12 @@ static int model_item(struct ctx *c, size_t r, struct item *it, tk_error *err)
     json_object_set_new(comp, "mahalanobis_surprise", json_real(s->r_md));
     json_object_set_new(comp, "raw", json_real(s->raw));
     json_object_set_new(ex, "components", comp);
-    it->explanation = json_dumps(ex, JSON_COMPACT);
-    json_decref(ex);
     char sum[400];
     snprintf(sum, sizeof sum, "職員 %s%s%s%s の%sの操作が普段・所属と異なる: %s", user ? user : "?",
              dept ? "（" : "", dept ? dept : "", dept ? "）" : "", day,
              why[0] ? why : "複数の特徴の組合せ");
-    it->score = s->score;
-    it->source = 1;
-    it->day = row->day;
-    snprintf(it->entity_type, sizeof it->entity_type, "user");
-    it->entity = dup(user ? user : "?");
-    it->summary = dup(sum);
-    it->evid_user = row->user;
-    it->evid_term = -1;
-    it->evid_day = row->day;
-    if (!it->entity || !it->summary || !it->explanation)
-        return tk_error_set(err, TK_ENOMEM, "out of memory building results");
-    return TK_OK;
+    return model_fill(it, ex, sum, s->score, row->day, "user", user ? user : "?", row->user, -1,
+                      row->day, err);
 }
 
 /* The item of terminal-day r. */
@@ -1346,15 +1363,7 @@ static int term_item(struct ctx *c, size_t r, struct item *it, tk_error *err)
     const char *dept =
         row->dept == TK_USERDAY_NO_DEPT ? NULL : tk_userday_dept_name(c->s, row->dept);
     size_t order[NT];
-    for (size_t k = 0; k < NT; k++)
-        order[k] = k;
-    for (size_t a = 0; a < NT; a++)
-        for (size_t b = a + 1; b < NT; b++)
-            if (t->s[order[b]] > t->s[order[a]]) {
-                const size_t x = order[a];
-                order[a] = order[b];
-                order[b] = x;
-            }
+    order_by(t->s, NT, order);
     char day[16];
     tk_period_format_day(row->day, day, sizeof day);
     json_t *ex = json_object();
@@ -1395,24 +1404,12 @@ static int term_item(struct ctx *c, size_t r, struct item *it, tk_error *err)
     json_t *comp = json_object();
     json_object_set_new(comp, "raw", json_real(t->raw));
     json_object_set_new(ex, "components", comp);
-    it->explanation = json_dumps(ex, JSON_COMPACT);
-    json_decref(ex);
     char sum[400];
     snprintf(sum, sizeof sum, "端末 %s%s%s%s の%sの利用が普段・所属と異なる: %s", term ? term : "?",
              dept ? "（" : "", dept ? dept : "", dept ? "）" : "", day,
              why[0] ? why : "複数の特徴の組合せ");
-    it->score = t->score;
-    it->source = 1;
-    it->day = row->day;
-    snprintf(it->entity_type, sizeof it->entity_type, "terminal");
-    it->entity = dup(term ? term : "?");
-    it->summary = dup(sum);
-    it->evid_user = -1;
-    it->evid_term = row->terminal;
-    it->evid_day = row->day;
-    if (!it->entity || !it->summary || !it->explanation)
-        return tk_error_set(err, TK_ENOMEM, "out of memory building results");
-    return TK_OK;
+    return model_fill(it, ex, sum, t->score, row->day, "terminal", term ? term : "?", -1,
+                      row->terminal, row->day, err);
 }
 
 /* The period item of user run u. */
@@ -1423,17 +1420,7 @@ static int period_item(struct ctx *c, size_t u, struct item *it, tk_error *err)
     const char *user = tk_userday_user_name(c->s, last->user);
     const char *dept = p->dept == TK_USERDAY_NO_DEPT ? NULL : tk_userday_dept_name(c->s, p->dept);
     size_t order[NS];
-    for (size_t k = 0; k < NS; k++)
-        order[k] = k;
-    for (size_t a = 0; a < NS; a++) {
-        for (size_t b = a + 1; b < NS; b++) {
-            if (p->s[order[b]] > p->s[order[a]]) {
-                const size_t t = order[a];
-                order[a] = order[b];
-                order[b] = t;
-            }
-        }
-    }
+    order_by(p->s, NS, order);
     /* The evidence comes from the user's most surprising day of the period. */
     int64_t top_day = last->day;
     double top = -1;
@@ -1489,24 +1476,12 @@ static int period_item(struct ctx *c, size_t u, struct item *it, tk_error *err)
     json_object_set_new(comp, "raw", json_real(p->raw));
     json_object_set_new(comp, "history_windows", json_integer((json_int_t)c->period_refs));
     json_object_set_new(ex, "components", comp);
-    it->explanation = json_dumps(ex, JSON_COMPACT);
-    json_decref(ex);
     char sum[480];
     snprintf(sum, sizeof sum, "職員 %s%s%s%s の期間（%s〜%s）を通じた操作が普段・所属と異なる: %s",
              user ? user : "?", dept ? "（" : "", dept ? dept : "", dept ? "）" : "", from, to,
              why[0] ? why : "複数の特徴の組合せ");
-    it->score = p->score;
-    it->source = 1;
-    it->day = PERIOD_ITEM;
-    snprintf(it->entity_type, sizeof it->entity_type, "user");
-    it->entity = dup(user ? user : "?");
-    it->summary = dup(sum);
-    it->evid_user = last->user;
-    it->evid_term = -1;
-    it->evid_day = top_day;
-    if (!it->entity || !it->summary || !it->explanation)
-        return tk_error_set(err, TK_ENOMEM, "out of memory building results");
-    return TK_OK;
+    return model_fill(it, ex, sum, p->score, PERIOD_ITEM, "user", user ? user : "?", last->user, -1,
+                      top_day, err);
 }
 
 /* One item of finding f about entity (of type etype: "user" or
