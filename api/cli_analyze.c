@@ -146,7 +146,7 @@ int tk_cli_analyze(int argc, char **argv)
     char pbuf[32];
     tk_period_format(&pr, pbuf, sizeof pbuf);
     printf("analysed %s: %lld events read, %zu user-days scored; %zu rule findings, %zu user-day, "
-           "%zu terminal-day and %zu user-period model anomalies listed as run #%lld in %.1f s\n",
+           "%zu terminal-day and %zu period model anomalies listed as run #%lld in %.1f s\n",
            pbuf, (long long)sum.events, sum.user_days, sum.findings, sum.model_items,
            sum.terminal_items, sum.period_items, (long long)sum.run_id, sum.seconds);
     tk_cli_print_notes(sum.notes);
@@ -237,7 +237,7 @@ static const char anomalies_help[] =
     "\n"
     "Prints the ranked list of the newest analysis of the period. CSV columns:\n"
     "rank,entity_type,entity_id,day,score,source,rule_id,summary (entity_type user\n"
-    "or terminal; day empty for a user-period item; score 0-100; source rule|model;\n"
+    "or terminal; day empty for a period item; score 0-100; source rule|model;\n"
     "rule_id empty for model items; summary one line in Japanese). A finding about\n"
     "a resident (R06) is listed once per member of staff it names; gaps in a\n"
     "system's log (R29) are the run's notes, printed by tenken analyze.\n";

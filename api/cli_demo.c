@@ -302,7 +302,7 @@ int tk_cli_demo(int argc, char **argv)
         return TK_EXIT_FAIL;
     }
     printf("  %zu rule findings and %zu model anomalies (%zu user-days, %zu terminal-days, %zu "
-           "user-periods) ranked in %.1f s\n",
+           "periods) ranked in %.1f s\n",
            sum.findings, sum.model_items + sum.terminal_items + sum.period_items, sum.model_items,
            sum.terminal_items, sum.period_items, sum.seconds);
     tk_cli_print_notes(sum.notes);

@@ -308,6 +308,15 @@ struct ctx {
     size_t ntrows;
     struct termscore *ts; /* one per terminal-day */
     double phi[NS];       /* per feature: dispersion of window totals (score_periods) */
+    /* Per terminal (a run of terminal rows): the fitted count models, the
+     * priors, and the terminal-period results. */
+    size_t ntruns;
+    size_t *trun_first;      /* ntruns + 1 entries */
+    struct umodel *tm;       /* ntruns; the first NT models are used */
+    tk_baseline_prior *tpri; /* per (所属, feature): npri x NT */
+    struct pscore *tps;      /* ntruns */
+    size_t tperiod_refs;
+    double tphi[NS];
 };
 
 static int in(const tk_period *p, int64_t day)
@@ -880,10 +889,17 @@ static int score_terminals(struct ctx *c, tk_error *err)
                 pri[d * NT + k] = pri[(nd - 1) * NT + k];
     }
     /* Each terminal's own model. */
+    c->trun_first = tk_calloc(n + 2, sizeof *c->trun_first);
+    c->tm = tk_calloc(n + 1, sizeof *c->tm);
+    if (rc == TK_OK && (c->trun_first == NULL || c->tm == NULL))
+        rc = tk_error_set(err, TK_ENOMEM, "out of memory scoring terminals");
+    c->ntruns = 0;
     for (size_t i = 0; rc == TK_OK && i < n;) {
         size_t j = i;
         while (j < n && c->trows[j].terminal == c->trows[i].terminal)
             j++;
+        c->trun_first[c->ntruns++] = i;
+        c->trun_first[c->ntruns] = j;
         const size_t d = tdept(&c->trows[j - 1], nd);
         for (size_t k = 0; k < NT; k++) {
             size_t m = 0;
@@ -896,6 +912,9 @@ static int score_terminals(struct ctx *c, tk_error *err)
                 pri[d * NT + k].npeers >= 2
                     ? tk_baseline_eb_fit(x, m, &pri[d * NT + k], &c->bopt, &mod, &e2) == TK_OK
                     : m >= 2 && tk_baseline_count_fit(x, m, &c->bopt, &mod, &e2) == TK_OK;
+            c->tm[c->ntruns - 1].ok[k] = (unsigned char)ok;
+            if (ok)
+                c->tm[c->ntruns - 1].m[k] = mod;
             for (size_t r = i; r < j; r++) {
                 c->ts[r].p_own[k] =
                     ok ? tk_baseline_count_tail(&mod, c->trows[r].f[tscored[k]]) : 1;
@@ -958,7 +977,7 @@ static int score_terminals(struct ctx *c, tk_error *err)
         for (size_t r = 0; r < n; r++)
             c->ts[r].score = m >= 50 ? fmin(100.0, 20.0 * tail_surprise(x, m, c->ts[r].raw)) : 0;
     }
-    tk_free(pri);
+    c->tpri = pri;
     tk_free(x);
     tk_free(rates);
     tk_free(key);
@@ -979,6 +998,7 @@ static int score_terminals(struct ctx *c, tk_error *err)
 #define WIN_STEP        7
 #define MIN_WINDOW_DAYS 5  /* active days a user needs in a window */
 #define MIN_PERIOD_REFS 50 /* user-windows of history needed for period scores */
+#define MIN_EXCESS      10 /* events above expectation a period feature needs to count */
 
 /* 1 if user (the store's id) is a training account in training on day
  * (master data `training`): what a trainee does is no one's normal. */
@@ -1035,67 +1055,167 @@ static int settled(const struct ctx *c, size_t u, int64_t from, int64_t to)
     return 1;
 }
 
-static int score_window(struct ctx *c, int64_t from, int64_t to, struct pscore *out, double *rates,
-                        size_t *who, double *x, tk_error *err)
+/* A kind of entity scored over windows of days: users or terminals. */
+struct series {
+    size_t n;            /* entities (runs of rows) */
+    const size_t *first; /* n + 1: each run's first row */
+    size_t nf;           /* features, at most NS */
+    double (*value)(const struct ctx *c, size_t row, size_t k);
+    int64_t (*day)(const struct ctx *c, size_t row);
+    uint32_t (*dept)(const struct ctx *c, size_t row);
+    /* The entity's model of feature k, fitted without the days [from, to];
+     * with from > to the model of the whole baseline. 1, or 0: none. */
+    int (*fit)(const struct ctx *c, size_t u, size_t k, int64_t from, int64_t to, double *x,
+               tk_baseline_count *m);
+    /* 0 if the entity is not scored on the window. */
+    int (*eligible)(const struct ctx *c, size_t u, int64_t from, int64_t to);
+    /* Master data that explains the period, or NULL (period window only). */
+    const char *(*legit)(const struct ctx *c, size_t u, int64_t from, int64_t to);
+};
+
+static double user_value(const struct ctx *c, size_t r, size_t k)
+{
+    return fmax(0.0, c->rows[r].f[scored[k]]);
+}
+
+static int64_t user_day(const struct ctx *c, size_t r)
+{
+    return c->rows[r].day;
+}
+
+static uint32_t user_dept(const struct ctx *c, size_t r)
+{
+    return c->rows[r].dept;
+}
+
+static int user_fit(const struct ctx *c, size_t u, size_t k, int64_t from, int64_t to, double *x,
+                    tk_baseline_count *m)
+{
+    if (from > to) {
+        if (!c->um[u].ok[k])
+            return 0;
+        *m = c->um[u].m[k];
+        return 1;
+    }
+    return fit_user(c, c->run_first[u], c->run_first[u + 1], k, from, to, x, m);
+}
+
+static const char *user_legit(const struct ctx *c, size_t u, int64_t from, int64_t to)
+{
+    return kenmu_of(c, c->rows[c->run_first[u]].user, from, to);
+}
+
+static double term_value(const struct ctx *c, size_t r, size_t k)
+{
+    return fmax(0.0, c->trows[r].f[tscored[k]]);
+}
+
+static int64_t term_day(const struct ctx *c, size_t r)
+{
+    return c->trows[r].day;
+}
+
+static uint32_t term_dept(const struct ctx *c, size_t r)
+{
+    return c->trows[r].dept;
+}
+
+static int term_fit(const struct ctx *c, size_t u, size_t k, int64_t from, int64_t to, double *x,
+                    tk_baseline_count *m)
+{
+    if (from > to) {
+        if (!c->tm[u].ok[k])
+            return 0;
+        *m = c->tm[u].m[k];
+        return 1;
+    }
+    const size_t nd = tk_userday_dept_count(c->s) + 1;
+    const size_t i = c->trun_first[u], j = c->trun_first[u + 1];
+    size_t n = 0;
+    for (size_t r = i; r < j; r++) {
+        const int64_t d = c->trows[r].day;
+        if (in(&c->base, d) && !(d >= from && d <= to))
+            x[n++] = c->trows[r].f[tscored[k]];
+    }
+    const tk_baseline_prior *pr = &c->tpri[tdept(&c->trows[j - 1], nd) * NT + k];
+    tk_error e2;
+    if (pr->npeers >= 2)
+        return tk_baseline_eb_fit(x, n, pr, &c->bopt, m, &e2) == TK_OK;
+    return n >= 2 && tk_baseline_count_fit(x, n, &c->bopt, m, &e2) == TK_OK;
+}
+
+/* A terminal is scored on a window if it kept one 所属 from the first
+ * baseline day and was registered on every day it was used: an
+ * unregistered or moved terminal is the rules' matter (R21, R20). */
+static int term_eligible(const struct ctx *c, size_t u, int64_t from, int64_t to)
+{
+    (void)from;
+    uint32_t dept = TK_USERDAY_NO_DEPT;
+    for (size_t r = c->trun_first[u]; r < c->trun_first[u + 1] && c->trows[r].day <= to; r++) {
+        const tk_userday_term_row *row = &c->trows[r];
+        if (row->day < c->base.first_day)
+            continue;
+        if (!row->registered || (dept != TK_USERDAY_NO_DEPT && row->dept != dept))
+            return 0;
+        dept = row->dept;
+    }
+    return 1;
+}
+
+static int score_window(struct ctx *c, const struct series *se, int64_t from, int64_t to,
+                        struct pscore *out, double *rates, size_t *who, double *x)
 {
     /* A window of the baseline is scored against models fitted without
      * it, as the period is: in-sample fits would make history look tamer
      * than any period. */
     const int refit = from <= c->base.last_day;
-    memset(out, 0, c->nruns * sizeof *out);
-    for (size_t u = 0; u < c->nruns; u++) {
+    memset(out, 0, se->n * sizeof *out);
+    for (size_t u = 0; u < se->n; u++) {
         struct pscore *p = &out[u];
         size_t n = 0;
         double mx[NS];
-        for (size_t k = 0; k < NS; k++)
+        for (size_t k = 0; k < se->nf; k++)
             mx[k] = 0;
-        for (size_t r = c->run_first[u]; r < c->run_first[u + 1]; r++) {
-            const tk_userday_row *row = &c->rows[r];
-            if (row->day < from || row->day > to)
+        for (size_t r = se->first[u]; r < se->first[u + 1]; r++) {
+            const int64_t d = se->day(c, r);
+            if (d < from || d > to)
                 continue;
             n++;
-            p->dept = row->dept;
-            for (size_t k = 0; k < NS; k++) {
-                const double v = fmax(0.0, row->f[scored[k]]);
+            p->dept = se->dept(c, r);
+            for (size_t k = 0; k < se->nf; k++) {
+                const double v = se->value(c, r, k);
                 p->total[k] += v;
                 mx[k] = fmax(mx[k], v);
             }
         }
-        if (n < MIN_WINDOW_DAYS + 1 || !settled(c, u, from, to))
+        if (n < MIN_WINDOW_DAYS + 1 || !se->eligible(c, u, from, to))
             continue;
         p->valid = 1;
-        if (!refit)
-            p->kenmu = kenmu_of(c, c->rows[c->run_first[u]].user, from, to);
+        if (!refit && se->legit)
+            p->kenmu = se->legit(c, u, from, to);
         p->days = (double)(n - 1);
-        for (size_t k = 0; k < NS; k++) {
+        for (size_t k = 0; k < se->nf; k++) {
             p->total[k] -= mx[k];
             p->p_own[k] = 1.0;
             p->expect[k] = NAN;
             p->season[k] = 1.0;
             tk_baseline_count m;
-            if (refit) {
-                if (!fit_user(c, c->run_first[u], c->run_first[u + 1], k, from, to, x, &m))
-                    continue;
-            } else if (c->um[u].ok[k]) {
-                m = c->um[u].m[k];
-            } else {
-                continue;
-            }
-            p->expect[k] = m.mean * p->days;
+            if (se->fit(c, u, k, refit ? from : 1, refit ? to : 0, x, &m))
+                p->expect[k] = m.mean * p->days;
         }
     }
     /* The 所属's season: the median ratio of its other members' totals to
      * their own expectations over the same days (at least 3 of them); a
      * busy season raises every member's expectation alike. */
-    for (size_t u = 0; u < c->nruns; u++) {
+    for (size_t u = 0; u < se->n; u++) {
         struct pscore *p = &out[u];
         if (!p->valid)
             continue;
         size_t np = 0;
-        for (size_t v = 0; v < c->nruns && p->dept != TK_USERDAY_NO_DEPT; v++)
+        for (size_t v = 0; v < se->n && p->dept != TK_USERDAY_NO_DEPT; v++)
             if (v != u && out[v].valid && out[v].dept == p->dept)
                 who[np++] = v;
-        for (size_t k = 0; k < NS; k++) {
+        for (size_t k = 0; k < se->nf; k++) {
             if (isnan(p->expect[k]))
                 continue;
             size_t m = 0;
@@ -1111,7 +1231,6 @@ static int score_window(struct ctx *c, int64_t from, int64_t to, struct pscore *
             p->expect[k] *= p->season[k];
         }
     }
-    (void)err;
     return TK_OK;
 }
 
@@ -1123,81 +1242,84 @@ static double window_z(double t, double e, double phi)
 }
 
 /* Fills p's per-feature p-values and surprises and its raw score. */
-static void window_raw(struct pscore *p, const double *phi)
+static void window_raw(struct pscore *p, const double *phi, size_t nf)
 {
     double best = 0;
-    for (size_t k = 0; k < NS; k++) {
+    for (size_t k = 0; k < nf; k++) {
         p->p_own[k] = 1.0;
         p->s[k] = 0;
-        if (isnan(p->expect[k]))
+        /* a handful of events over weeks is not a sustained deviation */
+        if (isnan(p->expect[k]) || p->total[k] - p->expect[k] < MIN_EXCESS)
             continue;
         p->z[k] = window_z(p->total[k], p->expect[k], phi[k]);
         p->p_own[k] = gsl_cdf_ugaussian_Q(p->z[k]);
         p->s[k] = surprise(p->p_own[k]);
         best = fmax(best, p->s[k]);
     }
-    p->raw = fmax(0.0, best - log10((double)NS));
+    p->raw = fmax(0.0, best - log10((double)nf));
 }
 
-static int score_periods(struct ctx *c, tk_error *err)
+/* Scores every entity of se over the period (*out: se->n results, owned
+ * by the caller) against the same statistic over the baseline's windows
+ * of the period's length; fills phi[0..nf) and *refs. */
+static int score_periods(struct ctx *c, const struct series *se, struct pscore **out, double *phi,
+                         size_t *refs, tk_error *err)
 {
     const int64_t len = c->per.last_day - c->per.first_day + 1;
+    const size_t nrows = se->n ? se->first[se->n] : 0;
     size_t nwin = 0;
     for (int64_t end = c->base.last_day; end - len + 1 >= c->base.first_day; end -= WIN_STEP)
         nwin++;
-    struct pscore *w = tk_calloc(nwin * c->nruns + 1, sizeof *w);
-    double *rates = tk_calloc(c->nruns + 1, sizeof *rates);
-    size_t *who = tk_calloc(c->nruns + 1, sizeof *who);
-    double *x = tk_calloc(c->nrows + 1, sizeof *x);
-    double *hist = tk_calloc(nwin * c->nruns + 1, sizeof *hist);
+    struct pscore *w = tk_calloc(nwin * se->n + 1, sizeof *w);
+    double *rates = tk_calloc(se->n + 1, sizeof *rates);
+    size_t *who = tk_calloc(se->n + 1, sizeof *who);
+    double *x = tk_calloc(nrows + 1, sizeof *x);
+    double *hist = tk_calloc(nwin * se->n + 1, sizeof *hist);
     size_t nh = 0;
     int rc = TK_OK;
-    c->ps = tk_calloc(c->nruns + 1, sizeof *c->ps);
-    if (!w || !rates || !who || !x || !hist || !c->ps) {
+    *out = tk_calloc(se->n + 1, sizeof **out);
+    if (!w || !rates || !who || !x || !hist || !*out) {
         rc = tk_error_set(err, TK_ENOMEM, "out of memory scoring periods");
         goto done;
     }
     size_t j = 0;
-    for (int64_t end = c->base.last_day; rc == TK_OK && j < nwin; end -= WIN_STEP, j++)
-        rc = score_window(c, end - len + 1, end, w + j * c->nruns, rates, who, x, err);
-    if (rc == TK_OK)
-        rc = score_window(c, c->per.first_day, c->per.last_day, c->ps, rates, who, x, err);
-    if (rc != TK_OK)
-        goto done;
-    /* Each feature's dispersion: how far the history's user-windows stray
-     * from their expectations, robustly (the median of the squared
-     * standardised deviations over the median of chi-square(1)), never
-     * below 1. Days of one person are not independent (a caseload lasts
-     * weeks), so this is far above the Poisson 1. */
-    for (size_t k = 0; k < NS; k++) {
+    for (int64_t end = c->base.last_day; j < nwin; end -= WIN_STEP, j++)
+        score_window(c, se, end - len + 1, end, w + j * se->n, rates, who, x);
+    score_window(c, se, c->per.first_day, c->per.last_day, *out, rates, who, x);
+    /* Each feature's dispersion: how far the history's windows stray from
+     * their expectations, robustly (the median of the squared standardised
+     * deviations over the median of chi-square(1)), never below 1. Days of
+     * one person are not independent (a caseload lasts weeks), so this is
+     * far above the Poisson 1. */
+    for (size_t k = 0; k < se->nf; k++) {
         size_t m = 0;
-        for (size_t i = 0; i < nwin * c->nruns; i++) {
+        for (size_t i = 0; i < nwin * se->n; i++) {
             const struct pscore *p = &w[i];
             if (p->valid && !isnan(p->expect[k]) && p->expect[k] >= 1.0)
                 hist[m++] = (p->total[k] - p->expect[k]) * (p->total[k] - p->expect[k]) /
                             (p->expect[k] + 1.0);
         }
-        c->phi[k] = 1.0;
+        phi[k] = 1.0;
         if (m >= MIN_PERIOD_REFS) {
             qsort(hist, m, sizeof *hist, cmp_double);
-            c->phi[k] = fmax(1.0, hist[m / 2] / 0.45493642311957);
+            phi[k] = fmax(1.0, hist[m / 2] / 0.45493642311957);
         }
     }
-    for (size_t i = 0; i < nwin * c->nruns; i++) {
+    for (size_t i = 0; i < nwin * se->n; i++) {
         if (w[i].valid) {
-            window_raw(&w[i], c->phi);
+            window_raw(&w[i], phi, se->nf);
             hist[nh++] = w[i].raw;
         }
     }
-    c->period_refs = nh;
+    *refs = nh;
     if (nh > 1)
         qsort(hist, nh, sizeof *hist, cmp_double);
-    for (size_t u = 0; u < c->nruns; u++) {
-        struct pscore *p = &c->ps[u];
+    for (size_t u = 0; u < se->n; u++) {
+        struct pscore *p = &(*out)[u];
         p->score = 0;
         if (!p->valid)
             continue;
-        window_raw(p, c->phi);
+        window_raw(p, phi, se->nf);
         if (nh >= MIN_PERIOD_REFS)
             p->score = fmin(100.0, 20.0 * tail_surprise(hist, nh, p->raw));
     }
@@ -1208,6 +1330,20 @@ done:
     tk_free(x);
     tk_free(hist);
     return rc;
+}
+
+static int score_user_periods(struct ctx *c, tk_error *err)
+{
+    const struct series se = {c->nruns,  c->run_first, NS,      user_value, user_day,
+                              user_dept, user_fit,     settled, user_legit};
+    return score_periods(c, &se, &c->ps, c->phi, &c->period_refs, err);
+}
+
+static int score_terminal_periods(struct ctx *c, tk_error *err)
+{
+    const struct series se = {c->ntruns, c->trun_first, NT,  term_value, term_day, term_dept,
+                              term_fit,  term_eligible, NULL};
+    return score_periods(c, &se, &c->tps, c->tphi, &c->tperiod_refs, err);
 }
 
 /* ---- items ---------------------------------------------------------------- */
@@ -1413,21 +1549,26 @@ static int term_item(struct ctx *c, size_t r, struct item *it, tk_error *err)
 }
 
 /* The period item of user run u. */
-static int period_item(struct ctx *c, size_t u, struct item *it, tk_error *err)
+static int period_item(struct ctx *c, size_t u, int term, struct item *it, tk_error *err)
 {
-    const struct pscore *p = &c->ps[u];
-    const tk_userday_row *last = &c->rows[c->run_first[u + 1] - 1];
-    const char *user = tk_userday_user_name(c->s, last->user);
+    const struct pscore *p = term ? &c->tps[u] : &c->ps[u];
+    const size_t nf = term ? NT : NS;
+    const size_t first = term ? c->trun_first[u] : c->run_first[u];
+    const size_t end = term ? c->trun_first[u + 1] : c->run_first[u + 1];
+    const uint32_t id = term ? c->trows[end - 1].terminal : c->rows[end - 1].user;
+    const char *name = term ? tk_userday_term_name(c->s, id) : tk_userday_user_name(c->s, id);
     const char *dept = p->dept == TK_USERDAY_NO_DEPT ? NULL : tk_userday_dept_name(c->s, p->dept);
     size_t order[NS];
-    order_by(p->s, NS, order);
-    /* The evidence comes from the user's most surprising day of the period. */
-    int64_t top_day = last->day;
+    order_by(p->s, nf, order);
+    /* The evidence comes from the entity's most surprising day of the period. */
+    int64_t top_day = c->per.last_day;
     double top = -1;
-    for (size_t r = c->run_first[u]; r < c->run_first[u + 1]; r++) {
-        if (in(&c->per, c->rows[r].day) && c->rs[r].raw > top) {
-            top = c->rs[r].raw;
-            top_day = c->rows[r].day;
+    for (size_t r = first; r < end; r++) {
+        const int64_t d = term ? c->trows[r].day : c->rows[r].day;
+        const double raw = term ? c->ts[r].raw : c->rs[r].raw;
+        if (in(&c->per, d) && raw > top) {
+            top = raw;
+            top_day = d;
         }
     }
     char from[16], to[16], topd[16];
@@ -1442,15 +1583,18 @@ static int period_item(struct ctx *c, size_t u, struct item *it, tk_error *err)
         const size_t k = order[q];
         if (p->s[k] < 1.0)
             break;
-        const tk_userday_feature_info *fi = tk_userday_feature((size_t)scored[k]);
+        const tk_userday_feature_info *fi = term ? tk_userday_term_feature((size_t)tscored[k])
+                                                 : tk_userday_feature((size_t)scored[k]);
         json_t *o = json_object();
         json_object_set_new(o, "feature", json_string(fi->key));
         json_object_set_new(o, "label", json_string(fi->label));
         json_object_set_new(o, "value", json_real(p->total[k]));
         if (!isnan(p->expect[k]))
-            json_object_set_new(o, "user_baseline_expected", json_real(p->expect[k]));
+            json_object_set_new(o, term ? "terminal_baseline_expected" : "user_baseline_expected",
+                                json_real(p->expect[k]));
         if (p->season[k] != 1.0)
             json_object_set_new(o, "dept_season_factor", json_real(p->season[k]));
+        json_object_set_new(o, "z", json_real(p->z[k]));
         json_object_set_new(o, "p_own", json_real(p->p_own[k]));
         json_array_append_new(tops, o);
         if (used + 90 < sizeof why) {
@@ -1462,26 +1606,29 @@ static int period_item(struct ctx *c, size_t u, struct item *it, tk_error *err)
     }
     json_object_set_new(ex, "source", json_string("model"));
     json_object_set_new(ex, "level", json_string("period"));
-    json_object_set_new(ex, "user", json_string(user ? user : ""));
+    json_object_set_new(ex, term ? "terminal" : "user", json_string(name ? name : ""));
     json_object_set_new(ex, "dept", dept ? json_string(dept) : json_null());
     json_object_set_new(ex, "day_from", json_string(from));
     json_object_set_new(ex, "day_to", json_string(to));
     json_object_set_new(ex, "active_days_used", json_real(p->days));
     json_object_set_new(ex, "note",
-                        json_string("totals leave out the user's largest day of each "
-                                    "feature: the deviation is sustained"));
+                        json_string("totals leave out the largest day of each feature: the "
+                                    "deviation is sustained"));
     json_object_set_new(ex, "top_features", tops);
     json_object_set_new(ex, "evidence_day", json_string(topd));
     json_t *comp = json_object();
     json_object_set_new(comp, "raw", json_real(p->raw));
-    json_object_set_new(comp, "history_windows", json_integer((json_int_t)c->period_refs));
+    json_object_set_new(comp, "history_windows",
+                        json_integer((json_int_t)(term ? c->tperiod_refs : c->period_refs)));
     json_object_set_new(ex, "components", comp);
     char sum[480];
-    snprintf(sum, sizeof sum, "職員 %s%s%s%s の期間（%s〜%s）を通じた操作が普段・所属と異なる: %s",
-             user ? user : "?", dept ? "（" : "", dept ? dept : "", dept ? "）" : "", from, to,
+    snprintf(sum, sizeof sum, "%s %s%s%s%s の期間（%s〜%s）を通じた%sが普段・所属と異なる: %s",
+             term ? "端末" : "職員", name ? name : "?", dept ? "（" : "", dept ? dept : "",
+             dept ? "）" : "", from, to, term ? "利用" : "操作",
              why[0] ? why : "複数の特徴の組合せ");
-    return model_fill(it, ex, sum, p->score, PERIOD_ITEM, "user", user ? user : "?", last->user, -1,
-                      top_day, err);
+    return model_fill(it, ex, sum, p->score, PERIOD_ITEM, term ? "terminal" : "user",
+                      name ? name : "?", term ? -1 : (int64_t)id, term ? (int64_t)id : -1, top_day,
+                      err);
 }
 
 /* One item of finding f about entity (of type etype: "user" or
@@ -2047,9 +2194,11 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     if (rc == TK_OK)
         rc = normalise(&c, err);
     if (rc == TK_OK)
-        rc = score_periods(&c, err);
+        rc = score_user_periods(&c, err);
     if (rc == TK_OK)
         rc = score_terminals(&c, err);
+    if (rc == TK_OK)
+        rc = score_terminal_periods(&c, err);
     if (rc != TK_OK)
         goto done;
     sum->t_models = now_s() - t0 - sum->t_master - sum->t_features;
@@ -2084,6 +2233,8 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     size_t np = 0;
     for (size_t u = 0; u < c.nruns; u++)
         np += c.ps[u].valid && !c.ps[u].kenmu && c.ps[u].score >= o->min_period_score;
+    for (size_t u = 0; u < c.ntruns; u++)
+        np += c.tps[u].valid && c.tps[u].score >= o->min_period_score;
     items = tk_calloc(nf * MAX_CASE_USERS + nm + nt + np + 1, sizeof *items);
     notes = json_array();
     if (items == NULL || notes == NULL) {
@@ -2108,7 +2259,11 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     sum->terminal_items = nt;
     for (size_t u = 0; rc == TK_OK && u < c.nruns; u++) {
         if (c.ps[u].valid && !c.ps[u].kenmu && c.ps[u].score >= o->min_period_score)
-            rc = period_item(&c, u, &items[nitems++], err);
+            rc = period_item(&c, u, 0, &items[nitems++], err);
+    }
+    for (size_t u = 0; rc == TK_OK && u < c.ntruns; u++) {
+        if (c.tps[u].valid && c.tps[u].score >= o->min_period_score)
+            rc = period_item(&c, u, 1, &items[nitems++], err);
     }
     sum->period_items = np;
     if (rc == TK_OK) {
@@ -2145,6 +2300,10 @@ done:
     tk_free(c.um);
     tk_free(c.ps);
     tk_free(c.ts);
+    tk_free(c.trun_first);
+    tk_free(c.tm);
+    tk_free(c.tpri);
+    tk_free(c.tps);
     json_decref(notes);
     tk_strmap_destroy(c.user_ids);
     tk_rules_result_destroy(rr);
