@@ -2092,6 +2092,22 @@ static void rules_dispose(struct rules_job *j)
     tk_rules_pass_destroy(j->pass);
 }
 
+/* The feature pass's progress, day by day, as the stage's share of the
+ * whole run (called from the workers, one at a time). */
+struct day_progress {
+    const tk_analysis_options *o;
+    size_t days, done;
+};
+
+static void day_done(void *ctx, int64_t day, size_t events)
+{
+    struct day_progress *p = ctx;
+    (void)day;
+    (void)events;
+    p->done++;
+    stage(p->o, "features and rules", 0.05 + 0.35 * (double)p->done / (double)p->days);
+}
+
 void tk_analysis_summary_dispose(tk_analysis_summary *sum)
 {
     if (sum != NULL) {
@@ -2149,11 +2165,16 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     if (rc != TK_OK)
         goto done;
     stage(o, "features and rules", 0.05);
+    struct day_progress dp = {o, (size_t)(pr->last_day - first + 1), 0};
     tk_userday_options uo = TK_USERDAY_OPTIONS_INIT;
     uo.master = ms;
     uo.calendar = cal;
     uo.on_day = on_day;
     uo.on_day_ctx = &job;
+    if (o->progress) {
+        uo.progress = day_done;
+        uo.progress_ctx = &dp;
+    }
     rc = tk_userday_build(&ud, t, first, pr->last_day, &uo, err);
     rules_close(&job);
     if (rc != TK_OK) {
@@ -2202,7 +2223,7 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     if (rc != TK_OK)
         goto done;
     sum->t_models = now_s() - t0 - sum->t_master - sum->t_features;
-    stage(o, "rules", 0.65);
+    stage(o, "finishing the rule checks", 0.65);
     rc = rules_collect(&job, &rr, err);
     if (rc != TK_OK)
         goto done;
