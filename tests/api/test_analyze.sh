@@ -52,6 +52,27 @@ check '[ -z "$low" ] || python3 -c "assert float(\"$low\") >= 90"' "--min-score 
 
 ex=$("$bin" explain --tenant demo 1)
 check 'python3 -c "import json,sys; d=json.load(sys.stdin); e=d[\"explanation\"]; assert d[\"rank\"]==1 and e[\"source\"] in (\"rule\",\"model\") and len(e[\"evidence\"])>0" <<<"$ex"' "explain 1 has evidence: $ex"
+# Planted answers the models must find (gen-city seed 3): the clerk who looks up 1.6x the usual
+# residents every day for weeks has a user-period item (no single day shows it), and the terminal
+# where 12 accounts fail to log on within minutes and the one used without a logon session have
+# terminal-day model items on the incidents' day.
+python3 - "$tmp/all.csv" "$tmp/d/city/truth.csv" >"$tmp/planted.txt" 2>&1 <<'PY' && pass=$((pass + 1)) || { echo "FAIL: planted answers"; cat "$tmp/planted.txt"; fail=$((fail + 1)); }
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
+truth = [t for t in csv.DictReader(open(sys.argv[2], encoding="utf-8"))
+         if t["label"] == "incident" and t["day_to"] >= "2024-10-01"]
+model = [r for r in rows if r["source"] == "model"]
+sus = [t for t in truth if t["kind"] == "sustained_lookups"]
+assert sus, "the city has a sustained_lookups incident"
+for t in sus:
+    assert any(r["entity_type"] == "user" and r["entity_id"] == t["entity_id"] and r["day"] == ""
+               for r in model), ("no user-period item", t["entity_id"])
+for t in truth:
+    if t["kind"] in ("failed_logon_spray", "no_logon_session"):
+        assert any(r["entity_type"] == "terminal" and r["entity_id"] == t["entity_id"]
+                   and r["day"] == t["day_from"] for r in model), ("no terminal-day item", t)
+print("planted answers found")
+PY
 pm=$(grep -m1 -E '^[0-9]+,user,[^,]*,,[^,]*,model,' "$tmp/all.csv" | cut -d, -f1 || true)
 if [ -n "$pm" ]; then
     ex=$("$bin" explain --tenant demo --period $P "$pm")
