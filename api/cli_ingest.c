@@ -354,6 +354,7 @@ static int test_event(void *ctx, uint64_t record, const tk_event *ev)
         json_view(o, "user", &ev->user);
         json_object_set_new(o, "user_resolved", json_boolean(ev->user_resolved));
         json_view(o, "terminal", &ev->terminal);
+        json_view(o, "terminal_address", &ev->terminal_address);
         json_object_set_new(o, "operation", json_string(tk_op_name(ev->op)));
         json_view(o, "function", &ev->function);
         if (ev->subject.p)
@@ -378,6 +379,11 @@ static int test_event(void *ctx, uint64_t record, const tk_event *ev)
     print_view(&ev->user);
     printf("  ");
     print_view(&ev->terminal);
+    if (ev->terminal_address.p) {
+        printf(" (");
+        print_view(&ev->terminal_address);
+        printf(")");
+    }
     printf("  %s  ", tk_op_name(ev->op));
     print_view(&ev->function);
     printf("  %s  %s", subj, ev->result ? "failure" : "success");

@@ -4974,6 +4974,7 @@ static int write_profiles(gen *g, tk_error *err)
               "    \"user\": { \"column\": \"ユーザー名\", \"transform\": [{\"strip_domain\": "
               "true}], \"resolve\": \"staff\" },\n"
               "    \"terminal\": { \"column\": \"コンピュータ名\", \"resolve\": \"terminal\" },\n"
+              "    \"terminal_address\": { \"column\": \"IPアドレス\", \"optional\": true },\n"
               "    \"operation\": { \"column\": \"イベントID\",\n"
               "                   \"map\": { \"4624\": \"logon\", \"4625\": \"logon_failure\", "
               "\"4634\": \"logoff\" } },\n"

@@ -13,7 +13,22 @@
  * order: the result is exactly the (user, time, id) order. qsort on the
  * rows themselves took two thirds of the feature pass on busy days. The
  * arrays are kept between days, so after the busiest day no more memory is
- * allocated. */
+ * allocated.
+ *
+ * Terminal addresses. A log that names the terminal only by its IP gives an
+ * unregistered device (no master row to resolve the IP) a terminal of its
+ * own, the IP, while the logon log names the same device by host name. The
+ * store records, per day, which terminal each address belonged to
+ * (tk_store_terminal_addresses); after the scan, an event whose terminal is
+ * such an address is given the terminal the address belonged to that day,
+ * so every later pass sees one terminal. Only when the answer is certain:
+ * an address that two terminals had that day (DHCP reuse) is left alone,
+ * and so is an address the terminals master lists as a name or an IP
+ * (its events were resolved by the master, which is the authority), or
+ * whose dictionary row is a resolved master name. The master is asked
+ * lazily, for the addresses some event of the day actually carries, which
+ * are few; the pairs are sorted by address, and rows find theirs by binary
+ * search. */
 #include "features/dayevents.h"
 
 #include <stdlib.h>
@@ -21,6 +36,7 @@
 
 #include "src/alloc.h"
 #include "src/checked.h"
+#include "src/master.h"
 #include "src/store.h"
 
 #define DAY_MS  ((int64_t)86400000)
@@ -32,8 +48,20 @@ struct sortkey {
     uint64_t pos;
 };
 
+/* An address of the day and what becomes of the events that carry it. */
+enum { ADDR_UNCHECKED, ADDR_REWRITE, ADDR_LEAVE };
+struct addrmap {
+    uint32_t address, terminal;
+    int state;
+    size_t name_off, name_len; /* into names */
+};
+
 struct tk_dayevents {
     tk_db *db;
+    struct addrmap *addr; /* the day's addresses, by address id */
+    size_t naddr, addr_cap;
+    char *names; /* the addresses' text, back to back */
+    size_t names_len, names_cap;
     tk_dayevent *rows;
     tk_dayevent *tmp;     /* permutation target, swapped with rows */
     struct sortkey *k[2]; /* radix sort ping-pong */
@@ -63,6 +91,8 @@ void tk_dayevents_destroy(tk_dayevents *d)
     if (d == NULL)
         return;
     tk_free(d->rows);
+    tk_free(d->addr);
+    tk_free(d->names);
     tk_free(d->tmp);
     tk_free(d->k[0]);
     tk_free(d->k[1]);
@@ -134,6 +164,101 @@ static void sort_rows(tk_dayevents *d, int64_t from)
     d->tmp = t;
 }
 
+struct addr_ctx {
+    tk_dayevents *d;
+    tk_error *err;
+};
+
+/* Collects one (address, terminal) pair; pairs come sorted by address, so
+ * a second terminal for the same address is the previous entry's. */
+static int add_address(void *vctx, const tk_store_address *a)
+{
+    struct addr_ctx *c = vctx;
+    tk_dayevents *d = c->d;
+    if (d->naddr > 0 && d->addr[d->naddr - 1].address == a->address) {
+        d->addr[d->naddr - 1].state = ADDR_LEAVE;
+        return 0;
+    }
+    if (d->naddr == d->addr_cap) {
+        size_t cap, bytes;
+        if (!tk_mul_size(d->addr_cap ? d->addr_cap : 32, 2, &cap) ||
+            !tk_mul_size(cap, sizeof *d->addr, &bytes))
+            return tk_error_set(c->err, TK_ENOMEM, "too many terminal addresses in one day");
+        struct addrmap *n = tk_realloc(d->addr, bytes);
+        if (n == NULL)
+            return tk_error_set(c->err, TK_ENOMEM, "out of memory loading terminal addresses");
+        d->addr = n;
+        d->addr_cap = cap;
+    }
+    size_t need;
+    if (!tk_add_size(d->names_len, a->len, &need))
+        return tk_error_set(c->err, TK_ENOMEM, "terminal addresses too long");
+    if (need > d->names_cap) {
+        size_t cap;
+        if (!tk_mul_size(need, 2, &cap))
+            return tk_error_set(c->err, TK_ENOMEM, "terminal addresses too long");
+        char *n = tk_realloc(d->names, cap);
+        if (n == NULL)
+            return tk_error_set(c->err, TK_ENOMEM, "out of memory loading terminal addresses");
+        d->names = n;
+        d->names_cap = cap;
+    }
+    memcpy(d->names + d->names_len, a->name, a->len);
+    struct addrmap *m = &d->addr[d->naddr++];
+    m->address = a->address;
+    m->terminal = a->terminal;
+    m->state = a->resolved ? ADDR_LEAVE : ADDR_UNCHECKED;
+    m->name_off = d->names_len;
+    m->name_len = a->len;
+    d->names_len = need;
+    return 0;
+}
+
+static struct addrmap *find_address(tk_dayevents *d, uint32_t id)
+{
+    size_t lo = 0, hi = d->naddr;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (d->addr[mid].address < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < d->naddr && d->addr[lo].address == id ? &d->addr[lo] : NULL;
+}
+
+/* Gives the loaded events logged by an address the terminal the address
+ * belonged to that day, where that is certain (see the top of the file). */
+static int rewrite_addresses(tk_dayevents *d, int64_t day, tk_error *err)
+{
+    struct addr_ctx c = {d, err};
+    d->naddr = 0;
+    d->names_len = 0;
+    if (d->n == 0)
+        return TK_OK;
+    int rc = tk_store_terminal_addresses(d->db, day, add_address, &c, err);
+    if (rc != TK_OK || d->naddr == 0)
+        return rc;
+    for (size_t i = 0; i < d->n; i++) {
+        tk_dayevent *r = &d->rows[i];
+        if (r->terminal == 0)
+            continue;
+        struct addrmap *m = find_address(d, r->terminal);
+        if (m == NULL || m->state == ADDR_LEAVE)
+            continue;
+        if (m->state == ADDR_UNCHECKED) {
+            rc = tk_master_terminal_listed(d->db, d->names + m->name_off, m->name_len, err);
+            if (rc < 0)
+                return rc;
+            m->state = rc ? ADDR_LEAVE : ADDR_REWRITE;
+            if (rc)
+                continue;
+        }
+        r->terminal = m->terminal;
+    }
+    return TK_OK;
+}
+
 int tk_dayevents_load(tk_dayevents *d, int64_t day, tk_error *err)
 {
     tk_store_scan *scan = NULL;
@@ -170,6 +295,8 @@ int tk_dayevents_load(tk_dayevents *d, int64_t day, tk_error *err)
         r->bytes = ev.row.bytes;
     }
     tk_store_scan_destroy(scan);
+    if (rc >= 0)
+        rc = rewrite_addresses(d, day, err);
     if (rc < 0) {
         d->n = 0;
         return rc;

@@ -41,6 +41,17 @@ void tk_dayevents_destroy(tk_dayevents *d);
 
 /* Loads JST day `day` (days since 1970-01-01, as tk_jst_day gives) and
  * sorts it by (user, t, id). The previous day's events are dropped.
+ *
+ * Terminal addresses: an event whose terminal id is a network address
+ * that, on that day, the store records as belonging to a terminal
+ * (tk_store_terminal_addresses, from logs mapping terminal_address) gets
+ * that terminal's id instead, so that one device is one terminal for every
+ * pass. Only when the address belonged to exactly ONE terminal that day
+ * (an address two terminals had, DHCP reuse, is left alone), the terminals
+ * master does not list the address as a 端末名 or IP
+ * (tk_master_terminal_listed: a registered terminal's IP is the master's to
+ * resolve) and its dictionary row is not a master-resolved name. Events of
+ * days without a record keep their terminal.
  * Returns TK_OK, TK_EDB, TK_EPARSE (a damaged block) or TK_ENOMEM. */
 TK_MUST_CHECK int tk_dayevents_load(tk_dayevents *d, int64_t day, tk_error *err);
 

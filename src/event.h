@@ -45,6 +45,7 @@ typedef struct tk_event {
     tk_view system; /* required */
     tk_view user;   /* required: 職員ID when resolved, else the value as written */
     tk_view terminal;
+    tk_view terminal_address; /* the terminal's network address as the log writes it */
     tk_view function;
     tk_view subject; /* raw resident id; pseudonymised by the store, never stored */
     tk_view file;

@@ -969,6 +969,32 @@ size_t tk_master_resolver_terminal_keys(const tk_master_resolver *r)
     return tk_strmap_size(r->terminals);
 }
 
+/* Asked by readers that only hold the database (the day loader of the
+ * feature layer), for a handful of values a day, so it queries instead of
+ * building a resolver. Imported values are stored trimmed; NOCASE folds
+ * ASCII case as the resolver does. */
+int tk_master_terminal_listed(tk_db *db, const char *p, size_t len, tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    tk_view v = {p, len};
+    tk_transform_trim(&v);
+    int rc =
+        tk_db_prepare(db, &st,
+                      "SELECT EXISTS(SELECT 1 FROM master_terminals"
+                      " WHERE terminal = ?1 COLLATE NOCASE)"
+                      " OR EXISTS(SELECT 1 FROM master_terminal_ips WHERE ip = ?1 COLLATE NOCASE)",
+                      err);
+    if (rc != TK_OK)
+        return rc;
+    rc = tk_db_bind_text(db, st, 1, v.p, v.len, err);
+    if (rc == TK_OK)
+        rc = tk_db_step(db, st, err);
+    if (rc == 1)
+        rc = sqlite3_column_int(st, 0) != 0;
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* ---- import: mapping profiles ------------------------------------------ */
 
 enum { SRC_NONE, SRC_COLUMN, SRC_VALUE };

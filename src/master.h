@@ -180,6 +180,12 @@ const char *tk_master_resolve_terminal(const tk_master_resolver *r, const char *
  * TK_RESOLVE_TERMINAL (2); any other what resolves nothing. */
 const char *tk_master_resolve(void *ctx, int what, const char *p, size_t len, size_t *outlen);
 
+/* 1 if some version of the terminals master lists p[0..len) (borrowed,
+ * untrusted) as a 端末名 or an IP address, ignoring leading and trailing
+ * spaces and ASCII case as the resolver does; 0 if none. db is a tenant's
+ * database (borrowed). Returns 1, 0 or TK_EDB. */
+TK_MUST_CHECK int tk_master_terminal_listed(tk_db *db, const char *p, size_t len, tk_error *err);
+
 /* Number of distinct lookup keys (ids and accounts / names and IPs). */
 size_t tk_master_resolver_staff_keys(const tk_master_resolver *r);
 size_t tk_master_resolver_terminal_keys(const tk_master_resolver *r);

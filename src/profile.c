@@ -42,14 +42,16 @@ enum field {
     F_DEVICE,
     F_SERIAL,
     F_DETAIL,
+    F_TERMINAL_ADDRESS,
     F_TIME,  /* the whole timestamp, or its date part when split */
     F_TIME2, /* the time part of a split timestamp */
     NFIELD
 };
 
 static const char *const field_names[NFIELD] = {
-    "system",   "user", "terminal", "operation", "function", "subject", "result", "count",
-    "mynumber", "file", "bytes",    "device",    "serial",   "detail",  "time",   "time.time",
+    "system", "user",   "terminal",         "operation", "function",  "subject",
+    "result", "count",  "mynumber",         "file",      "bytes",     "device",
+    "serial", "detail", "terminal_address", "time",      "time.time",
 };
 
 enum { SRC_NONE, SRC_COLUMN, SRC_VALUE };
@@ -399,9 +401,10 @@ static int load_root(tk_profile *p, json_t *root, const char *origin, tk_error *
 {
     static const char *const keys[] = {"profile", "version",   "description", "match",  "encoding",
                                        "header",  "skip_rows", "system",      "fields", NULL};
-    static const char *const fkeys[] = {"time",    "user",   "terminal", "operation", "function",
-                                        "subject", "result", "count",    "mynumber",  "file",
-                                        "bytes",   "device", "serial",   "detail",    NULL};
+    static const char *const fkeys[] = {
+        "time",   "user",   "terminal",         "operation", "function", "subject",
+        "result", "count",  "mynumber",         "file",      "bytes",    "device",
+        "serial", "detail", "terminal_address", NULL};
     int rc;
 
     if (!json_is_object(root))
@@ -1031,6 +1034,7 @@ int tk_profile_row_apply(tk_profile_row *b, const tk_view *cells, size_t n, tk_e
     GET(F_DEVICE, ev->device);
     GET(F_SERIAL, ev->serial);
     GET(F_DETAIL, ev->detail);
+    GET(F_TERMINAL_ADDRESS, ev->terminal_address);
 
     GET(F_OPERATION, v);
     ev->op = tk_op_parse(v.p, v.len);

@@ -12,7 +12,16 @@
  * Event ids are block id * TK_EVBLOCK_MAX + position, stable for the life
  * of the block. Blocks carry no declared foreign keys: the writer is the
  * only code that inserts and takes every key from the dictionaries it
- * maintains. Times are Unix milliseconds; JST days are derived by readers. */
+ * maintains. Times are Unix milliseconds; JST days are derived by readers.
+ *
+ * terminal_addresses records, per JST day, which terminal a network address
+ * belonged to, as logs that write both (a logon log's host name and IP)
+ * say. The address is interned in the terminals dictionary, so its id is
+ * the one events logged by that address alone carry as their terminal;
+ * readers (features/dayevents.c) join the two. One row per distinct (day,
+ * address, terminal): a day's thousands of logon rows of one host give one
+ * row, deduplicated in memory by the writer and by the primary key across
+ * uploads. */
 #include "src/store.h"
 
 #include <stdio.h>
@@ -22,6 +31,7 @@
 #include "src/checked.h"
 #include "src/evblock.h"
 #include "src/strmap.h"
+#include "src/timefmt.h"
 
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS uploads("
@@ -67,7 +77,12 @@ static const char schema_sql[] =
     " n INTEGER NOT NULL,"
     " data BLOB NOT NULL);"
     "CREATE INDEX IF NOT EXISTS event_blocks_t ON event_blocks(t_max, t_min);"
-    "CREATE INDEX IF NOT EXISTS event_blocks_upload ON event_blocks(upload_id);";
+    "CREATE INDEX IF NOT EXISTS event_blocks_upload ON event_blocks(upload_id);"
+    "CREATE TABLE IF NOT EXISTS terminal_addresses("
+    " day INTEGER NOT NULL,"
+    " address_id INTEGER NOT NULL,"
+    " terminal_id INTEGER NOT NULL,"
+    " PRIMARY KEY(day, address_id, terminal_id)) WITHOUT ROWID;";
 
 int tk_store_migrate(tk_db *db, tk_error *err)
 {
@@ -96,12 +111,14 @@ struct tk_store_writer {
     int64_t upload_id;
     tk_strmap *dict[ND];
     tk_strmap *subjects;
+    tk_strmap *addresses; /* (day, address, terminal) triples recorded by this writer */
     sqlite3_stmt *ins_dict[ND];
     sqlite3_stmt *resolve_user;
     sqlite3_stmt *resolve_terminal;
     sqlite3_stmt *find_subject;
     sqlite3_stmt *ins_subject;
     sqlite3_stmt *ins_block;
+    sqlite3_stmt *ins_address;
     tk_evblock_writer *block;
     uint64_t unknown_users;
     uint64_t unknown_terminals;
@@ -117,11 +134,13 @@ static void writer_free(tk_store_writer *w)
         sqlite3_finalize(w->ins_dict[i]);
     }
     tk_strmap_destroy(w->subjects);
+    tk_strmap_destroy(w->addresses);
     sqlite3_finalize(w->resolve_user);
     sqlite3_finalize(w->resolve_terminal);
     sqlite3_finalize(w->find_subject);
     sqlite3_finalize(w->ins_subject);
     sqlite3_finalize(w->ins_block);
+    sqlite3_finalize(w->ins_address);
     tk_evblock_writer_destroy(w->block);
     tk_free(w);
 }
@@ -183,6 +202,11 @@ static int prepare_all(tk_store_writer *w, tk_error *err)
                            "INSERT INTO event_blocks(upload_id, t_min, t_max, n, data)"
                            " VALUES(?1, ?2, ?3, ?4, ?5)",
                            err);
+    if (rc == TK_OK)
+        rc = tk_db_prepare(w->db, &w->ins_address,
+                           "INSERT OR IGNORE INTO terminal_addresses(day, address_id, terminal_id)"
+                           " VALUES(?1, ?2, ?3)",
+                           err);
     return rc;
 }
 
@@ -233,6 +257,9 @@ int tk_store_writer_begin(tk_store_writer **out, tk_db *db, const tk_upload_meta
             goto done;
     }
     rc = tk_strmap_create(&w->subjects, err);
+    if (rc != TK_OK)
+        goto done;
+    rc = tk_strmap_create(&w->addresses, err);
     if (rc != TK_OK)
         goto done;
     rc = tk_evblock_writer_create(&w->block, err);
@@ -367,6 +394,57 @@ static int subject_id(tk_store_writer *w, const char *p, size_t len, int64_t *id
     return tk_strmap_put(w->subjects, p, len, *id, NULL, err);
 }
 
+/* The terminals-dictionary id of address p[0..len), inserted (unresolved)
+ * when new. Naming an address is not logging an event on it, so a new
+ * address is not counted as an unknown terminal here: an event that later
+ * gives it as its terminal counts it (bit 1 stays clear). */
+static int address_id(tk_store_writer *w, const char *p, size_t len, int64_t *id, tk_error *err)
+{
+    const int64_t *v = tk_strmap_get(w->dict[D_TERMINAL], p, len);
+    if (v != NULL) {
+        *id = *v / 4;
+        return TK_OK;
+    }
+    sqlite3_stmt *st = w->ins_dict[D_TERMINAL];
+    int rc = tk_db_bind_text(w->db, st, 1, p, len, err);
+    if (rc != TK_OK)
+        return rc;
+    sqlite3_bind_int(st, 2, 0);
+    rc = tk_db_step(w->db, st, err);
+    sqlite3_reset(st);
+    if (rc < 0)
+        return rc;
+    *id = sqlite3_last_insert_rowid(tk_db_handle(w->db));
+    return tk_strmap_put(w->dict[D_TERMINAL], p, len, *id * 4, NULL, err);
+}
+
+/* Records that on ev's JST day the address ev names belonged to terminal
+ * (a dictionary id), once per distinct triple for this writer. */
+static int record_address(tk_store_writer *w, const tk_event *ev, uint32_t terminal, tk_error *err)
+{
+    int64_t addr = 0;
+    int rc = address_id(w, ev->terminal_address.p, ev->terminal_address.len, &addr, err);
+    if (rc != TK_OK)
+        return rc;
+    const int64_t day = tk_jst_day(ev->t);
+    const uint32_t a = (uint32_t)addr;
+    char key[sizeof day + sizeof a + sizeof terminal];
+    memcpy(key, &day, sizeof day);
+    memcpy(key + sizeof day, &a, sizeof a);
+    memcpy(key + sizeof day + sizeof a, &terminal, sizeof terminal);
+    if (tk_strmap_get(w->addresses, key, sizeof key) != NULL)
+        return TK_OK;
+    sqlite3_stmt *st = w->ins_address;
+    sqlite3_bind_int64(st, 1, day);
+    sqlite3_bind_int64(st, 2, addr);
+    sqlite3_bind_int64(st, 3, terminal);
+    rc = tk_db_step(w->db, st, err);
+    sqlite3_reset(st);
+    if (rc < 0)
+        return rc;
+    return tk_strmap_put(w->addresses, key, sizeof key, 1, NULL, err);
+}
+
 static int opt_dict(tk_store_writer *w, size_t d, const tk_view *v, uint32_t *out, tk_error *err)
 {
     int64_t id = 0;
@@ -432,6 +510,13 @@ int tk_store_writer_add(tk_store_writer *w, const tk_event *ev, tk_error *err)
         if (rc != TK_OK)
             return rc;
         row.terminal = (uint32_t)id;
+        const tk_view *a = &ev->terminal_address;
+        if (a->p != NULL && a->len > 0 &&
+            !(a->len == ev->terminal.len && memcmp(a->p, ev->terminal.p, a->len) == 0)) {
+            rc = record_address(w, ev, row.terminal, err);
+            if (rc != TK_OK)
+                return rc;
+        }
     }
     rc = opt_dict(w, D_FUNCTION, &ev->function, &row.function, err);
     if (rc == TK_OK)
@@ -685,6 +770,53 @@ void tk_store_scan_destroy(tk_store_scan *s)
         return;
     sqlite3_finalize(s->st);
     tk_free(s);
+}
+
+/* ---- terminal addresses ---------------------------------------------------
+ *
+ * A store created before the table existed and opened read-only has no
+ * terminal_addresses (tk_tenant_open upgrades writable opens only): it has
+ * recorded no address, so it is read as empty rather than as an error. */
+
+int tk_store_terminal_addresses(tk_db *db, int64_t day, tk_store_address_fn fn, void *ctx,
+                                tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t have = 0;
+    int rc = tk_db_query_i64(db,
+                             "SELECT count(*) FROM sqlite_master"
+                             " WHERE type = 'table' AND name = 'terminal_addresses'",
+                             &have, err);
+    if (rc != TK_OK || have == 0)
+        return rc;
+    rc = tk_db_prepare(db, &st,
+                       "SELECT a.address_id, a.terminal_id, t.name, t.resolved"
+                       " FROM terminal_addresses a JOIN terminals t ON t.id = a.address_id"
+                       " WHERE a.day = ?1 ORDER BY a.address_id, a.terminal_id",
+                       err);
+    if (rc != TK_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, day);
+    while ((rc = tk_db_step(db, st, err)) == 1) {
+        const int64_t addr = sqlite3_column_int64(st, 0);
+        const int64_t term = sqlite3_column_int64(st, 1);
+        const char *name = (const char *)sqlite3_column_text(st, 2);
+        if (addr <= 0 || addr > UINT32_MAX || term <= 0 || term > UINT32_MAX || name == NULL)
+            continue;
+        tk_store_address a;
+        a.address = (uint32_t)addr;
+        a.terminal = (uint32_t)term;
+        a.name = name;
+        a.len = (size_t)sqlite3_column_bytes(st, 2);
+        a.resolved = sqlite3_column_int(st, 3) != 0;
+        const int r = fn(ctx, &a);
+        if (r != 0) {
+            sqlite3_finalize(st);
+            return r;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc < 0 ? rc : TK_OK;
 }
 
 /* ---- dictionaries --------------------------------------------------------

@@ -1,7 +1,9 @@
 /* src/store.h -- the canonical event store of one tenant.
  *
  * Owns the tables uploads, events and the dictionaries events refer to
- * (users, terminals, systems, functions, subjects, devices, media_files).
+ * (users, terminals, systems, functions, subjects, devices, media_files),
+ * and terminal_addresses: which terminal a network address belonged to on
+ * a JST day, as logs that write both say.
  * Events are dictionary-encoded: every text that repeats is stored once and
  * referred to by an integer key; resident identifiers are stored only as
  * HMAC-SHA-256 pseudonyms under the tenant's key. A tk_store_writer batches
@@ -19,7 +21,7 @@
 #include "src/evblock.h"
 
 /* Schema version of the tables this module owns. */
-#define TK_STORE_SCHEMA_VERSION 1
+#define TK_STORE_SCHEMA_VERSION 2
 
 /* Creates or upgrades this module's tables in db. Idempotent.
  * Returns TK_OK or TK_EDB. */
@@ -63,8 +65,11 @@ typedef struct tk_store_writer tk_store_writer;
 TK_MUST_CHECK int tk_store_writer_begin(tk_store_writer **out, tk_db *db, const tk_upload_meta *m,
                                         tk_store_pseudonym_fn pseudonym, void *ctx, tk_error *err);
 
-/* Adds one event. Returns TK_OK, TK_EDB or TK_ENOMEM; on error the writer
- * must be aborted. */
+/* Adds one event. When ev has a terminal and a terminal_address that differs
+ * from it, also records (JST day of ev->t, address, terminal) in
+ * terminal_addresses, the address interned in the terminals dictionary;
+ * each distinct triple is written once per writer. Returns TK_OK, TK_EDB or
+ * TK_ENOMEM; on error the writer must be aborted. */
 TK_MUST_CHECK int tk_store_writer_add(tk_store_writer *w, const tk_event *ev, tk_error *err);
 
 /* Distinct unresolved users / terminals seen by this writer so far. */
@@ -155,6 +160,26 @@ void tk_store_names_dispose(tk_store_names *names);
  * subject id, for matching against master data: loads subjects into
  * out->names as 32-byte blobs (not NUL-terminated). */
 TK_MUST_CHECK int tk_store_subjects_load(tk_db *db, tk_store_names *out, tk_error *err);
+
+/* One recorded (address, terminal) pair of a day. */
+typedef struct tk_store_address {
+    uint32_t address;  /* terminals-dictionary id of the address */
+    uint32_t terminal; /* terminals-dictionary id of the terminal it belonged to */
+    const char *name;  /* the address as written, NUL-terminated; borrowed for the call */
+    size_t len;
+    int resolved; /* the address's dictionary row is resolved (a master terminal name) */
+} tk_store_address;
+
+/* Called for each pair; return non-zero to stop. */
+typedef int (*tk_store_address_fn)(void *ctx, const tk_store_address *a);
+
+/* Calls fn for every (address, terminal) pair recorded for JST day `day`
+ * (days since 1970-01-01, tk_jst_day()), ordered by (address, terminal):
+ * an address with two terminals that day comes as two consecutive calls.
+ * A store without the table (an older schema opened read-only) has none.
+ * db and ctx are borrowed. Returns TK_OK, fn's non-zero value or TK_EDB. */
+TK_MUST_CHECK int tk_store_terminal_addresses(tk_db *db, int64_t day, tk_store_address_fn fn,
+                                              void *ctx, tk_error *err);
 
 /* Number of events, for tests and summaries. */
 TK_MUST_CHECK int tk_store_count_events(tk_db *db, int64_t *out, tk_error *err);

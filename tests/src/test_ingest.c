@@ -167,6 +167,53 @@ static void resolves_through_master_data(void)
     tk_tenant_close(t);
 }
 
+static void logon_log_records_terminal_addresses(void)
+{
+    static const char logon[] =
+        "{\"profile\":\"logon\",\"system\":{\"value\":\"端末\"},\"fields\":{"
+        "\"time\":{\"column\":\"日時\",\"format\":\"YYYY/MM/DD hh:mm:ss\"},"
+        "\"user\":{\"column\":\"ユーザー\",\"resolve\":\"staff\"},"
+        "\"terminal\":{\"column\":\"コンピュータ名\",\"resolve\":\"terminal\"},"
+        "\"terminal_address\":{\"column\":\"IPアドレス\",\"optional\":true},"
+        "\"operation\":{\"value\":\"logon\"}}}";
+    tk_error err = {0, ""};
+    tk_tenant *t = NULL;
+    TK_REQUIRE(tk_tenant_create(&t, dir, "addresses", &err) == TK_OK);
+    tk_profile *p = profile(logon);
+    TK_REQUIRE(p != NULL);
+    char path[600];
+    snprintf(path, sizeof path, "%s/logon.csv", dir);
+    FILE *f = fopen(path, "wb");
+    TK_REQUIRE(f != NULL);
+    /* 3,000 logons of two hosts over two days, each host with one IP. */
+    fputs("日時,ユーザー,コンピュータ名,IPアドレス\n", f);
+    for (int i = 0; i < 3000; i++)
+        fprintf(f, "2024/10/%02d %02d:%02d:%02d,c100,DESKTOP-%c,10.0.0.%d\n", 1 + i / 1500,
+                8 + i % 1500 / 3600, i % 1500 / 60 % 60, i % 60, i % 2 ? 'A' : 'B', 1 + i % 2);
+    fclose(f);
+
+    tk_ingest_options opt = TK_INGEST_OPTIONS_INIT;
+    tk_ingest_result res;
+    opt.fail_after_rows = 2000;
+    TK_CHECK_INT(tk_ingest_file(t, p, path, &opt, &res, &err), TK_EIO);
+    TK_CHECK_INT(count(t, "SELECT count(*) FROM terminal_addresses"), 0);
+    TK_CHECK_INT(count(t, "SELECT count(*) FROM terminals"), 0);
+
+    opt.fail_after_rows = 0;
+    TK_CHECK_INT(tk_ingest_file(t, p, path, &opt, &res, &err), TK_OK);
+    TK_CHECK_INT(res.rows_accepted, 3000);
+    TK_CHECK_INT(res.unknown_terminals, 2); /* the hosts; their IPs were only addresses */
+    TK_CHECK_INT(count(t, "SELECT count(*) FROM terminal_addresses"), 4);
+    TK_CHECK_INT(count(t, "SELECT count(*) FROM terminal_addresses a"
+                          " JOIN terminals x ON x.id = a.address_id"
+                          " JOIN terminals h ON h.id = a.terminal_id"
+                          " WHERE x.name = '10.0.0.2' AND h.name = 'DESKTOP-A'"
+                          " AND a.day = 19997"),
+                 1);
+    tk_profile_destroy(p);
+    tk_tenant_close(t);
+}
+
 static void misfit_profile_is_reported_before_any_row(void)
 {
     tk_error err = {0, ""};
@@ -262,6 +309,7 @@ int main(void)
     TK_RUN(injected_failure_mid_file_stores_nothing);
     TK_RUN(strict_and_lenient);
     TK_RUN(resolves_through_master_data);
+    TK_RUN(logon_log_records_terminal_addresses);
     TK_RUN(misfit_profile_is_reported_before_any_row);
     TK_RUN(headerless_dry_run);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

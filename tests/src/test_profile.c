@@ -273,6 +273,63 @@ static void default_is_final_value(void)
                  "value for this field");
 }
 
+static void terminal_address_field(void)
+{
+    static const char json[] =
+        "{\"profile\":\"logon\",\"system\":{\"value\":\"端末\"},"
+        "\"fields\":{\"time\":{\"column\":\"日時\",\"format\":\"iso8601\"},"
+        "\"user\":{\"column\":\"ユーザー\"},"
+        "\"terminal\":{\"column\":\"コンピュータ名\",\"resolve\":\"terminal\"},"
+        "\"terminal_address\":{\"column\":\"IPアドレス\",\"transform\":[{\"trim\":true}],"
+        "\"optional\":true},"
+        "\"operation\":{\"value\":\"logon\"}}}";
+    tk_error err = {0, ""};
+    tk_profile *p = load(json, &err);
+    TK_REQUIRE(p != NULL);
+    const tk_view header[] = {V("日時"), V("ユーザー"), V("コンピュータ名"), V("IPアドレス")};
+    tk_profile_row *b = NULL;
+    TK_REQUIRE(tk_profile_bind(&b, p, header, 4, TK_ENC_UTF8, resolver, NULL, &err) == TK_OK);
+    tk_event ev;
+    size_t bad = 0;
+    /* An unregistered host: kept as written, with its address. */
+    const tk_view r1[] = {V("2024-10-22T08:30:12+09:00"), V("c443720"), V("DESKTOP-YDNX3JR"),
+                          V(" 10.10.250.10 ")};
+    TK_REQUIRE(tk_profile_row_apply(b, r1, 4, &ev, &bad, &err) == TK_OK);
+    TK_CHECK(ev.terminal.len == 15 && memcmp(ev.terminal.p, "DESKTOP-YDNX3JR", 15) == 0);
+    TK_CHECK_INT(ev.terminal_resolved, 0);
+    TK_CHECK(ev.terminal_address.len == 12 &&
+             memcmp(ev.terminal_address.p, "10.10.250.10", 12) == 0);
+    /* The address is not resolved: the master turns the terminal column's
+     * IP into a name, never the address column's. */
+    const tk_view r2[] = {V("2024-10-22T08:31:00+09:00"), V("c443720"), V("192.168.1.5"),
+                          V("192.168.1.5")};
+    TK_REQUIRE(tk_profile_row_apply(b, r2, 4, &ev, &bad, &err) == TK_OK);
+    TK_CHECK(ev.terminal.len == 8 && memcmp(ev.terminal.p, "SHIMIN01", 8) == 0);
+    TK_CHECK(ev.terminal_address.len == 11 &&
+             memcmp(ev.terminal_address.p, "192.168.1.5", 11) == 0);
+    /* An empty cell: absent. */
+    const tk_view r3[] = {V("2024-10-22T08:32:00+09:00"), V("c443720"), V("PC9"), V("")};
+    TK_REQUIRE(tk_profile_row_apply(b, r3, 4, &ev, &bad, &err) == TK_OK);
+    TK_CHECK(ev.terminal_address.p == NULL);
+    tk_profile_row_destroy(b);
+    tk_profile_destroy(p);
+
+    /* A missing column is named; resolve is not for addresses. */
+    p = load(json, &err);
+    TK_REQUIRE(p != NULL);
+    TK_CHECK_INT(tk_profile_bind(&b, p, header, 3, TK_ENC_UTF8, NULL, NULL, &err), TK_EPROFILE);
+    TK_CHECK(strstr(err.msg, "IPアドレス") != NULL);
+    tk_profile_destroy(p);
+    static const char bad_json[] =
+        "{\"profile\":\"a\",\"system\":{\"value\":\"s\"},\"fields\":{\"time\":{\"column\":1,"
+        "\"format\":\"iso8601\"},\"user\":{\"column\":2},\"operation\":{\"value\":\"lookup\"},"
+        "\"terminal_address\":{\"column\":3,\"resolve\":\"terminal\"}}}";
+    p = load(bad_json, &err);
+    TK_CHECK(p == NULL);
+    TK_CHECK_STR(err.msg, "profile test.json: fields.terminal_address: resolve must be \"staff\" "
+                          "(on user) or \"terminal\" (on terminal)");
+}
+
 static void rejects_bad_profiles(void)
 {
     static const struct {
@@ -352,6 +409,7 @@ int main(void)
     TK_RUN(split_wareki_and_cp932);
     TK_RUN(undecided_encoding_decides_on_first_high_byte);
     TK_RUN(default_is_final_value);
+    TK_RUN(terminal_address_field);
     TK_RUN(rejects_bad_profiles);
     TK_RUN(allocation_failures);
     TK_TEST_END();

@@ -266,6 +266,140 @@ static void scan_filters_by_period_and_keeps_values(void)
     tk_db_close(db);
 }
 
+struct pairs {
+    uint32_t address[8], terminal[8];
+    size_t n;
+};
+
+static int collect_pair(void *ctx, const tk_store_address *a)
+{
+    struct pairs *p = ctx;
+    if (p->n < 8) {
+        p->address[p->n] = a->address;
+        p->terminal[p->n] = a->terminal;
+    }
+    p->n++;
+    return 0;
+}
+
+static int64_t term_id(tk_db *db, const char *name)
+{
+    char sql[160];
+    int64_t id = -1;
+    tk_error err;
+    snprintf(sql, sizeof sql, "SELECT id FROM terminals WHERE name = '%s'", name);
+    if (tk_db_query_i64(db, sql, &id, &err) != TK_OK)
+        return -1;
+    return id;
+}
+
+static void records_terminal_addresses_once(void)
+{
+    tk_error err = {0, ""};
+    tk_db *db = fresh_db("store5");
+    TK_REQUIRE(db != NULL);
+    int calls = 0;
+    tk_store_writer *w = NULL;
+    /* 2024-10-01 00:00 JST: JST day 19997. */
+    const int64_t d0 = 1727708400000LL, day = 19997;
+    int64_t n = -1, id = 0;
+
+    TK_REQUIRE(tk_store_writer_begin(&w, db, &meta, fake_pseudonym, &calls, &err) == TK_OK);
+    /* The logon log: an unregistered host with its IP, many times a day. */
+    for (int i = 0; i < 50; i++) {
+        tk_event e = event(d0 + 9 * 3600000LL + i * 60000LL, "u", 1, NULL);
+        e.terminal = V("DESKTOP-X");
+        e.terminal_resolved = 0;
+        e.terminal_address = V("10.0.0.9");
+        TK_REQUIRE(tk_store_writer_add(w, &e, &err) == TK_OK);
+    }
+    /* 00:00 JST of the 2nd is still the 1st in UTC: the day is the JST one. */
+    tk_event e = event(d0 + 86400000LL, "u", 1, NULL);
+    e.terminal = V("DESKTOP-X");
+    e.terminal_resolved = 0;
+    e.terminal_address = V("10.0.0.9");
+    TK_REQUIRE(tk_store_writer_add(w, &e, &err) == TK_OK);
+    /* A registered terminal and its IP; an address equal to the terminal. */
+    e = event(d0 + 3600000LL, "u", 1, NULL);
+    e.terminal = V("PC02");
+    e.terminal_address = V("10.0.0.2");
+    TK_REQUIRE(tk_store_writer_add(w, &e, &err) == TK_OK);
+    e.terminal = V("PC01");
+    e.terminal_address = V("PC01");
+    TK_REQUIRE(tk_store_writer_add(w, &e, &err) == TK_OK);
+    /* The business log: the same device by its IP alone. */
+    e = event(d0 + 10 * 3600000LL, "u", 1, "s");
+    e.terminal = V("10.0.0.9");
+    e.terminal_resolved = 0;
+    TK_REQUIRE(tk_store_writer_add(w, &e, &err) == TK_OK);
+    /* Unknown terminals: DESKTOP-X and 10.0.0.9 (logged on); 10.0.0.2 was
+     * only named as an address. */
+    TK_CHECK_INT(tk_store_writer_unknown_terminals(w), 2);
+    const tk_upload_summary s = {"a1", "utf-8", "stored", 54, 54, 0, 0, 1, 1, NULL, NULL, 2};
+    TK_REQUIRE(tk_store_writer_commit(w, &s, &id, &err) == TK_OK);
+
+    TK_CHECK(tk_db_query_i64(db, "SELECT count(*) FROM terminal_addresses", &n, &err) == TK_OK);
+    TK_CHECK_INT(n, 3);
+    const int64_t ip9 = term_id(db, "10.0.0.9"), ip2 = term_id(db, "10.0.0.2");
+    const int64_t dx = term_id(db, "DESKTOP-X"), pc2 = term_id(db, "PC02");
+    TK_CHECK(ip9 > 0 && ip2 > 0 && dx > 0 && pc2 > 0);
+    TK_CHECK(tk_db_query_i64(db, "SELECT resolved FROM terminals WHERE name = '10.0.0.2'", &n,
+                             &err) == TK_OK);
+    TK_CHECK_INT(n, 0);
+    /* The event logged by the IP carries the address's id. */
+    tk_store_scan *sc = NULL;
+    tk_stored_event se;
+    TK_REQUIRE(tk_store_scan_create(&sc, db, d0 + 10 * 3600000LL, d0 + 10 * 3600000LL + 1, &err) ==
+               TK_OK);
+    TK_CHECK_INT(tk_store_scan_next(sc, &se, &err), 1);
+    TK_CHECK_INT(se.row.terminal, ip9);
+    tk_store_scan_destroy(sc);
+
+    struct pairs p = {{0}, {0}, 0};
+    TK_CHECK(tk_store_terminal_addresses(db, day, collect_pair, &p, &err) == TK_OK);
+    TK_REQUIRE(p.n == 2);
+    /* Sorted by address: 10.0.0.9 was interned before 10.0.0.2. */
+    TK_CHECK(ip9 < ip2);
+    TK_CHECK(p.address[0] == ip9 && p.terminal[0] == dx);
+    TK_CHECK(p.address[1] == ip2 && p.terminal[1] == pc2);
+    p.n = 0;
+    TK_CHECK(tk_store_terminal_addresses(db, day + 1, collect_pair, &p, &err) == TK_OK);
+    TK_CHECK(p.n == 1 && p.address[0] == ip9 && p.terminal[0] == dx);
+    p.n = 0;
+    TK_CHECK(tk_store_terminal_addresses(db, day + 2, collect_pair, &p, &err) == TK_OK);
+    TK_CHECK_INT(p.n, 0);
+
+    /* Another upload with a known triple and a new one, aborted: nothing
+     * of it stays, the new address included. */
+    TK_REQUIRE(tk_store_writer_begin(&w, db, &meta, fake_pseudonym, &calls, &err) == TK_OK);
+    e = event(d0 + 5 * 86400000LL, "u", 1, NULL);
+    e.terminal = V("DESKTOP-X");
+    e.terminal_address = V("10.0.0.77");
+    TK_CHECK(tk_store_writer_add(w, &e, &err) == TK_OK);
+    tk_store_writer_abort(w);
+    TK_CHECK(tk_db_query_i64(db, "SELECT count(*) FROM terminal_addresses", &n, &err) == TK_OK);
+    TK_CHECK_INT(n, 3);
+    TK_CHECK_INT(term_id(db, "10.0.0.77"), -1);
+    /* ...and a commit refused as a duplicate rolls back too. */
+    TK_REQUIRE(tk_store_writer_begin(&w, db, &meta, fake_pseudonym, &calls, &err) == TK_OK);
+    TK_CHECK(tk_store_writer_add(w, &e, &err) == TK_OK);
+    TK_CHECK_INT(tk_store_writer_commit(w, &s, &id, &err), TK_EEXISTS);
+    TK_CHECK(tk_db_query_i64(db, "SELECT count(*) FROM terminal_addresses", &n, &err) == TK_OK);
+    TK_CHECK_INT(n, 3);
+    /* A later upload repeating a stored triple adds only the new one. */
+    TK_REQUIRE(tk_store_writer_begin(&w, db, &meta, fake_pseudonym, &calls, &err) == TK_OK);
+    TK_CHECK(tk_store_writer_add(w, &e, &err) == TK_OK);
+    e = event(d0 + 9 * 3600000LL, "u", 1, NULL);
+    e.terminal = V("DESKTOP-X");
+    e.terminal_address = V("10.0.0.9");
+    TK_CHECK(tk_store_writer_add(w, &e, &err) == TK_OK);
+    const tk_upload_summary s2 = {"a2", "utf-8", "stored", 2, 2, 0, 0, 1, 1, NULL, NULL, 2};
+    TK_CHECK(tk_store_writer_commit(w, &s2, &id, &err) == TK_OK);
+    TK_CHECK(tk_db_query_i64(db, "SELECT count(*) FROM terminal_addresses", &n, &err) == TK_OK);
+    TK_CHECK_INT(n, 4);
+    tk_db_close(db);
+}
+
 static void allocation_failures(void)
 {
 #ifdef TK_TESTING
@@ -297,6 +431,7 @@ int main(void)
     TK_RUN(stores_dictionary_encoded_events);
     TK_RUN(duplicate_and_abort_store_nothing);
     TK_RUN(scan_filters_by_period_and_keeps_values);
+    TK_RUN(records_terminal_addresses_once);
     TK_RUN(allocation_failures);
     TK_TEST_END();
 }

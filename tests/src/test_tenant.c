@@ -11,6 +11,7 @@
 
 #include "src/alloc.h"
 #include "src/crypto.h"
+#include "src/store.h"
 #include "src/tenant.h"
 #include "tests/test.h"
 
@@ -68,6 +69,13 @@ static int read_meta(tk_tenant *t, const char *key, char *out, size_t cap)
     }
     sqlite3_finalize(st);
     return found;
+}
+
+static int count_address(void *ctx, const tk_store_address *a)
+{
+    (void)a;
+    (*(int64_t *)ctx)++;
+    return 0;
 }
 
 static void test_create_open(void)
@@ -135,6 +143,34 @@ static void test_create_open(void)
     TK_CHECK(tk_db_exec(tk_tenant_db(t), "INSERT INTO meta VALUES('x', 'y')", &err) != TK_OK);
     tk_tenant_close(t);
     tk_tenant_close(NULL);
+
+    /* A schema 3 store (before terminal_addresses): read-only it is read
+     * as it is, with no addresses; read-write it is upgraded. */
+    t = NULL;
+    TK_REQUIRE(tk_tenant_open(&t, data_dir, "city-01", 0, &err) == TK_OK);
+    TK_REQUIRE(tk_db_exec(tk_tenant_db(t), "DROP TABLE terminal_addresses; PRAGMA user_version=3",
+                          &err) == TK_OK);
+    tk_tenant_close(t);
+    t = NULL;
+    TK_REQUIRE(tk_tenant_open(&t, data_dir, "city-01", TK_TENANT_READONLY, &err) == TK_OK);
+    TK_CHECK_INT(tk_db_query_i64(tk_tenant_db(t), "PRAGMA user_version", &v, &err), TK_OK);
+    TK_CHECK_INT(v, 3);
+    v = 0;
+    TK_CHECK_INT(tk_store_terminal_addresses(tk_tenant_db(t), 19997, count_address, &v, &err),
+                 TK_OK);
+    TK_CHECK_INT(v, 0);
+    tk_tenant_close(t);
+    t = NULL;
+    TK_REQUIRE(tk_tenant_open(&t, data_dir, "city-01", 0, &err) == TK_OK);
+    TK_CHECK_INT(tk_db_query_i64(tk_tenant_db(t), "PRAGMA user_version", &v, &err), TK_OK);
+    TK_CHECK_INT(v, TK_TENANT_SCHEMA_VERSION);
+    TK_CHECK_INT(tk_db_query_i64(tk_tenant_db(t),
+                                 "SELECT count(*) FROM sqlite_master WHERE name ="
+                                 " 'terminal_addresses'",
+                                 &v, &err),
+                 TK_OK);
+    TK_CHECK_INT(v, 1);
+    tk_tenant_close(t);
 
     /* Creation without a handle. */
     TK_CHECK_INT(tk_tenant_create(NULL, data_dir, "city-02", &err), TK_OK);
