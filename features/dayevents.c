@@ -27,8 +27,7 @@
  * (its events were resolved by the master, which is the authority), or
  * whose dictionary row is a resolved master name. The master is asked
  * lazily, for the addresses some event of the day actually carries, which
- * are few; the pairs are sorted by address, and rows find theirs by binary
- * search. */
+ * are few; rows find their address through an index by terminal id. */
 #include "features/dayevents.h"
 
 #include <stdlib.h>
@@ -60,6 +59,8 @@ struct tk_dayevents {
     tk_db *db;
     struct addrmap *addr; /* the day's addresses, by address id */
     size_t naddr, addr_cap;
+    uint32_t *aidx; /* by terminal id: 1 + index into addr, or 0 */
+    size_t aidx_cap;
     char *names; /* the addresses' text, back to back */
     size_t names_len, names_cap;
     tk_dayevent *rows;
@@ -92,6 +93,7 @@ void tk_dayevents_destroy(tk_dayevents *d)
         return;
     tk_free(d->rows);
     tk_free(d->addr);
+    tk_free(d->aidx);
     tk_free(d->names);
     tk_free(d->tmp);
     tk_free(d->k[0]);
@@ -214,19 +216,6 @@ static int add_address(void *vctx, const tk_store_address *a)
     return 0;
 }
 
-static struct addrmap *find_address(tk_dayevents *d, uint32_t id)
-{
-    size_t lo = 0, hi = d->naddr;
-    while (lo < hi) {
-        const size_t mid = lo + (hi - lo) / 2;
-        if (d->addr[mid].address < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < d->naddr && d->addr[lo].address == id ? &d->addr[lo] : NULL;
-}
-
 /* Gives the loaded events logged by an address the terminal the address
  * belonged to that day, where that is certain (see the top of the file). */
 static int rewrite_addresses(tk_dayevents *d, int64_t day, tk_error *err)
@@ -239,12 +228,29 @@ static int rewrite_addresses(tk_dayevents *d, int64_t day, tk_error *err)
     int rc = tk_store_terminal_addresses(d->db, day, add_address, &c, err);
     if (rc != TK_OK || d->naddr == 0)
         return rc;
+    /* A direct index by terminal id (addresses are ids of the terminals
+     * dictionary, a few thousand at most): one look per event instead of a
+     * search; the day's addresses are sorted, so the last is the largest. */
+    const uint32_t top = d->addr[d->naddr - 1].address;
+    if ((size_t)top + 1 > d->aidx_cap) {
+        size_t bytes;
+        if (!tk_mul_size((size_t)top + 1, sizeof *d->aidx, &bytes))
+            return tk_error_set(err, TK_ENOMEM, "terminal address id out of range");
+        uint32_t *n = tk_realloc(d->aidx, bytes);
+        if (n == NULL)
+            return tk_error_set(err, TK_ENOMEM, "out of memory loading terminal addresses");
+        d->aidx = n;
+        d->aidx_cap = (size_t)top + 1;
+    }
+    memset(d->aidx, 0, ((size_t)top + 1) * sizeof *d->aidx);
+    for (size_t i = 0; i < d->naddr; i++)
+        d->aidx[d->addr[i].address] = (uint32_t)i + 1;
     for (size_t i = 0; i < d->n; i++) {
         tk_dayevent *r = &d->rows[i];
-        if (r->terminal == 0)
+        if (r->terminal == 0 || r->terminal > top || d->aidx[r->terminal] == 0)
             continue;
-        struct addrmap *m = find_address(d, r->terminal);
-        if (m == NULL || m->state == ADDR_LEAVE)
+        struct addrmap *m = &d->addr[d->aidx[r->terminal] - 1];
+        if (m->state == ADDR_LEAVE)
             continue;
         if (m->state == ADDR_UNCHECKED) {
             rc = tk_master_terminal_listed(d->db, d->names + m->name_off, m->name_len, err);
