@@ -12,24 +12,29 @@
 #endif
 
 #ifdef TK_TESTING
-static unsigned long fail_at;
-static unsigned long calls;
+#include <stdatomic.h>
+
+/* Atomic so that threads allocating at once (the analysis's workers) do
+ * not race on them; a test that injects a failure counts on one thread. */
+static atomic_ulong fail_at;
+static atomic_ulong calls;
 
 void tk_alloc_fail_at(unsigned long n)
 {
-    fail_at = n;
-    calls = 0;
+    atomic_store(&fail_at, n);
+    atomic_store(&calls, 0);
 }
 
 unsigned long tk_alloc_calls(void)
 {
-    return calls;
+    return atomic_load(&calls);
 }
 
 static int should_fail(void)
 {
-    calls++;
-    return fail_at != 0 && calls == fail_at;
+    const unsigned long n = atomic_fetch_add(&calls, 1) + 1;
+    const unsigned long at = atomic_load(&fail_at);
+    return at != 0 && n == at;
 }
 #else
 static int should_fail(void)

@@ -4,7 +4,8 @@
  * make the n-th allocation fail (tk_alloc_fail_at) so tests can drive every
  * constructor through each of its failure paths. The failure counter is the
  * one piece of process-wide mutable state in tenken; it exists only in test
- * builds and is not thread-safe. */
+ * builds and is atomic (threads may allocate at once; a test that injects a
+ * failure should allocate on one thread). */
 #ifndef TK_ALLOC_H
 #define TK_ALLOC_H
 
