@@ -301,8 +301,8 @@ int tk_cli_demo(int argc, char **argv)
         tk_cli_report("demo", &err);
         return TK_EXIT_FAIL;
     }
-    printf("  %zu rule findings and %zu model anomalies (%zu user-days, %zu terminal-days, %zu "
-           "periods) ranked in %.1f s\n",
+    printf("  %zu rule findings and %zu model anomalies (user-day %zu, terminal-day %zu, period "
+           "%zu) ranked in %.1f s\n",
            sum.findings, sum.model_items + sum.terminal_items + sum.period_items, sum.model_items,
            sum.terminal_items, sum.period_items, sum.seconds);
     tk_cli_print_notes(sum.notes);
