@@ -319,6 +319,13 @@ struct ctx {
     double tphi[NS];
 };
 
+/* The slot of 所属 dept in per-所属 tables of nd slots, whose last slot is
+ * "no 所属 / everyone". */
+static size_t dept_slot(uint32_t dept, size_t nd)
+{
+    return (size_t)dept < nd - 1 ? (size_t)dept : nd - 1;
+}
+
 static int in(const tk_period *p, int64_t day)
 {
     return day >= p->first_day && day <= p->last_day;
@@ -352,7 +359,7 @@ static int dept_priors(struct ctx *c, tk_baseline_prior **out, size_t *ndept, tk
                     }
                     j++;
                 }
-                const size_t dd = dept == TK_USERDAY_NO_DEPT ? nd - 1 : dept;
+                const size_t dd = dept_slot(dept, nd);
                 if (cnt >= 5 && (dd == d || d == nd - 1)) {
                     rates[n++] = sum / cnt;
                     days_sum += cnt;
@@ -401,7 +408,7 @@ static int fit_user(const struct ctx *c, size_t i, size_t j, size_t k, int64_t s
     if (dept == TK_USERDAY_NO_DEPT)
         dept = c->rows[j - 1].dept;
     const size_t nd = c->npri;
-    const size_t dd = dept == TK_USERDAY_NO_DEPT || dept >= nd - 1 ? nd - 1 : dept;
+    const size_t dd = dept_slot(dept, nd);
     tk_error e2;
     if (c->pri[dd * NS + k].npeers >= 2)
         return tk_baseline_eb_fit(x, n, &c->pri[dd * NS + k], &c->bopt, m, &e2) == TK_OK;
@@ -410,8 +417,6 @@ static int fit_user(const struct ctx *c, size_t i, size_t j, size_t k, int64_t s
 
 static int score_counts(struct ctx *c, tk_error *err)
 {
-    tk_baseline_prior *pri = NULL;
-    size_t nd = 0;
     double *x = tk_calloc(c->nrows + 1, sizeof *x);
     double *today = tk_calloc(c->nrows + 1, sizeof *today);
     size_t run = 0;
@@ -421,10 +426,7 @@ static int score_counts(struct ctx *c, tk_error *err)
                  ? TK_OK
                  : tk_error_set(err, TK_ENOMEM, "out of memory scoring");
     if (rc == TK_OK)
-        rc = dept_priors(c, &pri, &nd, err);
-    c->pri = pri;
-    c->npri = nd;
-    pri = NULL;
+        rc = dept_priors(c, &c->pri, &c->npri, err);
     for (size_t i = 0; rc == TK_OK && i < c->nrows;) {
         size_t j = i;
         while (j < c->nrows && c->rows[j].user == c->rows[i].user)
@@ -471,19 +473,15 @@ static int score_counts(struct ctx *c, tk_error *err)
             }
         }
     }
+    /* per-feature surprises; score_tod() forms the day's feature surprise */
     for (size_t r = 0; rc == TK_OK && r < c->nrows; r++) {
         struct rowscore *s = &c->rs[r];
-        double best = 0;
         for (size_t k = 0; k < NS; k++) {
             const double p = isnan(s->p_peer[k]) ? s->p_own[k]
                                                  : tk_baseline_combine_p(s->p_own[k], s->p_peer[k]);
             s->s[k] = surprise(p);
-            if (s->s[k] > best)
-                best = s->s[k];
         }
-        s->feat = fmax(0.0, best - log10((double)NS));
     }
-    tk_free(pri);
     tk_free(x);
     tk_free(today);
     return rc;
@@ -509,8 +507,7 @@ static int score_continuous(struct ctx *c, tk_error *err)
             size_t n = 0;
             for (size_t r = 0; r < c->nrows; r++) {
                 const tk_userday_row *row = &c->rows[r];
-                const size_t rd =
-                    row->dept == TK_USERDAY_NO_DEPT || row->dept >= nd - 1 ? nd - 1 : row->dept;
+                const size_t rd = dept_slot(row->dept, nd);
                 const double v = row->f[cscored[k]];
                 if (in(&c->base, row->day) && !isnan(v) && (rd == d || d == nd - 1))
                     x[n++] = v;
@@ -528,7 +525,7 @@ static int score_continuous(struct ctx *c, tk_error *err)
     for (size_t u = 0; rc == TK_OK && u < c->nruns; u++) {
         const size_t i = c->run_first[u], j = c->run_first[u + 1];
         const uint32_t dept = c->rows[j - 1].dept;
-        const size_t d = dept == TK_USERDAY_NO_DEPT || dept >= nd - 1 ? nd - 1 : dept;
+        const size_t d = dept_slot(dept, nd);
         for (size_t k = 0; k < NC; k++) {
             size_t n = 0;
             for (size_t r = i; r < j; r++) {
@@ -634,8 +631,7 @@ static int score_tod(struct ctx *c, tk_error *err)
         const tk_userday_row *row = &c->rows[r];
         if (!in(&c->base, row->day))
             continue;
-        const size_t d =
-            row->dept == TK_USERDAY_NO_DEPT || row->dept >= nd - 1 ? nd - 1 : row->dept;
+        const size_t d = dept_slot(row->dept, nd);
         for (size_t h = 0; h < TK_TOD_HOURS; h++)
             dept_h[d * TK_TOD_HOURS + h] += row->hist[h];
     }
@@ -658,7 +654,7 @@ static int score_tod(struct ctx *c, tk_error *err)
             }
             if (n == 0)
                 continue;
-            const size_t d = dept == TK_USERDAY_NO_DEPT || dept >= nd - 1 ? nd - 1 : dept;
+            const size_t d = dept_slot(dept, nd);
             double peer[TK_TOD_HOURS], tot = 0;
             for (size_t h = 0; h < TK_TOD_HOURS; h++)
                 tot += peer[h] = dept_h[d * TK_TOD_HOURS + h];
@@ -696,8 +692,7 @@ static int score_tod(struct ctx *c, tk_error *err)
                 size_t m = 0;
                 for (size_t u = 0; u < c->nruns; u++) {
                     const tk_userday_row *row = &c->rows[c->run_first[u + 1] - 1];
-                    const size_t ud =
-                        row->dept == TK_USERDAY_NO_DEPT || row->dept >= nd - 1 ? nd - 1 : row->dept;
+                    const size_t ud = dept_slot(row->dept, nd);
                     if (phi_own[u] > 0 && (ud == d || d == nd - 1))
                         tmp[m++] = phi_own[u];
                 }
@@ -830,11 +825,6 @@ static int normalise(struct ctx *c, tk_error *err)
 
 /* ---- terminal-days ------------------------------------------------------------ */
 
-static size_t tdept(const tk_userday_term_row *r, size_t nd)
-{
-    return r->dept == TK_USERDAY_NO_DEPT || r->dept >= nd - 1 ? nd - 1 : r->dept;
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
     const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -873,7 +863,7 @@ static int score_terminals(struct ctx *c, tk_error *err)
                     }
                     j++;
                 }
-                if (cnt >= 5 && (tdept(&c->trows[j - 1], nd) == d || d == nd - 1)) {
+                if (cnt >= 5 && (dept_slot(c->trows[j - 1].dept, nd) == d || d == nd - 1)) {
                     rates[m++] = sum / cnt;
                     days += cnt;
                 }
@@ -900,7 +890,7 @@ static int score_terminals(struct ctx *c, tk_error *err)
             j++;
         c->trun_first[c->ntruns++] = i;
         c->trun_first[c->ntruns] = j;
-        const size_t d = tdept(&c->trows[j - 1], nd);
+        const size_t d = dept_slot(c->trows[j - 1].dept, nd);
         for (size_t k = 0; k < NT; k++) {
             size_t m = 0;
             for (size_t r = i; r < j; r++)
@@ -928,7 +918,7 @@ static int score_terminals(struct ctx *c, tk_error *err)
     /* Same-day peers: the terminals of the 所属 that day. */
     for (size_t r = 0; r < n; r++)
         key[r] = (uint64_t)(c->trows[r].day - c->base.first_day + 1) << 40 |
-                 (uint64_t)tdept(&c->trows[r], nd) << 24 | (uint64_t)r;
+                 (uint64_t)dept_slot(c->trows[r].dept, nd) << 24 | (uint64_t)r;
     if (rc == TK_OK && n > 1) {
         /* (day, 所属, row) keys: r < 2^24 terminal-days per analysis */
         if (n >= (1u << 24) || nd > 0xFFFF)
@@ -1137,7 +1127,7 @@ static int term_fit(const struct ctx *c, size_t u, size_t k, int64_t from, int64
         if (in(&c->base, d) && !(d >= from && d <= to))
             x[n++] = c->trows[r].f[tscored[k]];
     }
-    const tk_baseline_prior *pr = &c->tpri[tdept(&c->trows[j - 1], nd) * NT + k];
+    const tk_baseline_prior *pr = &c->tpri[dept_slot(c->trows[j - 1].dept, nd) * NT + k];
     tk_error e2;
     if (pr->npeers >= 2)
         return tk_baseline_eb_fit(x, n, pr, &c->bopt, m, &e2) == TK_OK;
