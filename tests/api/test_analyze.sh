@@ -6,14 +6,12 @@ set -euo pipefail
 bin=${TENKEN_BIN:?}
 tmp=$(mktemp -d "${TK_TEST_TMP:-/tmp}/analyze.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-check() { if eval "$1"; then pass=$((pass + 1)); else echo "FAIL: $2" >&2; fail=$((fail + 1)); fi; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 export TENKEN_DATA=$tmp/d/data
 P=2024-10-01..2024-11-30
 
-"$bin" demo --dir "$tmp/d" --seed 3 --staff 60 --residents 3000 >/dev/null 2>&1
-out=$("$bin" analyze --tenant demo --period $P)
+must "$bin" demo --dir "$tmp/d" --seed 3 --staff 60 --residents 3000 >/dev/null
+out=$(must "$bin" analyze --tenant demo --period $P)
 check 'grep -q "^analysed 2024-10-01..2024-11-30: .* listed as run #2" <<<"$out"' "analyze summary (the demo made run #1): $out"
 
 "$bin" anomalies --tenant demo --period $P >"$tmp/all.csv"
@@ -83,27 +81,24 @@ if [ -n "$m" ]; then
     ex=$("$bin" explain --tenant demo --period $P "$m")
     check 'python3 -c "import json,sys; e=json.load(sys.stdin)[\"explanation\"]; f=e[\"top_features\"][0]; assert (\"user_baseline_mean\" in f or \"user_baseline_median\" in f) and \"p_own\" in f and e[\"components\"][\"raw\"] >= 0" <<<"$ex"' "a model item explains its features"
 fi
-"$bin" explain --tenant demo 999999 >/dev/null 2>"$tmp/err" && check false "missing item must fail" || check 'grep -q "has no item 999999" "$tmp/err"' "missing item message"
+try "$bin" explain --tenant demo 999999
+check '[ $st = 1 ] && grep -q "has no item 999999" "$tmp/err"' "missing item message: $(show)"
 
 # The same analysis again is deterministic.
-"$bin" analyze --tenant demo --period $P --quiet >/dev/null
+must "$bin" analyze --tenant demo --period $P --quiet >/dev/null
 "$bin" anomalies --tenant demo --period $P >"$tmp/again.csv"
 check 'cmp -s "$tmp/all.csv" "$tmp/again.csv"' "a second run ranks the same"
 
 # Delivery freezes the period.
 check '"$bin" deliver --tenant demo --period $P --by analyst | grep -q "frozen"' "deliver"
-if "$bin" analyze --tenant demo --period 2024-11-01..2024-11-30 >/dev/null 2>"$tmp/err"; then
-    check false "analysing a delivered period must fail"
-else
-    check 'grep -q "was delivered on .* frozen and is not analysed again" "$tmp/err"' "frozen message: $(cat "$tmp/err")"
-fi
+try "$bin" analyze --tenant demo --period 2024-11-01..2024-11-30
+check '[ $st = 1 ] && grep -q "was delivered on .* frozen and is not analysed again" "$tmp/err"' "analysing a delivered period fails: $(show)"
 check '"$bin" anomalies --tenant demo --period $P --limit 1 | grep -q "^1,"' "a frozen period's list stays readable"
 
 # Usage errors.
-"$bin" analyze --tenant demo --period 2024-13-01..2024-11-30 >/dev/null 2>&1 && st=0 || st=$?
-check '[ $st = 2 ]' "bad period is a usage error"
-"$bin" anomalies --tenant demo --period 2024-01-01..2024-01-31 >/dev/null 2>"$tmp/err" && st=0 || st=$?
-check '[ $st = 1 ] && grep -q "no analysis of 2024-01-01..2024-01-31 yet" "$tmp/err"' "unanalysed period: $(cat "$tmp/err")"
+try "$bin" analyze --tenant demo --period 2024-13-01..2024-11-30
+check '[ $st = 2 ]' "bad period is a usage error: $(show)"
+try "$bin" anomalies --tenant demo --period 2024-01-01..2024-01-31
+check '[ $st = 1 ] && grep -q "no analysis of 2024-01-01..2024-01-31 yet" "$tmp/err"' "unanalysed period: $(show)"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -6,12 +6,9 @@ set -euo pipefail
 bin=${TENKEN_BIN:?}
 tmp=$(mktemp -d "${TK_TEST_TMP:-/tmp}/demo.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-check() { if eval "$1"; then pass=$((pass + 1)); else echo "FAIL: $2" >&2; fail=$((fail + 1)); fi; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-out=$("$bin" demo --dir "$tmp/d" --staff 40 --residents 2000 2>&1)
-check '[ $? = 0 ]' "demo succeeds"
+out=$(must "$bin" demo --dir "$tmp/d" --staff 40 --residents 2000)
 files=$(($(wc -l <"$tmp/d/city/manifest.csv") - 1))
 check 'grep -q "$files of $files files stored" <<<"$out"' "every manifest file stored: $out"
 rows=$(python3 -c "import csv,sys; print(sum(int(r['rows']) for r in csv.DictReader(open(sys.argv[1], encoding='utf-8'))))" "$tmp/d/city/manifest.csv")
@@ -25,17 +22,13 @@ list=$("$bin" uploads --data "$tmp/d/data" --tenant demo --format json)
 check 'python3 -c "import json,sys; u=json.load(sys.stdin); assert len(u)==$files and all(x[\"status\"]==\"stored\" for x in u)" <<<"$list"' "uploads json lists every file"
 
 # A second run recreates the demo.
-"$bin" demo --dir "$tmp/d" --staff 40 --residents 2000 >/dev/null 2>&1
-check '[ $? = 0 ] && [ "$(sqlite3 "$db" "SELECT count(*) FROM uploads")" = "$files" ]' "demo runs again from scratch"
+must "$bin" demo --dir "$tmp/d" --staff 40 --residents 2000 >/dev/null
+check '[ "$(sqlite3 "$db" "SELECT count(*) FROM uploads")" = "$files" ]' "demo runs again from scratch"
 
 # A directory that is not a demo is left alone.
 mkdir -p "$tmp/precious" && echo keep >"$tmp/precious/file"
-if "$bin" demo --dir "$tmp/precious" >/dev/null 2>"$tmp/err"; then
-    check 'false' "demo must refuse a foreign directory"
-else
-    check 'grep -q "is not a previous demo" "$tmp/err" && [ -f "$tmp/precious/file" ]' "foreign directory kept"
-fi
+try "$bin" demo --dir "$tmp/precious"
+check '[ $st = 1 ] && grep -q "is not a previous demo" "$tmp/err" && [ -f "$tmp/precious/file" ]' "a foreign directory is refused and kept: $(show)"
 check '"$bin" demo --help | grep -q "usage: tenken demo"' "demo --help"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -8,11 +8,7 @@ bin=${TENKEN_BIN:?}
 tmp=$(mktemp -d "${TK_TEST_TMP:-/tmp}/ingest.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 export TENKEN_DATA=$tmp/data
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
-check() { if eval "$1"; then ok; else bad "$2"; fi; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 db=$TENKEN_DATA/city/store.db
 q() { sqlite3 "$db" "$1"; }
 
@@ -103,7 +99,7 @@ check '[ "$(q "SELECT count(*) FROM users WHERE name=\"髙橋01\"")" = 1 ]' "cp9
 check '[ "$(q "SELECT count(*) FROM terminals WHERE name=\"PC①\"")" = 1 ]' "NEC special characters decode"
 
 # --- resident identifiers are never stored in clear ---------------------------
-"$bin" uploads --tenant city >/dev/null
+must "$bin" uploads --tenant city >/dev/null
 check '! grep -q -a "1234567890" "$db" "$db-wal" 2>/dev/null' "resident ids absent from the database files"
 
 # --- kill -9 in the middle of a file leaves no trace --------------------------
@@ -133,11 +129,10 @@ check 'grep -q "^stored .*800,000 rows" <<<"$out"' "the killed file ingests afte
 check '[ "$(q "SELECT coalesce(sum(n),0) FROM event_blocks")" = $((before + 800000)) ]' "all rows stored once"
 
 # --- usage errors ---------------------------------------------------------------
-"$bin" ingest --tenant city "$tmp/juki_good.csv" >/dev/null 2>&1 && st=0 || st=$?
-check '[ $st = 2 ]' "missing --profile is a usage error (exit $st)"
+try "$bin" ingest --tenant city "$tmp/juki_good.csv"
+check '[ $st = 2 ]' "missing --profile is a usage error: $(show)"
 "$bin" ingest --help | grep -q "usage: tenken ingest" && ok || bad "ingest --help"
 out=$("$bin" uploads --tenant nosuch 2>&1) && bad "unknown tenant must fail" || ok
 check 'grep -q "run \`tenken init --tenant nosuch\` first" <<<"$out"' "unknown tenant hint: $out"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

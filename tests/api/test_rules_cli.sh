@@ -9,16 +9,12 @@ set -euo pipefail
 bin=${TENKEN_BIN:?}
 tmp=$(mktemp -d "${TK_TEST_TMP:-/tmp}/rules.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-check() { if eval "$1"; then pass=$((pass + 1)); else echo "FAIL: $2" >&2; fail=$((fail + 1)); fi; }
-# Runs a command, keeping its stdout, stderr and exit status.
-run() { "$@" >"$tmp/out" 2>"$tmp/err" && st=0 || st=$?; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 versions() { "$bin" rules history --data "$cfg" --tenant city --format json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["versions"]))'; }
 
 # ---- a fresh tenant: the defaults ---------------------------------------------
 cfg=$tmp/cfg
-"$bin" init --data "$cfg" --tenant city >/dev/null
+must "$bin" init --data "$cfg" --tenant city >/dev/null
 "$bin" rules show --data "$cfg" --tenant city >"$tmp/defaults.json"
 python3 - "$tmp/defaults.json" >"$tmp/check.txt" 2>&1 <<'PY' && pass=$((pass + 1)) || { echo "FAIL: show on a fresh tenant"; cat "$tmp/check.txt"; fail=$((fail + 1)); }
 import json, sys
@@ -58,7 +54,7 @@ cat >"$tmp/mine.json" <<'EOF'
  "rules": {"R22": {"enabled": false},
            "R25": {"params": {"min_records": 5000}}}}
 EOF
-run "$bin" rules set --data "$cfg" --tenant city "$tmp/mine.json" --by analyst
+try "$bin" rules set --data "$cfg" --tenant city "$tmp/mine.json" --by analyst
 check '[ $st = 0 ] && grep -q "^stored .*mine.json as version #1 of the rule configuration of city: 1 rule disabled, 1 changed" "$tmp/out"' "set: $(cat "$tmp/out" "$tmp/err")"
 "$bin" rules show --data "$cfg" --tenant city >"$tmp/shown.json"
 python3 - "$tmp/shown.json" "$tmp/defaults.json" >"$tmp/check.txt" 2>&1 <<'PY' && pass=$((pass + 1)) || { echo "FAIL: show after set"; cat "$tmp/check.txt"; fail=$((fail + 1)); }
@@ -88,7 +84,7 @@ assert sum(x[\"changed\"] for x in l[\"rules\"]) == 2
 " "$tmp/list.json"' "list json marks the changes"
 
 # What show prints is accepted again as it is (the edit-and-set cycle).
-run "$bin" rules set --data "$cfg" --tenant city "$tmp/shown.json"
+try "$bin" rules set --data "$cfg" --tenant city "$tmp/shown.json"
 check '[ $st = 0 ]' "show's output can be set again: $(cat "$tmp/err")"
 check '"$bin" rules show --data "$cfg" --tenant city | cmp -s - "$tmp/shown.json"' "and shows the same"
 check '[ "$(versions)" = 2 ]' "history has 2 versions"
@@ -101,45 +97,45 @@ check 'grep -Eq "^  +1  [0-9-]{10} [0-9:]{8} +1 +1  set from mine.json +analyst$
 printf '{"rules": {"R99": {"enabled": false}}}\n' >"$tmp/bad-rule.json"
 printf '{"rules": {"R04": {"params": {"min_residents": 1}}}}\n' >"$tmp/bad-range.json"
 printf '{"rules": {"R22": {"enabled": false},\n' >"$tmp/bad-json.json"
-run "$bin" rules set --data "$cfg" --tenant city "$tmp/bad-rule.json"
+try "$bin" rules set --data "$cfg" --tenant city "$tmp/bad-rule.json"
 check '[ $st = 1 ] && [ "$(cat "$tmp/err")" = "tenken rules set: $tmp/bad-rule.json: \$.rules.R99: unknown rule (known: R01-R31; see docs/rules.md)" ]' "unknown rule: $st $(cat "$tmp/err")"
-run "$bin" rules set --data "$cfg" --tenant city "$tmp/bad-range.json"
+try "$bin" rules set --data "$cfg" --tenant city "$tmp/bad-range.json"
 check '[ $st = 1 ] && [ "$(cat "$tmp/err")" = "tenken rules set: $tmp/bad-range.json: \$.rules.R04.params.min_residents: 1 is out of range (allowed: integer 2..100000 人)" ]' "out of range: $st $(cat "$tmp/err")"
-run "$bin" rules set --data "$cfg" --tenant city "$tmp/bad-json.json"
+try "$bin" rules set --data "$cfg" --tenant city "$tmp/bad-json.json"
 check '[ $st = 1 ] && grep -q "^tenken rules set: $tmp/bad-json.json: rule configuration is not valid JSON: line 2, column [0-9]*: " "$tmp/err"' "broken JSON: $st $(cat "$tmp/err")"
 # the same message as analyze --rules gives for the same file
-run "$bin" analyze --data "$cfg" --tenant city --period 2024-10-01..2024-11-30 --rules "$tmp/bad-range.json"
+try "$bin" analyze --data "$cfg" --tenant city --period 2024-10-01..2024-11-30 --rules "$tmp/bad-range.json"
 check '[ $st = 1 ] && grep -q "^tenken analyze: $tmp/bad-range.json: \$.rules.R04.params.min_residents: 1 is out of range" "$tmp/err"' "analyze --rules reports it alike: $(cat "$tmp/err")"
-run "$bin" rules set --data "$cfg" --tenant city "$tmp/no-such.json"
+try "$bin" rules set --data "$cfg" --tenant city "$tmp/no-such.json"
 check '[ $st = 1 ] && grep -q "no-such.json: cannot open the rule configuration" "$tmp/err"' "missing file: $(cat "$tmp/err")"
 check '[ "$(versions)" = 2 ]' "nothing stored by the refused files"
 check '"$bin" rules show --data "$cfg" --tenant city | cmp -s - "$tmp/before.json"' "the configuration in force is unchanged"
 
 # ---- usage ------------------------------------------------------------------
 for a in list show set reset history; do
-    run "$bin" rules $a --help
+    try "$bin" rules $a --help
     check '[ $st = 0 ] && grep -q "^usage: tenken rules $a --tenant T" "$tmp/out"' "rules $a --help"
 done
-run "$bin" rules --help
+try "$bin" rules --help
 check '[ $st = 0 ] && grep -q "tenken rules history" "$tmp/out"' "rules --help"
-run "$bin" rules
+try "$bin" rules
 check '[ $st = 2 ]' "rules without an action is a usage error"
-run "$bin" rules frobnicate --tenant city
+try "$bin" rules frobnicate --tenant city
 check '[ $st = 2 ] && grep -q "unknown action .frobnicate." "$tmp/err"' "unknown action: $(cat "$tmp/err")"
-run "$bin" rules set --data "$cfg" --tenant city
+try "$bin" rules set --data "$cfg" --tenant city
 check '[ $st = 2 ] && grep -q "expected exactly one FILE" "$tmp/err"' "set without a file"
-run "$bin" rules show --data "$cfg" --tenant city --by someone
+try "$bin" rules show --data "$cfg" --tenant city --by someone
 check '[ $st = 2 ] && grep -q "show takes no --by" "$tmp/err"' "show --by: $(cat "$tmp/err")"
-run "$bin" rules list --data "$cfg" --tenant city --format xml
+try "$bin" rules list --data "$cfg" --tenant city --format xml
 check '[ $st = 2 ]' "bad --format"
-run "$bin" rules list --data "$cfg"
+try "$bin" rules list --data "$cfg"
 check '[ $st = 2 ] && grep -q "tenant is required" "$tmp/err"' "--tenant is required"
-run "$bin" rules list --data "$cfg" --tenant nowhere
+try "$bin" rules list --data "$cfg" --tenant nowhere
 check '[ $st = 1 ] && grep -q "tenken init --tenant" "$tmp/err"' "unknown tenant: $(cat "$tmp/err")"
 check '"$bin" --help | grep -q "^  rules "' "rules in the command list"
 
 # ---- reset: the defaults again, as a new version ----------------------------------
-run "$bin" rules reset --data "$cfg" --tenant city --by lead
+try "$bin" rules reset --data "$cfg" --tenant city --by lead
 check '[ $st = 0 ] && grep -q "^reset the rule configuration of city to the catalogue.s defaults (version #3)" "$tmp/out"' "reset: $(cat "$tmp/out" "$tmp/err")"
 check '"$bin" rules show --data "$cfg" --tenant city | cmp -s - "$tmp/defaults.json"' "show after reset = defaults"
 "$bin" rules list --data "$cfg" --tenant city >"$tmp/list.txt"
@@ -160,7 +156,7 @@ assert v[2][\"created_at\"].endswith(\"+09:00\")
 # ---- analyze runs with the configuration in force ----------------------------------
 export TENKEN_DATA=$tmp/d/data
 P=2024-10-01..2024-11-30
-"$bin" demo --dir "$tmp/d" --seed 3 --staff 30 --residents 1000 >/dev/null 2>&1
+must "$bin" demo --dir "$tmp/d" --seed 3 --staff 30 --residents 1000 >/dev/null
 db=$TENKEN_DATA/demo/store.db
 count() { "$bin" anomalies --tenant demo --period $P | awk -F, -v r="$1" '$7 == r' | wc -l; }
 run_config() { sqlite3 "$db" "SELECT config_json FROM finding_runs ORDER BY run_id DESC LIMIT 1" | python3 -c "import json,sys; c=json.load(sys.stdin)[\"rules\"]; print(c[\"R22\"][\"enabled\"], c[\"R25\"][\"params\"][\"min_records\"])"; }
@@ -168,31 +164,30 @@ r22=$(count R22)
 check '[ "$r22" -gt 0 ]' "the demo's default analysis lists R22 findings ($r22)"
 check '[ "$(run_config)" = "True 1000" ]' "the demo ran with the defaults: $(run_config)"
 
-"$bin" rules set --tenant demo "$tmp/mine.json" >/dev/null
-"$bin" analyze --tenant demo --period $P --quiet >/dev/null
+must "$bin" rules set --tenant demo "$tmp/mine.json" >/dev/null
+must "$bin" analyze --tenant demo --period $P --quiet >/dev/null
 check '[ "$(count R22)" = 0 ]' "with R22 disabled in the stored configuration, its findings are gone ($(count R22))"
 check '[ "$(run_config)" = "False 5000" ]' "the run kept the stored configuration: $(run_config)"
 check '[ "$(count R01)" -gt 0 ]' "the other rules still run"
 
-"$bin" analyze --tenant demo --period $P --quiet --rules "$tmp/defaults.json" >/dev/null
+must "$bin" analyze --tenant demo --period $P --quiet --rules "$tmp/defaults.json" >/dev/null
 check '[ "$(count R22)" = "$r22" ]' "--rules FILE overrides the stored configuration for one run ($(count R22))"
 check '[ "$(run_config)" = "True 1000" ]' "and that run used the file: $(run_config)"
-"$bin" analyze --tenant demo --period $P --quiet >/dev/null
+must "$bin" analyze --tenant demo --period $P --quiet >/dev/null
 check '[ "$(count R22)" = 0 ]' "the next run without --rules uses the stored configuration again"
 
-"$bin" rules reset --tenant demo >/dev/null
-"$bin" analyze --tenant demo --period $P --quiet >/dev/null
+must "$bin" rules reset --tenant demo >/dev/null
+must "$bin" analyze --tenant demo --period $P --quiet >/dev/null
 check '[ "$(count R22)" = "$r22" ]' "after a reset the defaults are in force ($(count R22))"
 
 # A stored document that the catalogue refuses (as after a range was
 # narrowed) stops the analysis with the version named, and a reset cures it.
 sqlite3 "$db" "INSERT INTO rule_configs(created_at, kind, config) VALUES(0, 'set', '{\"rules\": {\"R04\": {\"params\": {\"min_residents\": 1}}}}')"
-run "$bin" analyze --tenant demo --period $P --quiet
+try "$bin" analyze --tenant demo --period $P --quiet
 check '[ $st = 1 ] && grep -q "^tenken analyze: stored rule configuration #3 (replace it: tenken rules set or reset): \$.rules.R04.params.min_residents: 1 is out of range" "$tmp/err"' "an invalid stored configuration is reported: $(cat "$tmp/err")"
 check '"$bin" rules history --tenant demo | grep -q "no longer valid: .*R04"' "history says which version is invalid"
-"$bin" rules reset --tenant demo >/dev/null
-run "$bin" analyze --tenant demo --period $P --quiet
+must "$bin" rules reset --tenant demo >/dev/null
+try "$bin" analyze --tenant demo --period $P --quiet
 check '[ $st = 0 ]' "a reset repairs it: $(cat "$tmp/err")"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

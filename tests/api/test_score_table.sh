@@ -10,11 +10,7 @@ bin=${TENKEN_BIN:?}
 mkdir -p "${TK_TEST_TMP:-/tmp}"
 tmp=$(mktemp -d "${TK_TEST_TMP:-/tmp}/score.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
-check() { if eval "$1"; then ok; else bad "$2"; fi; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # 200 rows on a smooth 2-D cloud (a deterministic pseudo-random walk), two
 # planted anomalies at rows 50 and 150, an id and a label column.
@@ -145,5 +141,4 @@ sys.exit(0 if abs(a - b) <= 0.02 else 1)
 EOF
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish
