@@ -5486,7 +5486,7 @@ static int write_readme(gen *g, tk_error *err)
           "CP932, terminals.csv uses an asset ledger's own layout mapped by terminals.map.json.\n"
           "- `truth.csv` 埋め込んだインシデント (label=incident) "
           "と検知してはならない紛らわしい正常事例 "
-          "(label=hard_negative)。rule_hint は DOMAIN.md の点検項目番号。Ground truth: injected "
+          "(label=hard_negative)。rule_hint は点検項目番号 (tenken docs/rules.md)。Ground truth: injected "
           "incidents and hard negatives that must not be flagged; rule_hint lists inspection-item "
           "numbers.\n\n"
           "Business hours are 8:30-17:15 with lunch 12:00-13:00 (窓口 staff stagger it). "

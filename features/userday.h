@@ -157,7 +157,7 @@ typedef struct tk_userday_feature_info {
     const char *unit;  /* "events", "residents", "systems", "minutes", "bytes", "ratio", ... */
     int kind;          /* TK_USERDAY_KIND_* */
     int agg;           /* TK_USERDAY_AGG_* */
-    const char *items; /* the 点検項目 numbers it serves (DOMAIN.md), e.g. "1,2"; "" none */
+    const char *items; /* the 点検項目 numbers it serves (docs/rules.md), e.g. "1,2"; "" none */
 } tk_userday_feature_info;
 
 /* The description of user-day feature f (borrowed, static), or NULL when

@@ -1,7 +1,7 @@
 /* models/rulecat.c -- the rule catalogue and its per-tenant configuration.
  *
  * The catalogue is data: a static array of rules, each pointing at a
- * static array of parameters. Defaults are DOMAIN.md's initial thresholds
+ * static array of parameters. Defaults are the inspection items' initial thresholds
  * (documented where a threshold has been read more narrowly, e.g. R24).
  * A configuration is three flat arrays -- enabled and severity per rule,
  * and the parameter values of all rules back to back with a per-rule

@@ -1,7 +1,7 @@
 /* models/rulecat.h -- the rule catalogue (点検項目) and a tenant's configuration of it.
  *
  * The catalogue is a static table: one rule per inspection item of the
- * domain (R01-R29 carry the item number of DOMAIN.md's table) plus chain
+ * domain (R01-R29 carry the number of their inspection item, docs/rules.md) plus chain
  * and identity rules (R30, R31). Each rule has an id, Japanese and English
  * names, a Japanese description, a severity, the master-data kinds it
  * needs and typed parameters with defaults and ranges. docs/rules.md is
@@ -63,7 +63,7 @@ enum {
 typedef struct tk_rulecat_param {
     const char *name;    /* JSON key, e.g. "min_residents" */
     int type;            /* TK_RULECAT_INT, _REAL or _BOOL */
-    double def;          /* default (DOMAIN.md's initial threshold) */
+    double def;          /* default (the inspection item's initial threshold) */
     double min, max;     /* allowed range, inclusive */
     const char *unit;    /* "人", "分", "日", "件", "時間", "%", "倍", "" */
     const char *desc_ja; /* one line */
@@ -72,7 +72,7 @@ typedef struct tk_rulecat_param {
 /* One rule. Static, borrowed. */
 typedef struct tk_rulecat_rule {
     const char *id;       /* "R03" */
-    int item;             /* DOMAIN.md inspection item; 30 for the chain R30, 0 for R31 */
+    int item;             /* inspection item (docs/rules.md); 30 for the chain R30, 0 for R31 */
     const char *name_ja;  /* "大量照会" */
     const char *name_en;  /* "bulk lookups" */
     const char *desc_ja;  /* what fires, in a sentence or two */
