@@ -14,6 +14,8 @@
 
 #include <stddef.h>
 
+#include "src/error.h"
+
 /* The number of BLAS threads tenken uses: one, because every caller of
  * BLAS runs inside one of tenken's own workers or beside them. */
 #define TK_BLAS_THREADS 1
@@ -23,5 +25,13 @@ void tk_blas_set_threads(size_t n);
 
 /* The number of threads BLAS calls use now. */
 size_t tk_blas_threads(void);
+
+/* Checks that a BLAS call can get its working buffer. OpenBLAS allocates
+ * one of about 128 MB of address space at its first level-3 call
+ * and, when the allocation fails (under `ulimit -v`), retries forever
+ * instead of failing; callers check first so that they fail with a
+ * message instead. Cheap: the memory is reserved, never touched.
+ * Returns TK_OK or TK_ENOMEM. */
+TK_MUST_CHECK int tk_blas_ready(tk_error *err);
 
 #endif

@@ -60,6 +60,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "models/blas.h"
 #include "src/alloc.h"
 #include "src/checked.h"
 
@@ -446,6 +447,8 @@ int tk_mahalanobis_create(tk_mahalanobis **out, const double *x, size_t n, size_
         !tk_mul_size(n, d, &(size_t){0}))
         return tk_error_set(err, TK_ERANGE, "%zu columns are too many for a covariance", d);
     rc = check_finite(x, n, d, "mahalanobis training data", err);
+    if (rc == TK_OK)
+        rc = tk_blas_ready(err);
     if (rc != TK_OK)
         return rc;
 
