@@ -19,9 +19,20 @@
  *
  * On open the key file is checked through the descriptor that is then read
  * (fstat after open, O_NOFOLLOW), so a file swapped in between check and
- * read cannot slip through. Group or other permission bits are refused
- * rather than silently fixed: a readable key may already have been copied,
- * which an administrator must know about.
+ * read cannot slip through; it is opened without blocking, so a FIFO or a
+ * device put in its place is refused instead of hanging the command. Group
+ * or other permission bits are refused rather than silently fixed: a
+ * readable key may already have been copied, which an administrator must
+ * know about. The key's fingerprint (the first bytes of its SHA-256) is
+ * written into the database at creation and compared on every open: with
+ * another tenant's key copied in, every resident would silently get a
+ * second pseudonym and the watch-list and resident rules would stop
+ * matching, so a mismatch is refused.
+ *
+ * A creation killed before its rename leaves its hidden folder, with a key
+ * in it, behind. The next creation in the same data directory removes such
+ * folders once they are older than STALE_SECONDS (a creation in progress
+ * takes a fraction of a second, so one of another process is never hit).
  *
  * Pseudonyms feed the identifier to HMAC-SHA-256 in its canonical form
  * (trimmed, full-width digits folded) without allocating: the canonical
@@ -46,11 +57,14 @@
 #include "src/store.h"
 #include "src/timefmt.h"
 
-#define KEY_FILE   "pseudonym.key"
-#define DB_FILE    "store.db"
-#define REPORTS    "reports"
-#define FP_BYTES   8
-#define CHUNK_SIZE 128
+#define KEY_FILE "pseudonym.key"
+
+/* Age after which a creation's hidden folder is a crash's leftover. */
+#define STALE_SECONDS 60
+#define DB_FILE       "store.db"
+#define REPORTS       "reports"
+#define FP_BYTES      8
+#define CHUNK_SIZE    128
 
 struct tk_tenant {
     char *name;
@@ -179,6 +193,29 @@ static void remove_tree(const char *dir)
     (void)rmdir(dir);
 }
 
+/* Removes the hidden folders DATA/.<name>.new-XXXXXX that a killed
+ * creation left behind, once they are older than STALE_SECONDS. */
+static void remove_stale_creations(const char *data_dir)
+{
+    DIR *d = opendir(data_dir);
+    if (d == NULL)
+        return;
+    const time_t now = time(NULL);
+    const struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *mark = strstr(e->d_name, ".new-");
+        if (e->d_name[0] != '.' || mark == NULL || mark == e->d_name || strlen(mark) != 11)
+            continue;
+        char *p = join(data_dir, e->d_name);
+        struct stat sb;
+        if (p != NULL && lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+            now - sb.st_mtime > STALE_SECONDS)
+            remove_tree(p);
+        tk_free(p);
+    }
+    closedir(d);
+}
+
 /* Writes the key to dir/pseudonym.key: temporary file (0600, exclusive),
  * write, fsync, rename, fsync dir. */
 static int write_key_file(const char *dir, const uint8_t key[TK_CRYPTO_KEY_SIZE], tk_error *err)
@@ -249,7 +286,7 @@ static int read_key_file(const char *dir, const char *name, uint8_t key[TK_CRYPT
 
     if (path == NULL)
         return oom(err);
-    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT)
             rc = tk_error_set(err, TK_EINVAL,
@@ -265,7 +302,15 @@ static int read_key_file(const char *dir, const char *name, uint8_t key[TK_CRYPT
         goto done;
     }
     if (!S_ISREG(sb.st_mode)) {
-        rc = tk_error_set(err, TK_EINVAL, "key file %s is not a regular file", path);
+        rc = tk_error_set(err, TK_EINVAL,
+                          "key file %s is not a regular file (a %s): restore the key file from "
+                          "its backup",
+                          path,
+                          S_ISFIFO(sb.st_mode)   ? "named pipe"
+                          : S_ISDIR(sb.st_mode)  ? "directory"
+                          : S_ISCHR(sb.st_mode)  ? "character device"
+                          : S_ISSOCK(sb.st_mode) ? "socket"
+                                                 : "special file");
         goto done;
     }
     if ((sb.st_mode & 077) != 0) {
@@ -406,6 +451,7 @@ int tk_tenant_create(tk_tenant **out, const char *data_dir, const char *name, tk
     rc = make_data_dir(data_dir, err);
     if (rc != TK_OK)
         return rc;
+    remove_stale_creations(data_dir);
     final = join(data_dir, name);
     if (final == NULL) {
         rc = oom(err);
@@ -479,6 +525,31 @@ done:
     tk_free(reports);
     tk_free(tmp);
     tk_free(final);
+    return rc;
+}
+
+/* Compares the key's fingerprint with the one the database was made with. */
+static int check_fingerprint(tk_tenant *t, tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = tk_db_prepare(t->db, &st, "SELECT value FROM meta WHERE key = 'key_fingerprint'", err);
+    if (rc == TK_OK)
+        rc = tk_db_step(t->db, st, err);
+    if (rc == 1) {
+        const char *const stored = (const char *)sqlite3_column_text(st, 0);
+        rc = TK_OK;
+        if (stored == NULL || strcmp(stored, t->fingerprint) != 0)
+            rc = tk_error_set(err, TK_ECRYPTO,
+                              "the pseudonym key of tenant %s does not belong to its database "
+                              "(key %s, database %s): restore the tenant's own " KEY_FILE
+                              " from its backup, as another key gives every resident a second "
+                              "pseudonym",
+                              t->name, t->fingerprint, stored ? stored : "none");
+    } else if (rc == 0) {
+        rc = tk_error_set(err, TK_EINVAL,
+                          "tenant %s is damaged: its database records no key fingerprint", t->name);
+    }
+    sqlite3_finalize(st);
     return rc;
 }
 
@@ -564,6 +635,8 @@ int tk_tenant_open(tk_tenant **out, const char *data_dir, const char *name, int 
     if (rc != TK_OK)
         goto done;
     rc = check_schema(t, flags, err);
+    if (rc == TK_OK)
+        rc = check_fingerprint(t, err);
     if (rc != TK_OK)
         goto done;
     if (!(flags & TK_TENANT_READONLY) && mkdir(t->reports, 0700) != 0 && errno != EEXIST) {
