@@ -1,67 +1,186 @@
 /* api/cli.c -- subcommand dispatch and shared command-line helpers.
  *
  * The table below is the list of subcommands; each lives in its own file
- * (api/cli_<name>.c or the module it fronts). */
+ * (api/cli_<name>.c or the module it fronts). Before the command come the
+ * global options: --help, --version and --data DIR, which is handed to the
+ * command as its own --data so that both mean the same by construction.
+ * `tenken help CMD` runs `tenken CMD --help`. */
 #include "api/cli.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/alloc.h"
+
 struct command {
     const char *name;
     int (*run)(int argc, char **argv);
     const char *summary;
+    int actions;         /* argv[1] is an action: `master import`, `rules set` */
+    const char *no_data; /* why a global --data does not apply; NULL if it does */
 };
 
 static const struct command commands[] = {
-    {"init", tk_cli_init, "create a tenant (database and pseudonymisation key)"},
-    {"master", tk_cli_master, "import and list master data (staff, terminals, ...)"},
-    {"profile", tk_cli_profile, "test a source profile against a file without storing"},
-    {"ingest", tk_cli_ingest, "stream CSV log files into a tenant's store"},
-    {"uploads", tk_cli_uploads, "list what was uploaded and how it went"},
-    {"gen-city", tk_cli_gencity, "write a synthetic city: logs, profiles, master data, truth"},
-    {"demo", tk_cli_demo, "generate, import and ingest a synthetic city in one go"},
-    {"analyze", tk_cli_analyze, "analyse a period: features, baselines, scores, rule checks"},
-    {"anomalies", tk_cli_anomalies, "the ranked findings and anomalies of an analysed period"},
-    {"explain", tk_cli_explain, "the explanation of one ranked item, as JSON"},
-    {"deliver", tk_cli_deliver, "record a period's report as delivered (freezes the period)"},
-    {"rules", tk_cli_rules, "a tenant's rule configuration: list, show, set, reset, history"},
-    {"score-table", tk_cli_score_table, "score every row of a numeric CSV table for anomalies"},
+    {"init", tk_cli_init, "create a tenant (database and pseudonymisation key)", 0, NULL},
+    {"master", tk_cli_master, "import and list master data (staff, terminals, ...)", 1, NULL},
+    {"profile", tk_cli_profile, "test a source profile against a file without storing", 1, NULL},
+    {"ingest", tk_cli_ingest, "stream CSV log files into a tenant's store", 0, NULL},
+    {"uploads", tk_cli_uploads, "list what was uploaded and how it went", 0, NULL},
+    {"gen-city", tk_cli_gencity, "write a synthetic city: logs, profiles, master data, truth", 0,
+     "gen-city writes only to --out DIR"},
+    {"demo", tk_cli_demo, "generate, import, ingest and analyse a synthetic city in one go", 0,
+     "demo keeps its data directory in --dir DIR"},
+    {"analyze", tk_cli_analyze, "analyse a period: features, baselines, scores, rule checks", 0,
+     NULL},
+    {"anomalies", tk_cli_anomalies, "the ranked findings and anomalies of an analysed period", 0,
+     NULL},
+    {"explain", tk_cli_explain, "the explanation of one ranked item, as JSON", 0, NULL},
+    {"deliver", tk_cli_deliver, "record a period's report as delivered (freezes the period)", 0,
+     NULL},
+    {"rules", tk_cli_rules, "a tenant's rule configuration: list, show, set, reset, history", 1,
+     NULL},
+    {"score-table", tk_cli_score_table, "score every row of a numeric CSV table for anomalies", 0,
+     "score-table reads and writes only the files it is given"},
 };
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: tenken [--version] COMMAND [OPTIONS]\n\n"
-                 "tenken inspects the access logs of municipal systems.\n\ncommands:\n");
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(out, "usage: tenken [--data DIR] COMMAND [OPTIONS]\n"
+                 "       tenken help [COMMAND [ACTION]]\n"
+                 "       tenken --version\n"
+                 "\n"
+                 "tenken inspects the access logs of municipal systems.\n"
+                 "\n"
+                 "commands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\nRun 'tenken COMMAND --help' for a command's options.\n"
-                 "The data directory is --data DIR, or $TENKEN_DATA, or ./tenken-data.\n");
+    fprintf(out, "\n"
+                 "options:\n"
+                 "  --data DIR            the data directory of the command (default:\n"
+                 "                        $TENKEN_DATA, else ./tenken-data); the same as the\n"
+                 "                        command's own --data, which wins if both are given\n"
+                 "  --version             the version\n" TK_CLI_HELP_HELP "\n"
+                 "Run 'tenken help COMMAND' (the same as 'tenken COMMAND --help') for a\n"
+                 "command's options.\n" TK_CLI_HELP_EXIT);
+}
+
+static const struct command *find_command(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static int unknown_command(const char *prefix, const char *name)
+{
+    fprintf(stderr, "%s: unknown command '%s'\n\n", prefix, name);
+    usage(stderr);
+    return TK_EXIT_USAGE;
+}
+
+/* `tenken help [COMMAND [ACTION]]`: argv[0] is "help". The command's own
+ * --help answers, so the two cannot differ. */
+static int help(int argc, char **argv)
+{
+    if (argc == 1 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return TK_EXIT_OK;
+    }
+    const struct command *c = find_command(argv[1]);
+    if (c == NULL)
+        return unknown_command("tenken help", argv[1]);
+    if (argc > (c->actions ? 3 : 2)) {
+        fprintf(stderr,
+                "tenken help: expected COMMAND%s, got '%s' after it\n"
+                "try 'tenken --help'\n",
+                c->actions ? " [ACTION]" : "", argv[c->actions ? 3 : 2]);
+        return TK_EXIT_USAGE;
+    }
+    char opt[] = "--help";
+    char *v[4] = {argv[1], opt, NULL, NULL};
+    if (argc == 3) {
+        v[1] = argv[2];
+        v[2] = opt;
+    }
+    return c->run(argc, v);
+}
+
+/* Runs c with a global `--data DIR` put where a user would have typed the
+ * command's own: right after the command's name, or after its action (a
+ * command with actions reads the action from argv[1]). Given both, the
+ * command's own --data comes later and wins, as a repeated option does. */
+static int run_with_data(const struct command *c, int argc, char **argv, char *data)
+{
+    if (c->no_data != NULL)
+        return tk_cli_usage_error(c->name, "--data does not apply: %s", c->no_data);
+    if (c->actions && argc < 2) /* no action: the command's own usage error */
+        return c->run(argc, argv);
+    const size_t at = c->actions ? 2 : 1;
+    char opt[] = "--data";
+    char **v = tk_calloc((size_t)argc + 3, sizeof *v);
+    if (v == NULL) {
+        fprintf(stderr, "tenken: out of memory\n");
+        return TK_EXIT_FAIL;
+    }
+    for (size_t i = 0, o = 0; i < (size_t)argc; i++) {
+        if (i == at)
+            o += 2;
+        v[o++] = argv[i];
+    }
+    v[at] = opt;
+    v[at + 1] = data;
+    const int status = c->run(argc + 2, v);
+    tk_free(v);
+    return status;
+}
+
+static int main_usage_error(const char *msg, const char *arg)
+{
+    fprintf(stderr, "tenken: %s%s%s%s\ntry 'tenken --help'\n", msg, arg ? " '" : "", arg ? arg : "",
+            arg ? "'" : "");
+    return TK_EXIT_USAGE;
 }
 
 int tk_cli_main(int argc, char **argv)
 {
-    if (argc < 2) {
+    char *data = NULL;
+    int i = 1;
+    /* Options before the command: --help, --version, --data DIR. */
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return TK_EXIT_OK;
+        }
+        if (strcmp(a, "--version") == 0) {
+            printf("tenken 0.1.0\n");
+            return TK_EXIT_OK;
+        }
+        if (strcmp(a, "--data") == 0) {
+            if (i + 1 == argc)
+                return main_usage_error("--data needs a directory", NULL);
+            data = argv[++i];
+        } else if (strncmp(a, "--data=", 7) == 0) {
+            data = argv[i] + 7;
+        } else {
+            return main_usage_error("unknown option", a);
+        }
+    }
+    if (i == argc) {
         usage(stderr);
         return TK_EXIT_USAGE;
     }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
-        usage(stdout);
-        return TK_EXIT_OK;
-    }
-    if (strcmp(argv[1], "--version") == 0) {
-        printf("tenken 0.1.0\n");
-        return TK_EXIT_OK;
-    }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
-    }
-    fprintf(stderr, "tenken: unknown command '%s'\n\n", argv[1]);
-    usage(stderr);
-    return TK_EXIT_USAGE;
+    if (strcmp(argv[i], "help") == 0)
+        return help(argc - i, argv + i);
+    const struct command *c = find_command(argv[i]);
+    if (c == NULL)
+        return unknown_command("tenken", argv[i]);
+    if (data != NULL)
+        return run_with_data(c, argc - i, argv + i, data);
+    return c->run(argc - i, argv + i);
 }
 
 const char *tk_cli_data_dir(const char *opt)

@@ -2,8 +2,11 @@
  *
  * Each subcommand is `int tk_cli_<name>(int argc, char **argv)` where argv[0]
  * is the subcommand's name; it returns the process exit status (0 success,
- * 1 failure of the operation, 2 usage error). Every subcommand answers
- * --help with its usage on stdout and exit 0. Shared helpers for option
+ * 1 failure of the operation, 2 usage error). Every subcommand (and every
+ * action of one) answers --help and -h with its help on stdout and exit 0;
+ * the help has one shape everywhere: "usage: tenken CMD ..." naming every
+ * option, a description, an "options:" section giving each option with its
+ * default, and an "exit status:" line last. Shared helpers for option
  * handling live here too. */
 #ifndef TK_CLI_H
 #define TK_CLI_H
@@ -29,6 +32,16 @@ int tk_cli_anomalies(int argc, char **argv);
 int tk_cli_explain(int argc, char **argv);
 int tk_cli_deliver(int argc, char **argv);
 int tk_cli_rules(int argc, char **argv);
+
+/* Lines every help text shares, joined to a command's own text by string
+ * concatenation so that each help stays one readable block. An option's
+ * description starts in column 25; a longer option name takes a line of
+ * its own. */
+#define TK_CLI_HELP_DATA                                                                           \
+    "  --data DIR            the data directory (default: $TENKEN_DATA, else\n"                    \
+    "                        ./tenken-data)\n"
+#define TK_CLI_HELP_HELP "  -h, --help            this help\n"
+#define TK_CLI_HELP_EXIT "\nexit status: 0 success, 1 failure (message on stderr), 2 usage error\n"
 
 /* Exit statuses. */
 enum { TK_EXIT_OK = 0, TK_EXIT_FAIL = 1, TK_EXIT_USAGE = 2 };

@@ -18,19 +18,28 @@
 #include "src/tenant.h"
 
 static const char analyze_help[] =
-    "usage: tenken analyze --tenant T --period YYYY-MM-DD..YYYY-MM-DD\n"
-    "                      [--baseline YYYY-MM-DD..YYYY-MM-DD] [--rules CONFIG.json]\n"
-    "                      [--seed N] [--quiet] [--data DIR]\n"
+    "usage: tenken analyze --tenant T --period FROM..TO [--baseline FROM..TO]\n"
+    "                      [--rules CONFIG.json] [--seed N] [--quiet] [--data DIR]\n"
     "\n"
-    "Computes the features of the period and of its baseline window (default:\n"
-    "the 183 days before the period), fits per-user baselines, scores every\n"
+    "Analyses an inspection period of tenant T: computes the features of the\n"
+    "period and of its baseline window, fits per-user baselines, scores every\n"
     "user-day, runs the rule catalogue, and stores one ranked list of findings\n"
     "and anomalies (see 'tenken anomalies'). A period whose report has been\n"
     "delivered is frozen and is refused.\n"
     "\n"
-    "The rules run with the tenant's configuration in force ('tenken rules list';\n"
-    "the catalogue's defaults until one is set with 'tenken rules set').\n"
-    "--rules CONFIG.json uses that file instead, for this run only.\n";
+    "options:\n"
+    "  --tenant T            the tenant (required)\n"
+    "  --period FROM..TO     the inspection period, YYYY-MM-DD..YYYY-MM-DD\n"
+    "                        (required)\n"
+    "  --baseline FROM..TO   the baseline window, ending before the period\n"
+    "                        (default: the 183 days before the period)\n"
+    "  --rules CONFIG.json   the rule configuration for this run only (default: the\n"
+    "                        tenant's configuration in force, see 'tenken rules\n"
+    "                        list'; the catalogue's defaults until one is set)\n"
+    "  --seed N              the isolation forest's random seed (default: 20241001)\n"
+    "  --quiet               no progress line (default: a progress line on stderr\n"
+    "                        when it is a terminal)\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP
+        TK_CLI_HELP_EXIT;
 
 struct bar {
     int active;
@@ -68,7 +77,7 @@ int tk_cli_analyze(int argc, char **argv)
     int quiet = 0, c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 't':
             tenant = optarg;
@@ -161,12 +170,17 @@ int tk_cli_analyze(int argc, char **argv)
 /* ---- tenken deliver --------------------------------------------------------- */
 
 static const char deliver_help[] =
-    "usage: tenken deliver --tenant T --period YYYY-MM-DD..YYYY-MM-DD [--by NAME]\n"
-    "                      [--data DIR]\n"
+    "usage: tenken deliver --tenant T --period FROM..TO [--by NAME] [--data DIR]\n"
     "\n"
     "Records that the report of the period was delivered to the city. The period\n"
     "(and every period overlapping it) is frozen from then on: it is not analysed\n"
-    "again. This cannot be undone.\n";
+    "again. This cannot be undone.\n"
+    "\n"
+    "options:\n"
+    "  --tenant T            the tenant (required)\n"
+    "  --period FROM..TO     the delivered period, YYYY-MM-DD..YYYY-MM-DD (required)\n"
+    "  --by NAME             who delivered it (default: not recorded)\n" TK_CLI_HELP_DATA
+        TK_CLI_HELP_HELP TK_CLI_HELP_EXIT;
 
 int tk_cli_deliver(int argc, char **argv)
 {
@@ -178,7 +192,7 @@ int tk_cli_deliver(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 't':
             tenant = optarg;
@@ -231,7 +245,7 @@ int tk_cli_deliver(int argc, char **argv)
 /* ---- tenken anomalies ----------------------------------------------------- */
 
 static const char anomalies_help[] =
-    "usage: tenken anomalies --tenant T --period YYYY-MM-DD..YYYY-MM-DD [--limit N]\n"
+    "usage: tenken anomalies --tenant T --period FROM..TO [--limit N]\n"
     "                        [--format csv|json] [--entity user|terminal]\n"
     "                        [--min-score S] [--data DIR]\n"
     "\n"
@@ -240,7 +254,18 @@ static const char anomalies_help[] =
     "or terminal; day empty for a period item; score 0-100; source rule|model;\n"
     "rule_id empty for model items; summary one line in Japanese). A finding about\n"
     "a resident (R06) is listed once per member of staff it names; gaps in a\n"
-    "system's log (R29) are the run's notes, printed by tenken analyze.\n";
+    "system's log (R29) are the run's notes, printed by tenken analyze.\n"
+    "\n"
+    "options:\n"
+    "  --tenant T            the tenant (required)\n"
+    "  --period FROM..TO     the analysed period, YYYY-MM-DD..YYYY-MM-DD (required)\n"
+    "  --limit N             at most N items, the best ranked (default: every item)\n"
+    "  --format csv|json     CSV as above, or one JSON document (default: csv)\n"
+    "  --entity user|terminal\n"
+    "                        only the items about users, or about terminals\n"
+    "                        (default: both)\n"
+    "  --min-score S         only items scoring at least S, 0 to 100 (default: "
+    "0)\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP TK_CLI_HELP_EXIT;
 
 static void csv_field(const char *s)
 {
@@ -300,7 +325,7 @@ int tk_cli_anomalies(int argc, char **argv)
     int json = 0, c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         char *end = NULL;
         switch (c) {
         case 't':
@@ -423,12 +448,18 @@ int tk_cli_anomalies(int argc, char **argv)
 /* ---- tenken explain --------------------------------------------------------- */
 
 static const char explain_help[] =
-    "usage: tenken explain --tenant T [--period YYYY-MM-DD..YYYY-MM-DD] ITEM [--data DIR]\n"
+    "usage: tenken explain --tenant T [--period FROM..TO] ITEM [--data DIR]\n"
     "\n"
     "Prints the explanation of one item of the ranked list as JSON: the rule or\n"
     "the features behind it, today's values against the user's baseline and the\n"
     "所属, the probabilities, and the event ids behind it. ITEM is the item's rank\n"
-    "in the newest analysis of the period (of any period without --period).\n";
+    "(1, 2, ...) in the newest analysis of the period.\n"
+    "\n"
+    "options:\n"
+    "  --tenant T            the tenant (required)\n"
+    "  --period FROM..TO     the analysed period, YYYY-MM-DD..YYYY-MM-DD (default:\n"
+    "                        the newest analysis of any period)\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP
+        TK_CLI_HELP_EXIT;
 
 int tk_cli_explain(int argc, char **argv)
 {
@@ -441,7 +472,7 @@ int tk_cli_explain(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 't':
             tenant = optarg;

@@ -33,14 +33,24 @@
 #define MARKER "TENKEN-DEMO"
 
 static const char demo_help[] =
-    "usage: tenken demo [--dir DIR] [--seed N] [--staff N] [--residents N] [--volume PCT]\n"
+    "usage: tenken demo [--dir DIR] [--seed N] [--staff N] [--residents N]\n"
+    "                   [--volume PCT]\n"
     "\n"
-    "Generates a synthetic city (tenken gen-city) in DIR/city, creates tenant\n"
-    "'demo' in DIR/data, imports its master data, ingests its ~20 systems'\n"
-    "logs and analyses the inspection period 2024-10-01..2024-11-30, then says\n"
-    "what to look at next. DIR (default ./tenken-demo) is recreated if it holds\n"
-    "a previous demo and refused otherwise. --seed, --staff, --residents and\n"
-    "--volume are passed to gen-city (see tenken gen-city --help).\n";
+    "Runs tenken end to end on a synthetic city: generates it (tenken gen-city)\n"
+    "in DIR/city, creates tenant 'demo' in DIR/data, imports its master data,\n"
+    "ingests its ~20 systems' logs and analyses the inspection period\n"
+    "2024-10-01..2024-11-30, then says what to look at next. DIR is recreated if\n"
+    "it holds a previous demo and refused otherwise.\n"
+    "\n"
+    "options:\n"
+    "  --dir DIR             where the demo is written (default: ./tenken-demo)\n"
+    "  --seed N              gen-city's random seed (default: 1)\n"
+    "  --staff N             gen-city's staff members, 30 .. 5000 (default: 200)\n"
+    "  --residents N         gen-city's residents, 1000 .. 2000000 (default: 20000)\n"
+    "  --volume PCT          gen-city's business volume, percent of the normal,\n"
+    "                        10 .. 2000 (default: 100)\n" TK_CLI_HELP_HELP "\n"
+    "exit status: 0 success, 1 failure (message on stderr; also when a log file\n"
+    "was not stored), 2 usage error\n";
 
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -197,7 +207,7 @@ int tk_cli_demo(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'd':
             dir = optarg;

@@ -163,7 +163,8 @@ static const tk_profile *pick_profile(const struct profiles *ps, const char *fil
 /* ---- tenken ingest ------------------------------------------------------ */
 
 static const char ingest_help[] =
-    "usage: tenken ingest --tenant T --profile PROFILE FILE...\n"
+    "usage: tenken ingest --tenant T --profile PROFILE FILE... [--lenient] [--quiet]\n"
+    "                     [--data DIR]\n"
     "\n"
     "Streams CSV log files into tenant T's event store. Each file is stored whole\n"
     "or not at all: a bad row rejects the file and nothing of it is stored; the\n"
@@ -171,16 +172,16 @@ static const char ingest_help[] =
     "A file identical to one already stored (same SHA-256) is not stored again.\n"
     "\n"
     "options:\n"
-    "  --tenant T        the tenant (created with 'tenken init')\n"
-    "  --profile P       a source profile (JSON, docs/profiles.md), or a directory\n"
-    "                    of profiles matched to each file by match.filename\n"
-    "  --lenient         store the good rows of a file with bad rows and list the bad\n"
-    "  --quiet           no progress line\n"
-    "  --data DIR        data directory (default $TENKEN_DATA or ./tenken-data)\n"
-    "  --help            this text\n"
-    "\n"
-    "exit status: 0 all files stored (or already stored), 1 a file was rejected or\n"
-    "failed, 2 usage error\n";
+    "  --tenant T            the tenant, created with 'tenken init' (required)\n"
+    "  --profile PROFILE     a source profile (JSON, docs/profiles.md), or a\n"
+    "                        directory of profiles, each FILE taking the one whose\n"
+    "                        match.filename matches its name (required)\n"
+    "  --lenient             store the good rows of a file with bad rows and list\n"
+    "                        the bad ones (default: a bad row rejects the file)\n"
+    "  --quiet               no progress line (default: a progress line on stderr\n"
+    "                        when it is a terminal)\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP "\n"
+    "exit status: 0 every file stored (or already stored), 1 a file was rejected\n"
+    "or failed, 2 usage error\n";
 
 static void print_result(const char *path, int rc, const tk_ingest_result *r, const tk_error *err)
 {
@@ -228,7 +229,7 @@ int tk_cli_ingest(int argc, char **argv)
     int lenient = 0, quiet = 0, c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 't':
             tenant = optarg;
@@ -307,11 +308,28 @@ int tk_cli_ingest(int argc, char **argv)
 static const char profile_help[] =
     "usage: tenken profile test PROFILE.json FILE [--rows N] [--format table|json]\n"
     "\n"
-    "Applies a source profile to FILE without storing anything: prints the first N\n"
-    "canonical events (default 10) and every problem found in the whole file, with\n"
-    "record, line and column. Resident identifiers are shown masked.\n"
+    "Tries a source profile (docs/profiles.md) on a log file without storing\n"
+    "anything, to write or check a profile before the first ingest.\n"
     "\n"
-    "exit status: 0 the profile fits every row, 1 problems were found, 2 usage error\n";
+    "actions:\n"
+    "  test     apply PROFILE.json to FILE; print events and problems\n"
+    "\n"
+    "Run 'tenken profile test --help' (or 'tenken help profile test') for its\n"
+    "options.\n" TK_CLI_HELP_EXIT;
+
+static const char profile_test_help[] =
+    "usage: tenken profile test PROFILE.json FILE [--rows N] [--format table|json]\n"
+    "\n"
+    "Applies the source profile PROFILE.json to FILE without storing anything:\n"
+    "prints the first N canonical events and every problem found in the whole\n"
+    "file, with record, line and column. Resident identifiers are shown masked.\n"
+    "\n"
+    "options:\n"
+    "  --rows N              how many events to print (default: 10)\n"
+    "  --format table|json   one line per event, or one JSON object per line\n"
+    "                        (default: table)\n" TK_CLI_HELP_HELP "\n"
+    "exit status: 0 the profile fits every row, 1 problems were found (or a file\n"
+    "cannot be read), 2 usage error\n";
 
 struct test_ctx {
     uint64_t rows_wanted;
@@ -434,7 +452,7 @@ int tk_cli_profile(int argc, char **argv)
     opterr = 0;
     argc--;
     argv++;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'r': {
             char *end = NULL;
@@ -451,7 +469,7 @@ int tk_cli_profile(int argc, char **argv)
                 return tk_cli_usage_error("profile", "--format is table or json");
             break;
         case 'h':
-            fputs(profile_help, stdout);
+            fputs(profile_test_help, stdout);
             return TK_EXIT_OK;
         default:
             return tk_cli_usage_error("profile", "unknown or incomplete option '%s'",
@@ -501,9 +519,14 @@ int tk_cli_profile(int argc, char **argv)
 static const char uploads_help[] =
     "usage: tenken uploads --tenant T [--format table|json] [--data DIR]\n"
     "\n"
-    "Lists what was uploaded to tenant T: file, size, SHA-256, profile, encoding\n"
-    "detected, rows accepted / rejected, time range, status, and where the\n"
-    "row-level error report is.\n";
+    "Lists what was uploaded to tenant T, oldest first: file, size, SHA-256,\n"
+    "profile, encoding detected, rows accepted / rejected, time range, status,\n"
+    "and where the row-level error report is.\n"
+    "\n"
+    "options:\n"
+    "  --tenant T            the tenant (required)\n"
+    "  --format table|json   a table, or a JSON array (default: table)\n" TK_CLI_HELP_DATA
+        TK_CLI_HELP_HELP TK_CLI_HELP_EXIT;
 
 int tk_cli_uploads(int argc, char **argv)
 {
@@ -516,7 +539,7 @@ int tk_cli_uploads(int argc, char **argv)
     int json = 0, c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 't':
             tenant = optarg;

@@ -33,8 +33,9 @@ static const char rules_help[] =
     "The rule catalogue (点検項目) as configured for a tenant. Every 'tenken analyze'\n"
     "of the tenant uses the configuration in force; 'tenken analyze --rules FILE'\n"
     "overrides it for one run. Each set or reset is stored as a new version and\n"
-    "earlier versions are kept.\n"
+    "earlier versions are kept. See docs/rules.md.\n"
     "\n"
+    "actions:\n"
     "  list     the catalogue in force: rules, severities, parameters (* marks what\n"
     "           differs from the default)\n"
     "  show     the configuration in force as JSON, in the format 'set' and\n"
@@ -43,10 +44,15 @@ static const char rules_help[] =
     "  reset    put the catalogue's defaults back in force\n"
     "  history  the stored versions, newest (in force) first\n"
     "\n"
-    "Run 'tenken rules ACTION --help' for one action; see docs/rules.md.\n";
+    "Run 'tenken rules ACTION --help' (or 'tenken help rules ACTION') for an\n"
+    "action's options.\n" TK_CLI_HELP_EXIT;
 
-/* Options an action accepts. */
+/* Options an action accepts besides --tenant, --data and --help. */
 enum { OPT_FORMAT = 1, OPT_BY = 2 };
+
+/* The option lines of the actions' help texts. */
+#define HELP_TENANT "  --tenant T            the tenant (required)\n"
+#define HELP_FORMAT "  --format text|json    a text listing, or one JSON document (default: text)\n"
 
 struct action {
     const char *name;
@@ -63,15 +69,19 @@ static const struct action actions[] = {
      "Prints the rule catalogue as configured for tenant T: each rule's id, Japanese\n"
      "and English name, whether it is enabled, its severity and its parameters with\n"
      "their values. '*' marks what differs from the catalogue's default (the default\n"
-     "is shown next to a changed value). --format json prints the catalogue of\n"
+     "is shown next to a changed value). As JSON it is the catalogue of\n"
      "docs/rules.md with the tenant's values and a \"changed\" flag per rule and\n"
-     "parameter.\n"},
+     "parameter.\n"
+     "\n"
+     "options:\n" HELP_TENANT HELP_FORMAT TK_CLI_HELP_DATA TK_CLI_HELP_HELP TK_CLI_HELP_EXIT},
     {"show", 0, 0, 0,
      "usage: tenken rules show --tenant T [--data DIR]\n"
      "\n"
      "Prints the configuration in force for tenant T as a JSON document with every\n"
      "rule and parameter written out: the format 'tenken rules set' and\n"
-     "'tenken analyze --rules' accept, so it can be edited and set again.\n"},
+     "'tenken analyze --rules' accept, so it can be edited and set again.\n"
+     "\n"
+     "options:\n" HELP_TENANT TK_CLI_HELP_DATA TK_CLI_HELP_HELP TK_CLI_HELP_EXIT},
     {"set", OPT_BY, 1, 1,
      "usage: tenken rules set --tenant T FILE [--by NAME] [--data DIR]\n"
      "\n"
@@ -80,19 +90,29 @@ static const struct action actions[] = {
      "Rules and parameters FILE does not name keep the catalogue's defaults. A file\n"
      "that is refused (not JSON, an unknown rule or parameter, a wrong type, a value\n"
      "out of range) is reported with the JSON path and what is allowed, and nothing\n"
-     "is stored. --by records who set it.\n"},
+     "is stored.\n"
+     "\n"
+     "options:\n" HELP_TENANT
+     "  --by NAME             who set it, kept in the history (default: not\n"
+     "                        recorded)\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP TK_CLI_HELP_EXIT},
     {"reset", OPT_BY, 0, 1,
      "usage: tenken rules reset --tenant T [--by NAME] [--data DIR]\n"
      "\n"
      "Puts the catalogue's defaults back in force for tenant T, stored as a new\n"
-     "version (earlier versions stay in the history). --by records who reset it.\n"},
+     "version (earlier versions stay in the history).\n"
+     "\n"
+     "options:\n" HELP_TENANT
+     "  --by NAME             who reset it, kept in the history (default: not\n"
+     "                        recorded)\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP TK_CLI_HELP_EXIT},
     {"history", OPT_FORMAT, 0, 0,
      "usage: tenken rules history --tenant T [--format text|json] [--data DIR]\n"
      "\n"
      "Lists the stored versions of tenant T's configuration, newest (the one in force,\n"
      "marked '*') first: id, when (JST), how many rules it disables and how many it\n"
      "changes otherwise (severity, parameters), what it was (a file set, or a reset)\n"
-     "and by whom.\n"},
+     "and by whom.\n"
+     "\n"
+     "options:\n" HELP_TENANT HELP_FORMAT TK_CLI_HELP_DATA TK_CLI_HELP_HELP TK_CLI_HELP_EXIT},
 };
 #define NACTIONS (sizeof actions / sizeof actions[0])
 
@@ -448,7 +468,7 @@ int tk_cli_rules(int argc, char **argv)
     int json = 0, c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 't':
             tenant = optarg;

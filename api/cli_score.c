@@ -24,32 +24,40 @@
 #include "src/checked.h"
 
 static const char score_help[] =
-    "usage: tenken score-table --method iforest|mahalanobis --input FILE.csv --out SCORES.csv\n"
-    "                          [--exclude-column NAME]... [options]\n"
+    "usage: tenken score-table --method iforest|mahalanobis --input FILE.csv\n"
+    "                          --out SCORES.csv [--exclude-column NAME]...\n"
+    "                          [--trees N] [--psi N] [--seed N] [--threads N]\n"
+    "                          [--classical] [--verbose]\n"
     "\n"
     "Fits an anomaly model on every row of a numeric CSV table (first line: column\n"
     "names) and writes one score per row, in input order, to SCORES.csv under the\n"
-    "header 'score'. Higher scores are more anomalous. '-' as FILE reads standard\n"
-    "input; '-' as SCORES.csv writes standard output. Blank lines are skipped.\n"
+    "header 'score'. Higher scores are more anomalous. Blank lines are skipped.\n"
+    "See docs/models.md for what the parameters do.\n"
     "\n"
-    "  --method iforest       isolation forest; score in (0, 1], about 0.5 or less\n"
-    "                         for ordinary rows, towards 1 for anomalies\n"
-    "  --method mahalanobis   squared Mahalanobis distance from a robust centre and\n"
-    "                         covariance; about the number of columns for ordinary rows\n"
-    "  --exclude-column NAME  leave column NAME out (a label, an id); repeatable\n"
-    "\n"
-    "isolation forest:\n"
-    "  --trees N              number of trees (default 100)\n"
-    "  --psi N                rows sampled per tree (default 256; all rows if fewer)\n"
-    "  --seed N               random seed (default 1); the same seed gives the same scores\n"
-    "  --threads N            worker threads (default: one per CPU); scores do not depend on it\n"
-    "mahalanobis:\n"
-    "  --classical            mean and covariance of all rows instead of the robust estimate\n"
-    "\n"
-    "  --verbose              print the table size and the time of each phase on stderr\n"
-    "\n"
-    "Exit status: 0 scores written, 1 the table or the model failed, 2 usage error.\n"
-    "See docs/models.md for what the parameters do.\n";
+    "options:\n"
+    "  --method iforest|mahalanobis\n"
+    "                        the model (required): an isolation forest, score in\n"
+    "                        (0, 1], about 0.5 or less for ordinary rows, towards 1\n"
+    "                        for anomalies; or the squared Mahalanobis distance\n"
+    "                        from a robust centre and covariance, about the number\n"
+    "                        of columns for ordinary rows\n"
+    "  --input FILE.csv      the table (required); '-' reads standard input\n"
+    "  --out SCORES.csv      the scores (required); '-' writes standard output\n"
+    "  --exclude-column NAME leave column NAME out (a label, an id); repeatable\n"
+    "                        (default: every column is used)\n"
+    "  --trees N             iforest: number of trees (default: 100)\n"
+    "  --psi N               iforest: rows sampled per tree (default: 256; all rows\n"
+    "                        if fewer)\n"
+    "  --seed N              iforest: random seed (default: 1); the same seed gives\n"
+    "                        the same scores\n"
+    "  --threads N           iforest: worker threads, 1 .. 64 (default: one per\n"
+    "                        CPU); the scores do not depend on it\n"
+    "  --classical           mahalanobis: the mean and covariance of all rows\n"
+    "                        (default: the robust estimate)\n"
+    "  --verbose             print the table size and the time of each phase on\n"
+    "                        stderr\n" TK_CLI_HELP_HELP "\n"
+    "exit status: 0 scores written, 1 the table or the model failed (message on\n"
+    "stderr), 2 usage error\n";
 
 enum { OPT_TREES = 1000, OPT_PSI, OPT_SEED, OPT_THREADS, OPT_CLASSICAL, OPT_VERBOSE };
 
@@ -130,7 +138,7 @@ int tk_cli_score_table(int argc, char **argv)
     int status = TK_EXIT_USAGE;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'm':
             method = optarg;

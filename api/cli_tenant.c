@@ -15,8 +15,12 @@ static const char init_help[] =
     "\n"
     "Creates tenant T in the data directory: its SQLite database (WAL) and its\n"
     "pseudonymisation key (32 random bytes, file mode 0600, kept outside the\n"
-    "database). Tenant names are 1-63 of [a-z0-9_-], starting with a letter or\n"
-    "digit. Prints the key's fingerprint (not the key).\n";
+    "database). Prints the key's fingerprint (not the key).\n"
+    "\n"
+    "options:\n"
+    "  --tenant T            the tenant's name (required): 1-63 of [a-z0-9_-],\n"
+    "                        starting with a letter or digit\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP
+        TK_CLI_HELP_EXIT;
 
 int tk_cli_init(int argc, char **argv)
 {
@@ -28,7 +32,7 @@ int tk_cli_init(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 't':
             tenant = optarg;
@@ -62,18 +66,54 @@ int tk_cli_init(int argc, char **argv)
 
 static const char master_help[] =
     "usage: tenken master import --tenant T --kind KIND FILE [--profile MAP.json]\n"
-    "                            [--effective YYYY-MM-DD] [--data DIR]\n"
+    "                            [--effective DATE] [--data DIR]\n"
     "       tenken master list --tenant T [--kind KIND] [--data DIR]\n"
     "\n"
-    "Imports master data as a new version of KIND, effective from the given date\n"
-    "(default today, JST); earlier versions are kept, so an analysis of a past\n"
-    "period uses the master data valid then. A file is validated whole before\n"
-    "anything is stored. Columns use the canonical Japanese names of\n"
-    "docs/master-data.md, or a mapping profile (--profile) maps them.\n"
+    "Imports and lists a tenant's master data (staff, terminals, authorisations,\n"
+    "...). Each import is a new version of its kind, in force from its effective\n"
+    "date; earlier versions are kept, so an analysis of a past period uses the\n"
+    "master data valid then. See docs/master-data.md.\n"
     "\n"
-    "kinds: staff, terminals, authorizations, assignments, overtime, media,\n"
-    "       watchlist, residents, training, calendar (also the Cabinet Office\n"
-    "       syukujitsu.csv)\n";
+    "actions:\n"
+    "  import   validate FILE and store it as a new version of KIND\n"
+    "  list     the imported versions\n"
+    "\n"
+    "Run 'tenken master ACTION --help' (or 'tenken help master ACTION') for an\n"
+    "action's options.\n" TK_CLI_HELP_EXIT;
+
+static const char master_import_help[] =
+    "usage: tenken master import --tenant T --kind KIND FILE [--profile MAP.json]\n"
+    "                            [--effective DATE] [--data DIR]\n"
+    "\n"
+    "Imports FILE as a new version of tenant T's master data of KIND, in force\n"
+    "from its effective date; earlier versions are kept. FILE is validated whole\n"
+    "before anything is stored. Its columns carry the canonical Japanese names of\n"
+    "docs/master-data.md, or a mapping profile maps them.\n"
+    "\n"
+    "options:\n"
+    "  --tenant T            the tenant (required)\n"
+    "  --kind KIND           what FILE holds (required): staff, terminals,\n"
+    "                        authorizations, assignments, overtime, media,\n"
+    "                        watchlist, residents, training, calendar or holidays\n"
+    "                        (the Cabinet Office's syukujitsu.csv, also accepted\n"
+    "                        as calendar)\n"
+    "  --profile MAP.json    a mapping profile from FILE's columns to the canonical\n"
+    "                        ones (default: FILE has the canonical columns)\n"
+    "  --effective DATE      the day the version takes effect, YYYY-MM-DD\n"
+    "                        (default: today, JST)\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP
+        TK_CLI_HELP_EXIT;
+
+static const char master_list_help[] =
+    "usage: tenken master list --tenant T [--kind KIND] [--data DIR]\n"
+    "\n"
+    "Lists the imported versions of tenant T's master data in order of effective\n"
+    "date: id, kind, effective date, when imported, file, rows, encoding and\n"
+    "mapping profile.\n"
+    "\n"
+    "options:\n"
+    "  --tenant T            the tenant (required)\n"
+    "  --kind KIND           only the versions of KIND (default: every kind)\n" TK_CLI_HELP_DATA
+        TK_CLI_HELP_HELP TK_CLI_HELP_EXIT;
 
 struct list_ctx {
     int n;
@@ -114,7 +154,7 @@ int tk_cli_master(int argc, char **argv)
     argv++;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 't':
             tenant = optarg;
@@ -132,7 +172,7 @@ int tk_cli_master(int argc, char **argv)
             data = optarg;
             break;
         case 'h':
-            fputs(master_help, stdout);
+            fputs(import ? master_import_help : master_list_help, stdout);
             return TK_EXIT_OK;
         default:
             return tk_cli_usage_error("master", "unknown or incomplete option '%s'",
