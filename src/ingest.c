@@ -256,9 +256,12 @@ static int run_rows(struct run *r, tk_error *err)
     int rc;
     tk_event ev;
     uint64_t stored = 0;
+    /* One record for every row: an initialiser in the loop would clear
+     * its whole message buffer per row. Only failures write to it. */
+    tk_error rowerr;
 
+    tk_error_clear(&rowerr);
     for (;;) {
-        tk_error rowerr = {0, ""};
         if (r->pending != NULL) {
             cells = r->pending;
             n = r->npending;
