@@ -361,6 +361,55 @@ static int open_input(struct run *r, tk_enc *enc, tk_error *err)
     return tk_csv_create(&r->csv, reader_read, &r->rd, &co, err);
 }
 
+/* A profile that fixes the encoding to UTF-8 for a CP932 file (or the
+ * reverse) would fail on the header or on every row with a byte offset
+ * that says nothing of the cause. When the first chunk does not decode as
+ * declared but decodes as the other encoding, the file is refused at once
+ * with the place of the first bad byte (physical line and CSV column,
+ * counted as the parser counts them) and the fix. */
+static int check_declared_encoding(struct run *r, tk_error *err)
+{
+    const tk_enc declared = tk_profile_encoding(r->profile);
+    const int at_eof = (uint64_t)r->rd.first_len == r->res->bytes;
+    const tk_enc other = tk_enc_alternative(declared, r->rd.first, r->rd.first_len, at_eof);
+    if (other == TK_ENC_UNKNOWN)
+        return TK_OK;
+    tk_enc_buf scratch;
+    tk_enc_buf_init(&scratch);
+    const char *out;
+    size_t outlen, bad = 0;
+    tk_error why;
+    const int rc =
+        tk_enc_to_utf8(declared, r->rd.first, r->rd.first_len, &scratch, &out, &outlen, &bad, &why);
+    tk_enc_buf_dispose(&scratch);
+    if (rc == TK_ENOMEM)
+        return tk_error_set(err, rc, "%s", why.msg);
+    if (rc != TK_EENCODING)
+        return TK_OK;
+    uint64_t line = 1;
+    size_t column = 1;
+    int quoted = 0;
+    for (size_t i = 0; i < bad; i++) {
+        const char c = r->rd.first[i];
+        if (c == '"') {
+            quoted = !quoted;
+        } else if (c == '\n') {
+            line++;
+            if (!quoted)
+                column = 1;
+        } else if (c == ',' && !quoted) {
+            column++;
+        }
+    }
+    const int to_cp932 = other == TK_ENC_CP932;
+    return tk_error_set(err, TK_EPROFILE,
+                        "%s: not valid %s (byte 0x%02x at line %llu, column %zu); the file "
+                        "decodes as %s: drop the profile's encoding setting or set it to %s",
+                        r->path, to_cp932 ? "UTF-8" : "CP932", (unsigned char)r->rd.first[bad],
+                        (unsigned long long)line, column, to_cp932 ? "CP932" : "UTF-8",
+                        to_cp932 ? "cp932" : "utf-8");
+}
+
 static int bind_profile(struct run *r, tk_enc enc, tk_error *err)
 {
     const tk_csv_field *cells = NULL;
@@ -461,7 +510,11 @@ int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
     rc = open_input(&r, &enc, err);
     if (rc != TK_OK)
         goto done;
-    rc = bind_profile(&r, enc, err);
+    rc = check_declared_encoding(&r, err);
+    if (rc == TK_ENOMEM)
+        goto done;
+    if (rc == TK_OK)
+        rc = bind_profile(&r, enc, err);
     if (rc != TK_OK)
         goto rejected_whole;
     if (!r.opt->dry_run) {

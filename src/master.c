@@ -1041,7 +1041,8 @@ struct imp {
     char mapping_sha[TK_CRYPTO_SHA256_HEX_SIZE];
     int header; /* the file has a header record */
     size_t skip_rows;
-    tk_enc enc; /* TK_ENC_ASCII while undecided */
+    tk_enc enc;       /* TK_ENC_ASCII while undecided */
+    int enc_declared; /* the mapping fixed enc */
     struct binding b[MAX_COLS];
     struct val val[MAX_COLS];
     tk_timefmt *date_slash, *date_dash;
@@ -1222,8 +1223,10 @@ static int load_mapping(struct imp *m, const char *path, tk_error *err)
         tk_enc e;
         if (!json_is_string(enc) || tk_enc_parse_name(json_string_value(enc), &e) != TK_OK)
             return map_err(m, err, "encoding must be auto, utf-8, utf-8-bom or cp932");
-        if (e != TK_ENC_AUTO)
+        if (e != TK_ENC_AUTO) {
             m->enc = e == TK_ENC_UTF8_BOM ? TK_ENC_UTF8 : e;
+            m->enc_declared = 1;
+        }
     }
     json_t *header = json_object_get(m->mapping, "header");
     if (header != NULL) {
@@ -1387,7 +1390,24 @@ static int decode(struct imp *m, tk_enc_buf *scratch, const char *p, size_t len,
         }
         m->enc = tk_enc_detect(p, len, 1) == TK_ENC_UTF8 ? TK_ENC_UTF8 : TK_ENC_CP932;
     }
-    return tk_enc_to_utf8(m->enc, p, len, scratch, &out->p, &out->len, NULL, bad);
+    const int rc = tk_enc_to_utf8(m->enc, p, len, scratch, &out->p, &out->len, NULL, bad);
+    const tk_enc other =
+        rc == TK_EENCODING ? tk_enc_alternative(m->enc, p, len, 1) : TK_ENC_UNKNOWN;
+    if (other != TK_ENC_UNKNOWN) {
+        /* Say what the bytes are, not only where they fail. */
+        char what[sizeof bad->msg];
+        const char *const name = other == TK_ENC_CP932 ? "CP932" : "UTF-8";
+        memcpy(what, bad->msg, sizeof what);
+        if (m->enc_declared)
+            tk_error_set(bad, rc,
+                         "%s; the value decodes as %s: drop the mapping's encoding setting or "
+                         "set it to %s",
+                         what, name, other == TK_ENC_CP932 ? "cp932" : "utf-8");
+        else
+            tk_error_set(bad, rc, "%s; the value decodes as %s, earlier values of the file did not",
+                         what, name);
+    }
+    return rc;
 }
 
 static int apply_transforms(struct imp *m, size_t c, tk_view *v, tk_error *err)
