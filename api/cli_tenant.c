@@ -147,8 +147,15 @@ int tk_cli_master(int argc, char **argv)
         return tk_cli_usage_error("master", "expected exactly one FILE");
     if (!import && (optind != argc || profile || effective))
         return tk_cli_usage_error("master", "list takes only --tenant and --kind");
-    if (kind != NULL && !tk_master_kind_valid(kind))
-        return tk_cli_usage_error("master", "unknown kind '%s'", kind);
+    if (kind != NULL && !tk_master_kind_valid(kind)) {
+        const char *const *kinds = tk_master_kinds();
+        size_t n = 0;
+        while (kinds[n] != NULL)
+            n++;
+        char list[256];
+        tk_error_join(list, sizeof list, kinds, n);
+        return tk_cli_usage_error("master", "unknown kind '%s' (kinds: %s)", kind, list);
+    }
 
     tk_error err = {0, ""};
     tk_tenant *t = NULL;

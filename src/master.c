@@ -537,11 +537,10 @@ const char *const *tk_master_kinds(void)
 
 static int unknown_kind(tk_error *err, const char *kind)
 {
-    return tk_error_set(err, TK_EINVAL,
-                        "unknown master data kind \"%.40s\" (kinds: staff, terminals, "
-                        "authorizations, assignments, overtime, media, watchlist, residents, "
-                        "training, calendar, holidays)",
-                        kind ? kind : "");
+    char list[256];
+    tk_error_join(list, sizeof list, kind_names, K_N);
+    return tk_error_set(err, TK_EINVAL, "unknown master data kind \"%.40s\" (kinds: %s)",
+                        kind ? kind : "", list);
 }
 
 /* ---- dates ------------------------------------------------------------- */
@@ -1063,7 +1062,7 @@ static int map_err(struct imp *m, tk_error *err, const char *fmt, ...) TK_PRINTF
 
 static int map_err(struct imp *m, tk_error *err, const char *fmt, ...)
 {
-    char what[200];
+    char what[TK_ERROR_MSG_SIZE];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
@@ -1200,8 +1199,11 @@ static int load_mapping(struct imp *m, const char *path, tk_error *err)
         return tk_error_set(err, rc, "%s", e2.msg);
     tk_crypto_hex(d, sizeof d, m->mapping_sha);
     m->mapping = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (m->mapping == NULL && je.line < 1)
+        return map_err(m, err, "not valid JSON: %s", je.text);
     if (m->mapping == NULL)
-        return map_err(m, err, "line %d: %s", je.line, je.text);
+        return map_err(m, err, "not valid JSON at line %d, column %d: %s", je.line,
+                       je.column < 1 ? 1 : je.column, je.text);
     if (!json_is_object(m->mapping))
         return map_err(m, err, "must be a JSON object");
     rc = only_keys(m, m->mapping, keys, "the mapping", err);
@@ -1253,11 +1255,11 @@ static int load_mapping(struct imp *m, const char *path, tk_error *err)
         while (c < k->ncols && strcmp(k->cols[c].key, key) != 0)
             c++;
         if (c == k->ncols) {
-            char list[160] = "";
-            for (size_t i = 0; i < k->ncols; i++) {
-                const size_t n = strlen(list);
-                snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", k->cols[i].key);
-            }
+            const char *keys_of[MAX_COLS];
+            char list[512];
+            for (size_t i = 0; i < k->ncols; i++)
+                keys_of[i] = k->cols[i].key;
+            tk_error_join(list, sizeof list, keys_of, k->ncols);
             return map_err(m, err, "fields.%s is not a column of %s (keys: %s)", key, k->name,
                            list);
         }
@@ -1341,7 +1343,7 @@ static int row_err(struct imp *m, size_t c, const tk_view *v, const char *fmt, .
 
 static int row_err(struct imp *m, size_t c, const tk_view *v, const char *fmt, ...)
 {
-    char what[200], q[64];
+    char what[1024], q[64];
     va_list ap;
 
     if (m->bad > 0)
@@ -2156,23 +2158,13 @@ static int blank_record(const tk_csv_field *f, size_t n)
     return 1;
 }
 
-/* "a, b, c" of the header, cut to fit cap. */
+/* "a, b, c" of the header: whole names, then "(and N more)". */
 static void header_list(const struct imp *m, char *out, size_t cap)
 {
-    size_t n = 0;
-    out[0] = '\0';
-    for (size_t i = 0; i < m->nhdr && n + 1 < cap; i++) {
-        const int w = snprintf(out + n, cap - n, "%s%s", i ? ", " : "", m->hdr[i]);
-        if (w < 0 || (size_t)w >= cap - n) {
-            out[n] = '\0';
-            if (n + 4 < cap)
-                memcpy(out + n, "...", 4);
-            return;
-        }
-        n += (size_t)w;
-    }
     if (m->nhdr == 0)
         snprintf(out, cap, "(no columns)");
+    else
+        tk_error_join(out, cap, (const char *const *)m->hdr, m->nhdr);
 }
 
 /* Reads the header record (after skip_rows) and keeps its decoded cells. */
@@ -2256,17 +2248,20 @@ static size_t find_header(const struct imp *m, const char *name)
 
 static int set_label(struct binding *b, const char *name, const char *suffix)
 {
-    char buf[160];
-    snprintf(buf, sizeof buf, "%s%s", name, suffix);
-    b->label = tk_strndup(buf, strlen(buf));
-    return b->label != NULL;
+    const size_t n = strlen(name), k = strlen(suffix);
+    b->label = tk_alloc(n + k + 1);
+    if (b->label == NULL)
+        return 0;
+    memcpy(b->label, name, n);
+    memcpy(b->label + n, suffix, k + 1);
+    return 1;
 }
 
 /* Decides where every column of the kind comes from in this file. */
 static int bind_columns(struct imp *m, tk_error *err)
 {
     const struct kind *k = &kinds[m->k];
-    char missing[160] = "", hdr[160];
+    char missing[512] = "", hdr[1024];
 
     for (size_t c = 0; c < k->ncols; c++) {
         const struct col *col = &k->cols[c];

@@ -40,4 +40,26 @@ check '[ $st = 1 ] && grep -qF "rejected $tmp/juki_sjis.csv  not valid UTF-8 (by
 check '[ "$(sqlite3 "$TENKEN_DATA/city/store.db" "SELECT status FROM uploads")" = rejected ]' \
     "the misfit is recorded as rejected"
 
+# --- master import: the kinds, the header, the mapping's JSON --------------------
+try "$bin" master import --tenant city --kind holiday "$tmp/juki_sjis.csv"
+check '[ $st = 2 ] && grep -qF "unknown kind '"'"'holiday'"'"' (kinds: staff, terminals, authorizations, assignments, overtime, media, watchlist, residents, training, calendar, holidays)" "$tmp/err"' \
+    "an unknown kind lists the kinds: $(show)"
+python3 - "$tmp" <<'EOF'
+import sys
+names = ["職員ID", "氏名", "氏名カナ", "部署", "係", "在職区分", "採用日", "異動日", "前所属", "退職日",
+         "アカウント", "休職期間", "本人宛名番号", "世帯宛名番号", "内線番号", "役職", "職種", "勤務地",
+         "メールアドレス", "備考"]
+header = names + ["旧" + n for n in names]
+open(sys.argv[1] + "/staff_wide.csv", "w", encoding="utf-8").write(
+    ",".join(header) + "\r\n" + ",".join(["100001"] + ["x"] * 39) + "\r\n")
+open(sys.argv[1] + "/header.txt", "w", encoding="utf-8").write(", ".join(header))
+EOF
+try "$bin" master import --tenant city --kind staff "$tmp/staff_wide.csv"
+check '[ $st = 1 ] && grep -qF "staff_wide.csv: required column 所属 missing for staff; the header has: $(cat "$tmp/header.txt")" "$tmp/err"' \
+    "a 40-column header is listed whole: $(show)"
+printf '{\n  "encoding": "utf-8"\n  "fields": {}\n}\n' >"$tmp/bad.map.json"
+try "$bin" master import --tenant city --kind staff "$tmp/staff_wide.csv" --profile "$tmp/bad.map.json"
+check '[ $st = 1 ] && grep -qF "mapping $tmp/bad.map.json: not valid JSON at line 3, column 10: '"'"'}'"'"' expected near" "$tmp/err"' \
+    "a mapping's JSON error is located: $(show)"
+
 finish
