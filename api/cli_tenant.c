@@ -168,9 +168,12 @@ int tk_cli_master(int argc, char **argv)
     if (import) {
         tk_master_import_result res;
         rc = tk_master_import(t, kind, argv[optind], profile, effective, &res, &err);
-        if (rc == TK_OK)
+        if (rc == TK_OK) {
             printf("imported %s: %zu rows as %s version #%lld effective %s (%s)\n", argv[optind],
                    res.rows, res.kind, (long long)res.version_id, res.effective_from, res.encoding);
+            if (res.warning[0] != '\0')
+                fprintf(stderr, "tenken master: warning: %s: %s\n", argv[optind], res.warning);
+        }
     } else {
         struct list_ctx lc = {0};
         rc = tk_master_list_versions(t, kind, print_version, &lc, &err);

@@ -1054,7 +1054,10 @@ struct imp {
     sqlite3_stmt *st[4];
     int64_t version_id;
     size_t rows, bad;
-    tk_error first; /* the first bad row's message */
+    int64_t eff_day;    /* the version's effective day */
+    size_t rows_before; /* dated rows whose days all lie before eff_day */
+    int64_t earliest;   /* the first day a dated row names (INT64_MAX: none) */
+    tk_error first;     /* the first bad row's message */
     struct sbuf kana;
 };
 
@@ -2403,6 +2406,72 @@ static int finish_version(struct imp *m, const char *enc, tk_error *err)
     return rc;
 }
 
+/* The days a stored row of a dated kind is about: one day of an overtime
+ * order or a calendar entry, a training period or a 兼務 (an open end runs
+ * on). Other kinds -- registers such as staff and media, and the national
+ * holidays, whose file always lists every year since 1955 -- are not
+ * dated this way. Returns 0 for those. */
+static int row_days(const struct imp *m, int64_t *first, int64_t *last)
+{
+    const struct val *x = m->val;
+    switch (m->k) {
+    case K_OVERTIME:
+        *first = *last = x[OT_DATE].day;
+        return 1;
+    case K_CAL:
+        *first = *last = x[CA_DATE].day;
+        return 1;
+    case K_TRAIN:
+        *first = x[TR_FROM].day;
+        *last = x[TR_TO].v.p != NULL ? x[TR_TO].day : INT64_MAX;
+        return 1;
+    case K_ASSIGN:
+        *first = x[AS_FROM].day;
+        *last = x[AS_TO].day;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Words for a dated import that covers none of some of its rows' days.
+ * Days before a version's effective date are governed by an earlier
+ * version of the kind if there is one (only the earliest version also
+ * governs the days before it, src/master.h), so rows dated wholly before
+ * the effective date then count for nothing: an overtime list for June
+ * imported in July under the default date (today) is the usual case. */
+static int dated_warning(struct imp *m, const char *eff, char *out, size_t cap, tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    out[0] = '\0';
+    if (m->rows_before == 0)
+        return TK_OK;
+    int rc = tk_db_prepare(m->db, &st,
+                           "SELECT effective_from FROM master_versions WHERE kind = ?1"
+                           " AND effective_day < ?2 AND id <> ?3"
+                           " ORDER BY effective_day DESC, id DESC LIMIT 1",
+                           err);
+    if (rc == TK_OK)
+        rc = bind_str(m, st, 1, kinds[m->k].name, err);
+    if (rc == TK_OK)
+        rc = bind_i64(m, st, 2, m->eff_day, err);
+    if (rc == TK_OK)
+        rc = bind_i64(m, st, 3, m->version_id, err);
+    if (rc == TK_OK)
+        rc = tk_db_step(m->db, st, err);
+    if (rc == 1) {
+        char first[11];
+        day_iso(m->earliest, first);
+        snprintf(out, cap,
+                 "%zu of %zu rows are dated before the effective date %s (the earliest %s): "
+                 "those days use the %s version effective %s, so these rows count for none "
+                 "of them; import with --effective %s to cover them",
+                 m->rows_before, m->rows, eff, first, kinds[m->k].name, col_text(st, 0), first);
+    }
+    sqlite3_finalize(st);
+    return rc < 0 ? rc : TK_OK;
+}
+
 /* One data record: the pipeline for every column, then the kind's insert. */
 static int process_row(struct imp *m, tk_error *err)
 {
@@ -2426,8 +2495,16 @@ static int process_row(struct imp *m, tk_error *err)
         m->bad++;
         return TK_OK;
     }
-    if (rc == TK_OK)
+    if (rc == TK_OK) {
+        int64_t first, last;
         m->rows++;
+        if (row_days(m, &first, &last)) {
+            if (first < m->earliest)
+                m->earliest = first;
+            if (last < m->eff_day)
+                m->rows_before++;
+        }
+    }
     return rc;
 }
 
@@ -2486,6 +2563,8 @@ int tk_master_import(tk_tenant *t, const char *kind, const char *path,
             return rc;
     }
     day_iso(eff_day, eff);
+    m.eff_day = eff_day;
+    m.earliest = INT64_MAX;
     if (tk_time_format_iso(now_ms(), now, sizeof now) == 0)
         now[0] = '\0';
 
@@ -2578,7 +2657,10 @@ int tk_master_import(tk_tenant *t, const char *kind, const char *path,
         goto done;
     }
     enc_name = tk_csv_had_bom(csv) ? "utf-8-bom" : tk_enc_name(m.enc);
-    rc = finish_version(&m, enc_name, err);
+    char warning[sizeof res->warning];
+    rc = dated_warning(&m, eff, warning, sizeof warning, err);
+    if (rc == TK_OK)
+        rc = finish_version(&m, enc_name, err);
     if (rc == TK_OK)
         rc = tk_db_commit(m.db, err);
     if (rc != TK_OK)
@@ -2593,6 +2675,8 @@ int tk_master_import(tk_tenant *t, const char *kind, const char *path,
         memcpy(res->sha256, sha, sizeof sha);
         snprintf(res->encoding, sizeof res->encoding, "%s", enc_name);
         res->rows = m.rows;
+        res->rows_before = m.rows_before;
+        memcpy(res->warning, warning, sizeof warning);
     }
 done:
     if (in_tx)

@@ -62,4 +62,16 @@ try "$bin" master import --tenant city --kind staff "$tmp/staff_wide.csv" --prof
 check '[ $st = 1 ] && grep -qF "mapping $tmp/bad.map.json: not valid JSON at line 3, column 10: '"'"'}'"'"' expected near" "$tmp/err"' \
     "a mapping's JSON error is located: $(show)"
 
+# --- a dated master import that covers none of its days ----------------------------
+printf '日付,職員ID,開始時刻,終了時刻\r\n2024/06/03,100001,17:15,20:00\r\n2024/06/04,100002,18:00,21:00\r\n' \
+    >"$tmp/overtime-05.csv"
+printf '日付,職員ID,開始時刻,終了時刻\r\n2024/06/12,100001,17:15,20:00\r\n2024/06/28,100002,18:00,21:00\r\n' \
+    >"$tmp/overtime-06.csv"
+try "$bin" master import --tenant city --kind overtime "$tmp/overtime-05.csv" --effective 2024-06-01
+check '[ $st = 0 ] && [ ! -s "$tmp/err" ]' "an overtime list in force for its days is quiet: $(show)"
+try "$bin" master import --tenant city --kind overtime "$tmp/overtime-06.csv" --effective 2024-07-05
+check '[ $st = 0 ] && grep -qF "tenken master: warning: $tmp/overtime-06.csv: 2 of 2 rows are dated before the effective date 2024-07-05 (the earliest 2024-06-12): those days use the overtime version effective 2024-06-01, so these rows count for none of them; import with --effective 2024-06-12 to cover them" "$tmp/err"' \
+    "an overtime list imported after its days warns: $(show)"
+check 'grep -q "^imported .*overtime-06.csv: 2 rows as overtime" "$tmp/out"' "and is stored: $(show)"
+
 finish

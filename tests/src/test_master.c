@@ -413,6 +413,41 @@ static void test_messages(void)
     tk_tenant_close(t);
 }
 
+/* An overtime list imported after its days: a first version still covers
+ * them (the earliest version governs every day before it), a later one
+ * does not, and says so. */
+static void test_dated_rows_before_effective(void)
+{
+    tk_tenant *t = new_tenant();
+    tk_master_import_result r;
+    tk_error err;
+
+    TK_REQUIRE(import(t, "overtime", "overtime.csv", NULL, "2024-06-01", &r, &err) == TK_OK);
+    TK_CHECK_INT(r.rows_before, 0);
+    TK_CHECK_STR(r.warning, "");
+    TK_REQUIRE(import(t, "overtime", "overtime.csv", NULL, "2024-07-10", &r, &err) == TK_OK);
+    TK_CHECK_INT(r.rows_before, 2);
+    TK_CHECK_STR(r.warning, "2 of 2 rows are dated before the effective date 2024-07-10 (the "
+                            "earliest 2024-06-03): those days use the overtime version effective "
+                            "2024-06-01, so these rows count for none of them; import with "
+                            "--effective 2024-06-03 to cover them");
+    /* Training periods: only rows whose whole period ended before count. */
+    TK_REQUIRE(import(t, "training", "training.csv", NULL, "2024-04-01", &r, &err) == TK_OK);
+    TK_CHECK_STR(r.warning, "");
+    TK_REQUIRE(import(t, "training", "training.csv", NULL, "2024-10-01", &r, &err) == TK_OK);
+    TK_CHECK_INT(r.rows_before, 2);
+    TK_CHECK_STR(r.warning, "2 of 3 rows are dated before the effective date 2024-10-01 (the "
+                            "earliest 2024-04-01): those days use the training version effective "
+                            "2024-04-01, so these rows count for none of them; import with "
+                            "--effective 2024-04-01 to cover them");
+    /* Registers are not dated rows. */
+    TK_REQUIRE(import(t, "staff", "staff_v1.csv", NULL, "2024-04-01", &r, &err) == TK_OK);
+    TK_REQUIRE(import(t, "staff", "staff_v2.csv", NULL, "2030-01-01", &r, &err) == TK_OK);
+    TK_CHECK_INT(r.rows_before, 0);
+    TK_CHECK_STR(r.warning, "");
+    tk_tenant_close(t);
+}
+
 static void test_bad_rows_rejected(void)
 {
     tk_tenant *t = new_tenant();
@@ -920,6 +955,7 @@ int main(void)
     TK_RUN(test_mapping_errors);
     TK_RUN(test_bad_rows_rejected);
     TK_RUN(test_messages);
+    TK_RUN(test_dated_rows_before_effective);
     TK_RUN(test_duplicate_import);
     TK_RUN(test_training);
     TK_RUN(test_history);
