@@ -182,6 +182,23 @@ static const char ingest_help[] =
     "exit status: 0 all files stored (or already stored), 1 a file was rejected or\n"
     "failed, 2 usage error\n";
 
+/* The message of a failed file without the path it starts with, for a
+ * line that already shows the path. */
+static const char *without_path(const char *path, const char *msg)
+{
+    const size_t pl = strlen(path);
+    if (strncmp(msg, path, pl) == 0 && msg[pl] == ':' && msg[pl + 1] == ' ')
+        return msg + pl + 2;
+    return msg;
+}
+
+/* Warnings: stderr only. */
+static void report_result(const char *path, int rc, const tk_ingest_result *r)
+{
+    if (rc == TK_OK && r->warning[0])
+        fprintf(stderr, "tenken ingest: warning: %s: %s\n", path, r->warning);
+}
+
 static void print_result(const char *path, int rc, const tk_ingest_result *r, const tk_error *err)
 {
     char rows[32], bad[32];
@@ -204,11 +221,7 @@ static void print_result(const char *path, int rc, const tk_ingest_result *r, co
     } else {
         /* The message starts with the path for standalone use; the line
          * already shows it. */
-        const size_t pl = strlen(path);
-        const char *msg = err->msg;
-        if (strncmp(msg, path, pl) == 0 && msg[pl] == ':' && msg[pl + 1] == ' ')
-            msg += pl + 2;
-        printf("%-8s %s  %s\n", "rejected", path, msg);
+        printf("%-8s %s  %s\n", "rejected", path, without_path(path, err->msg));
         if (r->error_report[0])
             printf("         row-level errors: %s\n", r->error_report);
     }
@@ -294,6 +307,7 @@ int tk_cli_ingest(int argc, char **argv)
         if (bar.active)
             fprintf(stderr, "\r\033[K");
         print_result(path, rc, &res, &err);
+        report_result(path, rc, &res);
         if (rc != TK_OK && rc != TK_EEXISTS)
             status = TK_EXIT_FAIL;
     }
@@ -619,7 +633,7 @@ int tk_cli_uploads(int argc, char **argv)
                range, (const char *)sqlite3_column_text(st, 11));
         if (rep)
             printf("      errors: %s\n", rep);
-        if (msg && strcmp((const char *)sqlite3_column_text(st, 11), "stored") != 0)
+        if (msg && msg[0])
             printf("      %s\n", msg);
     }
     sqlite3_finalize(st);

@@ -74,4 +74,30 @@ check '[ $st = 0 ] && grep -qF "tenken master: warning: $tmp/overtime-06.csv: 2 
     "an overtime list imported after its days warns: $(show)"
 check 'grep -q "^imported .*overtime-06.csv: 2 rows as overtime" "$tmp/out"' "and is stored: $(show)"
 
+# --- an upload into a delivered period: stored, with a warning -------------------------
+cat >"$tmp/juki.json" <<'EOF'
+{
+  "profile": "juki",
+  "system": { "value": "住民基本台帳" },
+  "fields": {
+    "time": { "column": "操作日時", "format": "YYYY/MM/DD hh:mm:ss" },
+    "user": { "column": "職員ID", "resolve": "staff" },
+    "terminal": { "column": "端末", "resolve": "terminal" },
+    "operation": { "column": "操作", "map": { "照会": "lookup" } }
+  }
+}
+EOF
+printf '操作日時,職員ID,端末,操作\r\n2024/11/29 09:00:00,100001,PC01,照会\r\n2024/11/30 09:00:00,100002,PC01,照会\r\n2024/12/02 09:00:00,100001,PC02,照会\r\n' \
+    >"$tmp/juki_late.csv"
+must "$bin" deliver --tenant city --period 2024-10-01..2024-11-30 >/dev/null
+frozen="2 rows fall into the delivered period 2024-10-01..2024-11-30; a delivered period is frozen, so their events will not be analysed"
+try "$bin" ingest --tenant city --profile "$tmp/juki.json" "$tmp/juki_late.csv"
+check '[ $st = 0 ] && grep -q "^stored .*3 rows" "$tmp/out" && grep -qxF "tenken ingest: warning: $tmp/juki_late.csv: $frozen" "$tmp/err"' \
+    "ingest warns about rows in a delivered period: $(show)"
+try "$bin" uploads --tenant city
+check '[ $st = 0 ] && grep -qxF "      $frozen" "$tmp/out"' "uploads shows the warning: $(show)"
+try "$bin" uploads --tenant city --format json
+check '[ $st = 0 ] && python3 -c "import json,sys; u=json.load(open(sys.argv[1]))[-1]; assert u[\"status\"]==\"stored\" and u[\"message\"]==sys.argv[2]" "$tmp/out" "$frozen"' \
+    "uploads json has the warning: $(show)"
+
 finish
