@@ -175,7 +175,7 @@ static const char ingest_help[] =
     "  --profile P       a source profile (JSON, docs/profiles.md), or a directory\n"
     "                    of profiles matched to each file by match.filename\n"
     "  --lenient         store the good rows of a file with bad rows and list the bad\n"
-    "  --quiet           no progress line\n"
+    "  --quiet           nothing on stdout: only failures and warnings, on stderr\n"
     "  --data DIR        data directory (default $TENKEN_DATA or ./tenken-data)\n"
     "  --help            this text\n"
     "\n"
@@ -192,11 +192,17 @@ static const char *without_path(const char *path, const char *msg)
     return msg;
 }
 
-/* Warnings: stderr only. */
-static void report_result(const char *path, int rc, const tk_ingest_result *r)
+/* Warnings and, with --quiet, failures: stderr only. */
+static void report_result(const char *path, int rc, const tk_ingest_result *r, const tk_error *err,
+                          int quiet)
 {
     if (rc == TK_OK && r->warning[0])
         fprintf(stderr, "tenken ingest: warning: %s: %s\n", path, r->warning);
+    if (quiet && rc != TK_OK && rc != TK_EEXISTS) {
+        fprintf(stderr, "tenken ingest: %s: %s\n", path, without_path(path, err->msg));
+        if (r->error_report[0])
+            fprintf(stderr, "tenken ingest: %s: row-level errors: %s\n", path, r->error_report);
+    }
 }
 
 static void print_result(const char *path, int rc, const tk_ingest_result *r, const tk_error *err)
@@ -306,8 +312,9 @@ int tk_cli_ingest(int argc, char **argv)
         }
         if (bar.active)
             fprintf(stderr, "\r\033[K");
-        print_result(path, rc, &res, &err);
-        report_result(path, rc, &res);
+        if (!quiet)
+            print_result(path, rc, &res, &err);
+        report_result(path, rc, &res, &err, quiet);
         if (rc != TK_OK && rc != TK_EEXISTS)
             status = TK_EXIT_FAIL;
     }

@@ -100,4 +100,15 @@ try "$bin" uploads --tenant city --format json
 check '[ $st = 0 ] && python3 -c "import json,sys; u=json.load(open(sys.argv[1]))[-1]; assert u[\"status\"]==\"stored\" and u[\"message\"]==sys.argv[2]" "$tmp/out" "$frozen"' \
     "uploads json has the warning: $(show)"
 
+# --- --quiet: nothing on stdout, failures and warnings on stderr ------------------------
+sed 's/09:00:00/09:30:00/' "$tmp/juki_late.csv" >"$tmp/juki_late2.csv"
+try "$bin" ingest --quiet --tenant city --profile "$tmp/juki.json" "$tmp/juki_late2.csv"
+check '[ $st = 0 ] && [ ! -s "$tmp/out" ] && grep -qxF "tenken ingest: warning: $tmp/juki_late2.csv: $frozen" "$tmp/err"' \
+    "ingest --quiet prints only the warning, on stderr: $(show)"
+printf '操作日時,職員ID,端末,操作\r\n2024/12/03 09:00:00,100001,PC01,削除\r\n' >"$tmp/juki_bad.csv"
+try "$bin" ingest --quiet --tenant city --profile "$tmp/juki.json" "$tmp/juki_late2.csv" "$tmp/juki_bad.csv"
+check '[ $st = 1 ] && [ ! -s "$tmp/out" ] && grep -qF "tenken ingest: $tmp/juki_bad.csv: rejected, nothing stored: 1 of 1 rows are bad; first: record 2 (line 2): column 操作 (operation): \"削除\": not in the profile'"'"'s map (known: 照会)" "$tmp/err" && grep -qF "tenken ingest: $tmp/juki_bad.csv: row-level errors: " "$tmp/err"' \
+    "ingest --quiet reports a rejected file on stderr only: $(show)"
+check '! grep -q "juki_late2" "$tmp/err"' "a duplicate is not a failure under --quiet: $(show)"
+
 finish
