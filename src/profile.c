@@ -646,6 +646,15 @@ const char *tk_profile_digest(const tk_profile *p)
     return p->digest;
 }
 
+int tk_profile_resolves(const tk_profile *p, int what)
+{
+    if (what == TK_RESOLVE_STAFF)
+        return p->spec[F_USER].resolve == TK_RESOLVE_STAFF;
+    if (what == TK_RESOLVE_TERMINAL)
+        return p->spec[F_TERMINAL].resolve == TK_RESOLVE_TERMINAL;
+    return 0;
+}
+
 int tk_profile_match_filename(const tk_profile *p, const char *path)
 {
     if (p->match_filename == NULL)

@@ -111,4 +111,39 @@ check '[ $st = 1 ] && [ ! -s "$tmp/out" ] && grep -qF "tenken ingest: $tmp/juki_
     "ingest --quiet reports a rejected file on stderr only: $(show)"
 check '! grep -q "juki_late2" "$tmp/err"' "a duplicate is not a failure under --quiet: $(show)"
 
+# --- profile test: a table with headings, identities checked against a tenant --------------
+printf '職員ID,氏名,所属,アカウント\r\n100001,山田 太郎,市民課,c100001\r\n' >"$tmp/staff.csv"
+printf '端末名,IPアドレス,所属\r\nPC01,10.0.0.1,市民課\r\n' >"$tmp/terminals.csv"
+must "$bin" master import --tenant city --kind staff "$tmp/staff.csv" --effective 2024-01-01 >/dev/null
+must "$bin" master import --tenant city --kind terminals "$tmp/terminals.csv" --effective 2024-01-01 >/dev/null
+printf '操作日時,職員ID,端末,操作\r\n2024/11/30 09:15:02,c100001,PC01,照会\r\n2024/12/01 09:16:00,c999,10.0.0.1,照会\r\n2024/12/01 09:17:00,100001,PC01,削除\r\n2024/12/02 17:30:00,700001,PC02,照会\r\n' \
+    >"$tmp/juki_test.csv"
+try "$bin" profile test "$tmp/juki.json" "$tmp/juki_test.csv"
+cat >"$tmp/want" <<'EOF'
+record  time (JST)           system        user     terminal  operation  function  subject  result
+     2  2024-11-30 09:15:02  住民基本台帳  c100001  PC01      lookup     -         -        success
+     3  2024-12-01 09:16:00  住民基本台帳  c999     10.0.0.1  lookup     -         -        success
+     5  2024-12-02 17:30:00  住民基本台帳  700001   PC02      lookup     -         -        success
+EOF
+printf 'problem: record 4 (line 4): column 操作 (operation): "削除": not in the profile'"'"'s map (known: 照会)\n' >>"$tmp/want"
+echo "$tmp/juki_test.csv: 4 rows, 1 with problems; encoding utf-8; profile juki" >>"$tmp/want"
+check '[ $st = 1 ] && diff "$tmp/want" "$tmp/out"' "profile test prints a table with headings: $(show)"
+try "$bin" profile test "$tmp/juki.json" "$tmp/juki_test.csv" --tenant city --rows 2
+cat >"$tmp/want" <<'EOF'
+record  time (JST)           system        user    staff  terminal  registered  operation  function  subject  result
+     2  2024-11-30 09:15:02  住民基本台帳  100001  yes    PC01      yes         lookup     -         -        success
+     3  2024-12-01 09:16:00  住民基本台帳  c999    no     PC01      yes         lookup     -         -        success
+EOF
+printf 'problem: record 4 (line 4): column 操作 (operation): "削除": not in the profile'"'"'s map (known: 照会)\n' >>"$tmp/want"
+echo "$tmp/juki_test.csv: 4 rows, 1 with problems; encoding utf-8; profile juki" >>"$tmp/want"
+echo "tenant city: 1 of 3 users are staff (unknown: 700001, c999); 1 of 2 terminals are registered (unknown: PC02)" >>"$tmp/want"
+check '[ $st = 1 ] && diff "$tmp/want" "$tmp/out"' "profile test --tenant resolves as ingest would: $(show)"
+check 'grep -qxF "tenken profile: warning: $tmp/juki_test.csv: 1 row falls into the delivered period 2024-10-01..2024-11-30; a delivered period is frozen, so its events will not be analysed" "$tmp/err"' \
+    "profile test --tenant names rows in a delivered period: $(show)"
+check '[ "$(sqlite3 "$TENKEN_DATA/city/store.db" "SELECT count(*) FROM uploads WHERE file_name = '"'"'juki_test.csv'"'"'")" = 0 ]' \
+    "profile test --tenant stores nothing"
+try "$bin" profile test "$tmp/juki.json" "$tmp/juki_test.csv" --tenant city --format json --rows 1
+check '[ $st = 1 ] && tail -n 1 "$tmp/out" | python3 -c "import json,sys; o=json.load(sys.stdin); assert o[\"users\"]==\"1 of 3 users are staff (unknown: 700001, c999)\" and o[\"rows_in_delivered_periods\"]==1, o" && head -n 1 "$tmp/out" | grep -qF "\"user\":\"100001\",\"user_resolved\":true,\"terminal\":\"PC01\",\"terminal_resolved\":true"' \
+    "profile test --tenant --format json: $(show)"
+
 finish

@@ -63,6 +63,17 @@ static void loads_and_matches(void)
     const tk_view h[] = {V("職員番号"), V(" 操作日時 "), V("x")};
     TK_CHECK(tk_profile_match_header(p, h, 3));
     TK_CHECK(!tk_profile_match_header(p, h + 1, 2));
+    TK_CHECK_INT(tk_profile_resolves(p, TK_RESOLVE_STAFF), 1);
+    TK_CHECK_INT(tk_profile_resolves(p, TK_RESOLVE_TERMINAL), 1);
+    TK_CHECK_INT(tk_profile_resolves(p, TK_RESOLVE_NONE), 0);
+    tk_profile_destroy(p);
+    static const char plain[] =
+        "{\"profile\":\"p\",\"system\":{\"value\":\"s\"},\"fields\":{\"time\":{\"column\":1,"
+        "\"format\":\"iso8601\"},\"user\":{\"column\":2},\"operation\":{\"value\":\"lookup\"}}}";
+    p = load(plain, &err);
+    TK_REQUIRE(p != NULL);
+    TK_CHECK_INT(tk_profile_resolves(p, TK_RESOLVE_STAFF), 0);
+    TK_CHECK_INT(tk_profile_resolves(p, TK_RESOLVE_TERMINAL), 0);
     tk_profile_destroy(p);
 }
 
