@@ -146,4 +146,23 @@ try "$bin" profile test "$tmp/juki.json" "$tmp/juki_test.csv" --tenant city --fo
 check '[ $st = 1 ] && tail -n 1 "$tmp/out" | python3 -c "import json,sys; o=json.load(sys.stdin); assert o[\"users\"]==\"1 of 3 users are staff (unknown: 700001, c999)\" and o[\"rows_in_delivered_periods\"]==1, o" && head -n 1 "$tmp/out" | grep -qF "\"user\":\"100001\",\"user_resolved\":true,\"terminal\":\"PC01\",\"terminal_resolved\":true"' \
     "profile test --tenant --format json: $(show)"
 
+# --- a 40-column Japanese header: listed whole, also in the stored upload -------------------
+python3 - "$tmp" <<'EOF'
+import sys
+names = ["操作日時", "職員番号", "職員氏名", "所属名称", "端末名称", "端末IPアドレス", "業務名称",
+         "機能名称", "操作区分", "処理結果", "宛名番号", "世帯番号", "対象者氏名", "対象者住所",
+         "出力件数", "出力先", "備考欄", "ログ種別", "セッションID", "サーバ名"]
+header = ["前回" + n if n == "操作日時" else n for n in names] + ["予備" + n for n in names]
+open(sys.argv[1] + "/juki_wide.csv", "w", encoding="utf-8").write(",".join(header) + "\r\n" + ",".join(["x"] * 40) + "\r\n")
+open(sys.argv[1] + "/wide.txt", "w", encoding="utf-8").write(", ".join(header))
+EOF
+wide="columns \"操作日時\" (time), \"職員ID\" (user), \"端末\" (terminal), \"操作\" (operation) are not in the header; the header has: $(cat "$tmp/wide.txt")"
+try "$bin" profile test "$tmp/juki.json" "$tmp/juki_wide.csv"
+check '[ $st = 1 ] && grep -qxF "tenken profile: $tmp/juki_wide.csv: profile juki: $wide" "$tmp/err"' \
+    "profile test lists a 40-column header whole: $(show)"
+check 'grep -q "予備サーバ名$" "$tmp/err"' "the header list ends with the last column: $(show)"
+try "$bin" ingest --tenant city --profile "$tmp/juki.json" "$tmp/juki_wide.csv"
+check '[ $st = 1 ] && [ "$(sqlite3 "$TENKEN_DATA/city/store.db" "SELECT message FROM uploads WHERE file_name = '"'"'juki_wide.csv'"'"'")" = "$tmp/juki_wide.csv: profile juki: $wide" ]' \
+    "the stored upload message is whole: $(show)"
+
 finish
