@@ -18,6 +18,7 @@
 #include "src/alloc.h"
 #include "src/ingest.h"
 #include "src/profile.h"
+#include "src/strmap.h"
 #include "src/tenant.h"
 #include "src/timefmt.h"
 
@@ -178,10 +179,35 @@ static const char ingest_help[] =
     "                        match.filename matches its name (required)\n"
     "  --lenient             store the good rows of a file with bad rows and list\n"
     "                        the bad ones (default: a bad row rejects the file)\n"
-    "  --quiet               no progress line (default: a progress line on stderr\n"
-    "                        when it is a terminal)\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP "\n"
+    "  --quiet               nothing on stdout: only failures and warnings, on\n"
+    "                        stderr (default: a line per file, and a progress line\n"
+    "                        on stderr when it is a terminal)\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP
+    "\n"
     "exit status: 0 every file stored (or already stored), 1 a file was rejected\n"
     "or failed, 2 usage error\n";
+
+/* The message of a failed file without the path it starts with, for a
+ * line that already shows the path. */
+static const char *without_path(const char *path, const char *msg)
+{
+    const size_t pl = strlen(path);
+    if (strncmp(msg, path, pl) == 0 && msg[pl] == ':' && msg[pl + 1] == ' ')
+        return msg + pl + 2;
+    return msg;
+}
+
+/* Warnings and, with --quiet, failures: stderr only. */
+static void report_result(const char *path, int rc, const tk_ingest_result *r, const tk_error *err,
+                          int quiet)
+{
+    if (rc == TK_OK && r->warning[0])
+        fprintf(stderr, "tenken ingest: warning: %s: %s\n", path, r->warning);
+    if (quiet && rc != TK_OK && rc != TK_EEXISTS) {
+        fprintf(stderr, "tenken ingest: %s: %s\n", path, without_path(path, err->msg));
+        if (r->error_report[0])
+            fprintf(stderr, "tenken ingest: %s: row-level errors: %s\n", path, r->error_report);
+    }
+}
 
 static void print_result(const char *path, int rc, const tk_ingest_result *r, const tk_error *err)
 {
@@ -205,11 +231,7 @@ static void print_result(const char *path, int rc, const tk_ingest_result *r, co
     } else {
         /* The message starts with the path for standalone use; the line
          * already shows it. */
-        const size_t pl = strlen(path);
-        const char *msg = err->msg;
-        if (strncmp(msg, path, pl) == 0 && msg[pl] == ':' && msg[pl + 1] == ' ')
-            msg += pl + 2;
-        printf("%-8s %s  %s\n", "rejected", path, msg);
+        printf("%-8s %s  %s\n", "rejected", path, without_path(path, err->msg));
         if (r->error_report[0])
             printf("         row-level errors: %s\n", r->error_report);
     }
@@ -294,7 +316,9 @@ int tk_cli_ingest(int argc, char **argv)
         }
         if (bar.active)
             fprintf(stderr, "\r\033[K");
-        print_result(path, rc, &res, &err);
+        if (!quiet)
+            print_result(path, rc, &res, &err);
+        report_result(path, rc, &res, &err, quiet);
         if (rc != TK_OK && rc != TK_EEXISTS)
             status = TK_EXIT_FAIL;
     }
@@ -307,6 +331,7 @@ int tk_cli_ingest(int argc, char **argv)
 
 static const char profile_help[] =
     "usage: tenken profile test PROFILE.json FILE [--rows N] [--format table|json]\n"
+    "                           [--tenant T] [--data DIR]\n"
     "\n"
     "Tries a source profile (docs/profiles.md) on a log file without storing\n"
     "anything, to write or check a profile before the first ingest.\n"
@@ -319,6 +344,7 @@ static const char profile_help[] =
 
 static const char profile_test_help[] =
     "usage: tenken profile test PROFILE.json FILE [--rows N] [--format table|json]\n"
+    "                           [--tenant T] [--data DIR]\n"
     "\n"
     "Applies the source profile PROFILE.json to FILE without storing anything:\n"
     "prints the first N canonical events and every problem found in the whole\n"
@@ -327,23 +353,177 @@ static const char profile_test_help[] =
     "options:\n"
     "  --rows N              how many events to print (default: 10)\n"
     "  --format table|json   one line per event, or one JSON object per line\n"
-    "                        (default: table)\n" TK_CLI_HELP_HELP "\n"
+    "                        (default: table)\n"
+    "  --tenant T            resolve users and terminals through T's master data as\n"
+    "                        ingest would, and say whether each is a known staff\n"
+    "                        member or a registered terminal (T is only read;\n"
+    "                        default: no resolution)\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP "\n"
     "exit status: 0 the profile fits every row, 1 problems were found (or a file\n"
     "cannot be read), 2 usage error\n";
+
+/* Display width of UTF-8 text on a terminal: East Asian wide and full-width
+ * characters (kanji, kana, full-width forms) take two columns. */
+static size_t display_width(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t w = 0;
+    while (*p) {
+        uint32_t cp;
+        size_t n = 1;
+        if (*p < 0x80) {
+            cp = *p;
+        } else if (*p >= 0xF0) {
+            cp = *p & 0x07u;
+            n = 4;
+        } else if (*p >= 0xE0) {
+            cp = *p & 0x0Fu;
+            n = 3;
+        } else {
+            cp = *p & 0x1Fu;
+            n = 2;
+        }
+        for (size_t i = 1; i < n; i++) {
+            if ((p[i] & 0xC0) != 0x80) {
+                n = i;
+                break;
+            }
+            cp = (cp << 6) | (p[i] & 0x3Fu);
+        }
+        p += n;
+        const int wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0x303E) ||
+                         (cp >= 0x3041 && cp <= 0x33FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+                         (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xA000 && cp <= 0xA4CF) ||
+                         (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xE000 && cp <= 0xE757) ||
+                         (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) ||
+                         (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0xFFE0 && cp <= 0xFFE6) ||
+                         (cp >= 0x20000 && cp <= 0x3FFFD);
+        w += wide ? 2 : 1;
+    }
+    return w;
+}
+
+/* The table's columns; staff and registered only with --tenant. */
+enum {
+    C_RECORD,
+    C_TIME,
+    C_SYSTEM,
+    C_USER,
+    C_STAFF,
+    C_TERMINAL,
+    C_REG,
+    C_OP,
+    C_FUNCTION,
+    C_SUBJECT,
+    C_RESULT,
+    C_DETAILS,
+    NCOL
+};
+
+static const char *const col_heading[NCOL] = {"record",   "time (JST)", "system",     "user",
+                                              "staff",    "terminal",   "registered", "operation",
+                                              "function", "subject",    "result",     "details"};
+
+/* Rows and problems are held until the table is complete, so that its
+ * columns line up and the problems follow it; at most this many problems
+ * wait (a file of bad rows then ends the table early). */
+#define HELD_PROBLEMS 1000
 
 struct test_ctx {
     uint64_t rows_wanted;
     uint64_t shown;
     int json;
     uint64_t problems;
+    const char *tenant; /* --tenant, or NULL */
+    int resolves_user, resolves_terminal;
+    char **cells; /* held rows, NCOL cells each */
+    size_t nrows;
+    char **held; /* problems waiting for the table */
+    size_t nheld;
+    int table_done;
+    tk_strmap *users, *terminals; /* distinct values -> resolved (with --tenant) */
+    int oom;
 };
 
-static void print_view(const tk_view *v)
+static char *dup_text(const char *s)
 {
-    if (v->p)
-        printf("%.*s", (int)v->len, v->p);
+    return tk_strndup(s, strlen(s));
+}
+
+static void view_text(const tk_view *v, char *out, size_t cap)
+{
+    if (v->p == NULL)
+        snprintf(out, cap, "-");
     else
-        printf("-");
+        snprintf(out, cap, "%.*s", (int)v->len, v->p);
+}
+
+static void print_table(struct test_ctx *tc)
+{
+    size_t w[NCOL];
+    int used[NCOL];
+    for (size_t c = 0; c < NCOL; c++) {
+        used[c] = c != C_STAFF && c != C_REG ? 1 : tc->tenant != NULL;
+        w[c] = display_width(col_heading[c]);
+    }
+    used[C_DETAILS] = 0;
+    for (size_t r = 0; r < tc->nrows; r++) {
+        for (size_t c = 0; c < NCOL; c++) {
+            const size_t cw = display_width(tc->cells[r * NCOL + c]);
+            w[c] = cw > w[c] ? cw : w[c];
+        }
+        used[C_DETAILS] |= tc->cells[r * NCOL + C_DETAILS][0] != '\0';
+    }
+    for (size_t r = 0; r <= tc->nrows; r++) {
+        size_t pad = 0;
+        for (size_t c = 0; c < NCOL; c++) {
+            if (!used[c])
+                continue;
+            const char *s = r == 0 ? col_heading[c] : tc->cells[(r - 1) * NCOL + c];
+            const size_t sw = display_width(s);
+            if (c == C_DETAILS && s[0] == '\0')
+                break;
+            if (c == C_RECORD) {
+                printf("%*s%s", (int)(w[c] - sw), "", s);
+            } else {
+                printf("%*s%s", (int)pad, "", s);
+            }
+            pad = c == C_RECORD ? 2 : w[c] - sw + 2;
+            if (c == C_DETAILS)
+                break;
+        }
+        printf("\n");
+    }
+}
+
+/* Ends the table: prints it and then the problems that waited for it. */
+static void finish_table(struct test_ctx *tc)
+{
+    if (tc->table_done)
+        return;
+    tc->table_done = 1;
+    if (tc->nrows > 0)
+        print_table(tc);
+    for (size_t i = 0; i < tc->nrows * NCOL; i++)
+        tk_free(tc->cells[i]);
+    tk_free(tc->cells);
+    tc->cells = NULL;
+    tc->nrows = 0;
+    for (size_t i = 0; i < tc->nheld; i++) {
+        printf("problem: %s\n", tc->held[i]);
+        tk_free(tc->held[i]);
+    }
+    tk_free(tc->held);
+    tc->held = NULL;
+    tc->nheld = 0;
+}
+
+/* Records value p[0..len) as seen, with whether it resolved. */
+static void note_identity(struct test_ctx *tc, tk_strmap *m, const tk_view *v, int resolved)
+{
+    if (m == NULL || v->p == NULL || tk_strmap_get(m, v->p, v->len) != NULL)
+        return;
+    if (tk_strmap_put(m, v->p, v->len, resolved, NULL, NULL) != TK_OK)
+        tc->oom = 1;
 }
 
 static void json_view(json_t *o, const char *key, const tk_view *v)
@@ -355,7 +535,11 @@ static void json_view(json_t *o, const char *key, const tk_view *v)
 static int test_event(void *ctx, uint64_t record, const tk_event *ev)
 {
     struct test_ctx *tc = ctx;
-    if (tc->shown >= tc->rows_wanted)
+    if (tc->tenant != NULL) {
+        note_identity(tc, tc->users, &ev->user, ev->user_resolved);
+        note_identity(tc, tc->terminals, &ev->terminal, ev->terminal_resolved);
+    }
+    if (tc->shown >= tc->rows_wanted || tc->table_done)
         return 0;
     tc->shown++;
     char when[32], subj[64] = "-";
@@ -372,6 +556,8 @@ static int test_event(void *ctx, uint64_t record, const tk_event *ev)
         json_view(o, "user", &ev->user);
         json_object_set_new(o, "user_resolved", json_boolean(ev->user_resolved));
         json_view(o, "terminal", &ev->terminal);
+        if (ev->terminal.p)
+            json_object_set_new(o, "terminal_resolved", json_boolean(ev->terminal_resolved));
         json_view(o, "terminal_address", &ev->terminal_address);
         json_object_set_new(o, "operation", json_string(tk_op_name(ev->op)));
         json_view(o, "function", &ev->function);
@@ -391,29 +577,65 @@ static int test_event(void *ctx, uint64_t record, const tk_event *ev)
         tk_cli_print_json(o, JSON_COMPACT);
         return 0;
     }
-    printf("%6llu  %s  ", (unsigned long long)record, when);
-    print_view(&ev->system);
-    printf("  ");
-    print_view(&ev->user);
-    printf("  ");
-    print_view(&ev->terminal);
-    if (ev->terminal_address.p) {
-        printf(" (");
-        print_view(&ev->terminal_address);
-        printf(")");
+    char **row = tk_realloc(tc->cells, (tc->nrows + 1) * NCOL * sizeof *row);
+    if (row == NULL) {
+        tc->oom = 1;
+        return 1;
     }
-    printf("  %s  ", tk_op_name(ev->op));
-    print_view(&ev->function);
-    printf("  %s  %s", subj, ev->result ? "failure" : "success");
+    tc->cells = row;
+    row += tc->nrows * NCOL;
+    char buf[1024], num[32];
+    snprintf(num, sizeof num, "%llu", (unsigned long long)record);
+    row[C_RECORD] = dup_text(num);
+    row[C_TIME] = dup_text(when);
+    view_text(&ev->system, buf, sizeof buf);
+    row[C_SYSTEM] = dup_text(buf);
+    view_text(&ev->user, buf, sizeof buf);
+    row[C_USER] = dup_text(buf);
+    row[C_STAFF] = dup_text(!tc->resolves_user ? "-" : ev->user_resolved ? "yes" : "no");
+    view_text(&ev->terminal, buf, sizeof buf);
+    row[C_TERMINAL] = dup_text(buf);
+    row[C_REG] = dup_text(!tc->resolves_terminal || ev->terminal.p == NULL ? "-"
+                          : ev->terminal_resolved                          ? "yes"
+                                                                           : "no");
+    row[C_OP] = dup_text(tk_op_name(ev->op));
+    view_text(&ev->function, buf, sizeof buf);
+    row[C_FUNCTION] = dup_text(buf);
+    row[C_SUBJECT] = dup_text(subj);
+    row[C_RESULT] = dup_text(ev->result ? "failure" : "success");
+    size_t n = 0;
+    buf[0] = '\0';
+#define DETAIL(...)                                                                                \
+    do {                                                                                           \
+        if (n < sizeof buf)                                                                        \
+            n += (size_t)snprintf(buf + n, sizeof buf - n, __VA_ARGS__);                           \
+    } while (0)
     if (ev->has_count)
-        printf("  count=%lld", (long long)ev->count);
+        DETAIL("%scount=%lld", n ? " " : "", (long long)ev->count);
     if (ev->has_bytes)
-        printf("  bytes=%lld", (long long)ev->bytes);
-    if (ev->serial.p) {
-        printf("  serial=");
-        print_view(&ev->serial);
+        DETAIL("%sbytes=%lld", n ? " " : "", (long long)ev->bytes);
+    if (ev->mynumber >= 0)
+        DETAIL("%smynumber=%d", n ? " " : "", ev->mynumber);
+    if (ev->terminal_address.p)
+        DETAIL("%saddress=%.*s", n ? " " : "", (int)ev->terminal_address.len,
+               ev->terminal_address.p);
+    if (ev->device.p)
+        DETAIL("%sdevice=%.*s", n ? " " : "", (int)ev->device.len, ev->device.p);
+    if (ev->serial.p)
+        DETAIL("%sserial=%.*s", n ? " " : "", (int)ev->serial.len, ev->serial.p);
+    if (ev->file.p)
+        DETAIL("%sfile=%.*s", n ? " " : "", (int)ev->file.len, ev->file.p);
+#undef DETAIL
+    row[C_DETAILS] = dup_text(buf);
+    tc->nrows++;
+    for (size_t c = 0; c < NCOL; c++) {
+        if (row[c] == NULL)
+            tc->oom = 1;
     }
-    printf("\n");
+    if (tc->oom)
+        return 1;
+    if (tc->shown == tc->rows_wanted)
+        finish_table(tc);
     return 0;
 }
 
@@ -422,26 +644,96 @@ static void test_problem(void *ctx, uint64_t record, uint64_t line, const char *
 {
     struct test_ctx *tc = ctx;
     tc->problems++;
-    (void)column;
     if (tc->json) {
         json_t *o = json_pack("{s:s,s:I,s:I,s:s}", "problem", message, "record", (json_int_t)record,
                               "line", (json_int_t)line, "column", column ? column : "");
         tk_cli_print_json(o, JSON_COMPACT);
         return;
     }
-    (void)record;
-    (void)line;
-    printf("problem: %s\n", message);
+    if (tc->table_done) {
+        printf("problem: %s\n", message);
+        return;
+    }
+    char **h = tk_realloc(tc->held, (tc->nheld + 1) * sizeof *h);
+    char *m = h != NULL ? dup_text(message) : NULL;
+    if (h != NULL)
+        tc->held = h;
+    if (m == NULL) {
+        tc->oom = 1;
+        finish_table(tc);
+        printf("problem: %s\n", message);
+        return;
+    }
+    tc->held[tc->nheld++] = m;
+    if (tc->nheld == HELD_PROBLEMS)
+        finish_table(tc);
+}
+
+struct unknown_list {
+    const char *names[8];
+    size_t n, unknown;
+};
+
+static void collect_unknown(void *ctx, const char *key, size_t len, int64_t value)
+{
+    struct unknown_list *u = ctx;
+    (void)len;
+    if (value != 0)
+        return;
+    if (u->n < 8)
+        u->names[u->n++] = key;
+    u->unknown++;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* "2 of 3 users are staff (unknown: c9999)" for the distinct values of m. */
+static void identity_summary(const tk_strmap *m, int resolves, const char *field,
+                             const char *plural, const char *known_as, char *out, size_t cap)
+{
+    if (!resolves) {
+        snprintf(out, cap, "%s not resolved (the profile's %s has no \"resolve\")", plural, field);
+        return;
+    }
+    struct unknown_list u = {{NULL}, 0, 0};
+    tk_strmap_each(m, collect_unknown, &u);
+    const size_t total = tk_strmap_size(m);
+    const int n =
+        snprintf(out, cap, "%zu of %zu %s %s", total - u.unknown, total, plural, known_as);
+    if (u.unknown == 0 || n < 0 || (size_t)n >= cap)
+        return;
+    qsort(u.names, u.n, sizeof u.names[0], by_name);
+    char list[400];
+    tk_error_join(list, sizeof list, u.names, u.n);
+    snprintf(out + n, cap - (size_t)n, " (unknown: %s%s)", list, u.unknown > u.n ? ", ..." : "");
+}
+
+static void free_held(struct test_ctx *tc)
+{
+    for (size_t i = 0; i < tc->nrows * NCOL; i++)
+        tk_free(tc->cells[i]);
+    tk_free(tc->cells);
+    for (size_t i = 0; i < tc->nheld; i++)
+        tk_free(tc->held[i]);
+    tk_free(tc->held);
+    tk_strmap_destroy(tc->users);
+    tk_strmap_destroy(tc->terminals);
 }
 
 int tk_cli_profile(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"rows", required_argument, NULL, 'r'},
-                                             {"format", required_argument, NULL, 'f'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
-    struct test_ctx tc = {10, 0, 0, 0};
+    static const struct option longopts[] = {
+        {"rows", required_argument, NULL, 'r'},   {"format", required_argument, NULL, 'f'},
+        {"tenant", required_argument, NULL, 't'}, {"data", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    struct test_ctx tc;
+    const char *data = NULL;
     int c;
+    memset(&tc, 0, sizeof tc);
+    tc.rows_wanted = 10;
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         fputs(profile_help, stdout);
         return TK_EXIT_OK;
@@ -468,6 +760,12 @@ int tk_cli_profile(int argc, char **argv)
             else if (strcmp(optarg, "table") != 0)
                 return tk_cli_usage_error("profile", "--format is table or json");
             break;
+        case 't':
+            tc.tenant = optarg;
+            break;
+        case 'd':
+            data = optarg;
+            break;
         case 'h':
             fputs(profile_test_help, stdout);
             return TK_EXIT_OK;
@@ -478,38 +776,74 @@ int tk_cli_profile(int argc, char **argv)
     }
     if (argc - optind != 2)
         return tk_cli_usage_error("profile", "expected PROFILE.json and FILE");
+    const char *const file = argv[optind + 1];
     tk_error err = {0, ""};
     tk_profile *p = NULL;
+    tk_tenant *t = NULL;
     int rc = tk_profile_load(&p, argv[optind], &err);
-    if (rc != TK_OK) {
-        tk_cli_report("profile", &err);
-        return TK_EXIT_FAIL;
+    if (rc == TK_OK && tc.tenant != NULL) {
+        rc = tk_tenant_open(&t, tk_cli_data_dir(data), tc.tenant, TK_TENANT_READONLY, &err);
+        if (rc == TK_OK)
+            rc = tk_strmap_create(&tc.users, &err);
+        if (rc == TK_OK)
+            rc = tk_strmap_create(&tc.terminals, &err);
+        tc.resolves_user = p != NULL && tk_profile_resolves(p, TK_RESOLVE_STAFF);
+        tc.resolves_terminal = p != NULL && tk_profile_resolves(p, TK_RESOLVE_TERMINAL);
     }
-    tk_ingest_options opt = TK_INGEST_OPTIONS_INIT;
     tk_ingest_result res;
-    opt.dry_run = 1;
-    opt.lenient = 1;
-    opt.on_event = test_event;
-    opt.on_problem = test_problem;
-    opt.event_ctx = &tc;
-    rc = tk_ingest_file(NULL, p, argv[optind + 1], &opt, &res, &err);
+    if (rc == TK_OK) {
+        tk_ingest_options opt = TK_INGEST_OPTIONS_INIT;
+        opt.dry_run = 1;
+        opt.lenient = 1;
+        opt.on_event = test_event;
+        opt.on_problem = test_problem;
+        opt.event_ctx = &tc;
+        rc = tk_ingest_file(t, p, file, &opt, &res, &err);
+        if (rc == TK_OK && tc.oom)
+            rc = tk_error_set(&err, TK_ENOMEM, "out of memory");
+    }
     if (rc != TK_OK) {
         tk_cli_report("profile", &err);
+        free_held(&tc);
+        tk_tenant_close(t);
         tk_profile_destroy(p);
         return TK_EXIT_FAIL;
     }
-    char rows[32];
-    fmt_count(res.rows_total, rows, sizeof rows);
+    char users[600] = "", terminals[600] = "";
+    if (t != NULL) {
+        identity_summary(tc.users, tc.resolves_user, "user", "users", "are staff", users,
+                         sizeof users);
+        identity_summary(tc.terminals, tc.resolves_terminal, "terminal", "terminals",
+                         "are registered", terminals, sizeof terminals);
+    }
     if (tc.json) {
         json_t *o = json_pack("{s:s,s:s,s:I,s:I,s:I,s:s}", "profile", tk_profile_name(p),
                               "encoding", res.encoding, "rows", (json_int_t)res.rows_total, "good",
                               (json_int_t)res.rows_accepted, "problems",
                               (json_int_t)res.rows_rejected, "sha256", res.sha256);
+        if (t != NULL) {
+            json_object_set_new(o, "tenant", json_string(tk_tenant_name(t)));
+            json_object_set_new(o, "users", json_string(users));
+            json_object_set_new(o, "terminals", json_string(terminals));
+            json_object_set_new(o, "rows_in_delivered_periods",
+                                json_integer((json_int_t)res.rows_delivered));
+        }
+        if (res.warning[0])
+            json_object_set_new(o, "warning", json_string(res.warning));
         tk_cli_print_json(o, JSON_COMPACT);
     } else {
-        printf("%s: %s rows, %llu with problems; encoding %s; profile %s\n", argv[optind + 1], rows,
+        finish_table(&tc);
+        char rows[32];
+        fmt_count(res.rows_total, rows, sizeof rows);
+        printf("%s: %s rows, %llu with problems; encoding %s; profile %s\n", file, rows,
                (unsigned long long)res.rows_rejected, res.encoding, tk_profile_name(p));
+        if (t != NULL)
+            printf("tenant %s: %s; %s\n", tk_tenant_name(t), users, terminals);
     }
+    if (res.warning[0])
+        fprintf(stderr, "tenken profile: warning: %s: %s\n", file, res.warning);
+    free_held(&tc);
+    tk_tenant_close(t);
     tk_profile_destroy(p);
     return res.rows_rejected ? TK_EXIT_FAIL : TK_EXIT_OK;
 }
@@ -642,7 +976,7 @@ int tk_cli_uploads(int argc, char **argv)
                range, (const char *)sqlite3_column_text(st, 11));
         if (rep)
             printf("      errors: %s\n", rep);
-        if (msg && strcmp((const char *)sqlite3_column_text(st, 11), "stored") != 0)
+        if (msg && msg[0])
             printf("      %s\n", msg);
     }
     sqlite3_finalize(st);

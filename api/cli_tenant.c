@@ -187,8 +187,15 @@ int tk_cli_master(int argc, char **argv)
         return tk_cli_usage_error("master", "expected exactly one FILE");
     if (!import && (optind != argc || profile || effective))
         return tk_cli_usage_error("master", "list takes only --tenant and --kind");
-    if (kind != NULL && !tk_master_kind_valid(kind))
-        return tk_cli_usage_error("master", "unknown kind '%s'", kind);
+    if (kind != NULL && !tk_master_kind_valid(kind)) {
+        const char *const *kinds = tk_master_kinds();
+        size_t n = 0;
+        while (kinds[n] != NULL)
+            n++;
+        char list[256];
+        tk_error_join(list, sizeof list, kinds, n);
+        return tk_cli_usage_error("master", "unknown kind '%s' (kinds: %s)", kind, list);
+    }
 
     tk_error err = {0, ""};
     tk_tenant *t = NULL;
@@ -201,9 +208,12 @@ int tk_cli_master(int argc, char **argv)
     if (import) {
         tk_master_import_result res;
         rc = tk_master_import(t, kind, argv[optind], profile, effective, &res, &err);
-        if (rc == TK_OK)
+        if (rc == TK_OK) {
             printf("imported %s: %zu rows as %s version #%lld effective %s (%s)\n", argv[optind],
                    res.rows, res.kind, (long long)res.version_id, res.effective_from, res.encoding);
+            if (res.warning[0] != '\0')
+                fprintf(stderr, "tenken master: warning: %s: %s\n", argv[optind], res.warning);
+        }
     } else {
         struct list_ctx lc = {0};
         rc = tk_master_list_versions(t, kind, print_version, &lc, &err);

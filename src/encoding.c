@@ -440,6 +440,26 @@ tk_enc tk_enc_detect(const char *p, size_t len, int at_eof)
     return TK_ENC_UNKNOWN;
 }
 
+tk_enc tk_enc_alternative(tk_enc enc, const char *p, size_t len, int at_eof)
+{
+    const unsigned char *const s = (const unsigned char *)p;
+    assert(p != NULL || len == 0);
+    const size_t ascii = ascii_prefix(s, len);
+    if (ascii == len)
+        return TK_ENC_UNKNOWN;
+    const unsigned char *const rest = s + ascii;
+    const size_t n = len - ascii;
+    utf8_step step;
+    const size_t at = utf8_check(rest, n, &step);
+    const int utf8 = at == n || (!at_eof && step.cut);
+    const int cp932 = cp932_check(rest, n, !at_eof) == n;
+    if ((enc == TK_ENC_UTF8 || enc == TK_ENC_UTF8_BOM) && !utf8 && cp932)
+        return TK_ENC_CP932;
+    if (enc == TK_ENC_CP932 && !cp932 && utf8)
+        return TK_ENC_UTF8;
+    return TK_ENC_UNKNOWN;
+}
+
 /* ---- UTF-8 -> CP932 ------------------------------------------------- */
 
 /* Two-byte CP932 code of code point cp, or 0 if there is none. */

@@ -56,6 +56,15 @@ const char *tk_enc_name(tk_enc enc);
  * Never returns TK_ENC_AUTO. Pure function. */
 tk_enc tk_enc_detect(const char *p, size_t len, int at_eof);
 
+/* When p[0..len) (borrowed) does not decode as enc, the encoding it does
+ * decode as: TK_ENC_CP932 for bytes declared UTF-8 (or UTF-8 with BOM)
+ * that are not UTF-8 but valid CP932, TK_ENC_UTF8 for bytes declared
+ * CP932 that are not CP932 but valid UTF-8; TK_ENC_UNKNOWN when p decodes
+ * as enc after all, or as neither. at_eof as for tk_enc_detect(). Lets a
+ * message say "the file decodes as CP932" instead of only naming a byte.
+ * Pure function. */
+tk_enc tk_enc_alternative(tk_enc enc, const char *p, size_t len, int at_eof);
+
 /* A growable byte buffer, owned by whoever embeds it: tk_enc_buf_init()
  * before first use, tk_enc_buf_dispose() after the last. p holds len bytes
  * (not NUL-terminated) and is NULL until something was written. */

@@ -35,19 +35,35 @@ enum {
     TK_EINTERNAL = -99  /* anything else: a bug or an unexpected library state */
 };
 
+/* Bytes of a message, terminating NUL included: room for a file path, a
+ * record and column, and a list of a few dozen Japanese column names. */
+#define TK_ERROR_MSG_SIZE 2048
+
 typedef struct tk_error {
-    int code;      /* same value the function returned */
-    char msg[256]; /* one line, lower case, no final period */
+    int code;                    /* same value the function returned */
+    char msg[TK_ERROR_MSG_SIZE]; /* one line, lower case, no final period */
 } tk_error;
 
 /* Records code and a printf-style message in err (if err is not NULL) and
  * returns code, so a caller can write `return tk_error_set(err, ...)`.
- * A message longer than the buffer is truncated. */
+ * The message is always valid UTF-8 on one line: a byte that is not part
+ * of a valid UTF-8 sequence becomes '?', a control character a space. A
+ * message longer than the buffer ends at a character boundary with "…"
+ * (U+2026); it is never cut inside a character. */
 int tk_error_set(tk_error *err, int code, const char *fmt, ...) TK_PRINTF(3, 4);
 
 /* Prefixes err->msg with "prefix: " keeping the code; used where a caller
- * adds location (a file name) that the callee could not know. Accepts NULL. */
+ * adds location (a file name) that the callee could not know. Accepts NULL.
+ * The result follows tk_error_set()'s rules; when it would not fit, the
+ * end of the old message gives way ("…"), not the prefix. */
 void tk_error_prefix(tk_error *err, const char *fmt, ...) TK_PRINTF(2, 3);
+
+/* Writes the n strings items[0..n) (borrowed; NULL counts as "") into out
+ * (cap bytes, cap >= 64) joined by ", " for a message: whole items only,
+ * as many as fit, then " (and N more)" for the rest; only a first item
+ * longer than the whole buffer is cut, at a character boundary, with "…".
+ * out is always NUL-terminated. Returns the number of items written. */
+size_t tk_error_join(char *out, size_t cap, const char *const *items, size_t n);
 
 /* Resets err to TK_OK and an empty message. Accepts NULL. */
 void tk_error_clear(tk_error *err);

@@ -36,7 +36,9 @@
 #include "src/csv.h"
 #include "src/encoding.h"
 #include "src/master.h"
+#include "src/period.h"
 #include "src/store.h"
+#include "src/timefmt.h"
 
 #define CHUNK ((size_t)1 << 20)
 
@@ -209,8 +211,74 @@ struct run {
     size_t npending;
     int64_t started_at;
     double t0, last_progress;
-    int failed; /* strict mode: a bad row was seen, nothing will be stored */
+    int failed;           /* strict mode: a bad row was seen, nothing will be stored */
+    tk_period *delivered; /* the tenant's delivered periods, by first day */
+    size_t ndelivered;
+    uint64_t *in_delivered; /* accepted rows per delivered period */
 };
+
+/* Counts an accepted event dated in a delivered period. Logs are almost
+ * always newer than every delivered period, so one comparison with the
+ * last period's end settles most rows. */
+static void count_delivered(struct run *r, int64_t t)
+{
+    if (r->ndelivered == 0)
+        return;
+    const int64_t day = tk_jst_day(t);
+    for (size_t i = r->ndelivered; i-- > 0;) {
+        if (day > r->delivered[i].last_day)
+            return;
+        if (day >= r->delivered[i].first_day) {
+            r->in_delivered[i]++;
+            r->res->rows_delivered++;
+            return;
+        }
+    }
+}
+
+/* res->warning for rows in delivered periods: each period hit, with its
+ * rows, as whole items. */
+static void delivered_warning(struct run *r)
+{
+    char items[8][64];
+    const char *list[8];
+    size_t n = 0, hit = 0;
+    for (size_t i = 0; i < r->ndelivered; i++) {
+        if (r->in_delivered[i] == 0)
+            continue;
+        hit++;
+        if (n < 8) {
+            char p[32];
+            tk_period_format(&r->delivered[i], p, sizeof p);
+            snprintf(items[n], sizeof items[n], "%s (%llu row%s)", p,
+                     (unsigned long long)r->in_delivered[i], r->in_delivered[i] == 1 ? "" : "s");
+            list[n] = items[n];
+            n++;
+        }
+    }
+    if (hit == 0)
+        return;
+    const uint64_t rows = r->res->rows_delivered;
+    if (hit == 1) {
+        char p[32];
+        size_t i = 0;
+        while (r->in_delivered[i] == 0)
+            i++;
+        tk_period_format(&r->delivered[i], p, sizeof p);
+        snprintf(r->res->warning, sizeof r->res->warning,
+                 "%llu row%s fall%s into the delivered period %s; a delivered period is frozen, "
+                 "so %s events will not be analysed",
+                 (unsigned long long)rows, rows == 1 ? "" : "s", rows == 1 ? "s" : "", p,
+                 rows == 1 ? "its" : "their");
+        return;
+    }
+    char joined[400];
+    tk_error_join(joined, sizeof joined, list, n);
+    snprintf(r->res->warning, sizeof r->res->warning,
+             "%llu rows fall into delivered periods: %s%s; a delivered period is frozen, so their "
+             "events will not be analysed",
+             (unsigned long long)rows, joined, hit > n ? " and more" : "");
+}
 
 static void progress(struct run *r, int final)
 {
@@ -256,9 +324,12 @@ static int run_rows(struct run *r, tk_error *err)
     int rc;
     tk_event ev;
     uint64_t stored = 0;
+    /* One record for every row: an initialiser in the loop would clear
+     * its whole message buffer per row. Only failures write to it. */
+    tk_error rowerr;
 
+    tk_error_clear(&rowerr);
     for (;;) {
-        tk_error rowerr = {0, ""};
         if (r->pending != NULL) {
             cells = r->pending;
             n = r->npending;
@@ -293,7 +364,7 @@ static int run_rows(struct run *r, tk_error *err)
         if (rc == TK_ENOMEM)
             return tk_error_set(err, rc, "%s: %s", r->path, rowerr.msg);
         if (rc != TK_OK) {
-            char msg[sizeof rowerr.msg + 48];
+            char msg[sizeof rowerr.msg + 64];
             snprintf(msg, sizeof msg, "record %llu (line %llu): %s", (unsigned long long)record,
                      (unsigned long long)line, rowerr.msg);
             problem(r, record, line, tk_profile_row_column_name(r->row, badcol), msg);
@@ -314,6 +385,7 @@ static int run_rows(struct run *r, tk_error *err)
             stored++;
             r->res->rows_accepted++;
         }
+        count_delivered(r, ev.t);
         if (r->res->rows_accepted == 1 || ev.t < r->res->t_min)
             r->res->t_min = ev.t;
         if (r->res->rows_accepted == 1 || ev.t > r->res->t_max)
@@ -356,6 +428,55 @@ static int open_input(struct run *r, tk_enc *enc, tk_error *err)
     tk_csv_options co = TK_CSV_OPTIONS_INIT;
     co.buffer_size = CHUNK;
     return tk_csv_create(&r->csv, reader_read, &r->rd, &co, err);
+}
+
+/* A profile that fixes the encoding to UTF-8 for a CP932 file (or the
+ * reverse) would fail on the header or on every row with a byte offset
+ * that says nothing of the cause. When the first chunk does not decode as
+ * declared but decodes as the other encoding, the file is refused at once
+ * with the place of the first bad byte (physical line and CSV column,
+ * counted as the parser counts them) and the fix. */
+static int check_declared_encoding(struct run *r, tk_error *err)
+{
+    const tk_enc declared = tk_profile_encoding(r->profile);
+    const int at_eof = (uint64_t)r->rd.first_len == r->res->bytes;
+    const tk_enc other = tk_enc_alternative(declared, r->rd.first, r->rd.first_len, at_eof);
+    if (other == TK_ENC_UNKNOWN)
+        return TK_OK;
+    tk_enc_buf scratch;
+    tk_enc_buf_init(&scratch);
+    const char *out;
+    size_t outlen, bad = 0;
+    tk_error why;
+    const int rc =
+        tk_enc_to_utf8(declared, r->rd.first, r->rd.first_len, &scratch, &out, &outlen, &bad, &why);
+    tk_enc_buf_dispose(&scratch);
+    if (rc == TK_ENOMEM)
+        return tk_error_set(err, rc, "%s", why.msg);
+    if (rc != TK_EENCODING)
+        return TK_OK;
+    uint64_t line = 1;
+    size_t column = 1;
+    int quoted = 0;
+    for (size_t i = 0; i < bad; i++) {
+        const char c = r->rd.first[i];
+        if (c == '"') {
+            quoted = !quoted;
+        } else if (c == '\n') {
+            line++;
+            if (!quoted)
+                column = 1;
+        } else if (c == ',' && !quoted) {
+            column++;
+        }
+    }
+    const int to_cp932 = other == TK_ENC_CP932;
+    return tk_error_set(err, TK_EPROFILE,
+                        "%s: not valid %s (byte 0x%02x at line %llu, column %zu); the file "
+                        "decodes as %s: drop the profile's encoding setting or set it to %s",
+                        r->path, to_cp932 ? "UTF-8" : "CP932", (unsigned char)r->rd.first[bad],
+                        (unsigned long long)line, column, to_cp932 ? "CP932" : "UTF-8",
+                        to_cp932 ? "cp932" : "utf-8");
 }
 
 static int bind_profile(struct run *r, tk_enc enc, tk_error *err)
@@ -450,15 +571,26 @@ int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
     r.meta = (tk_upload_meta){base_name(path),       (int64_t)sb.st_size,  tk_profile_name(p),
                               tk_profile_version(p), tk_profile_digest(p), r.opt->lenient,
                               r.started_at};
-    if (!r.opt->dry_run) {
+    if (t != NULL) {
         rc = tk_master_resolver_create(&r.resolver, t, err);
+        if (rc == TK_OK)
+            rc = tk_period_delivered(tk_tenant_db(t), &r.delivered, &r.ndelivered, err);
+        if (rc == TK_OK && r.ndelivered > 0) {
+            r.in_delivered = tk_calloc(r.ndelivered, sizeof *r.in_delivered);
+            if (r.in_delivered == NULL)
+                rc = tk_error_set(err, TK_ENOMEM, "out of memory");
+        }
         if (rc != TK_OK)
             goto done;
     }
     rc = open_input(&r, &enc, err);
     if (rc != TK_OK)
         goto done;
-    rc = bind_profile(&r, enc, err);
+    rc = check_declared_encoding(&r, err);
+    if (rc == TK_ENOMEM)
+        goto done;
+    if (rc == TK_OK)
+        rc = bind_profile(&r, enc, err);
     if (rc != TK_OK)
         goto rejected_whole;
     if (!r.opt->dry_run) {
@@ -484,6 +616,8 @@ int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
     }
     res->seconds = now_seconds() - r.t0;
     progress(&r, 1);
+    if (!r.failed)
+        delivered_warning(&r);
     if (r.opt->dry_run) {
         snprintf(res->status, sizeof res->status, "%s",
                  res->rows_rejected ? (r.opt->lenient ? "partial" : "rejected") : "stored");
@@ -495,7 +629,7 @@ int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
         res->unknown_terminals = tk_store_writer_unknown_terminals(r.writer);
     }
     if (r.failed || r.writer == NULL) {
-        char msg[320];
+        char msg[sizeof res->first_error + 96];
         snprintf(msg, sizeof msg, "%llu of %llu rows are bad; first: %s",
                  (unsigned long long)res->rows_rejected, (unsigned long long)res->rows_total,
                  res->first_error);
@@ -519,10 +653,13 @@ int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
     }
     snprintf(res->status, sizeof res->status, "%s", res->rows_rejected ? "partial" : "stored");
     {
-        char msg[320] = "";
+        char msg[sizeof res->first_error + sizeof res->warning + 96] = "";
         if (res->rows_rejected)
-            snprintf(msg, sizeof msg, "%llu bad rows not stored; first: %s",
-                     (unsigned long long)res->rows_rejected, res->first_error);
+            snprintf(msg, sizeof msg, "%llu bad rows not stored; first: %s%s%s",
+                     (unsigned long long)res->rows_rejected, res->first_error,
+                     res->warning[0] ? "; " : "", res->warning);
+        else
+            snprintf(msg, sizeof msg, "%s", res->warning);
         const tk_upload_summary s = {
             res->sha256,         res->encoding,
             res->status,         res->rows_total,
@@ -575,6 +712,8 @@ done:
     tk_profile_row_destroy(r.row);
     tk_csv_destroy(r.csv);
     tk_master_resolver_destroy(r.resolver);
+    tk_free(r.delivered);
+    tk_free(r.in_delivered);
     tk_crypto_sha256_dispose(&r.rd.sha);
     tk_free(r.rd.first);
     if (r.rd.fd >= 0)

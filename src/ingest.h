@@ -64,13 +64,22 @@ typedef struct tk_ingest_result {
     uint64_t unknown_terminals;
     int64_t t_min, t_max;
     double seconds;
-    char error_report[512]; /* path, or "" */
-    char first_error[256];  /* the first problem, for a one-line summary */
+    /* Accepted rows dated in a delivered (frozen) period of the tenant:
+     * stored, but never analysed. */
+    uint64_t rows_delivered;
+    char error_report[512];                   /* path, or "" */
+    char first_error[TK_ERROR_MSG_SIZE + 64]; /* the first problem, for a one-line summary */
+    /* "" or one line on what is stored but surprising (rows in a
+     * delivered period, naming it and counting them); also kept in the
+     * upload's message. */
+    char warning[512];
 } tk_ingest_result;
 
 /* Ingests the file at path with profile p into tenant t (NULL only for a
- * dry run). Everything is borrowed. res is filled in every case where the
- * file could be opened.
+ * dry run; a dry run with a tenant resolves identities through its master
+ * data and counts rows in its delivered periods, storing nothing).
+ * Everything is borrowed. res is filled in every case where the file could
+ * be opened.
  * Returns TK_OK (stored, or partial when lenient), TK_EEXISTS (identical to
  * an earlier upload; nothing stored; res->duplicate_of says which),
  * TK_EREJECTED (bad rows; nothing stored; see res->error_report),

@@ -537,11 +537,10 @@ const char *const *tk_master_kinds(void)
 
 static int unknown_kind(tk_error *err, const char *kind)
 {
-    return tk_error_set(err, TK_EINVAL,
-                        "unknown master data kind \"%.40s\" (kinds: staff, terminals, "
-                        "authorizations, assignments, overtime, media, watchlist, residents, "
-                        "training, calendar, holidays)",
-                        kind ? kind : "");
+    char list[256];
+    tk_error_join(list, sizeof list, kind_names, K_N);
+    return tk_error_set(err, TK_EINVAL, "unknown master data kind \"%.40s\" (kinds: %s)",
+                        kind ? kind : "", list);
 }
 
 /* ---- dates ------------------------------------------------------------- */
@@ -1041,7 +1040,8 @@ struct imp {
     char mapping_sha[TK_CRYPTO_SHA256_HEX_SIZE];
     int header; /* the file has a header record */
     size_t skip_rows;
-    tk_enc enc; /* TK_ENC_ASCII while undecided */
+    tk_enc enc;       /* TK_ENC_ASCII while undecided */
+    int enc_declared; /* the mapping fixed enc */
     struct binding b[MAX_COLS];
     struct val val[MAX_COLS];
     tk_timefmt *date_slash, *date_dash;
@@ -1054,7 +1054,10 @@ struct imp {
     sqlite3_stmt *st[4];
     int64_t version_id;
     size_t rows, bad;
-    tk_error first; /* the first bad row's message */
+    int64_t eff_day;    /* the version's effective day */
+    size_t rows_before; /* dated rows whose days all lie before eff_day */
+    int64_t earliest;   /* the first day a dated row names (INT64_MAX: none) */
+    tk_error first;     /* the first bad row's message */
     struct sbuf kana;
 };
 
@@ -1062,7 +1065,7 @@ static int map_err(struct imp *m, tk_error *err, const char *fmt, ...) TK_PRINTF
 
 static int map_err(struct imp *m, tk_error *err, const char *fmt, ...)
 {
-    char what[200];
+    char what[TK_ERROR_MSG_SIZE];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
@@ -1199,8 +1202,11 @@ static int load_mapping(struct imp *m, const char *path, tk_error *err)
         return tk_error_set(err, rc, "%s", e2.msg);
     tk_crypto_hex(d, sizeof d, m->mapping_sha);
     m->mapping = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (m->mapping == NULL && je.line < 1)
+        return map_err(m, err, "not valid JSON: %s", je.text);
     if (m->mapping == NULL)
-        return map_err(m, err, "line %d: %s", je.line, je.text);
+        return map_err(m, err, "not valid JSON at line %d, column %d: %s", je.line,
+                       je.column < 1 ? 1 : je.column, je.text);
     if (!json_is_object(m->mapping))
         return map_err(m, err, "must be a JSON object");
     rc = only_keys(m, m->mapping, keys, "the mapping", err);
@@ -1222,8 +1228,10 @@ static int load_mapping(struct imp *m, const char *path, tk_error *err)
         tk_enc e;
         if (!json_is_string(enc) || tk_enc_parse_name(json_string_value(enc), &e) != TK_OK)
             return map_err(m, err, "encoding must be auto, utf-8, utf-8-bom or cp932");
-        if (e != TK_ENC_AUTO)
+        if (e != TK_ENC_AUTO) {
             m->enc = e == TK_ENC_UTF8_BOM ? TK_ENC_UTF8 : e;
+            m->enc_declared = 1;
+        }
     }
     json_t *header = json_object_get(m->mapping, "header");
     if (header != NULL) {
@@ -1250,11 +1258,11 @@ static int load_mapping(struct imp *m, const char *path, tk_error *err)
         while (c < k->ncols && strcmp(k->cols[c].key, key) != 0)
             c++;
         if (c == k->ncols) {
-            char list[160] = "";
-            for (size_t i = 0; i < k->ncols; i++) {
-                const size_t n = strlen(list);
-                snprintf(list + n, sizeof list - n, "%s%s", i ? ", " : "", k->cols[i].key);
-            }
+            const char *keys_of[MAX_COLS];
+            char list[512];
+            for (size_t i = 0; i < k->ncols; i++)
+                keys_of[i] = k->cols[i].key;
+            tk_error_join(list, sizeof list, keys_of, k->ncols);
             return map_err(m, err, "fields.%s is not a column of %s (keys: %s)", key, k->name,
                            list);
         }
@@ -1338,7 +1346,7 @@ static int row_err(struct imp *m, size_t c, const tk_view *v, const char *fmt, .
 
 static int row_err(struct imp *m, size_t c, const tk_view *v, const char *fmt, ...)
 {
-    char what[200], q[64];
+    char what[1024], q[64];
     va_list ap;
 
     if (m->bad > 0)
@@ -1387,7 +1395,24 @@ static int decode(struct imp *m, tk_enc_buf *scratch, const char *p, size_t len,
         }
         m->enc = tk_enc_detect(p, len, 1) == TK_ENC_UTF8 ? TK_ENC_UTF8 : TK_ENC_CP932;
     }
-    return tk_enc_to_utf8(m->enc, p, len, scratch, &out->p, &out->len, NULL, bad);
+    const int rc = tk_enc_to_utf8(m->enc, p, len, scratch, &out->p, &out->len, NULL, bad);
+    const tk_enc other =
+        rc == TK_EENCODING ? tk_enc_alternative(m->enc, p, len, 1) : TK_ENC_UNKNOWN;
+    if (other != TK_ENC_UNKNOWN) {
+        /* Say what the bytes are, not only where they fail. */
+        char what[sizeof bad->msg];
+        const char *const name = other == TK_ENC_CP932 ? "CP932" : "UTF-8";
+        memcpy(what, bad->msg, sizeof what);
+        if (m->enc_declared)
+            tk_error_set(bad, rc,
+                         "%s; the value decodes as %s: drop the mapping's encoding setting or "
+                         "set it to %s",
+                         what, name, other == TK_ENC_CP932 ? "cp932" : "utf-8");
+        else
+            tk_error_set(bad, rc, "%s; the value decodes as %s, earlier values of the file did not",
+                         what, name);
+    }
+    return rc;
 }
 
 static int apply_transforms(struct imp *m, size_t c, tk_view *v, tk_error *err)
@@ -2136,23 +2161,13 @@ static int blank_record(const tk_csv_field *f, size_t n)
     return 1;
 }
 
-/* "a, b, c" of the header, cut to fit cap. */
+/* "a, b, c" of the header: whole names, then "(and N more)". */
 static void header_list(const struct imp *m, char *out, size_t cap)
 {
-    size_t n = 0;
-    out[0] = '\0';
-    for (size_t i = 0; i < m->nhdr && n + 1 < cap; i++) {
-        const int w = snprintf(out + n, cap - n, "%s%s", i ? ", " : "", m->hdr[i]);
-        if (w < 0 || (size_t)w >= cap - n) {
-            out[n] = '\0';
-            if (n + 4 < cap)
-                memcpy(out + n, "...", 4);
-            return;
-        }
-        n += (size_t)w;
-    }
     if (m->nhdr == 0)
         snprintf(out, cap, "(no columns)");
+    else
+        tk_error_join(out, cap, (const char *const *)m->hdr, m->nhdr);
 }
 
 /* Reads the header record (after skip_rows) and keeps its decoded cells. */
@@ -2236,17 +2251,20 @@ static size_t find_header(const struct imp *m, const char *name)
 
 static int set_label(struct binding *b, const char *name, const char *suffix)
 {
-    char buf[160];
-    snprintf(buf, sizeof buf, "%s%s", name, suffix);
-    b->label = tk_strndup(buf, strlen(buf));
-    return b->label != NULL;
+    const size_t n = strlen(name), k = strlen(suffix);
+    b->label = tk_alloc(n + k + 1);
+    if (b->label == NULL)
+        return 0;
+    memcpy(b->label, name, n);
+    memcpy(b->label + n, suffix, k + 1);
+    return 1;
 }
 
 /* Decides where every column of the kind comes from in this file. */
 static int bind_columns(struct imp *m, tk_error *err)
 {
     const struct kind *k = &kinds[m->k];
-    char missing[160] = "", hdr[160];
+    char missing[512] = "", hdr[1024];
 
     for (size_t c = 0; c < k->ncols; c++) {
         const struct col *col = &k->cols[c];
@@ -2388,6 +2406,72 @@ static int finish_version(struct imp *m, const char *enc, tk_error *err)
     return rc;
 }
 
+/* The days a stored row of a dated kind is about: one day of an overtime
+ * order or a calendar entry, a training period or a 兼務 (an open end runs
+ * on). Other kinds -- registers such as staff and media, and the national
+ * holidays, whose file always lists every year since 1955 -- are not
+ * dated this way. Returns 0 for those. */
+static int row_days(const struct imp *m, int64_t *first, int64_t *last)
+{
+    const struct val *x = m->val;
+    switch (m->k) {
+    case K_OVERTIME:
+        *first = *last = x[OT_DATE].day;
+        return 1;
+    case K_CAL:
+        *first = *last = x[CA_DATE].day;
+        return 1;
+    case K_TRAIN:
+        *first = x[TR_FROM].day;
+        *last = x[TR_TO].v.p != NULL ? x[TR_TO].day : INT64_MAX;
+        return 1;
+    case K_ASSIGN:
+        *first = x[AS_FROM].day;
+        *last = x[AS_TO].day;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Words for a dated import that covers none of some of its rows' days.
+ * Days before a version's effective date are governed by an earlier
+ * version of the kind if there is one (only the earliest version also
+ * governs the days before it, src/master.h), so rows dated wholly before
+ * the effective date then count for nothing: an overtime list for June
+ * imported in July under the default date (today) is the usual case. */
+static int dated_warning(struct imp *m, const char *eff, char *out, size_t cap, tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    out[0] = '\0';
+    if (m->rows_before == 0)
+        return TK_OK;
+    int rc = tk_db_prepare(m->db, &st,
+                           "SELECT effective_from FROM master_versions WHERE kind = ?1"
+                           " AND effective_day < ?2 AND id <> ?3"
+                           " ORDER BY effective_day DESC, id DESC LIMIT 1",
+                           err);
+    if (rc == TK_OK)
+        rc = bind_str(m, st, 1, kinds[m->k].name, err);
+    if (rc == TK_OK)
+        rc = bind_i64(m, st, 2, m->eff_day, err);
+    if (rc == TK_OK)
+        rc = bind_i64(m, st, 3, m->version_id, err);
+    if (rc == TK_OK)
+        rc = tk_db_step(m->db, st, err);
+    if (rc == 1) {
+        char first[11];
+        day_iso(m->earliest, first);
+        snprintf(out, cap,
+                 "%zu of %zu rows are dated before the effective date %s (the earliest %s): "
+                 "those days use the %s version effective %s, so these rows count for none "
+                 "of them; import with --effective %s to cover them",
+                 m->rows_before, m->rows, eff, first, kinds[m->k].name, col_text(st, 0), first);
+    }
+    sqlite3_finalize(st);
+    return rc < 0 ? rc : TK_OK;
+}
+
 /* One data record: the pipeline for every column, then the kind's insert. */
 static int process_row(struct imp *m, tk_error *err)
 {
@@ -2411,8 +2495,16 @@ static int process_row(struct imp *m, tk_error *err)
         m->bad++;
         return TK_OK;
     }
-    if (rc == TK_OK)
+    if (rc == TK_OK) {
+        int64_t first, last;
         m->rows++;
+        if (row_days(m, &first, &last)) {
+            if (first < m->earliest)
+                m->earliest = first;
+            if (last < m->eff_day)
+                m->rows_before++;
+        }
+    }
     return rc;
 }
 
@@ -2471,6 +2563,8 @@ int tk_master_import(tk_tenant *t, const char *kind, const char *path,
             return rc;
     }
     day_iso(eff_day, eff);
+    m.eff_day = eff_day;
+    m.earliest = INT64_MAX;
     if (tk_time_format_iso(now_ms(), now, sizeof now) == 0)
         now[0] = '\0';
 
@@ -2563,7 +2657,10 @@ int tk_master_import(tk_tenant *t, const char *kind, const char *path,
         goto done;
     }
     enc_name = tk_csv_had_bom(csv) ? "utf-8-bom" : tk_enc_name(m.enc);
-    rc = finish_version(&m, enc_name, err);
+    char warning[sizeof res->warning];
+    rc = dated_warning(&m, eff, warning, sizeof warning, err);
+    if (rc == TK_OK)
+        rc = finish_version(&m, enc_name, err);
     if (rc == TK_OK)
         rc = tk_db_commit(m.db, err);
     if (rc != TK_OK)
@@ -2578,6 +2675,8 @@ int tk_master_import(tk_tenant *t, const char *kind, const char *path,
         memcpy(res->sha256, sha, sizeof sha);
         snprintf(res->encoding, sizeof res->encoding, "%s", enc_name);
         res->rows = m.rows;
+        res->rows_before = m.rows_before;
+        memcpy(res->warning, warning, sizeof warning);
     }
 done:
     if (in_tx)

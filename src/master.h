@@ -63,6 +63,13 @@ typedef struct tk_master_import_result {
     char sha256[65];                /* hex SHA-256 of the file's bytes */
     char encoding[16];              /* "utf-8", "utf-8-bom" or "cp932" */
     size_t rows;                    /* data rows stored */
+    /* Rows of a dated kind (overtime, calendar, training, assignments)
+     * whose days all lie before effective_from. */
+    size_t rows_before;
+    /* "" or, when such rows count for none of their days because an
+     * earlier version governs them, one line saying so that names the
+     * earliest date to give as the effective date. */
+    char warning[512];
 } tk_master_import_result;
 
 /* Imports the CSV file at path as a new version of kind.

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "src/alloc.h"
+#include "src/checked.h"
 #include "src/timefmt.h"
 
 static int parse_date(const char *p, size_t len, int64_t *day)
@@ -172,4 +174,41 @@ done:
     if (rc != TK_OK)
         tk_db_rollback(db);
     return rc;
+}
+
+int tk_period_delivered(tk_db *db, tk_period **out, size_t *n, tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    tk_period *v = NULL;
+    size_t cap = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    rc = tk_db_prepare(db, &st,
+                       "SELECT first_day, last_day FROM delivered_periods ORDER BY first_day", err);
+    while (rc == TK_OK && (rc = tk_db_step(db, st, err)) == 1) {
+        if (*n == cap) {
+            size_t bytes;
+            cap = cap ? cap * 2 : 8;
+            tk_period *const nv = tk_mul_size(cap, sizeof *v, &bytes) ? tk_realloc(v, bytes) : NULL;
+            if (nv == NULL) {
+                rc = tk_error_set(err, TK_ENOMEM, "out of memory reading delivered periods");
+                break;
+            }
+            v = nv;
+        }
+        v[*n].first_day = sqlite3_column_int64(st, 0);
+        v[*n].last_day = sqlite3_column_int64(st, 1);
+        (*n)++;
+        rc = TK_OK;
+    }
+    sqlite3_finalize(st);
+    if (rc < 0) {
+        tk_free(v);
+        *n = 0;
+        return rc;
+    }
+    *out = v;
+    return TK_OK;
 }

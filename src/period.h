@@ -45,4 +45,9 @@ TK_MUST_CHECK int tk_period_deliver(tk_db *db, const tk_period *pr, int64_t unix
  * its delivery time otherwise, or TK_EDB. */
 TK_MUST_CHECK int tk_period_check_open(tk_db *db, const tk_period *pr, tk_error *err);
 
+/* The delivered periods of db, ordered by first day. *out is an owned
+ * result (tk_free(); NULL when there are none) holding *n periods.
+ * Returns TK_OK, TK_ENOMEM or TK_EDB. */
+TK_MUST_CHECK int tk_period_delivered(tk_db *db, tk_period **out, size_t *n, tk_error *err);
+
 #endif

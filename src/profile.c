@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -73,6 +74,7 @@ struct spec {
     tk_transforms *tf;
     struct mapent *map;
     size_t nmap;
+    char *known; /* the map's keys, listed for an unmapped value's message */
     int unmapped;
     char *unmapped_value;
     size_t unmapped_len;
@@ -121,6 +123,7 @@ static void spec_dispose(struct spec *s)
         tk_free(s->map[i].val);
     }
     tk_free(s->map);
+    tk_free(s->known);
     tk_free(s->unmapped_value);
     tk_free(s->def);
     tk_timefmt_destroy(s->fmt);
@@ -141,11 +144,16 @@ void tk_profile_destroy(tk_profile *p)
     tk_free(p);
 }
 
-static int perr(tk_error *err, const char *origin, const char *path, const char *fmt,
-                const char *detail)
+static int perr(tk_error *err, const char *origin, const char *path, const char *fmt, ...)
+    TK_PRINTF(4, 5);
+
+static int perr(tk_error *err, const char *origin, const char *path, const char *fmt, ...)
 {
-    char what[160];
-    snprintf(what, sizeof what, fmt, detail ? detail : "");
+    char what[TK_ERROR_MSG_SIZE];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
     return tk_error_set(err, TK_EPROFILE, "profile %s: %s: %s", origin, path, what);
 }
 
@@ -179,7 +187,7 @@ static int only_keys(json_t *obj, const char *const *allowed, const char *origin
         for (size_t i = 0; allowed[i]; i++)
             ok |= strcmp(key, allowed[i]) == 0;
         if (!ok) {
-            char p2[200];
+            char p2[512];
             snprintf(p2, sizeof p2, "%s.%s", path, key);
             return perr(err, origin, p2, "unknown key%s (see docs/profiles.md)", "");
         }
@@ -203,6 +211,22 @@ static int valid_target(int f, const char *v, size_t len)
     }
 }
 
+/* The message for a value v that valid_target() refused for field f: what
+ * the field takes, so that the fix needs no look into the documentation. */
+static int bad_target(tk_error *err, const char *origin, const char *path, int f, const char *v)
+{
+    if (f == F_RESULT)
+        return perr(err, origin, path, "\"%s\" is not a canonical result (success or failure)", v);
+    if (f == F_MYNUMBER)
+        return perr(err, origin, path, "\"%s\" is not a canonical mynumber value (1 or 0)", v);
+    const char *ops[TK_OP_COUNT_];
+    for (int i = 0; i < TK_OP_COUNT_; i++)
+        ops[i] = tk_op_name(i);
+    char list[512];
+    tk_error_join(list, sizeof list, ops, TK_OP_COUNT_);
+    return perr(err, origin, path, "\"%s\" is not a canonical operation (one of: %s)", v, list);
+}
+
 static int load_spec(tk_profile *p, int f, json_t *obj, const char *origin, const char *path,
                      tk_error *err)
 {
@@ -210,7 +234,7 @@ static int load_spec(tk_profile *p, int f, json_t *obj, const char *origin, cons
                                        "default", "optional", "resolve",   "format", NULL};
     struct spec *s = &p->spec[f];
     int rc;
-    char p2[200];
+    char p2[512];
 
     if (!json_is_object(obj))
         return perr(err, origin, path, "must be an object%s", "");
@@ -262,7 +286,7 @@ static int load_spec(tk_profile *p, int f, json_t *obj, const char *origin, cons
         json_object_foreach(map, key, v)
         {
             struct mapent *m = &s->map[s->nmap++];
-            char p3[240];
+            char p3[768];
             snprintf(p3, sizeof p3, "%s.%s", p2, key);
             m->key = dup_str(key, &m->klen);
             if (!take_string(v, &m->val, &m->vlen))
@@ -270,9 +294,19 @@ static int load_spec(tk_profile *p, int f, json_t *obj, const char *origin, cons
             if (m->key == NULL || m->val == NULL)
                 return tk_error_set(err, TK_ENOMEM, "out of memory loading profile");
             if (!valid_target(f, m->val, m->vlen))
-                return perr(err, origin, p3, "\"%s\" is not a canonical value for this field",
-                            m->val);
+                return bad_target(err, origin, p3, f, m->val);
         }
+        const char **mkeys = tk_calloc(s->nmap, sizeof *mkeys);
+        if (mkeys == NULL)
+            return tk_error_set(err, TK_ENOMEM, "out of memory loading profile");
+        for (size_t i = 0; i < s->nmap; i++)
+            mkeys[i] = s->map[i].key;
+        char known[512];
+        tk_error_join(known, sizeof known, mkeys, s->nmap);
+        tk_free(mkeys);
+        s->known = dup_str(known, NULL);
+        if (s->known == NULL)
+            return tk_error_set(err, TK_ENOMEM, "out of memory loading profile");
     } else if (f == F_OPERATION && s->src == SRC_COLUMN) {
         /* Without a map the column must already hold canonical names. */
     }
@@ -293,7 +327,7 @@ static int load_spec(tk_profile *p, int f, json_t *obj, const char *origin, cons
             if (!take_string(um, &s->unmapped_value, &s->unmapped_len))
                 return tk_error_set(err, TK_ENOMEM, "out of memory loading profile");
             if (!valid_target(f, u, strlen(u)))
-                return perr(err, origin, p2, "\"%s\" is not a canonical value for this field", u);
+                return bad_target(err, origin, p2, f, u);
         }
     }
     json_t *def = json_object_get(obj, "default");
@@ -303,7 +337,7 @@ static int load_spec(tk_profile *p, int f, json_t *obj, const char *origin, cons
             return perr(err, origin, p2, "must be a string%s", "");
         s->has_def = 1;
         if (!valid_target(f, s->def, s->def_len))
-            return perr(err, origin, p2, "\"%s\" is not a canonical value for this field", s->def);
+            return bad_target(err, origin, p2, f, s->def);
     }
     json_t *opt = json_object_get(obj, "optional");
     if (opt) {
@@ -339,8 +373,8 @@ static int load_spec(tk_profile *p, int f, json_t *obj, const char *origin, cons
             return TK_EPROFILE;
         }
     }
-    if (f == F_OPERATION && s->src == SRC_VALUE && !valid_target(f, s->value, s->value_len))
-        return perr(err, origin, path, "\"%s\" is not a canonical operation", s->value);
+    if (s->src == SRC_VALUE && !valid_target(f, s->value, s->value_len))
+        return bad_target(err, origin, path, f, s->value);
     return TK_OK;
 }
 
@@ -512,8 +546,13 @@ int tk_profile_parse(tk_profile **out, const char *json, size_t len, const char 
     *out = NULL;
     root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
-        return tk_error_set(err, TK_EPARSE, "profile %s: line %d, column %d: %s", origin, jerr.line,
-                            jerr.column, jerr.text);
+        /* jansson counts columns in characters from 1, and reports 0 when
+         * the error is the end of a line (the file ended early). */
+        if (jerr.line < 1)
+            return tk_error_set(err, TK_EPARSE, "profile %s: not valid JSON: %s", origin,
+                                jerr.text);
+        return tk_error_set(err, TK_EPARSE, "profile %s: not valid JSON at line %d, column %d: %s",
+                            origin, jerr.line, jerr.column < 1 ? 1 : jerr.column, jerr.text);
     }
     p = tk_calloc(1, sizeof *p);
     if (p == NULL) {
@@ -605,6 +644,15 @@ size_t tk_profile_skip_rows(const tk_profile *p)
 const char *tk_profile_digest(const tk_profile *p)
 {
     return p->digest;
+}
+
+int tk_profile_resolves(const tk_profile *p, int what)
+{
+    if (what == TK_RESOLVE_STAFF)
+        return p->spec[F_USER].resolve == TK_RESOLVE_STAFF;
+    if (what == TK_RESOLVE_TERMINAL)
+        return p->spec[F_TERMINAL].resolve == TK_RESOLVE_TERMINAL;
+    return 0;
 }
 
 int tk_profile_match_filename(const tk_profile *p, const char *path)
@@ -742,10 +790,9 @@ int tk_profile_bind(tk_profile_row **out, const tk_profile *p, const tk_view *he
     }
     /* Every named column is looked up before anything is reported, so
      * that one message lists all that are missing (time first: it is what
-     * an analyst checks first). */
-    char missing[160];
-    size_t nmissing = 0, mused = 0;
-    missing[0] = '\0';
+     * an analyst checks first), and the header found, whole names only. */
+    char *missing[NFIELD];
+    size_t nmissing = 0;
     for (size_t k = 0; k < NFIELD; k++) {
         const size_t f = (k + F_TIME) % NFIELD;
         const struct spec *s = &p->spec[f];
@@ -757,7 +804,7 @@ int tk_profile_bind(tk_profile_row **out, const tk_profile *p, const tk_view *he
                                   "profile %s: %s refers to column %zu but records have %zu "
                                   "columns",
                                   p->name, field_names[f], s->col_index, nfields);
-                goto done;
+                break;
             }
             b->col[f] = s->col_index - 1;
             continue;
@@ -769,33 +816,31 @@ int tk_profile_bind(tk_profile_row **out, const tk_profile *p, const tk_view *he
             b->col[f] = i;
             continue;
         }
-        if (mused + 8 < sizeof missing) {
-            const int w = snprintf(missing + mused, sizeof missing - mused, "%s\"%s\" (%s)",
-                                   nmissing ? ", " : "", s->col_name, field_names[f]);
-            mused = w < 0 ? sizeof missing : mused + (size_t)w;
+        const size_t need = strlen(s->col_name) + strlen(field_names[f]) + 6;
+        missing[nmissing] = tk_alloc(need);
+        if (missing[nmissing] == NULL) {
+            rc = tk_error_set(err, TK_ENOMEM, "out of memory binding profile");
+            break;
         }
-        nmissing++;
+        snprintf(missing[nmissing++], need, "\"%s\" (%s)", s->col_name, field_names[f]);
     }
-    if (nmissing > 0) {
-        char found[160];
-        size_t used = 0;
-        found[0] = '\0';
-        for (size_t j = 0; j < b->ncols && used + 4 < sizeof found; j++) {
-            const int w =
-                snprintf(found + used, sizeof found - used, "%s%s", j ? ", " : "", b->colnames[j]);
-            if (w < 0)
-                break;
-            used += (size_t)w;
-        }
-        if (used >= sizeof found)
-            memcpy(found + sizeof found - 4, "...", 4);
+    if (rc == TK_OK && nmissing > 0) {
+        char names[512], found[1024];
+        tk_error_join(names, sizeof names, (const char *const *)missing, nmissing);
+        if (b->ncols > 0)
+            tk_error_join(found, sizeof found, (const char *const *)b->colnames, b->ncols);
+        else
+            snprintf(found, sizeof found, "(no columns)");
         rc = tk_error_set(err, TK_EPROFILE,
                           "profile %s: column%s %s %s not in the header; the "
                           "header has: %s",
-                          p->name, nmissing > 1 ? "s" : "", missing, nmissing > 1 ? "are" : "is",
+                          p->name, nmissing > 1 ? "s" : "", names, nmissing > 1 ? "are" : "is",
                           found);
-        goto done;
     }
+    for (size_t i = 0; i < nmissing; i++)
+        tk_free(missing[i]);
+    if (rc != TK_OK)
+        goto done;
     *out = b;
     b = NULL;
 done:
@@ -925,16 +970,8 @@ static int get_value(tk_profile_row *b, int f, const tk_view *cells, size_t n, t
             v->p = s->unmapped_value;
             v->len = s->unmapped_len;
         } else if (s->unmapped == UNMAPPED_ERROR) {
-            char what[200];
-            size_t used = (size_t)snprintf(what, sizeof what, "not in the profile's map (known:");
-            for (size_t j = 0; j < s->nmap && used + 8 < sizeof what; j++) {
-                const int w = snprintf(what + used, sizeof what - used, " %s", s->map[j].key);
-                if (w < 0)
-                    break;
-                used += (size_t)w;
-            }
-            if (used + 2 < sizeof what)
-                snprintf(what + used, sizeof what - used, ")");
+            char what[600];
+            snprintf(what, sizeof what, "not in the profile's map (known: %s)", s->known);
             return row_error(b, f, v, err, TK_EPARSE, what);
         }
     }
@@ -1039,8 +1076,14 @@ int tk_profile_row_apply(tk_profile_row *b, const tk_view *cells, size_t n, tk_e
     GET(F_OPERATION, v);
     ev->op = tk_op_parse(v.p, v.len);
     if (ev->op < 0) {
-        rc = row_error(b, F_OPERATION, &v, err, TK_EPARSE,
-                       "not a canonical operation (give the profile a map)");
+        const char *ops[TK_OP_COUNT_];
+        for (int i = 0; i < TK_OP_COUNT_; i++)
+            ops[i] = tk_op_name(i);
+        char list[512], what[600];
+        tk_error_join(list, sizeof list, ops, TK_OP_COUNT_);
+        snprintf(what, sizeof what,
+                 "not a canonical operation (one of: %s); give the profile a map", list);
+        rc = row_error(b, F_OPERATION, &v, err, TK_EPARSE, what);
         goto done;
     }
     GET(F_RESULT, v);

@@ -41,6 +41,10 @@ size_t tk_profile_skip_rows(const tk_profile *p);
 /* SHA-256 (hex) of the profile file's bytes, recorded on every upload. */
 const char *tk_profile_digest(const tk_profile *p);
 
+/* 1 if the profile resolves a field through master data: what is
+ * TK_RESOLVE_STAFF (user) or TK_RESOLVE_TERMINAL (terminal); else 0. */
+int tk_profile_resolves(const tk_profile *p, int what);
+
 /* 1 if the profile's match.filename glob matches the base name of path. */
 int tk_profile_match_filename(const tk_profile *p, const char *path);
 /* 1 if every name in match.header occurs among the n header cells (UTF-8). */

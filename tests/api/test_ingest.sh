@@ -124,7 +124,7 @@ kill -9 $pid 2>/dev/null || true
 wait $pid 2>/dev/null || true
 check '[ "$(q "SELECT coalesce(sum(n),0) FROM event_blocks")" = "$before" ]' "kill -9 left no events behind"
 check '[ "$(q "SELECT count(*) FROM uploads WHERE file_name=\"juki_big.csv\"")" = 0 ]' "kill -9 left no upload record"
-out=$("$bin" ingest --quiet --tenant city --profile "$tmp/juki.json" "$tmp/juki_big.csv")
+out=$("$bin" ingest --tenant city --profile "$tmp/juki.json" "$tmp/juki_big.csv")
 check 'grep -q "^stored .*800,000 rows" <<<"$out"' "the killed file ingests afterwards: $out"
 check '[ "$(q "SELECT coalesce(sum(n),0) FROM event_blocks")" = $((before + 800000)) ]' "all rows stored once"
 

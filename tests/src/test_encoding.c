@@ -415,6 +415,25 @@ static void test_detect(void)
     TK_CHECK_INT(tk_enc_detect("caf\xE9 \x80", 6, 1), TK_ENC_UNKNOWN);
 }
 
+static void test_alternative(void)
+{
+    const char *const cp932 = "\x8F\x5A\x96\xAF\x8A\xEE\x96\x7B,\x87\x40,\x81\x60\r\n";
+    const char *const utf8 = "\xE4\xBD\x8F\xE6\xB0\x91,\xE2\x91\xA0\n";
+    /* Declared UTF-8, is CP932; declared CP932, is UTF-8 (E4 BD is not a
+     * CP932 code). */
+    TK_CHECK_INT(tk_enc_alternative(TK_ENC_UTF8, cp932, strlen(cp932), 1), TK_ENC_CP932);
+    TK_CHECK_INT(tk_enc_alternative(TK_ENC_UTF8_BOM, cp932, strlen(cp932), 1), TK_ENC_CP932);
+    TK_CHECK_INT(tk_enc_alternative(TK_ENC_CP932, utf8, strlen(utf8), 1), TK_ENC_UTF8);
+    /* Bytes that do decode as declared, ASCII, or neither: no alternative. */
+    TK_CHECK_INT(tk_enc_alternative(TK_ENC_UTF8, utf8, strlen(utf8), 1), TK_ENC_UNKNOWN);
+    TK_CHECK_INT(tk_enc_alternative(TK_ENC_CP932, cp932, strlen(cp932), 1), TK_ENC_UNKNOWN);
+    TK_CHECK_INT(tk_enc_alternative(TK_ENC_UTF8, "a,b", 3, 1), TK_ENC_UNKNOWN);
+    TK_CHECK_INT(tk_enc_alternative(TK_ENC_UTF8, "caf\xE9 \x80", 6, 1), TK_ENC_UNKNOWN);
+    /* A sample cut inside a CP932 character still counts as CP932. */
+    TK_CHECK_INT(tk_enc_alternative(TK_ENC_UTF8, cp932, 3, 0), TK_ENC_CP932);
+    TK_CHECK_INT(tk_enc_alternative(TK_ENC_UTF8, cp932, 3, 1), TK_ENC_UNKNOWN);
+}
+
 static void test_scratch_reuse_and_enomem(void)
 {
     tk_enc_buf scratch;
@@ -458,6 +477,7 @@ int main(void)
     TK_RUN(test_cp932_encode);
     TK_RUN(test_utf8_strict);
     TK_RUN(test_detect);
+    TK_RUN(test_alternative);
     TK_RUN(test_scratch_reuse_and_enomem);
     TK_TEST_END();
 }

@@ -6,8 +6,10 @@
 
 #include "src/ingest.h"
 #include "src/master.h"
+#include "src/period.h"
 #include "src/store.h"
 #include "src/tenant.h"
+#include "src/timefmt.h"
 #include "tests/test.h"
 
 static char dir[512];
@@ -299,6 +301,101 @@ static void headerless_dry_run(void)
     tk_profile_destroy(p);
 }
 
+/* A header of 40 Japanese columns is named whole in the message and in
+ * the stored upload's message, never cut inside a character. */
+static void wide_header_is_stored_whole(void)
+{
+    tk_error err = {0, ""};
+    tk_tenant *t = NULL;
+    TK_REQUIRE(tk_tenant_create(&t, dir, "wide", &err) == TK_OK);
+    tk_profile *p = profile(juki);
+    TK_REQUIRE(p != NULL);
+    static const char *const names[20] = {
+        "操作日時",       "職員番号", "職員氏名",   "所属名称",     "端末名称",
+        "端末IPアドレス", "業務名称", "機能名称",   "操作区分",     "処理結果",
+        "宛名番号",       "世帯番号", "対象者氏名", "対象者住所",   "出力件数",
+        "出力先",         "備考欄",   "ログ種別",   "セッションID", "サーバ名"};
+    char header[2048] = "", listed[2048] = "", text[4096];
+    for (size_t i = 0; i < 40; i++) {
+        const size_t h = strlen(header), l = strlen(listed);
+        snprintf(header + h, sizeof header - h, "%s%s%s", i ? "," : "", i < 20 ? "" : "前回",
+                 names[i % 20]);
+        snprintf(listed + l, sizeof listed - l, "%s%s%s", i ? ", " : "", i < 20 ? "" : "前回",
+                 names[i % 20]);
+    }
+    snprintf(text, sizeof text, "%s\n%s\n", header, "x");
+    char path[600];
+    snprintf(path, sizeof path, "%s/wide.csv", dir);
+    write_file(path, text);
+    tk_ingest_result res;
+    TK_CHECK_INT(tk_ingest_file(t, p, path, NULL, &res, &err), TK_EPROFILE);
+    char want[3000];
+    snprintf(want, sizeof want,
+             "%s: profile juki: columns \"日時\" (time), \"職員\" (user), \"端末\" (terminal), "
+             "\"操作\" (operation) are not in the header; the header has: %s",
+             path, listed);
+    TK_CHECK_STR(err.msg, want);
+    sqlite3_stmt *st = NULL;
+    TK_REQUIRE(sqlite3_prepare_v2(tk_db_handle(tk_tenant_db(t)),
+                                  "SELECT message FROM uploads WHERE file_name = 'wide.csv'", -1,
+                                  &st, NULL) == SQLITE_OK);
+    TK_CHECK(sqlite3_step(st) == SQLITE_ROW);
+    TK_CHECK_STR((const char *)sqlite3_column_text(st, 0), want);
+    sqlite3_finalize(st);
+    tk_profile_destroy(p);
+    tk_tenant_close(t);
+}
+
+/* Rows dated in a delivered period are stored, counted and named. */
+static void rows_in_a_delivered_period_are_counted(void)
+{
+    tk_error err = {0, ""};
+    tk_tenant *t = NULL;
+    TK_REQUIRE(tk_tenant_create(&t, dir, "frozen", &err) == TK_OK);
+    tk_period aug = {tk_days_from_civil(2024, 8, 1), tk_days_from_civil(2024, 9, 30)};
+    tk_period oct = {tk_days_from_civil(2024, 10, 1), tk_days_from_civil(2024, 10, 3)};
+    TK_REQUIRE(tk_period_deliver(tk_tenant_db(t), &aug, 0, "test", &err) == TK_OK);
+    TK_REQUIRE(tk_period_deliver(tk_tenant_db(t), &oct, 0, "test", &err) == TK_OK);
+    tk_profile *p = profile(juki);
+    TK_REQUIRE(p != NULL);
+    char path[600];
+    snprintf(path, sizeof path, "%s/frozen.csv", dir);
+    write_rows(path, 28, -1); /* one row on each of 2024-10-01 .. 10-28 */
+    tk_ingest_result res;
+    TK_REQUIRE(tk_ingest_file(t, p, path, NULL, &res, &err) == TK_OK);
+    TK_CHECK_INT(res.rows_accepted, 28);
+    TK_CHECK_INT(res.rows_delivered, 3);
+    static const char want[] = "3 rows fall into the delivered period 2024-10-01..2024-10-03; a "
+                               "delivered period is frozen, so their events will not be analysed";
+    TK_CHECK_STR(res.warning, want);
+    TK_CHECK_INT(count(t, "SELECT count(*) FROM uploads WHERE status = 'stored' AND message ="
+                          " '3 rows fall into the delivered period 2024-10-01..2024-10-03; a "
+                          "delivered period is frozen, so their events will not be analysed'"),
+                 1);
+    /* A dry run with the tenant counts the same and stores nothing. */
+    tk_ingest_options opt = TK_INGEST_OPTIONS_INIT;
+    opt.dry_run = 1;
+    TK_REQUIRE(tk_ingest_file(t, p, path, &opt, &res, &err) == TK_OK);
+    TK_CHECK_STR(res.warning, want);
+    TK_CHECK_INT(count(t, "SELECT count(*) FROM uploads"), 1);
+    /* Rows after every delivered period: no word. */
+    snprintf(path, sizeof path, "%s/open.csv", dir);
+    write_file(path, "日時,職員,端末,操作,宛名番号\n2024/11/01 09:00:00,c1,PC1,照会,1\n");
+    TK_REQUIRE(tk_ingest_file(t, p, path, NULL, &res, &err) == TK_OK);
+    TK_CHECK_INT(res.rows_delivered, 0);
+    TK_CHECK_STR(res.warning, "");
+    /* Two periods: each named with its rows. */
+    snprintf(path, sizeof path, "%s/both.csv", dir);
+    write_file(path, "日時,職員,端末,操作,宛名番号\n2024/09/30 09:00:00,c1,PC1,照会,1\n"
+                     "2024/10/02 09:00:00,c1,PC1,照会,1\n2024/10/02 10:00:00,c1,PC1,照会,1\n");
+    TK_REQUIRE(tk_ingest_file(t, p, path, NULL, &res, &err) == TK_OK);
+    TK_CHECK_STR(res.warning, "3 rows fall into delivered periods: 2024-08-01..2024-09-30 (1 row), "
+                              "2024-10-01..2024-10-03 (2 rows); a delivered period is frozen, so "
+                              "their events will not be analysed");
+    tk_profile_destroy(p);
+    tk_tenant_close(t);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "%s/ingest-%ld", tk_test_tmpdir(), (long)getpid());
@@ -312,6 +409,8 @@ int main(void)
     TK_RUN(logon_log_records_terminal_addresses);
     TK_RUN(misfit_profile_is_reported_before_any_row);
     TK_RUN(headerless_dry_run);
+    TK_RUN(wide_header_is_stored_whole);
+    TK_RUN(rows_in_a_delivered_period_are_counted);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         return 1;

@@ -335,6 +335,119 @@ static void test_mapping_errors(void)
     tk_tenant_close(t);
 }
 
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL) {
+        perror(path);
+        exit(2);
+    }
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Messages that say what is allowed and what the bytes are. */
+static void test_messages(void)
+{
+    tk_tenant *t = new_tenant();
+    tk_error err;
+    char path[700], map[700];
+
+    TK_CHECK_INT(tk_master_import(t, "holiday", fixture("staff_v1.csv"), NULL, NULL, NULL, &err),
+                 TK_EINVAL);
+    TK_CHECK_STR(err.msg, "unknown master data kind \"holiday\" (kinds: staff, terminals, "
+                          "authorizations, assignments, overtime, media, watchlist, residents, "
+                          "training, calendar, holidays)");
+
+    /* A mapping's JSON syntax error: file, line and column. */
+    snprintf(map, sizeof map, "%s/syntax.map.json", tk_test_tmpdir());
+    write_file(map, "{\n  \"encoding\": \"utf-8\"\n  \"fields\": {}\n}\n");
+    TK_CHECK_INT(tk_master_import(t, "staff", fixture("staff_v1.csv"), map, NULL, NULL, &err),
+                 TK_EINVAL);
+    char want[1024];
+    snprintf(want, sizeof want,
+             "mapping %s: not valid JSON at line 3, column 10: '}' expected near '\"fields\"'",
+             map);
+    TK_CHECK_STR(err.msg, want);
+
+    /* A mapping that says UTF-8 for a CP932 file: the value's bytes are
+     * named, and what they are. 髙橋 is 0xFB 0xFC 0x8B 0xB4 in CP932. */
+    snprintf(map, sizeof map, "%s/utf8.map.json", tk_test_tmpdir());
+    write_file(map, "{\"encoding\": \"utf-8\", \"fields\": {}}");
+    snprintf(path, sizeof path, "%s/overtime_sjis.csv", tk_test_tmpdir());
+    write_file(path, "date,staff_id,from,to\r\n2024/06/03,\xFB\xFC\x8B\xB4,17:15,20:00\r\n");
+    TK_CHECK_INT(tk_master_import(t, "overtime", path, map, "2024-06-01", NULL, &err),
+                 TK_EREJECTED);
+    TK_CHECK_STR(err.msg, "overtime_sjis.csv: record 2 (line 2), column staff_id: invalid utf-8 "
+                          "byte sequence 0xfb at byte offset 0 (invalid byte); the value decodes "
+                          "as CP932: drop the mapping's encoding setting or set it to cp932 (file "
+                          "read as utf-8)");
+
+    /* A 40-column header without 所属 is listed whole. */
+    static const char *const names[20] = {
+        "職員ID",     "氏名",     "氏名カナ",     "部署",           "係",
+        "在職区分",   "採用日",   "異動日",       "前所属",         "退職日",
+        "アカウント", "休職期間", "本人宛名番号", "世帯宛名番号",   "内線番号",
+        "役職",       "職種",     "勤務地",       "メールアドレス", "備考"};
+    char header[2048] = "", row[512] = "";
+    for (size_t i = 0; i < 40; i++) {
+        const size_t n = strlen(header);
+        snprintf(header + n, sizeof header - n, "%s%s%s", i ? "," : "", i < 20 ? "" : "旧",
+                 names[i % 20]);
+        strcat(row, i ? ",x" : "100001");
+    }
+    snprintf(path, sizeof path, "%s/staff_wide.csv", tk_test_tmpdir());
+    char text[4096];
+    snprintf(text, sizeof text, "%s\r\n%s\r\n", header, row);
+    write_file(path, text);
+    TK_CHECK_INT(tk_master_import(t, "staff", path, NULL, NULL, NULL, &err), TK_EREJECTED);
+    for (char *c = header; *c; c++) {
+        if (*c == ',') {
+            memmove(c + 2, c + 1, strlen(c + 1) + 1);
+            c[1] = ' ';
+        }
+    }
+    snprintf(want, sizeof want,
+             "staff_wide.csv: required column 所属 missing for staff; the header has: %s", header);
+    TK_CHECK_STR(err.msg, want);
+    tk_tenant_close(t);
+}
+
+/* An overtime list imported after its days: a first version still covers
+ * them (the earliest version governs every day before it), a later one
+ * does not, and says so. */
+static void test_dated_rows_before_effective(void)
+{
+    tk_tenant *t = new_tenant();
+    tk_master_import_result r;
+    tk_error err;
+
+    TK_REQUIRE(import(t, "overtime", "overtime.csv", NULL, "2024-06-01", &r, &err) == TK_OK);
+    TK_CHECK_INT(r.rows_before, 0);
+    TK_CHECK_STR(r.warning, "");
+    TK_REQUIRE(import(t, "overtime", "overtime.csv", NULL, "2024-07-10", &r, &err) == TK_OK);
+    TK_CHECK_INT(r.rows_before, 2);
+    TK_CHECK_STR(r.warning, "2 of 2 rows are dated before the effective date 2024-07-10 (the "
+                            "earliest 2024-06-03): those days use the overtime version effective "
+                            "2024-06-01, so these rows count for none of them; import with "
+                            "--effective 2024-06-03 to cover them");
+    /* Training periods: only rows whose whole period ended before count. */
+    TK_REQUIRE(import(t, "training", "training.csv", NULL, "2024-04-01", &r, &err) == TK_OK);
+    TK_CHECK_STR(r.warning, "");
+    TK_REQUIRE(import(t, "training", "training.csv", NULL, "2024-10-01", &r, &err) == TK_OK);
+    TK_CHECK_INT(r.rows_before, 2);
+    TK_CHECK_STR(r.warning, "2 of 3 rows are dated before the effective date 2024-10-01 (the "
+                            "earliest 2024-04-01): those days use the training version effective "
+                            "2024-04-01, so these rows count for none of them; import with "
+                            "--effective 2024-04-01 to cover them");
+    /* Registers are not dated rows. */
+    TK_REQUIRE(import(t, "staff", "staff_v1.csv", NULL, "2024-04-01", &r, &err) == TK_OK);
+    TK_REQUIRE(import(t, "staff", "staff_v2.csv", NULL, "2030-01-01", &r, &err) == TK_OK);
+    TK_CHECK_INT(r.rows_before, 0);
+    TK_CHECK_STR(r.warning, "");
+    tk_tenant_close(t);
+}
+
 static void test_bad_rows_rejected(void)
 {
     tk_tenant *t = new_tenant();
@@ -841,6 +954,8 @@ int main(void)
     TK_RUN(test_mapping_profile);
     TK_RUN(test_mapping_errors);
     TK_RUN(test_bad_rows_rejected);
+    TK_RUN(test_messages);
+    TK_RUN(test_dated_rows_before_effective);
     TK_RUN(test_duplicate_import);
     TK_RUN(test_training);
     TK_RUN(test_history);

@@ -63,6 +63,17 @@ static void loads_and_matches(void)
     const tk_view h[] = {V("職員番号"), V(" 操作日時 "), V("x")};
     TK_CHECK(tk_profile_match_header(p, h, 3));
     TK_CHECK(!tk_profile_match_header(p, h + 1, 2));
+    TK_CHECK_INT(tk_profile_resolves(p, TK_RESOLVE_STAFF), 1);
+    TK_CHECK_INT(tk_profile_resolves(p, TK_RESOLVE_TERMINAL), 1);
+    TK_CHECK_INT(tk_profile_resolves(p, TK_RESOLVE_NONE), 0);
+    tk_profile_destroy(p);
+    static const char plain[] =
+        "{\"profile\":\"p\",\"system\":{\"value\":\"s\"},\"fields\":{\"time\":{\"column\":1,"
+        "\"format\":\"iso8601\"},\"user\":{\"column\":2},\"operation\":{\"value\":\"lookup\"}}}";
+    p = load(plain, &err);
+    TK_REQUIRE(p != NULL);
+    TK_CHECK_INT(tk_profile_resolves(p, TK_RESOLVE_STAFF), 0);
+    TK_CHECK_INT(tk_profile_resolves(p, TK_RESOLVE_TERMINAL), 0);
     tk_profile_destroy(p);
 }
 
@@ -136,7 +147,7 @@ static void row_errors_name_column_and_value(void)
     TK_CHECK_INT(tk_profile_row_apply(b, r2, 8, &ev, &bad, &err), TK_EPARSE);
     TK_CHECK_INT(bad, 3);
     TK_CHECK_STR(err.msg, "column 操作区分 (operation): \"削除\": not in the profile's map "
-                          "(known: 照会 更新 印刷)");
+                          "(known: 照会, 更新, 印刷)");
 
     const tk_view r3[] = {
         V("2024/10/01 09:15:02"), V(""), V("t"), V("照会"), V(""), V(""), V(""), V("")};
@@ -166,6 +177,78 @@ static void missing_column_lists_header(void)
     TK_CHECK(b == NULL);
     TK_CHECK_STR(err.msg, "profile juki-a: column \"操作日時\" (time) is not in the header; the "
                           "header has: 日時, 職員番号, 端末, 操作区分, 宛名番号, 結果, 件数, 備考");
+    tk_profile_destroy(p);
+}
+
+/* A vendor's export of 40 Japanese columns: the message lists every one,
+ * whole, and never ends in half a character; a header too long for a
+ * message ends with how many names are left. */
+static void missing_column_lists_a_wide_header(void)
+{
+    static const char *const names[20] = {
+        "操作日時",       "職員番号", "職員氏名",   "所属名称",     "端末名称",
+        "端末IPアドレス", "業務名称", "機能名称",   "操作区分",     "処理結果",
+        "宛名番号",       "世帯番号", "対象者氏名", "対象者住所",   "出力件数",
+        "出力先",         "備考欄",   "ログ種別",   "セッションID", "サーバ名"};
+    static char cells[120][48];
+    tk_view header[120];
+    for (size_t i = 0; i < 120; i++) {
+        snprintf(cells[i], sizeof cells[i], "%s%s",
+                 i < 20   ? ""
+                 : i < 40 ? "前回"
+                          : "予備",
+                 names[i % 20]);
+        header[i] = V(cells[i]);
+    }
+    /* The profile wants 日時, which the header does not have. */
+    static const char json[] =
+        "{\"profile\":\"wide\",\"system\":{\"value\":\"s\"},\"fields\":{\"time\":{\"column\":"
+        "\"日時\",\"format\":\"iso8601\"},\"user\":{\"column\":\"職員番号\"},"
+        "\"operation\":{\"value\":\"lookup\"}}}";
+    tk_error err = {0, ""};
+    tk_profile *p = load(json, &err);
+    TK_REQUIRE(p != NULL);
+    tk_profile_row *b = NULL;
+    TK_CHECK_INT(tk_profile_bind(&b, p, header, 40, TK_ENC_UTF8, NULL, NULL, &err), TK_EPROFILE);
+    char want[2048];
+    size_t n = (size_t)snprintf(want, sizeof want,
+                                "profile wide: column \"日時\" (time) is not in the header; the "
+                                "header has: ");
+    for (size_t i = 0; i < 40; i++)
+        n += (size_t)snprintf(want + n, sizeof want - n, "%s%s", i ? ", " : "", cells[i]);
+    TK_CHECK_STR(err.msg, want);
+    TK_CHECK(strstr(err.msg, "前回サーバ名") != NULL);
+
+    TK_CHECK_INT(tk_profile_bind(&b, p, header, 120, TK_ENC_UTF8, NULL, NULL, &err), TK_EPROFILE);
+    const char *more = strstr(err.msg, " more)");
+    TK_CHECK(more != NULL && more[6] == '\0');
+    TK_CHECK(strstr(err.msg, ", 予備操作日時, ") != NULL);
+    TK_CHECK(strlen(err.msg) < 1200);
+    tk_profile_destroy(p);
+}
+
+/* Without a map an operation column must hold canonical names; the row
+ * error lists them. */
+static void row_error_lists_the_operations(void)
+{
+    static const char json[] =
+        "{\"profile\":\"ops\",\"header\":false,\"system\":{\"value\":\"s\"},\"fields\":{"
+        "\"time\":{\"column\":1,\"format\":\"iso8601\"},\"user\":{\"column\":2},"
+        "\"operation\":{\"column\":3}}}";
+    tk_error err = {0, ""};
+    tk_profile *p = load(json, &err);
+    TK_REQUIRE(p != NULL);
+    tk_profile_row *b = NULL;
+    TK_REQUIRE(tk_profile_bind(&b, p, NULL, 3, TK_ENC_UTF8, NULL, NULL, &err) == TK_OK);
+    const tk_view r[] = {V("2024-10-01T09:00:00"), V("u"), V("照会")};
+    tk_event ev;
+    size_t bad = 0;
+    TK_CHECK_INT(tk_profile_row_apply(b, r, 3, &ev, &bad, &err), TK_EPARSE);
+    TK_CHECK_STR(err.msg, "column 3 (operation): \"照会\": not a canonical operation (one of: "
+                          "lookup, search, add, update, delete, print, export, extract, issue, "
+                          "logon, logoff, logon_failure, media_copy, media_move, device_connect, "
+                          "device_disconnect, other); give the profile a map");
+    tk_profile_row_destroy(b);
     tk_profile_destroy(p);
 }
 
@@ -270,7 +353,9 @@ static void default_is_final_value(void)
     TK_CHECK(load(bad_default, &err) == NULL);
     TK_CHECK_STR(err.msg,
                  "profile test.json: fields.operation.default: \"照会\" is not a canonical "
-                 "value for this field");
+                 "operation (one of: lookup, search, add, update, delete, print, export, extract, "
+                 "issue, logon, logoff, logon_failure, media_copy, media_move, device_connect, "
+                 "device_disconnect, other)");
 }
 
 static void terminal_address_field(void)
@@ -350,8 +435,29 @@ static void rejects_bad_profiles(void)
         {"{\"profile\":\"a\",\"system\":{\"value\":\"s\"},\"fields\":{\"time\":{\"column\":1,"
          "\"format\":\"iso8601\"},\"user\":{\"column\":2},\"operation\":{\"column\":3,"
          "\"map\":{\"照会\":\"read\"}}}}",
-         "profile test.json: fields.operation.map.照会: \"read\" is not a canonical value for "
-         "this field"},
+         "profile test.json: fields.operation.map.照会: \"read\" is not a canonical operation "
+         "(one of: lookup, search, add, update, delete, print, export, extract, issue, logon, "
+         "logoff, logon_failure, media_copy, media_move, device_connect, device_disconnect, "
+         "other)"},
+        {"{\"profile\":\"a\",\"system\":{\"value\":\"s\"},\"fields\":{\"time\":{\"column\":1,"
+         "\"format\":\"iso8601\"},\"user\":{\"column\":2},\"operation\":{\"value\":\"lookup\"},"
+         "\"result\":{\"column\":3,\"map\":{\"正常\":\"ok\"}}}}",
+         "profile test.json: fields.result.map.正常: \"ok\" is not a canonical result (success or "
+         "failure)"},
+        {"{\"profile\":\"a\",\"system\":{\"value\":\"s\"},\"fields\":{\"time\":{\"column\":1,"
+         "\"format\":\"iso8601\"},\"user\":{\"column\":2},\"operation\":{\"value\":\"lookup\"},"
+         "\"result\":{\"value\":\"成功\"}}}",
+         "profile test.json: fields.result: \"成功\" is not a canonical result (success or "
+         "failure)"},
+        {"{\"profile\":\"a\",\"system\":{\"value\":\"s\"},\"fields\":{\"time\":{\"column\":1,"
+         "\"format\":\"iso8601\"},\"user\":{\"column\":2},\"operation\":{\"value\":\"lookup\"},"
+         "\"mynumber\":{\"column\":3,\"map\":{\"有\":\"yes\"}}}}",
+         "profile test.json: fields.mynumber.map.有: \"yes\" is not a canonical mynumber value (1 "
+         "or 0)"},
+        {"{\"profile\":\"a\",\n  \"system\": {\"value\":\"s\"}\n  \"fields\": {}\n}",
+         "profile test.json: not valid JSON at line 3, column 10: '}' expected near '\"fields\"'"},
+        {"{\"profile\":\"a\",\n", "profile test.json: not valid JSON at line 2, column 1: string "
+                                  "or '}' expected near end of file"},
         {"{\"profile\":\"a\",\"system\":{\"value\":\"s\"},\"fields\":{\"time\":{\"column\":1,"
          "\"format\":\"iso8601\"},\"user\":{\"column\":2,\"optional\":true},"
          "\"operation\":{\"value\":\"lookup\"}}}",
@@ -406,6 +512,8 @@ int main(void)
     TK_RUN(applies_a_row);
     TK_RUN(row_errors_name_column_and_value);
     TK_RUN(missing_column_lists_header);
+    TK_RUN(missing_column_lists_a_wide_header);
+    TK_RUN(row_error_lists_the_operations);
     TK_RUN(split_wareki_and_cp932);
     TK_RUN(undecided_encoding_decides_on_first_high_byte);
     TK_RUN(default_is_final_value);
