@@ -59,7 +59,8 @@ declare -A opens=([init]=skip [master import]="--kind staff $tmp/none.csv" [mast
     [ingest]="--profile $tmp/p.json $tmp/none.csv" [uploads]=""
     [analyze]="--period 2024-10-01..2024-11-30" [anomalies]="--period 2024-10-01..2024-11-30"
     [explain]="1" [deliver]="--period 2024-10-01..2024-11-30" [rules list]="" [rules show]=""
-    [rules set]="$tmp/none.json" [rules reset]="" [rules history]="")
+    [rules set]="$tmp/none.json" [rules reset]="" [rules history]=""
+    [profile test]="$src/notebooks-data/sample-city/profiles/juki-vendor-a.json $src/notebooks-data/sample-city/logs/juki_2024-10.csv")
 
 # ---- one help text ---------------------------------------------------------------
 # check_help "CMD [ACTION]" OPTION...: the shape of its --help.
