@@ -1391,6 +1391,7 @@ static void concurrent_logons(void)
     const tk_rules_finding *f = find(r, "R18", "100002");
     TK_REQUIRE(f != NULL);
     TK_CHECK(f->severity == TK_RULECAT_HIGH && f->nevidence == 2);
+    TK_CHECK_INT(f->evidence_total, 2); /* the open logon is evidence too */
     TK_CHECK(strstr(f->summary, "SHIMIN-PC002") && strstr(f->summary, "SHIMIN-PC003"));
     TK_CHECK(find(r, "R18", "100001") == NULL);
     f = find(r, "R18", "100003");
@@ -1411,6 +1412,7 @@ static void long_sessions(void)
     TK_REQUIRE(f != NULL);
     TK_CHECK(f->severity == TK_RULECAT_MEDIUM && f->value > 11.1 && f->value < 11.3);
     TK_CHECK(strstr(f->summary, "08:10〜19:22") != NULL);
+    TK_CHECK(f->nevidence == 2 && f->evidence_total == 2); /* logon and logoff */
     TK_CHECK(find(r, "R19", "100003") == NULL);
     TK_CHECK(find(r, "R19", "100001") == NULL);
     tk_rules_result_destroy(r);
@@ -1622,6 +1624,7 @@ static void outputs_and_chain(void)
     f = find(r, "R30", "SHIMIN-PC003");
     TK_REQUIRE(f != NULL);
     TK_CHECK(f->severity == TK_RULECAT_CRITICAL && f->value == 498 && f->nevidence == 2);
+    TK_CHECK_INT(f->evidence_total, 2); /* the output and the copy */
     TK_CHECK(strstr(f->summary, "未承認媒体") && strstr(f->summary, "498件の出力"));
     tk_rules_result_destroy(r);
     tk_tenant_close(t);
