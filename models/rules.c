@@ -1323,15 +1323,18 @@ static void sys_text(const struct ctx *c, const uint32_t *ids, size_t n, char *b
         app(buf, cap, &used, "業務システム");
 }
 
-static void names_text(const tk_store_names *d, const uint32_t *ids, size_t n, char *buf,
-                       size_t cap)
+/* The first three names of a set, and how many more there are counted
+ * in unit ("他2名", "他1台"): a reader must not take a cut list for the
+ * whole. A full set (ACC_SET) may have dropped names: "他5名以上". */
+static void names_text(const tk_store_names *d, const uint32_t *ids, size_t n, const char *unit,
+                       char *buf, size_t cap)
 {
     size_t used = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < n && i < 3; i++)
         app(buf, cap, &used, "%s%s", i ? "・" : "", nm(d, ids[i]));
     if (n > 3)
-        app(buf, cap, &used, "など");
+        app(buf, cap, &used, " 他%zu%s%s", n - 3, unit, n >= ACC_SET ? "以上" : "");
 }
 
 static void who_text(const struct urun *u, char *buf, size_t cap)
@@ -1511,7 +1514,7 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
         break;
     case X18: {
         char terms[200];
-        names_text(&c->terms, a->term, a->nterm, terms, sizeof terms);
+        names_text(&c->terms, a->term, a->nterm, "台", terms, sizeof terms);
         char t2[6];
         fmt_hm(a->aux, t2);
         value = (double)a->nterm;
@@ -1541,7 +1544,7 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
         else if (!unexp)
             ctx_kenmu(c, u->sid, u->day, ctx, sizeof ctx);
         char terms[200];
-        names_text(&c->terms, a->term, a->nterm, terms, sizeof terms);
+        names_text(&c->terms, a->term, a->nterm, "台", terms, sizeof terms);
         const struct tinfo *ti = term_info(c, a->term[0], u->day);
         snprintf(sum, sizeof sum, "%sが%sの端末 %s で%llu件操作・ログオン", who,
                  ti->dept ? ti->dept : "他所属", terms, (unsigned long long)a->n);
@@ -2007,7 +2010,7 @@ static int user_run(struct ctx *c, const tk_dayevent *r, size_t n, int64_t day, 
             size_t nt = 0;
             for (size_t i = bf; i <= bt; i++)
                 set_add(tset, &nt, r[c->scr[i]].terminal);
-            names_text(&c->terms, tset, nt, terms, sizeof terms);
+            names_text(&c->terms, tset, nt, "台", terms, sizeof terms);
             tmp.t0 = r[c->scr[bf]].t;
             tmp.t1 = r[c->scr[bt]].t;
             span_text(&tmp, span, sizeof span);
@@ -2047,7 +2050,7 @@ static int emit_term(struct ctx *c, int x, uint32_t tid, const struct tinfo *ti,
     int sev = a->sev;
     ctx[0] = '\0';
     span_text(a, span, sizeof span);
-    names_text(&c->users, a->usr, a->nusr, users, sizeof users);
+    names_text(&c->users, a->usr, a->nusr, "名", users, sizeof users);
     sys_text(c, a->sys, a->nsys, sys, sizeof sys);
     dev_name(c, a->dev, dev, sizeof dev);
     switch (x) {
