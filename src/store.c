@@ -1051,6 +1051,24 @@ int tk_store_subjects_load(tk_db *db, tk_store_names *out, tk_error *err)
     return names_load(db, "SELECT id, pseudonym, 1 FROM subjects", 32, out, err);
 }
 
+int tk_store_subject_pseudonym(tk_db *db, uint32_t id, uint8_t out[32], tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = tk_db_prepare(db, &st, "SELECT pseudonym FROM subjects WHERE id = ?1", err);
+    if (rc != TK_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    rc = tk_db_step(db, st, err);
+    if (rc == 1 && sqlite3_column_bytes(st, 0) == 32) {
+        memcpy(out, sqlite3_column_blob(st, 0), 32);
+        rc = TK_OK;
+    } else if (rc >= 0) {
+        rc = tk_error_set(err, TK_ENOTFOUND, "no resident pseudonym #%u", (unsigned)id);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 void tk_store_names_dispose(tk_store_names *names)
 {
     if (names == NULL)

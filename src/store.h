@@ -199,6 +199,12 @@ void tk_store_names_dispose(tk_store_names *names);
  * out->names as 32-byte blobs (not NUL-terminated). */
 TK_MUST_CHECK int tk_store_subjects_load(tk_db *db, tk_store_names *out, tk_error *err);
 
+/* The pseudonym (32 bytes) of subject id, into out. For a few subjects
+ * (evidence rows); tk_store_subjects_load() reads them all.
+ * Returns TK_OK, TK_ENOTFOUND or TK_EDB. */
+TK_MUST_CHECK int tk_store_subject_pseudonym(tk_db *db, uint32_t id, uint8_t out[32],
+                                             tk_error *err);
+
 /* One recorded (address, terminal) pair of a day. */
 typedef struct tk_store_address {
     uint32_t address;  /* terminals-dictionary id of the address */
