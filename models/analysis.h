@@ -42,24 +42,32 @@ typedef struct tk_analysis_options {
      * the whole run; may be NULL. */
     void (*progress)(void *ctx, const char *stage, double done);
     void *progress_ctx;
+    /* Feature workers (features/userday): 0 = one per CPU this process may
+     * run on (its affinity mask, so taskset is respected), at most 64. The
+     * result does not depend on it. */
+    int threads;
 } tk_analysis_options;
 
 // clang-format off
-#define TK_ANALYSIS_OPTIONS_INIT {{1, 0}, NULL, 20241001, 100, 256, 50.0, 35.0, NULL, NULL}
+#define TK_ANALYSIS_OPTIONS_INIT {{1, 0}, NULL, 20241001, 100, 256, 50.0, 35.0, NULL, NULL, 0}
 // clang-format on
 
 typedef struct tk_analysis_summary {
     int64_t run_id;
-    int64_t events;        /* events read (baseline and period) */
-    size_t user_days;      /* user-days of the period */
-    size_t findings;       /* rule items listed (a resident-level finding lists one per staff) */
-    size_t model_items;    /* model anomalies listed: user-days */
-    size_t period_items;   /* model anomalies listed: user- and terminal-periods (day empty) */
-    size_t terminal_items; /* model anomalies listed: terminal-days */
+    int64_t events;          /* events read (baseline and period) */
+    int64_t period_events;   /* of which in the period */
+    int64_t baseline_events; /* of which in the baseline window */
+    tk_period baseline;      /* the baseline window used */
+    size_t user_days;        /* user-days of the period */
+    size_t findings;         /* rule items listed (a resident-level finding lists one per staff) */
+    size_t model_items;      /* model anomalies listed: user-days */
+    size_t period_items;     /* model anomalies listed: user- and terminal-periods (day empty) */
+    size_t terminal_items;   /* model anomalies listed: terminal-days */
     /* Notes of the run as a JSON array of one-line strings (R29 gaps in a
-     * system's log, rules not evaluated for want of master data), or NULL
-     * when there are none; owned: tk_analysis_summary_dispose(). Also
-     * stored with the run (analysis_runs.notes). */
+     * system's log, rules not evaluated for want of master data, a
+     * baseline window without events), or NULL when there are none; owned:
+     * tk_analysis_summary_dispose(). Also stored with the run
+     * (analysis_runs.notes). */
     char *notes;
     size_t nnotes;
     double seconds;
