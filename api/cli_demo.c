@@ -305,7 +305,7 @@ int tk_cli_demo(int argc, char **argv)
            "%zu) ranked in %.1f s\n",
            sum.findings, sum.model_items + sum.terminal_items + sum.period_items, sum.model_items,
            sum.terminal_items, sum.period_items, sum.seconds);
-    tk_cli_print_notes(sum.notes);
+    tk_cli_print_notes(sum.notes, "", NULL);
     tk_analysis_summary_dispose(&sum);
     printf("\ndemo ready in %.1f s. Try:\n", now() - t0);
     printf(
