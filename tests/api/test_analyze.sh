@@ -10,7 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 export TENKEN_DATA=$tmp/d/data
 P=2024-10-01..2024-11-30
 
-must "$bin" demo --dir "$tmp/d" --seed 3 --staff 60 --residents 3000 >/dev/null
+demo=$(must "$bin" demo --dir "$tmp/d" --seed 3 --staff 60 --residents 3000)
 out=$(must "$bin" analyze --tenant demo --period $P)
 check 'grep -q "^analysed 2024-10-01..2024-11-30: .* listed as run #2" <<<"$out"' "analyze summary (the demo made run #1): $out"
 
@@ -83,6 +83,24 @@ if [ -n "$m" ]; then
 fi
 try "$bin" explain --tenant demo 999999
 check '[ $st = 1 ] && grep -q "has no item 999999" "$tmp/err"' "missing item message: $(show)"
+
+# The demo shows the result: the top 10 as a table, item 1 explained with
+# its evidence rows, notes of log gaps summarised, and commands that run as
+# printed (the data directory is the default here: no --data).
+check 'grep -q "^the top 10 of [0-9]* ranked items:" <<<"$demo" && [ "$(grep -cE "^ +[0-9]+ +[0-9]+\.[0-9]  (user|terminal) " <<<"$demo")" = 10 ]' "demo top 10: $demo"
+check 'grep -qE "^  rank  score  entity +day +rule/model  summary$" <<<"$demo"' "demo table header: $demo"
+check 'grep -qE "^item 1 of run #1 \(2024-10-01..2024-11-30\), score [0-9]+\.[0-9]: (user|terminal) " <<<"$demo" && grep -qE "^  evidence: [0-9]+ events?" <<<"$demo" && grep -qE "^    time +system +user +terminal +operation" <<<"$demo"' "demo explains item 1 with rows: $demo"
+check '! grep -q "\-\-data" <<<"$demo"' "demo commands without --data when it is the default: $demo"
+r29=$(sqlite3 "$TENKEN_DATA/demo/store.db" "SELECT count(*) FROM json_each((SELECT notes FROM analysis_runs WHERE id = 1)) WHERE value LIKE 'R29（%'")
+if [ "$r29" -ge 2 ]; then
+    check 'grep -qE "^  note: $r29 log gaps \(R29\) in [0-9]+ systems?: .* \(every note: tenken anomalies --tenant demo --period $P --format json\)$" <<<"$demo" && ! grep -q "note: R29（" <<<"$demo"' "demo summarises $r29 R29 notes: $demo"
+fi
+PATH=$(dirname "$bin"):$PATH
+while read -r cmd; do
+    try bash -c "$cmd"
+    check '[ $st = 0 ] && [ -s "$tmp/out" ]' "a command the demo printed runs: $(show)"
+done < <(grep -E "^  tenken " <<<"$demo" | sed 's/^  //')
+check '[ "$(grep -cE "^  tenken " <<<"$demo")" -ge 5 ]' "the demo prints commands: $demo"
 
 # Scores in JSON as in the CSV (one decimal, never -0.0), evidence counts
 # that agree with the list, summaries without a stray space.
