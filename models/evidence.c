@@ -276,7 +276,8 @@ int tk_evidence_load(tk_db *db, const int64_t *ids, size_t n, tk_evidence **out,
         tk_evidence_destroy(e);
         return rc;
     }
-    qsort(e->rows, e->n, sizeof *e->rows, cmp_row);
+    if (e->n > 1)
+        qsort(e->rows, e->n, sizeof *e->rows, cmp_row);
     *out = e;
     return TK_OK;
 }
