@@ -304,7 +304,7 @@ static void show_rule(FILE *out, const tk_analysis_item *it, const json_t *ex)
         fprintf(out, "  resident: 仮名 %.8s\n", jstr(ex, "resident"));
     const double ms = jnum(ex, "model_score");
     if (!isnan(ms))
-        fprintf(out, "  models:   the user's day scores %.1f in the models\n", ms);
+        fprintf(out, "  models:   the models score the user's day %.1f\n", ms);
 }
 
 static void show_model(FILE *out, const json_t *ex)
