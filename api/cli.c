@@ -8,10 +8,12 @@
 #include "api/cli.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "src/alloc.h"
+#include "models/rulecat.h"
 
 struct command {
     const char *name;
@@ -29,13 +31,14 @@ static const struct command commands[] = {
     {"uploads", tk_cli_uploads, "list what was uploaded and how it went", 0, NULL},
     {"gen-city", tk_cli_gencity, "write a synthetic city: logs, profiles, master data, truth", 0,
      "gen-city writes only to --out DIR"},
-    {"demo", tk_cli_demo, "generate, import, ingest and analyse a synthetic city in one go", 0,
+    {"demo", tk_cli_demo, "a synthetic city generated, ingested, analysed and explained", 0,
      "demo keeps its data directory in --dir DIR"},
     {"analyze", tk_cli_analyze, "analyse a period: features, baselines, scores, rule checks", 0,
      NULL},
     {"anomalies", tk_cli_anomalies, "the ranked findings and anomalies of an analysed period", 0,
      NULL},
-    {"explain", tk_cli_explain, "the explanation of one ranked item, as JSON", 0, NULL},
+    {"explain", tk_cli_explain, "the explanation of one ranked item, as JSON or text", 0, NULL},
+    {"events", tk_cli_events, "the log rows behind one ranked item", 0, NULL},
     {"deliver", tk_cli_deliver, "record a period's report as delivered (freezes the period)", 0,
      NULL},
     {"rules", tk_cli_rules, "a tenant's rule configuration: list, show, set, reset, history", 1,
@@ -209,14 +212,94 @@ int tk_cli_usage_error(const char *cmd, const char *fmt, ...)
     return TK_EXIT_USAGE;
 }
 
-void tk_cli_print_notes(const char *notes)
+/* A note about a whole system reads "R29（medium）2024-10-09 戸籍附票: ..."
+ * (models/analysis.c, rule_items): the rule id before the bracket, the
+ * system between the first space and ": ". Returns 0 for any other note. */
+static int system_note(const char *line, char *rule, size_t rcap, const char **sys, size_t *slen)
+{
+    const char *br = strstr(line, "（");
+    if (line[0] != 'R' || br == NULL || br == line + 1 || (size_t)(br - line) >= rcap)
+        return 0;
+    for (const char *p = line + 1; p < br; p++)
+        if (*p < '0' || *p > '9')
+            return 0;
+    const char *sp = strchr(br, ' ');
+    const char *colon = sp ? strstr(sp + 1, ": ") : NULL;
+    if (colon == NULL)
+        return 0;
+    memcpy(rule, line, (size_t)(br - line));
+    rule[br - line] = '\0';
+    *sys = sp + 1;
+    *slen = (size_t)(colon - (sp + 1));
+    return 1;
+}
+
+/* Prints one summary line for the system notes of rule (there are two or
+ * more): how many, in how many systems, each system with its count. */
+static void summarise(json_t *a, const char *rule, const char *indent, const char *where)
+{
+    struct sysn {
+        const char *p;
+        size_t len, n;
+    } sys[64];
+    size_t nsys = 0, total = 0, more = 0;
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        char r[16];
+        const char *sp;
+        size_t sl;
+        const char *line = json_string_value(json_array_get(a, i));
+        if (line == NULL || !system_note(line, r, sizeof r, &sp, &sl) || strcmp(r, rule) != 0)
+            continue;
+        total++;
+        size_t k = 0;
+        while (k < nsys && !(sys[k].len == sl && memcmp(sys[k].p, sp, sl) == 0))
+            k++;
+        if (k == nsys && nsys < sizeof sys / sizeof sys[0])
+            sys[nsys++] = (struct sysn){sp, sl, 0};
+        if (k < nsys)
+            sys[k].n++;
+        else
+            more++;
+    }
+    const size_t r = tk_rulecat_find(rule, strlen(rule));
+    const char *what = r != (size_t)-1 ? tk_rulecat_rule_at(r)->name_en : "system finding";
+    printf("%snote: %zu %s%s (%s) in %zu%s system%s: ", indent, total, what, total == 1 ? "" : "s",
+           rule, nsys, more ? "+" : "", nsys == 1 ? "" : "s");
+    for (size_t k = 0; k < nsys; k++)
+        printf("%s%.*s %zu", k ? ", " : "", (int)sys[k].len, sys[k].p, sys[k].n);
+    printf(" (every note: %s)\n", where);
+}
+
+/* Notes of `rule` about whole systems in a[0..end). */
+static size_t count_rule(json_t *a, size_t end, const char *rule)
+{
+    size_t n = 0;
+    for (size_t j = 0; j < end; j++) {
+        char r[16];
+        const char *sp;
+        size_t sl;
+        const char *line = json_string_value(json_array_get(a, j));
+        n += line && system_note(line, r, sizeof r, &sp, &sl) && strcmp(r, rule) == 0;
+    }
+    return n;
+}
+
+void tk_cli_print_notes(const char *notes, const char *indent, const char *where)
 {
     json_error_t je;
     json_t *a = notes ? json_loads(notes, 0, &je) : NULL;
     for (size_t i = 0; i < json_array_size(a); i++) {
         const char *line = json_string_value(json_array_get(a, i));
-        if (line)
-            printf("note: %s\n", line);
+        char rule[16];
+        const char *sp;
+        size_t sl;
+        if (line == NULL)
+            continue;
+        if (where == NULL || !system_note(line, rule, sizeof rule, &sp, &sl) ||
+            count_rule(a, json_array_size(a), rule) < 2)
+            printf("%snote: %s\n", indent, line);
+        else if (count_rule(a, i, rule) == 0) /* the rule's first note: its summary */
+            summarise(a, rule, indent, where);
     }
     json_decref(a);
 }

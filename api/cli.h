@@ -14,7 +14,10 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "models/analysis.h"
+#include "models/evidence.h"
 #include "src/error.h"
+#include "src/tenant.h"
 
 /* Entry point used by main(): dispatches argv[1]. */
 int tk_cli_main(int argc, char **argv);
@@ -32,6 +35,7 @@ int tk_cli_anomalies(int argc, char **argv);
 int tk_cli_explain(int argc, char **argv);
 int tk_cli_deliver(int argc, char **argv);
 int tk_cli_rules(int argc, char **argv);
+int tk_cli_events(int argc, char **argv);
 
 /* Lines every help text shares, joined to a command's own text by string
  * concatenation so that each help stays one readable block. An option's
@@ -51,14 +55,53 @@ enum { TK_EXIT_OK = 0, TK_EXIT_FAIL = 1, TK_EXIT_USAGE = 2 };
  * environment) or a static string. */
 const char *tk_cli_data_dir(const char *opt);
 
+/* json_dumps flags of the documents the CLI prints: indented, reals with 15
+ * significant digits (a score rounded to one decimal prints as 99.9). */
+#define TK_CLI_JSON (JSON_INDENT(2) | JSON_REAL_PRECISION(15))
+
+/* Finds the newest analysis run of period (a YYYY-MM-DD..YYYY-MM-DD
+ * argument, or NULL for the newest of any period) of tenant in data (NULL:
+ * the default), opening the tenant read-write into *t (close it whatever
+ * the outcome). Reports errors itself, as command cmd; returns an exit
+ * status. */
+int tk_cli_open_run(const char *cmd, const char *data, const char *tenant, const char *period,
+                    tk_tenant **t, int64_t *run, tk_error *err);
+
 /* Prints o (taken: its reference is released) as one JSON document and a
  * newline on stdout; flags are json_dumps flags (JSON_COMPACT,
  * JSON_INDENT(2)). */
 void tk_cli_print_json(json_t *o, size_t flags);
 
 /* Prints an analysis run's notes (a JSON array of strings, or NULL) to
- * stdout, one "note: ..." line each. */
-void tk_cli_print_notes(const char *notes);
+ * stdout after indent (borrowed), one "note: ..." line each. With where
+ * non-NULL, notes of one rule about whole systems (R29, a gap in a
+ * system's log), of which a run can have dozens, are summarised in one
+ * line per rule ("note: 16 log gaps (R29) in 5 systems: ...") that ends
+ * with "(every note: WHERE)"; other notes are printed whole. */
+void tk_cli_print_notes(const char *notes, const char *indent, const char *where);
+
+/* ---- text for people (api/cli_show.c) ---------------------------------- */
+
+/* Display columns of UTF-8 text s on a terminal: East Asian wide and
+ * fullwidth characters take two. */
+size_t tk_cli_width(const char *s);
+
+/* Prints items[0..n) as an aligned table (rank, score, entity, day, rule
+ * or "model", summary), each line after indent. */
+void tk_cli_show_items(FILE *out, const tk_analysis_item *items, size_t n, const char *indent);
+
+/* Prints the first limit rows of e as an aligned table (time, system,
+ * user, terminal, operation, function, result, count, the resident's
+ * pseudonym cut to 8 hex digits, file:record, detail), each line after
+ * indent. */
+void tk_cli_show_events(FILE *out, const tk_evidence *e, size_t limit, const char *indent);
+
+/* Prints item it (of the run whose period reads `period`) as text: what
+ * the finding is, its key numbers, and up to rows of its evidence rows,
+ * read through db (borrowed). Returns TK_OK or an error of
+ * tk_evidence_of_item(). */
+int tk_cli_show_item(FILE *out, tk_db *db, const tk_analysis_item *it, const char *period,
+                     size_t rows, tk_error *err);
 
 /* Prints "tenken CMD: message" for err on stderr. */
 void tk_cli_report(const char *cmd, const tk_error *err);

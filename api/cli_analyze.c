@@ -5,6 +5,7 @@
  * explain prints one item's explanation as JSON. */
 #include <getopt.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,17 +16,22 @@
 #include "models/analysis.h"
 #include "models/rulecat.h"
 #include "src/period.h"
+#include "src/store.h"
 #include "src/tenant.h"
 
 static const char analyze_help[] =
     "usage: tenken analyze --tenant T --period FROM..TO [--baseline FROM..TO]\n"
-    "                      [--rules CONFIG.json] [--seed N] [--quiet] [--data DIR]\n"
+    "                      [--rules CONFIG.json] [--seed N] [--threads N] [--quiet]\n"
+    "                      [--data DIR]\n"
     "\n"
     "Analyses an inspection period of tenant T: computes the features of the\n"
     "period and of its baseline window, fits per-user baselines, scores every\n"
-    "user-day, runs the rule catalogue, and stores one ranked list of findings\n"
-    "and anomalies (see 'tenken anomalies'). A period whose report has been\n"
-    "delivered is frozen and is refused.\n"
+    "user-day, terminal-day and period, runs the rule catalogue, and stores one\n"
+    "ranked list of findings and anomalies (see 'tenken anomalies'). Prints the\n"
+    "run's notes in full (gaps in a system's log, rules not evaluated, a baseline\n"
+    "without events) and warns when the period has no events, saying where the\n"
+    "stored events lie. A period whose report has been delivered is frozen and is\n"
+    "refused.\n"
     "\n"
     "options:\n"
     "  --tenant T            the tenant (required)\n"
@@ -37,6 +43,8 @@ static const char analyze_help[] =
     "                        tenant's configuration in force, see 'tenken rules\n"
     "                        list'; the catalogue's defaults until one is set)\n"
     "  --seed N              the isolation forest's random seed (default: 20241001)\n"
+    "  --threads N           feature workers; 0 = one per CPU this process may use\n"
+    "                        (default: 0); the result does not depend on it\n"
     "  --quiet               no progress line (default: a progress line on stderr\n"
     "                        when it is a terminal)\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP
         TK_CLI_HELP_EXIT;
@@ -53,6 +61,58 @@ static void draw(void *ctx, const char *name, double done)
     b->active = 1;
 }
 
+/* Warns (stderr) that the analysed period has no events and says where
+ * the tenant's events lie: days and months (runs of months as FROM..TO). */
+static void warn_empty(tk_db *db, const char *period)
+{
+    tk_store_span sp;
+    tk_error err = {0, ""};
+    if (tk_store_event_span(db, &sp, &err) != TK_OK) {
+        fprintf(stderr, "tenken analyze: warning: no events in %s\n", period);
+        return;
+    }
+    if (sp.nmonths == 0) {
+        fprintf(stderr,
+                "tenken analyze: warning: no events in %s: the tenant has no events yet "
+                "(tenken ingest stores them)\n",
+                period);
+        return;
+    }
+    char from[16], to[16], months[256] = "";
+    size_t used = 0;
+    tk_period_format_day(sp.first_day, from, sizeof from);
+    tk_period_format_day(sp.last_day, to, sizeof to);
+    for (size_t i = 0; i < sp.nmonths && used + 40 < sizeof months;) {
+        size_t j = i;
+        while (j + 1 < sp.nmonths && sp.months[j + 1] == sp.months[j] + 1)
+            j++;
+        const int64_t a = sp.months[i], b = sp.months[j];
+        int w;
+        if (a == b)
+            w = snprintf(months + used, sizeof months - used, "%s%04d-%02d", i ? ", " : "",
+                         (int)(a / 12), (int)(a % 12 + 1));
+        else
+            w = snprintf(months + used, sizeof months - used, "%s%04d-%02d..%04d-%02d",
+                         i ? ", " : "", (int)(a / 12), (int)(a % 12 + 1), (int)(b / 12),
+                         (int)(b % 12 + 1));
+        used += w > 0 ? (size_t)w : 0;
+        i = j + 1;
+        if (i < sp.nmonths && used + 40 >= sizeof months)
+            snprintf(months + used, sizeof months - used, ", ...");
+    }
+    fprintf(stderr,
+            "tenken analyze: warning: no events in %s: the tenant's events lie in %s..%s "
+            "(months %s)\n",
+            period, from, to, months);
+    tk_store_span_dispose(&sp);
+}
+
+/* A 0-100 score as listed: one decimal, never -0.0 (as in the CSV). */
+static double score1(double x)
+{
+    return round(x * 10) / 10 + 0.0;
+}
+
 static int parse_period_arg(const char *cmd, const char *arg, tk_period *out)
 {
     tk_error err = {0, ""};
@@ -63,15 +123,12 @@ static int parse_period_arg(const char *cmd, const char *arg, tk_period *out)
 
 int tk_cli_analyze(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
-                                             {"period", required_argument, NULL, 'p'},
-                                             {"baseline", required_argument, NULL, 'b'},
-                                             {"rules", required_argument, NULL, 'r'},
-                                             {"seed", required_argument, NULL, 's'},
-                                             {"quiet", no_argument, NULL, 'q'},
-                                             {"data", required_argument, NULL, 'd'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"tenant", required_argument, NULL, 't'},   {"period", required_argument, NULL, 'p'},
+        {"baseline", required_argument, NULL, 'b'}, {"rules", required_argument, NULL, 'r'},
+        {"seed", required_argument, NULL, 's'},     {"threads", required_argument, NULL, 'j'},
+        {"quiet", no_argument, NULL, 'q'},          {"data", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     const char *tenant = NULL, *period = NULL, *baseline = NULL, *rules = NULL, *data = NULL;
     tk_analysis_options opt = TK_ANALYSIS_OPTIONS_INIT;
     int quiet = 0, c;
@@ -96,6 +153,17 @@ int tk_cli_analyze(int argc, char **argv)
             opt.seed = strtoull(optarg, &end, 10);
             if (*optarg == '\0' || *end != '\0' || optarg[0] == '-')
                 return tk_cli_usage_error("analyze", "--seed needs a number, not '%s'", optarg);
+            break;
+        }
+        case 'j': {
+            char *end = NULL;
+            const long n = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || n < 0 || n > 1024)
+                return tk_cli_usage_error("analyze",
+                                          "--threads needs a number from 0 to 1024, "
+                                          "not '%s'",
+                                          optarg);
+            opt.threads = (int)n;
             break;
         }
         case 'q':
@@ -146,24 +214,27 @@ int tk_cli_analyze(int argc, char **argv)
         rc = tk_analysis_run(t, &pr, &opt, &sum, &err);
     if (bar.active)
         fprintf(stderr, "\r\033[K");
+    char pbuf[32];
+    tk_period_format(&pr, pbuf, sizeof pbuf);
+    if (rc == TK_OK && sum.period_events == 0)
+        warn_empty(tk_tenant_db(t), pbuf);
     tk_tenant_close(t);
     tk_rulecat_config_destroy(cfg);
     if (rc != TK_OK) {
         tk_cli_report("analyze", &err);
         return TK_EXIT_FAIL;
     }
-    char pbuf[32];
-    tk_period_format(&pr, pbuf, sizeof pbuf);
     printf("analysed %s: %lld events read, %zu user-days scored; %zu rule findings, %zu user-day, "
            "%zu terminal-day and %zu period model anomalies listed as run #%lld in %.1f s\n",
            pbuf, (long long)sum.events, sum.user_days, sum.findings, sum.model_items,
            sum.terminal_items, sum.period_items, (long long)sum.run_id, sum.seconds);
-    tk_cli_print_notes(sum.notes);
+    tk_cli_print_notes(sum.notes, "", NULL);
     tk_analysis_summary_dispose(&sum);
     printf("stages: master data %.1f s, features %.1f s, models %.1f s, rules %.1f s (alongside "
            "features and models; %.1f s waited), ranking %.1f s\n",
            sum.t_master, sum.t_features, sum.t_models, sum.t_rules, sum.t_wait, sum.t_ranking);
-    printf("next: tenken anomalies --tenant %s --period %s --limit 20\n", tenant, pbuf);
+    printf("next: tenken anomalies%s%s --tenant %s --period %s --limit 20\n",
+           data ? " --data " : "", data ? data : "", tenant, pbuf);
     return TK_EXIT_OK;
 }
 
@@ -407,7 +478,7 @@ int tk_cli_anomalies(int argc, char **argv)
             json_object_set_new(o, "entity_id",
                                 json_string((const char *)sqlite3_column_text(q, 2)));
             json_object_set_new(o, "day", day[0] ? json_string(day) : json_null());
-            json_object_set_new(o, "score", json_real(sqlite3_column_double(q, 4)));
+            json_object_set_new(o, "score", json_real(score1(sqlite3_column_double(q, 4))));
             json_object_set_new(o, "source", json_string((const char *)sqlite3_column_text(q, 5)));
             json_object_set_new(o, "rule_id", rule ? json_string(rule) : json_null());
             const char *sev = (const char *)sqlite3_column_text(q, 8);
@@ -421,7 +492,7 @@ int tk_cli_anomalies(int argc, char **argv)
         csv_field((const char *)sqlite3_column_text(q, 1));
         putchar(',');
         csv_field((const char *)sqlite3_column_text(q, 2));
-        printf(",%s,%.1f,", day, sqlite3_column_double(q, 4));
+        printf(",%s,%.1f,", day, score1(sqlite3_column_double(q, 4)));
         csv_field((const char *)sqlite3_column_text(q, 5));
         putchar(',');
         csv_field(rule);
@@ -435,7 +506,16 @@ int tk_cli_anomalies(int argc, char **argv)
         json_object_set_new(o, "run", json_integer(run));
         json_object_set_new(o, "period", json_string(period));
         json_object_set_new(o, "items", arr);
-        tk_cli_print_json(o, JSON_INDENT(2));
+        /* the run's notes in full (analyze and demo may summarise them) */
+        tk_analysis_run_info info;
+        json_error_t je;
+        json_t *notes = NULL;
+        if (rc >= 0 && tk_analysis_run_load(tk_tenant_db(t), run, &info, &err) == TK_OK) {
+            notes = info.notes ? json_loads(info.notes, 0, &je) : NULL;
+            tk_analysis_run_info_dispose(&info);
+        }
+        json_object_set_new(o, "notes", notes ? notes : json_array());
+        tk_cli_print_json(o, TK_CLI_JSON);
     }
     tk_tenant_close(t);
     if (rc < 0) {
@@ -448,28 +528,40 @@ int tk_cli_anomalies(int argc, char **argv)
 /* ---- tenken explain --------------------------------------------------------- */
 
 static const char explain_help[] =
-    "usage: tenken explain --tenant T [--period FROM..TO] ITEM [--data DIR]\n"
+    "usage: tenken explain --tenant T [--period FROM..TO] [--format json|text]\n"
+    "                      [--data DIR] ITEM\n"
     "\n"
-    "Prints the explanation of one item of the ranked list as JSON: the rule or\n"
-    "the features behind it, today's values against the user's baseline and the\n"
-    "所属, the probabilities, and the event ids behind it. ITEM is the item's rank\n"
-    "(1, 2, ...) in the newest analysis of the period.\n"
+    "Explains one item of the ranked list: why it is listed and what is behind it.\n"
+    "ITEM is the item's rank (1, 2, ...) in the newest analysis of the period.\n"
+    "JSON gives the rule or the features behind the item, the values against the\n"
+    "user's baseline and the 所属, the probabilities, the ids of the evidence\n"
+    "events (evidence_shown of evidence_total) and the scores with one decimal.\n"
+    "Text says the same for people, with the first evidence rows; 'tenken events'\n"
+    "lists them all.\n"
     "\n"
     "options:\n"
     "  --tenant T            the tenant (required)\n"
     "  --period FROM..TO     the analysed period, YYYY-MM-DD..YYYY-MM-DD (default:\n"
-    "                        the newest analysis of any period)\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP
+    "                        the newest analysis of any period)\n"
+    "  --format json|text    the output (default: json)\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP
         TK_CLI_HELP_EXIT;
+
+/* Rounds what the explanation calls scores to one decimal, as listed. */
+static void round_scores(json_t *ex)
+{
+    json_t *v = json_object_get(ex, "model_score");
+    if (json_is_number(v))
+        json_object_set_new(ex, "model_score", json_real(score1(json_number_value(v))));
+}
 
 int tk_cli_explain(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
-                                             {"period", required_argument, NULL, 'p'},
-                                             {"data", required_argument, NULL, 'd'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"tenant", required_argument, NULL, 't'}, {"period", required_argument, NULL, 'p'},
+        {"format", required_argument, NULL, 'f'}, {"data", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     const char *tenant = NULL, *period = NULL, *data = NULL;
-    int c;
+    int text = 0, c;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -479,6 +571,12 @@ int tk_cli_explain(int argc, char **argv)
             break;
         case 'p':
             period = optarg;
+            break;
+        case 'f':
+            if (strcmp(optarg, "text") == 0)
+                text = 1;
+            else if (strcmp(optarg, "json") != 0)
+                return tk_cli_usage_error("explain", "--format is json or text");
             break;
         case 'd':
             data = optarg;
@@ -507,54 +605,56 @@ int tk_cli_explain(int argc, char **argv)
         tk_tenant_close(t);
         return st;
     }
-    sqlite3_stmt *q = NULL;
-    int rc = tk_db_prepare(tk_tenant_db(t), &q,
-                           "SELECT a.entity_type, a.entity_id, a.day, a.score, a.source,"
-                           " a.rule_id, a.severity, a.summary, a.explanation, r.first_day,"
-                           " r.last_day FROM anomalies a JOIN analysis_runs r ON r.id = a.run_id"
-                           " WHERE a.run_id = ?1 AND a.rank = ?2",
-                           &err);
-    if (rc == TK_OK) {
-        sqlite3_bind_int64(q, 1, run);
-        sqlite3_bind_int64(q, 2, rank);
-        rc = tk_db_step(tk_tenant_db(t), q, &err);
-    }
-    if (rc == 0)
-        rc = tk_error_set(&err, TK_ENOTFOUND, "run #%lld has no item %lld", (long long)run, rank);
-    if (rc == 1) {
+    tk_analysis_run_info info;
+    tk_analysis_item it;
+    memset(&it, 0, sizeof it);
+    int rc = tk_analysis_run_load(tk_tenant_db(t), run, &info, &err);
+    if (rc == TK_OK)
+        rc = tk_analysis_item_load(tk_tenant_db(t), run, rank, &it, &err);
+    char pbuf[32];
+    tk_period_format(&info.period, pbuf, sizeof pbuf);
+    if (rc == TK_OK && text) {
+        rc = tk_cli_show_item(stdout, tk_tenant_db(t), &it, pbuf, 10, &err);
+        if (rc == TK_OK)
+            printf("\nevery evidence row: tenken events%s%s --tenant %s --period %s --item %lld\n",
+                   data ? " --data " : "", data ? data : "", tenant, pbuf, rank);
+    } else if (rc == TK_OK) {
         json_error_t je;
         json_t *o = json_object();
         json_object_set_new(o, "run", json_integer(run));
-        tk_period pr = {sqlite3_column_int64(q, 9), sqlite3_column_int64(q, 10)};
-        char pbuf[32], day[16];
-        tk_period_format(&pr, pbuf, sizeof pbuf);
         json_object_set_new(o, "period", json_string(pbuf));
         json_object_set_new(o, "rank", json_integer(rank));
-        json_object_set_new(o, "entity_type", json_string((const char *)sqlite3_column_text(q, 0)));
-        json_object_set_new(o, "entity_id", json_string((const char *)sqlite3_column_text(q, 1)));
-        if (sqlite3_column_type(q, 2) == SQLITE_NULL) { /* a period-level item */
+        json_object_set_new(o, "entity_type", json_string(it.entity_type));
+        json_object_set_new(o, "entity_id", json_string(it.entity));
+        if (it.day == TK_ANALYSIS_PERIOD_ITEM) {
             json_object_set_new(o, "day", json_null());
         } else {
-            tk_period_format_day(sqlite3_column_int64(q, 2), day, sizeof day);
+            char day[16];
+            tk_period_format_day(it.day, day, sizeof day);
             json_object_set_new(o, "day", json_string(day));
         }
-        json_object_set_new(o, "score", json_real(sqlite3_column_double(q, 3)));
-        json_object_set_new(o, "source", json_string((const char *)sqlite3_column_text(q, 4)));
-        const char *rule = (const char *)sqlite3_column_text(q, 5);
-        json_object_set_new(o, "rule_id", rule ? json_string(rule) : json_null());
-        const char *sev = (const char *)sqlite3_column_text(q, 6);
-        json_object_set_new(o, "severity", sev ? json_string(sev) : json_null());
-        json_object_set_new(o, "summary", json_string((const char *)sqlite3_column_text(q, 7)));
-        json_t *ex = json_loads((const char *)sqlite3_column_text(q, 8), 0, &je);
+        json_object_set_new(o, "score", json_real(it.score));
+        json_object_set_new(o, "source", json_string(it.model ? "model" : "rule"));
+        json_object_set_new(o, "rule_id", it.rule_id[0] ? json_string(it.rule_id) : json_null());
+        json_object_set_new(o, "severity", it.severity[0] ? json_string(it.severity) : json_null());
+        json_object_set_new(o, "summary", json_string(it.summary));
+        json_t *ex = json_loads(it.explanation, 0, &je);
+        round_scores(ex);
         json_object_set_new(o, "explanation", ex ? ex : json_null());
-        tk_cli_print_json(o, JSON_INDENT(2));
-        rc = TK_OK;
+        tk_cli_print_json(o, TK_CLI_JSON);
     }
-    sqlite3_finalize(q);
+    tk_analysis_item_dispose(&it);
+    tk_analysis_run_info_dispose(&info);
     tk_tenant_close(t);
     if (rc != TK_OK) {
         tk_cli_report("explain", &err);
         return TK_EXIT_FAIL;
     }
     return TK_EXIT_OK;
+}
+
+int tk_cli_open_run(const char *cmd, const char *data, const char *tenant, const char *period,
+                    tk_tenant **t, int64_t *run, tk_error *err)
+{
+    return open_run(cmd, data, tenant, period, t, run, err);
 }

@@ -1,11 +1,18 @@
-/* api/cli_demo.c -- `tenken demo`: a generated city, ingested, in one command.
+/* api/cli_demo.c -- `tenken demo`: a generated city, ingested, analysed
+ * and explained in one command.
  *
  * The demo does what a new tenant's first weeks look like, with the same
  * code paths a city's data takes: gen-city writes the city, init creates
- * the tenant, every master file is imported, and every log file listed in
- * the city's manifest is ingested with the profile the manifest names. The
- * directory is recreated on every run, but only if it is a previous demo's
- * (it carries a marker file): the demo never deletes anything else. */
+ * the tenant, every master file is imported, every log file listed in the
+ * city's manifest is ingested with the profile the manifest names, and the
+ * inspection period is analysed. It ends with what a new user came for:
+ * the top of the ranked list, one item explained with its evidence rows
+ * (api/cli_show.c, as explain --format text prints it), and commands to go
+ * further that run as printed (naming the data directory unless it is the
+ * default one). Notes about gaps in the systems' logs are summarised per
+ * rule; anomalies --format json has them all. The directory is recreated
+ * on every run, but only if it is a previous demo's (it carries a marker
+ * file): the demo never deletes anything else. */
 /* nftw() is an XSI interface. */
 #define _XOPEN_SOURCE 700
 
@@ -36,11 +43,16 @@ static const char demo_help[] =
     "usage: tenken demo [--dir DIR] [--seed N] [--staff N] [--residents N]\n"
     "                   [--volume PCT]\n"
     "\n"
-    "Runs tenken end to end on a synthetic city: generates it (tenken gen-city)\n"
-    "in DIR/city, creates tenant 'demo' in DIR/data, imports its master data,\n"
-    "ingests its ~20 systems' logs and analyses the inspection period\n"
-    "2024-10-01..2024-11-30, then says what to look at next. DIR is recreated if\n"
-    "it holds a previous demo and refused otherwise.\n"
+    "Runs tenken end to end on a synthetic city and shows the result.\n"
+    "\n"
+    "Generates a synthetic city (tenken gen-city) in DIR/city, creates tenant\n"
+    "'demo' in DIR/data, imports its master data, ingests its ~20 systems' logs\n"
+    "and analyses the inspection period 2024-10-01..2024-11-30. Then prints the\n"
+    "top 10 of the ranked list, the explanation of item 1 with its first evidence\n"
+    "rows, and the commands to go further (with --data DIR/data unless that is\n"
+    "the default data directory). Notes about gaps in the systems' logs are\n"
+    "summarised; 'tenken anomalies --format json' gives them all. DIR is recreated\n"
+    "if it holds a previous demo and refused otherwise.\n"
     "\n"
     "options:\n"
     "  --dir DIR             where the demo is written (default: ./tenken-demo)\n"
@@ -90,6 +102,37 @@ static int prepare_dir(const char *dir)
     fputs("This directory was made by `tenken demo`, which deletes and recreates it.\n", f);
     fclose(f);
     return 0;
+}
+
+/* s as one shell word: as is when it holds only safe characters, else in
+ * single quotes (a quote inside written '\\''). */
+static void quote(const char *s, char *buf, size_t cap)
+{
+    if (s[0] != '\0' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                  "0123456789_./-+=:,@") == strlen(s)) {
+        snprintf(buf, cap, "%s", s);
+        return;
+    }
+    size_t used = 0;
+    buf[used++] = '\'';
+    for (; *s && used + 6 < cap; s++) {
+        if (*s == '\'') {
+            memcpy(buf + used, "'\\''", 4);
+            used += 4;
+        } else {
+            buf[used++] = *s;
+        }
+    }
+    buf[used++] = '\'';
+    buf[used] = '\0';
+}
+
+/* 1 if paths a and b name the same existing directory. */
+static int same_dir(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
 }
 
 static double now(void)
@@ -302,31 +345,65 @@ int tk_cli_demo(int argc, char **argv)
     /* gen-city's inspection period is the last two calendar months of its
      * default range; everything before is the baseline. */
     const tk_period period = {tk_days_from_civil(2024, 10, 1), tk_days_from_civil(2024, 11, 30)};
-    printf("4/4 analysing 2024-10-01..2024-11-30\n");
+    const char *P = "2024-10-01..2024-11-30";
+    printf("4/4 analysing %s\n", P);
     fflush(stdout);
     tk_analysis_summary sum;
     rc = tk_analysis_run(t, &period, NULL, &sum, &err);
+    if (rc != TK_OK) {
+        tk_cli_report("demo", &err);
+        tk_tenant_close(t);
+        return TK_EXIT_FAIL;
+    }
+    /* The commands printed from here on run as printed, from this
+     * directory: the data directory is named unless it is the default. */
+    char qdata[4200], qcity[4200], dopt[4300] = "";
+    quote(data, qdata, sizeof qdata);
+    quote(city, qcity, sizeof qcity);
+    if (!same_dir(data, tk_cli_data_dir(NULL)))
+        snprintf(dopt, sizeof dopt, " --data %s", qdata);
+    char where[4400];
+    snprintf(where, sizeof where, "tenken anomalies%s --tenant demo --period %s --format json",
+             dopt, P);
+    printf("  %zu rule findings and %zu model anomalies (user-day %zu, terminal-day %zu, period "
+           "%zu) ranked in %.1f s\n",
+           sum.findings, sum.model_items + sum.terminal_items + sum.period_items, sum.model_items,
+           sum.terminal_items, sum.period_items, sum.seconds);
+    tk_cli_print_notes(sum.notes, "  ", where);
+    tk_analysis_item *items = NULL;
+    size_t nitems = 0;
+    rc = tk_analysis_items_load(tk_tenant_db(t), sum.run_id, 10, &items, &nitems, &err);
+    const size_t listed = sum.findings + sum.model_items + sum.terminal_items + sum.period_items;
+    if (rc == TK_OK && nitems > 0) {
+        printf("\nthe top %zu of %zu ranked items:\n\n", nitems, listed);
+        tk_cli_show_items(stdout, items, nitems, "  ");
+        printf("\n");
+        rc = tk_cli_show_item(stdout, tk_tenant_db(t), &items[0], P, 5, &err);
+    }
+    /* a model item to explain next, to show the other kind */
+    long long next = nitems > 1 ? 2 : 1;
+    for (size_t i = 0; i < nitems; i++) {
+        if (items[i].model) {
+            next = (long long)items[i].rank;
+            break;
+        }
+    }
+    tk_analysis_items_free(items, nitems);
+    tk_analysis_summary_dispose(&sum);
     tk_tenant_close(t);
     if (rc != TK_OK) {
         tk_cli_report("demo", &err);
         return TK_EXIT_FAIL;
     }
-    printf("  %zu rule findings and %zu model anomalies (user-day %zu, terminal-day %zu, period "
-           "%zu) ranked in %.1f s\n",
-           sum.findings, sum.model_items + sum.terminal_items + sum.period_items, sum.model_items,
-           sum.terminal_items, sum.period_items, sum.seconds);
-    tk_cli_print_notes(sum.notes);
-    tk_analysis_summary_dispose(&sum);
-    printf("\ndemo ready in %.1f s. Try:\n", now() - t0);
-    printf(
-        "  tenken anomalies --data %s --tenant demo --period 2024-10-01..2024-11-30 --limit 20\n",
-        data);
-    printf("  tenken explain --data %s --tenant demo 1\n", data);
-    printf("  tenken uploads --data %s --tenant demo\n", data);
-    printf("  tenken master list --data %s --tenant demo\n", data);
+    printf("\ndemo ready in %.1f s. To go further (tenken is on the PATH):\n", now() - t0);
+    printf("  tenken anomalies%s --tenant demo --period %s --limit 20\n", dopt, P);
+    printf("  tenken explain%s --tenant demo --period %s --format text %lld\n", dopt, P, next);
+    printf("  tenken events%s --tenant demo --period %s --item 1\n", dopt, P);
+    printf("  tenken uploads%s --tenant demo\n", dopt);
+    printf("  tenken master list%s --tenant demo\n", dopt);
     printf("  tenken profile test %s/profiles/juki-vendor-a.json %s/logs/juki_2024-10.csv "
            "--rows 5\n",
-           city, city);
-    printf("  less %s/truth.csv    # the incidents the city hides\n", city);
+           qcity, qcity);
+    printf("  less %s/truth.csv    # the incidents the city hides\n", qcity);
     return tot.stored == tot.files ? TK_EXIT_OK : TK_EXIT_FAIL;
 }

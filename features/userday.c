@@ -77,10 +77,14 @@
  * the events of a delivered, frozen period may already be erased while
  * its features still serve as baseline history. A save refuses a range
  * that overlaps a delivered period (src/period.h). */
+/* sched_getaffinity() and CPU_COUNT() are GNU extensions. */
+#define _GNU_SOURCE
+
 #include "features/userday.h"
 
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1599,16 +1603,28 @@ static int copy_names(shared *sh, tk_error *err)
     return rc;
 }
 
-/* How many workers: the option, or one per online CPU up to 4; never more
- * than one per day. */
+/* CPUs this process may run on: its affinity mask (taskset, a container's
+ * cpuset), which sysconf(_SC_NPROCESSORS_ONLN) ignores; the online count
+ * when the mask cannot be read. */
+static long usable_cpus(void)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        const int n = CPU_COUNT(&set);
+        if (n > 0)
+            return n;
+    }
+    return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+/* How many workers: the option, or one per usable CPU; at most 64, never
+ * more than one per day. */
 static size_t worker_count(const tk_userday_options *opts, int64_t ndays)
 {
     long n = opts->threads;
-    if (n <= 0) {
-        n = sysconf(_SC_NPROCESSORS_ONLN);
-        if (n > 4)
-            n = 4;
-    }
+    if (n <= 0)
+        n = usable_cpus();
     if (n < 1)
         n = 1;
     if (n > 64)

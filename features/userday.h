@@ -236,10 +236,11 @@ typedef struct tk_userday_options {
     const tk_calendar *calendar;
     int terminals; /* 1: also compute terminal-day rows; 0: skip them */
     /* Worker threads, each reading days through its own read-only
-     * connection to the tenant's store (the calling thread is the first): 0 = one per online CPU,
-     * at most 4; 1 = the calling thread only. The result does not depend on it. Workers see the
-     * store as committed: events of a transaction still open on the
-     * tenant's connection are not read. */
+     * connection to the tenant's store (the calling thread is the first):
+     * 0 = one per CPU the process may run on (sched_getaffinity, so taskset
+     * is respected), at most 64; 1 = the calling thread only. The result
+     * does not depend on it. Workers see the store as committed: events of
+     * a transaction still open on the tenant's connection are not read. */
     int threads;
     /* Called after each day with the day and its number of events; may be
      * NULL. Days complete out of order when threads > 1, and the call may

@@ -170,7 +170,7 @@ struct item {
 };
 
 /* The day of a period-level item (stored as NULL). */
-#define PERIOD_ITEM INT64_MIN
+#define PERIOD_ITEM TK_ANALYSIS_PERIOD_ITEM
 
 /* Items one resident-level finding becomes at most (one per member of
  * staff it names). */
@@ -1350,6 +1350,23 @@ static char *dup(const char *s)
     return s ? tk_strndup(s, strlen(s)) : NULL;
 }
 
+/* "職員 123456（市民課）" or "職員 123456 ": an entity as it precedes a
+ * particle in a summary. A closing bracket needs no space before the
+ * particle; a bare id does. */
+static void who_text(char *buf, size_t cap, const char *kind, const char *name, const char *dept)
+{
+    if (dept != NULL)
+        snprintf(buf, cap, "%s %s（%s）", kind, name ? name : "?", dept);
+    else
+        snprintf(buf, cap, "%s %s ", kind, name ? name : "?");
+}
+
+/* A 0-100 score as it is listed: one decimal, never -0.0. */
+static double score1(double x)
+{
+    return round(x * 10) / 10 + 0.0;
+}
+
 static int cmp_items(const void *a, const void *b)
 {
     const struct item *x = a, *y = b;
@@ -1472,9 +1489,9 @@ static int model_item(struct ctx *c, size_t r, struct item *it, tk_error *err)
     json_object_set_new(comp, "mahalanobis_surprise", json_real(s->r_md));
     json_object_set_new(comp, "raw", json_real(s->raw));
     json_object_set_new(ex, "components", comp);
-    char sum[400];
-    snprintf(sum, sizeof sum, "職員 %s%s%s%s の%sの操作が普段・所属と異なる: %s", user ? user : "?",
-             dept ? "（" : "", dept ? dept : "", dept ? "）" : "", day,
+    char sum[400], who[160];
+    who_text(who, sizeof who, "職員", user, dept);
+    snprintf(sum, sizeof sum, "%sの%sの操作が普段・所属と異なる: %s", who, day,
              why[0] ? why : "複数の特徴の組合せ");
     return model_fill(it, ex, sum, s->score, row->day, "user", user ? user : "?", row->user, -1,
                       row->day, err);
@@ -1530,9 +1547,9 @@ static int term_item(struct ctx *c, size_t r, struct item *it, tk_error *err)
     json_t *comp = json_object();
     json_object_set_new(comp, "raw", json_real(t->raw));
     json_object_set_new(ex, "components", comp);
-    char sum[400];
-    snprintf(sum, sizeof sum, "端末 %s%s%s%s の%sの利用が普段・所属と異なる: %s", term ? term : "?",
-             dept ? "（" : "", dept ? dept : "", dept ? "）" : "", day,
+    char sum[400], who[160];
+    who_text(who, sizeof who, "端末", term, dept);
+    snprintf(sum, sizeof sum, "%sの%sの利用が普段・所属と異なる: %s", who, day,
              why[0] ? why : "複数の特徴の組合せ");
     return model_fill(it, ex, sum, t->score, row->day, "terminal", term ? term : "?", -1,
                       row->terminal, row->day, err);
@@ -1611,11 +1628,10 @@ static int period_item(struct ctx *c, size_t u, int term, struct item *it, tk_er
     json_object_set_new(comp, "history_windows",
                         json_integer((json_int_t)(term ? c->tperiod_refs : c->period_refs)));
     json_object_set_new(ex, "components", comp);
-    char sum[480];
-    snprintf(sum, sizeof sum, "%s %s%s%s%s の期間（%s〜%s）を通じた%sが普段・所属と異なる: %s",
-             term ? "端末" : "職員", name ? name : "?", dept ? "（" : "", dept ? dept : "",
-             dept ? "）" : "", from, to, term ? "利用" : "操作",
-             why[0] ? why : "複数の特徴の組合せ");
+    char sum[480], who[160];
+    who_text(who, sizeof who, term ? "端末" : "職員", name, dept);
+    snprintf(sum, sizeof sum, "%sの期間（%s〜%s）を通じた%sが普段・所属と異なる: %s", who, from, to,
+             term ? "利用" : "操作", why[0] ? why : "複数の特徴の組合せ");
     return model_fill(it, ex, sum, p->score, PERIOD_ITEM, term ? "terminal" : "user",
                       name ? name : "?", term ? -1 : (int64_t)id, term ? (int64_t)id : -1, top_day,
                       err);
@@ -1648,6 +1664,7 @@ static int rule_item(struct ctx *c, const tk_rules_finding *f, const char *etype
         json_array_append_new(ev, json_integer(f->evidence[i]));
     json_object_set_new(ex, "evidence", ev);
     json_object_set_new(ex, "evidence_total", json_integer((json_int_t)f->evidence_total));
+    json_object_set_new(ex, "evidence_shown", json_integer((json_int_t)f->nevidence));
     double score = f->score_hint;
     /* Corroboration by the models on the same user-day. */
     const int64_t *uid =
@@ -1655,7 +1672,7 @@ static int rule_item(struct ctx *c, const tk_rules_finding *f, const char *etype
     const tk_userday_row *row = uid ? tk_userday_find(c->s, (uint32_t)*uid, f->day_to) : NULL;
     if (row != NULL) {
         const struct rowscore *rs = &c->rs[row - c->rows];
-        json_object_set_new(ex, "model_score", json_real(rs->score));
+        json_object_set_new(ex, "model_score", json_real(score1(rs->score)));
         if (rs->score >= 70)
             score = fmin(100.0, score + 5.0);
     }
@@ -1724,9 +1741,9 @@ static int rule_items(struct ctx *c, const tk_rules_finding *f, struct item *ite
         const tk_userday_row *row = uid ? tk_userday_find(c->s, (uint32_t)*uid, f->day_to) : NULL;
         const char *dept =
             row && row->dept != TK_USERDAY_NO_DEPT ? tk_userday_dept_name(c->s, row->dept) : NULL;
-        char sum[900];
-        snprintf(sum, sizeof sum, "職員 %s%s%s%s が照会: %s", u, dept ? "（" : "", dept ? dept : "",
-                 dept ? "）" : "", f->summary);
+        char sum[900], who[160];
+        who_text(who, sizeof who, "職員", u, dept);
+        snprintf(sum, sizeof sum, "%sが照会: %s", who, f->summary);
         rc = rule_item(c, f, "user", u, sum, &items[*n], err);
         ++*n;
     }
@@ -1735,12 +1752,14 @@ static int rule_items(struct ctx *c, const tk_rules_finding *f, struct item *ite
 }
 
 /* Names the users of a terminal-day item's events (most events first, at
- * most three) in its summary and explanation: the inspector asks them. */
+ * most three, and how many more: "他7名") in its summary and explanation:
+ * the inspector asks them. */
 static int name_users(const tk_userday *s, struct item *it, json_t *ex, const tk_dayevent *rows,
                       size_t n, tk_error *err)
 {
     uint32_t id[3] = {0, 0, 0};
     size_t cnt[3] = {0, 0, 0};
+    size_t nusers = 0;
     /* rows are sorted by user: count each user's run on the terminal */
     for (size_t k = 0; k < n;) {
         size_t j = k, c = 0;
@@ -1748,6 +1767,7 @@ static int name_users(const tk_userday *s, struct item *it, json_t *ex, const tk
             c += (int64_t)rows[j].terminal == it->evid_term;
             j++;
         }
+        nusers += c > 0 && rows[k].user != 0;
         for (size_t q = 0; c > 0 && rows[k].user != 0 && q < 3; q++) {
             if (c > cnt[q]) {
                 for (size_t z = 2; z > q; z--) {
@@ -1775,8 +1795,11 @@ static int name_users(const tk_userday *s, struct item *it, json_t *ex, const tk
         used += w > 0 && (size_t)w < sizeof list - used ? (size_t)w : 0;
     }
     json_object_set_new(ex, "users", users);
-    char sum[600];
-    snprintf(sum, sizeof sum, "%s（利用した職員: %s）", it->summary, list);
+    json_object_set_new(ex, "users_total", json_integer((json_int_t)nusers));
+    char sum[600], more[32] = "";
+    if (nusers > 3)
+        snprintf(more, sizeof more, " 他%zu名", nusers - 3);
+    snprintf(sum, sizeof sum, "%s（利用した職員: %s%s）", it->summary, list, more);
     char *d = dup(sum);
     if (d == NULL)
         return tk_error_set(err, TK_ENOMEM, "out of memory adding evidence");
@@ -1816,6 +1839,7 @@ static int add_model_evidence(tk_db *db, const tk_userday *s, struct item *items
         }
         json_object_set_new(ex, "evidence", ev);
         json_object_set_new(ex, "evidence_total", json_integer((json_int_t)total));
+        json_object_set_new(ex, "evidence_shown", json_integer((json_int_t)json_array_size(ev)));
         if (rc == TK_OK && it->evid_term >= 0)
             rc = name_users(s, it, ex, rows, tk_dayevents_count(d), err);
         free(it->explanation);
@@ -1882,7 +1906,7 @@ static int store(tk_db *db, const tk_period *pr, const tk_period *base, int64_t 
             sqlite3_bind_null(st, 5);
         else
             sqlite3_bind_int64(st, 5, it->day);
-        sqlite3_bind_double(st, 6, round(it->score * 10) / 10);
+        sqlite3_bind_double(st, 6, score1(it->score));
         sqlite3_bind_text(st, 7, it->source ? "model" : "rule", -1, SQLITE_STATIC);
         if (it->source == 0)
             sqlite3_bind_text(st, 8, it->rule_id, -1, SQLITE_STATIC);
@@ -2161,6 +2185,7 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     uo.calendar = cal;
     uo.on_day = on_day;
     uo.on_day_ctx = &job;
+    uo.threads = o->threads;
     if (o->progress) {
         uo.progress = day_done;
         uo.progress_ctx = &dp;
@@ -2185,8 +2210,13 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     c.ms = ms;
     c.rows = tk_userday_rows(ud, &c.nrows);
     c.trows = tk_userday_term_rows(ud, &c.ntrows);
-    for (int64_t d = first; d <= pr->last_day; d++)
-        sum->events += tk_userday_day_events(ud, d);
+    for (int64_t d = first; d <= pr->last_day; d++) {
+        const int64_t n = (int64_t)tk_userday_day_events(ud, d);
+        sum->events += n;
+        sum->period_events += in(pr, d) ? n : 0;
+        sum->baseline_events += in(&c.base, d) ? n : 0;
+    }
+    sum->baseline = c.base;
     c.rs = tk_calloc(c.nrows + 1, sizeof *c.rs);
     if (c.rs == NULL) {
         rc = tk_error_set(err, TK_ENOMEM, "out of memory scoring");
@@ -2251,6 +2281,18 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     if (items == NULL || notes == NULL) {
         rc = tk_error_set(err, TK_ENOMEM, "out of memory building results");
         goto done;
+    }
+    if (sum->baseline_events == 0) {
+        /* Without history every model score is 0 (a day is compared with
+         * the baseline's days): say so rather than list no anomaly. */
+        char line[160], b[32];
+        tk_period_format(&c.base, b, sizeof b);
+        snprintf(line, sizeof line,
+                 "no events in the baseline window %s: the models are not scored; only the "
+                 "rules ran",
+                 b);
+        if (json_array_append_new(notes, json_string(line)) != 0)
+            rc = tk_error_set(err, TK_ENOMEM, "out of memory building results");
     }
     for (size_t i = 0; rc == TK_OK && i < tk_rules_result_note_count(rr); i++)
         if (json_array_append_new(notes, json_string(tk_rules_result_note(rr, i))) != 0)
@@ -2323,4 +2365,164 @@ done:
     tk_calendar_destroy(cal);
     tk_mastersnap_destroy(ms);
     return rc;
+}
+
+/* ---- reading a stored run ------------------------------------------------ */
+
+int tk_analysis_run_load(tk_db *db, int64_t run, tk_analysis_run_info *out, tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    memset(out, 0, sizeof *out);
+    int rc = tk_db_prepare(db, &st,
+                           "SELECT first_day, last_day, baseline_first, baseline_last, events,"
+                           " items, notes FROM analysis_runs WHERE id = ?1",
+                           err);
+    if (rc != TK_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, run);
+    rc = tk_db_step(db, st, err);
+    if (rc == 1) {
+        out->id = run;
+        out->period = (tk_period){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)};
+        out->baseline = (tk_period){sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3)};
+        out->events = sqlite3_column_int64(st, 4);
+        const int64_t items = sqlite3_column_int64(st, 5);
+        out->items = items > 0 ? (size_t)items : 0;
+        rc = TK_OK;
+        if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
+            out->notes = dup((const char *)sqlite3_column_text(st, 6));
+            if (out->notes == NULL)
+                rc = tk_error_set(err, TK_ENOMEM, "out of memory reading a run");
+        }
+    } else if (rc == 0) {
+        rc = tk_error_set(err, TK_ENOTFOUND, "no analysis run #%lld", (long long)run);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+void tk_analysis_run_info_dispose(tk_analysis_run_info *info)
+{
+    if (info == NULL)
+        return;
+    tk_free(info->notes);
+    memset(info, 0, sizeof *info);
+}
+
+void tk_analysis_item_dispose(tk_analysis_item *it)
+{
+    if (it == NULL)
+        return;
+    tk_free(it->entity);
+    tk_free(it->summary);
+    tk_free(it->explanation);
+    memset(it, 0, sizeof *it);
+}
+
+void tk_analysis_items_free(tk_analysis_item *items, size_t n)
+{
+    for (size_t i = 0; items != NULL && i < n; i++)
+        tk_analysis_item_dispose(&items[i]);
+    tk_free(items);
+}
+
+static const char item_sql[] = "SELECT rank, entity_type, entity_id, day, score, source, rule_id,"
+                               " severity, summary, explanation FROM anomalies WHERE run_id = ?1";
+
+/* Fills *it from the current row of a statement selecting item_sql's
+ * columns. */
+static int item_read(sqlite3_stmt *st, int64_t run, tk_analysis_item *it, tk_error *err)
+{
+    const char *rule = (const char *)sqlite3_column_text(st, 6);
+    const char *sev = (const char *)sqlite3_column_text(st, 7);
+    memset(it, 0, sizeof *it);
+    it->run_id = run;
+    it->rank = sqlite3_column_int64(st, 0);
+    snprintf(it->entity_type, sizeof it->entity_type, "%s",
+             (const char *)sqlite3_column_text(st, 1));
+    it->entity = dup((const char *)sqlite3_column_text(st, 2));
+    it->day = sqlite3_column_type(st, 3) == SQLITE_NULL ? PERIOD_ITEM : sqlite3_column_int64(st, 3);
+    it->score = score1(sqlite3_column_double(st, 4));
+    it->model = strcmp((const char *)sqlite3_column_text(st, 5), "model") == 0;
+    snprintf(it->rule_id, sizeof it->rule_id, "%s", rule ? rule : "");
+    snprintf(it->severity, sizeof it->severity, "%s", sev ? sev : "");
+    it->summary = dup((const char *)sqlite3_column_text(st, 8));
+    it->explanation = dup((const char *)sqlite3_column_text(st, 9));
+    if (it->entity == NULL || it->summary == NULL || it->explanation == NULL) {
+        tk_analysis_item_dispose(it);
+        return tk_error_set(err, TK_ENOMEM, "out of memory reading an item");
+    }
+    return TK_OK;
+}
+
+int tk_analysis_item_load(tk_db *db, int64_t run, int64_t rank, tk_analysis_item *out,
+                          tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    char sql[sizeof item_sql + 32];
+    memset(out, 0, sizeof *out);
+    snprintf(sql, sizeof sql, "%s AND rank = ?2", item_sql);
+    int rc = tk_db_prepare(db, &st, sql, err);
+    if (rc != TK_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, run);
+    sqlite3_bind_int64(st, 2, rank);
+    rc = tk_db_step(db, st, err);
+    const int found = rc == 1;
+    if (found)
+        rc = item_read(st, run, out, err);
+    sqlite3_finalize(st);
+    if (found || rc < 0)
+        return rc;
+    /* Not there: say which run was read, so that a user who left out
+     * --period sees that the newest run is another period's. */
+    tk_analysis_run_info info;
+    rc = tk_analysis_run_load(db, run, &info, err);
+    if (rc != TK_OK)
+        return rc;
+    char pbuf[32];
+    tk_period_format(&info.period, pbuf, sizeof pbuf);
+    rc =
+        tk_error_set(err, TK_ENOTFOUND, "run #%lld (%s) has no item %lld: it lists %zu item%s",
+                     (long long)run, pbuf, (long long)rank, info.items, info.items == 1 ? "" : "s");
+    tk_analysis_run_info_dispose(&info);
+    return rc;
+}
+
+int tk_analysis_items_load(tk_db *db, int64_t run, size_t limit, tk_analysis_item **items,
+                           size_t *n, tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    char sql[sizeof item_sql + 40];
+    *items = NULL;
+    *n = 0;
+    snprintf(sql, sizeof sql, "%s ORDER BY rank LIMIT ?2", item_sql);
+    int rc = tk_db_prepare(db, &st, sql, err);
+    if (rc != TK_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, run);
+    sqlite3_bind_int64(st, 2, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
+    tk_analysis_item *v = NULL;
+    size_t k = 0, cap = 0;
+    while (rc == TK_OK && k < limit && (rc = tk_db_step(db, st, err)) == 1) {
+        if (k == cap) {
+            cap = cap ? cap * 2 : 16;
+            tk_analysis_item *p = tk_realloc(v, cap * sizeof *v);
+            if (p == NULL) {
+                rc = tk_error_set(err, TK_ENOMEM, "out of memory reading items");
+                break;
+            }
+            v = p;
+        }
+        rc = item_read(st, run, &v[k], err);
+        k += rc == TK_OK;
+    }
+    sqlite3_finalize(st);
+    if (rc < 0) {
+        tk_analysis_items_free(v, k);
+        return rc;
+    }
+    *items = v;
+    *n = k;
+    return TK_OK;
 }

@@ -42,24 +42,32 @@ typedef struct tk_analysis_options {
      * the whole run; may be NULL. */
     void (*progress)(void *ctx, const char *stage, double done);
     void *progress_ctx;
+    /* Feature workers (features/userday): 0 = one per CPU this process may
+     * run on (its affinity mask, so taskset is respected), at most 64. The
+     * result does not depend on it. */
+    int threads;
 } tk_analysis_options;
 
 // clang-format off
-#define TK_ANALYSIS_OPTIONS_INIT {{1, 0}, NULL, 20241001, 100, 256, 50.0, 35.0, NULL, NULL}
+#define TK_ANALYSIS_OPTIONS_INIT {{1, 0}, NULL, 20241001, 100, 256, 50.0, 35.0, NULL, NULL, 0}
 // clang-format on
 
 typedef struct tk_analysis_summary {
     int64_t run_id;
-    int64_t events;        /* events read (baseline and period) */
-    size_t user_days;      /* user-days of the period */
-    size_t findings;       /* rule items listed (a resident-level finding lists one per staff) */
-    size_t model_items;    /* model anomalies listed: user-days */
-    size_t period_items;   /* model anomalies listed: user- and terminal-periods (day empty) */
-    size_t terminal_items; /* model anomalies listed: terminal-days */
+    int64_t events;          /* events read (baseline and period) */
+    int64_t period_events;   /* of which in the period */
+    int64_t baseline_events; /* of which in the baseline window */
+    tk_period baseline;      /* the baseline window used */
+    size_t user_days;        /* user-days of the period */
+    size_t findings;         /* rule items listed (a resident-level finding lists one per staff) */
+    size_t model_items;      /* model anomalies listed: user-days */
+    size_t period_items;     /* model anomalies listed: user- and terminal-periods (day empty) */
+    size_t terminal_items;   /* model anomalies listed: terminal-days */
     /* Notes of the run as a JSON array of one-line strings (R29 gaps in a
-     * system's log, rules not evaluated for want of master data), or NULL
-     * when there are none; owned: tk_analysis_summary_dispose(). Also
-     * stored with the run (analysis_runs.notes). */
+     * system's log, rules not evaluated for want of master data, a
+     * baseline window without events), or NULL when there are none; owned:
+     * tk_analysis_summary_dispose(). Also stored with the run
+     * (analysis_runs.notes). */
     char *notes;
     size_t nnotes;
     double seconds;
@@ -88,5 +96,59 @@ TK_MUST_CHECK int tk_analysis_migrate(tk_db *db, tk_error *err);
  * or TK_EDB. */
 TK_MUST_CHECK int tk_analysis_find_run(tk_db *db, const tk_period *pr, int64_t *run_id,
                                        tk_error *err);
+
+/* ---- reading a stored run ------------------------------------------------ */
+
+/* A stored run. */
+typedef struct tk_analysis_run_info {
+    int64_t id;
+    tk_period period, baseline;
+    int64_t events; /* events read (baseline and period) */
+    size_t items;   /* items of its ranked list */
+    char *notes;    /* JSON array of strings, or NULL; owned: tk_analysis_run_info_dispose() */
+} tk_analysis_run_info;
+
+/* Reads run `run` into *out. Returns TK_OK, TK_ENOTFOUND or TK_EDB. */
+TK_MUST_CHECK int tk_analysis_run_load(tk_db *db, int64_t run, tk_analysis_run_info *out,
+                                       tk_error *err);
+
+/* Frees what a run info owns. Accepts NULL and a zeroed value. */
+void tk_analysis_run_info_dispose(tk_analysis_run_info *info);
+
+/* The day of a period-level item (tk_analysis_item.day). */
+#define TK_ANALYSIS_PERIOD_ITEM INT64_MIN
+
+/* One item of a stored ranked list. */
+typedef struct tk_analysis_item {
+    int64_t run_id;
+    int64_t rank;         /* 1, 2, ... */
+    char entity_type[16]; /* "user" or "terminal" */
+    char *entity;         /* owned */
+    int64_t day;          /* TK_ANALYSIS_PERIOD_ITEM for a period item */
+    double score;         /* 0-100, one decimal */
+    int model;            /* 0 a rule finding, 1 a model anomaly */
+    char rule_id[8];      /* "" for a model item */
+    char severity[12];    /* "" when none */
+    char *summary;        /* owned; one line in Japanese */
+    char *explanation;    /* owned; JSON object (see docs/models.md) */
+} tk_analysis_item;
+
+/* Reads item `rank` of run `run` into *out (owned:
+ * tk_analysis_item_dispose()). Returns TK_OK, TK_ENOTFOUND (the message
+ * names the run's period and how many items it has) or TK_EDB. */
+TK_MUST_CHECK int tk_analysis_item_load(tk_db *db, int64_t run, int64_t rank, tk_analysis_item *out,
+                                        tk_error *err);
+
+/* Reads the first `limit` items of run `run` in rank order into *items (an
+ * owned array of *n: tk_analysis_items_free()); fewer when the list is
+ * shorter. Returns TK_OK, TK_EDB or TK_ENOMEM. */
+TK_MUST_CHECK int tk_analysis_items_load(tk_db *db, int64_t run, size_t limit,
+                                         tk_analysis_item **items, size_t *n, tk_error *err);
+
+/* Frees what an item owns. Accepts NULL and a zeroed value. */
+void tk_analysis_item_dispose(tk_analysis_item *it);
+
+/* Frees an array from tk_analysis_items_load(). Accepts NULL. */
+void tk_analysis_items_free(tk_analysis_item *items, size_t n);
 
 #endif

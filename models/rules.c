@@ -243,6 +243,7 @@ static int reserve(void **v, size_t n, size_t *cap, size_t elem, tk_error *err)
 /* The events of one rule for one entity and day (or window). */
 struct acc {
     uint64_t n;
+    uint64_t nctx; /* context events in the evidence (acc_add_context), not in n */
     int64_t *ev;
     size_t nev, cap;
     int64_t t0, t1; /* first and last event time */
@@ -259,6 +260,7 @@ struct acc {
 static void acc_reset(struct acc *a)
 {
     a->n = 0;
+    a->nctx = 0;
     a->nev = 0;
     a->t0 = INT64_MAX;
     a->t1 = INT64_MIN;
@@ -568,6 +570,19 @@ static int acc_add_id(struct ctx *c, struct acc *a, int64_t id, tk_error *err)
         a->ev[a->nev++] = id;
     }
     return TK_OK;
+}
+
+/* Adds an event that explains the finding without being one of the events
+ * the rule counts (the logon still open when the account logs on
+ * elsewhere, the output a media copy follows): it is evidence, and counts
+ * in the evidence total, once however often it is added. */
+static int acc_add_context(struct ctx *c, struct acc *a, int64_t id, tk_error *err)
+{
+    for (size_t i = 0; i < a->nev; i++)
+        if (a->ev[i] == id)
+            return TK_OK;
+    a->nctx++;
+    return acc_add_id(c, a, id, err);
 }
 
 /* ---- results ------------------------------------------------------------------ */
@@ -1308,15 +1323,18 @@ static void sys_text(const struct ctx *c, const uint32_t *ids, size_t n, char *b
         app(buf, cap, &used, "業務システム");
 }
 
-static void names_text(const tk_store_names *d, const uint32_t *ids, size_t n, char *buf,
-                       size_t cap)
+/* The first three names of a set, and how many more there are counted
+ * in unit ("他2名", "他1台"): a reader must not take a cut list for the
+ * whole. A full set (ACC_SET) may have dropped names: "他5名以上". */
+static void names_text(const tk_store_names *d, const uint32_t *ids, size_t n, const char *unit,
+                       char *buf, size_t cap)
 {
     size_t used = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < n && i < 3; i++)
         app(buf, cap, &used, "%s%s", i ? "・" : "", nm(d, ids[i]));
     if (n > 3)
-        app(buf, cap, &used, "など");
+        app(buf, cap, &used, " 他%zu%s%s", n - 3, unit, n >= ACC_SET ? "以上" : "");
 }
 
 static void who_text(const struct urun *u, char *buf, size_t cap)
@@ -1496,7 +1514,7 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
         break;
     case X18: {
         char terms[200];
-        names_text(&c->terms, a->term, a->nterm, terms, sizeof terms);
+        names_text(&c->terms, a->term, a->nterm, "台", terms, sizeof terms);
         char t2[6];
         fmt_hm(a->aux, t2);
         value = (double)a->nterm;
@@ -1526,7 +1544,7 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
         else if (!unexp)
             ctx_kenmu(c, u->sid, u->day, ctx, sizeof ctx);
         char terms[200];
-        names_text(&c->terms, a->term, a->nterm, terms, sizeof terms);
+        names_text(&c->terms, a->term, a->nterm, "台", terms, sizeof terms);
         const struct tinfo *ti = term_info(c, a->term[0], u->day);
         snprintf(sum, sizeof sum, "%sが%sの端末 %s で%llu件操作・ログオン", who,
                  ti->dept ? ti->dept : "他所属", terms, (unsigned long long)a->n);
@@ -1600,9 +1618,9 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
         jset(d, "explained", json_true());
     else if (expl)
         jset(d, "explained_events", json_integer((json_int_t)a1->n));
-    const struct emit m = {x,   TK_RULECAT_USER, u->uname, resident, u->day, u->day,
-                           sev, value,           thr,      unit,     sum,    ctx,
-                           d,   a->ev,           a->nev,   a->n};
+    const struct emit m = {x,   TK_RULECAT_USER, u->uname, resident,      u->day, u->day,
+                           sev, value,           thr,      unit,          sum,    ctx,
+                           d,   a->ev,           a->nev,   a->n + a->nctx};
     return emit(c, &m, NULL, err);
 }
 
@@ -1631,7 +1649,7 @@ static int user_session(struct ctx *c, const struct urun *u, const tk_dayevent *
                 a->aux = e->t;
             for (size_t i = 0; i < sv->n && rc == TK_OK; i++) {
                 set_add(a->term, &a->nterm, sv->v[i].term);
-                rc = acc_add_id(c, a, sv->v[i].ev, err);
+                rc = acc_add_context(c, a, sv->v[i].ev, err);
             }
             if (rc == TK_OK)
                 rc = acc_add(c, a, e, c->r[X18].sev, err);
@@ -1651,7 +1669,7 @@ static int user_session(struct ctx *c, const struct urun *u, const tk_dayevent *
             const int ot = overtime_between(c, u->sid, sv->v[i].t, e->t);
             struct acc *a = &c->ua[X19][ot];
             const double hours = (double)len / (double)HOUR_MS;
-            rc = acc_add_id(c, a, sv->v[i].ev, err);
+            rc = acc_add_context(c, a, sv->v[i].ev, err);
             if (rc == TK_OK)
                 rc = acc_add(c, a, e, c->r[X19].sev, err);
             if (hours > a->value) {
@@ -1720,7 +1738,7 @@ static int emit_window(struct ctx *c, const struct urun *u, int x, const tk_daye
                            acc_detail(c, a, u->dept),
                            a->ev,
                            a->nev,
-                           a->n};
+                           a->n + a->nctx};
     return emit(c, &m, NULL, err);
 }
 
@@ -1992,7 +2010,7 @@ static int user_run(struct ctx *c, const tk_dayevent *r, size_t n, int64_t day, 
             size_t nt = 0;
             for (size_t i = bf; i <= bt; i++)
                 set_add(tset, &nt, r[c->scr[i]].terminal);
-            names_text(&c->terms, tset, nt, terms, sizeof terms);
+            names_text(&c->terms, tset, nt, "台", terms, sizeof terms);
             tmp.t0 = r[c->scr[bf]].t;
             tmp.t1 = r[c->scr[bt]].t;
             span_text(&tmp, span, sizeof span);
@@ -2032,7 +2050,7 @@ static int emit_term(struct ctx *c, int x, uint32_t tid, const struct tinfo *ti,
     int sev = a->sev;
     ctx[0] = '\0';
     span_text(a, span, sizeof span);
-    names_text(&c->users, a->usr, a->nusr, users, sizeof users);
+    names_text(&c->users, a->usr, a->nusr, "名", users, sizeof users);
     sys_text(c, a->sys, a->nsys, sys, sizeof sys);
     dev_name(c, a->dev, dev, sizeof dev);
     switch (x) {
@@ -2092,7 +2110,7 @@ static int emit_term(struct ctx *c, int x, uint32_t tid, const struct tinfo *ti,
                            thr,    unit,
                            sum,    ctx,
                            d,      a->ev,
-                           a->nev, a->n};
+                           a->nev, a->n + a->nctx};
     return emit(c, &m, NULL, err);
 }
 
@@ -2264,7 +2282,7 @@ static int term_run(struct ctx *c, const tk_dayevent *rows, const uint32_t *ix, 
         const int sev = approved ? sev_add(c->r[X30].sev, -1) : c->r[X30].sev;
         if (trig == 1 && used_out != out_ev) {
             used_out = out_ev;
-            rc = acc_add_id(c, a, out_ev, err);
+            rc = acc_add_context(c, a, out_ev, err);
             if (out_n > a->value || !(a->flags & 1)) {
                 a->value = out_n;
                 a->key_sys = out_sys;
@@ -2273,7 +2291,7 @@ static int term_run(struct ctx *c, const tk_dayevent *rows, const uint32_t *ix, 
         } else if (trig == 2 && used_burst != bfrom) {
             used_burst = bfrom;
             for (size_t i = bfrom; i <= bto && rc == TK_OK; i++)
-                rc = acc_add_id(c, a, rows[c->scr[i]].id, err);
+                rc = acc_add_context(c, a, rows[c->scr[i]].id, err);
             if (!(a->flags & 1) && burst_n > a->value)
                 a->value = burst_n;
         }
@@ -2344,7 +2362,7 @@ static int term_run(struct ctx *c, const tk_dayevent *rows, const uint32_t *ix, 
                                    d,
                                    a->ev,
                                    a->nev,
-                                   a->n};
+                                   a->n + a->nctx};
             rc = emit(c, &m, NULL, err);
         }
     }
@@ -2675,7 +2693,7 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
                                d,
                                a->ev,
                                a->nev,
-                               a->n};
+                               a->n + a->nctx};
         size_t idx;
         rc = emit(c, &m, &idx, err);
         if (rc == TK_OK && RESERVE(c->oc5, c->noc5, c->oc5_cap, err) != TK_OK)
@@ -2804,7 +2822,7 @@ static int eval_r06(struct ctx *c, int64_t day, tk_error *err)
                                d,
                                a->ev,
                                a->nev,
-                               a->n};
+                               a->n + a->nctx};
         size_t idx;
         rc = emit(c, &m, &idx, err);
         if (rc == TK_OK && RESERVE(c->oc6, c->noc6, c->oc6_cap, err) != TK_OK)

@@ -2,10 +2,10 @@
  *
  * Layout of a serialised block:
  *
- *   "TKEB" 0x01          magic and format version
+ *   "TKEB" 0x02          magic and format version
  *   varint n             number of events (1..TK_EVBLOCK_MAX)
- *   varint len[9]        byte length of each column
- *   column 0..8          the columns, back to back
+ *   varint len[10]       byte length of each column
+ *   column 0..9          the columns, back to back
  *
  * Columns, one value (or a fixed group of values) per event:
  *   0 time       zigzag varint of the difference to the previous event's
@@ -21,6 +21,13 @@
  *   7 extras     four varints: device id, file id, count + 1, bytes + 1
  *                (0 = absent each)
  *   8 detail     varint length + 1 (0 = absent), then the bytes
+ *   9 record     zigzag varint of the difference to the previous event's
+ *                record number in its source file (the first is relative
+ *                to 0): rows are stored in file order, so this is one byte
+ *                per event
+ *
+ * Version 1 blocks (written before the record column existed) have nine
+ * columns; they are still read, with record 0 (unknown) for every event.
  *
  * Varints are LEB128 (7 bits per byte, low first), at most 10 bytes.
  * Writing keeps one growable buffer per column and concatenates them in
@@ -32,10 +39,11 @@
 #include "src/alloc.h"
 #include "src/checked.h"
 
-#define NCOL        9
+#define NCOL        10
+#define NCOL_V1     9
 #define DETAIL_FULL ((size_t)1 << 20)
 
-static const uint8_t magic[5] = {'T', 'K', 'E', 'B', 1};
+static const uint8_t magic[5] = {'T', 'K', 'E', 'B', 2};
 
 struct colbuf {
     uint8_t *p;
@@ -48,6 +56,7 @@ struct tk_evblock_writer {
     struct colbuf out;
     size_t n;
     int64_t prev_t;
+    int64_t prev_record;
     int64_t t_min, t_max;
 };
 
@@ -115,12 +124,16 @@ int tk_evblock_writer_add(tk_evblock_writer *w, const tk_evrow *r, tk_error *err
         return tk_error_set(err, TK_EINVAL, "event block is full");
     if (r->op < 0 || r->op > 31 || (r->result != 0 && r->result != 1) || r->mynumber < -1 ||
         r->mynumber > 1 || r->count < -1 || r->bytes < -1 || r->count == INT64_MAX ||
-        r->bytes == INT64_MAX)
+        r->bytes == INT64_MAX || r->record < 0)
         return tk_error_set(err, TK_EINVAL, "event value out of range for storage");
     int64_t delta;
     if (__builtin_sub_overflow(r->t, w->prev_t, &delta))
         return tk_error_set(err, TK_EINVAL, "event time out of range for storage");
-    for (size_t i = 0; i < NCOL - 1; i++) {
+    /* Both records are >= 0, so their difference cannot overflow. */
+    const int64_t rdelta = r->record - w->prev_record;
+    for (size_t i = 0; i < NCOL; i++) {
+        if (i == 8)
+            continue;
         if (!reserve(&w->col[i], 40))
             return tk_error_set(err, TK_ENOMEM, "out of memory in an event block");
     }
@@ -148,11 +161,13 @@ int tk_evblock_writer_add(tk_evblock_writer *w, const tk_evrow *r, tk_error *err
         memcpy(w->col[8].p + w->col[8].len, r->detail, r->detail_len);
         w->col[8].len += r->detail_len;
     }
+    put_varint(&w->col[9], zigzag(rdelta));
     if (w->n == 0 || r->t < w->t_min)
         w->t_min = r->t;
     if (w->n == 0 || r->t > w->t_max)
         w->t_max = r->t;
     w->prev_t = r->t;
+    w->prev_record = r->record;
     w->n++;
     return TK_OK;
 }
@@ -208,6 +223,7 @@ void tk_evblock_writer_reset(tk_evblock_writer *w)
         w->col[i].len = 0;
     w->n = 0;
     w->prev_t = 0;
+    w->prev_record = 0;
     w->t_min = w->t_max = 0;
 }
 
@@ -239,19 +255,21 @@ static int get_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
 int tk_evblock_reader_init(tk_evblock_reader *r, const uint8_t *data, size_t len, tk_error *err)
 {
     memset(r, 0, sizeof *r);
-    if (len < sizeof magic || memcmp(data, magic, sizeof magic) != 0)
+    if (len < sizeof magic || memcmp(data, magic, sizeof magic - 1) != 0 ||
+        (data[sizeof magic - 1] != 1 && data[sizeof magic - 1] != 2))
         return tk_error_set(err, TK_EPARSE, "not an event block (bad magic or version)");
+    const size_t ncol = data[sizeof magic - 1] == 1 ? NCOL_V1 : NCOL;
     const uint8_t *p = data + sizeof magic;
     const uint8_t *end = data + len;
     uint64_t n;
     if (!get_varint(&p, end, &n) || n == 0 || n > TK_EVBLOCK_MAX)
         return tk_error_set(err, TK_EPARSE, "event block: bad event count");
     uint64_t lens[NCOL];
-    for (size_t i = 0; i < NCOL; i++) {
+    for (size_t i = 0; i < ncol; i++) {
         if (!get_varint(&p, end, &lens[i]))
             return tk_error_set(err, TK_EPARSE, "event block: truncated header");
     }
-    for (size_t i = 0; i < NCOL; i++) {
+    for (size_t i = 0; i < ncol; i++) {
         if (lens[i] > (uint64_t)(end - p))
             return tk_error_set(err, TK_EPARSE, "event block: column %zu overruns the block", i);
         r->col[i] = p;
@@ -259,6 +277,7 @@ int tk_evblock_reader_init(tk_evblock_reader *r, const uint8_t *data, size_t len
         p += lens[i];
     }
     r->n = (size_t)n;
+    r->has_record = ncol == NCOL;
     return TK_OK;
 }
 
@@ -316,6 +335,13 @@ int tk_evblock_reader_next(tk_evblock_reader *r, tk_evrow *row, tk_error *err)
         row->detail = (const char *)r->col[8];
         row->detail_len = (size_t)(v - 1);
         r->col[8] += v - 1;
+    }
+    row->record = 0;
+    if (r->has_record) {
+        if (!get_varint(&r->col[9], r->end[9], &v) ||
+            __builtin_add_overflow(r->record, unzigzag(v), &r->record) || r->record < 0)
+            return damaged(err, r->i, "record");
+        row->record = r->record;
     }
     r->i++;
     return 1;

@@ -34,6 +34,7 @@ typedef struct tk_evrow {
     int64_t bytes;      /* -1 absent, else >= 0 */
     const char *detail; /* NULL = absent; borrowed (writer) or into the block (reader) */
     size_t detail_len;
+    int64_t record; /* 1-based record of the source file it came from; 0 unknown (>= 0) */
 } tk_evrow;
 
 typedef struct tk_evblock_writer tk_evblock_writer;
@@ -69,11 +70,13 @@ void tk_evblock_writer_reset(tk_evblock_writer *w);
 
 /* Decoder over one serialised block (borrowed; must outlive the reader). */
 typedef struct tk_evblock_reader {
-    const uint8_t *col[9]; /* cursors, one per column */
-    const uint8_t *end[9];
-    size_t n;  /* events in the block */
-    size_t i;  /* events read so far */
-    int64_t t; /* previous time (delta base) */
+    const uint8_t *col[10]; /* cursors, one per column */
+    const uint8_t *end[10];
+    size_t n;       /* events in the block */
+    size_t i;       /* events read so far */
+    int64_t t;      /* previous time (delta base) */
+    int64_t record; /* previous record number (delta base) */
+    int has_record; /* 0: a version 1 block, written without record numbers */
 } tk_evblock_reader;
 
 /* Opens data[0..len). Returns TK_OK or TK_EPARSE (not a block, or a column
@@ -82,7 +85,8 @@ TK_MUST_CHECK int tk_evblock_reader_init(tk_evblock_reader *r, const uint8_t *da
                                          tk_error *err);
 
 /* Reads the next event into row. Returns 1 for an event, 0 at the end, or
- * TK_EPARSE when the block is damaged. row->detail points into the block. */
+ * TK_EPARSE when the block is damaged. row->detail points into the block;
+ * row->record is 0 for every event of a version 1 block. */
 TK_MUST_CHECK int tk_evblock_reader_next(tk_evblock_reader *r, tk_evrow *row, tk_error *err);
 
 #endif

@@ -61,6 +61,7 @@ typedef struct tk_event {
     int64_t bytes;
     int user_resolved;     /* 1 when user was found in the staff (or training) master */
     int terminal_resolved; /* 1 when terminal was found in the terminal master */
+    int64_t record;        /* 1-based record of the source file (header included), 0 unknown */
 } tk_event;
 
 /* The canonical name of op ("lookup"), or NULL if op is out of range. */

@@ -379,6 +379,7 @@ static int run_rows(struct run *r, tk_error *err)
             if (r->opt->fail_after_rows && stored == r->opt->fail_after_rows)
                 return tk_error_set(err, TK_EIO, "injected failure after %llu rows",
                                     (unsigned long long)stored);
+            ev.record = (int64_t)record;
             rc = tk_store_writer_add(r->writer, &ev, err);
             if (rc != TK_OK)
                 return rc;

@@ -25,6 +25,7 @@
 #include "src/store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "src/alloc.h"
@@ -496,6 +497,7 @@ int tk_store_writer_add(tk_store_writer *w, const tk_event *ev, tk_error *err)
     row.bytes = ev->has_bytes ? ev->bytes : -1;
     row.detail = ev->detail.p;
     row.detail_len = ev->detail.len;
+    row.record = ev->record > 0 ? ev->record : 0;
     rc = dict_id(w, D_SYSTEM, ev->system.p, ev->system.len, NULL, 0, -1, &id, err);
     if (rc != TK_OK)
         return rc;
@@ -772,6 +774,163 @@ void tk_store_scan_destroy(tk_store_scan *s)
     tk_free(s);
 }
 
+/* ---- events by id --------------------------------------------------------
+ *
+ * An id names its block (id / TK_EVBLOCK_MAX) and its position in it, so
+ * the ids are sorted and each block they name is read once and decoded up
+ * to the last position asked for. Evidence lists are short (tens of ids),
+ * so this is a handful of primary-key lookups. */
+
+static int cmp_i64(const void *a, const void *b)
+{
+    const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int tk_store_events_by_id(tk_db *db, const int64_t *ids, size_t n, tk_store_event_fn fn, void *ctx,
+                          tk_error *err)
+{
+    if (n == 0)
+        return TK_OK;
+    int64_t *v = tk_calloc(n, sizeof *v);
+    if (v == NULL)
+        return tk_error_set(err, TK_ENOMEM, "out of memory reading events");
+    memcpy(v, ids, n * sizeof *v);
+    qsort(v, n, sizeof *v, cmp_i64);
+    sqlite3_stmt *st = NULL;
+    int stop = 0;
+    int rc = tk_db_prepare(db, &st, "SELECT upload_id, data FROM event_blocks WHERE id = ?1", err);
+    size_t i = 0;
+    while (i < n && v[i] < 0)
+        i++;
+    while (rc == TK_OK && !stop && i < n) {
+        const int64_t block = v[i] / TK_EVBLOCK_MAX;
+        size_t end = i;
+        while (end < n && v[end] / TK_EVBLOCK_MAX == block)
+            end++;
+        sqlite3_bind_int64(st, 1, block);
+        rc = tk_db_step(db, st, err);
+        if (rc == 1) {
+            tk_evblock_reader rd;
+            tk_stored_event ev;
+            const void *data = sqlite3_column_blob(st, 1);
+            const int len = sqlite3_column_bytes(st, 1);
+            ev.upload_id = sqlite3_column_int64(st, 0);
+            rc = tk_evblock_reader_init(&rd, data, (size_t)len, err);
+            size_t pos = 0; /* events of the block read so far */
+            for (size_t k = i; rc == TK_OK && !stop && k < end; k++) {
+                if (k > i && v[k] == v[k - 1])
+                    continue;
+                const size_t want = (size_t)(v[k] % TK_EVBLOCK_MAX);
+                int r = 1;
+                while (r == 1 && pos <= want) {
+                    r = tk_evblock_reader_next(&rd, &ev.row, err);
+                    pos += r == 1;
+                }
+                if (r < 0)
+                    rc = r;
+                if (r != 1)
+                    break; /* past the block's end: not stored */
+                ev.id = v[k];
+                stop = fn(ctx, &ev);
+            }
+            if (rc == TK_EPARSE)
+                tk_error_prefix(err, "block %lld", (long long)block);
+        } else if (rc == 0) {
+            rc = TK_OK; /* the block is gone */
+        }
+        sqlite3_reset(st);
+        i = end;
+    }
+    sqlite3_finalize(st);
+    tk_free(v);
+    return stop ? stop : rc;
+}
+
+int tk_store_upload_file_name(tk_db *db, int64_t id, char *buf, size_t cap, tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = tk_db_prepare(db, &st, "SELECT file_name FROM uploads WHERE id = ?1", err);
+    if (rc != TK_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    rc = tk_db_step(db, st, err);
+    if (rc == 1) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        snprintf(buf, cap, "%s", name ? name : "");
+        rc = TK_OK;
+    } else if (rc == 0) {
+        rc = tk_error_set(err, TK_ENOTFOUND, "no upload #%lld", (long long)id);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- where the events lie ------------------------------------------------- */
+
+static int64_t month_of(int64_t day)
+{
+    int y, m, d;
+    tk_civil_from_days(day, &y, &m, &d);
+    return (int64_t)y * 12 + m - 1;
+}
+
+int tk_store_event_span(tk_db *db, tk_store_span *out, tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    memset(out, 0, sizeof *out);
+    int rc = tk_db_prepare(db, &st, "SELECT t_min, t_max FROM event_blocks", err);
+    while (rc == TK_OK && (rc = tk_db_step(db, st, err)) == 1) {
+        rc = TK_OK;
+        const int64_t d0 = tk_jst_day(sqlite3_column_int64(st, 0));
+        const int64_t d1 = tk_jst_day(sqlite3_column_int64(st, 1));
+        if (out->nmonths == 0 || d0 < out->first_day)
+            out->first_day = d0;
+        if (out->nmonths == 0 || d1 > out->last_day)
+            out->last_day = d1;
+        for (int64_t m = month_of(d0); rc == TK_OK && m <= month_of(d1); m++) {
+            size_t lo = 0, hi = out->nmonths; /* sorted insert, skipping a month present */
+            while (lo < hi) {
+                const size_t mid = lo + (hi - lo) / 2;
+                if (out->months[mid] < m)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            if (lo < out->nmonths && out->months[lo] == m)
+                continue;
+            if (out->nmonths == cap) {
+                cap = cap ? cap * 2 : 16;
+                int64_t *p = tk_realloc(out->months, cap * sizeof *p);
+                if (p == NULL) {
+                    rc = tk_error_set(err, TK_ENOMEM, "out of memory listing months");
+                    break;
+                }
+                out->months = p;
+            }
+            memmove(out->months + lo + 1, out->months + lo,
+                    (out->nmonths - lo) * sizeof *out->months);
+            out->months[lo] = m;
+            out->nmonths++;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc < 0) {
+        tk_store_span_dispose(out);
+        return rc;
+    }
+    return TK_OK;
+}
+
+void tk_store_span_dispose(tk_store_span *span)
+{
+    if (span == NULL)
+        return;
+    tk_free(span->months);
+    memset(span, 0, sizeof *span);
+}
+
 /* ---- terminal addresses ---------------------------------------------------
  *
  * A store created before the table existed and opened read-only has no
@@ -890,6 +1049,24 @@ int tk_store_names_load(tk_db *db, tk_store_dict d, tk_store_names *out, tk_erro
 int tk_store_subjects_load(tk_db *db, tk_store_names *out, tk_error *err)
 {
     return names_load(db, "SELECT id, pseudonym, 1 FROM subjects", 32, out, err);
+}
+
+int tk_store_subject_pseudonym(tk_db *db, uint32_t id, uint8_t out[32], tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = tk_db_prepare(db, &st, "SELECT pseudonym FROM subjects WHERE id = ?1", err);
+    if (rc != TK_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    rc = tk_db_step(db, st, err);
+    if (rc == 1 && sqlite3_column_bytes(st, 0) == 32) {
+        memcpy(out, sqlite3_column_blob(st, 0), 32);
+        rc = TK_OK;
+    } else if (rc >= 0) {
+        rc = tk_error_set(err, TK_ENOTFOUND, "no resident pseudonym #%u", (unsigned)id);
+    }
+    sqlite3_finalize(st);
+    return rc;
 }
 
 void tk_store_names_dispose(tk_store_names *names)

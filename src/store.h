@@ -104,8 +104,10 @@ int tk_store_has_upload_size(tk_db *db, int64_t size);
 /* ---- reading events ---------------------------------------------------- */
 
 /* One stored event: its id, its upload and the stored row (dictionary ids;
- * resolve names with the dictionary tables). row.detail points into the
- * scan's current block and is valid until the next tk_store_scan_next(). */
+ * resolve names with the dictionary tables; row.record is the upload's
+ * record it came from, 0 when the block predates record numbers). For a
+ * scan, row.detail points into the scan's current block and is valid until
+ * the next tk_store_scan_next(). */
 typedef struct tk_stored_event {
     int64_t id;
     int64_t upload_id;
@@ -127,6 +129,42 @@ TK_MUST_CHECK int tk_store_scan_next(tk_store_scan *s, tk_stored_event *ev, tk_e
 
 /* Frees s. Accepts NULL. */
 void tk_store_scan_destroy(tk_store_scan *s);
+
+/* Called with one event (borrowed for the call, row.detail included);
+ * return non-zero to stop. */
+typedef int (*tk_store_event_fn)(void *ctx, const tk_stored_event *ev);
+
+/* Reads the events with ids ids[0..n) (any order; a repeated id counts
+ * once) and calls fn for each one still stored, in id order. An id whose
+ * event is not stored (its upload was deleted, or no such id) is skipped:
+ * the caller compares what it got with what it asked for. db, ids and ctx
+ * are borrowed. Returns TK_OK, fn's non-zero value, TK_EDB, TK_EPARSE (a
+ * damaged block: the message names it) or TK_ENOMEM. */
+TK_MUST_CHECK int tk_store_events_by_id(tk_db *db, const int64_t *ids, size_t n,
+                                        tk_store_event_fn fn, void *ctx, tk_error *err);
+
+/* The file name of upload id, copied into buf (cap bytes, cut if longer).
+ * Returns TK_OK, TK_ENOTFOUND or TK_EDB. */
+TK_MUST_CHECK int tk_store_upload_file_name(tk_db *db, int64_t id, char *buf, size_t cap,
+                                            tk_error *err);
+
+/* Where the stored events lie in time: the JST days of the earliest and
+ * latest event and the JST calendar months (year * 12 + month - 1,
+ * ascending) from each block's earliest to its latest event. Blocks follow
+ * the files' order, which is time order in practice, so a block spans
+ * minutes to days and a month listed has events. */
+typedef struct tk_store_span {
+    int64_t first_day, last_day; /* meaningful when nmonths > 0 */
+    int64_t *months;             /* owned: tk_store_span_dispose() */
+    size_t nmonths;              /* 0: no events stored */
+} tk_store_span;
+
+/* Fills *out (owned: tk_store_span_dispose()). Returns TK_OK, TK_EDB or
+ * TK_ENOMEM. */
+TK_MUST_CHECK int tk_store_event_span(tk_db *db, tk_store_span *out, tk_error *err);
+
+/* Frees what tk_store_event_span() filled. Accepts NULL and a zeroed value. */
+void tk_store_span_dispose(tk_store_span *span);
 
 /* Dictionaries: the names behind the ids of tk_evrow. */
 typedef enum tk_store_dict {
@@ -160,6 +198,12 @@ void tk_store_names_dispose(tk_store_names *names);
  * subject id, for matching against master data: loads subjects into
  * out->names as 32-byte blobs (not NUL-terminated). */
 TK_MUST_CHECK int tk_store_subjects_load(tk_db *db, tk_store_names *out, tk_error *err);
+
+/* The pseudonym (32 bytes) of subject id, into out. For a few subjects
+ * (evidence rows); tk_store_subjects_load() reads them all.
+ * Returns TK_OK, TK_ENOTFOUND or TK_EDB. */
+TK_MUST_CHECK int tk_store_subject_pseudonym(tk_db *db, uint32_t id, uint8_t out[32],
+                                             tk_error *err);
 
 /* One recorded (address, terminal) pair of a day. */
 typedef struct tk_store_address {

@@ -8,6 +8,7 @@ tmp=$(mktemp -d "${TK_TEST_TMP:-/tmp}/demo.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+unset TENKEN_DATA
 out=$(must "$bin" demo --dir "$tmp/d" --staff 40 --residents 2000)
 files=$(($(wc -l <"$tmp/d/city/manifest.csv") - 1))
 check 'grep -q "$files of $files files stored" <<<"$out"' "every manifest file stored: $out"
@@ -20,6 +21,17 @@ check '[ "$(sqlite3 "$db" "SELECT count(DISTINCT name) FROM systems")" -ge 20 ]'
 check '[ "$(sqlite3 "$db" "SELECT count(DISTINCT encoding) FROM uploads")" -ge 2 ]' "several encodings detected"
 list=$("$bin" uploads --data "$tmp/d/data" --tenant demo --format json)
 check 'python3 -c "import json,sys; u=json.load(sys.stdin); assert len(u)==$files and all(x[\"status\"]==\"stored\" for x in u)" <<<"$list"' "uploads json lists every file"
+
+# The data directory is not the default: every command the demo prints
+# names it, and runs as printed.
+check 'grep -qx "  tenken events --data $tmp/d/data --tenant demo --period 2024-10-01..2024-11-30 --item 1" <<<"$out"' "commands name the data directory: $out"
+check '! grep -E "^  tenken (anomalies|explain|events|uploads|master) " <<<"$out" | grep -vq -- "--data $tmp/d/data "' "every store command has --data: $out"
+PATH=$(dirname "$bin"):$PATH
+while read -r cmd; do
+    try bash -c "$cmd"
+    check '[ $st = 0 ] && [ -s "$tmp/out" ]' "a command the demo printed runs: $(show)"
+done < <(grep -E "^  tenken " <<<"$out" | sed 's/^  //')
+check '"$bin" --help | grep -qE "^  demo +a synthetic city generated, ingested, analysed and explained$"' "the command list says demo analyses"
 
 # A second run recreates the demo.
 must "$bin" demo --dir "$tmp/d" --staff 40 --residents 2000 >/dev/null

@@ -1391,6 +1391,7 @@ static void concurrent_logons(void)
     const tk_rules_finding *f = find(r, "R18", "100002");
     TK_REQUIRE(f != NULL);
     TK_CHECK(f->severity == TK_RULECAT_HIGH && f->nevidence == 2);
+    TK_CHECK_INT(f->evidence_total, 2); /* the open logon is evidence too */
     TK_CHECK(strstr(f->summary, "SHIMIN-PC002") && strstr(f->summary, "SHIMIN-PC003"));
     TK_CHECK(find(r, "R18", "100001") == NULL);
     f = find(r, "R18", "100003");
@@ -1411,6 +1412,7 @@ static void long_sessions(void)
     TK_REQUIRE(f != NULL);
     TK_CHECK(f->severity == TK_RULECAT_MEDIUM && f->value > 11.1 && f->value < 11.3);
     TK_CHECK(strstr(f->summary, "08:10〜19:22") != NULL);
+    TK_CHECK(f->nevidence == 2 && f->evidence_total == 2); /* logon and logoff */
     TK_CHECK(find(r, "R19", "100003") == NULL);
     TK_CHECK(find(r, "R19", "100001") == NULL);
     tk_rules_result_destroy(r);
@@ -1454,13 +1456,29 @@ static void unregistered_and_logonless(void)
             .op = TK_OP_LOOKUP,
             .subj = "0000000004"},
            {.when = "2024-10-08 14:01", .user = "100003", .term = "ZEIMU-PC001", .op = TK_OP_LOGON},
-           /* a terminal the ledger does not know */
+           /* a terminal the ledger does not know, used by five accounts */
            {.when = "2024-10-08 11:00",
             .user = "100005",
             .term = "DESKTOP-AB12CD3",
             .sys = "健康管理",
             .op = TK_OP_LOOKUP,
-            .subj = "0000000004"});
+            .subj = "0000000004"},
+           {.when = "2024-10-08 11:01",
+            .user = "100001",
+            .term = "DESKTOP-AB12CD3",
+            .op = TK_OP_LOGON},
+           {.when = "2024-10-08 11:02",
+            .user = "100002",
+            .term = "DESKTOP-AB12CD3",
+            .op = TK_OP_LOGON},
+           {.when = "2024-10-08 11:03",
+            .user = "100003",
+            .term = "DESKTOP-AB12CD3",
+            .op = TK_OP_LOGON},
+           {.when = "2024-10-08 11:04",
+            .user = "100004",
+            .term = "DESKTOP-AB12CD3",
+            .op = TK_OP_LOGON});
     tk_rules_result *r = run(t, "2024-10-08", "2024-10-08");
     const tk_rules_finding *f = find(r, "R28", "SHIMIN-PC003");
     TK_REQUIRE(f != NULL);
@@ -1468,7 +1486,11 @@ static void unregistered_and_logonless(void)
     TK_CHECK(strstr(f->summary, "100002") != NULL);
     TK_CHECK_INT(count(r, "R28"), 1);
     f = find(r, "R21", "DESKTOP-AB12CD3");
-    TK_CHECK(f != NULL && f->severity == TK_RULECAT_HIGH);
+    TK_REQUIRE(f != NULL);
+    TK_CHECK(f->severity == TK_RULECAT_HIGH);
+    /* three accounts named, and the list says it is cut */
+    TK_CHECK(strstr(f->summary, "（11:00〜11:04、職員 ") != NULL);
+    TK_CHECK(strstr(f->summary, " 他2名）") != NULL);
     TK_CHECK_INT(count(r, "R21"), 1);
     tk_rules_result_destroy(r);
     tk_tenant_close(t);
@@ -1622,6 +1644,7 @@ static void outputs_and_chain(void)
     f = find(r, "R30", "SHIMIN-PC003");
     TK_REQUIRE(f != NULL);
     TK_CHECK(f->severity == TK_RULECAT_CRITICAL && f->value == 498 && f->nevidence == 2);
+    TK_CHECK_INT(f->evidence_total, 2); /* the output and the copy */
     TK_CHECK(strstr(f->summary, "未承認媒体") && strstr(f->summary, "498件の出力"));
     tk_rules_result_destroy(r);
     tk_tenant_close(t);

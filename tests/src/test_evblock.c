@@ -33,6 +33,11 @@ static tk_evrow random_row(int64_t *t, char *detail)
     r.mynumber = (int)(rnd() % 3) - 1;
     r.count = rnd() % 2 ? -1 : (int64_t)(rnd() % 100000);
     r.bytes = rnd() % 2 ? -1 : (int64_t)(rnd() >> 2);
+    /* records in file order, with gaps (rejected or empty rows), now and
+     * then unknown */
+    static int64_t record = 1;
+    record += (int64_t)(rnd() % 3 == 0 ? rnd() % 40 : 1);
+    r.record = rnd() % 50 ? record : 0;
     if (rnd() % 4 == 0) {
         r.detail_len = (size_t)(rnd() % 40);
         for (size_t i = 0; i < r.detail_len; i++)
@@ -48,8 +53,8 @@ static int same(const tk_evrow *a, const tk_evrow *b)
            a->terminal == b->terminal && a->function == b->function && a->subject == b->subject &&
            a->device == b->device && a->file == b->file && a->op == b->op &&
            a->result == b->result && a->mynumber == b->mynumber && a->count == b->count &&
-           a->bytes == b->bytes && (a->detail == NULL) == (b->detail == NULL) &&
-           a->detail_len == b->detail_len &&
+           a->bytes == b->bytes && a->record == b->record &&
+           (a->detail == NULL) == (b->detail == NULL) && a->detail_len == b->detail_len &&
            (a->detail == NULL || memcmp(a->detail, b->detail, a->detail_len) == 0);
 }
 
@@ -123,15 +128,48 @@ static void rejects_out_of_range_values(void)
     TK_CHECK_INT(tk_evblock_writer_add(w, &r, &err), TK_OK);
     r.t = INT64_MAX; /* delta overflows */
     TK_CHECK_INT(tk_evblock_writer_add(w, &r, &err), TK_EINVAL);
+    r.t = 0;
+    r.record = -1;
+    TK_CHECK_INT(tk_evblock_writer_add(w, &r, &err), TK_EINVAL);
     tk_evblock_writer_destroy(w);
     tk_evblock_reader rd;
-    TK_CHECK_INT(tk_evblock_reader_init(&rd, (const uint8_t *)"TKEB\x02", 5, &err), TK_EPARSE);
+    TK_CHECK_INT(tk_evblock_reader_init(&rd, (const uint8_t *)"TKEB\x03", 5, &err), TK_EPARSE);
     TK_CHECK_STR(err.msg, "not an event block (bad magic or version)");
+}
+
+/* A block of format version 1 (before the record column) still reads,
+ * with record 0: stores written then stay readable. */
+static void reads_version_1_blocks(void)
+{
+    static const uint8_t v1[] = {
+        'T',  'K',  'E', 'B', 1,             /* magic, version 1 */
+        1,                                   /* one event */
+        2,    1,    1,   1,   1, 1, 1, 4, 1, /* nine column lengths */
+        0xD0, 0x0F,                          /* time: zigzag(1000) */
+        3,                                   /* system */
+        7,                                   /* user */
+        0,    0,    0,                       /* terminal, function, subject */
+        0x05,                                /* flags: print, success, mynumber absent */
+        0,    0,    0,   0,                  /* device, file, count, bytes absent */
+        0,                                   /* no detail */
+    };
+    tk_error err = {0, ""};
+    tk_evblock_reader rd;
+    TK_REQUIRE(tk_evblock_reader_init(&rd, v1, sizeof v1, &err) == TK_OK);
+    tk_evrow row;
+    TK_REQUIRE(tk_evblock_reader_next(&rd, &row, &err) == 1);
+    TK_CHECK_INT(row.t, 1000);
+    TK_CHECK_INT(row.system, 3);
+    TK_CHECK_INT(row.user, 7);
+    TK_CHECK_INT(row.op, 5);
+    TK_CHECK_INT(row.record, 0);
+    TK_CHECK_INT(tk_evblock_reader_next(&rd, &row, &err), 0);
 }
 
 int main(void)
 {
     TK_RUN(round_trip);
     TK_RUN(rejects_out_of_range_values);
+    TK_RUN(reads_version_1_blocks);
     TK_TEST_END();
 }

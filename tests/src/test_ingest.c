@@ -137,6 +137,41 @@ static void strict_and_lenient(void)
     tk_tenant_close(t);
 }
 
+/* Each stored event knows its record in the file (the header is record 1),
+ * also after a rejected row and an empty line. */
+static void events_keep_their_record(void)
+{
+    tk_error err = {0, ""};
+    tk_tenant *t = NULL;
+    TK_REQUIRE(tk_tenant_create(&t, dir, "records", &err) == TK_OK);
+    tk_profile *p = profile(juki);
+    TK_REQUIRE(p != NULL);
+    char path[600];
+    snprintf(path, sizeof path, "%s/juki_records.csv", dir);
+    write_file(path, "日時,職員,端末,操作,宛名番号\n"
+                     "2024/10/01 09:00:00,c1,PC01,照会,0000000001\n"
+                     "2024/10/01 09:01:00,c1,PC01,削除,0000000002\n"
+                     "\n"
+                     "2024/10/01 09:02:00,c1,PC01,照会,0000000003\n");
+    tk_ingest_options opt = TK_INGEST_OPTIONS_INIT;
+    opt.lenient = 1;
+    tk_ingest_result res;
+    TK_REQUIRE(tk_ingest_file(t, p, path, &opt, &res, &err) == TK_OK);
+    tk_store_scan *sc = NULL;
+    TK_REQUIRE(tk_store_scan_create(&sc, tk_tenant_db(t), 0, INT64_MAX, &err) == TK_OK);
+    tk_stored_event ev;
+    int64_t rec[3] = {0, 0, 0};
+    size_t n = 0;
+    while (n < 3 && tk_store_scan_next(sc, &ev, &err) == 1)
+        rec[n++] = ev.row.record;
+    tk_store_scan_destroy(sc);
+    TK_CHECK_INT(n, 2);
+    TK_CHECK_INT(rec[0], 2);
+    TK_CHECK_INT(rec[1], 5);
+    tk_profile_destroy(p);
+    tk_tenant_close(t);
+}
+
 static void resolves_through_master_data(void)
 {
     tk_error err = {0, ""};
@@ -405,6 +440,7 @@ int main(void)
         return 1;
     TK_RUN(injected_failure_mid_file_stores_nothing);
     TK_RUN(strict_and_lenient);
+    TK_RUN(events_keep_their_record);
     TK_RUN(resolves_through_master_data);
     TK_RUN(logon_log_records_terminal_addresses);
     TK_RUN(misfit_profile_is_reported_before_any_row);

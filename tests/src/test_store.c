@@ -5,6 +5,7 @@
 
 #include "src/alloc.h"
 #include "src/store.h"
+#include "src/timefmt.h"
 #include "tests/test.h"
 
 static int fake_pseudonym(void *ctx, const char *p, size_t len, uint8_t out[32], tk_error *err)
@@ -400,6 +401,103 @@ static void records_terminal_addresses_once(void)
     tk_db_close(db);
 }
 
+struct got {
+    int64_t id[8], record[8], upload[8], t[8];
+    size_t n;
+};
+
+static int collect(void *ctx, const tk_stored_event *ev)
+{
+    struct got *g = ctx;
+    if (g->n < 8) {
+        g->id[g->n] = ev->id;
+        g->record[g->n] = ev->row.record;
+        g->upload[g->n] = ev->upload_id;
+        g->t[g->n] = ev->row.t;
+        g->n++;
+    }
+    return 0;
+}
+
+static int stop_at_first(void *ctx, const tk_stored_event *ev)
+{
+    (void)ev;
+    ++*(int *)ctx;
+    return 7;
+}
+
+static void reads_events_by_id_with_their_records(void)
+{
+    tk_error err = {0, ""};
+    tk_db *db = fresh_db("store5");
+    TK_REQUIRE(db != NULL);
+    int calls = 0;
+    tk_store_writer *w = NULL;
+    static const tk_upload_meta m = {"juki_2024-10.csv", 100, "p", 1, "ab", 0, 1000};
+    TK_REQUIRE(tk_store_writer_begin(&w, db, &m, fake_pseudonym, &calls, &err) == TK_OK);
+    /* 10,000 events over three blocks; records skip one row in a hundred
+     * (a rejected or empty row) after the header (record 1). */
+    for (int i = 0; i < 10000; i++) {
+        tk_event e = event(1727740800000LL + (int64_t)i * 60000, "a", 1, NULL);
+        e.record = 2 + i + i / 100;
+        TK_REQUIRE(tk_store_writer_add(w, &e, &err) == TK_OK);
+    }
+    const tk_upload_summary s = {"beef", "utf-8", "stored", 10000, 10000, 0,
+                                 0,      0,       0,        NULL,  NULL,  1};
+    int64_t up = 0;
+    TK_REQUIRE(tk_store_writer_commit(w, &s, &up, &err) == TK_OK);
+    const int64_t B = TK_EVBLOCK_MAX;
+    /* in any order, repeated, and some that do not exist: past the last
+     * block's end, a block that does not exist, a negative id */
+    const int64_t ids[] = {3 * B + 5, B, 2 * B - 1, B, 3 * B + 1900, 99 * B, -5};
+    struct got g;
+    memset(&g, 0, sizeof g);
+    TK_CHECK_INT(tk_store_events_by_id(db, ids, sizeof ids / sizeof ids[0], collect, &g, &err),
+                 TK_OK);
+    TK_REQUIRE(g.n == 3);
+    TK_CHECK(g.id[0] == B && g.id[1] == 2 * B - 1 && g.id[2] == 3 * B + 5);
+    TK_CHECK_INT(g.record[0], 2);             /* event 0 */
+    TK_CHECK_INT(g.record[1], 2 + 4095 + 40); /* event 4095 */
+    TK_CHECK_INT(g.record[2], 2 + 8197 + 81); /* event 8197 */
+    TK_CHECK_INT(g.t[2], 1727740800000LL + 8197LL * 60000);
+    TK_CHECK(g.upload[0] == up && g.upload[2] == up);
+    /* the callback stops the reading with its value */
+    int seen = 0;
+    TK_CHECK_INT(tk_store_events_by_id(db, ids, 3, stop_at_first, &seen, &err), 7);
+    TK_CHECK_INT(seen, 1);
+    TK_CHECK_INT(tk_store_events_by_id(db, ids, 0, collect, &g, &err), TK_OK);
+
+    char name[8];
+    TK_CHECK_INT(tk_store_upload_file_name(db, up, name, sizeof name, &err), TK_OK);
+    TK_CHECK_STR(name, "juki_20"); /* cut to the buffer */
+    TK_CHECK_INT(tk_store_upload_file_name(db, up + 1, name, sizeof name, &err), TK_ENOTFOUND);
+
+    /* Where the events lie: 2024-10-01 09:00 JST to 10-08 07:39 (10,000 minutes), then
+     * one block from December to February (January is inside it). */
+    tk_store_span sp;
+    TK_REQUIRE(tk_store_event_span(db, &sp, &err) == TK_OK);
+    TK_CHECK_INT(sp.nmonths, 1);
+    TK_CHECK_INT(sp.months[0], 2024 * 12 + 9);
+    TK_CHECK_INT(sp.first_day, tk_days_from_civil(2024, 10, 1));
+    TK_CHECK_INT(sp.last_day, tk_days_from_civil(2024, 10, 8));
+    tk_store_span_dispose(&sp);
+    TK_REQUIRE(tk_store_writer_begin(&w, db, &m, fake_pseudonym, &calls, &err) == TK_OK);
+    tk_event e = event(1733900000000LL, "a", 1, NULL); /* 2024-12-11 */
+    TK_REQUIRE(tk_store_writer_add(w, &e, &err) == TK_OK);
+    e.t = 1739000000000LL; /* 2025-02-08 */
+    TK_REQUIRE(tk_store_writer_add(w, &e, &err) == TK_OK);
+    const tk_upload_summary s2 = {"feed", "utf-8", "stored", 2, 2, 0, 0, 0, 0, NULL, NULL, 1};
+    TK_REQUIRE(tk_store_writer_commit(w, &s2, &up, &err) == TK_OK);
+    TK_REQUIRE(tk_store_event_span(db, &sp, &err) == TK_OK);
+    TK_REQUIRE(sp.nmonths == 4);
+    TK_CHECK(sp.months[0] == 2024 * 12 + 9 && sp.months[1] == 2024 * 12 + 11 &&
+             sp.months[2] == 2025 * 12 && sp.months[3] == 2025 * 12 + 1);
+    TK_CHECK_INT(sp.last_day, tk_days_from_civil(2025, 2, 8));
+    tk_store_span_dispose(&sp);
+    tk_store_span_dispose(NULL);
+    tk_db_close(db);
+}
+
 static void allocation_failures(void)
 {
 #ifdef TK_TESTING
@@ -432,6 +530,7 @@ int main(void)
     TK_RUN(duplicate_and_abort_store_nothing);
     TK_RUN(scan_filters_by_period_and_keeps_values);
     TK_RUN(records_terminal_addresses_once);
+    TK_RUN(reads_events_by_id_with_their_records);
     TK_RUN(allocation_failures);
     TK_TEST_END();
 }

@@ -1,0 +1,235 @@
+/* api/cli_events.c -- `tenken events`: the log rows behind a ranked item.
+ *
+ * A front end over models/evidence: finds the run (tk_cli_open_run, as
+ * anomalies and explain do), reads the item's evidence rows and prints
+ * them as an aligned table, CSV or JSON. Residents appear as their
+ * pseudonyms only; the store has nothing else. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/cli.h"
+#include "models/analysis.h"
+#include "models/evidence.h"
+#include "src/period.h"
+#include "src/timefmt.h"
+
+static const char events_help[] =
+    "usage: tenken events --tenant T --item N [--period FROM..TO]\n"
+    "                     [--format table|csv|json] [--limit N] [--data DIR]\n"
+    "\n"
+    "Lists the log rows behind one item of the ranked list.\n"
+    "\n"
+    "The rows are the events the item's explanation keeps (all of them, or for a\n"
+    "large item the first ones: the output says how many there are in all), in\n"
+    "time order: time (JST), system, user, terminal, operation, function, result,\n"
+    "count, the resident as its pseudonym (never the identifier; the table shows\n"
+    "its first 8 hex digits, as summaries do), detail, and the uploaded file and\n"
+    "record (header included, as in ingestion's error reports) it came from.\n"
+    "\n"
+    "options:\n"
+    "  --tenant T            the tenant (required)\n"
+    "  --item N              the item's rank (required)\n"
+    "  --period FROM..TO     the analysed period, YYYY-MM-DD..YYYY-MM-DD (default:\n"
+    "                        the newest analysis, whatever its period)\n"
+    "  --format table|csv|json\n"
+    "                        the output (default: table)\n"
+    "  --limit N             at most N rows (default: all the item keeps)\n" TK_CLI_HELP_DATA
+        TK_CLI_HELP_HELP TK_CLI_HELP_EXIT;
+
+static void csv_field(const char *s)
+{
+    if (s == NULL)
+        return;
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, stdout);
+        return;
+    }
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"')
+            putchar('"');
+        putchar(*s);
+    }
+    putchar('"');
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *row_json(const tk_evidence_row *r)
+{
+    char t[40];
+    tk_time_format_iso(r->t, t, sizeof t);
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(r->id));
+    json_object_set_new(o, "time", json_string(t));
+    json_object_set_new(o, "system", str_or_null(r->system));
+    json_object_set_new(o, "user", str_or_null(r->user));
+    json_object_set_new(o, "user_resolved", json_boolean(r->user_resolved));
+    json_object_set_new(o, "terminal", str_or_null(r->terminal));
+    json_object_set_new(o, "operation", str_or_null(r->operation));
+    json_object_set_new(o, "function", str_or_null(r->function));
+    json_object_set_new(o, "result", json_string(r->failed ? "failure" : "success"));
+    json_object_set_new(o, "count", r->count >= 0 ? json_integer(r->count) : json_null());
+    json_object_set_new(o, "bytes", r->bytes >= 0 ? json_integer(r->bytes) : json_null());
+    json_object_set_new(o, "mynumber", r->mynumber >= 0 ? json_boolean(r->mynumber) : json_null());
+    json_object_set_new(o, "resident", r->resident[0] ? json_string(r->resident) : json_null());
+    json_object_set_new(o, "device", str_or_null(r->device));
+    json_object_set_new(o, "serial", str_or_null(r->serial));
+    json_object_set_new(o, "media_file", str_or_null(r->media_file));
+    json_object_set_new(o, "detail", str_or_null(r->detail));
+    json_object_set_new(o, "upload_id", json_integer(r->upload_id));
+    json_object_set_new(o, "file", str_or_null(r->file_name));
+    json_object_set_new(o, "record", r->record > 0 ? json_integer(r->record) : json_null());
+    return o;
+}
+
+static void print_csv(const tk_evidence *e, size_t n)
+{
+    printf("id,time,system,user,terminal,operation,function,result,count,bytes,resident,"
+           "device,serial,media_file,detail,upload_id,file,record\n");
+    for (size_t i = 0; i < n; i++) {
+        const tk_evidence_row *r = tk_evidence_row_at(e, i);
+        char t[40];
+        tk_time_format_iso(r->t, t, sizeof t);
+        printf("%lld,%s,", (long long)r->id, t);
+        const char *text[] = {r->system, r->user, r->terminal, r->operation, r->function};
+        for (size_t k = 0; k < sizeof text / sizeof text[0]; k++) {
+            csv_field(text[k]);
+            putchar(',');
+        }
+        printf("%s,", r->failed ? "failure" : "success");
+        if (r->count >= 0)
+            printf("%lld", (long long)r->count);
+        putchar(',');
+        if (r->bytes >= 0)
+            printf("%lld", (long long)r->bytes);
+        printf(",%s,", r->resident);
+        const char *more[] = {r->device, r->serial, r->media_file, r->detail};
+        for (size_t k = 0; k < sizeof more / sizeof more[0]; k++) {
+            csv_field(more[k]);
+            putchar(',');
+        }
+        printf("%lld,", (long long)r->upload_id);
+        csv_field(r->file_name);
+        putchar(',');
+        if (r->record > 0)
+            printf("%lld", (long long)r->record);
+        putchar('\n');
+    }
+}
+
+int tk_cli_events(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"tenant", required_argument, NULL, 't'}, {"item", required_argument, NULL, 'i'},
+        {"period", required_argument, NULL, 'p'}, {"format", required_argument, NULL, 'f'},
+        {"limit", required_argument, NULL, 'l'},  {"data", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    const char *tenant = NULL, *period = NULL, *data = NULL, *format = "table";
+    long long item = 0, limit = -1;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        char *end = NULL;
+        switch (c) {
+        case 't':
+            tenant = optarg;
+            break;
+        case 'i':
+            item = strtoll(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || item < 1)
+                return tk_cli_usage_error("events", "--item is a rank (1, 2, ...), not '%s'",
+                                          optarg);
+            break;
+        case 'p':
+            period = optarg;
+            break;
+        case 'f':
+            if (strcmp(optarg, "table") && strcmp(optarg, "csv") && strcmp(optarg, "json"))
+                return tk_cli_usage_error("events", "--format is table, csv or json");
+            format = optarg;
+            break;
+        case 'l':
+            limit = strtoll(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || limit < 0)
+                return tk_cli_usage_error("events", "--limit needs a number, not '%s'", optarg);
+            break;
+        case 'd':
+            data = optarg;
+            break;
+        case 'h':
+            fputs(events_help, stdout);
+            return TK_EXIT_OK;
+        default:
+            return tk_cli_usage_error("events", "unknown or incomplete option '%s'",
+                                      argv[optind - 1]);
+        }
+    }
+    if (tenant == NULL || item == 0)
+        return tk_cli_usage_error("events", "--tenant and --item are required");
+    if (optind != argc)
+        return tk_cli_usage_error("events", "unexpected argument '%s'", argv[optind]);
+    tk_error err = {0, ""};
+    tk_tenant *t = NULL;
+    int64_t run = 0;
+    const int st = tk_cli_open_run("events", data, tenant, period, &t, &run, &err);
+    if (st != TK_EXIT_OK) {
+        tk_tenant_close(t);
+        return st;
+    }
+    tk_analysis_run_info info;
+    tk_evidence *e = NULL;
+    int rc = tk_analysis_run_load(tk_tenant_db(t), run, &info, &err);
+    if (rc == TK_OK)
+        rc = tk_evidence_of_item(tk_tenant_db(t), run, item, &e, &err);
+    if (rc == TK_OK) {
+        char pbuf[32];
+        tk_period_format(&info.period, pbuf, sizeof pbuf);
+        const size_t have = tk_evidence_count(e);
+        const size_t n = limit >= 0 && (unsigned long long)limit < have ? (size_t)limit : have;
+        const size_t listed = tk_evidence_listed(e);
+        const unsigned long long total = (unsigned long long)tk_evidence_total(e);
+        if (strcmp(format, "json") == 0) {
+            json_t *o = json_object(), *rows = json_array();
+            for (size_t i = 0; i < n; i++)
+                json_array_append_new(rows, row_json(tk_evidence_row_at(e, i)));
+            json_object_set_new(o, "run", json_integer(run));
+            json_object_set_new(o, "period", json_string(pbuf));
+            json_object_set_new(o, "item", json_integer(item));
+            json_object_set_new(o, "evidence_total", json_integer((json_int_t)total));
+            json_object_set_new(o, "evidence_kept", json_integer((json_int_t)listed));
+            json_object_set_new(o, "evidence_missing", json_integer((json_int_t)(listed - have)));
+            json_object_set_new(o, "events", rows);
+            tk_cli_print_json(o, TK_CLI_JSON);
+        } else if (strcmp(format, "csv") == 0) {
+            print_csv(e, n);
+        } else {
+            printf("item %lld of run #%lld (%s): %llu event%s", item, (long long)run, pbuf, total,
+                   total == 1 ? "" : "s");
+            if (total > listed)
+                printf(", of which the item keeps %zu", listed);
+            if (have < listed)
+                printf(", %zu no longer stored (their upload was deleted)", listed - have);
+            if (n < have)
+                printf("; the first %zu", n);
+            printf("\n");
+            if (n > 0)
+                tk_cli_show_events(stdout, e, n, "");
+        }
+    }
+    tk_evidence_destroy(e);
+    tk_analysis_run_info_dispose(&info);
+    tk_tenant_close(t);
+    if (rc != TK_OK) {
+        tk_cli_report("events", &err);
+        return TK_EXIT_FAIL;
+    }
+    return TK_EXIT_OK;
+}
