@@ -86,6 +86,10 @@ void tk_cli_print_notes(const char *notes, const char *indent, const char *where
  * fullwidth characters take two. */
 size_t tk_cli_width(const char *s);
 
+/* Prints s (may be NULL: nothing) on stdout as one CSV field, quoted per
+ * RFC 4180 when it holds a comma, a quote or a line break. */
+void tk_cli_csv_field(const char *s);
+
 /* Prints items[0..n) as an aligned table (rank, score, entity, day, rule
  * or "model", summary), each line after indent. */
 void tk_cli_show_items(FILE *out, const tk_analysis_item *items, size_t n, const char *indent);

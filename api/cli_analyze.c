@@ -338,23 +338,6 @@ static const char anomalies_help[] =
     "  --min-score S         only items scoring at least S, 0 to 100 (default: "
     "0)\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP TK_CLI_HELP_EXIT;
 
-static void csv_field(const char *s)
-{
-    if (s == NULL)
-        return;
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, stdout);
-        return;
-    }
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"')
-            putchar('"');
-        putchar(*s);
-    }
-    putchar('"');
-}
-
 static int open_run(const char *cmd, const char *data, const char *tenant, const char *period,
                     tk_tenant **t, int64_t *run, tk_error *err)
 {
@@ -489,15 +472,15 @@ int tk_cli_anomalies(int argc, char **argv)
             continue;
         }
         printf("%lld,", (long long)sqlite3_column_int64(q, 0));
-        csv_field((const char *)sqlite3_column_text(q, 1));
+        tk_cli_csv_field((const char *)sqlite3_column_text(q, 1));
         putchar(',');
-        csv_field((const char *)sqlite3_column_text(q, 2));
+        tk_cli_csv_field((const char *)sqlite3_column_text(q, 2));
         printf(",%s,%.1f,", day, score1(sqlite3_column_double(q, 4)));
-        csv_field((const char *)sqlite3_column_text(q, 5));
+        tk_cli_csv_field((const char *)sqlite3_column_text(q, 5));
         putchar(',');
-        csv_field(rule);
+        tk_cli_csv_field(rule);
         putchar(',');
-        csv_field((const char *)sqlite3_column_text(q, 7));
+        tk_cli_csv_field((const char *)sqlite3_column_text(q, 7));
         putchar('\n');
     }
     sqlite3_finalize(q);

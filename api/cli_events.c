@@ -39,23 +39,6 @@ static const char events_help[] =
     "  --limit N             at most N rows (default: all the item keeps)\n" TK_CLI_HELP_DATA
         TK_CLI_HELP_HELP TK_CLI_HELP_EXIT;
 
-static void csv_field(const char *s)
-{
-    if (s == NULL)
-        return;
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, stdout);
-        return;
-    }
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"')
-            putchar('"');
-        putchar(*s);
-    }
-    putchar('"');
-}
-
 static json_t *str_or_null(const char *s)
 {
     return s ? json_string(s) : json_null();
@@ -100,7 +83,7 @@ static void print_csv(const tk_evidence *e, size_t n)
         printf("%lld,%s,", (long long)r->id, t);
         const char *text[] = {r->system, r->user, r->terminal, r->operation, r->function};
         for (size_t k = 0; k < sizeof text / sizeof text[0]; k++) {
-            csv_field(text[k]);
+            tk_cli_csv_field(text[k]);
             putchar(',');
         }
         printf("%s,", r->failed ? "failure" : "success");
@@ -112,11 +95,11 @@ static void print_csv(const tk_evidence *e, size_t n)
         printf(",%s,", r->resident);
         const char *more[] = {r->device, r->serial, r->media_file, r->detail};
         for (size_t k = 0; k < sizeof more / sizeof more[0]; k++) {
-            csv_field(more[k]);
+            tk_cli_csv_field(more[k]);
             putchar(',');
         }
         printf("%lld,", (long long)r->upload_id);
-        csv_field(r->file_name);
+        tk_cli_csv_field(r->file_name);
         putchar(',');
         if (r->record > 0)
             printf("%lld", (long long)r->record);

@@ -361,47 +361,6 @@ static const char profile_test_help[] =
     "exit status: 0 the profile fits every row, 1 problems were found (or a file\n"
     "cannot be read), 2 usage error\n";
 
-/* Display width of UTF-8 text on a terminal: East Asian wide and full-width
- * characters (kanji, kana, full-width forms) take two columns. */
-static size_t display_width(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t w = 0;
-    while (*p) {
-        uint32_t cp;
-        size_t n = 1;
-        if (*p < 0x80) {
-            cp = *p;
-        } else if (*p >= 0xF0) {
-            cp = *p & 0x07u;
-            n = 4;
-        } else if (*p >= 0xE0) {
-            cp = *p & 0x0Fu;
-            n = 3;
-        } else {
-            cp = *p & 0x1Fu;
-            n = 2;
-        }
-        for (size_t i = 1; i < n; i++) {
-            if ((p[i] & 0xC0) != 0x80) {
-                n = i;
-                break;
-            }
-            cp = (cp << 6) | (p[i] & 0x3Fu);
-        }
-        p += n;
-        const int wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0x303E) ||
-                         (cp >= 0x3041 && cp <= 0x33FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
-                         (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xA000 && cp <= 0xA4CF) ||
-                         (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xE000 && cp <= 0xE757) ||
-                         (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) ||
-                         (cp >= 0xFF00 && cp <= 0xFF60) || (cp >= 0xFFE0 && cp <= 0xFFE6) ||
-                         (cp >= 0x20000 && cp <= 0x3FFFD);
-        w += wide ? 2 : 1;
-    }
-    return w;
-}
-
 /* The table's columns; staff and registered only with --tenant. */
 enum {
     C_RECORD,
@@ -463,12 +422,12 @@ static void print_table(struct test_ctx *tc)
     int used[NCOL];
     for (size_t c = 0; c < NCOL; c++) {
         used[c] = c != C_STAFF && c != C_REG ? 1 : tc->tenant != NULL;
-        w[c] = display_width(col_heading[c]);
+        w[c] = tk_cli_width(col_heading[c]);
     }
     used[C_DETAILS] = 0;
     for (size_t r = 0; r < tc->nrows; r++) {
         for (size_t c = 0; c < NCOL; c++) {
-            const size_t cw = display_width(tc->cells[r * NCOL + c]);
+            const size_t cw = tk_cli_width(tc->cells[r * NCOL + c]);
             w[c] = cw > w[c] ? cw : w[c];
         }
         used[C_DETAILS] |= tc->cells[r * NCOL + C_DETAILS][0] != '\0';
@@ -479,7 +438,7 @@ static void print_table(struct test_ctx *tc)
             if (!used[c])
                 continue;
             const char *s = r == 0 ? col_heading[c] : tc->cells[(r - 1) * NCOL + c];
-            const size_t sw = display_width(s);
+            const size_t sw = tk_cli_width(s);
             if (c == C_DETAILS && s[0] == '\0')
                 break;
             if (c == C_RECORD) {

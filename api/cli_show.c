@@ -391,3 +391,20 @@ int tk_cli_show_item(FILE *out, tk_db *db, const tk_analysis_item *it, const cha
     tk_evidence_destroy(e);
     return TK_OK;
 }
+
+void tk_cli_csv_field(const char *s)
+{
+    if (s == NULL)
+        return;
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, stdout);
+        return;
+    }
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"')
+            putchar('"');
+        putchar(*s);
+    }
+    putchar('"');
+}
