@@ -39,6 +39,7 @@ static const struct command commands[] = {
      NULL},
     {"explain", tk_cli_explain, "the explanation of one ranked item, as JSON or text", 0, NULL},
     {"events", tk_cli_events, "the log rows behind one ranked item", 0, NULL},
+    {"triage", tk_cli_triage, "record an inspector's decision on a ranked item", 0, NULL},
     {"deliver", tk_cli_deliver, "record a period's report as delivered (freezes the period)", 0,
      NULL},
     {"rules", tk_cli_rules, "a tenant's rule configuration: list, show, set, reset, history", 1,

@@ -14,7 +14,7 @@
 #include <jansson.h>
 #include <stdio.h>
 
-#include "models/analysis.h"
+#include "models/anomalies.h"
 #include "models/evidence.h"
 #include "src/error.h"
 #include "src/tenant.h"
@@ -33,6 +33,7 @@ int tk_cli_score_table(int argc, char **argv);
 int tk_cli_analyze(int argc, char **argv);
 int tk_cli_anomalies(int argc, char **argv);
 int tk_cli_explain(int argc, char **argv);
+int tk_cli_triage(int argc, char **argv);
 int tk_cli_deliver(int argc, char **argv);
 int tk_cli_rules(int argc, char **argv);
 int tk_cli_events(int argc, char **argv);
@@ -92,7 +93,7 @@ void tk_cli_csv_field(const char *s);
 
 /* Prints items[0..n) as an aligned table (rank, score, entity, day, rule
  * or "model", summary), each line after indent. */
-void tk_cli_show_items(FILE *out, const tk_analysis_item *items, size_t n, const char *indent);
+void tk_cli_show_items(FILE *out, const tk_anomalies_item *items, size_t n, const char *indent);
 
 /* Prints the first limit rows of e as an aligned table (time, system,
  * user, terminal, operation, function, result, count, the resident's
@@ -103,8 +104,8 @@ void tk_cli_show_events(FILE *out, const tk_evidence *e, size_t limit, const cha
 /* Prints item it (of the run whose period reads `period`) as text: what
  * the finding is, its key numbers, and up to rows of its evidence rows,
  * read through db (borrowed). Returns TK_OK or an error of
- * tk_evidence_of_item(). */
-int tk_cli_show_item(FILE *out, tk_db *db, const tk_analysis_item *it, const char *period,
+ * tk_anomalies_evidence(). */
+int tk_cli_show_item(FILE *out, tk_db *db, const tk_anomalies_item *it, const char *period,
                      size_t rows, tk_error *err);
 
 /* Prints "tenken CMD: message" for err on stderr. */

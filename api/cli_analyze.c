@@ -13,11 +13,16 @@
 #include <unistd.h>
 
 #include "api/cli.h"
+#include "api/jsonout.h"
 #include "models/analysis.h"
+#include "models/anomalies.h"
 #include "models/rulecat.h"
+#include "src/actor.h"
+#include "src/alloc.h"
 #include "src/period.h"
 #include "src/store.h"
 #include "src/tenant.h"
+#include "src/timefmt.h"
 
 static const char analyze_help[] =
     "usage: tenken analyze --tenant T --period FROM..TO [--baseline FROM..TO]\n"
@@ -105,12 +110,6 @@ static void warn_empty(tk_db *db, const char *period)
             "(months %s)\n",
             period, from, to, months);
     tk_store_span_dispose(&sp);
-}
-
-/* A 0-100 score as listed: one decimal, never -0.0 (as in the CSV). */
-static double score1(double x)
-{
-    return round(x * 10) / 10 + 0.0;
 }
 
 static int parse_period_arg(const char *cmd, const char *arg, tk_period *out)
@@ -317,24 +316,42 @@ int tk_cli_deliver(int argc, char **argv)
 
 static const char anomalies_help[] =
     "usage: tenken anomalies --tenant T --period FROM..TO [--limit N]\n"
-    "                        [--format csv|json] [--entity user|terminal]\n"
+    "                        [--format csv|json] [--sort rank|day|entity]\n"
+    "                        [--after CURSOR] [--entity user|terminal]\n"
+    "                        [--entity-id ID] [--system NAME] [--dept NAME]\n"
+    "                        [--rule ID] [--source rule|model] [--status S]\n"
     "                        [--min-score S] [--data DIR]\n"
     "\n"
     "Prints the ranked list of the newest analysis of the period. CSV columns:\n"
     "rank,entity_type,entity_id,day,score,source,rule_id,summary (entity_type user\n"
     "or terminal; day empty for a period item; score 0-100; source rule|model;\n"
-    "rule_id empty for model items; summary one line in Japanese). A finding about\n"
-    "a resident (R06) is listed once per member of staff it names; gaps in a\n"
-    "system's log (R29) are the run's notes, printed by tenken analyze.\n"
+    "rule_id empty for model items; summary one line in Japanese). JSON adds each\n"
+    "item's 所属 (dept), the systems of its evidence and its triage status. A\n"
+    "finding about a resident (R06) is listed once per member of staff it names;\n"
+    "gaps in a system's log (R29) are the run's notes, printed by tenken analyze\n"
+    "and given in full by --format json.\n"
+    "With --limit, JSON gives next_cursor when more items match: pass it to\n"
+    "--after (with the same --sort) for the next page.\n"
     "\n"
     "options:\n"
     "  --tenant T            the tenant (required)\n"
     "  --period FROM..TO     the analysed period, YYYY-MM-DD..YYYY-MM-DD (required)\n"
-    "  --limit N             at most N items, the best ranked (default: every item)\n"
+    "  --limit N             at most N items (default: every item)\n"
     "  --format csv|json     CSV as above, or one JSON document (default: csv)\n"
+    "  --sort rank|day|entity\n"
+    "                        by rank (the score, default), by day (period items\n"
+    "                        last) or by entity; ties by rank\n"
+    "  --after CURSOR        continue after the page that gave this next_cursor\n"
+    "  (the filters below must all hold)\n"
     "  --entity user|terminal\n"
     "                        only the items about users, or about terminals\n"
-    "                        (default: both)\n"
+    "  --entity-id ID        only the items about this user or terminal\n"
+    "  --system NAME         only the items whose evidence touches this system\n"
+    "  --dept NAME           only the items whose entity belongs to this 所属\n"
+    "  --rule ID             only the findings of this rule (R01 .. R31)\n"
+    "  --source rule|model   only rule findings, or only model anomalies\n"
+    "  --status S            only items whose triage status is S: new,\n"
+    "                        investigating, confirmed or false_positive\n"
     "  --min-score S         only items scoring at least S, 0 to 100 (default: "
     "0)\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP TK_CLI_HELP_EXIT;
 
@@ -353,13 +370,33 @@ static int open_run(const char *cmd, const char *data, const char *tenant, const
     rc = tk_tenant_open(t, tk_cli_data_dir(data), tenant, 0, err);
     if (rc == TK_OK)
         rc = tk_analysis_migrate(tk_tenant_db(*t), err);
+    tk_anomalies_run r;
+    memset(&r, 0, sizeof r);
     if (rc == TK_OK)
-        rc = tk_analysis_find_run(tk_tenant_db(*t), period ? &pr : NULL, run, err);
+        rc = tk_anomalies_find_run(tk_tenant_db(*t), period ? &pr : NULL, &r, err);
+    *run = r.id;
+    tk_anomalies_run_dispose(&r);
     if (rc != TK_OK) {
         tk_cli_report(cmd, err);
         return TK_EXIT_FAIL;
     }
     return TK_EXIT_OK;
+}
+
+static void print_csv_item(const tk_anomalies_item *it)
+{
+    char day[16] = "";
+    if (it->day != TK_ANOMALIES_PERIOD_ITEM)
+        tk_period_format_day(it->day, day, sizeof day);
+    printf("%lld,", (long long)it->rank);
+    tk_cli_csv_field(it->entity_type);
+    putchar(',');
+    tk_cli_csv_field(it->entity);
+    printf(",%s,%.1f,%s,", day, tk_jsonout_score(it->score), it->model ? "model" : "rule");
+    tk_cli_csv_field(it->rule_id);
+    putchar(',');
+    tk_cli_csv_field(it->summary);
+    putchar('\n');
 }
 
 int tk_cli_anomalies(int argc, char **argv)
@@ -369,13 +406,22 @@ int tk_cli_anomalies(int argc, char **argv)
                                              {"limit", required_argument, NULL, 'l'},
                                              {"format", required_argument, NULL, 'f'},
                                              {"entity", required_argument, NULL, 'e'},
+                                             {"entity-id", required_argument, NULL, 'i'},
+                                             {"system", required_argument, NULL, 'y'},
+                                             {"dept", required_argument, NULL, 'D'},
+                                             {"rule", required_argument, NULL, 'r'},
+                                             {"source", required_argument, NULL, 's'},
+                                             {"status", required_argument, NULL, 'S'},
+                                             {"sort", required_argument, NULL, 'o'},
+                                             {"after", required_argument, NULL, 'a'},
                                              {"min-score", required_argument, NULL, 'm'},
                                              {"data", required_argument, NULL, 'd'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    const char *tenant = NULL, *period = NULL, *entity = NULL, *data = NULL;
+    const char *tenant = NULL, *period = NULL, *data = NULL;
     long long limit = -1;
-    double min_score = 0;
+    tk_anomalies_query q = TK_ANOMALIES_QUERY_INIT;
+    tk_error err = {0, ""};
     int json = 0, c;
     optind = 1;
     opterr = 0;
@@ -402,11 +448,42 @@ int tk_cli_anomalies(int argc, char **argv)
         case 'e':
             if (strcmp(optarg, "user") && strcmp(optarg, "terminal"))
                 return tk_cli_usage_error("anomalies", "--entity is user or terminal");
-            entity = optarg;
+            q.entity_type = optarg;
+            break;
+        case 'i':
+            q.entity = optarg;
+            break;
+        case 'y':
+            q.system = optarg;
+            break;
+        case 'D':
+            q.dept = optarg;
+            break;
+        case 'r':
+            q.rule = optarg;
+            break;
+        case 's':
+            if (strcmp(optarg, "rule") && strcmp(optarg, "model"))
+                return tk_cli_usage_error("anomalies", "--source is rule or model");
+            q.source = optarg;
+            break;
+        case 'S': {
+            tk_anomalies_status s;
+            if (tk_anomalies_status_parse(optarg, &s, &err) != TK_OK)
+                return tk_cli_usage_error("anomalies", "--status: %s", err.msg);
+            q.status = (int)s;
+            break;
+        }
+        case 'o':
+            if (tk_anomalies_order_parse(optarg, &q.order, &err) != TK_OK)
+                return tk_cli_usage_error("anomalies", "--sort: %s", err.msg);
+            break;
+        case 'a':
+            q.cursor = optarg;
             break;
         case 'm':
-            min_score = strtod(optarg, &end);
-            if (*optarg == '\0' || *end != '\0' || min_score < 0 || min_score > 100)
+            q.min_score = strtod(optarg, &end);
+            if (*optarg == '\0' || *end != '\0' || !(q.min_score >= 0 && q.min_score <= 100))
                 return tk_cli_usage_error("anomalies", "--min-score is a number from 0 to 100");
             break;
         case 'd':
@@ -422,7 +499,8 @@ int tk_cli_anomalies(int argc, char **argv)
     }
     if (tenant == NULL || period == NULL)
         return tk_cli_usage_error("anomalies", "--tenant and --period are required");
-    tk_error err = {0, ""};
+    if (optind != argc)
+        return tk_cli_usage_error("anomalies", "unexpected argument '%s'", argv[optind]);
     tk_tenant *t = NULL;
     int64_t run = 0;
     int st = open_run("anomalies", data, tenant, period, &t, &run, &err);
@@ -430,80 +508,53 @@ int tk_cli_anomalies(int argc, char **argv)
         tk_tenant_close(t);
         return st;
     }
-    sqlite3_stmt *q = NULL;
-    int rc = tk_db_prepare(tk_tenant_db(t), &q,
-                           "SELECT rank, entity_type, entity_id, day, score, source, rule_id,"
-                           " summary, severity FROM anomalies WHERE run_id = ?1 AND score >= ?2"
-                           " AND (?3 IS NULL OR entity_type = ?3) ORDER BY rank"
-                           " LIMIT ?4",
-                           &err);
-    if (rc == TK_OK) {
-        sqlite3_bind_int64(q, 1, run);
-        sqlite3_bind_double(q, 2, min_score);
-        if (entity)
-            sqlite3_bind_text(q, 3, entity, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(q, 4, limit);
-    }
-    json_t *arr = json ? json_array() : NULL;
-    if (rc == TK_OK && !json)
-        printf("rank,entity_type,entity_id,day,score,source,rule_id,summary\n");
-    while (rc == TK_OK && (rc = tk_db_step(tk_tenant_db(t), q, &err)) == 1) {
-        rc = TK_OK;
-        char day[16] = "";
-        if (sqlite3_column_type(q, 3) != SQLITE_NULL)
-            tk_period_format_day(sqlite3_column_int64(q, 3), day, sizeof day);
-        const char *rule = (const char *)sqlite3_column_text(q, 6);
-        if (json) {
-            json_t *o = json_object();
-            json_object_set_new(o, "rank", json_integer(sqlite3_column_int64(q, 0)));
-            json_object_set_new(o, "entity_type",
-                                json_string((const char *)sqlite3_column_text(q, 1)));
-            json_object_set_new(o, "entity_id",
-                                json_string((const char *)sqlite3_column_text(q, 2)));
-            json_object_set_new(o, "day", day[0] ? json_string(day) : json_null());
-            json_object_set_new(o, "score", json_real(score1(sqlite3_column_double(q, 4))));
-            json_object_set_new(o, "source", json_string((const char *)sqlite3_column_text(q, 5)));
-            json_object_set_new(o, "rule_id", rule ? json_string(rule) : json_null());
-            const char *sev = (const char *)sqlite3_column_text(q, 8);
-            json_object_set_new(o, "severity", sev ? json_string(sev) : json_null());
-            json_object_set_new(o, "summary", json_string((const char *)sqlite3_column_text(q, 7)));
-            json_object_set_new(o, "item", json_integer(sqlite3_column_int64(q, 0)));
-            json_array_append_new(arr, o);
-            continue;
+    tk_anomalies_run info;
+    int rc = tk_anomalies_run_get(tk_tenant_db(t), run, &info, &err);
+    /* Pages of the service's largest size until --limit or the end. */
+    json_t *doc = NULL, *items = NULL;
+    size_t printed = 0, total = 0;
+    char next[TK_ANOMALIES_CURSOR_SIZE] = "";
+    const char *const cursor0 = q.cursor; /* the header goes before the first page */
+    while (rc == TK_OK) {
+        tk_anomalies_page page;
+        const size_t want = limit >= 0 ? (size_t)limit - printed : TK_ANOMALIES_PAGE_MAX;
+        if (limit >= 0 && want == 0)
+            break;
+        q.limit = want < TK_ANOMALIES_PAGE_MAX ? want : TK_ANOMALIES_PAGE_MAX;
+        rc = tk_anomalies_list(tk_tenant_db(t), run, &q, &page, &err);
+        if (rc != TK_OK)
+            break;
+        if (!json && q.cursor == cursor0)
+            printf("rank,entity_type,entity_id,day,score,source,rule_id,summary\n");
+        total = page.total;
+        if (json && doc == NULL) {
+            doc = tk_jsonout_page(&info, &page);
+            items = json_object_get(doc, "items");
+        } else if (json) {
+            for (size_t i = 0; i < page.n; i++)
+                json_array_append_new(items, tk_jsonout_item(&page.items[i]));
         }
-        printf("%lld,", (long long)sqlite3_column_int64(q, 0));
-        tk_cli_csv_field((const char *)sqlite3_column_text(q, 1));
-        putchar(',');
-        tk_cli_csv_field((const char *)sqlite3_column_text(q, 2));
-        printf(",%s,%.1f,", day, score1(sqlite3_column_double(q, 4)));
-        tk_cli_csv_field((const char *)sqlite3_column_text(q, 5));
-        putchar(',');
-        tk_cli_csv_field(rule);
-        putchar(',');
-        tk_cli_csv_field((const char *)sqlite3_column_text(q, 7));
-        putchar('\n');
+        for (size_t i = 0; !json && i < page.n; i++)
+            print_csv_item(&page.items[i]);
+        printed += page.n;
+        snprintf(next, sizeof next, "%s", page.next_cursor);
+        tk_anomalies_page_dispose(&page);
+        if (next[0] == '\0')
+            break;
+        q.cursor = next;
     }
-    sqlite3_finalize(q);
-    if (json) {
-        json_t *o = json_object();
-        json_object_set_new(o, "run", json_integer(run));
-        json_object_set_new(o, "period", json_string(period));
-        json_object_set_new(o, "items", arr);
-        /* the run's notes in full (analyze and demo may summarise them) */
-        tk_analysis_run_info info;
-        json_error_t je;
-        json_t *notes = NULL;
-        if (rc >= 0 && tk_analysis_run_load(tk_tenant_db(t), run, &info, &err) == TK_OK) {
-            notes = info.notes ? json_loads(info.notes, 0, &je) : NULL;
-            tk_analysis_run_info_dispose(&info);
-        }
-        json_object_set_new(o, "notes", notes ? notes : json_array());
-        tk_cli_print_json(o, TK_CLI_JSON);
+    if (rc == TK_OK && json) {
+        json_object_set_new(doc, "next_cursor", next[0] ? json_string(next) : json_null());
+        json_object_set_new(doc, "total", json_integer((json_int_t)total));
+        tk_cli_print_json(doc, TK_CLI_JSON);
+    } else {
+        json_decref(doc);
     }
+    tk_anomalies_run_dispose(&info);
     tk_tenant_close(t);
-    if (rc < 0) {
+    if (rc != TK_OK) {
         tk_cli_report("anomalies", &err);
-        return TK_EXIT_FAIL;
+        return rc == TK_EINVAL ? TK_EXIT_USAGE : TK_EXIT_FAIL;
     }
     return TK_EXIT_OK;
 }
@@ -516,8 +567,9 @@ static const char explain_help[] =
     "\n"
     "Explains one item of the ranked list: why it is listed and what is behind it.\n"
     "ITEM is the item's rank (1, 2, ...) in the newest analysis of the period.\n"
-    "JSON gives the rule or the features behind the item, the values against the\n"
-    "user's baseline and the 所属, the probabilities, the ids of the evidence\n"
+    "JSON gives the item as tenken anomalies lists it, its triage history and its\n"
+    "explanation: the rule or the features behind the item, the values against\n"
+    "the user's baseline and the 所属, the probabilities, the ids of the evidence\n"
     "events (evidence_shown of evidence_total) and the scores with one decimal.\n"
     "Text says the same for people, with the first evidence rows; 'tenken events'\n"
     "lists them all.\n"
@@ -529,12 +581,14 @@ static const char explain_help[] =
     "  --format json|text    the output (default: json)\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP
         TK_CLI_HELP_EXIT;
 
-/* Rounds what the explanation calls scores to one decimal, as listed. */
-static void round_scores(json_t *ex)
+/* Parses ITEM, a rank. */
+static int parse_rank(const char *cmd, const char *arg, long long *rank)
 {
-    json_t *v = json_object_get(ex, "model_score");
-    if (json_is_number(v))
-        json_object_set_new(ex, "model_score", json_real(score1(json_number_value(v))));
+    char *end = NULL;
+    *rank = strtoll(arg, &end, 10);
+    if (*arg == '\0' || *end != '\0' || *rank < 1)
+        return tk_cli_usage_error(cmd, "ITEM is a rank (1, 2, ...), not '%s'", arg);
+    return TK_EXIT_OK;
 }
 
 int tk_cli_explain(int argc, char **argv)
@@ -576,62 +630,153 @@ int tk_cli_explain(int argc, char **argv)
         return tk_cli_usage_error("explain", "--tenant is required");
     if (argc - optind != 1)
         return tk_cli_usage_error("explain", "expected one ITEM (a rank)");
-    char *end = NULL;
-    const long long rank = strtoll(argv[optind], &end, 10);
-    if (*argv[optind] == '\0' || *end != '\0' || rank < 1)
-        return tk_cli_usage_error("explain", "ITEM is a rank (1, 2, ...), not '%s'", argv[optind]);
+    long long rank = 0;
+    int st = parse_rank("explain", argv[optind], &rank);
+    if (st != TK_EXIT_OK)
+        return st;
     tk_error err = {0, ""};
     tk_tenant *t = NULL;
     int64_t run = 0;
-    int st = open_run("explain", data, tenant, period, &t, &run, &err);
+    st = open_run("explain", data, tenant, period, &t, &run, &err);
     if (st != TK_EXIT_OK) {
         tk_tenant_close(t);
         return st;
     }
-    tk_analysis_run_info info;
-    tk_analysis_item it;
+    tk_anomalies_run info;
+    tk_anomalies_item it;
+    tk_anomalies_decision *hist = NULL;
+    size_t nhist = 0;
     memset(&it, 0, sizeof it);
-    int rc = tk_analysis_run_load(tk_tenant_db(t), run, &info, &err);
+    int rc = tk_anomalies_run_get(tk_tenant_db(t), run, &info, &err);
     if (rc == TK_OK)
-        rc = tk_analysis_item_load(tk_tenant_db(t), run, rank, &it, &err);
+        rc = tk_anomalies_get(tk_tenant_db(t), run, rank, &it, &err);
+    if (rc == TK_OK)
+        rc = tk_anomalies_history(tk_tenant_db(t), run, rank, &hist, &nhist, &err);
     char pbuf[32];
     tk_period_format(&info.period, pbuf, sizeof pbuf);
     if (rc == TK_OK && text) {
         rc = tk_cli_show_item(stdout, tk_tenant_db(t), &it, pbuf, 10, &err);
+        for (size_t i = 0; rc == TK_OK && i < nhist; i++) {
+            char when[TK_TIME_ISO_SIZE] = "";
+            tk_time_format_iso(hist[i].at, when, sizeof when);
+            printf("%s%s by %s (%s) at %.19s%s%s\n",
+                   i ? "          " : "  triage: ", tk_anomalies_status_name(hist[i].status),
+                   hist[i].decided_by, hist[i].role, when, hist[i].comment ? ": " : "",
+                   hist[i].comment ? hist[i].comment : "");
+        }
         if (rc == TK_OK)
             printf("\nevery evidence row: tenken events%s%s --tenant %s --period %s --item %lld\n",
                    data ? " --data " : "", data ? data : "", tenant, pbuf, rank);
     } else if (rc == TK_OK) {
-        json_error_t je;
         json_t *o = json_object();
         json_object_set_new(o, "run", json_integer(run));
         json_object_set_new(o, "period", json_string(pbuf));
-        json_object_set_new(o, "rank", json_integer(rank));
-        json_object_set_new(o, "entity_type", json_string(it.entity_type));
-        json_object_set_new(o, "entity_id", json_string(it.entity));
-        if (it.day == TK_ANALYSIS_PERIOD_ITEM) {
-            json_object_set_new(o, "day", json_null());
-        } else {
-            char day[16];
-            tk_period_format_day(it.day, day, sizeof day);
-            json_object_set_new(o, "day", json_string(day));
-        }
-        json_object_set_new(o, "score", json_real(it.score));
-        json_object_set_new(o, "source", json_string(it.model ? "model" : "rule"));
-        json_object_set_new(o, "rule_id", it.rule_id[0] ? json_string(it.rule_id) : json_null());
-        json_object_set_new(o, "severity", it.severity[0] ? json_string(it.severity) : json_null());
-        json_object_set_new(o, "summary", json_string(it.summary));
-        json_t *ex = json_loads(it.explanation, 0, &je);
-        round_scores(ex);
-        json_object_set_new(o, "explanation", ex ? ex : json_null());
+        json_object_update_new(o, tk_jsonout_item(&it));
+        json_t *h = json_array();
+        for (size_t i = 0; i < nhist; i++)
+            json_array_append_new(h, tk_jsonout_decision(&hist[i]));
+        json_object_set_new(o, "history", h);
         tk_cli_print_json(o, TK_CLI_JSON);
     }
-    tk_analysis_item_dispose(&it);
-    tk_analysis_run_info_dispose(&info);
+    tk_anomalies_decisions_free(hist, nhist);
+    tk_anomalies_item_dispose(&it);
+    tk_anomalies_run_dispose(&info);
     tk_tenant_close(t);
     if (rc != TK_OK) {
         tk_cli_report("explain", &err);
         return TK_EXIT_FAIL;
+    }
+    return TK_EXIT_OK;
+}
+
+/* ---- tenken triage ---------------------------------------------------------- */
+
+static const char triage_help[] =
+    "usage: tenken triage --tenant T [--period FROM..TO] [--comment TEXT]\n"
+    "                     [--data DIR] ITEM STATUS\n"
+    "\n"
+    "Records an inspector's decision on one item of the ranked list. ITEM is the\n"
+    "item's rank in the newest analysis of the period; STATUS is investigating,\n"
+    "confirmed, false_positive, or new (to reopen an item). The decision is kept\n"
+    "with who made it and when, and holds for the same finding (entity, day,\n"
+    "rule or model) in every later analysis of the period, whatever its rank\n"
+    "there. Decisions are never overwritten: tenken explain shows the history.\n"
+    "A delivered period takes no more decisions.\n"
+    "\n"
+    "options:\n"
+    "  --tenant T            the tenant (required)\n"
+    "  --period FROM..TO     the analysed period, YYYY-MM-DD..YYYY-MM-DD (default:\n"
+    "                        the newest analysis of any period)\n"
+    "  --comment TEXT        why (at most 2000 bytes)\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP
+        TK_CLI_HELP_EXIT;
+
+int tk_cli_triage(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"tenant", required_argument, NULL, 't'},  {"period", required_argument, NULL, 'p'},
+        {"comment", required_argument, NULL, 'c'}, {"data", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
+    const char *tenant = NULL, *period = NULL, *data = NULL, *comment = NULL;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            tenant = optarg;
+            break;
+        case 'p':
+            period = optarg;
+            break;
+        case 'c':
+            comment = optarg;
+            break;
+        case 'd':
+            data = optarg;
+            break;
+        case 'h':
+            fputs(triage_help, stdout);
+            return TK_EXIT_OK;
+        default:
+            return tk_cli_usage_error("triage", "unknown or incomplete option '%s'",
+                                      argv[optind - 1]);
+        }
+    }
+    if (tenant == NULL)
+        return tk_cli_usage_error("triage", "--tenant is required");
+    if (argc - optind != 2)
+        return tk_cli_usage_error("triage", "expected ITEM (a rank) and STATUS");
+    long long rank = 0;
+    int st = parse_rank("triage", argv[optind], &rank);
+    if (st != TK_EXIT_OK)
+        return st;
+    tk_error err = {0, ""};
+    tk_anomalies_status status;
+    if (tk_anomalies_status_parse(argv[optind + 1], &status, &err) != TK_OK)
+        return tk_cli_usage_error("triage", "%s", err.msg);
+    tk_tenant *t = NULL;
+    int64_t run = 0;
+    st = open_run("triage", data, tenant, period, &t, &run, &err);
+    if (st != TK_EXIT_OK) {
+        tk_tenant_close(t);
+        return st;
+    }
+    char name[TK_ACTOR_NAME_SIZE];
+    tk_actor actor;
+    tk_actor_local(&actor, name, sizeof name);
+    tk_anomalies_item it;
+    memset(&it, 0, sizeof it);
+    int rc = tk_anomalies_triage(tk_tenant_db(t), run, rank, status, comment, &actor, &err);
+    if (rc == TK_OK)
+        rc = tk_anomalies_get(tk_tenant_db(t), run, rank, &it, &err);
+    if (rc == TK_OK)
+        printf("item %lld (%s %s, %s): %s, by %s\n", rank, it.entity_type, it.entity,
+               it.model ? "model" : it.rule_id, tk_anomalies_status_name(it.status), it.decided_by);
+    tk_anomalies_item_dispose(&it);
+    tk_tenant_close(t);
+    if (rc != TK_OK) {
+        tk_cli_report("triage", &err);
+        return rc == TK_EINVAL ? TK_EXIT_USAGE : TK_EXIT_FAIL;
     }
     return TK_EXIT_OK;
 }

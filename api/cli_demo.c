@@ -370,25 +370,31 @@ int tk_cli_demo(int argc, char **argv)
            sum.findings, sum.model_items + sum.terminal_items + sum.period_items, sum.model_items,
            sum.terminal_items, sum.period_items, sum.seconds);
     tk_cli_print_notes(sum.notes, "  ", where);
-    tk_analysis_item *items = NULL;
-    size_t nitems = 0;
-    rc = tk_analysis_items_load(tk_tenant_db(t), sum.run_id, 10, &items, &nitems, &err);
-    const size_t listed = sum.findings + sum.model_items + sum.terminal_items + sum.period_items;
-    if (rc == TK_OK && nitems > 0) {
-        printf("\nthe top %zu of %zu ranked items:\n\n", nitems, listed);
-        tk_cli_show_items(stdout, items, nitems, "  ");
+    tk_anomalies_query q = TK_ANOMALIES_QUERY_INIT;
+    q.limit = 10;
+    tk_anomalies_page page;
+    tk_anomalies_item first;
+    memset(&page, 0, sizeof page);
+    memset(&first, 0, sizeof first);
+    rc = tk_anomalies_list(tk_tenant_db(t), sum.run_id, &q, &page, &err);
+    if (rc == TK_OK && page.n > 0) {
+        printf("\nthe top %zu of %zu ranked items:\n\n", page.n, page.total);
+        tk_cli_show_items(stdout, page.items, page.n, "  ");
         printf("\n");
-        rc = tk_cli_show_item(stdout, tk_tenant_db(t), &items[0], P, 5, &err);
+        rc = tk_anomalies_get(tk_tenant_db(t), sum.run_id, 1, &first, &err);
+        if (rc == TK_OK)
+            rc = tk_cli_show_item(stdout, tk_tenant_db(t), &first, P, 5, &err);
     }
     /* a model item to explain next, to show the other kind */
-    long long next = nitems > 1 ? 2 : 1;
-    for (size_t i = 0; i < nitems; i++) {
-        if (items[i].model) {
-            next = (long long)items[i].rank;
+    long long next = page.n > 1 ? 2 : 1;
+    for (size_t i = 0; i < page.n; i++) {
+        if (page.items[i].model) {
+            next = (long long)page.items[i].rank;
             break;
         }
     }
-    tk_analysis_items_free(items, nitems);
+    tk_anomalies_item_dispose(&first);
+    tk_anomalies_page_dispose(&page);
     tk_analysis_summary_dispose(&sum);
     tk_tenant_close(t);
     if (rc != TK_OK) {

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "api/cli.h"
-#include "models/analysis.h"
+#include "models/anomalies.h"
 #include "models/evidence.h"
 #include "src/period.h"
 #include "src/timefmt.h"
@@ -167,11 +167,11 @@ int tk_cli_events(int argc, char **argv)
         tk_tenant_close(t);
         return st;
     }
-    tk_analysis_run_info info;
+    tk_anomalies_run info;
     tk_evidence *e = NULL;
-    int rc = tk_analysis_run_load(tk_tenant_db(t), run, &info, &err);
+    int rc = tk_anomalies_run_get(tk_tenant_db(t), run, &info, &err);
     if (rc == TK_OK)
-        rc = tk_evidence_of_item(tk_tenant_db(t), run, item, &e, &err);
+        rc = tk_anomalies_evidence(tk_tenant_db(t), run, item, &e, &err);
     if (rc == TK_OK) {
         char pbuf[32];
         tk_period_format(&info.period, pbuf, sizeof pbuf);
@@ -208,7 +208,7 @@ int tk_cli_events(int argc, char **argv)
         }
     }
     tk_evidence_destroy(e);
-    tk_analysis_run_info_dispose(&info);
+    tk_anomalies_run_dispose(&info);
     tk_tenant_close(t);
     if (rc != TK_OK) {
         tk_cli_report("events", &err);

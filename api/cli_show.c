@@ -162,7 +162,7 @@ static void table_print(FILE *out, const struct table *t, const char *indent)
 
 /* ---- the ranked list ---------------------------------------------------------- */
 
-void tk_cli_show_items(FILE *out, const tk_analysis_item *items, size_t n, const char *indent)
+void tk_cli_show_items(FILE *out, const tk_anomalies_item *items, size_t n, const char *indent)
 {
     struct table t = {6,
                       {"rank", "score", "entity", "day", "rule/model", "summary"},
@@ -174,14 +174,14 @@ void tk_cli_show_items(FILE *out, const tk_analysis_item *items, size_t n, const
     if (t.cells == NULL)
         return;
     for (size_t i = 0; i < n; i++) {
-        const tk_analysis_item *it = &items[i];
+        const tk_anomalies_item *it = &items[i];
         char(*row)[CELL] = t.cells[t.nrows++];
         snprintf(row[0], sizeof row[0], "%lld", (long long)it->rank);
         snprintf(row[1], sizeof row[1], "%.1f", it->score);
         char ent[CELL + 16];
         snprintf(ent, sizeof ent, "%s %s", it->entity_type, it->entity);
         copy_text(row[2], sizeof row[2], ent);
-        if (it->day == TK_ANALYSIS_PERIOD_ITEM)
+        if (it->day == TK_ANOMALIES_PERIOD_ITEM)
             snprintf(row[3], sizeof row[3], "period");
         else
             tk_period_format_day(it->day, row[3], sizeof row[3]);
@@ -280,7 +280,7 @@ static double jnum(const json_t *o, const char *key)
     return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
-static void show_rule(FILE *out, const tk_analysis_item *it, const json_t *ex)
+static void show_rule(FILE *out, const tk_anomalies_item *it, const json_t *ex)
 {
     const size_t r = tk_rulecat_find(it->rule_id, strlen(it->rule_id));
     const tk_rulecat_rule *rule = r != (size_t)-1 ? tk_rulecat_rule_at(r) : NULL;
@@ -358,7 +358,7 @@ static void show_model(FILE *out, const json_t *ex)
         fprintf(out, "  evidence from the most unusual day, %s\n", jstr(ex, "evidence_day"));
 }
 
-int tk_cli_show_item(FILE *out, tk_db *db, const tk_analysis_item *it, const char *period,
+int tk_cli_show_item(FILE *out, tk_db *db, const tk_anomalies_item *it, const char *period,
                      size_t rows, tk_error *err)
 {
     json_error_t je;
@@ -372,7 +372,7 @@ int tk_cli_show_item(FILE *out, tk_db *db, const tk_analysis_item *it, const cha
         show_rule(out, it, ex);
     json_decref(ex);
     tk_evidence *e = NULL;
-    int rc = tk_evidence_of_item(db, it->run_id, it->rank, &e, err);
+    int rc = tk_anomalies_evidence(db, it->run_id, it->rank, &e, err);
     if (rc != TK_OK)
         return rc;
     const size_t n = tk_evidence_count(e);

@@ -44,6 +44,7 @@
 
 #include "features/dayevents.h"
 #include "features/userday.h"
+#include "models/anomalies.h"
 #include "models/baseline.h"
 #include "models/iforest.h"
 #include "models/mahalanobis.h"
@@ -170,7 +171,7 @@ struct item {
 };
 
 /* The day of a period-level item (stored as NULL). */
-#define PERIOD_ITEM TK_ANALYSIS_PERIOD_ITEM
+#define PERIOD_ITEM TK_ANOMALIES_PERIOD_ITEM
 
 /* Items one resident-level finding becomes at most (one per member of
  * staff it names). */
@@ -224,35 +225,8 @@ int tk_analysis_migrate(tk_db *db, tk_error *err)
     /* Stores written before runs kept notes (R29 log gaps, missing master data). */
     if (rc == TK_OK && !has_column(db, "analysis_runs", "notes"))
         rc = tk_db_exec(db, "ALTER TABLE analysis_runs ADD COLUMN notes TEXT", err);
-    return rc;
-}
-
-int tk_analysis_find_run(tk_db *db, const tk_period *pr, int64_t *run_id, tk_error *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = tk_db_prepare(db, &st,
-                           pr ? "SELECT id FROM analysis_runs WHERE first_day = ?1 AND"
-                                " last_day = ?2 ORDER BY id DESC LIMIT 1"
-                              : "SELECT id FROM analysis_runs ORDER BY id DESC LIMIT 1",
-                           err);
-    if (rc != TK_OK)
-        return rc;
-    if (pr) {
-        sqlite3_bind_int64(st, 1, pr->first_day);
-        sqlite3_bind_int64(st, 2, pr->last_day);
-    }
-    rc = tk_db_step(db, st, err);
-    if (rc == 1) {
-        *run_id = sqlite3_column_int64(st, 0);
-        rc = TK_OK;
-    } else if (rc == 0) {
-        char buf[32] = "";
-        if (pr)
-            tk_period_format(pr, buf, sizeof buf);
-        rc = tk_error_set(err, TK_ENOTFOUND, "no analysis%s%s yet: run `tenken analyze` first",
-                          pr ? " of " : "", buf);
-    }
-    sqlite3_finalize(st);
+    if (rc == TK_OK)
+        rc = tk_anomalies_migrate(db, err);
     return rc;
 }
 
@@ -1922,6 +1896,10 @@ static int store(tk_db *db, const tk_period *pr, const tk_period *base, int64_t 
         sqlite3_reset(st);
         rc = rc < 0 ? rc : TK_OK;
     }
+    /* The list's facets (所属, systems) in the same transaction, so that a
+     * stored run can always be filtered. */
+    if (rc == TK_OK)
+        rc = tk_anomalies_index(db, *run_id, err);
 done:
     sqlite3_finalize(st);
     if (rc == TK_OK)
@@ -2365,164 +2343,4 @@ done:
     tk_calendar_destroy(cal);
     tk_mastersnap_destroy(ms);
     return rc;
-}
-
-/* ---- reading a stored run ------------------------------------------------ */
-
-int tk_analysis_run_load(tk_db *db, int64_t run, tk_analysis_run_info *out, tk_error *err)
-{
-    sqlite3_stmt *st = NULL;
-    memset(out, 0, sizeof *out);
-    int rc = tk_db_prepare(db, &st,
-                           "SELECT first_day, last_day, baseline_first, baseline_last, events,"
-                           " items, notes FROM analysis_runs WHERE id = ?1",
-                           err);
-    if (rc != TK_OK)
-        return rc;
-    sqlite3_bind_int64(st, 1, run);
-    rc = tk_db_step(db, st, err);
-    if (rc == 1) {
-        out->id = run;
-        out->period = (tk_period){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)};
-        out->baseline = (tk_period){sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3)};
-        out->events = sqlite3_column_int64(st, 4);
-        const int64_t items = sqlite3_column_int64(st, 5);
-        out->items = items > 0 ? (size_t)items : 0;
-        rc = TK_OK;
-        if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
-            out->notes = dup((const char *)sqlite3_column_text(st, 6));
-            if (out->notes == NULL)
-                rc = tk_error_set(err, TK_ENOMEM, "out of memory reading a run");
-        }
-    } else if (rc == 0) {
-        rc = tk_error_set(err, TK_ENOTFOUND, "no analysis run #%lld", (long long)run);
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
-
-void tk_analysis_run_info_dispose(tk_analysis_run_info *info)
-{
-    if (info == NULL)
-        return;
-    tk_free(info->notes);
-    memset(info, 0, sizeof *info);
-}
-
-void tk_analysis_item_dispose(tk_analysis_item *it)
-{
-    if (it == NULL)
-        return;
-    tk_free(it->entity);
-    tk_free(it->summary);
-    tk_free(it->explanation);
-    memset(it, 0, sizeof *it);
-}
-
-void tk_analysis_items_free(tk_analysis_item *items, size_t n)
-{
-    for (size_t i = 0; items != NULL && i < n; i++)
-        tk_analysis_item_dispose(&items[i]);
-    tk_free(items);
-}
-
-static const char item_sql[] = "SELECT rank, entity_type, entity_id, day, score, source, rule_id,"
-                               " severity, summary, explanation FROM anomalies WHERE run_id = ?1";
-
-/* Fills *it from the current row of a statement selecting item_sql's
- * columns. */
-static int item_read(sqlite3_stmt *st, int64_t run, tk_analysis_item *it, tk_error *err)
-{
-    const char *rule = (const char *)sqlite3_column_text(st, 6);
-    const char *sev = (const char *)sqlite3_column_text(st, 7);
-    memset(it, 0, sizeof *it);
-    it->run_id = run;
-    it->rank = sqlite3_column_int64(st, 0);
-    snprintf(it->entity_type, sizeof it->entity_type, "%s",
-             (const char *)sqlite3_column_text(st, 1));
-    it->entity = dup((const char *)sqlite3_column_text(st, 2));
-    it->day = sqlite3_column_type(st, 3) == SQLITE_NULL ? PERIOD_ITEM : sqlite3_column_int64(st, 3);
-    it->score = score1(sqlite3_column_double(st, 4));
-    it->model = strcmp((const char *)sqlite3_column_text(st, 5), "model") == 0;
-    snprintf(it->rule_id, sizeof it->rule_id, "%s", rule ? rule : "");
-    snprintf(it->severity, sizeof it->severity, "%s", sev ? sev : "");
-    it->summary = dup((const char *)sqlite3_column_text(st, 8));
-    it->explanation = dup((const char *)sqlite3_column_text(st, 9));
-    if (it->entity == NULL || it->summary == NULL || it->explanation == NULL) {
-        tk_analysis_item_dispose(it);
-        return tk_error_set(err, TK_ENOMEM, "out of memory reading an item");
-    }
-    return TK_OK;
-}
-
-int tk_analysis_item_load(tk_db *db, int64_t run, int64_t rank, tk_analysis_item *out,
-                          tk_error *err)
-{
-    sqlite3_stmt *st = NULL;
-    char sql[sizeof item_sql + 32];
-    memset(out, 0, sizeof *out);
-    snprintf(sql, sizeof sql, "%s AND rank = ?2", item_sql);
-    int rc = tk_db_prepare(db, &st, sql, err);
-    if (rc != TK_OK)
-        return rc;
-    sqlite3_bind_int64(st, 1, run);
-    sqlite3_bind_int64(st, 2, rank);
-    rc = tk_db_step(db, st, err);
-    const int found = rc == 1;
-    if (found)
-        rc = item_read(st, run, out, err);
-    sqlite3_finalize(st);
-    if (found || rc < 0)
-        return rc;
-    /* Not there: say which run was read, so that a user who left out
-     * --period sees that the newest run is another period's. */
-    tk_analysis_run_info info;
-    rc = tk_analysis_run_load(db, run, &info, err);
-    if (rc != TK_OK)
-        return rc;
-    char pbuf[32];
-    tk_period_format(&info.period, pbuf, sizeof pbuf);
-    rc =
-        tk_error_set(err, TK_ENOTFOUND, "run #%lld (%s) has no item %lld: it lists %zu item%s",
-                     (long long)run, pbuf, (long long)rank, info.items, info.items == 1 ? "" : "s");
-    tk_analysis_run_info_dispose(&info);
-    return rc;
-}
-
-int tk_analysis_items_load(tk_db *db, int64_t run, size_t limit, tk_analysis_item **items,
-                           size_t *n, tk_error *err)
-{
-    sqlite3_stmt *st = NULL;
-    char sql[sizeof item_sql + 40];
-    *items = NULL;
-    *n = 0;
-    snprintf(sql, sizeof sql, "%s ORDER BY rank LIMIT ?2", item_sql);
-    int rc = tk_db_prepare(db, &st, sql, err);
-    if (rc != TK_OK)
-        return rc;
-    sqlite3_bind_int64(st, 1, run);
-    sqlite3_bind_int64(st, 2, limit > INT64_MAX ? INT64_MAX : (int64_t)limit);
-    tk_analysis_item *v = NULL;
-    size_t k = 0, cap = 0;
-    while (rc == TK_OK && k < limit && (rc = tk_db_step(db, st, err)) == 1) {
-        if (k == cap) {
-            cap = cap ? cap * 2 : 16;
-            tk_analysis_item *p = tk_realloc(v, cap * sizeof *v);
-            if (p == NULL) {
-                rc = tk_error_set(err, TK_ENOMEM, "out of memory reading items");
-                break;
-            }
-            v = p;
-        }
-        rc = item_read(st, run, &v[k], err);
-        k += rc == TK_OK;
-    }
-    sqlite3_finalize(st);
-    if (rc < 0) {
-        tk_analysis_items_free(v, k);
-        return rc;
-    }
-    *items = v;
-    *n = k;
-    return TK_OK;
 }

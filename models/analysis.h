@@ -11,8 +11,9 @@
  * item has a 0-100 score normalised against the tenant's history (the
  * baseline window), so that a score means the same in the next period.
  *
- * This module owns the tables analysis_runs and anomalies. Not
- * thread-safe per tenant (one analysis at a time). */
+ * This module owns the tables analysis_runs and anomalies and writes them;
+ * models/anomalies reads them. Not thread-safe per tenant (one analysis at
+ * a time). */
 #ifndef TK_ANALYSIS_H
 #define TK_ANALYSIS_H
 
@@ -91,64 +92,6 @@ void tk_analysis_summary_dispose(tk_analysis_summary *sum);
 /* Creates the tables this module owns. Idempotent. */
 TK_MUST_CHECK int tk_analysis_migrate(tk_db *db, tk_error *err);
 
-/* The newest run whose period is exactly pr (or, with pr NULL, the newest
- * run). Returns TK_OK, TK_ENOTFOUND (message says to run tenken analyze)
- * or TK_EDB. */
-TK_MUST_CHECK int tk_analysis_find_run(tk_db *db, const tk_period *pr, int64_t *run_id,
-                                       tk_error *err);
-
-/* ---- reading a stored run ------------------------------------------------ */
-
-/* A stored run. */
-typedef struct tk_analysis_run_info {
-    int64_t id;
-    tk_period period, baseline;
-    int64_t events; /* events read (baseline and period) */
-    size_t items;   /* items of its ranked list */
-    char *notes;    /* JSON array of strings, or NULL; owned: tk_analysis_run_info_dispose() */
-} tk_analysis_run_info;
-
-/* Reads run `run` into *out. Returns TK_OK, TK_ENOTFOUND or TK_EDB. */
-TK_MUST_CHECK int tk_analysis_run_load(tk_db *db, int64_t run, tk_analysis_run_info *out,
-                                       tk_error *err);
-
-/* Frees what a run info owns. Accepts NULL and a zeroed value. */
-void tk_analysis_run_info_dispose(tk_analysis_run_info *info);
-
-/* The day of a period-level item (tk_analysis_item.day). */
-#define TK_ANALYSIS_PERIOD_ITEM INT64_MIN
-
-/* One item of a stored ranked list. */
-typedef struct tk_analysis_item {
-    int64_t run_id;
-    int64_t rank;         /* 1, 2, ... */
-    char entity_type[16]; /* "user" or "terminal" */
-    char *entity;         /* owned */
-    int64_t day;          /* TK_ANALYSIS_PERIOD_ITEM for a period item */
-    double score;         /* 0-100, one decimal */
-    int model;            /* 0 a rule finding, 1 a model anomaly */
-    char rule_id[8];      /* "" for a model item */
-    char severity[12];    /* "" when none */
-    char *summary;        /* owned; one line in Japanese */
-    char *explanation;    /* owned; JSON object (see docs/models.md) */
-} tk_analysis_item;
-
-/* Reads item `rank` of run `run` into *out (owned:
- * tk_analysis_item_dispose()). Returns TK_OK, TK_ENOTFOUND (the message
- * names the run's period and how many items it has) or TK_EDB. */
-TK_MUST_CHECK int tk_analysis_item_load(tk_db *db, int64_t run, int64_t rank, tk_analysis_item *out,
-                                        tk_error *err);
-
-/* Reads the first `limit` items of run `run` in rank order into *items (an
- * owned array of *n: tk_analysis_items_free()); fewer when the list is
- * shorter. Returns TK_OK, TK_EDB or TK_ENOMEM. */
-TK_MUST_CHECK int tk_analysis_items_load(tk_db *db, int64_t run, size_t limit,
-                                         tk_analysis_item **items, size_t *n, tk_error *err);
-
-/* Frees what an item owns. Accepts NULL and a zeroed value. */
-void tk_analysis_item_dispose(tk_analysis_item *it);
-
-/* Frees an array from tk_analysis_items_load(). Accepts NULL. */
-void tk_analysis_items_free(tk_analysis_item *items, size_t n);
+/* Reading stored runs and their ranked lists: models/anomalies. */
 
 #endif

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/analysis.h"
 #include "src/alloc.h"
 #include "src/event.h"
 #include "src/store.h"
@@ -282,19 +281,17 @@ int tk_evidence_load(tk_db *db, const int64_t *ids, size_t n, tk_evidence **out,
     return TK_OK;
 }
 
-int tk_evidence_of_item(tk_db *db, int64_t run, int64_t rank, tk_evidence **out, tk_error *err)
+int tk_evidence_of_explanation(tk_db *db, const char *explanation, tk_evidence **out, tk_error *err)
 {
-    tk_analysis_item it;
     int64_t *ids = NULL;
     size_t n = 0;
-    json_t *ex = NULL;
     *out = NULL;
-    int rc = tk_analysis_item_load(db, run, rank, &it, err);
-    if (rc != TK_OK)
-        return rc;
     json_error_t je;
-    ex = json_loads(it.explanation, 0, &je);
+    json_t *ex = json_loads(explanation, 0, &je);
+    if (ex == NULL)
+        return tk_error_set(err, TK_EPARSE, "an item's explanation is not JSON: %s", je.text);
     const json_t *ev = json_object_get(ex, "evidence");
+    int rc = TK_OK;
     ids = tk_calloc(json_array_size(ev) + 1, sizeof *ids);
     if (ids == NULL) {
         rc = tk_error_set(err, TK_ENOMEM, "out of memory reading evidence");
@@ -315,6 +312,5 @@ int tk_evidence_of_item(tk_db *db, int64_t run, int64_t rank, tk_evidence **out,
 done:
     json_decref(ex);
     tk_free(ids);
-    tk_analysis_item_dispose(&it);
     return rc;
 }

@@ -56,12 +56,12 @@ typedef struct tk_evidence tk_evidence;
 TK_MUST_CHECK int tk_evidence_load(tk_db *db, const int64_t *ids, size_t n, tk_evidence **out,
                                    tk_error *err);
 
-/* The evidence of item `rank` of analysis run `run`: the events its
- * explanation lists, as tk_evidence_load() reads them. Returns TK_OK,
- * TK_ENOTFOUND (no such item: the message names the run's period and its
- * number of items), TK_EDB, TK_EPARSE or TK_ENOMEM. */
-TK_MUST_CHECK int tk_evidence_of_item(tk_db *db, int64_t run, int64_t rank, tk_evidence **out,
-                                      tk_error *err);
+/* The evidence an item's explanation lists (its "evidence" ids and its
+ * "evidence_total"; explanation borrowed, JSON text), read as
+ * tk_evidence_load() reads them. Returns TK_OK, TK_EPARSE (the explanation
+ * is not JSON, or a damaged block), TK_EDB or TK_ENOMEM. */
+TK_MUST_CHECK int tk_evidence_of_explanation(tk_db *db, const char *explanation, tk_evidence **out,
+                                             tk_error *err);
 
 /* Rows read, and row i (borrowed, i < count). */
 size_t tk_evidence_count(const tk_evidence *e);

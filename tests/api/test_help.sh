@@ -58,7 +58,7 @@ EOF
 declare -A opens=([init]=skip [master import]="--kind staff $tmp/none.csv" [master list]=""
     [ingest]="--profile $tmp/p.json $tmp/none.csv" [uploads]=""
     [analyze]="--period 2024-10-01..2024-11-30" [anomalies]="--period 2024-10-01..2024-11-30"
-    [explain]="1" [events]="--item 1" [deliver]="--period 2024-10-01..2024-11-30" [rules list]="" [rules show]=""
+    [explain]="1" [triage]="1 confirmed" [events]="--item 1" [deliver]="--period 2024-10-01..2024-11-30" [rules list]="" [rules show]=""
     [rules set]="$tmp/none.json" [rules reset]="" [rules history]=""
     [profile test]="$src/notebooks-data/sample-city/profiles/juki-vendor-a.json $src/notebooks-data/sample-city/logs/juki_2024-10.csv")
 

@@ -1,10 +1,10 @@
-/* tests/models/test_evidence.c -- the log rows behind a ranked item, and
- * the items of a stored run. */
+/* tests/models/test_evidence.c -- the log rows behind a ranked item. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "models/analysis.h"
+#include "models/anomalies.h"
 #include "models/evidence.h"
 #include "src/store.h"
 #include "tests/test.h"
@@ -117,7 +117,7 @@ static void reads_the_rows_behind_an_item(void)
     TK_REQUIRE(add_run(db, ex) == TK_OK);
 
     tk_evidence *e = NULL;
-    TK_REQUIRE(tk_evidence_of_item(db, 1, 1, &e, &err) == TK_OK);
+    TK_REQUIRE(tk_anomalies_evidence(db, 1, 1, &e, &err) == TK_OK);
     TK_CHECK_INT(tk_evidence_listed(e), 4);
     TK_CHECK_INT(tk_evidence_total(e), 40);
     TK_REQUIRE(tk_evidence_count(e) == 3);
@@ -158,58 +158,21 @@ static void reads_the_rows_behind_an_item(void)
     tk_evidence_destroy(e);
 
     /* an item without evidence reads as none */
-    TK_REQUIRE(tk_evidence_of_item(db, 1, 2, &e, &err) == TK_OK);
+    TK_REQUIRE(tk_anomalies_evidence(db, 1, 2, &e, &err) == TK_OK);
     TK_CHECK_INT(tk_evidence_count(e), 0);
     TK_CHECK_INT(tk_evidence_total(e), 0);
     tk_evidence_destroy(e);
     tk_evidence_destroy(NULL);
 
     /* a missing item names the run's period and its size */
-    TK_CHECK_INT(tk_evidence_of_item(db, 1, 5, &e, &err), TK_ENOTFOUND);
+    TK_CHECK_INT(tk_anomalies_evidence(db, 1, 5, &e, &err), TK_ENOTFOUND);
     TK_CHECK_STR(err.msg, "run #1 (2024-10-06..2024-11-05) has no item 5: it lists 2 items");
     TK_CHECK(e == NULL);
-    tk_db_close(db);
-}
-
-static void reads_a_runs_items(void)
-{
-    tk_error err = {0, ""};
-    tk_db *db = fresh_db("evidence2");
-    TK_REQUIRE(db != NULL);
-    TK_REQUIRE(add_run(db, "{}") == TK_OK);
-    tk_analysis_item *items = NULL;
-    size_t n = 0;
-    TK_REQUIRE(tk_analysis_items_load(db, 1, 10, &items, &n, &err) == TK_OK);
-    TK_REQUIRE(n == 2);
-    TK_CHECK_INT(items[0].rank, 1);
-    TK_CHECK(items[0].score == 99.9); /* one decimal, as listed */
-    TK_CHECK_INT(items[0].model, 0);
-    TK_CHECK_STR(items[0].rule_id, "R25");
-    TK_CHECK_STR(items[0].severity, "critical");
-    TK_CHECK_INT(items[0].day, 20002);
-    TK_CHECK_STR(items[1].entity_type, "terminal");
-    TK_CHECK_INT(items[1].day, TK_ANALYSIS_PERIOD_ITEM);
-    TK_CHECK_INT(items[1].model, 1);
-    TK_CHECK_STR(items[1].rule_id, "");
-    TK_CHECK(items[1].score == 61.3);
-    tk_analysis_items_free(items, n);
-    TK_REQUIRE(tk_analysis_items_load(db, 1, 1, &items, &n, &err) == TK_OK);
-    TK_CHECK_INT(n, 1);
-    tk_analysis_items_free(items, n);
-    tk_analysis_run_info info;
-    TK_REQUIRE(tk_analysis_run_load(db, 1, &info, &err) == TK_OK);
-    TK_CHECK_INT(info.items, 2);
-    TK_CHECK_INT(info.period.first_day, 20002);
-    TK_CHECK_STR(info.notes, "[\"a note\"]");
-    tk_analysis_run_info_dispose(&info);
-    TK_CHECK_INT(tk_analysis_run_load(db, 9, &info, &err), TK_ENOTFOUND);
-    TK_CHECK_STR(err.msg, "no analysis run #9");
     tk_db_close(db);
 }
 
 int main(void)
 {
     TK_RUN(reads_the_rows_behind_an_item);
-    TK_RUN(reads_a_runs_items);
     TK_TEST_END();
 }

@@ -1,0 +1,143 @@
+/* api/jsonout.c -- JSON shapes of runs, items, pages and decisions.
+ *
+ * Builders only: they read the models' structs and never touch a store.
+ * The explanation is stored as JSON text; it is parsed back and embedded,
+ * with its model score rounded like the item's score. Stored notes that
+ * fail to parse (a damaged row) are given as an empty array rather than
+ * failing the whole document: the list itself is intact. */
+#include "api/jsonout.h"
+
+#include <math.h>
+
+#include "src/period.h"
+#include "src/timefmt.h"
+
+double tk_jsonout_score(double x)
+{
+    return round(x * 10) / 10 + 0.0;
+}
+
+json_t *tk_jsonout_time(int64_t unix_ms)
+{
+    char buf[TK_TIME_ISO_SIZE];
+    if (unix_ms == 0 || tk_time_format_iso(unix_ms, buf, sizeof buf) == 0)
+        return json_null();
+    return json_string(buf);
+}
+
+static json_t *period_json(const tk_period *p)
+{
+    char buf[32];
+    tk_period_format(p, buf, sizeof buf);
+    return json_string(buf);
+}
+
+static json_t *opt_string(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
+
+static json_t *notes_json(const char *notes)
+{
+    json_error_t je;
+    json_t *a = notes ? json_loads(notes, 0, &je) : NULL;
+    if (json_is_array(a))
+        return a;
+    json_decref(a);
+    return json_array();
+}
+
+json_t *tk_jsonout_run(const tk_anomalies_run *r)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    json_object_set_new(o, "id", json_integer(r->id));
+    json_object_set_new(o, "period", period_json(&r->period));
+    json_object_set_new(o, "baseline", period_json(&r->baseline));
+    json_object_set_new(o, "created_at", tk_jsonout_time(r->created_at));
+    json_object_set_new(o, "events", json_integer(r->events));
+    json_object_set_new(o, "items", json_integer((json_int_t)r->items));
+    json_object_set_new(o, "notes", notes_json(r->notes));
+    return o;
+}
+
+json_t *tk_jsonout_item(const tk_anomalies_item *it)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    json_object_set_new(o, "rank", json_integer(it->rank));
+    json_object_set_new(o, "entity_type", json_string(it->entity_type));
+    json_object_set_new(o, "entity_id", json_string(it->entity));
+    if (it->day == TK_ANOMALIES_PERIOD_ITEM) {
+        json_object_set_new(o, "day", json_null());
+    } else {
+        char day[16];
+        tk_period_format_day(it->day, day, sizeof day);
+        json_object_set_new(o, "day", json_string(day));
+    }
+    json_object_set_new(o, "score", json_real(tk_jsonout_score(it->score)));
+    json_object_set_new(o, "source", json_string(it->model ? "model" : "rule"));
+    json_object_set_new(o, "rule_id", opt_string(it->rule_id));
+    json_object_set_new(o, "severity", opt_string(it->severity));
+    json_object_set_new(o, "summary", json_string(it->summary));
+    json_object_set_new(o, "dept", opt_string(it->dept));
+    json_t *sys = json_array();
+    for (size_t i = 0; sys && i < it->nsystems; i++)
+        json_array_append_new(sys, json_string(it->systems[i]));
+    json_object_set_new(o, "systems", sys);
+    json_object_set_new(o, "status", json_string(tk_anomalies_status_name(it->status)));
+    if (it->decided_by) {
+        json_t *t = json_object();
+        json_object_set_new(t, "decided_by", json_string(it->decided_by));
+        json_object_set_new(t, "decided_at", tk_jsonout_time(it->decided_at));
+        json_object_set_new(t, "comment", opt_string(it->comment));
+        json_object_set_new(o, "triage", t);
+    } else {
+        json_object_set_new(o, "triage", json_null());
+    }
+    if (it->explanation) {
+        json_error_t je;
+        json_t *ex = json_loads(it->explanation, 0, &je);
+        json_t *ms = json_object_get(ex, "model_score");
+        if (json_is_number(ms))
+            json_object_set_new(ex, "model_score",
+                                json_real(tk_jsonout_score(json_number_value(ms))));
+        json_object_set_new(o, "explanation", ex ? ex : json_null());
+    }
+    return o;
+}
+
+json_t *tk_jsonout_page(const tk_anomalies_run *r, const tk_anomalies_page *p)
+{
+    json_t *o = json_object();
+    json_t *items = json_array();
+    if (o == NULL || items == NULL) {
+        json_decref(o);
+        json_decref(items);
+        return NULL;
+    }
+    json_object_set_new(o, "run", json_integer(r->id));
+    json_object_set_new(o, "period", period_json(&r->period));
+    json_object_set_new(o, "total", json_integer((json_int_t)p->total));
+    json_object_set_new(o, "next_cursor", opt_string(p->next_cursor));
+    for (size_t i = 0; i < p->n; i++)
+        json_array_append_new(items, tk_jsonout_item(&p->items[i]));
+    json_object_set_new(o, "items", items);
+    json_object_set_new(o, "notes", notes_json(r->notes));
+    return o;
+}
+
+json_t *tk_jsonout_decision(const tk_anomalies_decision *d)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    json_object_set_new(o, "status", json_string(tk_anomalies_status_name(d->status)));
+    json_object_set_new(o, "comment", opt_string(d->comment));
+    json_object_set_new(o, "decided_by", json_string(d->decided_by));
+    json_object_set_new(o, "role", json_string(d->role));
+    json_object_set_new(o, "decided_at", tk_jsonout_time(d->at));
+    return o;
+}
