@@ -59,9 +59,12 @@ static int parse_u64(const char *v, uint64_t *out)
         return 0;
     uint64_t x = 0;
     for (const char *p = v; *p; p++) {
-        if (*p < '0' || *p > '9' || x > (UINT64_MAX - 9) / 10)
+        if (*p < '0' || *p > '9')
             return 0;
-        x = x * 10 + (uint64_t)(*p - '0');
+        const uint64_t digit = (uint64_t)(*p - '0');
+        if (x > (UINT64_MAX - digit) / 10) /* x * 10 + digit would pass 2^64 - 1 */
+            return 0;
+        x = x * 10 + digit;
     }
     *out = x;
     return 1;

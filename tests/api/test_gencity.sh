@@ -101,6 +101,12 @@ expect_usage "--out DIR is required" --seed 1
 expect_usage "--staff: expected an integer" --out "$TMP/x" --seed 1 --staff 3
 expect_usage "--from: expected a date" --out "$TMP/x" --seed 1 --from 2024-02-30
 expect_usage "unknown option" --out "$TMP/x" --seed 1 --colour
+expect_usage "^tenken gen-city: --seed: expected a non-negative integer, got '18446744073709551616'$" \
+    --out "$TMP/x" --seed 18446744073709551616
+"$BIN" gen-city --out "$TMP/maxseed" --seed 18446744073709551615 --bulk-rows 100 >"$TMP/out.txt" ||
+    fail "--seed 2^64-1 exited $?"
+grep -qx "gen-city: wrote $TMP/maxseed (seed 18446744073709551615)" "$TMP/out.txt" ||
+    fail "--seed 2^64-1: $(cat "$TMP/out.txt")"
 expect_usage "^tenken gen-city: the period must be 28 to 1096 days long, got 27$" \
     --out "$TMP/x" --seed 1 --from 2024-11-04 --to 2024-11-30
 expect_usage "^tenken gen-city: --staff 5000 over 1065 days at --volume 100 is too large (staff x days" \
