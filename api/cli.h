@@ -16,6 +16,7 @@
 
 #include "models/anomalies.h"
 #include "models/evidence.h"
+#include "sim/gencity.h"
 #include "src/error.h"
 #include "src/tenant.h"
 
@@ -28,6 +29,15 @@ int tk_cli_profile(int argc, char **argv);
 int tk_cli_ingest(int argc, char **argv);
 int tk_cli_uploads(int argc, char **argv);
 int tk_cli_gencity(int argc, char **argv);
+
+/* gen-city's option parsing and summary, shared with `tenken demo`
+ * (api/cli_gencity.c). tk_cli_gencity_option() applies the value val of
+ * one of --seed, --staff, --residents, --volume to *o (val borrowed, kept
+ * as a number) and returns -1, or prints a usage error for cmd and returns
+ * its exit status. tk_cli_gencity_summary() prints what a run wrote. */
+int tk_cli_gencity_option(const char *cmd, tk_gencity_options *o, const char *name,
+                          const char *val);
+void tk_cli_gencity_summary(const tk_gencity_options *o, const tk_gencity_result *r);
 int tk_cli_demo(int argc, char **argv);
 int tk_cli_score_table(int argc, char **argv);
 int tk_cli_analyze(int argc, char **argv);

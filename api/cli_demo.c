@@ -245,9 +245,10 @@ int tk_cli_demo(int argc, char **argv)
                                              {"volume", required_argument, NULL, 'v'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    const char *dir = "./tenken-demo", *seed = "1", *staff = NULL, *residents = NULL;
-    const char *volume = NULL;
-    int c;
+    const char *dir = "./tenken-demo";
+    tk_gencity_options city_opts = TK_GENCITY_OPTIONS_INIT;
+    int c, st;
+    city_opts.seed = 1;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -256,16 +257,20 @@ int tk_cli_demo(int argc, char **argv)
             dir = optarg;
             break;
         case 's':
-            seed = optarg;
+            if ((st = tk_cli_gencity_option("demo", &city_opts, "--seed", optarg)) >= 0)
+                return st;
             break;
         case 'f':
-            staff = optarg;
+            if ((st = tk_cli_gencity_option("demo", &city_opts, "--staff", optarg)) >= 0)
+                return st;
             break;
         case 'r':
-            residents = optarg;
+            if ((st = tk_cli_gencity_option("demo", &city_opts, "--residents", optarg)) >= 0)
+                return st;
             break;
         case 'v':
-            volume = optarg;
+            if ((st = tk_cli_gencity_option("demo", &city_opts, "--volume", optarg)) >= 0)
+                return st;
             break;
         case 'h':
             fputs(demo_help, stdout);
@@ -284,33 +289,19 @@ int tk_cli_demo(int argc, char **argv)
     char city[4096], data[4096];
     snprintf(city, sizeof city, "%s/city", dir);
     snprintf(data, sizeof data, "%s/data", dir);
-    printf("1/4 generating a synthetic city in %s (seed %s)\n", city, seed);
+    printf("1/4 generating a synthetic city in %s (seed %llu)\n", city,
+           (unsigned long long)city_opts.seed);
     fflush(stdout);
-    char *gargv[14];
-    int gargc = 0;
-    gargv[gargc++] = "gen-city";
-    gargv[gargc++] = "--out";
-    gargv[gargc++] = city;
-    gargv[gargc++] = "--seed";
-    gargv[gargc++] = (char *)seed;
-    if (staff) {
-        gargv[gargc++] = "--staff";
-        gargv[gargc++] = (char *)staff;
-    }
-    if (residents) {
-        gargv[gargc++] = "--residents";
-        gargv[gargc++] = (char *)residents;
-    }
-    if (volume) {
-        gargv[gargc++] = "--volume";
-        gargv[gargc++] = (char *)volume;
-    }
-    gargv[gargc] = NULL;
-    int status = tk_cli_gencity(gargc, gargv);
-    if (status != TK_EXIT_OK)
-        return status;
-
+    city_opts.out = city;
+    city_opts.progress = isatty(STDERR_FILENO);
+    tk_gencity_result city_res;
     tk_error err = {0, ""};
+    if (tk_gencity_run(&city_opts, &city_res, &err) != TK_OK) {
+        tk_cli_report("demo", &err);
+        return TK_EXIT_FAIL;
+    }
+    tk_cli_gencity_summary(&city_opts, &city_res);
+
     tk_tenant *t = NULL;
     printf("2/4 creating tenant 'demo' in %s and importing master data\n", data);
     fflush(stdout);

@@ -101,9 +101,30 @@ expect_usage "--out DIR is required" --seed 1
 expect_usage "--staff: expected an integer" --out "$TMP/x" --seed 1 --staff 3
 expect_usage "--from: expected a date" --out "$TMP/x" --seed 1 --from 2024-02-30
 expect_usage "unknown option" --out "$TMP/x" --seed 1 --colour
+expect_usage "^tenken gen-city: --seed: expected a non-negative integer, got '18446744073709551616'$" \
+    --out "$TMP/x" --seed 18446744073709551616
+"$BIN" gen-city --out "$TMP/maxseed" --seed 18446744073709551615 --bulk-rows 100 >"$TMP/out.txt" ||
+    fail "--seed 2^64-1 exited $?"
+grep -qx "gen-city: wrote $TMP/maxseed (seed 18446744073709551615)" "$TMP/out.txt" ||
+    fail "--seed 2^64-1: $(cat "$TMP/out.txt")"
+expect_usage "^tenken gen-city: the period must be 28 to 1096 days long, got 27$" \
+    --out "$TMP/x" --seed 1 --from 2024-11-04 --to 2024-11-30
+expect_usage "^tenken gen-city: --staff 5000 over 1065 days at --volume 100 is too large (staff x days" \
+    --out "$TMP/x" --seed 1 --staff 5000 --from 2022-01-01 --to 2024-11-30
 [ -e "$TMP/x" ] && fail "a usage error still created the output directory"
 "$BIN" gen-city --out "$TMP/a" --seed 7 "${SMALL[@]}" 2>"$TMP/err.txt"
 [ $? -eq 1 ] || fail "writing over an existing city without --force should fail"
+grep -qx "tenken gen-city: $TMP/a already holds a generated city (use --force to overwrite)" \
+    "$TMP/err.txt" || fail "writing over a city: $(cat "$TMP/err.txt")"
+
+# tenken demo hands its gen-city values to the simulator as numbers: a bad one is its own
+# usage error, before the demo directory is made.
+"$BIN" demo --dir "$TMP/demo" --staff 29 >"$TMP/out.txt" 2>"$TMP/err.txt"
+rc=$?
+[ $rc -eq 2 ] || fail "demo --staff 29 exited $rc, expected 2"
+grep -qx "tenken demo: --staff: expected an integer from 30 to 5000, got '29'" "$TMP/err.txt" ||
+    fail "demo --staff 29: $(cat "$TMP/err.txt")"
+[ -e "$TMP/demo" ] && fail "demo --staff 29 still created its directory"
 
 # --- bulk ------------------------------------------------------------------------------------
 "$BIN" gen-city --out "$TMP/bulk" --seed 3 --bulk-rows 5000 --quiet || fail "--bulk-rows exited $?"
