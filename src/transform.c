@@ -1,18 +1,23 @@
 /* src/transform.c -- value transforms.
  *
- * Cutting steps work on the view and copy nothing. The regex step needs a
- * NUL-terminated string, and case and width folding write new bytes, so
- * those copy into one of two scratch buffers, alternating, because the
- * input of a step may itself live in the buffer the previous step wrote.
- * Regular expressions are POSIX extended, compiled once at parse time; they
- * run on UTF-8 bytes, which is what a capture like ^([0-9]+)_ needs. */
+ * Cutting steps (trim, the strips and regex captures) work on the view and
+ * copy nothing. Case and width folding write new bytes, so they copy into
+ * one of two scratch buffers, alternating, because the input of a step may
+ * itself live in the buffer the previous step wrote.
+ *
+ * Regular expressions are POSIX extended without back-references, compiled
+ * once at parse time by src/regex, whose program size and matching work
+ * are bounded: a profile cannot make a row take exponential time or a
+ * pattern like a{255}{255} expand to gigabytes. A value on which a match
+ * runs out of its step budget is a row error like a value that does not
+ * match. */
 #include "src/transform.h"
 
-#include <regex.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "src/alloc.h"
+#include "src/regex.h"
 
 enum {
     TF_TRIM,
@@ -29,8 +34,7 @@ struct step {
     int kind;
     char *arg;
     size_t arglen;
-    regex_t re;
-    int has_re;
+    tk_re *re;
 };
 
 struct tk_transforms {
@@ -59,8 +63,7 @@ void tk_transforms_destroy(tk_transforms *t)
         return;
     for (size_t i = 0; i < t->n; i++) {
         tk_free(t->steps[i].arg);
-        if (t->steps[i].has_re)
-            regfree(&t->steps[i].re);
+        tk_re_destroy(t->steps[i].re);
     }
     tk_free(t->steps);
     tk_free(t);
@@ -94,13 +97,10 @@ static int parse_step(struct step *st, const json_t *obj, const char *path, size
         return tk_error_set(err, TK_EINVAL, "%s[%zu].%s must be true", path, i, name);
     }
     if (st->kind == TF_REGEX) {
-        const int r = regcomp(&st->re, st->arg, REG_EXTENDED);
-        if (r != 0) {
-            char msg[100];
-            regerror(r, &st->re, msg, sizeof msg);
-            return tk_error_set(err, TK_EINVAL, "%s[%zu].regex does not compile: %s", path, i, msg);
-        }
-        st->has_re = 1;
+        const int rc = tk_re_compile(&st->re, st->arg, st->arglen, err);
+        if (rc != TK_OK)
+            tk_error_prefix(err, "%s[%zu].regex", path, i);
+        return rc;
     }
     return TK_OK;
 }
@@ -138,6 +138,7 @@ done:
 void tk_transform_scratch_init(tk_transform_scratch *s)
 {
     memset(s, 0, sizeof *s);
+    tk_re_scratch_init(&s->re);
 }
 
 void tk_transform_scratch_dispose(tk_transform_scratch *s)
@@ -146,6 +147,7 @@ void tk_transform_scratch_dispose(tk_transform_scratch *s)
         return;
     tk_free(s->p[0]);
     tk_free(s->p[1]);
+    tk_re_scratch_dispose(&s->re);
     memset(s, 0, sizeof *s);
 }
 
@@ -255,19 +257,21 @@ int tk_transforms_apply(const tk_transforms *t, tk_view *v, tk_transform_scratch
                 v->len -= st->arglen;
             break;
         case TF_REGEX: {
-            if (v->len > 0 && memchr(v->p, '\0', v->len) != NULL)
-                return tk_error_set(err, TK_EPARSE, "contains a NUL byte");
-            char *b = put(s, which, v);
-            which ^= 1;
-            if (b == NULL)
-                return tk_error_set(err, TK_ENOMEM, "out of memory applying transforms");
-            regmatch_t m[2];
-            if (regexec(&st->re, b, 2, m, 0) != 0)
+            tk_re_span m[2];
+            const int rc = tk_re_exec(st->re, v->p, v->len, m, 2, 0, &s->re, err);
+            if (rc == TK_ENOTFOUND)
                 return tk_error_set(err, TK_EPARSE, "does not match the regular expression %s",
                                     st->arg);
-            const regmatch_t *g = m[1].rm_so >= 0 ? &m[1] : &m[0];
-            v->p = b + g->rm_so;
-            v->len = (size_t)(g->rm_eo - g->rm_so);
+            if (rc == TK_ERANGE)
+                return tk_error_set(err, TK_EPARSE,
+                                    "the regular expression %s takes more than %d steps on this "
+                                    "value of %zu bytes",
+                                    st->arg, TK_RE_MAX_STEPS, v->len);
+            if (rc != TK_OK)
+                return rc;
+            const tk_re_span *g = m[1].so != TK_RE_UNSET ? &m[1] : &m[0];
+            v->p += g->so;
+            v->len = g->eo - g->so;
             break;
         }
         default: {

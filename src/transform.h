@@ -14,6 +14,7 @@
 
 #include "src/error.h"
 #include "src/event.h"
+#include "src/regex.h"
 
 typedef struct tk_transforms tk_transforms;
 
@@ -21,7 +22,9 @@ typedef struct tk_transforms tk_transforms;
  * list in messages ("fields.user.transform"). *out is owned:
  * tk_transforms_destroy(). Returns TK_OK, TK_EINVAL (the message starts
  * with path and the step's index, e.g. `fields.user.transform[1]: unknown
- * step "rot13" (steps: ...)`; callers prefix their file) or TK_ENOMEM. */
+ * step "rot13" (steps: ...)` or `fields.user.transform[0].regex: unmatched
+ * ( at character 1` for a regex src/regex refuses; callers prefix their
+ * file) or TK_ENOMEM. */
 TK_MUST_CHECK int tk_transforms_parse(tk_transforms **out, const json_t *arr, const char *path,
                                       tk_error *err);
 
@@ -32,6 +35,7 @@ void tk_transforms_destroy(tk_transforms *t);
 typedef struct tk_transform_scratch {
     char *p[2];
     size_t cap[2];
+    tk_re_scratch re;
 } tk_transform_scratch;
 
 void tk_transform_scratch_init(tk_transform_scratch *s);
@@ -40,9 +44,9 @@ void tk_transform_scratch_dispose(tk_transform_scratch *s);
 /* Applies t to *v in place. Steps that only cut the value (trim, strips,
  * regex captures) move the view; steps that rewrite it copy into s, so *v
  * may point into s afterwards, valid until the next call with s.
- * Returns TK_OK, TK_EPARSE (a regex did not match, or the value holds a NUL
- * byte: the message says which, without the value, which the caller
- * quotes with its column) or TK_ENOMEM. */
+ * Returns TK_OK, TK_EPARSE (a regex did not match, or took more than
+ * TK_RE_MAX_STEPS steps on the value: the message says which, without the
+ * value, which the caller quotes with its column) or TK_ENOMEM. */
 TK_MUST_CHECK int tk_transforms_apply(const tk_transforms *t, tk_view *v, tk_transform_scratch *s,
                                       tk_error *err);
 
