@@ -27,6 +27,7 @@ int tk_cli_master(int argc, char **argv);
 int tk_cli_profile(int argc, char **argv);
 int tk_cli_ingest(int argc, char **argv);
 int tk_cli_uploads(int argc, char **argv);
+int tk_cli_settings(int argc, char **argv);
 int tk_cli_gencity(int argc, char **argv);
 int tk_cli_demo(int argc, char **argv);
 int tk_cli_score_table(int argc, char **argv);

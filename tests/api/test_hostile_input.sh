@@ -2,7 +2,10 @@
 # tests/api/test_hostile_input.sh -- files built to mislead ingestion: a
 # UTF-8 file with one NUL or one bad byte (once taken for CP932 and stored
 # as mojibake, or refused for its header), a CP932 file with one bad byte,
-# and a NUL that would cut a user id short.
+# a NUL that would cut a user id short, counts and byte totals of 2^63-1
+# (once refused at storage, failing the whole file), and dates no period
+# can analyse (1800, 2100, 9999), with the tenant's setting that widens or
+# narrows the accepted dates.
 set -euo pipefail
 bin=${TENKEN_BIN:?}
 tmp=$(mktemp -d "${TK_TEST_TMP:-/tmp}/hostile.XXXXXX")
@@ -94,5 +97,63 @@ check '[ "$(q "SELECT count(*) FROM users WHERE name LIKE \"999999%\"")" = 0 ]' 
 printf 'time,user,system,op,count,bytes\n2024/10/05 09:00:00,99\0,juki,lookup,1,\n2024/10/05 09:00:01,300002,juki,lookup,1,\n' >"$tmp/nul_ascii.csv"
 try "$bin" ingest --tenant city --lenient --profile "$tmp/p.json" "$tmp/nul_ascii.csv"
 check '[ $st = 0 ] && grep -q "^partial .*1 rows .*ascii" "$tmp/out"' "ASCII with a NUL stays ASCII: $(show)"
+
+# ---- edge values: 2^63-1 is stored -----------------------------------------------
+max=9223372036854775807
+{
+    printf 'time,user,system,op,count,bytes\n'
+    printf '2024/10/06 09:00:00,400001,juki,print,%s,%s\n' $max $max
+    printf '2024/10/06 09:00:01,400001,juki,print,0,0\n'
+} >"$tmp/max.csv"
+try "$bin" ingest --tenant city --profile "$tmp/p.json" "$tmp/max.csv"
+check '[ $st = 0 ] && grep -q "^stored .*2 rows" "$tmp/out"' "a count and bytes of 2^63-1 are stored: $(show)"
+try "$bin" profile test "$tmp/p.json" "$tmp/max.csv" --rows 1
+check '[ $st = 0 ] && grep -q "count=$max bytes=$max" "$tmp/out"' "and read as written: $(show)"
+try "$bin" analyze --tenant city --period 2024-10-01..2024-10-31 --quiet
+check '[ $st = 0 ]' "a period holding them analyses: $(show)"
+printf 'time,user,system,op,count,bytes\n2024/10/06 09:00:02,400001,juki,print,9223372036854775808,\n' >"$tmp/over.csv"
+try "$bin" ingest --tenant city --profile "$tmp/p.json" "$tmp/over.csv"
+check '[ $st = 1 ] && grep -q "record 2 (line 2): column count (count): \"9223372036854775808\": expected a whole number of 0 or more" "$tmp/out"' \
+    "2^63 is a row error: $(show)"
+
+# ---- dates: outside the accepted range is a row error ----------------------------
+{
+    printf 'time,user,system,op,count,bytes\n'
+    printf '1800/01/01 09:00:00,500001,juki,lookup,1,\n'
+    printf '2024/10/07 09:00:00,500001,juki,lookup,1,\n'
+    printf '2100/01/01 09:00:00,500001,juki,lookup,1,\n'
+    printf '9999/12/31 23:59:59,500001,juki,lookup,1,\n'
+    printf '1990/01/01 00:00:00,500001,juki,lookup,1,\n'
+    printf '2099/12/31 23:59:59,500001,juki,lookup,1,\n'
+} >"$tmp/dates.csv"
+try "$bin" ingest --tenant city --profile "$tmp/p.json" "$tmp/dates.csv"
+check '[ $st = 1 ] && grep -q "^rejected .*3 of 6 rows are bad; first: record 2 (line 2): column time (time): date 1800-01-01 is outside the accepted event dates 1990-01-01..2099-12-31 (see tenken settings --event-dates)" "$tmp/out"' \
+    "1800 is outside the default range: $(show)"
+report=$(last error_report)
+check 'grep -q "^4,4,\"time\",.*date 2100-01-01 is outside" "$report" && grep -q "^5,5,\"time\",.*date 9999-12-31 is outside" "$report" && [ "$(wc -l <"$report")" = 4 ]' \
+    "2100 and 9999 too, 1990-01-01 and 2099-12-31 are inside: $(cat "$report")"
+try "$bin" profile test "$tmp/p.json" "$tmp/dates.csv"
+check 'grep -q "6 rows, 3 with problems" "$tmp/out"' "profile test applies the default range: $(show)"
+# the tenant's setting
+try "$bin" settings --tenant city
+check '[ $st = 0 ] && [ "$(cat "$tmp/out")" = "event-dates  1990-01-01..2099-12-31  (default)" ]' "the default setting: $(show)"
+try "$bin" settings --tenant city --event-dates 2024-01-01..2024-12-31
+check '[ $st = 0 ] && [ "$(cat "$tmp/out")" = "event-dates  2024-01-01..2024-12-31" ]' "set: $(show)"
+try "$bin" ingest --tenant city --lenient --profile "$tmp/p.json" "$tmp/dates.csv"
+check '[ $st = 0 ] && grep -q "^partial .*1 rows" "$tmp/out" && grep -q "date 1990-01-01 is outside the accepted event dates 2024-01-01..2024-12-31" "$(last error_report)"' \
+    "a narrower range refuses more: $(show)"
+try "$bin" settings --tenant city --event-dates 1900-01-01..9999-12-31
+check '[ $st = 0 ] && grep -q "^event-dates  1900-01-01..9999-12-31$" "$tmp/out"' "a wide range: $(show)"
+cp "$tmp/dates.csv" "$tmp/dates2.csv"
+echo >>"$tmp/dates2.csv"
+try "$bin" ingest --tenant city --lenient --profile "$tmp/p.json" "$tmp/dates2.csv"
+check '[ $st = 0 ] && grep -q "^partial .*5 rows" "$tmp/out" && grep -q "date 1800-01-01 is outside the accepted event dates 1900-01-01..9999-12-31" "$(last error_report)"' \
+    "inside a wide range 2100 and 9999 are stored, 1800 still is not: $(show)"
+try "$bin" settings --tenant city --event-dates default
+check '[ $st = 0 ] && grep -q "(default)$" "$tmp/out"' "back to the default: $(show)"
+try "$bin" settings --tenant city --event-dates 1899-12-31..2000-01-01
+check '[ $st = 2 ] && grep -q "event dates \"1899-12-31..2000-01-01\": expected two dates YYYY-MM-DD from 1900-01-01 on" "$tmp/err"' "before 1900: $(show)"
+try "$bin" settings --tenant city --event-dates 2024-01-01..2023-12-31
+check '[ $st = 2 ] && grep -q "the range ends before it starts" "$tmp/err"' "reversed: $(show)"
 
 finish
