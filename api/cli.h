@@ -28,6 +28,7 @@ int tk_cli_master(int argc, char **argv);
 int tk_cli_profile(int argc, char **argv);
 int tk_cli_ingest(int argc, char **argv);
 int tk_cli_uploads(int argc, char **argv);
+int tk_cli_settings(int argc, char **argv);
 int tk_cli_gencity(int argc, char **argv);
 
 /* gen-city's option parsing and summary, shared with `tenken demo`

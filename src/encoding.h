@@ -43,26 +43,35 @@ TK_MUST_CHECK int tk_enc_parse_name(const char *name, tk_enc *out);
  * "unknown" parses back to the same value with tk_enc_parse_name(). */
 const char *tk_enc_name(tk_enc enc);
 
-/* Guesses the encoding of a file from its first len bytes p (borrowed).
- * at_eof says whether p is the whole file; if not, a multibyte character
- * cut by the end of the sample is not held against it. In order:
+/* Guesses the encoding of a file from its first len bytes p (borrowed),
+ * on the evidence: valid multibyte characters against places that do not
+ * decode, in each encoding. at_eof says whether p is the whole file; if
+ * not, a multibyte character cut by the end of the sample is not held
+ * against it. In order:
  *   - a UTF-8 byte order mark                     -> TK_ENC_UTF8_BOM;
- *   - a NUL byte anywhere (UTF-16, binary)        -> TK_ENC_UNKNOWN;
- *   - only ASCII (or a sample too short to tell)  -> TK_ENC_ASCII: undecided,
- *     sample more; at EOF the file is ASCII, which UTF-8 and CP932 share;
- *   - strictly valid UTF-8                        -> TK_ENC_UTF8;
- *   - valid CP932                                 -> TK_ENC_CP932;
+ *   - a UTF-16 byte order mark, or NUL bytes making up an eighth of the
+ *     sample or more (UTF-16, binary)              -> TK_ENC_UNKNOWN;
+ *   - only ASCII and NUL (or a sample too short to tell) -> TK_ENC_ASCII:
+ *     undecided, sample more; at EOF the file is ASCII, which UTF-8 and
+ *     CP932 share (a few NUL bytes are no evidence of either: they are
+ *     the rows' problem, not the file's);
+ *   - valid UTF-8, or at least 4 valid UTF-8 multibyte characters per
+ *     invalid place (UTF-8 with a few bad bytes) -> TK_ENC_UTF8;
+ *   - at least 4 valid CP932 characters per invalid place (valid CP932,
+ *     or CP932 with a few bad bytes)              -> TK_ENC_CP932;
  *   - otherwise                                   -> TK_ENC_UNKNOWN.
- * Never returns TK_ENC_AUTO. Pure function. */
+ * CP932 text fails as UTF-8 at most characters and UTF-8 text often
+ * passes as CP932, so UTF-8 is weighed first. Never returns TK_ENC_AUTO.
+ * Pure function. */
 tk_enc tk_enc_detect(const char *p, size_t len, int at_eof);
 
 /* When p[0..len) (borrowed) does not decode as enc, the encoding it does
  * decode as: TK_ENC_CP932 for bytes declared UTF-8 (or UTF-8 with BOM)
- * that are not UTF-8 but valid CP932, TK_ENC_UTF8 for bytes declared
- * CP932 that are not CP932 but valid UTF-8; TK_ENC_UNKNOWN when p decodes
- * as enc after all, or as neither. at_eof as for tk_enc_detect(). Lets a
- * message say "the file decodes as CP932" instead of only naming a byte.
- * Pure function. */
+ * that are not UTF-8 but valid CP932 and detected as CP932 (UTF-8 with a
+ * bad byte is often valid CP932 too, and is not a CP932 file),
+ * TK_ENC_UTF8 for bytes declared CP932 that are not CP932 but valid UTF-8;
+ * TK_ENC_UNKNOWN when p decodes as enc after all, or as neither. at_eof as for tk_enc_detect().
+ * Lets a message say "the file decodes as CP932" instead of only naming a byte. Pure function. */
 tk_enc tk_enc_alternative(tk_enc enc, const char *p, size_t len, int at_eof);
 
 /* A growable byte buffer, owned by whoever embeds it: tk_enc_buf_init()

@@ -19,7 +19,8 @@
  *   6 flags      one byte: op (bits 0-4), result (bit 5), mynumber (bits
  *                6-7: 0 absent, 1 for 0, 2 for 1)
  *   7 extras     four varints: device id, file id, count + 1, bytes + 1
- *                (0 = absent each)
+ *                (0 = absent each; count and bytes run 0..INT64_MAX, so
+ *                the varints run to 2^63)
  *   8 detail     varint length + 1 (0 = absent), then the bytes
  *   9 record     zigzag varint of the difference to the previous event's
  *                record number in its source file (the first is relative
@@ -123,8 +124,7 @@ int tk_evblock_writer_add(tk_evblock_writer *w, const tk_evrow *r, tk_error *err
     if (w->n >= TK_EVBLOCK_MAX)
         return tk_error_set(err, TK_EINVAL, "event block is full");
     if (r->op < 0 || r->op > 31 || (r->result != 0 && r->result != 1) || r->mynumber < -1 ||
-        r->mynumber > 1 || r->count < -1 || r->bytes < -1 || r->count == INT64_MAX ||
-        r->bytes == INT64_MAX || r->record < 0)
+        r->mynumber > 1 || r->count < -1 || r->bytes < -1 || r->record < 0)
         return tk_error_set(err, TK_EINVAL, "event value out of range for storage");
     int64_t delta;
     if (__builtin_sub_overflow(r->t, w->prev_t, &delta))
@@ -152,8 +152,11 @@ int tk_evblock_writer_add(tk_evblock_writer *w, const tk_evrow *r, tk_error *err
         (uint8_t)((unsigned)r->op | (unsigned)r->result << 5 | (unsigned)(r->mynumber + 1) << 6);
     put_varint(&w->col[7], r->device);
     put_varint(&w->col[7], r->file);
-    put_varint(&w->col[7], (uint64_t)(r->count + 1));
-    put_varint(&w->col[7], (uint64_t)(r->bytes + 1));
+    /* In unsigned arithmetic, so that INT64_MAX (a value the CSV may hold
+     * and the parser accepts) becomes 2^63 instead of overflowing, and -1
+     * (absent) becomes 0. */
+    put_varint(&w->col[7], (uint64_t)r->count + 1);
+    put_varint(&w->col[7], (uint64_t)r->bytes + 1);
     if (r->detail == NULL) {
         put_varint(&w->col[8], 0);
     } else {
@@ -320,10 +323,10 @@ int tk_evblock_reader_next(tk_evblock_reader *r, tk_evrow *row, tk_error *err)
     uint64_t c, b;
     if (!get_id(r, 7, &row->device) || !get_id(r, 7, &row->file) ||
         !get_varint(&r->col[7], r->end[7], &c) || !get_varint(&r->col[7], r->end[7], &b) ||
-        c > (uint64_t)INT64_MAX || b > (uint64_t)INT64_MAX)
+        c > (uint64_t)INT64_MAX + 1 || b > (uint64_t)INT64_MAX + 1)
         return damaged(err, r->i, "extras");
-    row->count = (int64_t)c - 1;
-    row->bytes = (int64_t)b - 1;
+    row->count = c == 0 ? -1 : (int64_t)(c - 1);
+    row->bytes = b == 0 ? -1 : (int64_t)(b - 1);
     if (!get_varint(&r->col[8], r->end[8], &v))
         return damaged(err, r->i, "detail");
     if (v == 0) {

@@ -18,6 +18,12 @@
  * the report. A rejected file is then recorded as an upload of status
  * "rejected" in a transaction of its own so that the city sees it.
  *
+ * Rows are checked before they are mapped and after: a NUL byte in any
+ * field, or an event dated outside the tenant's accepted event dates
+ * (tk_tenant_event_dates()), is a row error like a bad value, named by
+ * record, line and column, so that nothing is stored that a reader would
+ * cut short or that no period could ever analyse.
+ *
  * Duplicates are found by SHA-256, known only at the end of the read. When
  * a stored upload has the same size the file is hashed first, so that an
  * identical re-upload is refused without parsing it. */
@@ -215,6 +221,7 @@ struct run {
     tk_period *delivered; /* the tenant's delivered periods, by first day */
     size_t ndelivered;
     uint64_t *in_delivered; /* accepted rows per delivered period */
+    tk_period dates;        /* the event dates the tenant accepts */
 };
 
 /* Counts an accepted event dated in a delivered period. Logs are almost
@@ -317,6 +324,20 @@ static int is_empty_record(const tk_csv_field *f, size_t n)
     return n == 1 && f[0].len == 0;
 }
 
+/* The first field of cells[0..n) holding a NUL byte, or n. A NUL is never
+ * text in a log: it is binary junk, or a value built to be cut short by
+ * whatever reads it as a C string (`999999\0EVIL` shown as `999999`). The
+ * store keeps lengths and would keep it whole, so the row is refused
+ * instead, whatever column the NUL is in. */
+static size_t nul_field(const tk_csv_field *cells, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (cells[i].len > 0 && memchr(cells[i].p, '\0', cells[i].len) != NULL)
+            return i;
+    }
+    return n;
+}
+
 static int run_rows(struct run *r, tk_error *err)
 {
     const tk_csv_field *cells;
@@ -359,6 +380,18 @@ static int run_rows(struct run *r, tk_error *err)
             continue;
         }
         r->res->rows_total++;
+        const size_t nulcol = nul_field(cells, n);
+        if (nulcol < n) {
+            const char *const name = tk_profile_row_column_name(r->row, nulcol);
+            char col[32], msg[sizeof rowerr.msg + 64];
+            snprintf(col, sizeof col, "%zu", nulcol + 1);
+            snprintf(msg, sizeof msg, "record %llu (line %llu): column %.200s: NUL byte in field",
+                     (unsigned long long)record, (unsigned long long)line,
+                     name != NULL ? name : col);
+            problem(r, record, line, name != NULL ? name : col, msg);
+            progress(r, 0);
+            continue;
+        }
         size_t badcol = 0;
         rc = tk_profile_row_apply(r->row, (const tk_view *)cells, n, &ev, &badcol, &rowerr);
         if (rc == TK_ENOMEM)
@@ -368,6 +401,21 @@ static int run_rows(struct run *r, tk_error *err)
             snprintf(msg, sizeof msg, "record %llu (line %llu): %s", (unsigned long long)record,
                      (unsigned long long)line, rowerr.msg);
             problem(r, record, line, tk_profile_row_column_name(r->row, badcol), msg);
+            progress(r, 0);
+            continue;
+        }
+        const int64_t day = tk_jst_day(ev.t);
+        if (day < r->dates.first_day || day > r->dates.last_day) {
+            char col[32], when[24], range[48], msg[sizeof rowerr.msg + 160];
+            const char *const name = tk_profile_row_date_column(r->row, col, sizeof col);
+            tk_period_format_day(day, when, sizeof when);
+            tk_period_format(&r->dates, range, sizeof range);
+            snprintf(msg, sizeof msg,
+                     "record %llu (line %llu): column %.200s (time): date %s is outside the "
+                     "accepted event dates %s (see tenken settings --event-dates)",
+                     (unsigned long long)record, (unsigned long long)line,
+                     name != NULL ? name : "(value)", when, range);
+            problem(r, record, line, name, msg);
             progress(r, 0);
             continue;
         }
@@ -581,6 +629,13 @@ int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
             if (r.in_delivered == NULL)
                 rc = tk_error_set(err, TK_ENOMEM, "out of memory");
         }
+        if (rc == TK_OK)
+            rc = tk_tenant_event_dates(t, &r.dates, NULL, err);
+        if (rc != TK_OK)
+            goto done;
+    } else {
+        rc = tk_tenant_parse_event_dates(TK_TENANT_EVENT_DATES_DEFAULT,
+                                         strlen(TK_TENANT_EVENT_DATES_DEFAULT), &r.dates, err);
         if (rc != TK_OK)
             goto done;
     }

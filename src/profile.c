@@ -716,6 +716,19 @@ const char *tk_profile_row_column_name(const tk_profile_row *b, size_t i)
     return i < b->ncols ? b->colnames[i] : NULL;
 }
 
+const char *tk_profile_row_date_column(const tk_profile_row *b, char *buf, size_t cap)
+{
+    const struct spec *s = &b->p->spec[F_TIME];
+    if (s->src != SRC_COLUMN)
+        return NULL;
+    if (s->col_name != NULL)
+        return s->col_name;
+    if (b->col[F_TIME] < b->ncols)
+        return b->colnames[b->col[F_TIME]];
+    snprintf(buf, cap, "%zu", b->col[F_TIME] + 1);
+    return buf;
+}
+
 int tk_profile_row_is_subject(const tk_profile_row *b, size_t i)
 {
     return b->p->spec[F_SUBJECT].src == SRC_COLUMN && b->col[F_SUBJECT] == i;

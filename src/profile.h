@@ -92,6 +92,13 @@ tk_enc tk_profile_row_encoding(const tk_profile_row *b);
  * or NULL for a headerless file; borrowed from b. */
 const char *tk_profile_row_column_name(const tk_profile_row *b, size_t i);
 
+/* The column an event's date is read from (the time column, or the date
+ * column when date and time are split), as a message names it: the
+ * profile's or the header's name, else its 1-based number written into
+ * buf (cap bytes). NULL when the time is not read from a column. The
+ * result is borrowed from b or is buf. */
+const char *tk_profile_row_date_column(const tk_profile_row *b, char *buf, size_t cap);
+
 /* 1 if cell i holds the resident identifier (callers mask it in reports). */
 int tk_profile_row_is_subject(const tk_profile_row *b, size_t i);
 

@@ -749,3 +749,104 @@ int tk_tenant_pseudonym(tk_tenant *t, const char *p, size_t len,
         tk_crypto_wipe(out, TK_TENANT_PSEUDONYM_SIZE);
     return rc;
 }
+
+/* ---- settings -----------------------------------------------------------
+ *
+ * A setting is a meta row; its absence means the default, so a tenant
+ * made before the setting existed needs no migration. */
+
+#define EVENT_DATES_KEY "event_dates"
+
+/* Parses YYYY-MM-DD (or YYYY/MM/DD) from 1900 on into a day number. */
+static int parse_day(const char *p, size_t len, int64_t *day)
+{
+    int v[3] = {0, 0, 0};
+    static const size_t start[3] = {0, 5, 8}, width[3] = {4, 2, 2};
+    if (len != 10 || (p[4] != '-' && p[4] != '/') || p[7] != p[4])
+        return 0;
+    for (size_t k = 0; k < 3; k++) {
+        for (size_t i = start[k]; i < start[k] + width[k]; i++) {
+            if (p[i] < '0' || p[i] > '9')
+                return 0;
+            v[k] = v[k] * 10 + (p[i] - '0');
+        }
+    }
+    if (v[0] < 1900 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > tk_days_in_month(v[0], v[1]))
+        return 0;
+    *day = tk_days_from_civil(v[0], v[1], v[2]);
+    return 1;
+}
+
+int tk_tenant_parse_event_dates(const char *p, size_t len, tk_period *out, tk_error *err)
+{
+    const int shown = len > 40 ? 40 : (int)len;
+    if (len == 7 && memcmp(p, "default", 7) == 0) {
+        p = TK_TENANT_EVENT_DATES_DEFAULT;
+        len = strlen(p);
+    }
+    size_t dots = 0;
+    while (dots + 1 < len && !(p[dots] == '.' && p[dots + 1] == '.'))
+        dots++;
+    if (dots + 1 >= len)
+        return tk_error_set(err, TK_EINVAL,
+                            "event dates \"%.*s\": expected FROM..TO as YYYY-MM-DD..YYYY-MM-DD, "
+                            "or default",
+                            shown, p);
+    tk_period r;
+    if (!parse_day(p, dots, &r.first_day) || !parse_day(p + dots + 2, len - dots - 2, &r.last_day))
+        return tk_error_set(err, TK_EINVAL,
+                            "event dates \"%.*s\": expected two dates YYYY-MM-DD from 1900-01-01 "
+                            "on, FROM..TO",
+                            shown, p);
+    if (r.last_day < r.first_day)
+        return tk_error_set(err, TK_EINVAL, "event dates \"%.*s\": the range ends before it starts",
+                            shown, p);
+    *out = r;
+    return TK_OK;
+}
+
+int tk_tenant_event_dates(tk_tenant *t, tk_period *out, int *is_default, tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int def = 1;
+    int rc =
+        tk_db_prepare(t->db, &st, "SELECT value FROM meta WHERE key = '" EVENT_DATES_KEY "'", err);
+    if (rc == TK_OK)
+        rc = tk_db_step(t->db, st, err);
+    if (rc == 1) {
+        const char *const v = (const char *)sqlite3_column_text(st, 0);
+        def = 0;
+        rc = tk_tenant_parse_event_dates(v ? v : "", v ? strlen(v) : 0, out, err);
+        if (rc != TK_OK)
+            tk_error_prefix(err, "tenant %s: meta " EVENT_DATES_KEY, t->name);
+    } else if (rc == 0) {
+        rc = tk_tenant_parse_event_dates(TK_TENANT_EVENT_DATES_DEFAULT,
+                                         strlen(TK_TENANT_EVENT_DATES_DEFAULT), out, err);
+    }
+    sqlite3_finalize(st);
+    if (rc == TK_OK && is_default != NULL)
+        *is_default = def;
+    return rc;
+}
+
+int tk_tenant_set_event_dates(tk_tenant *t, const tk_period *range, tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+    if (range == NULL) {
+        rc = tk_db_exec(t->db, "DELETE FROM meta WHERE key = '" EVENT_DATES_KEY "'", err);
+        return rc;
+    }
+    if (range->last_day < range->first_day || range->first_day < tk_days_from_civil(1900, 1, 1) ||
+        range->last_day > tk_days_from_civil(9999, 12, 31))
+        return tk_error_set(err, TK_EINVAL,
+                            "event dates: the range must lie within 1900-01-01..9999-12-31 and end "
+                            "on or after its start");
+    char v[32];
+    tk_period_format(range, v, sizeof v);
+    rc = tk_db_prepare(t->db, &st, "INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", err);
+    if (rc == TK_OK)
+        rc = put_meta(t->db, st, EVENT_DATES_KEY, v, err);
+    sqlite3_finalize(st);
+    return rc;
+}

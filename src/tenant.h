@@ -10,8 +10,9 @@
  *
  * A tenant name matches [a-z0-9][a-z0-9_-]{0,62}. The database records the
  * tenant in a `meta` table (name, created_at, key_fingerprint = hex of the
- * first 8 bytes of SHA-256(key), schema_version) and the schema version in
- * PRAGMA user_version.
+ * first 8 bytes of SHA-256(key), schema_version, and the tenant's settings
+ * such as event_dates once set) and the schema version in PRAGMA
+ * user_version.
  *
  * A tk_tenant is an open tenant: its database connection and its keyed
  * pseudonym function. The key bytes are read once and wiped; only the keyed
@@ -27,6 +28,7 @@
 #include "src/crypto.h"
 #include "src/db.h"
 #include "src/error.h"
+#include "src/period.h"
 
 typedef struct tk_tenant tk_tenant;
 
@@ -103,5 +105,41 @@ const char *tk_tenant_key_fingerprint(const tk_tenant *t);
  * identifier has no pseudonym) or TK_ECRYPTO. Cheap: no allocation. */
 TK_MUST_CHECK int tk_tenant_pseudonym(tk_tenant *t, const char *p, size_t len,
                                       uint8_t out[TK_TENANT_PSEUDONYM_SIZE], tk_error *err);
+
+/* ---- settings ---------------------------------------------------------
+ *
+ * Kept as rows of the meta table; a tenant that never set one has the
+ * default. */
+
+/* The range of event dates (JST days, both ends included) ingestion
+ * accepts when the tenant has not set its own: from 1990, before which
+ * no municipal system's access log is plausible, to 2099, the last year
+ * whose equinox holidays the calendar computes. A date outside it is a
+ * typo or a broken clock (1800, 2100, 9999), and an event stored there
+ * could never be analysed. */
+#define TK_TENANT_EVENT_DATES_DEFAULT "1990-01-01..2099-12-31"
+
+/* Parses p[0..len) (borrowed) as an event-date range
+ * `YYYY-MM-DD..YYYY-MM-DD` (both ends included; no earlier than
+ * 1900-01-01, as periods cannot start before then), or as `default`.
+ * Returns TK_OK and sets *out, or TK_EINVAL with a message quoting the
+ * value and saying what is wrong. */
+TK_MUST_CHECK int tk_tenant_parse_event_dates(const char *p, size_t len, tk_period *out,
+                                              tk_error *err);
+
+/* The tenant's event-date range into *out: what was set with
+ * tk_tenant_set_event_dates(), else TK_TENANT_EVENT_DATES_DEFAULT.
+ * *is_default (if not NULL) says which. Returns TK_OK, TK_EINVAL (the
+ * stored value does not parse: the message names the meta key) or
+ * TK_EDB. */
+TK_MUST_CHECK int tk_tenant_event_dates(tk_tenant *t, tk_period *out, int *is_default,
+                                        tk_error *err);
+
+/* Sets the tenant's event-date range to *range (borrowed), or back to the
+ * default when range is NULL. Applies to files ingested from then on;
+ * events already stored are not touched. Returns TK_OK, TK_EINVAL (the
+ * range ends before it starts or starts before 1900) or TK_EDB (also a
+ * tenant opened read-only). */
+TK_MUST_CHECK int tk_tenant_set_event_dates(tk_tenant *t, const tk_period *range, tk_error *err);
 
 #endif

@@ -56,7 +56,7 @@ cat >"$tmp/p.json" <<'EOF'
             "operation": {"column": "o", "map": {"x": "lookup"}}}}
 EOF
 declare -A opens=([init]=skip [master import]="--kind staff $tmp/none.csv" [master list]=""
-    [ingest]="--profile $tmp/p.json $tmp/none.csv" [uploads]=""
+    [ingest]="--profile $tmp/p.json $tmp/none.csv" [uploads]="" [settings]=""
     [analyze]="--period 2024-10-01..2024-11-30" [anomalies]="--period 2024-10-01..2024-11-30"
     [explain]="1" [triage]="1 confirmed" [events]="--item 1" [deliver]="--period 2024-10-01..2024-11-30" [rules list]="" [rules show]=""
     [rules set]="$tmp/none.json" [rules reset]="" [rules history]=""

@@ -415,6 +415,54 @@ static void test_detect(void)
     TK_CHECK_INT(tk_enc_detect("caf\xE9 \x80", 6, 1), TK_ENC_UNKNOWN);
 }
 
+/* Detection decides on the evidence: UTF-8 with one bad byte is UTF-8 (its
+ * row fails, the rest decodes), not CP932 mojibake; NUL bytes are no
+ * evidence of CP932; CP932 with one bad byte stays CP932. */
+static void test_detect_evidence(void)
+{
+    /* 印鑑登録 in UTF-8 twice; the second row's user has a stray 0xB0, a
+     * half-width katakana in CP932, so the whole sample is valid CP932
+     * (蜊ｰ髑醍匳骭ｲ) and was taken for it. */
+    static const char utf8_bad[] = "time,user,system\n"
+                                   "09:00,100001,\xE5\x8D\xB0\xE9\x91\x91\xE7\x99\xBB\xE9\x8C\xB2\n"
+                                   "09:00,1000\xB0"
+                                   "01,\xE5\x8D\xB0\xE9\x91\x91\xE7\x99\xBB\xE9\x8C\xB2\n";
+    TK_CHECK_INT(tk_enc_detect(utf8_bad, sizeof utf8_bad - 1, 1), TK_ENC_UTF8);
+    TK_CHECK_INT(tk_enc_detect(utf8_bad, sizeof utf8_bad - 1, 0), TK_ENC_UTF8);
+    /* The same with an invalid byte that is not CP932 either (0xFF). */
+    static const char utf8_ff[] = "time,user,system\n"
+                                  "09:00,100001,\xE5\x8D\xB0\xE9\x91\x91\xE7\x99\xBB\xE9\x8C\xB2\n"
+                                  "09:00,1000\xFF"
+                                  "01,\xE5\x8D\xB0\xE9\x91\x91\xE7\x99\xBB\xE9\x8C\xB2\n";
+    TK_CHECK_INT(tk_enc_detect(utf8_ff, sizeof utf8_ff - 1, 1), TK_ENC_UTF8);
+    /* One NUL in a UTF-8 file: UTF-8 (the NUL is its row's problem). */
+    static const char utf8_nul[] =
+        "time,user,system\n"
+        "09:00,999999\0EVIL,\xE5\x8D\xB0\xE9\x91\x91\xE7\x99\xBB\xE9\x8C\xB2\n";
+    TK_CHECK_INT(tk_enc_detect(utf8_nul, sizeof utf8_nul - 1, 1), TK_ENC_UTF8);
+    /* ASCII with a NUL: still undecided, not CP932. */
+    static const char ascii_nul[] = "time,user,system\n09:00,999999\0EVIL,juki\n";
+    TK_CHECK_INT(tk_enc_detect(ascii_nul, sizeof ascii_nul - 1, 1), TK_ENC_ASCII);
+    TK_CHECK_INT(tk_enc_detect(ascii_nul, sizeof ascii_nul - 1, 0), TK_ENC_ASCII);
+    /* UTF-16LE without a byte order mark: a NUL beside every character. */
+    static const char utf16[] = "t\0i\0m\0e\0,\0u\0s\0e\0r\0\n\0";
+    TK_CHECK_INT(tk_enc_detect(utf16, sizeof utf16 - 1, 1), TK_ENC_UNKNOWN);
+    /* CP932 with half-width katakana (ﾃｽﾄ: C3 BD is also UTF-8 for U+00FD),
+     * kanji, NEC and IBM characters (①, ㈱, 髙): CP932 ... */
+    static const char cp932[] = "\xC3\xBD\xC4,\xB6\xC0\xB6\xC5,\xEE\xE0\x8B\xB4\n"
+                                "\xC3\xDE\xB0\xC0,\x87\x40,\x87\x8A,\x88\xF3\x8A\xD3\n";
+    TK_CHECK_INT(tk_enc_detect(cp932, sizeof cp932 - 1, 1), TK_ENC_CP932);
+    /* ... and with one byte that is not CP932 (0xFF, then 0x80), still
+     * CP932: the bad byte fails its row only. */
+    static const char cp932_ff[] = "\xC3\xBD\xC4,\xB6\xC0\xB6\xC5,\xEE\xE0\x8B\xB4\n"
+                                   "\xFF\xC3\xDE\xB0\xC0,\x87\x40,\x87\x8A,\x88\xF3\x8A\xD3\n";
+    TK_CHECK_INT(tk_enc_detect(cp932_ff, sizeof cp932_ff - 1, 1), TK_ENC_CP932);
+    static const char cp932_80[] = "\x8F\x5A\x96\xAF\x8A\xEE\x96\x7B,\x80,\x87\x40,\x81\x60\r\n";
+    TK_CHECK_INT(tk_enc_detect(cp932_80, sizeof cp932_80 - 1, 1), TK_ENC_CP932);
+    /* Too little of either to tell: unknown. */
+    TK_CHECK_INT(tk_enc_detect("\xE5\x8D\xB0\xFF\xFF", 5, 1), TK_ENC_UNKNOWN);
+}
+
 static void test_alternative(void)
 {
     const char *const cp932 = "\x8F\x5A\x96\xAF\x8A\xEE\x96\x7B,\x87\x40,\x81\x60\r\n";
@@ -432,6 +480,11 @@ static void test_alternative(void)
     /* A sample cut inside a CP932 character still counts as CP932. */
     TK_CHECK_INT(tk_enc_alternative(TK_ENC_UTF8, cp932, 3, 0), TK_ENC_CP932);
     TK_CHECK_INT(tk_enc_alternative(TK_ENC_UTF8, cp932, 3, 1), TK_ENC_UNKNOWN);
+    /* UTF-8 with one stray byte that happens to make the bytes valid CP932
+     * is not "a CP932 file": no alternative to suggest. */
+    static const char utf8_bad[] = "09:00,1000\xB0"
+                                   "01,\xE5\x8D\xB0\xE9\x91\x91\xE7\x99\xBB\xE9\x8C\xB2\n";
+    TK_CHECK_INT(tk_enc_alternative(TK_ENC_UTF8, utf8_bad, sizeof utf8_bad - 1, 1), TK_ENC_UNKNOWN);
 }
 
 static void test_scratch_reuse_and_enomem(void)
@@ -477,6 +530,7 @@ int main(void)
     TK_RUN(test_cp932_encode);
     TK_RUN(test_utf8_strict);
     TK_RUN(test_detect);
+    TK_RUN(test_detect_evidence);
     TK_RUN(test_alternative);
     TK_RUN(test_scratch_reuse_and_enomem);
     TK_TEST_END();
