@@ -161,16 +161,17 @@ check '[ $st = 0 ]' "master list: $(show)"
 
 # --- the sweep: no planted value anywhere, every output valid UTF-8 --------------
 sqlite3 "$db" .dump | sed "s/X'[0-9A-Fa-f]*'//g" >"$tmp/outputs/dump.sql"
+printf '%s\n' "${planted[@]}" >"$tmp/planted"
 for f in "$tmp"/outputs/* "$TENKEN_DATA"/city/reports/*; do
-    for v in "${planted[@]}"; do
-        check '! grep -qF -- "$v" "$f"' "$v in clear in $(basename "$f"): $(grep -F -- "$v" "$f" | head -3)"
-    done
+    grep -Ff "$tmp/planted" "$f" >"$tmp/hits" || true
+    check '[ ! -s "$tmp/hits" ]' "planted values in clear in $(basename "$f"): $(head -3 "$tmp/hits")"
     check 'iconv -f UTF-8 -t UTF-8 "$f" >/dev/null' "$(basename "$f") is not valid UTF-8"
 done
+# The database's own bytes, write-ahead log included (the whole values: a
+# pseudonym's random bytes could hold a short digit run).
+printf '%s\n' "$id10" "$id7" "$fw" "$fw7" "$kana" "$addr" "$hh" >"$tmp/whole"
 for f in "$db" "$db"-wal; do
     [ -f "$f" ] || continue
-    for v in "$id10" "$id7" "$fw" "$fw7" "$kana" "$addr" "$hh"; do
-        check '! grep -qaF -- "$v" "$f"' "$v in clear in the bytes of $(basename "$f")"
-    done
+    check '! grep -qaFf "$tmp/whole" "$f"' "planted values in the bytes of $(basename "$f")"
 done
 finish
