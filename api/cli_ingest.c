@@ -17,6 +17,7 @@
 #include "api/cli.h"
 #include "src/alloc.h"
 #include "src/ingest.h"
+#include "src/mask.h"
 #include "src/profile.h"
 #include "src/strmap.h"
 #include "src/tenant.h"
@@ -43,15 +44,6 @@ static void fmt_jst(int64_t ms, char *out, size_t cap)
     tk_time_format_iso(ms, iso, sizeof iso);
     /* "2024-10-01T09:15:02.000+09:00" -> "2024-10-01 09:15:02" */
     snprintf(out, cap, "%.10s %.8s", iso, iso + 11);
-}
-
-/* Masks a resident identifier for display: first two and last four kept. */
-static void mask_id(const char *p, size_t len, char *out, size_t cap)
-{
-    size_t n = len < cap - 1 ? len : cap - 1;
-    for (size_t i = 0; i < n; i++)
-        out[i] = (len > 6 && (i < 2 || i + 4 >= len)) ? p[i] : '*';
-    out[n] = '\0';
 }
 
 /* ---- progress on a terminal ------------------------------------------- */
@@ -501,10 +493,10 @@ static int test_event(void *ctx, uint64_t record, const tk_event *ev)
     if (tc->shown >= tc->rows_wanted || tc->table_done)
         return 0;
     tc->shown++;
-    char when[32], subj[64] = "-";
+    char when[32], subj[TK_MASK_SIZE] = "-";
     fmt_jst(ev->t, when, sizeof when);
     if (ev->subject.p)
-        mask_id(ev->subject.p, ev->subject.len, subj, sizeof subj);
+        tk_mask_value(ev->subject.p, ev->subject.len, subj);
     if (tc->json) {
         json_t *o = json_object();
         json_object_set_new(o, "record", json_integer((json_int_t)record));

@@ -57,6 +57,7 @@
 #include "src/crypto.h"
 #include "src/csv.h"
 #include "src/encoding.h"
+#include "src/mask.h"
 #include "src/event.h"
 #include "src/profile.h"
 #include "src/strmap.h"
@@ -1299,32 +1300,16 @@ static int sbuf_put(struct sbuf *b, const char *p, size_t len)
 }
 
 /* Copies v into out for a message: at most 48 bytes cut on a character
- * boundary, control characters and quotes as '?'. Resident identifiers are
- * masked the way reports mask them: the first 2 and last 4 characters stay,
- * the ones between become '*' (at most 16 of them); 6 characters or fewer
- * are masked whole. */
+ * boundary, control characters and quotes as '?'. The values of personal
+ * columns (resident numbers, kana names, addresses) are masked by
+ * characters as every report masks them (tk_mask_value()). */
 static void quote(const tk_view *v, int mask, char out[64])
 {
+    _Static_assert(TK_MASK_SIZE <= 64, "a masked value fits a quote");
     size_t n = 0;
 
     if (mask) {
-        size_t nc = 0, ci = 0, stars = 0;
-        for (size_t i = 0; i < v->len; i++)
-            nc += ((unsigned char)v->p[i] & 0xC0) != 0x80;
-        for (size_t i = 0; i < v->len && n < 56; ci++) {
-            size_t w = 1;
-            while (i + w < v->len && ((unsigned char)v->p[i + w] & 0xC0) == 0x80)
-                w++;
-            if (nc <= 6 || (ci >= 2 && ci + 4 < nc)) {
-                if (stars++ < 16)
-                    out[n++] = '*';
-            } else if (n + w < 60) {
-                for (size_t k = 0; k < w; k++)
-                    out[n++] = (unsigned char)v->p[i + k] < 0x20 ? '?' : v->p[i + k];
-            }
-            i += w;
-        }
-        out[n] = '\0';
+        tk_mask_value(v->p, v->len, out);
         return;
     }
     n = v->len < 48 ? v->len : 48;
@@ -2161,13 +2146,48 @@ static int blank_record(const tk_csv_field *f, size_t n)
     return 1;
 }
 
-/* "a, b, c" of the header: whole names, then "(and N more)". */
-static void header_list(const struct imp *m, char *out, size_t cap)
+/* tk_mask_known_fn over the names a header of the kind may use: each
+ * column's canonical and alternative header, its English key, and the
+ * mapping's column names. */
+static int header_names(const void *ctx, const char *cell)
 {
-    if (m->nhdr == 0)
-        snprintf(out, cap, "(no columns)");
+    const struct imp *m = ctx;
+    const struct kind *k = &kinds[m->k];
+    for (size_t c = 0; c < k->ncols; c++) {
+        const struct col *col = &k->cols[c];
+        if (strcmp(cell, col->ja) == 0 || strcmp(cell, col->key) == 0 ||
+            (col->alt != NULL && strcmp(cell, col->alt) == 0) ||
+            (m->b[c].cname != NULL && strcmp(cell, m->b[c].cname) == 0))
+            return 1;
+    }
+    return 0;
+}
+
+/* "the header has: a, b, c" (whole names, then "(and N more)") for a
+ * message about a header that does not fit. The line may be the first
+ * data row of a file without a header, holding resident numbers, kana
+ * names and addresses: cells that may be data are masked (src/mask.h), and
+ * a line that does not read as a header is said to be one. */
+static int header_list(const struct imp *m, char *out, size_t cap, tk_error *err)
+{
+    char list[1024];
+    int names = 1;
+    if (m->nhdr == 0) {
+        snprintf(out, cap, "the header has: (no columns)");
+        return TK_OK;
+    }
+    const int rc = tk_mask_header_join(list, sizeof list, (const char *const *)m->hdr, m->nhdr,
+                                       header_names, m, &names, err);
+    if (rc != TK_OK)
+        return rc;
+    if (names)
+        snprintf(out, cap, "the header has: %s", list);
     else
-        tk_error_join(out, cap, (const char *const *)m->hdr, m->nhdr);
+        snprintf(out, cap,
+                 "the first line names none of the columns of %s and may be a data row (a file "
+                 "without a header needs a mapping with \"header\": false); it has, masked: %s",
+                 kinds[m->k].name, list);
+    return TK_OK;
 }
 
 /* Reads the header record (after skip_rows) and keeps its decoded cells. */
@@ -2264,7 +2284,13 @@ static int set_label(struct binding *b, const char *name, const char *suffix)
 static int bind_columns(struct imp *m, tk_error *err)
 {
     const struct kind *k = &kinds[m->k];
-    char missing[512] = "", hdr[1024];
+    char missing[512] = "", hdr[1400];
+    /* A header cell names its column in messages only when it may be
+     * quoted in clear: a mapping that binds by number reads any first
+     * line, data included, as the header. */
+    const int names =
+        tk_mask_header_recognised((const char *const *)m->hdr, m->nhdr, header_names, m);
+    int rc;
 
     for (size_t c = 0; c < k->ncols; c++) {
         const struct col *col = &k->cols[c];
@@ -2274,10 +2300,11 @@ static int bind_columns(struct imp *m, tk_error *err)
         if (b->src == SRC_COLUMN && b->cname != NULL) {
             b->index = find_header(m, b->cname);
             if (b->index == SIZE_MAX) {
-                header_list(m, hdr, sizeof hdr);
+                rc = header_list(m, hdr, sizeof hdr, err);
+                if (rc != TK_OK)
+                    return rc;
                 return tk_error_set(err, TK_EREJECTED,
-                                    "%s: column %s (%s in the mapping) is not in the header; the "
-                                    "header has: %s",
+                                    "%s: column %s (%s in the mapping) is not in the header; %s",
                                     m->file, b->cname, col->key, hdr);
             }
         } else if (b->src == SRC_COLUMN) {
@@ -2298,7 +2325,8 @@ static int bind_columns(struct imp *m, tk_error *err)
                 b->index = i;
             }
         }
-        if (b->src == SRC_COLUMN && m->header) {
+        if (b->src == SRC_COLUMN && m->header &&
+            tk_mask_header_clear(m->hdr[b->index], names, header_names, m)) {
             ok = set_label(b, m->hdr[b->index], "");
         } else if (b->src == SRC_COLUMN) {
             char num[24];
@@ -2320,9 +2348,10 @@ static int bind_columns(struct imp *m, tk_error *err)
                             "file has no header)",
                             m->file, missing, k->name);
     if (missing[0] != '\0') {
-        header_list(m, hdr, sizeof hdr);
-        return tk_error_set(err, TK_EREJECTED,
-                            "%s: required column %s missing for %s; the header has: %s", m->file,
+        rc = header_list(m, hdr, sizeof hdr, err);
+        if (rc != TK_OK)
+            return rc;
+        return tk_error_set(err, TK_EREJECTED, "%s: required column %s missing for %s; %s", m->file,
                             missing, k->name, hdr);
     }
     return TK_OK;

@@ -25,6 +25,7 @@
 #include "src/alloc.h"
 #include "src/checked.h"
 #include "src/crypto.h"
+#include "src/mask.h"
 #include "src/timefmt.h"
 #include "src/transform.h"
 
@@ -106,6 +107,7 @@ struct tk_profile_row {
     tk_enc_buf dec[NFIELD];
     tk_transform_scratch tscr[NFIELD];
     char **colnames;
+    char **labels; /* what messages call column i: its name, or its number if it may be data */
     size_t ncols;
     tk_profile_resolve_fn resolve;
     void *ctx;
@@ -700,9 +702,13 @@ void tk_profile_row_destroy(tk_profile_row *b)
         tk_enc_buf_dispose(&b->dec[f]);
         tk_transform_scratch_dispose(&b->tscr[f]);
     }
-    for (size_t i = 0; i < b->ncols; i++)
+    for (size_t i = 0; i < b->ncols; i++) {
         tk_free(b->colnames[i]);
+        if (b->labels != NULL)
+            tk_free(b->labels[i]);
+    }
     tk_free(b->colnames);
+    tk_free(b->labels);
     tk_free(b);
 }
 
@@ -713,7 +719,7 @@ tk_enc tk_profile_row_encoding(const tk_profile_row *b)
 
 const char *tk_profile_row_column_name(const tk_profile_row *b, size_t i)
 {
-    return i < b->ncols ? b->colnames[i] : NULL;
+    return i < b->ncols ? b->labels[i] : NULL;
 }
 
 const char *tk_profile_row_date_column(const tk_profile_row *b, char *buf, size_t cap)
@@ -758,6 +764,52 @@ static int decode(tk_profile_row *b, size_t slot, const char *p, size_t len, tk_
         b->enc = d == TK_ENC_UTF8 ? TK_ENC_UTF8 : TK_ENC_CP932;
     }
     return tk_enc_to_utf8(b->enc, p, len, &b->dec[slot], &out->p, &out->len, bad, err);
+}
+
+/* tk_mask_known_fn over the column names the profile uses (its fields'
+ * columns and match.header): a header cell that is one of them is a name,
+ * not data. */
+static int profile_names(const void *ctx, const char *cell)
+{
+    const tk_profile *p = ctx;
+    const size_t len = strlen(cell);
+    for (size_t f = 0; f < NFIELD; f++) {
+        const struct spec *s = &p->spec[f];
+        if (s->src == SRC_COLUMN && s->col_name != NULL && cell_is(cell, len, s->col_name))
+            return 1;
+    }
+    for (size_t i = 0; i < p->nmatch_header; i++) {
+        if (cell_is(cell, len, p->match_header[i]))
+            return 1;
+    }
+    return 0;
+}
+
+/* Sets b->labels: a header cell names its column in messages and reports
+ * only when it may be quoted in clear (src/mask.h); any other cell may be
+ * a value of the first data row (a profile that refers to columns by
+ * number, read with "header": true, binds to any first line), so the
+ * column is called by its 1-based number. */
+static int set_labels(tk_profile_row *b, tk_error *err)
+{
+    const void *const ctx = b->p;
+    const int rec =
+        tk_mask_header_recognised((const char *const *)b->colnames, b->ncols, profile_names, ctx);
+    b->labels = tk_calloc(b->ncols ? b->ncols : 1, sizeof *b->labels);
+    if (b->labels == NULL)
+        return tk_error_set(err, TK_ENOMEM, "out of memory binding profile");
+    for (size_t i = 0; i < b->ncols; i++) {
+        char num[24];
+        const char *name = b->colnames[i];
+        if (!tk_mask_header_clear(name, rec, profile_names, ctx)) {
+            snprintf(num, sizeof num, "%zu", i + 1);
+            name = num;
+        }
+        b->labels[i] = tk_strndup(name, strlen(name));
+        if (b->labels[i] == NULL)
+            return tk_error_set(err, TK_ENOMEM, "out of memory binding profile");
+    }
+    return TK_OK;
 }
 
 int tk_profile_bind(tk_profile_row **out, const tk_profile *p, const tk_view *header,
@@ -838,20 +890,34 @@ int tk_profile_bind(tk_profile_row **out, const tk_profile *p, const tk_view *he
         snprintf(missing[nmissing++], need, "\"%s\" (%s)", s->col_name, field_names[f]);
     }
     if (rc == TK_OK && nmissing > 0) {
+        /* The line may be the first data row of a file without a header:
+         * its cells are listed masked unless they are plausible names. */
         char names[512], found[1024];
+        int rec = 1;
         tk_error_join(names, sizeof names, (const char *const *)missing, nmissing);
         if (b->ncols > 0)
-            tk_error_join(found, sizeof found, (const char *const *)b->colnames, b->ncols);
+            rc = tk_mask_header_join(found, sizeof found, (const char *const *)b->colnames,
+                                     b->ncols, profile_names, p, &rec, err);
         else
             snprintf(found, sizeof found, "(no columns)");
-        rc = tk_error_set(err, TK_EPROFILE,
-                          "profile %s: column%s %s %s not in the header; the "
-                          "header has: %s",
-                          p->name, nmissing > 1 ? "s" : "", names, nmissing > 1 ? "are" : "is",
-                          found);
+        if (rc == TK_OK && rec)
+            rc = tk_error_set(err, TK_EPROFILE,
+                              "profile %s: column%s %s %s not in the header; the header has: %s",
+                              p->name, nmissing > 1 ? "s" : "", names, nmissing > 1 ? "are" : "is",
+                              found);
+        else if (rc == TK_OK)
+            rc = tk_error_set(err, TK_EPROFILE,
+                              "profile %s: column%s %s %s not in the header; the first line "
+                              "names none of the profile's columns and may be a data row (a "
+                              "file without a header needs \"header\": false); it has, masked: "
+                              "%s",
+                              p->name, nmissing > 1 ? "s" : "", names, nmissing > 1 ? "are" : "is",
+                              found);
     }
     for (size_t i = 0; i < nmissing; i++)
         tk_free(missing[i]);
+    if (rc == TK_OK)
+        rc = set_labels(b, err);
     if (rc != TK_OK)
         goto done;
     *out = b;
@@ -864,21 +930,20 @@ done:
 /* ---- applying --------------------------------------------------------- */
 
 /* Writes at most cap-1 bytes of v into out for messages, cutting at a
- * UTF-8 character boundary, and masks resident identifiers. */
+ * UTF-8 character boundary; a resident identifier is masked by characters
+ * (tk_mask_value()). */
 static void quote_value(const tk_view *v, int mask, char *out, size_t cap)
 {
+    if (mask) {
+        char m[TK_MASK_SIZE];
+        tk_mask_value(v->p, v->len, m);
+        snprintf(out, cap, "%s", m);
+        return;
+    }
     size_t n = v->len < cap - 4 ? v->len : cap - 4;
     while (n > 0 && n < v->len && ((unsigned char)v->p[n] & 0xC0) == 0x80)
         n--;
     memcpy(out, v->p, n);
-    if (mask) {
-        for (size_t i = 2; i + 4 < n; i++)
-            out[i] = '*';
-        if (n <= 6) {
-            for (size_t i = 0; i < n; i++)
-                out[i] = '*';
-        }
-    }
     if (n < v->len) {
         memcpy(out + n, "...", 3);
         n += 3;
@@ -895,7 +960,7 @@ static int row_error(tk_profile_row *b, int f, const tk_view *v, tk_error *err, 
     char colbuf[32];
     if (s->src == SRC_COLUMN && col == NULL) {
         if (b->col[f] < b->ncols) {
-            col = b->colnames[b->col[f]];
+            col = b->labels[b->col[f]];
         } else {
             snprintf(colbuf, sizeof colbuf, "%zu", b->col[f] + 1);
             col = colbuf;

@@ -65,8 +65,10 @@ typedef const char *(*tk_profile_resolve_fn)(void *ctx, int what, const char *p,
  * at the first non-ASCII value). resolve may be NULL (nothing resolves).
  * *out is owned: tk_profile_row_destroy(). p and ctx are borrowed and must
  * outlive the binding. Returns TK_OK, TK_EPROFILE (a named column is not in
- * the header: the message lists the header found; an index beyond the
- * record), TK_EENCODING (the header does not decode) or TK_ENOMEM. */
+ * the header: the message lists the header found, its cells masked unless
+ * they are plausible names (src/mask.h), since a file without a header
+ * shows its first data row there; an index beyond the record), TK_EENCODING (the header does not
+ * decode) or TK_ENOMEM. */
 TK_MUST_CHECK int tk_profile_bind(tk_profile_row **out, const tk_profile *p, const tk_view *header,
                                   size_t nfields, tk_enc enc, tk_profile_resolve_fn resolve,
                                   void *ctx, tk_error *err);
@@ -88,8 +90,10 @@ TK_MUST_CHECK int tk_profile_row_apply(tk_profile_row *b, const tk_view *cells, 
  * seen). */
 tk_enc tk_profile_row_encoding(const tk_profile_row *b);
 
-/* Name of the column at 0-based index i as the header wrote it (decoded),
- * or NULL for a headerless file; borrowed from b. */
+/* Name of the column at 0-based index i for messages and reports: as the
+ * header wrote it (decoded) when it may be quoted in clear (src/mask.h),
+ * else its 1-based number ("3"); NULL for a headerless file. Borrowed from
+ * b. */
 const char *tk_profile_row_column_name(const tk_profile_row *b, size_t i);
 
 /* The column an event's date is read from (the time column, or the date

@@ -1,0 +1,177 @@
+#!/bin/bash
+# tests/api/test_leaks.sh -- resident identifiers, kana names and addresses
+# planted where a message may quote them never come out in clear: not on
+# stdout or stderr, not in the tenant's database (uploads.message), not in
+# the row-level error reports. Masks are made of characters, so every
+# output stays valid UTF-8. The places: a file without a header read with
+# `header: true` (its first data row is quoted as "the header"), a residents
+# master without a header, a mapping or profile that binds columns by number
+# and so takes any first line for the header, and rows whose resident
+# identifier is bad.
+set -euo pipefail
+bin=${TENKEN_BIN:?}
+tmp=$(mktemp -d "${TK_TEST_TMP:-/tmp}/leaks.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+export TENKEN_DATA=$tmp/data
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+db=$TENKEN_DATA/city/store.db
+mkdir "$tmp/outputs"
+
+# What must never appear: whole values, and the part of each that a mask
+# hides (a byte-wise mask kept the last 4 characters of 0000412383, and 6 of
+# the 7 characters of 412383X).
+id10=0000412383
+id7=412383X
+fw=００００４１２３８４     # full-width digits
+fw7=８８３９２１Ｋ        # a full-width 7-character identifier
+kana='ヤマダ タロウ'
+addr=梅田一丁目
+hh=0000900017            # a 世帯番号
+planted=("$id10" "$id7" "$fw" "$fw7" "$kana" "$addr" "$hh" 412383 2383 "４１２３８４" "２３８４" ヤマダ タロウ 梅田)
+
+# Runs a command like `try` and keeps its outputs for the final sweep.
+n=0
+run() {
+    try "$@"
+    n=$((n + 1))
+    cp "$tmp/out" "$tmp/outputs/$n.out"
+    cp "$tmp/err" "$tmp/outputs/$n.err"
+}
+
+must "$bin" init --tenant city >/dev/null
+
+# --- a log without a header read by a profile with `header: true` -----------
+cat >"$tmp/juki.json" <<'EOF'
+{
+  "profile": "juki",
+  "system": { "value": "住民基本台帳" },
+  "fields": {
+    "time": { "column": "操作日時", "format": "YYYY/MM/DD hh:mm:ss" },
+    "user": { "column": "職員ID" },
+    "operation": { "column": "操作", "map": { "照会": "lookup" } },
+    "subject": { "column": "宛名番号" }
+  }
+}
+EOF
+{
+    printf '2024/10/01 09:15:02,c679661,照会,%s,%s,%s,%s\r\n' "$id10" "$id7" "$fw" "$fw7"
+    printf '2024/10/01 09:16:00,c679661,照会,%s,%s,%s,%s\r\n' "$id10" "$id7" "$fw" "$fw7"
+} >"$tmp/juki_noheader.csv"
+masked='****************, *******, **, 00******83, *******, ００******８４, *******'
+run "$bin" ingest --tenant city --profile "$tmp/juki.json" "$tmp/juki_noheader.csv"
+check '[ $st = 1 ] && grep -qF "columns \"操作日時\" (time), \"職員ID\" (user), \"操作\" (operation), \"宛名番号\" (subject) are not in the header; the first line names none of the profile'"'"'s columns and may be a data row (a file without a header needs \"header\": false); it has, masked: $masked" "$tmp/out"' \
+    "a headerless log's first row is listed masked, by characters: $(show)"
+check '[ "$(sqlite3 "$db" "SELECT count(*) FROM uploads WHERE status = '"'"'rejected'"'"' AND message LIKE '"'"'%it has, masked: ****************, *******, **, 00******83%'"'"'")" = 1 ]' \
+    "the stored upload message is the masked one: $(sqlite3 "$db" "SELECT message FROM uploads")"
+run "$bin" uploads --tenant city
+check '[ $st = 0 ] && grep -qF "00******83" "$tmp/out"' "uploads shows the masked message: $(show)"
+run "$bin" uploads --tenant city --format json
+check '[ $st = 0 ]' "uploads --format json: $(show)"
+run "$bin" profile test "$tmp/juki.json" "$tmp/juki_noheader.csv"
+check '[ $st = 1 ] && grep -qF "it has, masked: $masked" "$tmp/err"' "profile test masks it too: $(show)"
+
+# A real header with a typo is still listed in clear, but for a cell that
+# looks like an identifier.
+printf '日時,職員ID,操作,宛名番号,備考1,A1234567\r\n2024/10/01 09:15:02,c679661,照会,%s,x,y\r\n' "$id10" \
+    >"$tmp/juki_typo.csv"
+run "$bin" profile test "$tmp/juki.json" "$tmp/juki_typo.csv"
+check '[ $st = 1 ] && grep -qF "column \"操作日時\" (time) is not in the header; the header has: 日時, 職員ID, 操作, 宛名番号, 備考1, A1****67" "$tmp/err"' \
+    "a header with a typo keeps its names: $(show)"
+
+# --- bad resident identifiers in rows -------------------------------------------
+cat >"$tmp/juki_re.json" <<'EOF'
+{
+  "profile": "juki-re",
+  "system": { "value": "住民基本台帳" },
+  "fields": {
+    "time": { "column": "操作日時", "format": "YYYY/MM/DD hh:mm:ss" },
+    "user": { "column": "職員ID" },
+    "operation": { "column": "操作", "map": { "照会": "lookup" } },
+    "subject": { "column": "宛名番号", "transform": [{ "regex": "^[0-9]{10}$" }] }
+  }
+}
+EOF
+{
+    printf '操作日時,職員ID,操作,宛名番号\r\n'
+    printf '2024/10/02 09:00:00,c679661,照会,%s\r\n' 1234567890
+    printf '2024/10/02 09:00:01,c679661,照会,%s\r\n' "$id7"
+    printf '2024/10/02 09:00:02,c679661,照会,%s\r\n' "$fw"
+    printf '2024/10/02 09:00:03,c679661,照会,%s\r\n' "$fw7"
+    printf '2024/10/02 09:00:04,c679661,照会,%s9\r\n' "$id10"
+} >"$tmp/juki_rows.csv"
+run "$bin" ingest --tenant city --profile "$tmp/juki_re.json" "$tmp/juki_rows.csv"
+check '[ $st = 1 ] && grep -q "^rejected" "$tmp/out"' "bad identifiers reject the file: $(show)"
+report=$(sqlite3 "$db" "SELECT error_report FROM uploads WHERE file_name LIKE '%juki_rows.csv'")
+check '[ -f "$report" ]' "a row-level report is written: $report"
+check 'grep -qF "record 3 (line 3): column 宛名番号 (subject): \"\"*******\"\": does not match" "$report" &&
+       grep -qF "record 4 (line 4): column 宛名番号 (subject): \"\"００******８４\"\": does not match" "$report" &&
+       grep -qF "record 5 (line 5): column 宛名番号 (subject): \"\"*******\"\": does not match" "$report" &&
+       grep -qF "record 6 (line 6): column 宛名番号 (subject): \"\"00*******39\"\": does not match" "$report"' \
+    "the report masks every identifier by characters: $(cat "$report")"
+run "$bin" profile test "$tmp/juki_re.json" "$tmp/juki_rows.csv"
+check '[ $st = 1 ] && grep -qF "column 宛名番号 (subject): \"００******８４\": does not match" "$tmp/out"' \
+    "profile test lists the rows masked: $(show)"
+
+# A profile that names columns by number takes any first line for the
+# header: its cells must not become the column names of the report.
+cat >"$tmp/juki_idx.json" <<'EOF'
+{
+  "profile": "juki-idx",
+  "system": { "value": "住民基本台帳" },
+  "fields": {
+    "time": { "column": 1, "format": "YYYY/MM/DD hh:mm:ss" },
+    "user": { "column": 2 },
+    "operation": { "column": 3, "map": { "照会": "lookup" } },
+    "subject": { "column": 4, "transform": [{ "regex": "^[0-9]{10}$" }] }
+  }
+}
+EOF
+{
+    printf '2024/10/03 09:00:00,c679661,照会,%s\r\n' "$id10"
+    printf '2024/10/03 09:00:01,c679661,照会,%s\r\n' "$id7"
+} >"$tmp/juki_idx.csv"
+run "$bin" ingest --tenant city --profile "$tmp/juki_idx.json" "$tmp/juki_idx.csv"
+report=$(sqlite3 "$db" "SELECT error_report FROM uploads WHERE file_name LIKE '%juki_idx.csv'")
+check '[ $st = 1 ] && [ -f "$report" ] && grep -qF "2,2,\"4\",\"record 2 (line 2): column 4 (subject): \"\"*******\"\": does not match" "$report"' \
+    "a first line taken for a header names no column: $(show; cat "$report")"
+
+# --- a residents master without a header ------------------------------------------
+{
+    printf '%s,%s,%s,%s\r\n' "$id10" "$hh" "$addr" "$kana"
+    printf '%s,%s,%s,%s\r\n' "$fw" "$hh" "$addr" "$kana"
+} >"$tmp/residents_noheader.csv"
+run "$bin" master import --tenant city --kind residents "$tmp/residents_noheader.csv"
+check '[ $st = 1 ] && grep -qF "residents_noheader.csv: required column 宛名番号 missing for residents; the first line names none of the columns of residents and may be a data row (a file without a header needs a mapping with \"header\": false); it has, masked: 00******83, 00******17, *****, *******" "$tmp/err"' \
+    "a headerless residents master is quoted masked: $(show)"
+
+# A mapping by number takes that row for the header; a bad row then names
+# its columns by number, and its personal values masked.
+printf '{"header": true, "fields": {"subject": {"column": 1}, "household": {"column": 2}, "block": {"column": 3}, "name_kana": {"column": 4}}}\n' \
+    >"$tmp/residents.map.json"
+{
+    cat "$tmp/residents_noheader.csv"
+    printf '%s,%s,%s,%s\r\n' "$fw7" "$hh" "$addr" "$kana"
+    printf '%s,%s,%s,%s\r\n' "$fw7" "$hh" "$addr" "$kana"
+} >"$tmp/residents_dup.csv"
+run "$bin" master import --tenant city --kind residents "$tmp/residents_dup.csv" --profile "$tmp/residents.map.json"
+check '[ $st = 1 ] && grep -qF "residents_dup.csv: record 4 (line 4), column 1: \"*******\": duplicate 宛名番号 (already at line 3)" "$tmp/err"' \
+    "a master's row error names the column by number and masks the id: $(show)"
+run "$bin" master list --tenant city
+check '[ $st = 0 ]' "master list: $(show)"
+
+# --- the sweep: no planted value anywhere, every output valid UTF-8 --------------
+sqlite3 "$db" .dump | sed "s/X'[0-9A-Fa-f]*'//g" >"$tmp/outputs/dump.sql"
+printf '%s\n' "${planted[@]}" >"$tmp/planted"
+for f in "$tmp"/outputs/* "$TENKEN_DATA"/city/reports/*; do
+    grep -Ff "$tmp/planted" "$f" >"$tmp/hits" || true
+    check '[ ! -s "$tmp/hits" ]' "planted values in clear in $(basename "$f"): $(head -3 "$tmp/hits")"
+    check 'iconv -f UTF-8 -t UTF-8 "$f" >/dev/null' "$(basename "$f") is not valid UTF-8"
+done
+# The database's own bytes, write-ahead log included (the whole values: a
+# pseudonym's random bytes could hold a short digit run).
+printf '%s\n' "$id10" "$id7" "$fw" "$fw7" "$kana" "$addr" "$hh" >"$tmp/whole"
+for f in "$db" "$db"-wal; do
+    [ -f "$f" ] || continue
+    check '! grep -qaFf "$tmp/whole" "$f"' "planted values in the bytes of $(basename "$f")"
+done
+finish
