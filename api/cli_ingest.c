@@ -184,7 +184,8 @@ static const char ingest_help[] =
     "                        on stderr when it is a terminal)\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP
     "\n"
     "exit status: 0 every file stored (or already stored), 1 a file was rejected\n"
-    "or failed, 2 usage error\n";
+    "or failed, or its row-level error report could not be written, 2 usage\n"
+    "error\n";
 
 /* The message of a failed file without the path it starts with, for a
  * line that already shows the path. */
@@ -202,6 +203,8 @@ static void report_result(const char *path, int rc, const tk_ingest_result *r, c
 {
     if (rc == TK_OK && r->warning[0])
         fprintf(stderr, "tenken ingest: warning: %s: %s\n", path, r->warning);
+    if (rc == TK_OK && r->report_error[0])
+        fprintf(stderr, "tenken ingest: warning: %s: %s\n", path, r->report_error);
     if (quiet && rc != TK_OK && rc != TK_EEXISTS) {
         fprintf(stderr, "tenken ingest: %s: %s\n", path, without_path(path, err->msg));
         if (r->error_report[0])
@@ -216,8 +219,10 @@ static void print_result(const char *path, int rc, const tk_ingest_result *r, co
     fmt_count(r->rows_rejected, bad, sizeof bad);
     if (rc == TK_OK) {
         printf("%-8s %s  %s rows", r->status, path, rows);
-        if (r->rows_rejected)
+        if (r->rows_rejected && r->error_report[0])
             printf(" (%s bad rows not stored; report: %s)", bad, r->error_report);
+        else if (r->rows_rejected)
+            printf(" (%s bad rows not stored; row-level error report not written)", bad);
         printf("  %s  %.1f MB/s  %.1f s  upload #%lld", r->encoding,
                r->seconds > 0 ? (double)r->bytes / 1e6 / r->seconds : 0.0, r->seconds,
                (long long)r->upload_id);
@@ -319,7 +324,7 @@ int tk_cli_ingest(int argc, char **argv)
         if (!quiet)
             print_result(path, rc, &res, &err);
         report_result(path, rc, &res, &err, quiet);
-        if (rc != TK_OK && rc != TK_EEXISTS)
+        if ((rc != TK_OK && rc != TK_EEXISTS) || res.report_error[0])
             status = TK_EXIT_FAIL;
     }
     tk_tenant_close(t);
