@@ -692,6 +692,11 @@ int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
     rc = tk_crypto_sha256_init(&r.rd.sha, err);
     if (rc != TK_OK)
         return rc;
+    if (!r.opt->dry_run) {
+        char what[300];
+        snprintf(what, sizeof what, "ingest of %s", base_name(path));
+        tk_tenant_writer_describe(t, 0, what);
+    }
     r.rd.fd = open(path, O_RDONLY | O_CLOEXEC);
     if (r.rd.fd < 0) {
         rc = tk_error_set(err, TK_EIO, "cannot open %s: %s", path, strerror(errno));
@@ -753,6 +758,7 @@ int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
         rc = tk_store_writer_begin(&r.writer, tk_tenant_db(t), &r.meta, pseudonym_cb, t, err);
         if (rc != TK_OK)
             goto done;
+        tk_tenant_writer_describe(t, tk_store_writer_upload_id(r.writer), NULL);
     }
     rc = run_rows(&r, err);
     if (rc != TK_OK)

@@ -7,7 +7,9 @@
  * all-or-nothing unless the lenient option is set: any bad row rejects it,
  * stores no event, and every bad row is listed in a row-level error report.
  * The same call without a store ("dry run") is how a profile is tested.
- * Not thread-safe per tenant: SQLite's write lock serialises writers. */
+ * Not thread-safe per tenant. Callers take the tenant's writer lock first
+ * (tk_tenant_lock_writer); while they hold it, tk_ingest_file describes in
+ * it the file and the upload it is storing. */
 #ifndef TK_INGEST_H
 #define TK_INGEST_H
 
