@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "src/alloc.h"
 #include "models/rulecat.h"
@@ -202,6 +203,71 @@ const char *tk_cli_data_dir(const char *opt)
 void tk_cli_report(const char *cmd, const tk_error *err)
 {
     fprintf(stderr, "tenken %s: %s\n", cmd, err && err->msg[0] ? err->msg : "failed");
+}
+
+/* ---- waiting for a tenant's writer --------------------------------------- */
+
+/* Seconds between two lines about a wait when stderr is not a terminal. */
+#define WAIT_LINE_SECONDS 10
+
+struct wait_ctx {
+    const char *cmd;
+    int tty;
+    int drawn;         /* a terminal line is on screen */
+    int lines;         /* lines written (not a terminal) */
+    double last_line;  /* waited seconds at the last line or redraw */
+    double waited;     /* the latest waited seconds */
+    char holder[1024]; /* the holder of the last line */
+};
+
+static void on_wait(void *ctx, const tk_tenant_writer *holder, double waited)
+{
+    struct wait_ctx *w = ctx;
+    char h[sizeof w->holder];
+    tk_tenant_writer_format(holder, h, sizeof h);
+    w->waited = waited;
+    if (w->tty) {
+        if (w->drawn && waited - w->last_line < 1.0)
+            return;
+        fprintf(stderr, "\r\033[Ktenken %s: waiting for the tenant's writer to finish: %s (%.0f s)",
+                w->cmd, h, waited);
+        fflush(stderr);
+        w->drawn = 1;
+        w->last_line = waited;
+        return;
+    }
+    if (w->lines == 0 || strcmp(h, w->holder) != 0) {
+        fprintf(stderr, "tenken %s: waiting for the tenant's writer to finish: %s\n", w->cmd, h);
+    } else if (waited - w->last_line >= WAIT_LINE_SECONDS) {
+        fprintf(stderr, "tenken %s: still waiting after %.0f s for the tenant's writer: %s\n",
+                w->cmd, waited, h);
+    } else {
+        return;
+    }
+    fflush(stderr);
+    snprintf(w->holder, sizeof w->holder, "%s", h);
+    w->lines++;
+    w->last_line = waited;
+}
+
+int tk_cli_lock_writer(const char *cmd, tk_tenant *t, const char *what, int nowait)
+{
+    struct wait_ctx w;
+    tk_error err = {0, ""};
+    memset(&w, 0, sizeof w);
+    w.cmd = cmd;
+    w.tty = isatty(STDERR_FILENO);
+    const int rc = tk_tenant_lock_writer(t, what, nowait ? TK_TENANT_NOWAIT : TK_TENANT_WAIT,
+                                         on_wait, &w, &err);
+    if (w.drawn)
+        fprintf(stderr, "\r\033[K");
+    else if (w.lines > 0 && rc == TK_OK)
+        fprintf(stderr, "tenken %s: the tenant's writer finished after %.0f s; going on\n", cmd,
+                w.waited);
+    if (rc == TK_OK)
+        return TK_EXIT_OK;
+    tk_cli_report(cmd, &err);
+    return rc == TK_EBUSY ? TK_EXIT_BUSY : TK_EXIT_FAIL;
 }
 
 int tk_cli_usage_error(const char *cmd, const char *fmt, ...)

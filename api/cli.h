@@ -60,7 +60,22 @@ int tk_cli_events(int argc, char **argv);
 #define TK_CLI_HELP_EXIT "\nexit status: 0 success, 1 failure (message on stderr), 2 usage error\n"
 
 /* Exit statuses. */
-enum { TK_EXIT_OK = 0, TK_EXIT_FAIL = 1, TK_EXIT_USAGE = 2 };
+enum { TK_EXIT_OK = 0, TK_EXIT_FAIL = 1, TK_EXIT_USAGE = 2, TK_EXIT_BUSY = 75 };
+
+/* The option and the exit status of every command that writes to a
+ * tenant (they take the tenant's writer lock, src/tenant.h). */
+#define TK_CLI_HELP_NO_WAIT                                                                        \
+    "  --no-wait             refuse at once (exit 75) when another command is\n"                   \
+    "                        writing to the tenant (default: wait for it)\n"
+
+/* Takes the writer lock of t (opened read-write) for command cmd, the
+ * holder described as what (borrowed). Without nowait it waits as long as
+ * another command writes, saying so on stderr: on a terminal one line
+ * redrawn every second, else a line when the wait starts, when the holder
+ * changes and every 10 s, and one when it ends. Returns TK_EXIT_OK,
+ * TK_EXIT_BUSY (nowait and another writer: "tenken CMD: busy: ..." on
+ * stderr) or TK_EXIT_FAIL (the lock file failed: the message on stderr). */
+int tk_cli_lock_writer(const char *cmd, tk_tenant *t, const char *what, int nowait);
 
 /* The data directory: the --data value if given (may be NULL), else
  * $TENKEN_DATA, else "./tenken-data". The result is borrowed (argv or

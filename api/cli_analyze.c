@@ -27,7 +27,7 @@
 static const char analyze_help[] =
     "usage: tenken analyze --tenant T --period FROM..TO [--baseline FROM..TO]\n"
     "                      [--rules CONFIG.json] [--seed N] [--threads N] [--quiet]\n"
-    "                      [--data DIR]\n"
+    "                      [--no-wait] [--data DIR]\n"
     "\n"
     "Analyses an inspection period of tenant T: computes the features of the\n"
     "period and of its baseline window, fits per-user baselines, scores every\n"
@@ -36,7 +36,8 @@ static const char analyze_help[] =
     "run's notes in full (gaps in a system's log, rules not evaluated, a baseline\n"
     "without events) and warns when the period has no events, saying where the\n"
     "stored events lie. A period whose report has been delivered is frozen and is\n"
-    "refused.\n"
+    "refused. One command writes to a tenant at a time: while another one does,\n"
+    "analyze waits for it before it starts, saying so on stderr.\n"
     "\n"
     "options:\n"
     "  --tenant T            the tenant (required)\n"
@@ -51,8 +52,10 @@ static const char analyze_help[] =
     "  --threads N           feature workers; 0 = one per CPU this process may use\n"
     "                        (default: 0); the result does not depend on it\n"
     "  --quiet               no progress line (default: a progress line on stderr\n"
-    "                        when it is a terminal)\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP
-        TK_CLI_HELP_EXIT;
+    "                        when it is a terminal)\n" TK_CLI_HELP_NO_WAIT TK_CLI_HELP_DATA
+        TK_CLI_HELP_HELP "\n"
+    "exit status: 0 success, 1 failure (message on stderr), 75 another command is\n"
+    "writing to the tenant (--no-wait), 2 usage error\n";
 
 struct bar {
     int active;
@@ -122,15 +125,20 @@ static int parse_period_arg(const char *cmd, const char *arg, tk_period *out)
 
 int tk_cli_analyze(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"tenant", required_argument, NULL, 't'},   {"period", required_argument, NULL, 'p'},
-        {"baseline", required_argument, NULL, 'b'}, {"rules", required_argument, NULL, 'r'},
-        {"seed", required_argument, NULL, 's'},     {"threads", required_argument, NULL, 'j'},
-        {"quiet", no_argument, NULL, 'q'},          {"data", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
+                                             {"period", required_argument, NULL, 'p'},
+                                             {"baseline", required_argument, NULL, 'b'},
+                                             {"rules", required_argument, NULL, 'r'},
+                                             {"seed", required_argument, NULL, 's'},
+                                             {"threads", required_argument, NULL, 'j'},
+                                             {"quiet", no_argument, NULL, 'q'},
+                                             {"data", required_argument, NULL, 'd'},
+                                             {"no-wait", no_argument, NULL, 'W'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     const char *tenant = NULL, *period = NULL, *baseline = NULL, *rules = NULL, *data = NULL;
     tk_analysis_options opt = TK_ANALYSIS_OPTIONS_INIT;
-    int quiet = 0, c;
+    int quiet = 0, nowait = 0, c;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -168,6 +176,9 @@ int tk_cli_analyze(int argc, char **argv)
         case 'q':
             quiet = 1;
             break;
+        case 'W':
+            nowait = 1;
+            break;
         case 'd':
             data = optarg;
             break;
@@ -200,6 +211,19 @@ int tk_cli_analyze(int argc, char **argv)
         rc = tk_rulecat_config_load(&cfg, rules, &err);
     if (rc == TK_OK)
         rc = tk_tenant_open(&t, tk_cli_data_dir(data), tenant, 0, &err);
+    if (rc == TK_OK) {
+        /* The writer lock before anything is computed: a second writer
+         * waits here (or is refused), never after the analysis. */
+        char what[64], pb[32];
+        tk_period_format(&pr, pb, sizeof pb);
+        snprintf(what, sizeof what, "analyze of %s", pb);
+        st = tk_cli_lock_writer("analyze", t, what, nowait);
+        if (st != TK_EXIT_OK) {
+            tk_tenant_close(t);
+            tk_rulecat_config_destroy(cfg);
+            return st;
+        }
+    }
     if (rc == TK_OK && rules == NULL) /* the tenant's configuration in force */
         rc = tk_rulecat_in_force(tk_tenant_db(t), &cfg, NULL, &err);
     struct bar bar = {0};
@@ -240,26 +264,33 @@ int tk_cli_analyze(int argc, char **argv)
 /* ---- tenken deliver --------------------------------------------------------- */
 
 static const char deliver_help[] =
-    "usage: tenken deliver --tenant T --period FROM..TO [--by NAME] [--data DIR]\n"
+    "usage: tenken deliver --tenant T --period FROM..TO [--by NAME] [--no-wait]\n"
+    "                      [--data DIR]\n"
     "\n"
     "Records that the report of the period was delivered to the city. The period\n"
     "(and every period overlapping it) is frozen from then on: it is not analysed\n"
-    "again. This cannot be undone.\n"
+    "again. This cannot be undone. While another command writes to the tenant,\n"
+    "deliver waits for it.\n"
     "\n"
     "options:\n"
     "  --tenant T            the tenant (required)\n"
     "  --period FROM..TO     the delivered period, YYYY-MM-DD..YYYY-MM-DD (required)\n"
-    "  --by NAME             who delivered it (default: not recorded)\n" TK_CLI_HELP_DATA
-        TK_CLI_HELP_HELP TK_CLI_HELP_EXIT;
+    "  --by NAME             who delivered it (default: not recorded)\n" TK_CLI_HELP_NO_WAIT
+        TK_CLI_HELP_DATA TK_CLI_HELP_HELP "\n"
+    "exit status: 0 success, 1 failure (message on stderr), 75 another command is\n"
+    "writing to the tenant (--no-wait), 2 usage error\n";
 
 int tk_cli_deliver(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"tenant", required_argument, NULL, 't'}, {"period", required_argument, NULL, 'p'},
-        {"by", required_argument, NULL, 'b'},     {"data", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
+                                             {"period", required_argument, NULL, 'p'},
+                                             {"by", required_argument, NULL, 'b'},
+                                             {"data", required_argument, NULL, 'd'},
+                                             {"no-wait", no_argument, NULL, 'W'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     const char *tenant = NULL, *period = NULL, *by = NULL, *data = NULL;
-    int c;
+    int nowait = 0, c;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -272,6 +303,9 @@ int tk_cli_deliver(int argc, char **argv)
             break;
         case 'b':
             by = optarg;
+            break;
+        case 'W':
+            nowait = 1;
             break;
         case 'd':
             data = optarg;
@@ -296,6 +330,14 @@ int tk_cli_deliver(int argc, char **argv)
     tk_tenant *t = NULL;
     int rc = tk_tenant_open(&t, tk_cli_data_dir(data), tenant, 0, &err);
     if (rc == TK_OK) {
+        char what[64], pb[32];
+        tk_period_format(&pr, pb, sizeof pb);
+        snprintf(what, sizeof what, "deliver of %s", pb);
+        const int ls = tk_cli_lock_writer("deliver", t, what, nowait);
+        if (ls != TK_EXIT_OK) {
+            tk_tenant_close(t);
+            return ls;
+        }
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         rc = tk_period_deliver(tk_tenant_db(t), &pr,

@@ -157,12 +157,14 @@ static const tk_profile *pick_profile(const struct profiles *ps, const char *fil
 
 static const char ingest_help[] =
     "usage: tenken ingest --tenant T --profile PROFILE FILE... [--lenient] [--quiet]\n"
-    "                     [--data DIR]\n"
+    "                     [--no-wait] [--data DIR]\n"
     "\n"
     "Streams CSV log files into tenant T's event store. Each file is stored whole\n"
     "or not at all: a bad row rejects the file and nothing of it is stored; the\n"
     "bad rows are listed in a row-level error report (see 'tenken uploads').\n"
     "A file identical to one already stored (same SHA-256) is not stored again.\n"
+    "One command writes to a tenant at a time: while another one does, ingest\n"
+    "waits for it before reading any file, saying so on stderr.\n"
     "\n"
     "options:\n"
     "  --tenant T            the tenant, created with 'tenken init' (required)\n"
@@ -173,10 +175,11 @@ static const char ingest_help[] =
     "                        the bad ones (default: a bad row rejects the file)\n"
     "  --quiet               nothing on stdout: only failures and warnings, on\n"
     "                        stderr (default: a line per file, and a progress line\n"
-    "                        on stderr when it is a terminal)\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP
-    "\n"
+    "                        on stderr when it is a terminal)\n" TK_CLI_HELP_NO_WAIT
+        TK_CLI_HELP_DATA TK_CLI_HELP_HELP "\n"
     "exit status: 0 every file stored (or already stored), 1 a file was rejected\n"
-    "or failed, 2 usage error\n";
+    "or failed, or its row-level error report could not be written, 75 another\n"
+    "command is writing to the tenant (--no-wait), 2 usage error\n";
 
 /* The message of a failed file without the path it starts with, for a
  * line that already shows the path. */
@@ -194,6 +197,8 @@ static void report_result(const char *path, int rc, const tk_ingest_result *r, c
 {
     if (rc == TK_OK && r->warning[0])
         fprintf(stderr, "tenken ingest: warning: %s: %s\n", path, r->warning);
+    if (rc == TK_OK && r->report_error[0])
+        fprintf(stderr, "tenken ingest: warning: %s: %s\n", path, r->report_error);
     if (quiet && rc != TK_OK && rc != TK_EEXISTS) {
         fprintf(stderr, "tenken ingest: %s: %s\n", path, without_path(path, err->msg));
         if (r->error_report[0])
@@ -208,8 +213,10 @@ static void print_result(const char *path, int rc, const tk_ingest_result *r, co
     fmt_count(r->rows_rejected, bad, sizeof bad);
     if (rc == TK_OK) {
         printf("%-8s %s  %s rows", r->status, path, rows);
-        if (r->rows_rejected)
+        if (r->rows_rejected && r->error_report[0])
             printf(" (%s bad rows not stored; report: %s)", bad, r->error_report);
+        else if (r->rows_rejected)
+            printf(" (%s bad rows not stored; row-level error report not written)", bad);
         printf("  %s  %.1f MB/s  %.1f s  upload #%lld", r->encoding,
                r->seconds > 0 ? (double)r->bytes / 1e6 / r->seconds : 0.0, r->seconds,
                (long long)r->upload_id);
@@ -232,15 +239,13 @@ static void print_result(const char *path, int rc, const tk_ingest_result *r, co
 
 int tk_cli_ingest(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
-                                             {"profile", required_argument, NULL, 'p'},
-                                             {"lenient", no_argument, NULL, 'l'},
-                                             {"quiet", no_argument, NULL, 'q'},
-                                             {"data", required_argument, NULL, 'd'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"tenant", required_argument, NULL, 't'}, {"profile", required_argument, NULL, 'p'},
+        {"lenient", no_argument, NULL, 'l'},      {"quiet", no_argument, NULL, 'q'},
+        {"no-wait", no_argument, NULL, 'W'},      {"data", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     const char *tenant = NULL, *profile = NULL, *data = NULL;
-    int lenient = 0, quiet = 0, c;
+    int lenient = 0, quiet = 0, nowait = 0, c;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -256,6 +261,9 @@ int tk_cli_ingest(int argc, char **argv)
             break;
         case 'q':
             quiet = 1;
+            break;
+        case 'W':
+            nowait = 1;
             break;
         case 'd':
             data = optarg;
@@ -287,6 +295,22 @@ int tk_cli_ingest(int argc, char **argv)
         profiles_free(&ps);
         return TK_EXIT_FAIL;
     }
+    /* The writer lock before any file is read: a second writer waits here
+     * (or is refused), never after its work. */
+    {
+        char what[300];
+        const char *first = strrchr(argv[optind], '/');
+        if (argc - optind == 1)
+            snprintf(what, sizeof what, "ingest of %s", first ? first + 1 : argv[optind]);
+        else
+            snprintf(what, sizeof what, "ingest of %d files", argc - optind);
+        status = tk_cli_lock_writer("ingest", t, what, nowait);
+        if (status != TK_EXIT_OK) {
+            tk_tenant_close(t);
+            profiles_free(&ps);
+            return status;
+        }
+    }
     const int tty = !quiet && isatty(STDERR_FILENO);
     for (int i = optind; i < argc; i++) {
         const char *path = argv[i];
@@ -311,7 +335,7 @@ int tk_cli_ingest(int argc, char **argv)
         if (!quiet)
             print_result(path, rc, &res, &err);
         report_result(path, rc, &res, &err, quiet);
-        if (rc != TK_OK && rc != TK_EEXISTS)
+        if ((rc != TK_OK && rc != TK_EEXISTS) || res.report_error[0])
             status = TK_EXIT_FAIL;
     }
     tk_tenant_close(t);

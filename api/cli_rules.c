@@ -507,6 +507,17 @@ int tk_cli_rules(int argc, char **argv)
     tk_tenant *t = NULL;
     int rc =
         tk_tenant_open(&t, tk_cli_data_dir(data), tenant, a->write ? 0 : TK_TENANT_READONLY, &err);
+    if (rc == TK_OK && a->write) {
+        /* One writer at a time: wait for another command writing to the
+         * tenant (src/tenant.h). */
+        char what[64];
+        snprintf(what, sizeof what, "rules %s", a->name);
+        const int ls = tk_cli_lock_writer(cmd, t, what, 0);
+        if (ls != TK_EXIT_OK) {
+            tk_tenant_close(t);
+            return ls;
+        }
+    }
     if (rc == TK_OK) {
         if (strcmp(a->name, "list") == 0)
             rc = do_list(t, json, &err);

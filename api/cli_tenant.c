@@ -206,6 +206,16 @@ int tk_cli_master(int argc, char **argv)
         return TK_EXIT_FAIL;
     }
     if (import) {
+        /* One writer at a time: wait for another command writing to the
+         * tenant before reading the file (src/tenant.h). */
+        char what[300];
+        const char *base = strrchr(argv[optind], '/');
+        snprintf(what, sizeof what, "master import of %s", base ? base + 1 : argv[optind]);
+        const int ls = tk_cli_lock_writer("master", t, what, 0);
+        if (ls != TK_EXIT_OK) {
+            tk_tenant_close(t);
+            return ls;
+        }
         tk_master_import_result res;
         rc = tk_master_import(t, kind, argv[optind], profile, effective, &res, &err);
         if (rc == TK_OK) {

@@ -2,9 +2,13 @@
  *
  * Dispatches argv[1] to a subcommand implemented in api/cli_*.c. Library
  * set-up happens here, before anything else and before any thread starts:
- * GSL's aborting error handler is turned off, and BLAS is told to use one
- * thread (models/blas.h says why). */
+ * GSL's aborting error handler is turned off, BLAS is told to use one
+ * thread (models/blas.h says why), and SIGXFSZ is ignored: under a file
+ * size limit (`ulimit -f`) a write past it then fails with EFBIG, which
+ * ingestion reports (a row-level error report not written) and SQLite
+ * turns into an error, instead of the signal killing the process midway. */
 #include <gsl/gsl_errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +18,7 @@
 int main(int argc, char **argv)
 {
     gsl_set_error_handler_off();
+    signal(SIGXFSZ, SIG_IGN);
     tk_blas_set_threads(TK_BLAS_THREADS);
     return tk_cli_main(argc, argv);
 }

@@ -211,6 +211,8 @@ const char *tk_error_name(int code)
         return "frozen";
     case TK_ECRYPTO:
         return "cryptographic error";
+    case TK_EBUSY:
+        return "busy";
     default:
         return "internal error";
     }

@@ -32,6 +32,7 @@ enum {
     TK_EREJECTED = -11, /* input was refused as a whole (all-or-nothing) */
     TK_EFROZEN = -12,   /* the period or object may no longer change */
     TK_ECRYPTO = -13,   /* a cryptographic primitive failed */
+    TK_EBUSY = -14,     /* another process holds what is needed (a tenant's writer) */
     TK_EINTERNAL = -99  /* anything else: a bug or an unexpected library state */
 };
 

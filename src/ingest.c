@@ -147,23 +147,134 @@ static int hash_file(int fd, char *buf, char hex[65], tk_error *err)
  *
  * A CSV (UTF-8 with BOM, so that spreadsheet software in Japan opens it
  * correctly) of record, line, column and message. Values of the resident
- * identifier column are masked by the profile before they get here. */
+ * identifier column are masked by the profile before they get here.
+ *
+ * An upload only ever points to a complete report. The rows go to
+ * NAME.part, which is synced and renamed to NAME once the file has been
+ * read; if the report cannot be created or written (a folder that is not
+ * writable, a full disk, `ulimit -f`: main() ignores SIGXFSZ so that the
+ * write fails with EFBIG instead of killing the process), the part file is
+ * removed, the bad rows are still counted, and the reason is kept for the
+ * upload's message and the command's output.
+ *
+ * NAME is SECONDS-PID-FILE.errors.csv in the tenant's reports folder: the
+ * time and process make it unique, the file name says what it is about.
+ * A file name too long for that (a file system allows 255 bytes) is cut,
+ * at a character boundary, to what fits and marked with "…". */
+
+#define REPORT_BUF      ((size_t)1 << 16)
+#define REPORT_SUFFIX   ".errors.csv"
+#define PART_SUFFIX     ".part"
+#define REPORT_NAME_MAX 255
 
 struct report {
-    FILE *f;
-    char path[512];
+    int fd; /* the part file, or -1 */
+    char *buf;
+    size_t used;
+    char path[4096]; /* the report's final path */
+    char part[4096 + sizeof PART_SUFFIX];
     uint64_t written;
+    int started; /* creation was attempted */
+    int errnum;  /* why the report is not written, or 0 */
 };
 
-static void csv_quoted(FILE *f, const char *s)
+/* The report's file name for file (base name): prefix, the name cut to
+ * fit, suffix. */
+static void report_name(char *out, size_t cap, const char *prefix, const char *file)
 {
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
+    const size_t fixed = strlen(prefix) + strlen(REPORT_SUFFIX) + strlen(PART_SUFFIX);
+    size_t n = strlen(file);
+    const char *mark = "";
+    if (fixed + n > REPORT_NAME_MAX) {
+        static const char ellipsis[] = "\xE2\x80\xA6"; /* … */
+        n = REPORT_NAME_MAX - fixed - (sizeof ellipsis - 1);
+        while (n > 0 && ((unsigned char)file[n] & 0xC0) == 0x80)
+            n--;
+        mark = ellipsis;
     }
-    fputc('"', f);
+    snprintf(out, cap, "%s%.*s%s" REPORT_SUFFIX, prefix, (int)n, file, mark);
+}
+
+/* Stops writing the report for errno e: the part file is removed. */
+static void report_fail(struct report *rep, int e)
+{
+    if (rep->errnum == 0)
+        rep->errnum = e ? e : EIO;
+    if (rep->fd >= 0) {
+        close(rep->fd);
+        rep->fd = -1;
+        (void)unlink(rep->part);
+    }
+}
+
+static void report_flush(struct report *rep)
+{
+    size_t off = 0;
+    while (rep->fd >= 0 && off < rep->used) {
+        const ssize_t w = write(rep->fd, rep->buf + off, rep->used - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            report_fail(rep, w < 0 ? errno : EIO);
+            break;
+        }
+        off += (size_t)w;
+    }
+    rep->used = 0;
+}
+
+static void report_put(struct report *rep, const char *p, size_t n)
+{
+    while (n > 0 && rep->fd >= 0) {
+        if (rep->used == REPORT_BUF)
+            report_flush(rep);
+        size_t k = REPORT_BUF - rep->used;
+        if (k > n)
+            k = n;
+        memcpy(rep->buf + rep->used, p, k);
+        rep->used += k;
+        p += k;
+        n -= k;
+    }
+}
+
+static void report_quoted(struct report *rep, const char *s)
+{
+    report_put(rep, "\"", 1);
+    for (const char *q; (q = strchr(s, '"')) != NULL; s = q + 1) {
+        report_put(rep, s, (size_t)(q - s) + 1);
+        report_put(rep, "\"", 1);
+    }
+    report_put(rep, s, strlen(s));
+    report_put(rep, "\"", 1);
+}
+
+static void report_start(struct report *rep, const char *dir, const char *file)
+{
+    rep->started = 1;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    char prefix[64], name[REPORT_NAME_MAX + 1];
+    snprintf(prefix, sizeof prefix, "%lld-%ld-", (long long)ts.tv_sec, (long)getpid());
+    report_name(name, sizeof name, prefix, file);
+    const int n = snprintf(rep->path, sizeof rep->path, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= sizeof rep->path) {
+        report_fail(rep, ENAMETOOLONG);
+        return;
+    }
+    snprintf(rep->part, sizeof rep->part, "%s" PART_SUFFIX, rep->path);
+    rep->buf = tk_alloc(REPORT_BUF);
+    if (rep->buf == NULL) {
+        report_fail(rep, ENOMEM);
+        return;
+    }
+    rep->fd = open(rep->part, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (rep->fd < 0) {
+        report_fail(rep, errno);
+        return;
+    }
+    static const char head[] = "\xEF\xBB\xBFrecord,line,column,message\r\n";
+    report_put(rep, head, sizeof head - 1);
 }
 
 static void report_row(struct report *rep, const char *dir, const char *file, uint64_t max,
@@ -171,24 +282,57 @@ static void report_row(struct report *rep, const char *dir, const char *file, ui
 {
     if (rep->written >= max || dir == NULL)
         return;
-    if (rep->f == NULL) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        snprintf(rep->path, sizeof rep->path, "%s/%lld-%ld-%s.errors.csv", dir,
-                 (long long)ts.tv_sec, (long)getpid(), file);
-        rep->f = fopen(rep->path, "w");
-        if (rep->f == NULL) {
-            rep->path[0] = '\0';
-            return;
-        }
-        fputs("\xEF\xBB\xBFrecord,line,column,message\r\n", rep->f);
-    }
-    fprintf(rep->f, "%llu,%llu,", (unsigned long long)record, (unsigned long long)line);
-    csv_quoted(rep->f, column ? column : "");
-    fputc(',', rep->f);
-    csv_quoted(rep->f, msg);
-    fputs("\r\n", rep->f);
+    if (!rep->started)
+        report_start(rep, dir, file);
+    if (rep->fd < 0)
+        return;
+    char nums[48];
+    const int n = snprintf(nums, sizeof nums, "%llu,%llu,", (unsigned long long)record,
+                           (unsigned long long)line);
+    report_put(rep, nums, (size_t)n);
+    report_quoted(rep, column ? column : "");
+    report_put(rep, ",", 1);
+    report_quoted(rep, msg);
+    report_put(rep, "\r\n", 2);
     rep->written++;
+}
+
+/* Completes the report: flush, sync, rename into place. Returns 1 when
+ * the report is complete under rep->path. */
+static int report_finish(struct report *rep)
+{
+    if (rep->fd < 0)
+        return 0;
+    report_flush(rep);
+    if (rep->fd >= 0 && fsync(rep->fd) != 0)
+        report_fail(rep, errno);
+    if (rep->fd >= 0 && close(rep->fd) != 0) {
+        rep->fd = -1;
+        report_fail(rep, errno);
+        (void)unlink(rep->part);
+        return 0;
+    }
+    if (rep->fd < 0)
+        return 0;
+    rep->fd = -1;
+    if (rename(rep->part, rep->path) != 0) {
+        report_fail(rep, errno);
+        (void)unlink(rep->part);
+        return 0;
+    }
+    return 1;
+}
+
+/* Removes an unfinished report (the ingest failed). */
+static void report_discard(struct report *rep)
+{
+    if (rep->fd >= 0) {
+        close(rep->fd);
+        rep->fd = -1;
+        (void)unlink(rep->part);
+    }
+    tk_free(rep->buf);
+    rep->buf = NULL;
 }
 
 /* ---- resolution and pseudonyms through the tenant ---------------------- */
@@ -223,6 +367,16 @@ struct run {
     uint64_t *in_delivered; /* accepted rows per delivered period */
     tk_period dates;        /* the event dates the tenant accepts */
 };
+
+/* res->report_error: why the row-level error report is not written, as
+ * a message (valid UTF-8, one line) whatever bytes the path holds. */
+static void report_error(struct run *r)
+{
+    tk_error e;
+    tk_error_set(&e, TK_EIO, "row-level error report not written: %s: %s", r->rep.path,
+                 strerror(r->rep.errnum));
+    snprintf(r->res->report_error, sizeof r->res->report_error, "%s", e.msg);
+}
 
 /* Counts an accepted event dated in a delivered period. Logs are almost
  * always newer than every delivered period, so one comparison with the
@@ -578,6 +732,7 @@ int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
     r.opt = opt ? opt : &defaults;
     r.res = res;
     r.rd.fd = -1;
+    r.rep.fd = -1;
     r.t0 = now_seconds();
     r.started_at = now_unix_ms();
     snprintf(res->status, sizeof res->status, "rejected");
@@ -585,6 +740,11 @@ int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
     rc = tk_crypto_sha256_init(&r.rd.sha, err);
     if (rc != TK_OK)
         return rc;
+    if (!r.opt->dry_run) {
+        char what[300];
+        snprintf(what, sizeof what, "ingest of %s", base_name(path));
+        tk_tenant_writer_describe(t, 0, what);
+    }
     r.rd.fd = open(path, O_RDONLY | O_CLOEXEC);
     if (r.rd.fd < 0) {
         rc = tk_error_set(err, TK_EIO, "cannot open %s: %s", path, strerror(errno));
@@ -653,6 +813,7 @@ int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
         rc = tk_store_writer_begin(&r.writer, tk_tenant_db(t), &r.meta, pseudonym_cb, t, err);
         if (rc != TK_OK)
             goto done;
+        tk_tenant_writer_describe(t, tk_store_writer_upload_id(r.writer), NULL);
     }
     rc = run_rows(&r, err);
     if (rc != TK_OK)
@@ -665,10 +826,11 @@ int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
     if (tk_csv_had_bom(r.csv))
         final = TK_ENC_UTF8_BOM;
     snprintf(res->encoding, sizeof res->encoding, "%s", tk_enc_name(final));
-    if (r.rep.f != NULL) {
-        fclose(r.rep.f);
-        r.rep.f = NULL;
-        snprintf(res->error_report, sizeof res->error_report, "%s", r.rep.path);
+    if (r.rep.started) {
+        if (report_finish(&r.rep))
+            snprintf(res->error_report, sizeof res->error_report, "%s", r.rep.path);
+        else
+            report_error(&r);
     }
     res->seconds = now_seconds() - r.t0;
     progress(&r, 1);
@@ -685,10 +847,10 @@ int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
         res->unknown_terminals = tk_store_writer_unknown_terminals(r.writer);
     }
     if (r.failed || r.writer == NULL) {
-        char msg[sizeof res->first_error + 96];
-        snprintf(msg, sizeof msg, "%llu of %llu rows are bad; first: %s",
+        char msg[sizeof res->first_error + sizeof res->report_error + 96];
+        snprintf(msg, sizeof msg, "%llu of %llu rows are bad; first: %s%s%s",
                  (unsigned long long)res->rows_rejected, (unsigned long long)res->rows_total,
-                 res->first_error);
+                 res->first_error, res->report_error[0] ? "; " : "", res->report_error);
         res->rows_accepted = 0;
         const tk_upload_summary s = {res->sha256,
                                      res->encoding,
@@ -709,11 +871,13 @@ int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
     }
     snprintf(res->status, sizeof res->status, "%s", res->rows_rejected ? "partial" : "stored");
     {
-        char msg[sizeof res->first_error + sizeof res->warning + 96] = "";
+        char msg[sizeof res->first_error + sizeof res->warning + sizeof res->report_error + 96] =
+            "";
         if (res->rows_rejected)
-            snprintf(msg, sizeof msg, "%llu bad rows not stored; first: %s%s%s",
+            snprintf(msg, sizeof msg, "%llu bad rows not stored; first: %s%s%s%s%s",
                      (unsigned long long)res->rows_rejected, res->first_error,
-                     res->warning[0] ? "; " : "", res->warning);
+                     res->warning[0] ? "; " : "", res->warning, res->report_error[0] ? "; " : "",
+                     res->report_error);
         else
             snprintf(msg, sizeof msg, "%s", res->warning);
         const tk_upload_summary s = {
@@ -762,8 +926,7 @@ rejected_whole:
         rc = code;
     }
 done:
-    if (r.rep.f != NULL)
-        fclose(r.rep.f);
+    report_discard(&r.rep);
     tk_store_writer_abort(r.writer);
     tk_profile_row_destroy(r.row);
     tk_csv_destroy(r.csv);

@@ -7,7 +7,9 @@
  * all-or-nothing unless the lenient option is set: any bad row rejects it,
  * stores no event, and every bad row is listed in a row-level error report.
  * The same call without a store ("dry run") is how a profile is tested.
- * Not thread-safe per tenant: SQLite's write lock serialises writers. */
+ * Not thread-safe per tenant. Callers take the tenant's writer lock first
+ * (tk_tenant_lock_writer); while they hold it, tk_ingest_file describes in
+ * it the file and the upload it is storing. */
 #ifndef TK_INGEST_H
 #define TK_INGEST_H
 
@@ -67,12 +69,19 @@ typedef struct tk_ingest_result {
     /* Accepted rows dated in a delivered (frozen) period of the tenant:
      * stored, but never analysed. */
     uint64_t rows_delivered;
-    char error_report[512];                   /* path, or "" */
+    /* Path of the row-level error report, complete, or "" (no bad rows,
+     * or the report could not be written: see report_error). */
+    char error_report[4096];
     char first_error[TK_ERROR_MSG_SIZE + 64]; /* the first problem, for a one-line summary */
     /* "" or one line on what is stored but surprising (rows in a
      * delivered period, naming it and counting them); also kept in the
      * upload's message. */
     char warning[512];
+    /* "" or why the row-level error report was not written, one line:
+     * "row-level error report not written: PATH: REASON". The bad rows are
+     * still counted; the upload then points to no report and its message
+     * ends with this line. */
+    char report_error[TK_ERROR_MSG_SIZE];
 } tk_ingest_result;
 
 /* Ingests the file at path with profile p into tenant t (NULL only for a

@@ -547,6 +547,11 @@ int tk_store_writer_add(tk_store_writer *w, const tk_event *ev, tk_error *err)
     return TK_OK;
 }
 
+int64_t tk_store_writer_upload_id(const tk_store_writer *w)
+{
+    return w->upload_id;
+}
+
 uint64_t tk_store_writer_unknown_users(const tk_store_writer *w)
 {
     return w->unknown_users;

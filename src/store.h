@@ -9,7 +9,8 @@
  * HMAC-SHA-256 pseudonyms under the tenant's key. A tk_store_writer batches
  * the inserts of one upload inside one transaction so that a file is stored
  * whole or not at all. Not thread-safe: one writer per tenant at a time
- * (SQLite's write lock enforces it across processes). */
+ * (the tenant's writer lock, src/tenant.h, queues writers; SQLite's write
+ * lock enforces it across processes). */
 #ifndef TK_STORE_H
 #define TK_STORE_H
 
@@ -71,6 +72,9 @@ TK_MUST_CHECK int tk_store_writer_begin(tk_store_writer **out, tk_db *db, const 
  * each distinct triple is written once per writer. Returns TK_OK, TK_EDB or
  * TK_ENOMEM; on error the writer must be aborted. */
 TK_MUST_CHECK int tk_store_writer_add(tk_store_writer *w, const tk_event *ev, tk_error *err);
+
+/* The id the upload gets when the writer commits. */
+int64_t tk_store_writer_upload_id(const tk_store_writer *w);
 
 /* Distinct unresolved users / terminals seen by this writer so far. */
 uint64_t tk_store_writer_unknown_users(const tk_store_writer *w);

@@ -46,6 +46,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -57,7 +59,11 @@
 #include "src/store.h"
 #include "src/timefmt.h"
 
-#define KEY_FILE "pseudonym.key"
+#define KEY_FILE  "pseudonym.key"
+#define LOCK_FILE "write.lock"
+
+/* How often a waiting writer tries the lock again, in milliseconds. */
+#define WAIT_STEP_MS 200
 
 /* Age after which a creation's hidden folder is a crash's leftover. */
 #define STALE_SECONDS 60
@@ -73,6 +79,9 @@ struct tk_tenant {
     tk_db *db;
     tk_crypto_hmac *hmac;
     char fingerprint[2 * FP_BYTES + 1];
+    int lock_fd; /* write.lock, when have_lock */
+    int have_lock;
+    tk_tenant_writer me; /* this handle as the holder */
 };
 
 static const char meta_sql[] =
@@ -656,6 +665,7 @@ void tk_tenant_close(tk_tenant *t)
 {
     if (t == NULL)
         return;
+    tk_tenant_unlock_writer(t);
     tk_db_close(t->db);
     tk_crypto_hmac_destroy(t->hmac);
     tk_free(t->name);
@@ -687,6 +697,211 @@ const char *tk_tenant_reports_dir(const tk_tenant *t)
 const char *tk_tenant_key_fingerprint(const tk_tenant *t)
 {
     return t->fingerprint;
+}
+
+/* ---- the writer lock ----------------------------------------------------
+ *
+ * flock rather than fcntl locks: an fcntl lock belongs to the process and
+ * is dropped when any descriptor of the file is closed (SQLite's own
+ * locking had to work around that), while a flock belongs to the open file
+ * description, so the lock is exactly the handle's. Either is released by
+ * the kernel when the process dies. A waiting writer polls with LOCK_NB
+ * rather than blocking in flock(), so that it can report while it waits;
+ * no order among several waiters is promised.
+ *
+ * The holder's line is written after the lock is taken and cleared before
+ * it is released. A waiter reads it without any lock: a line it catches
+ * half rewritten, or one left by a holder that has since died (its pid no
+ * longer exists), reads as "another command". */
+
+/* Copies src into dst (cap bytes), cut at a UTF-8 character boundary. */
+static void copy_text(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap) {
+        n = cap - 1;
+        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+            n--;
+    }
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    for (size_t i = 0; i < n; i++)
+        if (dst[i] == '\n' || dst[i] == '\r')
+            dst[i] = ' ';
+}
+
+static void write_holder(tk_tenant *t)
+{
+    char line[sizeof t->me.what + 96];
+    const int n = snprintf(line, sizeof line, "pid %ld started %lld upload %lld: %s\n", t->me.pid,
+                           (long long)t->me.started, (long long)t->me.upload_id, t->me.what);
+    if (n <= 0 || (size_t)n >= sizeof line)
+        return;
+    if (pwrite(t->lock_fd, line, (size_t)n, 0) == n && ftruncate(t->lock_fd, n) == 0)
+        return;
+}
+
+static void read_holder(int fd, tk_tenant_writer *w)
+{
+    char line[sizeof w->what + 96];
+    memset(w, 0, sizeof *w);
+    const ssize_t n = pread(fd, line, sizeof line - 1, 0);
+    if (n <= 0)
+        return;
+    line[n] = '\0';
+    char *nl = strchr(line, '\n');
+    if (nl == NULL)
+        return;
+    *nl = '\0';
+    long pid = 0;
+    long long started = 0, upload = 0;
+    int off = 0;
+    if (sscanf(line, "pid %ld started %lld upload %lld: %n", &pid, &started, &upload, &off) != 3 ||
+        off == 0 || pid <= 0)
+        return;
+    if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
+        return;
+    w->pid = pid;
+    w->started = started;
+    w->upload_id = upload;
+    copy_text(w->what, sizeof w->what, line + off);
+}
+
+/* "12:01:02" today, else "2024-10-01 12:01:02" (local time). */
+static void format_start(int64_t started, char *buf, size_t cap)
+{
+    const time_t s = (time_t)started, now = time(NULL);
+    struct tm a, b;
+    if (localtime_r(&s, &a) == NULL || localtime_r(&now, &b) == NULL) {
+        snprintf(buf, cap, "at %lld", (long long)started);
+        return;
+    }
+    const int today = a.tm_year == b.tm_year && a.tm_yday == b.tm_yday;
+    if (strftime(buf, cap, today ? "%H:%M:%S" : "%Y-%m-%d %H:%M:%S", &a) == 0 && cap > 0)
+        buf[0] = '\0';
+}
+
+void tk_tenant_writer_format(const tk_tenant_writer *w, char *buf, size_t cap)
+{
+    char when[32];
+    if (w->pid <= 0) {
+        snprintf(buf, cap, "another command");
+        return;
+    }
+    format_start(w->started, when, sizeof when);
+    if (w->upload_id > 0)
+        snprintf(buf, cap, "upload #%lld (%s, pid %ld, started %s)", (long long)w->upload_id,
+                 w->what, w->pid, when);
+    else
+        snprintf(buf, cap, "%s (pid %ld, started %s)", w->what, w->pid, when);
+}
+
+static int busy(const tk_tenant *t, const tk_tenant_writer *h, tk_error *err)
+{
+    char when[32];
+    if (h->pid <= 0)
+        return tk_error_set(err, TK_EBUSY, "busy: another command is writing to tenant %s",
+                            t->name);
+    format_start(h->started, when, sizeof when);
+    if (h->upload_id > 0)
+        return tk_error_set(err, TK_EBUSY,
+                            "busy: upload #%lld is being stored (%s, pid %ld, "
+                            "started %s)",
+                            (long long)h->upload_id, h->what, h->pid, when);
+    return tk_error_set(err, TK_EBUSY,
+                        "busy: tenant %s is being written by %s (pid %ld, started %s)", t->name,
+                        h->what, h->pid, when);
+}
+
+static double monotonic(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int tk_tenant_lock_writer(tk_tenant *t, const char *what, int mode, tk_tenant_wait_fn fn, void *ctx,
+                          tk_error *err)
+{
+    int fd = -1;
+    int rc = TK_OK;
+    char *path = NULL;
+
+    if (t->have_lock) {
+        tk_tenant_writer_describe(t, 0, what);
+        return TK_OK;
+    }
+    path = join(t->dir, LOCK_FILE);
+    if (path == NULL)
+        return oom(err);
+    fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        rc = io_error(err, "open the writer lock", path);
+        goto done;
+    }
+    const double t0 = monotonic();
+    int first = 1;
+    for (;;) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            break;
+        if (errno == EINTR)
+            continue;
+        if (errno != EWOULDBLOCK) {
+            rc = io_error(err, "lock", path);
+            goto done;
+        }
+        tk_tenant_writer holder;
+        read_holder(fd, &holder);
+        if (mode == TK_TENANT_NOWAIT) {
+            rc = busy(t, &holder, err);
+            goto done;
+        }
+        if (fn != NULL)
+            fn(ctx, &holder, first ? 0.0 : monotonic() - t0);
+        first = 0;
+        const struct timespec step = {0, WAIT_STEP_MS * 1000000L};
+        nanosleep(&step, NULL);
+    }
+    t->lock_fd = fd;
+    t->have_lock = 1;
+    fd = -1;
+    t->me.pid = (long)getpid();
+    t->me.started = (int64_t)time(NULL);
+    t->me.upload_id = 0;
+    copy_text(t->me.what, sizeof t->me.what, what);
+    write_holder(t);
+done:
+    if (fd >= 0)
+        close(fd);
+    tk_free(path);
+    return rc;
+}
+
+void tk_tenant_writer_describe(tk_tenant *t, int64_t upload_id, const char *what)
+{
+    if (t == NULL || !t->have_lock)
+        return;
+    t->me.upload_id = upload_id;
+    if (what != NULL)
+        copy_text(t->me.what, sizeof t->me.what, what);
+    write_holder(t);
+}
+
+void tk_tenant_unlock_writer(tk_tenant *t)
+{
+    if (t == NULL || !t->have_lock)
+        return;
+    if (ftruncate(t->lock_fd, 0) != 0) {
+        /* The line of a released lock is never read as a holder's. */
+    }
+    close(t->lock_fd);
+    t->lock_fd = -1;
+    t->have_lock = 0;
+}
+
+int tk_tenant_holds_writer(const tk_tenant *t)
+{
+    return t->have_lock;
 }
 
 /* Width of the space at p[i..len) (ASCII space or tab: 1, U+3000: 3) or 0. */

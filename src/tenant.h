@@ -7,6 +7,7 @@
  *       store.db               SQLite (WAL): events, master data, meta
  *       pseudonym.key          32 random bytes, mode 0600, never in the db
  *       reports/               row-level error reports of uploads
+ *       write.lock             the writer lock: one line on its holder
  *
  * A tenant name matches [a-z0-9][a-z0-9_-]{0,62}. The database records the
  * tenant in a `meta` table (name, created_at, key_fingerprint = hex of the
@@ -18,7 +19,13 @@
  * pseudonym function. The key bytes are read once and wiped; only the keyed
  * HMAC state stays in memory. A tk_tenant is used by one thread at a time
  * (its connection and HMAC state are not shareable); open one per thread.
- * Separate processes may open the same tenant (SQLite locks the store). */
+ * Separate processes may open the same tenant (SQLite locks the store).
+ *
+ * One writer at a time. Every command that writes takes the tenant's
+ * writer lock (tk_tenant_lock_writer) before it does any work, so that a
+ * second writer waits for the first, or is refused at once, instead of
+ * failing on SQLite's busy timeout after its own work is done. Readers
+ * never take it (WAL lets them read beside a writer). */
 #ifndef TK_TENANT_H
 #define TK_TENANT_H
 
@@ -90,6 +97,67 @@ const char *tk_tenant_reports_dir(const tk_tenant *t); /* DATA/<tenant>/reports 
 /* Hex of the first 8 bytes of SHA-256(key): names the key without
  * revealing it (shown by `tenken init`, compared on restore). */
 const char *tk_tenant_key_fingerprint(const tk_tenant *t);
+
+/* ---- the writer lock ----------------------------------------------------
+ *
+ * An advisory lock (flock) on DATA/<tenant>/write.lock, held by one
+ * tk_tenant handle of one process at a time. The lock file holds one line
+ * describing the holder (pid, start time, the upload being stored, what it
+ * does), which a waiting or refused writer shows. The kernel releases the
+ * lock when the holder's process ends, however it ends, so a killed writer
+ * never leaves a stale lock; the line left in the file is then only read
+ * while someone holds the lock again. Two handles of one process conflict
+ * like two processes: take the lock through one handle only. */
+
+/* A writer as described in the lock file. */
+typedef struct tk_tenant_writer {
+    long pid;          /* 0: not known (the holder has not described itself yet) */
+    int64_t started;   /* Unix seconds when it took the lock */
+    int64_t upload_id; /* the upload it is storing, or 0 */
+    char what[256];    /* "ingest of juki.csv", "analyze of 2024-10-01..2024-11-30" */
+} tk_tenant_writer;
+
+/* How tk_tenant_lock_writer() behaves when another writer holds the lock. */
+enum {
+    TK_TENANT_WAIT = 0,  /* wait until it is released, however long */
+    TK_TENANT_NOWAIT = 1 /* refuse at once with TK_EBUSY */
+};
+
+/* Called while waiting, about five times a second: holder (borrowed for
+ * the call) is the current holder as its lock file describes it, waited
+ * the seconds waited so far (0 on the first call). */
+typedef void (*tk_tenant_wait_fn)(void *ctx, const tk_tenant_writer *holder, double waited);
+
+/* Takes the writer lock of t (opened read-write), describing the holder as
+ * `what` (borrowed; cut to fit). With TK_TENANT_WAIT it waits as long as
+ * another writer holds the lock, calling fn (may be NULL; ctx borrowed)
+ * while it does. Taking the lock a second time through the same handle
+ * only updates the description. Released by tk_tenant_unlock_writer() or
+ * tk_tenant_close(), or when the process ends.
+ * Returns TK_OK, TK_EBUSY (TK_TENANT_NOWAIT and another writer holds it:
+ * the message is "busy: upload #N is being stored (WHAT, pid P, started
+ * T)" or names what the holder does) or TK_EIO (the lock file cannot be
+ * opened or locked: the message names it). */
+TK_MUST_CHECK int tk_tenant_lock_writer(tk_tenant *t, const char *what, int mode,
+                                        tk_tenant_wait_fn fn, void *ctx, tk_error *err);
+
+/* Rewrites the holder's description: the upload being stored (0: none)
+ * and what (borrowed; NULL keeps the current text). Does nothing when t
+ * does not hold the lock. Never fails: the description is informative. */
+void tk_tenant_writer_describe(tk_tenant *t, int64_t upload_id, const char *what);
+
+/* Releases the writer lock if t holds it. Accepts NULL. */
+void tk_tenant_unlock_writer(tk_tenant *t);
+
+/* 1 if t holds its tenant's writer lock. */
+int tk_tenant_holds_writer(const tk_tenant *t);
+
+/* Formats w for people into buf (cap bytes, cut if longer):
+ * "upload #12 (ingest of juki.csv, pid 4711, started 12:01:02)",
+ * "analyze of 2024-10-01..2024-11-30 (pid 4711, started 12:01:02)" or, for
+ * a holder not described yet, "another command". The start time is local
+ * time, with the date when it is not today. */
+void tk_tenant_writer_format(const tk_tenant_writer *w, char *buf, size_t cap);
 
 /* The pseudonym of a resident identifier p[0..len) (borrowed, untrusted
  * UTF-8): HMAC-SHA-256 under the tenant's key of its canonical form, written

@@ -365,6 +365,96 @@ static void test_pseudonym_throughput(void)
     tk_tenant_close(t);
 }
 
+/* Counts the calls of the wait callback and gives up the wait by
+ * releasing the holder's lock from inside it. */
+struct wait_probe {
+    tk_tenant *holder;
+    int calls;
+    tk_tenant_writer seen;
+    double first_waited;
+};
+
+static void probe_wait(void *ctx, const tk_tenant_writer *w, double waited)
+{
+    struct wait_probe *p = ctx;
+    if (p->calls++ == 0) {
+        p->seen = *w;
+        p->first_waited = waited;
+    }
+    if (p->calls == 3)
+        tk_tenant_unlock_writer(p->holder);
+}
+
+static void test_writer_lock(void)
+{
+    tk_error err;
+    tk_tenant *a = NULL, *b = NULL;
+    char buf[512], lockpath[700];
+    new_data_dir();
+    TK_REQUIRE(tk_tenant_create(NULL, data_dir, "city", &err) == TK_OK);
+    TK_REQUIRE(tk_tenant_open(&a, data_dir, "city", 0, &err) == TK_OK);
+    TK_REQUIRE(tk_tenant_open(&b, data_dir, "city", 0, &err) == TK_OK);
+    snprintf(lockpath, sizeof lockpath, "%s/city/write.lock", data_dir);
+
+    /* Describing without the lock does nothing. */
+    tk_tenant_writer_describe(a, 7, "ingest of x.csv");
+    TK_CHECK(!tk_tenant_holds_writer(a));
+
+    TK_REQUIRE(tk_tenant_lock_writer(a, "ingest of juki.csv", TK_TENANT_NOWAIT, NULL, NULL, &err) ==
+               TK_OK);
+    TK_CHECK(tk_tenant_holds_writer(a));
+    TK_CHECK(mode_of(lockpath, NULL) == 0600);
+    tk_tenant_writer_describe(a, 12, NULL);
+    FILE *f = fopen(lockpath, "r");
+    TK_REQUIRE(f != NULL);
+    TK_REQUIRE(fgets(buf, sizeof buf, f) != NULL);
+    fclose(f);
+    char want[128];
+    snprintf(want, sizeof want, "pid %ld started ", (long)getpid());
+    TK_CHECK(strncmp(buf, want, strlen(want)) == 0);
+    TK_CHECK(strstr(buf, " upload 12: ingest of juki.csv\n") != NULL);
+
+    /* A second handle is refused at once, told who holds the lock. */
+    TK_CHECK(tk_tenant_lock_writer(b, "analyze of 2024-10-01..2024-11-30", TK_TENANT_NOWAIT, NULL,
+                                   NULL, &err) == TK_EBUSY);
+    snprintf(want, sizeof want,
+             "busy: upload #12 is being stored (ingest of juki.csv, pid %ld, started ",
+             (long)getpid());
+    TK_CHECK(strncmp(err.msg, want, strlen(want)) == 0);
+    TK_CHECK(!tk_tenant_holds_writer(b));
+
+    /* Without an upload the holder is named by what it does. */
+    tk_tenant_writer_describe(a, 0, "analyze of 2024-10-01..2024-11-30");
+    TK_CHECK(tk_tenant_lock_writer(b, "x", TK_TENANT_NOWAIT, NULL, NULL, &err) == TK_EBUSY);
+    TK_CHECK(strstr(err.msg, "busy: tenant city is being written by analyze of "
+                             "2024-10-01..2024-11-30 (pid ") == err.msg);
+
+    /* Waiting: the callback sees the holder; once it is released the
+     * waiter takes the lock. */
+    tk_tenant_writer_describe(a, 3, "ingest of b.csv");
+    struct wait_probe probe = {a, 0, {0, 0, 0, ""}, -1};
+    TK_CHECK(tk_tenant_lock_writer(b, "rules set", TK_TENANT_WAIT, probe_wait, &probe, &err) ==
+             TK_OK);
+    TK_CHECK(probe.calls == 3);
+    TK_CHECK(probe.first_waited == 0.0);
+    TK_CHECK(probe.seen.pid == (long)getpid() && probe.seen.upload_id == 3);
+    TK_CHECK_STR(probe.seen.what, "ingest of b.csv");
+    tk_tenant_writer_format(&probe.seen, buf, sizeof buf);
+    TK_CHECK(strncmp(buf, "upload #3 (ingest of b.csv, pid ", 32) == 0);
+    TK_CHECK(tk_tenant_holds_writer(b) && !tk_tenant_holds_writer(a));
+
+    /* Closing releases it, and clears the description. */
+    tk_tenant_close(b);
+    b = NULL;
+    struct stat sb;
+    TK_CHECK(stat(lockpath, &sb) == 0 && sb.st_size == 0);
+    TK_CHECK(tk_tenant_lock_writer(a, "again", TK_TENANT_NOWAIT, NULL, NULL, &err) == TK_OK);
+    const tk_tenant_writer unknown = {0, 0, 0, ""};
+    tk_tenant_writer_format(&unknown, buf, sizeof buf);
+    TK_CHECK_STR(buf, "another command");
+    tk_tenant_close(a);
+}
+
 static void test_create_alloc_failures(void)
 {
     tk_tenant *t = NULL;
@@ -413,5 +503,6 @@ int main(void)
     TK_RUN(test_pseudonyms);
     TK_RUN(test_pseudonym_throughput);
     TK_RUN(test_create_alloc_failures);
+    TK_RUN(test_writer_lock);
     TK_TEST_END();
 }
