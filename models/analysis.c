@@ -1196,7 +1196,11 @@ static int score_window(struct ctx *c, const struct series *se, int64_t from, in
     }
     /* The 所属's season: the median ratio of its other members' totals to
      * their own expectations over the same days (at least 3 of them); a
-     * busy season raises every member's expectation alike. */
+     * busy season raises every member's expectation alike. Every season is
+     * taken from the models' expectations before any is applied: applying
+     * them as they are found would give a member the seasons of the
+     * members before it, which depends on the order of the store's user
+     * ids, that is on the order the logs were uploaded in. */
     for (size_t u = 0; u < se->n; u++) {
         struct pscore *p = &out[u];
         if (!p->valid)
@@ -1218,9 +1222,11 @@ static int score_window(struct ctx *c, const struct series *se, int64_t from, in
                 qsort(rates, m, sizeof *rates, cmp_double);
                 p->season[k] = m % 2 ? rates[m / 2] : 0.5 * (rates[m / 2 - 1] + rates[m / 2]);
             }
-            p->expect[k] *= p->season[k];
         }
     }
+    for (size_t u = 0; u < se->n; u++)
+        for (size_t k = 0; out[u].valid && k < se->nf; k++)
+            out[u].expect[k] *= out[u].season[k];
     return TK_OK;
 }
 
