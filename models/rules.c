@@ -2725,6 +2725,26 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
     return rc;
 }
 
+/* Keeps in set[0..*n) the ACC_SET users with the first names in byte
+ * order, sorted by name: which users a finding names, and in which order,
+ * then depends on who they are, not on their ids, which follow upload
+ * order. */
+static void set_add_named(const tk_store_names *names, uint32_t *set, size_t *n, uint32_t v)
+{
+    if (v == 0)
+        return;
+    const char *nv = nm(names, v);
+    size_t at = *n;
+    while (at > 0 && strcmp(nm(names, set[at - 1]), nv) > 0)
+        at--;
+    if (at == ACC_SET)
+        return;
+    const size_t keep = *n < ACC_SET ? *n : ACC_SET - 1;
+    memmove(set + at + 1, set + at, (keep - at) * sizeof *set);
+    set[at] = v;
+    *n = keep + 1;
+}
+
 static int eval_r06(struct ctx *c, int64_t day, tk_error *err)
 {
     struct dlist *l = ring_at(c->ring6, day);
@@ -2759,7 +2779,7 @@ static int eval_r06(struct ctx *c, int64_t day, tk_error *err)
                 if (u < c->nusers && c->u_stamp[u] != c->ustamp) {
                     c->u_stamp[u] = c->ustamp;
                     nusers++;
-                    set_add(users, &nshown, u);
+                    set_add_named(&c->users, users, &nshown, u);
                 }
                 first = day - k;
             }
