@@ -3,17 +3,28 @@
  * A store scan over [00:00, 24:00) JST returns the events of the blocks
  * that overlap the day, in storage order (by upload, then file order).
  * They are copied into a growable array of compact rows and sorted by
- * (user, time, id): every per-user computation then walks a contiguous
- * run, and windows within the day are two-pointer sweeps.
+ * (user, time, then everything else the event says): every per-user
+ * computation then walks a contiguous run, and windows within the day are
+ * two-pointer sweeps.
  *
- * The sort is an LSD radix sort of 64-bit keys (user id << 32 | millisecond
- * of the day, which fits in 27 bits) paired with each row's position, four
- * passes of 16 bits, then one permutation of the 72-byte rows. It is stable,
- * and the scan returns a day's events in id order, so equal keys stay in id
- * order: the result is exactly the (user, time, id) order. qsort on the
- * rows themselves took two thirds of the feature pass on busy days. The
- * arrays are kept between days, so after the busiest day no more memory is
- * allocated.
+ * The order depends only on the events, never on the order they were
+ * uploaded in: the store's dictionary ids and event ids are handed out in
+ * upload order, so users, systems, terminals and the other names are
+ * compared by their place in the dictionary's name order
+ * (tk_store_order_load), and two events that say the same thing at the
+ * same millisecond by the place of their file among the uploads by (file
+ * name, SHA-256) and their record in it. Every pass over a day (sessions,
+ * bursts, first and last events, evidence lists, the users named first)
+ * then gives the same answer for the same logs.
+ *
+ * The sort is an LSD radix sort of 64-bit keys (user's name rank << 32 |
+ * millisecond of the day, which fits in 27 bits) paired with each row's
+ * position, four passes of 16 bits; the runs of equal keys, a few events
+ * at most except in bulk logs, are then sorted by the rest of the event
+ * (qsort on copies of their keys), and the 72-byte rows permuted once.
+ * qsort on the rows themselves took two thirds of the feature pass on
+ * busy days. The arrays are kept between days, so after the busiest day
+ * no more memory is allocated.
  *
  * Terminal addresses. A log that names the terminal only by its IP gives an
  * unregistered device (no master row to resolve the IP) a terminal of its
@@ -47,6 +58,24 @@ struct sortkey {
     uint64_t pos;
 };
 
+/* Where an event came from, by scan position: its upload and record. */
+struct source {
+    int64_t upload;
+    int64_t record;
+};
+
+/* The rest of an event's order, for runs of equal (user, time): ranks of
+ * its names, its values, then its file's rank and its record. */
+struct tiekey {
+    uint32_t system, terminal, function, device, file, upload;
+    int32_t op, result, mynumber;
+    int64_t count, bytes, record;
+    size_t pos;
+};
+
+/* The dictionaries events are ordered by (tk_store_dict values). */
+enum { NORD = 6 };
+
 /* An address of the day and what becomes of the events that carry it. */
 enum { ADDR_UNCHECKED, ADDR_REWRITE, ADDR_LEAVE };
 struct addrmap {
@@ -64,7 +93,12 @@ struct tk_dayevents {
     char *names; /* the addresses' text, back to back */
     size_t names_len, names_cap;
     tk_dayevent *rows;
-    tk_dayevent *tmp;     /* permutation target, swapped with rows */
+    tk_dayevent *tmp;   /* permutation target, swapped with rows */
+    struct source *src; /* by scan position */
+    struct tiekey *tie; /* one run of equal keys */
+    size_t tie_cap;
+    tk_store_order ord[NORD]; /* users, terminals, systems, functions, files, devices */
+    tk_store_order uploads;
     struct sortkey *k[2]; /* radix sort ping-pong */
     size_t count[65536];  /* radix digit counts (kept off the stack) */
     size_t n;
@@ -96,6 +130,11 @@ void tk_dayevents_destroy(tk_dayevents *d)
     tk_free(d->aidx);
     tk_free(d->names);
     tk_free(d->tmp);
+    tk_free(d->src);
+    tk_free(d->tie);
+    for (size_t i = 0; i < NORD; i++)
+        tk_store_order_dispose(&d->ord[i]);
+    tk_store_order_dispose(&d->uploads);
     tk_free(d->k[0]);
     tk_free(d->k[1]);
     tk_free(d);
@@ -111,6 +150,10 @@ static int grow(tk_dayevents *d, tk_error *err)
     if (n == NULL)
         return tk_error_set(err, TK_ENOMEM, "out of memory loading a day of events");
     d->rows = n;
+    struct source *sn = tk_realloc(d->src, cap * sizeof *d->src);
+    if (sn == NULL)
+        return tk_error_set(err, TK_ENOMEM, "out of memory loading a day of events");
+    d->src = sn;
     /* The sort's scratch is only read after a load completes, so it can be
      * grown without copying. */
     tk_free(d->tmp);
@@ -132,13 +175,122 @@ static int grow(tk_dayevents *d, tk_error *err)
     return TK_OK;
 }
 
-/* Sorts d->rows[0..n) by (user, minute-exact time, scan order). */
-static void sort_rows(tk_dayevents *d, int64_t from)
+/* The place of id in order o, counted from 1: 0 (absent) comes first, as
+ * it did by id, and an id the order does not know (none once it is fresh,
+ * see refresh_orders) last. */
+static uint32_t rank_of(const tk_store_order *o, uint32_t id)
+{
+    if (id == 0)
+        return 0;
+    return id < o->n && o->rank[id] != UINT32_MAX ? o->rank[id] + 1 : UINT32_MAX;
+}
+
+static int cmp_tie(const void *a, const void *b)
+{
+    const struct tiekey *x = a, *y = b;
+#define TIE(f)                                                                                     \
+    if (x->f != y->f)                                                                              \
+        return x->f < y->f ? -1 : 1;
+    TIE(system)
+    TIE(terminal)
+    TIE(op)
+    TIE(function)
+    TIE(result)
+    TIE(count)
+    TIE(bytes)
+    TIE(device)
+    TIE(file)
+    TIE(mynumber)
+    TIE(upload)
+    TIE(record)
+    TIE(pos)
+#undef TIE
+    return 0;
+}
+
+/* Reloads the dictionaries' orders if the day has an id one of them does
+ * not know (an upload since they were loaded). */
+static int refresh_orders(tk_dayevents *d, tk_error *err)
+{
+    uint32_t max[NORD] = {0};
+    int64_t maxup = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        const tk_dayevent *r = &d->rows[i];
+        const uint32_t v[NORD] = {r->user, r->terminal, r->system, r->function, r->file, r->device};
+        for (size_t k = 0; k < NORD; k++)
+            if (v[k] > max[k])
+                max[k] = v[k];
+        if (d->src[i].upload > maxup)
+            maxup = d->src[i].upload;
+    }
+    int rc = TK_OK;
+    for (size_t k = 0; k < NORD && rc == TK_OK; k++) {
+        if (max[k] < d->ord[k].n)
+            continue;
+        tk_store_order_dispose(&d->ord[k]);
+        rc = tk_store_order_load(d->db, (tk_store_dict)k, &d->ord[k], err);
+    }
+    if (rc == TK_OK && (size_t)maxup >= d->uploads.n) {
+        tk_store_order_dispose(&d->uploads);
+        rc = tk_store_upload_order_load(d->db, &d->uploads, err);
+    }
+    return rc;
+}
+
+/* Sorts the run a[0..n) of equal (user, time) keys by the rest of the
+ * events. */
+static int sort_tie(tk_dayevents *d, struct sortkey *a, size_t n, tk_error *err)
+{
+    if (n > d->tie_cap) {
+        size_t cap, bytes;
+        if (!tk_mul_size(n, 2, &cap) || !tk_mul_size(cap, sizeof *d->tie, &bytes))
+            return tk_error_set(err, TK_ENOMEM, "too many events at one time");
+        struct tiekey *t = tk_realloc(d->tie, bytes);
+        if (t == NULL)
+            return tk_error_set(err, TK_ENOMEM, "out of memory sorting a day of events");
+        d->tie = t;
+        d->tie_cap = cap;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const size_t p = (size_t)a[i].pos;
+        const tk_dayevent *r = &d->rows[p];
+        const struct source *src = &d->src[p];
+        d->tie[i] = (struct tiekey){
+            .system = rank_of(&d->ord[TK_STORE_SYSTEMS], r->system),
+            .terminal = rank_of(&d->ord[TK_STORE_TERMINALS], r->terminal),
+            .function = rank_of(&d->ord[TK_STORE_FUNCTIONS], r->function),
+            .device = rank_of(&d->ord[TK_STORE_DEVICES], r->device),
+            .file = rank_of(&d->ord[TK_STORE_FILES], r->file),
+            .upload = src->upload < 0 || (uint64_t)src->upload >= d->uploads.n
+                          ? UINT32_MAX
+                          : d->uploads.rank[src->upload],
+            .op = r->op,
+            .result = r->result,
+            .mynumber = r->mynumber,
+            .count = r->count,
+            .bytes = r->bytes,
+            .record = src->record,
+            .pos = p,
+        };
+    }
+    qsort(d->tie, n, sizeof *d->tie, cmp_tie);
+    for (size_t i = 0; i < n; i++)
+        a[i].pos = d->tie[i].pos;
+    return TK_OK;
+}
+
+/* Sorts d->rows[0..n) by (user, time, the rest of the event); see the top
+ * of the file. */
+static int sort_rows(tk_dayevents *d, int64_t from, tk_error *err)
 {
     struct sortkey *a = d->k[0], *b = d->k[1];
     size_t *count = d->count;
+    int rc = refresh_orders(d, err);
+    if (rc != TK_OK)
+        return rc;
     for (size_t i = 0; i < d->n; i++) {
-        a[i].key = (uint64_t)d->rows[i].user << 32 | (uint64_t)(d->rows[i].t - from);
+        const uint32_t u = rank_of(&d->ord[TK_STORE_USERS], d->rows[i].user);
+        a[i].key = (uint64_t)u << 32 | (uint64_t)(d->rows[i].t - from);
         a[i].pos = i;
     }
     for (unsigned shift = 0; shift < 64; shift += 16) {
@@ -159,11 +311,20 @@ static void sort_rows(tk_dayevents *d, int64_t from)
         a = b;
         b = t;
     }
+    for (size_t i = 0; i < d->n;) {
+        size_t j = i + 1;
+        while (j < d->n && a[j].key == a[i].key)
+            j++;
+        if (j - i > 1 && (rc = sort_tie(d, a + i, j - i, err)) != TK_OK)
+            return rc;
+        i = j;
+    }
     for (size_t i = 0; i < d->n; i++)
         d->tmp[i] = d->rows[a[i].pos];
     tk_dayevent *t = d->rows;
     d->rows = d->tmp;
     d->tmp = t;
+    return TK_OK;
 }
 
 struct addr_ctx {
@@ -283,6 +444,7 @@ int tk_dayevents_load(tk_dayevents *d, int64_t day, tk_error *err)
             if (rc != TK_OK)
                 break;
         }
+        d->src[d->n] = (struct source){ev.upload_id, ev.row.record};
         tk_dayevent *r = &d->rows[d->n++];
         r->id = ev.id;
         r->t = ev.row.t;
@@ -308,8 +470,10 @@ int tk_dayevents_load(tk_dayevents *d, int64_t day, tk_error *err)
         return rc;
     }
     if (d->n > 1)
-        sort_rows(d, from);
-    return TK_OK;
+        rc = sort_rows(d, from, err);
+    if (rc != TK_OK)
+        d->n = 0;
+    return rc;
 }
 
 const tk_dayevent *tk_dayevents_rows(const tk_dayevents *d)

@@ -4,9 +4,9 @@
  * hundred thousand events, which fit in memory and can be sorted, while a
  * period of months does not need to. A tk_dayevents loads the events whose
  * time falls on one JST calendar day (00:00-24:00 +09:00) from the store,
- * sorts them by (user, time, event id), and keeps the buffer for the next
- * day. Cross-day state (sessions across midnight, 30-day windows) is the
- * caller's. Not thread-safe; one object per thread. */
+ * sorts them by (user, time, the rest of the event: see
+ * tk_dayevents_load), and keeps the buffer for the next day. Cross-day state (sessions across
+ * midnight, 30-day windows) is the caller's. Not thread-safe; one object per thread. */
 #ifndef TK_DAYEVENTS_H
 #define TK_DAYEVENTS_H
 
@@ -40,7 +40,14 @@ TK_MUST_CHECK int tk_dayevents_create(tk_dayevents **out, tk_db *db, tk_error *e
 void tk_dayevents_destroy(tk_dayevents *d);
 
 /* Loads JST day `day` (days since 1970-01-01, as tk_jst_day gives) and
- * sorts it by (user, t, id). The previous day's events are dropped.
+ * sorts it by content, never by id or upload order: by user name (events
+ * without a user first), time, then system, terminal, operation,
+ * function, result, count, bytes, device and media file (names in byte
+ * order, absent first), 個人番号 use, and for events that say all of that
+ * alike, the place of their file among the uploads by (file name,
+ * SHA-256) and their record in it. The same events give the same order
+ * whatever order their files were uploaded in. The previous day's events
+ * are dropped.
  *
  * Terminal addresses: an event whose terminal id is a network address
  * that, on that day, the store records as belonging to a terminal

@@ -237,6 +237,10 @@ struct tk_userday {
     size_t nusers;
     char **terms; /* by terminal id */
     size_t nterms;
+    uint32_t *urank; /* by user id: place of its name among the set's users */
+    size_t nurank;
+    uint32_t *trank; /* by terminal id: the same among its terminals */
+    size_t ntrank;
     int64_t *sys_events; /* [day - first_day][system id], nsystems columns */
     size_t nsystems;
     char **systems; /* by system id */
@@ -264,6 +268,8 @@ void tk_userday_destroy(tk_userday *s)
     free_names(s->depts, s->capdepts);
     free_names(s->users, s->nusers);
     free_names(s->terms, s->nterms);
+    tk_free(s->urank);
+    tk_free(s->trank);
     free_names(s->systems, s->capsystems);
     tk_free(s->sys_events);
     tk_free(s);
@@ -353,8 +359,60 @@ static int put_name(char ***v, size_t *cap, size_t id, const char *name, size_t 
     return TK_OK;
 }
 
-/* Stable counting sort of user rows by user (input day-major, so each
- * user's rows stay in day order), and of terminal rows by terminal. */
+/* An id and its name, for ranking ids by name. */
+struct named {
+    const char *name; /* NULL: the set has no name for it */
+    uint32_t id;
+};
+
+static int cmp_named(const void *a, const void *b)
+{
+    const struct named *x = a, *y = b;
+    if (x->name != NULL && y->name != NULL) {
+        const int c = strcmp(x->name, y->name);
+        if (c != 0)
+            return c;
+    } else if (x->name != y->name) {
+        return x->name == NULL ? 1 : -1; /* nameless ids last */
+    }
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* rank[id] for every id below n: the place of names[id] (names has cap
+ * entries) in byte order among the ids with has[id] set; UINT32_MAX for
+ * the others. The store's dictionary names are unique, so the order of
+ * the ranked ids is their names' order, whatever order the ids were given
+ * in; an id without a name (never in a built set) comes after them. */
+static int rank_by_name(char *const *names, size_t cap, const unsigned char *has, size_t n,
+                        uint32_t **out, tk_error *err)
+{
+    *out = tk_alloc((n ? n : 1) * sizeof **out);
+    struct named *v = tk_alloc((n ? n : 1) * sizeof *v);
+    if (*out == NULL || v == NULL) {
+        tk_free(*out);
+        tk_free(v);
+        *out = NULL;
+        return tk_error_set(err, TK_ENOMEM, "out of memory ranking names");
+    }
+    size_t m = 0;
+    for (size_t id = 0; id < n; id++) {
+        (*out)[id] = UINT32_MAX;
+        if (has[id])
+            v[m++] = (struct named){id < cap ? names[id] : NULL, (uint32_t)id};
+    }
+    qsort(v, m, sizeof *v, cmp_named);
+    for (size_t i = 0; i < m; i++)
+        (*out)[v[i].id] = (uint32_t)i;
+    tk_free(v);
+    return TK_OK;
+}
+
+/* Stable counting sort of user rows by the user's name (input day-major,
+ * so each user's rows stay in day order), and of terminal rows by the
+ * terminal's name. Not by id: the store numbers users and terminals in
+ * the order the uploads first named them, so an order by id, and every
+ * sum, median, sample or tie taken in row order after it, would depend on
+ * the order the logs were uploaded in. */
 static int sort_rows(tk_userday *s, tk_error *err)
 {
     size_t maxid = 0;
@@ -365,40 +423,71 @@ static int sort_rows(tk_userday *s, tk_error *err)
         if (s->trows[i].terminal > maxid)
             maxid = s->trows[i].terminal;
     size_t *cnt = tk_calloc(maxid + 2, sizeof *cnt);
+    unsigned char *has = tk_calloc(maxid + 1, 1);
     tk_userday_row *r = s->nrows ? tk_alloc(s->nrows * sizeof *r) : NULL;
     tk_userday_term_row *tr = s->ntrows ? tk_alloc(s->ntrows * sizeof *tr) : NULL;
-    if (cnt == NULL || (s->nrows && r == NULL) || (s->ntrows && tr == NULL)) {
-        tk_free(cnt);
-        tk_free(r);
-        tk_free(tr);
-        return tk_error_set(err, TK_ENOMEM, "out of memory sorting feature rows");
+    int rc = TK_OK;
+    if (cnt == NULL || has == NULL || (s->nrows && r == NULL) || (s->ntrows && tr == NULL)) {
+        rc = tk_error_set(err, TK_ENOMEM, "out of memory sorting feature rows");
+        goto done;
     }
     for (size_t i = 0; i < s->nrows; i++)
-        cnt[s->rows[i].user + 1]++;
+        has[s->rows[i].user] = 1;
+    tk_free(s->urank);
+    s->urank = NULL;
+    s->nurank = 0;
+    rc = rank_by_name(s->users, s->nusers, has, maxid + 1, &s->urank, err);
+    if (rc != TK_OK)
+        goto done;
+    s->nurank = maxid + 1;
+    memset(has, 0, maxid + 1);
+    for (size_t i = 0; i < s->ntrows; i++)
+        has[s->trows[i].terminal] = 1;
+    tk_free(s->trank);
+    s->trank = NULL;
+    s->ntrank = 0;
+    rc = rank_by_name(s->terms, s->nterms, has, maxid + 1, &s->trank, err);
+    if (rc != TK_OK)
+        goto done;
+    s->ntrank = maxid + 1;
+    for (size_t i = 0; i < s->nrows; i++)
+        cnt[s->urank[s->rows[i].user] + 1]++;
     for (size_t i = 1; i <= maxid + 1; i++)
         cnt[i] += cnt[i - 1];
     for (size_t i = 0; i < s->nrows; i++)
-        r[cnt[s->rows[i].user]++] = s->rows[i];
+        r[cnt[s->urank[s->rows[i].user]]++] = s->rows[i];
     memset(cnt, 0, (maxid + 2) * sizeof *cnt);
     for (size_t i = 0; i < s->ntrows; i++)
-        cnt[s->trows[i].terminal + 1]++;
+        cnt[s->trank[s->trows[i].terminal] + 1]++;
     for (size_t i = 1; i <= maxid + 1; i++)
         cnt[i] += cnt[i - 1];
     for (size_t i = 0; i < s->ntrows; i++)
-        tr[cnt[s->trows[i].terminal]++] = s->trows[i];
-    tk_free(cnt);
+        tr[cnt[s->trank[s->trows[i].terminal]]++] = s->trows[i];
     tk_free(s->rows);
     tk_free(s->trows);
     s->rows = r;
     s->caprows = s->nrows;
     s->trows = tr;
     s->captrows = s->ntrows;
-    return TK_OK;
+    r = NULL;
+    tr = NULL;
+done:
+    tk_free(cnt);
+    tk_free(has);
+    tk_free(r);
+    tk_free(tr);
+    return rc;
+}
+
+/* The place of user id among the set's users by name, or UINT32_MAX. */
+static uint32_t user_rank(const tk_userday *s, uint32_t user)
+{
+    return user < s->nurank ? s->urank[user] : UINT32_MAX;
 }
 
 struct peerkey {
     int64_t day;
-    uint32_t dept, user;
+    uint32_t dept, user; /* user: the user's rank by name */
     size_t idx;
 };
 
@@ -460,7 +549,8 @@ static int finish_set(tk_userday *s, tk_error *err)
             return tk_error_set(err, TK_ENOMEM, "out of memory indexing peer groups");
         }
         for (size_t i = 0; i < s->nrows; i++)
-            k[i] = (struct peerkey){s->rows[i].day, s->rows[i].dept, s->rows[i].user, i};
+            k[i] =
+                (struct peerkey){s->rows[i].day, s->rows[i].dept, user_rank(s, s->rows[i].user), i};
         qsort(k, s->nrows, sizeof *k, cmp_peer);
         for (size_t i = 0; i < s->nrows; i++)
             s->peer[i] = k[i].idx;
@@ -542,14 +632,16 @@ const tk_userday_total *tk_userday_totals(const tk_userday *s, size_t *n)
     return s->totals;
 }
 
-/* First row index with (user, day) >= (u, d). */
+/* First row index with (user's rank, day) >= (u's rank, d). */
 static size_t lower_row(const tk_userday *s, uint32_t u, int64_t d)
 {
+    const uint32_t ur = user_rank(s, u);
     size_t lo = 0, hi = s->nrows;
     while (lo < hi) {
         const size_t mid = lo + (hi - lo) / 2;
         const tk_userday_row *r = &s->rows[mid];
-        if (r->user < u || (r->user == u && r->day < d))
+        const uint32_t rr = user_rank(s, r->user);
+        if (rr < ur || (rr == ur && r->day < d))
             lo = mid + 1;
         else
             hi = mid;
@@ -2239,7 +2331,7 @@ static int load_rows(tk_db *db, tk_userday *s, tk_strmap *depts, const struct la
     int rc = tk_db_prepare(db, &st,
                            "SELECT day, user_id, user, dept, status, tenure_days, closed, day_kind,"
                            " data, hist, layout FROM features_user_day WHERE day BETWEEN ?1 AND ?2"
-                           " ORDER BY day, user_id",
+                           " ORDER BY day, user, user_id",
                            err);
     if (rc != TK_OK)
         return rc;
@@ -2286,7 +2378,7 @@ static int load_rows(tk_db *db, tk_userday *s, tk_strmap *depts, const struct la
     rc = tk_db_prepare(db, &st,
                        "SELECT day, terminal_id, terminal, dept, listed, registered, kind, closed,"
                        " data, layout FROM features_terminal_day WHERE day BETWEEN ?1 AND ?2"
-                       " ORDER BY day, terminal_id",
+                       " ORDER BY day, terminal, terminal_id",
                        err);
     if (rc != TK_OK)
         return rc;

@@ -13,8 +13,11 @@
  * every feature, its unit and the inspection items (点検項目) it serves.
  *
  * The result, a tk_userday, owns its rows, names and indexes. User rows
- * are sorted by (user, day), terminal rows by (terminal, day); ids are the
- * store's dictionary ids (src/store.h), 所属 are indexes into the set's
+ * are sorted by (user name, day), terminal rows by (terminal name, day):
+ * by the names, not the ids, which the store hands out in upload order,
+ * so that every pass over the rows sees them in the same order whatever
+ * order the logs were uploaded in. Ids are the store's dictionary ids
+ * (src/store.h), 所属 are indexes into the set's
  * own table (tk_userday_dept_name()). A user-day without events has no
  * row: the models read a missing day as "not at work".
  *
@@ -298,7 +301,7 @@ int64_t tk_userday_system_events(const tk_userday *s, uint32_t system, int64_t d
 size_t tk_userday_system_count(const tk_userday *s);
 const char *tk_userday_system_name(const tk_userday *s, uint32_t system);
 
-/* User-day rows, sorted by (user, day); borrowed, live as long as s. */
+/* User-day rows, sorted by (user name, day); borrowed, live as long as s. */
 const tk_userday_row *tk_userday_rows(const tk_userday *s, size_t *n);
 
 /* The rows of one user: returns how many (0 if none) and sets *first to
@@ -308,15 +311,15 @@ size_t tk_userday_user_rows(const tk_userday *s, uint32_t user, size_t *first);
 /* The row of (user, day), or NULL. Borrowed. */
 const tk_userday_row *tk_userday_find(const tk_userday *s, uint32_t user, int64_t day);
 
-/* Terminal-day rows, sorted by (terminal, day); borrowed. *n is 0 when
+/* Terminal-day rows, sorted by (terminal name, day); borrowed. *n is 0 when
  * built with terminals = 0. */
 const tk_userday_term_row *tk_userday_term_rows(const tk_userday *s, size_t *n);
 
-/* Period totals, one per user with rows, sorted by user; borrowed. */
+/* Period totals, one per user with rows, sorted by user name; borrowed. */
 const tk_userday_total *tk_userday_totals(const tk_userday *s, size_t *n);
 
 /* Peer group: the indexes (into tk_userday_rows()) of the rows of day
- * whose 所属 is dept, in user order. Returns how many and sets *rows
+ * whose 所属 is dept, in user-name order. Returns how many and sets *rows
  * (borrowed; NULL when 0). dept may be TK_USERDAY_NO_DEPT (users without
  * a 所属 that day). Only users with events that day are rows. */
 size_t tk_userday_peers(const tk_userday *s, int64_t day, uint32_t dept, const size_t **rows);

@@ -30,7 +30,16 @@
  *    (+5), which is what puts "a rule hit corroborated by a deviation"
  *    above a routine one.
  * 7. Everything is ranked by score (ties: rules first, then day, entity,
- *    rule) and stored with its explanation and evidence event ids. */
+ *    rule, summary) and stored with its explanation and evidence event ids.
+ *
+ * Order independence: the same events give the same list, scores,
+ * explanations and evidence whatever order their files were uploaded in.
+ * The store numbers users, terminals, residents and events in upload
+ * order, so nothing here orders, samples or breaks a tie by those ids:
+ * days come sorted by content (features/dayevents.h), feature rows by
+ * user and terminal name (features/userday.h), and per-entity results
+ * that feed one another (the 所属's season) are computed from the same
+ * inputs before any is applied. */
 #include "models/analysis.h"
 
 #include <gsl/gsl_cdf.h>
@@ -1170,7 +1179,11 @@ static int score_window(struct ctx *c, const struct series *se, int64_t from, in
     }
     /* The 所属's season: the median ratio of its other members' totals to
      * their own expectations over the same days (at least 3 of them); a
-     * busy season raises every member's expectation alike. */
+     * busy season raises every member's expectation alike. Every season is
+     * taken from the models' expectations before any is applied: applying
+     * them as they are found would give a member the seasons of the
+     * members before it, which depends on the order of the store's user
+     * ids, that is on the order the logs were uploaded in. */
     for (size_t u = 0; u < se->n; u++) {
         struct pscore *p = &out[u];
         if (!p->valid)
@@ -1192,9 +1205,11 @@ static int score_window(struct ctx *c, const struct series *se, int64_t from, in
                 qsort(rates, m, sizeof *rates, cmp_double);
                 p->season[k] = m % 2 ? rates[m / 2] : 0.5 * (rates[m / 2 - 1] + rates[m / 2]);
             }
-            p->expect[k] *= p->season[k];
         }
     }
+    for (size_t u = 0; u < se->n; u++)
+        for (size_t k = 0; out[u].valid && k < se->nf; k++)
+            out[u].expect[k] *= out[u].season[k];
     return TK_OK;
 }
 
@@ -1350,10 +1365,17 @@ static int cmp_items(const void *a, const void *b)
         return x->source - y->source;
     if (x->day != y->day)
         return x->day < y->day ? -1 : 1;
-    const int e = strcmp(x->entity, y->entity);
-    if (e != 0)
-        return e;
-    return strcmp(x->rule_id, y->rule_id);
+    int e = strcmp(x->entity, y->entity);
+    if (e == 0)
+        e = strcmp(x->rule_id, y->rule_id);
+    if (e == 0)
+        e = strcmp(x->entity_type, y->entity_type);
+    /* Two findings of one rule about one member of staff on one day (two
+     * residents): by what they say, never by the order they were found
+     * in, which follows the store's ids. */
+    if (e == 0)
+        e = strcmp(x->summary ? x->summary : "", y->summary ? y->summary : "");
+    return e;
 }
 
 /* order[0..n) = 0..n-1 sorted by s[] descending (stable: ties keep the

@@ -210,11 +210,45 @@ static int add_row(void *ctx, const tk_stored_event *ev)
     return 0;
 }
 
+/* Compares two optional strings, absent first. */
+static int cmp_str(const char *x, const char *y)
+{
+    if (x == NULL || y == NULL)
+        return (x != NULL) - (y != NULL);
+    return strcmp(x, y);
+}
+
+/* Time, then what the rows say, then the file and record they came from:
+ * not the event id, which follows the order the files were uploaded in,
+ * so rows at one time are listed alike whatever that order. Only rows
+ * from two uploads of the same name with the same record fall back to
+ * the id. */
 static int cmp_row(const void *a, const void *b)
 {
     const tk_evidence_row *x = a, *y = b;
+    int c;
     if (x->t != y->t)
         return x->t < y->t ? -1 : 1;
+    if ((c = cmp_str(x->system, y->system)) != 0 || (c = cmp_str(x->user, y->user)) != 0 ||
+        (c = cmp_str(x->terminal, y->terminal)) != 0 ||
+        (c = cmp_str(x->operation, y->operation)) != 0 ||
+        (c = cmp_str(x->function, y->function)) != 0)
+        return c;
+    if (x->failed != y->failed)
+        return x->failed - y->failed;
+    if (x->count != y->count)
+        return x->count < y->count ? -1 : 1;
+    if (x->bytes != y->bytes)
+        return x->bytes < y->bytes ? -1 : 1;
+    if (x->mynumber != y->mynumber)
+        return x->mynumber - y->mynumber;
+    if ((c = strcmp(x->resident, y->resident)) != 0 || (c = cmp_str(x->device, y->device)) != 0 ||
+        (c = cmp_str(x->serial, y->serial)) != 0 ||
+        (c = cmp_str(x->media_file, y->media_file)) != 0 ||
+        (c = cmp_str(x->detail, y->detail)) != 0 || (c = cmp_str(x->file_name, y->file_name)) != 0)
+        return c;
+    if (x->record != y->record)
+        return x->record < y->record ? -1 : 1;
     return (x->id > y->id) - (x->id < y->id);
 }
 

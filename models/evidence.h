@@ -49,7 +49,10 @@ typedef struct tk_evidence_row {
 typedef struct tk_evidence tk_evidence;
 
 /* Reads the events ids[0..n) (borrowed; any order) into *out (owned:
- * tk_evidence_destroy()), sorted by time then id. An id whose event is no
+ * tk_evidence_destroy()), sorted by time, then by what the rows say
+ * (system, user, terminal, operation, ..., detail) and the file name and
+ * record they came from, not by id: the order does not depend on the
+ * order the files were uploaded in. An id whose event is no
  * longer stored (its upload was deleted) is left out: compare
  * tk_evidence_count() with tk_evidence_listed(). Returns TK_OK, TK_EDB,
  * TK_EPARSE (a damaged block) or TK_ENOMEM. */

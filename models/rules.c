@@ -2582,6 +2582,12 @@ static int r05_summary(struct ctx *c, uint64_t key, double days, int64_t from, i
         uname, dept ? "（" : " ", dept ? dept : "", dept ? "）" : "", pn, days, a, b);
 }
 
+/* R05's state of one pair on the day being judged. */
+struct r05_pair {
+    int64_t nd, first; /* days looked up in the window, the first of them */
+    int proc;          /* processed in the window */
+};
+
 static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
 {
     struct dlist *l = ring_at(c->ring5, day);
@@ -2609,6 +2615,14 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
                 h->proc |= 1;
         }
     }
+    /* Two passes: the day's lookups first update the pairs and the users'
+     * return rates, then each pair is judged on them. Judging a pair as its
+     * rate is updated would give the pairs of a user the rates of the pairs
+     * sorted before them, by resident id, which follows upload order. */
+    struct r05_pair *st = l->n ? tk_alloc(l->n * sizeof *st) : NULL;
+    if (l->n && st == NULL)
+        return tk_error_set(err, TK_ENOMEM, "out of memory evaluating R05");
+    const uint64_t wmask = ((uint64_t)1 << win) - 1;
     for (size_t i = 0; i < l->n && rc == TK_OK; i++) {
         if (i + PMAP_AHEAD < l->n && (l->v[i + PMAP_AHEAD].flags & 1))
             pmap_prefetch(&c->pairs, l->v[i + PMAP_AHEAD].key);
@@ -2616,26 +2630,32 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
         if (!(e->flags & 1))
             continue;
         const uint32_t u = (uint32_t)(e->key >> 32);
-        const uint64_t wmask = ((uint64_t)1 << win) - 1;
         struct pent *h;
         rc = pmap_get(&c->pairs, e->key, day, win, &h, err);
         if (rc != TK_OK)
-            return rc;
+            break;
         h->look |= 1;
         h->proc |= (e->flags & 2) ? 1u : 0u;
         const uint64_t looked = h->look & wmask;
-        const int64_t nd = __builtin_popcountll(looked);
-        const int64_t first = day - (63 - __builtin_clzll(looked));
-        const int proc = (h->proc & wmask) != 0;
+        st[i].nd = __builtin_popcountll(looked);
+        st[i].first = day - (63 - __builtin_clzll(looked));
+        st[i].proc = (h->proc & wmask) != 0;
         /* the user's return rate, for the chance model */
         if (u < c->nusers && e->sys < c->nsys) {
             const size_t at = (size_t)u * c->nsys + e->sys;
             const int64_t before = active_days(c, u, day, win) - 1;
             c->ret_e[at]++;
-            c->ret_n[at] += nd > 1;
+            c->ret_n[at] += st[i].nd > 1;
             c->ret_w[at] += (double)(before > 0 ? before : 0);
         }
-        if (day < c->first_day || proc || nd < c->p.r05_min)
+    }
+    for (size_t i = 0; i < l->n && rc == TK_OK; i++) {
+        const struct dent *e = &l->v[i];
+        if (!(e->flags & 1))
+            continue;
+        const uint32_t u = (uint32_t)(e->key >> 32);
+        const int64_t nd = st[i].nd, first = st[i].first;
+        if (day < c->first_day || st[i].proc || nd < c->p.r05_min)
             continue;
         double q;
         const double chance = r05_chance(c, u, e->sys, nd, day, &q);
@@ -2667,7 +2687,7 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
             a->n += f->n;
         }
         if (rc != TK_OK)
-            return rc;
+            break;
         r05_summary(c, e->key, (double)nd, first, day, sum, sizeof sum);
         const char *uname = nm(&c->users, u), *dept;
         staff_dept(c, uname, day, &dept);
@@ -2701,7 +2721,28 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
         if (rc == TK_OK)
             c->oc5[c->noc5++] = (struct open_case){e->key, idx, first, day};
     }
+    tk_free(st);
     return rc;
+}
+
+/* Keeps in set[0..*n) the ACC_SET users with the first names in byte
+ * order, sorted by name: which users a finding names, and in which order,
+ * then depends on who they are, not on their ids, which follow upload
+ * order. */
+static void set_add_named(const tk_store_names *names, uint32_t *set, size_t *n, uint32_t v)
+{
+    if (v == 0)
+        return;
+    const char *nv = nm(names, v);
+    size_t at = *n;
+    while (at > 0 && strcmp(nm(names, set[at - 1]), nv) > 0)
+        at--;
+    if (at == ACC_SET)
+        return;
+    const size_t keep = *n < ACC_SET ? *n : ACC_SET - 1;
+    memmove(set + at + 1, set + at, (keep - at) * sizeof *set);
+    set[at] = v;
+    *n = keep + 1;
 }
 
 static int eval_r06(struct ctx *c, int64_t day, tk_error *err)
@@ -2738,7 +2779,7 @@ static int eval_r06(struct ctx *c, int64_t day, tk_error *err)
                 if (u < c->nusers && c->u_stamp[u] != c->ustamp) {
                     c->u_stamp[u] = c->ustamp;
                     nusers++;
-                    set_add(users, &nshown, u);
+                    set_add_named(&c->users, users, &nshown, u);
                 }
                 first = day - k;
             }

@@ -1051,6 +1051,74 @@ int tk_store_names_load(tk_db *db, tk_store_dict d, tk_store_names *out, tk_erro
     return names_load(db, sql[d], 0, out, err);
 }
 
+/* rank[id] = row number of id in sql's result (ids in the wanted order). */
+static int order_load(tk_db *db, const char *table, const char *sql, tk_store_order *out,
+                      tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t max = 0;
+    memset(out, 0, sizeof *out);
+    char q[100];
+    snprintf(q, sizeof q, "SELECT coalesce(max(id), 0) FROM %s", table);
+    int rc = tk_db_query_i64(db, q, &max, err);
+    if (rc != TK_OK)
+        return rc;
+    if (max < 0 || max > 100000000)
+        return tk_error_set(err, TK_EDB, "%s ids out of range (%lld)", table, (long long)max);
+    out->n = (size_t)max + 1;
+    out->rank = tk_alloc(out->n * sizeof *out->rank);
+    if (out->rank == NULL) {
+        out->n = 0;
+        return tk_error_set(err, TK_ENOMEM, "out of memory ordering %s", table);
+    }
+    memset(out->rank, 0xFF, out->n * sizeof *out->rank);
+    rc = tk_db_prepare(db, &st, sql, err);
+    uint32_t next = 0;
+    while (rc == TK_OK && (rc = tk_db_step(db, st, err)) == 1) {
+        const int64_t id = sqlite3_column_int64(st, 0);
+        if (id > 0 && id <= max)
+            out->rank[id] = next++;
+        rc = TK_OK;
+    }
+    sqlite3_finalize(st);
+    if (rc < 0) {
+        tk_store_order_dispose(out);
+        return rc;
+    }
+    return TK_OK;
+}
+
+int tk_store_order_load(tk_db *db, tk_store_dict d, tk_store_order *out, tk_error *err)
+{
+    static const char *const table[] = {"users",     "terminals",   "systems",
+                                        "functions", "media_files", "devices"};
+    static const char *const sql[] = {
+        "SELECT id FROM users ORDER BY name",       "SELECT id FROM terminals ORDER BY name",
+        "SELECT id FROM systems ORDER BY name",     "SELECT id FROM functions ORDER BY name",
+        "SELECT id FROM media_files ORDER BY name", "SELECT id FROM devices ORDER BY name, serial",
+    };
+    memset(out, 0, sizeof *out);
+    if ((int)d < 0 || (size_t)d >= sizeof sql / sizeof sql[0])
+        return tk_error_set(err, TK_EINVAL, "no such dictionary");
+    return order_load(db, table[d], sql[d], out, err);
+}
+
+int tk_store_upload_order_load(tk_db *db, tk_store_order *out, tk_error *err)
+{
+    return order_load(db, "uploads",
+                      "SELECT id FROM uploads WHERE status IN ('stored', 'partial')"
+                      " ORDER BY file_name, sha256, id",
+                      out, err);
+}
+
+void tk_store_order_dispose(tk_store_order *o)
+{
+    if (o == NULL)
+        return;
+    tk_free(o->rank);
+    memset(o, 0, sizeof *o);
+}
+
 int tk_store_subjects_load(tk_db *db, tk_store_names *out, tk_error *err)
 {
     return names_load(db, "SELECT id, pseudonym, 1 FROM subjects", 32, out, err);

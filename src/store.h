@@ -198,6 +198,29 @@ TK_MUST_CHECK int tk_store_names_load(tk_db *db, tk_store_dict d, tk_store_names
 /* Frees what tk_store_names_load() filled. Accepts NULL and a zeroed value. */
 void tk_store_names_dispose(tk_store_names *names);
 
+/* The order of a dictionary's names, for readers that sort events by
+ * what they say rather than by id: the store numbers names in the order
+ * uploads first wrote them, so an order by id depends on upload order.
+ * rank[id] is the place of id's name in byte order (devices: name, then
+ * serial) among the dictionary's names, for 0 <= id < n; UINT32_MAX for
+ * an id without a row (and 0, "absent"). */
+typedef struct tk_store_order {
+    uint32_t *rank;
+    size_t n;
+} tk_store_order;
+
+/* Loads the order of dictionary d into *out (owned:
+ * tk_store_order_dispose()). Returns TK_OK, TK_EDB or TK_ENOMEM. */
+TK_MUST_CHECK int tk_store_order_load(tk_db *db, tk_store_dict d, tk_store_order *out,
+                                      tk_error *err);
+
+/* The same for uploads with stored events, ordered by (file name, SHA-256):
+ * the place of the file an event came from, whatever the upload order. */
+TK_MUST_CHECK int tk_store_upload_order_load(tk_db *db, tk_store_order *out, tk_error *err);
+
+/* Frees what the order loaders filled. Accepts NULL and a zeroed value. */
+void tk_store_order_dispose(tk_store_order *o);
+
 /* The pseudonym (32 bytes, borrowed from names until dispose) of each
  * subject id, for matching against master data: loads subjects into
  * out->names as 32-byte blobs (not NUL-terminated). */

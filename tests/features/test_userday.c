@@ -531,16 +531,18 @@ static void check_peers_totals(tk_tenant *t, const tk_userday *s)
     const size_t *peers = NULL;
     const size_t np = tk_userday_peers(s, D(2024, 10, 1), shimin, &peers);
     TK_REQUIRE(np == 2 && peers != NULL);
-    TK_CHECK(rows[peers[0]].user == (u1 < u3 ? u1 : u3));
-    TK_CHECK(rows[peers[1]].user == (u1 < u3 ? u3 : u1));
+    TK_CHECK(rows[peers[0]].user == u1); /* by name, not id: 100001 first */
+    TK_CHECK(rows[peers[1]].user == u3);
     TK_CHECK_INT(tk_userday_peers(s, D(2024, 10, 3), shimin, &peers), 0);
     TK_CHECK(peers == NULL);
     TK_CHECK_INT(tk_userday_peers(s, D(2024, 10, 2), TK_USERDAY_NO_DEPT, &peers), 1);
 
-    /* Rows are sorted by (user, day). */
-    for (size_t i = 1; i < nrows; i++)
-        TK_CHECK(rows[i - 1].user < rows[i].user ||
-                 (rows[i - 1].user == rows[i].user && rows[i - 1].day < rows[i].day));
+    /* Rows are sorted by (user name, day). */
+    for (size_t i = 1; i < nrows; i++) {
+        const int c = strcmp(tk_userday_user_name(s, rows[i - 1].user),
+                             tk_userday_user_name(s, rows[i].user));
+        TK_CHECK(c < 0 || (c == 0 && rows[i - 1].day < rows[i].day));
+    }
     size_t first;
     TK_CHECK_INT(tk_userday_user_rows(s, u1, &first), 2);
     TK_CHECK(rows[first].user == u1 && rows[first].day == D(2024, 10, 1));
@@ -947,15 +949,28 @@ struct day_seen {
     int64_t events[200];
     int sorted_bad;
     int sorted;
+    const tk_store_names *users; /* the store's user names */
 };
+
+/* -1, 0 or 1 as user a comes before, with or after user b in a day's
+ * order: absent first, then by name. */
+static int user_order(const tk_store_names *users, uint32_t a, uint32_t b)
+{
+    if (a == b)
+        return 0;
+    if (a == 0 || b == 0)
+        return a == 0 ? -1 : 1;
+    return strcmp(users->names[a], users->names[b]) < 0 ? -1 : 1;
+}
 
 static int count_day(void *ctx, int64_t day, const tk_dayevent *rows, size_t n, tk_error *err)
 {
     struct day_seen *s = ctx;
     int ok = 1;
-    for (size_t i = 1; i < n; i++)
-        ok &= rows[i - 1].user < rows[i].user ||
-              (rows[i - 1].user == rows[i].user && rows[i - 1].t <= rows[i].t);
+    for (size_t i = 1; i < n; i++) {
+        const int c = user_order(s->users, rows[i - 1].user, rows[i].user);
+        ok &= c < 0 || (c == 0 && rows[i - 1].t <= rows[i].t);
+    }
     pthread_mutex_lock(&s->mu);
     if (s->fail_day == 0) {
         s->calls[day - s->first]++;
@@ -1001,12 +1016,15 @@ static void generated_city(void)
     TK_CHECK(same_rows(s, s2));
     tk_userday_destroy(s2);
 
-    /* on_day: every day once, from the worker threads, sorted by user and
-     * time; an error from it stops the pass and comes back. */
+    /* on_day: every day once, from the worker threads, sorted by user name
+     * and time; an error from it stops the pass and comes back. */
     struct day_seen seen;
+    tk_store_names unames;
+    TK_REQUIRE(tk_store_names_load(tk_tenant_db(t), TK_STORE_USERS, &unames, &err) == TK_OK);
     memset(&seen, 0, sizeof seen);
     pthread_mutex_init(&seen.mu, NULL);
     seen.first = first;
+    seen.users = &unames;
     o.on_day = count_day;
     o.on_day_ctx = &seen;
     TK_REQUIRE(tk_userday_build(&s2, t, first, last, &o, &err) == TK_OK);
@@ -1025,6 +1043,7 @@ static void generated_city(void)
     TK_CHECK(s2 == NULL);
     TK_CHECK(strstr(err.msg, "stop here") != NULL);
     pthread_mutex_destroy(&seen.mu);
+    tk_store_names_dispose(&unames);
     o.on_day = NULL;
     o.on_day_ctx = NULL;
 
