@@ -299,8 +299,8 @@ static int make_data_dir(const char *path, tk_error *err)
         *c = '/';
     }
     if (rc == TK_OK && mkdir(path, 0700) != 0 && errno != EEXIST)
-        rc = tk_error_set(err, TK_EIO, "cannot create data directory %s: %s", path,
-                          strerror(errno));
+        rc =
+            tk_error_set(err, TK_EIO, "cannot create data directory %s: %s", path, strerror(errno));
     tk_free(p);
     return rc;
 }
@@ -477,9 +477,11 @@ int tk_account_check_password(const char *name, const char *p, size_t len, tk_er
                             TK_ACCOUNT_PASSWORD_MAX);
     for (size_t i = 0; i < len; chars++) {
         const unsigned char c = (unsigned char)p[i];
-        size_t k = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
-                              : c >= 0xF0 && c <= 0xF4   ? 4
-                                                         : 0;
+        size_t k = c < 0x80                 ? 1
+                   : c >= 0xC2 && c <= 0xDF ? 2
+                   : c >= 0xE0 && c <= 0xEF ? 3
+                   : c >= 0xF0 && c <= 0xF4 ? 4
+                                            : 0;
         if (k == 0 || i + k > len)
             return tk_error_set(err, TK_EINVAL, "the password is not valid UTF-8");
         for (size_t j = 1; j < k; j++)
@@ -512,9 +514,8 @@ static int hash_password(tk_account_store *s, const char *p, size_t len, char ou
     int rc = tk_crypto_random_key(salt, sizeof salt, err);
     if (rc != TK_OK)
         return rc;
-    const size_t need =
-        argon2_encodedlen(s->o.argon2_t, s->o.argon2_m_kib, s->o.argon2_p, SALT_BYTES, HASH_BYTES,
-                          Argon2_id);
+    const size_t need = argon2_encodedlen(s->o.argon2_t, s->o.argon2_m_kib, s->o.argon2_p,
+                                          SALT_BYTES, HASH_BYTES, Argon2_id);
     if (need > ENCODED_MAX)
         return tk_error_set(err, TK_EINTERNAL, "argon2 encoding of %zu bytes does not fit", need);
     const int a = argon2id_hash_encoded(s->o.argon2_t, s->o.argon2_m_kib, s->o.argon2_p, p, len,
@@ -606,8 +607,8 @@ static int actor_scope(tk_account_store *s, const tk_actor *a, char scope[TK_TEN
 
 /* TK_OK if actor may manage what belongs to tenant ("" global), or is
  * `self` acting on itself when self_ok; else TK_EREJECTED saying why. */
-static int may_manage(tk_account_store *s, const tk_actor *a, const char *tenant,
-                      const char *self, const char *what, tk_error *err)
+static int may_manage(tk_account_store *s, const tk_actor *a, const char *tenant, const char *self,
+                      const char *what, tk_error *err)
 {
     if (self != NULL && strcmp(a->name, self) == 0)
         return TK_OK;
@@ -629,8 +630,8 @@ static int is_refusal(int rc)
     return rc == TK_EINVAL || rc == TK_ENOTFOUND || rc == TK_EEXISTS || rc == TK_EREJECTED;
 }
 
-/* Ends an operation begun with tk_db_begin (or not begun, for a refusal
- * found before): on success writes its audit record and commits; on a
+/* Ends an operation begun with tk_db_begin (or not begun: a read, or a
+ * refusal found before): on success writes its audit record and commits; on a
  * refusal rolls back and records the refusal with its message. Returns
  * rc, or the audit's or commit's failure. */
 static int finish(tk_account_store *s, const tk_actor *a, const char *tenant, const char *action,
@@ -638,7 +639,7 @@ static int finish(tk_account_store *s, const tk_actor *a, const char *tenant, co
 {
     if (rc == TK_OK) {
         rc = tk_audit_record(s->db, a, or_null(tenant), action, target, TK_AUDIT_OK, detail, err);
-        if (rc == TK_OK)
+        if (rc == TK_OK && !sqlite3_get_autocommit(tk_db_handle(s->db)))
             rc = tk_db_commit(s->db, err);
         tk_db_rollback(s->db);
         return rc;
@@ -698,8 +699,8 @@ int tk_account_add(tk_account_store *s, const tk_actor *actor, const char *name,
         tk_account_info old;
         rc = read_account(s, name, 0, &old, NULL, err);
         if (rc == 1)
-            rc = tk_error_set(err, TK_EEXISTS, "account %s already exists in %s", name,
-                              s->data_dir);
+            rc =
+                tk_error_set(err, TK_EEXISTS, "account %s already exists in %s", name, s->data_dir);
     }
     const int64_t now = tk_actor_now(actor);
     if (rc == TK_OK)
@@ -771,8 +772,8 @@ static int set_disabled(tk_account_store *s, const tk_actor *actor, const char *
             rc = TK_OK;
     }
     if (rc == TK_OK)
-        rc = may_manage(s, actor, a.tenant, NULL, off ? "disable accounts" : "enable accounts",
-                        err);
+        rc =
+            may_manage(s, actor, a.tenant, NULL, off ? "disable accounts" : "enable accounts", err);
     if (rc == TK_OK && off && strcmp(actor->name, name) == 0)
         rc = tk_error_set(err, TK_EREJECTED, "%s may not disable itself", name);
     if (rc == TK_OK)
@@ -790,8 +791,7 @@ static int set_disabled(tk_account_store *s, const tk_actor *actor, const char *
                   rc, err);
 }
 
-int tk_account_disable(tk_account_store *s, const tk_actor *actor, const char *name,
-                       tk_error *err)
+int tk_account_disable(tk_account_store *s, const tk_actor *actor, const char *name, tk_error *err)
 {
     return set_disabled(s, actor, name, 1, err);
 }
@@ -849,8 +849,9 @@ int tk_account_list(tk_account_store *s, const tk_actor *actor, tk_account_info 
     else
         rc = actor_scope(s, actor, scope, err);
     if (rc == TK_OK)
-        rc = prep(s->db, &st, "SELECT name FROM accounts WHERE ? IS NULL OR tenant = ? ORDER BY name",
-                  "ss", err, scope, scope);
+        rc = prep(s->db, &st,
+                  "SELECT name FROM accounts WHERE ? IS NULL OR tenant = ? ORDER BY name", "ss",
+                  err, scope, scope);
     while (rc == TK_OK && (rc = tk_db_step(s->db, st, err)) == 1) {
         if (count == cap) {
             const size_t ncap = cap ? cap * 2 : 16;
@@ -910,8 +911,7 @@ static int count_failure(tk_account_store *s, const char *name, int64_t now, int
                  "failures = failures + 1, last_ms = ?2",
                  "Si", err, name, now);
     if (rc == TK_OK)
-        rc = prep(s->db, &st, "SELECT failures FROM login_failures WHERE name = ?", "S", err,
-                  name);
+        rc = prep(s->db, &st, "SELECT failures FROM login_failures WHERE name = ?", "S", err, name);
     if (rc == TK_OK) {
         rc = tk_db_step(s->db, st, err);
         if (rc == 1)
@@ -1012,12 +1012,12 @@ int tk_account_login(tk_account_store *s, const char *name, const char *p, size_
         out->locked_until_ms = until;
         snprintf(detail, sizeof detail, "%s%s%s", found ? "wrong password" : "unknown account",
                  until > 0 ? "; locked until " : "", when);
-        return refuse_login(s, &who, found ? a.tenant : NULL, target, detail, out,
-                            TK_ACCOUNT_WRONG, err, "%s", "wrong name or password");
+        return refuse_login(s, &who, found ? a.tenant : NULL, target, detail, out, TK_ACCOUNT_WRONG,
+                            err, "%s", "wrong name or password");
     }
     if (a.disabled)
-        return refuse_login(s, &who, a.tenant, target, "account disabled", out,
-                            TK_ACCOUNT_DISABLED, err, "account %s is disabled", name);
+        return refuse_login(s, &who, a.tenant, target, "account disabled", out, TK_ACCOUNT_DISABLED,
+                            err, "account %s is disabled", name);
     rc = run(s->db, "DELETE FROM login_failures WHERE name = ?", "S", err, name);
     if (rc == TK_OK)
         rc = new_secret(out->session, err);
@@ -1056,8 +1056,8 @@ static int refuse(tk_account_auth *out, tk_account_refusal why, tk_error *err, c
     return tk_error_set(err, TK_EREJECTED, fmt, a, b);
 }
 
-int tk_account_session_check(tk_account_store *s, const char *p, size_t len,
-                             const tk_actor *actor, tk_account_auth *out, tk_error *err)
+int tk_account_session_check(tk_account_store *s, const char *p, size_t len, const tk_actor *actor,
+                             tk_account_auth *out, tk_error *err)
 {
     uint8_t h[TK_CRYPTO_SHA256_SIZE];
     sqlite3_stmt *st = NULL;
@@ -1290,8 +1290,8 @@ int tk_account_token_check(tk_account_store *s, const char *p, size_t len, const
 
     memset(out, 0, sizeof *out);
     sha(p, len, h);
-    const int shaped = len == TOKEN_LEN && memcmp(p, "tkn_", 4) == 0 && p[4 + 2 * ID_BYTES] == '_' &&
-                       is_b64url(p + 5 + 2 * ID_BYTES, B64_32);
+    const int shaped = len == TOKEN_LEN && memcmp(p, "tkn_", 4) == 0 &&
+                       p[4 + 2 * ID_BYTES] == '_' && is_b64url(p + 5 + 2 * ID_BYTES, B64_32);
     int hex = shaped;
     for (size_t i = 0; hex && i < 2 * ID_BYTES; i++)
         hex = (p[4 + i] >= '0' && p[4 + i] <= '9') || (p[4 + i] >= 'a' && p[4 + i] <= 'f');

@@ -69,7 +69,10 @@ typedef struct tk_account_options {
     int64_t lockout_max_ms;      /* the longest lock (1 h) */
 } tk_account_options;
 
-#define TK_ACCOUNT_OPTIONS_INIT {30 * 60000, 12 * 3600000, 3, 65536, 1, 5, 60000, 3600000}
+#define TK_ACCOUNT_OPTIONS_INIT                                                                    \
+    {                                                                                              \
+        30 * 60000, 12 * 3600000, 3, 65536, 1, 5, 60000, 3600000                                   \
+    }
 
 /* Opens DATA/service.db under data_dir (borrowed), creating the data
  * directory (0700, parents 0755) and the database (0600) if missing, and
@@ -162,20 +165,20 @@ TK_MUST_CHECK int tk_account_get(tk_account_store *s, const tk_actor *actor, con
 /* Reads every account in the actor's scope, by name, into *out (an owned
  * result, tk_free(); NULL when none) and their number into *n. Returns
  * TK_OK, TK_EREJECTED (not an admin), TK_ENOMEM or TK_EDB. */
-TK_MUST_CHECK int tk_account_list(tk_account_store *s, const tk_actor *actor,
-                                  tk_account_info **out, size_t *n, tk_error *err);
+TK_MUST_CHECK int tk_account_list(tk_account_store *s, const tk_actor *actor, tk_account_info **out,
+                                  size_t *n, tk_error *err);
 
 /* Why a login, session or token was refused. */
 typedef enum tk_account_refusal {
     TK_ACCOUNT_ACCEPTED = 0,
-    TK_ACCOUNT_WRONG,     /* wrong name or password */
-    TK_ACCOUNT_LOCKED,    /* too many failures: locked_until_ms */
-    TK_ACCOUNT_DISABLED,  /* the account is disabled */
-    TK_ACCOUNT_IDLE,      /* a session unused for longer than the idle timeout */
-    TK_ACCOUNT_ABSOLUTE,  /* a session older than the absolute timeout */
-    TK_ACCOUNT_EXPIRED,   /* a token past its expiry */
-    TK_ACCOUNT_REVOKED,   /* a revoked token */
-    TK_ACCOUNT_UNKNOWN    /* no such session or token (or not of the right form) */
+    TK_ACCOUNT_WRONG,    /* wrong name or password */
+    TK_ACCOUNT_LOCKED,   /* too many failures: locked_until_ms */
+    TK_ACCOUNT_DISABLED, /* the account is disabled */
+    TK_ACCOUNT_IDLE,     /* a session unused for longer than the idle timeout */
+    TK_ACCOUNT_ABSOLUTE, /* a session older than the absolute timeout */
+    TK_ACCOUNT_EXPIRED,  /* a token past its expiry */
+    TK_ACCOUNT_REVOKED,  /* a revoked token */
+    TK_ACCOUNT_UNKNOWN   /* no such session or token (or not of the right form) */
 } tk_account_refusal;
 
 /* Who a login, session or token authenticates, or why not. */
@@ -184,11 +187,11 @@ typedef struct tk_account_auth {
     char account[TK_ACCOUNT_NAME_MAX + 1];
     char tenant[TK_TENANT_NAME_MAX + 1]; /* "" global */
     char role[TK_ACCOUNT_ROLE_SIZE];
-    char session[TK_ACCOUNT_SECRET_SIZE];      /* login only: the new session id */
-    char csrf[TK_ACCOUNT_SECRET_SIZE];         /* sessions: the CSRF token */
-    char token_id[TK_ACCOUNT_TOKEN_ID_SIZE];   /* tokens: the token's id */
-    int64_t expires_ms;                        /* session: absolute end; token: expiry */
-    int64_t locked_until_ms;                   /* TK_ACCOUNT_LOCKED: until when */
+    char session[TK_ACCOUNT_SECRET_SIZE];    /* login only: the new session id */
+    char csrf[TK_ACCOUNT_SECRET_SIZE];       /* sessions: the CSRF token */
+    char token_id[TK_ACCOUNT_TOKEN_ID_SIZE]; /* tokens: the token's id */
+    int64_t expires_ms;                      /* session: absolute end; token: expiry */
+    int64_t locked_until_ms;                 /* TK_ACCOUNT_LOCKED: until when */
 } tk_account_auth;
 
 /* Logs name in with password p[0..len) from address (all borrowed;
@@ -206,9 +209,9 @@ typedef struct tk_account_auth {
  * password was verified. Every attempt is audited ("login").
  * Returns TK_OK or TK_EREJECTED (out->refusal says why; the message is
  * the one to show); TK_ECRYPTO, TK_EDB and TK_ENOMEM are internal. */
-TK_MUST_CHECK int tk_account_login(tk_account_store *s, const char *name, const char *p,
-                                   size_t len, const char *address, const tk_actor *actor,
-                                   tk_account_auth *out, tk_error *err);
+TK_MUST_CHECK int tk_account_login(tk_account_store *s, const char *name, const char *p, size_t len,
+                                   const char *address, const tk_actor *actor, tk_account_auth *out,
+                                   tk_error *err);
 
 /* Checks session id p[0..len) (borrowed, untrusted) at actor's time: on
  * success out holds the account, tenant, role and CSRF token and the
@@ -251,9 +254,8 @@ typedef struct tk_account_token_info {
  * account or tenant) or TK_EREJECTED (the actor may not, or the account
  * is disabled). */
 TK_MUST_CHECK int tk_account_token_create(tk_account_store *s, const tk_actor *actor,
-                                          const char *account, const char *tenant,
-                                          const char *role, int days,
-                                          char secret[TK_ACCOUNT_SECRET_SIZE],
+                                          const char *account, const char *tenant, const char *role,
+                                          int days, char secret[TK_ACCOUNT_SECRET_SIZE],
                                           tk_account_token_info *info, tk_error *err);
 
 /* Checks token secret p[0..len) (borrowed, untrusted) at actor's time:

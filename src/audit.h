@@ -76,7 +76,10 @@ typedef struct tk_audit_filter {
     int newest_first;
 } tk_audit_filter;
 
-#define TK_AUDIT_FILTER_INIT {0, 0, NULL, NULL, NULL, 0, 0, 0, 0}
+#define TK_AUDIT_FILTER_INIT                                                                       \
+    {                                                                                              \
+        0, 0, NULL, NULL, NULL, 0, 0, 0, 0                                                         \
+    }
 
 /* Most records one call returns. */
 #define TK_AUDIT_LIMIT_MAX 10000
