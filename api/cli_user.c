@@ -741,8 +741,11 @@ int tk_cli_audit(int argc, char **argv)
     size_t n = 0;
     int rc = tk_audit_list(db, &f, &e, &n, &err);
     if (rc == TK_OK) {
-        snprintf(detail, sizeof detail, "%zu record%s", n, n == 1 ? "" : "s");
-        rc = tk_audit_record(db, &me, f.tenant, "audit.list", NULL, TK_AUDIT_OK, detail, &err);
+        /* the filter goes into the detail, not the tenant column: a
+         * tenant named in a filter need not exist */
+        snprintf(detail, sizeof detail, "%zu record%s%s%.64s", n, n == 1 ? "" : "s",
+                 f.tenant ? " of tenant " : "", f.tenant ? f.tenant : "");
+        rc = tk_audit_record(db, &me, NULL, "audit.list", NULL, TK_AUDIT_OK, detail, &err);
     }
     if (rc == TK_OK && strcmp(format, "json") == 0) {
         json_t *a = json_array();
