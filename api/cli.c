@@ -47,6 +47,9 @@ static const struct command commands[] = {
      NULL},
     {"rules", tk_cli_rules, "a tenant's rule configuration: list, show, set, reset, history", 1,
      NULL},
+    {"user", tk_cli_user, "accounts of the service: add, passwd, disable, enable, list", 1, NULL},
+    {"token", tk_cli_token, "API tokens of the service: create, revoke, list", 1, NULL},
+    {"audit", tk_cli_audit, "the audit log: who did what, when, from where", 0, NULL},
     {"score-table", tk_cli_score_table, "score every row of a numeric CSV table for anomalies", 0,
      "score-table reads and writes only the files it is given"},
 };

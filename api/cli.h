@@ -48,6 +48,9 @@ int tk_cli_triage(int argc, char **argv);
 int tk_cli_deliver(int argc, char **argv);
 int tk_cli_rules(int argc, char **argv);
 int tk_cli_events(int argc, char **argv);
+int tk_cli_user(int argc, char **argv);
+int tk_cli_token(int argc, char **argv);
+int tk_cli_audit(int argc, char **argv);
 
 /* Lines every help text shares, joined to a command's own text by string
  * concatenation so that each help stays one readable block. An option's

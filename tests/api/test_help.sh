@@ -46,9 +46,14 @@ check '[ "$(wc -l <"$tmp/commands.txt")" -ge 13 ]' "commands read from api/cli.c
 
 # The actions of the commands that take one, and the options of a command
 # that an action refuses (the actions share one option table).
-declare -A actions=([master]="import list" [profile]="test" [rules]="list show set reset history")
+declare -A actions=([master]="import list" [profile]="test" [rules]="list show set reset history"
+    [user]="add passwd disable enable list" [token]="create revoke list")
 declare -A refused=([master list]="profile effective" [rules list]="by" [rules show]="format by"
-    [rules set]="format" [rules reset]="format" [rules history]="by")
+    [rules set]="format" [rules reset]="format" [rules history]="by"
+    [user add]="format" [user passwd]="role tenant format"
+    [user disable]="role tenant password-stdin format" [user enable]="role tenant password-stdin format"
+    [user list]="role tenant password-stdin" [token revoke]="user tenant role days"
+    [token list]="user tenant role days")
 # Arguments that get an action as far as opening the tenant (for --data).
 cat >"$tmp/p.json" <<'EOF'
 {"profile": "p", "system": {"value": "s"},
@@ -60,7 +65,17 @@ declare -A opens=([init]=skip [master import]="--kind staff $tmp/none.csv" [mast
     [analyze]="--period 2024-10-01..2024-11-30" [anomalies]="--period 2024-10-01..2024-11-30"
     [explain]="1" [triage]="1 confirmed" [events]="--item 1" [deliver]="--period 2024-10-01..2024-11-30" [rules list]="" [rules show]=""
     [rules set]="$tmp/none.json" [rules reset]="" [rules history]=""
+    [user add]="alice --role analyst --password-stdin"
     [profile test]="$src/notebooks-data/sample-city/profiles/juki-vendor-a.json $src/notebooks-data/sample-city/logs/juki_2024-10.csv")
+
+# Commands that reach the data directory's service database, not a tenant:
+# "ARGS|STATUS|what they say" (followed by the directory).
+declare -A reaches=([user passwd]="nosuch|1|account nosuch does not exist in"
+    [user disable]="nosuch|1|account nosuch does not exist in"
+    [user enable]="nosuch|1|account nosuch does not exist in" [user list]="|0|no accounts in"
+    [token create]="--user nosuch|1|account nosuch does not exist in"
+    [token revoke]="0123456789abcdef|1|api token 0123456789abcdef does not exist in"
+    [token list]="|0|no api tokens in" [audit]="--tenant nosuch|0|no audit records match in")
 
 # ---- one help text ---------------------------------------------------------------
 # check_help "CMD [ACTION]" OPTION...: the shape of its --help.
@@ -139,6 +154,19 @@ check_data() {
     if [ "$takes" = 0 ]; then
         try "$bin" --data "$tmp/gd" "${words[@]}"
         check '[ $st = 2 ] && grep -q -- "--data" "$tmp/err"' "--data before $what, which takes none: $(show)"
+        return
+    fi
+    if [ -n "${reaches[$what]+set}" ]; then
+        local want_st says
+        IFS='|' read -r argstr want_st says <<<"${reaches[$what]}"
+        read -ra args <<<"$argstr"
+        for spelling in "--data $tmp/gd" "--data=$tmp/gd"; do
+            # shellcheck disable=SC2086
+            try "$bin" $spelling "${words[@]}" "${args[@]}"
+            check '[ $st = $want_st ] && cat "$tmp/out" "$tmp/err" | grep -q "$says $tmp/gd"' "$spelling $what: $(show)"
+        done
+        try "$bin" --data "$tmp/gd" "${words[@]}" "${args[@]}" --data "$tmp/own"
+        check '[ $st = $want_st ] && cat "$tmp/out" "$tmp/err" | grep -q "$says $tmp/own"' "both --data, $what: $(show)"
         return
     fi
     if [ -z "${opens[$what]+set}" ]; then
