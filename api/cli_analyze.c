@@ -803,6 +803,13 @@ int tk_cli_triage(int argc, char **argv)
         tk_tenant_close(t);
         return st;
     }
+    char what[64];
+    snprintf(what, sizeof what, "triage of item %lld", rank);
+    st = tk_cli_lock_writer("triage", t, what, 0);
+    if (st != TK_EXIT_OK) {
+        tk_tenant_close(t);
+        return st;
+    }
     char name[TK_ACTOR_NAME_SIZE];
     tk_actor actor;
     tk_actor_local(&actor, name, sizeof name);
