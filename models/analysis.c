@@ -1855,7 +1855,8 @@ static int cmp_item_day(const void *a, const void *b)
 }
 
 static int store(tk_db *db, const tk_period *pr, const tk_period *base, int64_t events,
-                 struct item *items, size_t n, const char *notes, int64_t *run_id, tk_error *err)
+                 struct item *items, size_t n, const char *notes, const tk_rules_result *rr,
+                 int64_t *run_id, tk_error *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = tk_db_begin(db, err);
@@ -1918,10 +1919,13 @@ static int store(tk_db *db, const tk_period *pr, const tk_period *base, int64_t 
         sqlite3_reset(st);
         rc = rc < 0 ? rc : TK_OK;
     }
-    /* The list's facets (所属, systems) in the same transaction, so that a
-     * stored run can always be filtered. */
+    /* The list's facets (所属, systems) and the rule findings in the same
+     * transaction: a stored run is whole or absent, never without its
+     * findings or its facets. */
     if (rc == TK_OK)
         rc = tk_anomalies_index(db, *run_id, err);
+    if (rc == TK_OK)
+        rc = tk_rules_save(rr, db, *run_id, err);
 done:
     sqlite3_finalize(st);
     if (rc == TK_OK)
@@ -2334,9 +2338,7 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
         }
     }
     sum->nnotes = json_array_size(notes);
-    rc = store(db, pr, &c.base, sum->events, items, nitems, sum->notes, &sum->run_id, err);
-    if (rc == TK_OK)
-        rc = tk_rules_save(rr, db, sum->run_id, err);
+    rc = store(db, pr, &c.base, sum->events, items, nitems, sum->notes, rr, &sum->run_id, err);
     sum->model_items = nm;
     sum->seconds = now_s() - t0;
     sum->t_ranking = sum->seconds - sum->t_master - sum->t_features - sum->t_models - sum->t_wait;
