@@ -405,7 +405,9 @@ static int bind_filters(sqlite3_stmt *st, const tk_anomalies_query *q)
     bind_opt(st, 6, q->dept);
     bind_opt(st, 7, q->rule);
     bind_opt(st, 8, q->source);
-    return bind_opt(st, 9, q->status >= 0 ? tk_anomalies_status_name(q->status) : NULL);
+    return bind_opt(
+        st, 9,
+        q->status >= 0 ? tk_anomalies_status_name((tk_anomalies_status)(unsigned)q->status) : NULL);
 }
 
 /* Parses "c1.RUN.ORDER.RANK" into *rank, checking run and order. */
