@@ -18,7 +18,6 @@
 #include "models/anomalies.h"
 #include "models/rulecat.h"
 #include "src/actor.h"
-#include "src/alloc.h"
 #include "src/period.h"
 #include "src/store.h"
 #include "src/tenant.h"
