@@ -513,7 +513,7 @@ tk_enc tk_enc_detect(const char *p, size_t len, int at_eof)
         nul++;
         i = (size_t)(q - s);
     }
-    if (nul > 0 && nul >= len / NUL_SHARE)
+    if (nul > 0 && nul > (len - 1) / NUL_SHARE) /* nul * NUL_SHARE >= len, without overflow */
         return TK_ENC_UNKNOWN;
     const size_t ascii = ascii_prefix(s, len);
     if (ascii == len)

@@ -134,32 +134,44 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     }
 
-    /* Detection, whole file. */
+    /* Detection, whole file, as src/encoding.h promises: a byte order mark
+     * decides; NUL bytes making up an eighth of the file mean unknown; ASCII
+     * and NUL only is ASCII; valid UTF-8 is UTF-8; valid CP932 is CP932
+     * unless UTF-8's evidence outweighs it; anything else is decided on the
+     * ratio of valid characters to bad places, never as ASCII. */
     const int has_bom = size >= 3 && memcmp(in, "\xEF\xBB\xBF", 3) == 0;
-    const int has_nul = size > 0 && memchr(in, 0, size) != NULL;
-    size_t ascii = 0;
-    while (ascii < size && data[ascii] < 0x80)
-        ascii++;
-    tk_enc want;
-    if (has_bom)
-        want = TK_ENC_UTF8_BOM;
-    else if (has_nul)
-        want = TK_ENC_UNKNOWN;
-    else if (ascii == size)
-        want = TK_ENC_ASCII;
-    else if (utf8_rc == TK_OK)
-        want = TK_ENC_UTF8;
-    else if (cp_rc == TK_OK)
-        want = TK_ENC_CP932;
-    else
-        want = TK_ENC_UNKNOWN;
-    if (tk_enc_detect(in, size, 1) != want)
+    const int utf16_bom =
+        size >= 2 && (memcmp(in, "\xFF\xFE", 2) == 0 || memcmp(in, "\xFE\xFF", 2) == 0);
+    size_t nul = 0, high = 0;
+    for (size_t i = 0; i < size; i++) {
+        nul += data[i] == 0;
+        high += data[i] >= 0x80;
+    }
+    const tk_enc got = tk_enc_detect(in, size, 1);
+    if (has_bom) {
+        if (got != TK_ENC_UTF8_BOM)
+            abort();
+    } else if (utf16_bom || (nul > 0 && nul * 8 >= size)) {
+        if (got != TK_ENC_UNKNOWN)
+            abort();
+    } else if (high == 0) {
+        if (got != TK_ENC_ASCII)
+            abort();
+    } else if (utf8_rc == TK_OK) {
+        if (got != TK_ENC_UTF8)
+            abort();
+    } else if (cp_rc == TK_OK) {
+        if (got != TK_ENC_CP932 && got != TK_ENC_UTF8)
+            abort();
+    } else if (got != TK_ENC_UTF8 && got != TK_ENC_CP932 && got != TK_ENC_UNKNOWN) {
         abort();
+    }
     /* A sample of a longer file: never worse than the whole. */
     const tk_enc part = tk_enc_detect(in, size / 2, 0);
     if (part == TK_ENC_AUTO)
         abort();
-    if (want == TK_ENC_UTF8 && part != TK_ENC_UTF8 && part != TK_ENC_ASCII)
+    if (utf8_rc == TK_OK && got == TK_ENC_UTF8 && nul == 0 && part != TK_ENC_UTF8 &&
+        part != TK_ENC_ASCII)
         abort();
 
     tk_enc_buf_dispose(&scratch);
