@@ -457,11 +457,6 @@ int tk_anomalies_list(tk_db *db, int64_t run, const tk_anomalies_query *q, tk_an
     int64_t after = 0;
     if (rc == TK_OK && q->cursor && q->cursor[0])
         rc = cursor_parse(q->cursor, run, q->order, &after, err);
-    tk_anomalies_run info;
-    memset(&info, 0, sizeof info);
-    if (rc == TK_OK)
-        rc = tk_anomalies_run_get(db, run, &info, err);
-    tk_anomalies_run_dispose(&info);
     if (rc != TK_OK)
         return rc;
     const size_t limit = q->limit ? q->limit : TK_ANOMALIES_PAGE_DEFAULT;
@@ -483,6 +478,12 @@ int tk_anomalies_list(tk_db *db, int64_t run, const tk_anomalies_query *q, tk_an
     }
     sqlite3_finalize(st);
     st = NULL;
+    if (rc == TK_OK && out->total == 0) {
+        /* Nothing matches: say so if the run itself does not exist. */
+        tk_anomalies_run info;
+        rc = tk_anomalies_run_get(db, run, &info, err);
+        tk_anomalies_run_dispose(&info);
+    }
     if (rc != TK_OK)
         return rc;
 
