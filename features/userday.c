@@ -784,6 +784,11 @@ typedef struct shared {
     void *progress_ctx;
     int (*on_day)(void *ctx, int64_t day, const tk_dayevent *rows, size_t n, tk_error *err);
     void *on_day_ctx;
+    void (*on_stop)(void *ctx);
+    /* The first worker failure: the pass's error, rather than a failure it
+     * caused in workers released by on_stop. */
+    int first_rc;
+    tk_error first_err;
 } shared;
 
 typedef struct worker {
@@ -1525,14 +1530,25 @@ static int next_day(shared *sh, int64_t *day)
     return more;
 }
 
-static void report_day(shared *sh, int64_t day, size_t n, int failed)
+/* Reports day done, or (rc != TK_OK, error e) a failure of the worker. */
+static void report_day(shared *sh, int64_t day, size_t n, int rc, const tk_error *e)
 {
     if (sh->threaded)
         pthread_mutex_lock(&sh->lock);
-    if (failed)
+    if (rc != TK_OK) {
+        if (!sh->failed) {
+            sh->first_rc = rc;
+            if (e != NULL)
+                sh->first_err = *e;
+            /* Workers blocked in on_day may wait for days no worker will
+             * now hand over: release them, once. */
+            if (sh->on_stop != NULL)
+                sh->on_stop(sh->on_day_ctx);
+        }
         sh->failed = 1;
-    else if (sh->progress != NULL)
+    } else if (sh->progress != NULL) {
         sh->progress(sh->progress_ctx, day, n);
+    }
     if (sh->threaded)
         pthread_mutex_unlock(&sh->lock);
 }
@@ -1560,11 +1576,11 @@ static int worker_run(worker *w, tk_error *err)
         if (rc == TK_OK && w->sh->on_day != NULL)
             rc = w->sh->on_day(w->sh->on_day_ctx, day, tk_dayevents_rows(de),
                                tk_dayevents_count(de), err);
-        report_day(w->sh, day, tk_dayevents_count(de), rc != TK_OK);
+        report_day(w->sh, day, tk_dayevents_count(de), rc, err);
     }
 done:
     if (rc != TK_OK)
-        report_day(w->sh, 0, 0, 1);
+        report_day(w->sh, 0, 0, rc, err);
     tk_dayevents_destroy(de);
     return rc;
 }
@@ -1753,6 +1769,7 @@ int tk_userday_build(tk_userday **out, tk_tenant *t, int64_t first_day, int64_t 
     sh.progress_ctx = opts->progress_ctx;
     sh.on_day = opts->on_day;
     sh.on_day_ctx = opts->on_day_ctx;
+    sh.on_stop = opts->on_stop;
     sh.ms = opts->master;
     sh.cal = opts->calendar;
     if (sh.ms == NULL) {
@@ -1812,11 +1829,13 @@ int tk_userday_build(tk_userday **out, tk_tenant *t, int64_t first_day, int64_t 
         if (!ws[i].started)
             continue;
         pthread_join(ws[i].thread, NULL);
-        if (rc == TK_OK && ws[i].rc != TK_OK) {
+        if (rc == TK_OK && ws[i].rc != TK_OK)
             rc = ws[i].rc;
-            if (err != NULL)
-                *err = ws[i].err;
-        }
+    }
+    if (rc != TK_OK && sh.first_rc != TK_OK) {
+        rc = sh.first_rc;
+        if (err != NULL)
+            *err = sh.first_err;
     }
     if (rc != TK_OK)
         goto done;

@@ -260,10 +260,16 @@ typedef struct tk_userday_options {
      * returned by tk_userday_build(). */
     int (*on_day)(void *ctx, int64_t day, const tk_dayevent *rows, size_t n, tk_error *err);
     void *on_day_ctx;
+    /* Called once with on_day_ctx when the pass stops early (a worker
+     * failed), from the failing worker; may be NULL. Some days will then
+     * never reach on_day: a call blocked in on_day waiting for them must
+     * return (with an error) once this has been called, or the pass
+     * cannot end. */
+    void (*on_stop)(void *ctx);
 } tk_userday_options;
 
 // clang-format off
-#define TK_USERDAY_OPTIONS_INIT {NULL, NULL, 1, 0, NULL, NULL, NULL, NULL}
+#define TK_USERDAY_OPTIONS_INIT {NULL, NULL, 1, 0, NULL, NULL, NULL, NULL, NULL}
 // clang-format on
 
 typedef struct tk_userday tk_userday;

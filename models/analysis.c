@@ -1978,11 +1978,13 @@ static int on_day(void *ctx, int64_t day, const tk_dayevent *rows, size_t n, tk_
 {
     struct rules_job *j = ctx;
     pthread_mutex_lock(&j->mu);
-    while (!j->failed && free_slots(j) < (day == j->next ? 1 : 2))
+    while (!j->failed && !j->closed && free_slots(j) < (day == j->next ? 1 : 2))
         pthread_cond_wait(&j->cv, &j->mu);
-    if (j->failed) {
+    if (j->failed || j->closed) {
+        const int closed = j->closed;
         pthread_mutex_unlock(&j->mu);
-        return tk_error_set(err, TK_EINTERNAL, "the rule checks stopped");
+        return tk_error_set(err, TK_EINTERNAL, "the %s stopped",
+                            closed ? "feature pass" : "rule checks");
     }
     struct qslot *q = NULL;
     for (int i = 0; q == NULL; i++)
@@ -2078,6 +2080,14 @@ static void rules_close(struct rules_job *j)
     j->closed = 1;
     pthread_cond_broadcast(&j->cv);
     pthread_mutex_unlock(&j->mu);
+}
+
+/* The feature pass stopped early (tk_userday_options.on_stop): the days
+ * it will not deliver must not keep the rules thread or a worker blocked
+ * in on_day() waiting. */
+static void rules_stop(void *ctx)
+{
+    rules_close(ctx);
 }
 
 /* Waits for the rules and hands over their result. */
@@ -2189,6 +2199,7 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     uo.calendar = cal;
     uo.on_day = on_day;
     uo.on_day_ctx = &job;
+    uo.on_stop = rules_stop;
     uo.threads = o->threads;
     if (o->progress) {
         uo.progress = day_done;
