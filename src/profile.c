@@ -75,6 +75,7 @@ struct spec {
     tk_transforms *tf;
     struct mapent *map;
     size_t nmap;
+    int mapped;  /* map or unmapped given: every non-empty value goes through them */
     char *known; /* the map's keys, listed for an unmapped value's message */
     int unmapped;
     char *unmapped_value;
@@ -278,9 +279,10 @@ static int load_spec(tk_profile *p, int f, json_t *obj, const char *origin, cons
     json_t *map = json_object_get(obj, "map");
     if (map) {
         snprintf(p2, sizeof p2, "%s.map", path);
-        if (!json_is_object(map) || json_object_size(map) == 0)
-            return perr(err, origin, p2, "must be a non-empty object%s", "");
-        s->map = tk_calloc(json_object_size(map), sizeof *s->map);
+        if (!json_is_object(map))
+            return perr(err, origin, p2, "must be an object%s", "");
+        s->mapped = 1;
+        s->map = tk_calloc(json_object_size(map) ? json_object_size(map) : 1, sizeof *s->map);
         if (s->map == NULL)
             return tk_error_set(err, TK_ENOMEM, "out of memory loading profile");
         const char *key;
@@ -298,7 +300,7 @@ static int load_spec(tk_profile *p, int f, json_t *obj, const char *origin, cons
             if (!valid_target(f, m->val, m->vlen))
                 return bad_target(err, origin, p3, f, m->val);
         }
-        const char **mkeys = tk_calloc(s->nmap, sizeof *mkeys);
+        const char **mkeys = tk_calloc(s->nmap ? s->nmap : 1, sizeof *mkeys);
         if (mkeys == NULL)
             return tk_error_set(err, TK_ENOMEM, "out of memory loading profile");
         for (size_t i = 0; i < s->nmap; i++)
@@ -318,7 +320,13 @@ static int load_spec(tk_profile *p, int f, json_t *obj, const char *origin, cons
         if (!json_is_string(um))
             return perr(err, origin, p2, "must be \"error\", \"keep\" or a value%s", "");
         const char *u = json_string_value(um);
+        s->mapped = 1;
         if (strcmp(u, "error") == 0) {
+            if (s->nmap == 0)
+                return perr(err, origin, p2,
+                            "\"error\" with no map entries would refuse every value; give map "
+                            "entries, \"keep\" or a replacement value%s",
+                            "");
             s->unmapped = UNMAPPED_ERROR;
         } else if (strcmp(u, "keep") == 0) {
             if (f == F_OPERATION || f == F_RESULT || f == F_MYNUMBER)
@@ -332,6 +340,11 @@ static int load_spec(tk_profile *p, int f, json_t *obj, const char *origin, cons
                 return bad_target(err, origin, p2, f, u);
         }
     }
+    if (map != NULL && s->nmap == 0 && um == NULL)
+        return perr(err, origin, path,
+                    "an empty map needs an unmapped rule (e.g. \"unmapped\": \"failure\" with "
+                    "\"default\": \"success\": empty means success, any other value failure)%s",
+                    "");
     json_t *def = json_object_get(obj, "default");
     if (def) {
         snprintf(p2, sizeof p2, "%s.default", path);
@@ -1036,7 +1049,7 @@ static int get_value(tk_profile_row *b, int f, const tk_view *cells, size_t n, t
             return row_error(b, f, NULL, err, TK_EPARSE, "is empty");
         }
     }
-    if (s->nmap > 0) {
+    if (s->mapped) {
         size_t i = 0;
         while (i < s->nmap &&
                !(s->map[i].klen == v->len && memcmp(s->map[i].key, v->p, v->len) == 0))
@@ -1106,11 +1119,81 @@ static int parse_time(tk_profile_row *b, const tk_view *cells, size_t n, int64_t
     return TK_OK;
 }
 
+/* The units a count or a byte size may carry after its digits; none of
+ * them multiplies (a "KB" is refused rather than guessed). */
+static const char *const count_units[] = {"件", "行", "人", "名", "枚", "通",
+                                          "部", "冊", "回", "個", "頁", NULL};
+static const char *const byte_units[] = {"B", "byte", "bytes", "バイト", NULL};
+
+/* Reads a whole number as exports write it: ASCII or full-width digits,
+ * optionally grouped by thousands separators ("," or "，") in groups of
+ * exactly three after the first (so "1,02" and "12,3456", which could be
+ * a decimal comma or a typo, are refused rather than read as 102 or
+ * 123456), then optionally a unit of the field (1,024件). */
 static int parse_int(tk_profile_row *b, int f, const tk_view *v, int64_t *out, tk_error *err)
 {
+    const char *const *units = f == F_BYTES ? byte_units : count_units;
     tk_view t = *v;
+    char digits[32];
+    size_t nd = 0, group = 0;
+    int seps = 0, bad_group = 0;
     tk_transform_trim(&t);
-    if (!tk_parse_i64(t.p, t.len, out) || *out < 0)
+    while (t.len > 0) {
+        const unsigned char c = (unsigned char)t.p[0];
+        size_t step = 1;
+        int digit = -1, sep = 0;
+        if (c >= '0' && c <= '9') {
+            digit = c - '0';
+        } else if (c == ',') {
+            sep = 1;
+        } else if (c == 0xEF && t.len >= 3 && (unsigned char)t.p[1] == 0xBC) {
+            const unsigned char c2 = (unsigned char)t.p[2];
+            step = 3;
+            if (c2 >= 0x90 && c2 <= 0x99)
+                digit = c2 - 0x90;
+            else if (c2 == 0x8C)
+                sep = 1;
+        }
+        if (digit < 0 && !sep)
+            break;
+        if (digit >= 0) {
+            if (nd + 1 >= sizeof digits)
+                return row_error(b, f, v, err, TK_EPARSE, "expected a whole number of 0 or more");
+            digits[nd++] = (char)('0' + digit);
+            group++;
+        } else {
+            if (nd == 0)
+                break;
+            bad_group |= seps ? group != 3 : group > 3;
+            seps = 1;
+            group = 0;
+        }
+        t.p += step;
+        t.len -= step;
+    }
+    if (nd > 0 && seps && (bad_group || group != 3))
+        return row_error(b, f, v, err, TK_EPARSE,
+                         "thousands separators must be followed by groups of three digits "
+                         "(26,382 or 1,024,000)");
+    tk_transform_trim(&t);
+    if (nd > 0 && t.len > 0 && t.p[0] != '.') {
+        size_t u = 0;
+        while (units[u] != NULL &&
+               !(strlen(units[u]) == t.len && memcmp(units[u], t.p, t.len) == 0))
+            u++;
+        if (units[u] == NULL) {
+            char list[128], what[256], unit[64];
+            tk_error_join(list, sizeof list, units, u);
+            quote_value(&t, 0, unit, sizeof unit);
+            snprintf(what, sizeof what,
+                     "expected a whole number of 0 or more; the unit \"%s\" is not understood "
+                     "(%s takes %s)",
+                     unit, field_names[f], list);
+            return row_error(b, f, v, err, TK_EPARSE, what);
+        }
+        t.len = 0; /* the unit */
+    }
+    if (nd == 0 || t.len > 0 || !tk_parse_i64(digits, nd, out) || *out < 0)
         return row_error(b, f, v, err, TK_EPARSE, "expected a whole number of 0 or more");
     return TK_OK;
 }

@@ -35,6 +35,7 @@ struct step {
     char *arg;
     size_t arglen;
     tk_re *re;
+    int no_match_empty; /* regex: a value that does not match becomes empty */
 };
 
 struct tk_transforms {
@@ -69,13 +70,51 @@ void tk_transforms_destroy(tk_transforms *t)
     tk_free(t);
 }
 
+/* Reads a regex step's "on_no_match" option (opt may be NULL). */
+static int parse_no_match(struct step *st, const json_t *opt, const char *path, size_t i,
+                          tk_error *err)
+{
+    if (opt == NULL)
+        return TK_OK;
+    if (st->kind != TF_REGEX)
+        return tk_error_set(err, TK_EINVAL, "%s[%zu].on_no_match is only for a regex step", path,
+                            i);
+    const char *v = json_is_string(opt) ? json_string_value(opt) : "";
+    if (strcmp(v, "empty") == 0)
+        st->no_match_empty = 1;
+    else if (strcmp(v, "error") != 0)
+        return tk_error_set(err, TK_EINVAL,
+                            "%s[%zu].on_no_match must be \"error\" (the row is bad) or \"empty\" "
+                            "(the value becomes empty)",
+                            path, i);
+    return TK_OK;
+}
+
+/* A step is an object with one step key, and for regex optionally
+ * "on_no_match". */
 static int parse_step(struct step *st, const json_t *obj, const char *path, size_t i, tk_error *err)
 {
-    if (!json_is_object(obj) || json_object_size(obj) != 1)
-        return tk_error_set(err, TK_EINVAL, "%s[%zu] must be an object with one key", path, i);
-    void *it = json_object_iter((json_t *)obj);
-    const char *name = json_object_iter_key(it);
-    const json_t *arg = json_object_iter_value(it);
+    const json_t *opt = json_is_object(obj) ? json_object_get(obj, "on_no_match") : NULL;
+    const size_t nkeys = json_is_object(obj) ? json_object_size(obj) : 0;
+    if (!json_is_object(obj) || nkeys == 0 || nkeys > 1 + (opt != NULL))
+        return tk_error_set(err, TK_EINVAL,
+                            "%s[%zu] must be an object with one step (and, for regex, "
+                            "on_no_match)",
+                            path, i);
+    const char *name = NULL;
+    const json_t *arg = NULL;
+    const char *key;
+    json_t *val;
+    json_object_foreach((json_t *)obj, key, val)
+    {
+        if (strcmp(key, "on_no_match") != 0) {
+            name = key;
+            arg = val;
+        }
+    }
+    if (name == NULL)
+        return tk_error_set(err, TK_EINVAL, "%s[%zu].on_no_match is only for a regex step", path,
+                            i);
     size_t k = 0;
     while (k < NSTEPS && strcmp(step_names[k].name, name) != 0)
         k++;
@@ -85,6 +124,9 @@ static int parse_step(struct step *st, const json_t *obj, const char *path, size
                             "strip_prefix, strip_suffix, regex, upper, lower, zenkaku_digits)",
                             path, i, name);
     st->kind = step_names[k].kind;
+    int rc = parse_no_match(st, opt, path, i, err);
+    if (rc != TK_OK)
+        return rc;
     if (step_names[k].has_arg) {
         if (!json_is_string(arg) || json_string_length(arg) == 0)
             return tk_error_set(err, TK_EINVAL, "%s[%zu].%s must be a non-empty string", path, i,
@@ -97,7 +139,7 @@ static int parse_step(struct step *st, const json_t *obj, const char *path, size
         return tk_error_set(err, TK_EINVAL, "%s[%zu].%s must be true", path, i, name);
     }
     if (st->kind == TF_REGEX) {
-        const int rc = tk_re_compile(&st->re, st->arg, st->arglen, err);
+        rc = tk_re_compile(&st->re, st->arg, st->arglen, err);
         if (rc != TK_OK)
             tk_error_prefix(err, "%s[%zu].regex", path, i);
         return rc;
@@ -259,6 +301,12 @@ int tk_transforms_apply(const tk_transforms *t, tk_view *v, tk_transform_scratch
         case TF_REGEX: {
             tk_re_span m[2];
             const int rc = tk_re_exec(st->re, v->p, v->len, m, 2, 0, &s->re, err);
+            if (rc == TK_ENOTFOUND && st->no_match_empty) {
+                /* The later steps see an empty value; the field's
+                 * default (or absence) applies. */
+                v->len = 0;
+                break;
+            }
             if (rc == TK_ENOTFOUND)
                 return tk_error_set(err, TK_EPARSE, "does not match the regular expression %s",
                                     st->arg);

@@ -18,7 +18,8 @@
 
 typedef struct tk_transforms tk_transforms;
 
-/* Parses arr, a JSON list of one-key objects (borrowed). path names the
+/* Parses arr, a JSON list of one-key objects (borrowed; a regex step may
+ * add "on_no_match": "error" or "empty"). path names the
  * list in messages ("fields.user.transform"). *out is owned:
  * tk_transforms_destroy(). Returns TK_OK, TK_EINVAL (the message starts
  * with path and the step's index, e.g. `fields.user.transform[1]: unknown
@@ -44,6 +45,8 @@ void tk_transform_scratch_dispose(tk_transform_scratch *s);
 /* Applies t to *v in place. Steps that only cut the value (trim, strips,
  * regex captures) move the view; steps that rewrite it copy into s, so *v
  * may point into s afterwards, valid until the next call with s.
+ * A regex step with "on_no_match": "empty" leaves an empty view on a
+ * value it does not match, instead of failing.
  * Returns TK_OK, TK_EPARSE (a regex did not match, or took more than
  * TK_RE_MAX_STEPS steps on the value: the message says which, without the
  * value, which the caller quotes with its column) or TK_ENOMEM. */

@@ -128,6 +128,54 @@ out=$("$bin" ingest --tenant city --profile "$tmp/juki.json" "$tmp/juki_big.csv"
 check 'grep -q "^stored .*800,000 rows" <<<"$out"' "the killed file ingests afterwards: $out"
 check '[ "$(q "SELECT coalesce(sum(n),0) FROM event_blocks")" = $((before + 800000)) ]' "all rows stored once"
 
+# --- what real exports write: a count inside a remark, a result code --------
+# The count is cut out of the remarks by a regex that may not match (rows
+# without it get the default) and read with its thousands separator; the
+# result column holds an error code or nothing (its only rule is unmapped).
+must "$bin" init --tenant extract
+cat >"$tmp/extract.json" <<'EOF'
+{
+  "profile": "extract-test",
+  "system": { "value": "住民基本台帳" },
+  "fields": {
+    "time": { "column": "操作日時", "format": "YYYY/MM/DD hh:mm:ss" },
+    "user": { "column": "職員ID" },
+    "terminal": { "column": "端末" },
+    "operation": { "column": "操作", "map": { "照会": "lookup", "抽出": "extract" } },
+    "result": { "column": "エラーコード", "unmapped": "failure", "default": "success" },
+    "count": { "column": "備考", "default": "1",
+               "transform": [{ "regex": "抽出件数=([^ ]+)", "on_no_match": "empty" }] },
+    "detail": { "column": "備考" }
+  }
+}
+EOF
+printf '操作日時,職員ID,端末,操作,エラーコード,備考\r\n' >"$tmp/extract.csv"
+printf '2024/10/01 10:00:00,679661,PC01,抽出,,"抽出件数=26,382"\r\n' >>"$tmp/extract.csv"
+printf '2024/10/01 10:05:00,679661,PC01,照会,,窓口対応\r\n' >>"$tmp/extract.csv"
+printf '2024/10/01 10:06:00,679661,PC01,照会,E0042,\r\n' >>"$tmp/extract.csv"
+try "$bin" profile test "$tmp/extract.json" "$tmp/extract.csv" --format json
+check '[ $st = 0 ] && python3 -c "
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert [(r[\"count\"], r[\"result\"]) for r in rows[:3]] == [(26382, \"success\"), (1, \"success\"), (1, \"failure\")], rows
+" "$tmp/out"' "profile test reads 26,382 and the error code: $(show)"
+must "$bin" ingest --tenant extract --profile "$tmp/extract.json" "$tmp/extract.csv"
+must "$bin" analyze --tenant extract --period 2024-10-01..2024-10-01 --quiet
+try "$bin" events --tenant extract --period 2024-10-01..2024-10-01 --item 1 --format json
+check '[ $st = 0 ] && python3 -c "
+import json, sys
+evs = json.load(open(sys.argv[1]))
+evs = evs.get(\"events\", evs) if isinstance(evs, dict) else evs
+e = [e for e in evs if e[\"operation\"] == \"extract\"]
+assert len(e) == 1 and e[0][\"count\"] == 26382, evs
+" "$tmp/out"' "the stored extraction counts 26382 records: $(show)"
+printf '2024/10/02 10:00:00,679661,PC01,抽出,,"抽出件数=26,38"\r\n' >>"$tmp/extract.csv"
+try "$bin" ingest --tenant extract --profile "$tmp/extract.json" "$tmp/extract.csv"
+check '[ $st = 1 ] && grep -q "^rejected" "$tmp/out"' "an ambiguous count rejects the file: $(show)"
+report=$(sqlite3 "$TENKEN_DATA/extract/store.db" "SELECT error_report FROM uploads WHERE status='rejected'")
+check 'grep -q "record 5 (line 5): column 備考 (count): \"\"26,38\"\": thousands separators must be followed by groups of three digits" "$report"' \
+    "the report names the ambiguous count: $(cat "$report" 2>&1)"
+
 # --- usage errors ---------------------------------------------------------------
 try "$bin" ingest --tenant city "$tmp/juki_good.csv"
 check '[ $st = 2 ]' "missing --profile is a usage error: $(show)"

@@ -415,6 +415,107 @@ static void terminal_address_field(void)
                           "(on user) or \"terminal\" (on terminal)");
 }
 
+/* Numbers as exports write them, a count cut out of a remark by a regex
+ * that may not match, and a result given by an unmapped rule alone. */
+static void numbers_and_unmapped_only(void)
+{
+    static const char json[] =
+        "{\"profile\":\"n\",\"header\":false,\"system\":{\"value\":\"s\"},"
+        "\"fields\":{\"time\":{\"column\":1,\"format\":\"iso8601\"},"
+        "\"user\":{\"column\":2},\"operation\":{\"value\":\"extract\"},"
+        "\"result\":{\"column\":3,\"unmapped\":\"failure\",\"default\":\"success\"},"
+        "\"count\":{\"column\":4,\"transform\":[{\"regex\":\"抽出件数=([^ ]+)\","
+        "\"on_no_match\":\"empty\"}]},"
+        "\"bytes\":{\"column\":5,\"optional\":true}}}";
+    tk_error err = {0, ""};
+    tk_profile *p = load(json, &err);
+    TK_REQUIRE(p != NULL);
+    tk_profile_row *b = NULL;
+    TK_REQUIRE(tk_profile_bind(&b, p, NULL, 5, TK_ENC_UTF8, NULL, NULL, &err) == TK_OK);
+    tk_event ev;
+    size_t bad = 0;
+    static const struct {
+        const char *result, *remark, *bytes;
+        int result_want;
+        int64_t count; /* -1: absent */
+        int64_t nbytes;
+    } ok[] = {
+        {"", "抽出件数=26,382", "", TK_RESULT_SUCCESS, 26382, -1},
+        {"E0123", "窓口対応", "1,048,576", TK_RESULT_FAILURE, -1, 1048576},
+        {"", "抽出件数=1,024件 (住基)", "2048 B", TK_RESULT_SUCCESS, 1024, 2048},
+        {"", "抽出件数=７", "１，０２４バイト", TK_RESULT_SUCCESS, 7, 1024},
+        {"", "抽出件数=１２，３４５", " 999 ", TK_RESULT_SUCCESS, 12345, 999},
+        {"", "抽出件数=0", "0", TK_RESULT_SUCCESS, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        const tk_view r[] = {V("2024-10-01T09:00:00"), V("u"), V(ok[i].result), V(ok[i].remark),
+                             V(ok[i].bytes)};
+        TK_REQUIRE(tk_profile_row_apply(b, r, 5, &ev, &bad, &err) == TK_OK);
+        TK_CHECK_INT(ev.result, ok[i].result_want);
+        TK_CHECK_INT(ev.has_count, ok[i].count >= 0);
+        if (ok[i].count >= 0)
+            TK_CHECK_INT(ev.count, ok[i].count);
+        TK_CHECK_INT(ev.has_bytes, ok[i].nbytes >= 0);
+        if (ok[i].nbytes >= 0)
+            TK_CHECK_INT(ev.bytes, ok[i].nbytes);
+    }
+    static const struct {
+        const char *remark, *bytes, *msg;
+    } refused[] = {
+        {"抽出件数=1,02", "",
+         "column 4 (count): \"1,02\": thousands separators must be "
+         "followed by groups of three digits (26,382 or 1,024,000)"},
+        {"抽出件数=12,3456", "",
+         "column 4 (count): \"12,3456\": thousands separators "
+         "must be followed by groups of three digits (26,382 or 1,024,000)"},
+        {"抽出件数=1234,567", "",
+         "column 4 (count): \"1234,567\": thousands separators "
+         "must be followed by groups of three digits (26,382 or 1,024,000)"},
+        {"抽出件数=1.5", "",
+         "column 4 (count): \"1.5\": expected a whole number of 0 or "
+         "more"},
+        {"抽出件数=,123", "",
+         "column 4 (count): \",123\": expected a whole number of 0 "
+         "or more"},
+        {"抽出件数=10KB", "",
+         "column 4 (count): \"10KB\": expected a whole number of 0 or "
+         "more; the unit \"KB\" is not understood (count takes 件, 行, 人, 名, "
+         "枚, 通, 部, 冊, 回, 個, 頁)"},
+        {"", "3件",
+         "column 5 (bytes): \"3件\": expected a whole number of 0 or more; the unit "
+         "\"件\" is not understood (bytes takes B, byte, bytes, バイト)"},
+        {"", "99999999999999999999",
+         "column 5 (bytes): \"99999999999999999999\": expected a whole "
+         "number of 0 or more"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        const tk_view r[] = {V("2024-10-01T09:00:00"), V("u"), V(""), V(refused[i].remark),
+                             V(refused[i].bytes)};
+        TK_CHECK_INT(tk_profile_row_apply(b, r, 5, &ev, &bad, &err), TK_EPARSE);
+        TK_CHECK_STR(err.msg, refused[i].msg);
+    }
+    tk_profile_row_destroy(b);
+    tk_profile_destroy(p);
+
+    /* An empty map with an unmapped rule is the same rule. */
+    static const char empty_map[] =
+        "{\"profile\":\"n\",\"header\":false,\"system\":{\"value\":\"s\"},"
+        "\"fields\":{\"time\":{\"column\":1,\"format\":\"iso8601\"},"
+        "\"user\":{\"column\":2},\"operation\":{\"value\":\"lookup\"},"
+        "\"result\":{\"column\":3,\"map\":{},\"unmapped\":\"failure\",\"default\":\"success\"}}}";
+    p = load(empty_map, &err);
+    TK_REQUIRE(p != NULL);
+    TK_REQUIRE(tk_profile_bind(&b, p, NULL, 3, TK_ENC_UTF8, NULL, NULL, &err) == TK_OK);
+    const tk_view r1[] = {V("2024-10-01T09:00:00"), V("u"), V("9")};
+    TK_REQUIRE(tk_profile_row_apply(b, r1, 3, &ev, &bad, &err) == TK_OK);
+    TK_CHECK_INT(ev.result, TK_RESULT_FAILURE);
+    const tk_view r2[] = {V("2024-10-01T09:00:00"), V("u"), V("")};
+    TK_REQUIRE(tk_profile_row_apply(b, r2, 3, &ev, &bad, &err) == TK_OK);
+    TK_CHECK_INT(ev.result, TK_RESULT_SUCCESS);
+    tk_profile_row_destroy(b);
+    tk_profile_destroy(p);
+}
+
 static void rejects_bad_profiles(void)
 {
     static const struct {
@@ -473,6 +574,23 @@ static void rejects_bad_profiles(void)
          "\"operation\":{\"value\":\"lookup\"}}}",
          "profile test.json: time: refers to a column by name but the profile has header: false"},
         {"{\"profile\":\"a\",", NULL},
+        {"{\"profile\":\"a\",\"system\":{\"value\":\"s\"},\"fields\":{\"time\":{\"column\":1,"
+         "\"format\":\"iso8601\"},\"user\":{\"column\":2},\"operation\":{\"value\":\"lookup\"},"
+         "\"result\":{\"column\":3,\"map\":{}}}}",
+         "profile test.json: fields.result: an empty map needs an unmapped rule (e.g. "
+         "\"unmapped\": \"failure\" with \"default\": \"success\": empty means success, any other "
+         "value failure)"},
+        {"{\"profile\":\"a\",\"system\":{\"value\":\"s\"},\"fields\":{\"time\":{\"column\":1,"
+         "\"format\":\"iso8601\"},\"user\":{\"column\":2},\"operation\":{\"value\":\"lookup\"},"
+         "\"result\":{\"column\":3,\"unmapped\":\"error\"}}}",
+         "profile test.json: fields.result.unmapped: \"error\" with no map entries would refuse "
+         "every value; give map entries, \"keep\" or a replacement value"},
+        {"{\"profile\":\"a\",\"system\":{\"value\":\"s\"},\"fields\":{\"time\":{\"column\":1,"
+         "\"format\":\"iso8601\"},\"user\":{\"column\":2},\"operation\":{\"value\":\"lookup\"},"
+         "\"count\":{\"column\":3,\"transform\":[{\"regex\":\"=([0-9]+)\",\"on_no_match\":"
+         "\"zero\"}]}}}",
+         "profile test.json: fields.count.transform[0].on_no_match must be \"error\" (the row is "
+         "bad) or \"empty\" (the value becomes empty)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         tk_error err = {0, ""};
@@ -518,6 +636,7 @@ int main(void)
     TK_RUN(undecided_encoding_decides_on_first_high_byte);
     TK_RUN(default_is_final_value);
     TK_RUN(terminal_address_field);
+    TK_RUN(numbers_and_unmapped_only);
     TK_RUN(rejects_bad_profiles);
     TK_RUN(allocation_failures);
     TK_TEST_END();

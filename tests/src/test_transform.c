@@ -78,6 +78,35 @@ static void steps(void)
     TK_CHECK(run("[]", "x", "x"));
 }
 
+/* A regex with "on_no_match": "empty" turns a value it does not match
+ * into an empty one (the field's default or absence then applies) instead
+ * of a row error; later steps see the empty value. */
+static void regex_no_match(void)
+{
+    static const char *const count = "[{\"regex\":\"抽出件数=([0-9,]+)\","
+                                     "\"on_no_match\":\"empty\"}]";
+    TK_CHECK(run(count, "窓口 抽出件数=26,382 件", "26,382"));
+    TK_CHECK(run(count, "窓口対応", ""));
+    TK_CHECK(run(count, "", ""));
+    TK_CHECK(
+        run("[{\"on_no_match\":\"empty\",\"regex\":\"^x([0-9]+)\"},{\"upper\":true}]", "y12", ""));
+    /* "error" is the default, spelt out. */
+    TK_CHECK(run("[{\"regex\":\"^x\",\"on_no_match\":\"error\"}]", "y", NULL));
+    TK_CHECK(run("[{\"regex\":\"^x\"}]", "y", NULL));
+    /* The step budget still makes a row error. */
+    tk_error err = {0, ""};
+    tk_transforms *t = parse("[{\"regex\":\"^((a*){200})$\",\"on_no_match\":\"empty\"}]", &err);
+    TK_REQUIRE(t != NULL);
+    static char v[200000];
+    memset(v, 'a', sizeof v);
+    tk_transform_scratch s;
+    tk_transform_scratch_init(&s);
+    tk_view view = {v, sizeof v};
+    TK_CHECK_INT(tk_transforms_apply(t, &view, &s, &err), TK_EPARSE);
+    tk_transform_scratch_dispose(&s);
+    tk_transforms_destroy(t);
+}
+
 static void parse_errors(void)
 {
     static const struct {
@@ -85,7 +114,21 @@ static void parse_errors(void)
         const char *msg;
     } cases[] = {
         {"{}", "fields.user.transform must be a list of steps"},
-        {"[1]", "fields.user.transform[0] must be an object with one key"},
+        {"[1]", "fields.user.transform[0] must be an object with one step (and, for regex, "
+                "on_no_match)"},
+        {"[{\"trim\":true,\"upper\":true}]",
+         "fields.user.transform[0] must be an object with one step (and, for regex, "
+         "on_no_match)"},
+        {"[{\"on_no_match\":\"empty\"}]",
+         "fields.user.transform[0].on_no_match is only for a regex step"},
+        {"[{\"trim\":true,\"on_no_match\":\"empty\"}]",
+         "fields.user.transform[0].on_no_match is only for a regex step"},
+        {"[{\"regex\":\"x\",\"on_no_match\":\"skip\"}]",
+         "fields.user.transform[0].on_no_match must be \"error\" (the row is bad) or \"empty\" "
+         "(the value becomes empty)"},
+        {"[{\"regex\":\"x\",\"on_no_match\":true}]",
+         "fields.user.transform[0].on_no_match must be \"error\" (the row is bad) or \"empty\" "
+         "(the value becomes empty)"},
         {"[{\"trim\":true},{\"rot13\":true}]",
          "fields.user.transform[1]: unknown step \"rot13\" (steps: trim, strip_domain, "
          "strip_prefix, strip_suffix, regex, upper, lower, zenkaku_digits)"},
@@ -157,6 +200,7 @@ static void allocation_failures(void)
 int main(void)
 {
     TK_RUN(steps);
+    TK_RUN(regex_no_match);
     TK_RUN(parse_errors);
     TK_RUN(step_budget);
     TK_RUN(allocation_failures);
