@@ -999,6 +999,12 @@ int tk_master_terminal_listed(tk_db *db, const char *p, size_t len, tk_error *er
 
 enum { SRC_NONE, SRC_COLUMN, SRC_VALUE };
 
+/* What a value that the mapping's map does not list becomes, named as in
+ * source profiles' "unmapped": kept (the default here, unlike profiles,
+ * since the kind's own words and codes pass unmapped), a row error, or
+ * one replacement value. */
+enum { UNMAPPED_KEEP, UNMAPPED_ERROR, UNMAPPED_REPLACE };
+
 /* A growable scratch buffer reused from row to row. */
 struct sbuf {
     char *p;
@@ -1008,15 +1014,17 @@ struct sbuf {
 /* How one column of the kind is found and cleaned in this file. */
 struct binding {
     int src;
-    size_t index;      /* SRC_COLUMN: 0-based cell */
-    const char *cname; /* SRC_COLUMN by name: the mapping's column name (borrowed) */
-    size_t cindex;     /* SRC_COLUMN by index: 1-based, from the mapping; 0 otherwise */
-    const char *value; /* SRC_VALUE: borrowed from the mapping JSON */
-    char *label;       /* the column as messages name it (owned) */
-    tk_transforms *tf; /* owned, or NULL */
-    json_t *map;       /* borrowed from the mapping JSON, or NULL */
-    const char *dflt;  /* borrowed, or NULL */
-    tk_timefmt *fmt;   /* owned; NULL: the default date patterns */
+    size_t index;               /* SRC_COLUMN: 0-based cell */
+    const char *cname;          /* SRC_COLUMN by name: the mapping's column name (borrowed) */
+    size_t cindex;              /* SRC_COLUMN by index: 1-based, from the mapping; 0 otherwise */
+    const char *value;          /* SRC_VALUE: borrowed from the mapping JSON */
+    char *label;                /* the column as messages name it (owned) */
+    tk_transforms *tf;          /* owned, or NULL */
+    json_t *map;                /* borrowed from the mapping JSON, or NULL */
+    int unmapped;               /* UNMAPPED_*: what a cell's value that map lacks becomes */
+    const char *unmapped_value; /* UNMAPPED_REPLACE: borrowed from the mapping JSON */
+    const char *dflt;           /* borrowed, or NULL */
+    tk_timefmt *fmt;            /* owned; NULL: the default date patterns */
     tk_enc_buf dec;
     tk_transform_scratch tscr;
 };
@@ -1105,8 +1113,8 @@ static int load_transforms(struct imp *m, struct binding *b, json_t *arr, const 
 
 static int load_field(struct imp *m, size_t c, json_t *spec, tk_error *err)
 {
-    static const char *const keys[] = {"column",  "value",  "transform", "map",
-                                       "default", "format", NULL};
+    static const char *const keys[] = {"column",   "value",   "transform", "map",
+                                       "unmapped", "default", "format",    NULL};
     const struct col *col = &kinds[m->k].cols[c];
     struct binding *b = &m->b[c];
     char where[64];
@@ -1161,6 +1169,26 @@ static int load_field(struct imp *m, size_t c, json_t *spec, tk_error *err)
                 return map_err(m, err, "%s.map.%s must be a string", where, k);
         }
         b->map = map;
+    }
+    json_t *um = json_object_get(spec, "unmapped");
+    if (um != NULL) {
+        const char *u = json_is_string(um) ? json_string_value(um) : NULL;
+        if (u == NULL)
+            return map_err(m, err, "%s.unmapped must be \"keep\", \"error\" or a replacement value",
+                           where);
+        if (strcmp(u, "keep") == 0) {
+            b->unmapped = UNMAPPED_KEEP;
+        } else if (strcmp(u, "error") == 0) {
+            if (map == NULL || json_object_size(map) == 0)
+                return map_err(m, err,
+                               "%s.unmapped: \"error\" with no map entries would refuse every "
+                               "value; give map entries or a replacement value",
+                               where);
+            b->unmapped = UNMAPPED_ERROR;
+        } else {
+            b->unmapped = UNMAPPED_REPLACE;
+            b->unmapped_value = u;
+        }
     }
     json_t *dflt = json_object_get(spec, "default");
     if (dflt != NULL) {
@@ -1412,6 +1440,24 @@ static int apply_transforms(struct imp *m, size_t c, tk_view *v, tk_error *err)
     return TK_OK;
 }
 
+/* The row error for a value the map lacks under "unmapped": "error": the
+ * map's keys are listed, as for source profiles. */
+static int unmapped_err(struct imp *m, size_t c, const tk_view *v)
+{
+    const char *keys[64];
+    size_t n = 0;
+    const char *k;
+    json_t *x;
+    json_object_foreach(m->b[c].map, k, x)
+    {
+        if (n < sizeof keys / sizeof keys[0])
+            keys[n++] = k;
+    }
+    char known[512];
+    tk_error_join(known, sizeof known, keys, n);
+    return row_err(m, c, v, "not in the mapping's map (known: %s)", known);
+}
+
 /* Parses a date with the column's format, or the default patterns. With
  * a NULL why the caller only wants to know whether it parses. */
 static int parse_date(struct imp *m, size_t c, const char *p, size_t len, int64_t *day,
@@ -1542,16 +1588,22 @@ static int get_value(struct imp *m, size_t c, tk_error *err)
             return rc;
     }
     tk_transform_trim(&v);
+    const int from_cell = v.len > 0;
     if (v.len == 0 && b->dflt != NULL) {
         v.p = b->dflt;
         v.len = strlen(b->dflt);
     }
-    if (v.len > 0 && b->map != NULL) {
-        json_t *to = json_object_getn(b->map, v.p, v.len);
-        if (to != NULL) {
-            v.p = json_string_value(to);
-            v.len = json_string_length(to);
-        }
+    json_t *mapped = v.len > 0 && b->map != NULL ? json_object_getn(b->map, v.p, v.len) : NULL;
+    if (mapped != NULL) {
+        v.p = json_string_value(mapped);
+        v.len = json_string_length(mapped);
+    } else if (from_cell && b->unmapped == UNMAPPED_REPLACE) {
+        /* The default is the mapping's own word: only a cell's value is
+         * replaced. */
+        v.p = b->unmapped_value;
+        v.len = strlen(b->unmapped_value);
+    } else if (from_cell && b->unmapped == UNMAPPED_ERROR) {
+        return unmapped_err(m, c, &v);
     }
     if (v.len == 0) {
         if (col->flags & F_REQ)

@@ -413,6 +413,82 @@ static void test_messages(void)
     tk_tenant_close(t);
 }
 
+/* "unmapped" in a mapping: an enumerated column whose words are not all
+ * spelt out (terminal 種別), a refused unknown word, and the refusals at
+ * load. */
+static void test_mapping_unmapped(void)
+{
+    tk_tenant *t = new_tenant();
+    tk_error err;
+    char csv[700], map[700];
+
+    snprintf(csv, sizeof csv, "%s/terminals_kinds.csv", tk_test_tmpdir());
+    write_file(csv, "端末名,種別\r\n"
+                    "SHIMIN-PC01,住基端末\r\n"
+                    "SHIMIN-PC02,事務用PC\r\n"
+                    "MADO-01,窓口端末\r\n"
+                    "KIKAKU-PC01,\r\n"
+                    "ZEIMU-PC01,特定個人情報\r\n");
+    snprintf(map, sizeof map, "%s/terminals_kinds.map.json", tk_test_tmpdir());
+    write_file(map, "{\"profile\": \"tanmatsu\", \"kind\": \"terminals\", \"fields\": {"
+                    "\"kind\": {\"column\": \"種別\", \"map\": {\"住基端末\": \"特定個人情報\", "
+                    "\"特定個人情報\": \"特定個人情報\"}, \"unmapped\": \"一般\"}}}");
+    TK_REQUIRE(tk_master_import(t, "terminals", csv, map, "2024-04-01", NULL, &err) == TK_OK);
+    TK_CHECK_STR(q_text(t, "SELECT group_concat(terminal || '=' || coalesce(kind, '-'), ' ') FROM "
+                           "(SELECT terminal, kind FROM master_terminals ORDER BY line)"),
+                 "SHIMIN-PC01=mynumber SHIMIN-PC02=general MADO-01=general KIKAKU-PC01=- "
+                 "ZEIMU-PC01=mynumber");
+
+    /* Only the rule, no map: every non-empty value is replaced. */
+    write_file(map, "{\"kind\": \"terminals\", \"fields\": {"
+                    "\"kind\": {\"column\": \"種別\", \"unmapped\": \"一般\"}}}");
+    TK_REQUIRE(tk_master_import(t, "terminals", csv, map, "2024-05-01", NULL, &err) == TK_OK);
+    TK_CHECK_INT(q_i64(t, "SELECT count(*) FROM master_terminals m JOIN master_versions v ON "
+                          "v.id = m.version_id WHERE v.effective_from = '2024-05-01' AND "
+                          "m.kind = 'general'"),
+                 4);
+
+    /* "error": a word the map lacks rejects the file, listing the map. */
+    write_file(map, "{\"kind\": \"terminals\", \"fields\": {"
+                    "\"kind\": {\"column\": \"種別\", \"map\": {\"住基端末\": \"特定個人情報\", "
+                    "\"事務用PC\": \"一般\"}, \"unmapped\": \"error\"}}}");
+    TK_CHECK_INT(tk_master_import(t, "terminals", csv, map, "2024-06-01", NULL, &err),
+                 TK_EREJECTED);
+    TK_CHECK_STR(err.msg, "terminals_kinds.csv: record 4 (line 4), column 種別: \"窓口端末\": not "
+                          "in the mapping's map (known: 住基端末, 事務用PC) (and 1 more bad row)");
+
+    /* Without "unmapped" a value the map lacks is kept, then checked. */
+    write_file(map,
+               "{\"kind\": \"terminals\", \"fields\": {"
+               "\"kind\": {\"column\": \"種別\", \"map\": {\"住基端末\": \"特定個人情報\"}}}}");
+    TK_CHECK_INT(tk_master_import(t, "terminals", csv, map, "2024-06-01", NULL, &err),
+                 TK_EREJECTED);
+    TK_CHECK(strstr(err.msg, "column 種別: \"事務用PC\": expected 特定個人情報 or 一般") != NULL);
+
+    static const struct {
+        const char *json, *want;
+    } refused[] = {
+        {"{\"fields\": {\"kind\": {\"column\": \"種別\", \"unmapped\": \"error\"}}}",
+         "fields.kind.unmapped: \"error\" with no map entries would refuse every value; give map "
+         "entries or a replacement value"},
+        {"{\"fields\": {\"kind\": {\"column\": \"種別\", \"map\": {}, \"unmapped\": \"error\"}}}",
+         "fields.kind.unmapped: \"error\" with no map entries would refuse every value; give map "
+         "entries or a replacement value"},
+        {"{\"fields\": {\"kind\": {\"column\": \"種別\", \"unmapped\": 1}}}",
+         "fields.kind.unmapped must be \"keep\", \"error\" or a replacement value"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        write_file(map, refused[i].json);
+        TK_CHECK_INT(tk_master_import(t, "terminals", csv, map, "2024-07-01", NULL, &err),
+                     TK_EINVAL);
+        char want[1024];
+        snprintf(want, sizeof want, "mapping %s: %s", map, refused[i].want);
+        TK_CHECK_STR(err.msg, want);
+    }
+    TK_CHECK_INT(q_i64(t, "SELECT count(*) FROM master_versions"), 2);
+    tk_tenant_close(t);
+}
+
 /* An overtime list imported after its days: a first version still covers
  * them (the earliest version governs every day before it), a later one
  * does not, and says so. */
@@ -953,6 +1029,7 @@ int main(void)
     TK_RUN(test_default_effective_today);
     TK_RUN(test_mapping_profile);
     TK_RUN(test_mapping_errors);
+    TK_RUN(test_mapping_unmapped);
     TK_RUN(test_bad_rows_rejected);
     TK_RUN(test_messages);
     TK_RUN(test_dated_rows_before_effective);
