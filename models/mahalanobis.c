@@ -48,6 +48,19 @@
  * below 1e-10 of the variance), the ridge is raised tenfold, starting at
  * 1e-9 when it was 0, until the factor is sound or the ridge exceeds 1.
  *
+ * Regularisation. Every S that is factorised (in the C-steps and at the
+ * end) is first shrunk: (1 - a) S + a (tr S / d) I, with a the
+ * Ledoit-Wolf intensity of the rows S was fitted on (at least the
+ * option's shrinkage), and a column whose MAD is 0 keeps at least its
+ * variance over all rows (1 after its scaling by the standard deviation).
+ * Log features of user-days are collinear (a total and its parts), some
+ * are constant over a baseline, and counts that are 0 on most days have
+ * no non-zero value among the central rows the C-steps keep: with only
+ * the ridge, a row off any of these directions got its deviation divided
+ * by 1e-6, a d2 around 1e10 for a day with one logon failure. Shrinkage
+ * bounds every direction's variance below by a share of the average one;
+ * the floor gives rare counts the spread they have over the whole data.
+ *
  * Selection of the h smallest distances uses quickselect (O(n)); ties at
  * the h-th value are broken by row order, so the result is deterministic. */
 #include "models/mahalanobis.h"
@@ -80,7 +93,11 @@ extern void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, i
 struct tk_mahalanobis {
     size_t d, support;
     double ridge;
+    double shrinkage;    /* share a of the target in (1 - a) S + a (tr S / d) I */
+    double shrink_min;   /* the least a (options) */
+    int ledoit_wolf;     /* use the Ledoit-Wolf intensity when larger (options) */
     double *loc, *scale; /* standardisation per column */
+    double *floor;       /* least variance per column, standardised units (0: none) */
     double *mu;          /* centre, standardised units */
     double *s;           /* covariance, standardised units, d x d full */
     double *u;           /* upper Cholesky factor of s + ridge I, strict lower part 0 */
@@ -108,6 +125,11 @@ double tk_mahalanobis_ridge(const tk_mahalanobis *m)
     return m->ridge;
 }
 
+double tk_mahalanobis_shrinkage(const tk_mahalanobis *m)
+{
+    return m->shrinkage;
+}
+
 size_t tk_mahalanobis_support(const tk_mahalanobis *m)
 {
     return m->support;
@@ -119,6 +141,7 @@ void tk_mahalanobis_destroy(tk_mahalanobis *m)
         return;
     tk_free(m->loc);
     tk_free(m->scale);
+    tk_free(m->floor);
     tk_free(m->mu);
     tk_free(m->s);
     tk_free(m->u);
@@ -204,6 +227,7 @@ static void robust_scale(tk_mahalanobis *m, const double *x, size_t n, double *t
         for (size_t i = 0; i < n; i++)
             tmp[i] = fabs(x[i * d + j] - med);
         double scale = 1.4826 * median(tmp, n);
+        m->floor[j] = 0.0;
         if (!(scale > 0.0)) {
             double mean = 0.0, ss = 0.0;
             for (size_t i = 0; i < n; i++)
@@ -212,6 +236,11 @@ static void robust_scale(tk_mahalanobis *m, const double *x, size_t n, double *t
             for (size_t i = 0; i < n; i++)
                 ss += (x[i * d + j] - mean) * (x[i * d + j] - mean);
             scale = sqrt(ss / (double)(n - 1));
+            /* Most rows share one value (a count that is usually 0): the
+             * central subset may hold none of the others, so the column
+             * keeps at least its variance over all rows, 1 once divided
+             * by this scale. */
+            m->floor[j] = scale > 0.0 && isfinite(scale) ? 1.0 : 0.0;
         }
         m->loc[j] = med;
         m->scale[j] = scale > 0.0 && isfinite(scale) ? scale : 1.0;
@@ -228,6 +257,32 @@ static void standardise(const tk_mahalanobis *m, const double *x, size_t r0, siz
         for (size_t j = 0; j < d; j++)
             out[i * d + j] = (row[j] - m->loc[j]) / m->scale[j] - mu[j];
     }
+}
+
+/* The Ledoit-Wolf shrinkage intensity ("A well-conditioned estimator for
+ * large-dimensional covariance matrices", J. Multivariate Anal. 88(2),
+ * 2004) towards (tr S / d) I, computed as scikit-learn's ledoit_wolf does:
+ * s is the covariance (divisor count - 1) of count centred rows z_i and
+ * quartic the sum of |z_i|^4. With E the covariance of divisor count and
+ * mu = tr E / d, the intensity is min(b, c) / c where
+ *   c = |E - mu I|_F^2 / d,
+ *   b = (quartic / count - |E|_F^2) / (d count),
+ * the estimated error of E against its spread around the target. */
+static double ledoit_wolf(const double *s, size_t d, size_t count, double quartic)
+{
+    const double n = (double)count, k = count > 1 ? (n - 1.0) / n : 1.0;
+    double tr = 0.0, fro = 0.0;
+    for (size_t j = 0; j < d; j++)
+        tr += s[j * d + j] * k;
+    for (size_t i = 0; i < d * d; i++)
+        fro += s[i] * k * s[i] * k;
+    const double mu = tr / (double)d;
+    const double c = (fro - 2.0 * mu * tr + (double)d * mu * mu) / (double)d;
+    double b = (quartic / n - fro) / ((double)d * n);
+    if (!(c > 0.0) || !isfinite(c) || !isfinite(b))
+        return 0.0;
+    b = fmin(b, c);
+    return b > 0.0 ? b / c : 0.0;
 }
 
 /* mu and s of the rows flagged in sel (all rows when sel is NULL); returns
@@ -250,9 +305,15 @@ static size_t moments(fit *w, const uint8_t *sel)
         m->mu[j] /= (double)count;
     memset(m->s, 0, d * d * sizeof(double));
     size_t nb = 0;
+    double quartic = 0.0; /* sum over rows of |z|^4, for the shrinkage */
     for (size_t i = 0; i <= n; i++) {
         if (i < n && (sel == NULL || sel[i])) {
-            standardise(m, w->x, i, 1, m->mu, w->block + nb * d);
+            double *const z = w->block + nb * d;
+            standardise(m, w->x, i, 1, m->mu, z);
+            double r2 = 0.0;
+            for (size_t j = 0; j < d; j++)
+                r2 += z[j] * z[j];
+            quartic += r2 * r2;
             nb++;
         }
         if (nb == w->brows || (i == n && nb > 0)) {
@@ -268,10 +329,26 @@ static size_t moments(fit *w, const uint8_t *sel)
             m->s[b * d + a] = m->s[a * d + b];
         }
     }
+    m->shrinkage =
+        m->ledoit_wolf ? fmax(m->shrink_min, ledoit_wolf(m->s, d, count, quartic)) : m->shrink_min;
     return count;
 }
 
-/* Factorises s + ridge I into u, raising the ridge if needed. */
+/* Writes (1 - a) s + a target I to out, a = m->shrinkage. */
+static void shrink(const tk_mahalanobis *m, double *out, double target)
+{
+    const size_t d = m->d;
+    const double a = m->shrinkage;
+    for (size_t i = 0; i < d * d; i++)
+        out[i] = (1.0 - a) * m->s[i];
+    for (size_t j = 0; j < d; j++) {
+        out[j * d + j] += a * target;
+        out[j * d + j] = fmax(out[j * d + j], m->floor[j]);
+    }
+}
+
+/* Factorises the shrunk s + ridge I into u, raising the ridge if needed.
+ * A constant column (tr s = 0 everywhere) gets the target 1. */
 static int factor(tk_mahalanobis *m, double ridge, tk_error *err)
 {
     const size_t d = m->d;
@@ -282,8 +359,12 @@ static int factor(tk_mahalanobis *m, double ridge, tk_error *err)
                 err, TK_ERANGE,
                 "the covariance overflows: values lie too far apart for their spread");
     }
+    double target = 0.0;
+    for (size_t j = 0; j < d; j++)
+        target += m->s[j * d + j];
+    target = target > 0.0 ? target / (double)d : 1.0;
     for (;;) {
-        memcpy(m->u, m->s, d * d * sizeof(double));
+        shrink(m, m->u, target);
         for (size_t j = 0; j < d; j++)
             m->u[j * d + j] += ridge;
         int info = 0;
@@ -297,7 +378,9 @@ static int factor(tk_mahalanobis *m, double ridge, tk_error *err)
          * factor counts as failed too. */
         for (size_t j = 0; info == 0 && j < d; j++) {
             const double pivot = m->u[j * d + j];
-            if (pivot * pivot <= SINGULAR * (m->s[j * d + j] + ridge))
+            const double var =
+                fmax((1.0 - m->shrinkage) * m->s[j * d + j] + m->shrinkage * target, m->floor[j]);
+            if (pivot * pivot <= SINGULAR * (var + ridge))
                 info = (int)j + 1;
         }
         if (info == 0)
@@ -439,10 +522,11 @@ int tk_mahalanobis_create(tk_mahalanobis **out, const double *x, size_t n, size_
         return tk_error_set(err, TK_EINVAL, "a covariance needs at least 2 rows and 1 column");
     if (!(o->support_fraction >= 0.5 && o->support_fraction <= 1.0) ||
         !(o->quantile > 0.0 && o->quantile < 1.0) || o->max_steps == 0 || !(o->ridge >= 0.0) ||
-        !isfinite(o->ridge))
+        !isfinite(o->ridge) || !(o->shrinkage >= 0.0 && o->shrinkage <= 1.0))
         return tk_error_set(err, TK_EINVAL,
                             "mahalanobis options out of range (support_fraction in [0.5, 1], "
-                            "quantile in (0, 1), max_steps >= 1, ridge >= 0)");
+                            "quantile in (0, 1), max_steps >= 1, ridge >= 0, shrinkage in "
+                            "[0, 1])");
     if (d > (size_t)INT_MAX || !tk_mul_size(d, d, &dd) || dd > (size_t)INT_MAX ||
         !tk_mul_size(n, d, &(size_t){0}))
         return tk_error_set(err, TK_ERANGE, "%zu columns are too many for a covariance", d);
@@ -458,8 +542,11 @@ int tk_mahalanobis_create(tk_mahalanobis **out, const double *x, size_t n, size_
         goto nomem;
     m->d = d;
     m->support = n;
+    m->shrink_min = o->shrinkage;
+    m->ledoit_wolf = o->ledoit_wolf;
     m->loc = tk_calloc(d, sizeof(double));
     m->scale = tk_calloc(d, sizeof(double));
+    m->floor = tk_calloc(d, sizeof(double));
     m->mu = tk_calloc(d, sizeof(double));
     m->center = tk_calloc(d, sizeof(double));
     m->s = tk_calloc(dd, sizeof(double));
@@ -468,8 +555,9 @@ int tk_mahalanobis_create(tk_mahalanobis **out, const double *x, size_t n, size_
     w.brows = BLOCK_VALUES / d < 1 ? 1 : BLOCK_VALUES / d;
     w.block = tk_calloc(w.brows, d * sizeof(double));
     w.tmp = tk_calloc(n, sizeof(double));
-    if (m->loc == NULL || m->scale == NULL || m->mu == NULL || m->center == NULL || m->s == NULL ||
-        m->u == NULL || m->cov == NULL || w.block == NULL || w.tmp == NULL)
+    if (m->loc == NULL || m->scale == NULL || m->floor == NULL || m->mu == NULL ||
+        m->center == NULL || m->s == NULL || m->u == NULL || m->cov == NULL || w.block == NULL ||
+        w.tmp == NULL)
         goto nomem;
     robust_scale(m, x, n, w.tmp);
     if (o->robust) {
@@ -485,10 +573,15 @@ int tk_mahalanobis_create(tk_mahalanobis **out, const double *x, size_t n, size_
     }
     if (rc != TK_OK)
         goto done;
+    double target = 0.0;
+    for (size_t j = 0; j < d; j++)
+        target += m->s[j * d + j];
+    target = target > 0.0 ? target / (double)d : 1.0;
+    shrink(m, m->cov, target);
     for (size_t a = 0; a < d; a++) {
         m->center[a] = m->loc[a] + m->mu[a] * m->scale[a];
         for (size_t b = 0; b < d; b++)
-            m->cov[a * d + b] = m->s[a * d + b] * m->scale[a] * m->scale[b];
+            m->cov[a * d + b] *= m->scale[a] * m->scale[b];
     }
     *out = m;
     w.m = NULL;

@@ -13,11 +13,15 @@
  * is robust (a single-start minimum covariance determinant with C-steps,
  * then one reweighting step; see mahalanobis.c), so that a minority of
  * anomalies does not pull mu towards itself and inflate S until it hides.
- * A ridge is added to the diagonal of S (standardised units, where the
- * variances are about 1) so that singular data (a constant column, one
- * column a multiple of another, fewer rows than columns) still give a
- * distance; when the Cholesky factorisation fails the ridge is raised
- * tenfold until it succeeds.
+ * S is regularised in standardised units: shrunk towards (tr S / d) I by
+ * the Ledoit-Wolf intensity (at least opt->shrinkage), and a column whose
+ * MAD is 0 (a count that is 0 on most days) keeps at least its variance
+ * over all rows, which the robust subset may lack entirely. So collinear
+ * columns, a column constant in the data or in the subset, and fewer rows
+ * than columns give distances of the order of d for ordinary rows instead
+ * of 1e10. A ridge is added to the diagonal as a last resort; when the
+ * Cholesky factorisation fails the ridge is raised tenfold until it
+ * succeeds.
  *
  * Input is a row-major array of doubles (n rows of d features; row i,
  * feature j at x[i * d + j]); every value must be finite. The model keeps
@@ -41,13 +45,15 @@ typedef struct tk_mahalanobis_options {
     double quantile;         /* reweighting keeps rows with d2 <= chi2_d quantile, in (0, 1) */
     size_t max_steps;        /* most C-steps (they stop earlier once the estimate settles) */
     double ridge;            /* added to the diagonal of the standardised covariance, >= 0 */
+    int ledoit_wolf;         /* nonzero: shrink by the Ledoit-Wolf intensity when larger */
+    double shrinkage;        /* least share of the target (tr S / d) I mixed into S, in [0, 1] */
 } tk_mahalanobis_options;
 
 /* Robust; C-steps keep 75% of the rows (tolerating up to 25% anomalies);
  * reweighting at the 97.5% chi-square quantile; at most 30 C-steps;
- * ridge 1e-6. */
+ * ridge 1e-6; shrinkage by the Ledoit-Wolf intensity, at least 0.01. */
 // clang-format off
-#define TK_MAHALANOBIS_OPTIONS_INIT {1, 0.75, 0.975, 30, 1e-6}
+#define TK_MAHALANOBIS_OPTIONS_INIT {1, 0.75, 0.975, 30, 1e-6, 1, 0.01}
 // clang-format on
 
 /* Estimates centre and covariance from x (n rows of d features, borrowed
@@ -87,11 +93,16 @@ size_t tk_mahalanobis_features(const tk_mahalanobis *m);
 const double *tk_mahalanobis_center(const tk_mahalanobis *m);
 
 /* The estimated covariance, d x d values row-major in the units of the
- * input, without the ridge; borrowed from m. */
+ * input, regularised (shrinkage, variance floors) but without the ridge;
+ * borrowed from m. */
 const double *tk_mahalanobis_covariance(const tk_mahalanobis *m);
 
 /* The ridge that was added (opt->ridge, or more if that was not enough). */
 double tk_mahalanobis_ridge(const tk_mahalanobis *m);
+
+/* The shrinkage intensity a of the final estimate: the Ledoit-Wolf
+ * intensity of the rows it was fitted on, at least opt->shrinkage. */
+double tk_mahalanobis_shrinkage(const tk_mahalanobis *m);
 
 /* Rows of the training data that entered the final estimate (all n unless
  * robust). */

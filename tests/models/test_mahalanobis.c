@@ -7,8 +7,11 @@
  * in closed form. Properties: the robust estimate recovers centre and
  * covariance of the inliers under 10% contamination where the classical
  * one is dragged away; singular covariances (a linear combination of
- * columns, a constant column, fewer rows than columns) are factorised with
- * a raised ridge; NaN is rejected with its row and column; every
+ * columns, a constant column, fewer rows than columns) are regularised by
+ * shrinkage (or, without it, a raised ridge); the shrinkage intensity is
+ * scikit-learn's Ledoit-Wolf one; ordinary user-day-like rows with
+ * collinear, constant and rarely non-zero columns stay on the chi-square
+ * scale while rows far off stay far; NaN is rejected with its row and column; every
  * allocation failure of tk_mahalanobis_create() is survived. */
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
@@ -40,6 +43,8 @@ static void classical_known_answer(void)
     tk_mahalanobis_options o = TK_MAHALANOBIS_OPTIONS_INIT;
     o.robust = 0;
     o.ridge = 0.0;
+    o.ledoit_wolf = 0;
+    o.shrinkage = 0.0;
     tk_mahalanobis *m = NULL;
     tk_error err;
     TK_REQUIRE(tk_mahalanobis_create(&m, small_x, 8, 2, &o, &err) == TK_OK);
@@ -110,7 +115,7 @@ static void robust_resists_contamination(void)
         else
             min_out = d2[i] < min_out ? d2[i] : min_out;
     }
-    TK_CHECK(min_out > 100.0); /* 126.7: far beyond the 99.9% quantile, 13.8 */
+    TK_CHECK(min_out > 100.0); /* 123.9: far beyond the 99.9% quantile, 13.8 */
     TK_CHECK(inliers_over <= 5);
 
     /* The classical estimate is dragged towards the anomalies (to about
@@ -152,17 +157,34 @@ static void singular_covariance(void)
         tk_mahalanobis *m = NULL;
         tk_error err;
         TK_REQUIRE(tk_mahalanobis_create(&m, x, 50, 3, &o, &err) == TK_OK);
-        TK_CHECK(tk_mahalanobis_ridge(m) > 0.0 && tk_mahalanobis_ridge(m) <= 1.0);
+        /* The shrinkage makes S positive definite: no ridge needed. */
+        TK_CHECK(tk_mahalanobis_ridge(m) == 0.0);
+        TK_CHECK(tk_mahalanobis_shrinkage(m) >= 0.01);
         double d2[50];
         TK_REQUIRE(tk_mahalanobis_score(m, x, 50, d2, NULL, &err) == TK_OK);
-        for (size_t i = 0; i < 50; i++)
-            TK_CHECK(isfinite(d2[i]) && d2[i] >= 0.0);
-        /* Leaving the plane of the training data is very far. */
-        double off[3] = {0.0, 0.0, 3.0}, doff;
+        double most = 0.0;
+        for (size_t i = 0; i < 50; i++) {
+            TK_CHECK(isfinite(d2[i]) && d2[i] >= 0.0 && d2[i] < 50.0);
+            most = fmax(most, d2[i]);
+        }
+        /* Leaving the plane of the training data by 4 of its standard
+         * deviations is farther than any training row, beyond the 99.9%
+         * chi-square quantile (a shrunk S treats the plane's normal as
+         * rarely varying, not as impossible). */
+        double off[3] = {0.0, 0.0, 12.0}, doff;
         TK_REQUIRE(tk_mahalanobis_score(m, off, 1, &doff, NULL, &err) == TK_OK);
-        TK_CHECK(doff > 1000.0);
+        TK_CHECK(doff > most && doff > gsl_cdf_chisq_Pinv(0.999, 3.0));
         tk_mahalanobis_destroy(m);
     }
+    /* Without shrinkage the old way still works: a raised ridge. */
+    o.ledoit_wolf = 0;
+    o.shrinkage = 0.0;
+    o.robust = 0;
+    tk_mahalanobis *m0 = NULL;
+    tk_error err0;
+    TK_REQUIRE(tk_mahalanobis_create(&m0, x, 50, 3, &o, &err0) == TK_OK);
+    TK_CHECK(tk_mahalanobis_ridge(m0) > 0.0 && tk_mahalanobis_ridge(m0) <= 1.0);
+    tk_mahalanobis_destroy(m0);
 
     /* A constant column, and fewer rows than columns, with the default
      * ridge. */
@@ -175,6 +197,97 @@ static void singular_covariance(void)
     for (size_t i = 0; i < 4; i++)
         TK_CHECK(isfinite(d2[i]) && d2[i] >= 0.0);
     tk_mahalanobis_destroy(m);
+}
+
+/* The shrinkage intensity is Ledoit and Wolf's, as scikit-learn computes
+ * it on the standardised columns: /usr/bin/python3 with sklearn 1.2.1,
+ * Z = (X - median) / (1.4826 MAD), ledoit_wolf_shrinkage(Z) =
+ * 0.3356357573639959; the covariance (1 - a) S + a (tr S / d) I (S of
+ * divisor n - 1) in input units and the d2 of two rows, from numpy. */
+static void ledoit_wolf_reference(void)
+{
+    tk_mahalanobis_options o = TK_MAHALANOBIS_OPTIONS_INIT;
+    o.robust = 0;
+    o.ridge = 0.0;
+    o.shrinkage = 0.0;
+    tk_mahalanobis *m = NULL;
+    tk_error err;
+    TK_REQUIRE(tk_mahalanobis_create(&m, small_x, 8, 2, &o, &err) == TK_OK);
+    TK_CHECK(CLOSE(tk_mahalanobis_shrinkage(m), 0.3356357573639959, 1e-12));
+    const double *s = tk_mahalanobis_covariance(m);
+    static const double want_s[4] = {1.87819232, 1.15314651, 1.15314651, 2.73698551};
+    for (size_t k = 0; k < 4; k++)
+        TK_CHECK(CLOSE(s[k], want_s[k], 1e-8));
+    const double rows[4] = {6.0, 2.0, 0.0, 5.0};
+    double d2[2];
+    TK_REQUIRE(tk_mahalanobis_score(m, rows, 2, d2, NULL, &err) == TK_OK);
+    TK_CHECK(CLOSE(d2[0], 11.29963891, 1e-7) && CLOSE(d2[1], 9.34324332, 1e-7));
+    tk_mahalanobis_destroy(m);
+    /* The least intensity wins when larger. */
+    o.shrinkage = 0.5;
+    TK_REQUIRE(tk_mahalanobis_create(&m, small_x, 8, 2, &o, &err) == TK_OK);
+    TK_CHECK(tk_mahalanobis_shrinkage(m) == 0.5);
+    tk_mahalanobis_destroy(m);
+    o.shrinkage = 1.5;
+    TK_CHECK_INT(tk_mahalanobis_create(&m, small_x, 8, 2, &o, &err), TK_EINVAL);
+    TK_CHECK(m == NULL);
+}
+
+/* User-day features as the analysis sees them: two ordinary counts, their
+ * exact sum (collinear), a column constant in the baseline and a count
+ * that is 0 on 97% of the days. With the default (robust) estimate the
+ * central subset has no variance in the last three; before the
+ * regularisation a day with the rare event, or any value off the sum,
+ * scored d2 around 1e8-1e10. Ordinary rows now stay on the chi-square
+ * scale of 5 degrees of freedom, and rows far off the baseline stay far. */
+static void collinear_constant_and_rare(void)
+{
+    enum { N = 2000, D = 5 };
+    double *x = malloc(N * D * sizeof *x);
+    TK_REQUIRE(x != NULL);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 11);
+    for (size_t i = 0; i < N; i++) {
+        double *row = x + i * D;
+        row[0] = log1p((double)gsl_ran_poisson(r, 40.0));
+        row[1] = log1p((double)gsl_ran_poisson(r, 15.0));
+        row[2] = row[0] + row[1];
+        row[3] = 2.0;
+        row[4] = i % 33 == 0 ? log1p(1.0 + (double)gsl_ran_poisson(r, 1.0)) : 0.0;
+    }
+    gsl_rng_free(r);
+    tk_mahalanobis *m = NULL;
+    tk_error err;
+    TK_REQUIRE(tk_mahalanobis_create(&m, x, N, D, NULL, &err) == TK_OK);
+    double *d2 = malloc(N * sizeof *d2);
+    TK_REQUIRE(d2 != NULL);
+    TK_REQUIRE(tk_mahalanobis_score(m, x, N, d2, NULL, &err) == TK_OK);
+    double worst_rare = 0.0;
+    size_t below = 0;
+    for (size_t i = 0; i < N; i++) {
+        below += d2[i] <= gsl_cdf_chisq_Pinv(0.5, D);
+        if (i % 33 == 0)
+            worst_rare = fmax(worst_rare, d2[i]);
+    }
+    /* About half the rows below the chi-square median, none absurd. */
+    TK_CHECK(below > N / 4 && below < 3 * N / 4);
+    TK_CHECK(worst_rare < 200.0);
+    /* Far off the baseline: ten times the usual lookups, a value the
+     * constant column never took, a value off the exact sum. */
+    double far[3 * D];
+    for (size_t k = 0; k < 3; k++)
+        memcpy(far + k * D, x + D, D * sizeof *far);
+    far[0] += log(10.0);
+    far[2] += log(10.0);
+    far[D + 3] = 3.0;
+    far[2 * D + 2] += 1.0;
+    double dfar[3];
+    TK_REQUIRE(tk_mahalanobis_score(m, far, 3, dfar, NULL, &err) == TK_OK);
+    for (size_t k = 0; k < 3; k++)
+        TK_CHECK(dfar[k] > 50.0 && dfar[k] > 10.0 * worst_rare / 4.0);
+    tk_mahalanobis_destroy(m);
+    free(d2);
+    free(x);
 }
 
 static void bad_input(void)
@@ -233,6 +346,8 @@ int main(void)
     TK_RUN(classical_known_answer);
     TK_RUN(robust_resists_contamination);
     TK_RUN(singular_covariance);
+    TK_RUN(ledoit_wolf_reference);
+    TK_RUN(collinear_constant_and_rare);
     TK_RUN(bad_input);
     TK_RUN(allocation_failures);
     TK_TEST_END();
