@@ -24,6 +24,12 @@
  * record, line and column, so that nothing is stored that a reader would
  * cut short or that no period could ever analyse.
  *
+ * An event's detail (a 検索条件 or 備考 column) is rewritten by src/freetext
+ * before the store sees it: search conditions become field and pseudonym,
+ * other text one pseudonym, under a key derived from the tenant's for that
+ * purpose, unless the profile keeps the column in clear. Like resident
+ * identifiers, the clear text never leaves the reader's buffers.
+ *
  * Duplicates are found by SHA-256, known only at the end of the read. When
  * a stored upload has the same size the file is hashed first, so that an
  * identical re-upload is refused without parsing it. */
