@@ -24,6 +24,12 @@
  * record, line and column, so that nothing is stored that a reader would
  * cut short or that no period could ever analyse.
  *
+ * An event's detail (a 検索条件 or 備考 column) is rewritten by src/freetext
+ * before the store sees it: search conditions become field and pseudonym,
+ * other text one pseudonym, under a key derived from the tenant's for that
+ * purpose, unless the profile keeps the column in clear. Like resident
+ * identifiers, the clear text never leaves the reader's buffers.
+ *
  * Duplicates are found by SHA-256, known only at the end of the read. When
  * a stored upload has the same size the file is hashed first, so that an
  * identical re-upload is refused without parsing it. */
@@ -41,6 +47,7 @@
 #include "src/crypto.h"
 #include "src/csv.h"
 #include "src/encoding.h"
+#include "src/freetext.h"
 #include "src/master.h"
 #include "src/period.h"
 #include "src/store.h"
@@ -355,6 +362,7 @@ struct run {
     tk_profile_row *row;
     tk_master_resolver *resolver;
     tk_store_writer *writer;
+    tk_freetext *freetext; /* rewrites detail before it is stored */
     struct report rep;
     tk_upload_meta meta;
     const tk_csv_field *pending; /* headerless: the first record, read to bind */
@@ -582,6 +590,14 @@ static int run_rows(struct run *r, tk_error *err)
                 return tk_error_set(err, TK_EIO, "injected failure after %llu rows",
                                     (unsigned long long)stored);
             ev.record = (int64_t)record;
+            if (ev.detail.p != NULL) {
+                const int mode = tk_profile_detail_clear(r->profile) ? TK_FREETEXT_CLEAR
+                                                                     : TK_FREETEXT_PSEUDONYMISE;
+                rc = tk_freetext_apply(r->freetext, mode, ev.detail.p, ev.detail.len, &ev.detail,
+                                       err);
+                if (rc != TK_OK)
+                    return rc;
+            }
             rc = tk_store_writer_add(r->writer, &ev, err);
             if (rc != TK_OK)
                 return rc;
@@ -813,6 +829,13 @@ int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
         rc = tk_store_writer_begin(&r.writer, tk_tenant_db(t), &r.meta, pseudonym_cb, t, err);
         if (rc != TK_OK)
             goto done;
+        uint8_t key[TK_CRYPTO_KEY_SIZE];
+        rc = tk_tenant_derive_key(t, TK_FREETEXT_KEY_LABEL, key, err);
+        if (rc == TK_OK)
+            rc = tk_freetext_create(&r.freetext, key, err);
+        tk_crypto_wipe(key, sizeof key);
+        if (rc != TK_OK)
+            goto done;
         tk_tenant_writer_describe(t, tk_store_writer_upload_id(r.writer), NULL);
     }
     rc = run_rows(&r, err);
@@ -928,6 +951,7 @@ rejected_whole:
 done:
     report_discard(&r.rep);
     tk_store_writer_abort(r.writer);
+    tk_freetext_destroy(r.freetext);
     tk_profile_row_destroy(r.row);
     tk_csv_destroy(r.csv);
     tk_master_resolver_destroy(r.resolver);

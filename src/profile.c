@@ -85,6 +85,7 @@ struct spec {
     int has_def;
     int optional;
     int resolve;
+    int keep_clear; /* detail only: "keep": "clear" */
     tk_timefmt *fmt;
 };
 
@@ -233,8 +234,9 @@ static int bad_target(tk_error *err, const char *origin, const char *path, int f
 static int load_spec(tk_profile *p, int f, json_t *obj, const char *origin, const char *path,
                      tk_error *err)
 {
-    static const char *const keys[] = {"column",  "value",    "transform", "map",    "unmapped",
-                                       "default", "optional", "resolve",   "format", NULL};
+    static const char *const keys[] = {"column",   "value",   "transform", "map",
+                                       "unmapped", "default", "optional",  "resolve",
+                                       "format",   "keep",    NULL};
     struct spec *s = &p->spec[f];
     int rc;
     char p2[512];
@@ -345,6 +347,17 @@ static int load_spec(tk_profile *p, int f, json_t *obj, const char *origin, cons
                     "an empty map needs an unmapped rule (e.g. \"unmapped\": \"failure\" with "
                     "\"default\": \"success\": empty means success, any other value failure)%s",
                     "");
+    json_t *keep = json_object_get(obj, "keep");
+    if (keep) {
+        snprintf(p2, sizeof p2, "%s.keep", path);
+        if (f != F_DETAIL)
+            return perr(err, origin, p2, "only fields.detail takes keep%s", "");
+        const char *k = json_is_string(keep) ? json_string_value(keep) : "";
+        if (strcmp(k, "clear") == 0)
+            s->keep_clear = 1;
+        else if (strcmp(k, "pseudonym") != 0)
+            return perr(err, origin, p2, "must be \"pseudonym\" (the default) or \"clear\"%s", "");
+    }
     json_t *def = json_object_get(obj, "default");
     if (def) {
         snprintf(p2, sizeof p2, "%s.default", path);
@@ -654,6 +667,11 @@ int tk_profile_has_header(const tk_profile *p)
 size_t tk_profile_skip_rows(const tk_profile *p)
 {
     return p->skip_rows;
+}
+
+int tk_profile_detail_clear(const tk_profile *p)
+{
+    return p->spec[F_DETAIL].keep_clear;
 }
 
 const char *tk_profile_digest(const tk_profile *p)

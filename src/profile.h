@@ -38,6 +38,9 @@ int tk_profile_version(const tk_profile *p);
 tk_enc tk_profile_encoding(const tk_profile *p); /* TK_ENC_AUTO unless fixed */
 int tk_profile_has_header(const tk_profile *p);
 size_t tk_profile_skip_rows(const tk_profile *p);
+/* 1 if fields.detail says "keep": "clear" (store it as written), 0 if its
+ * text is pseudonymised (src/freetext), the default. */
+int tk_profile_detail_clear(const tk_profile *p);
 /* SHA-256 (hex) of the profile file's bytes, recorded on every upload. */
 const char *tk_profile_digest(const tk_profile *p);
 

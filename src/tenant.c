@@ -40,6 +40,7 @@
  * folding only ever shortens the input. */
 #include "src/tenant.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -962,6 +963,19 @@ int tk_tenant_pseudonym(tk_tenant *t, const char *p, size_t len,
     tk_crypto_hmac_final(t->hmac, out);
     if (rc != TK_OK)
         tk_crypto_wipe(out, TK_TENANT_PSEUDONYM_SIZE);
+    return rc;
+}
+
+int tk_tenant_derive_key(tk_tenant *t, const char *label, uint8_t out[TK_CRYPTO_KEY_SIZE],
+                         tk_error *err)
+{
+    assert(label != NULL && label[0] != '\0');
+    int rc = tk_crypto_hmac_update(t->hmac, "\t", 1, err);
+    if (rc == TK_OK)
+        rc = tk_crypto_hmac_update(t->hmac, label, strlen(label), err);
+    tk_crypto_hmac_final(t->hmac, out);
+    if (rc != TK_OK)
+        tk_crypto_wipe(out, TK_CRYPTO_KEY_SIZE);
     return rc;
 }
 

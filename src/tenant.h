@@ -174,6 +174,18 @@ void tk_tenant_writer_format(const tk_tenant_writer *w, char *buf, size_t cap);
 TK_MUST_CHECK int tk_tenant_pseudonym(tk_tenant *t, const char *p, size_t len,
                                       uint8_t out[TK_TENANT_PSEUDONYM_SIZE], tk_error *err);
 
+/* A key of its own for another pseudonym domain (the search conditions
+ * of the `detail` field, src/freetext), derived from the tenant's key so
+ * that it needs no file of its own, yet such that its pseudonyms cannot be
+ * joined to resident pseudonyms: HMAC-SHA-256 under the tenant's key of a
+ * tab followed by label (borrowed, NUL-terminated, not empty). A canonical
+ * resident identifier never starts with a tab (tk_tenant_pseudonym trims
+ * it), so no resident pseudonym in the database equals a derived key.
+ * out (32 bytes) is secret: wipe it once keyed. Returns TK_OK or
+ * TK_ECRYPTO. */
+TK_MUST_CHECK int tk_tenant_derive_key(tk_tenant *t, const char *label,
+                                       uint8_t out[TK_CRYPTO_KEY_SIZE], tk_error *err);
+
 /* ---- settings ---------------------------------------------------------
  *
  * Kept as rows of the meta table; a tenant that never set one has the

@@ -7,7 +7,9 @@
 # `header: true` (its first data row is quoted as "the header"), a residents
 # master without a header, a mapping or profile that binds columns by number
 # and so takes any first line for the header, and rows whose resident
-# identifier is bad.
+# identifier is bad. Search conditions (検索条件) mapped to detail are
+# stored as pseudonyms: never in clear in the database, its WAL or any
+# output (events, explain).
 set -euo pipefail
 bin=${TENKEN_BIN:?}
 tmp=$(mktemp -d "${TK_TEST_TMP:-/tmp}/leaks.XXXXXX")
@@ -27,7 +29,15 @@ fw7=８８３９２１Ｋ        # a full-width 7-character identifier
 kana='ヤマダ タロウ'
 addr=梅田一丁目
 hh=0000900017            # a 世帯番号
-planted=("$id10" "$id7" "$fw" "$fw7" "$kana" "$addr" "$hh" 412383 2383 "４１２３８４" "２３８４" ヤマダ タロウ 梅田)
+# Search conditions: a kana name with a wildcard, a date of birth, an
+# address block (also full-width), and two conditions in one value.
+q_name='氏名=アベ*'
+q_birth='生年月日=1954-07-23'
+q_addr='住所=大和町1丁目'
+q_addr_fw='住所＝大和町１丁目'
+q_two='氏名=アベ*, 住所=大和町2丁目'
+planted=("$id10" "$id7" "$fw" "$fw7" "$kana" "$addr" "$hh" 412383 2383 "４１２３８４" "２３８４" ヤマダ タロウ 梅田
+    アベ 1954-07-23 大和町 "大和町1丁目" "大和町１丁目" "大和町2丁目")
 
 # Runs a command like `try` and keeps its outputs for the final sweep.
 n=0
@@ -159,6 +169,79 @@ check '[ $st = 1 ] && grep -qF "residents_dup.csv: record 4 (line 4), column 1: 
 run "$bin" master list --tenant city
 check '[ $st = 0 ]' "master list: $(show)"
 
+# --- search conditions (検索条件) mapped to detail ------------------------------------
+# A 住基 export says what was searched for; the store keeps each condition
+# as its field and a pseudonym of its value, so the same block searched
+# twice (written half- or full-width) shows one pseudonym, another block
+# another, and no value in clear anywhere.
+cat >"$tmp/kensaku.json" <<'EOF'
+{
+  "profile": "juki-kensaku",
+  "system": { "value": "住民基本台帳" },
+  "fields": {
+    "time": { "column": "操作日時", "format": "YYYY/MM/DD hh:mm:ss" },
+    "user": { "column": "職員ID" },
+    "operation": { "column": "操作", "map": { "照会": "lookup" } },
+    "subject": { "column": "宛名番号" },
+    "detail": { "column": "検索条件" }
+  }
+}
+EOF
+{
+    printf '操作日時,職員ID,操作,宛名番号,検索条件\r\n'
+    printf '2024/10/05 23:15:02,c679661,照会,0000412390,%s\r\n' "$q_name"
+    printf '2024/10/05 23:16:00,c679661,照会,0000412391,%s\r\n' "$q_birth"
+    printf '2024/10/05 23:17:00,c679661,照会,0000412392,%s\r\n' "$q_addr"
+    printf '2024/10/05 23:18:00,c679661,照会,0000412393,%s\r\n' "$q_addr_fw"
+    printf '2024/10/05 23:19:00,c679661,照会,0000412394,"%s"\r\n' "$q_two"
+} >"$tmp/kensaku.csv"
+run "$bin" ingest --tenant city --profile "$tmp/kensaku.json" "$tmp/kensaku.csv"
+check '[ $st = 0 ] && grep -q "^stored .*/kensaku.csv  5 rows " "$tmp/out"' "search conditions are stored: $(show)"
+P=2024-10-01..2024-10-31
+run "$bin" analyze --tenant city --period $P
+check '[ $st = 0 ]' "analyze the searches: $(show)"
+run "$bin" events --tenant city --item 1 --period $P --format csv
+check '[ $st = 0 ] && [ "$(grep -c "kensaku.csv" "$tmp/out")" = 5 ]' "the searches are the item's events: $(show)"
+cp "$tmp/out" "$tmp/events.csv"
+tag='#[0-9a-f]{16}'
+check 'grep -qE ",氏名=$tag\*,[0-9]+,kensaku.csv,2$" "$tmp/events.csv" &&
+       grep -qE ",生年月日=$tag,[0-9]+,kensaku.csv,3$" "$tmp/events.csv" &&
+       grep -qE ",住所=$tag,[0-9]+,kensaku.csv,4$" "$tmp/events.csv" &&
+       grep -qE ",\"?氏名=$tag\*;住所=$tag\"?,[0-9]+,kensaku.csv,6$" "$tmp/events.csv"' \
+    "each condition is its field and a pseudonym: $(cat "$tmp/events.csv")"
+block() { grep -E "kensaku.csv,$1\$" "$tmp/events.csv" | grep -oE "住所=$tag" | head -1; }
+check '[ -n "$(block 4)" ] && [ "$(block 4)" = "$(block 5)" ] && [ -n "$(block 6)" ] &&
+       [ "$(block 4)" != "$(block 6)" ]' \
+    "one block has one pseudonym, half- or full-width, another block another: $(block 4) $(block 5) $(block 6)"
+run "$bin" events --tenant city --item 1 --period $P
+check '[ $st = 0 ] && grep -qE "住所=$tag" "$tmp/out"' "events table: $(show)"
+run "$bin" events --tenant city --item 1 --period $P --format json
+check '[ $st = 0 ] && grep -qE "\"detail\": \"生年月日=$tag\"" "$tmp/out"' "events json: $(show)"
+run "$bin" explain --tenant city --period $P 1
+check '[ $st = 0 ]' "explain: $(show)"
+run "$bin" explain --tenant city --period $P --format text 1
+check '[ $st = 0 ]' "explain as text: $(show)"
+
+# A code-like column may be kept as written, by the profile's choice; the
+# option belongs to detail alone.
+sed -e 's/"juki-kensaku"/"juki-madoguchi"/' -e 's/"検索条件" }/"検索条件", "keep": "clear" }/' \
+    "$tmp/kensaku.json" >"$tmp/madoguchi.json"
+printf '操作日時,職員ID,操作,宛名番号,検索条件\r\n2024/10/06 10:00:00,c679661,照会,0000412395,窓口/交付\r\n' \
+    >"$tmp/madoguchi.csv"
+run "$bin" ingest --tenant city --profile "$tmp/madoguchi.json" "$tmp/madoguchi.csv"
+check '[ $st = 0 ] && grep -q "^stored .*/madoguchi.csv  1 rows " "$tmp/out"' "a clear detail is stored: $(show)"
+check 'sqlite3 "$db" "SELECT hex(data) FROM event_blocks" | grep -q "$(printf 窓口/交付 | od -An -tx1 | tr -d " \n" | tr a-f A-F)"' \
+    "keep: clear stores the text as written"
+sed -e 's/"user": { "column": "職員ID" }/"user": { "column": "職員ID", "keep": "clear" }/' \
+    "$tmp/kensaku.json" >"$tmp/keep_user.json"
+run "$bin" profile test "$tmp/keep_user.json" "$tmp/madoguchi.csv"
+check '[ $st = 1 ] && grep -qF "fields.user.keep: only fields.detail takes keep" "$tmp/err"' \
+    "keep on another field is refused: $(show)"
+sed -e 's/"検索条件" }/"検索条件", "keep": "yes" }/' "$tmp/kensaku.json" >"$tmp/keep_bad.json"
+run "$bin" profile test "$tmp/keep_bad.json" "$tmp/madoguchi.csv"
+check '[ $st = 1 ] && grep -qF "fields.detail.keep: must be \"pseudonym\" (the default) or \"clear\"" "$tmp/err"' \
+    "an unknown keep is refused: $(show)"
+
 # --- the sweep: no planted value anywhere, every output valid UTF-8 --------------
 sqlite3 "$db" .dump | sed "s/X'[0-9A-Fa-f]*'//g" >"$tmp/outputs/dump.sql"
 printf '%s\n' "${planted[@]}" >"$tmp/planted"
@@ -169,7 +252,7 @@ for f in "$tmp"/outputs/* "$TENKEN_DATA"/city/reports/*; do
 done
 # The database's own bytes, write-ahead log included (the whole values: a
 # pseudonym's random bytes could hold a short digit run).
-printf '%s\n' "$id10" "$id7" "$fw" "$fw7" "$kana" "$addr" "$hh" >"$tmp/whole"
+printf '%s\n' "$id10" "$id7" "$fw" "$fw7" "$kana" "$addr" "$hh" アベ 1954-07-23 大和町 >"$tmp/whole"
 for f in "$db" "$db"-wal; do
     [ -f "$f" ] || continue
     check '! grep -qaFf "$tmp/whole" "$f"' "planted values in the bytes of $(basename "$f")"
