@@ -2182,10 +2182,8 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     const int64_t first = c.base.first_day < pr->first_day ? c.base.first_day : pr->first_day;
     stage(o, "master data", 0.02);
     rc = tk_mastersnap_load(&ms, t, first, pr->last_day, err);
-    if (rc == TK_OK) {
-        const tk_calendar_options co = TK_CALENDAR_OPTIONS_INIT;
-        rc = tk_calendar_load(&cal, t, &co, err);
-    }
+    if (rc == TK_OK)
+        rc = tk_calendar_load(&cal, t, NULL, err); /* the tenant's hours settings */
     if (rc != TK_OK)
         goto done;
     sum->t_master = now_s() - t0;
