@@ -1064,6 +1064,45 @@ static void parse_hours(void)
     }
 }
 
+/* A schema 4 store keyed master_calendar by (version_id, day): opening it
+ * read-write rebuilds the table with its rows, as rows for every 所属. */
+static void upgrade_schema4(void)
+{
+    tk_tenant *t = new_tenant();
+    tk_calendar *cal = NULL;
+    tk_error err;
+    int64_t n = 0;
+    char data_dir[600], name[64];
+
+    TK_REQUIRE(import(t, "calendar", "calendar_v1.csv", "2024-04-01") == TK_OK);
+    snprintf(name, sizeof name, "%s", tk_tenant_name(t));
+    snprintf(data_dir, sizeof data_dir, "%s", tk_tenant_dir(t));
+    *strrchr(data_dir, '/') = '\0';
+    TK_REQUIRE(tk_db_exec(tk_tenant_db(t),
+                          "ALTER TABLE master_calendar RENAME TO mc;"
+                          "CREATE TABLE master_calendar(version_id INTEGER NOT NULL, line INTEGER "
+                          "NOT NULL, day TEXT NOT NULL, kind TEXT NOT NULL, name TEXT,"
+                          " PRIMARY KEY(version_id, day));"
+                          "INSERT INTO master_calendar SELECT version_id, line, day, kind, name "
+                          "FROM mc; DROP TABLE mc; PRAGMA user_version=4",
+                          &err) == TK_OK);
+    tk_tenant_close(t);
+    TK_REQUIRE(tk_tenant_open(&t, data_dir, name, 0, &err) == TK_OK);
+    TK_CHECK_INT(tk_db_query_i64(tk_tenant_db(t),
+                                 "SELECT count(*) FROM master_calendar WHERE dept = ''", &n, &err),
+                 TK_OK);
+    TK_CHECK(n > 0);
+    TK_CHECK_INT(tk_db_query_i64(tk_tenant_db(t), "PRAGMA user_version", &n, &err), TK_OK);
+    TK_CHECK_INT(n, TK_TENANT_SCHEMA_VERSION);
+    TK_REQUIRE(tk_calendar_load(&cal, t, NULL, &err) == TK_OK);
+    CHECK_DAY(cal, 2024, 11, 10, 1, CITY_OPEN, "休日開庁");
+    CHECK_DAY(cal, 2025, 6, 23, 0, CITY_CLOSED, "慰霊の日");
+    tk_calendar_destroy(cal);
+    /* and a 所属's row can now be imported beside them */
+    TK_CHECK_INT(import_mapped(t, "pilot_export.csv", "pilot_map.json", "2025-10-01"), TK_OK);
+    tk_tenant_close(t);
+}
+
 int main(void)
 {
     TK_RUN(official_2019_2027);
@@ -1081,5 +1120,6 @@ int main(void)
     TK_RUN(scoped_days);
     TK_RUN(hours_settings);
     TK_RUN(parse_hours);
+    TK_RUN(upgrade_schema4);
     TK_TEST_END();
 }
