@@ -19,6 +19,24 @@ printf '職員ID,氏名,所属,在職区分\nc01,山田,市民課,在職\nc02,�
 must "$bin" master import --tenant city --kind staff "$tmp/staff.csv" --effective 2025-01-01 >/dev/null
 try "$bin" master import --tenant city --kind calendar "$data/pilot_export.csv" --profile "$data/pilot_map.json" --effective 2025-01-01
 check '[ $st = 0 ] && grep -q "11 rows as calendar version" "$tmp/out"' "the export maps: $(show)"
+# calendar rows with a 所属 and hours: bad rows are refused whole, exactly
+h='日付,区分,名称,所属,開始時刻,終了時刻'
+printf '%s\n2025/12/07,開庁,窓口,市民課,9:00,\n' "$h" >"$tmp/bad1.csv"
+printf '%s\n2025/12/07,開庁,窓口,市民課,12:00,9:00\n' "$h" >"$tmp/bad2.csv"
+printf '%s\n2025/12/07,開庁,窓口,市民課,9:00,25:00\n' "$h" >"$tmp/bad3.csv"
+printf '%s\n2025/12/07,開庁,窓口,市民課,,\n2025/12/07,開庁,窓口2,税務課,,\n2025/12/07,閉庁,,,,\n2025/12/07,閉庁,x,市民課,,\n' "$h" >"$tmp/bad4.csv"
+declare -A want=(
+    [bad1]='record 2 (line 2), column 開始時刻: "9:00": needs 終了時刻 as well (a day'"'"'s hours have a start and an end)'
+    [bad2]='record 2 (line 2), column 終了時刻: "9:00": is not after 開始時刻'
+    [bad3]='record 2 (line 2), column 終了時刻: "25:00": is past 24:00 (a day'"'"'s hours end by midnight)'
+    [bad4]='record 5 (line 5), column 日付: "2025/12/07": duplicate date for this 所属 (already at line 2)')
+for f in bad1 bad2 bad3 bad4; do
+    try "$bin" master import --tenant city --kind calendar "$tmp/$f.csv"
+    check '[ $st = 1 ] && [ "$(cat "$tmp/err")" = "tenken master: $f.csv: ${want[$f]}" ]' "$f: $(show)"
+done
+try "$bin" master list --tenant city
+check '[ $st = 0 ] && [ "$(grep -c "calendar" "$tmp/out")" = 1 ]' "nothing of the refused files stored: $(show)"
+
 cat >"$tmp/p.json" <<'P'
 { "profile": "juki", "system": { "value": "住民基本台帳" },
   "fields": { "time": { "column": "time", "format": "YYYY/MM/DD hh:mm:ss" },
