@@ -219,22 +219,20 @@ static int migrate_calendar(tk_db *db, tk_error *err)
         err);
     if (rc != TK_OK || n > 0)
         return rc;
-    static const char *const steps[] = {
-        "ALTER TABLE master_calendar RENAME TO master_calendar_old",
-        "CREATE TABLE master_calendar("
-        " version_id INTEGER NOT NULL REFERENCES master_versions(id),"
-        " line INTEGER NOT NULL,"
-        " day TEXT NOT NULL,"
-        " kind TEXT NOT NULL CHECK(kind IN ('closed','open','holiday')),"
-        " name TEXT,"
-        " dept TEXT NOT NULL DEFAULT '',"
-        " from_min INTEGER,"
-        " to_min INTEGER,"
-        " PRIMARY KEY(version_id, day, dept))",
-        "INSERT INTO master_calendar(version_id, line, day, kind, name)"
-        " SELECT version_id, line, day, kind, name FROM master_calendar_old",
-        "DROP TABLE master_calendar_old",
-    };
+    static const char create[] = "CREATE TABLE master_calendar("
+                                 " version_id INTEGER NOT NULL REFERENCES master_versions(id),"
+                                 " line INTEGER NOT NULL,"
+                                 " day TEXT NOT NULL,"
+                                 " kind TEXT NOT NULL CHECK(kind IN ('closed','open','holiday')),"
+                                 " name TEXT,"
+                                 " dept TEXT NOT NULL DEFAULT '',"
+                                 " from_min INTEGER,"
+                                 " to_min INTEGER,"
+                                 " PRIMARY KEY(version_id, day, dept))";
+    static const char copy[] = "INSERT INTO master_calendar(version_id, line, day, kind, name)"
+                               " SELECT version_id, line, day, kind, name FROM master_calendar_old";
+    const char *const steps[] = {"ALTER TABLE master_calendar RENAME TO master_calendar_old",
+                                 create, copy, "DROP TABLE master_calendar_old"};
     for (size_t i = 0; i < sizeof steps / sizeof steps[0] && rc == TK_OK; i++)
         rc = tk_db_exec(db, steps[i], err);
     return rc;
