@@ -1,18 +1,27 @@
 /* api/cli_settings.c -- `tenken settings`: a tenant's settings, shown and set.
  *
- * A thin front end over the settings of src/tenant. Without an option it
- * shows every setting with its value and whether it is the default; with
- * one it sets it first. Today there is one setting, the range of event
- * dates that ingestion accepts. */
+ * A thin front end over the settings of src/tenant (the range of event
+ * dates ingestion accepts) and src/calendar (business hours, the tenant
+ * default and per 所属). Without an option it shows every setting with its
+ * value and whether it is the default; with options it sets them first.
+ * Every option is parsed and checked before anything is stored, and the
+ * hours are read, changed and stored as one new version inside one write
+ * transaction, so a refused value leaves nothing half set. --history lists
+ * the stored versions of the hours. */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/cli.h"
+#include "src/calendar.h"
 #include "src/tenant.h"
+#include "src/timefmt.h"
 
 static const char settings_help[] =
-    "usage: tenken settings --tenant T [--event-dates FROM..TO|default] [--data DIR]\n"
+    "usage: tenken settings --tenant T [--event-dates FROM..TO|default]\n"
+    "                       [--hours HOURS|default] [--dept-hours 所属=HOURS|所属=default]...\n"
+    "                       [--by NAME] [--history] [--data DIR]\n"
     "\n"
     "Shows tenant T's settings, each with its value and whether it is the\n"
     "default; with an option, sets that setting first.\n"
@@ -25,16 +34,150 @@ static const char settings_help[] =
     "                        1900-01-01 on): a row dated outside is a row error\n"
     "                        of its file; 'default' restores the default,\n"
     "                        " TK_TENANT_EVENT_DATES_DEFAULT ". Applies to files ingested\n"
-    "                        from then on\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP TK_CLI_HELP_EXIT;
+    "                        from then on\n"
+    "  --hours HOURS         the tenant's business hours, START-END or\n"
+    "                        START-END/LUNCHSTART-LUNCHEND (e.g.\n"
+    "                        8:30-17:15/12:00-13:00; no lunch part: no lunch\n"
+    "                        break); 'default' restores 8:30-17:15/12:00-13:00\n"
+    "  --dept-hours 所属=HOURS\n"
+    "                        one 所属's own hours (the name exactly as the staff\n"
+    "                        master writes it); 所属=default removes them. May\n"
+    "                        be repeated\n"
+    "  --by NAME             who changed the hours, kept in the history\n"
+    "  --history             list the stored versions of the hours, newest (in\n"
+    "                        force) first\n"
+    "Each change of the hours is stored as a new version and applies to analyses\n"
+    "from then on; see docs/calendar.md.\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP TK_CLI_HELP_EXIT;
+
+#define MAX_DEPT_OPTS 64
+
+/* One --hours or --dept-hours, parsed. */
+struct hours_opt {
+    const char *dept; /* NULL: the tenant default */
+    size_t dlen;
+    int remove; /* 'default' */
+    tk_calendar_hours h;
+    const char *arg;
+};
+
+static int parse_hours_opt(const char *arg, int dept, struct hours_opt *o, tk_error *err)
+{
+    const char *v = arg;
+    memset(o, 0, sizeof *o);
+    o->arg = arg;
+    if (dept) {
+        const char *eq = strrchr(arg, '=');
+        if (eq == NULL || eq == arg)
+            return tk_error_set(err, TK_EINVAL, "\"%.80s\": expected 所属=HOURS or 所属=default",
+                                arg);
+        o->dept = arg;
+        o->dlen = (size_t)(eq - arg);
+        v = eq + 1;
+    }
+    if (strcmp(v, "default") == 0) {
+        o->remove = 1;
+        return TK_OK;
+    }
+    return tk_calendar_parse_hours(v, strlen(v), &o->h, err);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Applies the hours options to the version in force and stores the result
+ * as a new version, in one transaction. */
+static int set_hours(tk_tenant *t, const struct hours_opt *o, size_t n, const char *by,
+                     tk_error *err)
+{
+    tk_db *db = tk_tenant_db(t);
+    tk_calendar_settings *s = NULL;
+    char change[1024];
+    size_t used = 0;
+    int rc = tk_db_begin(db, err);
+    if (rc == TK_OK)
+        rc = tk_calendar_settings_load(&s, t, err);
+    change[0] = '\0';
+    for (size_t i = 0; i < n && rc == TK_OK; i++) {
+        rc = tk_calendar_settings_put(s, o[i].dept, o[i].dlen, o[i].remove ? NULL : &o[i].h, err);
+        if (rc != TK_OK)
+            break;
+        char hb[48];
+        if (o[i].remove)
+            snprintf(hb, sizeof hb, "default");
+        else
+            tk_calendar_format_hours(&o[i].h, hb, sizeof hb);
+        if (used < sizeof change) {
+            const int w = o[i].dept
+                              ? snprintf(change + used, sizeof change - used, "%shours %.*s %s",
+                                         i ? "; " : "", (int)o[i].dlen, o[i].dept, hb)
+                              : snprintf(change + used, sizeof change - used, "%shours %s",
+                                         i ? "; " : "", hb);
+            used += w > 0 ? (size_t)w : 0;
+        }
+    }
+    if (rc == TK_OK)
+        rc = tk_calendar_settings_store(s, t, change, by, now_ms(), err);
+    if (rc == TK_OK)
+        rc = tk_db_commit(db, err);
+    tk_db_rollback(db);
+    tk_calendar_settings_destroy(s);
+    return rc;
+}
+
+static int print_hours(tk_tenant *t, tk_error *err)
+{
+    tk_calendar_settings *s = NULL;
+    const int rc = tk_calendar_settings_load(&s, t, err);
+    if (rc != TK_OK)
+        return rc;
+    const tk_calendar_options *o = tk_calendar_settings_options(s);
+    char hb[48];
+    tk_calendar_format_hours(&o->hours, hb, sizeof hb);
+    printf("hours  %s%s\n", hb, tk_calendar_settings_default_set(s) ? "" : "  (default)");
+    for (size_t i = 0; i < o->ndepts; i++) {
+        tk_calendar_format_hours(&o->depts[i].hours, hb, sizeof hb);
+        printf("hours %s  %s\n", o->depts[i].dept, hb);
+    }
+    if (tk_calendar_settings_version(s) > 0)
+        printf("hours-version  #%lld\n", (long long)tk_calendar_settings_version(s));
+    tk_calendar_settings_destroy(s);
+    return TK_OK;
+}
+
+static int print_version(void *ctx, const tk_calendar_settings_entry *e)
+{
+    (void)ctx;
+    char iso[TK_TIME_ISO_SIZE];
+    if (tk_time_format_iso(e->created_at, iso, sizeof iso) == 0)
+        snprintf(iso, sizeof iso, "?");
+    else
+        iso[19] = '\0'; /* to the second, JST */
+    iso[10] = iso[10] == 'T' ? ' ' : iso[10];
+    printf("#%lld  %s JST  %s  %s\n", (long long)e->version, iso, e->by ? e->by : "(not recorded)",
+           e->change ? e->change : "");
+    return TK_OK;
+}
 
 int tk_cli_settings(int argc, char **argv)
 {
     static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
                                              {"event-dates", required_argument, NULL, 'e'},
+                                             {"hours", required_argument, NULL, 'H'},
+                                             {"dept-hours", required_argument, NULL, 'D'},
+                                             {"by", required_argument, NULL, 'b'},
+                                             {"history", no_argument, NULL, 'y'},
                                              {"data", required_argument, NULL, 'd'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    const char *tenant = NULL, *data = NULL, *dates = NULL;
+    const char *tenant = NULL, *data = NULL, *dates = NULL, *by = NULL;
+    struct hours_opt hours[MAX_DEPT_OPTS + 1];
+    size_t nhours = 0;
+    int history = 0;
+    tk_error err = {0, ""};
     int c;
     optind = 1;
     opterr = 0;
@@ -45,6 +188,22 @@ int tk_cli_settings(int argc, char **argv)
             break;
         case 'e':
             dates = optarg;
+            break;
+        case 'H':
+        case 'D':
+            if (nhours == sizeof hours / sizeof hours[0])
+                return tk_cli_usage_error("settings", "at most %d --hours and --dept-hours at once",
+                                          MAX_DEPT_OPTS + 1);
+            if (parse_hours_opt(optarg, c == 'D', &hours[nhours], &err) != TK_OK)
+                return tk_cli_usage_error("settings", "%s: %s",
+                                          c == 'D' ? "--dept-hours" : "--hours", err.msg);
+            nhours++;
+            break;
+        case 'b':
+            by = optarg;
+            break;
+        case 'y':
+            history = 1;
             break;
         case 'd':
             data = optarg;
@@ -61,25 +220,41 @@ int tk_cli_settings(int argc, char **argv)
         return tk_cli_usage_error("settings", "--tenant is required");
     if (optind != argc)
         return tk_cli_usage_error("settings", "unexpected argument '%s'", argv[optind]);
-    tk_error err = {0, ""};
+    if (history && (dates != NULL || nhours > 0))
+        return tk_cli_usage_error("settings", "--history only lists; set in a separate command");
+    if (by != NULL && nhours == 0)
+        return tk_cli_usage_error("settings", "--by names who changed the hours: give --hours or "
+                                              "--dept-hours");
     tk_period range;
     if (dates != NULL && tk_tenant_parse_event_dates(dates, strlen(dates), &range, &err) != TK_OK)
         return tk_cli_usage_error("settings", "--event-dates: %s", err.msg);
     tk_tenant *t = NULL;
     int rc = tk_tenant_open(&t, tk_cli_data_dir(data), tenant, 0, &err);
+    if (rc == TK_OK && history) {
+        rc = tk_calendar_settings_history(t, print_version, NULL, &err);
+        if (rc == TK_OK) {
+            tk_tenant_close(t);
+            return TK_EXIT_OK;
+        }
+    }
+    if (rc == TK_OK && nhours > 0)
+        rc = set_hours(t, hours, nhours, by, &err);
     if (rc == TK_OK && dates != NULL)
         rc = tk_tenant_set_event_dates(t, strcmp(dates, "default") == 0 ? NULL : &range, &err);
     int is_default = 1;
     if (rc == TK_OK)
         rc = tk_tenant_event_dates(t, &range, &is_default, &err);
+    if (rc == TK_OK) {
+        char v[48];
+        tk_period_format(&range, v, sizeof v);
+        printf("event-dates  %s%s\n", v, is_default ? "  (default)" : "");
+        rc = print_hours(t, &err);
+    }
     if (rc != TK_OK) {
         tk_cli_report("settings", &err);
         tk_tenant_close(t);
         return TK_EXIT_FAIL;
     }
-    char v[48];
-    tk_period_format(&range, v, sizeof v);
-    printf("event-dates  %s%s\n", v, is_default ? "  (default)" : "");
     tk_tenant_close(t);
     return TK_EXIT_OK;
 }

@@ -737,7 +737,7 @@ enum { A_KNOWN = 0x80, A_OK = 1, A_MYNUMBER = 8 };
 #define A_LEVEL(s) (((s) >> 1) & 3)
 
 struct slottab {
-    const tk_calendar_hours *h;
+    tk_calendar_hours h; /* by value: a calendar row's hours are one day's */
     uint8_t slot[MINUTES_PER_DAY];
 };
 
@@ -943,12 +943,14 @@ static int ensure_ids(worker *w, size_t subj, size_t term, size_t sys, size_t de
 static uint8_t slot_table(worker *w, const tk_calendar_hours *h)
 {
     for (size_t i = 0; i < w->nslots; i++)
-        if (w->slots[i].h == h)
+        if (w->slots[i].h.start_min == h->start_min && w->slots[i].h.end_min == h->end_min &&
+            w->slots[i].h.lunch_start_min == h->lunch_start_min &&
+            w->slots[i].h.lunch_end_min == h->lunch_end_min)
             return (uint8_t)i;
     if (w->nslots == MAX_SLOT_TABLES)
         return 0;
     struct slottab *st = &w->slots[w->nslots];
-    st->h = h;
+    st->h = *h;
     /* Any day will do: a slot depends only on the time of day. */
     const int64_t base = tk_dayevents_day_start(20000);
     for (int m = 0; m < MINUTES_PER_DAY; m++)
@@ -1136,11 +1138,8 @@ static int process_user(worker *w, int64_t day, const tk_calendar_day *dk, const
     tk_userday_row *row = &w->rows[w->nrows++];
     memset(row, 0, sizeof *row);
     const uint32_t uid = ev[0].user;
-    const int closed = !dk->open;
     row->user = uid;
     row->day = day;
-    row->closed = closed;
-    row->day_kind = dk->reason;
     row->tenure_days = -1;
 
     /* The user's staff record, 所属 and hours on the day. */
@@ -1159,8 +1158,17 @@ static int process_user(worker *w, int64_t day, const tk_calendar_day *dk, const
             row->tenure_days = day - st.hired_on;
     }
     row->dept = u.dept;
+    /* The day as it is for the user's 所属: a calendar row naming it (a
+     * 日曜窓口) opens or closes the day for it alone and may give hours. */
     const size_t dlen = u.dname ? strlen(u.dname) : 0;
-    u.slots = w->slots[slot_table(w, tk_calendar_hours_for(sh->cal, u.dname, dlen))].slot;
+    tk_calendar_dept_day dd;
+    tk_calendar_dept_day_kind(sh->cal, day, u.dname, dlen, &dd);
+    const int closed = !dd.open;
+    row->closed = closed;
+    row->day_kind = !dd.scoped ? dk->reason
+                    : dd.open  ? TK_CALENDAR_DAY_CITY_OPEN
+                               : TK_CALENDAR_DAY_CITY_CLOSED;
+    u.slots = w->slots[slot_table(w, dd.hours)].slot;
 
     if (++w->run == 0) { /* stamps wrapped: forget them all */
         memset(w->subj_stamp, 0, w->capsubj * sizeof *w->subj_stamp);

@@ -1633,6 +1633,112 @@ static int period_item(struct ctx *c, size_t u, int term, struct item *it, tk_er
                       err);
 }
 
+/* ---- start-of-work shifts ---------------------------------------------------- */
+
+/* A user's start of work moved earlier over the period (models/tod.h,
+ * tk_tod_shift_test): the first minute of each working day (open for the
+ * user's 所属) in the baseline against the period's. Days whose work
+ * outside hours an overtime order covers do not count as early, nor do
+ * users whose 所属 changed or who had a 兼務 or training in the period:
+ * master data explains a new rhythm there. The earliest early day of the
+ * period is the evidence. */
+static int start_shift(const struct ctx *c, size_t u, tk_tod_shift *sh, int64_t *evid_day,
+                       tk_error *err)
+{
+    const size_t first = c->run_first[u], end = c->run_first[u + 1];
+    double *b = tk_calloc(end - first + 1, sizeof *b);
+    double *p = tk_calloc(end - first + 1, sizeof *p);
+    size_t nb = 0, np = 0;
+    int rc = b && p ? TK_OK : tk_error_set(err, TK_ENOMEM, "out of memory testing shifts");
+    memset(sh, 0, sizeof *sh);
+    *evid_day = c->per.last_day;
+    const uint32_t user = c->rows[end - 1].user;
+    if (rc != TK_OK || !settled(c, u, c->per.first_day, c->per.last_day) ||
+        kenmu_of(c, user, c->per.first_day, c->per.last_day) != NULL)
+        goto done;
+    for (size_t r = first; r < end; r++) {
+        const tk_userday_row *row = &c->rows[r];
+        const double m = row->f[TK_USERDAY_FIRST_MINUTE];
+        if (row->closed || !(m >= 0 && m < 1440))
+            continue;
+        const double *f = row->f;
+        if (f[TK_USERDAY_AFTER_HOURS_EVENTS] > 0 && f[TK_USERDAY_AFTER_HOURS_UNAPPROVED] == 0)
+            continue; /* an overtime order covers the day's work outside hours */
+        if (in(&c->base, row->day))
+            b[nb++] = m;
+        else if (in(&c->per, row->day))
+            p[np++] = m;
+    }
+    rc = tk_tod_shift_test(b, nb, p, np, NULL, sh, err);
+    if (rc == TK_OK && sh->found) {
+        for (size_t r = first; r < end; r++) {
+            const tk_userday_row *row = &c->rows[r];
+            if (in(&c->per, row->day) && !row->closed &&
+                row->f[TK_USERDAY_FIRST_MINUTE] <= sh->base_start - 90.0) {
+                *evid_day = row->day;
+                break;
+            }
+        }
+    }
+done:
+    tk_free(b);
+    tk_free(p);
+    return rc;
+}
+
+/* The 0-100 score of a shift: 55 at the test's largest tail (1e-6), 1.5
+ * more per decade below it, at most 85 -- above the day-level items a
+ * single early day makes, below the rules' critical findings. */
+static double shift_score(const tk_tod_shift *sh)
+{
+    const double s = -log10(fmax(sh->p, 1e-300));
+    return fmin(85.0, 55.0 + 1.5 * fmax(0.0, s - 6.0));
+}
+
+static void hhmm(double m, char *buf, size_t cap)
+{
+    const int x = (int)lround(m);
+    snprintf(buf, cap, "%02d:%02d", x / 60, x % 60);
+}
+
+static int shift_item(struct ctx *c, size_t u, const tk_tod_shift *sh, int64_t evid_day,
+                      struct item *it, tk_error *err)
+{
+    const size_t end = c->run_first[u + 1];
+    const uint32_t id = c->rows[end - 1].user;
+    const uint32_t d = c->rows[end - 1].dept;
+    const char *name = tk_userday_user_name(c->s, id);
+    const char *dept = d == TK_USERDAY_NO_DEPT ? NULL : tk_userday_dept_name(c->s, d);
+    char from[16], to[16], ev[16], bs[8], ps[8], who[160], sum[480];
+    tk_period_format_day(c->per.first_day, from, sizeof from);
+    tk_period_format_day(c->per.last_day, to, sizeof to);
+    tk_period_format_day(evid_day, ev, sizeof ev);
+    hhmm(sh->base_start, bs, sizeof bs);
+    hhmm(sh->period_start, ps, sizeof ps);
+    json_t *ex = json_object();
+    json_object_set_new(ex, "source", json_string("model"));
+    json_object_set_new(ex, "level", json_string("period"));
+    json_object_set_new(ex, "kind", json_string("start_shift"));
+    json_object_set_new(ex, "user", json_string(name ? name : ""));
+    json_object_set_new(ex, "dept", dept ? json_string(dept) : json_null());
+    json_object_set_new(ex, "day_from", json_string(from));
+    json_object_set_new(ex, "day_to", json_string(to));
+    json_object_set_new(ex, "baseline_start", json_string(bs));
+    json_object_set_new(ex, "period_start", json_string(ps));
+    json_object_set_new(ex, "early_days", json_integer((json_int_t)sh->early_days));
+    json_object_set_new(ex, "period_working_days", json_integer((json_int_t)sh->period_days));
+    json_object_set_new(ex, "baseline_working_days", json_integer((json_int_t)sh->base_days));
+    json_object_set_new(ex, "baseline_early_share", json_real(sh->base_share));
+    json_object_set_new(ex, "p", json_real(sh->p));
+    json_object_set_new(ex, "evidence_day", json_string(ev));
+    who_text(who, sizeof who, "職員", name, dept);
+    snprintf(sum, sizeof sum,
+             "%sの始業が期間（%s〜%s）に早まった: 通常 %s頃の開始が %s頃に（%zu日／出勤%zu日）",
+             who, from, to, bs, ps, sh->early_days, sh->period_days);
+    return model_fill(it, ex, sum, shift_score(sh), PERIOD_ITEM, "user", name ? name : "?",
+                      (int64_t)id, -1, evid_day, err);
+}
+
 /* One item of finding f about entity (of type etype: "user" or
  * "terminal") with summary sum. */
 static int rule_item(struct ctx *c, const tk_rules_finding *f, const char *etype,
@@ -2155,6 +2261,8 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     tk_userday *ud = NULL;
     tk_rules_result *rr = NULL;
     struct item *items = NULL;
+    tk_tod_shift *shifts = NULL;
+    int64_t *shift_days = NULL;
     size_t nitems = 0;
     struct ctx c;
     struct rules_job job;
@@ -2182,10 +2290,8 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     const int64_t first = c.base.first_day < pr->first_day ? c.base.first_day : pr->first_day;
     stage(o, "master data", 0.02);
     rc = tk_mastersnap_load(&ms, t, first, pr->last_day, err);
-    if (rc == TK_OK) {
-        const tk_calendar_options co = TK_CALENDAR_OPTIONS_INIT;
-        rc = tk_calendar_load(&cal, t, &co, err);
-    }
+    if (rc == TK_OK)
+        rc = tk_calendar_load(&cal, t, NULL, err); /* the tenant's hours settings */
     if (rc != TK_OK)
         goto done;
     sum->t_master = now_s() - t0;
@@ -2291,7 +2397,21 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
         np += c.ps[u].valid && !c.ps[u].kenmu && c.ps[u].score >= o->min_period_score;
     for (size_t u = 0; u < c.ntruns; u++)
         np += c.tps[u].valid && c.tps[u].score >= o->min_period_score;
-    items = tk_calloc(nf * MAX_CASE_USERS + nm + nt + np + 1, sizeof *items);
+    /* Start-of-work shifts (each needs 20 baseline working days). */
+    shifts = tk_calloc(c.nruns + 1, sizeof *shifts);
+    shift_days = tk_calloc(c.nruns + 1, sizeof *shift_days);
+    if (shifts == NULL || shift_days == NULL) {
+        rc = tk_error_set(err, TK_ENOMEM, "out of memory building results");
+        goto done;
+    }
+    size_t nsh = 0;
+    for (size_t u = 0; rc == TK_OK && u < c.nruns; u++) {
+        rc = start_shift(&c, u, &shifts[u], &shift_days[u], err);
+        nsh += rc == TK_OK && shifts[u].found;
+    }
+    if (rc != TK_OK)
+        goto done;
+    items = tk_calloc(nf * MAX_CASE_USERS + nm + nt + np + nsh + 1, sizeof *items);
     notes = json_array();
     if (items == NULL || notes == NULL) {
         rc = tk_error_set(err, TK_ENOMEM, "out of memory building results");
@@ -2333,7 +2453,10 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
         if (c.tps[u].valid && c.tps[u].score >= o->min_period_score)
             rc = period_item(&c, u, 1, &items[nitems++], err);
     }
-    sum->period_items = np;
+    for (size_t u = 0; rc == TK_OK && u < c.nruns; u++)
+        if (shifts[u].found)
+            rc = shift_item(&c, u, &shifts[u], shift_days[u], &items[nitems++], err);
+    sum->period_items = np + nsh;
     if (rc == TK_OK) {
         qsort(items, nitems, sizeof *items, cmp_item_day);
         rc = add_model_evidence(db, ud, items, nitems, err);
@@ -2355,6 +2478,8 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     sum->t_ranking = sum->seconds - sum->t_master - sum->t_features - sum->t_models - sum->t_wait;
     stage(o, "done", 1.0);
 done:
+    tk_free(shifts);
+    tk_free(shift_days);
     if (rc != TK_OK)
         tk_analysis_summary_dispose(sum);
     for (size_t i = 0; i < nitems; i++)

@@ -971,6 +971,7 @@ struct urun {
     const char *dept; /* NULL: unknown */
     size_t dept_id;
     const tk_calendar_hours *hours;
+    int hours_from; /* TK_CALENDAR_HOURS_*: whose hours apply on the day */
     int64_t day;
     int open;
     int in_period;
@@ -1423,11 +1424,17 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
             snprintf(ctx, sizeof ctx, "%s あり（命令の時間帯外の操作 %llu件）", ot,
                      (unsigned long long)a->n);
         if (x == X01) {
-            snprintf(sum, sizeof sum, "%sが%sに%sを%llu件操作（%s・%s）", who, span, sys,
-                     (unsigned long long)a->n, (a->flags & 1) ? "深夜" : "時間外",
+            char hb[48];
+            tk_calendar_format_hours(u->hours, hb, sizeof hb);
+            snprintf(sum, sizeof sum, "%sが%sに%sを%llu件操作（%s・%s、勤務時間 %s%s）", who, span,
+                     sys, (unsigned long long)a->n, (a->flags & 1) ? "深夜" : "時間外",
                      !unexp  ? "時間外勤務命令あり"
                      : ot[0] ? "時間外勤務命令の範囲外"
-                             : "時間外勤務命令なし");
+                             : "時間外勤務命令なし",
+                     hb,
+                     u->hours_from == TK_CALENDAR_HOURS_DAY    ? "・当日の開庁時間"
+                     : u->hours_from == TK_CALENDAR_HOURS_DEPT ? "・所属の勤務時間"
+                                                               : "");
         } else {
             tk_calendar_day dk;
             tk_calendar_day_kind(c->cal, u->day, &dk);
@@ -1612,6 +1619,14 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
         return TK_OK;
     }
     json_t *d = acc_detail(c, a, u->dept);
+    if (x == X01 || x == X02) {
+        /* Which hours applied: the tenant's, the 所属's or a calendar
+         * row's for that day (a 日曜窓口's 9:00-12:00). */
+        char hb[48];
+        tk_calendar_format_hours(u->hours, hb, sizeof hb);
+        jset(d, "hours", json_string(hb));
+        jset(d, "hours_from", json_string(tk_calendar_hours_from_code(u->hours_from)));
+    }
     if ((x == X27 || x == X31) && u->tr.listed)
         jset(d, "training", training_json(&u->tr));
     if (!unexp && expl)
@@ -1802,8 +1817,11 @@ static int user_run(struct ctx *c, const tk_dayevent *r, size_t n, int64_t day, 
     u.sid = u.found ? u.st.staff_id : u.uname;
     u.dept = u.found ? u.st.dept : NULL;
     u.dept_id = u.found ? u.st.dept_id : NO_DEPT;
-    u.hours = tk_calendar_hours_for(c->cal, u.dept, u.dept ? strlen(u.dept) : 0);
-    u.open = tk_calendar_is_open(c->cal, day);
+    tk_calendar_dept_day dd;
+    tk_calendar_dept_day_kind(c->cal, day, u.dept, u.dept ? strlen(u.dept) : 0, &dd);
+    u.hours = dd.hours;
+    u.hours_from = dd.hours_from;
+    u.open = dd.open;
     u.has_own = u.found && u.st.own_subject &&
                 tk_mastersnap_find_resident(c->ms, u.st.own_subject, day, &u.own);
     u.prev_dept_id = u.found && u.st.prev_dept

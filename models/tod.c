@@ -122,8 +122,12 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <gsl/gsl_cdf.h>
+
+#include "src/alloc.h"
 
 static const tk_tod_options default_options = TK_TOD_OPTIONS_INIT;
 
@@ -477,5 +481,86 @@ int tk_tod_dispersion_fit(const tk_tod_profile *prof, const double *days, size_t
     out->phi = used > 0 ? exp(out->weight * log(out->phi_own) + (1 - out->weight) * log(prior_phi))
                         : prior_phi;
     out->phi = fmin(fmax(out->phi, 1.0), TK_TOD_PHI_MAX);
+    return TK_OK;
+}
+
+/* ---- a sustained shift of the start of work ---------------------------- */
+
+static int cmp_minute(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of v[0..n) (n > 0), sorted in place. */
+static double median_sorted(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_minute);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static int check_minutes(const double *v, size_t n, const char *what, tk_error *err)
+{
+    if (n > 0 && v == NULL)
+        return tk_error_set(err, TK_EINVAL, "%s: NULL with %zu days", what, n);
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]) || v[i] < 0 || v[i] >= 1440)
+            return tk_error_set(err, TK_EINVAL, "%s[%zu] = %g: expected a minute in 0-1439", what,
+                                i, v[i]);
+    return TK_OK;
+}
+
+int tk_tod_shift_test(const double *base, size_t nbase, const double *per, size_t nper,
+                      const tk_tod_shift_options *opt, tk_tod_shift *out, tk_error *err)
+{
+    static const tk_tod_shift_options defaults = TK_TOD_SHIFT_OPTIONS_INIT;
+    if (opt == NULL)
+        opt = &defaults;
+    if (!(opt->min_shift > 0) || opt->min_days < 1 || !(opt->min_share >= 0) ||
+        !(opt->min_share <= 1) || opt->min_baseline_days < 1 || !(opt->max_p >= 0) ||
+        !(opt->max_p <= 1))
+        return tk_error_set(err, TK_EINVAL,
+                            "shift options: min_shift > 0, min_days >= 1, min_share and max_p in "
+                            "0-1, min_baseline_days >= 1");
+    int rc = check_minutes(base, nbase, "baseline", err);
+    if (rc == TK_OK)
+        rc = check_minutes(per, nper, "period", err);
+    if (rc != TK_OK)
+        return rc;
+    memset(out, 0, sizeof *out);
+    out->p = 1.0;
+    out->period_start = NAN;
+    out->base_days = nbase;
+    out->period_days = nper;
+    if (nbase < opt->min_baseline_days || nper == 0)
+        return TK_OK;
+
+    /* Sorting needs copies: the caller's arrays are borrowed. */
+    double *b = tk_calloc(nbase, sizeof *b), *e = tk_calloc(nper, sizeof *e);
+    if (b == NULL || e == NULL) {
+        tk_free(b);
+        tk_free(e);
+        return tk_error_set(err, TK_ENOMEM, "out of memory testing a shift of hours");
+    }
+    memcpy(b, base, nbase * sizeof *b);
+    out->base_start = median_sorted(b, nbase);
+    const double floor_min = out->base_start - opt->min_shift;
+    size_t nb_early = 0, k = 0;
+    for (size_t i = 0; i < nbase; i++)
+        nb_early += b[i] <= floor_min;
+    for (size_t i = 0; i < nper; i++)
+        if (per[i] <= floor_min)
+            e[k++] = per[i];
+    out->early_days = k;
+    out->base_share = (double)nb_early / (double)nbase;
+    if (k > 0) {
+        out->period_start = median_sorted(e, k);
+        const double q = fmax(out->base_share, 1.0 / (double)(nbase + 1));
+        out->p = q >= 1 ? 1.0 : gsl_cdf_binomial_Q((unsigned)(k - 1), q, (unsigned)nper);
+    }
+    tk_free(b);
+    tk_free(e);
+    out->found =
+        k >= opt->min_days && (double)k >= opt->min_share * (double)nper && out->p <= opt->max_p;
     return TK_OK;
 }

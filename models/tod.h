@@ -27,7 +27,8 @@
  * for anything read as a probability.
  *
  * Profiles and results are transparent values that own no memory. Every
- * function is pure, allocates nothing and is thread-safe. GSL's error
+ * function is pure and thread-safe, and allocates nothing except
+ * tk_tod_shift_test()'s scratch copies (freed before it returns). GSL's error
  * handler must be off. The formulas are in tod.c; the analyst's guide is
  * docs/baselines.md. */
 #ifndef TK_TOD_H
@@ -156,5 +157,53 @@ TK_MUST_CHECK int tk_tod_dispersion_fit(const tk_tod_profile *prof, const double
  * TK_EINVAL (phi out of range or not finite, or as tk_tod_score()). */
 TK_MUST_CHECK int tk_tod_score_phi(const tk_tod_profile *prof, const double *today, double phi,
                                    const tk_tod_options *opt, tk_tod_result *out, tk_error *err);
+
+/* ---- a sustained shift of the start of work -----------------------------
+ *
+ * The hourly tests above score one day at a time, and one early day is
+ * ordinary; a person who starts at 6:10 on fifteen working days of a
+ * period, after a baseline of starting around 8:30, is not. The shift test
+ * compares the minute of the first event of each working day: the
+ * baseline start is the median over the baseline's working days; a period
+ * day is early when it starts at least min_shift minutes before it. With
+ * q the share of baseline days that were that early (at least 1 / (days +
+ * 1), as no history rules anything out), the period's k early days out of
+ * n are scored by the binomial tail P(Bin(n, q) >= k). */
+
+typedef struct tk_tod_shift_options {
+    double min_shift;         /* minutes before the baseline start that make a day early (> 0) */
+    size_t min_days;          /* early period days needed (>= 1) */
+    double min_share;         /* and this share of the period's working days (0-1) */
+    size_t min_baseline_days; /* baseline working days needed for a baseline start (>= 1) */
+    double max_p;             /* the tail must be at most this (0-1) */
+} tk_tod_shift_options;
+
+/* 90 minutes, 8 days and a third of the period's working days, 20
+ * baseline days, a tail of at most 1e-6. */
+// clang-format off
+#define TK_TOD_SHIFT_OPTIONS_INIT {90.0, 8, 1.0 / 3.0, 20, 1e-6}
+// clang-format on
+
+typedef struct tk_tod_shift {
+    int found;           /* 1 if the period's start of work shifted earlier */
+    double base_start;   /* median first minute of the baseline's working days */
+    double period_start; /* median first minute of the early period days (NAN: none) */
+    size_t early_days;   /* period days starting min_shift or more before base_start */
+    size_t period_days;  /* period working days */
+    size_t base_days;    /* baseline working days */
+    double base_share;   /* share of baseline days that early (before the floor) */
+    double p;            /* P(Bin(period_days, q) >= early_days); 1 when not tested */
+} tk_tod_shift;
+
+/* Tests whether the first minutes of the period's working days
+ * per[0..nper) (borrowed; minutes since midnight, 0-1439) start earlier
+ * than the baseline's base[0..nbase) (borrowed, same units) over a
+ * sustained number of days. Too few baseline days is not an error: found
+ * is 0 and p 1. opt is borrowed; NULL means TK_TOD_SHIFT_OPTIONS_INIT.
+ * Returns TK_OK or TK_EINVAL (a minute outside 0-1439 or not finite, an
+ * array NULL with its count > 0, or an option out of range). */
+TK_MUST_CHECK int tk_tod_shift_test(const double *base, size_t nbase, const double *per,
+                                    size_t nper, const tk_tod_shift_options *opt, tk_tod_shift *out,
+                                    tk_error *err);
 
 #endif

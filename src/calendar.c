@@ -59,6 +59,7 @@
 
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "src/alloc.h"
@@ -333,6 +334,17 @@ struct dayent {
     uint16_t city;  /* index in names of the city day's name; 0 none */
 };
 
+/* A calendar row that names a 所属 (dept > 0, its name's index in names)
+ * or gives the day's hours for everyone (dept 0). */
+struct scoped {
+    int64_t day;
+    uint16_t dept;
+    uint16_t name;           /* index in names; 0 none */
+    int8_t open;             /* 1 open, 0 closed, -1 as the day is (dept 0) */
+    uint8_t has_hours;       /* hours holds the row's hours */
+    tk_calendar_hours hours; /* no lunch */
+};
+
 struct tk_calendar {
     int64_t first; /* day number of 1948-01-01 */
     int64_t last;  /* day number of 2099-12-31 */
@@ -344,6 +356,8 @@ struct tk_calendar {
     size_t nhours;
     tk_strmap *depts; /* 所属 -> index in hours */
     int night_start, night_end;
+    struct scoped *sc; /* calendar rows with a 所属 or hours, by (day, dept) */
+    size_t nsc, capsc;
 };
 
 void tk_calendar_destroy(tk_calendar *cal)
@@ -355,6 +369,7 @@ void tk_calendar_destroy(tk_calendar *cal)
     tk_strmap_destroy(cal->interned);
     tk_free(cal->hours);
     tk_strmap_destroy(cal->depts);
+    tk_free(cal->sc);
     tk_free(cal);
 }
 
@@ -699,7 +714,36 @@ static int apply_holidays(tk_calendar *cal, tk_db *db, sqlite3_stmt *st, int64_t
     return rc;
 }
 
-/* Applies version vid of kind `calendar` to the days [lo, hi]. */
+/* Appends a scoped row. */
+static int add_scoped(tk_calendar *cal, const struct scoped *r, tk_error *err)
+{
+    if (cal->nsc == cal->capsc) {
+        const size_t cap = cal->capsc ? cal->capsc * 2 : 16;
+        struct scoped *sc = NULL;
+        size_t bytes;
+        if (tk_mul_size(cap, sizeof *sc, &bytes))
+            sc = tk_realloc(cal->sc, bytes);
+        if (sc == NULL)
+            return tk_error_set(err, TK_ENOMEM, "out of memory for calendar rows");
+        cal->sc = sc;
+        cal->capsc = cap;
+    }
+    cal->sc[cal->nsc++] = *r;
+    return TK_OK;
+}
+
+static int scoped_cmp(const void *a, const void *b)
+{
+    const struct scoped *x = a, *y = b;
+    if (x->day != y->day)
+        return x->day < y->day ? -1 : 1;
+    return (x->dept > y->dept) - (x->dept < y->dept);
+}
+
+/* Applies version vid of kind `calendar` to the days [lo, hi]. A row for
+ * every 所属 sets the day's flags (and, with hours, becomes a scoped row of
+ * dept 0); a row naming a 所属 only becomes a scoped row, so that other
+ * 所属 still see the day as the rest of the calendar makes it. */
 static int apply_city(tk_calendar *cal, tk_db *db, sqlite3_stmt *st, int64_t vid, int64_t lo,
                       int64_t hi, tk_error *err)
 {
@@ -726,9 +770,38 @@ static int apply_city(tk_calendar *cal, tk_db *db, sqlite3_stmt *st, int64_t vid
             f = TK_CALENDAR_F_CITY_OPEN;
         else
             continue; /* not a city day (the import never stores one here) */
+        struct scoped r;
+        memset(&r, 0, sizeof r);
+        r.day = day;
+        r.open = -1;
+        if (sqlite3_column_type(st, 4) == SQLITE_INTEGER &&
+            sqlite3_column_type(st, 5) == SQLITE_INTEGER) {
+            const int64_t a = sqlite3_column_int64(st, 4), b = sqlite3_column_int64(st, 5);
+            if (a < 0 || b > 1440 || a >= b)
+                return tk_error_set(err, TK_EDB,
+                                    "master_calendar: version %lld has hours %lld-%lld",
+                                    (long long)vid, (long long)a, (long long)b);
+            r.has_hours = 1;
+            r.hours.start_min = (int)a;
+            r.hours.end_min = (int)b;
+            r.hours.lunch_start_min = r.hours.lunch_end_min = (int)a;
+        }
+        const char *dept = (const char *)sqlite3_column_text(st, 3);
+        const size_t dlen = (size_t)sqlite3_column_bytes(st, 3);
+        if (dept != NULL && dlen > 0) {
+            rc = intern(cal, dept, dlen, &r.dept, err);
+            if (rc == TK_OK)
+                rc = row_name(cal, st, 1, 0, &r.name, err);
+            r.open = f == TK_CALENDAR_F_CITY_OPEN;
+            if (rc == TK_OK)
+                rc = add_scoped(cal, &r, err);
+            continue;
+        }
         struct dayent *e = &cal->days[day - cal->first];
         e->flags = (uint8_t)(e->flags | f);
         rc = row_name(cal, st, 1, 0, &e->city, err);
+        if (rc == TK_OK && r.has_hours)
+            rc = add_scoped(cal, &r, err);
     }
     return rc;
 }
@@ -745,7 +818,9 @@ static int apply_kind(tk_calendar *cal, tk_db *db, const char *kind, tk_error *e
     rc = read_versions(db, kind, &v, &n, err);
     if (rc != TK_OK || n == 0)
         goto done;
-    rc = tk_db_prepare(db, &st, "SELECT day, name, kind FROM master_calendar WHERE version_id = ?1",
+    rc = tk_db_prepare(db, &st,
+                       "SELECT day, name, kind, dept, from_min, to_min FROM master_calendar"
+                       " WHERE version_id = ?1",
                        err);
     for (size_t k = 0; k < n && rc == TK_OK; k++) {
         /* Version k governs [its effective day, the next one's); the first
@@ -778,9 +853,16 @@ int tk_calendar_load(tk_calendar **out, tk_tenant *t, const tk_calendar_options 
 {
     tk_db *db = tk_tenant_db(t);
     tk_calendar *cal = NULL;
-    int rc;
+    tk_calendar_settings *set = NULL;
+    int rc = TK_OK;
 
     *out = NULL;
+    if (opts == NULL) {
+        rc = tk_calendar_settings_load(&set, t, err);
+        if (rc != TK_OK)
+            return rc;
+        opts = tk_calendar_settings_options(set);
+    }
     rc = cal_new(&cal, opts, err);
     if (rc == TK_OK)
         rc = apply_kind(cal, db, "holidays", err);
@@ -789,10 +871,13 @@ int tk_calendar_load(tk_calendar **out, tk_tenant *t, const tk_calendar_options 
     if (rc != TK_OK)
         goto done;
     finish_all(cal);
+    if (cal->nsc > 1)
+        qsort(cal->sc, cal->nsc, sizeof *cal->sc, scoped_cmp);
     *out = cal;
     cal = NULL;
 done:
     tk_calendar_destroy(cal);
+    tk_calendar_settings_destroy(set);
     return rc;
 }
 
@@ -870,9 +955,141 @@ int tk_calendar_classify_hours(const tk_calendar *cal, const tk_calendar_hours *
     return tk_calendar_slot(cal, h, unix_ms);
 }
 
+/* The scoped row of (day, dept index), or NULL. */
+static const struct scoped *find_scoped(const tk_calendar *cal, int64_t day, uint16_t dept)
+{
+    size_t lo = 0, hi = cal->nsc;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        const struct scoped *r = &cal->sc[mid];
+        if (r->day < day || (r->day == day && r->dept < dept))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < cal->nsc && cal->sc[lo].day == day && cal->sc[lo].dept == dept)
+        return &cal->sc[lo];
+    return NULL;
+}
+
+void tk_calendar_dept_day_kind(const tk_calendar *cal, int64_t day, const char *dept, size_t len,
+                               tk_calendar_dept_day *out)
+{
+    const tk_calendar_hours *own = tk_calendar_hours_for(cal, dept, len);
+    out->open = tk_calendar_is_open(cal, day);
+    out->scoped = 0;
+    out->name = NULL;
+    out->hours = own;
+    out->hours_from = own == &cal->hours[0] ? TK_CALENDAR_HOURS_DEFAULT : TK_CALENDAR_HOURS_DEPT;
+    if (cal->nsc == 0)
+        return;
+    const struct scoped *all = find_scoped(cal, day, 0);
+    if (all != NULL && all->has_hours) {
+        out->hours = &all->hours;
+        out->hours_from = TK_CALENDAR_HOURS_DAY;
+    }
+    const int64_t *v = dept != NULL && len > 0 ? tk_strmap_get(cal->interned, dept, len) : NULL;
+    const struct scoped *r = v != NULL ? find_scoped(cal, day, (uint16_t)*v) : NULL;
+    if (r == NULL)
+        return;
+    out->open = r->open;
+    out->scoped = 1;
+    out->name = r->name ? cal->names[r->name] : NULL;
+    if (r->has_hours) {
+        out->hours = &r->hours;
+        out->hours_from = TK_CALENDAR_HOURS_DAY;
+    }
+}
+
 int tk_calendar_classify(const tk_calendar *cal, const char *dept, size_t len, int64_t unix_ms)
 {
-    return tk_calendar_classify_hours(cal, tk_calendar_hours_for(cal, dept, len), unix_ms);
+    tk_calendar_dept_day dd;
+    tk_calendar_dept_day_kind(cal, tk_jst_day(unix_ms), dept, len, &dd);
+    if (!dd.open)
+        return TK_CALENDAR_SLOT_CLOSED_DAY;
+    return tk_calendar_slot(cal, dd.hours, unix_ms);
+}
+
+const char *tk_calendar_hours_from_code(int from)
+{
+    static const char *const codes[] = {"default", "dept", "calendar"};
+    if (from < 0 || (size_t)from >= sizeof codes / sizeof codes[0])
+        return "?";
+    return codes[from];
+}
+
+/* ---- hours as text ----------------------------------------------------- */
+
+/* Parses H:MM or HH:MM (0:00-24:00) at p[*i..len), advancing *i. */
+static int parse_hm(const char *p, size_t len, size_t *i, int *out)
+{
+    int h = 0, m = 0;
+    size_t k = *i, nd = 0;
+    while (k < len && p[k] >= '0' && p[k] <= '9' && nd < 2) {
+        h = h * 10 + (p[k++] - '0');
+        nd++;
+    }
+    if (nd == 0 || k + 3 > len || p[k] != ':' || p[k + 1] < '0' || p[k + 1] > '5' ||
+        p[k + 2] < '0' || p[k + 2] > '9')
+        return 0;
+    m = (p[k + 1] - '0') * 10 + (p[k + 2] - '0');
+    if (h > 24 || (h == 24 && m > 0))
+        return 0;
+    *out = h * 60 + m;
+    *i = k + 3;
+    return 1;
+}
+
+/* Parses START-END at p[*i..len). */
+static int parse_range(const char *p, size_t len, size_t *i, int *a, int *b)
+{
+    if (!parse_hm(p, len, i, a) || *i >= len || p[*i] != '-')
+        return 0;
+    (*i)++;
+    return parse_hm(p, len, i, b);
+}
+
+int tk_calendar_parse_hours(const char *p, size_t len, tk_calendar_hours *out, tk_error *err)
+{
+    const int shown = len > 40 ? 40 : (int)len;
+    tk_calendar_hours h;
+    size_t i = 0;
+    if (!parse_range(p, len, &i, &h.start_min, &h.end_min))
+        return tk_error_set(err, TK_EINVAL,
+                            "hours \"%.*s\": expected START-END or START-END/LUNCHSTART-LUNCHEND "
+                            "with times as H:MM (e.g. 8:30-17:15/12:00-13:00)",
+                            shown, p);
+    h.lunch_start_min = h.lunch_end_min = h.start_min;
+    if (i < len) {
+        if (p[i] != '/' || (i++, !parse_range(p, len, &i, &h.lunch_start_min, &h.lunch_end_min)) ||
+            i != len)
+            return tk_error_set(err, TK_EINVAL,
+                                "hours \"%.*s\": expected START-END or "
+                                "START-END/LUNCHSTART-LUNCHEND with times as H:MM (e.g. "
+                                "8:30-17:15/12:00-13:00)",
+                                shown, p);
+    }
+    if (h.start_min >= h.end_min)
+        return tk_error_set(err, TK_EINVAL, "hours \"%.*s\": the hours end before they start",
+                            shown, p);
+    if (h.lunch_start_min != h.lunch_end_min &&
+        (h.lunch_start_min > h.lunch_end_min || h.lunch_start_min < h.start_min ||
+         h.lunch_end_min > h.end_min))
+        return tk_error_set(err, TK_EINVAL,
+                            "hours \"%.*s\": the lunch break must lie within the hours", shown, p);
+    *out = h;
+    return TK_OK;
+}
+
+void tk_calendar_format_hours(const tk_calendar_hours *h, char *buf, size_t cap)
+{
+    if (h->lunch_start_min == h->lunch_end_min)
+        snprintf(buf, cap, "%d:%02d-%d:%02d", h->start_min / 60, h->start_min % 60, h->end_min / 60,
+                 h->end_min % 60);
+    else
+        snprintf(buf, cap, "%d:%02d-%d:%02d/%d:%02d-%d:%02d", h->start_min / 60, h->start_min % 60,
+                 h->end_min / 60, h->end_min % 60, h->lunch_start_min / 60, h->lunch_start_min % 60,
+                 h->lunch_end_min / 60, h->lunch_end_min % 60);
 }
 
 const char *tk_calendar_reason_code(int reason)
@@ -891,4 +1108,289 @@ const char *tk_calendar_slot_code(int slot)
     if (slot < 0 || (size_t)slot >= sizeof codes / sizeof codes[0])
         return "?";
     return codes[slot];
+}
+
+/* ---- hours settings ----------------------------------------------------
+ *
+ * Table calendar_hours, owned here: one row per version, never updated or
+ * deleted; the newest row is in force. A row's doc holds the whole setting
+ * as lines "所属<TAB>hours", the tenant default on a line whose 所属 is
+ * empty (absent: TK_CALENDAR_HOURS_INIT), so a version reads without its
+ * predecessors. The table is made on the first set; readers treat a store
+ * without it as one at the defaults. */
+
+struct tk_calendar_settings {
+    int64_t version;
+    int default_set;
+    tk_calendar_options opts;
+    tk_calendar_dept_hours *depts; /* opts.depts; dept strings owned */
+    size_t cap;
+};
+
+static int settings_new(tk_calendar_settings **out, tk_error *err)
+{
+    static const tk_calendar_options init = TK_CALENDAR_OPTIONS_INIT;
+    tk_calendar_settings *s = tk_calloc(1, sizeof *s);
+    *out = s;
+    if (s == NULL)
+        return tk_error_set(err, TK_ENOMEM, "out of memory for hours settings");
+    s->opts = init;
+    return TK_OK;
+}
+
+void tk_calendar_settings_destroy(tk_calendar_settings *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->opts.ndepts; i++)
+        tk_free((char *)s->depts[i].dept);
+    tk_free(s->depts);
+    tk_free(s);
+}
+
+const tk_calendar_options *tk_calendar_settings_options(const tk_calendar_settings *s)
+{
+    return &s->opts;
+}
+
+int64_t tk_calendar_settings_version(const tk_calendar_settings *s)
+{
+    return s->version;
+}
+
+int tk_calendar_settings_default_set(const tk_calendar_settings *s)
+{
+    return s->default_set;
+}
+
+static size_t find_dept(const tk_calendar_settings *s, const char *dept, size_t len)
+{
+    for (size_t i = 0; i < s->opts.ndepts; i++)
+        if (strlen(s->depts[i].dept) == len && memcmp(s->depts[i].dept, dept, len) == 0)
+            return i;
+    return SIZE_MAX;
+}
+
+int tk_calendar_settings_put(tk_calendar_settings *s, const char *dept, size_t len,
+                             const tk_calendar_hours *h, tk_error *err)
+{
+    static const tk_calendar_hours init = TK_CALENDAR_HOURS_INIT;
+    if (dept == NULL) {
+        s->opts.hours = h ? *h : init;
+        s->default_set = h != NULL;
+        return TK_OK;
+    }
+    if (len == 0 || memchr(dept, '\t', len) || memchr(dept, '\n', len) || memchr(dept, '\0', len))
+        return tk_error_set(err, TK_EINVAL,
+                            "所属 \"%.*s\": expected a non-empty name without tabs "
+                            "or line breaks",
+                            (int)(len > 80 ? 80 : len), dept);
+    const size_t i = find_dept(s, dept, len);
+    if (h == NULL) {
+        if (i == SIZE_MAX)
+            return tk_error_set(err, TK_ENOTFOUND, "所属 \"%.*s\" has no hours of its own",
+                                (int)(len > 80 ? 80 : len), dept);
+        tk_free((char *)s->depts[i].dept);
+        memmove(&s->depts[i], &s->depts[i + 1], (s->opts.ndepts - i - 1) * sizeof *s->depts);
+        s->opts.ndepts--;
+        s->opts.depts = s->depts;
+        return TK_OK;
+    }
+    if (i != SIZE_MAX) {
+        s->depts[i].hours = *h;
+        return TK_OK;
+    }
+    if (s->opts.ndepts == s->cap) {
+        const size_t cap = s->cap ? s->cap * 2 : 8;
+        tk_calendar_dept_hours *d = NULL;
+        size_t bytes;
+        if (tk_mul_size(cap, sizeof *d, &bytes))
+            d = tk_realloc(s->depts, bytes);
+        if (d == NULL)
+            return tk_error_set(err, TK_ENOMEM, "out of memory for hours settings");
+        s->depts = d;
+        s->cap = cap;
+    }
+    char *name = tk_calloc(len + 1, 1);
+    if (name == NULL)
+        return tk_error_set(err, TK_ENOMEM, "out of memory for hours settings");
+    memcpy(name, dept, len);
+    name[len] = '\0';
+    s->depts[s->opts.ndepts].dept = name;
+    s->depts[s->opts.ndepts].hours = *h;
+    s->opts.ndepts++;
+    s->opts.depts = s->depts;
+    return TK_OK;
+}
+
+static int hours_table_exists(tk_db *db, int *exists, tk_error *err)
+{
+    int64_t n = 0;
+    const int rc = tk_db_query_i64(
+        db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'calendar_hours'",
+        &n, err);
+    *exists = rc == TK_OK && n > 0;
+    return rc;
+}
+
+/* Parses a stored doc into s (fresh from settings_new). */
+static int parse_doc(tk_calendar_settings *s, int64_t id, const char *doc, size_t len,
+                     tk_error *err)
+{
+    size_t i = 0;
+    int rc = TK_OK;
+    while (i < len && rc == TK_OK) {
+        const char *nl = memchr(doc + i, '\n', len - i);
+        const size_t end = nl ? (size_t)(nl - doc) : len;
+        const char *tab = memchr(doc + i, '\t', end - i);
+        tk_calendar_hours h;
+        if (tab == NULL)
+            return tk_error_set(err, TK_EDB, "calendar_hours: version %lld: a line without a tab",
+                                (long long)id);
+        const size_t t = (size_t)(tab - doc);
+        rc = tk_calendar_parse_hours(tab + 1, end - t - 1, &h, err);
+        if (rc == TK_OK)
+            rc = tk_calendar_settings_put(s, t > i ? doc + i : NULL, t - i, &h, err);
+        if (rc != TK_OK) {
+            tk_error_prefix(err, "calendar_hours: version %lld", (long long)id);
+            if (rc != TK_ENOMEM && err != NULL)
+                err->code = TK_EDB;
+            return rc == TK_ENOMEM ? rc : TK_EDB;
+        }
+        i = end + 1;
+    }
+    return rc;
+}
+
+int tk_calendar_settings_load(tk_calendar_settings **out, tk_tenant *t, tk_error *err)
+{
+    tk_db *db = tk_tenant_db(t);
+    tk_calendar_settings *s = NULL;
+    sqlite3_stmt *st = NULL;
+    int exists = 0;
+    int rc;
+
+    *out = NULL;
+    rc = settings_new(&s, err);
+    if (rc == TK_OK)
+        rc = hours_table_exists(db, &exists, err);
+    if (rc == TK_OK && exists) {
+        rc = tk_db_prepare(db, &st, "SELECT id, doc FROM calendar_hours ORDER BY id DESC LIMIT 1",
+                           err);
+        const int step = rc == TK_OK ? tk_db_step(db, st, err) : rc;
+        if (step == 1) {
+            s->version = sqlite3_column_int64(st, 0);
+            const char *doc = (const char *)sqlite3_column_text(st, 1);
+            rc = parse_doc(s, s->version, doc ? doc : "", (size_t)sqlite3_column_bytes(st, 1), err);
+        } else {
+            rc = step;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc == TK_OK)
+        rc = check_options(&s->opts, err);
+    if (rc != TK_OK) {
+        tk_calendar_settings_destroy(s);
+        return rc;
+    }
+    *out = s;
+    return TK_OK;
+}
+
+int tk_calendar_settings_store(tk_calendar_settings *s, tk_tenant *t, const char *change,
+                               const char *by, int64_t unix_ms, tk_error *err)
+{
+    tk_db *db = tk_tenant_db(t);
+    sqlite3_stmt *st = NULL;
+    char line[512];
+    char *doc = NULL;
+    size_t len = 0, cap = 0;
+    int rc = check_options(&s->opts, err);
+
+    for (size_t i = 0; rc == TK_OK && i <= s->opts.ndepts; i++) {
+        char hb[48];
+        if (i == 0 && !s->default_set)
+            continue;
+        tk_calendar_format_hours(i == 0 ? &s->opts.hours : &s->depts[i - 1].hours, hb, sizeof hb);
+        const char *name = i == 0 ? "" : s->depts[i - 1].dept;
+        const size_t nl = strlen(name);
+        const int n = snprintf(line, sizeof line, "\t%s\n", hb);
+        size_t need;
+        if (!tk_add_size(len, nl + (size_t)n + 1, &need)) {
+            rc = tk_error_set(err, TK_ENOMEM, "hours settings too large");
+            break;
+        }
+        if (need > cap) {
+            const size_t ncap = need * 2;
+            char *d = tk_realloc(doc, ncap);
+            if (d == NULL) {
+                rc = tk_error_set(err, TK_ENOMEM, "out of memory for hours settings");
+                break;
+            }
+            doc = d;
+            cap = ncap;
+        }
+        memcpy(doc + len, name, nl);
+        memcpy(doc + len + nl, line, (size_t)n);
+        len += nl + (size_t)n;
+    }
+    if (rc == TK_OK)
+        rc = tk_db_exec(db,
+                        "CREATE TABLE IF NOT EXISTS calendar_hours("
+                        " id INTEGER PRIMARY KEY,"
+                        " created_at INTEGER NOT NULL," /* Unix ms */
+                        " created_by TEXT,"
+                        " change TEXT NOT NULL,"
+                        " doc TEXT NOT NULL)",
+                        err);
+    if (rc == TK_OK)
+        rc = tk_db_prepare(db, &st,
+                           "INSERT INTO calendar_hours(created_at, created_by, change, doc)"
+                           " VALUES(?1, ?2, ?3, ?4)",
+                           err);
+    if (rc == TK_OK &&
+        (sqlite3_bind_int64(st, 1, unix_ms) != SQLITE_OK ||
+         (by != NULL && *by ? sqlite3_bind_text(st, 2, by, -1, SQLITE_STATIC)
+                            : sqlite3_bind_null(st, 2)) != SQLITE_OK ||
+         sqlite3_bind_text(st, 3, change, -1, SQLITE_STATIC) != SQLITE_OK ||
+         sqlite3_bind_text(st, 4, doc ? doc : "", (int)len, SQLITE_STATIC) != SQLITE_OK))
+        rc = tk_db_error(db, err, "binding hours settings");
+    if (rc == TK_OK) {
+        const int step = tk_db_step(db, st, err);
+        rc = step < 0 ? step : TK_OK;
+    }
+    if (rc == TK_OK)
+        s->version = sqlite3_last_insert_rowid(tk_db_handle(db));
+    sqlite3_finalize(st);
+    tk_free(doc);
+    return rc;
+}
+
+int tk_calendar_settings_history(tk_tenant *t, tk_calendar_settings_fn fn, void *ctx, tk_error *err)
+{
+    tk_db *db = tk_tenant_db(t);
+    sqlite3_stmt *st = NULL;
+    int exists = 0;
+    int rc = hours_table_exists(db, &exists, err);
+    if (rc != TK_OK || !exists)
+        return rc;
+    rc = tk_db_prepare(db, &st,
+                       "SELECT id, created_at, created_by, change FROM calendar_hours"
+                       " ORDER BY id DESC",
+                       err);
+    while (rc == TK_OK) {
+        const int step = tk_db_step(db, st, err);
+        if (step <= 0) {
+            rc = step;
+            break;
+        }
+        tk_calendar_settings_entry e;
+        e.version = sqlite3_column_int64(st, 0);
+        e.created_at = sqlite3_column_int64(st, 1);
+        e.by = (const char *)sqlite3_column_text(st, 2);
+        e.change = (const char *)sqlite3_column_text(st, 3);
+        rc = fn(ctx, &e);
+    }
+    sqlite3_finalize(st);
+    return rc;
 }

@@ -121,11 +121,14 @@ TK_MUST_CHECK int tk_calendar_create_default(tk_calendar **out, const tk_calenda
 /* Builds t's calendar (t borrowed, not kept) from every version of the
  * master kinds `holidays` and `calendar`, each day under the versions
  * effective on it; a tenant without them gets the computed calendar. opts
- * and *out as for tk_calendar_create_default(). Follows the tenant's
+ * NULL: the tenant's hours settings in force (tk_calendar_settings_load());
+ * otherwise opts and *out as for tk_calendar_create_default(). Calendar
+ * rows naming a 所属 or carrying hours are kept per day and 所属 for
+ * tk_calendar_dept_day_kind(). Follows the tenant's
  * one-thread rule while it runs; the result is independent of t.
  * Returns TK_OK, TK_EINVAL (as above), TK_ENOMEM, TK_ERANGE (more than
- * 65,535 distinct day names) or TK_EDB (also for a stored date that does
- * not parse). */
+ * 65,535 distinct day and 所属 names) or TK_EDB (also for a stored date or
+ * setting that does not parse). */
 TK_MUST_CHECK int tk_calendar_load(tk_calendar **out, tk_tenant *t, const tk_calendar_options *opts,
                                    tk_error *err);
 
@@ -188,10 +191,39 @@ enum {
 const tk_calendar_hours *tk_calendar_hours_for(const tk_calendar *cal, const char *dept,
                                                size_t len);
 
+/* Where the hours of a 所属 on a day come from. */
+enum {
+    TK_CALENDAR_HOURS_DEFAULT = 0, /* the tenant's default hours */
+    TK_CALENDAR_HOURS_DEPT,        /* the 所属's own hours (settings) */
+    TK_CALENDAR_HOURS_DAY          /* a calendar row's hours for that day */
+};
+
+/* What a day is for one 所属. Pointers are borrowed from the calendar. */
+typedef struct tk_calendar_dept_day {
+    int open;                       /* 1 if the day is open for the 所属 */
+    int scoped;                     /* 1 if a calendar row naming the 所属 decided it */
+    const char *name;               /* that row's name (e.g. 市民課日曜窓口), or NULL */
+    const tk_calendar_hours *hours; /* the hours that apply that day; never NULL */
+    int hours_from;                 /* TK_CALENDAR_HOURS_* */
+} tk_calendar_dept_day;
+
+/* Fills *out (borrowed) for day and 所属 dept[0..len) (borrowed, untrusted,
+ * matched byte for byte; NULL or empty: a user without a known 所属). A
+ * calendar row naming the 所属 opens or closes the day for it alone, and
+ * its hours (if any) replace the 所属's; a row for every 所属 with hours
+ * gives them to every 所属 without a row of its own that day. Otherwise
+ * as tk_calendar_is_open() and tk_calendar_hours_for(). */
+void tk_calendar_dept_day_kind(const tk_calendar *cal, int64_t day, const char *dept, size_t len,
+                               tk_calendar_dept_day *out);
+
+/* "default", "dept", "calendar"; "?" for an unknown value. Static. */
+const char *tk_calendar_hours_from_code(int from);
+
 /* Classifies unix_ms (taken as its JST day and time of day) for 所属
- * dept[0..len) (may be NULL: default hours): TK_CALENDAR_SLOT_CLOSED_DAY on
- * a closed day, otherwise the time-of-day slot. A time inside the hours is
- * never night (a shift may run past 22:00). */
+ * dept[0..len) (may be NULL: default hours) as tk_calendar_dept_day_kind()
+ * sees the day: TK_CALENDAR_SLOT_CLOSED_DAY on a day closed for it,
+ * otherwise the time-of-day slot against the day's hours. A time inside
+ * the hours is never night (a shift may run past 22:00). */
 int tk_calendar_classify(const tk_calendar *cal, const char *dept, size_t len, int64_t unix_ms);
 
 /* Same with hours already looked up (h borrowed; NULL: the default), for
@@ -208,5 +240,86 @@ int tk_calendar_slot(const tk_calendar *cal, const tk_calendar_hours *h, int64_t
  * "evening", "night", "closed_day". Static; "?" for an unknown value. */
 const char *tk_calendar_reason_code(int reason);
 const char *tk_calendar_slot_code(int slot);
+
+/* ---- hours as text and as tenant settings ------------------------------ */
+
+/* Parses p[0..len) (borrowed, untrusted) as START-END or
+ * START-END/LUNCHSTART-LUNCHEND, times H:MM or HH:MM within 0:00-24:00
+ * ("8:30-17:15/12:00-13:00"; without a lunch part there is no lunch).
+ * Returns TK_OK and sets *out, or TK_EINVAL with a message quoting the
+ * value: "hours \"…\": expected START-END or …", "… the hours end before
+ * they start", "… the lunch break must lie within the hours". */
+TK_MUST_CHECK int tk_calendar_parse_hours(const char *p, size_t len, tk_calendar_hours *out,
+                                          tk_error *err);
+
+/* Writes h as tk_calendar_parse_hours() reads it into buf (cap bytes; 32
+ * suffice). */
+void tk_calendar_format_hours(const tk_calendar_hours *h, char *buf, size_t cap);
+
+/* A tenant's hours settings: the default hours and per-所属 hours. Stored
+ * in t's store (table calendar_hours, owned by this module) as versions:
+ * each change is a new version holding the whole setting, the newest is in
+ * force, nothing is updated or deleted. Not thread-safe; one thread. */
+typedef struct tk_calendar_settings tk_calendar_settings;
+
+/* Reads the version in force of t (borrowed; may be opened read-only): a
+ * store without one gives the defaults (TK_CALENDAR_OPTIONS_INIT) as
+ * version 0. *out is an owned result (tk_calendar_settings_destroy()),
+ * NULL on failure. Returns TK_OK, TK_ENOMEM or TK_EDB (also for a stored
+ * version that does not parse or validate). */
+TK_MUST_CHECK int tk_calendar_settings_load(tk_calendar_settings **out, tk_tenant *t,
+                                            tk_error *err);
+
+/* Frees s. Accepts NULL. */
+void tk_calendar_settings_destroy(tk_calendar_settings *s);
+
+/* The options the settings give tk_calendar_create_default(); borrowed,
+ * valid until s changes or is destroyed. */
+const tk_calendar_options *tk_calendar_settings_options(const tk_calendar_settings *s);
+
+/* The version s was read as or last stored as; 0: never set. */
+int64_t tk_calendar_settings_version(const tk_calendar_settings *s);
+
+/* 1 if the tenant default hours were set (not TK_CALENDAR_HOURS_INIT). */
+int tk_calendar_settings_default_set(const tk_calendar_settings *s);
+
+/* Changes s in memory: dept NULL sets the default hours to *h (h NULL:
+ * back to TK_CALENDAR_HOURS_INIT); otherwise 所属 dept[0..len) (borrowed)
+ * gets *h (h borrowed), or loses its own hours when h is NULL. Returns
+ * TK_OK, TK_EINVAL (an empty 所属 name, or one with a tab or line break),
+ * TK_ENOTFOUND (removing hours the 所属 does not have: "所属 \"…\" has no
+ * hours of its own") or TK_ENOMEM. */
+TK_MUST_CHECK int tk_calendar_settings_put(tk_calendar_settings *s, const char *dept, size_t len,
+                                           const tk_calendar_hours *h, tk_error *err);
+
+/* Stores s as a new version of t's settings (t opened read-write),
+ * described by change (borrowed, e.g. "hours 市民課 7:30-16:15") and by
+ * (borrowed; NULL or empty: not recorded) at unix_ms; then
+ * tk_calendar_settings_version(s) is the new version. Validates first, as
+ * tk_calendar_create_default() does. Run it inside the caller's write
+ * transaction with the load it follows. Returns TK_OK, TK_EINVAL, TK_ENOMEM
+ * or TK_EDB. */
+TK_MUST_CHECK int tk_calendar_settings_store(tk_calendar_settings *s, tk_tenant *t,
+                                             const char *change, const char *by, int64_t unix_ms,
+                                             tk_error *err);
+
+/* One stored version, as tk_calendar_settings_history() reports it.
+ * Strings are borrowed for the callback's duration; by may be NULL. */
+typedef struct tk_calendar_settings_entry {
+    int64_t version;
+    int64_t created_at; /* Unix ms */
+    const char *by;
+    const char *change;
+} tk_calendar_settings_entry;
+
+/* Called once per version; a non-TK_OK return stops the listing and is
+ * returned. */
+typedef int (*tk_calendar_settings_fn)(void *ctx, const tk_calendar_settings_entry *e);
+
+/* Calls fn (ctx borrowed) for every stored version of t's hours settings,
+ * newest (in force) first; none for a tenant that never set them.
+ * Returns TK_OK, TK_EDB or what fn returned. */
+TK_MUST_CHECK int tk_calendar_settings_history(tk_tenant *t, tk_calendar_settings_fn fn, void *ctx,
+                                               tk_error *err);
 
 #endif

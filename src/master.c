@@ -202,14 +202,49 @@ static const char *const schema_sql[] = {
     " day TEXT NOT NULL,"
     " kind TEXT NOT NULL CHECK(kind IN ('closed','open','holiday')),"
     " name TEXT,"
-    " PRIMARY KEY(version_id, day))",
+    " dept TEXT NOT NULL DEFAULT '',"
+    " from_min INTEGER,"
+    " to_min INTEGER,"
+    " PRIMARY KEY(version_id, day, dept))",
 };
+
+/* Stores made before calendar rows could name a 所属 keyed master_calendar
+ * by (version_id, day) alone; SQLite cannot change a primary key, so the
+ * table is rebuilt once, its rows becoming rows for every 所属 (dept ''). */
+static int migrate_calendar(tk_db *db, tk_error *err)
+{
+    int64_t n = 0;
+    int rc = tk_db_query_i64(
+        db, "SELECT count(*) FROM pragma_table_info('master_calendar') WHERE name = 'dept'", &n,
+        err);
+    if (rc != TK_OK || n > 0)
+        return rc;
+    static const char create[] = "CREATE TABLE master_calendar("
+                                 " version_id INTEGER NOT NULL REFERENCES master_versions(id),"
+                                 " line INTEGER NOT NULL,"
+                                 " day TEXT NOT NULL,"
+                                 " kind TEXT NOT NULL CHECK(kind IN ('closed','open','holiday')),"
+                                 " name TEXT,"
+                                 " dept TEXT NOT NULL DEFAULT '',"
+                                 " from_min INTEGER,"
+                                 " to_min INTEGER,"
+                                 " PRIMARY KEY(version_id, day, dept))";
+    static const char copy[] = "INSERT INTO master_calendar(version_id, line, day, kind, name)"
+                               " SELECT version_id, line, day, kind, name FROM master_calendar_old";
+    const char *const steps[] = {"ALTER TABLE master_calendar RENAME TO master_calendar_old",
+                                 create, copy, "DROP TABLE master_calendar_old"};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0] && rc == TK_OK; i++)
+        rc = tk_db_exec(db, steps[i], err);
+    return rc;
+}
 
 int tk_master_migrate(tk_db *db, tk_error *err)
 {
     int rc = TK_OK;
     for (size_t i = 0; i < sizeof schema_sql / sizeof schema_sql[0] && rc == TK_OK; i++)
         rc = tk_db_exec(db, schema_sql[i], err);
+    if (rc == TK_OK)
+        rc = migrate_calendar(db, err);
     return rc;
 }
 
@@ -377,11 +412,16 @@ static const struct col c_train[TR_N] = {
     {"dept", "所属", NULL, T_TEXT, 0, NULL, NULL, NULL},
 };
 
-enum { CA_DATE, CA_KIND, CA_NAME, CA_N };
+/* A row with a 所属 applies to that 所属 only; 開始時刻 and 終了時刻 are
+ * the day's hours (of that 所属, or of everyone). */
+enum { CA_DATE, CA_KIND, CA_NAME, CA_DEPT, CA_FROM, CA_TO, CA_N };
 static const struct col c_cal[CA_N] = {
     {"date", "日付", NULL, T_DATE, F_REQ, NULL, NULL, NULL},
     {"kind", "区分", NULL, ER(w_cal, NULL, "閉庁 or 開庁")},
     {"name", "名称", NULL, T_TEXT, 0, NULL, NULL, NULL},
+    {"dept", "所属", NULL, T_TEXT, 0, NULL, NULL, NULL},
+    {"from", "開始時刻", NULL, T_TIME, 0, NULL, NULL, NULL},
+    {"to", "終了時刻", NULL, T_TIME, 0, NULL, NULL, NULL},
 };
 
 /* The Cabinet Office's syukujitsu.csv header names the same two columns. */
@@ -503,8 +543,9 @@ static const struct kind kinds[K_N] = {
      c_cal,
      CA_N,
      ins_cal,
-     {"INSERT INTO master_calendar(version_id, line, day, kind, name) VALUES(?,?,?,?,?)", NULL,
-      NULL, NULL}},
+     {"INSERT INTO master_calendar(version_id, line, day, kind, name, dept, from_min, to_min)"
+      " VALUES(?,?,?,?,?,?,?,?)",
+      NULL, NULL, NULL}},
     {"holidays",
      c_hol,
      HO_N,
@@ -2156,7 +2197,30 @@ static int ins_cal(struct imp *m, tk_error *err)
     const int hol = m->k == K_HOL;
     const size_t cname = hol ? HO_NAME : CA_NAME;
     sqlite3_stmt *st = m->st[0];
-    int rc = unique(m, CA_DATE, &x[CA_DATE].v, x[CA_DATE].iso, 10, "date", err);
+    int rc;
+    if (hol) {
+        rc = unique(m, CA_DATE, &x[CA_DATE].v, x[CA_DATE].iso, 10, "date", err);
+    } else {
+        /* One row per day and 所属 ('' for every 所属). */
+        char key[10 + 1 + KEY_MAX];
+        const tk_view *d = &x[CA_DEPT].v;
+        const size_t dl = d->p == NULL ? 0 : d->len < KEY_MAX ? d->len : KEY_MAX;
+        memcpy(key, x[CA_DATE].iso, 10);
+        key[10] = '|';
+        if (dl > 0)
+            memcpy(key + 11, d->p, dl);
+        rc = unique(m, CA_DATE, &x[CA_DATE].v, key, 11 + dl, d->p ? "date for this 所属" : "date",
+                    err);
+        if (rc == TK_OK && (x[CA_FROM].v.p == NULL) != (x[CA_TO].v.p == NULL))
+            rc = row_err(m, x[CA_FROM].v.p ? CA_FROM : CA_TO,
+                         x[CA_FROM].v.p ? &x[CA_FROM].v : &x[CA_TO].v,
+                         "needs %s as well (a day's hours have a start and an end)",
+                         m->b[x[CA_FROM].v.p ? CA_TO : CA_FROM].label);
+        if (rc == TK_OK && x[CA_FROM].v.p && x[CA_TO].minutes <= x[CA_FROM].minutes)
+            rc = row_err(m, CA_TO, &x[CA_TO].v, "is not after %s", m->b[CA_FROM].label);
+        if (rc == TK_OK && x[CA_FROM].v.p && x[CA_TO].minutes > 1440)
+            rc = row_err(m, CA_TO, &x[CA_TO].v, "is past 24:00 (a day's hours end by midnight)");
+    }
     if (rc == TK_OK)
         rc = bind_head(m, st, err);
     if (rc == TK_OK)
@@ -2165,6 +2229,19 @@ static int ins_cal(struct imp *m, tk_error *err)
         rc = bind_str(m, st, 4, hol ? "holiday" : x[CA_KIND].code, err);
     if (rc == TK_OK)
         rc = bind_view(m, st, 5, &x[cname].v, err);
+    if (!hol) {
+        if (rc == TK_OK)
+            rc = x[CA_DEPT].v.p ? bind_view(m, st, 6, &x[CA_DEPT].v, err)
+                                : bind_str(m, st, 6, "", err);
+        if (rc == TK_OK && x[CA_FROM].v.p) {
+            rc = bind_i64(m, st, 7, x[CA_FROM].minutes, err);
+            if (rc == TK_OK)
+                rc = bind_i64(m, st, 8, x[CA_TO].minutes, err);
+        } else if (rc == TK_OK && (sqlite3_bind_null(st, 7) != SQLITE_OK ||
+                                   sqlite3_bind_null(st, 8) != SQLITE_OK)) {
+            rc = tk_db_error(m->db, err, "binding master data");
+        }
+    }
     if (rc == TK_OK)
         rc = run(m, st, err);
     return rc;

@@ -136,9 +136,9 @@ try "$bin" profile test "$tmp/p.json" "$tmp/dates.csv"
 check 'grep -q "6 rows, 3 with problems" "$tmp/out"' "profile test applies the default range: $(show)"
 # the tenant's setting
 try "$bin" settings --tenant city
-check '[ $st = 0 ] && [ "$(cat "$tmp/out")" = "event-dates  1990-01-01..2099-12-31  (default)" ]' "the default setting: $(show)"
+check '[ $st = 0 ] && [ "$(head -1 "$tmp/out")" = "event-dates  1990-01-01..2099-12-31  (default)" ]' "the default setting: $(show)"
 try "$bin" settings --tenant city --event-dates 2024-01-01..2024-12-31
-check '[ $st = 0 ] && [ "$(cat "$tmp/out")" = "event-dates  2024-01-01..2024-12-31" ]' "set: $(show)"
+check '[ $st = 0 ] && [ "$(head -1 "$tmp/out")" = "event-dates  2024-01-01..2024-12-31" ]' "set: $(show)"
 try "$bin" ingest --tenant city --lenient --profile "$tmp/p.json" "$tmp/dates.csv"
 check '[ $st = 0 ] && grep -q "^partial .*1 rows" "$tmp/out" && grep -q "date 1990-01-01 is outside the accepted event dates 2024-01-01..2024-12-31" "$(last error_report)"' \
     "a narrower range refuses more: $(show)"

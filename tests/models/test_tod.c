@@ -827,6 +827,86 @@ static void rejects_bad_input(void)
     TK_CHECK_STR(err.msg, "profile hour 0 is not in (0, 1]");
 }
 
+/* ---- the start-of-work shift ------------------------------------------- */
+
+/* A baseline that starts around 8:30 (505-515, one early day at 6:40) and
+ * a period with 15 of 40 working days starting at 6:10: found. The tail
+ * P(Bin(40, 1/40) >= 15) = 2.0720536e-14 was computed independently (the
+ * sum of the binomial terms, in Python). */
+static void shift_found(void)
+{
+    double base[40], per[40];
+    tk_tod_shift sh;
+    tk_error err;
+    for (size_t i = 0; i < 40; i++)
+        base[i] = 505 + (double)(i % 3) * 5; /* 505, 510, 515: median 510 */
+    base[7] = 400;
+    for (size_t i = 0; i < 40; i++)
+        per[i] = i % 8 < 3 ? 370 : 512; /* 15 early days */
+    TK_REQUIRE(tk_tod_shift_test(base, 40, per, 40, NULL, &sh, &err) == TK_OK);
+    TK_CHECK_INT(sh.found, 1);
+    TK_CHECK(fabs((sh.base_start) - (510.0)) <= 0);
+    TK_CHECK(fabs((sh.period_start) - (370.0)) <= 0);
+    TK_CHECK_INT(sh.early_days, 15);
+    TK_CHECK_INT(sh.period_days, 40);
+    TK_CHECK_INT(sh.base_days, 40);
+    TK_CHECK(fabs((sh.base_share) - (0.025)) <= 1e-15);
+    TK_CHECK(fabs((sh.p) - (2.0720536293445667e-14)) <= 1e-20);
+
+    /* A few early days are ordinary. */
+    for (size_t i = 0; i < 40; i++)
+        per[i] = i < 3 ? 370 : 512;
+    TK_REQUIRE(tk_tod_shift_test(base, 40, per, 40, NULL, &sh, &err) == TK_OK);
+    TK_CHECK_INT(sh.found, 0);
+    TK_CHECK_INT(sh.early_days, 3);
+
+    /* 85 minutes early is not a shift of 90. */
+    for (size_t i = 0; i < 40; i++)
+        per[i] = i % 8 < 3 ? 425 : 512;
+    TK_REQUIRE(tk_tod_shift_test(base, 40, per, 40, NULL, &sh, &err) == TK_OK);
+    TK_CHECK_INT(sh.early_days, 0);
+    TK_CHECK_INT(sh.found, 0);
+    TK_CHECK(isnan(sh.period_start));
+}
+
+/* Someone who often started early in the baseline (half the days at 6:30)
+ * is not surprising when 15 of 40 period days start early:
+ * P(Bin(40, 0.5) >= 15) = 0.95965477. */
+static void shift_usual_for_them(void)
+{
+    double base[40], per[40];
+    tk_tod_shift sh;
+    tk_error err;
+    for (size_t i = 0; i < 40; i++)
+        base[i] = i % 2 ? 390 : 630; /* median 510, half the days early */
+    for (size_t i = 0; i < 40; i++)
+        per[i] = i % 8 < 3 ? 370 : 512;
+    TK_REQUIRE(tk_tod_shift_test(base, 40, per, 40, NULL, &sh, &err) == TK_OK);
+    TK_CHECK_INT(sh.found, 0);
+    TK_CHECK_INT(sh.early_days, 15);
+    TK_CHECK(fabs((sh.p) - (0.9596547661240038)) <= 1e-12);
+    /* Too little history: nothing is tested. */
+    TK_REQUIRE(tk_tod_shift_test(base, 19, per, 40, NULL, &sh, &err) == TK_OK);
+    TK_CHECK_INT(sh.found, 0);
+    TK_CHECK(fabs((sh.p) - (1.0)) <= 0);
+}
+
+static void shift_rejects_bad_input(void)
+{
+    double base[20], per[1] = {1440};
+    tk_tod_shift sh;
+    tk_error err;
+    for (size_t i = 0; i < 20; i++)
+        base[i] = 510;
+    TK_CHECK_INT(tk_tod_shift_test(base, 20, per, 1, NULL, &sh, &err), TK_EINVAL);
+    TK_CHECK_STR(err.msg, "period[0] = 1440: expected a minute in 0-1439");
+    TK_CHECK_INT(tk_tod_shift_test(NULL, 3, per, 0, NULL, &sh, &err), TK_EINVAL);
+    TK_CHECK_STR(err.msg, "baseline: NULL with 3 days");
+    tk_tod_shift_options o = TK_TOD_SHIFT_OPTIONS_INIT;
+    o.min_shift = 0;
+    TK_CHECK_INT(tk_tod_shift_test(base, 20, per, 0, &o, &sh, &err), TK_EINVAL);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -849,5 +929,8 @@ int main(void)
     TK_RUN(dispersion_rejects_bad_input);
     TK_RUN(quiet_day);
     TK_RUN(rejects_bad_input);
+    TK_RUN(shift_found);
+    TK_RUN(shift_usual_for_them);
+    TK_RUN(shift_rejects_bad_input);
     TK_TEST_END();
 }

@@ -861,6 +861,248 @@ static void alloc_failures(void)
     tk_tenant_close(t);
 }
 
+/* ---- 所属-scoped calendar rows and hours settings ------------------------ */
+
+static int import_mapped(tk_tenant *t, const char *file, const char *map, const char *effective)
+{
+    char path[600], mpath[600];
+    tk_master_import_result r;
+    tk_error err;
+    snprintf(path, sizeof path, "%s/calendar/%s", tk_test_datadir(), file);
+    snprintf(mpath, sizeof mpath, "%s/calendar/%s", tk_test_datadir(), map);
+    const int rc = tk_master_import(t, "calendar", path, mpath, effective, &r, &err);
+    if (rc != TK_OK)
+        fprintf(stderr, "import %s: %s\n", file, err.msg);
+    return rc;
+}
+
+#define SHIMIN "市民課"
+#define SENKYO "選挙管理委員会事務局"
+#define SL(s)  s, strlen(s)
+
+/* The pilot's export through a mapping: a 所属's event opens the day for it
+ * alone, with its hours; others see the day as the day row says. */
+static void scoped_days(void)
+{
+    tk_tenant *t = new_tenant();
+    tk_calendar *cal = NULL;
+    tk_calendar_dept_day dd;
+    tk_error err;
+
+    TK_REQUIRE(import_mapped(t, "pilot_export.csv", "pilot_map.json", "2025-10-01") == TK_OK);
+    TK_REQUIRE(tk_calendar_load(&cal, t, NULL, &err) == TK_OK);
+
+    /* Sunday 11-02: closed for the city, open 9:00-12:00 for 市民課. */
+    TK_CHECK_INT(tk_calendar_is_open(cal, day_of(2025, 11, 2)), 0);
+    tk_calendar_dept_day_kind(cal, day_of(2025, 11, 2), SL(SHIMIN), &dd);
+    TK_CHECK_INT(dd.open, 1);
+    TK_CHECK_INT(dd.scoped, 1);
+    TK_CHECK_STR(dd.name, "市民課日曜窓口（9:00-12:00）");
+    TK_CHECK_INT(dd.hours->start_min, 540);
+    TK_CHECK_INT(dd.hours->end_min, 720);
+    TK_CHECK_INT(dd.hours_from, TK_CALENDAR_HOURS_DAY);
+    tk_calendar_dept_day_kind(cal, day_of(2025, 11, 2), SL(SENKYO), &dd);
+    TK_CHECK_INT(dd.open, 0);
+    TK_CHECK_INT(dd.scoped, 0);
+    TK_CHECK(dd.name == NULL);
+    TK_CHECK_INT(dd.hours_from, TK_CALENDAR_HOURS_DEFAULT);
+    tk_calendar_dept_day_kind(cal, day_of(2025, 11, 2), NULL, 0, &dd);
+    TK_CHECK_INT(dd.open, 0);
+    /* A 所属 name that is a prefix of a scoped one is another 所属. */
+    tk_calendar_dept_day_kind(cal, day_of(2025, 11, 2), "市民", strlen("市民"), &dd);
+    TK_CHECK_INT(dd.open, 0);
+    TK_CHECK_INT(tk_calendar_classify(cal, SL(SHIMIN), jst(2025, 11, 2, 10, 0, 0, 0)),
+                 TK_CALENDAR_SLOT_IN_HOURS);
+    TK_CHECK_INT(tk_calendar_classify(cal, SL(SHIMIN), jst(2025, 11, 2, 13, 30, 0, 0)),
+                 TK_CALENDAR_SLOT_EVENING);
+    TK_CHECK_INT(tk_calendar_classify(cal, SL(SENKYO), jst(2025, 11, 2, 10, 0, 0, 0)),
+                 TK_CALENDAR_SLOT_CLOSED_DAY);
+    /* The event rows leave the next Sunday's 市民課 as the rest of the day is. */
+    tk_calendar_dept_day_kind(cal, day_of(2025, 11, 9), SL(SHIMIN), &dd);
+    TK_CHECK_INT(dd.open, 1); /* opened, without hours of its own: the 所属's */
+    TK_CHECK_INT(dd.hours->start_min, 510);
+    TK_CHECK_INT(dd.hours_from, TK_CALENDAR_HOURS_DEFAULT);
+    tk_calendar_dept_day_kind(cal, day_of(2025, 11, 16), SL(SHIMIN), &dd);
+    TK_CHECK_INT(dd.open, 0); /* no row at all */
+
+    /* A weekday event extends the hours of its 所属 only. */
+    TK_CHECK_INT(tk_calendar_classify(cal, SL(SENKYO), jst(2025, 11, 4, 19, 30, 0, 0)),
+                 TK_CALENDAR_SLOT_IN_HOURS);
+    TK_CHECK_INT(tk_calendar_classify(cal, SL(SHIMIN), jst(2025, 11, 4, 19, 30, 0, 0)),
+                 TK_CALENDAR_SLOT_EVENING);
+    /* Saturday 11-08 for the election staff; 11-03 (文化の日, a 祝日 row). */
+    TK_CHECK_INT(tk_calendar_classify(cal, SL(SENKYO), jst(2025, 11, 8, 8, 45, 0, 0)),
+                 TK_CALENDAR_SLOT_IN_HOURS);
+    TK_CHECK_INT(tk_calendar_classify(cal, SL(SHIMIN), jst(2025, 11, 8, 8, 45, 0, 0)),
+                 TK_CALENDAR_SLOT_CLOSED_DAY);
+    TK_CHECK_INT(tk_calendar_is_open(cal, day_of(2025, 11, 3)), 0);
+    TK_CHECK_INT(tk_calendar_is_open(cal, day_of(2025, 11, 4)), 1);
+    /* A row for every 所属 with hours: open for all, with those hours. */
+    tk_calendar_dept_day_kind(cal, day_of(2025, 11, 30), SL(SENKYO), &dd);
+    TK_CHECK_INT(dd.open, 1);
+    TK_CHECK_INT(dd.scoped, 0);
+    TK_CHECK_INT(dd.hours->end_min, 720);
+    TK_CHECK_INT(dd.hours_from, TK_CALENDAR_HOURS_DAY);
+    tk_calendar_destroy(cal);
+
+    /* A later version without the events governs from its effective date:
+     * 11-09's window is gone, 11-02's stays (v1 governs it). */
+    TK_REQUIRE(import_mapped(t, "pilot_export_v2.csv", "pilot_map.json", "2025-11-05") == TK_OK);
+    TK_REQUIRE(tk_calendar_load(&cal, t, NULL, &err) == TK_OK);
+    tk_calendar_dept_day_kind(cal, day_of(2025, 11, 2), SL(SHIMIN), &dd);
+    TK_CHECK_INT(dd.open, 1);
+    tk_calendar_dept_day_kind(cal, day_of(2025, 11, 9), SL(SHIMIN), &dd);
+    TK_CHECK_INT(dd.open, 0);
+    tk_calendar_dept_day_kind(cal, day_of(2025, 11, 8), SL(SENKYO), &dd);
+    TK_CHECK_INT(dd.open, 0);
+    tk_calendar_destroy(cal);
+    tk_tenant_close(t);
+}
+
+static int count_versions(void *ctx, const tk_calendar_settings_entry *e)
+{
+    char *buf = ctx;
+    const size_t n = strlen(buf);
+    snprintf(buf + n, 512 - n, "#%lld %s %s|", (long long)e->version, e->by ? e->by : "-",
+             e->change);
+    return TK_OK;
+}
+
+/* Hours per 所属 set as versioned tenant settings reach the calendar. */
+static void hours_settings(void)
+{
+    tk_tenant *t = new_tenant();
+    tk_calendar_settings *s = NULL;
+    tk_calendar *cal = NULL;
+    tk_calendar_hours h;
+    tk_error err;
+    char buf[512] = "";
+
+    TK_REQUIRE(tk_calendar_settings_load(&s, t, &err) == TK_OK);
+    TK_CHECK_INT(tk_calendar_settings_version(s), 0);
+    TK_CHECK_INT(tk_calendar_settings_default_set(s), 0);
+    TK_CHECK_INT(tk_calendar_settings_options(s)->hours.start_min, 510);
+    TK_REQUIRE(tk_calendar_parse_hours(SL("8:00-16:45/12:00-12:45"), &h, &err) == TK_OK);
+    TK_REQUIRE(tk_calendar_settings_put(s, NULL, 0, &h, &err) == TK_OK);
+    TK_REQUIRE(tk_calendar_parse_hours(SL("7:30-16:15/11:30-12:30"), &h, &err) == TK_OK);
+    TK_REQUIRE(tk_calendar_settings_put(s, SL(SHIMIN), &h, &err) == TK_OK);
+    TK_REQUIRE(tk_calendar_settings_store(s, t, "first", "山田", 1700000000000, &err) == TK_OK);
+    TK_CHECK_INT(tk_calendar_settings_version(s), 1);
+    TK_REQUIRE(tk_calendar_parse_hours(SL("8:30-20:00"), &h, &err) == TK_OK);
+    TK_REQUIRE(tk_calendar_settings_put(s, SL(SENKYO), &h, &err) == TK_OK);
+    TK_REQUIRE(tk_calendar_settings_store(s, t, "second", NULL, 1700000001000, &err) == TK_OK);
+    TK_CHECK_INT(tk_calendar_settings_version(s), 2);
+    TK_CHECK_INT(tk_calendar_settings_put(s, SL("総務課"), NULL, &err), TK_ENOTFOUND);
+    TK_CHECK_STR(err.msg, "所属 \"総務課\" has no hours of its own");
+    tk_calendar_settings_destroy(s);
+
+    TK_REQUIRE(tk_calendar_settings_history(t, count_versions, buf, &err) == TK_OK);
+    TK_CHECK_STR(buf, "#2 - second|#1 山田 first|");
+
+    /* The calendar reads the version in force. */
+    TK_REQUIRE(tk_calendar_load(&cal, t, NULL, &err) == TK_OK);
+    TK_CHECK_INT(tk_calendar_classify(cal, SL(SHIMIN), jst(2025, 11, 4, 7, 45, 0, 0)),
+                 TK_CALENDAR_SLOT_IN_HOURS);
+    TK_CHECK_INT(tk_calendar_classify(cal, SL(SHIMIN), jst(2025, 11, 4, 16, 30, 0, 0)),
+                 TK_CALENDAR_SLOT_EVENING);
+    TK_CHECK_INT(tk_calendar_classify(cal, SL(SENKYO), jst(2025, 11, 4, 19, 59, 0, 0)),
+                 TK_CALENDAR_SLOT_IN_HOURS);
+    TK_CHECK_INT(tk_calendar_classify(cal, SL("総務課"), jst(2025, 11, 4, 16, 50, 0, 0)),
+                 TK_CALENDAR_SLOT_EVENING); /* the default, 8:00-16:45 */
+    TK_CHECK_INT(tk_calendar_classify(cal, SL("総務課"), jst(2025, 11, 4, 12, 50, 0, 0)),
+                 TK_CALENDAR_SLOT_IN_HOURS); /* lunch ended 12:45 */
+    tk_calendar_dept_day dd;
+    tk_calendar_dept_day_kind(cal, day_of(2025, 11, 4), SL(SHIMIN), &dd);
+    TK_CHECK_INT(dd.hours_from, TK_CALENDAR_HOURS_DEPT);
+    TK_CHECK_STR(tk_calendar_hours_from_code(dd.hours_from), "dept");
+    tk_calendar_destroy(cal);
+
+    /* Removing the 所属's hours is a version too; the older stay listed. */
+    TK_REQUIRE(tk_calendar_settings_load(&s, t, &err) == TK_OK);
+    TK_CHECK_INT(tk_calendar_settings_version(s), 2);
+    TK_CHECK_INT(tk_calendar_settings_options(s)->ndepts, 2);
+    TK_REQUIRE(tk_calendar_settings_put(s, SL(SHIMIN), NULL, &err) == TK_OK);
+    TK_REQUIRE(tk_calendar_settings_put(s, NULL, 0, NULL, &err) == TK_OK);
+    TK_REQUIRE(tk_calendar_settings_store(s, t, "third", NULL, 1700000002000, &err) == TK_OK);
+    tk_calendar_settings_destroy(s);
+    TK_REQUIRE(tk_calendar_settings_load(&s, t, &err) == TK_OK);
+    TK_CHECK_INT(tk_calendar_settings_version(s), 3);
+    TK_CHECK_INT(tk_calendar_settings_default_set(s), 0);
+    TK_CHECK_INT(tk_calendar_settings_options(s)->ndepts, 1);
+    TK_CHECK_STR(tk_calendar_settings_options(s)->depts[0].dept, SENKYO);
+    tk_calendar_settings_destroy(s);
+    tk_tenant_close(t);
+}
+
+static void parse_hours(void)
+{
+    tk_calendar_hours h;
+    tk_error err;
+    char buf[48];
+    TK_REQUIRE(tk_calendar_parse_hours(SL("8:30-17:15/12:00-13:00"), &h, &err) == TK_OK);
+    TK_CHECK_INT(h.start_min, 510);
+    TK_CHECK_INT(h.end_min, 1035);
+    TK_CHECK_INT(h.lunch_start_min, 720);
+    TK_CHECK_INT(h.lunch_end_min, 780);
+    tk_calendar_format_hours(&h, buf, sizeof buf);
+    TK_CHECK_STR(buf, "8:30-17:15/12:00-13:00");
+    TK_REQUIRE(tk_calendar_parse_hours(SL("09:00-24:00"), &h, &err) == TK_OK);
+    TK_CHECK_INT(h.lunch_start_min, h.lunch_end_min);
+    tk_calendar_format_hours(&h, buf, sizeof buf);
+    TK_CHECK_STR(buf, "9:00-24:00");
+    TK_CHECK_INT(tk_calendar_parse_hours(SL("17:00-8:00"), &h, &err), TK_EINVAL);
+    TK_CHECK_STR(err.msg, "hours \"17:00-8:00\": the hours end before they start");
+    TK_CHECK_INT(tk_calendar_parse_hours(SL("8:30-17:15/7:00-8:00"), &h, &err), TK_EINVAL);
+    TK_CHECK_STR(err.msg, "hours \"8:30-17:15/7:00-8:00\": the lunch break must lie within the "
+                          "hours");
+    static const char *const bad[] = {"8.30-17:15", "8:30",         "8:30-17:15/",
+                                      "8:60-17:00", "8:30-24:01",   "8:30-17:15x",
+                                      "",           "123:00-124:00"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        TK_CHECK_INT(tk_calendar_parse_hours(SL(bad[i]), &h, &err), TK_EINVAL);
+        TK_CHECK(strstr(err.msg, "expected START-END or START-END/LUNCHSTART-LUNCHEND") != NULL);
+    }
+}
+
+/* A schema 4 store keyed master_calendar by (version_id, day): opening it
+ * read-write rebuilds the table with its rows, as rows for every 所属. */
+static void upgrade_schema4(void)
+{
+    tk_tenant *t = new_tenant();
+    tk_calendar *cal = NULL;
+    tk_error err;
+    int64_t n = 0;
+    char data_dir[600], name[64];
+
+    TK_REQUIRE(import(t, "calendar", "calendar_v1.csv", "2024-04-01") == TK_OK);
+    snprintf(name, sizeof name, "%s", tk_tenant_name(t));
+    snprintf(data_dir, sizeof data_dir, "%s", tk_tenant_dir(t));
+    *strrchr(data_dir, '/') = '\0';
+    TK_REQUIRE(tk_db_exec(tk_tenant_db(t),
+                          "ALTER TABLE master_calendar RENAME TO mc;"
+                          "CREATE TABLE master_calendar(version_id INTEGER NOT NULL, line INTEGER "
+                          "NOT NULL, day TEXT NOT NULL, kind TEXT NOT NULL, name TEXT,"
+                          " PRIMARY KEY(version_id, day));"
+                          "INSERT INTO master_calendar SELECT version_id, line, day, kind, name "
+                          "FROM mc; DROP TABLE mc; PRAGMA user_version=4",
+                          &err) == TK_OK);
+    tk_tenant_close(t);
+    TK_REQUIRE(tk_tenant_open(&t, data_dir, name, 0, &err) == TK_OK);
+    TK_CHECK_INT(tk_db_query_i64(tk_tenant_db(t),
+                                 "SELECT count(*) FROM master_calendar WHERE dept = ''", &n, &err),
+                 TK_OK);
+    TK_CHECK(n > 0);
+    TK_CHECK_INT(tk_db_query_i64(tk_tenant_db(t), "PRAGMA user_version", &n, &err), TK_OK);
+    TK_CHECK_INT(n, TK_TENANT_SCHEMA_VERSION);
+    TK_REQUIRE(tk_calendar_load(&cal, t, NULL, &err) == TK_OK);
+    CHECK_DAY(cal, 2024, 11, 10, 1, CITY_OPEN, "休日開庁");
+    CHECK_DAY(cal, 2025, 6, 23, 0, CITY_CLOSED, "慰霊の日");
+    tk_calendar_destroy(cal);
+    /* and a 所属's row can now be imported beside them */
+    TK_CHECK_INT(import_mapped(t, "pilot_export.csv", "pilot_map.json", "2025-10-01"), TK_OK);
+    tk_tenant_close(t);
+}
+
 int main(void)
 {
     TK_RUN(official_2019_2027);
@@ -875,5 +1117,9 @@ int main(void)
     TK_RUN(classify_dept_hours);
     TK_RUN(bad_options);
     TK_RUN(alloc_failures);
+    TK_RUN(scoped_days);
+    TK_RUN(hours_settings);
+    TK_RUN(parse_hours);
+    TK_RUN(upgrade_schema4);
     TK_TEST_END();
 }
