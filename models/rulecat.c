@@ -139,7 +139,7 @@ static const tk_rulecat_param p_r29[] = {
     P("min_history_days", TK_RULECAT_INT, 10, 1, 365, "日",
       "判定に必要な、期間内でログのある開庁日数"),
     P("long_history_days", TK_RULECAT_INT, 91, 0, 3660, "日",
-      "繁忙期明けを除くため長期の平均とも比べる期間（0で無効）"),
+      "繁忙期明けを除くため長期の開庁日の中央値とも比べる期間（0で無効）"),
 };
 static const tk_rulecat_param p_r30[] = {
     P("min_records", TK_RULECAT_INT, 100, 1, 100000000, "件", "先行する出力・印刷・抽出の件数"),
@@ -260,9 +260,8 @@ static const tk_rulecat_rule rules[] = {
       "ログオンの記録がない端末で業務システムの操作が記録された（端末ログのある日・端末のみ）。",
       TK_RULECAT_MEDIUM, TK_RULECAT_TERMINAL, "terminals", "", p_r28),
     R("R29", 29, "ログ欠損・件数急減", "log gap",
-      "開庁日にシステムのログが0件、または過去4週間の平均（と長期の平均）の30%"
-      "未満だった（データ品質）"
-      "。",
+      "開庁日にシステムのログが0件、または過去4週間の平均と長期（91日）の開庁日の中央値の"
+      "いずれの30%も下回った（データ品質）。長期の中央値が0のシステムは判定しない。",
       TK_RULECAT_MEDIUM, TK_RULECAT_SYSTEM, "calendar", "部分開庁の休日開庁日は判定しない", p_r29),
     R("R30", 30, "大量出力・照会後の媒体書出し", "bulk output then removable-media copy",
       "同じ端末で、100件以上の出力・印刷・抽出または短時間の大量照会の後、10分以内に可搬媒体へ書き"

@@ -324,6 +324,8 @@ struct pmap {
     size_t cap, n; /* cap is a power of two */
 };
 
+static size_t pmap_slot(const struct pmap *m, uint64_t key);
+
 struct sess {
     uint32_t term; /* R18/R19: terminal; R28: user */
     int64_t t;
@@ -488,7 +490,8 @@ struct ctx {
     struct pmap pairs;
     struct open_case *oc5, *oc6;
     size_t noc5, oc5_cap, noc6, oc6_cap;
-    uint32_t *cnt; /* R29: cnt[(day - base_first) * nsys + sys] */
+    uint32_t *cnt;   /* R29: cnt[(day - base_first) * nsys + sys] */
+    double *r29_scr; /* R29: one system's counts over the long history */
     int64_t ndays;
     struct dist *d03, *d11, *d24; /* per 所属 */
     size_t ndepts;
@@ -960,6 +963,66 @@ static int sys_has_owner(struct ctx *c, uint32_t sys, int64_t day)
     return c->sys_owner[sys];
 }
 
+/* ---- business relationship with a resident ----------------------------------------- */
+
+/* What the data shows about a member's business with a resident: the
+ * 所属 may use the system (authorisation rows or a 兼務), the member
+ * processed the resident that day (before or after the lookup), or on an
+ * earlier day of R05's window (the member's ongoing caseload), or only
+ * looked it up. Watch-list and repeated-lookup findings carry it in their
+ * detail as "relationship" and in their summary. */
+struct rel {
+    int dept_authorised, processed, caseload, lookup_only;
+};
+
+/* 1 if user uid processed resident subj on one of the window_days - 1
+ * days before day (R05's pair history, kept while R05, R07, R09 or R10 is
+ * on). */
+static int caseload(const struct ctx *c, uint32_t uid, uint32_t subj, int64_t day)
+{
+    if (c->pairs.cap == 0 || subj == 0)
+        return 0;
+    const uint64_t key = (uint64_t)uid << 32 | subj;
+    const struct pent *p = &c->pairs.v[pmap_slot(&c->pairs, key)];
+    if (p->key != key)
+        return 0;
+    const int64_t sh = day - p->day0;
+    if (sh < 0 || sh >= 64)
+        return 0;
+    const uint64_t proc = p->proc << sh; /* bit i: day - i */
+    const int64_t win = c->p.r05_win;
+    const uint64_t wmask = (win >= 64 ? UINT64_MAX : (((uint64_t)1 << win) - 1)) & ~(uint64_t)1;
+    return (proc & wmask) != 0;
+}
+
+/* 1 if 所属 dept (or a 兼務 of staff sid) may use system sys on day. */
+static int dept_may_use(const struct ctx *c, const char *sid, const char *dept, uint32_t sys,
+                        int64_t day)
+{
+    if (!c->have_auth || dept == NULL || sys == 0 || sys >= c->nsys)
+        return 0;
+    const char *sn = nm(&c->systems, sys);
+    tk_mastersnap_auth a;
+    tk_mastersnap_check_auth(c->ms, dept, strlen(dept), sn, strlen(sn), NULL, 0, day, &a);
+    return a.ngrants > 0 || (sid && tk_mastersnap_is_assigned(c->ms, sid, strlen(sid), NULL, 0, sn,
+                                                              strlen(sn), day));
+}
+
+static json_t *rel_json(const struct rel *r)
+{
+    json_t *o = json_object();
+    jset(o, "dept_authorised", json_boolean(r->dept_authorised));
+    jset(o, "processed", json_boolean(r->processed));
+    jset(o, "caseload", json_boolean(r->caseload));
+    jset(o, "lookup_only", json_boolean(r->lookup_only));
+    return o;
+}
+
+static const char *rel_text(const struct rel *r)
+{
+    return r->lookup_only ? "照会のみ・処理歴なし" : "処理歴あり";
+}
+
 /* ---- one user's day ------------------------------------------------------------------ */
 
 struct urun {
@@ -980,6 +1043,15 @@ struct urun {
     int training;              /* a training account in its training period today */
     tk_mastersnap_training tr; /* that period, or (tr.listed) the account's nearest one */
 };
+
+static void relationship(const struct ctx *c, const struct urun *u, uint32_t subj, uint32_t sys,
+                         struct rel *r)
+{
+    r->processed = subj != 0 && subj < c->nsubj && c->s_proc[subj] == c->run;
+    r->caseload = caseload(c, u->uid, subj, u->day);
+    r->lookup_only = !r->processed && !r->caseload;
+    r->dept_authorised = u->found && dept_may_use(c, u->sid, u->dept, sys, u->day);
+}
 
 static const struct ainfo *auth_info(struct ctx *c, const struct urun *u, uint32_t sys)
 {
@@ -1117,8 +1189,10 @@ static int check_subject(struct ctx *c, const struct urun *u, const tk_dayevent 
         struct acc *a = &c->ua[X07][0];
         rc = acc_add(c, a, e, rel == 1 ? sev_add(c->r[X07].sev, -1) : c->r[X07].sev, err);
         a->flags |= (unsigned)rel;
-        if (a->subj == 0 || rel == 2)
+        if (a->subj == 0 || rel == 2) {
             a->subj = e->subject;
+            a->key_sys = e->system;
+        }
         if (rc != TK_OK)
             return rc;
     }
@@ -1140,7 +1214,27 @@ static int check_subject(struct ctx *c, const struct urun *u, const tk_dayevent 
     if (!tk_mastersnap_check_watch(c->ms, ps, u->day, u->dept, u->dept ? strlen(u->dept) : 0, &w))
         return TK_OK;
     const unsigned bad = w.categories & ~w.allowed;
-    unsigned explained = 0;
+    unsigned explained = 0, listed = 0, unlisted = 0;
+    /* A category whose entries in force name no 担当所属 at all (most
+     * cities' 支援措置 lists have none) allows no 所属, so every access is
+     * "outside": there the member's own business with the resident --
+     * processing it that day or in the caseload -- tells work from
+     * curiosity, and such accesses are explained. */
+    for (size_t i = 0; i < w.nentries; i++) {
+        const tk_mastersnap_watch_entry *we = &w.entries[i];
+        if ((we->from != TK_MASTERSNAP_NO_DAY && u->day < we->from) ||
+            (we->to != TK_MASTERSNAP_NO_DAY && u->day > we->to))
+            continue;
+        if (we->ndepts)
+            listed |= we->category;
+        else
+            unlisted |= we->category;
+    }
+    const unsigned open_list = bad & unlisted & ~listed;
+    const unsigned worked =
+        open_list && (c->s_proc[e->subject] == c->run || caseload(c, u->uid, e->subject, u->day))
+            ? open_list
+            : 0u;
     if (bad && u->found) {
         /* A 兼務 into a 担当所属 allows what that 所属 may see. */
         for (size_t i = 0; i < w.nentries; i++) {
@@ -1156,26 +1250,38 @@ static int check_subject(struct ctx *c, const struct urun *u, const tk_dayevent 
     }
     const unsigned celeb = bad & (TK_MASTERSNAP_WATCH_CELEBRITY | TK_MASTERSNAP_WATCH_STAFF);
     if (celeb && on(c, X09)) {
-        struct acc *a = &c->ua[X09][(celeb & ~explained) == 0];
+        const int ex = (celeb & ~explained & ~worked) == 0;
+        struct acc *a = &c->ua[X09][ex];
         rc = acc_add(c, a, e, c->r[X09].sev, err);
-        a->flags |= celeb;
-        a->subj = a->subj ? a->subj : e->subject;
+        a->flags |= celeb | (ex && (celeb & ~explained) ? 0x100u : 0u);
+        if (a->subj == 0) {
+            a->subj = e->subject;
+            a->key_sys = e->system;
+        }
         if (rc != TK_OK)
             return rc;
     }
     if (!on(c, X10))
         return TK_OK;
-    if (bad & TK_MASTERSNAP_WATCH_PROTECTED) {
-        struct acc *a = &c->ua[X10][(explained & TK_MASTERSNAP_WATCH_PROTECTED) != 0];
+    const int issue = e->op == TK_OP_ISSUE || e->op == TK_OP_PRINT || e->op == TK_OP_EXPORT;
+    const unsigned prot = TK_MASTERSNAP_WATCH_PROTECTED;
+    struct acc *a = NULL;
+    if ((bad & prot) && !((open_list & prot) && issue && c->p.r10_issue)) {
+        /* outside the permitted 所属; with no permitted 所属 listed, the
+         * member's processing of the resident explains it (an issue,
+         * print or export is still reported, below) */
+        const int ex = ((explained | worked) & prot) != 0;
+        a = &c->ua[X10][ex];
         rc = acc_add(c, a, e, c->r[X10].sev, err);
-        a->flags |= 1;
-        a->subj = a->subj ? a->subj : e->subject;
-    } else if ((w.categories & TK_MASTERSNAP_WATCH_PROTECTED) && c->p.r10_issue &&
-               (e->op == TK_OP_ISSUE || e->op == TK_OP_PRINT || e->op == TK_OP_EXPORT)) {
-        struct acc *a = &c->ua[X10][0];
+        a->flags |= 1u | (ex && !(explained & prot) ? 0x100u : 0u);
+    } else if ((w.categories & prot) && c->p.r10_issue && issue) {
+        a = &c->ua[X10][0];
         rc = acc_add(c, a, e, c->r[X10].sev, err);
         a->flags |= 2;
-        a->subj = a->subj ? a->subj : e->subject;
+    }
+    if (a && a->subj == 0) {
+        a->subj = e->subject;
+        a->key_sys = e->system;
     }
     return rc;
 }
@@ -1394,6 +1500,17 @@ static const char *output_verb(int64_t op)
 
 /* Emits the finding of user rule x for run u, if its accumulators hold
  * one. */
+/* The context of an explained watch-list access: a 兼務 into a 担当所属, or
+ * (flag 0x100) the member's own processing of a resident whose list
+ * entry names no 担当所属. */
+static void ctx_watch(const struct ctx *c, const struct urun *u, const struct acc *a, char *buf,
+                      size_t cap)
+{
+    ctx_kenmu(c, u->sid, u->day, buf, cap);
+    if (buf[0] == '\0' && (a->flags & 0x100))
+        snprintf(buf, cap, "担当所属の定めなし・本人が処理している住民（処理歴あり）");
+}
+
 static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
 {
     struct acc *a0 = &c->ua[x][0], *a1 = &c->ua[x][1];
@@ -1413,6 +1530,8 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
     sys_text(c, a->sys, a->nsys, sys, sizeof sys);
     pseudo_text(c, a->subj, rs, sizeof rs);
     const uint8_t *resident = NULL;
+    struct rel rl = {0, 0, 0, 0};
+    int has_rel = 0;
     switch (x) {
     case X01:
     case X02:
@@ -1442,8 +1561,11 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
         break;
     case X07:
         resident = subj_ps(c, a->subj);
-        snprintf(sum, sizeof sum, "%sが%s（%s）の記録を%sで%llu回照会", who,
-                 (a->flags & 2) ? "同一世帯の親族" : "本人", rs, sys, (unsigned long long)a->n);
+        relationship(c, u, a->subj, a->key_sys, &rl);
+        has_rel = 1;
+        snprintf(sum, sizeof sum, "%sが%s（%s）の記録を%sで%llu回照会（%s）", who,
+                 (a->flags & 2) ? "同一世帯の親族" : "本人", rs, sys, (unsigned long long)a->n,
+                 rel_text(&rl));
         break;
     case X08:
         resident = subj_ps(c, a->subj);
@@ -1452,24 +1574,29 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
         break;
     case X09:
         resident = subj_ps(c, a->subj);
+        relationship(c, u, a->subj, a->key_sys, &rl);
+        has_rel = 1;
         if (!unexp)
-            ctx_kenmu(c, u->sid, u->day, ctx, sizeof ctx);
+            ctx_watch(c, u, a, ctx, sizeof ctx);
         snprintf(sum, sizeof sum,
-                 "%sが要注意リスト（%s）の住民（%s）を%sで%llu回照会（担当所属外）", who,
+                 "%sが要注意リスト（%s）の住民（%s）を%sで%llu回照会（担当所属外・%s）", who,
                  (a->flags & TK_MASTERSNAP_WATCH_CELEBRITY) ? "著名人" : "職員関係", rs, sys,
-                 (unsigned long long)a->n);
+                 (unsigned long long)a->n, rel_text(&rl));
         break;
     case X10:
         resident = subj_ps(c, a->subj);
+        relationship(c, u, a->subj, a->key_sys, &rl);
+        has_rel = 1;
         if (!unexp)
-            ctx_kenmu(c, u->sid, u->day, ctx, sizeof ctx);
+            ctx_watch(c, u, a, ctx, sizeof ctx);
         if (a->flags & 1)
-            snprintf(sum, sizeof sum, "%sがDV等支援措置対象者（%s）を許可所属外から%sで%llu回照会",
-                     who, rs, sys, (unsigned long long)a->n);
+            snprintf(sum, sizeof sum,
+                     "%sがDV等支援措置対象者（%s）を許可所属外から%sで%llu回照会（%s）", who, rs,
+                     sys, (unsigned long long)a->n, rel_text(&rl));
         else
             snprintf(sum, sizeof sum,
-                     "%sがDV等支援措置対象者（%s）について%sで交付・印刷・出力を%llu件", who, rs,
-                     sys, (unsigned long long)a->n);
+                     "%sがDV等支援措置対象者（%s）について%sで交付・印刷・出力を%llu件（%s）", who,
+                     rs, sys, (unsigned long long)a->n, rel_text(&rl));
         break;
     case X12:
         if (!unexp)
@@ -1612,6 +1739,8 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
         return TK_OK;
     }
     json_t *d = acc_detail(c, a, u->dept);
+    if (has_rel)
+        jset(d, "relationship", rel_json(&rl));
     if ((x == X27 || x == X31) && u->tr.listed)
         jset(d, "training", training_json(&u->tr));
     if (!unexp && expl)
@@ -2655,7 +2784,7 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
             continue;
         const uint32_t u = (uint32_t)(e->key >> 32);
         const int64_t nd = st[i].nd, first = st[i].first;
-        if (day < c->first_day || st[i].proc || nd < c->p.r05_min)
+        if (day < c->first_day || !on(c, X05) || st[i].proc || nd < c->p.r05_min)
             continue;
         double q;
         const double chance = r05_chance(c, u, e->sys, nd, day, &q);
@@ -2698,6 +2827,12 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
         jset(d, "system", json_string(nm(&c->systems, e->sys)));
         jset(d, "chance", json_real(chance));
         jset(d, "return_rate", json_real(q));
+        tk_mastersnap_staff sst;
+        const int sfound =
+            c->have_staff && tk_mastersnap_find_staff(c->ms, uname, strlen(uname), day, &sst);
+        const struct rel rl = {sfound && dept_may_use(c, sst.staff_id, sst.dept, e->sys, day), 0, 0,
+                               1};
+        jset(d, "relationship", rel_json(&rl));
         const struct emit m = {X05,
                                TK_RULECAT_USER,
                                uname,
@@ -2905,21 +3040,29 @@ static int eval_r29(struct ctx *c, int64_t day, tk_error *err)
         }
         if (nz < c->p.r29_minhist)
             continue;
-        double mean = sum / (double)nd;
+        double mean = sum / (double)nd, median = -1;
         const double today = c->cnt[(size_t)di * c->nsys + s];
-        if (today > 0 && c->p.r29_long > c->p.r29_hist) {
-            /* a drop back from a busy season is not a gap: the longer mean
-             * must be breached too */
-            double lsum = 0;
-            int64_t lnd = 0;
+        if (c->p.r29_long > c->p.r29_hist) {
+            /* The end of a busy season is not a gap: the recent mean still
+             * carries the election weeks, and so does a long mean. The
+             * median of the open days of the long history is the level
+             * the system keeps outside such seasons (a season shorter
+             * than half the history does not move it); the drop must
+             * breach it too. */
+            size_t lnd = 0;
             for (int64_t d = day - c->p.r29_long; d < day; d++) {
                 if (d < c->base_first || !r29_day(c, d))
                     continue;
-                lsum += c->cnt[(size_t)(d - c->base_first) * c->nsys + s];
-                lnd++;
+                c->r29_scr[lnd++] = c->cnt[(size_t)(d - c->base_first) * c->nsys + s];
             }
-            if (lnd > nd && lsum / (double)lnd < mean)
-                mean = lsum / (double)lnd;
+            if ((int64_t)lnd > nd) {
+                qsort(c->r29_scr, lnd, sizeof *c->r29_scr, cmp_double);
+                median = percentile(c->r29_scr, lnd, 50);
+                if (median <= 0)
+                    continue; /* silent on most open days: a quiet day is normal */
+                if (median < mean)
+                    mean = median;
+            }
         }
         if (today > 0 && today >= c->p.r29_ratio * mean)
             continue;
@@ -2936,6 +3079,8 @@ static int eval_r29(struct ctx *c, int64_t day, tk_error *err)
         json_t *d = json_object();
         jset(d, "mean", json_real(mean));
         jset(d, "history_days", json_integer((json_int_t)nd));
+        if (median >= 0)
+            jset(d, "long_median", json_real(median));
         const struct emit m = {
             X29,   TK_RULECAT_SYSTEM,     sys,  NULL,     day,  day, c->r[X29].sev,
             today, c->p.r29_ratio * mean, "件", sum_text, NULL, d,   NULL,
@@ -3085,6 +3230,7 @@ static void ctx_dispose(struct ctx *c)
     tk_free(c->oc6);
     tk_free(c->pairs.v);
     tk_free(c->cnt);
+    tk_free(c->r29_scr);
     for (size_t i = 0; i < c->ndepts; i++) {
         if (c->d03)
             tk_free(c->d03[i].v);
@@ -3157,12 +3303,14 @@ static int ctx_init(struct ctx *c, tk_error *err)
     c->sys_owner_day = tk_calloc(c->nsys, sizeof *c->sys_owner_day);
     c->sys_owner = tk_calloc(c->nsys, sizeof *c->sys_owner);
     c->cnt = tk_calloc(ncnt ? ncnt : 1, sizeof *c->cnt);
+    c->r29_scr = tk_calloc(MAX_PERIOD + 1, sizeof *c->r29_scr);
     c->d03 = tk_calloc(c->ndepts ? c->ndepts : 1, sizeof *c->d03);
     c->d11 = tk_calloc(c->ndepts ? c->ndepts : 1, sizeof *c->d11);
     c->d24 = tk_calloc(c->ndepts ? c->ndepts : 1, sizeof *c->d24);
     if (!c->s_seen || !c->rcache || !c->s_proc || !c->s_5 || !c->s_6 || !c->s_27 || !c->s_i5 ||
         !c->s_i6 || !c->s_win || !c->usess || !c->u_stamp || !c->u_win || !c->tsess || !c->tinf ||
-        !c->ainf || !c->sys_owner_day || !c->sys_owner || !c->cnt || !c->d03 || !c->d11 || !c->d24)
+        !c->ainf || !c->sys_owner_day || !c->sys_owner || !c->cnt || !c->r29_scr || !c->d03 ||
+        !c->d11 || !c->d24)
         return tk_error_set(err, TK_ENOMEM, "out of memory setting up the rule evaluation");
     for (size_t i = 0; i < c->nterms; i++) {
         c->tinf[i].day = INT64_MIN;
@@ -3254,7 +3402,9 @@ static int one_day(struct ctx *c, int64_t day, const tk_dayevent *rows, size_t n
     const int in_period = day >= c->first_day;
     const int64_t sess_days =
         (c->p.r18_max > c->p.r28_max ? c->p.r18_max : c->p.r28_max) / (24 * HOUR_MS) + 1;
-    const int track5 = on(c, X05); /* every day: the chance model learns return rates */
+    /* every day: the chance model learns return rates, and R07, R09, R10
+     * read the members' caseloads from the same pair history */
+    const int track5 = on(c, X05) || on(c, X07) || on(c, X09) || on(c, X10);
     const int track6 = on(c, X06) && day > c->first_day - c->p.r06_win;
     const int track_sess = day >= c->first_day - sess_days;
     int rc;

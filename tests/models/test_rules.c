@@ -916,6 +916,104 @@ static void watch_list_and_protected(void)
     tk_tenant_close(t);
 }
 
+/* A list entry without 担当所属 allows no 所属: the member's own business
+ * with the resident tells work from curiosity. Processing it that day, or
+ * in the caseload (processed earlier in the window), explains a lookup;
+ * a lookup with no processing at all stays critical / high; an issue
+ * stays reported. The old code raised every access here. */
+static void watch_list_without_allowed_depts(void)
+{
+    tk_tenant *t = city();
+    EVENTS(t,
+           /* 税務課 processes its own case 0000000102 on 10-01 ... */
+           {.when = "2024-10-01 10:00",
+            .user = "100003",
+            .term = "ZEIMU-PC001",
+            .sys = "固定資産税",
+            .op = TK_OP_UPDATE,
+            .subj = "0000000102"},
+           /* ... and looks it up on 10-08: caseload, nothing */
+           {.when = "2024-10-08 10:00",
+            .user = "100003",
+            .term = "ZEIMU-PC001",
+            .sys = "住民基本台帳",
+            .op = TK_OP_LOOKUP,
+            .subj = "0000000102"},
+           /* 100010 looks up and updates the same day: processed, nothing */
+           {.when = "2024-10-09 09:00",
+            .user = "100010",
+            .term = "ZEIMU-PC001",
+            .sys = "住民基本台帳",
+            .op = TK_OP_LOOKUP,
+            .subj = "0000000102"},
+           {.when = "2024-10-09 09:30",
+            .user = "100010",
+            .term = "ZEIMU-PC001",
+            .sys = "固定資産税",
+            .op = TK_OP_UPDATE,
+            .subj = "0000000102"},
+           /* 福祉課 looks it up with no business: critical, look-up only */
+           {.when = "2024-10-08 11:00",
+            .user = "100011",
+            .term = "FUKUSHI-PC001",
+            .sys = "住民基本台帳",
+            .op = TK_OP_LOOKUP,
+            .subj = "0000000102",
+            .fn = "住民照会"},
+           /* 市民課 issues a certificate: still reported */
+           {.when = "2024-10-09 11:00",
+            .user = "100002",
+            .term = "SHIMIN-PC002",
+            .sys = "住民基本台帳",
+            .op = TK_OP_ISSUE,
+            .subj = "0000000102"},
+           /* 著名人 without 担当所属: a look-up only by 健康推進課 is R09 ... */
+           {.when = "2024-10-08 14:00",
+            .user = "100005",
+            .term = "KENKO-PC001",
+            .sys = "住民基本台帳",
+            .op = TK_OP_LOOKUP,
+            .subj = "0000000103"},
+           /* ... an update by 市民課 is work */
+           {.when = "2024-10-08 15:00",
+            .user = "100001",
+            .term = "SHIMIN-PC001",
+            .sys = "住民基本台帳",
+            .op = TK_OP_UPDATE,
+            .subj = "0000000103"});
+    const struct opts o = {10, NULL, TK_RULES_EXPLAINED_DROP};
+    tk_rules_result *r = run_opts(t, "2024-10-02", "2024-10-10", &o);
+    TK_CHECK(find(r, "R10", "100003") == NULL);
+    TK_CHECK(find(r, "R10", "100010") == NULL);
+    const tk_rules_finding *f = find(r, "R10", "100011");
+    TK_REQUIRE(f != NULL);
+    TK_CHECK(f->severity == TK_RULECAT_CRITICAL && strstr(f->summary, "許可所属外") &&
+             strstr(f->summary, "（照会のみ・処理歴なし）"));
+    TK_CHECK(strstr(f->detail, "\"relationship\":{\"caseload\":false,\"dept_authorised\":true,"
+                               "\"lookup_only\":true,\"processed\":false}") != NULL);
+    f = find(r, "R10", "100002");
+    TK_REQUIRE(f != NULL);
+    TK_CHECK(strstr(f->summary, "交付") && strstr(f->summary, "（処理歴あり）"));
+    TK_CHECK(strstr(f->detail, "\"processed\":true") != NULL);
+    TK_CHECK_INT(count(r, "R10"), 2);
+    f = find(r, "R09", "100005");
+    TK_REQUIRE(f != NULL);
+    TK_CHECK(f->severity == TK_RULECAT_HIGH && strstr(f->summary, "照会のみ・処理歴なし"));
+    TK_CHECK(find(r, "R09", "100001") == NULL);
+    tk_rules_result_destroy(r);
+    /* explained, they are low with the reason */
+    const struct opts low = {10, NULL, TK_RULES_EXPLAINED_LOW};
+    r = run_opts(t, "2024-10-02", "2024-10-10", &low);
+    f = find(r, "R10", "100003");
+    TK_REQUIRE(f != NULL);
+    TK_CHECK(f->severity == TK_RULECAT_LOW && f->context && strstr(f->context, "処理歴あり"));
+    TK_CHECK(strstr(f->detail, "\"caseload\":true") != NULL);
+    f = find(r, "R09", "100001");
+    TK_CHECK(f != NULL && f->severity == TK_RULECAT_LOW);
+    tk_rules_result_destroy(r);
+    tk_tenant_close(t);
+}
+
 /* ---- R12, R13, R15, R20, R26: authorisations ------------------------------------ */
 
 static void out_of_role_and_kenmu(void)
@@ -1740,6 +1838,44 @@ static void log_gap(void)
     tk_tenant_close(t);
 }
 
+/* The end of a busy season is not a gap: 10 rows a day for months, 200
+ * a day over three election weeks, then 10 a day again. The weeks sit in
+ * the 28-day history and pull a long mean up too (old code: 16 "gaps");
+ * the long history's median is the system's level. A real drop to 2
+ * rows is still found. */
+static void log_gap_after_busy_season(void)
+{
+    tk_tenant *t = city();
+    struct writer w;
+    wbegin(&w, t);
+    for (int64_t d = day_of("2024-06-03"); d <= day_of("2024-10-18"); d++) {
+        if (tk_weekday(d) == 0 || tk_weekday(d) == 6)
+            continue;
+        const int n = d >= day_of("2024-09-09") && d <= day_of("2024-09-27") ? 200
+                      : d == day_of("2024-10-16")                            ? 2
+                                                                             : 10;
+        const int64_t t0 = d * 86400000 - 9 * 3600000LL + 9 * 3600000LL;
+        lookups(&w, "100009", "SENKYO-PC001", "選挙人名簿管理", t0, 10000, n,
+                (int)(d % 1000) * 1000);
+    }
+    wcommit(&w);
+    const struct opts o = {130, NULL, TK_RULES_EXPLAINED_DROP};
+    tk_rules_result *r = run_opts(t, "2024-09-30", "2024-10-18", &o);
+    TK_CHECK_INT(count(r, "R29"), 1);
+    const tk_rules_finding *f = find(r, "R29", "選挙人名簿管理");
+    TK_REQUIRE(f != NULL);
+    TK_CHECK(f->day_from == day_of("2024-10-16") && f->value == 2 && f->threshold == 3);
+    TK_CHECK(strstr(f->detail, "\"long_median\":10") != NULL);
+    tk_rules_result_destroy(r);
+    /* without the long history the season's end is reported, as before */
+    const struct opts off = {130, "{\"rules\":{\"R29\":{\"params\":{\"long_history_days\":0}}}}",
+                             TK_RULES_EXPLAINED_DROP};
+    r = run_opts(t, "2024-09-30", "2024-10-18", &off);
+    TK_CHECK(count(r, "R29") > 5);
+    tk_rules_result_destroy(r);
+    tk_tenant_close(t);
+}
+
 /* ---- configuration, order, storage ------------------------------------------------- */
 
 static void disabled_rules_and_severity(void)
@@ -2000,6 +2136,7 @@ int main(void)
     TK_RUN(many_staff_on_one_resident);
     TK_RUN(self_family_acquaintance);
     TK_RUN(watch_list_and_protected);
+    TK_RUN(watch_list_without_allowed_depts);
     TK_RUN(out_of_role_and_kenmu);
     TK_RUN(out_of_role_function_and_level);
     TK_RUN(transfer_old_and_new_systems);
@@ -2015,6 +2152,7 @@ int main(void)
     TK_RUN(outputs_and_chain);
     TK_RUN(lookups_without_processing);
     TK_RUN(log_gap);
+    TK_RUN(log_gap_after_busy_season);
     TK_RUN(disabled_rules_and_severity);
     TK_RUN(deterministic_sorted_and_saved);
     TK_RUN(bad_options_and_empty_tenant);
