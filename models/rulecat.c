@@ -111,6 +111,9 @@ static const tk_rulecat_param p_r17[] = {
 static const tk_rulecat_param p_r18[] = {
     P("max_session_hours", TK_RULECAT_INT, 16, 1, 168, "時間",
       "ログオフ記録のないセッションを終了とみなすまでの時間"),
+    P("min_overlap_hours", TK_RULECAT_REAL, 2, 0, 24, "時間",
+      "所属の異なる端末への同時ログオンがこの時間以上重なれば設定の重大度（それ以外は1段階下げる"
+      "）"),
 };
 static const tk_rulecat_param p_r19[] = {
     P("max_hours", TK_RULECAT_REAL, 10, 1, 72, "時間", "1セッションの長さの上限"),
@@ -223,7 +226,8 @@ static const tk_rulecat_rule rules[] = {
       "した（端末単位は重大度を1段階上げる）。",
       TK_RULECAT_MEDIUM, TK_RULECAT_USER, "", "", p_r17),
     R("R18", 18, "同時ログオン", "concurrent logons",
-      "1つのアカウントが2台以上の端末に同時にログオンした（日をまたぐセッションを含む）。",
+      "1つのアカウントが2台以上の端末に同時にログオンした（日をまたぐセッションを含む）。"
+      "重なった時間を値とし、所属の異なる端末で2時間以上重なった場合以外は重大度を1段階下げる。",
       TK_RULECAT_HIGH, TK_RULECAT_USER, "", "", p_r18),
     R("R19", 19, "長時間連続利用", "long session (shared-ID pattern)",
       "ログオンからログオフまでが10時間を超えた。", TK_RULECAT_MEDIUM, TK_RULECAT_USER, "overtime",

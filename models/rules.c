@@ -255,6 +255,7 @@ struct acc {
     uint32_t key_sys;       /* the system of the event that set value */
     unsigned flags;         /* rule-specific */
     int64_t aux;            /* rule-specific */
+    int64_t since;          /* R18: start of the running overlap, or INT64_MIN */
 };
 
 static void acc_reset(struct acc *a)
@@ -270,6 +271,7 @@ static void acc_reset(struct acc *a)
     a->fn = a->subj = a->dev = a->key_sys = 0;
     a->flags = 0;
     a->aux = 0;
+    a->since = INT64_MIN;
 }
 
 static void set_add(uint32_t *set, size_t *n, uint32_t v)
@@ -373,6 +375,7 @@ struct prm {
     size_t r17_ufail, r17_tusers;
     int64_t r17_uwin, r17_twin;
     int64_t r18_max;
+    double r18_overlap;
     double r19_max;
     int r22_approved;
     double r24_min, r24_pct;
@@ -1040,6 +1043,7 @@ struct urun {
     tk_mastersnap_resident own; /* the member's resident record (household, block) */
     int has_own;
     size_t prev_dept_id;
+    int64_t last_t;            /* time of the run's last event */
     int training;              /* a training account in its training period today */
     tk_mastersnap_training tr; /* that period, or (tr.listed) the account's nearest one */
 };
@@ -1520,7 +1524,7 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
     if (!unexp && !(expl && c->opt.explained == TK_RULES_EXPLAINED_LOW))
         return TK_OK;
     struct acc *a = unexp ? a0 : a1;
-    const int sev = unexp ? a->sev : TK_RULECAT_LOW;
+    int sev = unexp ? a->sev : TK_RULECAT_LOW;
     char who[200], span[40], sys[200], ctx[512], sum[1024], rs[64], ot[256], day[11];
     const char *unit = "件";
     double value = (double)a->n, thr = 0;
@@ -1531,7 +1535,9 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
     pseudo_text(c, a->subj, rs, sizeof rs);
     const uint8_t *resident = NULL;
     struct rel rl = {0, 0, 0, 0};
-    int has_rel = 0;
+    int has_rel = 0, different = 0;
+    double overlap = -1;
+    json_t *tdepts = NULL;
     switch (x) {
     case X01:
     case X02:
@@ -1640,14 +1646,52 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
                  (unsigned long long)a->n, span);
         break;
     case X18: {
-        char terms[200];
+        /* A shared account: how long two terminals were logged on at once
+         * (until the run's last event if still so at the end of the day)
+         * and whether the terminals belong to different 所属. */
+        char terms[200], depts[200], t2[6];
         names_text(&c->terms, a->term, a->nterm, "台", terms, sizeof terms);
-        char t2[6];
         fmt_hm(a->aux, t2);
-        value = (double)a->nterm;
-        unit = "台";
-        snprintf(sum, sizeof sum, "%sのアカウントが複数の端末（%s）に同時ログオン（%s頃）", who,
-                 terms, t2);
+        double ms = a->value;
+        if (a->since != INT64_MIN && u->last_t > a->since)
+            ms += (double)(u->last_t - a->since);
+        value = ms / (double)HOUR_MS;
+        thr = c->p.r18_overlap;
+        unit = "時間";
+        size_t first = NO_DEPT, used = 0;
+        int differ = 0, unknown = !c->have_terms;
+        depts[0] = '\0';
+        tdepts = json_array();
+        for (size_t k = 0; k < a->nterm; k++) {
+            const struct tinfo *ti = term_info(c, a->term[k], u->day);
+            if (!ti->found || ti->dept_id == NO_DEPT) {
+                unknown = 1;
+                json_array_append_new(tdepts, json_null());
+                continue;
+            }
+            json_array_append_new(tdepts, json_string(ti->dept));
+            if (first == NO_DEPT) {
+                first = ti->dept_id;
+                app(depts, sizeof depts, &used, "%s", ti->dept);
+            } else if (ti->dept_id != first && !differ) {
+                differ = 1;
+                app(depts, sizeof depts, &used, "・%s", ti->dept);
+            }
+        }
+        overlap = value;
+        different = differ;
+        const int long_overlap = value >= thr;
+        sev = long_overlap && (differ || unknown) ? a->sev : sev_add(a->sev, -1);
+        snprintf(sum, sizeof sum,
+                 "%sのアカウントが%s端末（%s）に同時ログオン（%s頃から%.1f時間重複）", who,
+                 differ    ? "所属の異なる"
+                 : unknown ? "複数の"
+                           : "同じ所属の",
+                 terms, t2, value);
+        if (differ) {
+            size_t sl = strlen(sum);
+            app(sum, sizeof sum, &sl, "（%s）", depts);
+        }
         break;
     }
     case X19: {
@@ -1741,6 +1785,11 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
     json_t *d = acc_detail(c, a, u->dept);
     if (has_rel)
         jset(d, "relationship", rel_json(&rl));
+    if (overlap >= 0) {
+        jset(d, "overlap_hours", json_real(round(overlap * 100) / 100));
+        jset(d, "terminal_depts", tdepts);
+        jset(d, "different_depts", json_boolean(different));
+    }
     if ((x == X27 || x == X31) && u->tr.listed)
         jset(d, "training", training_json(&u->tr));
     if (!unexp && expl)
@@ -1764,10 +1813,18 @@ static void sess_remove(struct sessv *sv, size_t i)
 static int user_session(struct ctx *c, const struct urun *u, const tk_dayevent *e, tk_error *err)
 {
     struct sessv *sv = &c->usess[u->uid];
+    struct acc *ov = &c->ua[X18][0];
     int rc = TK_OK;
     for (size_t i = sv->n; i-- > 0;)
-        if (e->t - sv->v[i].t > c->p.r18_max)
+        if (e->t - sv->v[i].t > c->p.r18_max) {
+            /* a lost logoff: the overlap ends when the session is deemed over */
+            if (ov->since != INT64_MIN && sv->n == 2) {
+                const int64_t end = sv->v[i].t + c->p.r18_max;
+                ov->value += (double)(end > ov->since ? end - ov->since : 0);
+                ov->since = INT64_MIN;
+            }
             sess_remove(sv, i);
+        }
     if (e->op == TK_OP_LOGON) {
         for (size_t i = 0; i < sv->n; i++)
             if (sv->v[i].term == e->terminal)
@@ -1788,6 +1845,8 @@ static int user_session(struct ctx *c, const struct urun *u, const tk_dayevent *
         if (RESERVE(sv->v, sv->n, sv->cap, err) != TK_OK)
             return TK_ENOMEM;
         sv->v[sv->n++] = (struct sess){e->terminal, e->t, e->id};
+        if (sv->n >= 2 && ov->n > 0 && ov->since == INT64_MIN)
+            ov->since = e->t; /* the overlap (value, in ms until emitted) starts */
         return TK_OK;
     }
     for (size_t i = 0; i < sv->n; i++) {
@@ -1808,6 +1867,10 @@ static int user_session(struct ctx *c, const struct urun *u, const tk_dayevent *
             }
         }
         sess_remove(sv, i);
+        if (sv->n < 2 && ov->since != INT64_MIN) {
+            ov->value += (double)(e->t - ov->since);
+            ov->since = INT64_MIN;
+        }
         break;
     }
     return rc;
@@ -1925,6 +1988,7 @@ static int user_run(struct ctx *c, const tk_dayevent *r, size_t n, int64_t day, 
         return TK_OK;
     u.uname = nm(&c->users, u.uid);
     u.day = day;
+    u.last_t = r[n - 1].t;
     u.in_period = in_period;
     u.found =
         c->have_staff && tk_mastersnap_find_staff(c->ms, u.uname, strlen(u.uname), day, &u.st) != 0;
@@ -3130,6 +3194,7 @@ static void read_params(struct ctx *c)
     p->r17_tusers = (size_t)prm(c, X17, "terminal_users");
     p->r17_twin = (int64_t)prm(c, X17, "terminal_window_minutes") * MIN_MS;
     p->r18_max = (int64_t)prm(c, X18, "max_session_hours") * HOUR_MS;
+    p->r18_overlap = prm(c, X18, "min_overlap_hours");
     p->r19_max = prm(c, X19, "max_hours") * (double)HOUR_MS;
     p->r22_approved = prm(c, X22, "report_approved") != 0;
     p->r24_min = prm(c, X24, "min_records");

@@ -1488,12 +1488,58 @@ static void concurrent_logons(void)
     tk_rules_result *r = run(t, "2024-10-08", "2024-10-09");
     const tk_rules_finding *f = find(r, "R18", "100002");
     TK_REQUIRE(f != NULL);
-    TK_CHECK(f->severity == TK_RULECAT_HIGH && f->nevidence == 2);
+    /* 14 minutes on two 市民課 terminals: one lower than configured */
+    TK_CHECK(f->severity == TK_RULECAT_MEDIUM && f->nevidence == 2);
+    TK_CHECK(f->value > 0.23 && f->value < 0.24 && f->threshold == 2 &&
+             strcmp(f->unit, "時間") == 0);
+    TK_CHECK(strstr(f->summary, "同じ所属の端末") && strstr(f->summary, "10:36頃から0.2時間重複"));
     TK_CHECK_INT(f->evidence_total, 2); /* the open logon is evidence too */
     TK_CHECK(strstr(f->summary, "SHIMIN-PC002") && strstr(f->summary, "SHIMIN-PC003"));
     TK_CHECK(find(r, "R18", "100001") == NULL);
     f = find(r, "R18", "100003");
     TK_CHECK(f != NULL && f->day_from == day_of("2024-10-09"));
+    tk_rules_result_destroy(r);
+    tk_tenant_close(t);
+}
+
+/* A shared account: logged on at a 市民課 and a 税務課 terminal at once
+ * for hours is high, with the overlap as the value; the 所属 are named. */
+static void concurrent_logons_shared_account(void)
+{
+    tk_tenant *t = city();
+    EVENTS(
+        t,
+        {.when = "2024-10-08 08:30", .user = "100002", .term = "SHIMIN-PC002", .op = TK_OP_LOGON},
+        {.when = "2024-10-08 09:00", .user = "100002", .term = "ZEIMU-PC001", .op = TK_OP_LOGON},
+        {.when = "2024-10-08 12:00", .user = "100002", .term = "SHIMIN-PC002", .op = TK_OP_LOGOFF},
+        {.when = "2024-10-08 13:00", .user = "100002", .term = "SHIMIN-PC002", .op = TK_OP_LOGON},
+        {.when = "2024-10-08 17:30", .user = "100002", .term = "ZEIMU-PC001", .op = TK_OP_LOGOFF},
+        {.when = "2024-10-08 17:45", .user = "100002", .term = "SHIMIN-PC002", .op = TK_OP_LOGOFF},
+        /* 100003: 税務課 and 市民課 for 30 minutes only */
+        {.when = "2024-10-08 08:30", .user = "100003", .term = "ZEIMU-PC001", .op = TK_OP_LOGON},
+        {.when = "2024-10-08 10:00", .user = "100003", .term = "SHIMIN-PC003", .op = TK_OP_LOGON},
+        {.when = "2024-10-08 10:30", .user = "100003", .term = "SHIMIN-PC003", .op = TK_OP_LOGOFF},
+        {.when = "2024-10-08 17:00", .user = "100003", .term = "ZEIMU-PC001", .op = TK_OP_LOGOFF});
+    tk_rules_result *r = run(t, "2024-10-08", "2024-10-08");
+    const tk_rules_finding *f = find(r, "R18", "100002");
+    TK_REQUIRE(f != NULL);
+    /* 09:00-12:00 and 13:00-17:30 */
+    TK_CHECK(f->severity == TK_RULECAT_HIGH && f->value == 7.5 && f->threshold == 2);
+    TK_CHECK(strstr(f->summary, "所属の異なる端末") && strstr(f->summary, "7.5時間重複") &&
+             strstr(f->summary, "（市民課・税務課）"));
+    TK_CHECK(strstr(f->detail, "\"different_depts\":true") &&
+             strstr(f->detail, "\"overlap_hours\":7.5") &&
+             strstr(f->detail, "\"terminal_depts\":[\"市民課\",\"税務課\"]"));
+    f = find(r, "R18", "100003");
+    TK_REQUIRE(f != NULL);
+    TK_CHECK(f->severity == TK_RULECAT_MEDIUM && f->value == 0.5);
+    tk_rules_result_destroy(r);
+    /* a lower bar makes the short overlap high too */
+    const struct opts o = {0, "{\"rules\":{\"R18\":{\"params\":{\"min_overlap_hours\":0.5}}}}",
+                           TK_RULES_EXPLAINED_DROP};
+    r = run_opts(t, "2024-10-08", "2024-10-08", &o);
+    f = find(r, "R18", "100003");
+    TK_CHECK(f != NULL && f->severity == TK_RULECAT_HIGH);
     tk_rules_result_destroy(r);
     tk_tenant_close(t);
 }
@@ -2146,6 +2192,7 @@ int main(void)
     TK_RUN(training_master_missing);
     TK_RUN(failed_logons);
     TK_RUN(concurrent_logons);
+    TK_RUN(concurrent_logons_shared_account);
     TK_RUN(long_sessions);
     TK_RUN(unregistered_and_logonless);
     TK_RUN(media_writes);
