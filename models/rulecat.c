@@ -75,6 +75,10 @@ static const tk_rulecat_param p_r05[] = {
     P("max_chance", TK_RULECAT_REAL, 0.1, 0, 1000000, "組",
       "職員の照会件数とシステムの住民数から偶然に生じると見込まれる同様の反復の数の上限"
       "（大きくすると無効）"),
+    P("spread_min_days", TK_RULECAT_INT, 8, 2, 60, "日",
+      "数週間にわたる照会（つきまとい）：長い期間内に同一住民を照会した日数"),
+    P("spread_window_days", TK_RULECAT_INT, 56, 0, 60, "日",
+      "数週間にわたる照会を数える長い期間（暦日、0で無効）"),
 };
 static const tk_rulecat_param p_r08[] = {
     P("lookup_only", TK_RULECAT_BOOL, 1, 0, 1, "",
@@ -177,7 +181,8 @@ static const tk_rulecat_rule rules[] = {
     R("R04", 4, "短時間連続照会", "lookup burst", "10分間に30人以上の異なる住民を照会した。",
       TK_RULECAT_HIGH, TK_RULECAT_USER, "", "", p_r04),
     R("R05", 5, "同一住民の反復照会", "repeated lookups of one resident",
-      "同じ住民を30日以内の3日以上にわたり照会し、その間に本人による更新・交付などの処理がない。"
+      "同じ住民を30日以内の3日以上、または56日以内の8日以上にわたり照会し、その間に本人による"
+      "更新・交付などの処理がない。"
       "職員の照会件数とシステムの住民数から偶然に起こると見込まれる反復は除く。",
       TK_RULECAT_MEDIUM, TK_RULECAT_USER, "", "同じ職員による更新・交付などの処理", p_r05),
     R("R06", 6, "同一住民への多数職員アクセス", "many staff on one resident",

@@ -361,6 +361,8 @@ struct prm {
     size_t r04_min;
     int64_t r04_win;
     int64_t r05_min, r05_win;
+    int64_t r05_smin, r05_swin; /* spread visits: days within the long window (0: off) */
+    int64_t r05_hist;           /* the longer of the two windows */
     double r05_chance;
     int64_t r05_followup;
     int r08_lookup_only;
@@ -471,6 +473,7 @@ struct ctx {
     uint32_t *us_days;
     double *ret_n, *ret_w; /* residents seen again within the window, and the active
                               days they could have been seen on, per user and system */
+    double *ret_l;         /* ret_n of residents not processed in the window */
     uint32_t *ret_e;       /* residents counted */
     uint32_t *run_sys, *touched;
     size_t ntouched;
@@ -2736,9 +2739,17 @@ static int64_t active_days(const struct ctx *c, uint32_t u, int64_t day, int64_t
  * high for a caseload, low for a counter clerk drawing from the whole
  * city -- and never below D / N, uniform draws from the N residents the
  * system has shown. Without enough history (100 residents) q = D / N; with
- * no history at all the chance is 0 and the case is raised. */
+ * no history at all the chance is 0 and the case is raised.
+ *
+ * For spread visits (k of spread_window_days, lookup_only set) q counts
+ * only look-up-only returns: a resident the user also processed in the
+ * window is the user's caseload, and a caseworker's daily returns to
+ * processed cases must not make a resident visited on ten days over
+ * eight weeks look like chance. The short window keeps every return
+ * (counting only look-up-only ones there doubles R05's findings on the
+ * synthetic city with chance repeats of caseworkers). */
 static double r05_chance(const struct ctx *c, uint32_t u, uint32_t sys, int64_t k, int64_t day,
-                         double *q_out)
+                         int64_t win, int lookup_only, double *q_out)
 {
     *q_out = 0;
     if (sys >= c->nsys || u >= c->nusers || c->pool_n[sys] == 0)
@@ -2748,12 +2759,13 @@ static double r05_chance(const struct ctx *c, uint32_t u, uint32_t sys, int64_t 
         return 0;
     const double d = c->us_sum[at] / c->us_days[at];
     double q = d / c->pool_n[sys];
-    if (c->ret_e[at] >= 100 && c->ret_w[at] > 0 && c->ret_n[at] / c->ret_w[at] > q)
-        q = c->ret_n[at] / c->ret_w[at];
+    const double ret = lookup_only ? c->ret_l[at] : c->ret_n[at];
+    if (c->ret_e[at] >= 100 && c->ret_w[at] > 0 && ret / c->ret_w[at] > q)
+        q = ret / c->ret_w[at];
     if (q > 1)
         q = 1;
     *q_out = q;
-    int64_t n = active_days(c, u, day, c->p.r05_win);
+    int64_t n = active_days(c, u, day, win);
     if (n < k)
         n = k;
     return d * (double)n * gsl_cdf_binomial_Q((unsigned)(k - 2), q, (unsigned)(n - 1));
@@ -2768,17 +2780,19 @@ static int r05_summary(struct ctx *c, uint64_t key, double days, int64_t from, i
     pseudo_text(c, (uint32_t)key, pn, sizeof pn);
     fmt_day(from, a);
     fmt_day(to, b);
-    return snprintf(
-        sum, cap,
-        "職員 %s%s%s%sが同一住民（%s）を%.0f日にわたり照会（%s〜%s、更新・交付などの処理"
-        "なし）",
-        uname, dept ? "（" : " ", dept ? dept : "", dept ? "）" : "", pn, days, a, b);
+    return snprintf(sum, cap,
+                    "職員 %s%s%s%sが同一住民（%s）を%.0f日にわたり照会（%s〜%sの%lld日間、照会の"
+                    "み・処理歴なし）",
+                    uname, dept ? "（" : " ", dept ? dept : "", dept ? "）" : "", pn, days, a, b,
+                    (long long)(to - from + 1));
 }
 
 /* R05's state of one pair on the day being judged. */
 struct r05_pair {
-    int64_t nd, first; /* days looked up in the window, the first of them */
-    int proc;          /* processed in the window */
+    int64_t nd, first;   /* days looked up in the window, the first of them */
+    int proc;            /* processed in the window */
+    int64_t snd, sfirst; /* the same in the spread window */
+    int sproc;
 };
 
 static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
@@ -2791,7 +2805,8 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
         return TK_OK;
     if (l->n > 1)
         qsort(l->v, l->n, sizeof *l->v, cmp_dent);
-    oc_prune(c->oc5, &c->noc5, day, win > c->p.r05_followup ? win : c->p.r05_followup + 1);
+    const int64_t hist = c->p.r05_hist;
+    oc_prune(c->oc5, &c->noc5, day, hist > c->p.r05_followup ? hist : c->p.r05_followup + 1);
     for (size_t i = 0; i < l->n && rc == TK_OK; i++) {
         if (i + PMAP_AHEAD < l->n && (l->v[i + PMAP_AHEAD].flags & 3) == 2)
             pmap_prefetch(&c->pairs, l->v[i + PMAP_AHEAD].key);
@@ -2803,7 +2818,7 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
             c->res->v[oc->finding].dropped = 1;
         if (!(l->v[i].flags & 1)) {
             struct pent *h;
-            rc = pmap_get(&c->pairs, l->v[i].key, day, win, &h, err);
+            rc = pmap_get(&c->pairs, l->v[i].key, day, hist, &h, err);
             if (rc == TK_OK)
                 h->proc |= 1;
         }
@@ -2816,6 +2831,7 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
     if (l->n && st == NULL)
         return tk_error_set(err, TK_ENOMEM, "out of memory evaluating R05");
     const uint64_t wmask = ((uint64_t)1 << win) - 1;
+    const uint64_t smask = c->p.r05_swin > 0 ? ((uint64_t)1 << c->p.r05_swin) - 1 : 0;
     for (size_t i = 0; i < l->n && rc == TK_OK; i++) {
         if (i + PMAP_AHEAD < l->n && (l->v[i + PMAP_AHEAD].flags & 1))
             pmap_prefetch(&c->pairs, l->v[i + PMAP_AHEAD].key);
@@ -2824,7 +2840,7 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
             continue;
         const uint32_t u = (uint32_t)(e->key >> 32);
         struct pent *h;
-        rc = pmap_get(&c->pairs, e->key, day, win, &h, err);
+        rc = pmap_get(&c->pairs, e->key, day, hist, &h, err);
         if (rc != TK_OK)
             break;
         h->look |= 1;
@@ -2833,12 +2849,17 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
         st[i].nd = __builtin_popcountll(looked);
         st[i].first = day - (63 - __builtin_clzll(looked));
         st[i].proc = (h->proc & wmask) != 0;
+        const uint64_t slooked = h->look & smask;
+        st[i].snd = __builtin_popcountll(slooked);
+        st[i].sfirst = slooked ? day - (63 - __builtin_clzll(slooked)) : day;
+        st[i].sproc = (h->proc & smask) != 0;
         /* the user's return rate, for the chance model */
         if (u < c->nusers && e->sys < c->nsys) {
             const size_t at = (size_t)u * c->nsys + e->sys;
             const int64_t before = active_days(c, u, day, win) - 1;
             c->ret_e[at]++;
             c->ret_n[at] += st[i].nd > 1;
+            c->ret_l[at] += st[i].nd > 1 && !st[i].proc;
             c->ret_w[at] += (double)(before > 0 ? before : 0);
         }
     }
@@ -2847,12 +2868,30 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
         if (!(e->flags & 1))
             continue;
         const uint32_t u = (uint32_t)(e->key >> 32);
-        const int64_t nd = st[i].nd, first = st[i].first;
-        if (day < c->first_day || !on(c, X05) || st[i].proc || nd < c->p.r05_min)
+        if (day < c->first_day || !on(c, X05))
             continue;
-        double q;
-        const double chance = r05_chance(c, u, e->sys, nd, day, &q);
-        if (chance > c->p.r05_chance)
+        /* k days within window_days, or (spread visits, weeks apart)
+         * spread_min_days within spread_window_days; the spread pattern
+         * is preferred: it is the stronger one and names the whole span */
+        double q = 0, chance = 0;
+        int64_t nd = 0, first = day, w = win, kmin = c->p.r05_min;
+        if (c->p.r05_swin > 0 && !st[i].sproc && st[i].snd >= c->p.r05_smin) {
+            chance = r05_chance(c, u, e->sys, st[i].snd, day, c->p.r05_swin, 1, &q);
+            if (chance <= c->p.r05_chance) {
+                nd = st[i].snd;
+                first = st[i].sfirst;
+                w = c->p.r05_swin;
+                kmin = c->p.r05_smin;
+            }
+        }
+        if (nd == 0 && !st[i].proc && st[i].nd >= c->p.r05_min) {
+            chance = r05_chance(c, u, e->sys, st[i].nd, day, win, 0, &q);
+            if (chance <= c->p.r05_chance) {
+                nd = st[i].nd;
+                first = st[i].first;
+            }
+        }
+        if (nd == 0)
             continue;
         struct open_case *oc = oc_find(c->oc5, c->noc5, e->key);
         if (oc && !c->res->v[oc->finding].dropped) {
@@ -2887,7 +2926,8 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
         json_t *d = json_object();
         if (dept)
             jset(d, "dept", json_string(dept));
-        jset(d, "window_days", json_integer((json_int_t)win));
+        jset(d, "window_days", json_integer((json_int_t)w));
+        jset(d, "span_days", json_integer((json_int_t)(day - first + 1)));
         jset(d, "system", json_string(nm(&c->systems, e->sys)));
         jset(d, "chance", json_real(chance));
         jset(d, "return_rate", json_real(q));
@@ -2905,7 +2945,7 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
                                day,
                                c->r[X05].sev,
                                (double)nd,
-                               (double)c->p.r05_min,
+                               (double)kmin,
                                "日",
                                sum,
                                NULL,
@@ -3178,6 +3218,9 @@ static void read_params(struct ctx *c)
     p->r05_min = (int64_t)prm(c, X05, "min_days");
     p->r05_win = (int64_t)prm(c, X05, "window_days");
     p->r05_chance = prm(c, X05, "max_chance");
+    p->r05_smin = (int64_t)prm(c, X05, "spread_min_days");
+    p->r05_swin = (int64_t)prm(c, X05, "spread_window_days");
+    p->r05_hist = p->r05_swin > p->r05_win ? p->r05_swin : p->r05_win;
     p->r05_followup = (int64_t)prm(c, X05, "followup_days");
     p->r08_lookup_only = prm(c, X08, "lookup_only") != 0;
     p->r06_min = (size_t)prm(c, X06, "min_staff");
@@ -3276,6 +3319,7 @@ static void ctx_dispose(struct ctx *c)
     tk_free(c->us_days);
     tk_free(c->ret_n);
     tk_free(c->ret_w);
+    tk_free(c->ret_l);
     tk_free(c->ret_e);
     tk_free(c->run_sys);
     tk_free(c->touched);
@@ -3342,13 +3386,14 @@ static int ctx_init(struct ctx *c, tk_error *err)
     c->us_days = tk_calloc(nus, sizeof *c->us_days);
     c->ret_n = tk_calloc(nus, sizeof *c->ret_n);
     c->ret_w = tk_calloc(nus, sizeof *c->ret_w);
+    c->ret_l = tk_calloc(nus, sizeof *c->ret_l);
     c->ret_e = tk_calloc(nus, sizeof *c->ret_e);
     c->run_sys = tk_calloc(c->nsys, sizeof *c->run_sys);
     c->touched = tk_calloc(c->nsys, sizeof *c->touched);
     c->act_day = tk_calloc(c->nusers, sizeof *c->act_day);
     c->act_mask = tk_calloc(c->nusers, sizeof *c->act_mask);
     if (!c->pool || !c->pool_n || !c->us_sum || !c->us_days || !c->ret_n || !c->ret_w ||
-        !c->ret_e || !c->run_sys || !c->touched || !c->act_day || !c->act_mask)
+        !c->ret_l || !c->ret_e || !c->run_sys || !c->touched || !c->act_day || !c->act_mask)
         return tk_error_set(err, TK_ENOMEM, "out of memory setting up the rule evaluation");
     c->s_seen = tk_calloc(c->nsubj, sizeof *c->s_seen);
     c->rcache = tk_calloc(c->nsubj, sizeof *c->rcache);
@@ -3509,7 +3554,7 @@ static int one_day(struct ctx *c, int64_t day, const tk_dayevent *rows, size_t n
     /* A day's list is read back for a window only: free the one that just
      * left it rather than hold every slot of the ring at its largest day
      * (hundreds of megabytes in a big city). */
-    ring_release(c->ring5, day - c->p.r05_win);
+    ring_release(c->ring5, day - c->p.r05_hist);
     ring_release(c->ring6, day - c->p.r06_win);
     return rc;
 }

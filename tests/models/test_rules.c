@@ -699,6 +699,111 @@ static void repeated_lookups_by_chance(void)
     tk_tenant_close(t);
 }
 
+/* Stalking: a clerk's repeated look-ups of one resident on no list, spread
+ * over weeks, look-up only, by a 市民課 clerk whose day is a caseload of
+ * 30 residents looked up and processed every day. The return rate counts
+ * those daily returns to processed cases, so in 30 days any repeat of the
+ * clerk looks like chance and R05 never raised one; the spread window
+ * (8 days within 56) counts only look-up-only returns. With min_days 5 a
+ * visit every eight days never puts 5 in 30. */
+static void repeated_lookups_spread_over_weeks(void)
+{
+    tk_tenant *t = city();
+    struct writer w;
+    wbegin(&w, t);
+    int k = 0;
+    char subj[16];
+    for (int64_t d = day_of("2024-08-22"); d <= day_of("2024-10-31"); d++) {
+        if (tk_weekday(d) == 0 || tk_weekday(d) == 6)
+            continue;
+        const int64_t t0 = d * 86400000 - 9 * 3600000LL + 9 * 3600000LL;
+        lookups(&w, "100001", "SHIMIN-PC001", "住民基本台帳", t0, 20000, 500, k * 500);
+        for (int i = 0; i < 30; i++) {
+            snprintf(subj, sizeof subj, "7%09d", i);
+            struct ev e = {.user = "100002",
+                           .term = "SHIMIN-PC002",
+                           .sys = "住民基本台帳",
+                           .op = TK_OP_LOOKUP,
+                           .subj = subj};
+            wadd_at(&w, t0 + i * 120000, &e);
+            e.op = TK_OP_UPDATE;
+            wadd_at(&w, t0 + i * 120000 + 60000, &e);
+        }
+        k++;
+    }
+    static const char *const s1[] = {"2024-09-02", "2024-09-09", "2024-09-13", "2024-09-19",
+                                     "2024-09-25", "2024-10-01", "2024-10-07", "2024-10-11",
+                                     "2024-10-17", "2024-10-23"};
+    static const char *const s2[] = {"2024-08-27", "2024-09-04", "2024-09-12", "2024-09-20",
+                                     "2024-09-30", "2024-10-08", "2024-10-16", "2024-10-21"};
+    char when[40];
+    for (size_t i = 0; i < sizeof s1 / sizeof s1[0]; i++) {
+        snprintf(when, sizeof when, "%s 16:00", s1[i]);
+        const struct ev e = {.user = "100002",
+                             .term = "SHIMIN-PC002",
+                             .sys = "住民基本台帳",
+                             .op = TK_OP_LOOKUP,
+                             .subj = "8000000001"};
+        wadd(&w, &(struct ev){.when = when,
+                              .user = e.user,
+                              .term = e.term,
+                              .sys = e.sys,
+                              .op = e.op,
+                              .subj = e.subj});
+    }
+    for (size_t i = 0; i < sizeof s2 / sizeof s2[0]; i++) {
+        snprintf(when, sizeof when, "%s 16:30", s2[i]);
+        wadd(&w, &(struct ev){.when = when,
+                              .user = "100002",
+                              .term = "SHIMIN-PC002",
+                              .sys = "住民基本台帳",
+                              .op = TK_OP_LOOKUP,
+                              .subj = "8000000002"});
+    }
+    wcommit(&w);
+    const struct opts o = {40, NULL, TK_RULES_EXPLAINED_DROP};
+    tk_rules_result *r = run_opts(t, "2024-10-01", "2024-10-31", &o);
+    TK_CHECK_INT(count(r, "R05"), 2); /* the caseload is never raised */
+    const tk_rules_finding *f = find(r, "R05", "100002");
+    TK_REQUIRE(f != NULL);
+    for (size_t i = 0; i < tk_rules_result_count(r); i++) {
+        f = tk_rules_result_at(r, i);
+        if (strcmp(f->rule_id, "R05") == 0 && f->day_to == day_of("2024-10-23"))
+            break;
+    }
+    TK_CHECK(f->day_from == day_of("2024-09-02") && f->day_to == day_of("2024-10-23") &&
+             f->value == 10);
+    TK_CHECK(strstr(f->summary, "10日にわたり照会（2024-09-02〜2024-10-23の52日間、照会のみ・"
+                                "処理歴なし）") != NULL);
+    TK_CHECK(strstr(f->detail, "\"lookup_only\":true") != NULL);
+    tk_rules_result_destroy(r);
+    /* a visit every eight days: only the spread window sees it */
+    const struct opts o5 = {40, "{\"rules\":{\"R05\":{\"params\":{\"min_days\":5}}}}",
+                            TK_RULES_EXPLAINED_DROP};
+    r = run_opts(t, "2024-10-01", "2024-10-31", &o5);
+    TK_CHECK_INT(count(r, "R05"), 2);
+    f = NULL;
+    for (size_t i = 0; i < tk_rules_result_count(r); i++) {
+        const tk_rules_finding *g = tk_rules_result_at(r, i);
+        if (strcmp(g->rule_id, "R05") == 0 && g->day_from == day_of("2024-08-27"))
+            f = g;
+    }
+    if (f == NULL)
+        dump(r);
+    TK_REQUIRE(f != NULL);
+    TK_CHECK(f->day_to == day_of("2024-10-21") && f->value == 8 && f->threshold == 8);
+    TK_CHECK(strstr(f->summary, "8日にわたり照会（2024-08-27〜2024-10-21の56日間") != NULL);
+    TK_CHECK(strstr(f->detail, "\"window_days\":56") && strstr(f->detail, "\"span_days\":56"));
+    tk_rules_result_destroy(r);
+    const struct opts off = {
+        40, "{\"rules\":{\"R05\":{\"params\":{\"min_days\":5,\"spread_window_days\":0}}}}",
+        TK_RULES_EXPLAINED_DROP};
+    r = run_opts(t, "2024-10-01", "2024-10-31", &off);
+    TK_CHECK_INT(count(r, "R05"), 0); /* the short window alone: as before, nothing */
+    tk_rules_result_destroy(r);
+    tk_tenant_close(t);
+}
+
 static void many_staff_on_one_resident(void)
 {
     tk_tenant *t = city();
@@ -2179,6 +2284,7 @@ int main(void)
     TK_RUN(repeated_lookups);
     TK_RUN(repeated_lookups_withdrawn_and_extended);
     TK_RUN(repeated_lookups_by_chance);
+    TK_RUN(repeated_lookups_spread_over_weeks);
     TK_RUN(many_staff_on_one_resident);
     TK_RUN(self_family_acquaintance);
     TK_RUN(watch_list_and_protected);
