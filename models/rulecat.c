@@ -155,6 +155,12 @@ static const tk_rulecat_param p_r30[] = {
     P("window_minutes", TK_RULECAT_INT, 10, 1, 1440, "分", "出力・照会から書出しまでの時間"),
 };
 
+static const tk_rulecat_param p_r32[] = {
+    P("min_residents", TK_RULECAT_INT, 15, 2, 100000, "人",
+      "時間窓内に照会した同じ町丁の異なる住民数（照会のみ）"),
+    P("window_minutes", TK_RULECAT_INT, 60, 1, 1440, "分", "時間窓"),
+};
+
 #define R(id, item, ja, en, desc, sev, ent, needs, legit, params)                                  \
     {                                                                                              \
         id, item, ja, en, desc, sev, ent, 1, needs, legit, params, NP(params)                      \
@@ -281,6 +287,11 @@ static const tk_rulecat_rule rules[] = {
     R0("R31", 0, "未登録アカウント", "unknown account",
        "職員マスタにない、または採用日前のアカウントで業務システムを操作またはログオンした。",
        TK_RULECAT_HIGH, TK_RULECAT_USER, "staff", "研修マスタの研修期間中の研修用アカウント"),
+    R("R32", 0, "同一町丁の一斉照会", "address-block sweep",
+      "同じ町丁（住民マスタ）の住民15人以上を60分以内に照会した（その日に処理した住民、担当中の住民"
+      "を除く照会のみ）。",
+      TK_RULECAT_HIGH, TK_RULECAT_USER, "residents",
+      "その日に処理した住民・担当中（期間内に処理した）住民は数えない", p_r32),
 };
 
 #define NRULES NP(rules)
@@ -468,7 +479,7 @@ static size_t find_rule_or_fail(const char *rule_id, tk_error *err)
 {
     const size_t i = rule_id ? tk_rulecat_find(rule_id, strlen(rule_id)) : SIZE_MAX;
     if (i == SIZE_MAX)
-        tk_error_set(err, TK_EINVAL, "unknown rule \"%s\" (known: R01-R31; see docs/rules.md)",
+        tk_error_set(err, TK_EINVAL, "unknown rule \"%s\" (known: R01-R32; see docs/rules.md)",
                      rule_id ? rule_id : "(null)");
     return i;
 }
@@ -708,7 +719,7 @@ static int apply_doc(tk_rulecat_config *c, json_t *doc, tk_error *err)
         const size_t ri = tk_rulecat_find(key, strlen(key));
         if (ri == SIZE_MAX)
             return tk_error_set(err, TK_EINVAL,
-                                "$.rules.%s: unknown rule (known: R01-R31; see "
+                                "$.rules.%s: unknown rule (known: R01-R32; see "
                                 "docs/rules.md)",
                                 sk);
         snprintf(path, sizeof path, "$.rules.%s", rules[ri].id);

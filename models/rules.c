@@ -5,7 +5,7 @@
  * `baseline_days` before the period to its last day. Each day is walked
  * twice: once by user (the runs of the sorted array) and once by terminal
  * (an index sorted by terminal and time). Rules about one member of staff
- * on one day (R01-R04, R07-R16, R20, R24-R27, R31, the per-account part
+ * on one day (R01-R04, R07-R16, R20, R24-R27, R31, R32, the per-account part
  * of R17) are decided on the user's run; rules about a terminal (R21-R23,
  * R28, R30, the per-terminal part of R17) on the terminal's run. Each rule
  * collects its events of the run in an accumulator (count, capped evidence
@@ -126,12 +126,13 @@ enum {
     X29,
     X30,
     X31,
+    X32,
     NX
 };
 static const char *const xid[NX] = {"R01", "R02", "R03", "R04", "R05", "R06", "R07", "R08",
                                     "R09", "R10", "R11", "R12", "R13", "R14", "R15", "R16",
                                     "R17", "R18", "R19", "R20", "R21", "R22", "R23", "R24",
-                                    "R25", "R26", "R27", "R28", "R29", "R30", "R31"};
+                                    "R25", "R26", "R27", "R28", "R29", "R30", "R31", "R32"};
 
 /* ---- small helpers ---------------------------------------------------------- */
 
@@ -389,6 +390,8 @@ struct prm {
     double r30_min;
     size_t r30_res;
     int64_t r30_win;
+    size_t r32_min;
+    int64_t r32_win;
 };
 
 /* One finding being built; the strings are owned here and exposed through
@@ -490,6 +493,15 @@ struct ctx {
     /* scratch: the run's lookups (R04) and failures (R17) */
     size_t *scr;
     size_t scr_n, scr_cap;
+    /* scratch of R32: the run's look-up-only lookups with their 町丁 */
+    struct bent {
+        uintptr_t block;
+        int64_t t;
+        size_t i;
+    } * b32;
+    size_t b32_cap;
+    size_t *i32;
+    size_t i32_cap;
 
     /* cross-day */
     struct dlist ring5[RING_MAX], ring6[RING_MAX];
@@ -1937,6 +1949,91 @@ static int emit_window(struct ctx *c, const struct urun *u, int x, const tk_daye
     return emit(c, &m, NULL, err);
 }
 
+/* ---- R32: one address block ---------------------------------------------------------- */
+
+static int cmp_bent(const void *a, const void *b)
+{
+    const struct bent *x = a, *y = b;
+    if (x->block != y->block)
+        return x->block < y->block ? -1 : 1;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+/* R32: at least min_residents distinct residents of one 町丁 looked up
+ * within window_minutes, look-up only (not processed by the member that
+ * day nor in the caseload). The 町丁 is the residents master's, as the
+ * version in force lists it (the snapshot interns each 町丁 pseudonym
+ * once, so equal pointers are one block). Of the user's day one finding,
+ * for the block with the most residents (ties: the earliest window). The
+ * lookups are c->scr[0..scr_n) (indices into r). */
+static int eval_r32(struct ctx *c, const struct urun *u, const tk_dayevent *r, const char *who,
+                    tk_error *err)
+{
+    size_t nb = 0;
+    for (size_t k = 0; k < c->scr_n; k++) {
+        const tk_dayevent *e = &r[c->scr[k]];
+        const uint32_t s = e->subject;
+        if (s == 0 || s >= c->nsubj || c->s_proc[s] == c->run)
+            continue;
+        const struct rcache *rk = &c->rcache[s];
+        if (rk->ver1 != c->res_ver + 1 || !rk->has || rk->res.block == NULL ||
+            caseload(c, u->uid, s, u->day))
+            continue;
+        if (RESERVE(c->b32, nb, c->b32_cap, err) != TK_OK)
+            return TK_ENOMEM;
+        c->b32[nb++] = (struct bent){(uintptr_t)rk->res.block, e->t, c->scr[k]};
+    }
+    if (nb < c->p.r32_min)
+        return TK_OK;
+    qsort(c->b32, nb, sizeof *c->b32, cmp_bent);
+    while (c->i32_cap < nb)
+        if (RESERVE(c->i32, c->i32_cap, c->i32_cap, err) != TK_OK)
+            return TK_ENOMEM;
+    for (size_t k = 0; k < nb; k++)
+        c->i32[k] = c->b32[k].i;
+    size_t best = 0, bfrom = 0, bto = 0;
+    for (size_t g = 0; g < nb;) {
+        size_t h = g + 1;
+        while (h < nb && c->b32[h].block == c->b32[g].block)
+            h++;
+        size_t from = 0, to = 0;
+        const size_t n =
+            h - g >= c->p.r32_min ? burst(c, r, c->i32 + g, h - g, c->p.r32_win, &from, &to) : 0;
+        if (n > best || (n == best && n > 0 && r[c->i32[g + from]].t < r[c->i32[bfrom]].t)) {
+            best = n;
+            bfrom = g + from;
+            bto = g + to;
+        }
+        g = h;
+    }
+    if (best < c->p.r32_min)
+        return TK_OK;
+    struct acc *a = &c->ua[X32][0];
+    acc_reset(a);
+    int rc = TK_OK;
+    for (size_t k = bfrom; k <= bto && rc == TK_OK; k++)
+        rc = acc_add(c, a, &r[c->i32[k]], c->r[X32].sev, err);
+    if (rc != TK_OK)
+        return rc;
+    char span[40], hex[2 * PS_SIZE + 1], sum[512];
+    span_text(a, span, sizeof span);
+    hex_ps((const uint8_t *)c->b32[bfrom].block, hex);
+    snprintf(sum, sizeof sum,
+             "%sが同じ町丁（仮名 %.8s）の住民%zu人を%sに照会（%lld分以内・照会のみ・処理歴なし、"
+             "閾値 %zu人）",
+             who, hex, best, span, (long long)(c->p.r32_win / MIN_MS), c->p.r32_min);
+    json_t *d = acc_detail(c, a, u->dept);
+    jset(d, "block", json_string(hex));
+    jset(d, "window_minutes", json_integer((json_int_t)(c->p.r32_win / MIN_MS)));
+    const struct emit m = {
+        X32,          TK_RULECAT_USER,      u->uname, NULL, u->day, u->day, c->r[X32].sev,
+        (double)best, (double)c->p.r32_min, "人",     sum,  NULL,   d,      a->ev,
+        a->nev,       a->n + a->nctx};
+    return emit(c, &m, NULL, err);
+}
+
 /* ---- R05 and R06 day lists ------------------------------------------------------------ */
 
 static int dlist_touch(struct ctx *c, struct dlist *l, uint32_t *stamp, uint32_t *index,
@@ -2157,6 +2254,9 @@ static int user_run(struct ctx *c, const tk_dayevent *r, size_t n, int64_t day, 
                              c->r[X04].sev, "人", sum, err);
         }
     }
+    /* R32: an address-block sweep (before R11 reorders the lookups) */
+    if (rc == TK_OK && on(c, X32) && c->scr_n >= c->p.r32_min)
+        rc = eval_r32(c, &u, r, who, err);
     /* R11: the share of residents looked up and not processed */
     if (rc == TK_OK && on(c, X11) && distinct >= c->p.r11_min && u.dept_id < c->ndepts &&
         c->d11[u.dept_id].n >= c->p.r11_samples) {
@@ -3253,6 +3353,8 @@ static void read_params(struct ctx *c)
     p->r30_min = prm(c, X30, "min_records");
     p->r30_res = (size_t)prm(c, X30, "min_residents");
     p->r30_win = (int64_t)prm(c, X30, "window_minutes") * MIN_MS;
+    p->r32_min = (size_t)prm(c, X32, "min_residents");
+    p->r32_win = (int64_t)prm(c, X32, "window_minutes") * MIN_MS;
 }
 
 static int kind_loaded(const struct ctx *c, const char *kind)
@@ -3340,6 +3442,8 @@ static void ctx_dispose(struct ctx *c)
     tk_free(c->pairs.v);
     tk_free(c->cnt);
     tk_free(c->r29_scr);
+    tk_free(c->b32);
+    tk_free(c->i32);
     for (size_t i = 0; i < c->ndepts; i++) {
         if (c->d03)
             tk_free(c->d03[i].v);
@@ -3741,6 +3845,7 @@ int tk_rules_begin(tk_rules_pass **out, tk_db *db, const tk_mastersnap *ms, cons
         static const int term_rules[] = {X20, X21, X28};
         static const int media_rules[] = {X23};
         static const int training_rules[] = {X27};
+        static const int resid_rules[] = {X32};
         rc = need(c, c->have_staff, "staff", staff_rules, sizeof staff_rules / sizeof(int), err);
         if (rc == TK_OK)
             rc = need(c, c->have_auth, "authorizations", auth_rules,
@@ -3754,6 +3859,9 @@ int tk_rules_begin(tk_rules_pass **out, tk_db *db, const tk_mastersnap *ms, cons
         if (rc == TK_OK)
             rc = need(c, c->have_training, "training", training_rules,
                       sizeof training_rules / sizeof(int), err);
+        if (rc == TK_OK)
+            rc = need(c, c->have_resid, "residents", resid_rules, sizeof resid_rules / sizeof(int),
+                      err);
         /* Without residents every subject looks fictitious: R27 would be
          * silent, which must not read as "nothing found". */
         if (rc == TK_OK && c->have_training && !c->have_resid && c->r[X27].on) {

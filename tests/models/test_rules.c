@@ -1119,6 +1119,115 @@ static void watch_list_without_allowed_depts(void)
     tk_tenant_close(t);
 }
 
+/* R32: 18 residents of 桜町二丁目 looked up in 34 minutes, look-up only, is a
+ * sweep; residents the member processed that day do not count; the same
+ * residents spread over the day are not one. The residents master writes
+ * the 町丁 four ways ("桜町二丁目", "桜町二丁目5番2号", "桜町二丁目　6-4",
+ * "桜町 二丁目１２－7"): one block, cut at 丁目 on import. */
+static void address_block_sweep(void)
+{
+    tk_tenant *t = city();
+    struct writer w;
+    char subj[16];
+    wbegin(&w, t);
+    for (int i = 0; i < 18; i++) {
+        snprintf(subj, sizeof subj, "00000002%02d", i + 1);
+        const struct ev e = {.user = "100003",
+                             .term = "ZEIMU-PC001",
+                             .sys = "住民基本台帳",
+                             .op = TK_OP_LOOKUP,
+                             .subj = subj};
+        wadd_at(&w, at("2024-10-08 10:00") + i * 120000, &e);
+        /* 100002 looks up 16 of them and issues certificates to 3 */
+        if (i < 16) {
+            struct ev f = {.user = "100002",
+                           .term = "SHIMIN-PC002",
+                           .sys = "住民基本台帳",
+                           .op = TK_OP_LOOKUP,
+                           .subj = subj};
+            wadd_at(&w, at("2024-10-08 13:00") + i * 60000, &f);
+            if (i < 3) {
+                f.op = TK_OP_ISSUE;
+                wadd_at(&w, at("2024-10-08 13:00") + i * 60000 + 30000, &f);
+            }
+        }
+        /* 100010 looks up 16 of them over the day */
+        if (i < 16) {
+            const struct ev g = {.user = "100010",
+                                 .term = "ZEIMU-PC001",
+                                 .sys = "住民基本台帳",
+                                 .op = TK_OP_LOOKUP,
+                                 .subj = subj};
+            wadd_at(&w, at("2024-10-08 08:40") + i * 1800000, &g);
+        }
+    }
+    /* 100011 looks up the two residents of 本町 (no 丁目: "本町123番地",
+     * "本町４－５") */
+    wadd_at(&w, at("2024-10-08 09:00"),
+            &(struct ev){.user = "100011",
+                         .term = "FUKUSHI-PC001",
+                         .sys = "住民基本台帳",
+                         .op = TK_OP_LOOKUP,
+                         .subj = "0000000226"});
+    wadd_at(&w, at("2024-10-08 09:05"),
+            &(struct ev){.user = "100011",
+                         .term = "FUKUSHI-PC001",
+                         .sys = "住民基本台帳",
+                         .op = TK_OP_LOOKUP,
+                         .subj = "0000000227"});
+    /* 100003 also looks up five residents of 桜町三丁目: another block */
+    for (int i = 0; i < 5; i++) {
+        snprintf(subj, sizeof subj, "00000002%02d", 21 + i);
+        const struct ev e = {.user = "100003",
+                             .term = "ZEIMU-PC001",
+                             .sys = "住民基本台帳",
+                             .op = TK_OP_LOOKUP,
+                             .subj = subj};
+        wadd_at(&w, at("2024-10-08 10:01") + i * 120000, &e);
+    }
+    wcommit(&w);
+    tk_rules_result *r = run(t, "2024-10-08", "2024-10-08");
+    TK_CHECK_INT(count(r, "R32"), 1);
+    const tk_rules_finding *f = find(r, "R32", "100003");
+    TK_REQUIRE(f != NULL);
+    TK_CHECK(f->severity == TK_RULECAT_HIGH && f->value == 18 && f->threshold == 15 &&
+             strcmp(f->unit, "人") == 0 && f->item == 0);
+    TK_CHECK_INT(f->evidence_total, 18);
+    TK_CHECK(strstr(f->summary, "職員 100003（税務課）が同じ町丁（仮名 ") &&
+             strstr(f->summary, "の住民18人を10:00〜10:34に照会（60分以内・照会のみ・処理歴なし、"
+                                "閾値 15人）"));
+    TK_CHECK(strstr(f->detail, "\"block\":\"") && strstr(f->detail, "\"window_minutes\":60"));
+    tk_rules_result_destroy(r);
+    /* a lower bar catches 100002's 13 look-up-only residents; a wider
+     * window 100010's day */
+    const struct opts o = {
+        0, "{\"rules\":{\"R32\":{\"params\":{\"min_residents\":13,\"window_minutes\":480}}}}",
+        TK_RULES_EXPLAINED_DROP};
+    r = run_opts(t, "2024-10-08", "2024-10-08", &o);
+    f = find(r, "R32", "100002");
+    TK_CHECK(f != NULL && f->value == 13);
+    f = find(r, "R32", "100010");
+    TK_CHECK(f != NULL && f->value == 16);
+    tk_rules_result_destroy(r);
+    /* the block is the address up to 丁目, or before the lot number */
+    const struct opts two = {0, "{\"rules\":{\"R32\":{\"params\":{\"min_residents\":2}}}}",
+                             TK_RULES_EXPLAINED_DROP};
+    r = run_opts(t, "2024-10-08", "2024-10-08", &two);
+    f = find(r, "R32", "100011");
+    TK_CHECK(f != NULL && f->value == 2);
+    f = find(r, "R32", "100003");
+    TK_CHECK(f != NULL && f->value == 18);
+    tk_rules_result_destroy(r);
+    /* the configuration is validated like every rule's */
+    tk_rulecat_config *cfg = NULL;
+    tk_error err;
+    static const char bad[] = "{\"rules\":{\"R32\":{\"params\":{\"min_residents\":1}}}}";
+    TK_CHECK_INT(tk_rulecat_config_parse(&cfg, bad, strlen(bad), &err), TK_EINVAL);
+    TK_CHECK_STR(err.msg, "$.rules.R32.params.min_residents: 1 is out of range (allowed: integer "
+                          "2..100000 人)");
+    tk_tenant_close(t);
+}
+
 /* ---- R12, R13, R15, R20, R26: authorisations ------------------------------------ */
 
 static void out_of_role_and_kenmu(void)
@@ -2289,6 +2398,7 @@ int main(void)
     TK_RUN(self_family_acquaintance);
     TK_RUN(watch_list_and_protected);
     TK_RUN(watch_list_without_allowed_depts);
+    TK_RUN(address_block_sweep);
     TK_RUN(out_of_role_and_kenmu);
     TK_RUN(out_of_role_function_and_level);
     TK_RUN(transfer_old_and_new_systems);
