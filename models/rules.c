@@ -508,6 +508,8 @@ struct ctx {
     struct pmap pairs;
     struct open_case *oc5, *oc6;
     size_t noc5, oc5_cap, noc6, oc6_cap;
+    struct open_case *ocw; /* look-up-only watch-list findings a later processing explains */
+    size_t nocw, ocw_cap;
     uint32_t *cnt;   /* R29: cnt[(day - base_first) * nsys + sys] */
     double *r29_scr; /* R29: one system's counts over the long history */
     int64_t ndays;
@@ -1272,7 +1274,8 @@ static int check_subject(struct ctx *c, const struct urun *u, const tk_dayevent 
         const int ex = (celeb & ~explained & ~worked) == 0;
         struct acc *a = &c->ua[X09][ex];
         rc = acc_add(c, a, e, c->r[X09].sev, err);
-        a->flags |= celeb | (ex && (celeb & ~explained) ? 0x100u : 0u);
+        a->flags |= celeb | (ex && (celeb & ~explained) ? 0x100u : 0u) |
+                    (!ex && (celeb & open_list) ? 0x200u : 0u);
         if (a->subj == 0) {
             a->subj = e->subject;
             a->key_sys = e->system;
@@ -1292,7 +1295,8 @@ static int check_subject(struct ctx *c, const struct urun *u, const tk_dayevent 
         const int ex = ((explained | worked) & prot) != 0;
         a = &c->ua[X10][ex];
         rc = acc_add(c, a, e, c->r[X10].sev, err);
-        a->flags |= 1u | (ex && !(explained & prot) ? 0x100u : 0u);
+        a->flags |= 1u | (ex && !(explained & prot) ? 0x100u : 0u) |
+                    (!ex && (open_list & prot) ? 0x200u : 0u);
     } else if ((w.categories & prot) && c->p.r10_issue && issue) {
         a = &c->ua[X10][0];
         rc = acc_add(c, a, e, c->r[X10].sev, err);
@@ -1814,7 +1818,18 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
     const struct emit m = {x,   TK_RULECAT_USER, u->uname, resident,      u->day, u->day,
                            sev, value,           thr,      unit,          sum,    ctx,
                            d,   a->ev,           a->nev,   a->n + a->nctx};
-    return emit(c, &m, NULL, err);
+    size_t idx;
+    int rc = emit(c, &m, &idx, err);
+    /* A look-up only of a resident whose list entry names no 担当所属: the
+     * member's processing of it within followup_days explains it (R05's
+     * pair lists see it, eval_r05()). */
+    if (rc == TK_OK && unexp && (x == X09 || x == X10) && (a->flags & 0x200) && rl.lookup_only) {
+        if (RESERVE(c->ocw, c->nocw, c->ocw_cap, err) != TK_OK)
+            return TK_ENOMEM;
+        c->ocw[c->nocw++] =
+            (struct open_case){(uint64_t)u->uid << 32 | a->subj, idx, u->day, u->day};
+    }
+    return rc;
 }
 
 /* ---- sessions of one account (R18, R19) -------------------------------------------- */
@@ -2887,6 +2902,56 @@ static int r05_summary(struct ctx *c, uint64_t key, double days, int64_t from, i
                     (long long)(to - from + 1));
 }
 
+/* Watch-list finding i, a look-up only, was followed on day by the
+ * member's processing of the resident: dropped, or (explained = LOW) low
+ * with the context, the relationship and the summary saying so. */
+static int watch_processed_later(struct ctx *c, size_t i, int64_t day, tk_error *err)
+{
+    struct fnd *f = &c->res->v[i];
+    if (c->opt.explained != TK_RULES_EXPLAINED_LOW) {
+        f->dropped = 1;
+        return TK_OK;
+    }
+    char text[1024], d[11];
+    fmt_day(day, d);
+    snprintf(text, sizeof text, "担当所属の定めなし・%sに本人が処理（処理歴あり）", d);
+    char *nc = tk_strndup(text, strlen(text));
+    if (nc == NULL)
+        return tk_error_set(err, TK_ENOMEM, "out of memory recording a finding");
+    tk_free(f->context);
+    f->context = nc;
+    f->f.context = nc;
+    f->f.severity = TK_RULECAT_LOW;
+    f->f.score_hint = score_hint(TK_RULECAT_LOW, f->f.value, f->f.threshold, f->f.evidence_total);
+    static const char from[] = "照会のみ・処理歴なし";
+    const char *p = strstr(f->summary, from);
+    if (p) {
+        snprintf(text, sizeof text, "%.*s処理歴あり（後日処理）%s", (int)(p - f->summary),
+                 f->summary, p + strlen(from));
+        const int rc = set_summary(c, i, text, err);
+        if (rc != TK_OK)
+            return rc;
+    }
+    json_t *o = json_loads(f->detail, 0, NULL);
+    json_t *r = o ? json_object_get(o, "relationship") : NULL;
+    if (r) {
+        json_object_set_new(r, "processed", json_true());
+        json_object_set_new(r, "lookup_only", json_false());
+    }
+    jset(o, "explained", json_true());
+    jset(o, "processed_on", json_string(d));
+    char *dumped = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(o);
+    char *nd = dumped ? tk_strndup(dumped, strlen(dumped)) : NULL;
+    free(dumped); /* json_dumps output is malloc'ed */
+    if (nd == NULL)
+        return tk_error_set(err, TK_ENOMEM, "out of memory recording a finding");
+    tk_free(f->detail);
+    f->detail = nd;
+    f->f.detail = nd;
+    return TK_OK;
+}
+
 /* R05's state of one pair on the day being judged. */
 struct r05_pair {
     int64_t nd, first;   /* days looked up in the window, the first of them */
@@ -2907,6 +2972,7 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
         qsort(l->v, l->n, sizeof *l->v, cmp_dent);
     const int64_t hist = c->p.r05_hist;
     oc_prune(c->oc5, &c->noc5, day, hist > c->p.r05_followup ? hist : c->p.r05_followup + 1);
+    oc_prune(c->ocw, &c->nocw, day, c->p.r05_followup + 1);
     for (size_t i = 0; i < l->n && rc == TK_OK; i++) {
         if (i + PMAP_AHEAD < l->n && (l->v[i + PMAP_AHEAD].flags & 3) == 2)
             pmap_prefetch(&c->pairs, l->v[i + PMAP_AHEAD].key);
@@ -2916,6 +2982,15 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
         struct open_case *oc = oc_find(c->oc5, c->noc5, l->v[i].key);
         if (oc && day <= oc->last_day + c->p.r05_followup)
             c->res->v[oc->finding].dropped = 1;
+        /* and a look-up-only watch-list access without 担当所属 */
+        for (oc = oc_find(c->ocw, c->nocw, l->v[i].key); oc && rc == TK_OK;
+             oc = oc_find(c->ocw, c->nocw, l->v[i].key)) {
+            if (day > oc->last_day && day <= oc->last_day + c->p.r05_followup)
+                rc = watch_processed_later(c, oc->finding, day, err);
+            *oc = c->ocw[--c->nocw];
+        }
+        if (rc != TK_OK)
+            break;
         if (!(l->v[i].flags & 1)) {
             struct pent *h;
             rc = pmap_get(&c->pairs, l->v[i].key, day, hist, &h, err);
@@ -3439,6 +3514,7 @@ static void ctx_dispose(struct ctx *c)
     }
     tk_free(c->oc5);
     tk_free(c->oc6);
+    tk_free(c->ocw);
     tk_free(c->pairs.v);
     tk_free(c->cnt);
     tk_free(c->r29_scr);

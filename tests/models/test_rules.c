@@ -1023,7 +1023,8 @@ static void watch_list_and_protected(void)
 
 /* A list entry without 担当所属 allows no 所属: the member's own business
  * with the resident tells work from curiosity. Processing it that day, or
- * in the caseload (processed earlier in the window), explains a lookup;
+ * in the caseload (processed earlier in the window), or within
+ * followup_days after it, explains a lookup;
  * a lookup with no processing at all stays critical / high; an issue
  * stays reported. The old code raised every access here. */
 static void watch_list_without_allowed_depts(void)
@@ -1072,6 +1073,33 @@ static void watch_list_without_allowed_depts(void)
             .sys = "住民基本台帳",
             .op = TK_OP_ISSUE,
             .subj = "0000000102"},
+           /* 健康推進課 looks it up on 10-03 and processes it on 10-07 (within
+            * followup_days): work, nothing; 100012 processes it 8 days later:
+            * critical */
+           {.when = "2024-10-03 10:00",
+            .user = "100005",
+            .term = "KENKO-PC001",
+            .sys = "住民基本台帳",
+            .op = TK_OP_LOOKUP,
+            .subj = "0000000102"},
+           {.when = "2024-10-07 10:00",
+            .user = "100005",
+            .term = "KENKO-PC001",
+            .sys = "健康管理",
+            .op = TK_OP_UPDATE,
+            .subj = "0000000102"},
+           {.when = "2024-10-02 10:00",
+            .user = "100012",
+            .term = "KENKO-PC001",
+            .sys = "住民基本台帳",
+            .op = TK_OP_LOOKUP,
+            .subj = "0000000102"},
+           {.when = "2024-10-10 10:00",
+            .user = "100012",
+            .term = "KENKO-PC001",
+            .sys = "健康管理",
+            .op = TK_OP_UPDATE,
+            .subj = "0000000102"},
            /* 著名人 without 担当所属: a look-up only by 健康推進課 is R09 ... */
            {.when = "2024-10-08 14:00",
             .user = "100005",
@@ -1100,7 +1128,10 @@ static void watch_list_without_allowed_depts(void)
     TK_REQUIRE(f != NULL);
     TK_CHECK(strstr(f->summary, "交付") && strstr(f->summary, "（処理歴あり）"));
     TK_CHECK(strstr(f->detail, "\"processed\":true") != NULL);
-    TK_CHECK_INT(count(r, "R10"), 2);
+    TK_CHECK(find(r, "R10", "100005") == NULL);
+    f = find(r, "R10", "100012");
+    TK_CHECK(f != NULL && f->severity == TK_RULECAT_CRITICAL);
+    TK_CHECK_INT(count(r, "R10"), 3);
     f = find(r, "R09", "100005");
     TK_REQUIRE(f != NULL);
     TK_CHECK(f->severity == TK_RULECAT_HIGH && strstr(f->summary, "照会のみ・処理歴なし"));
@@ -1115,6 +1146,14 @@ static void watch_list_without_allowed_depts(void)
     TK_CHECK(strstr(f->detail, "\"caseload\":true") != NULL);
     f = find(r, "R09", "100001");
     TK_CHECK(f != NULL && f->severity == TK_RULECAT_LOW);
+    f = find(r, "R10", "100005");
+    TK_REQUIRE(f != NULL);
+    TK_CHECK(f->severity == TK_RULECAT_LOW && f->day_from == day_of("2024-10-03"));
+    TK_CHECK(f->context &&
+             strcmp(f->context, "担当所属の定めなし・2024-10-07に本人が処理（処理歴あり）") == 0);
+    TK_CHECK(strstr(f->summary, "（処理歴あり（後日処理））") != NULL);
+    TK_CHECK(strstr(f->detail, "\"lookup_only\":false,\"processed\":true}") &&
+             strstr(f->detail, "\"processed_on\":\"2024-10-07\""));
     tk_rules_result_destroy(r);
     tk_tenant_close(t);
 }
