@@ -3320,6 +3320,7 @@ static int eval_r29(struct ctx *c, int64_t day, tk_error *err)
         if (nz < c->p.r29_minhist)
             continue;
         double mean = sum / (double)nd, median = -1;
+        int64_t ref_days = 0; /* > 0: the reference is the long history's median */
         const double today = c->cnt[(size_t)di * c->nsys + s];
         if (c->p.r29_long > c->p.r29_hist) {
             /* The end of a busy season is not a gap: the recent mean still
@@ -3339,22 +3340,26 @@ static int eval_r29(struct ctx *c, int64_t day, tk_error *err)
                 median = percentile(c->r29_scr, lnd, 50);
                 if (median <= 0)
                     continue; /* silent on most open days: a quiet day is normal */
-                if (median < mean)
+                if (median < mean) {
                     mean = median;
+                    ref_days = c->p.r29_long;
+                }
             }
         }
         if (today > 0 && today >= c->p.r29_ratio * mean)
             continue;
         char sum_text[512];
         const char *sys = nm(&c->systems, (uint32_t)s);
+        const char *what = ref_days ? "中央値" : "平均";
+        const long long days = ref_days ? (long long)ref_days : (long long)c->p.r29_hist;
         if (today == 0)
             snprintf(sum_text, sizeof sum_text,
-                     "%sのログが開庁日に0件（過去%lld日の開庁日の平均 %.0f件/日）", sys,
-                     (long long)c->p.r29_hist, mean);
+                     "%sのログが開庁日に0件（過去%lld日の開庁日の%s %.0f件/日）", sys, days, what,
+                     mean);
         else
             snprintf(sum_text, sizeof sum_text,
-                     "%sのログが%.0f件に急減（過去%lld日の開庁日の平均 %.0f件/日の%.0f%%）", sys,
-                     today, (long long)c->p.r29_hist, mean, 100 * today / mean);
+                     "%sのログが%.0f件に急減（過去%lld日の開庁日の%s %.0f件/日の%.0f%%）", sys,
+                     today, days, what, mean, 100 * today / mean);
         json_t *d = json_object();
         jset(d, "mean", json_real(mean));
         jset(d, "history_days", json_integer((json_int_t)nd));

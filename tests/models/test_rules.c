@@ -2165,6 +2165,8 @@ static void log_gap_after_busy_season(void)
     TK_REQUIRE(f != NULL);
     TK_CHECK(f->day_from == day_of("2024-10-16") && f->value == 2 && f->threshold == 3);
     TK_CHECK(strstr(f->detail, "\"long_median\":10") != NULL);
+    TK_CHECK(strstr(f->summary, "選挙人名簿管理のログが2件に急減（過去91日の開庁日の中央値 "
+                                "10件/日の20%）") != NULL);
     tk_rules_result_destroy(r);
     /* without the long history the season's end is reported, as before */
     const struct opts off = {130, "{\"rules\":{\"R29\":{\"params\":{\"long_history_days\":0}}}}",
