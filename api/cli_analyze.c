@@ -389,7 +389,7 @@ static const char anomalies_help[] =
     "  --entity-id ID        only the items about this user or terminal\n"
     "  --system NAME         only the items whose evidence touches this system\n"
     "  --dept NAME           only the items whose entity belongs to this 所属\n"
-    "  --rule ID             only the findings of this rule (R01 .. R31)\n"
+    "  --rule ID             only the findings of this rule (R01 .. R32)\n"
     "  --source rule|model   only rule findings, or only model anomalies\n"
     "  --status S            only items whose triage status is S: new,\n"
     "                        investigating, confirmed or false_positive\n"

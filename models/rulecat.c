@@ -75,6 +75,10 @@ static const tk_rulecat_param p_r05[] = {
     P("max_chance", TK_RULECAT_REAL, 0.1, 0, 1000000, "組",
       "職員の照会件数とシステムの住民数から偶然に生じると見込まれる同様の反復の数の上限"
       "（大きくすると無効）"),
+    P("spread_min_days", TK_RULECAT_INT, 8, 2, 60, "日",
+      "数週間にわたる照会（つきまとい）：長い期間内に同一住民を照会した日数"),
+    P("spread_window_days", TK_RULECAT_INT, 56, 0, 60, "日",
+      "数週間にわたる照会を数える長い期間（暦日、0で無効）"),
 };
 static const tk_rulecat_param p_r08[] = {
     P("lookup_only", TK_RULECAT_BOOL, 1, 0, 1, "",
@@ -111,6 +115,9 @@ static const tk_rulecat_param p_r17[] = {
 static const tk_rulecat_param p_r18[] = {
     P("max_session_hours", TK_RULECAT_INT, 16, 1, 168, "時間",
       "ログオフ記録のないセッションを終了とみなすまでの時間"),
+    P("min_overlap_hours", TK_RULECAT_REAL, 2, 0, 24, "時間",
+      "所属の異なる端末への同時ログオンがこの時間以上重なれば設定の重大度（それ以外は1段階下げる"
+      "）"),
 };
 static const tk_rulecat_param p_r19[] = {
     P("max_hours", TK_RULECAT_REAL, 10, 1, 72, "時間", "1セッションの長さの上限"),
@@ -139,13 +146,19 @@ static const tk_rulecat_param p_r29[] = {
     P("min_history_days", TK_RULECAT_INT, 10, 1, 365, "日",
       "判定に必要な、期間内でログのある開庁日数"),
     P("long_history_days", TK_RULECAT_INT, 91, 0, 3660, "日",
-      "繁忙期明けを除くため長期の平均とも比べる期間（0で無効）"),
+      "繁忙期明けを除くため長期の開庁日の中央値とも比べる期間（0で無効）"),
 };
 static const tk_rulecat_param p_r30[] = {
     P("min_records", TK_RULECAT_INT, 100, 1, 100000000, "件", "先行する出力・印刷・抽出の件数"),
     P("min_residents", TK_RULECAT_INT, 30, 2, 100000, "人",
       "先行する照会の異なる住民数（同じ時間窓内）"),
     P("window_minutes", TK_RULECAT_INT, 10, 1, 1440, "分", "出力・照会から書出しまでの時間"),
+};
+
+static const tk_rulecat_param p_r32[] = {
+    P("min_residents", TK_RULECAT_INT, 15, 2, 100000, "人",
+      "時間窓内に照会した同じ町丁の異なる住民数（照会のみ）"),
+    P("window_minutes", TK_RULECAT_INT, 60, 1, 1440, "分", "時間窓"),
 };
 
 #define R(id, item, ja, en, desc, sev, ent, needs, legit, params)                                  \
@@ -174,7 +187,8 @@ static const tk_rulecat_rule rules[] = {
     R("R04", 4, "短時間連続照会", "lookup burst", "10分間に30人以上の異なる住民を照会した。",
       TK_RULECAT_HIGH, TK_RULECAT_USER, "", "", p_r04),
     R("R05", 5, "同一住民の反復照会", "repeated lookups of one resident",
-      "同じ住民を30日以内の3日以上にわたり照会し、その間に本人による更新・交付などの処理がない。"
+      "同じ住民を30日以内の3日以上、または56日以内の8日以上にわたり照会し、その間に本人による"
+      "更新・交付などの処理がない。"
       "職員の照会件数とシステムの住民数から偶然に起こると見込まれる反復は除く。",
       TK_RULECAT_MEDIUM, TK_RULECAT_USER, "", "同じ職員による更新・交付などの処理", p_r05),
     R("R06", 6, "同一住民への多数職員アクセス", "many staff on one resident",
@@ -223,7 +237,8 @@ static const tk_rulecat_rule rules[] = {
       "した（端末単位は重大度を1段階上げる）。",
       TK_RULECAT_MEDIUM, TK_RULECAT_USER, "", "", p_r17),
     R("R18", 18, "同時ログオン", "concurrent logons",
-      "1つのアカウントが2台以上の端末に同時にログオンした（日をまたぐセッションを含む）。",
+      "1つのアカウントが2台以上の端末に同時にログオンした（日をまたぐセッションを含む）。"
+      "重なった時間を値とし、所属の異なる端末で2時間以上重なった場合以外は重大度を1段階下げる。",
       TK_RULECAT_HIGH, TK_RULECAT_USER, "", "", p_r18),
     R("R19", 19, "長時間連続利用", "long session (shared-ID pattern)",
       "ログオンからログオフまでが10時間を超えた。", TK_RULECAT_MEDIUM, TK_RULECAT_USER, "overtime",
@@ -260,9 +275,8 @@ static const tk_rulecat_rule rules[] = {
       "ログオンの記録がない端末で業務システムの操作が記録された（端末ログのある日・端末のみ）。",
       TK_RULECAT_MEDIUM, TK_RULECAT_TERMINAL, "terminals", "", p_r28),
     R("R29", 29, "ログ欠損・件数急減", "log gap",
-      "開庁日にシステムのログが0件、または過去4週間の平均（と長期の平均）の30%"
-      "未満だった（データ品質）"
-      "。",
+      "開庁日にシステムのログが0件、または過去4週間の平均と長期（91日）の開庁日の中央値の"
+      "いずれの30%も下回った（データ品質）。長期の中央値が0のシステムは判定しない。",
       TK_RULECAT_MEDIUM, TK_RULECAT_SYSTEM, "calendar", "部分開庁の休日開庁日は判定しない", p_r29),
     R("R30", 30, "大量出力・照会後の媒体書出し", "bulk output then removable-media copy",
       "同じ端末で、100件以上の出力・印刷・抽出または短時間の大量照会の後、10分以内に可搬媒体へ書き"
@@ -273,6 +287,11 @@ static const tk_rulecat_rule rules[] = {
     R0("R31", 0, "未登録アカウント", "unknown account",
        "職員マスタにない、または採用日前のアカウントで業務システムを操作またはログオンした。",
        TK_RULECAT_HIGH, TK_RULECAT_USER, "staff", "研修マスタの研修期間中の研修用アカウント"),
+    R("R32", 0, "同一町丁の一斉照会", "address-block sweep",
+      "同じ町丁（住民マスタ）の住民15人以上を60分以内に照会した（その日に処理した住民、担当中の住民"
+      "を除く照会のみ）。",
+      TK_RULECAT_HIGH, TK_RULECAT_USER, "residents",
+      "その日に処理した住民・担当中（期間内に処理した）住民は数えない", p_r32),
 };
 
 #define NRULES NP(rules)
@@ -460,7 +479,7 @@ static size_t find_rule_or_fail(const char *rule_id, tk_error *err)
 {
     const size_t i = rule_id ? tk_rulecat_find(rule_id, strlen(rule_id)) : SIZE_MAX;
     if (i == SIZE_MAX)
-        tk_error_set(err, TK_EINVAL, "unknown rule \"%s\" (known: R01-R31; see docs/rules.md)",
+        tk_error_set(err, TK_EINVAL, "unknown rule \"%s\" (known: R01-R32; see docs/rules.md)",
                      rule_id ? rule_id : "(null)");
     return i;
 }
@@ -700,7 +719,7 @@ static int apply_doc(tk_rulecat_config *c, json_t *doc, tk_error *err)
         const size_t ri = tk_rulecat_find(key, strlen(key));
         if (ri == SIZE_MAX)
             return tk_error_set(err, TK_EINVAL,
-                                "$.rules.%s: unknown rule (known: R01-R31; see "
+                                "$.rules.%s: unknown rule (known: R01-R32; see "
                                 "docs/rules.md)",
                                 sk);
         snprintf(path, sizeof path, "$.rules.%s", rules[ri].id);

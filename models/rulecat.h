@@ -2,8 +2,9 @@
  *
  * The catalogue is a static table: one rule per inspection item of the
  * domain (R01-R29 carry the number of their inspection item, docs/rules.md) plus chain
- * and identity rules (R30, R31). Each rule has an id, Japanese and English
- * names, a Japanese description, a severity, the master-data kinds it
+ * and identity rules (R30, R31) and the address-block sweep (R32). Each
+ * rule has an id, Japanese and English names, a Japanese description, a
+ * severity, the master-data kinds it
  * needs and typed parameters with defaults and ranges. docs/rules.md is
  * the analysts' page.
  *
@@ -56,7 +57,7 @@ enum {
     TK_RULECAT_SYSTEM = 4
 };
 
-/* Longest rule id, terminating NUL included ("R31"). */
+/* Longest rule id, terminating NUL included ("R32"). */
 #define TK_RULECAT_ID_SIZE 8
 
 /* One parameter of a rule. Static, borrowed. */
@@ -71,15 +72,15 @@ typedef struct tk_rulecat_param {
 
 /* One rule. Static, borrowed. */
 typedef struct tk_rulecat_rule {
-    const char *id;       /* "R03" */
-    int item;             /* inspection item (docs/rules.md); 30 for the chain R30, 0 for R31 */
-    const char *name_ja;  /* "大量照会" */
-    const char *name_en;  /* "bulk lookups" */
-    const char *desc_ja;  /* what fires, in a sentence or two */
-    int severity;         /* default TK_RULECAT_* */
-    int entity;           /* TK_RULECAT_USER ... : what its findings are about */
-    int enabled;          /* enabled by default */
-    const char *needs;    /* master-data kinds it uses, comma-separated ("staff,overtime") */
+    const char *id;      /* "R03" */
+    int item;            /* inspection item (docs/rules.md); 30 for the chain R30, 0 for R31, R32 */
+    const char *name_ja; /* "大量照会" */
+    const char *name_en; /* "bulk lookups" */
+    const char *desc_ja; /* what fires, in a sentence or two */
+    int severity;        /* default TK_RULECAT_* */
+    int entity;          /* TK_RULECAT_USER ... : what its findings are about */
+    int enabled;         /* enabled by default */
+    const char *needs;   /* master-data kinds it uses, comma-separated ("staff,overtime") */
     const char *legit_ja; /* what legitimises a hit (master data), or "" */
     const tk_rulecat_param *params;
     size_t nparams;

@@ -5,7 +5,7 @@
  * `baseline_days` before the period to its last day. Each day is walked
  * twice: once by user (the runs of the sorted array) and once by terminal
  * (an index sorted by terminal and time). Rules about one member of staff
- * on one day (R01-R04, R07-R16, R20, R24-R27, R31, the per-account part
+ * on one day (R01-R04, R07-R16, R20, R24-R27, R31, R32, the per-account part
  * of R17) are decided on the user's run; rules about a terminal (R21-R23,
  * R28, R30, the per-terminal part of R17) on the terminal's run. Each rule
  * collects its events of the run in an accumulator (count, capped evidence
@@ -126,12 +126,13 @@ enum {
     X29,
     X30,
     X31,
+    X32,
     NX
 };
 static const char *const xid[NX] = {"R01", "R02", "R03", "R04", "R05", "R06", "R07", "R08",
                                     "R09", "R10", "R11", "R12", "R13", "R14", "R15", "R16",
                                     "R17", "R18", "R19", "R20", "R21", "R22", "R23", "R24",
-                                    "R25", "R26", "R27", "R28", "R29", "R30", "R31"};
+                                    "R25", "R26", "R27", "R28", "R29", "R30", "R31", "R32"};
 
 /* ---- small helpers ---------------------------------------------------------- */
 
@@ -255,6 +256,7 @@ struct acc {
     uint32_t key_sys;       /* the system of the event that set value */
     unsigned flags;         /* rule-specific */
     int64_t aux;            /* rule-specific */
+    int64_t since;          /* R18: start of the running overlap, or INT64_MIN */
 };
 
 static void acc_reset(struct acc *a)
@@ -270,6 +272,7 @@ static void acc_reset(struct acc *a)
     a->fn = a->subj = a->dev = a->key_sys = 0;
     a->flags = 0;
     a->aux = 0;
+    a->since = INT64_MIN;
 }
 
 static void set_add(uint32_t *set, size_t *n, uint32_t v)
@@ -324,6 +327,8 @@ struct pmap {
     size_t cap, n; /* cap is a power of two */
 };
 
+static size_t pmap_slot(const struct pmap *m, uint64_t key);
+
 struct sess {
     uint32_t term; /* R18/R19: terminal; R28: user */
     int64_t t;
@@ -357,6 +362,8 @@ struct prm {
     size_t r04_min;
     int64_t r04_win;
     int64_t r05_min, r05_win;
+    int64_t r05_smin, r05_swin; /* spread visits: days within the long window (0: off) */
+    int64_t r05_hist;           /* the longer of the two windows */
     double r05_chance;
     int64_t r05_followup;
     int r08_lookup_only;
@@ -371,6 +378,7 @@ struct prm {
     size_t r17_ufail, r17_tusers;
     int64_t r17_uwin, r17_twin;
     int64_t r18_max;
+    double r18_overlap;
     double r19_max;
     int r22_approved;
     double r24_min, r24_pct;
@@ -382,6 +390,8 @@ struct prm {
     double r30_min;
     size_t r30_res;
     int64_t r30_win;
+    size_t r32_min;
+    int64_t r32_win;
 };
 
 /* One finding being built; the strings are owned here and exposed through
@@ -466,6 +476,7 @@ struct ctx {
     uint32_t *us_days;
     double *ret_n, *ret_w; /* residents seen again within the window, and the active
                               days they could have been seen on, per user and system */
+    double *ret_l;         /* ret_n of residents not processed in the window */
     uint32_t *ret_e;       /* residents counted */
     uint32_t *run_sys, *touched;
     size_t ntouched;
@@ -482,13 +493,25 @@ struct ctx {
     /* scratch: the run's lookups (R04) and failures (R17) */
     size_t *scr;
     size_t scr_n, scr_cap;
+    /* scratch of R32: the run's look-up-only lookups with their 町丁 */
+    struct bent {
+        uintptr_t block;
+        int64_t t;
+        size_t i;
+    } * b32;
+    size_t b32_cap;
+    size_t *i32;
+    size_t i32_cap;
 
     /* cross-day */
     struct dlist ring5[RING_MAX], ring6[RING_MAX];
     struct pmap pairs;
     struct open_case *oc5, *oc6;
     size_t noc5, oc5_cap, noc6, oc6_cap;
-    uint32_t *cnt; /* R29: cnt[(day - base_first) * nsys + sys] */
+    struct open_case *ocw; /* look-up-only watch-list findings a later processing explains */
+    size_t nocw, ocw_cap;
+    uint32_t *cnt;   /* R29: cnt[(day - base_first) * nsys + sys] */
+    double *r29_scr; /* R29: one system's counts over the long history */
     int64_t ndays;
     struct dist *d03, *d11, *d24; /* per 所属 */
     size_t ndepts;
@@ -960,6 +983,66 @@ static int sys_has_owner(struct ctx *c, uint32_t sys, int64_t day)
     return c->sys_owner[sys];
 }
 
+/* ---- business relationship with a resident ----------------------------------------- */
+
+/* What the data shows about a member's business with a resident: the
+ * 所属 may use the system (authorisation rows or a 兼務), the member
+ * processed the resident that day (before or after the lookup), or on an
+ * earlier day of R05's window (the member's ongoing caseload), or only
+ * looked it up. Watch-list and repeated-lookup findings carry it in their
+ * detail as "relationship" and in their summary. */
+struct rel {
+    int dept_authorised, processed, caseload, lookup_only;
+};
+
+/* 1 if user uid processed resident subj on one of the window_days - 1
+ * days before day (R05's pair history, kept while R05, R07, R09 or R10 is
+ * on). */
+static int caseload(const struct ctx *c, uint32_t uid, uint32_t subj, int64_t day)
+{
+    if (c->pairs.cap == 0 || subj == 0)
+        return 0;
+    const uint64_t key = (uint64_t)uid << 32 | subj;
+    const struct pent *p = &c->pairs.v[pmap_slot(&c->pairs, key)];
+    if (p->key != key)
+        return 0;
+    const int64_t sh = day - p->day0;
+    if (sh < 0 || sh >= 64)
+        return 0;
+    const uint64_t proc = p->proc << sh; /* bit i: day - i */
+    const int64_t win = c->p.r05_win;
+    const uint64_t wmask = (win >= 64 ? UINT64_MAX : (((uint64_t)1 << win) - 1)) & ~(uint64_t)1;
+    return (proc & wmask) != 0;
+}
+
+/* 1 if 所属 dept (or a 兼務 of staff sid) may use system sys on day. */
+static int dept_may_use(const struct ctx *c, const char *sid, const char *dept, uint32_t sys,
+                        int64_t day)
+{
+    if (!c->have_auth || dept == NULL || sys == 0 || sys >= c->nsys)
+        return 0;
+    const char *sn = nm(&c->systems, sys);
+    tk_mastersnap_auth a;
+    tk_mastersnap_check_auth(c->ms, dept, strlen(dept), sn, strlen(sn), NULL, 0, day, &a);
+    return a.ngrants > 0 || (sid && tk_mastersnap_is_assigned(c->ms, sid, strlen(sid), NULL, 0, sn,
+                                                              strlen(sn), day));
+}
+
+static json_t *rel_json(const struct rel *r)
+{
+    json_t *o = json_object();
+    jset(o, "dept_authorised", json_boolean(r->dept_authorised));
+    jset(o, "processed", json_boolean(r->processed));
+    jset(o, "caseload", json_boolean(r->caseload));
+    jset(o, "lookup_only", json_boolean(r->lookup_only));
+    return o;
+}
+
+static const char *rel_text(const struct rel *r)
+{
+    return r->lookup_only ? "照会のみ・処理歴なし" : "処理歴あり";
+}
+
 /* ---- one user's day ------------------------------------------------------------------ */
 
 struct urun {
@@ -978,9 +1061,19 @@ struct urun {
     tk_mastersnap_resident own; /* the member's resident record (household, block) */
     int has_own;
     size_t prev_dept_id;
+    int64_t last_t;            /* time of the run's last event */
     int training;              /* a training account in its training period today */
     tk_mastersnap_training tr; /* that period, or (tr.listed) the account's nearest one */
 };
+
+static void relationship(const struct ctx *c, const struct urun *u, uint32_t subj, uint32_t sys,
+                         struct rel *r)
+{
+    r->processed = subj != 0 && subj < c->nsubj && c->s_proc[subj] == c->run;
+    r->caseload = caseload(c, u->uid, subj, u->day);
+    r->lookup_only = !r->processed && !r->caseload;
+    r->dept_authorised = u->found && dept_may_use(c, u->sid, u->dept, sys, u->day);
+}
 
 static const struct ainfo *auth_info(struct ctx *c, const struct urun *u, uint32_t sys)
 {
@@ -1118,8 +1211,10 @@ static int check_subject(struct ctx *c, const struct urun *u, const tk_dayevent 
         struct acc *a = &c->ua[X07][0];
         rc = acc_add(c, a, e, rel == 1 ? sev_add(c->r[X07].sev, -1) : c->r[X07].sev, err);
         a->flags |= (unsigned)rel;
-        if (a->subj == 0 || rel == 2)
+        if (a->subj == 0 || rel == 2) {
             a->subj = e->subject;
+            a->key_sys = e->system;
+        }
         if (rc != TK_OK)
             return rc;
     }
@@ -1141,7 +1236,27 @@ static int check_subject(struct ctx *c, const struct urun *u, const tk_dayevent 
     if (!tk_mastersnap_check_watch(c->ms, ps, u->day, u->dept, u->dept ? strlen(u->dept) : 0, &w))
         return TK_OK;
     const unsigned bad = w.categories & ~w.allowed;
-    unsigned explained = 0;
+    unsigned explained = 0, listed = 0, unlisted = 0;
+    /* A category whose entries in force name no 担当所属 at all (most
+     * cities' 支援措置 lists have none) allows no 所属, so every access is
+     * "outside": there the member's own business with the resident --
+     * processing it that day or in the caseload -- tells work from
+     * curiosity, and such accesses are explained. */
+    for (size_t i = 0; i < w.nentries; i++) {
+        const tk_mastersnap_watch_entry *we = &w.entries[i];
+        if ((we->from != TK_MASTERSNAP_NO_DAY && u->day < we->from) ||
+            (we->to != TK_MASTERSNAP_NO_DAY && u->day > we->to))
+            continue;
+        if (we->ndepts)
+            listed |= we->category;
+        else
+            unlisted |= we->category;
+    }
+    const unsigned open_list = bad & unlisted & ~listed;
+    const unsigned worked =
+        open_list && (c->s_proc[e->subject] == c->run || caseload(c, u->uid, e->subject, u->day))
+            ? open_list
+            : 0u;
     if (bad && u->found) {
         /* A 兼務 into a 担当所属 allows what that 所属 may see. */
         for (size_t i = 0; i < w.nentries; i++) {
@@ -1157,26 +1272,40 @@ static int check_subject(struct ctx *c, const struct urun *u, const tk_dayevent 
     }
     const unsigned celeb = bad & (TK_MASTERSNAP_WATCH_CELEBRITY | TK_MASTERSNAP_WATCH_STAFF);
     if (celeb && on(c, X09)) {
-        struct acc *a = &c->ua[X09][(celeb & ~explained) == 0];
+        const int ex = (celeb & ~explained & ~worked) == 0;
+        struct acc *a = &c->ua[X09][ex];
         rc = acc_add(c, a, e, c->r[X09].sev, err);
-        a->flags |= celeb;
-        a->subj = a->subj ? a->subj : e->subject;
+        a->flags |= celeb | (ex && (celeb & ~explained) ? 0x100u : 0u) |
+                    (!ex && (celeb & open_list) ? 0x200u : 0u);
+        if (a->subj == 0) {
+            a->subj = e->subject;
+            a->key_sys = e->system;
+        }
         if (rc != TK_OK)
             return rc;
     }
     if (!on(c, X10))
         return TK_OK;
-    if (bad & TK_MASTERSNAP_WATCH_PROTECTED) {
-        struct acc *a = &c->ua[X10][(explained & TK_MASTERSNAP_WATCH_PROTECTED) != 0];
+    const int issue = e->op == TK_OP_ISSUE || e->op == TK_OP_PRINT || e->op == TK_OP_EXPORT;
+    const unsigned prot = TK_MASTERSNAP_WATCH_PROTECTED;
+    struct acc *a = NULL;
+    if ((bad & prot) && !((open_list & prot) && issue && c->p.r10_issue)) {
+        /* outside the permitted 所属; with no permitted 所属 listed, the
+         * member's processing of the resident explains it (an issue,
+         * print or export is still reported, below) */
+        const int ex = ((explained | worked) & prot) != 0;
+        a = &c->ua[X10][ex];
         rc = acc_add(c, a, e, c->r[X10].sev, err);
-        a->flags |= 1;
-        a->subj = a->subj ? a->subj : e->subject;
-    } else if ((w.categories & TK_MASTERSNAP_WATCH_PROTECTED) && c->p.r10_issue &&
-               (e->op == TK_OP_ISSUE || e->op == TK_OP_PRINT || e->op == TK_OP_EXPORT)) {
-        struct acc *a = &c->ua[X10][0];
+        a->flags |= 1u | (ex && !(explained & prot) ? 0x100u : 0u) |
+                    (!ex && (open_list & prot) ? 0x200u : 0u);
+    } else if ((w.categories & prot) && c->p.r10_issue && issue) {
+        a = &c->ua[X10][0];
         rc = acc_add(c, a, e, c->r[X10].sev, err);
         a->flags |= 2;
-        a->subj = a->subj ? a->subj : e->subject;
+    }
+    if (a && a->subj == 0) {
+        a->subj = e->subject;
+        a->key_sys = e->system;
     }
     return rc;
 }
@@ -1395,6 +1524,17 @@ static const char *output_verb(int64_t op)
 
 /* Emits the finding of user rule x for run u, if its accumulators hold
  * one. */
+/* The context of an explained watch-list access: a 兼務 into a 担当所属, or
+ * (flag 0x100) the member's own processing of a resident whose list
+ * entry names no 担当所属. */
+static void ctx_watch(const struct ctx *c, const struct urun *u, const struct acc *a, char *buf,
+                      size_t cap)
+{
+    ctx_kenmu(c, u->sid, u->day, buf, cap);
+    if (buf[0] == '\0' && (a->flags & 0x100))
+        snprintf(buf, cap, "担当所属の定めなし・本人が処理している住民（処理歴あり）");
+}
+
 static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
 {
     struct acc *a0 = &c->ua[x][0], *a1 = &c->ua[x][1];
@@ -1404,7 +1544,7 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
     if (!unexp && !(expl && c->opt.explained == TK_RULES_EXPLAINED_LOW))
         return TK_OK;
     struct acc *a = unexp ? a0 : a1;
-    const int sev = unexp ? a->sev : TK_RULECAT_LOW;
+    int sev = unexp ? a->sev : TK_RULECAT_LOW;
     char who[200], span[40], sys[200], ctx[512], sum[1024], rs[64], ot[256], day[11];
     const char *unit = "件";
     double value = (double)a->n, thr = 0;
@@ -1414,6 +1554,10 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
     sys_text(c, a->sys, a->nsys, sys, sizeof sys);
     pseudo_text(c, a->subj, rs, sizeof rs);
     const uint8_t *resident = NULL;
+    struct rel rl = {0, 0, 0, 0};
+    int has_rel = 0, different = 0;
+    double overlap = -1;
+    json_t *tdepts = NULL;
     switch (x) {
     case X01:
     case X02:
@@ -1449,8 +1593,11 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
         break;
     case X07:
         resident = subj_ps(c, a->subj);
-        snprintf(sum, sizeof sum, "%sが%s（%s）の記録を%sで%llu回照会", who,
-                 (a->flags & 2) ? "同一世帯の親族" : "本人", rs, sys, (unsigned long long)a->n);
+        relationship(c, u, a->subj, a->key_sys, &rl);
+        has_rel = 1;
+        snprintf(sum, sizeof sum, "%sが%s（%s）の記録を%sで%llu回照会（%s）", who,
+                 (a->flags & 2) ? "同一世帯の親族" : "本人", rs, sys, (unsigned long long)a->n,
+                 rel_text(&rl));
         break;
     case X08:
         resident = subj_ps(c, a->subj);
@@ -1459,24 +1606,29 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
         break;
     case X09:
         resident = subj_ps(c, a->subj);
+        relationship(c, u, a->subj, a->key_sys, &rl);
+        has_rel = 1;
         if (!unexp)
-            ctx_kenmu(c, u->sid, u->day, ctx, sizeof ctx);
+            ctx_watch(c, u, a, ctx, sizeof ctx);
         snprintf(sum, sizeof sum,
-                 "%sが要注意リスト（%s）の住民（%s）を%sで%llu回照会（担当所属外）", who,
+                 "%sが要注意リスト（%s）の住民（%s）を%sで%llu回照会（担当所属外・%s）", who,
                  (a->flags & TK_MASTERSNAP_WATCH_CELEBRITY) ? "著名人" : "職員関係", rs, sys,
-                 (unsigned long long)a->n);
+                 (unsigned long long)a->n, rel_text(&rl));
         break;
     case X10:
         resident = subj_ps(c, a->subj);
+        relationship(c, u, a->subj, a->key_sys, &rl);
+        has_rel = 1;
         if (!unexp)
-            ctx_kenmu(c, u->sid, u->day, ctx, sizeof ctx);
+            ctx_watch(c, u, a, ctx, sizeof ctx);
         if (a->flags & 1)
-            snprintf(sum, sizeof sum, "%sがDV等支援措置対象者（%s）を許可所属外から%sで%llu回照会",
-                     who, rs, sys, (unsigned long long)a->n);
+            snprintf(sum, sizeof sum,
+                     "%sがDV等支援措置対象者（%s）を許可所属外から%sで%llu回照会（%s）", who, rs,
+                     sys, (unsigned long long)a->n, rel_text(&rl));
         else
             snprintf(sum, sizeof sum,
-                     "%sがDV等支援措置対象者（%s）について%sで交付・印刷・出力を%llu件", who, rs,
-                     sys, (unsigned long long)a->n);
+                     "%sがDV等支援措置対象者（%s）について%sで交付・印刷・出力を%llu件（%s）", who,
+                     rs, sys, (unsigned long long)a->n, rel_text(&rl));
         break;
     case X12:
         if (!unexp)
@@ -1520,14 +1672,52 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
                  (unsigned long long)a->n, span);
         break;
     case X18: {
-        char terms[200];
+        /* A shared account: how long two terminals were logged on at once
+         * (until the run's last event if still so at the end of the day)
+         * and whether the terminals belong to different 所属. */
+        char terms[200], depts[200], t2[6];
         names_text(&c->terms, a->term, a->nterm, "台", terms, sizeof terms);
-        char t2[6];
         fmt_hm(a->aux, t2);
-        value = (double)a->nterm;
-        unit = "台";
-        snprintf(sum, sizeof sum, "%sのアカウントが複数の端末（%s）に同時ログオン（%s頃）", who,
-                 terms, t2);
+        double ms = a->value;
+        if (a->since != INT64_MIN && u->last_t > a->since)
+            ms += (double)(u->last_t - a->since);
+        value = ms / (double)HOUR_MS;
+        thr = c->p.r18_overlap;
+        unit = "時間";
+        size_t first = NO_DEPT, used = 0;
+        int differ = 0, unknown = !c->have_terms;
+        depts[0] = '\0';
+        tdepts = json_array();
+        for (size_t k = 0; k < a->nterm; k++) {
+            const struct tinfo *ti = term_info(c, a->term[k], u->day);
+            if (!ti->found || ti->dept_id == NO_DEPT) {
+                unknown = 1;
+                json_array_append_new(tdepts, json_null());
+                continue;
+            }
+            json_array_append_new(tdepts, json_string(ti->dept));
+            if (first == NO_DEPT) {
+                first = ti->dept_id;
+                app(depts, sizeof depts, &used, "%s", ti->dept);
+            } else if (ti->dept_id != first && !differ) {
+                differ = 1;
+                app(depts, sizeof depts, &used, "・%s", ti->dept);
+            }
+        }
+        overlap = value;
+        different = differ;
+        const int long_overlap = value >= thr;
+        sev = long_overlap && (differ || unknown) ? a->sev : sev_add(a->sev, -1);
+        snprintf(sum, sizeof sum,
+                 "%sのアカウントが%s端末（%s）に同時ログオン（%s頃から%.1f時間重複）", who,
+                 differ    ? "所属の異なる"
+                 : unknown ? "複数の"
+                           : "同じ所属の",
+                 terms, t2, value);
+        if (differ) {
+            size_t sl = strlen(sum);
+            app(sum, sizeof sum, &sl, "（%s）", depts);
+        }
         break;
     }
     case X19: {
@@ -1627,6 +1817,13 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
         jset(d, "hours", json_string(hb));
         jset(d, "hours_from", json_string(tk_calendar_hours_from_code(u->hours_from)));
     }
+    if (has_rel)
+        jset(d, "relationship", rel_json(&rl));
+    if (overlap >= 0) {
+        jset(d, "overlap_hours", json_real(round(overlap * 100) / 100));
+        jset(d, "terminal_depts", tdepts);
+        jset(d, "different_depts", json_boolean(different));
+    }
     if ((x == X27 || x == X31) && u->tr.listed)
         jset(d, "training", training_json(&u->tr));
     if (!unexp && expl)
@@ -1636,7 +1833,18 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
     const struct emit m = {x,   TK_RULECAT_USER, u->uname, resident,      u->day, u->day,
                            sev, value,           thr,      unit,          sum,    ctx,
                            d,   a->ev,           a->nev,   a->n + a->nctx};
-    return emit(c, &m, NULL, err);
+    size_t idx;
+    int rc = emit(c, &m, &idx, err);
+    /* A look-up only of a resident whose list entry names no 担当所属: the
+     * member's processing of it within followup_days explains it (R05's
+     * pair lists see it, eval_r05()). */
+    if (rc == TK_OK && unexp && (x == X09 || x == X10) && (a->flags & 0x200) && rl.lookup_only) {
+        if (RESERVE(c->ocw, c->nocw, c->ocw_cap, err) != TK_OK)
+            return TK_ENOMEM;
+        c->ocw[c->nocw++] =
+            (struct open_case){(uint64_t)u->uid << 32 | a->subj, idx, u->day, u->day};
+    }
+    return rc;
 }
 
 /* ---- sessions of one account (R18, R19) -------------------------------------------- */
@@ -1650,10 +1858,18 @@ static void sess_remove(struct sessv *sv, size_t i)
 static int user_session(struct ctx *c, const struct urun *u, const tk_dayevent *e, tk_error *err)
 {
     struct sessv *sv = &c->usess[u->uid];
+    struct acc *ov = &c->ua[X18][0];
     int rc = TK_OK;
     for (size_t i = sv->n; i-- > 0;)
-        if (e->t - sv->v[i].t > c->p.r18_max)
+        if (e->t - sv->v[i].t > c->p.r18_max) {
+            /* a lost logoff: the overlap ends when the session is deemed over */
+            if (ov->since != INT64_MIN && sv->n == 2) {
+                const int64_t end = sv->v[i].t + c->p.r18_max;
+                ov->value += (double)(end > ov->since ? end - ov->since : 0);
+                ov->since = INT64_MIN;
+            }
             sess_remove(sv, i);
+        }
     if (e->op == TK_OP_LOGON) {
         for (size_t i = 0; i < sv->n; i++)
             if (sv->v[i].term == e->terminal)
@@ -1674,6 +1890,8 @@ static int user_session(struct ctx *c, const struct urun *u, const tk_dayevent *
         if (RESERVE(sv->v, sv->n, sv->cap, err) != TK_OK)
             return TK_ENOMEM;
         sv->v[sv->n++] = (struct sess){e->terminal, e->t, e->id};
+        if (sv->n >= 2 && ov->n > 0 && ov->since == INT64_MIN)
+            ov->since = e->t; /* the overlap (value, in ms until emitted) starts */
         return TK_OK;
     }
     for (size_t i = 0; i < sv->n; i++) {
@@ -1694,6 +1912,10 @@ static int user_session(struct ctx *c, const struct urun *u, const tk_dayevent *
             }
         }
         sess_remove(sv, i);
+        if (sv->n < 2 && ov->since != INT64_MIN) {
+            ov->value += (double)(e->t - ov->since);
+            ov->since = INT64_MIN;
+        }
         break;
     }
     return rc;
@@ -1757,6 +1979,91 @@ static int emit_window(struct ctx *c, const struct urun *u, int x, const tk_daye
     return emit(c, &m, NULL, err);
 }
 
+/* ---- R32: one address block ---------------------------------------------------------- */
+
+static int cmp_bent(const void *a, const void *b)
+{
+    const struct bent *x = a, *y = b;
+    if (x->block != y->block)
+        return x->block < y->block ? -1 : 1;
+    if (x->t != y->t)
+        return x->t < y->t ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+/* R32: at least min_residents distinct residents of one 町丁 looked up
+ * within window_minutes, look-up only (not processed by the member that
+ * day nor in the caseload). The 町丁 is the residents master's, as the
+ * version in force lists it (the snapshot interns each 町丁 pseudonym
+ * once, so equal pointers are one block). Of the user's day one finding,
+ * for the block with the most residents (ties: the earliest window). The
+ * lookups are c->scr[0..scr_n) (indices into r). */
+static int eval_r32(struct ctx *c, const struct urun *u, const tk_dayevent *r, const char *who,
+                    tk_error *err)
+{
+    size_t nb = 0;
+    for (size_t k = 0; k < c->scr_n; k++) {
+        const tk_dayevent *e = &r[c->scr[k]];
+        const uint32_t s = e->subject;
+        if (s == 0 || s >= c->nsubj || c->s_proc[s] == c->run)
+            continue;
+        const struct rcache *rk = &c->rcache[s];
+        if (rk->ver1 != c->res_ver + 1 || !rk->has || rk->res.block == NULL ||
+            caseload(c, u->uid, s, u->day))
+            continue;
+        if (RESERVE(c->b32, nb, c->b32_cap, err) != TK_OK)
+            return TK_ENOMEM;
+        c->b32[nb++] = (struct bent){(uintptr_t)rk->res.block, e->t, c->scr[k]};
+    }
+    if (nb < c->p.r32_min)
+        return TK_OK;
+    qsort(c->b32, nb, sizeof *c->b32, cmp_bent);
+    while (c->i32_cap < nb)
+        if (RESERVE(c->i32, c->i32_cap, c->i32_cap, err) != TK_OK)
+            return TK_ENOMEM;
+    for (size_t k = 0; k < nb; k++)
+        c->i32[k] = c->b32[k].i;
+    size_t best = 0, bfrom = 0, bto = 0;
+    for (size_t g = 0; g < nb;) {
+        size_t h = g + 1;
+        while (h < nb && c->b32[h].block == c->b32[g].block)
+            h++;
+        size_t from = 0, to = 0;
+        const size_t n =
+            h - g >= c->p.r32_min ? burst(c, r, c->i32 + g, h - g, c->p.r32_win, &from, &to) : 0;
+        if (n > best || (n == best && n > 0 && r[c->i32[g + from]].t < r[c->i32[bfrom]].t)) {
+            best = n;
+            bfrom = g + from;
+            bto = g + to;
+        }
+        g = h;
+    }
+    if (best < c->p.r32_min)
+        return TK_OK;
+    struct acc *a = &c->ua[X32][0];
+    acc_reset(a);
+    int rc = TK_OK;
+    for (size_t k = bfrom; k <= bto && rc == TK_OK; k++)
+        rc = acc_add(c, a, &r[c->i32[k]], c->r[X32].sev, err);
+    if (rc != TK_OK)
+        return rc;
+    char span[40], hex[2 * PS_SIZE + 1], sum[512];
+    span_text(a, span, sizeof span);
+    hex_ps((const uint8_t *)c->b32[bfrom].block, hex);
+    snprintf(sum, sizeof sum,
+             "%sが同じ町丁（仮名 %.8s）の住民%zu人を%sに照会（%lld分以内・照会のみ・処理歴なし、"
+             "閾値 %zu人）",
+             who, hex, best, span, (long long)(c->p.r32_win / MIN_MS), c->p.r32_min);
+    json_t *d = acc_detail(c, a, u->dept);
+    jset(d, "block", json_string(hex));
+    jset(d, "window_minutes", json_integer((json_int_t)(c->p.r32_win / MIN_MS)));
+    const struct emit m = {
+        X32,          TK_RULECAT_USER,      u->uname, NULL, u->day, u->day, c->r[X32].sev,
+        (double)best, (double)c->p.r32_min, "人",     sum,  NULL,   d,      a->ev,
+        a->nev,       a->n + a->nctx};
+    return emit(c, &m, NULL, err);
+}
+
 /* ---- R05 and R06 day lists ------------------------------------------------------------ */
 
 static int dlist_touch(struct ctx *c, struct dlist *l, uint32_t *stamp, uint32_t *index,
@@ -1811,6 +2118,7 @@ static int user_run(struct ctx *c, const tk_dayevent *r, size_t n, int64_t day, 
         return TK_OK;
     u.uname = nm(&c->users, u.uid);
     u.day = day;
+    u.last_t = r[n - 1].t;
     u.in_period = in_period;
     u.found =
         c->have_staff && tk_mastersnap_find_staff(c->ms, u.uname, strlen(u.uname), day, &u.st) != 0;
@@ -1979,6 +2287,9 @@ static int user_run(struct ctx *c, const tk_dayevent *r, size_t n, int64_t day, 
                              c->r[X04].sev, "人", sum, err);
         }
     }
+    /* R32: an address-block sweep (before R11 reorders the lookups) */
+    if (rc == TK_OK && on(c, X32) && c->scr_n >= c->p.r32_min)
+        rc = eval_r32(c, &u, r, who, err);
     /* R11: the share of residents looked up and not processed */
     if (rc == TK_OK && on(c, X11) && distinct >= c->p.r11_min && u.dept_id < c->ndepts &&
         c->d11[u.dept_id].n >= c->p.r11_samples) {
@@ -2561,9 +2872,17 @@ static int64_t active_days(const struct ctx *c, uint32_t u, int64_t day, int64_t
  * high for a caseload, low for a counter clerk drawing from the whole
  * city -- and never below D / N, uniform draws from the N residents the
  * system has shown. Without enough history (100 residents) q = D / N; with
- * no history at all the chance is 0 and the case is raised. */
+ * no history at all the chance is 0 and the case is raised.
+ *
+ * For spread visits (k of spread_window_days, lookup_only set) q counts
+ * only look-up-only returns: a resident the user also processed in the
+ * window is the user's caseload, and a caseworker's daily returns to
+ * processed cases must not make a resident visited on ten days over
+ * eight weeks look like chance. The short window keeps every return
+ * (counting only look-up-only ones there doubles R05's findings on the
+ * synthetic city with chance repeats of caseworkers). */
 static double r05_chance(const struct ctx *c, uint32_t u, uint32_t sys, int64_t k, int64_t day,
-                         double *q_out)
+                         int64_t win, int lookup_only, double *q_out)
 {
     *q_out = 0;
     if (sys >= c->nsys || u >= c->nusers || c->pool_n[sys] == 0)
@@ -2573,12 +2892,13 @@ static double r05_chance(const struct ctx *c, uint32_t u, uint32_t sys, int64_t 
         return 0;
     const double d = c->us_sum[at] / c->us_days[at];
     double q = d / c->pool_n[sys];
-    if (c->ret_e[at] >= 100 && c->ret_w[at] > 0 && c->ret_n[at] / c->ret_w[at] > q)
-        q = c->ret_n[at] / c->ret_w[at];
+    const double ret = lookup_only ? c->ret_l[at] : c->ret_n[at];
+    if (c->ret_e[at] >= 100 && c->ret_w[at] > 0 && ret / c->ret_w[at] > q)
+        q = ret / c->ret_w[at];
     if (q > 1)
         q = 1;
     *q_out = q;
-    int64_t n = active_days(c, u, day, c->p.r05_win);
+    int64_t n = active_days(c, u, day, win);
     if (n < k)
         n = k;
     return d * (double)n * gsl_cdf_binomial_Q((unsigned)(k - 2), q, (unsigned)(n - 1));
@@ -2593,17 +2913,69 @@ static int r05_summary(struct ctx *c, uint64_t key, double days, int64_t from, i
     pseudo_text(c, (uint32_t)key, pn, sizeof pn);
     fmt_day(from, a);
     fmt_day(to, b);
-    return snprintf(
-        sum, cap,
-        "職員 %s%s%s%sが同一住民（%s）を%.0f日にわたり照会（%s〜%s、更新・交付などの処理"
-        "なし）",
-        uname, dept ? "（" : " ", dept ? dept : "", dept ? "）" : "", pn, days, a, b);
+    return snprintf(sum, cap,
+                    "職員 %s%s%s%sが同一住民（%s）を%.0f日にわたり照会（%s〜%sの%lld日間、照会の"
+                    "み・処理歴なし）",
+                    uname, dept ? "（" : " ", dept ? dept : "", dept ? "）" : "", pn, days, a, b,
+                    (long long)(to - from + 1));
+}
+
+/* Watch-list finding i, a look-up only, was followed on day by the
+ * member's processing of the resident: dropped, or (explained = LOW) low
+ * with the context, the relationship and the summary saying so. */
+static int watch_processed_later(struct ctx *c, size_t i, int64_t day, tk_error *err)
+{
+    struct fnd *f = &c->res->v[i];
+    if (c->opt.explained != TK_RULES_EXPLAINED_LOW) {
+        f->dropped = 1;
+        return TK_OK;
+    }
+    char text[1024], d[11];
+    fmt_day(day, d);
+    snprintf(text, sizeof text, "担当所属の定めなし・%sに本人が処理（処理歴あり）", d);
+    char *nc = tk_strndup(text, strlen(text));
+    if (nc == NULL)
+        return tk_error_set(err, TK_ENOMEM, "out of memory recording a finding");
+    tk_free(f->context);
+    f->context = nc;
+    f->f.context = nc;
+    f->f.severity = TK_RULECAT_LOW;
+    f->f.score_hint = score_hint(TK_RULECAT_LOW, f->f.value, f->f.threshold, f->f.evidence_total);
+    static const char from[] = "照会のみ・処理歴なし";
+    const char *p = strstr(f->summary, from);
+    if (p) {
+        snprintf(text, sizeof text, "%.*s処理歴あり（後日処理）%s", (int)(p - f->summary),
+                 f->summary, p + strlen(from));
+        const int rc = set_summary(c, i, text, err);
+        if (rc != TK_OK)
+            return rc;
+    }
+    json_t *o = json_loads(f->detail, 0, NULL);
+    json_t *r = o ? json_object_get(o, "relationship") : NULL;
+    if (r) {
+        json_object_set_new(r, "processed", json_true());
+        json_object_set_new(r, "lookup_only", json_false());
+    }
+    jset(o, "explained", json_true());
+    jset(o, "processed_on", json_string(d));
+    char *dumped = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(o);
+    char *nd = dumped ? tk_strndup(dumped, strlen(dumped)) : NULL;
+    free(dumped); /* json_dumps output is malloc'ed */
+    if (nd == NULL)
+        return tk_error_set(err, TK_ENOMEM, "out of memory recording a finding");
+    tk_free(f->detail);
+    f->detail = nd;
+    f->f.detail = nd;
+    return TK_OK;
 }
 
 /* R05's state of one pair on the day being judged. */
 struct r05_pair {
-    int64_t nd, first; /* days looked up in the window, the first of them */
-    int proc;          /* processed in the window */
+    int64_t nd, first;   /* days looked up in the window, the first of them */
+    int proc;            /* processed in the window */
+    int64_t snd, sfirst; /* the same in the spread window */
+    int sproc;
 };
 
 static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
@@ -2616,7 +2988,9 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
         return TK_OK;
     if (l->n > 1)
         qsort(l->v, l->n, sizeof *l->v, cmp_dent);
-    oc_prune(c->oc5, &c->noc5, day, win > c->p.r05_followup ? win : c->p.r05_followup + 1);
+    const int64_t hist = c->p.r05_hist;
+    oc_prune(c->oc5, &c->noc5, day, hist > c->p.r05_followup ? hist : c->p.r05_followup + 1);
+    oc_prune(c->ocw, &c->nocw, day, c->p.r05_followup + 1);
     for (size_t i = 0; i < l->n && rc == TK_OK; i++) {
         if (i + PMAP_AHEAD < l->n && (l->v[i + PMAP_AHEAD].flags & 3) == 2)
             pmap_prefetch(&c->pairs, l->v[i + PMAP_AHEAD].key);
@@ -2626,9 +3000,18 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
         struct open_case *oc = oc_find(c->oc5, c->noc5, l->v[i].key);
         if (oc && day <= oc->last_day + c->p.r05_followup)
             c->res->v[oc->finding].dropped = 1;
+        /* and a look-up-only watch-list access without 担当所属 */
+        for (oc = oc_find(c->ocw, c->nocw, l->v[i].key); oc && rc == TK_OK;
+             oc = oc_find(c->ocw, c->nocw, l->v[i].key)) {
+            if (day > oc->last_day && day <= oc->last_day + c->p.r05_followup)
+                rc = watch_processed_later(c, oc->finding, day, err);
+            *oc = c->ocw[--c->nocw];
+        }
+        if (rc != TK_OK)
+            break;
         if (!(l->v[i].flags & 1)) {
             struct pent *h;
-            rc = pmap_get(&c->pairs, l->v[i].key, day, win, &h, err);
+            rc = pmap_get(&c->pairs, l->v[i].key, day, hist, &h, err);
             if (rc == TK_OK)
                 h->proc |= 1;
         }
@@ -2641,6 +3024,7 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
     if (l->n && st == NULL)
         return tk_error_set(err, TK_ENOMEM, "out of memory evaluating R05");
     const uint64_t wmask = ((uint64_t)1 << win) - 1;
+    const uint64_t smask = c->p.r05_swin > 0 ? ((uint64_t)1 << c->p.r05_swin) - 1 : 0;
     for (size_t i = 0; i < l->n && rc == TK_OK; i++) {
         if (i + PMAP_AHEAD < l->n && (l->v[i + PMAP_AHEAD].flags & 1))
             pmap_prefetch(&c->pairs, l->v[i + PMAP_AHEAD].key);
@@ -2649,7 +3033,7 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
             continue;
         const uint32_t u = (uint32_t)(e->key >> 32);
         struct pent *h;
-        rc = pmap_get(&c->pairs, e->key, day, win, &h, err);
+        rc = pmap_get(&c->pairs, e->key, day, hist, &h, err);
         if (rc != TK_OK)
             break;
         h->look |= 1;
@@ -2658,12 +3042,17 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
         st[i].nd = __builtin_popcountll(looked);
         st[i].first = day - (63 - __builtin_clzll(looked));
         st[i].proc = (h->proc & wmask) != 0;
+        const uint64_t slooked = h->look & smask;
+        st[i].snd = __builtin_popcountll(slooked);
+        st[i].sfirst = slooked ? day - (63 - __builtin_clzll(slooked)) : day;
+        st[i].sproc = (h->proc & smask) != 0;
         /* the user's return rate, for the chance model */
         if (u < c->nusers && e->sys < c->nsys) {
             const size_t at = (size_t)u * c->nsys + e->sys;
             const int64_t before = active_days(c, u, day, win) - 1;
             c->ret_e[at]++;
             c->ret_n[at] += st[i].nd > 1;
+            c->ret_l[at] += st[i].nd > 1 && !st[i].proc;
             c->ret_w[at] += (double)(before > 0 ? before : 0);
         }
     }
@@ -2672,12 +3061,30 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
         if (!(e->flags & 1))
             continue;
         const uint32_t u = (uint32_t)(e->key >> 32);
-        const int64_t nd = st[i].nd, first = st[i].first;
-        if (day < c->first_day || st[i].proc || nd < c->p.r05_min)
+        if (day < c->first_day || !on(c, X05))
             continue;
-        double q;
-        const double chance = r05_chance(c, u, e->sys, nd, day, &q);
-        if (chance > c->p.r05_chance)
+        /* k days within window_days, or (spread visits, weeks apart)
+         * spread_min_days within spread_window_days; the spread pattern
+         * is preferred: it is the stronger one and names the whole span */
+        double q = 0, chance = 0;
+        int64_t nd = 0, first = day, w = win, kmin = c->p.r05_min;
+        if (c->p.r05_swin > 0 && !st[i].sproc && st[i].snd >= c->p.r05_smin) {
+            chance = r05_chance(c, u, e->sys, st[i].snd, day, c->p.r05_swin, 1, &q);
+            if (chance <= c->p.r05_chance) {
+                nd = st[i].snd;
+                first = st[i].sfirst;
+                w = c->p.r05_swin;
+                kmin = c->p.r05_smin;
+            }
+        }
+        if (nd == 0 && !st[i].proc && st[i].nd >= c->p.r05_min) {
+            chance = r05_chance(c, u, e->sys, st[i].nd, day, win, 0, &q);
+            if (chance <= c->p.r05_chance) {
+                nd = st[i].nd;
+                first = st[i].first;
+            }
+        }
+        if (nd == 0)
             continue;
         struct open_case *oc = oc_find(c->oc5, c->noc5, e->key);
         if (oc && !c->res->v[oc->finding].dropped) {
@@ -2712,10 +3119,17 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
         json_t *d = json_object();
         if (dept)
             jset(d, "dept", json_string(dept));
-        jset(d, "window_days", json_integer((json_int_t)win));
+        jset(d, "window_days", json_integer((json_int_t)w));
+        jset(d, "span_days", json_integer((json_int_t)(day - first + 1)));
         jset(d, "system", json_string(nm(&c->systems, e->sys)));
         jset(d, "chance", json_real(chance));
         jset(d, "return_rate", json_real(q));
+        tk_mastersnap_staff sst;
+        const int sfound =
+            c->have_staff && tk_mastersnap_find_staff(c->ms, uname, strlen(uname), day, &sst);
+        const struct rel rl = {sfound && dept_may_use(c, sst.staff_id, sst.dept, e->sys, day), 0, 0,
+                               1};
+        jset(d, "relationship", rel_json(&rl));
         const struct emit m = {X05,
                                TK_RULECAT_USER,
                                uname,
@@ -2724,7 +3138,7 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
                                day,
                                c->r[X05].sev,
                                (double)nd,
-                               (double)c->p.r05_min,
+                               (double)kmin,
                                "日",
                                sum,
                                NULL,
@@ -2923,37 +3337,52 @@ static int eval_r29(struct ctx *c, int64_t day, tk_error *err)
         }
         if (nz < c->p.r29_minhist)
             continue;
-        double mean = sum / (double)nd;
+        double mean = sum / (double)nd, median = -1;
+        int64_t ref_days = 0; /* > 0: the reference is the long history's median */
         const double today = c->cnt[(size_t)di * c->nsys + s];
-        if (today > 0 && c->p.r29_long > c->p.r29_hist) {
-            /* a drop back from a busy season is not a gap: the longer mean
-             * must be breached too */
-            double lsum = 0;
-            int64_t lnd = 0;
+        if (c->p.r29_long > c->p.r29_hist) {
+            /* The end of a busy season is not a gap: the recent mean still
+             * carries the election weeks, and so does a long mean. The
+             * median of the open days of the long history is the level
+             * the system keeps outside such seasons (a season shorter
+             * than half the history does not move it); the drop must
+             * breach it too. */
+            size_t lnd = 0;
             for (int64_t d = day - c->p.r29_long; d < day; d++) {
                 if (d < c->base_first || !r29_day(c, d))
                     continue;
-                lsum += c->cnt[(size_t)(d - c->base_first) * c->nsys + s];
-                lnd++;
+                c->r29_scr[lnd++] = c->cnt[(size_t)(d - c->base_first) * c->nsys + s];
             }
-            if (lnd > nd && lsum / (double)lnd < mean)
-                mean = lsum / (double)lnd;
+            if ((int64_t)lnd > nd) {
+                qsort(c->r29_scr, lnd, sizeof *c->r29_scr, cmp_double);
+                median = percentile(c->r29_scr, lnd, 50);
+                if (median <= 0)
+                    continue; /* silent on most open days: a quiet day is normal */
+                if (median < mean) {
+                    mean = median;
+                    ref_days = c->p.r29_long;
+                }
+            }
         }
         if (today > 0 && today >= c->p.r29_ratio * mean)
             continue;
         char sum_text[512];
         const char *sys = nm(&c->systems, (uint32_t)s);
+        const char *what = ref_days ? "中央値" : "平均";
+        const long long days = ref_days ? (long long)ref_days : (long long)c->p.r29_hist;
         if (today == 0)
             snprintf(sum_text, sizeof sum_text,
-                     "%sのログが開庁日に0件（過去%lld日の開庁日の平均 %.0f件/日）", sys,
-                     (long long)c->p.r29_hist, mean);
+                     "%sのログが開庁日に0件（過去%lld日の開庁日の%s %.0f件/日）", sys, days, what,
+                     mean);
         else
             snprintf(sum_text, sizeof sum_text,
-                     "%sのログが%.0f件に急減（過去%lld日の開庁日の平均 %.0f件/日の%.0f%%）", sys,
-                     today, (long long)c->p.r29_hist, mean, 100 * today / mean);
+                     "%sのログが%.0f件に急減（過去%lld日の開庁日の%s %.0f件/日の%.0f%%）", sys,
+                     today, days, what, mean, 100 * today / mean);
         json_t *d = json_object();
         jset(d, "mean", json_real(mean));
         jset(d, "history_days", json_integer((json_int_t)nd));
+        if (median >= 0)
+            jset(d, "long_median", json_real(median));
         const struct emit m = {
             X29,   TK_RULECAT_SYSTEM,     sys,  NULL,     day,  day, c->r[X29].sev,
             today, c->p.r29_ratio * mean, "件", sum_text, NULL, d,   NULL,
@@ -2987,6 +3416,9 @@ static void read_params(struct ctx *c)
     p->r05_min = (int64_t)prm(c, X05, "min_days");
     p->r05_win = (int64_t)prm(c, X05, "window_days");
     p->r05_chance = prm(c, X05, "max_chance");
+    p->r05_smin = (int64_t)prm(c, X05, "spread_min_days");
+    p->r05_swin = (int64_t)prm(c, X05, "spread_window_days");
+    p->r05_hist = p->r05_swin > p->r05_win ? p->r05_swin : p->r05_win;
     p->r05_followup = (int64_t)prm(c, X05, "followup_days");
     p->r08_lookup_only = prm(c, X08, "lookup_only") != 0;
     p->r06_min = (size_t)prm(c, X06, "min_staff");
@@ -3003,6 +3435,7 @@ static void read_params(struct ctx *c)
     p->r17_tusers = (size_t)prm(c, X17, "terminal_users");
     p->r17_twin = (int64_t)prm(c, X17, "terminal_window_minutes") * MIN_MS;
     p->r18_max = (int64_t)prm(c, X18, "max_session_hours") * HOUR_MS;
+    p->r18_overlap = prm(c, X18, "min_overlap_hours");
     p->r19_max = prm(c, X19, "max_hours") * (double)HOUR_MS;
     p->r22_approved = prm(c, X22, "report_approved") != 0;
     p->r24_min = prm(c, X24, "min_records");
@@ -3018,6 +3451,8 @@ static void read_params(struct ctx *c)
     p->r30_min = prm(c, X30, "min_records");
     p->r30_res = (size_t)prm(c, X30, "min_residents");
     p->r30_win = (int64_t)prm(c, X30, "window_minutes") * MIN_MS;
+    p->r32_min = (size_t)prm(c, X32, "min_residents");
+    p->r32_win = (int64_t)prm(c, X32, "window_minutes") * MIN_MS;
 }
 
 static int kind_loaded(const struct ctx *c, const char *kind)
@@ -3084,6 +3519,7 @@ static void ctx_dispose(struct ctx *c)
     tk_free(c->us_days);
     tk_free(c->ret_n);
     tk_free(c->ret_w);
+    tk_free(c->ret_l);
     tk_free(c->ret_e);
     tk_free(c->run_sys);
     tk_free(c->touched);
@@ -3101,8 +3537,12 @@ static void ctx_dispose(struct ctx *c)
     }
     tk_free(c->oc5);
     tk_free(c->oc6);
+    tk_free(c->ocw);
     tk_free(c->pairs.v);
     tk_free(c->cnt);
+    tk_free(c->r29_scr);
+    tk_free(c->b32);
+    tk_free(c->i32);
     for (size_t i = 0; i < c->ndepts; i++) {
         if (c->d03)
             tk_free(c->d03[i].v);
@@ -3149,13 +3589,14 @@ static int ctx_init(struct ctx *c, tk_error *err)
     c->us_days = tk_calloc(nus, sizeof *c->us_days);
     c->ret_n = tk_calloc(nus, sizeof *c->ret_n);
     c->ret_w = tk_calloc(nus, sizeof *c->ret_w);
+    c->ret_l = tk_calloc(nus, sizeof *c->ret_l);
     c->ret_e = tk_calloc(nus, sizeof *c->ret_e);
     c->run_sys = tk_calloc(c->nsys, sizeof *c->run_sys);
     c->touched = tk_calloc(c->nsys, sizeof *c->touched);
     c->act_day = tk_calloc(c->nusers, sizeof *c->act_day);
     c->act_mask = tk_calloc(c->nusers, sizeof *c->act_mask);
     if (!c->pool || !c->pool_n || !c->us_sum || !c->us_days || !c->ret_n || !c->ret_w ||
-        !c->ret_e || !c->run_sys || !c->touched || !c->act_day || !c->act_mask)
+        !c->ret_l || !c->ret_e || !c->run_sys || !c->touched || !c->act_day || !c->act_mask)
         return tk_error_set(err, TK_ENOMEM, "out of memory setting up the rule evaluation");
     c->s_seen = tk_calloc(c->nsubj, sizeof *c->s_seen);
     c->rcache = tk_calloc(c->nsubj, sizeof *c->rcache);
@@ -3175,12 +3616,14 @@ static int ctx_init(struct ctx *c, tk_error *err)
     c->sys_owner_day = tk_calloc(c->nsys, sizeof *c->sys_owner_day);
     c->sys_owner = tk_calloc(c->nsys, sizeof *c->sys_owner);
     c->cnt = tk_calloc(ncnt ? ncnt : 1, sizeof *c->cnt);
+    c->r29_scr = tk_calloc(MAX_PERIOD + 1, sizeof *c->r29_scr);
     c->d03 = tk_calloc(c->ndepts ? c->ndepts : 1, sizeof *c->d03);
     c->d11 = tk_calloc(c->ndepts ? c->ndepts : 1, sizeof *c->d11);
     c->d24 = tk_calloc(c->ndepts ? c->ndepts : 1, sizeof *c->d24);
     if (!c->s_seen || !c->rcache || !c->s_proc || !c->s_5 || !c->s_6 || !c->s_27 || !c->s_i5 ||
         !c->s_i6 || !c->s_win || !c->usess || !c->u_stamp || !c->u_win || !c->tsess || !c->tinf ||
-        !c->ainf || !c->sys_owner_day || !c->sys_owner || !c->cnt || !c->d03 || !c->d11 || !c->d24)
+        !c->ainf || !c->sys_owner_day || !c->sys_owner || !c->cnt || !c->r29_scr || !c->d03 ||
+        !c->d11 || !c->d24)
         return tk_error_set(err, TK_ENOMEM, "out of memory setting up the rule evaluation");
     for (size_t i = 0; i < c->nterms; i++) {
         c->tinf[i].day = INT64_MIN;
@@ -3272,7 +3715,9 @@ static int one_day(struct ctx *c, int64_t day, const tk_dayevent *rows, size_t n
     const int in_period = day >= c->first_day;
     const int64_t sess_days =
         (c->p.r18_max > c->p.r28_max ? c->p.r18_max : c->p.r28_max) / (24 * HOUR_MS) + 1;
-    const int track5 = on(c, X05); /* every day: the chance model learns return rates */
+    /* every day: the chance model learns return rates, and R07, R09, R10
+     * read the members' caseloads from the same pair history */
+    const int track5 = on(c, X05) || on(c, X07) || on(c, X09) || on(c, X10);
     const int track6 = on(c, X06) && day > c->first_day - c->p.r06_win;
     const int track_sess = day >= c->first_day - sess_days;
     int rc;
@@ -3312,7 +3757,7 @@ static int one_day(struct ctx *c, int64_t day, const tk_dayevent *rows, size_t n
     /* A day's list is read back for a window only: free the one that just
      * left it rather than hold every slot of the ring at its largest day
      * (hundreds of megabytes in a big city). */
-    ring_release(c->ring5, day - c->p.r05_win);
+    ring_release(c->ring5, day - c->p.r05_hist);
     ring_release(c->ring6, day - c->p.r06_win);
     return rc;
 }
@@ -3499,6 +3944,7 @@ int tk_rules_begin(tk_rules_pass **out, tk_db *db, const tk_mastersnap *ms, cons
         static const int term_rules[] = {X20, X21, X28};
         static const int media_rules[] = {X23};
         static const int training_rules[] = {X27};
+        static const int resid_rules[] = {X32};
         rc = need(c, c->have_staff, "staff", staff_rules, sizeof staff_rules / sizeof(int), err);
         if (rc == TK_OK)
             rc = need(c, c->have_auth, "authorizations", auth_rules,
@@ -3512,6 +3958,9 @@ int tk_rules_begin(tk_rules_pass **out, tk_db *db, const tk_mastersnap *ms, cons
         if (rc == TK_OK)
             rc = need(c, c->have_training, "training", training_rules,
                       sizeof training_rules / sizeof(int), err);
+        if (rc == TK_OK)
+            rc = need(c, c->have_resid, "residents", resid_rules, sizeof resid_rules / sizeof(int),
+                      err);
         /* Without residents every subject looks fictitious: R27 would be
          * silent, which must not read as "nothing found". */
         if (rc == TK_OK && c->have_training && !c->have_resid && c->r[X27].on) {

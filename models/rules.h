@@ -71,7 +71,7 @@ typedef struct tk_rules_options {
 typedef struct tk_rules_finding {
     const char *rule_id;  /* "R03" (static) */
     size_t rule;          /* catalogue index (tk_rulecat_rule_at()) */
-    int item;             /* inspection item (点檢項目, docs/rules.md); 30 for R30, 0 for R31 */
+    int item;             /* inspection item (点檢項目, docs/rules.md); 30 for R30, 0 R31/R32 */
     int entity_type;      /* TK_RULECAT_USER, _TERMINAL, _RESIDENT or _SYSTEM */
     const char *entity;   /* 職員ID (as the log writes it), 端末名, the resident's
                              pseudonym as 64 hex digits, or the system name */

@@ -1780,6 +1780,46 @@ static int kana_surname(struct imp *m, const tk_view *v, tk_view *out, tk_error 
     return TK_OK;
 }
 
+/* The address block (町丁) of a residents row: the text up to and
+ * including the first 丁目 ("緑町一丁目12番3号" -> "緑町一丁目"), or,
+ * without 丁目, the text before the first digit, hyphen or 番 ("緑町123番地",
+ * "緑町1-2-3" -> "緑町"); spaces removed and full-width digits folded to
+ * ASCII first. A value that starts with a digit is kept whole. Into
+ * m->kana (folding never lengthens the text). */
+static int block_key(struct imp *m, const tk_view *v, tk_view *out, tk_error *err)
+{
+    const unsigned char *p = (const unsigned char *)v->p;
+    size_t i = 0, n = 0, cut = SIZE_MAX;
+    uint32_t prev = 0;
+    int chome = 0;
+
+    if (!sbuf_put(&m->kana, v->p, v->len))
+        return oom(err);
+    char *o = m->kana.p;
+    while (i < v->len && !chome) {
+        uint32_t cp = utf8_next(p, v->len, &i);
+        if (cp == (' ' | 0x80000000u) || cp == ('\t' | 0x80000000u) || cp == 0x3000)
+            continue;
+        if (cp >= 0xFF10 && cp <= 0xFF19)
+            cp = (uint32_t)('0' + (cp - 0xFF10)) | 0x80000000u;
+        const uint32_t b = cp & 0xFF;
+        const int byte = (cp & 0x80000000u) != 0;
+        if (cut == SIZE_MAX && n > 0 &&
+            ((byte && ((b >= '0' && b <= '9') || b == '-')) || cp == 0xFF0D || cp == 0x2212 ||
+             cp == 0x756A /* 番 */))
+            cut = n;
+        if (byte)
+            o[n++] = (char)b;
+        else
+            put_u3(o, &n, cp);
+        chome = prev == 0x4E01 /* 丁 */ && cp == 0x76EE /* 目 */;
+        prev = cp;
+    }
+    out->p = o;
+    out->len = chome || cut == SIZE_MAX ? n : cut;
+    return TK_OK;
+}
+
 /* ---- import: storing rows ---------------------------------------------- */
 
 static int bind_view(struct imp *m, sqlite3_stmt *st, int i, const tk_view *v, tk_error *err)
@@ -2141,11 +2181,12 @@ static int ins_resid(struct imp *m, tk_error *err)
     for (size_t c = RE_SUBJECT; c <= RE_KANA && rc == TK_OK; c++) {
         if (x[c].v.p == NULL)
             continue;
-        if (c == RE_KANA) {
-            tk_view sur;
-            rc = kana_surname(m, &x[c].v, &sur, err);
+        if (c == RE_KANA || c == RE_BLOCK) {
+            tk_view key;
+            rc = c == RE_KANA ? kana_surname(m, &x[c].v, &key, err)
+                              : block_key(m, &x[c].v, &key, err);
             if (rc == TK_OK)
-                rc = pseudonym(m, &sur, ps[c], err);
+                rc = pseudonym(m, &key, ps[c], err);
         } else {
             rc = pseudonym(m, &x[c].v, ps[c], err);
         }

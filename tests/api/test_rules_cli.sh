@@ -19,7 +19,7 @@ must "$bin" init --data "$cfg" --tenant city >/dev/null
 python3 - "$tmp/defaults.json" >"$tmp/check.txt" 2>&1 <<'PY' && pass=$((pass + 1)) || { echo "FAIL: show on a fresh tenant"; cat "$tmp/check.txt"; fail=$((fail + 1)); }
 import json, sys
 d = json.load(open(sys.argv[1], encoding="utf-8"))
-assert d["version"] == 1 and len(d["rules"]) == 31, d.keys()
+assert d["version"] == 1 and len(d["rules"]) == 32, d.keys()
 assert all(r["enabled"] for r in d["rules"].values())
 assert d["rules"]["R03"]["params"]["min_residents"] == 200
 assert d["rules"]["R22"]["params"]["report_approved"] is True
@@ -98,7 +98,7 @@ printf '{"rules": {"R99": {"enabled": false}}}\n' >"$tmp/bad-rule.json"
 printf '{"rules": {"R04": {"params": {"min_residents": 1}}}}\n' >"$tmp/bad-range.json"
 printf '{"rules": {"R22": {"enabled": false},\n' >"$tmp/bad-json.json"
 try "$bin" rules set --data "$cfg" --tenant city "$tmp/bad-rule.json"
-check '[ $st = 1 ] && [ "$(cat "$tmp/err")" = "tenken rules set: $tmp/bad-rule.json: \$.rules.R99: unknown rule (known: R01-R31; see docs/rules.md)" ]' "unknown rule: $st $(cat "$tmp/err")"
+check '[ $st = 1 ] && [ "$(cat "$tmp/err")" = "tenken rules set: $tmp/bad-rule.json: \$.rules.R99: unknown rule (known: R01-R32; see docs/rules.md)" ]' "unknown rule: $st $(cat "$tmp/err")"
 try "$bin" rules set --data "$cfg" --tenant city "$tmp/bad-range.json"
 check '[ $st = 1 ] && [ "$(cat "$tmp/err")" = "tenken rules set: $tmp/bad-range.json: \$.rules.R04.params.min_residents: 1 is out of range (allowed: integer 2..100000 人)" ]' "out of range: $st $(cat "$tmp/err")"
 try "$bin" rules set --data "$cfg" --tenant city "$tmp/bad-json.json"
