@@ -247,9 +247,10 @@ int tk_cli_analyze(int argc, char **argv)
         return TK_EXIT_FAIL;
     }
     printf("analysed %s: %lld events read, %zu user-days scored; %zu rule findings, %zu user-day, "
-           "%zu terminal-day and %zu period model anomalies listed as run #%lld in %.1f s\n",
+           "%zu terminal-day and %zu period model anomalies, in %zu cases, listed as run #%lld "
+           "in %.1f s\n",
            pbuf, (long long)sum.events, sum.user_days, sum.findings, sum.model_items,
-           sum.terminal_items, sum.period_items, (long long)sum.run_id, sum.seconds);
+           sum.terminal_items, sum.period_items, sum.cases, (long long)sum.run_id, sum.seconds);
     tk_cli_print_notes(sum.notes, "", NULL);
     tk_analysis_summary_dispose(&sum);
     printf("stages: master data %.1f s, features %.1f s, models %.1f s, rules %.1f s (alongside "
@@ -363,14 +364,20 @@ static const char anomalies_help[] =
     "                        [--rule ID] [--source rule|model] [--status S]\n"
     "                        [--min-score S] [--data DIR]\n"
     "\n"
-    "Prints the ranked list of the newest analysis of the period. CSV columns:\n"
-    "rank,entity_type,entity_id,day,score,source,rule_id,summary (entity_type user\n"
-    "or terminal; day empty for a period item; score 0-100; source rule|model;\n"
-    "rule_id empty for model items; summary one line in Japanese). JSON adds each\n"
-    "item's 所属 (dept), the systems of its evidence and its triage status. A\n"
-    "finding about a resident (R06) is listed once per member of staff it names;\n"
-    "gaps in a system's log (R29) are the run's notes, printed by tenken analyze\n"
-    "and given in full by --format json.\n"
+    "Prints the ranked list of the newest analysis of the period. Each item is a\n"
+    "case: one user or terminal and one pattern over a run of days, with every\n"
+    "finding it is made of (findings of one rule at most 7 days apart, findings of\n"
+    "other rules sharing a day, model anomalies of those days). CSV columns:\n"
+    "rank,entity_type,entity_id,day,from,to,days,score,source,rule_id,summary\n"
+    "(entity_type user or terminal; day the case's worst day, empty for a period\n"
+    "case; from and to its first and last day; days the days its findings cover;\n"
+    "score 0-100; source rule|model; rule_id the leading rule, empty for a models\n"
+    "case; summary one line in Japanese, saying the days and rules when several).\n"
+    "JSON adds each case's rules, its number of findings, its 所属 (dept), the\n"
+    "systems of its evidence and its triage status. A finding about a resident\n"
+    "(R06) is listed for each member of staff it names; gaps in a system's log\n"
+    "(R29) are the run's notes, printed by tenken analyze and given in full by\n"
+    "--format json.\n"
     "With --limit, JSON gives next_cursor when more items match: pass it to\n"
     "--after (with the same --sort) for the next page.\n"
     "\n"
@@ -389,7 +396,7 @@ static const char anomalies_help[] =
     "  --entity-id ID        only the items about this user or terminal\n"
     "  --system NAME         only the items whose evidence touches this system\n"
     "  --dept NAME           only the items whose entity belongs to this 所属\n"
-    "  --rule ID             only the findings of this rule (R01 .. R32)\n"
+    "  --rule ID             only the cases with a finding of this rule (R01 .. R32)\n"
     "  --source rule|model   only rule findings, or only model anomalies\n"
     "  --status S            only items whose triage status is S: new,\n"
     "                        investigating, confirmed or false_positive\n"
@@ -426,14 +433,17 @@ static int open_run(const char *cmd, const char *data, const char *tenant, const
 
 static void print_csv_item(const tk_anomalies_item *it)
 {
-    char day[16] = "";
+    char day[16] = "", from[16], to[16];
     if (it->day != TK_ANOMALIES_PERIOD_ITEM)
         tk_period_format_day(it->day, day, sizeof day);
+    tk_period_format_day(it->first_day, from, sizeof from);
+    tk_period_format_day(it->last_day, to, sizeof to);
     printf("%lld,", (long long)it->rank);
     tk_cli_csv_field(it->entity_type);
     putchar(',');
     tk_cli_csv_field(it->entity);
-    printf(",%s,%.1f,%s,", day, tk_jsonout_score(it->score), it->model ? "model" : "rule");
+    printf(",%s,%s,%s,%zu,%.1f,%s,", day, from, to, it->days, tk_jsonout_score(it->score),
+           it->model ? "model" : "rule");
     tk_cli_csv_field(it->rule_id);
     putchar(',');
     tk_cli_csv_field(it->summary);
@@ -566,7 +576,7 @@ int tk_cli_anomalies(int argc, char **argv)
         if (rc != TK_OK)
             break;
         if (!json && q.cursor == cursor0)
-            printf("rank,entity_type,entity_id,day,score,source,rule_id,summary\n");
+            printf("rank,entity_type,entity_id,day,from,to,days,score,source,rule_id,summary\n");
         total = page.total;
         if (json && doc == NULL) {
             doc = tk_jsonout_page(&info, &page);
@@ -606,10 +616,12 @@ static const char explain_help[] =
     "usage: tenken explain --tenant T [--period FROM..TO] [--format json|text]\n"
     "                      [--data DIR] ITEM\n"
     "\n"
-    "Explains one item of the ranked list: why it is listed and what is behind it.\n"
-    "ITEM is the item's rank (1, 2, ...) in the newest analysis of the period.\n"
-    "JSON gives the item as tenken anomalies lists it, its triage history and its\n"
-    "explanation: the rule or the features behind the item, the values against\n"
+    "Explains one item (a case) of the ranked list: why it is listed and what is\n"
+    "behind it. ITEM is the item's rank (1, 2, ...) in the newest analysis of the\n"
+    "period. JSON gives the item as tenken anomalies lists it, its findings (rule\n"
+    "or model, days, severity, score, summary, evidence ids), its triage history\n"
+    "and its explanation: the rule or the features behind its leading finding,\n"
+    "the values against\n"
     "the user's baseline and the 所属, the probabilities, the ids of the evidence\n"
     "events (evidence_shown of evidence_total) and the scores with one decimal.\n"
     "Text says the same for people, with the first evidence rows; 'tenken events'\n"
@@ -736,12 +748,14 @@ static const char triage_help[] =
     "usage: tenken triage --tenant T [--period FROM..TO] [--comment TEXT]\n"
     "                     [--data DIR] ITEM STATUS\n"
     "\n"
-    "Records an inspector's decision on one item of the ranked list. ITEM is the\n"
-    "item's rank in the newest analysis of the period; STATUS is investigating,\n"
-    "confirmed, false_positive, or new (to reopen an item). The decision is kept\n"
-    "with who made it and when, and holds for the same finding (entity, day,\n"
-    "rule or model) in every later analysis of the period, whatever its rank\n"
-    "there. Decisions are never overwritten: tenken explain shows the history.\n"
+    "Records an inspector's decision on one item (a case) of the ranked list. ITEM\n"
+    "is the item's rank in the newest analysis of the period; STATUS is\n"
+    "investigating, confirmed, false_positive, or new (to reopen an item). The\n"
+    "decision is kept with who made it and when, and holds for the same case\n"
+    "(entity, leading rule or model, first day) in every later analysis of the\n"
+    "period, whatever its rank there; a case that has grown since (it ends on a\n"
+    "later day) is new again. Decisions are never overwritten: tenken explain\n"
+    "shows the history.\n"
     "A delivered period takes no more decisions.\n"
     "\n"
     "options:\n"

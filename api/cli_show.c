@@ -358,6 +358,35 @@ static void show_model(FILE *out, const json_t *ex)
         fprintf(out, "  evidence from the most unusual day, %s\n", jstr(ex, "evidence_day"));
 }
 
+/* A case's days and, when it has more than one, its findings. */
+static void show_case(FILE *out, const tk_anomalies_item *it, const json_t *ex)
+{
+    char from[16], to[16];
+    tk_period_format_day(it->first_day, from, sizeof from);
+    tk_period_format_day(it->last_day, to, sizeof to);
+    fprintf(out, "  case:     %s..%s, %zu day%s, %zu finding%s%s%s\n", from, to, it->days,
+            it->days == 1 ? "" : "s", it->findings, it->findings == 1 ? "" : "s",
+            it->rules[0] ? ", rules " : "", it->rules);
+    const json_t *fl = json_object_get(ex, "findings");
+    if (json_array_size(fl) < 2)
+        return;
+    for (size_t i = 0; i < json_array_size(fl); i++) {
+        const json_t *f = json_array_get(fl, i);
+        const char *rule = jstr(f, "rule_id"), *sev = jstr(f, "severity");
+        const char *df = jstr(f, "day_from"), *dt = jstr(f, "day_to");
+        char days[32];
+        if (df && dt && strcmp(df, dt) != 0)
+            snprintf(days, sizeof days, "%s..%s", df, dt);
+        else
+            snprintf(days, sizeof days, "%s", dt ? dt : "?");
+        fprintf(out, "    %-5s %-22s %-8s %5.1f  %s (evidence %zu)\n", rule ? rule : "model", days,
+                sev ? sev : "-", jnum(f, "score"), jstr(f, "summary") ? jstr(f, "summary") : "",
+                json_array_size(json_object_get(f, "evidence")));
+    }
+    if (json_array_size(fl) < it->findings)
+        fprintf(out, "    ... and %zu more\n", it->findings - json_array_size(fl));
+}
+
 int tk_cli_show_item(FILE *out, tk_db *db, const tk_anomalies_item *it, const char *period,
                      size_t rows, tk_error *err)
 {
@@ -366,6 +395,7 @@ int tk_cli_show_item(FILE *out, tk_db *db, const tk_anomalies_item *it, const ch
     fprintf(out, "item %lld of run #%lld (%s), score %.1f: %s %s\n", (long long)it->rank,
             (long long)it->run_id, period, it->score, it->entity_type, it->entity);
     fprintf(out, "  %s\n", it->summary);
+    show_case(out, it, ex);
     if (it->model)
         show_model(out, ex);
     else

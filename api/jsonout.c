@@ -8,6 +8,7 @@
 #include "api/jsonout.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "src/period.h"
 #include "src/timefmt.h"
@@ -62,6 +63,14 @@ json_t *tk_jsonout_run(const tk_anomalies_run *r)
     return o;
 }
 
+/* Rounds o's number `key`, when it has one, as scores are listed. */
+static void round_score(json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    if (json_is_number(v))
+        json_object_set_new(o, key, json_real(tk_jsonout_score(json_number_value(v))));
+}
+
 json_t *tk_jsonout_item(const tk_anomalies_item *it)
 {
     json_t *o = json_object();
@@ -77,10 +86,25 @@ json_t *tk_jsonout_item(const tk_anomalies_item *it)
         tk_period_format_day(it->day, day, sizeof day);
         json_object_set_new(o, "day", json_string(day));
     }
+    char from[16], to[16];
+    tk_period_format_day(it->first_day, from, sizeof from);
+    tk_period_format_day(it->last_day, to, sizeof to);
+    json_object_set_new(o, "from", json_string(from));
+    json_object_set_new(o, "to", json_string(to));
+    json_object_set_new(o, "days", json_integer((json_int_t)it->days));
     json_object_set_new(o, "score", json_real(tk_jsonout_score(it->score)));
     json_object_set_new(o, "source", json_string(it->model ? "model" : "rule"));
     json_object_set_new(o, "rule_id", opt_string(it->rule_id));
     json_object_set_new(o, "severity", opt_string(it->severity));
+    json_t *rules = json_array();
+    for (const char *p = it->rules; rules && p && *p;) {
+        const char *e = strchr(p, ',');
+        const size_t len = e ? (size_t)(e - p) : strlen(p);
+        json_array_append_new(rules, json_stringn(p, len));
+        p = e ? e + 1 : p + len;
+    }
+    json_object_set_new(o, "rules", rules);
+    json_object_set_new(o, "findings_total", json_integer((json_int_t)it->findings));
     json_object_set_new(o, "summary", json_string(it->summary));
     json_object_set_new(o, "dept", opt_string(it->dept));
     json_t *sys = json_array();
@@ -100,10 +124,31 @@ json_t *tk_jsonout_item(const tk_anomalies_item *it)
     if (it->explanation) {
         json_error_t je;
         json_t *ex = json_loads(it->explanation, 0, &je);
-        json_t *ms = json_object_get(ex, "model_score");
-        if (json_is_number(ms))
-            json_object_set_new(ex, "model_score",
-                                json_real(tk_jsonout_score(json_number_value(ms))));
+        round_score(ex, "model_score");
+        /* The case's findings, each with its days, severity, score,
+         * summary and evidence ids; a run stored before cases has one,
+         * the item itself. */
+        json_t *fl = json_object_get(ex, "findings");
+        if (json_is_array(fl)) {
+            for (size_t i = 0; i < json_array_size(fl); i++)
+                round_score(json_array_get(fl, i), "score");
+            json_object_set(o, "findings", fl);
+        } else {
+            json_t *f = json_object();
+            json_object_set_new(f, "source", json_string(it->model ? "model" : "rule"));
+            json_object_set_new(f, "rule_id", opt_string(it->rule_id));
+            json_object_set_new(f, "day_from", json_string(from));
+            json_object_set_new(f, "day_to", json_string(to));
+            json_object_set_new(f, "severity", opt_string(it->severity));
+            json_object_set_new(f, "score", json_real(tk_jsonout_score(it->score)));
+            json_object_set_new(f, "summary", json_string(it->summary));
+            json_t *ev = json_object_get(ex, "evidence");
+            json_object_set(f, "evidence", json_is_array(ev) ? ev : json_array());
+            json_object_set(f, "evidence_total", json_object_get(ex, "evidence_total"));
+            fl = json_array();
+            json_array_append_new(fl, f);
+            json_object_set_new(o, "findings", fl);
+        }
         json_object_set_new(o, "explanation", ex ? ex : json_null());
     }
     return o;

@@ -20,10 +20,14 @@
  * array of one-line strings; [] when there are none). */
 json_t *tk_jsonout_run(const tk_anomalies_run *r);
 
-/* An item: rank, entity_type, entity_id, day (null for a period item),
- * score, source, rule_id, severity, summary, dept, systems, status and
- * triage (null, or decided_by, decided_at and comment); explanation too
- * when the item has one (tk_anomalies_get()). */
+/* An item (a case): rank, entity_type, entity_id, day (its worst day; null
+ * for a period case), from, to, days, score, source, rule_id (the leading
+ * rule), severity, rules (every rule among its findings), findings_total,
+ * summary, dept, systems, status and triage (null, or decided_by,
+ * decided_at and comment); when the item has its explanation
+ * (tk_anomalies_get()), findings (each with source, rule_id, day_from,
+ * day_to, severity, score, summary, evidence and evidence_total) and the
+ * explanation. */
 json_t *tk_jsonout_item(const tk_anomalies_item *it);
 
 /* A page of run r: run, period, total, next_cursor (null on the last

@@ -55,6 +55,7 @@
 #include "features/userday.h"
 #include "models/anomalies.h"
 #include "models/baseline.h"
+#include "models/evidence.h"
 #include "models/iforest.h"
 #include "models/mahalanobis.h"
 #include "models/rules.h"
@@ -63,6 +64,7 @@
 #include "src/calendar.h"
 #include "src/mastersnap.h"
 #include "src/strmap.h"
+#include "src/timefmt.h"
 
 static const int scored[] = {
     TK_USERDAY_LOOKUPS,
@@ -177,6 +179,18 @@ struct item {
     int64_t evid_user; /* model items: user id (or terminal id) and day for the evidence */
     int64_t evid_term; /* >= 0: the evidence is the terminal's events, not the user's */
     int64_t evid_day;
+    /* What grouping into cases and their scores read (see "cases" below). */
+    int64_t from, to;   /* the finding's days; a period item's are the period's */
+    int sev;            /* a rule finding's severity (TK_RULECAT_*), 0 for a model item */
+    double ratio;       /* a rule finding's value / threshold (0 when not past it) */
+    double model_score; /* a rule finding's user-day as the models score it, or -1 */
+    int rel;            /* +1 look-up only with no business relationship, -1 processing or
+                           caseload, 0 not known (detail.relationship of the finding) */
+    const char *dept;   /* the finding's 所属 (borrowed from the features), or NULL */
+    /* A case (the stored item): its days and the rules among its findings. */
+    int64_t first, last;
+    size_t days, nfindings;
+    char rules[160]; /* ",R01,R12,": every rule among its findings */
 };
 
 /* The day of a period-level item (stored as NULL). */
@@ -234,6 +248,16 @@ int tk_analysis_migrate(tk_db *db, tk_error *err)
     /* Stores written before runs kept notes (R29 log gaps, missing master data). */
     if (rc == TK_OK && !has_column(db, "analysis_runs", "notes"))
         rc = tk_db_exec(db, "ALTER TABLE analysis_runs ADD COLUMN notes TEXT", err);
+    /* Stores written before items were cases: their rows read as cases of
+     * one finding (models/anomalies fills the missing values in). */
+    if (rc == TK_OK && !has_column(db, "anomalies", "first_day"))
+        rc = tk_db_exec(db,
+                        "ALTER TABLE anomalies ADD COLUMN first_day INTEGER;"
+                        "ALTER TABLE anomalies ADD COLUMN last_day INTEGER;"
+                        "ALTER TABLE anomalies ADD COLUMN days INTEGER;"
+                        "ALTER TABLE anomalies ADD COLUMN rules TEXT;"
+                        "ALTER TABLE anomalies ADD COLUMN findings INTEGER",
+                        err);
     if (rc == TK_OK)
         rc = tk_anomalies_migrate(db, err);
     return rc;
@@ -1412,6 +1436,9 @@ static int model_fill(struct item *it, json_t *ex, const char *sum, double score
     it->evid_user = evid_user;
     it->evid_term = evid_term;
     it->evid_day = evid_day;
+    it->from = day;
+    it->to = day;
+    it->model_score = -1;
     if (!it->entity || !it->summary || !it->explanation)
         return tk_error_set(err, TK_ENOMEM, "out of memory building results");
     return TK_OK;
@@ -1628,9 +1655,16 @@ static int period_item(struct ctx *c, size_t u, int term, struct item *it, tk_er
     who_text(who, sizeof who, term ? "端末" : "職員", name, dept);
     snprintf(sum, sizeof sum, "%sの期間（%s〜%s）を通じた%sが普段・所属と異なる: %s", who, from, to,
              term ? "利用" : "操作", why[0] ? why : "複数の特徴の組合せ");
-    return model_fill(it, ex, sum, p->score, PERIOD_ITEM, term ? "terminal" : "user",
-                      name ? name : "?", term ? -1 : (int64_t)id, term ? (int64_t)id : -1, top_day,
-                      err);
+    size_t active = 0;
+    for (size_t r = first; r < end; r++)
+        active += (size_t)in(&c->per, term ? c->trows[r].day : c->rows[r].day);
+    const int rc = model_fill(it, ex, sum, p->score, PERIOD_ITEM, term ? "terminal" : "user",
+                              name ? name : "?", term ? -1 : (int64_t)id, term ? (int64_t)id : -1,
+                              top_day, err);
+    it->from = c->per.first_day;
+    it->to = c->per.last_day;
+    it->days = active;
+    return rc;
 }
 
 /* ---- start-of-work shifts ---------------------------------------------------- */
@@ -1735,8 +1769,12 @@ static int shift_item(struct ctx *c, size_t u, const tk_tod_shift *sh, int64_t e
     snprintf(sum, sizeof sum,
              "%sの始業が期間（%s〜%s）に早まった: 通常 %s頃の開始が %s頃に（%zu日／出勤%zu日）",
              who, from, to, bs, ps, sh->early_days, sh->period_days);
-    return model_fill(it, ex, sum, shift_score(sh), PERIOD_ITEM, "user", name ? name : "?",
-                      (int64_t)id, -1, evid_day, err);
+    const int rc = model_fill(it, ex, sum, shift_score(sh), PERIOD_ITEM, "user",
+                              name ? name : "?", (int64_t)id, -1, evid_day, err);
+    it->from = c->per.first_day;
+    it->to = c->per.last_day;
+    it->days = sh->early_days;
+    return rc;
 }
 
 /* One item of finding f about entity (of type etype: "user" or
@@ -1772,12 +1810,28 @@ static int rule_item(struct ctx *c, const tk_rules_finding *f, const char *etype
     const int64_t *uid =
         strcmp(etype, "user") == 0 ? tk_strmap_get(c->user_ids, entity, strlen(entity)) : NULL;
     const tk_userday_row *row = uid ? tk_userday_find(c->s, (uint32_t)*uid, f->day_to) : NULL;
+    it->model_score = -1;
     if (row != NULL) {
         const struct rowscore *rs = &c->rs[row - c->rows];
         json_object_set_new(ex, "model_score", json_real(score1(rs->score)));
         if (rs->score >= 70)
             score = fmin(100.0, score + 5.0);
+        it->model_score = rs->score;
+        it->dept = row->dept == TK_USERDAY_NO_DEPT ? NULL : tk_userday_dept_name(c->s, row->dept);
     }
+    /* The business relationship with the resident, when the rule knows it. */
+    const json_t *rel = json_object_get(detail, "relationship");
+    if (json_is_object(rel)) {
+        const int lookup = json_is_true(json_object_get(rel, "lookup_only"));
+        const int business = json_is_true(json_object_get(rel, "processed")) ||
+                             json_is_true(json_object_get(rel, "caseload"));
+        const int authorised = json_is_true(json_object_get(rel, "dept_authorised"));
+        it->rel = business ? -1 : lookup && !authorised ? 1 : 0;
+    }
+    it->sev = f->severity;
+    it->from = f->day_from;
+    it->to = f->day_to;
+    it->ratio = f->threshold > 0 && f->value > f->threshold ? f->value / f->threshold : 0;
 
     char from[16], to[16];
     tk_period_format_day(f->day_from, from, sizeof from);
@@ -1960,6 +2014,584 @@ static int cmp_item_day(const void *a, const void *b)
     return (x->evid_day > y->evid_day) - (x->evid_day < y->evid_day);
 }
 
+/* ---- cases ---------------------------------------------------------------- */
+
+/* An item of the stored list is a case: what an inspector reads as one
+ * matter. The findings and model anomalies of one entity (a user or a
+ * terminal) are grouped, after their evidence is known, by these rules:
+ *
+ * 1. Findings of one rule whose days are at most CASE_GAP days apart chain
+ *    into one case (a retired account used on four days of a fortnight;
+ *    look-ups of one resident on thirteen days).
+ * 2. Findings of different rules that share a day join (a retired
+ *    account used after hours on an unregistered terminal).
+ * 3. A model anomaly of a day inside a rule case's days joins that case,
+ *    as corroboration; the other model anomalies of the entity chain like
+ *    the findings of one rule.
+ * 4. A period-level anomaly (the whole period against its history) is a
+ *    case of its own: it says something different from any day.
+ *
+ * The case leads with its strongest rule finding (severity, then score),
+ * or with its strongest model anomaly when it has no finding; its day is
+ * the leading finding's, its first and last days span all its findings.
+ * Its score keeps the leading finding's severity band as the major key
+ * (critical 90-100, high 70-90, medium 45-70, low 20-45) and places the
+ * case inside the band by how strong and how rare it is: how far past
+ * the threshold, how many days, how many rules, the models' score of its
+ * days, the business relationship with the resident (look-up only with
+ * none ranks above processing or a caseload), and how often the rule
+ * fires in this run for the same person (in other cases) and for the
+ * same 所属 (distinct members). The strength s >= 0 becomes the band's
+ * share 1 - exp(-s / CASE_SCALE), which is continuous, so that cases of
+ * one band do not tie. A model case keeps its best day's model score,
+ * raised a little per further day. */
+#define CASE_GAP          7   /* days between two findings of one rule that still chain */
+#define CASE_FINDINGS_MAX 60  /* findings a case's explanation lists */
+#define CASE_EVID_MAX     200 /* evidence ids a case's explanation lists */
+#define CASE_SCALE        2.5
+
+static int cmp_group(const void *a, const void *b)
+{
+    const struct item *x = a, *y = b;
+    int e = strcmp(x->entity_type, y->entity_type);
+    if (e == 0)
+        e = strcmp(x->entity, y->entity);
+    if (e != 0)
+        return e;
+    if ((x->day == PERIOD_ITEM) != (y->day == PERIOD_ITEM))
+        return x->day == PERIOD_ITEM ? 1 : -1;
+    if (x->from != y->from)
+        return x->from < y->from ? -1 : 1;
+    if (x->to != y->to)
+        return x->to < y->to ? -1 : 1;
+    if (x->source != y->source)
+        return x->source - y->source;
+    e = strcmp(x->rule_id, y->rule_id);
+    if (e == 0)
+        e = strcmp(x->summary, y->summary);
+    if (e == 0 && x->score != y->score)
+        e = x->score > y->score ? -1 : 1;
+    return e;
+}
+
+static size_t uf_find(size_t *p, size_t i)
+{
+    while (p[i] != i) {
+        p[i] = p[p[i]];
+        i = p[i];
+    }
+    return i;
+}
+
+/* Joins the sets of a and b; the root is the smaller index, so that a
+ * case's root is its first member in the grouping order. */
+static void uf_join(size_t *p, size_t a, size_t b)
+{
+    a = uf_find(p, a);
+    b = uf_find(p, b);
+    if (a < b)
+        p[b] = a;
+    else if (b < a)
+        p[a] = b;
+}
+
+/* Days between two findings: <= 0 when they share a day. */
+static int64_t gap(const struct item *x, const struct item *y)
+{
+    const int64_t g1 = y->from - x->to, g2 = x->from - y->to;
+    return g1 > g2 ? g1 : g2;
+}
+
+/* 1 if x leads a case rather than y. */
+static int leads(const struct item *x, const struct item *y)
+{
+    if (x->source != y->source)
+        return x->source < y->source;
+    if (x->sev != y->sev)
+        return x->sev > y->sev;
+    if (x->score != y->score)
+        return x->score > y->score;
+    if (x->day != y->day)
+        return x->day < y->day;
+    return cmp_group(x, y) < 0;
+}
+
+/* Groups items[a, b) (one entity, in grouping order) into sets of p. */
+static void group_entity(struct item *items, size_t a, size_t b, size_t *p)
+{
+    for (size_t i = a; i < b; i++) {
+        const struct item *x = &items[i];
+        if (x->source != 0 || x->day == PERIOD_ITEM)
+            continue;
+        for (size_t j = i + 1; j < b; j++) {
+            const struct item *y = &items[j];
+            if (y->source != 0 || y->day == PERIOD_ITEM)
+                continue;
+            const int64_t g = gap(x, y);
+            if (g <= 0 || (g <= CASE_GAP && strcmp(x->rule_id, y->rule_id) == 0))
+                uf_join(p, i, j);
+        }
+    }
+    /* A model day inside a finding's days corroborates its case. */
+    for (size_t i = a; i < b; i++) {
+        const struct item *m = &items[i];
+        if (m->source != 1 || m->day == PERIOD_ITEM)
+            continue;
+        size_t best = SIZE_MAX;
+        for (size_t j = a; j < b; j++) {
+            const struct item *r = &items[j];
+            if (r->source == 0 && r->day != PERIOD_ITEM && r->from <= m->day && m->day <= r->to &&
+                (best == SIZE_MAX || leads(r, &items[best])))
+                best = j;
+        }
+        if (best != SIZE_MAX)
+            uf_join(p, i, best);
+    }
+    for (size_t i = a; i < b; i++) {
+        const struct item *x = &items[i];
+        if (x->source != 1 || x->day == PERIOD_ITEM || items[uf_find(p, i)].source == 0)
+            continue;
+        for (size_t j = i + 1; j < b; j++) {
+            const struct item *y = &items[j];
+            if (y->source != 1 || y->day == PERIOD_ITEM || items[uf_find(p, j)].source == 0)
+                continue;
+            if (gap(x, y) <= CASE_GAP)
+                uf_join(p, i, j);
+        }
+    }
+}
+
+/* What scoring a case reads, besides its leading item. */
+struct caseinfo {
+    size_t lead;
+    size_t nrules;
+    int models;        /* model anomalies among its members */
+    double ratio;      /* largest value / threshold among its findings */
+    double model_best; /* the models' best score of its days, or -1 */
+    int rel;           /* as struct item's, -1 winning over +1 */
+    uint64_t evidence; /* events behind its members */
+};
+
+static int count_key(tk_strmap *m, const char *key, int64_t *after, tk_error *err)
+{
+    int64_t *v = tk_strmap_get(m, key, strlen(key));
+    const int64_t n = v ? *v + 1 : 1;
+    if (after)
+        *after = n;
+    return v ? (*v = n, TK_OK) : tk_strmap_put(m, key, strlen(key), n, NULL, err);
+}
+
+static int64_t count_of(const tk_strmap *m, const char *key)
+{
+    const int64_t *v = tk_strmap_get(m, key, strlen(key));
+    return v ? *v : 0;
+}
+
+static double case_score(const struct item *cs, const struct caseinfo *ci, int64_t n_person,
+                         int64_t n_dept)
+{
+    static const double lo[] = {0, 20, 45, 70, 90}, hi[] = {0, 45, 70, 90, 100};
+    if (cs->source == 1) {
+        if (cs->day == PERIOD_ITEM)
+            return cs->score;
+        return fmin(100.0, cs->score + 1.5 * log((double)(cs->days ? cs->days : 1)) +
+                               0.05 * log1p((double)ci->evidence));
+    }
+    const int sev = cs->sev >= 1 && cs->sev <= 4 ? cs->sev : 1;
+    double s = 1.0;
+    s += ci->ratio > 1 ? fmin(2.0, log(ci->ratio)) : 0;
+    s += 0.6 * log((double)(cs->days ? cs->days : 1));
+    s += 0.7 * (double)(ci->nrules - 1);
+    if (ci->model_best > 50)
+        s += 0.8 * fmin(1.0, (ci->model_best - 50) / 50);
+    s += ci->rel > 0 ? 0.8 : ci->rel < 0 ? -0.8 : 0;
+    s -= 0.4 * log((double)(n_person > 1 ? n_person : 1));
+    s -= 0.5 * log((double)(n_dept > 1 ? n_dept : 1));
+    s += 0.1 * log1p((double)ci->evidence);
+    if (s < 0)
+        s = 0;
+    return lo[sev] + (hi[sev] - lo[sev]) * 0.999 * (1 - exp(-s / CASE_SCALE));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp((const char *)a, (const char *)b);
+}
+
+/* "R01・R12" from ",R01,R12,". */
+static void rules_text(const char *rules, char *buf, size_t cap)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (const char *p = rules + 1; *p && used + 8 < cap;) {
+        const char *e = strchr(p, ',');
+        if (e == NULL)
+            break;
+        const int w = snprintf(buf + used, cap - used, "%s%.*s", used ? "・" : "", (int)(e - p), p);
+        used += w > 0 ? (size_t)w : 0;
+        p = e + 1;
+    }
+}
+
+/* The days of case cs: the days of its evidence events (for a user, of
+ * the user's own events: a finding about a resident lists everyone's),
+ * and the days of its one-day findings; a period case's are the entity's
+ * active days of the period. For a user, the models' best score of those
+ * days joins ci->model_best, and ci->evidence becomes the user's own
+ * events when the evidence names the user. */
+static int case_days(const struct ctx *c, tk_db *db, struct item *cs, struct caseinfo *ci,
+                     const struct item *items, const size_t *m, size_t k, const struct item *L,
+                     const json_t *ev, tk_error *err)
+{
+    if (L->day == PERIOD_ITEM) {
+        cs->days = L->days;
+        return TK_OK;
+    }
+    const size_t n = json_array_size(ev);
+    int64_t *ids = tk_calloc(n + 1, sizeof *ids);
+    const size_t span = (size_t)(cs->last - cs->first + 1);
+    unsigned char *on = tk_calloc(span, 1);
+    tk_evidence *e = NULL;
+    int rc = ids && on ? TK_OK : tk_error_set(err, TK_ENOMEM, "out of memory building cases");
+    for (size_t i = 0; rc == TK_OK && i < n; i++)
+        ids[i] = (int64_t)json_integer_value(json_array_get(ev, i));
+    if (rc == TK_OK && n > 0)
+        rc = tk_evidence_load(db, ids, n, &e, err);
+    const int user = strcmp(cs->entity_type, "user") == 0;
+    size_t own = 0;
+    for (size_t i = 0; rc == TK_OK && i < tk_evidence_count(e); i++) {
+        const tk_evidence_row *row = tk_evidence_row_at(e, i);
+        own += user && row->user && strcmp(row->user, cs->entity) == 0;
+    }
+    for (size_t i = 0; rc == TK_OK && i < tk_evidence_count(e); i++) {
+        const tk_evidence_row *row = tk_evidence_row_at(e, i);
+        if (own > 0 && !(row->user && strcmp(row->user, cs->entity) == 0))
+            continue;
+        const int64_t d = tk_jst_day(row->t);
+        if (d >= cs->first && d <= cs->last)
+            on[d - cs->first] = 1;
+    }
+    for (size_t i = 0; rc == TK_OK && i < k; i++)
+        if (items[m[i]].from == items[m[i]].to)
+            on[items[m[i]].to - cs->first] = 1;
+    const int64_t *uid = user && rc == TK_OK && c->user_ids
+                             ? tk_strmap_get(c->user_ids, cs->entity, strlen(cs->entity))
+                             : NULL;
+    for (size_t d = 0; rc == TK_OK && d < span; d++) {
+        if (!on[d])
+            continue;
+        cs->days++;
+        const tk_userday_row *row =
+            uid ? tk_userday_find(c->s, (uint32_t)*uid, cs->first + (int64_t)d) : NULL;
+        if (row != NULL && in(&c->per, row->day))
+            ci->model_best = fmax(ci->model_best, c->rs[row - c->rows].score);
+    }
+    if (own > 0)
+        ci->evidence = own;
+    tk_evidence_destroy(e);
+    tk_free(on);
+    tk_free(ids);
+    return rc;
+}
+
+/* Builds case cs from the members m[0..k) of items (in grouping order)
+ * and fills ci, its scoring inputs. Copies what it keeps. */
+static int case_build(const struct ctx *c, tk_db *db, const struct item *items, const size_t *m,
+                      size_t k, struct item *cs, struct caseinfo *ci, tk_error *err)
+{
+    size_t lead = m[0];
+    for (size_t i = 1; i < k; i++)
+        if (leads(&items[m[i]], &items[lead]))
+            lead = m[i];
+    const struct item *L = &items[lead];
+    memset(ci, 0, sizeof *ci);
+    ci->lead = lead;
+    ci->model_best = -1;
+    cs->score = L->score;
+    cs->source = L->source;
+    cs->day = L->day;
+    cs->sev = L->sev;
+    cs->dept = L->dept;
+    snprintf(cs->entity_type, sizeof cs->entity_type, "%s", L->entity_type);
+    snprintf(cs->rule_id, sizeof cs->rule_id, "%s", L->rule_id);
+    snprintf(cs->severity, sizeof cs->severity, "%s", L->severity);
+    cs->entity = dup(L->entity);
+    cs->first = L->from;
+    cs->last = L->to;
+    cs->nfindings = k;
+    char ids[32][8];
+    size_t nids = 0;
+    for (size_t i = 0; i < k; i++) {
+        const struct item *x = &items[m[i]];
+        cs->first = x->from < cs->first ? x->from : cs->first;
+        cs->last = x->to > cs->last ? x->to : cs->last;
+        ci->models |= x->source == 1;
+        ci->ratio = fmax(ci->ratio, x->ratio);
+        ci->model_best = fmax(ci->model_best, x->source == 1 ? x->score : x->model_score);
+        if (x->rel < 0 || (x->rel > 0 && ci->rel == 0))
+            ci->rel = x->rel;
+        int seen = x->source != 0;
+        for (size_t q = 0; !seen && q < nids; q++)
+            seen = strcmp(ids[q], x->rule_id) == 0;
+        if (!seen && nids < 32)
+            snprintf(ids[nids++], sizeof ids[0], "%s", x->rule_id);
+    }
+    qsort(ids, nids, sizeof ids[0], cmp_str);
+    ci->nrules = nids;
+    size_t used = 0;
+    cs->rules[0] = '\0';
+    for (size_t q = 0; q < nids && used + 10 < sizeof cs->rules; q++) {
+        const int w =
+            snprintf(cs->rules + used, sizeof cs->rules - used, "%s%s,", used ? "" : ",", ids[q]);
+        used += w > 0 ? (size_t)w : 0;
+    }
+
+    /* The explanation: the leading item's, with the case and its findings. */
+    json_error_t je;
+    json_t *ex = json_loads(L->explanation, 0, &je);
+    json_t *fl = json_array(), *ev = json_array(), *sys = json_array();
+    int all_sys = 1;
+    uint64_t total = 0;
+    if (ex == NULL || fl == NULL || ev == NULL || sys == NULL) {
+        json_decref(ex);
+        json_decref(fl);
+        json_decref(ev);
+        json_decref(sys);
+        return tk_error_set(err, TK_ENOMEM, "out of memory building cases");
+    }
+    /* The leading item's evidence first, then its other members'. */
+    for (size_t pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < k; i++) {
+            if ((m[i] == lead) != (pass == 0))
+                continue;
+            const struct item *x = &items[m[i]];
+            json_t *mx = m[i] == lead ? json_incref(ex) : json_loads(x->explanation, 0, &je);
+            json_t *mev = json_object_get(mx, "evidence");
+            const json_t *mt = json_object_get(mx, "evidence_total");
+            total += json_is_integer(mt) && json_integer_value(mt) > 0
+                         ? (uint64_t)json_integer_value(mt)
+                         : json_array_size(mev);
+            for (size_t e = 0; e < json_array_size(mev); e++) {
+                json_t *id = json_array_get(mev, e);
+                int dupl = json_array_size(ev) >= CASE_EVID_MAX;
+                for (size_t q = 0; !dupl && q < json_array_size(ev); q++)
+                    dupl = json_integer_value(json_array_get(ev, q)) == json_integer_value(id);
+                if (!dupl)
+                    json_array_append(ev, id);
+            }
+            json_t *ms = json_object_get(json_object_get(mx, "detail"), "systems");
+            all_sys &= x->source == 0 && json_is_array(ms);
+            for (size_t e = 0; all_sys && e < json_array_size(ms); e++)
+                json_array_append(sys, json_array_get(ms, e));
+            json_decref(mx);
+        }
+    }
+    for (size_t i = 0; i < k && i < CASE_FINDINGS_MAX; i++) {
+        const struct item *x = &items[m[i]];
+        json_t *mx = json_loads(x->explanation, 0, &je);
+        json_t *o = json_object();
+        char f[16], t[16];
+        tk_period_format_day(x->from, f, sizeof f);
+        tk_period_format_day(x->to, t, sizeof t);
+        json_object_set_new(o, "source", json_string(x->source ? "model" : "rule"));
+        json_object_set_new(o, "rule_id", x->source ? json_null() : json_string(x->rule_id));
+        if (x->source)
+            json_object_set(o, "level", json_object_get(mx, "level"));
+        json_object_set_new(o, "day_from", json_string(f));
+        json_object_set_new(o, "day_to", json_string(t));
+        json_object_set_new(o, "severity", x->severity[0] ? json_string(x->severity) : json_null());
+        json_object_set_new(o, "score", json_real(score1(x->score)));
+        json_object_set_new(o, "summary", json_string(x->summary));
+        json_t *mev = json_object_get(mx, "evidence");
+        json_object_set(o, "evidence", mev ? mev : json_array());
+        json_object_set(o, "evidence_total", json_object_get(mx, "evidence_total"));
+        json_array_append_new(fl, o);
+        json_decref(mx);
+    }
+    total = total > json_array_size(ev) ? total : json_array_size(ev);
+    ci->evidence = total;
+    int rc = case_days(c, db, cs, ci, items, m, k, L, ev, err);
+    if (rc != TK_OK) {
+        json_decref(ex);
+        json_decref(fl);
+        json_decref(ev);
+        json_decref(sys);
+        return rc;
+    }
+    json_object_set_new(ex, "evidence", ev);
+    json_object_set_new(ex, "evidence_total", json_integer((json_int_t)total));
+    json_object_set_new(ex, "evidence_shown", json_integer((json_int_t)json_array_size(ev)));
+    if (all_sys)
+        json_object_set_new(ex, "systems", sys);
+    else
+        json_decref(sys);
+    json_t *co = json_object();
+    char f[16] = "", t[16] = "", w[16] = "";
+    tk_period_format_day(cs->first, f, sizeof f);
+    tk_period_format_day(cs->last, t, sizeof t);
+    if (L->day != PERIOD_ITEM)
+        tk_period_format_day(L->day, w, sizeof w);
+    json_object_set_new(co, "from", json_string(f));
+    json_object_set_new(co, "to", json_string(t));
+    json_object_set_new(co, "days", json_integer((json_int_t)cs->days));
+    json_object_set_new(co, "worst_day", w[0] ? json_string(w) : json_null());
+    json_t *ra = json_array();
+    for (size_t q = 0; q < nids; q++)
+        json_array_append_new(ra, json_string(ids[q]));
+    json_object_set_new(co, "rules", ra);
+    json_object_set_new(co, "models", json_boolean(ci->models));
+    json_object_set_new(co, "findings_total", json_integer((json_int_t)k));
+    json_object_set_new(ex, "case", co);
+    json_object_set_new(ex, "findings", fl);
+    cs->explanation = json_dumps(ex, JSON_COMPACT);
+    json_decref(ex);
+
+    /* The summary says when the case is several days or several rules. */
+    char extra[400] = "", rt[200];
+    const int multi_days = L->day != PERIOD_ITEM && cs->days > 1;
+    const int multi_rules = nids > 1;
+    const int corroborated = L->source == 0 && ci->models;
+    rules_text(cs->rules, rt, sizeof rt);
+    used = 0;
+    if (multi_days) {
+        const int n = snprintf(extra, sizeof extra, "［%zu日: %s〜%s", cs->days, f, t);
+        used = n > 0 ? (size_t)n : 0;
+    }
+    if (multi_rules) {
+        const int n =
+            snprintf(extra + used, sizeof extra - used, "%s規則 %s", used ? "、" : "［", rt);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    if (corroborated) {
+        const int n =
+            snprintf(extra + used, sizeof extra - used, "%sモデルも検知", used ? "、" : "［");
+        used += n > 0 ? (size_t)n : 0;
+    }
+    if (used > 0)
+        snprintf(extra + used, sizeof extra - used, "］");
+    const size_t sl = strlen(L->summary) + strlen(extra) + 1;
+    cs->summary = tk_alloc(sl);
+    if (cs->summary)
+        snprintf(cs->summary, sl, "%s%s", L->summary, extra);
+    cs->evid_user = -1;
+    cs->evid_term = -1;
+    cs->evid_day = L->evid_day;
+    cs->from = cs->first;
+    cs->to = cs->last;
+    if (!cs->entity || !cs->summary || !cs->explanation)
+        return tk_error_set(err, TK_ENOMEM, "out of memory building cases");
+    return TK_OK;
+}
+
+/* Groups items[0..n) into cases (*out, owned array of *nout; items are
+ * reordered) and scores them. */
+static int make_cases(const struct ctx *c, tk_db *db, struct item *items, size_t n,
+                      struct item **out, size_t *nout, tk_error *err)
+{
+    *out = NULL;
+    *nout = 0;
+    qsort(items, n, sizeof *items, cmp_group);
+    size_t *p = tk_calloc(n + 1, sizeof *p);
+    size_t *next = tk_calloc(n + 1, sizeof *next);
+    struct item *cases = tk_calloc(n + 1, sizeof *cases);
+    struct caseinfo *ci = tk_calloc(n + 1, sizeof *ci);
+    size_t *mem = tk_calloc(n + 1, sizeof *mem);
+    tk_strmap *person = NULL, *dept = NULL, *seen = NULL;
+    size_t nc = 0;
+    int rc = TK_OK;
+    if (p == NULL || next == NULL || cases == NULL || ci == NULL || mem == NULL)
+        rc = tk_error_set(err, TK_ENOMEM, "out of memory building cases");
+    if (rc == TK_OK)
+        rc = tk_strmap_create(&person, err);
+    if (rc == TK_OK)
+        rc = tk_strmap_create(&dept, err);
+    if (rc == TK_OK)
+        rc = tk_strmap_create(&seen, err);
+    if (rc != TK_OK)
+        goto done;
+    for (size_t i = 0; i < n; i++)
+        p[i] = i;
+    for (size_t a = 0; a < n;) {
+        size_t b = a + 1;
+        while (b < n && strcmp(items[b].entity, items[a].entity) == 0 &&
+               strcmp(items[b].entity_type, items[a].entity_type) == 0)
+            b++;
+        group_entity(items, a, b, p);
+        a = b;
+    }
+    /* Members of each root, in grouping order: a list per root. */
+    size_t *head = next; /* reused below: next[i] is i's successor, n = none */
+    for (size_t i = 0; i < n; i++)
+        head[i] = n;
+    size_t *tail = mem;
+    for (size_t i = 0; i < n; i++) {
+        const size_t r = uf_find(p, i);
+        if (r != i)
+            head[tail[r]] = i;
+        tail[r] = i;
+    }
+    char key[600];
+    for (size_t r = 0; rc == TK_OK && r < n; r++) {
+        if (uf_find(p, r) != r)
+            continue;
+        size_t k = 0;
+        for (size_t i = r; i != n; i = head[i])
+            tail[k++] = i;
+        rc = case_build(c, db, items, tail, k, &cases[nc], &ci[nc], err);
+        nc++;
+        /* Rarity: cases of each rule per person; distinct members per
+         * (rule, 所属). */
+        for (size_t q = 0; rc == TK_OK && q < k; q++) {
+            const struct item *x = &items[tail[q]];
+            if (x->source != 0)
+                continue;
+            snprintf(key, sizeof key, "%s\x1f%s\x1f%s\x1f%zu", x->entity_type, x->entity,
+                     x->rule_id, nc);
+            int64_t first = 0;
+            rc = count_key(seen, key, &first, err);
+            if (rc == TK_OK && first == 1) {
+                snprintf(key, sizeof key, "%s\x1f%s\x1f%s", x->entity_type, x->entity, x->rule_id);
+                int64_t cases_before = 0;
+                rc = count_key(person, key, &cases_before, err);
+                if (rc == TK_OK && cases_before == 1 && x->dept) {
+                    snprintf(key, sizeof key, "%s\x1f%s", x->rule_id, x->dept);
+                    rc = count_key(dept, key, NULL, err);
+                }
+            }
+        }
+    }
+    for (size_t i = 0; rc == TK_OK && i < nc; i++) {
+        struct item *cs = &cases[i];
+        int64_t np = 1, nd = 1;
+        if (cs->source == 0) {
+            snprintf(key, sizeof key, "%s\x1f%s\x1f%s", cs->entity_type, cs->entity, cs->rule_id);
+            np = count_of(person, key);
+            if (cs->dept) {
+                snprintf(key, sizeof key, "%s\x1f%s", cs->rule_id, cs->dept);
+                nd = count_of(dept, key);
+            }
+        }
+        cs->score = score1(case_score(cs, &ci[i], np, nd)); /* ranked as listed */
+    }
+done:
+    if (rc != TK_OK) {
+        for (size_t i = 0; i < nc; i++)
+            item_free(&cases[i]);
+        tk_free(cases);
+    } else {
+        *out = cases;
+        *nout = nc;
+    }
+    tk_free(p);
+    tk_free(next);
+    tk_free(ci);
+    tk_free(mem);
+    tk_strmap_destroy(person);
+    tk_strmap_destroy(dept);
+    tk_strmap_destroy(seen);
+    return rc;
+}
+
 static int store(tk_db *db, const tk_period *pr, const tk_period *base, int64_t events,
                  struct item *items, size_t n, const char *notes, const tk_rules_result *rr,
                  int64_t *run_id, tk_error *err)
@@ -1996,8 +2628,9 @@ static int store(tk_db *db, const tk_period *pr, const tk_period *base, int64_t 
     *run_id = sqlite3_last_insert_rowid(tk_db_handle(db));
     rc = tk_db_prepare(db, &st,
                        "INSERT INTO anomalies(run_id, rank, entity_type, entity_id, day, score,"
-                       " source, rule_id, severity, summary, explanation)"
-                       " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+                       " source, rule_id, severity, summary, explanation, first_day, last_day,"
+                       " days, rules, findings)"
+                       " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
                        err);
     for (size_t i = 0; rc == TK_OK && i < n; i++) {
         const struct item *it = &items[i];
@@ -2021,6 +2654,14 @@ static int store(tk_db *db, const tk_period *pr, const tk_period *base, int64_t 
             sqlite3_bind_null(st, 9);
         sqlite3_bind_text(st, 10, it->summary, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 11, it->explanation, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 12, it->first);
+        sqlite3_bind_int64(st, 13, it->last);
+        sqlite3_bind_int64(st, 14, (int64_t)it->days);
+        if (it->rules[0])
+            sqlite3_bind_text(st, 15, it->rules, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 15);
+        sqlite3_bind_int64(st, 16, (int64_t)it->nfindings);
         rc = tk_db_step(db, st, err);
         sqlite3_reset(st);
         rc = rc < 0 ? rc : TK_OK;
@@ -2260,10 +2901,10 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     tk_calendar *cal = NULL;
     tk_userday *ud = NULL;
     tk_rules_result *rr = NULL;
-    struct item *items = NULL;
+    struct item *items = NULL, *cases = NULL;
     tk_tod_shift *shifts = NULL;
     int64_t *shift_days = NULL;
-    size_t nitems = 0;
+    size_t nitems = 0, ncases = 0;
     struct ctx c;
     struct rules_job job;
     json_t *notes = NULL;
@@ -2461,9 +3102,11 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
         qsort(items, nitems, sizeof *items, cmp_item_day);
         rc = add_model_evidence(db, ud, items, nitems, err);
     }
+    if (rc == TK_OK)
+        rc = make_cases(&c, db, items, nitems, &cases, &ncases, err);
     if (rc != TK_OK)
         goto done;
-    qsort(items, nitems, sizeof *items, cmp_items);
+    qsort(cases, ncases, sizeof *cases, cmp_items);
     if (json_array_size(notes) > 0) {
         sum->notes = json_dumps(notes, JSON_COMPACT);
         if (sum->notes == NULL) {
@@ -2472,7 +3115,8 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
         }
     }
     sum->nnotes = json_array_size(notes);
-    rc = store(db, pr, &c.base, sum->events, items, nitems, sum->notes, rr, &sum->run_id, err);
+    sum->cases = ncases;
+    rc = store(db, pr, &c.base, sum->events, cases, ncases, sum->notes, rr, &sum->run_id, err);
     sum->model_items = nm;
     sum->seconds = now_s() - t0;
     sum->t_ranking = sum->seconds - sum->t_master - sum->t_features - sum->t_models - sum->t_wait;
@@ -2485,6 +3129,9 @@ done:
     for (size_t i = 0; i < nitems; i++)
         item_free(&items[i]);
     tk_free(items);
+    for (size_t i = 0; i < ncases; i++)
+        item_free(&cases[i]);
+    tk_free(cases);
     tk_free(c.rs);
     tk_free(c.run_first);
     tk_free(c.pri);

@@ -63,6 +63,7 @@ typedef struct tk_analysis_summary {
     size_t findings;         /* rule items listed (a resident-level finding lists one per staff) */
     size_t model_items;      /* model anomalies listed: user-days */
     size_t period_items;     /* model anomalies listed: user- and terminal-periods (day empty) */
+    size_t cases;            /* items of the stored list: the above grouped into cases */
     size_t terminal_items;   /* model anomalies listed: terminal-days */
     /* Notes of the run as a JSON array of one-line strings (R29 gaps in a
      * system's log, rules not evaluated for want of master data, a

@@ -19,10 +19,15 @@
  * evidence itself.
  *
  * Triage decisions are keyed by content: the period (first and last day
- * of the run), the entity, the day (NULL for a period item) and the kind
- * (the rule id, or "model"). The current status of an item is the newest
- * decision on its key; the table is append-only (a trigger refuses
- * UPDATE), so the history of who decided what and when is kept. */
+ * of the run), the entity, the day (the case's first day; NULL for a
+ * period case) and the kind (the leading rule id, or "model"), and say
+ * the case's last day when decided (case_to). The current status of a case
+ * is the newest decision on its key that saw its last day: a case that
+ * grew later (more days of the same pattern) needs a look again and reads
+ * as new, while its history keeps every decision on the key. Runs stored
+ * before items were cases have no first day: their day stands for it, so
+ * their decisions still apply. The table is append-only (a trigger
+ * refuses UPDATE), so the history of who decided what and when is kept. */
 #include "models/anomalies.h"
 
 #include <jansson.h>
@@ -91,6 +96,7 @@ void tk_anomalies_item_dispose(tk_anomalies_item *it)
     tk_free(it->systems);
     tk_free(it->comment);
     tk_free(it->decided_by);
+    tk_free(it->rules);
     memset(it, 0, sizeof *it);
 }
 
@@ -273,8 +279,18 @@ int tk_anomalies_runs_list(tk_db *db, const tk_period *pr, int64_t before, size_
 
 /* ---- items ------------------------------------------------------------------- */
 
+/* A case's triage key against a decision x of the run r's period: the
+ * entity, the leading pattern and the first day (NULL for a period case;
+ * a row stored before cases has its day for its first day). */
+#define CASE_KEY                                                                                   \
+    "x.first_day = r.first_day AND x.last_day = r.last_day"                                        \
+    " AND x.entity_type = a.entity_type AND x.entity_id = a.entity_id"                             \
+    " AND x.kind = coalesce(a.rule_id, 'model')"                                                   \
+    " AND x.day IS (CASE WHEN a.day IS NULL THEN NULL ELSE coalesce(a.first_day, a.day) END)"
+
 /* The columns of an item, its facets and its newest decision. ?1 is the
- * run. The decision is found through the run's period. */
+ * run. The decision is found through the run's period; one made before
+ * the case grew does not count. */
 static const char item_cols[] =
     "SELECT a.rank, a.entity_type, a.entity_id, a.day, a.score, a.source, a.rule_id,"
     " a.severity, a.summary, %s,"
@@ -282,12 +298,13 @@ static const char item_cols[] =
     "  LIMIT 1),"
     " (SELECT group_concat(s, char(31)) FROM (SELECT f.system AS s FROM anomaly_facets f"
     "  WHERE f.run_id = a.run_id AND f.rank = a.rank AND f.system IS NOT NULL ORDER BY 1)),"
-    " t.status, t.comment, t.decided_by, t.at"
+    " t.status, t.comment, t.decided_by, t.at,"
+    " coalesce(a.first_day, a.day, r.first_day), coalesce(a.last_day, a.day, r.last_day),"
+    " coalesce(a.days, 1), coalesce(a.rules, ',' || a.rule_id || ',', ''),"
+    " coalesce(a.findings, 1)"
     " FROM anomalies a JOIN analysis_runs r ON r.id = a.run_id"
-    " LEFT JOIN triage t ON t.id = (SELECT max(x.id) FROM triage x"
-    "  WHERE x.first_day = r.first_day AND x.last_day = r.last_day"
-    "  AND x.entity_type = a.entity_type AND x.entity_id = a.entity_id"
-    "  AND x.kind = coalesce(a.rule_id, 'model') AND x.day IS a.day)"
+    " LEFT JOIN triage t ON t.id = (SELECT max(x.id) FROM triage x WHERE " CASE_KEY
+    "  AND (x.case_to IS NULL OR x.case_to >= coalesce(a.last_day, a.day, r.last_day)))"
     " WHERE a.run_id = ?1";
 
 static int split_systems(const char *s, tk_anomalies_item *it)
@@ -354,6 +371,21 @@ static int item_read(sqlite3_stmt *st, int64_t run, tk_anomalies_item *it, tk_er
         bad |= it->decided_by == NULL;
         it->decided_at = sqlite3_column_int64(st, 15);
     }
+    it->first_day = sqlite3_column_int64(st, 16);
+    it->last_day = sqlite3_column_int64(st, 17);
+    const int64_t days = sqlite3_column_int64(st, 18);
+    it->days = days > 0 ? (size_t)days : 0;
+    /* ",R01,R12," is stored; "R01,R12" is read. */
+    const char *rules = (const char *)sqlite3_column_text(st, 19);
+    size_t rl = rules ? strlen(rules) : 0;
+    while (rl > 0 && rules[rl - 1] == ',')
+        rl--;
+    while (rl > 0 && rules[0] == ',')
+        rules++, rl--;
+    it->rules = tk_strndup(rules ? rules : "", rl);
+    bad |= it->rules == NULL;
+    const int64_t nf = sqlite3_column_int64(st, 20);
+    it->findings = nf > 0 ? (size_t)nf : 1;
     if (bad) {
         tk_anomalies_item_dispose(it);
         return tk_error_set(err, TK_ENOMEM, "out of memory reading an item");
@@ -370,7 +402,8 @@ static const char filter_sql[] =
     "  AND f.rank = a.rank AND f.system = ?5))"
     " AND (?6 IS NULL OR EXISTS (SELECT 1 FROM anomaly_facets f WHERE f.run_id = a.run_id"
     "  AND f.rank = a.rank AND f.dept = ?6))"
-    " AND (?7 IS NULL OR a.rule_id = ?7) AND (?8 IS NULL OR a.source = ?8)"
+    " AND (?7 IS NULL OR a.rule_id = ?7 OR instr(a.rules, ',' || ?7 || ',') > 0)"
+    " AND (?8 IS NULL OR a.source = ?8)"
     " AND (?9 IS NULL OR coalesce(t.status, 'new') = ?9)";
 
 /* Per order: the cursor condition (?10 the rank of the previous page's last
@@ -641,8 +674,8 @@ int tk_anomalies_triage(tk_db *db, int64_t run, int64_t rank, tk_anomalies_statu
     if (rc == TK_OK)
         rc = tk_db_prepare(db, &st,
                            "INSERT INTO triage(first_day, last_day, entity_type, entity_id, day,"
-                           " kind, status, comment, decided_by, role, address, at)"
-                           " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)",
+                           " kind, status, comment, decided_by, role, address, at, case_to)"
+                           " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
                            err);
     if (rc == TK_OK) {
         sqlite3_bind_int64(st, 1, info.period.first_day);
@@ -652,7 +685,7 @@ int tk_anomalies_triage(tk_db *db, int64_t run, int64_t rank, tk_anomalies_statu
         if (it.day == TK_ANOMALIES_PERIOD_ITEM)
             sqlite3_bind_null(st, 5);
         else
-            sqlite3_bind_int64(st, 5, it.day);
+            sqlite3_bind_int64(st, 5, it.first_day);
         sqlite3_bind_text(st, 6, it.model ? "model" : it.rule_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 7, tk_anomalies_status_name(status), -1, SQLITE_STATIC);
         bind_opt(st, 8, comment && comment[0] ? comment : NULL);
@@ -660,6 +693,7 @@ int tk_anomalies_triage(tk_db *db, int64_t run, int64_t rank, tk_anomalies_statu
         sqlite3_bind_text(st, 10, actor->role ? actor->role : "", -1, SQLITE_STATIC);
         bind_opt(st, 11, actor->address);
         sqlite3_bind_int64(st, 12, tk_actor_now(actor));
+        sqlite3_bind_int64(st, 13, it.last_day);
         rc = tk_db_step(db, st, err);
         rc = rc < 0 ? rc : TK_OK;
     }
@@ -683,10 +717,7 @@ int tk_anomalies_history(tk_db *db, int64_t run, int64_t rank, tk_anomalies_deci
     int rc = tk_db_prepare(db, &st,
                            "SELECT x.status, x.comment, x.decided_by, x.role, x.at"
                            " FROM anomalies a JOIN analysis_runs r ON r.id = a.run_id"
-                           " JOIN triage x ON x.first_day = r.first_day"
-                           " AND x.last_day = r.last_day AND x.entity_type = a.entity_type"
-                           " AND x.entity_id = a.entity_id"
-                           " AND x.kind = coalesce(a.rule_id, 'model') AND x.day IS a.day"
+                           " JOIN triage x ON " CASE_KEY
                            " WHERE a.run_id = ?1 AND a.rank = ?2 ORDER BY x.id",
                            err);
     if (rc != TK_OK)
@@ -749,7 +780,12 @@ static int item_systems(tk_db *db, const char *text, json_t *ex, tk_evidence **e
 {
     *names = NULL;
     *n = 0;
-    json_t *sys = json_object_get(json_object_get(ex, "detail"), "systems");
+    /* A case lists its findings' systems, or none when one of them has no
+     * list (then its evidence says); a row stored before cases has its
+     * finding's list. */
+    json_t *sys = json_object_get(ex, "systems");
+    if (sys == NULL && json_object_get(ex, "case") == NULL)
+        sys = json_object_get(json_object_get(ex, "detail"), "systems");
     size_t cap = json_is_array(sys) ? json_array_size(sys) : 0;
     if (cap == 0) {
         /* No list in the explanation: the systems of the evidence events. */
@@ -842,9 +878,27 @@ int tk_anomalies_index(tk_db *db, int64_t run, tk_error *err)
     return rc;
 }
 
+/* 1 if table has column col. */
+static int has_column(tk_db *db, const char *table, const char *col)
+{
+    sqlite3_stmt *st = NULL;
+    char sql[128];
+    snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", table);
+    if (sqlite3_prepare_v2(tk_db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
+        return 0;
+    int found = 0;
+    while (!found && sqlite3_step(st) == SQLITE_ROW)
+        found = strcmp((const char *)sqlite3_column_text(st, 1), col) == 0;
+    sqlite3_finalize(st);
+    return found;
+}
+
 int tk_anomalies_migrate(tk_db *db, tk_error *err)
 {
     int rc = tk_db_exec(db, schema_sql, err);
+    /* Decisions made before items were cases saw no growth: NULL. */
+    if (rc == TK_OK && !has_column(db, "triage", "case_to"))
+        rc = tk_db_exec(db, "ALTER TABLE triage ADD COLUMN case_to INTEGER", err);
     if (rc != TK_OK)
         return rc;
     /* Runs stored before the facets existed: index them once. */

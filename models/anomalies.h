@@ -11,9 +11,11 @@
  *   stored (and, once, for runs stored before the table existed), so that
  *   the list can be filtered by 所属 and by system without reading events;
  * - triage: the inspectors' decisions, an append-only history. A decision
- *   is attached to the item's content (entity, day or period, rule or
- *   model), not to its rank, so that it carries over to a new analysis of
- *   the same period, where ranks may differ.
+ *   is attached to the case's content (entity, leading rule or "model",
+ *   first day, or the period for a period case), not to its rank, so that
+ *   it carries over to a new analysis of the same period, where ranks may
+ *   differ. A case that has grown since (it ends after the last day the
+ *   decision saw) reads as new again; its history keeps the decisions.
  *
  * Not thread-safe per connection; distinct connections are independent. */
 #ifndef TK_ANOMALIES_H
@@ -47,21 +49,28 @@ const char *tk_anomalies_status_name(tk_anomalies_status s);
 TK_MUST_CHECK int tk_anomalies_status_parse(const char *name, tk_anomalies_status *out,
                                             tk_error *err);
 
-/* One item of a stored ranked list, with its facets and its triage. */
+/* One item of a stored ranked list -- a case: one entity and one pattern
+ * over a run of days, made of one or more findings -- with its facets and
+ * its triage. */
 typedef struct tk_anomalies_item {
     int64_t run_id;
     int64_t rank;         /* 1, 2, ...: position in the run's list, by score */
     char entity_type[16]; /* "user" or "terminal" */
     char *entity;         /* owned */
-    int64_t day;          /* TK_ANOMALIES_PERIOD_ITEM for a period item */
-    double score;         /* 0-100, one decimal */
-    int model;            /* 0 a rule finding, 1 a model anomaly */
-    char rule_id[8];      /* "" for a model item */
-    char severity[12];    /* "" when none */
-    char *summary;        /* owned; one line in Japanese */
-    char *explanation;    /* owned; JSON object (docs/models.md); NULL in list pages */
-    char *dept;           /* owned; the entity's 所属, NULL when unknown */
-    char **systems;       /* owned; the systems of its evidence, sorted */
+    int64_t day;          /* its worst day; TK_ANOMALIES_PERIOD_ITEM for a period case */
+    int64_t first_day;    /* its first and last day (a period case: the period's) */
+    int64_t last_day;
+    size_t days;       /* days its findings cover (a period case: active days) */
+    size_t findings;   /* findings and model anomalies it is made of */
+    char *rules;       /* owned; every rule among its findings, "R01,R12"; "" for none */
+    double score;      /* 0-100, one decimal */
+    int model;         /* 0 a case led by a rule finding, 1 a models-only case */
+    char rule_id[8];   /* the leading rule; "" for a models-only case */
+    char severity[12]; /* "" when none */
+    char *summary;     /* owned; one line in Japanese */
+    char *explanation; /* owned; JSON object (docs/models.md); NULL in list pages */
+    char *dept;        /* owned; the entity's 所属, NULL when unknown */
+    char **systems;    /* owned; the systems of its evidence, sorted */
     size_t nsystems;
     tk_anomalies_status status; /* the newest triage decision */
     char *comment;              /* owned; its comment, NULL when none */
@@ -129,7 +138,7 @@ typedef struct tk_anomalies_query {
     const char *entity;      /* an entity id, exactly */
     const char *system;      /* a system name: items whose evidence touches it */
     const char *dept;        /* a 所属 name, exactly */
-    const char *rule;        /* a rule id ("R25"); items of that rule */
+    const char *rule;        /* a rule id ("R25"); cases with a finding of that rule */
     const char *source;      /* "rule" or "model" */
     int status;              /* a tk_anomalies_status, or -1 for any */
     double min_score;        /* 0 for any */

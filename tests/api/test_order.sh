@@ -81,6 +81,8 @@ for t in ("fwd", "rev", "shuf"):
     for p in glob.glob(os.path.join(d, "*.json")):
         e = json.load(open(p, encoding="utf-8"))
         e["explanation"].pop("evidence", None)
+        for f in e.get("findings", []) + e["explanation"].get("findings", []):
+            f.pop("evidence", None)
         open(p, "w", encoding="utf-8").write(json.dumps(e, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     for p in glob.glob(os.path.join(d, "*.csv")):
         rows = list(csv.reader(open(p, encoding="utf-8", newline="")))

@@ -158,7 +158,7 @@ export TENKEN_DATA=$tmp/d/data
 P=2024-10-01..2024-11-30
 must "$bin" demo --dir "$tmp/d" --seed 3 --staff 30 --residents 1000 >/dev/null
 db=$TENKEN_DATA/demo/store.db
-count() { "$bin" anomalies --tenant demo --period $P | awk -F, -v r="$1" '$7 == r' | wc -l; }
+count() { "$bin" anomalies --tenant demo --period $P --rule "$1" | tail -n +2 | wc -l; }
 run_config() { sqlite3 "$db" "SELECT config_json FROM finding_runs ORDER BY run_id DESC LIMIT 1" | python3 -c "import json,sys; c=json.load(sys.stdin)[\"rules\"]; print(c[\"R22\"][\"enabled\"], c[\"R25\"][\"params\"][\"min_records\"])"; }
 r22=$(count R22)
 check '[ "$r22" -gt 0 ]' "the demo's default analysis lists R22 findings ($r22)"

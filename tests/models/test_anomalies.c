@@ -412,6 +412,83 @@ static void runs_and_migration(void)
     tk_db_close(db);
 }
 
+/* Cases: an item made of several findings over several days. A row
+ * stored before cases (no first day) reads as a case of one finding;
+ * --rule finds a case by any of its rules; triage holds for the case
+ * (entity, leading rule, first day) in a new run, and a case that grew
+ * past the last day a decision saw reads as new, its history kept. */
+static void triage_follows_the_case(void)
+{
+    tk_error err = {0, ""};
+    tk_db *db = fresh_db("anomalies6");
+    TK_REQUIRE(db != NULL);
+    int64_t run = 0, run2 = 0, run3 = 0;
+    static const char as_case[] =
+        "UPDATE anomalies SET first_day = 19996, last_day = %d, days = 2, rules = ',R01,R10,',"
+        " findings = 3 WHERE run_id = %lld AND rank = 4";
+    char sql[256];
+    TK_REQUIRE(add_run(db, &run) == TK_OK);
+    snprintf(sql, sizeof sql, as_case, 19998, (long long)run);
+    TK_REQUIRE(tk_db_exec(db, sql, &err) == TK_OK);
+    tk_anomalies_item it;
+    TK_REQUIRE(tk_anomalies_get(db, run, 1, &it, &err) == TK_OK);
+    TK_CHECK_INT(it.first_day, 20000);
+    TK_CHECK_INT(it.last_day, 20000);
+    TK_CHECK_INT(it.days, 1);
+    TK_CHECK_INT(it.findings, 1);
+    TK_CHECK_STR(it.rules, "R25");
+    tk_anomalies_item_dispose(&it);
+    TK_REQUIRE(tk_anomalies_get(db, run, 3, &it, &err) == TK_OK); /* a period item */
+    TK_CHECK_INT(it.first_day, 19997);
+    TK_CHECK_INT(it.last_day, 20027);
+    TK_CHECK_STR(it.rules, "");
+    tk_anomalies_item_dispose(&it);
+    TK_REQUIRE(tk_anomalies_get(db, run, 4, &it, &err) == TK_OK);
+    TK_CHECK_INT(it.day, 19998);
+    TK_CHECK_INT(it.first_day, 19996);
+    TK_CHECK_INT(it.last_day, 19998);
+    TK_CHECK_INT(it.days, 2);
+    TK_CHECK_INT(it.findings, 3);
+    TK_CHECK_STR(it.rules, "R01,R10");
+    tk_anomalies_item_dispose(&it);
+    tk_anomalies_query q = TK_ANOMALIES_QUERY_INIT;
+    tk_anomalies_page p;
+    char got[64];
+    q.rule = "R01";
+    TK_REQUIRE(tk_anomalies_list(db, run, &q, &p, &err) == TK_OK);
+    ranks(&p, got, sizeof got);
+    TK_CHECK_STR(got, "4");
+    tk_anomalies_page_dispose(&p);
+
+    int64_t now = 1733400000000;
+    const tk_clock clock = {fixed, &now};
+    const tk_actor bob = {"bob", "analyst", NULL, &clock};
+    TK_REQUIRE(tk_anomalies_triage(db, run, 4, TK_ANOMALIES_CONFIRMED, NULL, &bob, &err) == TK_OK);
+    /* the same case in a new run */
+    TK_REQUIRE(add_run(db, &run2) == TK_OK);
+    snprintf(sql, sizeof sql, as_case, 19998, (long long)run2);
+    TK_REQUIRE(tk_db_exec(db, sql, &err) == TK_OK);
+    TK_REQUIRE(tk_anomalies_get(db, run2, 4, &it, &err) == TK_OK);
+    TK_CHECK_INT(it.status, TK_ANOMALIES_CONFIRMED);
+    tk_anomalies_item_dispose(&it);
+    /* the case grew by a day: new again, with its history */
+    TK_REQUIRE(add_run(db, &run3) == TK_OK);
+    snprintf(sql, sizeof sql, as_case, 19999, (long long)run3);
+    TK_REQUIRE(tk_db_exec(db, sql, &err) == TK_OK);
+    TK_REQUIRE(tk_anomalies_get(db, run3, 4, &it, &err) == TK_OK);
+    TK_CHECK_INT(it.status, TK_ANOMALIES_NEW);
+    TK_CHECK(it.decided_by == NULL);
+    tk_anomalies_item_dispose(&it);
+    tk_anomalies_decision *h = NULL;
+    size_t nh = 0;
+    TK_REQUIRE(tk_anomalies_history(db, run3, 4, &h, &nh, &err) == TK_OK);
+    TK_CHECK_INT(nh, 1);
+    if (nh == 1)
+        TK_CHECK_STR(h[0].decided_by, "bob");
+    tk_anomalies_decisions_free(h, nh);
+    tk_db_close(db);
+}
+
 int main(void)
 {
     TK_RUN(filters_select_items);
@@ -419,5 +496,6 @@ int main(void)
     TK_RUN(cursors_page_exactly);
     TK_RUN(triage_follows_the_content);
     TK_RUN(runs_and_migration);
+    TK_RUN(triage_follows_the_case);
     TK_TEST_END();
 }
