@@ -218,6 +218,10 @@ static unsigned season_pct(const tk_city *g, size_t dept, int32_t day)
     case D_KOSODATE:
         return m == 6 ? 170 : 100; /* 現況届 */
     case D_SENKYO:
+        if (g->variant == TK_GENCITY_VARIANT_B) /* busier weeks, then a quiet return */
+            return day >= g->kenmu_from && day <= g->kenmu_to       ? 320
+                   : day > g->elect_day && day <= g->elect_day + 21 ? 30
+                                                                    : 100;
         return day >= g->kenmu_from && day <= g->kenmu_to ? 250 : 100;
     default:
         return 100;
