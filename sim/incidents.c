@@ -1892,6 +1892,50 @@ static void hn_scoped_open_days(tk_city *g)
                           tk_city_day_str(g->elect_day).s);
 }
 
+/* 1 if truth already holds an incident of user s on day. */
+static int has_incident(const tk_city *g, size_t s, int32_t day)
+{
+    const idstr id = tk_city_staff_id(g, s);
+    for (size_t i = 0; i < g->ntr; i++)
+        if (!g->tr[i].hn && strcmp(g->tr[i].etype, "user") == 0 &&
+            strcmp(g->tr[i].eid, id.s) == 0 && day >= g->tr[i].from && day <= g->tr[i].to)
+            return 1;
+    return 0;
+}
+
+/* Hard negative: 市民課's everyday look-ups of protected residents in the inspection period
+ * (the counter serves them; a list without 担当所属 no longer says so), one row per member of
+ * staff and day, unless an incident of that user covers the day. */
+static void hn_protected_counter(tk_city *g)
+{
+    const size_t nd = (size_t)(g->to - g->insp_from + 1);
+    uint8_t *seen = tk_calloc(g->nst * nd, 1);
+    if (seen == NULL) {
+        g->oom = 1;
+        return;
+    }
+    for (size_t e = 0; e < g->nev; e++) {
+        const bev *x = &g->ev[e];
+        const int32_t day = (int32_t)(x->t / 86400);
+        if (day < g->insp_from || day > g->to || x->res == NONE32 || x->res >= FICT_BASE ||
+            x->staff >= g->nst || !(g->res[x->res].flags & R_DV) ||
+            dept_on(&g->st[x->staff], day) != D_SHIMIN)
+            continue;
+        seen[(size_t)x->staff * nd + (size_t)(day - g->insp_from)] = 1;
+    }
+    for (size_t s = 0; s < g->nst; s++)
+        for (size_t k = 0; k < nd; k++) {
+            const int32_t day = g->insp_from + (int32_t)k;
+            if (seen[s * nd + k] && !has_incident(g, s, day))
+                tk_city_truth_add(g, 1, "protected_counter", "user", tk_city_staff_id(g, s).s, day,
+                                  day, "10",
+                                  "市民課の職員%sが窓口業務でDV等支援措置対象者を照会"
+                                  "(担当所属の列がないリストでは許可所属を示せない)",
+                                  tk_city_staff_id(g, s).s);
+        }
+    tk_free(seen);
+}
+
 typedef struct injdef {
     const char *kind;
     void (*fn)(tk_city *g, int hist);
@@ -1980,6 +2024,7 @@ void tk_incidents_inject(tk_city *g, const specials *sp)
         }
     }
     hn_scoped_open_days(g);
+    hn_protected_counter(g);
 }
 size_t tk_incidents_count_kinds(const tk_city *g, int hn)
 {
