@@ -862,6 +862,14 @@ unsigned tk_city_dept_vol(const tk_city *g, size_t dept)
     return g->variant == TK_GENCITY_VARIANT_B ? vol_b[dept] : tk_city_depts[dept].vol;
 }
 
+/* Variant B's city keeps 戸籍附票 inside its 戸籍 package and has 法人住民税 in a system that
+ * writes no access log, so neither has a log, a profile or an authorization there. Both are
+ * side systems of their sections, never a section's main one. */
+int tk_city_has_system(const tk_city *g, size_t sys)
+{
+    return g->variant != TK_GENCITY_VARIANT_B || (sys != SYS_FUHYO && sys != SYS_HOJIN);
+}
+
 int tk_city_is_counter_day(const tk_city *g, int32_t day)
 {
     for (size_t k = 0; k < g->ncounter; k++)

@@ -512,6 +512,9 @@ uint64_t tk_city_res_number(const tk_city *g, uint32_t r);
 unsigned tk_city_dept_share(const tk_city *g, size_t dept);
 unsigned tk_city_dept_vol(const tk_city *g, size_t dept);
 
+/* 1 if g's city has business system sys (variant B has no 戸籍附票 and no 法人住民税). */
+int tk_city_has_system(const tk_city *g, size_t sys);
+
 /* 1 if day is a day of the 市民課 Sunday counter (variant B). */
 int tk_city_is_counter_day(const tk_city *g, int32_t day);
 

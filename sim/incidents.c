@@ -1535,7 +1535,7 @@ static void inj_log_gap(tk_city *g, uint32_t base_seq)
         const size_t sys = cand[tk_rng_index(&g->ri, 5)];
         const int32_t day =
             g->insp_from + (int32_t)tk_rng_below(&g->ri, (uint32_t)(g->to - g->insp_from + 1));
-        if (!is_workday(g, day))
+        if (!is_workday(g, day) || !tk_city_has_system(g, sys))
             continue;
         int clash = 0;
         for (size_t e = g->nev_base; e < g->nev && !clash; e++)

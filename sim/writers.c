@@ -629,7 +629,8 @@ static int write_business_logs(tk_city *g, tk_error *err)
         c.sys = sys;
         while (c.next < g->nev && g->ev[c.next].sys < sys)
             c.next++;
-        rc = each_month(g, business_month, &c, err);
+        if (tk_city_has_system(g, sys))
+            rc = each_month(g, business_month, &c, err);
     }
     buf_free(&c.b);
     return rc;
@@ -933,6 +934,8 @@ static int write_profiles(tk_city *g, tk_error *err)
     char rel[80], name[40];
     int rc = TK_OK;
     for (size_t sys = 0; sys < SYS_COUNT && rc == TK_OK; sys++) {
+        if (!tk_city_has_system(g, sys))
+            continue;
         b.len = 0;
         business_profile(&b, sys);
         profile_name(sys, name, sizeof name);
@@ -1165,9 +1168,10 @@ static void put_hhmm(buf *b, int minutes)
 
 static void master_authorizations(tk_city *g, buf *b)
 {
-    (void)g;
     puts_(b, "所属,システム,権限,機能,個人番号利用\n");
     for (size_t i = 0; i < tk_city_nauths; i++) {
+        if (!tk_city_has_system(g, tk_city_auths[i].sys))
+            continue;
         puts_(b, tk_city_depts[tk_city_auths[i].dept].name);
         putch(b, ',');
         puts_(b, tk_city_systems[tk_city_auths[i].sys].name);

@@ -392,6 +392,25 @@ static void test_variant(void)
     }
     TK_CHECK(separated);
 
+    /* other systems: B has no 戸籍附票 and no 法人住民税 (no log, profile or authorization) */
+    char *aa = city_file(a, "master/authorizations.csv");
+    char *ab = city_file(b1, "master/authorizations.csv");
+    char *ma = city_file(a, "manifest.csv"), *mb = city_file(b1, "manifest.csv");
+    TK_REQUIRE(aa != NULL && ab != NULL && ma != NULL && mb != NULL);
+    TK_CHECK(strstr(aa, ",法人住民税,") != NULL && strstr(aa, ",戸籍附票,") != NULL);
+    TK_CHECK(strstr(ab, ",法人住民税,") == NULL && strstr(ab, ",戸籍附票,") == NULL);
+    TK_CHECK(strstr(ma, ",法人住民税,") != NULL && strstr(ma, ",戸籍附票,") != NULL);
+    TK_CHECK(strstr(mb, ",法人住民税,") == NULL && strstr(mb, ",戸籍附票,") == NULL);
+    TK_CHECK(strstr(mb, ",住民基本台帳,") != NULL && strstr(mb, ",戸籍,") != NULL);
+    snprintf(x, sizeof x, "%s/profiles/hojin-vendor-b.json", b1);
+    TK_CHECK(access(x, F_OK) != 0);
+    snprintf(x, sizeof x, "%s/profiles/hojin-vendor-b.json", a);
+    TK_CHECK(access(x, F_OK) == 0);
+    free(aa);
+    free(ab);
+    free(ma);
+    free(mb);
+
     /* other proportions: more 市民課 staff (CP932) in B than in A */
     char *sa = city_file(a, "master/staff.csv"), *sb = city_file(b1, "master/staff.csv");
     TK_REQUIRE(sa != NULL && sb != NULL);
