@@ -1250,8 +1250,9 @@ static void hn_busy_seasons(tk_city *g)
             if (g->st[i].dept == D_SENKYO && employed(&g->st[i], g->kenmu_from))
                 tk_city_truth_add(g, 1, "busy_season", "user", tk_city_staff_id(g, i).s,
                                   g->kenmu_from, g->kenmu_to, "3;1",
-                                  "選挙管理委員会: 選挙(投票日%s)前で件数が通常の2.5倍",
-                                  tk_city_day_str(g->elect_day).s);
+                                  "選挙管理委員会: 選挙(投票日%s)前で件数が通常の%s倍",
+                                  tk_city_day_str(g->elect_day).s,
+                                  g->variant == TK_GENCITY_VARIANT_B ? "3.2" : "2.5");
 }
 
 static void hn_people(tk_city *g, const specials *sp)
@@ -1798,8 +1799,7 @@ static void hn_protected_own(tk_city *g, int hist)
     static const unsigned char dept_sys[][2] = {
         {D_ZEIMU, SYS_KOJIN}, {D_HOKEN, SYS_KOKUHO}, {D_FUKUSHI, SYS_SEIHO}, {D_CHOJU, SYS_KAIGO}};
     const size_t k = tk_rng_index(&g->ri, sizeof dept_sys / sizeof dept_sys[0]);
-    size_t dept = dept_sys[k][0];
-    const size_t sys = dept_sys[k][1];
+    const size_t dept = dept_sys[k][0], sys = dept_sys[k][1];
     const size_t pool = tk_city_systems[sys].pool;
     uint32_t r = NONE32;
     for (int tries = 0; tries < 4000 && r == NONE32; tries++) {
@@ -1903,10 +1903,11 @@ static int has_incident(const tk_city *g, size_t s, int32_t day)
     return 0;
 }
 
-/* Hard negative: 市民課's everyday look-ups of protected residents in the inspection period
- * (the counter serves them; a list without 担当所属 no longer says so), one row per member of
- * staff and day, unless an incident of that user covers the day. */
-static void hn_protected_counter(tk_city *g)
+/* Hard negatives: the everyday look-ups that a list without 担当所属 no longer explains, in the
+ * inspection period: 市民課's of protected residents (the counter serves them;
+ * protected_counter) and 市民課's and 税務課's of 著名人 (watchlist_counter), one row per member of
+ * staff, kind and day, unless an incident of that user covers the day. */
+static void hn_list_counter(tk_city *g)
 {
     const size_t nd = (size_t)(g->to - g->insp_from + 1);
     uint8_t *seen = tk_calloc(g->nst * nd, 1);
@@ -1918,20 +1919,34 @@ static void hn_protected_counter(tk_city *g)
         const bev *x = &g->ev[e];
         const int32_t day = (int32_t)(x->t / 86400);
         if (day < g->insp_from || day > g->to || x->res == NONE32 || x->res >= FICT_BASE ||
-            x->staff >= g->nst || !(g->res[x->res].flags & R_DV) ||
-            dept_on(&g->st[x->staff], day) != D_SHIMIN)
+            x->staff >= g->nst)
             continue;
-        seen[(size_t)x->staff * nd + (size_t)(day - g->insp_from)] = 1;
+        const uint8_t f = g->res[x->res].flags;
+        const size_t dept = dept_on(&g->st[x->staff], day);
+        uint8_t *p = &seen[(size_t)x->staff * nd + (size_t)(day - g->insp_from)];
+        if ((f & R_DV) && dept == D_SHIMIN)
+            *p |= 1;
+        if ((f & R_WATCH) && (dept == D_SHIMIN || dept == D_ZEIMU))
+            *p |= 2;
     }
     for (size_t s = 0; s < g->nst; s++)
         for (size_t k = 0; k < nd; k++) {
             const int32_t day = g->insp_from + (int32_t)k;
-            if (seen[s * nd + k] && !has_incident(g, s, day))
+            const uint8_t v = seen[s * nd + k];
+            if (v == 0 || has_incident(g, s, day))
+                continue;
+            if (v & 1)
                 tk_city_truth_add(g, 1, "protected_counter", "user", tk_city_staff_id(g, s).s, day,
                                   day, "10",
                                   "市民課の職員%sが窓口業務でDV等支援措置対象者を照会"
                                   "(担当所属の列がないリストでは許可所属を示せない)",
                                   tk_city_staff_id(g, s).s);
+            if (v & 2)
+                tk_city_truth_add(
+                    g, 1, "watchlist_counter", "user", tk_city_staff_id(g, s).s, day, day, "9",
+                    "%sの職員%sが担当業務で著名人を照会"
+                    "(担当所属の列がないリストでは担当を示せない)",
+                    tk_city_depts[dept_on(&g->st[s], day)].name, tk_city_staff_id(g, s).s);
         }
     tk_free(seen);
 }
@@ -2024,7 +2039,7 @@ void tk_incidents_inject(tk_city *g, const specials *sp)
         }
     }
     hn_scoped_open_days(g);
-    hn_protected_counter(g);
+    hn_list_counter(g);
 }
 size_t tk_incidents_count_kinds(const tk_city *g, int hn)
 {

@@ -207,7 +207,7 @@ grep -qa '抽出件数=[0-9]' "$TMP/vb/logs/"kaigo_2024-1*.csv ||
 iconv -f CP932 -t UTF-8 "$TMP/vb/logs/"juki_2024-1*.csv | grep -q '抽出件数=2,0[0-9][0-9]"' ||
     fail "variant B: the full extraction's 抽出件数 has no thousands separator"
 for k in stalking block_sweep concurrent_long early_logon_shift late_lookup watchlist_single \
-    protected_own_case protected_counter sunday_counter early_voting election_quiet; do
+    protected_own_case protected_counter watchlist_counter sunday_counter early_voting election_quiet; do
     grep -q "^[A-Z]*-[0-9]*,[a-z_]*,$k," "$TMP/vb/truth.csv" || fail "variant B truth lacks $k"
     grep -q "^[A-Z]*-[0-9]*,[a-z_]*,$k," "$TMP/a/truth.csv" && fail "the default city has $k"
 done

@@ -329,6 +329,7 @@ static void test_variant(void)
                                         ",hard_negative,protected_own_case,user,",
                                         ",hard_negative,sunday_counter,user,",
                                         ",hard_negative,protected_counter,user,",
+                                        ",hard_negative,watchlist_counter,user,",
                                         ",hard_negative,early_voting,user,",
                                         ",hard_negative,election_quiet,system,選挙人名簿管理,"};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
