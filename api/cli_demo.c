@@ -41,7 +41,7 @@
 
 static const char demo_help[] =
     "usage: tenken demo [--dir DIR] [--seed N] [--staff N] [--residents N]\n"
-    "                   [--volume PCT]\n"
+    "                   [--volume PCT] [--variant A|B]\n"
     "\n"
     "Runs tenken end to end on a synthetic city and shows the result.\n"
     "\n"
@@ -60,7 +60,8 @@ static const char demo_help[] =
     "  --staff N             gen-city's staff members, 30 .. 5000 (default: 200)\n"
     "  --residents N         gen-city's residents, 1000 .. 2000000 (default: 20000)\n"
     "  --volume PCT          gen-city's business volume, percent of the normal,\n"
-    "                        10 .. 2000 (default: 100)\n" TK_CLI_HELP_HELP "\n"
+    "                        10 .. 2000 (default: 100)\n"
+    "  --variant A|B         gen-city's configuration (default: A)\n" TK_CLI_HELP_HELP "\n"
     "exit status: 0 success, 1 failure (message on stderr; also when a log file\n"
     "was not stored), 2 usage error\n";
 
@@ -238,13 +239,11 @@ static int ingest_manifest(tk_tenant *t, const char *city, struct totals *tot, i
 
 int tk_cli_demo(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"dir", required_argument, NULL, 'd'},
-                                             {"seed", required_argument, NULL, 's'},
-                                             {"staff", required_argument, NULL, 'f'},
-                                             {"residents", required_argument, NULL, 'r'},
-                                             {"volume", required_argument, NULL, 'v'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"dir", required_argument, NULL, 'd'},    {"seed", required_argument, NULL, 's'},
+        {"staff", required_argument, NULL, 'f'},  {"residents", required_argument, NULL, 'r'},
+        {"volume", required_argument, NULL, 'v'}, {"variant", required_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     const char *dir = "./tenken-demo";
     tk_gencity_options city_opts = TK_GENCITY_OPTIONS_INIT;
     int c, st;
@@ -270,6 +269,10 @@ int tk_cli_demo(int argc, char **argv)
             break;
         case 'v':
             if ((st = tk_cli_gencity_option("demo", &city_opts, "--volume", optarg)) >= 0)
+                return st;
+            break;
+        case 'V':
+            if ((st = tk_cli_gencity_option("demo", &city_opts, "--variant", optarg)) >= 0)
                 return st;
             break;
         case 'h':

@@ -24,7 +24,7 @@
 static const char usage_text[] =
     "usage: tenken gen-city --out DIR --seed N [--staff N] [--residents N]\n"
     "                       [--from DATE] [--to DATE] [--volume PCT]\n"
-    "                       [--bulk-rows N] [--force] [--quiet]\n"
+    "                       [--variant A|B] [--bulk-rows N] [--force] [--quiet]\n"
     "\n"
     "Writes a synthetic city into DIR: ~20 business-system logs per month in seven\n"
     "vendor layouts (logs/), terminal logon and removable-media logs, one source\n"
@@ -46,6 +46,12 @@ static const char usage_text[] =
     "                        are the inspection period\n"
     "  --volume PCT          business tasks per staff member and day, percent of\n"
     "                        the normal volume, 10 .. 2000 (default: 100)\n"
+    "  --variant A|B         the city's configuration: A, the default city, or B,\n"
+    "                        a city that differs (other 所属 proportions, a\n"
+    "                        protection list without 担当所属, a calendar export\n"
+    "                        with 所属-scoped open days, cases that last weeks,\n"
+    "                        counts with thousands separators in 備考); see\n"
+    "                        docs/gen-city.md (default: A)\n"
     "  --bulk-rows N         write only bulk/juki_bulk.csv with N rows, its profile\n"
     "                        and the staff and terminal masters, for the ingest\n"
     "                        benchmark (default: the whole city)\n"
@@ -130,6 +136,11 @@ static int set_option(const char *cmd, tk_gencity_options *g, opts *op, size_t o
                 cmd, "--volume: expected a percentage from 10 to 2000, got '%s'", val);
         g->volume = v;
         return -1;
+    case 8:
+        if (strcmp(val, "A") != 0 && strcmp(val, "B") != 0)
+            return tk_cli_usage_error(cmd, "--variant: expected A or B, got '%s'", val);
+        g->variant = val[0] == 'B' ? TK_GENCITY_VARIANT_B : TK_GENCITY_VARIANT_A;
+        return -1;
     default:
         if (!parse_u64(val, &g->bulk_rows) || g->bulk_rows == 0 ||
             g->bulk_rows > TK_GENCITY_MAX_BULK_ROWS)
@@ -142,8 +153,8 @@ static int set_option(const char *cmd, tk_gencity_options *g, opts *op, size_t o
 /* Parses argv into g and op. Returns -1 to go on, or the exit status (usage error, --help). */
 static int parse_args(int argc, char **argv, tk_gencity_options *g, opts *op)
 {
-    static const char *const names[] = {"--out",  "--seed", "--staff",  "--residents",
-                                        "--from", "--to",   "--volume", "--bulk-rows"};
+    static const char *const names[] = {"--out", "--seed",   "--staff",     "--residents", "--from",
+                                        "--to",  "--volume", "--bulk-rows", "--variant"};
     const char *cmd = argv[0];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -188,7 +199,8 @@ static int check_args(const char *cmd, const tk_gencity_options *g, const opts *
 
 void tk_cli_gencity_summary(const tk_gencity_options *o, const tk_gencity_result *r)
 {
-    printf("gen-city: wrote %s (seed %llu)\n", o->out, (unsigned long long)o->seed);
+    printf("gen-city: wrote %s (seed %llu%s)\n", o->out, (unsigned long long)o->seed,
+           o->variant == TK_GENCITY_VARIANT_B ? ", variant B" : "");
     printf("  city: %zu staff, %zu residents in %zu households, %zu terminals\n", r->staff,
            r->residents, r->households, r->terminals);
     printf("  period: %s .. %s, inspection period %s .. %s\n", r->from, r->to, r->inspection_from,
@@ -206,8 +218,9 @@ void tk_cli_gencity_summary(const tk_gencity_options *o, const tk_gencity_result
 
 int tk_cli_gencity_option(const char *cmd, tk_gencity_options *g, const char *name, const char *val)
 {
-    static const char *const names[] = {"--staff", "--residents", "--volume", "--seed"};
-    static const size_t index[] = {2, 3, 6, 1};
+    static const char *const names[] = {"--staff", "--residents", "--volume", "--seed",
+                                        "--variant"};
+    static const size_t index[] = {2, 3, 6, 1, 8};
     opts op = {0};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (strcmp(name, names[i]) == 0)

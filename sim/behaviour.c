@@ -218,6 +218,10 @@ static unsigned season_pct(const tk_city *g, size_t dept, int32_t day)
     case D_KOSODATE:
         return m == 6 ? 170 : 100; /* 現況届 */
     case D_SENKYO:
+        if (g->variant == TK_GENCITY_VARIANT_B) /* busier weeks, then a quiet return */
+            return day >= g->kenmu_from && day <= g->kenmu_to       ? 320
+                   : day > g->elect_day && day <= g->elect_day + 21 ? 30
+                                                                    : 100;
         return day >= g->kenmu_from && day <= g->kenmu_to ? 250 : 100;
     default:
         return 100;
@@ -294,12 +298,12 @@ int tk_behaviour_plan_pick(const dayplan *p, tk_rng *r)
     return p->sp[p->n - 1].lo;
 }
 
-static size_t pick_sys(tk_rng *r, size_t dept, size_t sect)
+static size_t pick_sys(const tk_city *g, tk_rng *r, size_t dept, size_t sect)
 {
     const sectdef *sc = tk_city_sect_def(dept, sect);
     unsigned w[4];
     for (size_t i = 0; i < 4; i++)
-        w[i] = sc->w[i].sys >= 0 ? sc->w[i].w : 0;
+        w[i] = sc->w[i].sys >= 0 && tk_city_has_system(g, (size_t)sc->w[i].sys) ? sc->w[i].w : 0;
     return (size_t)sc->w[tk_rng_weighted(r, w, 4)].sys;
 }
 
@@ -321,7 +325,7 @@ void tk_behaviour_run_tasks(tk_city *g, size_t s, size_t dept, size_t sect, size
         return;
     for (unsigned k = 0; k < n; k++) {
         const int sec = tk_behaviour_plan_pick(p, &g->rb);
-        const size_t sys = fixed_sys >= 0 ? (size_t)fixed_sys : pick_sys(&g->rb, dept, sect);
+        const size_t sys = fixed_sys >= 0 ? (size_t)fixed_sys : pick_sys(g, &g->rb, dept, sect);
         do_task(g, s, dept, term, sys, at(day, sec), kenmu);
     }
 }
@@ -510,7 +514,7 @@ static void ensure_rows(tk_city *g, int32_t day)
     if (!is_workday(g, day))
         return;
     for (size_t sys = 0; sys < SYS_COUNT; sys++) {
-        if (g->sys_today[sys])
+        if (g->sys_today[sys] || !tk_city_has_system(g, sys))
             continue;
         const size_t first = tk_rng_index(&g->rb, g->nst);
         for (int lv = LV_ALL; lv >= LV_LOOKUP && !g->sys_today[sys]; lv--) {

@@ -574,6 +574,23 @@ static void plan_dates(tk_city *g)
         g->dflag[g->open_sunday - g->from] =
             (uint8_t)((g->dflag[g->open_sunday - g->from] & ~DF_CLOSED) | DF_OPEN_SUNDAY);
         g->dname[g->open_sunday - g->from] = "休日開庁";
+    } /* variant B: 期日前投票 in the two weeks before election day; the 市民課 Sunday counter on
+       * the second and fourth Sunday of every month that is not a holiday, election day or the
+       * 休日開庁 Sunday. Neither changes the day's flags: the city-wide calendar still has the day
+       * closed, only the calendar export opens it for one 所属. */
+    g->ev_from = 1;
+    g->ev_to = 0;
+    g->ncounter = 0;
+    if (g->variant != TK_GENCITY_VARIANT_B)
+        return;
+    g->ev_from = g->elect_day - 14 < g->from ? g->from : g->elect_day - 14;
+    g->ev_to = g->elect_day - 1;
+    for (int32_t x = g->from; x <= g->to && g->ncounter < 80; x++) {
+        ymd_of(x, &y, &m, &d);
+        const int nth = (d - 1) / 7 + 1;
+        if (wday_of(x) == 0 && (nth == 2 || nth == 4) && x != g->elect_day && x != g->open_sunday &&
+            !(dflag(g, x) & (DF_HOLIDAY | DF_NENMATSU)))
+            g->counter_day[g->ncounter++] = x;
     }
 }
 
@@ -828,15 +845,48 @@ static uint32_t new_staff_id(tk_city *g)
     }
 }
 
-static void staff_counts(size_t n, size_t *count)
+/* Variant B's proportions: a larger 市民課 and 保険年金課, more case workers (福祉課, 長寿介護課),
+ * a smaller 税務課 and 子育て支援課, and other daily volumes per clerk. The systems and
+ * authorizations are the same, so every incident kind still has its staff. */
+static const unsigned short share_b[D_COUNT] = {200, 105, 140, 100, 125, 55, 45,
+                                                30,  30,  35,  55,  30,  50};
+static const unsigned char vol_b[D_COUNT] = {38, 18, 32, 26, 15, 17, 24, 9, 12, 0, 0, 0, 0};
+
+unsigned tk_city_dept_share(const tk_city *g, size_t dept)
+{
+    return g->variant == TK_GENCITY_VARIANT_B ? share_b[dept] : tk_city_depts[dept].share;
+}
+
+unsigned tk_city_dept_vol(const tk_city *g, size_t dept)
+{
+    return g->variant == TK_GENCITY_VARIANT_B ? vol_b[dept] : tk_city_depts[dept].vol;
+}
+
+/* Variant B's city keeps 戸籍附票 inside its 戸籍 package and has 法人住民税 in a system that
+ * writes no access log, so neither has a log, a profile or an authorization there. Both are
+ * side systems of their sections, never a section's main one. */
+int tk_city_has_system(const tk_city *g, size_t sys)
+{
+    return g->variant != TK_GENCITY_VARIANT_B || (sys != SYS_FUHYO && sys != SYS_HOJIN);
+}
+
+int tk_city_is_counter_day(const tk_city *g, int32_t day)
+{
+    for (size_t k = 0; k < g->ncounter; k++)
+        if (g->counter_day[k] == day)
+            return 1;
+    return 0;
+}
+
+static void staff_counts(const tk_city *g, size_t n, size_t *count)
 {
     unsigned total = 0;
     size_t sum = 0;
     for (size_t d = 0; d < D_COUNT; d++)
-        total += tk_city_depts[d].share;
+        total += tk_city_dept_share(g, d);
     for (size_t d = 0; d < D_COUNT; d++) {
         const size_t min = dept_has_systems(d) ? 2 : 1;
-        count[d] = tk_city_depts[d].share * n / total;
+        count[d] = tk_city_dept_share(g, d) * n / total;
         if (count[d] < min)
             count[d] = min;
         sum += count[d];
@@ -845,7 +895,7 @@ static void staff_counts(size_t n, size_t *count)
         size_t best = 0;
         long best_gap = -1000000;
         for (size_t d = 0; d < D_COUNT; d++) {
-            const long gap = (long)(tk_city_depts[d].share * n) - (long)(count[d] * total);
+            const long gap = (long)(tk_city_dept_share(g, d) * n) - (long)(count[d] * total);
             if (gap > best_gap) {
                 best_gap = gap;
                 best = d;
@@ -901,12 +951,16 @@ static void staff_habits(tk_city *g, staff *s)
         s->late_pm = (uint16_t)(s->late_pm + 150);
     if (s->role == ROLE_MANAGER)
         s->late_pm = (uint16_t)(s->late_pm + 220);
-    unsigned vol = d->vol;
+    unsigned vol = tk_city_dept_vol(g, s->dept);
     vol = vol * (s->role == ROLE_CLERK ? 100u : s->role == ROLE_CHIEF ? 55u : 12u) / 100u;
     vol = vol * (unsigned)tk_rng_range(r, 65, 140) / 100u;
     if (dept_has_systems(s->dept) && vol == 0)
         vol = 1;
     s->vol = (uint8_t)(vol > 250 ? 250 : vol);
+    /* variant B: one clerk in ten never stays late (the incidents look for one) */
+    if (g->variant == TK_GENCITY_VARIANT_B && s->role == ROLE_CLERK && s->start >= HOURS_FROM &&
+        tk_rng_pm(r, 100))
+        s->late_pm = 0;
 }
 
 static int gen_staff(tk_city *g)
@@ -915,7 +969,7 @@ static int gen_staff(tk_city *g)
     size_t count[D_COUNT];
     int y, m, dd;
     ymd_of(g->from, &y, &m, &dd);
-    staff_counts(g->want_staff, count);
+    staff_counts(g, g->want_staff, count);
     for (size_t d = 0; d < D_COUNT; d++) {
         const size_t ns = nsect(d);
         for (size_t k = 0; k < count[d]; k++) {

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sim/gencity.h"
 #include "sim/rng.h"
 #include "src/error.h"
 #include "src/timefmt.h"
@@ -311,10 +312,16 @@ typedef struct tk_city {
     uint64_t volume; /* percent of the normal daily volume of business tasks */
     int32_t from, to;
     int tty;
+    int variant; /* TK_GENCITY_VARIANT_A or _B (sim/gencity.h) */
     /* derived dates */
     int32_t insp_from, apr1, mid, retire_day, open_sunday, elect_day, kenmu_from, kenmu_to;
     int32_t gap_day;
     int gap_sys;
+    /* variant B: the 市民課 Sunday counter's days, the 期日前投票 period (the two weeks before
+     * election day; ev_from > ev_to when there is none) */
+    int32_t counter_day[80];
+    size_t ncounter;
+    int32_t ev_from, ev_to;
     size_t ndays;
     uint8_t *dflag;
     const char **dname;
@@ -499,6 +506,17 @@ idstr tk_city_day_str(int32_t day);
 int tk_city_is_trainee(const tk_city *g, uint32_t s);
 idstr tk_city_train_account(const tk_city *g, uint32_t s);
 uint64_t tk_city_res_number(const tk_city *g, uint32_t r);
+
+/* The share (per mille of the staff) and the daily tasks of an ordinary clerk of department
+ * dept in g's variant. */
+unsigned tk_city_dept_share(const tk_city *g, size_t dept);
+unsigned tk_city_dept_vol(const tk_city *g, size_t dept);
+
+/* 1 if g's city has business system sys (variant B has no 戸籍附票 and no 法人住民税). */
+int tk_city_has_system(const tk_city *g, size_t sys);
+
+/* 1 if day is a day of the 市民課 Sunday counter (variant B). */
+int tk_city_is_counter_day(const tk_city *g, int32_t day);
 
 /* Builds the city of g's options (set by the caller in a zeroed g): seeds the streams, the
  * calendar and key dates, residents, watch list, staff, terminals, media, and the special

@@ -61,6 +61,11 @@ int tk_gencity_check(const tk_gencity_options *o, tk_error *err)
         return tk_error_set(err, TK_EINVAL,
                             "--bulk-rows: expected an integer from 1 to %llu, got %llu",
                             TK_GENCITY_MAX_BULK_ROWS, (unsigned long long)o->bulk_rows);
+    if (o->variant != TK_GENCITY_VARIANT_A && o->variant != TK_GENCITY_VARIANT_B)
+        return tk_error_set(err, TK_EINVAL, "--variant: expected A or B");
+    if (o->variant == TK_GENCITY_VARIANT_B && o->bulk_rows)
+        return tk_error_set(err, TK_EINVAL,
+                            "--variant B writes a whole city; --bulk-rows takes variant A only");
     if (o->from < first || o->from > last || o->to < first || o->to > last)
         return tk_error_set(err, TK_EINVAL,
                             "%s: expected a date between %d-01-01 and %d-12-31, got %s",
@@ -179,6 +184,7 @@ int tk_gencity_run(const tk_gencity_options *opts, tk_gencity_result *result, tk
     g.from = (int32_t)opts->from;
     g.to = (int32_t)opts->to;
     g.tty = opts->progress;
+    g.variant = opts->variant;
     rc = run(&g, err);
     if (rc == TK_OK && result != NULL)
         summarise(&g, result);

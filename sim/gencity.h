@@ -50,12 +50,20 @@ typedef struct tk_gencity_options {
     int force;          /* 1: write over a city already in out (its files are overwritten,
                            others left alone); 0: refuse */
     int progress;       /* 1: a progress line on stderr while simulating */
+    int variant;        /* TK_GENCITY_VARIANT_A (the default city) or _B (docs/gen-city.md) */
 } tk_gencity_options;
 
+/* The configurations of a city (--variant). A is the city every default run writes; B is a
+ * city that differs where real cities differ from A: other proportions of 所属 and volumes, a
+ * protection list without 担当所属, a calendar export with 所属-scoped open days (a 市民課
+ * Sunday counter, 期日前投票 weekends), cases that last weeks, counts with thousands
+ * separators in 備考. Adding B changed nothing in A's files. */
+enum { TK_GENCITY_VARIANT_A = 0, TK_GENCITY_VARIANT_B = 1 };
+
 /* seed 0, 200 staff, 20,000 residents, 2024-04-01 .. 2024-11-30 (days 19814 .. 20057),
- * volume 100, the whole city, no --force, no progress; out must be set. */
+ * volume 100, the whole city, no --force, no progress, variant A; out must be set. */
 // clang-format off
-#define TK_GENCITY_OPTIONS_INIT {NULL, 0, 200, 20000, 19814, 20057, 100, 0, 0, 0}
+#define TK_GENCITY_OPTIONS_INIT {NULL, 0, 200, 20000, 19814, 20057, 100, 0, 0, 0, TK_GENCITY_VARIANT_A}
 // clang-format on
 
 /* What a run wrote, for a summary. Plain values, no pointers. */
@@ -74,7 +82,8 @@ typedef struct tk_gencity_result {
  * options as the command line spells them (--staff, --from), which
  * `tenken gen-city` and `tenken demo` share.
  * Returns TK_OK or TK_EINVAL (no output directory, a value out of range,
- * --from after --to, a period too short or too long, too large a city). */
+ * --from after --to, a period too short or too long, too large a city, an unknown
+ * variant, or variant B with --bulk-rows). */
 TK_MUST_CHECK int tk_gencity_check(const tk_gencity_options *opts, tk_error *err);
 
 /* 1 if dir (borrowed) already holds (part of) a generated city: one of

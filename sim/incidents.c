@@ -1250,8 +1250,9 @@ static void hn_busy_seasons(tk_city *g)
             if (g->st[i].dept == D_SENKYO && employed(&g->st[i], g->kenmu_from))
                 tk_city_truth_add(g, 1, "busy_season", "user", tk_city_staff_id(g, i).s,
                                   g->kenmu_from, g->kenmu_to, "3;1",
-                                  "選挙管理委員会: 選挙(投票日%s)前で件数が通常の2.5倍",
-                                  tk_city_day_str(g->elect_day).s);
+                                  "選挙管理委員会: 選挙(投票日%s)前で件数が通常の%s倍",
+                                  tk_city_day_str(g->elect_day).s,
+                                  g->variant == TK_GENCITY_VARIANT_B ? "3.2" : "2.5");
 }
 
 static void hn_people(tk_city *g, const specials *sp)
@@ -1535,7 +1536,7 @@ static void inj_log_gap(tk_city *g, uint32_t base_seq)
         const size_t sys = cand[tk_rng_index(&g->ri, 5)];
         const int32_t day =
             g->insp_from + (int32_t)tk_rng_below(&g->ri, (uint32_t)(g->to - g->insp_from + 1));
-        if (!is_workday(g, day))
+        if (!is_workday(g, day) || !tk_city_has_system(g, sys))
             continue;
         int clash = 0;
         for (size_t e = g->nev_base; e < g->nev && !clash; e++)
@@ -1550,12 +1551,422 @@ static void inj_log_gap(tk_city *g, uint32_t base_seq)
     }
 }
 
+/* --- Variant B: cases that last weeks, and 所属-scoped open days --------------------------------
+ *
+ * Variant B (docs/gen-city.md) adds what a city generated elsewhere showed and the default
+ * city lacks: cases spread over weeks rather than days, a single look-up where a handful was
+ * planted above, one account on two desks of different 所属 for most of a day, a shift of
+ * working hours, and legitimate activity that only the city's own calendar export or the
+ * caseworkers' processing explains. These injectors run after every other one, from a stream
+ * of their own (5), so variant A's files do not depend on them. */
+
+/* The first logon of staff member s on day in the baseline; SIZE_MAX if none. */
+static size_t first_logon(const tk_city *g, size_t s, int32_t day)
+{
+    const size_t d = (size_t)(day - g->from);
+    size_t best = SIZE_MAX;
+    for (size_t k = g->day_tv[d]; k < g->day_tv[d + 1]; k++)
+        if (g->tv[k].staff == s && g->tv[k].kind == TK_LOGON &&
+            (best == SIZE_MAX || g->tv[k].t < g->tv[best].t))
+            best = k;
+    return best;
+}
+
+/* Stalking: one resident on no list looked up (never processed) on 8-14 days over 4-8 weeks. */
+static void inj_stalking(tk_city *g, int hist)
+{
+    (void)hist;
+    const size_t s = pick_staff(g, ok_system_clerk, NULL);
+    if (s == SIZE_MAX || g->to - g->insp_from < 35)
+        return;
+    const staff *st = &g->st[s];
+    const size_t sys = main_sys(st->dept, st->sect);
+    const uint32_t r = plain_subject(g, tk_city_systems[sys].pool, s);
+    const int32_t d0 = g->insp_from + (int32_t)tk_rng_below(&g->ri, 8);
+    int32_t d1 = d0 + tk_rng_range(&g->ri, 28, 56);
+    d1 = d1 > g->to ? g->to : d1;
+    const int want = tk_rng_range(&g->ri, 8, 14);
+    int32_t days[64];
+    size_t nd = 0;
+    for (int32_t d = d0; d <= d1 && nd < 64; d++)
+        if (pick_work_day(g, s, d, d, 1) == d)
+            days[nd++] = d;
+    /* keep want of them, spread: drop random days until want remain */
+    while (nd > (size_t)want) {
+        const size_t k = tk_rng_index(&g->ri, nd);
+        memmove(&days[k], &days[k + 1], (nd - k - 1) * sizeof days[0]);
+        nd--;
+    }
+    if (nd < 8)
+        return;
+    reserve(g, s);
+    for (size_t k = 0; k < nd; k++) {
+        const int sec = tk_behaviour_safe_time(g, &g->ri, s, days[k], (int)tk_rng_below(&g->ri, 2));
+        if (sec >= 0)
+            add_lookups(g, s, term_on(st, days[k]), sys, days[k], sec, 1, 20, 90, r);
+    }
+    tk_city_truth_add(g, 0, "stalking", "user", tk_city_staff_id(g, s).s, days[0], days[nd - 1],
+                      "5;11",
+                      "職員%s(%s)が要注意リストにない同一住民(宛名番号%s)を%zu日(約%d週間)に"
+                      "わたり%sで照会のみ。更新・交付などの処理なし",
+                      STAFF_DESC(g, s, days[0]), tk_city_res_id(g, r).s, nd,
+                      (days[nd - 1] - days[0]) / 7 + 1, tk_city_systems[sys].name);
+}
+
+/* A sweep of one address block: 18-36 of its residents looked up in 住民基本台帳, nothing
+ * processed, within an hour or two. */
+static void inj_block_sweep(tk_city *g, int hist)
+{
+    (void)hist;
+    const size_t s = pick_staff(g, ok_juki_outsider, NULL);
+    if (s == SIZE_MAX)
+        return;
+    const int32_t day = pick_work_day(g, s, g->insp_from, g->to, 1);
+    const int sec = day == DAY_NONE ? -1 : tk_behaviour_safe_time(g, &g->ri, s, day, 1);
+    if (sec < 0)
+        return;
+    uint32_t pick[36];
+    const int want = tk_rng_range(&g->ri, 18, 36);
+    size_t n = 0;
+    uint16_t block = 0;
+    for (int tries = 0; tries < 20 && n < (size_t)want; tries++) {
+        const uint32_t r0 = (uint32_t)tk_rng_index(&g->ri, g->nres);
+        if (g->res[r0].hh == NONE32)
+            continue;
+        block = g->hh[g->res[r0].hh].block;
+        n = 0;
+        const size_t first = tk_rng_index(&g->ri, g->nres);
+        for (size_t k = 0; k < g->nres && n < (size_t)want; k++) {
+            const uint32_t c = (uint32_t)((first + k) % g->nres);
+            const resident *rc = &g->res[c];
+            if (rc->hh != NONE32 && g->hh[rc->hh].block == block && !rc->flags &&
+                !tk_behaviour_same_household(g, &g->st[s], c))
+                pick[n++] = c;
+        }
+    }
+    if (n < 18)
+        return;
+    reserve(g, s);
+    const size_t term = term_on(&g->st[s], day);
+    int t = sec;
+    for (size_t k = 0; k < n; k++)
+        t = add_lookups(g, s, term, SYS_JUKI, day, t, 1, 60, 240, pick[k]);
+    extend_session(g, s, day, t + 120);
+    char blk[64];
+    tk_city_block_name(block, blk, sizeof blk);
+    tk_city_truth_add(g, 0, "block_sweep", "user", tk_city_staff_id(g, s).s, day, day, "4;3",
+                      "職員%s(%s)が%s〜%sに%sの住民%zu名を住民基本台帳で順に照会(処理なし)",
+                      STAFF_DESC(g, s, day), hm(sec).s, hm(t).s, blk, n);
+}
+
+/* A spare registered terminal of a department with systems other than dept; marked used. */
+static size_t foreign_terminal(tk_city *g, size_t dept)
+{
+    const size_t first = tk_rng_index(&g->ri, D_COUNT);
+    for (size_t k = 0; k < D_COUNT; k++) {
+        const size_t d = (first + k) % D_COUNT;
+        if (d != dept && dept_has_systems(d) && has_spare(g, d))
+            return spare_terminal(g, d);
+    }
+    return SIZE_MAX;
+}
+
+/* One account logged on at its own desk and at a terminal of another 所属 at once, for 5-17
+ * hours, a few look-ups made there. */
+static void inj_concurrent_long(tk_city *g, int hist)
+{
+    (void)hist;
+    const size_t s = pick_staff(g, ok_system_clerk, NULL);
+    if (s == SIZE_MAX)
+        return;
+    const staff *st = &g->st[s];
+    const int32_t day = pick_work_day(g, s, g->insp_from, g->to - 1, 1);
+    const int sec = day == DAY_NONE ? -1 : tk_behaviour_safe_time(g, &g->ri, s, day, 1);
+    const size_t t2 = sec < 0 ? SIZE_MAX : foreign_terminal(g, st->dept);
+    if (t2 == SIZE_MAX)
+        return;
+    reserve(g, s);
+    const int hours = tk_rng_range(&g->ri, 5, 17);
+    const int on = sec - tk_rng_range(&g->ri, 60, 300);
+    const int off = on + hours * 3600 + tk_rng_range(&g->ri, 0, 3000);
+    const size_t sys = main_sys(st->dept, st->sect);
+    add_lookups(g, s, t2, sys, day, sec, tk_rng_range(&g->ri, 2, 4), 300, 1500, NONE32);
+    tk_behaviour_add_tv(g, s, t2, at(day, on), TK_LOGON);
+    tk_behaviour_add_tv(g, s, t2, at(day, off), TK_LOGOFF);
+    tk_city_truth_add(g, 0, "concurrent_long", "user", tk_city_staff_id(g, s).s, day,
+                      off >= 86400 ? day + 1 : day, "18",
+                      "職員%s(%s)のアカウントが自席端末%sと他所属(%s)の端末%sに同時にログオン"
+                      "(%s から約%d時間)",
+                      STAFF_DESC(g, s, day), g->tm[st->term].name,
+                      tk_city_depts[g->tm[t2].dept].name, g->tm[t2].name, hm(on).s, hours);
+}
+
+static int ok_starts_late(const tk_city *g, size_t i, const void *ctx)
+{
+    return ok_system_clerk(g, i, ctx) && g->st[i].start >= HOURS_FROM;
+}
+
+/* A shift of working hours: logons in the 6 o'clock hour on 15 working days by someone who
+ * starts around 8:30, with no overtime order (nothing else changes: the tasks stay in the
+ * office hours). */
+static void inj_early_shift(tk_city *g, int hist)
+{
+    (void)hist;
+    const size_t s = pick_staff(g, ok_starts_late, NULL);
+    if (s == SIZE_MAX)
+        return;
+    int32_t days[15];
+    size_t nd = 0;
+    const int32_t d0 = g->insp_from + (int32_t)tk_rng_below(&g->ri, 10);
+    for (int32_t d = d0; d <= g->to && nd < 15; d++)
+        if (pick_work_day(g, s, d, d, 1) == d && first_logon(g, s, d) != SIZE_MAX)
+            days[nd++] = d;
+    if (nd < 15)
+        return;
+    reserve(g, s);
+    for (size_t k = 0; k < nd; k++) {
+        const size_t i = first_logon(g, s, days[k]);
+        const int64_t old = g->tv[i].t;
+        g->tv[i].t = at(days[k], 6 * 3600 + tk_rng_range(&g->ri, 0, 3500));
+        /* a failed logon just before the old logon moves with it */
+        const size_t d = (size_t)(days[k] - g->from);
+        for (size_t j = g->day_tv[d]; j < g->day_tv[d + 1]; j++)
+            if (g->tv[j].staff == s && g->tv[j].kind == TK_FAIL && g->tv[j].t < old)
+                g->tv[j].t = g->tv[i].t - (old - g->tv[j].t);
+    }
+    tk_city_truth_add(g, 0, "early_logon_shift", "user", tk_city_staff_id(g, s).s, days[0],
+                      days[nd - 1], "1",
+                      "職員%s(%s、通常8:30頃始業)が%zu日の出勤日に6時台にログオン"
+                      "(時間外勤務命令なし)",
+                      STAFF_DESC(g, s, days[0]), nd);
+}
+
+static int ok_never_late(const tk_city *g, size_t i, const void *ctx)
+{
+    return ok_system_clerk(g, i, ctx) && g->st[i].late_pm == 0;
+}
+
+/* Look-ups at about 20:49 by someone who never works late, no overtime order. */
+static void inj_late_lookup(tk_city *g, int hist)
+{
+    (void)hist;
+    const size_t s = pick_staff(g, ok_never_late, NULL);
+    if (s == SIZE_MAX)
+        return;
+    const int32_t day = pick_work_day(g, s, g->insp_from, g->to, 0);
+    if (day == DAY_NONE)
+        return;
+    reserve(g, s);
+    const staff *st = &g->st[s];
+    const size_t sys = main_sys(st->dept, st->sect), term = term_on(st, day);
+    const int start = 20 * 3600 + 47 * 60 + tk_rng_range(&g->ri, 0, 240);
+    const int n = tk_rng_range(&g->ri, 2, 4);
+    const int end = add_lookups(g, s, term, sys, day, start, n, 30, 150, NONE32);
+    session_around(g, s, term, day, start, 60, 240, end, 30, 180);
+    tk_city_truth_add(g, 0, "late_lookup", "user", tk_city_staff_id(g, s).s, day, day, "1",
+                      "残業をしない職員%s(%s)が時間外勤務命令なしに%sに再ログオンし%sで住民%d名を"
+                      "照会",
+                      STAFF_DESC(g, s, day), hm(start).s, tk_city_systems[sys].name, n);
+}
+
+/* A single look-up of a watch-listed 著名人 by a 所属 that never deals with them. */
+static void inj_watch_single(tk_city *g, int hist)
+{
+    (void)hist;
+    const uint32_t r = flagged_resident(g, R_WATCH);
+    const size_t s = pick_staff(g, ok_watch_outsider, NULL);
+    if (r == NONE32 || s == SIZE_MAX)
+        return;
+    const int32_t day = pick_work_day(g, s, g->insp_from, g->to, 1);
+    const int sec = day == DAY_NONE
+                        ? -1
+                        : tk_behaviour_safe_time(g, &g->ri, s, day, (int)tk_rng_below(&g->ri, 2));
+    if (sec < 0)
+        return;
+    reserve(g, s);
+    add_lookups(g, s, term_on(&g->st[s], day), SYS_JUKI, day, sec, 1, 20, 120, r);
+    tk_city_truth_add(g, 0, "watchlist_single", "user", tk_city_staff_id(g, s).s, day, day, "9",
+                      "職員%s(%s)が担当外の著名人(宛名番号%s、要注意リスト登載)を住民基本台帳で"
+                      "1回だけ照会",
+                      STAFF_DESC(g, s, day), tk_city_res_id(g, r).s);
+}
+
+/* Hard negative: tax, 国保 and welfare staff processing their own cases of protected (DV等支援
+ * 措置) residents: a look-up and then an update or a notice, in the department's own system. */
+static void hn_protected_own(tk_city *g, int hist)
+{
+    (void)hist;
+    static const unsigned char dept_sys[][2] = {
+        {D_ZEIMU, SYS_KOJIN}, {D_HOKEN, SYS_KOKUHO}, {D_FUKUSHI, SYS_SEIHO}, {D_CHOJU, SYS_KAIGO}};
+    const size_t k = tk_rng_index(&g->ri, sizeof dept_sys / sizeof dept_sys[0]);
+    const size_t dept = dept_sys[k][0], sys = dept_sys[k][1];
+    const size_t pool = tk_city_systems[sys].pool;
+    uint32_t r = NONE32;
+    for (int tries = 0; tries < 4000 && r == NONE32; tries++) {
+        const uint32_t c = (uint32_t)tk_rng_index(&g->ri, g->nres);
+        if ((g->res[c].flags & R_DV) && (g->res[c].pools & (1u << pool)))
+            r = c;
+    }
+    const size_t s = r == NONE32 ? SIZE_MAX : pick_staff(g, ok_dept, &dept);
+    const int pfn = tk_behaviour_find_fn(sys, OP_UPDATE, -1);
+    if (s == SIZE_MAX || pfn < 0 || tk_behaviour_same_household(g, &g->st[s], r))
+        return;
+    const int32_t day = pick_work_day(g, s, g->insp_from, g->to, 1);
+    const int sec = day == DAY_NONE
+                        ? -1
+                        : tk_behaviour_safe_time(g, &g->ri, s, day, (int)tk_rng_below(&g->ri, 2));
+    if (sec < 0)
+        return;
+    g->st[s].reserved = RS_SPECIAL; /* no incident on this staff member */
+    const size_t term = term_on(&g->st[s], day);
+    const int t = add_lookups(g, s, term, sys, day, sec, tk_rng_range(&g->ri, 1, 2), 20, 90, r);
+    tk_behaviour_add_ev(g, s, term, sys, (size_t)pfn, r, at(day, t), 1, 0);
+    tk_city_truth_add(g, 1, "protected_own_case", "user", tk_city_staff_id(g, s).s, day, day, "10",
+                      "職員%s(%s)が担当する事務でDV等支援措置対象者(宛名番号%s)を%sで照会し処理"
+                      "(正当な業務)",
+                      STAFF_DESC(g, s, day), tk_city_res_id(g, r).s, tk_city_systems[sys].name);
+}
+
+/* Staff member s works on closed day from..to minutes (logon a little before, logoff a little
+ * after) for dept on n tasks, fixed_sys as tk_behaviour_run_tasks() takes it. */
+static void closed_day_work(tk_city *g, size_t s, size_t dept, int32_t day, int from, int to,
+                            unsigned n, int fixed_sys)
+{
+    const size_t term = term_on(&g->st[s], day);
+    dayplan p = {0};
+    tk_behaviour_plan_add(&p, from, to - 9);
+    tk_behaviour_run_tasks(g, s, dept, sect_on(&g->st[s], day), term, day, &p, n, fixed_sys, 0);
+    session_around(g, s, term, day, from * 60, 300, 900, to * 60, 120, 600);
+}
+
+/* Up to want staff of dept employed on day, not specials, drawn in turn; returns how many. */
+static size_t rota(tk_city *g, size_t dept, int32_t day, size_t *out, size_t want)
+{
+    size_t n = 0;
+    const size_t first = tk_rng_index(&g->ri, g->nst);
+    for (size_t k = 0; k < g->nst && n < want; k++) {
+        const size_t i = (first + k) % g->nst;
+        const staff *st = &g->st[i];
+        if (dept_on(st, day) == dept && employed(st, day) && st->role != ROLE_MANAGER &&
+            st->reserved != RS_SPECIAL)
+            out[n++] = i;
+    }
+    return n;
+}
+
+/* Hard negatives: the 市民課 Sunday counter (9:00-12:00) and the 期日前投票所 weekends of
+ * 選挙管理委員会 (8:30-20:00), opened for that 所属 by master/calendar_export.csv only. */
+static void hn_scoped_open_days(tk_city *g)
+{
+    size_t who[3];
+    for (size_t c = 0; c < g->ncounter; c++) {
+        const int32_t day = g->counter_day[c];
+        const size_t n = rota(g, D_SHIMIN, day, who, 2);
+        for (size_t k = 0; k < n; k++) {
+            closed_day_work(g, who[k], D_SHIMIN, day, 9 * 60, 12 * 60,
+                            (unsigned)tk_rng_range(&g->ri, 8, 16), -1);
+            tk_city_truth_add(g, 1, "sunday_counter", "user", tk_city_staff_id(g, who[k]).s, day,
+                              day, "2",
+                              "市民課日曜窓口(9:00-12:00、calendar_export.csvで市民課のみ開庁)の"
+                              "窓口業務");
+        }
+    }
+    for (int32_t day = g->ev_from; day <= g->ev_to; day++) {
+        const int w = wday_of(day);
+        if (w != 0 && w != 6)
+            continue;
+        const size_t n = rota(g, D_SENKYO, day, who, 2);
+        for (size_t k = 0; k < n; k++) {
+            closed_day_work(g, who[k], D_SENKYO, day, 8 * 60 + 30, 20 * 60,
+                            (unsigned)tk_rng_range(&g->ri, 30, 60), SYS_SENKYO);
+            tk_city_truth_add(g, 1, "early_voting", "user", tk_city_staff_id(g, who[k]).s, day, day,
+                              "2;1",
+                              "期日前投票所(8:30-20:00、calendar_export.csvで選挙管理委員会のみ"
+                              "開庁)の休日の選挙事務");
+        }
+    }
+    if (g->elect_day + 1 <= g->to)
+        tk_city_truth_add(g, 1, "election_quiet", "system", tk_city_systems[SYS_SENKYO].name,
+                          g->elect_day + 1, g->elect_day + 21 > g->to ? g->to : g->elect_day + 21,
+                          "29", "選挙(投票日%s)後の閑散期: 選挙人名簿管理の件数が通常の3割",
+                          tk_city_day_str(g->elect_day).s);
+}
+
+/* 1 if truth already holds an incident of user s on day. */
+static int has_incident(const tk_city *g, size_t s, int32_t day)
+{
+    const idstr id = tk_city_staff_id(g, s);
+    for (size_t i = 0; i < g->ntr; i++)
+        if (!g->tr[i].hn && strcmp(g->tr[i].etype, "user") == 0 &&
+            strcmp(g->tr[i].eid, id.s) == 0 && day >= g->tr[i].from && day <= g->tr[i].to)
+            return 1;
+    return 0;
+}
+
+/* Hard negatives: the everyday look-ups that a list without 担当所属 no longer explains, in the
+ * inspection period: 市民課's of protected residents (the counter serves them;
+ * protected_counter) and 市民課's and 税務課's of 著名人 (watchlist_counter), one row per member of
+ * staff, kind and day, unless an incident of that user covers the day. */
+static void hn_list_counter(tk_city *g)
+{
+    const size_t nd = (size_t)(g->to - g->insp_from + 1);
+    uint8_t *seen = tk_calloc(g->nst * nd, 1);
+    if (seen == NULL) {
+        g->oom = 1;
+        return;
+    }
+    for (size_t e = 0; e < g->nev; e++) {
+        const bev *x = &g->ev[e];
+        const int32_t day = (int32_t)(x->t / 86400);
+        if (day < g->insp_from || day > g->to || x->res == NONE32 || x->res >= FICT_BASE ||
+            x->staff >= g->nst)
+            continue;
+        const uint8_t f = g->res[x->res].flags;
+        const size_t dept = dept_on(&g->st[x->staff], day);
+        uint8_t *p = &seen[(size_t)x->staff * nd + (size_t)(day - g->insp_from)];
+        if ((f & R_DV) && dept == D_SHIMIN)
+            *p |= 1;
+        if ((f & R_WATCH) && (dept == D_SHIMIN || dept == D_ZEIMU))
+            *p |= 2;
+    }
+    for (size_t s = 0; s < g->nst; s++)
+        for (size_t k = 0; k < nd; k++) {
+            const int32_t day = g->insp_from + (int32_t)k;
+            const uint8_t v = seen[s * nd + k];
+            if (v == 0 || has_incident(g, s, day))
+                continue;
+            if (v & 1)
+                tk_city_truth_add(g, 1, "protected_counter", "user", tk_city_staff_id(g, s).s, day,
+                                  day, "10",
+                                  "市民課の職員%sが窓口業務でDV等支援措置対象者を照会"
+                                  "(担当所属の列がないリストでは許可所属を示せない)",
+                                  tk_city_staff_id(g, s).s);
+            if (v & 2)
+                tk_city_truth_add(
+                    g, 1, "watchlist_counter", "user", tk_city_staff_id(g, s).s, day, day, "9",
+                    "%sの職員%sが担当業務で著名人を照会"
+                    "(担当所属の列がないリストでは担当を示せない)",
+                    tk_city_depts[dept_on(&g->st[s], day)].name, tk_city_staff_id(g, s).s);
+        }
+    tk_free(seen);
+}
+
 typedef struct injdef {
     const char *kind;
     void (*fn)(tk_city *g, int hist);
     unsigned per200; /* instances per 200 staff (at least one) */
     unsigned hist;   /* one more instance in the baseline history */
 } injdef;
+
+static const injdef injectors_b[] = {
+    {"stalking", inj_stalking, 2, 0},
+    {"block_sweep", inj_block_sweep, 2, 0},
+    {"concurrent_long", inj_concurrent_long, 1, 0},
+    {"early_logon_shift", inj_early_shift, 1, 0},
+    {"late_lookup", inj_late_lookup, 1, 0},
+    {"watchlist_single", inj_watch_single, 2, 0},
+    {"protected_own_case", hn_protected_own, 4, 0},
+};
 
 static const injdef injectors[] = {
     {"after_hours", inj_after_hours, 3, 1},
@@ -1616,6 +2027,19 @@ void tk_incidents_inject(tk_city *g, const specials *sp)
     inj_log_gap(g, base_seq);
     hn_busy_seasons(g);
     hn_people(g, sp);
+    if (g->variant != TK_GENCITY_VARIANT_B)
+        return;
+    tk_rng_seed(&g->ri, g->seed, 5);
+    for (size_t k = 0; k < sizeof injectors_b / sizeof injectors_b[0]; k++) {
+        size_t n = injectors_b[k].per200 * g->nst / 200;
+        for (size_t i = 0; i < (n < 1 ? 1 : n); i++) {
+            const size_t before = g->ntr;
+            for (int tries = 0; tries < 5 && g->ntr == before; tries++)
+                injectors_b[k].fn(g, 0);
+        }
+    }
+    hn_scoped_open_days(g);
+    hn_list_counter(g);
 }
 size_t tk_incidents_count_kinds(const tk_city *g, int hn)
 {

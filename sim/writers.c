@@ -422,6 +422,23 @@ static char *put_when(char *p, const layoutdef *L, int kind, int32_t day, int se
     }
 }
 
+/* Variant B: an extraction or export carries its count in 備考 as a city's system writes it,
+ * with thousands separators (抽出件数=26,382), after any other remark. Returns out. */
+static const char *count_note(char *out, size_t cap, const char *note, uint32_t count)
+{
+    char digits[16], sep[24];
+    const int nd = snprintf(digits, sizeof digits, "%u", count);
+    size_t k = 0;
+    for (int i = 0; i < nd; i++) {
+        if (i > 0 && (nd - i) % 3 == 0)
+            sep[k++] = ',';
+        sep[k++] = digits[i];
+    }
+    sep[k] = '\0';
+    snprintf(out, cap, "%s%s抽出件数=%s", note, note[0] ? " " : "", sep);
+    return out;
+}
+
 static void render_ev(const tk_city *g, buf *b, const layoutdef *L, const bev *e)
 {
     const int32_t day = (int32_t)(e->t / 86400);
@@ -432,7 +449,7 @@ static void render_ev(const tk_city *g, buf *b, const layoutdef *L, const bev *e
     const terminal *tm = &g->tm[e->term];
     const fndef *fn = &tk_city_systems[e->sys].fn[e->fn];
     for (size_t c = 0; c < L->ncols; c++) {
-        char tmp[160], *p = tmp;
+        char tmp[160], nbuf[400], *p = tmp;
         const char *text = NULL;
         if (c)
             putch(b, ',');
@@ -500,6 +517,8 @@ static void render_ev(const tk_city *g, buf *b, const layoutdef *L, const bev *e
             break;
         default:
             text = note_text(e->note);
+            if (g->variant == TK_GENCITY_VARIANT_B && (fn->op == OP_EXTRACT || fn->op == OP_EXPORT))
+                text = count_note(nbuf, sizeof nbuf, text, e->count);
             break;
         }
         if (text == NULL) {
@@ -610,7 +629,8 @@ static int write_business_logs(tk_city *g, tk_error *err)
         c.sys = sys;
         while (c.next < g->nev && g->ev[c.next].sys < sys)
             c.next++;
-        rc = each_month(g, business_month, &c, err);
+        if (tk_city_has_system(g, sys))
+            rc = each_month(g, business_month, &c, err);
     }
     buf_free(&c.b);
     return rc;
@@ -914,6 +934,8 @@ static int write_profiles(tk_city *g, tk_error *err)
     char rel[80], name[40];
     int rc = TK_OK;
     for (size_t sys = 0; sys < SYS_COUNT && rc == TK_OK; sys++) {
+        if (!tk_city_has_system(g, sys))
+            continue;
         b.len = 0;
         business_profile(&b, sys);
         profile_name(sys, name, sizeof name);
@@ -1146,9 +1168,10 @@ static void put_hhmm(buf *b, int minutes)
 
 static void master_authorizations(tk_city *g, buf *b)
 {
-    (void)g;
     puts_(b, "所属,システム,権限,機能,個人番号利用\n");
     for (size_t i = 0; i < tk_city_nauths; i++) {
+        if (!tk_city_has_system(g, tk_city_auths[i].sys))
+            continue;
         puts_(b, tk_city_depts[tk_city_auths[i].dept].name);
         putch(b, ',');
         puts_(b, tk_city_systems[tk_city_auths[i].sys].name);
@@ -1212,13 +1235,19 @@ static void master_media(tk_city *g, buf *b)
     }
 }
 
+/* Variant B writes the list as most cities keep it: no 担当所属 column, and the protection
+ * category spelled out (DV等支援措置). */
 static void master_watchlist(tk_city *g, buf *b)
 {
-    puts_(b, "宛名番号,区分,担当所属,開始日,終了日\n");
+    const int b_list = g->variant == TK_GENCITY_VARIANT_B;
+    puts_(b, b_list ? "宛名番号,区分,開始日,終了日\n" : "宛名番号,区分,担当所属,開始日,終了日\n");
     for (size_t i = 0; i < g->nwl; i++) {
         const watchrow *w = &g->wl[i];
         put_res(b, g, w->res);
-        puts_(b, w->dv ? ",支援措置,市民課," : ",著名人,市民課;税務課,");
+        if (b_list)
+            puts_(b, w->dv ? ",DV等支援措置," : ",著名人,");
+        else
+            puts_(b, w->dv ? ",支援措置,市民課," : ",著名人,市民課;税務課,");
         put_day(b, w->from, '/');
         putch(b, ',');
         put_day(b, w->to, '/');
@@ -1281,6 +1310,62 @@ static void master_calendar(tk_city *g, buf *b)
     }
 }
 
+/* Variant B: the calendar as a city's groupware exports it, which no canonical kind reads as
+ * it is: one row per day with its 区分 (開庁日, 土曜日, 日曜日, 祝日; 閉庁日 for 年末年始),
+ * then a row per event that opens a day (or longer hours) for one 所属 with its hours in the
+ * event's name and in 開始時刻 / 終了時刻. */
+static void event_row(buf *b, int32_t day, const char *what, size_t dept, const char *from,
+                      const char *to)
+{
+    static const char *const wd[] = {"日", "月", "火", "水", "木", "金", "土"};
+    put_day(b, day, '/');
+    putch(b, ',');
+    puts_(b, wd[wday_of(day)]);
+    puts_(b, ",行事,");
+    puts_(b, what);
+    puts_(b, "（");
+    puts_(b, from);
+    putch(b, '-');
+    puts_(b, to);
+    puts_(b, "）,");
+    puts_(b, tk_city_depts[dept].name);
+    putch(b, ',');
+    puts_(b, from);
+    putch(b, ',');
+    puts_(b, to);
+    putch(b, '\n');
+}
+
+static void master_calendar_export(tk_city *g, buf *b)
+{
+    static const char *const wd[] = {"日", "月", "火", "水", "木", "金", "土"};
+    puts_(b, "日付,曜日,区分,名称,所属,開始時刻,終了時刻\n");
+    for (int32_t day = g->from; day <= g->to; day++) {
+        const uint8_t f = dflag(g, day);
+        const int w = wday_of(day);
+        put_day(b, day, '/');
+        putch(b, ',');
+        puts_(b, wd[w]);
+        puts_(b, f & DF_HOLIDAY    ? ",祝日,"
+                 : f & DF_NENMATSU ? ",閉庁日,"
+                 : w == 0          ? ",日曜日,"
+                 : w == 6          ? ",土曜日,"
+                                   : ",開庁日,");
+        if (f & (DF_HOLIDAY | DF_NENMATSU))
+            puts_(b, g->dname[day - g->from] ? g->dname[day - g->from] : "");
+        puts_(b, ",,,\n");
+        if (f & DF_OPEN_SUNDAY) {
+            event_row(b, day, "休日開庁", D_SHIMIN, "8:30", "17:15");
+            event_row(b, day, "休日開庁", D_ZEIMU, "8:30", "17:15");
+            event_row(b, day, "休日開庁", D_HOKEN, "8:30", "17:15");
+        }
+        if (tk_city_is_counter_day(g, day))
+            event_row(b, day, "市民課日曜窓口", D_SHIMIN, "9:00", "12:00");
+        if (day >= g->ev_from && day <= g->ev_to)
+            event_row(b, day, "期日前投票所開設", D_SENKYO, "8:30", "20:00");
+    }
+}
+
 /* The masters in their canonical layout (docs/master-data.md), UTF-8 with LF. */
 static int write_small_masters(tk_city *g, tk_error *err)
 {
@@ -1303,6 +1388,11 @@ static int write_small_masters(tk_city *g, tk_error *err)
         b.len = 0;
         masters[i].render(g, &b);
         rc = write_file(g, masters[i].file, &b, E_UTF8, err);
+    }
+    if (rc == TK_OK && g->variant == TK_GENCITY_VARIANT_B) {
+        b.len = 0;
+        master_calendar_export(g, &b);
+        rc = write_file(g, "master/calendar_export.csv", &b, E_UTF8, err);
     }
     buf_free(&b);
     return rc;
@@ -1404,6 +1494,14 @@ static int write_readme(tk_city *g, tk_error *err)
         tk_city_day_str(g->elect_day).s, tk_city_day_str(g->kenmu_from).s,
         tk_city_day_str(g->kenmu_to).s);
     puts_(&b, line);
+    if (g->variant == TK_GENCITY_VARIANT_B) {
+        snprintf(line, sizeof line,
+                 "- 構成 variant: B (所属の比率、担当所属のない支援措置リスト、"
+                 "`master/calendar_export.csv` の所属別開庁: 市民課日曜窓口 %zu 日、"
+                 "期日前投票所 %s .. %s; docs/gen-city.md)\n",
+                 g->ncounter, tk_city_day_str(g->ev_from).s, tk_city_day_str(g->ev_to).s);
+        puts_(&b, line);
+    }
     snprintf(
         line, sizeof line,
         "- ログ logs: %zu files, %zu rows (manifest.csv lists file, profile, system, encoding, "

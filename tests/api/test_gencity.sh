@@ -4,7 +4,8 @@
 # Generates a small city twice with one seed (byte-identical), once with another (different),
 # runs the independent checker tests/api/test_gencity.py (manifest, encodings, profiles parsed
 # row by row, truth consistent with the logs), checks that truth.csv holds every incident kind,
-# the command-line errors, the --bulk-rows path, and -- when the commands exist -- that
+# the command-line errors, the --bulk-rows path, variant B's files and columns (--variant B),
+# and -- when the commands exist -- that
 # `tenken profile test` accepts every generated file and `tenken master import` every master file.
 set -u
 
@@ -165,6 +166,65 @@ if "$BIN" master --help >/dev/null 2>&1 && "$BIN" init --help >/dev/null 2>&1; t
 else
     echo "SKIP: 'tenken master import' is not available in this build"
 fi
+
+# --- variant B (docs/gen-city.md "Variant B") -------------------------------------------------
+expect_usage "^tenken gen-city: --variant: expected A or B, got 'C'$" --out "$TMP/x" --seed 1 \
+    --variant C
+expect_usage "^tenken gen-city: --variant B writes a whole city; --bulk-rows takes variant A only$" \
+    --out "$TMP/x" --seed 1 --variant B --bulk-rows 10
+"$BIN" gen-city --out "$TMP/vb" --seed 7 --variant B --staff 40 --residents 2000 \
+    --from 2024-09-01 --to 2024-11-30 >"$TMP/out.txt" || fail "gen-city --variant B exited $?"
+grep -qx "gen-city: wrote $TMP/vb (seed 7, variant B)" "$TMP/out.txt" ||
+    fail "variant B summary: $(cat "$TMP/out.txt")"
+"$BIN" gen-city --out "$TMP/va" --seed 7 --variant A "${SMALL[@]}" || fail "--variant A exited $?"
+diff -r "$TMP/a" "$TMP/va" >/dev/null || fail "--variant A differs from the default city"
+[ -e "$TMP/a/master/calendar_export.csv" ] && fail "the default city has a calendar export"
+for f in README.md manifest.csv truth.csv master/staff.csv master/watchlist.csv \
+    master/calendar.csv master/calendar_export.csv; do
+    [ -s "$TMP/vb/$f" ] || fail "variant B: $f missing or empty"
+done
+[ "$(head -1 "$TMP/vb/master/watchlist.csv")" = "宛名番号,区分,開始日,終了日" ] ||
+    fail "variant B watchlist header: $(head -1 "$TMP/vb/master/watchlist.csv")"
+grep -q '^[0-9]\{10\},DV等支援措置,[0-9/]*,[0-9/]*$' "$TMP/vb/master/watchlist.csv" ||
+    fail "variant B watchlist has no DV等支援措置 row"
+[ "$(head -1 "$TMP/vb/master/calendar_export.csv")" = "日付,曜日,区分,名称,所属,開始時刻,終了時刻" ] ||
+    fail "calendar export header: $(head -1 "$TMP/vb/master/calendar_export.csv")"
+grep -q '^2024/09/01,日,日曜日,,,,$' "$TMP/vb/master/calendar_export.csv" ||
+    fail "calendar export: no day row for 2024/09/01"
+grep -q '^2024/09/02,月,開庁日,,,,$' "$TMP/vb/master/calendar_export.csv" ||
+    fail "calendar export: no day row for 2024/09/02"
+grep -q '^2024/09/08,日,行事,市民課日曜窓口（9:00-12:00）,市民課,9:00,12:00$' \
+    "$TMP/vb/master/calendar_export.csv" || fail "calendar export: no Sunday counter on 09/08"
+grep -q ',行事,期日前投票所開設（8:30-20:00）,選挙管理委員会,8:30,20:00$' \
+    "$TMP/vb/master/calendar_export.csv" || fail "calendar export: no 期日前投票所 rows"
+days=$(grep -vc ',行事,' "$TMP/vb/master/calendar_export.csv")
+[ "$days" -eq 92 ] || fail "calendar export: $((days - 1)) day rows, expected 91"
+grep -q '^日付,区分,名称$' "$TMP/vb/master/calendar.csv" || fail "variant B calendar.csv header"
+grep -q '行事' "$TMP/vb/master/calendar.csv" && fail "variant B calendar.csv has event rows"
+grep -q '^- 構成 variant: B' "$TMP/vb/README.md" || fail "variant B README does not say so"
+grep -qa '抽出件数=[0-9]' "$TMP/vb/logs/"kaigo_2024-1*.csv ||
+    fail "variant B: no 抽出件数 in 備考 of the 介護保険 log"
+iconv -f CP932 -t UTF-8 "$TMP/vb/logs/"juki_2024-1*.csv | grep -q '抽出件数=2,0[0-9][0-9]"' ||
+    fail "variant B: the full extraction's 抽出件数 has no thousands separator"
+for k in stalking block_sweep concurrent_long early_logon_shift late_lookup watchlist_single \
+    protected_own_case protected_counter watchlist_counter sunday_counter early_voting election_quiet; do
+    grep -q "^[A-Z]*-[0-9]*,[a-z_]*,$k," "$TMP/vb/truth.csv" || fail "variant B truth lacks $k"
+    grep -q "^[A-Z]*-[0-9]*,[a-z_]*,$k," "$TMP/a/truth.csv" && fail "the default city has $k"
+done
+if "$BIN" master --help >/dev/null 2>&1 && "$BIN" init --help >/dev/null 2>&1; then
+    D="$TMP/data-b"
+    "$BIN" init --tenant gencity --data "$D" >/dev/null || fail "tenken init exited $?"
+    for k in watchlist calendar; do
+        "$BIN" master import --tenant gencity --data "$D" --kind $k "$TMP/vb/master/$k.csv" \
+            --effective 2024-09-01 >"$TMP/mi.txt" 2>&1 ||
+            fail "variant B master import $k: $(cat "$TMP/mi.txt")"
+    done
+fi
+"$BIN" demo --dir "$TMP/demo" --variant C >"$TMP/out.txt" 2>"$TMP/err.txt"
+rc=$?
+[ $rc -eq 2 ] || fail "demo --variant C exited $rc, expected 2"
+grep -qx "tenken demo: --variant: expected A or B, got 'C'" "$TMP/err.txt" ||
+    fail "demo --variant C: $(cat "$TMP/err.txt")"
 
 if [ $failed -ne 0 ]; then
     echo "test_gencity: FAILED"

@@ -67,6 +67,7 @@ static void test_defaults(void)
     TK_CHECK_INT(o.volume, 100);
     TK_CHECK_INT(o.bulk_rows, 0);
     TK_CHECK(o.out == NULL && !o.force && !o.progress);
+    TK_CHECK_INT(o.variant, TK_GENCITY_VARIANT_A);
 }
 
 static void expect_invalid(const tk_gencity_options *o, const char *msg)
@@ -114,6 +115,12 @@ static void test_checks(void)
     TK_CHECK_INT(tk_gencity_check(&o, &err), TK_OK);
     o.bulk_rows = TK_GENCITY_MAX_BULK_ROWS + 1;
     expect_invalid(&o, "--bulk-rows: expected an integer from 1 to 10000000000, got 10000000001");
+    o.bulk_rows = 1000;
+    o.variant = TK_GENCITY_VARIANT_B;
+    expect_invalid(&o, "--variant B writes a whole city; --bulk-rows takes variant A only");
+    o.variant = 7;
+    expect_invalid(&o, "--variant: expected A or B");
+    o.variant = TK_GENCITY_VARIANT_A;
     FILE *f = fopen(dir, "r");
     TK_CHECK(f == NULL); /* nothing was written */
     if (f != NULL)
@@ -246,11 +253,192 @@ static void test_calendar(void)
     TK_CHECK_INT(system(path), 0);
 }
 
+/* The options of a small city of variant B (and, with variant A, its default twin). */
+static tk_gencity_options variant_options(const char *out, uint64_t seed, int variant)
+{
+    tk_gencity_options o = TK_GENCITY_OPTIONS_INIT;
+    o.out = out;
+    o.seed = seed;
+    o.staff = 60;
+    o.residents = 3000;
+    o.from = tk_days_from_civil(2024, 6, 1);
+    o.variant = variant;
+    return o;
+}
+
+static char *city_file(const char *dir, const char *name)
+{
+    char path[4096];
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return slurp(path, &len);
+}
+
+static size_t count_of(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+/* Variant B differs from A where docs/gen-city.md says, and is deterministic per seed. */
+static void test_variant(void)
+{
+    char a[4096], b1[4096], b2[4096], b3[4096], x[4096], y[4096];
+    const char *tmp = tk_test_tmpdir();
+    snprintf(a, sizeof a, "%s/gencity-va.%d", tmp, (int)getpid());
+    snprintf(b1, sizeof b1, "%s/gencity-vb1.%d", tmp, (int)getpid());
+    snprintf(b2, sizeof b2, "%s/gencity-vb2.%d", tmp, (int)getpid());
+    snprintf(b3, sizeof b3, "%s/gencity-vb3.%d", tmp, (int)getpid());
+    tk_error err;
+    tk_gencity_options o = variant_options(a, 3, TK_GENCITY_VARIANT_A);
+    TK_REQUIRE(tk_gencity_run(&o, NULL, &err) == TK_OK);
+    o = variant_options(b1, 3, TK_GENCITY_VARIANT_B);
+    TK_REQUIRE(tk_gencity_run(&o, NULL, &err) == TK_OK);
+    o = variant_options(b2, 3, TK_GENCITY_VARIANT_B);
+    TK_REQUIRE(tk_gencity_run(&o, NULL, &err) == TK_OK);
+    o = variant_options(b3, 4, TK_GENCITY_VARIANT_B);
+    TK_REQUIRE(tk_gencity_run(&o, NULL, &err) == TK_OK);
+
+    /* the same seed writes the same variant B city, another seed another one */
+    static const char *const files[] = {"truth.csv",
+                                        "manifest.csv",
+                                        "master/calendar_export.csv",
+                                        "master/watchlist.csv",
+                                        "master/staff.csv",
+                                        "logs/juki_2024-10.csv",
+                                        "logs/terminal_logon_2024-11.csv"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(x, sizeof x, "%s/%s", b1, files[i]);
+        snprintf(y, sizeof y, "%s/%s", b2, files[i]);
+        TK_CHECK(same_file(x, y));
+    }
+    char *t3 = city_file(b3, "truth.csv");
+    char *ta = city_file(a, "truth.csv"), *tb = city_file(b1, "truth.csv");
+    TK_REQUIRE(ta != NULL && tb != NULL && t3 != NULL);
+    TK_CHECK(strcmp(tb, t3) != 0);
+
+    /* the new incidents and hard negatives are in B's truth only */
+    static const char *const kinds[] = {",incident,stalking,user,",
+                                        ",incident,block_sweep,user,",
+                                        ",incident,concurrent_long,user,",
+                                        ",incident,early_logon_shift,user,",
+                                        ",incident,late_lookup,user,",
+                                        ",incident,watchlist_single,user,",
+                                        ",hard_negative,protected_own_case,user,",
+                                        ",hard_negative,sunday_counter,user,",
+                                        ",hard_negative,protected_counter,user,",
+                                        ",hard_negative,watchlist_counter,user,",
+                                        ",hard_negative,early_voting,user,",
+                                        ",hard_negative,election_quiet,system,選挙人名簿管理,"};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (strstr(tb, kinds[i]) == NULL)
+            fprintf(stderr, "missing in B: %s\n", kinds[i]);
+        TK_CHECK(strstr(tb, kinds[i]) != NULL);
+        TK_CHECK(strstr(ta, kinds[i]) == NULL);
+    }
+    /* a stalking case spans 8-14 days over at least four weeks */
+    const char *st = strstr(tb, ",incident,stalking,user,");
+    TK_REQUIRE(st != NULL);
+    st = strchr(st + strlen(",incident,stalking,user,"), ',');
+    int y0, m0, d0, y1, m1, d1, nd = 0;
+    TK_REQUIRE(sscanf(st, ",%d-%d-%d,%d-%d-%d", &y0, &m0, &d0, &y1, &m1, &d1) == 6);
+    TK_CHECK(tk_days_from_civil(y1, m1, d1) - tk_days_from_civil(y0, m0, d0) >= 21);
+    const char *desc = strstr(st, ")を");
+    TK_REQUIRE(desc != NULL && sscanf(desc + strlen(")を"), "%d日", &nd) == 1);
+    TK_CHECK(nd >= 8 && nd <= 14);
+
+    /* the protection list: no 担当所属 in B, DV等支援措置 spelled out */
+    char *wa = city_file(a, "master/watchlist.csv"), *wb = city_file(b1, "master/watchlist.csv");
+    TK_REQUIRE(wa != NULL && wb != NULL);
+    TK_CHECK(strncmp(wa, "宛名番号,区分,担当所属,開始日,終了日\n",
+                     strlen("宛名番号,区分,担当所属,開始日,終了日\n")) == 0);
+    TK_CHECK(
+        strncmp(wb, "宛名番号,区分,開始日,終了日\n", strlen("宛名番号,区分,開始日,終了日\n")) == 0);
+    TK_CHECK(strstr(wb, ",DV等支援措置,") != NULL && strstr(wb, "市民課") == NULL);
+
+    /* the calendar export: B only, a row per day and the scoped events; A's calendar.csv
+     * is the canonical one in both */
+    char *ca = city_file(a, "master/calendar_export.csv");
+    char *cb = city_file(b1, "master/calendar_export.csv");
+    TK_CHECK(ca == NULL);
+    TK_REQUIRE(cb != NULL);
+    TK_CHECK(strncmp(cb, "日付,曜日,区分,名称,所属,開始時刻,終了時刻\n",
+                     strlen("日付,曜日,区分,名称,所属,開始時刻,終了時刻\n")) == 0);
+    const size_t days = (size_t)(o.to - o.from + 1);
+    const size_t events = count_of(cb, ",行事,");
+    TK_CHECK_INT(count_of(cb, "\n") - 1 - events, days);
+    /* 27 Saturdays and 26 Sundays; 11-23 and 08-11, 09-22, 11-03 are holidays */
+    TK_CHECK_INT(count_of(cb, ",土曜日,"), 26);
+    TK_CHECK_INT(count_of(cb, ",日曜日,"), 23);
+    TK_CHECK(strstr(cb, "2024/09/22,日,祝日,秋分の日,,,\n2024/09/23,月,祝日,休日,,,\n") != NULL);
+    TK_CHECK(strstr(cb, ",日,行事,市民課日曜窓口（9:00-12:00）,市民課,9:00,12:00\n") != NULL);
+    TK_CHECK_INT(count_of(cb, "期日前投票所開設（8:30-20:00）,選挙管理委員会,8:30,20:00\n"), 14);
+    char *ka = city_file(a, "master/calendar.csv"), *kb = city_file(b1, "master/calendar.csv");
+    TK_REQUIRE(ka != NULL && kb != NULL);
+    TK_CHECK(strncmp(kb, "日付,区分,名称\n", strlen("日付,区分,名称\n")) == 0);
+    TK_CHECK(strstr(kb, "行事") == NULL);
+
+    /* counts in 備考 with thousands separators (CP932 抽出件数=3,), only in B */
+    char *ja = city_file(a, "logs/juki_2024-11.csv"), *jb = NULL;
+    TK_REQUIRE(ja != NULL);
+    TK_CHECK(strstr(ja, "\x92\x8a\x8f\x6f\x8c\x8f\x90\x94=") == NULL);
+    int separated = 0;
+    for (int m = 6; m <= 11 && !separated; m++) {
+        snprintf(x, sizeof x, "logs/juki_2024-%02d.csv", m);
+        jb = city_file(b1, x);
+        separated = jb != NULL && strstr(jb, "\x92\x8a\x8f\x6f\x8c\x8f\x90\x94=3,0") != NULL;
+        free(jb);
+    }
+    TK_CHECK(separated);
+
+    /* other systems: B has no 戸籍附票 and no 法人住民税 (no log, profile or authorization) */
+    char *aa = city_file(a, "master/authorizations.csv");
+    char *ab = city_file(b1, "master/authorizations.csv");
+    char *ma = city_file(a, "manifest.csv"), *mb = city_file(b1, "manifest.csv");
+    TK_REQUIRE(aa != NULL && ab != NULL && ma != NULL && mb != NULL);
+    TK_CHECK(strstr(aa, ",法人住民税,") != NULL && strstr(aa, ",戸籍附票,") != NULL);
+    TK_CHECK(strstr(ab, ",法人住民税,") == NULL && strstr(ab, ",戸籍附票,") == NULL);
+    TK_CHECK(strstr(ma, ",法人住民税,") != NULL && strstr(ma, ",戸籍附票,") != NULL);
+    TK_CHECK(strstr(mb, ",法人住民税,") == NULL && strstr(mb, ",戸籍附票,") == NULL);
+    TK_CHECK(strstr(mb, ",住民基本台帳,") != NULL && strstr(mb, ",戸籍,") != NULL);
+    snprintf(x, sizeof x, "%s/profiles/hojin-vendor-b.json", b1);
+    TK_CHECK(access(x, F_OK) != 0);
+    snprintf(x, sizeof x, "%s/profiles/hojin-vendor-b.json", a);
+    TK_CHECK(access(x, F_OK) == 0);
+    free(aa);
+    free(ab);
+    free(ma);
+    free(mb);
+
+    /* other proportions: more 市民課 staff (CP932) in B than in A */
+    char *sa = city_file(a, "master/staff.csv"), *sb = city_file(b1, "master/staff.csv");
+    TK_REQUIRE(sa != NULL && sb != NULL);
+    TK_CHECK(count_of(sb, ",\x8e\x73\x96\xaf\x89\xdb,") >
+             count_of(sa, ",\x8e\x73\x96\xaf\x89\xdb,"));
+
+    free(ta);
+    free(tb);
+    free(t3);
+    free(wa);
+    free(wb);
+    free(cb);
+    free(ka);
+    free(kb);
+    free(ja);
+    free(sa);
+    free(sb);
+    snprintf(x, sizeof x, "rm -rf '%s' '%s' '%s' '%s'", a, b1, b2, b3);
+    TK_CHECK_INT(system(x), 0);
+}
+
 int main(void)
 {
     TK_RUN(test_defaults);
     TK_RUN(test_checks);
     TK_RUN(test_sample_city);
     TK_RUN(test_calendar);
+    TK_RUN(test_variant);
     TK_TEST_END();
 }
