@@ -33,6 +33,17 @@ static json_t *reason(const char *msg)
     return json_pack("{s:s}", "reason", msg);
 }
 
+/* A tenant that was never analysed has no tables of analyses yet (a
+ * read-only open creates none): that is "no analysis run", not a fault. */
+static int reply_read_error(tk_server_req *r, tk_error *err)
+{
+    if (err->code == TK_EDB && strstr(err->msg, "no such table") != NULL) {
+        err->code = TK_ENOTFOUND;
+        snprintf(err->msg, sizeof err->msg, "no analysis run in this tenant yet");
+    }
+    return tk_server_reply_tk_error(r, err);
+}
+
 static int bad_arg(tk_server_req *r, const char *name, const char *msg)
 {
     return tk_server_reply_error(r, 400, "bad_request",
@@ -268,7 +279,7 @@ static int runs(tk_server_req *r)
                                           (size_t)limit, &list, &n, &err);
     tk_tenant_close(t);
     if (rc != TK_OK)
-        return tk_server_reply_tk_error(r, &err);
+        return reply_read_error(r, &err);
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(items, tk_jsonout_run(&list[i]));
@@ -336,7 +347,7 @@ static int anomalies(tk_server_req *r)
     tk_anomalies_run_dispose(&info);
     tk_tenant_close(t);
     if (rc != TK_OK)
-        return tk_server_reply_tk_error(r, &err);
+        return reply_read_error(r, &err);
     return tk_server_reply_json(r, 200, doc);
 }
 
@@ -358,7 +369,7 @@ static int anomaly(tk_server_req *r)
     tk_anomalies_item_dispose(&it);
     tk_tenant_close(t);
     if (rc != TK_OK)
-        return tk_server_reply_tk_error(r, &err);
+        return reply_read_error(r, &err);
     return tk_server_reply_json(r, 200, doc);
 }
 
@@ -417,7 +428,7 @@ static int evidence(tk_server_req *r)
     tk_evidence_destroy(e);
     tk_tenant_close(t);
     if (rc != TK_OK)
-        return tk_server_reply_tk_error(r, &err);
+        return reply_read_error(r, &err);
     return tk_server_reply_json(r, 200, doc);
 }
 
@@ -435,7 +446,7 @@ static int history(tk_server_req *r)
     const int rc = tk_anomalies_history(tk_tenant_db(t), run, rank, &d, &n, &err);
     tk_tenant_close(t);
     if (rc != TK_OK)
-        return tk_server_reply_tk_error(r, &err);
+        return reply_read_error(r, &err);
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(items, tk_jsonout_decision(&d[i]));
