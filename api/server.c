@@ -1054,14 +1054,14 @@ int tk_server_start(tk_server **out, const tk_server_options *o, tk_error *err)
             flags, o->port, NULL, NULL, access_handler, s, MHD_OPTION_SOCK_ADDR, sa,
             MHD_OPTION_THREAD_POOL_SIZE, o->threads, MHD_OPTION_CONNECTION_LIMIT, o->conn_limit,
             MHD_OPTION_CONNECTION_TIMEOUT, o->conn_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-            (size_t)TK_SERVER_HEADER_MAX * 2, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+            (size_t)TK_SERVER_HEADER_MAX, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
             MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL, MHD_OPTION_END);
     else
         s->daemon = MHD_start_daemon(
             flags, o->port, NULL, NULL, access_handler, s, MHD_OPTION_SOCK_ADDR, sa,
             MHD_OPTION_THREAD_POOL_SIZE, o->threads, MHD_OPTION_CONNECTION_LIMIT, o->conn_limit,
             MHD_OPTION_CONNECTION_TIMEOUT, o->conn_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-            (size_t)TK_SERVER_HEADER_MAX * 2, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+            (size_t)TK_SERVER_HEADER_MAX, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
             MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL, MHD_OPTION_HTTPS_MEM_CERT, s->cert,
             MHD_OPTION_HTTPS_MEM_KEY, s->key, MHD_OPTION_HTTPS_PRIORITIES, TK_SERVER_TLS_PRIORITIES,
             MHD_OPTION_END);
