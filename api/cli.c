@@ -50,6 +50,7 @@ static const struct command commands[] = {
     {"user", tk_cli_user, "accounts of the service: add, passwd, disable, enable, list", 1, NULL},
     {"token", tk_cli_token, "API tokens of the service: create, revoke, list", 1, NULL},
     {"audit", tk_cli_audit, "the audit log: who did what, when, from where", 0, NULL},
+    {"serve", tk_cli_serve, "the HTTPS JSON API: sessions, tokens, the ranked lists", 0, NULL},
     {"score-table", tk_cli_score_table, "score every row of a numeric CSV table for anomalies", 0,
      "score-table reads and writes only the files it is given"},
 };

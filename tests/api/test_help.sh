@@ -75,7 +75,8 @@ declare -A reaches=([user passwd]="nosuch|1|account nosuch does not exist in"
     [user enable]="nosuch|1|account nosuch does not exist in" [user list]="|0|no accounts in"
     [token create]="--user nosuch|1|account nosuch does not exist in"
     [token revoke]="0123456789abcdef|1|api token 0123456789abcdef does not exist in"
-    [token list]="|0|no api tokens in" [audit]="--tenant nosuch|0|no audit records match in")
+    [token list]="|0|no api tokens in" [audit]="--tenant nosuch|0|no audit records match in"
+    [serve]="--listen 127.0.0.1:0 --insecure-http|1|no accounts in")
 
 # ---- one help text ---------------------------------------------------------------
 # check_help "CMD [ACTION]" OPTION...: the shape of its --help.

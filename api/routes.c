@@ -1,0 +1,527 @@
+/* api/routes.c -- the handlers of the service's routes.
+ *
+ * Each handler reads its arguments (already checked by the server as
+ * UTF-8 without control characters), refuses bad values with 400 (or 422
+ * for a well-formed body whose values are not acceptable), opens the
+ * tenant the credential allows (tk_server_req_tenant: read-only for
+ * reads) and answers through api/jsonout.h. An anomaly's id is
+ * "RUN-RANK": the analysis run and the item's rank in it, so that an id
+ * names one item for good even after a newer run of the same period.
+ *
+ * Roles follow docs/accounts.md: an uploader reads no anomalies, a
+ * reporter reads them, an analyst reads and triages, an admin does all
+ * and reads the audit log. */
+#include "api/routes.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/jsonout.h"
+#include "models/anomalies.h"
+#include "models/evidence.h"
+#include "src/audit.h"
+#include "src/checked.h"
+#include "src/period.h"
+#include "src/timefmt.h"
+
+#define READERS (TK_ROUTE_ANALYST | TK_ROUTE_REPORTER | TK_ROUTE_ADMIN)
+#define ANYONE  (TK_ROUTE_UPLOADER | READERS)
+
+static json_t *reason(const char *msg)
+{
+    return json_pack("{s:s}", "reason", msg);
+}
+
+/* A tenant that was never analysed has no tables of analyses yet (a
+ * read-only open creates none): that is "no analysis run", not a fault. */
+static int reply_read_error(tk_server_req *r, tk_error *err)
+{
+    if (err->code == TK_EDB && strstr(err->msg, "no such table") != NULL) {
+        err->code = TK_ENOTFOUND;
+        snprintf(err->msg, sizeof err->msg, "no analysis run in this tenant yet");
+    }
+    return tk_server_reply_tk_error(r, err);
+}
+
+static int bad_arg(tk_server_req *r, const char *name, const char *msg)
+{
+    return tk_server_reply_error(r, 400, "bad_request",
+                                 json_pack("{s:s,s:s}", "parameter", name, "reason", msg));
+}
+
+/* Reads an optional count argument into *out (left as is when absent).
+ * Returns 0, or -1 when an error answer was queued. */
+static int count_arg(tk_server_req *r, const char *name, uint64_t max, uint64_t *out)
+{
+    const char *v = tk_server_req_query(r, name);
+    tk_error err = {0};
+    if (v == NULL)
+        return 0;
+    if (tk_server_parse_count(v, strlen(v), max, out, &err) != TK_OK) {
+        bad_arg(r, name, err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int period_arg(tk_server_req *r, tk_period *pr, int *given)
+{
+    const char *v = tk_server_req_query(r, "period");
+    tk_error err = {0};
+    *given = 0;
+    if (v == NULL)
+        return 0;
+    if (tk_period_parse(v, strlen(v), pr, &err) != TK_OK) {
+        bad_arg(r, "period", err.msg);
+        return -1;
+    }
+    *given = 1;
+    return 0;
+}
+
+/* The item id of the path, or -1 with a 400 queued. */
+static int item_id(tk_server_req *r, int64_t *run, int64_t *rank)
+{
+    const char *id = tk_server_req_param(r);
+    tk_error err = {0};
+    if (id == NULL || tk_server_parse_item_id(id, strlen(id), run, rank, &err) != TK_OK) {
+        bad_arg(r, "id", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static void set_item_id(json_t *o, int64_t run, int64_t rank)
+{
+    char id[48];
+    snprintf(id, sizeof id, "%lld-%lld", (long long)run, (long long)rank);
+    json_object_set_new(o, "id", json_string(id));
+}
+
+/* ---- service ----------------------------------------------------------------------- */
+
+static int healthz(tk_server_req *r)
+{
+    return tk_server_reply_json(r, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+static int metrics(tk_server_req *r)
+{
+    char *text = NULL;
+    size_t len = 0;
+    tk_error err = {0};
+    if (tk_server_metrics(tk_server_req_server(r), &text, &len, &err) != TK_OK)
+        return tk_server_reply_tk_error(r, &err);
+    tk_server_reply_text(r, 200, text, len);
+    free(text);
+    return 0;
+}
+
+/* ---- session -------------------------------------------------------------------------- */
+
+static json_t *who(const tk_account_auth *a, const char *via)
+{
+    return json_pack("{s:s,s:s,s:o,s:s,s:o}", "name", a->account, "role", a->role, "tenant",
+                     a->tenant[0] ? json_string(a->tenant) : json_null(), "via", via, "expires_at",
+                     tk_jsonout_time(a->expires_ms));
+}
+
+static int login(tk_server_req *r)
+{
+    json_t *body = tk_server_req_body(r);
+    json_t *name = json_object_get(body, "name"), *pw = json_object_get(body, "password");
+    if (!json_is_string(name) || !json_is_string(pw) || json_object_size(body) != 2)
+        return tk_server_reply_error(
+            r, 422, "unprocessable",
+            reason("the body is {\"name\": string, \"password\": string} and nothing else"));
+    tk_server_req_target(r, tk_account_check_name(json_string_value(name), NULL) == TK_OK
+                                ? json_string_value(name)
+                                : NULL);
+    tk_account_auth a;
+    tk_error err = {0};
+    memset(&a, 0, sizeof a);
+    const int rc = tk_account_login(tk_server_req_accounts(r), json_string_value(name),
+                                    json_string_value(pw), json_string_length(pw),
+                                    tk_server_req_address(r), tk_server_req_actor(r), &a, &err);
+    if (rc == TK_EREJECTED) {
+        switch (a.refusal) {
+        case TK_ACCOUNT_LOCKED: {
+            char after[32];
+            const int64_t ms = a.locked_until_ms - tk_actor_now(tk_server_req_actor(r));
+            snprintf(after, sizeof after, "%lld", (long long)(ms > 0 ? (ms + 999) / 1000 : 1));
+            tk_server_req_header(r, "Retry-After", after);
+            return tk_server_reply_error(r, 429, "too_many_requests", reason(err.msg));
+        }
+        case TK_ACCOUNT_DISABLED:
+            return tk_server_reply_error(r, 403, "account_disabled", NULL);
+        default:
+            return tk_server_reply_error(r, 401, "wrong_credentials", NULL);
+        }
+    }
+    if (rc != TK_OK)
+        return tk_server_reply_tk_error(r, &err);
+    char cookie[256];
+    snprintf(cookie, sizeof cookie,
+             "tenken_session=%s; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=%lld",
+             a.session, (long long)(12 * 3600));
+    tk_server_req_header(r, "Set-Cookie", cookie);
+    json_t *doc = who(&a, "session");
+    json_object_set_new(doc, "csrf_token", json_string(a.csrf));
+    return tk_server_reply_json(r, 200, doc);
+}
+
+static int whoami(tk_server_req *r)
+{
+    const tk_account_auth *a = tk_server_req_auth(r);
+    return tk_server_reply_json(r, 200, who(a, a->token_id[0] ? "token" : "session"));
+}
+
+static int logout(tk_server_req *r)
+{
+    const tk_account_auth *a = tk_server_req_auth(r);
+    if (a->token_id[0])
+        return tk_server_reply_error(r, 400, "bad_request",
+                                     reason("an api token has no session to end: revoke it "
+                                            "with tenken token revoke"));
+    /* authenticate() accepted the cookie, so it is there. */
+    const char *cookie = tk_server_req_cookie(r);
+    tk_error err = {0};
+    if (tk_account_session_end(tk_server_req_accounts(r), cookie, strlen(cookie),
+                               tk_server_req_actor(r), &err) != TK_OK)
+        return tk_server_reply_tk_error(r, &err);
+    tk_server_req_header(r, "Set-Cookie",
+                         "tenken_session=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0");
+    return tk_server_reply_json(r, 200, json_pack("{s:s}", "status", "logged_out"));
+}
+
+/* ---- audit ----------------------------------------------------------------------------------- */
+
+static int int_arg(tk_server_req *r, const char *name, int64_t *out)
+{
+    const char *v = tk_server_req_query(r, name);
+    if (v == NULL)
+        return 0;
+    if (!tk_parse_i64(v, strlen(v), out) || *out < 0) {
+        bad_arg(r, name, "expected a non-negative integer");
+        return -1;
+    }
+    return 0;
+}
+
+static json_t *opt_str(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static int audit_list(tk_server_req *r)
+{
+    const tk_account_auth *a = tk_server_req_auth(r);
+    tk_audit_filter f = TK_AUDIT_FILTER_INIT;
+    uint64_t limit = 100;
+    const char *tenant = tk_server_req_query(r, "tenant");
+    if (a->tenant[0]) {
+        if (tenant != NULL && strcmp(tenant, a->tenant) != 0)
+            return tk_server_reply_error(r, 403, "tenant_forbidden", NULL);
+        tenant = a->tenant; /* an admin of one tenant reads only its records */
+    }
+    const char *order = tk_server_req_query(r, "order");
+    if (order != NULL && strcmp(order, "asc") != 0 && strcmp(order, "desc") != 0)
+        return bad_arg(r, "order", "expected asc or desc");
+    f.newest_first = order != NULL && strcmp(order, "desc") == 0;
+    if (int_arg(r, "since", &f.since_ms) || int_arg(r, "until", &f.until_ms) ||
+        int_arg(r, "after", &f.after_id) || int_arg(r, "before", &f.before_id) ||
+        count_arg(r, "limit", 1000, &limit))
+        return 0;
+    f.tenant = tenant;
+    f.actor = tk_server_req_query(r, "actor");
+    f.action = tk_server_req_query(r, "action");
+    f.limit = (size_t)limit;
+    tk_audit_entry *e = NULL;
+    size_t n = 0;
+    tk_error err = {0};
+    if (tk_audit_list(tk_account_store_db(tk_server_req_accounts(r)), &f, &e, &n, &err) != TK_OK)
+        return tk_server_reply_tk_error(r, &err);
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items,
+                              json_pack("{s:I,s:o,s:o,s:s,s:o,s:o,s:s,s:o,s:s,s:o}", "id",
+                                        (json_int_t)e[i].id, "time", tk_jsonout_time(e[i].time_ms),
+                                        "tenant", opt_str(e[i].tenant), "actor", e[i].actor, "role",
+                                        opt_str(e[i].role), "address", opt_str(e[i].address),
+                                        "action", e[i].action, "target", opt_str(e[i].target),
+                                        "outcome", e[i].outcome, "detail", opt_str(e[i].detail)));
+    json_t *doc = json_pack("{s:o,s:o}", "items", items, "next",
+                            n == (size_t)limit && n > 0 ? json_integer((json_int_t)e[n - 1].id)
+                                                        : json_null());
+    tk_audit_entries_free(e, n);
+    return tk_server_reply_json(r, 200, doc);
+}
+
+/* ---- runs and anomalies -------------------------------------------------------------- */
+
+static int runs(tk_server_req *r)
+{
+    tk_period pr;
+    int has_period;
+    int64_t before = 0;
+    uint64_t limit = 50;
+    if (period_arg(r, &pr, &has_period) || int_arg(r, "before", &before) ||
+        count_arg(r, "limit", 1000, &limit))
+        return 0;
+    tk_tenant *t = NULL;
+    if (tk_server_req_tenant(r, 0, &t) != TK_OK)
+        return 0;
+    tk_anomalies_run *list = NULL;
+    size_t n = 0;
+    tk_error err = {0};
+    const int rc = tk_anomalies_runs_list(tk_tenant_db(t), has_period ? &pr : NULL, before,
+                                          (size_t)limit, &list, &n, &err);
+    tk_tenant_close(t);
+    if (rc != TK_OK)
+        return reply_read_error(r, &err);
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, tk_jsonout_run(&list[i]));
+    json_t *doc =
+        json_pack("{s:o,s:o}", "items", items, "next_before",
+                  n == (size_t)limit && n > 0 ? json_integer(list[n - 1].id) : json_null());
+    tk_anomalies_runs_free(list, n);
+    return tk_server_reply_json(r, 200, doc);
+}
+
+static int anomalies(tk_server_req *r)
+{
+    tk_anomalies_query q = TK_ANOMALIES_QUERY_INIT;
+    tk_error err = {0};
+    tk_period pr;
+    int has_period;
+    int64_t run_id = 0;
+    uint64_t limit = TK_ANOMALIES_PAGE_DEFAULT;
+    if (period_arg(r, &pr, &has_period) || int_arg(r, "run", &run_id) ||
+        count_arg(r, "limit", TK_ANOMALIES_PAGE_MAX, &limit))
+        return 0;
+    q.limit = (size_t)limit;
+    q.entity_type = tk_server_req_query(r, "entity_type");
+    q.entity = tk_server_req_query(r, "entity_id");
+    q.system = tk_server_req_query(r, "system");
+    q.dept = tk_server_req_query(r, "dept");
+    q.rule = tk_server_req_query(r, "rule");
+    q.source = tk_server_req_query(r, "source");
+    q.cursor = tk_server_req_query(r, "cursor");
+    const char *v = tk_server_req_query(r, "status");
+    if (v != NULL) {
+        tk_anomalies_status s;
+        if (tk_anomalies_status_parse(v, &s, &err) != TK_OK)
+            return bad_arg(r, "status", err.msg);
+        q.status = (int)s;
+    }
+    if ((v = tk_server_req_query(r, "sort")) != NULL &&
+        tk_anomalies_order_parse(v, &q.order, &err) != TK_OK)
+        return bad_arg(r, "sort", err.msg);
+    if ((v = tk_server_req_query(r, "min_score")) != NULL &&
+        (!tk_parse_f64(v, strlen(v), &q.min_score) || q.min_score < 0 || q.min_score > 100))
+        return bad_arg(r, "min_score", "expected a number from 0 to 100");
+
+    tk_tenant *t = NULL;
+    if (tk_server_req_tenant(r, 0, &t) != TK_OK)
+        return 0;
+    tk_anomalies_run info;
+    tk_anomalies_page page;
+    memset(&info, 0, sizeof info);
+    memset(&page, 0, sizeof page);
+    int rc = run_id > 0
+                 ? tk_anomalies_run_get(tk_tenant_db(t), run_id, &info, &err)
+                 : tk_anomalies_find_run(tk_tenant_db(t), has_period ? &pr : NULL, &info, &err);
+    if (rc == TK_ENOTFOUND)
+        snprintf(err.msg, sizeof err.msg, "no analysis run%s", has_period ? " of that period" : "");
+    if (rc == TK_OK)
+        rc = tk_anomalies_list(tk_tenant_db(t), info.id, &q, &page, &err);
+    json_t *doc = rc == TK_OK ? tk_jsonout_page(&info, &page) : NULL;
+    if (doc != NULL) {
+        json_t *items = json_object_get(doc, "items");
+        for (size_t i = 0; i < page.n; i++)
+            set_item_id(json_array_get(items, i), info.id, page.items[i].rank);
+    }
+    tk_anomalies_page_dispose(&page);
+    tk_anomalies_run_dispose(&info);
+    tk_tenant_close(t);
+    if (rc != TK_OK)
+        return reply_read_error(r, &err);
+    return tk_server_reply_json(r, 200, doc);
+}
+
+static int anomaly(tk_server_req *r)
+{
+    int64_t run, rank;
+    if (item_id(r, &run, &rank))
+        return 0;
+    tk_tenant *t = NULL;
+    if (tk_server_req_tenant(r, 0, &t) != TK_OK)
+        return 0;
+    tk_anomalies_item it;
+    tk_error err = {0};
+    memset(&it, 0, sizeof it);
+    const int rc = tk_anomalies_get(tk_tenant_db(t), run, rank, &it, &err);
+    json_t *doc = rc == TK_OK ? tk_jsonout_item(&it) : NULL;
+    if (doc != NULL)
+        set_item_id(doc, run, rank);
+    tk_anomalies_item_dispose(&it);
+    tk_tenant_close(t);
+    if (rc != TK_OK)
+        return reply_read_error(r, &err);
+    return tk_server_reply_json(r, 200, doc);
+}
+
+static json_t *evidence_row(const tk_evidence_row *e)
+{
+    char t[40];
+    tk_time_format_iso(e->t, t, sizeof t);
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(e->id));
+    json_object_set_new(o, "time", json_string(t));
+    json_object_set_new(o, "system", opt_str(e->system));
+    json_object_set_new(o, "user", opt_str(e->user));
+    json_object_set_new(o, "user_resolved", json_boolean(e->user_resolved));
+    json_object_set_new(o, "terminal", opt_str(e->terminal));
+    json_object_set_new(o, "operation", opt_str(e->operation));
+    json_object_set_new(o, "function", opt_str(e->function));
+    json_object_set_new(o, "result", json_string(e->failed ? "failure" : "success"));
+    json_object_set_new(o, "count", e->count >= 0 ? json_integer(e->count) : json_null());
+    json_object_set_new(o, "bytes", e->bytes >= 0 ? json_integer(e->bytes) : json_null());
+    json_object_set_new(o, "resident", e->resident[0] ? json_string(e->resident) : json_null());
+    json_object_set_new(o, "device", opt_str(e->device));
+    json_object_set_new(o, "serial", opt_str(e->serial));
+    json_object_set_new(o, "media_file", opt_str(e->media_file));
+    json_object_set_new(o, "detail", opt_str(e->detail));
+    json_object_set_new(o, "upload_id", json_integer(e->upload_id));
+    json_object_set_new(o, "file", opt_str(e->file_name));
+    json_object_set_new(o, "record", e->record > 0 ? json_integer(e->record) : json_null());
+    return o;
+}
+
+static int evidence(tk_server_req *r)
+{
+    int64_t run, rank, offset = 0;
+    uint64_t limit = 100;
+    if (item_id(r, &run, &rank) || int_arg(r, "offset", &offset) ||
+        count_arg(r, "limit", 1000, &limit))
+        return 0;
+    tk_tenant *t = NULL;
+    if (tk_server_req_tenant(r, 0, &t) != TK_OK)
+        return 0;
+    tk_evidence *e = NULL;
+    tk_error err = {0};
+    const int rc = tk_anomalies_evidence(tk_tenant_db(t), run, rank, &e, &err);
+    json_t *doc = NULL;
+    if (rc == TK_OK) {
+        const size_t n = tk_evidence_count(e);
+        json_t *rows = json_array();
+        for (size_t i = (size_t)offset; i < n && i - (size_t)offset < (size_t)limit; i++)
+            json_array_append_new(rows, evidence_row(tk_evidence_row_at(e, i)));
+        const size_t next = (size_t)offset + (size_t)limit;
+        doc = json_pack("{s:I,s:I,s:I,s:o,s:o}", "offset", (json_int_t)offset, "count",
+                        (json_int_t)n, "total", (json_int_t)tk_evidence_total(e), "next_offset",
+                        next < n ? json_integer((json_int_t)next) : json_null(), "rows", rows);
+        set_item_id(doc, run, rank);
+    }
+    tk_evidence_destroy(e);
+    tk_tenant_close(t);
+    if (rc != TK_OK)
+        return reply_read_error(r, &err);
+    return tk_server_reply_json(r, 200, doc);
+}
+
+static int history(tk_server_req *r)
+{
+    int64_t run, rank;
+    if (item_id(r, &run, &rank))
+        return 0;
+    tk_tenant *t = NULL;
+    if (tk_server_req_tenant(r, 0, &t) != TK_OK)
+        return 0;
+    tk_anomalies_decision *d = NULL;
+    size_t n = 0;
+    tk_error err = {0};
+    const int rc = tk_anomalies_history(tk_tenant_db(t), run, rank, &d, &n, &err);
+    tk_tenant_close(t);
+    if (rc != TK_OK)
+        return reply_read_error(r, &err);
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(items, tk_jsonout_decision(&d[i]));
+    tk_anomalies_decisions_free(d, n);
+    json_t *doc = json_pack("{s:o}", "items", items);
+    set_item_id(doc, run, rank);
+    return tk_server_reply_json(r, 200, doc);
+}
+
+static int triage(tk_server_req *r)
+{
+    int64_t run, rank;
+    if (item_id(r, &run, &rank))
+        return 0;
+    json_t *body = tk_server_req_body(r);
+    json_t *status = json_object_get(body, "status"), *comment = json_object_get(body, "comment");
+    const size_t keys = 1 + (comment != NULL);
+    tk_anomalies_status s;
+    tk_error err = {0};
+    if (!json_is_string(status) ||
+        (comment != NULL && !json_is_string(comment) && !json_is_null(comment)) ||
+        json_object_size(body) != keys)
+        return tk_server_reply_error(r, 422, "unprocessable",
+                                     reason("the body is {\"status\": string, \"comment\": "
+                                            "string or null (optional)} and nothing else"));
+    if (tk_anomalies_status_parse(json_string_value(status), &s, &err) != TK_OK)
+        return tk_server_reply_error(r, 422, "unprocessable", reason(err.msg));
+    tk_tenant *t = NULL;
+    if (tk_server_req_tenant(r, 1, &t) != TK_OK)
+        return 0;
+    char what[96];
+    snprintf(what, sizeof what, "triage of item %lld-%lld over https", (long long)run,
+             (long long)rank);
+    int rc = tk_tenant_lock_writer(t, what, TK_TENANT_NOWAIT, NULL, NULL, &err);
+    if (rc == TK_OK)
+        rc = tk_anomalies_triage(tk_tenant_db(t), run, rank, s,
+                                 json_is_string(comment) ? json_string_value(comment) : NULL,
+                                 tk_server_req_actor(r), &err);
+    tk_anomalies_item it;
+    memset(&it, 0, sizeof it);
+    if (rc == TK_OK)
+        rc = tk_anomalies_get(tk_tenant_db(t), run, rank, &it, &err);
+    json_t *doc = rc == TK_OK ? tk_jsonout_item(&it) : NULL;
+    if (doc != NULL)
+        set_item_id(doc, run, rank);
+    tk_anomalies_item_dispose(&it);
+    tk_tenant_close(t);
+    if (rc == TK_EINVAL)
+        return tk_server_reply_error(r, 422, "unprocessable", reason(err.msg));
+    if (rc != TK_OK)
+        return tk_server_reply_tk_error(r, &err);
+    return tk_server_reply_json(r, 200, doc);
+}
+
+static const tk_route routes[] = {
+    {"GET", "/healthz", TK_ROUTE_PUBLIC, 0, healthz, "liveness: {\"status\":\"ok\"}"},
+    {"GET", "/metrics", TK_ROUTE_ADMIN_OR_LOOPBACK, TK_ROUTE_ADMIN, metrics, "Prometheus counters"},
+    {"POST", "/api/v1/session", TK_ROUTE_PUBLIC, 0, login, "log in: a session cookie"},
+    {"GET", "/api/v1/session", TK_ROUTE_AUTH, ANYONE, whoami, "who am I"},
+    {"DELETE", "/api/v1/session", TK_ROUTE_AUTH, ANYONE, logout, "log out"},
+    {"GET", "/api/v1/audit", TK_ROUTE_AUTH, TK_ROUTE_ADMIN, audit_list, "the audit log"},
+    {"GET", "/api/v1/runs", TK_ROUTE_AUTH, READERS, runs, "analysis runs, newest first"},
+    {"GET", "/api/v1/anomalies", TK_ROUTE_AUTH, READERS, anomalies, "a ranked list, paged"},
+    {"GET", "/api/v1/anomalies/{id}", TK_ROUTE_AUTH, READERS, anomaly,
+     "one item with its explanation"},
+    {"GET", "/api/v1/anomalies/{id}/evidence", TK_ROUTE_AUTH, READERS, evidence,
+     "the log rows behind an item"},
+    {"GET", "/api/v1/anomalies/{id}/history", TK_ROUTE_AUTH, READERS, history,
+     "an item's triage decisions"},
+    {"POST", "/api/v1/anomalies/{id}/triage", TK_ROUTE_AUTH, TK_ROUTE_ANALYST | TK_ROUTE_ADMIN,
+     triage, "record a triage decision"},
+};
+
+const tk_route *tk_routes(size_t *n)
+{
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}

@@ -1,0 +1,40 @@
+/* api/routes.h -- the routes of the service and their handlers.
+ *
+ * The table is the one list of what `tenken serve` answers: the server
+ * (api/server.h) matches requests against it, checks each route's access
+ * rule before its handler runs, `tenken serve --list-routes` prints it and
+ * tests/api/test_serve.sh compares it with docs/openapi.yaml. Handlers
+ * read through models/anomalies.h and src/account.h, never SQL of their
+ * own, and write JSON through api/jsonout.h.
+ *
+ * Thread-safe: the table is constant; handlers keep no state. */
+#ifndef TK_ROUTES_H
+#define TK_ROUTES_H
+
+#include <stddef.h>
+
+#include "api/server.h"
+
+/* Roles a route admits (a bit set). */
+enum { TK_ROUTE_UPLOADER = 1, TK_ROUTE_ANALYST = 2, TK_ROUTE_REPORTER = 4, TK_ROUTE_ADMIN = 8 };
+
+/* Who may call a route. */
+enum {
+    TK_ROUTE_PUBLIC = 0,           /* anyone: no credential looked at */
+    TK_ROUTE_AUTH = 1,             /* a session or token of one of the route's roles */
+    TK_ROUTE_ADMIN_OR_LOOPBACK = 2 /* a client on a loopback address, or an admin */
+};
+
+typedef struct tk_route {
+    const char *method;
+    const char *path; /* a template: "/api/v1/anomalies/{id}" */
+    int access;       /* TK_ROUTE_PUBLIC, _AUTH or _ADMIN_OR_LOOPBACK */
+    unsigned roles;   /* TK_ROUTE_AUTH: the roles admitted */
+    int (*handler)(tk_server_req *r);
+    const char *summary;
+} tk_route;
+
+/* The route table (static, borrowed) and its length in *n. */
+const tk_route *tk_routes(size_t *n);
+
+#endif

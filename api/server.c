@@ -1,0 +1,1092 @@
+/* api/server.c -- the service's core around libmicrohttpd.
+ *
+ * One request goes through these steps, each of which may end it with an
+ * error answer:
+ *
+ *   1. MHD calls the access handler first with the headers: a request
+ *      object is made (the MHD "request closure"); a Content-Length above
+ *      the body cap is answered 413 at once, before the body is read.
+ *   2. Body chunks are copied up to the cap; past it the rest is
+ *      discarded and the request is answered 413 at its end (a chunked
+ *      body has no Content-Length to refuse early).
+ *   3. At the end: the route table (api/routes.h) is searched (404 no
+ *      such path, 405 no such method on it); the credential is checked
+ *      (a session cookie or a Bearer token; 401, or 429 while a name is
+ *      locked out); the route's roles are checked (403); a state-changing
+ *      request with a session cookie must carry its CSRF token (403); a
+ *      body must be application/json (415) and one JSON object (400).
+ *   4. The handler answers; every answer gets the security headers.
+ *   5. The request is recorded in the audit log with the route template
+ *      as its action (never the raw path, which is the client's text) and
+ *      counted for /metrics.
+ *
+ * Headers larger than TK_SERVER_HEADER_MAX never reach step 1: MHD's
+ * connection memory limit answers them itself (431). Slow clients are cut
+ * by the connection timeout, floods by the connection limit.
+ *
+ * Every request opens its own connection to service.db (tk_account_store
+ * is one connection for one thread); SQLite's WAL lets them work side by
+ * side. The only shared mutable state is the metrics table, behind a
+ * mutex. */
+#include "api/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/routes.h"
+#include "src/audit.h"
+#include "src/checked.h"
+
+/* Statuses counted separately in the metrics; anything else is "other". */
+static const unsigned counted_status[] = {200, 201, 400, 401, 403, 404, 405,
+                                          409, 413, 415, 422, 429, 500};
+#define NSTATUS (sizeof counted_status / sizeof counted_status[0] + 1)
+
+struct tk_server {
+    struct MHD_Daemon *daemon;
+    char *data_dir;
+    char *cert;
+    char *key;
+    size_t body_max;
+    tk_account_options accounts;
+    int insecure;
+    uint16_t port;
+    int64_t started_ms;
+    atomic_long inflight;
+    pthread_mutex_t lock;
+    size_t nroutes;
+    uint64_t *counts; /* (nroutes + 1) x NSTATUS; the last row: no route */
+};
+
+#define MAX_HEADERS 4
+
+struct tk_server_req {
+    tk_server *srv;
+    struct MHD_Connection *conn;
+    const char *method;
+    const char *url;
+    char *body;
+    size_t body_len, body_cap;
+    int too_large;
+    json_t *json;
+    const tk_route *route;
+    size_t route_index;
+    char param[TK_SERVER_PARAM_MAX + 1];
+    tk_account_auth auth;
+    int authed;
+    tk_actor actor;
+    char address[INET6_ADDRSTRLEN];
+    tk_account_store *store;
+    int english;
+    char target[TK_SERVER_PARAM_MAX + 1];
+    struct {
+        char name[32];
+        char value[256];
+    } headers[MAX_HEADERS];
+    size_t nheaders;
+    unsigned status;
+    const char *code;
+};
+
+/* ---- messages ------------------------------------------------------------ */
+
+struct message {
+    const char *code;
+    const char *ja;
+    const char *en;
+};
+
+static const struct message messages[] = {
+    {"bad_request", "リクエストが正しくありません", "the request is malformed"},
+    {"invalid_json", "本文が正しいJSONオブジェクトではありません",
+     "the body is not a valid JSON object"},
+    {"unauthorized", "認証が必要です", "authentication required"},
+    {"wrong_credentials", "名前またはパスワードが違います", "wrong name or password"},
+    {"session_expired", "セッションの有効期限が切れました。再度ログインしてください",
+     "session expired; log in again"},
+    {"token_refused", "APIトークンが無効です", "the api token is not valid"},
+    {"forbidden", "この操作の権限がありません", "you may not do this"},
+    {"account_disabled", "アカウントは無効化されています", "the account is disabled"},
+    {"csrf", "CSRFトークンがないか一致しません", "missing or wrong X-CSRF-Token"},
+    {"tenant_forbidden", "他のテナントのデータは参照できません",
+     "another tenant's data is not yours to see"},
+    {"not_found", "見つかりません", "not found"},
+    {"method_not_allowed", "このメソッドは使えません", "method not allowed on this resource"},
+    {"conflict", "現在の状態では実行できません", "conflicts with the current state"},
+    {"payload_too_large", "本文が大きすぎます", "the body is too large"},
+    {"unsupported_media_type", "Content-Typeはapplication/jsonにしてください",
+     "Content-Type must be application/json"},
+    {"unprocessable", "値が正しくありません", "a value is not acceptable"},
+    {"too_many_requests", "ログインの失敗が多すぎます。しばらくしてから再試行してください",
+     "too many failed logins; try again later"},
+    {"internal", "サーバ内部のエラーです", "internal server error"},
+};
+
+static const struct message *find_message(const char *code)
+{
+    for (size_t i = 0; i < sizeof messages / sizeof messages[0]; i++)
+        if (strcmp(messages[i].code, code) == 0)
+            return &messages[i];
+    return &messages[sizeof messages / sizeof messages[0] - 1];
+}
+
+/* ---- pure parsing ------------------------------------------------------------ */
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Length of the valid UTF-8 sequence at s[0..n), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    size_t len;
+    uint32_t cp, min;
+    if (s[0] < 0x80)
+        return 1;
+    if ((s[0] & 0xe0) == 0xc0) {
+        len = 2, cp = s[0] & 0x1fu, min = 0x80;
+    } else if ((s[0] & 0xf0) == 0xe0) {
+        len = 3, cp = s[0] & 0x0fu, min = 0x800;
+    } else if ((s[0] & 0xf8) == 0xf0) {
+        len = 4, cp = s[0] & 0x07u, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3fu);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+size_t tk_server_unescape(char *s)
+{
+    size_t o = 0;
+    for (size_t i = 0; s[i] != '\0'; i++) {
+        int c = (unsigned char)s[i];
+        if (c == '+') {
+            c = ' ';
+        } else if (c == '%') {
+            const int hi = s[i + 1] ? hexval(s[i + 1]) : -1;
+            const int lo = hi >= 0 && s[i + 2] ? hexval(s[i + 2]) : -1;
+            if (lo < 0) {
+                c = 0x01; /* malformed: a control character tk_server_check_arg refuses */
+            } else {
+                c = hi * 16 + lo;
+                i += 2;
+                if (c == 0)
+                    c = 0x01;
+            }
+        }
+        s[o++] = (char)c;
+    }
+    s[o] = '\0';
+    return o;
+}
+
+int tk_server_check_arg(const char *p, size_t len, tk_error *err)
+{
+    if (len > TK_SERVER_ARG_MAX)
+        return tk_error_set(err, TK_EINVAL, "a query argument is longer than %d bytes",
+                            TK_SERVER_ARG_MAX);
+    for (size_t i = 0; i < len;) {
+        const unsigned char c = (unsigned char)p[i];
+        if (c < 0x20 || c == 0x7f)
+            return tk_error_set(err, TK_EINVAL,
+                                "a query argument holds a control character or a bad escape");
+        const size_t n = utf8_len((const unsigned char *)p + i, len - i);
+        if (n == 0)
+            return tk_error_set(err, TK_EINVAL, "a query argument is not valid UTF-8");
+        i += n;
+    }
+    return TK_OK;
+}
+
+static int parse_positive(const char *p, size_t len, int64_t *out)
+{
+    if (len == 0 || len > 18 || p[0] == '0')
+        return 0;
+    int64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return 0;
+        v = v * 10 + (p[i] - '0');
+    }
+    *out = v;
+    return 1;
+}
+
+int tk_server_parse_item_id(const char *p, size_t len, int64_t *run, int64_t *rank, tk_error *err)
+{
+    const char *dash = memchr(p, '-', len);
+    if (dash == NULL || !parse_positive(p, (size_t)(dash - p), run) ||
+        !parse_positive(dash + 1, len - (size_t)(dash - p) - 1, rank))
+        return tk_error_set(err, TK_EINVAL, "an anomaly id is RUN-RANK, two positive numbers");
+    return TK_OK;
+}
+
+int tk_server_parse_count(const char *p, size_t len, uint64_t max, uint64_t *out, tk_error *err)
+{
+    int64_t v;
+    if (!parse_positive(p, len, &v) || (uint64_t)v > max)
+        return tk_error_set(err, TK_EINVAL, "expected a number from 1 to %llu",
+                            (unsigned long long)max);
+    *out = (uint64_t)v;
+    return TK_OK;
+}
+
+static int depth_ok(const json_t *j, int depth)
+{
+    if (depth > 8)
+        return 0;
+    if (json_is_object(j)) {
+        const char *k;
+        json_t *v;
+        json_object_foreach((json_t *)j, k, v)
+        {
+            if (!depth_ok(v, depth + 1))
+                return 0;
+        }
+    } else if (json_is_array(j)) {
+        for (size_t i = 0; i < json_array_size(j); i++)
+            if (!depth_ok(json_array_get(j, i), depth + 1))
+                return 0;
+    }
+    return 1;
+}
+
+int tk_server_parse_body(const char *p, size_t len, json_t **out, tk_error *err)
+{
+    json_error_t je;
+    *out = NULL;
+    json_t *j = json_loadb(p, len, JSON_REJECT_DUPLICATES, &je);
+    if (j == NULL)
+        return tk_error_set(err, TK_EPARSE, "line %d, column %d: %s", je.line, je.column, je.text);
+    if (!json_is_object(j) || !depth_ok(j, 0)) {
+        json_decref(j);
+        return tk_error_set(err, TK_EPARSE,
+                            "the body must be one JSON object, nested at most 8 deep");
+    }
+    *out = j;
+    return TK_OK;
+}
+
+int tk_server_is_json_type(const char *p, size_t len)
+{
+    static const char t[] = "application/json";
+    const size_t tl = sizeof t - 1;
+    if (len < tl || strncasecmp(p, t, tl) != 0)
+        return 0;
+    size_t i = tl;
+    while (i < len && p[i] == ' ')
+        i++;
+    if (i == len)
+        return 1;
+    if (p[i] != ';')
+        return 0;
+    i++;
+    while (i < len && p[i] == ' ')
+        i++;
+    static const char cs[] = "charset=utf-8";
+    return len - i == sizeof cs - 1 && strncasecmp(p + i, cs, sizeof cs - 1) == 0;
+}
+
+int tk_server_is_loopback(const char *address)
+{
+    struct in_addr a4;
+    struct in6_addr a6;
+    if (inet_pton(AF_INET, address, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127;
+    if (inet_pton(AF_INET6, address, &a6) == 1)
+        return IN6_IS_ADDR_LOOPBACK(&a6);
+    return 0;
+}
+
+/* ---- accessors ----------------------------------------------------------------- */
+
+const char *tk_server_req_method(const tk_server_req *r)
+{
+    return r->method;
+}
+
+const char *tk_server_req_param(const tk_server_req *r)
+{
+    return r->param[0] ? r->param : NULL;
+}
+
+const char *tk_server_req_query(const tk_server_req *r, const char *name)
+{
+    /* Every argument was decoded by tk_server_unescape() and checked by
+     * tk_server_check_arg() before the handler ran. */
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+json_t *tk_server_req_body(const tk_server_req *r)
+{
+    return r->json;
+}
+
+const tk_account_auth *tk_server_req_auth(const tk_server_req *r)
+{
+    return &r->auth;
+}
+
+const tk_actor *tk_server_req_actor(const tk_server_req *r)
+{
+    return &r->actor;
+}
+
+const char *tk_server_req_address(const tk_server_req *r)
+{
+    return r->address;
+}
+
+const char *tk_server_req_cookie(const tk_server_req *r)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "tenken_session");
+}
+
+const char *tk_server_req_data_dir(const tk_server_req *r)
+{
+    return r->srv->data_dir;
+}
+
+tk_account_store *tk_server_req_accounts(tk_server_req *r)
+{
+    return r->store;
+}
+
+int tk_server_req_english(const tk_server_req *r)
+{
+    return r->english;
+}
+
+tk_server *tk_server_req_server(tk_server_req *r)
+{
+    return r->srv;
+}
+
+void tk_server_req_target(tk_server_req *r, const char *target)
+{
+    snprintf(r->target, sizeof r->target, "%s", target ? target : "");
+}
+
+void tk_server_req_header(tk_server_req *r, const char *name, const char *value)
+{
+    if (r->nheaders == MAX_HEADERS)
+        return;
+    snprintf(r->headers[r->nheaders].name, sizeof r->headers[0].name, "%s", name);
+    snprintf(r->headers[r->nheaders].value, sizeof r->headers[0].value, "%s", value);
+    r->nheaders++;
+}
+
+/* ---- answers -------------------------------------------------------------------- */
+
+static void security_headers(struct MHD_Response *resp, int tls)
+{
+    if (tls)
+        MHD_add_response_header(resp, "Strict-Transport-Security",
+                                "max-age=31536000; includeSubDomains");
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'none'; frame-ancestors 'none'");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+}
+
+static int reply_bytes(tk_server_req *r, unsigned status, const char *type, const char *p,
+                       size_t len)
+{
+    if (r->status != 0)
+        return 0; /* answered already */
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)(uintptr_t)p, MHD_RESPMEM_MUST_COPY);
+    if (resp == NULL) {
+        r->status = 500;
+        return 0;
+    }
+    MHD_add_response_header(resp, "Content-Type", type);
+    security_headers(resp, !r->srv->insecure);
+    for (size_t i = 0; i < r->nheaders; i++)
+        MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+    MHD_queue_response(r->conn, status, resp);
+    MHD_destroy_response(resp);
+    r->status = status;
+    return 0;
+}
+
+int tk_server_reply_json(tk_server_req *r, unsigned status, json_t *doc)
+{
+    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+    json_decref(doc);
+    if (text == NULL)
+        return tk_server_reply_error(r, 500, "internal", NULL);
+    reply_bytes(r, status, "application/json; charset=utf-8", text, strlen(text));
+    free(text);
+    return 0;
+}
+
+int tk_server_reply_error(tk_server_req *r, unsigned status, const char *code, json_t *details)
+{
+    const struct message *m = find_message(code);
+    r->code = m->code;
+    json_t *doc = json_pack("{s:{s:s,s:s,s:o}}", "error", "code", m->code, "message",
+                            r->english ? m->en : m->ja, "details", details ? details : json_null());
+    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    if (text == NULL) {
+        static const char fallback[] = "{\"error\":{\"code\":\"internal\",\"message\":\"internal "
+                                       "server error\",\"details\":null}}";
+        reply_bytes(r, 500, "application/json; charset=utf-8", fallback, sizeof fallback - 1);
+        return 0;
+    }
+    reply_bytes(r, status, "application/json; charset=utf-8", text, strlen(text));
+    free(text);
+    return 0;
+}
+
+int tk_server_reply_tk_error(tk_server_req *r, const tk_error *err)
+{
+    json_t *d = json_pack("{s:s}", "reason", err->msg);
+    switch (err->code) {
+    case TK_EINVAL:
+    case TK_EPARSE:
+        return tk_server_reply_error(r, 400, "bad_request", d);
+    case TK_ENOTFOUND:
+        return tk_server_reply_error(r, 404, "not_found", d);
+    case TK_EFROZEN:
+    case TK_EBUSY:
+    case TK_EEXISTS:
+        return tk_server_reply_error(r, 409, "conflict", d);
+    default:
+        json_decref(d);
+        fprintf(stderr, "tenken serve: %s %s: %s\n", r->method, r->url, err->msg);
+        return tk_server_reply_error(r, 500, "internal", NULL);
+    }
+}
+
+int tk_server_reply_text(tk_server_req *r, unsigned status, const char *text, size_t len)
+{
+    return reply_bytes(r, status, "text/plain; version=0.0.4; charset=utf-8", text, len);
+}
+
+/* ---- tenants ---------------------------------------------------------------------- */
+
+int tk_server_req_tenant(tk_server_req *r, int write, tk_tenant **t)
+{
+    tk_error err = {0};
+    *t = NULL;
+    const char *named = tk_server_req_query(r, "tenant");
+    const char *name = r->auth.tenant;
+    if (named != NULL && name[0] != '\0' && strcmp(named, name) != 0) {
+        tk_server_reply_error(r, 403, "tenant_forbidden", NULL);
+        return TK_EREJECTED;
+    }
+    if (name[0] == '\0') {
+        if (named == NULL || named[0] == '\0') {
+            tk_server_reply_error(
+                r, 400, "bad_request",
+                json_pack("{s:s}", "reason", "a global account names the tenant: ?tenant=NAME"));
+            return TK_EINVAL;
+        }
+        name = named;
+    }
+    int rc = tk_tenant_check_name(name, &err);
+    if (rc == TK_OK)
+        rc = tk_tenant_open(t, r->srv->data_dir, name, write ? 0 : TK_TENANT_READONLY, &err);
+    if (rc != TK_OK) {
+        /* Never echo the data directory to a client. */
+        if (rc == TK_ENOTFOUND)
+            snprintf(err.msg, sizeof err.msg, "tenant %s does not exist", name);
+        tk_server_reply_tk_error(r, &err);
+    }
+    return rc;
+}
+
+/* ---- metrics -------------------------------------------------------------------- */
+
+static size_t status_index(unsigned status)
+{
+    for (size_t i = 0; i + 1 < NSTATUS; i++)
+        if (counted_status[i] == status)
+            return i;
+    return NSTATUS - 1;
+}
+
+static void count(tk_server *s, size_t route, unsigned status)
+{
+    pthread_mutex_lock(&s->lock);
+    s->counts[route * NSTATUS + status_index(status)]++;
+    pthread_mutex_unlock(&s->lock);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int tk_server_metrics(tk_server *s, char **out, size_t *len, tk_error *err)
+{
+    size_t n;
+    const tk_route *routes = tk_routes(&n);
+    size_t cap = 4096 + (n + 1) * NSTATUS * 128, used = 0;
+    char *buf = malloc(cap);
+    if (buf == NULL)
+        return tk_error_set(err, TK_ENOMEM, "out of memory");
+    used += (size_t)snprintf(buf + used, cap - used,
+                             "# HELP tenken_http_requests_total Requests by route and status.\n"
+                             "# TYPE tenken_http_requests_total counter\n");
+    pthread_mutex_lock(&s->lock);
+    for (size_t r = 0; r <= n; r++) {
+        for (size_t i = 0; i < NSTATUS; i++) {
+            const uint64_t c = s->counts[r * NSTATUS + i];
+            if (c == 0)
+                continue;
+            char st[8];
+            if (i + 1 < NSTATUS)
+                snprintf(st, sizeof st, "%u", counted_status[i]);
+            else
+                snprintf(st, sizeof st, "other");
+            used += (size_t)snprintf(buf + used, cap - used,
+                                     "tenken_http_requests_total{method=\"%s\",route=\"%s\","
+                                     "status=\"%s\"} %llu\n",
+                                     r < n ? routes[r].method : "", r < n ? routes[r].path : "none",
+                                     st, (unsigned long long)c);
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    used +=
+        (size_t)snprintf(buf + used, cap - used,
+                         "# HELP tenken_http_requests_in_flight Requests being served.\n"
+                         "# TYPE tenken_http_requests_in_flight gauge\n"
+                         "tenken_http_requests_in_flight %ld\n"
+                         "# HELP tenken_uptime_seconds Seconds since the service started.\n"
+                         "# TYPE tenken_uptime_seconds gauge\n"
+                         "tenken_uptime_seconds %lld\n",
+                         atomic_load(&s->inflight), (long long)((now_ms() - s->started_ms) / 1000));
+    *out = buf;
+    *len = used;
+    return TK_OK;
+}
+
+/* ---- the request pipeline ------------------------------------------------------- */
+
+static void client_address(tk_server_req *r)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(r->address, sizeof r->address, "unknown");
+    if (ci == NULL || ci->client_addr == NULL)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, r->address,
+                  sizeof r->address);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, r->address,
+                  sizeof r->address);
+}
+
+/* English when the first language the client names is English. */
+static int wants_english(const char *al)
+{
+    if (al == NULL)
+        return 0;
+    while (*al == ' ')
+        al++;
+    return strncasecmp(al, "en", 2) == 0 &&
+           (al[2] == '\0' || al[2] == '-' || al[2] == ',' || al[2] == ';' || al[2] == ' ');
+}
+
+static int is_change(const char *method)
+{
+    return strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
+           strcmp(method, "OPTIONS") != 0;
+}
+
+/* Constant-time comparison of two NUL-terminated secrets. */
+static int same_secret(const char *a, const char *b)
+{
+    const size_t la = strlen(a), lb = strlen(b);
+    unsigned char d = (unsigned char)(la != lb);
+    for (size_t i = 0; i < la && i < lb; i++)
+        d |= (unsigned char)(a[i] ^ b[i]);
+    return d == 0 && la > 0;
+}
+
+/* Matches path against template tmpl ("/api/v1/anomalies/{id}/evidence"),
+ * copying the {id} segment into param. */
+static int match_path(const char *tmpl, const char *path, char *param, size_t cap)
+{
+    while (*tmpl && *path) {
+        if (strncmp(tmpl, "{id}", 4) == 0) {
+            const char *end = strchr(path, '/');
+            const size_t len = end ? (size_t)(end - path) : strlen(path);
+            if (len == 0 || len >= cap)
+                return 0;
+            memcpy(param, path, len);
+            param[len] = '\0';
+            path += len;
+            tmpl += 4;
+            continue;
+        }
+        if (*tmpl != *path)
+            return 0;
+        tmpl++, path++;
+    }
+    return *tmpl == '\0' && *path == '\0';
+}
+
+static const char *role_bit_name(unsigned bit)
+{
+    switch (bit) {
+    case TK_ROUTE_UPLOADER:
+        return "uploader";
+    case TK_ROUTE_ANALYST:
+        return "analyst";
+    case TK_ROUTE_REPORTER:
+        return "reporter";
+    default:
+        return "admin";
+    }
+}
+
+static int role_allowed(unsigned roles, const char *role)
+{
+    for (unsigned bit = 1; bit <= TK_ROUTE_ADMIN; bit <<= 1)
+        if ((roles & bit) && strcmp(role_bit_name(bit), role) == 0)
+            return 1;
+    return 0;
+}
+
+/* Authenticates r by its Bearer token or session cookie. Returns 1 when
+ * authenticated, 0 when an error answer was queued. */
+static int authenticate(tk_server_req *r)
+{
+    tk_error err = {0};
+    const char *authz = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Authorization");
+    const char *cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "tenken_session");
+    int rc;
+    if (authz != NULL) {
+        if (strncasecmp(authz, "Bearer ", 7) != 0) {
+            tk_server_req_header(r, "WWW-Authenticate", "Bearer");
+            tk_server_reply_error(r, 401, "unauthorized", NULL);
+            return 0;
+        }
+        rc = tk_account_token_check(r->store, authz + 7, strlen(authz + 7), &r->actor, &r->auth,
+                                    &err);
+        if (rc == TK_EREJECTED) {
+            tk_server_req_header(r, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+            tk_server_reply_error(r, 401, "token_refused", json_pack("{s:s}", "reason", err.msg));
+            return 0;
+        }
+    } else if (cookie != NULL) {
+        rc = tk_account_session_check(r->store, cookie, strlen(cookie), &r->actor, &r->auth, &err);
+        if (rc == TK_EREJECTED) {
+            tk_server_reply_error(r, 401, "session_expired", json_pack("{s:s}", "reason", err.msg));
+            return 0;
+        }
+    } else {
+        tk_server_req_header(r, "WWW-Authenticate", "Bearer");
+        tk_server_reply_error(r, 401, "unauthorized", NULL);
+        return 0;
+    }
+    if (rc != TK_OK) {
+        tk_server_reply_tk_error(r, &err);
+        return 0;
+    }
+    r->authed = 1;
+    r->actor.name = r->auth.account;
+    r->actor.role = r->auth.role;
+    /* A session's change needs the session's CSRF token; a Bearer token
+     * is not sent by a browser on its own, so it needs none. */
+    if (authz == NULL && is_change(r->method)) {
+        const char *csrf = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-CSRF-Token");
+        if (csrf == NULL || !same_secret(csrf, r->auth.csrf)) {
+            tk_server_reply_error(r, 403, "csrf", NULL);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static size_t unescape_cb(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    return tk_server_unescape(s);
+}
+
+struct arg_check {
+    int bad;
+    tk_error err;
+};
+
+static enum MHD_Result check_one(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    struct arg_check *ac = cls;
+    (void)kind;
+    if (tk_server_check_arg(key, strlen(key), &ac->err) != TK_OK ||
+        (value != NULL && tk_server_check_arg(value, strlen(value), &ac->err) != TK_OK)) {
+        ac->bad = 1;
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+static void route_request(tk_server_req *r)
+{
+    size_t n;
+    const tk_route *routes = tk_routes(&n);
+    int path_known = 0;
+    char allow[64] = "";
+    r->route_index = n;
+    for (size_t i = 0; i < n; i++) {
+        char param[TK_SERVER_PARAM_MAX + 1] = "";
+        if (!match_path(routes[i].path, r->url, param, sizeof param))
+            continue;
+        path_known = 1;
+        if (strlen(allow) + strlen(routes[i].method) + 3 < sizeof allow)
+            snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
+                     allow[0] ? ", " : "", routes[i].method);
+        if (strcmp(routes[i].method, r->method) == 0) {
+            r->route = &routes[i];
+            r->route_index = i;
+            memcpy(r->param, param, sizeof param);
+        }
+    }
+    if (r->route == NULL) {
+        if (path_known) {
+            tk_server_req_header(r, "Allow", allow);
+            tk_server_reply_error(r, 405, "method_not_allowed", NULL);
+        } else {
+            tk_server_reply_error(r, 404, "not_found", NULL);
+        }
+        return;
+    }
+    tk_error perr = {0};
+    if (r->param[0] && tk_server_check_arg(r->param, strlen(r->param), &perr) != TK_OK) {
+        tk_server_reply_error(r, 400, "bad_request", json_pack("{s:s}", "reason", perr.msg));
+        return;
+    }
+    if (r->param[0])
+        tk_server_req_target(r, r->param);
+    struct arg_check ac = {0, {0, ""}};
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, check_one, &ac);
+    if (ac.bad) {
+        tk_server_req_target(r, NULL);
+        tk_server_reply_error(r, 400, "bad_request", json_pack("{s:s}", "reason", ac.err.msg));
+        return;
+    }
+    const tk_route *rt = r->route;
+    if (rt->access == TK_ROUTE_AUTH ||
+        (rt->access == TK_ROUTE_ADMIN_OR_LOOPBACK && !tk_server_is_loopback(r->address))) {
+        if (!authenticate(r))
+            return;
+        const unsigned roles = rt->access == TK_ROUTE_AUTH ? rt->roles : TK_ROUTE_ADMIN;
+        if (!role_allowed(roles, r->auth.role)) {
+            tk_server_reply_error(r, 403, "forbidden", json_pack("{s:s}", "role", r->auth.role));
+            return;
+        }
+    }
+    if (strcmp(r->method, "POST") == 0) {
+        const char *type = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
+        if (r->too_large) {
+            tk_server_reply_error(r, 413, "payload_too_large",
+                                  json_pack("{s:I}", "limit", (json_int_t)r->srv->body_max));
+            return;
+        }
+        if (type == NULL || !tk_server_is_json_type(type, strlen(type))) {
+            tk_server_reply_error(r, 415, "unsupported_media_type", NULL);
+            return;
+        }
+        tk_error err = {0};
+        if (tk_server_parse_body(r->body ? r->body : "", r->body_len, &r->json, &err) != TK_OK) {
+            tk_server_reply_error(r, 400, "invalid_json", json_pack("{s:s}", "reason", err.msg));
+            return;
+        }
+    }
+    rt->handler(r);
+    if (r->status == 0)
+        tk_server_reply_error(r, 500, "internal", NULL);
+}
+
+static void audit(tk_server_req *r)
+{
+    if (r->store == NULL)
+        return;
+    char action[160], detail[96];
+    snprintf(action, sizeof action, "%s %s", r->method, r->route ? r->route->path : "(no route)");
+    snprintf(detail, sizeof detail, "%u%s%s", r->status, r->code ? " " : "",
+             r->code ? r->code : "");
+    const char *outcome = r->status < 400   ? TK_AUDIT_OK
+                          : r->status < 500 ? TK_AUDIT_REFUSED
+                                            : TK_AUDIT_ERROR;
+    const char *tenant = r->authed && r->auth.tenant[0] ? r->auth.tenant : NULL;
+    if (tenant == NULL) {
+        const char *named = tk_server_req_query(r, "tenant");
+        if (named != NULL && tk_tenant_check_name(named, NULL) == TK_OK)
+            tenant = named;
+    }
+    tk_error err = {0};
+    if (tk_audit_record(tk_account_store_db(r->store), &r->actor, tenant, action,
+                        r->target[0] ? r->target : NULL, outcome, detail, &err) != TK_OK)
+        fprintf(stderr, "tenken serve: audit: %s\n", err.msg);
+}
+
+static void serve(tk_server_req *r)
+{
+    tk_error err = {0};
+    client_address(r);
+    r->english =
+        wants_english(MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept-Language"));
+    r->actor.name = "anonymous";
+    r->actor.role = "none";
+    r->actor.address = r->address;
+    r->actor.clock = NULL;
+    if (tk_account_store_open(&r->store, r->srv->data_dir, &r->srv->accounts, &err) != TK_OK) {
+        fprintf(stderr, "tenken serve: %s\n", err.msg);
+        tk_server_reply_error(r, 500, "internal", NULL);
+    } else if (r->too_large && strcmp(r->method, "POST") != 0) {
+        tk_server_reply_error(r, 413, "payload_too_large", NULL);
+    } else {
+        route_request(r);
+    }
+    audit(r);
+    count(r->srv, r->route_index, r->status);
+}
+
+static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
+                                      const char *method, const char *version,
+                                      const char *upload_data, size_t *upload_data_size,
+                                      void **req_cls)
+{
+    tk_server *s = cls;
+    tk_server_req *r = *req_cls;
+    (void)version;
+    if (r == NULL) {
+        r = calloc(1, sizeof *r);
+        if (r == NULL)
+            return MHD_NO;
+        r->srv = s;
+        r->conn = conn;
+        r->url = url;
+        r->method = method;
+        {
+            size_t n;
+            (void)tk_routes(&n);
+            r->route_index = n;
+        }
+        atomic_fetch_add(&s->inflight, 1);
+        *req_cls = r;
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        int64_t v;
+        if (cl != NULL && tk_parse_i64(cl, strlen(cl), &v) && v > (int64_t)s->body_max) {
+            r->too_large = 1;
+            serve(r);
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        const size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (r->status != 0 || r->too_large)
+            return MHD_YES;
+        if (n > s->body_max - r->body_len) {
+            r->too_large = 1;
+            free(r->body);
+            r->body = NULL;
+            r->body_len = 0;
+            return MHD_YES;
+        }
+        if (r->body == NULL) {
+            r->body = malloc(s->body_max);
+            if (r->body == NULL)
+                return MHD_NO;
+        }
+        memcpy(r->body + r->body_len, upload_data, n);
+        r->body_len += n;
+        return MHD_YES;
+    }
+    if (r->status == 0)
+        serve(r);
+    return MHD_YES;
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+    tk_server *s = cls;
+    tk_server_req *r = *req_cls;
+    (void)conn;
+    (void)toe;
+    if (r == NULL)
+        return;
+    atomic_fetch_sub(&s->inflight, 1);
+    json_decref(r->json);
+    free(r->body);
+    tk_account_store_close(r->store);
+    free(r);
+    *req_cls = NULL;
+}
+
+/* ---- start and stop --------------------------------------------------------------- */
+
+static char *dup_str(const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    const size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d != NULL)
+        memcpy(d, s, n);
+    return d;
+}
+
+static void free_server(tk_server *s)
+{
+    if (s == NULL)
+        return;
+    free(s->data_dir);
+    if (s->key != NULL) {
+        memset(s->key, 0, strlen(s->key));
+        free(s->key);
+    }
+    free(s->cert);
+    free(s->counts);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+int tk_server_start(tk_server **out, const tk_server_options *o, tk_error *err)
+{
+    *out = NULL;
+    struct sockaddr_in a4;
+    struct sockaddr_in6 a6;
+    struct sockaddr *sa;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+    memset(&a4, 0, sizeof a4);
+    memset(&a6, 0, sizeof a6);
+    if (inet_pton(AF_INET, o->address, &a4.sin_addr) == 1) {
+        a4.sin_family = AF_INET;
+        a4.sin_port = htons(o->port);
+        sa = (struct sockaddr *)&a4;
+    } else if (inet_pton(AF_INET6, o->address, &a6.sin6_addr) == 1) {
+        a6.sin6_family = AF_INET6;
+        a6.sin6_port = htons(o->port);
+        sa = (struct sockaddr *)&a6;
+        flags |= MHD_USE_IPv6;
+    } else {
+        return tk_error_set(err, TK_EINVAL, "'%s' is not a numeric IPv4 or IPv6 address",
+                            o->address);
+    }
+    if (o->insecure_http && !tk_server_is_loopback(o->address))
+        return tk_error_set(err, TK_EINVAL,
+                            "--insecure-http is allowed only on a loopback address (127.0.0.1 or "
+                            "::1), not on %s: use --tls-cert and --tls-key",
+                            o->address);
+    if (!o->insecure_http && (o->cert_pem == NULL || o->key_pem == NULL))
+        return tk_error_set(err, TK_EINVAL, "a certificate and its key are needed for https");
+    if (o->threads == 0 || o->threads > 64)
+        return tk_error_set(err, TK_EINVAL, "threads must be 1 to 64, not %u", o->threads);
+
+    /* service.db is opened once here so that a bad data directory is said
+     * at start, not on the first request. */
+    tk_account_store *probe = NULL;
+    int rc = tk_account_store_open(&probe, o->data_dir, o->accounts, err);
+    tk_account_store_close(probe);
+    if (rc != TK_OK)
+        return rc;
+
+    tk_server *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return tk_error_set(err, TK_ENOMEM, "out of memory");
+    pthread_mutex_init(&s->lock, NULL);
+    size_t nroutes;
+    (void)tk_routes(&nroutes);
+    s->nroutes = nroutes;
+    s->counts = calloc((nroutes + 1) * NSTATUS, sizeof *s->counts);
+    s->data_dir = dup_str(o->data_dir);
+    s->insecure = o->insecure_http;
+    s->body_max = o->body_max;
+    s->started_ms = now_ms();
+    atomic_init(&s->inflight, 0);
+    if (o->accounts != NULL) {
+        s->accounts = *o->accounts;
+    } else {
+        const tk_account_options def = TK_ACCOUNT_OPTIONS_INIT;
+        s->accounts = def;
+    }
+    if (!o->insecure_http) {
+        s->cert = dup_str(o->cert_pem);
+        s->key = dup_str(o->key_pem);
+        flags |= MHD_USE_TLS;
+    }
+    if (s->counts == NULL || s->data_dir == NULL || (!o->insecure_http && s->key == NULL)) {
+        free_server(s);
+        return tk_error_set(err, TK_ENOMEM, "out of memory");
+    }
+    if (o->insecure_http)
+        s->daemon = MHD_start_daemon(
+            flags, o->port, NULL, NULL, access_handler, s, MHD_OPTION_SOCK_ADDR, sa,
+            MHD_OPTION_THREAD_POOL_SIZE, o->threads, MHD_OPTION_CONNECTION_LIMIT, o->conn_limit,
+            MHD_OPTION_CONNECTION_TIMEOUT, o->conn_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+            (size_t)TK_SERVER_HEADER_MAX, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+            MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL, MHD_OPTION_END);
+    else
+        s->daemon = MHD_start_daemon(
+            flags, o->port, NULL, NULL, access_handler, s, MHD_OPTION_SOCK_ADDR, sa,
+            MHD_OPTION_THREAD_POOL_SIZE, o->threads, MHD_OPTION_CONNECTION_LIMIT, o->conn_limit,
+            MHD_OPTION_CONNECTION_TIMEOUT, o->conn_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+            (size_t)TK_SERVER_HEADER_MAX, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+            MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL, MHD_OPTION_HTTPS_MEM_CERT, s->cert,
+            MHD_OPTION_HTTPS_MEM_KEY, s->key, MHD_OPTION_HTTPS_PRIORITIES, TK_SERVER_TLS_PRIORITIES,
+            MHD_OPTION_END);
+    if (s->daemon == NULL) {
+        free_server(s);
+        return tk_error_set(err, TK_EIO,
+                            "cannot serve on %s port %u: the address is in use or not this "
+                            "machine's, or the certificate or key is not valid PEM",
+                            o->address, (unsigned)o->port);
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : o->port;
+    *out = s;
+    return TK_OK;
+}
+
+uint16_t tk_server_port(const tk_server *s)
+{
+    return s->port;
+}
+
+void tk_server_stop(tk_server *s)
+{
+    if (s == NULL)
+        return;
+    MHD_stop_daemon(s->daemon);
+    free_server(s);
+}
