@@ -56,15 +56,54 @@
 #define CHUNK ((size_t)1 << 20)
 
 struct reader {
-    int fd;
+    tk_ingest_read_fn read; /* the source after the first chunk */
+    void *ctx;
+    int fd;      /* a file being ingested, or -1 */
     char *first; /* the first chunk, read ahead for encoding detection */
     size_t first_len;
     size_t first_pos;
     int first_served;
+    int first_eof; /* the first chunk is the whole input */
     tk_crypto_sha256 sha;
     uint64_t bytes;
-    int io_errno;
+    int failed; /* the source reported an error: see src_err */
+    tk_error src_err;
 };
+
+/* Reads a file descriptor, restarting after signals. */
+static long fd_read(void *ctx, char *buf, size_t cap, tk_error *err)
+{
+    const int fd = *(const int *)ctx;
+    for (;;) {
+        const ssize_t n = read(fd, buf, cap);
+        if (n >= 0)
+            return (long)n;
+        if (errno != EINTR)
+            return tk_error_set(err, TK_EIO, "read failed: %s", strerror(errno)), -1;
+    }
+}
+
+/* The source's next bytes, hashed and counted; -1 with r->src_err set. */
+static long source_read(struct reader *r, char *buf, size_t cap)
+{
+    if (r->failed)
+        return -1;
+    const long n = r->read(r->ctx, buf, cap, &r->src_err);
+    if (n < 0 || (size_t)n > cap) {
+        if (n >= 0 || r->src_err.code == TK_OK)
+            tk_error_set(&r->src_err, TK_EIO, "read failed: the source returned %ld", n);
+        r->failed = 1;
+        return -1;
+    }
+    if (n > 0) {
+        if (tk_crypto_sha256_update(&r->sha, buf, (size_t)n, &r->src_err) != TK_OK) {
+            r->failed = 1;
+            return -1;
+        }
+        r->bytes += (uint64_t)n;
+    }
+    return n;
+}
 
 static long reader_read(void *ctx, char *buf, size_t cap)
 {
@@ -80,23 +119,9 @@ static long reader_read(void *ctx, char *buf, size_t cap)
         if (n > 0)
             return (long)n;
     }
-    for (;;) {
-        const ssize_t n = read(r->fd, buf, cap);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            r->io_errno = errno;
-            return -1;
-        }
-        if (n > 0) {
-            if (tk_crypto_sha256_update(&r->sha, buf, (size_t)n, NULL) != TK_OK) {
-                r->io_errno = EIO;
-                return -1;
-            }
-            r->bytes += (uint64_t)n;
-        }
-        return (long)n;
-    }
+    if (r->first_eof)
+        return 0;
+    return source_read(r, buf, cap);
 }
 
 static double now_seconds(void)
@@ -526,9 +551,10 @@ static int run_rows(struct run *r, tk_error *err)
         const uint64_t record = tk_csv_record(r->csv);
         const uint64_t line = tk_csv_line(r->csv);
         if (rc < 0) {
-            if (rc == TK_EIO || r->rd.io_errno)
-                return tk_error_set(err, TK_EIO, "%s: read failed: %s", r->path,
-                                    strerror(r->rd.io_errno ? r->rd.io_errno : EIO));
+            if (r->rd.failed)
+                return tk_error_set(err, r->rd.src_err.code, "%s: %s", r->path, r->rd.src_err.msg);
+            if (rc == TK_EIO)
+                return tk_error_set(err, TK_EIO, "%s: read failed", r->path);
             if (rc == TK_ENOMEM)
                 return tk_error_set(err, rc, "%s: %s", r->path, rowerr.msg);
             /* The parser resumes at the next record (or line) after a
@@ -618,22 +644,26 @@ static int run_rows(struct run *r, tk_error *err)
 /* Reads the first chunk, decides the encoding and sets up the parser. */
 static int open_input(struct run *r, tk_enc *enc, tk_error *err)
 {
-    int rc;
     r->rd.first = tk_alloc(CHUNK);
     if (r->rd.first == NULL)
         return tk_error_set(err, TK_ENOMEM, "out of memory");
-    ssize_t n;
-    do {
-        n = read(r->rd.fd, r->rd.first, CHUNK);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return tk_error_set(err, TK_EIO, "%s: read failed: %s", r->path, strerror(errno));
-    r->rd.first_len = (size_t)n;
-    rc = tk_crypto_sha256_update(&r->rd.sha, r->rd.first, r->rd.first_len, err);
-    if (rc != TK_OK)
-        return rc;
-    r->rd.bytes = r->rd.first_len;
-    const int at_eof = (uint64_t)n == r->res->bytes;
+    /* A stream may deliver the first chunk in pieces: fill it, so that
+     * detection sees as much of the input as a file would give. */
+    size_t got = 0;
+    while (got < CHUNK) {
+        const long n = source_read(&r->rd, r->rd.first + got, CHUNK - got);
+        if (n < 0)
+            return tk_error_set(err, r->rd.src_err.code, "%s: %s", r->path, r->rd.src_err.msg);
+        if (n == 0) {
+            r->rd.first_eof = 1;
+            break;
+        }
+        got += (size_t)n;
+    }
+    r->rd.first_len = got;
+    if (r->meta.size >= 0 && (uint64_t)got == (uint64_t)r->meta.size)
+        r->rd.first_eof = 1;
+    const int at_eof = r->rd.first_eof;
     const tk_enc declared = tk_profile_encoding(r->profile);
     if (declared == TK_ENC_AUTO) {
         *enc = tk_enc_detect(r->rd.first, r->rd.first_len, at_eof);
@@ -658,7 +688,7 @@ static int open_input(struct run *r, tk_enc *enc, tk_error *err)
 static int check_declared_encoding(struct run *r, tk_error *err)
 {
     const tk_enc declared = tk_profile_encoding(r->profile);
-    const int at_eof = (uint64_t)r->rd.first_len == r->res->bytes;
+    const int at_eof = r->rd.first_eof;
     const tk_enc other = tk_enc_alternative(declared, r->rd.first, r->rd.first_len, at_eof);
     if (other == TK_ENC_UNKNOWN)
         return TK_OK;
@@ -731,14 +761,16 @@ static int bind_profile(struct run *r, tk_enc enc, tk_error *err)
     return TK_OK;
 }
 
-int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
-                   const tk_ingest_options *opt, tk_ingest_result *res, tk_error *err)
+/* Ingests from src, or from the file at path when src is NULL. */
+static int ingest(tk_tenant *t, const tk_profile *p, const char *path, const tk_ingest_source *src,
+                  const tk_ingest_options *opt, tk_ingest_result *res, tk_error *err)
 {
     static const tk_ingest_options defaults = TK_INGEST_OPTIONS_INIT;
     struct run r;
     int rc;
     struct stat sb;
     tk_enc enc = TK_ENC_AUTO;
+    int64_t size = -1;
 
     memset(res, 0, sizeof *res);
     memset(&r, 0, sizeof r);
@@ -761,6 +793,13 @@ int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
         snprintf(what, sizeof what, "ingest of %s", base_name(path));
         tk_tenant_writer_describe(t, 0, what);
     }
+    if (src != NULL) {
+        r.rd.read = src->read;
+        r.rd.ctx = src->ctx;
+        size = src->size >= 0 ? src->size : -1;
+        res->bytes = size >= 0 ? (uint64_t)size : 0;
+        goto opened;
+    }
     r.rd.fd = open(path, O_RDONLY | O_CLOEXEC);
     if (r.rd.fd < 0) {
         rc = tk_error_set(err, TK_EIO, "cannot open %s: %s", path, strerror(errno));
@@ -770,9 +809,15 @@ int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
         rc = tk_error_set(err, TK_EIO, "%s is not a regular file", path);
         goto done;
     }
+    r.rd.read = fd_read;
+    r.rd.ctx = &r.rd.fd;
+    size = (int64_t)sb.st_size;
     res->bytes = (uint64_t)sb.st_size;
     (void)posix_fadvise(r.rd.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 
+    /* A file can be hashed before it is parsed: an identical upload is
+     * refused without reading it twice over. A stream is hashed as it
+     * arrives, and the store refuses a duplicate when it commits. */
     if (!r.opt->dry_run && tk_store_has_upload_size(tk_tenant_db(t), (int64_t)sb.st_size)) {
         char *buf = tk_alloc(CHUNK);
         if (buf == NULL) {
@@ -793,9 +838,10 @@ int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
             goto done;
         }
     }
-    r.meta = (tk_upload_meta){base_name(path),       (int64_t)sb.st_size,  tk_profile_name(p),
-                              tk_profile_version(p), tk_profile_digest(p), r.opt->lenient,
-                              r.started_at};
+opened:
+    r.meta = (tk_upload_meta){
+        base_name(path),      size,           tk_profile_name(p), tk_profile_version(p),
+        tk_profile_digest(p), r.opt->lenient, r.started_at};
     if (t != NULL) {
         rc = tk_master_resolver_create(&r.resolver, t, err);
         if (rc == TK_OK)
@@ -841,6 +887,9 @@ int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
     rc = run_rows(&r, err);
     if (rc != TK_OK)
         goto done;
+    res->bytes = r.rd.bytes;
+    if (r.meta.size < 0)
+        r.meta.size = (int64_t)r.rd.bytes;
 
     uint8_t d[TK_CRYPTO_SHA256_SIZE];
     tk_crypto_sha256_final(&r.rd.sha, d);
@@ -886,7 +935,8 @@ int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
                                      0,
                                      res->error_report[0] ? res->error_report : NULL,
                                      msg,
-                                     now_unix_ms()};
+                                     now_unix_ms(),
+                                     r.meta.size};
         rc = tk_store_record_rejected(tk_tenant_db(t), &r.meta, &s, &res->upload_id, err);
         if (rc == TK_OK)
             rc = tk_error_set(err, TK_EREJECTED, "%s: rejected, nothing stored: %s", path, msg);
@@ -909,7 +959,8 @@ int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
             res->rows_accepted,  res->rows_rejected,
             res->rows_skipped,   res->t_min,
             res->t_max,          res->error_report[0] ? res->error_report : NULL,
-            msg[0] ? msg : NULL, now_unix_ms()};
+            msg[0] ? msg : NULL, now_unix_ms(),
+            r.meta.size};
         tk_store_writer *w = r.writer;
         r.writer = NULL;
         rc = tk_store_writer_commit(w, &s, &res->upload_id, err);
@@ -936,12 +987,16 @@ rejected_whole:
         while (buf != NULL && n > 0)
             n = reader_read(&r.rd, buf, CHUNK);
         tk_free(buf);
+        res->bytes = r.rd.bytes;
+        if (r.meta.size < 0)
+            r.meta.size = (int64_t)r.rd.bytes;
         uint8_t digest[TK_CRYPTO_SHA256_SIZE];
         tk_crypto_sha256_final(&r.rd.sha, digest);
         tk_crypto_hex(digest, sizeof digest, res->sha256);
         snprintf(res->encoding, sizeof res->encoding, "%s", tk_enc_name(enc));
-        const tk_upload_summary s = {res->sha256, res->encoding,    "rejected",   0, 0, 0, 0, 0, 0,
-                                     NULL,        res->first_error, now_unix_ms()};
+        const tk_upload_summary s = {
+            res->sha256, res->encoding,    "rejected",    0,          0, 0, 0, 0, 0,
+            NULL,        res->first_error, now_unix_ms(), r.meta.size};
         tk_error dberr;
         if (tk_store_record_rejected(tk_tenant_db(t), &r.meta, &s, &res->upload_id, &dberr) !=
             TK_OK)
@@ -962,4 +1017,22 @@ done:
     if (r.rd.fd >= 0)
         close(r.rd.fd);
     return rc;
+}
+
+int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *path,
+                   const tk_ingest_options *opt, tk_ingest_result *res, tk_error *err)
+{
+    return ingest(t, p, path, NULL, opt, res, err);
+}
+
+int tk_ingest_stream(tk_tenant *t, const tk_profile *p, const tk_ingest_source *src,
+                     const tk_ingest_options *opt, tk_ingest_result *res, tk_error *err)
+{
+    if (src == NULL || src->read == NULL || src->name == NULL || src->name[0] == '\0' ||
+        strchr(src->name, '/') != NULL) {
+        memset(res, 0, sizeof *res);
+        snprintf(res->status, sizeof res->status, "rejected");
+        return tk_error_set(err, TK_EINVAL, "a stream needs a reader and a file name without '/'");
+    }
+    return ingest(t, p, src->name, src, opt, res, err);
 }

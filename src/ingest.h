@@ -98,4 +98,31 @@ TK_MUST_CHECK int tk_ingest_file(tk_tenant *t, const tk_profile *p, const char *
                                  const tk_ingest_options *opt, tk_ingest_result *res,
                                  tk_error *err);
 
+/* A source of bytes for tk_ingest_stream: read() fills buf with at most
+ * cap bytes and returns how many (0 at the end of the input), or -1 after
+ * setting err (its code and message are what the ingestion returns, after
+ * the source's name). Returning -1 is also how a caller cancels: an HTTP
+ * body whose client went away, a body over its size limit, a job being
+ * cancelled. Nothing is stored from a source that fails. */
+typedef long (*tk_ingest_read_fn)(void *ctx, char *buf, size_t cap, tk_error *err);
+
+typedef struct tk_ingest_source {
+    const char *name;       /* recorded as the upload's file name; no '/' */
+    int64_t size;           /* bytes announced (progress, the upload's size), or -1 */
+    tk_ingest_read_fn read; /* called until it returns 0 or -1 */
+    void *ctx;
+} tk_ingest_source;
+
+/* Ingests what src delivers, as it arrives (an HTTP body, a pipe), exactly
+ * as tk_ingest_file would ingest the same bytes from a file: same checks,
+ * same result, same all-or-nothing storage. Memory does not depend on the
+ * input's length. An identical earlier upload is found when the stream
+ * ends (TK_EEXISTS, nothing stored), since the stream cannot be hashed
+ * before it is read. Everything is borrowed.
+ * Returns what tk_ingest_file returns, TK_EINVAL for a source without a
+ * reader or with a bad name, or the code the source's reader set. */
+TK_MUST_CHECK int tk_ingest_stream(tk_tenant *t, const tk_profile *p, const tk_ingest_source *src,
+                                   const tk_ingest_options *opt, tk_ingest_result *res,
+                                   tk_error *err);
+
 #endif

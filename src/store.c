@@ -579,7 +579,8 @@ static int update_upload(tk_db *db, int64_t id, const tk_upload_summary *s, uint
                            "UPDATE uploads SET sha256=?2, encoding=?3, status=?4, rows_total=?5,"
                            " rows_accepted=?6, rows_rejected=?7, rows_skipped=?8,"
                            " unknown_users=?9, unknown_terminals=?10, t_min=?11, t_max=?12,"
-                           " error_report=?13, message=?14, finished_at=?15 WHERE id=?1",
+                           " error_report=?13, message=?14, finished_at=?15,"
+                           " size=CASE WHEN size < 0 THEN ?16 ELSE size END WHERE id=?1",
                            err);
     if (rc != TK_OK)
         return rc;
@@ -602,6 +603,7 @@ static int update_upload(tk_db *db, int64_t id, const tk_upload_summary *s, uint
     if (s->message)
         sqlite3_bind_text(st, 14, s->message, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 15, s->finished_at);
+    sqlite3_bind_int64(st, 16, s->size);
     rc = tk_db_step(db, st, err);
     sqlite3_finalize(st);
     return rc < 0 ? rc : TK_OK;

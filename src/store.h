@@ -32,7 +32,7 @@ TK_MUST_CHECK int tk_store_migrate(tk_db *db, tk_error *err);
  * borrowed for the duration of the call they are passed to. */
 typedef struct tk_upload_meta {
     const char *file_name;
-    int64_t size;
+    int64_t size; /* bytes, or -1 while unknown (a stream): see tk_upload_summary */
     const char *profile;
     int profile_version;
     const char *profile_sha256;
@@ -50,6 +50,9 @@ typedef struct tk_upload_summary {
     const char *error_report; /* path of the row-level error report, or NULL */
     const char *message;      /* one line for people, or NULL */
     int64_t finished_at;
+    /* The upload's size in bytes; replaces the meta's size when that was
+     * -1 (a stream of unknown length), ignored otherwise. */
+    int64_t size;
 } tk_upload_summary;
 
 /* Computes a resident pseudonym (32 bytes) for len bytes at p. */

@@ -431,6 +431,111 @@ static void rows_in_a_delivered_period_are_counted(void)
     tk_tenant_close(t);
 }
 
+/* A source reading a file in uneven pieces (1 to 4,093 bytes, as a
+ * socket delivers them), failing once `fail_after` bytes are passed. */
+struct pieces {
+    FILE *f;
+    size_t step;
+    uint64_t done, fail_after;
+};
+
+static long pieces_read(void *ctx, char *buf, size_t cap, tk_error *err)
+{
+    struct pieces *s = ctx;
+    s->step = (s->step * 1103515245u + 12345u) & 0x7fffffff;
+    size_t want = 1 + s->step % 4093;
+    if (want > cap)
+        want = cap;
+    const size_t n = fread(buf, 1, want, s->f);
+    s->done += n;
+    if (s->fail_after > 0 && s->done > s->fail_after)
+        return tk_error_set(err, TK_ERANGE, "the body is larger than %llu bytes",
+                            (unsigned long long)s->fail_after),
+               -1;
+    return (long)n;
+}
+
+static int64_t blocks_rows(tk_tenant *t)
+{
+    return count(t, "SELECT coalesce(sum(n), 0) FROM event_blocks");
+}
+
+/* A stream of unknown length in small pieces stores exactly what the same
+ * bytes store from a file; a failing source stores nothing; a duplicate is
+ * refused when the stream ends. */
+static void streams_store_what_files_store(void)
+{
+    tk_error err = {0, ""};
+    tk_tenant *a = NULL, *b = NULL;
+    TK_REQUIRE(tk_tenant_create(&a, dir, "from-file", &err) == TK_OK);
+    TK_REQUIRE(tk_tenant_create(&b, dir, "from-stream", &err) == TK_OK);
+    tk_profile *p = profile(juki);
+    TK_REQUIRE(p != NULL);
+    char path[600];
+    snprintf(path, sizeof path, "%s/stream.csv", dir);
+    write_rows(path, 30000, -1); /* about 1.3 MB: more than the first chunk */
+    tk_ingest_result fr, sr;
+    TK_REQUIRE(tk_ingest_file(a, p, path, NULL, &fr, &err) == TK_OK);
+
+    struct pieces src = {fopen(path, "rb"), 7, 0, 0};
+    TK_REQUIRE(src.f != NULL);
+    tk_ingest_source in = {"stream.csv", -1, pieces_read, &src};
+    TK_CHECK_INT(tk_ingest_stream(b, p, &in, NULL, &sr, &err), TK_OK);
+    fclose(src.f);
+    TK_CHECK_STR(sr.status, "stored");
+    TK_CHECK_STR(sr.sha256, fr.sha256);
+    TK_CHECK_STR(sr.encoding, fr.encoding);
+    TK_CHECK_INT(sr.rows_accepted, 30000);
+    TK_CHECK_INT(sr.bytes, fr.bytes);
+    TK_CHECK_INT(blocks_rows(b), blocks_rows(a));
+    TK_CHECK_INT(count(b, "SELECT size FROM uploads"), (int64_t)fr.bytes);
+    TK_CHECK_INT(count(b, "SELECT count(*) FROM uploads WHERE file_name = 'stream.csv'"), 1);
+
+    /* The same bytes again: refused at the end, nothing more stored. */
+    src = (struct pieces){fopen(path, "rb"), 9, 0, 0};
+    TK_REQUIRE(src.f != NULL);
+    TK_CHECK_INT(tk_ingest_stream(b, p, &in, NULL, &sr, &err), TK_EEXISTS);
+    fclose(src.f);
+    TK_CHECK_STR(sr.status, "duplicate");
+    TK_CHECK_INT(blocks_rows(b), 30000);
+
+    /* A source that gives up half-way (a body over its limit, a client
+     * gone): its error, prefixed with the name; nothing stored. */
+    tk_tenant *c = NULL;
+    TK_REQUIRE(tk_tenant_create(&c, dir, "stream-cut", &err) == TK_OK);
+    src = (struct pieces){fopen(path, "rb"), 11, 0, 600000};
+    TK_REQUIRE(src.f != NULL);
+    TK_CHECK_INT(tk_ingest_stream(c, p, &in, NULL, &sr, &err), TK_ERANGE);
+    fclose(src.f);
+    TK_CHECK_STR(err.msg, "stream.csv: the body is larger than 600000 bytes");
+    TK_CHECK_INT(blocks_rows(c), 0);
+    TK_CHECK_INT(count(c, "SELECT count(*) FROM uploads WHERE status <> 'rejected'"), 0);
+    /* ... and the whole upload can then be sent again. */
+    src = (struct pieces){fopen(path, "rb"), 13, 0, 0};
+    TK_REQUIRE(src.f != NULL);
+    TK_CHECK_INT(tk_ingest_stream(c, p, &in, NULL, &sr, &err), TK_OK);
+    fclose(src.f);
+    TK_CHECK_INT(blocks_rows(c), 30000);
+
+    /* A cut in the first chunk, before the encoding is known. */
+    src = (struct pieces){fopen(path, "rb"), 17, 0, 5000};
+    TK_REQUIRE(src.f != NULL);
+    tk_ingest_source early = {"early.csv", 1300000, pieces_read, &src};
+    TK_CHECK_INT(tk_ingest_stream(c, p, &early, NULL, &sr, &err), TK_ERANGE);
+    fclose(src.f);
+    TK_CHECK_STR(err.msg, "early.csv: the body is larger than 5000 bytes");
+    TK_CHECK_INT(count(c, "SELECT count(*) FROM uploads WHERE file_name = 'early.csv'"), 0);
+
+    /* A name is a file name, never a path. */
+    tk_ingest_source bad = {"../x.csv", -1, pieces_read, &src};
+    TK_CHECK_INT(tk_ingest_stream(c, p, &bad, NULL, &sr, &err), TK_EINVAL);
+    TK_CHECK_STR(sr.status, "rejected");
+    tk_profile_destroy(p);
+    tk_tenant_close(a);
+    tk_tenant_close(b);
+    tk_tenant_close(c);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "%s/ingest-%ld", tk_test_tmpdir(), (long)getpid());
@@ -447,6 +552,7 @@ int main(void)
     TK_RUN(headerless_dry_run);
     TK_RUN(wide_header_is_stored_whole);
     TK_RUN(rows_in_a_delivered_period_are_counted);
+    TK_RUN(streams_store_what_files_store);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         return 1;
