@@ -60,7 +60,7 @@ static void loads_one_day_sorted(void)
         e.mynumber = -1;
         TK_REQUIRE(tk_store_writer_add(w, &e, &err) == TK_OK);
     }
-    const tk_upload_summary s = {"x", "utf-8", "stored", 7, 7, 0, 0, 0, 0, NULL, NULL, 0};
+    const tk_upload_summary s = {"x", "utf-8", "stored", 7, 7, 0, 0, 0, 0, NULL, NULL, 0, -1};
     int64_t id;
     TK_REQUIRE(tk_store_writer_commit(w, &s, &id, &err) == TK_OK);
 
@@ -163,7 +163,7 @@ static void addresses_become_their_terminal(void)
     add(w, d0 + 8 * h + 3, "DESKTOP-D", 0, "10.0.0.3");      /* a master IP */
     add(w, d0 + 8 * h + 4, "DESKTOP-F", 0, "PC01");          /* a master-resolved name */
     add(w, d0 + 24 * h + 8 * h, "DESKTOP-E", 0, "10.0.0.1"); /* day 1: another host */
-    const tk_upload_summary s = {"x1", "cp932", "stored", 7, 7, 0, 0, 0, 0, NULL, NULL, 0};
+    const tk_upload_summary s = {"x1", "cp932", "stored", 7, 7, 0, 0, 0, 0, NULL, NULL, 0, -1};
     int64_t id;
     TK_REQUIRE(tk_store_writer_commit(w, &s, &id, &err) == TK_OK);
 
@@ -176,7 +176,7 @@ static void addresses_become_their_terminal(void)
     add(w, d0 + 9 * h + 3, "PC01", 1, NULL);
     add(w, d0 + 24 * h + 9 * h, "10.0.0.1", 0, NULL);
     add(w, d0 + 48 * h + 9 * h, "10.0.0.1", 0, NULL); /* day 2: no addresses recorded */
-    const tk_upload_summary s2 = {"x2", "utf-8", "stored", 6, 6, 0, 0, 0, 0, NULL, NULL, 0};
+    const tk_upload_summary s2 = {"x2", "utf-8", "stored", 6, 6, 0, 0, 0, 0, NULL, NULL, 0, -1};
     TK_REQUIRE(tk_store_writer_commit(w, &s2, &id, &err) == TK_OK);
 
     const int64_t ip1 = term_id(db, "10.0.0.1"), ip2 = term_id(db, "10.0.0.2");

@@ -134,7 +134,7 @@ static void store(tk_tenant *t, const ev *in, size_t n, const char *tag)
             exit(2);
         }
     }
-    const tk_upload_summary s = {tag, "utf-8", "stored", n, n, 0, 0, 0, 0, NULL, NULL, 0};
+    const tk_upload_summary s = {tag, "utf-8", "stored", n, n, 0, 0, 0, 0, NULL, NULL, 0, -1};
     if (tk_store_writer_commit(w, &s, &id, &err) != TK_OK) {
         fprintf(stderr, "commit: %s\n", err.msg);
         exit(2);

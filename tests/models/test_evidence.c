@@ -75,8 +75,8 @@ static int store_upload(tk_db *db, const char *file, const char *sha, int n)
             return -1;
         }
     }
-    const tk_upload_summary s = {sha, "utf-8", "stored", (uint64_t)n, (uint64_t)n, 0,
-                                 0,   0,       0,        NULL,        NULL,        1};
+    const tk_upload_summary s = {sha, "utf-8", "stored", (uint64_t)n, (uint64_t)n, 0, 0,
+                                 0,   0,       NULL,     NULL,        1,           -1};
     int64_t id;
     return tk_store_writer_commit(w, &s, &id, &err);
 }

@@ -159,7 +159,7 @@ static void wcommit(struct writer *w)
     int64_t id;
     tk_error err;
     snprintf(sha, sizeof sha, "sha-%d", ++uploads);
-    const tk_upload_summary s = {sha, "utf-8", "stored", w->n, w->n, 0, 0, 0, 0, NULL, NULL, 0};
+    const tk_upload_summary s = {sha, "utf-8", "stored", w->n, w->n, 0, 0, 0, 0, NULL, NULL, 0, -1};
     if (tk_store_writer_commit(w->w, &s, &id, &err) != TK_OK)
         die("commit", &err);
 }

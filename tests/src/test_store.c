@@ -80,8 +80,8 @@ static void stores_dictionary_encoded_events(void)
     TK_CHECK(tk_store_writer_add(w, &e4, &err) == TK_OK);
     TK_CHECK_INT(tk_store_writer_unknown_users(w), 1);
     TK_CHECK_INT(calls, 2); /* one pseudonym per distinct subject */
-    const tk_upload_summary s = {"00ff", "utf-8", "stored", 4,    4,    0,
-                                 0,      1000,    4000,     NULL, NULL, 5000};
+    const tk_upload_summary s = {"00ff", "utf-8", "stored", 4,    4,    0, 0,
+                                 1000,   4000,    NULL,     NULL, 5000, -1};
     int64_t id = 0;
     TK_CHECK(tk_store_writer_commit(w, &s, &id, &err) == TK_OK);
     TK_CHECK_INT(id, 1);
@@ -126,8 +126,8 @@ static void stores_dictionary_encoded_events(void)
     tk_event e5 = event(6000, "c999", 1, "1234567890");
     TK_CHECK(tk_store_writer_add(w, &e5, &err) == TK_OK);
     TK_CHECK_INT(tk_store_writer_unknown_users(w), 0);
-    const tk_upload_summary s2 = {"11ff", "utf-8", "stored", 1,    1,    0,
-                                  0,      6000,    6000,     NULL, NULL, 7000};
+    const tk_upload_summary s2 = {"11ff", "utf-8", "stored", 1,    1,    0, 0,
+                                  6000,   6000,    NULL,     NULL, 7000, -1};
     TK_CHECK(tk_store_writer_commit(w, &s2, &id, &err) == TK_OK);
     TK_CHECK_INT(id, 2);
     TK_CHECK(tk_db_query_i64(db, "SELECT count(*) FROM subjects", &n, &err) == TK_OK);
@@ -162,7 +162,7 @@ static void duplicate_and_abort_store_nothing(void)
     TK_REQUIRE(db != NULL);
     int calls = 0;
     tk_store_writer *w = NULL;
-    const tk_upload_summary s = {"abcd", "utf-8", "stored", 1, 1, 0, 0, 1, 1, NULL, NULL, 2};
+    const tk_upload_summary s = {"abcd", "utf-8", "stored", 1, 1, 0, 0, 1, 1, NULL, NULL, 2, -1};
     int64_t id = 0, n = -1;
 
     TK_REQUIRE(tk_store_writer_begin(&w, db, &meta, fake_pseudonym, &calls, &err) == TK_OK);
@@ -193,8 +193,8 @@ static void duplicate_and_abort_store_nothing(void)
     TK_CHECK_INT(n, 1);
 
     /* A rejected upload is recorded without events. */
-    const tk_upload_summary r = {"eeee", "cp932", "rejected", 3,        0,          3,
-                                 0,      0,       0,          "/x.csv", "bad rows", 9};
+    const tk_upload_summary r = {"eeee", "cp932", "rejected", 3,          0, 3, 0,
+                                 0,      0,       "/x.csv",   "bad rows", 9, -1};
     TK_CHECK(tk_store_record_rejected(db, &meta, &r, &id, &err) == TK_OK);
     TK_CHECK_INT(id, 2);
     TK_CHECK(tk_db_query_i64(db,
@@ -229,8 +229,8 @@ static void scan_filters_by_period_and_keeps_values(void)
         e.serial = i % 13 == 0 ? V("SN1") : (tk_view){NULL, 0};
         TK_REQUIRE(tk_store_writer_add(w, &e, &err) == TK_OK);
     }
-    const tk_upload_summary s = {"f00d", "utf-8", "stored", 10000, 10000, 0,
-                                 0,      0,       0,        NULL,  NULL,  1};
+    const tk_upload_summary s = {"f00d", "utf-8", "stored", 10000, 10000, 0, 0,
+                                 0,      0,       NULL,     NULL,  1,     -1};
     int64_t id;
     TK_REQUIRE(tk_store_writer_commit(w, &s, &id, &err) == TK_OK);
     int64_t nb = 0;
@@ -336,7 +336,7 @@ static void records_terminal_addresses_once(void)
     /* Unknown terminals: DESKTOP-X and 10.0.0.9 (logged on); 10.0.0.2 was
      * only named as an address. */
     TK_CHECK_INT(tk_store_writer_unknown_terminals(w), 2);
-    const tk_upload_summary s = {"a1", "utf-8", "stored", 54, 54, 0, 0, 1, 1, NULL, NULL, 2};
+    const tk_upload_summary s = {"a1", "utf-8", "stored", 54, 54, 0, 0, 1, 1, NULL, NULL, 2, -1};
     TK_REQUIRE(tk_store_writer_commit(w, &s, &id, &err) == TK_OK);
 
     TK_CHECK(tk_db_query_i64(db, "SELECT count(*) FROM terminal_addresses", &n, &err) == TK_OK);
@@ -394,7 +394,7 @@ static void records_terminal_addresses_once(void)
     e.terminal = V("DESKTOP-X");
     e.terminal_address = V("10.0.0.9");
     TK_CHECK(tk_store_writer_add(w, &e, &err) == TK_OK);
-    const tk_upload_summary s2 = {"a2", "utf-8", "stored", 2, 2, 0, 0, 1, 1, NULL, NULL, 2};
+    const tk_upload_summary s2 = {"a2", "utf-8", "stored", 2, 2, 0, 0, 1, 1, NULL, NULL, 2, -1};
     TK_CHECK(tk_store_writer_commit(w, &s2, &id, &err) == TK_OK);
     TK_CHECK(tk_db_query_i64(db, "SELECT count(*) FROM terminal_addresses", &n, &err) == TK_OK);
     TK_CHECK_INT(n, 4);
@@ -442,8 +442,8 @@ static void reads_events_by_id_with_their_records(void)
         e.record = 2 + i + i / 100;
         TK_REQUIRE(tk_store_writer_add(w, &e, &err) == TK_OK);
     }
-    const tk_upload_summary s = {"beef", "utf-8", "stored", 10000, 10000, 0,
-                                 0,      0,       0,        NULL,  NULL,  1};
+    const tk_upload_summary s = {"beef", "utf-8", "stored", 10000, 10000, 0, 0,
+                                 0,      0,       NULL,     NULL,  1,     -1};
     int64_t up = 0;
     TK_REQUIRE(tk_store_writer_commit(w, &s, &up, &err) == TK_OK);
     const int64_t B = TK_EVBLOCK_MAX;
@@ -486,7 +486,7 @@ static void reads_events_by_id_with_their_records(void)
     TK_REQUIRE(tk_store_writer_add(w, &e, &err) == TK_OK);
     e.t = 1739000000000LL; /* 2025-02-08 */
     TK_REQUIRE(tk_store_writer_add(w, &e, &err) == TK_OK);
-    const tk_upload_summary s2 = {"feed", "utf-8", "stored", 2, 2, 0, 0, 0, 0, NULL, NULL, 1};
+    const tk_upload_summary s2 = {"feed", "utf-8", "stored", 2, 2, 0, 0, 0, 0, NULL, NULL, 1, -1};
     TK_REQUIRE(tk_store_writer_commit(w, &s2, &up, &err) == TK_OK);
     TK_REQUIRE(tk_store_event_span(db, &sp, &err) == TK_OK);
     TK_REQUIRE(sp.nmonths == 4);
