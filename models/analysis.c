@@ -1769,8 +1769,8 @@ static int shift_item(struct ctx *c, size_t u, const tk_tod_shift *sh, int64_t e
     snprintf(sum, sizeof sum,
              "%sの始業が期間（%s〜%s）に早まった: 通常 %s頃の開始が %s頃に（%zu日／出勤%zu日）",
              who, from, to, bs, ps, sh->early_days, sh->period_days);
-    const int rc = model_fill(it, ex, sum, shift_score(sh), PERIOD_ITEM, "user",
-                              name ? name : "?", (int64_t)id, -1, evid_day, err);
+    const int rc = model_fill(it, ex, sum, shift_score(sh), PERIOD_ITEM, "user", name ? name : "?",
+                              (int64_t)id, -1, evid_day, err);
     it->from = c->per.first_day;
     it->to = c->per.last_day;
     it->days = sh->early_days;
