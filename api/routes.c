@@ -13,91 +13,20 @@
  * and reads the audit log. */
 #include "api/routes.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/handler.h"
 #include "api/jsonout.h"
 #include "models/anomalies.h"
 #include "models/evidence.h"
+#include "src/alloc.h"
 #include "src/audit.h"
 #include "src/checked.h"
 #include "src/period.h"
 #include "src/timefmt.h"
-
-#define READERS (TK_ROUTE_ANALYST | TK_ROUTE_REPORTER | TK_ROUTE_ADMIN)
-#define ANYONE  (TK_ROUTE_UPLOADER | READERS)
-
-static json_t *reason(const char *msg)
-{
-    return json_pack("{s:s}", "reason", msg);
-}
-
-/* A tenant that was never analysed has no tables of analyses yet (a
- * read-only open creates none): that is "no analysis run", not a fault. */
-static int reply_read_error(tk_server_req *r, tk_error *err)
-{
-    if (err->code == TK_EDB && strstr(err->msg, "no such table") != NULL) {
-        err->code = TK_ENOTFOUND;
-        snprintf(err->msg, sizeof err->msg, "no analysis run in this tenant yet");
-    }
-    return tk_server_reply_tk_error(r, err);
-}
-
-static int bad_arg(tk_server_req *r, const char *name, const char *msg)
-{
-    return tk_server_reply_error(r, 400, "bad_request",
-                                 json_pack("{s:s,s:s}", "parameter", name, "reason", msg));
-}
-
-/* Reads an optional count argument into *out (left as is when absent).
- * Returns 0, or -1 when an error answer was queued. */
-static int count_arg(tk_server_req *r, const char *name, uint64_t max, uint64_t *out)
-{
-    const char *v = tk_server_req_query(r, name);
-    tk_error err = {0};
-    if (v == NULL)
-        return 0;
-    if (tk_server_parse_count(v, strlen(v), max, out, &err) != TK_OK) {
-        bad_arg(r, name, err.msg);
-        return -1;
-    }
-    return 0;
-}
-
-static int period_arg(tk_server_req *r, tk_period *pr, int *given)
-{
-    const char *v = tk_server_req_query(r, "period");
-    tk_error err = {0};
-    *given = 0;
-    if (v == NULL)
-        return 0;
-    if (tk_period_parse(v, strlen(v), pr, &err) != TK_OK) {
-        bad_arg(r, "period", err.msg);
-        return -1;
-    }
-    *given = 1;
-    return 0;
-}
-
-/* The item id of the path, or -1 with a 400 queued. */
-static int item_id(tk_server_req *r, int64_t *run, int64_t *rank)
-{
-    const char *id = tk_server_req_param(r);
-    tk_error err = {0};
-    if (id == NULL || tk_server_parse_item_id(id, strlen(id), run, rank, &err) != TK_OK) {
-        bad_arg(r, "id", err.msg);
-        return -1;
-    }
-    return 0;
-}
-
-static void set_item_id(json_t *o, int64_t run, int64_t rank)
-{
-    char id[48];
-    snprintf(id, sizeof id, "%lld-%lld", (long long)run, (long long)rank);
-    json_object_set_new(o, "id", json_string(id));
-}
 
 /* ---- service ----------------------------------------------------------------------- */
 
@@ -134,7 +63,8 @@ static int login(tk_server_req *r)
     if (!json_is_string(name) || !json_is_string(pw) || json_object_size(body) != 2)
         return tk_server_reply_error(
             r, 422, "unprocessable",
-            reason("the body is {\"name\": string, \"password\": string} and nothing else"));
+            tk_handler_reason(
+                "the body is {\"name\": string, \"password\": string} and nothing else"));
     tk_server_req_target(r, tk_account_check_name(json_string_value(name), NULL) == TK_OK
                                 ? json_string_value(name)
                                 : NULL);
@@ -151,7 +81,7 @@ static int login(tk_server_req *r)
             const int64_t ms = a.locked_until_ms - tk_actor_now(tk_server_req_actor(r));
             snprintf(after, sizeof after, "%lld", (long long)(ms > 0 ? (ms + 999) / 1000 : 1));
             tk_server_req_header(r, "Retry-After", after);
-            return tk_server_reply_error(r, 429, "too_many_requests", reason(err.msg));
+            return tk_server_reply_error(r, 429, "too_many_requests", tk_handler_reason(err.msg));
         }
         case TK_ACCOUNT_DISABLED:
             return tk_server_reply_error(r, 403, "account_disabled", NULL);
@@ -181,9 +111,10 @@ static int logout(tk_server_req *r)
 {
     const tk_account_auth *a = tk_server_req_auth(r);
     if (a->token_id[0])
-        return tk_server_reply_error(r, 400, "bad_request",
-                                     reason("an api token has no session to end: revoke it "
-                                            "with tenken token revoke"));
+        return tk_server_reply_error(
+            r, 400, "bad_request",
+            tk_handler_reason("an api token has no session to end: revoke it "
+                              "with tenken token revoke"));
     /* authenticate() accepted the cookie, so it is there. */
     const char *cookie = tk_server_req_cookie(r);
     tk_error err = {0};
@@ -196,23 +127,6 @@ static int logout(tk_server_req *r)
 }
 
 /* ---- audit ----------------------------------------------------------------------------------- */
-
-static int int_arg(tk_server_req *r, const char *name, int64_t *out)
-{
-    const char *v = tk_server_req_query(r, name);
-    if (v == NULL)
-        return 0;
-    if (!tk_parse_i64(v, strlen(v), out) || *out < 0) {
-        bad_arg(r, name, "expected a non-negative integer");
-        return -1;
-    }
-    return 0;
-}
-
-static json_t *opt_str(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
 
 static int audit_list(tk_server_req *r)
 {
@@ -227,11 +141,13 @@ static int audit_list(tk_server_req *r)
     }
     const char *order = tk_server_req_query(r, "order");
     if (order != NULL && strcmp(order, "asc") != 0 && strcmp(order, "desc") != 0)
-        return bad_arg(r, "order", "expected asc or desc");
+        return tk_handler_bad_arg(r, "order", "expected asc or desc");
     f.newest_first = order != NULL && strcmp(order, "desc") == 0;
-    if (int_arg(r, "since", &f.since_ms) || int_arg(r, "until", &f.until_ms) ||
-        int_arg(r, "after", &f.after_id) || int_arg(r, "before", &f.before_id) ||
-        count_arg(r, "limit", 1000, &limit))
+    if (tk_handler_int_arg(r, "since", &f.since_ms) ||
+        tk_handler_int_arg(r, "until", &f.until_ms) ||
+        tk_handler_int_arg(r, "after", &f.after_id) ||
+        tk_handler_int_arg(r, "before", &f.before_id) ||
+        tk_handler_count_arg(r, "limit", 1000, &limit))
         return 0;
     f.tenant = tenant;
     f.actor = tk_server_req_query(r, "actor");
@@ -244,13 +160,14 @@ static int audit_list(tk_server_req *r)
         return tk_server_reply_tk_error(r, &err);
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(items,
-                              json_pack("{s:I,s:o,s:o,s:s,s:o,s:o,s:s,s:o,s:s,s:o}", "id",
-                                        (json_int_t)e[i].id, "time", tk_jsonout_time(e[i].time_ms),
-                                        "tenant", opt_str(e[i].tenant), "actor", e[i].actor, "role",
-                                        opt_str(e[i].role), "address", opt_str(e[i].address),
-                                        "action", e[i].action, "target", opt_str(e[i].target),
-                                        "outcome", e[i].outcome, "detail", opt_str(e[i].detail)));
+        json_array_append_new(
+            items,
+            json_pack("{s:I,s:o,s:o,s:s,s:o,s:o,s:s,s:o,s:s,s:o}", "id", (json_int_t)e[i].id,
+                      "time", tk_jsonout_time(e[i].time_ms), "tenant",
+                      tk_handler_opt_str(e[i].tenant), "actor", e[i].actor, "role",
+                      tk_handler_opt_str(e[i].role), "address", tk_handler_opt_str(e[i].address),
+                      "action", e[i].action, "target", tk_handler_opt_str(e[i].target), "outcome",
+                      e[i].outcome, "detail", tk_handler_opt_str(e[i].detail)));
     json_t *doc = json_pack("{s:o,s:o}", "items", items, "next",
                             n == (size_t)limit && n > 0 ? json_integer((json_int_t)e[n - 1].id)
                                                         : json_null());
@@ -266,8 +183,8 @@ static int runs(tk_server_req *r)
     int has_period;
     int64_t before = 0;
     uint64_t limit = 50;
-    if (period_arg(r, &pr, &has_period) || int_arg(r, "before", &before) ||
-        count_arg(r, "limit", 1000, &limit))
+    if (tk_handler_period_arg(r, &pr, &has_period) || tk_handler_int_arg(r, "before", &before) ||
+        tk_handler_count_arg(r, "limit", 1000, &limit))
         return 0;
     tk_tenant *t = NULL;
     if (tk_server_req_tenant(r, 0, &t) != TK_OK)
@@ -279,7 +196,7 @@ static int runs(tk_server_req *r)
                                           (size_t)limit, &list, &n, &err);
     tk_tenant_close(t);
     if (rc != TK_OK)
-        return reply_read_error(r, &err);
+        return tk_handler_read_error(r, &err);
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(items, tk_jsonout_run(&list[i]));
@@ -298,8 +215,8 @@ static int anomalies(tk_server_req *r)
     int has_period;
     int64_t run_id = 0;
     uint64_t limit = TK_ANOMALIES_PAGE_DEFAULT;
-    if (period_arg(r, &pr, &has_period) || int_arg(r, "run", &run_id) ||
-        count_arg(r, "limit", TK_ANOMALIES_PAGE_MAX, &limit))
+    if (tk_handler_period_arg(r, &pr, &has_period) || tk_handler_int_arg(r, "run", &run_id) ||
+        tk_handler_count_arg(r, "limit", TK_ANOMALIES_PAGE_MAX, &limit))
         return 0;
     q.limit = (size_t)limit;
     q.entity_type = tk_server_req_query(r, "entity_type");
@@ -313,15 +230,15 @@ static int anomalies(tk_server_req *r)
     if (v != NULL) {
         tk_anomalies_status s;
         if (tk_anomalies_status_parse(v, &s, &err) != TK_OK)
-            return bad_arg(r, "status", err.msg);
+            return tk_handler_bad_arg(r, "status", err.msg);
         q.status = (int)s;
     }
     if ((v = tk_server_req_query(r, "sort")) != NULL &&
         tk_anomalies_order_parse(v, &q.order, &err) != TK_OK)
-        return bad_arg(r, "sort", err.msg);
+        return tk_handler_bad_arg(r, "sort", err.msg);
     if ((v = tk_server_req_query(r, "min_score")) != NULL &&
         (!tk_parse_f64(v, strlen(v), &q.min_score) || q.min_score < 0 || q.min_score > 100))
-        return bad_arg(r, "min_score", "expected a number from 0 to 100");
+        return tk_handler_bad_arg(r, "min_score", "expected a number from 0 to 100");
 
     tk_tenant *t = NULL;
     if (tk_server_req_tenant(r, 0, &t) != TK_OK)
@@ -341,20 +258,20 @@ static int anomalies(tk_server_req *r)
     if (doc != NULL) {
         json_t *items = json_object_get(doc, "items");
         for (size_t i = 0; i < page.n; i++)
-            set_item_id(json_array_get(items, i), info.id, page.items[i].rank);
+            tk_handler_set_item_id(json_array_get(items, i), info.id, page.items[i].rank);
     }
     tk_anomalies_page_dispose(&page);
     tk_anomalies_run_dispose(&info);
     tk_tenant_close(t);
     if (rc != TK_OK)
-        return reply_read_error(r, &err);
+        return tk_handler_read_error(r, &err);
     return tk_server_reply_json(r, 200, doc);
 }
 
 static int anomaly(tk_server_req *r)
 {
     int64_t run, rank;
-    if (item_id(r, &run, &rank))
+    if (tk_handler_item_id(r, &run, &rank))
         return 0;
     tk_tenant *t = NULL;
     if (tk_server_req_tenant(r, 0, &t) != TK_OK)
@@ -365,11 +282,11 @@ static int anomaly(tk_server_req *r)
     const int rc = tk_anomalies_get(tk_tenant_db(t), run, rank, &it, &err);
     json_t *doc = rc == TK_OK ? tk_jsonout_item(&it) : NULL;
     if (doc != NULL)
-        set_item_id(doc, run, rank);
+        tk_handler_set_item_id(doc, run, rank);
     tk_anomalies_item_dispose(&it);
     tk_tenant_close(t);
     if (rc != TK_OK)
-        return reply_read_error(r, &err);
+        return tk_handler_read_error(r, &err);
     return tk_server_reply_json(r, 200, doc);
 }
 
@@ -380,22 +297,22 @@ static json_t *evidence_row(const tk_evidence_row *e)
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(e->id));
     json_object_set_new(o, "time", json_string(t));
-    json_object_set_new(o, "system", opt_str(e->system));
-    json_object_set_new(o, "user", opt_str(e->user));
+    json_object_set_new(o, "system", tk_handler_opt_str(e->system));
+    json_object_set_new(o, "user", tk_handler_opt_str(e->user));
     json_object_set_new(o, "user_resolved", json_boolean(e->user_resolved));
-    json_object_set_new(o, "terminal", opt_str(e->terminal));
-    json_object_set_new(o, "operation", opt_str(e->operation));
-    json_object_set_new(o, "function", opt_str(e->function));
+    json_object_set_new(o, "terminal", tk_handler_opt_str(e->terminal));
+    json_object_set_new(o, "operation", tk_handler_opt_str(e->operation));
+    json_object_set_new(o, "function", tk_handler_opt_str(e->function));
     json_object_set_new(o, "result", json_string(e->failed ? "failure" : "success"));
     json_object_set_new(o, "count", e->count >= 0 ? json_integer(e->count) : json_null());
     json_object_set_new(o, "bytes", e->bytes >= 0 ? json_integer(e->bytes) : json_null());
     json_object_set_new(o, "resident", e->resident[0] ? json_string(e->resident) : json_null());
-    json_object_set_new(o, "device", opt_str(e->device));
-    json_object_set_new(o, "serial", opt_str(e->serial));
-    json_object_set_new(o, "media_file", opt_str(e->media_file));
-    json_object_set_new(o, "detail", opt_str(e->detail));
+    json_object_set_new(o, "device", tk_handler_opt_str(e->device));
+    json_object_set_new(o, "serial", tk_handler_opt_str(e->serial));
+    json_object_set_new(o, "media_file", tk_handler_opt_str(e->media_file));
+    json_object_set_new(o, "detail", tk_handler_opt_str(e->detail));
     json_object_set_new(o, "upload_id", json_integer(e->upload_id));
-    json_object_set_new(o, "file", opt_str(e->file_name));
+    json_object_set_new(o, "file", tk_handler_opt_str(e->file_name));
     json_object_set_new(o, "record", e->record > 0 ? json_integer(e->record) : json_null());
     return o;
 }
@@ -404,8 +321,8 @@ static int evidence(tk_server_req *r)
 {
     int64_t run, rank, offset = 0;
     uint64_t limit = 100;
-    if (item_id(r, &run, &rank) || int_arg(r, "offset", &offset) ||
-        count_arg(r, "limit", 1000, &limit))
+    if (tk_handler_item_id(r, &run, &rank) || tk_handler_int_arg(r, "offset", &offset) ||
+        tk_handler_count_arg(r, "limit", 1000, &limit))
         return 0;
     tk_tenant *t = NULL;
     if (tk_server_req_tenant(r, 0, &t) != TK_OK)
@@ -423,19 +340,19 @@ static int evidence(tk_server_req *r)
         doc = json_pack("{s:I,s:I,s:I,s:o,s:o}", "offset", (json_int_t)offset, "count",
                         (json_int_t)n, "total", (json_int_t)tk_evidence_total(e), "next_offset",
                         next < n ? json_integer((json_int_t)next) : json_null(), "rows", rows);
-        set_item_id(doc, run, rank);
+        tk_handler_set_item_id(doc, run, rank);
     }
     tk_evidence_destroy(e);
     tk_tenant_close(t);
     if (rc != TK_OK)
-        return reply_read_error(r, &err);
+        return tk_handler_read_error(r, &err);
     return tk_server_reply_json(r, 200, doc);
 }
 
 static int history(tk_server_req *r)
 {
     int64_t run, rank;
-    if (item_id(r, &run, &rank))
+    if (tk_handler_item_id(r, &run, &rank))
         return 0;
     tk_tenant *t = NULL;
     if (tk_server_req_tenant(r, 0, &t) != TK_OK)
@@ -446,20 +363,20 @@ static int history(tk_server_req *r)
     const int rc = tk_anomalies_history(tk_tenant_db(t), run, rank, &d, &n, &err);
     tk_tenant_close(t);
     if (rc != TK_OK)
-        return reply_read_error(r, &err);
+        return tk_handler_read_error(r, &err);
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(items, tk_jsonout_decision(&d[i]));
     tk_anomalies_decisions_free(d, n);
     json_t *doc = json_pack("{s:o}", "items", items);
-    set_item_id(doc, run, rank);
+    tk_handler_set_item_id(doc, run, rank);
     return tk_server_reply_json(r, 200, doc);
 }
 
 static int triage(tk_server_req *r)
 {
     int64_t run, rank;
-    if (item_id(r, &run, &rank))
+    if (tk_handler_item_id(r, &run, &rank))
         return 0;
     json_t *body = tk_server_req_body(r);
     json_t *status = json_object_get(body, "status"), *comment = json_object_get(body, "comment");
@@ -469,11 +386,12 @@ static int triage(tk_server_req *r)
     if (!json_is_string(status) ||
         (comment != NULL && !json_is_string(comment) && !json_is_null(comment)) ||
         json_object_size(body) != keys)
-        return tk_server_reply_error(r, 422, "unprocessable",
-                                     reason("the body is {\"status\": string, \"comment\": "
-                                            "string or null (optional)} and nothing else"));
+        return tk_server_reply_error(
+            r, 422, "unprocessable",
+            tk_handler_reason("the body is {\"status\": string, \"comment\": "
+                              "string or null (optional)} and nothing else"));
     if (tk_anomalies_status_parse(json_string_value(status), &s, &err) != TK_OK)
-        return tk_server_reply_error(r, 422, "unprocessable", reason(err.msg));
+        return tk_server_reply_error(r, 422, "unprocessable", tk_handler_reason(err.msg));
     tk_tenant *t = NULL;
     if (tk_server_req_tenant(r, 1, &t) != TK_OK)
         return 0;
@@ -491,37 +409,72 @@ static int triage(tk_server_req *r)
         rc = tk_anomalies_get(tk_tenant_db(t), run, rank, &it, &err);
     json_t *doc = rc == TK_OK ? tk_jsonout_item(&it) : NULL;
     if (doc != NULL)
-        set_item_id(doc, run, rank);
+        tk_handler_set_item_id(doc, run, rank);
     tk_anomalies_item_dispose(&it);
     tk_tenant_close(t);
     if (rc == TK_EINVAL)
-        return tk_server_reply_error(r, 422, "unprocessable", reason(err.msg));
+        return tk_server_reply_error(r, 422, "unprocessable", tk_handler_reason(err.msg));
     if (rc != TK_OK)
         return tk_server_reply_tk_error(r, &err);
     return tk_server_reply_json(r, 200, doc);
 }
 
-static const tk_route routes[] = {
+static const tk_route core[] = {
     {"GET", "/healthz", TK_ROUTE_PUBLIC, 0, healthz, "liveness: {\"status\":\"ok\"}"},
     {"GET", "/metrics", TK_ROUTE_ADMIN_OR_LOOPBACK, TK_ROUTE_ADMIN, metrics, "Prometheus counters"},
     {"POST", "/api/v1/session", TK_ROUTE_PUBLIC, 0, login, "log in: a session cookie"},
-    {"GET", "/api/v1/session", TK_ROUTE_AUTH, ANYONE, whoami, "who am I"},
-    {"DELETE", "/api/v1/session", TK_ROUTE_AUTH, ANYONE, logout, "log out"},
+    {"GET", "/api/v1/session", TK_ROUTE_AUTH, TK_ROUTE_ANYONE, whoami, "who am I"},
+    {"DELETE", "/api/v1/session", TK_ROUTE_AUTH, TK_ROUTE_ANYONE, logout, "log out"},
     {"GET", "/api/v1/audit", TK_ROUTE_AUTH, TK_ROUTE_ADMIN, audit_list, "the audit log"},
-    {"GET", "/api/v1/runs", TK_ROUTE_AUTH, READERS, runs, "analysis runs, newest first"},
-    {"GET", "/api/v1/anomalies", TK_ROUTE_AUTH, READERS, anomalies, "a ranked list, paged"},
-    {"GET", "/api/v1/anomalies/{id}", TK_ROUTE_AUTH, READERS, anomaly,
+    {"GET", "/api/v1/runs", TK_ROUTE_AUTH, TK_ROUTE_READERS, runs, "analysis runs, newest first"},
+    {"GET", "/api/v1/anomalies", TK_ROUTE_AUTH, TK_ROUTE_READERS, anomalies,
+     "a ranked list, paged"},
+    {"GET", "/api/v1/anomalies/{id}", TK_ROUTE_AUTH, TK_ROUTE_READERS, anomaly,
      "one item with its explanation"},
-    {"GET", "/api/v1/anomalies/{id}/evidence", TK_ROUTE_AUTH, READERS, evidence,
+    {"GET", "/api/v1/anomalies/{id}/evidence", TK_ROUTE_AUTH, TK_ROUTE_READERS, evidence,
      "the log rows behind an item"},
-    {"GET", "/api/v1/anomalies/{id}/history", TK_ROUTE_AUTH, READERS, history,
+    {"GET", "/api/v1/anomalies/{id}/history", TK_ROUTE_AUTH, TK_ROUTE_READERS, history,
      "an item's triage decisions"},
     {"POST", "/api/v1/anomalies/{id}/triage", TK_ROUTE_AUTH, TK_ROUTE_ANALYST | TK_ROUTE_ADMIN,
      triage, "record a triage decision"},
 };
 
+const tk_route *tk_routes_core(size_t *n)
+{
+    *n = sizeof core / sizeof core[0];
+    return core;
+}
+
+/* The parts of the table, one per area of the API; each area's handlers
+ * live in their own api/routes_AREA.c. */
+static const tk_route *(*const parts[])(size_t *n) = {
+    tk_routes_core,
+};
+
+static tk_route *table;
+static size_t ntable;
+static pthread_once_t table_once = PTHREAD_ONCE_INIT;
+
+static void table_build(void)
+{
+    size_t n = 0, k;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        (void)parts[i](&k);
+        n += k;
+    }
+    table = tk_calloc(n, sizeof *table);
+    if (table == NULL)
+        abort(); /* a few kilobytes at start-up */
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        const tk_route *p = parts[i](&k);
+        memcpy(table + ntable, p, k * sizeof *p);
+        ntable += k;
+    }
+}
+
 const tk_route *tk_routes(size_t *n)
 {
-    *n = sizeof routes / sizeof routes[0];
-    return routes;
+    pthread_once(&table_once, table_build);
+    *n = ntable;
+    return table;
 }

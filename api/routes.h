@@ -34,7 +34,12 @@ typedef struct tk_route {
     const char *summary;
 } tk_route;
 
-/* The route table (static, borrowed) and its length in *n. */
+/* The route table (built once, borrowed) and its length in *n: the parts
+ * below, in their order. Thread-safe. */
 const tk_route *tk_routes(size_t *n);
+
+/* The parts of the table, one per area of the API (static, borrowed). A
+ * new area adds its getter here and to the list in routes.c. */
+const tk_route *tk_routes_core(size_t *n); /* health, metrics, session, audit, runs, anomalies */
 
 #endif

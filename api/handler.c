@@ -1,0 +1,95 @@
+/* api/handler.c -- see handler.h. */
+#include "api/handler.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "src/checked.h"
+
+json_t *tk_handler_reason(const char *msg)
+{
+    return json_pack("{s:s}", "reason", msg);
+}
+
+/* A tenant that was never analysed has no tables of analyses yet (a
+ * read-only open creates none): that is "no analysis run", not a fault. */
+int tk_handler_read_error(tk_server_req *r, tk_error *err)
+{
+    if (err->code == TK_EDB && strstr(err->msg, "no such table") != NULL) {
+        err->code = TK_ENOTFOUND;
+        snprintf(err->msg, sizeof err->msg, "no analysis run in this tenant yet");
+    }
+    return tk_server_reply_tk_error(r, err);
+}
+
+int tk_handler_bad_arg(tk_server_req *r, const char *name, const char *msg)
+{
+    return tk_server_reply_error(r, 400, "bad_request",
+                                 json_pack("{s:s,s:s}", "parameter", name, "reason", msg));
+}
+
+/* Reads an optional count argument into *out (left as is when absent).
+ * Returns 0, or -1 when an error answer was queued. */
+int tk_handler_count_arg(tk_server_req *r, const char *name, uint64_t max, uint64_t *out)
+{
+    const char *v = tk_server_req_query(r, name);
+    tk_error err = {0};
+    if (v == NULL)
+        return 0;
+    if (tk_server_parse_count(v, strlen(v), max, out, &err) != TK_OK) {
+        tk_handler_bad_arg(r, name, err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+int tk_handler_period_arg(tk_server_req *r, tk_period *pr, int *given)
+{
+    const char *v = tk_server_req_query(r, "period");
+    tk_error err = {0};
+    *given = 0;
+    if (v == NULL)
+        return 0;
+    if (tk_period_parse(v, strlen(v), pr, &err) != TK_OK) {
+        tk_handler_bad_arg(r, "period", err.msg);
+        return -1;
+    }
+    *given = 1;
+    return 0;
+}
+
+/* The item id of the path, or -1 with a 400 queued. */
+int tk_handler_item_id(tk_server_req *r, int64_t *run, int64_t *rank)
+{
+    const char *id = tk_server_req_param(r);
+    tk_error err = {0};
+    if (id == NULL || tk_server_parse_item_id(id, strlen(id), run, rank, &err) != TK_OK) {
+        tk_handler_bad_arg(r, "id", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+void tk_handler_set_item_id(json_t *o, int64_t run, int64_t rank)
+{
+    char id[48];
+    snprintf(id, sizeof id, "%lld-%lld", (long long)run, (long long)rank);
+    json_object_set_new(o, "id", json_string(id));
+}
+
+int tk_handler_int_arg(tk_server_req *r, const char *name, int64_t *out)
+{
+    const char *v = tk_server_req_query(r, name);
+    if (v == NULL)
+        return 0;
+    if (!tk_parse_i64(v, strlen(v), out) || *out < 0) {
+        tk_handler_bad_arg(r, name, "expected a non-negative integer");
+        return -1;
+    }
+    return 0;
+}
+
+json_t *tk_handler_opt_str(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
