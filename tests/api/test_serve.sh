@@ -17,24 +17,21 @@ cleanup() {
 }
 trap cleanup EXIT
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/serve_lib.sh"
 export TENKEN_DATA=$tmp/d/data
-PW='correct horse battery staple'
 
 # ---- a tenant with a ranked list, a second tenant, accounts, tokens ------------------
 must "$bin" demo --dir "$tmp/d" --seed 3 --staff 40 --residents 2000 >/dev/null
 must "$bin" init --tenant other >/dev/null
-adduser() { printf '%s\n' "$PW" | must "$bin" user add "$1" --role "$2" ${3:+--tenant "$3"} --password-stdin >/dev/null; }
+adduser() { serve_adduser "$@"; }
 adduser root admin
-declare -A tok
 for role in uploader analyst reporter admin; do
     adduser "t-$role" "$role" demo
     tok[$role]=$(must "$bin" token create --user "t-$role")
 done
 tok[global]=$(must "$bin" token create --user root)
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -sha256 -nodes -days 2 \
-    -keyout "$tmp/key.pem" -out "$tmp/cert.pem" -subj /CN=localhost \
-    -addext subjectAltName=IP:127.0.0.1 >"$tmp/openssl.log" 2>&1 || { cat "$tmp/openssl.log"; exit 1; }
+serve_cert
 
 # ---- refusals before serving ---------------------------------------------------------
 try "$bin" serve --listen 0.0.0.0:0 --insecure-http
@@ -61,36 +58,9 @@ diff "$tmp/routes.txt" "$tmp/documented.txt" >"$tmp/routes.diff" || true
 check '[ ! -s "$tmp/routes.diff" ] && [ "$(wc -l <"$tmp/routes.txt")" -ge 12 ]' "routes (<) differ from docs/openapi.yaml (>): $(cat "$tmp/routes.diff")"
 
 # ---- start -------------------------------------------------------------------------------
-"$bin" serve --listen 127.0.0.1:0 --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem" \
-    --threads 2 >"$tmp/serve.log" 2>"$tmp/serve.err" &
-server_pid=$!
-for _ in $(seq 100); do
-    grep -q '^serving ' "$tmp/serve.log" 2>/dev/null && break
-    sleep 0.1
-done
-port=$(sed -n 's|^serving https://127.0.0.1:\([0-9]*\) .*|\1|p' "$tmp/serve.log")
-[ -n "$port" ] || { echo "FAIL: the server did not start"; cat "$tmp/serve.log" "$tmp/serve.err"; exit 1; }
-base=https://127.0.0.1:$port
+serve_start --threads 2
 
-# req METHOD PATH [CURL ARGS...]: status in $code, body in $tmp/b, headers in $tmp/h.
-# Every answer must carry the security headers.
-nreq=0
-req() {
-    local m=$1 p=$2
-    shift 2
-    code=$(curl -sS --cacert "$tmp/cert.pem" -X "$m" -o "$tmp/b" -D "$tmp/h" -w '%{http_code}' "$@" "$base$p") || code=curl-failed
-    last="$m $p $* -> $code: $(head -c 600 "$tmp/b")"
-    nreq=$((nreq + 1))
-    for hdr in 'Strict-Transport-Security: max-age=' "Content-Security-Policy: default-src 'none'" \
-        'X-Content-Type-Options: nosniff' 'X-Frame-Options: DENY' 'Referrer-Policy: no-referrer' \
-        'Cache-Control: no-store'; do
-        grep -qi "^$hdr" "$tmp/h" || bad "no '$hdr' on $last"
-    done
-}
-jq_() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$tmp/b"; }
-errcode() { jq_ 'd["error"]["code"]'; }
 B() { printf -- '-H\nAuthorization: Bearer %s\n' "${tok[$1]}"; }
-bearer() { local who=$1 m=$2 p=$3; shift 3; req "$m" "$p" -H "Authorization: Bearer ${tok[$who]}" "$@"; }
 
 req GET /healthz
 check '[ "$code" = 200 ] && [ "$(cat "$tmp/b")" = "{\"status\":\"ok\"}" ]' "healthz: $last"
@@ -110,10 +80,6 @@ req GET /api/v1/anomalies -H "Authorization: Bearer tkn_0123456789abcdef_nope"
 check '[ "$code" = 401 ] && [ "$(errcode)" = token_refused ]' "unknown token: $last"
 
 # ---- login, CSRF, logout --------------------------------------------------------------
-login() { # NAME PASSWORD JAR
-    req POST /api/v1/session -c "$3" -H 'Content-Type: application/json' \
-        --data-binary "{\"name\":\"$1\",\"password\":\"$2\"}"
-}
 login t-analyst "wrong password here" "$tmp/jar0"
 check '[ "$code" = 401 ] && [ "$(errcode)" = wrong_credentials ] && ! grep -qi "^Set-Cookie" "$tmp/h"' "wrong password: $last"
 login t-analyst "$PW" "$tmp/jar"
