@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api/cli.h"
+#include "api/jsonout.h"
 #include "models/anomalies.h"
 #include "models/evidence.h"
 #include "src/period.h"
@@ -38,39 +39,6 @@ static const char events_help[] =
     "                        the output (default: table)\n"
     "  --limit N             at most N rows (default: all the item keeps)\n" TK_CLI_HELP_DATA
         TK_CLI_HELP_HELP TK_CLI_HELP_EXIT;
-
-static json_t *str_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
-static json_t *row_json(const tk_evidence_row *r)
-{
-    char t[40];
-    tk_time_format_iso(r->t, t, sizeof t);
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_integer(r->id));
-    json_object_set_new(o, "time", json_string(t));
-    json_object_set_new(o, "system", str_or_null(r->system));
-    json_object_set_new(o, "user", str_or_null(r->user));
-    json_object_set_new(o, "user_resolved", json_boolean(r->user_resolved));
-    json_object_set_new(o, "terminal", str_or_null(r->terminal));
-    json_object_set_new(o, "operation", str_or_null(r->operation));
-    json_object_set_new(o, "function", str_or_null(r->function));
-    json_object_set_new(o, "result", json_string(r->failed ? "failure" : "success"));
-    json_object_set_new(o, "count", r->count >= 0 ? json_integer(r->count) : json_null());
-    json_object_set_new(o, "bytes", r->bytes >= 0 ? json_integer(r->bytes) : json_null());
-    json_object_set_new(o, "mynumber", r->mynumber >= 0 ? json_boolean(r->mynumber) : json_null());
-    json_object_set_new(o, "resident", r->resident[0] ? json_string(r->resident) : json_null());
-    json_object_set_new(o, "device", str_or_null(r->device));
-    json_object_set_new(o, "serial", str_or_null(r->serial));
-    json_object_set_new(o, "media_file", str_or_null(r->media_file));
-    json_object_set_new(o, "detail", str_or_null(r->detail));
-    json_object_set_new(o, "upload_id", json_integer(r->upload_id));
-    json_object_set_new(o, "file", str_or_null(r->file_name));
-    json_object_set_new(o, "record", r->record > 0 ? json_integer(r->record) : json_null());
-    return o;
-}
 
 static void print_csv(const tk_evidence *e, size_t n)
 {
@@ -182,7 +150,7 @@ int tk_cli_events(int argc, char **argv)
         if (strcmp(format, "json") == 0) {
             json_t *o = json_object(), *rows = json_array();
             for (size_t i = 0; i < n; i++)
-                json_array_append_new(rows, row_json(tk_evidence_row_at(e, i)));
+                json_array_append_new(rows, tk_jsonout_evidence_row(tk_evidence_row_at(e, i)));
             json_object_set_new(o, "run", json_integer(run));
             json_object_set_new(o, "period", json_string(pbuf));
             json_object_set_new(o, "item", json_integer(item));

@@ -1,4 +1,4 @@
-/* api/jsonout.c -- JSON shapes of runs, items, pages and decisions.
+/* api/jsonout.c -- JSON shapes of runs, items, pages, decisions and evidence rows.
  *
  * Builders only: they read the models' structs and never touch a store.
  * The explanation is stored as JSON text; it is parsed back and embedded,
@@ -184,5 +184,40 @@ json_t *tk_jsonout_decision(const tk_anomalies_decision *d)
     json_object_set_new(o, "decided_by", json_string(d->decided_by));
     json_object_set_new(o, "role", json_string(d->role));
     json_object_set_new(o, "decided_at", tk_jsonout_time(d->at));
+    return o;
+}
+
+/* s as a string (even empty), or null for NULL: the evidence keeps an
+ * empty field of the log distinct from a field the log does not have. */
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+json_t *tk_jsonout_evidence_row(const tk_evidence_row *r)
+{
+    char t[40];
+    tk_time_format_iso(r->t, t, sizeof t);
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(r->id));
+    json_object_set_new(o, "time", json_string(t));
+    json_object_set_new(o, "system", str_or_null(r->system));
+    json_object_set_new(o, "user", str_or_null(r->user));
+    json_object_set_new(o, "user_resolved", json_boolean(r->user_resolved));
+    json_object_set_new(o, "terminal", str_or_null(r->terminal));
+    json_object_set_new(o, "operation", str_or_null(r->operation));
+    json_object_set_new(o, "function", str_or_null(r->function));
+    json_object_set_new(o, "result", json_string(r->failed ? "failure" : "success"));
+    json_object_set_new(o, "count", r->count >= 0 ? json_integer(r->count) : json_null());
+    json_object_set_new(o, "bytes", r->bytes >= 0 ? json_integer(r->bytes) : json_null());
+    json_object_set_new(o, "mynumber", r->mynumber >= 0 ? json_boolean(r->mynumber) : json_null());
+    json_object_set_new(o, "resident", r->resident[0] ? json_string(r->resident) : json_null());
+    json_object_set_new(o, "device", str_or_null(r->device));
+    json_object_set_new(o, "serial", str_or_null(r->serial));
+    json_object_set_new(o, "media_file", str_or_null(r->media_file));
+    json_object_set_new(o, "detail", str_or_null(r->detail));
+    json_object_set_new(o, "upload_id", json_integer(r->upload_id));
+    json_object_set_new(o, "file", str_or_null(r->file_name));
+    json_object_set_new(o, "record", r->record > 0 ? json_integer(r->record) : json_null());
     return o;
 }

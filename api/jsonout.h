@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "models/anomalies.h"
+#include "models/evidence.h"
 
 /* A run: id, period, baseline, created_at, events, items and notes (the
  * array of one-line strings; [] when there are none). */
@@ -39,6 +40,10 @@ json_t *tk_jsonout_decision(const tk_anomalies_decision *d);
 
 /* A time in Unix ms as ISO 8601 JST, or null for 0. */
 json_t *tk_jsonout_time(int64_t unix_ms);
+
+/* One log row behind an item (`tenken events --format json`, the API's
+ * evidence): absent values are null. */
+json_t *tk_jsonout_evidence_row(const tk_evidence_row *r);
 
 /* A 0-100 score as listed: one decimal, never -0.0. */
 double tk_jsonout_score(double x);

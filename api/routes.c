@@ -26,7 +26,6 @@
 #include "src/audit.h"
 #include "src/checked.h"
 #include "src/period.h"
-#include "src/timefmt.h"
 
 /* ---- service ----------------------------------------------------------------------- */
 
@@ -290,33 +289,6 @@ static int anomaly(tk_server_req *r)
     return tk_server_reply_json(r, 200, doc);
 }
 
-static json_t *evidence_row(const tk_evidence_row *e)
-{
-    char t[40];
-    tk_time_format_iso(e->t, t, sizeof t);
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_integer(e->id));
-    json_object_set_new(o, "time", json_string(t));
-    json_object_set_new(o, "system", tk_handler_opt_str(e->system));
-    json_object_set_new(o, "user", tk_handler_opt_str(e->user));
-    json_object_set_new(o, "user_resolved", json_boolean(e->user_resolved));
-    json_object_set_new(o, "terminal", tk_handler_opt_str(e->terminal));
-    json_object_set_new(o, "operation", tk_handler_opt_str(e->operation));
-    json_object_set_new(o, "function", tk_handler_opt_str(e->function));
-    json_object_set_new(o, "result", json_string(e->failed ? "failure" : "success"));
-    json_object_set_new(o, "count", e->count >= 0 ? json_integer(e->count) : json_null());
-    json_object_set_new(o, "bytes", e->bytes >= 0 ? json_integer(e->bytes) : json_null());
-    json_object_set_new(o, "resident", e->resident[0] ? json_string(e->resident) : json_null());
-    json_object_set_new(o, "device", tk_handler_opt_str(e->device));
-    json_object_set_new(o, "serial", tk_handler_opt_str(e->serial));
-    json_object_set_new(o, "media_file", tk_handler_opt_str(e->media_file));
-    json_object_set_new(o, "detail", tk_handler_opt_str(e->detail));
-    json_object_set_new(o, "upload_id", json_integer(e->upload_id));
-    json_object_set_new(o, "file", tk_handler_opt_str(e->file_name));
-    json_object_set_new(o, "record", e->record > 0 ? json_integer(e->record) : json_null());
-    return o;
-}
-
 static int evidence(tk_server_req *r)
 {
     int64_t run, rank, offset = 0;
@@ -335,7 +307,7 @@ static int evidence(tk_server_req *r)
         const size_t n = tk_evidence_count(e);
         json_t *rows = json_array();
         for (size_t i = (size_t)offset; i < n && i - (size_t)offset < (size_t)limit; i++)
-            json_array_append_new(rows, evidence_row(tk_evidence_row_at(e, i)));
+            json_array_append_new(rows, tk_jsonout_evidence_row(tk_evidence_row_at(e, i)));
         const size_t next = (size_t)offset + (size_t)limit;
         doc = json_pack("{s:I,s:I,s:I,s:o,s:o}", "offset", (json_int_t)offset, "count",
                         (json_int_t)n, "total", (json_int_t)tk_evidence_total(e), "next_offset",

@@ -43,6 +43,7 @@
 #include "api/routes.h"
 #include "src/audit.h"
 #include "src/checked.h"
+#include "src/crypto.h"
 
 /* Statuses counted separately in the metrics; anything else is "other". */
 static const unsigned counted_status[] = {200, 201, 400, 401, 403, 404, 405,
@@ -139,17 +140,6 @@ static const struct message *find_message(const char *code)
 
 /* ---- pure parsing ------------------------------------------------------------ */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Length of the valid UTF-8 sequence at s[0..n), 0 if invalid. */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
@@ -186,12 +176,14 @@ size_t tk_server_unescape(char *s)
         if (c == '+') {
             c = ' ';
         } else if (c == '%') {
-            const int hi = s[i + 1] ? hexval(s[i + 1]) : -1;
-            const int lo = hi >= 0 && s[i + 2] ? hexval(s[i + 2]) : -1;
-            if (lo < 0) {
+            uint8_t b;
+            size_t n;
+            tk_error e;
+            if (strnlen(s + i + 1, 2) < 2 ||
+                tk_crypto_hex_decode(s + i + 1, 2, &b, 1, &n, &e) != TK_OK) {
                 c = 0x01; /* malformed: a control character tk_server_check_arg refuses */
             } else {
-                c = hi * 16 + lo;
+                c = b;
                 i += 2;
                 if (c == 0)
                     c = 0x01;

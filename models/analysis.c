@@ -213,23 +213,9 @@ static void stage(const tk_analysis_options *o, const char *name, double done)
         o->progress(o->progress_ctx, name, done);
 }
 
-/* 1 if table has column col. */
-static int has_column(tk_db *db, const char *table, const char *col)
-{
-    sqlite3_stmt *st = NULL;
-    char sql[128];
-    snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", table);
-    if (sqlite3_prepare_v2(tk_db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
-        return 0;
-    int found = 0;
-    while (!found && sqlite3_step(st) == SQLITE_ROW)
-        found = strcmp((const char *)sqlite3_column_text(st, 1), col) == 0;
-    sqlite3_finalize(st);
-    return found;
-}
-
 int tk_analysis_migrate(tk_db *db, tk_error *err)
 {
+    int has = 0;
     int rc = tk_db_exec(db,
                         "CREATE TABLE IF NOT EXISTS analysis_runs("
                         " id INTEGER PRIMARY KEY,"
@@ -246,11 +232,15 @@ int tk_analysis_migrate(tk_db *db, tk_error *err)
                         " UNIQUE(run_id, rank));",
                         err);
     /* Stores written before runs kept notes (R29 log gaps, missing master data). */
-    if (rc == TK_OK && !has_column(db, "analysis_runs", "notes"))
+    if (rc == TK_OK)
+        rc = tk_db_has_column(db, "analysis_runs", "notes", &has, err);
+    if (rc == TK_OK && !has)
         rc = tk_db_exec(db, "ALTER TABLE analysis_runs ADD COLUMN notes TEXT", err);
     /* Stores written before items were cases: their rows read as cases of
      * one finding (models/anomalies fills the missing values in). */
-    if (rc == TK_OK && !has_column(db, "anomalies", "first_day"))
+    if (rc == TK_OK)
+        rc = tk_db_has_column(db, "anomalies", "first_day", &has, err);
+    if (rc == TK_OK && !has)
         rc = tk_db_exec(db,
                         "ALTER TABLE anomalies ADD COLUMN first_day INTEGER;"
                         "ALTER TABLE anomalies ADD COLUMN last_day INTEGER;"

@@ -878,26 +878,14 @@ int tk_anomalies_index(tk_db *db, int64_t run, tk_error *err)
     return rc;
 }
 
-/* 1 if table has column col. */
-static int has_column(tk_db *db, const char *table, const char *col)
-{
-    sqlite3_stmt *st = NULL;
-    char sql[128];
-    snprintf(sql, sizeof sql, "PRAGMA table_info(%s)", table);
-    if (sqlite3_prepare_v2(tk_db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
-        return 0;
-    int found = 0;
-    while (!found && sqlite3_step(st) == SQLITE_ROW)
-        found = strcmp((const char *)sqlite3_column_text(st, 1), col) == 0;
-    sqlite3_finalize(st);
-    return found;
-}
-
 int tk_anomalies_migrate(tk_db *db, tk_error *err)
 {
+    int has = 0;
     int rc = tk_db_exec(db, schema_sql, err);
     /* Decisions made before items were cases saw no growth: NULL. */
-    if (rc == TK_OK && !has_column(db, "triage", "case_to"))
+    if (rc == TK_OK)
+        rc = tk_db_has_column(db, "triage", "case_to", &has, err);
+    if (rc == TK_OK && !has)
         rc = tk_db_exec(db, "ALTER TABLE triage ADD COLUMN case_to INTEGER", err);
     if (rc != TK_OK)
         return rc;

@@ -142,6 +142,26 @@ int tk_db_query_i64(tk_db *db, const char *sql, int64_t *out, tk_error *err)
     return rc;
 }
 
+int tk_db_has_column(tk_db *db, const char *table, const char *col, int *out, tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    *out = 0;
+    int rc =
+        tk_db_prepare(db, &st, "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2", err);
+    if (rc == TK_OK)
+        rc = tk_db_bind_text(db, st, 1, table, strlen(table), err);
+    if (rc == TK_OK)
+        rc = tk_db_bind_text(db, st, 2, col, strlen(col), err);
+    if (rc == TK_OK)
+        rc = tk_db_step(db, st, err);
+    if (rc == 1) {
+        *out = sqlite3_column_int64(st, 0) > 0;
+        rc = TK_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int tk_db_bind_text(tk_db *db, sqlite3_stmt *st, int idx, const char *p, size_t len, tk_error *err)
 {
     int n;

@@ -56,6 +56,12 @@ void tk_db_rollback(tk_db *db);
  * Returns TK_OK, TK_ENOTFOUND (no row) or TK_EDB. */
 TK_MUST_CHECK int tk_db_query_i64(tk_db *db, const char *sql, int64_t *out, tk_error *err);
 
+/* *out = 1 if table has a column named col, else 0 (also when there is no
+ * such table): what a migration asks before ALTER TABLE ... ADD COLUMN.
+ * Returns TK_OK or TK_EDB. */
+TK_MUST_CHECK int tk_db_has_column(tk_db *db, const char *table, const char *col, int *out,
+                                   tk_error *err);
+
 /* Binds len bytes of text (copied by SQLite) to parameter idx.
  * Returns TK_OK, TK_ERANGE (len does not fit SQLite's int) or TK_EDB. */
 TK_MUST_CHECK int tk_db_bind_text(tk_db *db, sqlite3_stmt *st, int idx, const char *p, size_t len,

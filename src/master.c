@@ -213,11 +213,9 @@ static const char *const schema_sql[] = {
  * table is rebuilt once, its rows becoming rows for every 所属 (dept ''). */
 static int migrate_calendar(tk_db *db, tk_error *err)
 {
-    int64_t n = 0;
-    int rc = tk_db_query_i64(
-        db, "SELECT count(*) FROM pragma_table_info('master_calendar') WHERE name = 'dept'", &n,
-        err);
-    if (rc != TK_OK || n > 0)
+    int has = 0;
+    int rc = tk_db_has_column(db, "master_calendar", "dept", &has, err);
+    if (rc != TK_OK || has)
         return rc;
     static const char create[] = "CREATE TABLE master_calendar("
                                  " version_id INTEGER NOT NULL REFERENCES master_versions(id),"
