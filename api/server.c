@@ -541,6 +541,12 @@ int tk_server_reply_tk_error(tk_server_req *r, const tk_error *err)
     }
 }
 
+int tk_server_reply_bytes(tk_server_req *r, unsigned status, const char *type, const char *p,
+                          size_t len)
+{
+    return reply_bytes(r, status, type, p, len);
+}
+
 int tk_server_reply_text(tk_server_req *r, unsigned status, const char *text, size_t len)
 {
     return reply_bytes(r, status, "text/plain; version=0.0.4; charset=utf-8", text, len);

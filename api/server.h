@@ -152,6 +152,11 @@ int tk_server_reply_error(tk_server_req *r, unsigned status, const char *code, j
  * (never for 500, whose detail only the log keeps). Returns 0. */
 int tk_server_reply_tk_error(tk_server_req *r, const tk_error *err);
 
+/* Answers len bytes at p (borrowed) as Content-Type type (borrowed): a
+ * file such as an upload's row-level error report (text/csv). */
+int tk_server_reply_bytes(tk_server_req *r, unsigned status, const char *type, const char *p,
+                          size_t len);
+
 /* Answers text (borrowed) as text/plain (Prometheus metrics). */
 int tk_server_reply_text(tk_server_req *r, unsigned status, const char *text, size_t len);
 
