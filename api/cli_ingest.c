@@ -15,12 +15,15 @@
 #include <unistd.h>
 
 #include "api/cli.h"
+#include "api/jsonout.h"
 #include "src/alloc.h"
+#include "src/checked.h"
 #include "src/ingest.h"
 #include "src/mask.h"
 #include "src/profile.h"
 #include "src/strmap.h"
 #include "src/tenant.h"
+#include "src/uploads.h"
 #include "src/timefmt.h"
 
 /* ---- formatting helpers ------------------------------------------------ */
@@ -826,25 +829,49 @@ int tk_cli_profile(int argc, char **argv)
 /* ---- tenken uploads ---------------------------------------------------- */
 
 static const char uploads_help[] =
-    "usage: tenken uploads --tenant T [--format table|json] [--data DIR]\n"
+    "usage: tenken uploads --tenant T [--status S] [--format table|json] [--data DIR]\n"
+    "       tenken uploads delete ID --tenant T [--data DIR]\n"
     "\n"
     "Lists what was uploaded to tenant T, oldest first: file, size, SHA-256,\n"
     "profile, encoding detected, rows accepted / rejected, time range, status,\n"
     "and where the row-level error report is.\n"
     "\n"
+    "'delete ID' deletes upload ID and the events it stored (and its error\n"
+    "report); refused when some of its events lie in a delivered period, or\n"
+    "while another writer holds the tenant.\n"
+    "\n"
     "options:\n"
     "  --tenant T            the tenant (required)\n"
+    "  --status S            only uploads of status stored, partial or rejected\n"
     "  --format table|json   a table, or a JSON array (default: table)\n" TK_CLI_HELP_DATA
         TK_CLI_HELP_HELP TK_CLI_HELP_EXIT;
 
+static void print_upload_row(const tk_upload_info *u)
+{
+    char from[32] = "", to[32] = "", range[80] = "-";
+    if (u->has_range) {
+        fmt_jst(u->t_min, from, sizeof from);
+        fmt_jst(u->t_max, to, sizeof to);
+        snprintf(range, sizeof range, "%.16s..%.16s", from, to);
+    }
+    printf("%4lld  %-28.28s %10lld  %-12.12s  %-16.16s %-8s %10llu %8llu  %-33s  %-8s\n",
+           (long long)u->id, u->file_name, (long long)u->size, u->sha256, u->profile,
+           u->encoding[0] ? u->encoding : "-", (unsigned long long)u->rows_accepted,
+           (unsigned long long)u->rows_rejected, range, u->status);
+    if (u->error_report[0])
+        printf("      errors: %s\n", u->error_report);
+    if (u->message[0])
+        printf("      %s\n", u->message);
+}
+
 int tk_cli_uploads(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
-                                             {"format", required_argument, NULL, 'f'},
-                                             {"data", required_argument, NULL, 'd'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"tenant", required_argument, NULL, 't'}, {"status", required_argument, NULL, 's'},
+        {"format", required_argument, NULL, 'f'}, {"data", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     const char *tenant = NULL, *data = NULL;
+    tk_upload_filter filter = {NULL, 0, 0};
     int json = 0, c;
     optind = 1;
     opterr = 0;
@@ -852,6 +879,9 @@ int tk_cli_uploads(int argc, char **argv)
         switch (c) {
         case 't':
             tenant = optarg;
+            break;
+        case 's':
+            filter.status = optarg;
             break;
         case 'f':
             if (strcmp(optarg, "json") == 0)
@@ -870,98 +900,68 @@ int tk_cli_uploads(int argc, char **argv)
                                       argv[optind - 1]);
         }
     }
+    int64_t del = 0;
+    if (optind < argc && strcmp(argv[optind], "delete") == 0) {
+        if (optind + 2 != argc || !tk_parse_i64(argv[optind + 1], strlen(argv[optind + 1]), &del) ||
+            del < 1)
+            return tk_cli_usage_error("uploads", "delete needs one upload id (a positive number)");
+        optind = argc;
+    }
     if (tenant == NULL)
         return tk_cli_usage_error("uploads", "--tenant is required");
     if (optind != argc)
         return tk_cli_usage_error("uploads", "unexpected argument '%s'", argv[optind]);
     tk_error err = {0, ""};
     tk_tenant *t = NULL;
-    int rc = tk_tenant_open(&t, tk_cli_data_dir(data), tenant, TK_TENANT_READONLY, &err);
+    int rc = tk_tenant_open(&t, tk_cli_data_dir(data), tenant, del ? 0 : TK_TENANT_READONLY, &err);
     if (rc != TK_OK) {
         tk_cli_report("uploads", &err);
         return TK_EXIT_FAIL;
     }
-    sqlite3_stmt *st = NULL;
-    rc = tk_db_prepare(tk_tenant_db(t), &st,
-                       "SELECT id, file_name, size, sha256, profile, profile_version, encoding,"
-                       " rows_accepted, rows_rejected, t_min, t_max, status, error_report,"
-                       " message, started_at, unknown_users, unknown_terminals, rows_total"
-                       " FROM uploads ORDER BY id",
-                       &err);
-    if (rc != TK_OK) {
-        tk_cli_report("uploads", &err);
+    if (del) {
+        tk_actor actor;
+        char who[TK_ACTOR_NAME_SIZE];
+        tk_actor_local(&actor, who, sizeof who);
+        rc = tk_uploads_delete(t, del, &actor, &err);
         tk_tenant_close(t);
-        return TK_EXIT_FAIL;
+        if (rc != TK_OK) {
+            tk_cli_report("uploads", &err);
+            return TK_EXIT_FAIL;
+        }
+        printf("upload #%lld deleted with its events\n", (long long)del);
+        return TK_EXIT_OK;
     }
+    /* Every upload, a page at a time. */
     json_t *arr = json ? json_array() : NULL;
     if (!json)
         printf("%4s  %-28s %10s  %-12s  %-16s %-8s %10s %8s  %-33s  %-8s\n", "id", "file", "bytes",
                "sha256", "profile", "encoding", "accepted", "rejected", "time range (JST)",
                "status");
-    while ((rc = tk_db_step(tk_tenant_db(t), st, &err)) == 1) {
-        const char *sha = (const char *)sqlite3_column_text(st, 3);
-        const char *enc = (const char *)sqlite3_column_text(st, 6);
-        const char *rep = (const char *)sqlite3_column_text(st, 12);
-        const char *msg = (const char *)sqlite3_column_text(st, 13);
-        char from[32] = "", to[32] = "";
-        if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
-            fmt_jst(sqlite3_column_int64(st, 9), from, sizeof from);
-            fmt_jst(sqlite3_column_int64(st, 10), to, sizeof to);
+    for (;;) {
+        tk_upload_info *v = NULL;
+        size_t n = 0;
+        rc = tk_uploads_list(tk_tenant_db(t), &filter, &v, &n, NULL, &err);
+        if (rc != TK_OK)
+            break;
+        for (size_t i = 0; i < n; i++) {
+            if (json)
+                json_array_append_new(
+                    arr, tk_jsonout_upload(&v[i], v[i].error_report[0] ? v[i].error_report : NULL));
+            else
+                print_upload_row(&v[i]);
         }
-        if (json) {
-            json_t *o = json_object();
-            json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
-            json_object_set_new(o, "file", json_string((const char *)sqlite3_column_text(st, 1)));
-            json_object_set_new(o, "size", json_integer(sqlite3_column_int64(st, 2)));
-            json_object_set_new(o, "sha256", json_string(sha ? sha : ""));
-            json_object_set_new(o, "profile",
-                                json_string((const char *)sqlite3_column_text(st, 4)));
-            json_object_set_new(o, "profile_version", json_integer(sqlite3_column_int(st, 5)));
-            json_object_set_new(o, "encoding", enc ? json_string(enc) : json_null());
-            json_object_set_new(o, "rows_total", json_integer(sqlite3_column_int64(st, 17)));
-            json_object_set_new(o, "rows_accepted", json_integer(sqlite3_column_int64(st, 7)));
-            json_object_set_new(o, "rows_rejected", json_integer(sqlite3_column_int64(st, 8)));
-            json_object_set_new(o, "unknown_users", json_integer(sqlite3_column_int64(st, 15)));
-            json_object_set_new(o, "unknown_terminals", json_integer(sqlite3_column_int64(st, 16)));
-            if (from[0]) {
-                char a[TK_TIME_ISO_SIZE], b[TK_TIME_ISO_SIZE];
-                tk_time_format_iso(sqlite3_column_int64(st, 9), a, sizeof a);
-                tk_time_format_iso(sqlite3_column_int64(st, 10), b, sizeof b);
-                json_object_set_new(o, "time_from", json_string(a));
-                json_object_set_new(o, "time_to", json_string(b));
-            }
-            json_object_set_new(o, "status",
-                                json_string((const char *)sqlite3_column_text(st, 11)));
-            json_object_set_new(o, "error_report", rep ? json_string(rep) : json_null());
-            json_object_set_new(o, "message", msg ? json_string(msg) : json_null());
-            char up[TK_TIME_ISO_SIZE];
-            tk_time_format_iso(sqlite3_column_int64(st, 14), up, sizeof up);
-            json_object_set_new(o, "uploaded_at", json_string(up));
-            json_array_append_new(arr, o);
-            continue;
-        }
-        char range[80] = "-";
-        if (from[0])
-            snprintf(range, sizeof range, "%.16s..%.16s", from, to + 0);
-        printf("%4lld  %-28.28s %10lld  %-12.12s  %-16.16s %-8s %10lld %8lld  %-33s  %-8s\n",
-               (long long)sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
-               (long long)sqlite3_column_int64(st, 2), sha ? sha : "",
-               (const char *)sqlite3_column_text(st, 4), enc ? enc : "-",
-               (long long)sqlite3_column_int64(st, 7), (long long)sqlite3_column_int64(st, 8),
-               range, (const char *)sqlite3_column_text(st, 11));
-        if (rep)
-            printf("      errors: %s\n", rep);
-        if (msg && msg[0])
-            printf("      %s\n", msg);
-    }
-    sqlite3_finalize(st);
-    if (json) {
-        tk_cli_print_json(arr, JSON_INDENT(2));
+        free(v);
+        if (n < TK_UPLOADS_LIMIT_MAX)
+            break;
+        filter.offset += n;
     }
     tk_tenant_close(t);
-    if (rc < 0) {
+    if (rc != TK_OK) {
+        json_decref(arr);
         tk_cli_report("uploads", &err);
         return TK_EXIT_FAIL;
     }
+    if (json)
+        tk_cli_print_json(arr, JSON_INDENT(2));
     return TK_EXIT_OK;
 }

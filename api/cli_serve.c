@@ -21,7 +21,7 @@
 
 static const char serve_help[] =
     "usage: tenken serve [--data DIR] [--listen ADDR:PORT] --tls-cert FILE --tls-key FILE\n"
-    "                    [--threads N]\n"
+    "                    [--threads N] [--upload-max BYTES] [--timeout SECONDS]\n"
     "       tenken serve [--data DIR] --listen 127.0.0.1:PORT --insecure-http [--threads N]\n"
     "       tenken serve --list-routes\n"
     "\n"
@@ -38,6 +38,12 @@ static const char serve_help[] =
     "  --insecure-http       plain HTTP, refused on any address but a loopback one\n"
     "                        (default: off)\n"
     "  --threads N           worker threads, 1 to 64 (default: 2)\n"
+    "  --upload-max BYTES    largest upload (POST /api/v1/uploads) in bytes; a\n"
+    "                        larger one is refused with 413 (default: 1073741824,\n"
+    "                        1 GiB)\n"
+    "  --timeout SECONDS     a connection that sends nothing for this long is\n"
+    "                        closed; an upload cut so stores nothing, 1 to 3600\n"
+    "                        (default: 15)\n"
     "  --list-routes         print the routes the service answers, one\n"
     "                        \"METHOD PATH\" a line, and exit\n" TK_CLI_HELP_HELP TK_CLI_HELP_EXIT;
 
@@ -105,6 +111,8 @@ int tk_cli_serve(int argc, char **argv)
                                              {"insecure-http", no_argument, NULL, 'I'},
                                              {"threads", required_argument, NULL, 'j'},
                                              {"list-routes", no_argument, NULL, 'L'},
+                                             {"upload-max", required_argument, NULL, 'U'},
+                                             {"timeout", required_argument, NULL, 'T'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *data = NULL, *listen = "127.0.0.1:8443", *cert = NULL, *key = NULL;
@@ -136,6 +144,25 @@ int tk_cli_serve(int argc, char **argv)
                 return tk_cli_usage_error(
                     "serve", "--threads needs a number from 1 to 64, not '%s'", optarg);
             o.threads = (unsigned)n;
+            break;
+        }
+        case 'U': {
+            char *end = NULL;
+            const long long n = strtoll(optarg, &end, 10);
+            if (*optarg < '0' || *optarg > '9' || *end != '\0' || n < 1)
+                return tk_cli_usage_error(
+                    "serve", "--upload-max needs a positive number of bytes, not '%s'", optarg);
+            o.upload_max = (uint64_t)n;
+            break;
+        }
+        case 'T': {
+            char *end = NULL;
+            const long n = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || n < 1 || n > 3600)
+                return tk_cli_usage_error(
+                    "serve", "--timeout needs a number of seconds from 1 to 3600, not '%s'",
+                    optarg);
+            o.conn_timeout_s = (unsigned)n;
             break;
         }
         case 'L':

@@ -221,3 +221,34 @@ json_t *tk_jsonout_evidence_row(const tk_evidence_row *r)
     json_object_set_new(o, "record", r->record > 0 ? json_integer(r->record) : json_null());
     return o;
 }
+
+json_t *tk_jsonout_upload(const tk_upload_info *u, const char *report)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    json_object_set_new(o, "id", json_integer(u->id));
+    json_object_set_new(o, "file", json_string(u->file_name));
+    json_object_set_new(o, "size", json_integer(u->size));
+    json_object_set_new(o, "sha256", json_string(u->sha256));
+    json_object_set_new(o, "profile", json_string(u->profile));
+    json_object_set_new(o, "profile_version", json_integer(u->profile_version));
+    json_object_set_new(o, "encoding", u->encoding[0] ? json_string(u->encoding) : json_null());
+    json_object_set_new(o, "status", json_string(u->status));
+    json_object_set_new(o, "lenient", json_boolean(u->lenient));
+    json_object_set_new(o, "rows_total", json_integer((json_int_t)u->rows_total));
+    json_object_set_new(o, "rows_accepted", json_integer((json_int_t)u->rows_accepted));
+    json_object_set_new(o, "rows_rejected", json_integer((json_int_t)u->rows_rejected));
+    json_object_set_new(o, "rows_skipped", json_integer((json_int_t)u->rows_skipped));
+    json_object_set_new(o, "unknown_users", json_integer((json_int_t)u->unknown_users));
+    json_object_set_new(o, "unknown_terminals", json_integer((json_int_t)u->unknown_terminals));
+    if (u->has_range) {
+        json_object_set_new(o, "time_from", tk_jsonout_time(u->t_min));
+        json_object_set_new(o, "time_to", tk_jsonout_time(u->t_max));
+    }
+    json_object_set_new(o, "error_report", report ? json_string(report) : json_null());
+    json_object_set_new(o, "message", u->message[0] ? json_string(u->message) : json_null());
+    json_object_set_new(o, "uploaded_at", tk_jsonout_time(u->started_at));
+    json_object_set_new(o, "finished_at", tk_jsonout_time(u->finished_at));
+    return o;
+}

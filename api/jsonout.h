@@ -16,6 +16,7 @@
 
 #include "models/anomalies.h"
 #include "models/evidence.h"
+#include "src/uploads.h"
 
 /* A run: id, period, baseline, created_at, events, items and notes (the
  * array of one-line strings; [] when there are none). */
@@ -44,6 +45,11 @@ json_t *tk_jsonout_time(int64_t unix_ms);
 /* One log row behind an item (`tenken events --format json`, the API's
  * evidence): absent values are null. */
 json_t *tk_jsonout_evidence_row(const tk_evidence_row *r);
+/* One upload (`tenken uploads --format json`, GET /api/v1/uploads):
+ * report is what "error_report" says (the report's path for the CLI, its
+ * URL for the service; NULL: null). Times are ISO 8601 in JST, null when
+ * unknown; time_from/time_to only when rows were accepted. */
+json_t *tk_jsonout_upload(const tk_upload_info *u, const char *report);
 
 /* A 0-100 score as listed: one decimal, never -0.0. */
 double tk_jsonout_score(double x);

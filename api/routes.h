@@ -20,15 +20,19 @@ enum { TK_ROUTE_UPLOADER = 1, TK_ROUTE_ANALYST = 2, TK_ROUTE_REPORTER = 4, TK_RO
 
 /* Who may call a route. */
 enum {
-    TK_ROUTE_PUBLIC = 0,           /* anyone: no credential looked at */
-    TK_ROUTE_AUTH = 1,             /* a session or token of one of the route's roles */
-    TK_ROUTE_ADMIN_OR_LOOPBACK = 2 /* a client on a loopback address, or an admin */
+    TK_ROUTE_PUBLIC = 0,            /* anyone: no credential looked at */
+    TK_ROUTE_AUTH = 1,              /* a session or token of one of the route's roles */
+    TK_ROUTE_ADMIN_OR_LOOPBACK = 2, /* a client on a loopback address, or an admin */
+    /* As TK_ROUTE_AUTH, and the body is a file (text/csv), not JSON: the
+     * handler reads it as it arrives with tk_server_req_read() and runs
+     * on a thread of its own (api/server.h, "streamed bodies"). */
+    TK_ROUTE_AUTH_STREAM = 3
 };
 
 typedef struct tk_route {
     const char *method;
     const char *path; /* a template: "/api/v1/anomalies/{id}" */
-    int access;       /* TK_ROUTE_PUBLIC, _AUTH or _ADMIN_OR_LOOPBACK */
+    int access;       /* TK_ROUTE_PUBLIC, _AUTH, _ADMIN_OR_LOOPBACK or _AUTH_STREAM */
     unsigned roles;   /* TK_ROUTE_AUTH: the roles admitted */
     int (*handler)(tk_server_req *r);
     const char *summary;
@@ -40,6 +44,7 @@ const tk_route *tk_routes(size_t *n);
 
 /* The parts of the table, one per area of the API (static, borrowed). A
  * new area adds its getter here and to the list in routes.c. */
-const tk_route *tk_routes_core(size_t *n); /* health, metrics, session, audit, runs, anomalies */
+const tk_route *tk_routes_core(size_t *n);    /* health, metrics, session, audit, runs, anomalies */
+const tk_route *tk_routes_uploads(size_t *n); /* uploads (api/routes_uploads.c) */
 
 #endif

@@ -20,6 +20,10 @@
  *      as its action (never the raw path, which is the client's text) and
  *      counted for /metrics.
  *
+ * A stream route (an upload) leaves this path after step 3's checks of
+ * the headers: its handler runs on a thread of its own while the body
+ * arrives ("streamed bodies" below).
+ *
  * Headers larger than TK_SERVER_HEADER_MAX never reach step 1: MHD's
  * connection memory limit answers them itself (431). Slow clients are cut
  * by the connection timeout, floods by the connection limit.
@@ -56,6 +60,7 @@ struct tk_server {
     char *cert;
     char *key;
     size_t body_max;
+    uint64_t upload_max;
     tk_account_options accounts;
     int insecure;
     uint16_t port;
@@ -63,7 +68,9 @@ struct tk_server {
     atomic_long inflight;
     pthread_mutex_t lock;
     size_t nroutes;
-    uint64_t *counts; /* (nroutes + 1) x NSTATUS; the last row: no route */
+    uint64_t *counts;       /* (nroutes + 1) x NSTATUS; the last row: no route */
+    tk_server_req *streams; /* the stream requests running (behind lock) */
+    atomic_int stopping;    /* tk_server_stop() began */
 };
 
 #define MAX_HEADERS 4
@@ -94,6 +101,30 @@ struct tk_server_req {
     size_t nheaders;
     unsigned status;
     const char *code;
+    /* A stream route's request: its body goes through a ring buffer from
+     * MHD's thread (the producer) to the handler's thread (the
+     * consumer); everything below is behind mu. */
+    struct {
+        int on; /* the handler's thread runs (or ran) */
+        pthread_t thread;
+        pthread_mutex_t mu;
+        pthread_cond_t cv;
+        char *ring;
+        size_t head, len;     /* ring[head..head+len) modulo TK_SERVER_STREAM_BUFFER */
+        int phase;            /* 0 headers, 1 body, 2 end of body */
+        int reading;          /* the handler asked for the body */
+        int done;             /* the handler returned; its answer is in reply */
+        int eof, abort, over; /* end of body; client gone; past the limit */
+        int suspended;        /* the MHD connection is suspended */
+        int queued;           /* the answer went to MHD */
+        /* The answer the handler left, sent by MHD's thread. */
+        char *reply;
+        size_t reply_len;
+        const char *reply_type;
+        tk_server_stream_info info;
+        int labelled;
+        tk_server_req *next; /* in srv->streams */
+    } st;
 };
 
 /* ---- messages ------------------------------------------------------------ */
@@ -124,6 +155,8 @@ static const struct message messages[] = {
     {"payload_too_large", "本文が大きすぎます", "the body is too large"},
     {"unsupported_media_type", "Content-Typeはapplication/jsonにしてください",
      "Content-Type must be application/json"},
+    {"unsupported_upload_type", "Content-Typeはtext/csvかapplication/octet-streamにしてください",
+     "Content-Type must be text/csv or application/octet-stream"},
     {"unprocessable", "値が正しくありません", "a value is not acceptable"},
     {"too_many_requests", "ログインの失敗が多すぎます。しばらくしてから再試行してください",
      "too many failed logins; try again later"},
@@ -406,11 +439,34 @@ static void security_headers(struct MHD_Response *resp, int tls)
     MHD_add_response_header(resp, "Cache-Control", "no-store");
 }
 
+static int queue_bytes(tk_server_req *r, unsigned status, const char *type, const char *p,
+                       size_t len);
+
 static int reply_bytes(tk_server_req *r, unsigned status, const char *type, const char *p,
                        size_t len)
 {
     if (r->status != 0)
         return 0; /* answered already */
+    if (r->st.on) {
+        /* A stream handler's thread: MHD's thread sends the answer. */
+        r->st.reply = malloc(len ? len : 1);
+        if (r->st.reply == NULL) {
+            r->status = 500;
+            return 0;
+        }
+        memcpy(r->st.reply, p, len);
+        r->st.reply_len = len;
+        r->st.reply_type = type;
+        r->status = status;
+        return 0;
+    }
+    return queue_bytes(r, status, type, p, len);
+}
+
+/* Hands an answer to MHD (in MHD's thread). */
+static int queue_bytes(tk_server_req *r, unsigned status, const char *type, const char *p,
+                       size_t len)
+{
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(len, (void *)(uintptr_t)p, MHD_RESPMEM_MUST_COPY);
     if (resp == NULL) {
@@ -475,6 +531,12 @@ int tk_server_reply_tk_error(tk_server_req *r, const tk_error *err)
         fprintf(stderr, "tenken serve: %s %s: %s\n", r->method, r->url, err->msg);
         return tk_server_reply_error(r, 500, "internal", NULL);
     }
+}
+
+int tk_server_reply_bytes(tk_server_req *r, unsigned status, const char *type, const char *p,
+                          size_t len)
+{
+    return reply_bytes(r, status, type, p, len);
 }
 
 int tk_server_reply_text(tk_server_req *r, unsigned status, const char *text, size_t len)
@@ -749,6 +811,8 @@ static enum MHD_Result check_one(void *cls, enum MHD_ValueKind kind, const char 
     return MHD_YES;
 }
 
+static void stream_start(tk_server_req *r);
+
 static void route_request(tk_server_req *r)
 {
     size_t n;
@@ -794,15 +858,21 @@ static void route_request(tk_server_req *r)
         return;
     }
     const tk_route *rt = r->route;
-    if (rt->access == TK_ROUTE_AUTH ||
+    const int stream = rt->access == TK_ROUTE_AUTH_STREAM;
+    if (rt->access == TK_ROUTE_AUTH || stream ||
         (rt->access == TK_ROUTE_ADMIN_OR_LOOPBACK && !tk_server_is_loopback(r->address))) {
         if (!authenticate(r))
             return;
-        const unsigned roles = rt->access == TK_ROUTE_AUTH ? rt->roles : TK_ROUTE_ADMIN;
+        const unsigned roles =
+            rt->access == TK_ROUTE_ADMIN_OR_LOOPBACK ? TK_ROUTE_ADMIN : rt->roles;
         if (!role_allowed(roles, r->auth.role)) {
             tk_server_reply_error(r, 403, "forbidden", json_pack("{s:s}", "role", r->auth.role));
             return;
         }
+    }
+    if (stream) {
+        stream_start(r);
+        return;
     }
     if (strcmp(r->method, "POST") == 0) {
         const char *type = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
@@ -867,8 +937,325 @@ static void serve(tk_server_req *r)
     } else {
         route_request(r);
     }
+    if (r->st.on)
+        return; /* the handler's thread records the request when it ends */
     audit(r);
     count(r->srv, r->route_index, r->status);
+}
+
+/* ---- streamed bodies ------------------------------------------------------------
+ *
+ * The body of a stream route goes from MHD's thread, which pushes it in
+ * chunks into access_handler(), to the handler's thread, which pulls it
+ * with tk_server_req_read(), through r->st.ring (TK_SERVER_STREAM_BUFFER
+ * bytes). When the ring is full MHD's thread leaves the rest of its chunk
+ * unconsumed and suspends the connection; the reader resumes it once it
+ * has made room. The same suspension holds the body back until the
+ * handler's first read (phase 0), and holds the answer back until the
+ * handler returns (phase 2). MHD_suspend_connection() is called only in
+ * access_handler() and only with st.mu held, and MHD_resume_connection()
+ * only with st.mu held and st.suspended set, so a resume never comes
+ * before its suspension. completed() aborts a handler still running and
+ * joins its thread; tk_server_stop() aborts and resumes every stream
+ * before MHD stops, since MHD may not stop with suspended connections. */
+
+int tk_server_is_stream_type(const char *p, size_t len)
+{
+    static const char csv[] = "text/csv", bin[] = "application/octet-stream";
+    size_t n = 0;
+    while (n < len && p[n] != ';' && p[n] != ' ')
+        n++;
+    return (n == sizeof csv - 1 && strncasecmp(p, csv, n) == 0) ||
+           (n == sizeof bin - 1 && strncasecmp(p, bin, n) == 0);
+}
+
+/* The stream route method url names, or NULL. */
+static const tk_route *stream_route(const char *method, const char *url)
+{
+    size_t n;
+    const tk_route *routes = tk_routes(&n);
+    char param[TK_SERVER_PARAM_MAX + 1];
+    for (size_t i = 0; i < n; i++)
+        if (routes[i].access == TK_ROUTE_AUTH_STREAM && strcmp(routes[i].method, method) == 0 &&
+            match_path(routes[i].path, url, param, sizeof param))
+            return &routes[i];
+    return NULL;
+}
+
+/* Resumes r's connection if it is suspended; st.mu held. */
+static void stream_resume(tk_server_req *r)
+{
+    if (r->st.suspended) {
+        r->st.suspended = 0;
+        MHD_resume_connection(r->conn);
+    }
+}
+
+/* Suspends r's connection (in access_handler only); st.mu held. */
+static void stream_suspend(tk_server_req *r)
+{
+    r->st.suspended = 1;
+    MHD_suspend_connection(r->conn);
+}
+
+int64_t tk_server_req_body_length(const tk_server_req *r)
+{
+    const char *cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Length");
+    int64_t v;
+    if (cl != NULL && tk_parse_i64(cl, strlen(cl), &v) && v >= 0)
+        return v;
+    return -1;
+}
+
+uint64_t tk_server_upload_max(const tk_server *s)
+{
+    return s->upload_max;
+}
+
+long tk_server_req_read(void *req, char *buf, size_t cap, tk_error *err)
+{
+    tk_server_req *r = req;
+    pthread_mutex_lock(&r->st.mu);
+    if (!r->st.reading) {
+        r->st.reading = 1;
+        stream_resume(r); /* phase 0: let the body come */
+    }
+    while (r->st.len == 0 && !r->st.eof && !r->st.abort && !r->st.over)
+        pthread_cond_wait(&r->st.cv, &r->st.mu);
+    long got = -1;
+    if (r->st.over) {
+        tk_error_set(err, TK_ERANGE, "the body is larger than the upload limit of %llu bytes",
+                     (unsigned long long)r->srv->upload_max);
+    } else if (r->st.abort) {
+        tk_error_set(err, TK_EIO,
+                     "the body ended early: the client went away or sent nothing for too long");
+    } else {
+        size_t n = r->st.len < cap ? r->st.len : cap;
+        const size_t first = TK_SERVER_STREAM_BUFFER - r->st.head;
+        if (n <= first) {
+            memcpy(buf, r->st.ring + r->st.head, n);
+        } else {
+            memcpy(buf, r->st.ring + r->st.head, first);
+            memcpy(buf + first, r->st.ring, n - first);
+        }
+        r->st.head = (r->st.head + n) % TK_SERVER_STREAM_BUFFER;
+        r->st.len -= n;
+        got = (long)n;
+        if (n > 0 && r->st.phase == 1)
+            stream_resume(r); /* room again */
+    }
+    pthread_mutex_unlock(&r->st.mu);
+    return got;
+}
+
+void tk_server_req_stream_label(tk_server_req *r, const char *tenant, const char *name,
+                                const char *detail)
+{
+    pthread_mutex_lock(&r->st.mu);
+    snprintf(r->st.info.tenant, sizeof r->st.info.tenant, "%s", tenant ? tenant : "");
+    snprintf(r->st.info.name, sizeof r->st.info.name, "%s", name ? name : "");
+    snprintf(r->st.info.detail, sizeof r->st.info.detail, "%s", detail ? detail : "");
+    r->st.labelled = 1;
+    pthread_mutex_unlock(&r->st.mu);
+}
+
+void tk_server_req_stream_progress(tk_server_req *r, uint64_t rows, uint64_t rows_rejected)
+{
+    pthread_mutex_lock(&r->st.mu);
+    r->st.info.rows = rows;
+    r->st.info.rows_rejected = rows_rejected;
+    pthread_mutex_unlock(&r->st.mu);
+}
+
+size_t tk_server_streams(tk_server *s, const char *tenant, tk_server_stream_info *out, size_t cap)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&s->lock);
+    /* The list is newest first; count, then fill from the end. */
+    for (tk_server_req *r = s->streams; r != NULL; r = r->st.next) {
+        pthread_mutex_lock(&r->st.mu);
+        const int listed = r->st.labelled && !r->st.done && strcmp(r->st.info.tenant, tenant) == 0;
+        pthread_mutex_unlock(&r->st.mu);
+        n += (size_t)listed;
+    }
+    size_t i = n;
+    for (tk_server_req *r = s->streams; r != NULL; r = r->st.next) {
+        pthread_mutex_lock(&r->st.mu);
+        if (r->st.labelled && !r->st.done && strcmp(r->st.info.tenant, tenant) == 0) {
+            i--;
+            if (i < cap)
+                out[i] = r->st.info;
+        }
+        pthread_mutex_unlock(&r->st.mu);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return n;
+}
+
+static void *stream_thread(void *arg)
+{
+    tk_server_req *r = arg;
+    r->route->handler(r);
+    if (r->status == 0)
+        tk_server_reply_error(r, 500, "internal", NULL);
+    audit(r);
+    count(r->srv, r->route_index, r->status);
+    pthread_mutex_lock(&r->st.mu);
+    r->st.done = 1;
+    pthread_cond_broadcast(&r->st.cv);
+    stream_resume(r);
+    pthread_mutex_unlock(&r->st.mu);
+    return NULL;
+}
+
+/* The headers of a stream route passed authentication and its roles:
+ * checks what else they say and starts the handler's thread. */
+static void stream_start(tk_server_req *r)
+{
+    const char *type = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
+    if (type == NULL || !tk_server_is_stream_type(type, strlen(type))) {
+        tk_server_reply_error(r, 415, "unsupported_upload_type", NULL);
+        return;
+    }
+    const int64_t len = tk_server_req_body_length(r);
+    if (len > 0 && (uint64_t)len > r->srv->upload_max) {
+        tk_server_reply_error(r, 413, "payload_too_large",
+                              json_pack("{s:I}", "limit", (json_int_t)r->srv->upload_max));
+        return;
+    }
+    r->st.ring = malloc(TK_SERVER_STREAM_BUFFER);
+    if (r->st.ring == NULL) {
+        tk_server_reply_error(r, 500, "internal", NULL);
+        return;
+    }
+    snprintf(r->st.info.account, sizeof r->st.info.account, "%s", r->auth.account);
+    r->st.info.started_ms = now_ms();
+    r->st.info.bytes_expected = len;
+    pthread_mutex_lock(&r->srv->lock);
+    if (atomic_load(&r->srv->stopping)) {
+        pthread_mutex_unlock(&r->srv->lock);
+        tk_server_reply_error(r, 500, "internal", NULL);
+        return;
+    }
+    r->st.on = 1;
+    if (pthread_create(&r->st.thread, NULL, stream_thread, r) != 0) {
+        r->st.on = 0;
+        pthread_mutex_unlock(&r->srv->lock);
+        tk_server_reply_error(r, 500, "internal", NULL);
+        return;
+    }
+    r->st.next = r->srv->streams;
+    r->srv->streams = r;
+    pthread_mutex_unlock(&r->srv->lock);
+}
+
+/* Sends the handler's answer (MHD's thread, the handler done). */
+static void stream_answer(tk_server_req *r)
+{
+    if (r->st.queued)
+        return;
+    r->st.queued = 1;
+    if (r->st.reply == NULL) {
+        static const char fallback[] = "{\"error\":{\"code\":\"internal\",\"message\":\"internal "
+                                       "server error\",\"details\":null}}";
+        (void)queue_bytes(r, 500, "application/json; charset=utf-8", fallback, sizeof fallback - 1);
+        return;
+    }
+    (void)queue_bytes(r, r->status, r->st.reply_type, r->st.reply, r->st.reply_len);
+}
+
+/* access_handler() for a stream request whose handler runs: data
+ * (*size > 0) or a call without data, by phase. */
+static enum MHD_Result stream_access(tk_server_req *r, const char *data, size_t *size)
+{
+    tk_server *s = r->srv;
+    /* Read without st.mu's order problem: tk_server_stop() takes s->lock,
+     * then each st.mu. Once set, no connection is suspended again. */
+    const int halt = atomic_load(&s->stopping);
+    pthread_mutex_lock(&r->st.mu);
+    if (r->st.phase == 0) {
+        /* The first call (again, after the handler read or answered). */
+        if (!r->st.done && !r->st.reading && !halt) {
+            stream_suspend(r);
+            pthread_mutex_unlock(&r->st.mu);
+            return MHD_YES;
+        }
+        if (r->st.reading && !halt) {
+            r->st.phase = 1;
+            pthread_mutex_unlock(&r->st.mu);
+            return MHD_YES;
+        }
+        while (!r->st.done) /* stopping: the handler was aborted, it ends soon */
+            pthread_cond_wait(&r->st.cv, &r->st.mu);
+        pthread_mutex_unlock(&r->st.mu);
+        stream_answer(r); /* before the body: MHD refuses the body */
+        return MHD_YES;
+    }
+    if (*size > 0) {
+        const size_t n = *size;
+        if (r->st.done || r->st.abort || r->st.over) {
+            *size = 0; /* the handler is done with the body: the rest is dropped */
+        } else if (r->st.info.bytes_received + n > s->upload_max) {
+            r->st.over = 1;
+            *size = 0;
+            pthread_cond_broadcast(&r->st.cv);
+        } else {
+            const size_t room = TK_SERVER_STREAM_BUFFER - r->st.len;
+            const size_t k = n < room ? n : room;
+            size_t at = (r->st.head + r->st.len) % TK_SERVER_STREAM_BUFFER;
+            const size_t first = TK_SERVER_STREAM_BUFFER - at;
+            if (k <= first) {
+                memcpy(r->st.ring + at, data, k);
+            } else {
+                memcpy(r->st.ring + at, data, first);
+                memcpy(r->st.ring, data + first, k - first);
+            }
+            r->st.len += k;
+            r->st.info.bytes_received += k;
+            *size = n - k;
+            if (k > 0)
+                pthread_cond_broadcast(&r->st.cv);
+            if (*size > 0)
+                stream_suspend(r); /* full: the reader resumes when it made room */
+        }
+        pthread_mutex_unlock(&r->st.mu);
+        return MHD_YES;
+    }
+    /* The end of the body. */
+    r->st.phase = 2;
+    r->st.eof = 1;
+    pthread_cond_broadcast(&r->st.cv);
+    if (!r->st.done && !halt) {
+        stream_suspend(r); /* until the handler has answered */
+        pthread_mutex_unlock(&r->st.mu);
+        return MHD_YES;
+    }
+    while (!r->st.done) /* stopping: the handler was aborted, it ends soon */
+        pthread_cond_wait(&r->st.cv, &r->st.mu);
+    pthread_mutex_unlock(&r->st.mu);
+    stream_answer(r);
+    return MHD_YES;
+}
+
+/* Ends r's stream in completed(): aborts a handler still running, waits
+ * for it, and takes r out of the server's list. */
+static void stream_end(tk_server_req *r)
+{
+    if (!r->st.on)
+        return;
+    pthread_mutex_lock(&r->st.mu);
+    r->st.abort = 1;
+    r->st.suspended = 0; /* the connection is gone: nothing to resume */
+    pthread_cond_broadcast(&r->st.cv);
+    pthread_mutex_unlock(&r->st.mu);
+    pthread_join(r->st.thread, NULL);
+    pthread_mutex_lock(&r->srv->lock);
+    for (tk_server_req **p = &r->srv->streams; *p != NULL; p = &(*p)->st.next)
+        if (*p == r) {
+            *p = r->st.next;
+            break;
+        }
+    pthread_mutex_unlock(&r->srv->lock);
 }
 
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
@@ -894,6 +1281,16 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         }
         atomic_fetch_add(&s->inflight, 1);
         *req_cls = r;
+        pthread_mutex_init(&r->st.mu, NULL);
+        pthread_cond_init(&r->st.cv, NULL);
+        if (stream_route(method, url) != NULL) {
+            /* An upload: everything the headers say is checked now. */
+            serve(r);
+            if (!r->st.on)
+                return MHD_YES; /* refused: an answer is queued, the body never read */
+            size_t none = 0;
+            return stream_access(r, NULL, &none);
+        }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         int64_t v;
         if (cl != NULL && tk_parse_i64(cl, strlen(cl), &v) && v > (int64_t)s->body_max) {
@@ -902,6 +1299,8 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         }
         return MHD_YES;
     }
+    if (r->st.on)
+        return stream_access(r, upload_data, upload_data_size);
     if (*upload_data_size > 0) {
         const size_t n = *upload_data_size;
         *upload_data_size = 0;
@@ -938,6 +1337,11 @@ static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     if (r == NULL)
         return;
     atomic_fetch_sub(&s->inflight, 1);
+    stream_end(r);
+    free(r->st.ring);
+    free(r->st.reply);
+    pthread_mutex_destroy(&r->st.mu);
+    pthread_cond_destroy(&r->st.cv);
     json_decref(r->json);
     free(r->body);
     tk_account_store_close(r->store);
@@ -979,7 +1383,7 @@ int tk_server_start(tk_server **out, const tk_server_options *o, tk_error *err)
     struct sockaddr_in a4;
     struct sockaddr_in6 a6;
     struct sockaddr *sa;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     memset(&a4, 0, sizeof a4);
     memset(&a6, 0, sizeof a6);
     if (inet_pton(AF_INET, o->address, &a4.sin_addr) == 1) {
@@ -1024,6 +1428,8 @@ int tk_server_start(tk_server **out, const tk_server_options *o, tk_error *err)
     s->data_dir = dup_str(o->data_dir);
     s->insecure = o->insecure_http;
     s->body_max = o->body_max;
+    s->upload_max = o->upload_max;
+    atomic_init(&s->stopping, 0);
     s->started_ms = now_ms();
     atomic_init(&s->inflight, 0);
     if (o->accounts != NULL) {
@@ -1079,6 +1485,18 @@ void tk_server_stop(tk_server *s)
 {
     if (s == NULL)
         return;
+    /* MHD may not stop with a suspended connection: abort every upload
+     * and resume its connection; none is suspended again. */
+    pthread_mutex_lock(&s->lock);
+    atomic_store(&s->stopping, 1);
+    for (tk_server_req *r = s->streams; r != NULL; r = r->st.next) {
+        pthread_mutex_lock(&r->st.mu);
+        r->st.abort = 1;
+        pthread_cond_broadcast(&r->st.cv);
+        stream_resume(r);
+        pthread_mutex_unlock(&r->st.mu);
+    }
+    pthread_mutex_unlock(&s->lock);
     MHD_stop_daemon(s->daemon);
     free_server(s);
 }

@@ -44,6 +44,13 @@ typedef struct tk_server tk_server;
 #define TK_SERVER_BODY_MAX   (64 * 1024)
 #define TK_SERVER_HEADER_MAX (32 * 1024)
 
+/* Largest streamed body (an upload) by default: 1 GiB. */
+#define TK_SERVER_UPLOAD_MAX ((uint64_t)1 << 30)
+
+/* Bytes of a streamed body held between the network and its handler: the
+ * memory of one upload in the server, whatever the body's length. */
+#define TK_SERVER_STREAM_BUFFER (1024 * 1024)
+
 /* How the service runs; transparent. Strings are borrowed. */
 typedef struct tk_server_options {
     const char *data_dir;    /* DATA: service.db and the tenants */
@@ -57,11 +64,13 @@ typedef struct tk_server_options {
     unsigned conn_timeout_s; /* an idle or slow connection is closed after this (15) */
     size_t body_max;         /* largest JSON body in bytes (TK_SERVER_BODY_MAX) */
     const tk_account_options *accounts; /* NULL: the defaults */
+    uint64_t upload_max;                /* largest streamed body in bytes (TK_SERVER_UPLOAD_MAX) */
 } tk_server_options;
 
 #define TK_SERVER_OPTIONS_INIT                                                                     \
     {                                                                                              \
-        NULL, "127.0.0.1", 8443, NULL, NULL, 0, 2, 64, 15, TK_SERVER_BODY_MAX, NULL                \
+        NULL, "127.0.0.1", 8443, NULL, NULL, 0, 2, 64, 15, TK_SERVER_BODY_MAX, NULL,               \
+            TK_SERVER_UPLOAD_MAX                                                                   \
     }
 
 /* 1 if address (borrowed) is a numeric loopback address (127.0.0.0/8 or
@@ -143,6 +152,11 @@ int tk_server_reply_error(tk_server_req *r, unsigned status, const char *code, j
  * (never for 500, whose detail only the log keeps). Returns 0. */
 int tk_server_reply_tk_error(tk_server_req *r, const tk_error *err);
 
+/* Answers len bytes at p (borrowed) as Content-Type type (borrowed): a
+ * file such as an upload's row-level error report (text/csv). */
+int tk_server_reply_bytes(tk_server_req *r, unsigned status, const char *type, const char *p,
+                          size_t len);
+
 /* Answers text (borrowed) as text/plain (Prometheus metrics). */
 int tk_server_reply_text(tk_server_req *r, unsigned status, const char *text, size_t len);
 
@@ -152,6 +166,73 @@ void tk_server_req_header(tk_server_req *r, const char *name, const char *value)
 /* Writes the Prometheus text of s's counters into *out (owned: free()).
  * Returns TK_OK or TK_ENOMEM. */
 TK_MUST_CHECK int tk_server_metrics(tk_server *s, char **out, size_t *len, tk_error *err);
+
+/* ---- streamed bodies (uploads) -------------------------------------------
+ *
+ * A route of access TK_ROUTE_AUTH_STREAM (api/routes.h) gets its body as it arrives,
+ * never whole in memory. The server checks everything the headers tell
+ * before any of the body is read: the route, the credential and its role
+ * (401, 403), the Content-Type (text/csv or application/octet-stream, else
+ * 415) and a Content-Length above the upload limit (413). It then runs the
+ * handler on a thread of its own and holds the body back until the
+ * handler's first tk_server_req_read(): a handler that answers before
+ * reading (a bad argument, an unknown profile, a busy tenant) answers at
+ * once and the client sends no body (with Expect: 100-continue, as curl
+ * does for large bodies). Between the network and the handler sits one
+ * buffer of TK_SERVER_STREAM_BUFFER bytes; while it is full the
+ * connection is suspended (nothing more is read from the socket), so a
+ * slow handler slows the client down instead of filling memory. A client
+ * that stops sending is cut after the connection timeout and the handler's
+ * next read fails; so does every read once the body passes the upload
+ * limit (a chunked body, which announces no length).
+ *
+ * A stream handler reads its query arguments and opens its tenant before
+ * its first read, and answers through the usual tk_server_reply_*
+ * functions (the answer is sent once the handler returns). */
+
+/* Reads up to cap bytes of the body into buf: the count, 0 at the end of
+ * the body, or -1 after setting err: TK_ERANGE (the body passed the
+ * upload limit; the handler answers 413), TK_EIO (the client went away,
+ * stalled past the timeout, or the server is stopping). Blocks until data
+ * arrives. Only for a stream route's handler; a tk_ingest_read_fn with
+ * the request as its context. */
+long tk_server_req_read(void *req, char *buf, size_t cap, tk_error *err);
+
+/* The Content-Length the client announced, or -1 (a chunked body). */
+int64_t tk_server_req_body_length(const tk_server_req *r);
+
+/* The upload limit in bytes. */
+uint64_t tk_server_upload_max(const tk_server *s);
+
+/* One streamed request in progress, as tk_server_streams() lists it. */
+typedef struct tk_server_stream_info {
+    char tenant[64];         /* set by the handler: tk_server_req_stream_label() */
+    char name[256];          /* the file's name */
+    char detail[128];        /* what else the handler says (the profile) */
+    char account[128];       /* who sends it */
+    int64_t started_ms;      /* Unix ms */
+    uint64_t bytes_received; /* body bytes read from the network so far */
+    int64_t bytes_expected;  /* the Content-Length, or -1 */
+    uint64_t rows;           /* rows read so far, as the handler says */
+    uint64_t rows_rejected;
+} tk_server_stream_info;
+
+/* Labels a stream request for tk_server_streams() (strings borrowed,
+ * copied, cut to fit); an unlabelled stream is not listed. */
+void tk_server_req_stream_label(tk_server_req *r, const char *tenant, const char *name,
+                                const char *detail);
+
+/* Records the handler's progress (rows read, rows refused so far). */
+void tk_server_req_stream_progress(tk_server_req *r, uint64_t rows, uint64_t rows_rejected);
+
+/* Copies the labelled streams in progress of tenant (borrowed) into out,
+ * at most cap of them, oldest first. Returns how many there are (may be
+ * more than cap). Thread-safe. */
+size_t tk_server_streams(tk_server *s, const char *tenant, tk_server_stream_info *out, size_t cap);
+
+/* 1 if the Content-Type value p[0..len) is text/csv (any parameters) or
+ * application/octet-stream: what a stream route accepts. */
+int tk_server_is_stream_type(const char *p, size_t len);
 
 /* ---- parsing of untrusted input (pure; fuzzed) --------------------------- */
 

@@ -679,6 +679,33 @@ const char *tk_profile_digest(const tk_profile *p)
     return p->digest;
 }
 
+size_t tk_profile_systems(const tk_profile *p, const char **out, size_t cap)
+{
+    const struct spec *s = &p->spec[F_SYSTEM];
+    size_t n = 0;
+    if (s->src == SRC_VALUE) {
+        if (cap > 0)
+            out[0] = s->value;
+        return 1;
+    }
+    for (size_t i = 0; i <= s->nmap; i++) {
+        const char *v = i < s->nmap ? s->map[i].val
+                                    : (s->unmapped == UNMAPPED_REPLACE ? s->unmapped_value : NULL);
+        if (v == NULL)
+            continue;
+        size_t j = 0;
+        /* Distinct values only: several words of a system often map to one. */
+        while (j < i && j < s->nmap && strcmp(s->map[j].val, v) != 0)
+            j++;
+        if (j < i && j < s->nmap)
+            continue;
+        if (n < cap)
+            out[n] = v;
+        n++;
+    }
+    return n;
+}
+
 int tk_profile_resolves(const tk_profile *p, int what)
 {
     if (what == TK_RESOLVE_STAFF)

@@ -44,6 +44,14 @@ int tk_profile_detail_clear(const tk_profile *p);
 /* SHA-256 (hex) of the profile file's bytes, recorded on every upload. */
 const char *tk_profile_digest(const tk_profile *p);
 
+/* The systems the profile maps events to, for listings: its fixed
+ * system value, or the distinct values of the system column's map (and
+ * its unmapped replacement), in the profile's order. Writes up to cap
+ * borrowed pointers (valid while p lives) into out and returns how many
+ * there are (possibly more than cap); 0 when the column's own words are
+ * kept unmapped. */
+size_t tk_profile_systems(const tk_profile *p, const char **out, size_t cap);
+
 /* 1 if the profile resolves a field through master data: what is
  * TK_RESOLVE_STAFF (user) or TK_RESOLVE_TERMINAL (terminal); else 0. */
 int tk_profile_resolves(const tk_profile *p, int what);

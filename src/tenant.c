@@ -57,6 +57,7 @@
 #include "src/checked.h"
 #include "src/master.h"
 #include "src/period.h"
+#include "src/profstore.h"
 #include "src/store.h"
 #include "src/timefmt.h"
 
@@ -384,6 +385,8 @@ static int migrate_all(tk_db *db, tk_error *err)
         rc = tk_master_migrate(db, err);
     if (rc == TK_OK)
         rc = tk_period_migrate(db, err);
+    if (rc == TK_OK)
+        rc = tk_profstore_migrate(db, err);
     if (rc == TK_OK)
         rc = tk_db_exec(db, meta_sql, err);
     if (rc == TK_OK)

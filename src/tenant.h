@@ -43,7 +43,7 @@ typedef struct tk_tenant tk_tenant;
  * raised whenever the tables of any module in the tenant's database change
  * (store, master, meta); tk_tenant_open() upgrades older databases and
  * refuses newer ones. */
-#define TK_TENANT_SCHEMA_VERSION 5
+#define TK_TENANT_SCHEMA_VERSION 6
 
 /* Longest tenant name, in bytes. */
 #define TK_TENANT_NAME_MAX 63
