@@ -231,6 +231,10 @@ int tk_cli_analyze(int argc, char **argv)
         opt.progress_ctx = &bar;
     }
     opt.rules = cfg;
+    tk_actor actor;
+    char aname[TK_ACTOR_NAME_SIZE];
+    tk_actor_local(&actor, aname, sizeof aname);
+    opt.actor = &actor;
     tk_analysis_summary sum;
     if (rc == TK_OK)
         rc = tk_analysis_run(t, &pr, &opt, &sum, &err);

@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "models/analysis.h"
 #include "models/anomalies.h"
 
 /* A run: id, period, baseline, created_at, events, items and notes (the
@@ -39,6 +40,10 @@ json_t *tk_jsonout_decision(const tk_anomalies_decision *d);
 
 /* A time in Unix ms as ISO 8601 JST, or null for 0. */
 json_t *tk_jsonout_time(int64_t unix_ms);
+
+/* The summary of a finished analysis: run id, period's counts, cases,
+ * notes (an array of strings), seconds. */
+json_t *tk_jsonout_analysis_summary(const tk_analysis_summary *s);
 
 /* A 0-100 score as listed: one decimal, never -0.0. */
 double tk_jsonout_score(double x);
