@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/handler.h"
 #include "api/jsonout.h"
@@ -123,8 +124,21 @@ static void *job_main(void *arg)
     tk_period_format(&j->period, pb, sizeof pb);
     snprintf(what, sizeof what, "analyze of %s over https (job %lld)", pb, (long long)j->id);
     int rc = tk_analysis_open_tenant(&t, j->data_dir, j->tenant, 0, &err);
-    if (rc == TK_OK)
-        rc = tk_tenant_lock_writer(t, what, TK_TENANT_NOWAIT, NULL, NULL, &err);
+    /* Another writer (an upload, a command) is waited for, while a cancel
+     * still takes effect. */
+    int waiting = 0;
+    while (rc == TK_OK &&
+           (rc = tk_tenant_lock_writer(t, what, TK_TENANT_NOWAIT, NULL, NULL, &err)) == TK_EBUSY) {
+        if (cancelled(j)) {
+            rc = TK_ECANCELLED;
+            break;
+        }
+        if (!waiting++)
+            progress(j, "waiting for another writer of the tenant", 0.0);
+        rc = TK_OK;
+        const struct timespec pause = {0, 200 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
     if (rc == TK_OK)
         rc = tk_rulecat_in_force(tk_tenant_db(t), &cfg, NULL, &err);
     o.rules = cfg;
