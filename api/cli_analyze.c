@@ -209,7 +209,7 @@ int tk_cli_analyze(int argc, char **argv)
     if (rules)
         rc = tk_rulecat_config_load(&cfg, rules, &err);
     if (rc == TK_OK)
-        rc = tk_tenant_open(&t, tk_cli_data_dir(data), tenant, 0, &err);
+        rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant, 0, &err);
     if (rc == TK_OK) {
         /* The writer lock before anything is computed: a second writer
          * waits here (or is refused), never after the analysis. */
@@ -231,6 +231,10 @@ int tk_cli_analyze(int argc, char **argv)
         opt.progress_ctx = &bar;
     }
     opt.rules = cfg;
+    tk_actor actor;
+    char aname[TK_ACTOR_NAME_SIZE];
+    tk_actor_local(&actor, aname, sizeof aname);
+    opt.actor = &actor;
     tk_analysis_summary sum;
     if (rc == TK_OK)
         rc = tk_analysis_run(t, &pr, &opt, &sum, &err);
@@ -328,7 +332,7 @@ int tk_cli_deliver(int argc, char **argv)
         return st;
     tk_error err = {0, ""};
     tk_tenant *t = NULL;
-    int rc = tk_tenant_open(&t, tk_cli_data_dir(data), tenant, 0, &err);
+    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant, 0, &err);
     if (rc == TK_OK) {
         char what[64], pb[32];
         tk_period_format(&pr, pb, sizeof pb);
@@ -404,7 +408,7 @@ static const char anomalies_help[] =
     "0)\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP TK_CLI_HELP_EXIT;
 
 static int open_run(const char *cmd, const char *data, const char *tenant, const char *period,
-                    tk_tenant **t, int64_t *run, tk_error *err)
+                    int write, tk_tenant **t, int64_t *run, tk_error *err)
 {
     tk_period pr;
     int rc = TK_OK;
@@ -413,11 +417,8 @@ static int open_run(const char *cmd, const char *data, const char *tenant, const
         if (rc != TK_OK)
             return tk_cli_usage_error(cmd, "%s", err->msg);
     }
-    /* Read-write: a tenant never analysed gets the (empty) tables, so the
-     * answer is "no analysis yet" rather than a missing-table error. */
-    rc = tk_tenant_open(t, tk_cli_data_dir(data), tenant, 0, err);
-    if (rc == TK_OK)
-        rc = tk_analysis_migrate(tk_tenant_db(*t), err);
+    rc = tk_analysis_open_tenant(t, tk_cli_data_dir(data), tenant, write ? 0 : TK_TENANT_READONLY,
+                                 err);
     tk_anomalies_run r;
     memset(&r, 0, sizeof r);
     if (rc == TK_OK)
@@ -554,7 +555,7 @@ int tk_cli_anomalies(int argc, char **argv)
         return tk_cli_usage_error("anomalies", "unexpected argument '%s'", argv[optind]);
     tk_tenant *t = NULL;
     int64_t run = 0;
-    int st = open_run("anomalies", data, tenant, period, &t, &run, &err);
+    int st = open_run("anomalies", data, tenant, period, 0, &t, &run, &err);
     if (st != TK_EXIT_OK) {
         tk_tenant_close(t);
         return st;
@@ -690,7 +691,7 @@ int tk_cli_explain(int argc, char **argv)
     tk_error err = {0, ""};
     tk_tenant *t = NULL;
     int64_t run = 0;
-    st = open_run("explain", data, tenant, period, &t, &run, &err);
+    st = open_run("explain", data, tenant, period, 0, &t, &run, &err);
     if (st != TK_EXIT_OK) {
         tk_tenant_close(t);
         return st;
@@ -811,7 +812,7 @@ int tk_cli_triage(int argc, char **argv)
         return tk_cli_usage_error("triage", "%s", err.msg);
     tk_tenant *t = NULL;
     int64_t run = 0;
-    st = open_run("triage", data, tenant, period, &t, &run, &err);
+    st = open_run("triage", data, tenant, period, 1, &t, &run, &err);
     if (st != TK_EXIT_OK) {
         tk_tenant_close(t);
         return st;
@@ -846,5 +847,5 @@ int tk_cli_triage(int argc, char **argv)
 int tk_cli_open_run(const char *cmd, const char *data, const char *tenant, const char *period,
                     tk_tenant **t, int64_t *run, tk_error *err)
 {
-    return open_run(cmd, data, tenant, period, t, run, err);
+    return open_run(cmd, data, tenant, period, 0, t, run, err);
 }

@@ -308,7 +308,7 @@ int tk_cli_demo(int argc, char **argv)
     tk_tenant *t = NULL;
     printf("2/4 creating tenant 'demo' in %s and importing master data\n", data);
     fflush(stdout);
-    int rc = tk_tenant_create(&t, data, "demo", &err);
+    int rc = tk_analysis_create_tenant(&t, data, "demo", &err);
     if (rc == TK_OK)
         rc = import_master(t, city, &err);
     if (rc != TK_OK) {

@@ -16,6 +16,7 @@
 
 #include "api/cli.h"
 #include "api/jsonout.h"
+#include "models/analysis.h"
 #include "src/alloc.h"
 #include "src/checked.h"
 #include "src/ingest.h"
@@ -292,7 +293,7 @@ int tk_cli_ingest(int argc, char **argv)
     int status = TK_EXIT_OK;
     int rc = load_profiles(&ps, profile, &err);
     if (rc == TK_OK)
-        rc = tk_tenant_open(&t, tk_cli_data_dir(data), tenant, 0, &err);
+        rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant, 0, &err);
     if (rc != TK_OK) {
         tk_cli_report("ingest", &err);
         profiles_free(&ps);
@@ -760,7 +761,8 @@ int tk_cli_profile(int argc, char **argv)
     tk_tenant *t = NULL;
     int rc = tk_profile_load(&p, argv[optind], &err);
     if (rc == TK_OK && tc.tenant != NULL) {
-        rc = tk_tenant_open(&t, tk_cli_data_dir(data), tc.tenant, TK_TENANT_READONLY, &err);
+        rc =
+            tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tc.tenant, TK_TENANT_READONLY, &err);
         if (rc == TK_OK)
             rc = tk_strmap_create(&tc.users, &err);
         if (rc == TK_OK)
@@ -913,7 +915,8 @@ int tk_cli_uploads(int argc, char **argv)
         return tk_cli_usage_error("uploads", "unexpected argument '%s'", argv[optind]);
     tk_error err = {0, ""};
     tk_tenant *t = NULL;
-    int rc = tk_tenant_open(&t, tk_cli_data_dir(data), tenant, del ? 0 : TK_TENANT_READONLY, &err);
+    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant, del ? 0 : TK_TENANT_READONLY,
+                                     &err);
     if (rc != TK_OK) {
         tk_cli_report("uploads", &err);
         return TK_EXIT_FAIL;

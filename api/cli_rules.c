@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "api/cli.h"
+#include "models/analysis.h"
 #include "models/rulecat.h"
 #include "src/tenant.h"
 #include "src/timefmt.h"
@@ -505,8 +506,8 @@ int tk_cli_rules(int argc, char **argv)
 
     tk_error err = {0, ""};
     tk_tenant *t = NULL;
-    int rc =
-        tk_tenant_open(&t, tk_cli_data_dir(data), tenant, a->write ? 0 : TK_TENANT_READONLY, &err);
+    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant,
+                                     a->write ? 0 : TK_TENANT_READONLY, &err);
     if (rc == TK_OK && a->write) {
         /* One writer at a time: wait for another command writing to the
          * tenant (src/tenant.h). */

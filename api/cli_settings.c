@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "api/cli.h"
+#include "models/analysis.h"
 #include "src/calendar.h"
 #include "src/tenant.h"
 #include "src/timefmt.h"
@@ -229,7 +230,7 @@ int tk_cli_settings(int argc, char **argv)
     if (dates != NULL && tk_tenant_parse_event_dates(dates, strlen(dates), &range, &err) != TK_OK)
         return tk_cli_usage_error("settings", "--event-dates: %s", err.msg);
     tk_tenant *t = NULL;
-    int rc = tk_tenant_open(&t, tk_cli_data_dir(data), tenant, 0, &err);
+    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant, 0, &err);
     if (rc == TK_OK && history) {
         rc = tk_calendar_settings_history(t, print_version, NULL, &err);
         if (rc == TK_OK) {

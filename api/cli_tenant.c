@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api/cli.h"
+#include "models/analysis.h"
 #include "src/master.h"
 #include "src/tenant.h"
 
@@ -54,7 +55,7 @@ int tk_cli_init(int argc, char **argv)
         return tk_cli_usage_error("init", "unexpected argument '%s'", argv[optind]);
     tk_error err = {0, ""};
     tk_tenant *t = NULL;
-    if (tk_tenant_create(&t, tk_cli_data_dir(data), tenant, &err) != TK_OK) {
+    if (tk_analysis_create_tenant(&t, tk_cli_data_dir(data), tenant, &err) != TK_OK) {
         tk_cli_report("init", &err);
         return TK_EXIT_FAIL;
     }
@@ -199,8 +200,8 @@ int tk_cli_master(int argc, char **argv)
 
     tk_error err = {0, ""};
     tk_tenant *t = NULL;
-    int rc =
-        tk_tenant_open(&t, tk_cli_data_dir(data), tenant, import ? 0 : TK_TENANT_READONLY, &err);
+    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant,
+                                     import ? 0 : TK_TENANT_READONLY, &err);
     if (rc != TK_OK) {
         tk_cli_report("master", &err);
         return TK_EXIT_FAIL;

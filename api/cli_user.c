@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "api/cli.h"
+#include "models/analysis.h"
 #include "src/account.h"
 #include "src/alloc.h"
 #include "src/audit.h"
@@ -377,7 +378,7 @@ int tk_cli_user(int argc, char **argv)
                                       role);
         if (tenant != NULL) {
             tk_tenant *t = NULL;
-            const int rc = tk_tenant_open(&t, dir, tenant, TK_TENANT_READONLY, &err);
+            const int rc = tk_analysis_open_tenant(&t, dir, tenant, TK_TENANT_READONLY, &err);
             tk_tenant_close(t);
             if (rc != TK_OK)
                 return fail("user", &err);

@@ -11,14 +11,10 @@ json_t *tk_handler_reason(const char *msg)
     return json_pack("{s:s}", "reason", msg);
 }
 
-/* A tenant that was never analysed has no tables of analyses yet (a
- * read-only open creates none): that is "no analysis run", not a fault. */
+/* Every table exists from the tenant's open on (models/analysis.h): a
+ * read error is answered like any other. */
 int tk_handler_read_error(tk_server_req *r, tk_error *err)
 {
-    if (err->code == TK_EDB && strstr(err->msg, "no such table") != NULL) {
-        err->code = TK_ENOTFOUND;
-        snprintf(err->msg, sizeof err->msg, "no analysis run in this tenant yet");
-    }
     return tk_server_reply_tk_error(r, err);
 }
 

@@ -27,9 +27,9 @@ json_t *tk_handler_reason(const char *msg);
 /* A JSON string of s, or null for NULL. */
 json_t *tk_handler_opt_str(const char *s);
 
-/* Answers err; a tenant that was never analysed has no tables of analyses
- * yet (a read-only open creates none), which is 404 "no analysis run",
- * not a fault. */
+/* Answers err (tk_server_reply_tk_error). A tenant that was never
+ * analysed has every table, empty, so its lists are empty and its ids
+ * unknown (404), never a missing table. */
 int tk_handler_read_error(tk_server_req *r, tk_error *err);
 
 /* Answers 400 bad_request {"parameter": name, "reason": msg}. */

@@ -48,6 +48,25 @@ static json_t *notes_json(const char *notes)
     return json_array();
 }
 
+json_t *tk_jsonout_analysis_summary(const tk_analysis_summary *s)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    json_object_set_new(o, "run", json_integer(s->run_id));
+    json_object_set_new(o, "baseline", period_json(&s->baseline));
+    json_object_set_new(o, "events", json_integer(s->events));
+    json_object_set_new(o, "period_events", json_integer(s->period_events));
+    json_object_set_new(o, "baseline_events", json_integer(s->baseline_events));
+    json_object_set_new(o, "user_days", json_integer((json_int_t)s->user_days));
+    json_object_set_new(o, "findings", json_integer((json_int_t)s->findings));
+    json_object_set_new(o, "model_items", json_integer((json_int_t)s->model_items));
+    json_object_set_new(o, "cases", json_integer((json_int_t)s->cases));
+    json_object_set_new(o, "notes", notes_json(s->notes));
+    json_object_set_new(o, "seconds", json_real(s->seconds));
+    return o;
+}
+
 json_t *tk_jsonout_run(const tk_anomalies_run *r)
 {
     json_t *o = json_object();

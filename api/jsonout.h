@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "models/analysis.h"
 #include "models/anomalies.h"
 #include "models/evidence.h"
 #include "src/uploads.h"
@@ -50,6 +51,9 @@ json_t *tk_jsonout_evidence_row(const tk_evidence_row *r);
  * URL for the service; NULL: null). Times are ISO 8601 in JST, null when
  * unknown; time_from/time_to only when rows were accepted. */
 json_t *tk_jsonout_upload(const tk_upload_info *u, const char *report);
+/* The summary of a finished analysis: run id, period's counts, cases,
+ * notes (an array of strings), seconds. */
+json_t *tk_jsonout_analysis_summary(const tk_analysis_summary *s);
 
 /* A 0-100 score as listed: one decimal, never -0.0. */
 double tk_jsonout_score(double x);

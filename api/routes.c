@@ -422,6 +422,7 @@ const tk_route *tk_routes_core(size_t *n)
 static const tk_route *(*const parts[])(size_t *n) = {
     tk_routes_core,
     tk_routes_uploads,
+    tk_routes_analyses,
 };
 
 static tk_route *table;

@@ -44,6 +44,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "models/analysis.h"
 #include "api/routes.h"
 #include "src/audit.h"
 #include "src/checked.h"
@@ -567,7 +568,8 @@ int tk_server_req_tenant(tk_server_req *r, int write, tk_tenant **t)
     }
     int rc = tk_tenant_check_name(name, &err);
     if (rc == TK_OK)
-        rc = tk_tenant_open(t, r->srv->data_dir, name, write ? 0 : TK_TENANT_READONLY, &err);
+        rc = tk_analysis_open_tenant(t, r->srv->data_dir, name, write ? 0 : TK_TENANT_READONLY,
+                                     &err);
     if (rc != TK_OK) {
         /* Never echo the data directory to a client. */
         if (rc == TK_ENOTFOUND)

@@ -2244,11 +2244,7 @@ int tk_userday_save(const tk_userday *s, tk_db *db, tk_error *err)
     }
     /* A delivered period is frozen: its stored features are the record
      * of what was analysed, and its events may be erased already. */
-    rc = tk_period_migrate(db, err);
-    if (rc == TK_OK)
-        rc = tk_period_check_open(db, &pr, err);
-    if (rc == TK_OK)
-        rc = tk_userday_migrate(db, err);
+    rc = tk_period_check_open(db, &pr, err);
     if (rc == TK_OK)
         rc = layout_current(db, &layout, err);
     if (rc == TK_OK)

@@ -213,6 +213,18 @@ static void stage(const tk_analysis_options *o, const char *name, double done)
         o->progress(o->progress_ctx, name, done);
 }
 
+/* 1 if the caller cancelled the run. */
+static int is_cancelled(const tk_analysis_options *o)
+{
+    return o->cancelled != NULL && o->cancelled(o->cancel_ctx);
+}
+
+/* TK_ECANCELLED with its message if the caller cancelled the run. */
+static int check_cancel(const tk_analysis_options *o, tk_error *err)
+{
+    return is_cancelled(o) ? tk_error_set(err, TK_ECANCELLED, "the analysis was cancelled") : TK_OK;
+}
+
 int tk_analysis_migrate(tk_db *db, tk_error *err)
 {
     int has = 0;
@@ -249,8 +261,35 @@ int tk_analysis_migrate(tk_db *db, tk_error *err)
                         "ALTER TABLE anomalies ADD COLUMN findings INTEGER",
                         err);
     if (rc == TK_OK)
+        rc = tk_db_has_column(db, "analysis_runs", "started_by", &has, err);
+    if (rc == TK_OK && !has)
+        rc = tk_db_exec(db, "ALTER TABLE analysis_runs ADD COLUMN started_by TEXT", err);
+    if (rc == TK_OK)
         rc = tk_anomalies_migrate(db, err);
     return rc;
+}
+
+/* Every table above src/, in dependency order. */
+static const tk_tenant_migrate_fn migrate_fns[] = {tk_userday_migrate, tk_rulecat_migrate,
+                                                   tk_rules_migrate, tk_analysis_migrate};
+static const tk_tenant_migrations migrations = {migrate_fns,
+                                                sizeof migrate_fns / sizeof migrate_fns[0]};
+
+const tk_tenant_migrations *tk_analysis_migrations(void)
+{
+    return &migrations;
+}
+
+int tk_analysis_open_tenant(tk_tenant **out, const char *data_dir, const char *name, int flags,
+                            tk_error *err)
+{
+    return tk_tenant_open_ex(out, data_dir, name, flags, &migrations, err);
+}
+
+int tk_analysis_create_tenant(tk_tenant **out, const char *data_dir, const char *name,
+                              tk_error *err)
+{
+    return tk_tenant_create_ex(out, data_dir, name, &migrations, err);
 }
 
 /* ---- count models --------------------------------------------------------- */
@@ -754,9 +793,16 @@ static int score_multivariate(struct ctx *c, const tk_analysis_options *o, tk_er
     fo.trees = o->trees;
     fo.sample_size = o->psi;
     fo.seed = o->seed;
-    rc = tk_iforest_create(&f, T, nb, NS, &fo, err);
+    fo.threads = o->threads > 0 ? (size_t)o->threads : 0;
+    rc = check_cancel(o, err);
+    if (rc == TK_OK)
+        rc = tk_iforest_create(&f, T, nb, NS, &fo, err);
+    if (rc == TK_OK)
+        rc = check_cancel(o, err);
     if (rc == TK_OK)
         rc = tk_iforest_score(f, X, c->nrows, sc, err);
+    if (rc == TK_OK)
+        rc = check_cancel(o, err);
     if (rc != TK_OK)
         goto done;
     tk_mahalanobis_options mo = TK_MAHALANOBIS_OPTIONS_INIT;
@@ -2582,28 +2628,30 @@ done:
     return rc;
 }
 
+/* Stores the run, its ranked list, facets and rule findings inside the
+ * caller's transaction (tk_analysis_run's, which holds the period's
+ * features too), so that a run is whole or absent. */
 static int store(tk_db *db, const tk_period *pr, const tk_period *base, int64_t events,
                  struct item *items, size_t n, const char *notes, const tk_rules_result *rr,
-                 int64_t *run_id, tk_error *err)
+                 const tk_actor *actor, int64_t *run_id, tk_error *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = tk_db_begin(db, err);
-    if (rc != TK_OK)
-        return rc;
-    rc = tk_db_prepare(db, &st,
-                       "INSERT INTO analysis_runs(first_day, last_day, baseline_first,"
-                       " baseline_last, created_at, events, items, notes)"
-                       " VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
-                       err);
+    int rc = tk_db_prepare(db, &st,
+                           "INSERT INTO analysis_runs(first_day, last_day, baseline_first,"
+                           " baseline_last, created_at, events, items, notes, started_by)"
+                           " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+                           err);
     if (rc != TK_OK)
         goto done;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
     sqlite3_bind_int64(st, 1, pr->first_day);
     sqlite3_bind_int64(st, 2, pr->last_day);
     sqlite3_bind_int64(st, 3, base->first_day);
     sqlite3_bind_int64(st, 4, base->last_day);
-    sqlite3_bind_int64(st, 5, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+    sqlite3_bind_int64(st, 5, tk_actor_now(actor));
+    if (actor != NULL && actor->name != NULL)
+        sqlite3_bind_text(st, 9, actor->name, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 9);
     sqlite3_bind_int64(st, 6, events);
     sqlite3_bind_int64(st, 7, (int64_t)n);
     if (notes)
@@ -2665,10 +2713,6 @@ static int store(tk_db *db, const tk_period *pr, const tk_period *base, int64_t 
         rc = tk_rules_save(rr, db, *run_id, err);
 done:
     sqlite3_finalize(st);
-    if (rc == TK_OK)
-        rc = tk_db_commit(db, err);
-    if (rc != TK_OK)
-        tk_db_rollback(db);
     return rc;
 }
 
@@ -2701,6 +2745,7 @@ struct rules_job {
     tk_error err;
     pthread_t thread;
     int started, inited;
+    const tk_analysis_options *o; /* the cancel hook */
 };
 
 static int free_slots(const struct rules_job *j)
@@ -2714,6 +2759,8 @@ static int free_slots(const struct rules_job *j)
 static int on_day(void *ctx, int64_t day, const tk_dayevent *rows, size_t n, tk_error *err)
 {
     struct rules_job *j = ctx;
+    if (is_cancelled(j->o))
+        return check_cancel(j->o, err); /* the workers stop: the pass ends */
     pthread_mutex_lock(&j->mu);
     while (!j->failed && !j->closed && free_slots(j) < (day == j->next ? 1 : 2))
         pthread_cond_wait(&j->cv, &j->mu);
@@ -2767,7 +2814,9 @@ static void *rules_main(void *arg)
         }
         q->state = 2;
         pthread_mutex_unlock(&j->mu);
-        const int rc = tk_rules_feed(j->pass, q->day, q->rows, q->n, &j->err);
+        int rc = check_cancel(j->o, &j->err);
+        if (rc == TK_OK)
+            rc = tk_rules_feed(j->pass, q->day, q->rows, q->n, &j->err);
         pthread_mutex_lock(&j->mu);
         q->state = 0;
         if (rc != TK_OK) {
@@ -2911,11 +2960,11 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
         c.base.last_day = pr->first_day - 1;
     }
     c.bopt = (tk_baseline_options)TK_BASELINE_OPTIONS_INIT;
+    int in_tx = 0; /* the transaction that stores the run is open */
+    job.o = o;
     rc = tk_period_check_open(db, pr, err);
     if (rc == TK_OK)
-        rc = tk_analysis_migrate(db, err);
-    if (rc == TK_OK)
-        rc = tk_rules_migrate(db, err);
+        rc = check_cancel(o, err);
     if (rc != TK_OK)
         return rc;
     const int64_t first = c.base.first_day < pr->first_day ? c.base.first_day : pr->first_day;
@@ -2954,6 +3003,13 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
         }
         pthread_mutex_unlock(&job.mu);
     }
+    /* One transaction from here: the period's features, then the run. */
+    if (rc == TK_OK)
+        rc = check_cancel(o, err);
+    if (rc == TK_OK) {
+        rc = tk_db_begin(db, err);
+        in_tx = rc == TK_OK;
+    }
     if (rc == TK_OK)
         rc = tk_userday_save(ud, db, err);
     if (rc != TK_OK)
@@ -2977,6 +3033,8 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     sum->t_features = now_s() - t0 - sum->t_master;
     stage(o, "baselines", 0.40);
     rc = score_counts(&c, err);
+    if (rc == TK_OK)
+        rc = check_cancel(o, err);
     stage(o, "isolation forest and distance", 0.55);
     if (rc == TK_OK)
         rc = score_continuous(&c, err);
@@ -2984,6 +3042,8 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
         rc = score_tod(&c, err);
     if (rc == TK_OK)
         rc = score_multivariate(&c, o, err);
+    if (rc == TK_OK)
+        rc = check_cancel(o, err);
     if (rc == TK_OK)
         rc = normalise(&c, err);
     if (rc == TK_OK)
@@ -2996,7 +3056,11 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
         goto done;
     sum->t_models = now_s() - t0 - sum->t_master - sum->t_features;
     stage(o, "finishing the rule checks", 0.65);
-    rc = rules_collect(&job, &rr, err);
+    rc = check_cancel(o, err);
+    if (rc == TK_OK)
+        rc = rules_collect(&job, &rr, err);
+    if (rc == TK_OK)
+        rc = check_cancel(o, err);
     if (rc != TK_OK)
         goto done;
     sum->t_rules = tk_rules_result_stats(rr)->seconds;
@@ -3106,12 +3170,25 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     }
     sum->nnotes = json_array_size(notes);
     sum->cases = ncases;
-    rc = store(db, pr, &c.base, sum->events, cases, ncases, sum->notes, rr, &sum->run_id, err);
+    rc = check_cancel(o, err);
+    if (rc == TK_OK)
+        rc = store(db, pr, &c.base, sum->events, cases, ncases, sum->notes, rr, o->actor,
+                   &sum->run_id, err);
+    /* The last moment a cancel can take effect: before the commit. */
+    if (rc == TK_OK)
+        rc = check_cancel(o, err);
+    if (rc == TK_OK)
+        rc = tk_db_commit(db, err);
+    if (rc != TK_OK)
+        goto done;
+    in_tx = 0;
     sum->model_items = nm;
     sum->seconds = now_s() - t0;
     sum->t_ranking = sum->seconds - sum->t_master - sum->t_features - sum->t_models - sum->t_wait;
     stage(o, "done", 1.0);
 done:
+    if (in_tx)
+        tk_db_rollback(db);
     tk_free(shifts);
     tk_free(shift_days);
     if (rc != TK_OK)

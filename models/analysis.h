@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "models/rulecat.h"
+#include "src/actor.h"
 #include "src/error.h"
 #include "src/period.h"
 #include "src/tenant.h"
@@ -43,14 +44,28 @@ typedef struct tk_analysis_options {
      * the whole run; may be NULL. */
     void (*progress)(void *ctx, const char *stage, double done);
     void *progress_ctx;
-    /* Feature workers (features/userday): 0 = one per CPU this process may
-     * run on (its affinity mask, so taskset is respected), at most 64. The
-     * result does not depend on it. */
+    /* Worker threads of the feature pass (features/userday) and of the
+     * isolation forest: 0 = one per CPU this process may run on (its
+     * affinity mask, so taskset is respected), at most 64. BLAS calls
+     * inside the workers use one thread each (models/blas.h), so this is
+     * the run's whole parallelism. The result does not depend on it. */
     int threads;
+    /* Polled between the stages and inside the long ones (the feature
+     * workers, once per day each; the models, between their steps; the
+     * rule checks, once per day), so that a cancel takes effect within
+     * about a second: when it returns non-zero the run stops and returns
+     * TK_ECANCELLED, having stored nothing. May be NULL; called from
+     * several threads at once, so it must be thread-safe (an atomic flag). */
+    int (*cancelled)(void *ctx);
+    void *cancel_ctx;
+    /* Who starts the run and its clock (borrowed; NULL: unrecorded, the
+     * real-time clock): recorded on the run (started_by, created_at). */
+    const tk_actor *actor;
 } tk_analysis_options;
 
 // clang-format off
-#define TK_ANALYSIS_OPTIONS_INIT {{1, 0}, NULL, 20241001, 100, 256, 50.0, 35.0, NULL, NULL, 0}
+#define TK_ANALYSIS_OPTIONS_INIT \
+    {{1, 0}, NULL, 20241001, 100, 256, 50.0, 35.0, NULL, NULL, 0, NULL, NULL, NULL}
 // clang-format on
 
 typedef struct tk_analysis_summary {
@@ -81,9 +96,13 @@ typedef struct tk_analysis_summary {
     double t_master, t_features, t_models, t_wait, t_ranking, t_rules;
 } tk_analysis_summary;
 
-/* Analyses period pr of tenant t (borrowed; open read-write).
+/* Analyses period pr of tenant t (borrowed; open read-write, through
+ * tk_analysis_open_tenant so that its tables exist). The period's features,
+ * the run, its ranked list, facets and rule findings are stored in one
+ * transaction: a run that fails or is cancelled stores nothing.
  * Returns TK_OK (sum filled), TK_EFROZEN (the period's report was delivered:
- * nothing is computed), TK_EINVAL, TK_EDB, TK_ENOMEM or a model's error. */
+ * nothing is computed), TK_ECANCELLED (opt->cancelled said so), TK_EINVAL,
+ * TK_EDB, TK_ENOMEM or a model's error. */
 TK_MUST_CHECK int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options *opt,
                                   tk_analysis_summary *sum, tk_error *err);
 
@@ -92,6 +111,26 @@ void tk_analysis_summary_dispose(tk_analysis_summary *sum);
 
 /* Creates the tables this module owns. Idempotent. */
 TK_MUST_CHECK int tk_analysis_migrate(tk_db *db, tk_error *err);
+
+/* ---- opening tenants ----------------------------------------------------
+ *
+ * Every table of a tenant exists from the moment it is opened: the tables
+ * of features/ and models/ (features, rule configurations, findings, runs,
+ * ranked lists, triage) are created with src/'s when a tenant is created
+ * or its schema upgraded, in one transaction (src/tenant.h, "upper-layer
+ * tables"), never lazily by the call that first writes them. Every
+ * command and the service open tenants through these two functions. */
+
+/* The migrations of every table above src/, in order (static, borrowed). */
+const tk_tenant_migrations *tk_analysis_migrations(void);
+
+/* tk_tenant_open_ex() with tk_analysis_migrations(). */
+TK_MUST_CHECK int tk_analysis_open_tenant(tk_tenant **out, const char *data_dir, const char *name,
+                                          int flags, tk_error *err);
+
+/* tk_tenant_create_ex() with tk_analysis_migrations(). */
+TK_MUST_CHECK int tk_analysis_create_tenant(tk_tenant **out, const char *data_dir, const char *name,
+                                            tk_error *err);
 
 /* Reading stored runs and their ranked lists: models/anomalies. */
 

@@ -911,13 +911,16 @@ int tk_anomalies_migrate(tk_db *db, tk_error *err)
         runs[n++] = sqlite3_column_int64(st, 0);
     }
     sqlite3_finalize(st);
+    /* Inside the caller's transaction when there is one (the migrations
+     * of a tenant's open), else one transaction per run. */
+    const int own = sqlite3_get_autocommit(tk_db_handle(db)) != 0;
     for (size_t i = 0; rc >= 0 && i < n; i++) {
-        rc = tk_db_begin(db, err);
+        rc = own ? tk_db_begin(db, err) : TK_OK;
         if (rc == TK_OK)
             rc = tk_anomalies_index(db, runs[i], err);
-        if (rc == TK_OK)
+        if (own && rc == TK_OK)
             rc = tk_db_commit(db, err);
-        if (rc != TK_OK)
+        if (own && rc != TK_OK)
             tk_db_rollback(db);
     }
     tk_free(runs);

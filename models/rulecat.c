@@ -982,9 +982,7 @@ static int insert_version(tk_db *db, const char *kind, const char *source, const
                           const char *doc, size_t len, int64_t unix_ms, int64_t *id, tk_error *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = tk_rulecat_migrate(db, err);
-    if (rc == TK_OK)
-        rc = tk_db_prepare(db, &st,
+    int rc = tk_db_prepare(db, &st,
                            "INSERT INTO rule_configs(created_at, created_by, kind, source, config)"
                            " VALUES(?1, ?2, ?3, ?4, ?5)",
                            err);

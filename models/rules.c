@@ -4305,8 +4305,6 @@ int tk_rules_save(const tk_rules_result *r, tk_db *db, int64_t run_id, tk_error 
     own = sqlite3_get_autocommit(tk_db_handle(db)) != 0;
     rc = own ? tk_db_begin(db, err) : TK_OK;
     if (rc == TK_OK)
-        rc = tk_rules_migrate(db, err);
-    if (rc == TK_OK)
         rc = save_rows(r, db, run_id, err);
     if (own) {
         if (rc == TK_OK)

@@ -213,6 +213,8 @@ const char *tk_error_name(int code)
         return "cryptographic error";
     case TK_EBUSY:
         return "busy";
+    case TK_ECANCELLED:
+        return "cancelled";
     default:
         return "internal error";
     }

@@ -19,21 +19,22 @@
 
 enum {
     TK_OK = 0,
-    TK_EINVAL = -1,     /* invalid argument or option value */
-    TK_ENOMEM = -2,     /* allocation failed or arena cap reached */
-    TK_EIO = -3,        /* file or socket I/O failed */
-    TK_EPARSE = -4,     /* input does not follow its format */
-    TK_EENCODING = -5,  /* bytes are not valid in the declared encoding */
-    TK_ENOTFOUND = -6,  /* a named thing does not exist */
-    TK_EEXISTS = -7,    /* a thing that must be new already exists */
-    TK_EDB = -8,        /* the SQLite store reported an error */
-    TK_ERANGE = -9,     /* a value is outside its allowed range */
-    TK_EPROFILE = -10,  /* a source profile does not fit the file */
-    TK_EREJECTED = -11, /* input was refused as a whole (all-or-nothing) */
-    TK_EFROZEN = -12,   /* the period or object may no longer change */
-    TK_ECRYPTO = -13,   /* a cryptographic primitive failed */
-    TK_EBUSY = -14,     /* another process holds what is needed (a tenant's writer) */
-    TK_EINTERNAL = -99  /* anything else: a bug or an unexpected library state */
+    TK_EINVAL = -1,      /* invalid argument or option value */
+    TK_ENOMEM = -2,      /* allocation failed or arena cap reached */
+    TK_EIO = -3,         /* file or socket I/O failed */
+    TK_EPARSE = -4,      /* input does not follow its format */
+    TK_EENCODING = -5,   /* bytes are not valid in the declared encoding */
+    TK_ENOTFOUND = -6,   /* a named thing does not exist */
+    TK_EEXISTS = -7,     /* a thing that must be new already exists */
+    TK_EDB = -8,         /* the SQLite store reported an error */
+    TK_ERANGE = -9,      /* a value is outside its allowed range */
+    TK_EPROFILE = -10,   /* a source profile does not fit the file */
+    TK_EREJECTED = -11,  /* input was refused as a whole (all-or-nothing) */
+    TK_EFROZEN = -12,    /* the period or object may no longer change */
+    TK_ECRYPTO = -13,    /* a cryptographic primitive failed */
+    TK_EBUSY = -14,      /* another process holds what is needed (a tenant's writer) */
+    TK_ECANCELLED = -15, /* the caller cancelled the work; nothing was stored */
+    TK_EINTERNAL = -99   /* anything else: a bug or an unexpected library state */
 };
 
 /* Bytes of a message, terminating NUL included: room for a file path, a

@@ -376,9 +376,10 @@ static int put_meta(tk_db *db, sqlite3_stmt *st, const char *key, const char *va
     return rc < 0 ? rc : TK_OK;
 }
 
-/* Creates or upgrades every module's tables and stamps the version. Runs
- * inside the caller's transaction. */
-static int migrate_all(tk_db *db, tk_error *err)
+/* Creates or upgrades every module's tables -- this layer's, then the
+ * upper layers' of m (may be NULL) -- and stamps the version. Runs inside
+ * the caller's transaction. */
+static int migrate_all(tk_db *db, const tk_tenant_migrations *m, tk_error *err)
 {
     int rc = tk_store_migrate(db, err);
     if (rc == TK_OK)
@@ -389,6 +390,8 @@ static int migrate_all(tk_db *db, tk_error *err)
         rc = tk_profstore_migrate(db, err);
     if (rc == TK_OK)
         rc = tk_db_exec(db, meta_sql, err);
+    for (size_t i = 0; m != NULL && rc == TK_OK && i < m->n; i++)
+        rc = m->fns[i](db, err);
     if (rc == TK_OK)
         rc = tk_db_set_user_version(db, TK_TENANT_SCHEMA_VERSION, err);
     return rc;
@@ -404,7 +407,8 @@ static void now_iso(char out[TK_TIME_ISO_SIZE])
         out[0] = '\0';
 }
 
-static int init_db(const char *dir, const char *name, const char *fp, tk_error *err)
+static int init_db(const char *dir, const char *name, const char *fp, const tk_tenant_migrations *m,
+                   tk_error *err)
 {
     char *path = join(dir, DB_FILE);
     tk_db *db = NULL;
@@ -421,7 +425,7 @@ static int init_db(const char *dir, const char *name, const char *fp, tk_error *
     rc = tk_db_begin(db, err);
     if (rc != TK_OK)
         goto done;
-    rc = migrate_all(db, err);
+    rc = migrate_all(db, m, err);
     if (rc != TK_OK)
         goto done;
     rc = tk_db_prepare(db, &st, "INSERT INTO meta(key, value) VALUES(?, ?)", err);
@@ -448,6 +452,12 @@ done:
 }
 
 int tk_tenant_create(tk_tenant **out, const char *data_dir, const char *name, tk_error *err)
+{
+    return tk_tenant_create_ex(out, data_dir, name, NULL, err);
+}
+
+int tk_tenant_create_ex(tk_tenant **out, const char *data_dir, const char *name,
+                        const tk_tenant_migrations *m, tk_error *err)
 {
     char *final = NULL, *tmp = NULL, *reports = NULL;
     uint8_t key[TK_CRYPTO_KEY_SIZE];
@@ -508,7 +518,7 @@ int tk_tenant_create(tk_tenant **out, const char *data_dir, const char *name, tk
         rc = io_error(err, "create directory", reports);
         goto done;
     }
-    rc = init_db(tmp, name, fp, err);
+    rc = init_db(tmp, name, fp, m, err);
     if (rc != TK_OK)
         goto done;
     /* rename() would replace an empty directory created meanwhile; the
@@ -525,7 +535,7 @@ int tk_tenant_create(tk_tenant **out, const char *data_dir, const char *name, tk
     if (rc != TK_OK)
         goto done;
     if (out != NULL) {
-        rc = tk_tenant_open(out, data_dir, name, 0, err);
+        rc = tk_tenant_open_ex(out, data_dir, name, 0, m, err);
         /* The tenant was made a moment ago by this call: a failure to open
          * it undoes the creation so that the caller can simply retry. */
         if (rc != TK_OK)
@@ -566,8 +576,30 @@ static int check_fingerprint(tk_tenant *t, tk_error *err)
     return rc;
 }
 
-/* Brings an older schema up to date (writable opens only). */
-static int check_schema(tk_tenant *t, int flags, tk_error *err)
+/* Upgrades the store at path to this build's schema in one transaction,
+ * through a connection of its own. */
+static int upgrade(const char *path, const tk_tenant_migrations *m, tk_error *err)
+{
+    tk_db *db = NULL;
+    int rc = tk_db_open(&db, path, 0, err);
+    if (rc == TK_OK)
+        rc = tk_db_begin(db, err);
+    if (rc == TK_OK)
+        rc = migrate_all(db, m, err);
+    if (rc == TK_OK)
+        rc = tk_db_commit(db, err);
+    tk_db_rollback(db);
+    tk_db_close(db);
+    return rc;
+}
+
+/* Checks the schema version of t's store (at path) and brings an older
+ * one up to date: always for a writable open; for a read-only one only
+ * when upper-layer migrations are given (m not NULL), through a writable
+ * connection of its own, after which t's read-only connection is opened
+ * again so that it sees the new tables. */
+static int check_schema(tk_tenant *t, const char *path, int flags, const tk_tenant_migrations *m,
+                        tk_error *err)
 {
     int v = 0;
     int rc = tk_db_user_version(t->db, &v, err);
@@ -580,19 +612,40 @@ static int check_schema(tk_tenant *t, int flags, tk_error *err)
                             "tenant %s was written by a newer tenken (schema %d, this build "
                             "knows %d)",
                             t->name, v, TK_TENANT_SCHEMA_VERSION);
-    if (v == TK_TENANT_SCHEMA_VERSION || (flags & TK_TENANT_READONLY))
+    if (v == TK_TENANT_SCHEMA_VERSION)
         return TK_OK;
-    rc = tk_db_begin(t->db, err);
-    if (rc == TK_OK)
-        rc = migrate_all(t->db, err);
-    if (rc == TK_OK)
-        rc = tk_db_commit(t->db, err);
-    tk_db_rollback(t->db);
-    return rc;
+    if (!(flags & TK_TENANT_READONLY)) {
+        rc = tk_db_begin(t->db, err);
+        if (rc == TK_OK)
+            rc = migrate_all(t->db, m, err);
+        if (rc == TK_OK)
+            rc = tk_db_commit(t->db, err);
+        tk_db_rollback(t->db);
+        return rc;
+    }
+    if (m == NULL)
+        return TK_OK; /* read as it is */
+    tk_db_close(t->db);
+    t->db = NULL;
+    rc = upgrade(path, m, err);
+    if (rc != TK_OK) {
+        tk_error_prefix(err,
+                        "tenant %s was written by an older tenken (schema %d) and cannot be "
+                        "upgraded to schema %d",
+                        t->name, v, TK_TENANT_SCHEMA_VERSION);
+        return rc;
+    }
+    return tk_db_open(&t->db, path, TK_DB_READONLY, err);
 }
 
 int tk_tenant_open(tk_tenant **out, const char *data_dir, const char *name, int flags,
                    tk_error *err)
+{
+    return tk_tenant_open_ex(out, data_dir, name, flags, NULL, err);
+}
+
+int tk_tenant_open_ex(tk_tenant **out, const char *data_dir, const char *name, int flags,
+                      const tk_tenant_migrations *m, tk_error *err)
 {
     tk_tenant *t = NULL;
     char *dbpath = NULL;
@@ -647,7 +700,7 @@ int tk_tenant_open(tk_tenant **out, const char *data_dir, const char *name, int 
     rc = tk_db_open(&t->db, dbpath, (flags & TK_TENANT_READONLY) ? TK_DB_READONLY : 0, err);
     if (rc != TK_OK)
         goto done;
-    rc = check_schema(t, flags, err);
+    rc = check_schema(t, dbpath, flags, m, err);
     if (rc == TK_OK)
         rc = check_fingerprint(t, err);
     if (rc != TK_OK)

@@ -41,9 +41,10 @@ typedef struct tk_tenant tk_tenant;
 
 /* Schema version of a tenant database, kept in PRAGMA user_version. It is
  * raised whenever the tables of any module in the tenant's database change
- * (store, master, meta); tk_tenant_open() upgrades older databases and
- * refuses newer ones. */
-#define TK_TENANT_SCHEMA_VERSION 6
+ * (store, master, meta, and the upper layers' tables: features, rules,
+ * analyses); tk_tenant_open() upgrades older databases and refuses newer
+ * ones. */
+#define TK_TENANT_SCHEMA_VERSION 7
 
 /* Longest tenant name, in bytes. */
 #define TK_TENANT_NAME_MAX 63
@@ -85,6 +86,43 @@ TK_MUST_CHECK int tk_tenant_create(tk_tenant **out, const char *data_dir, const 
  * TK_EIO; TK_ENOMEM, TK_EDB and TK_ECRYPTO are internal failures. */
 TK_MUST_CHECK int tk_tenant_open(tk_tenant **out, const char *data_dir, const char *name, int flags,
                                  tk_error *err);
+
+/* ---- upper-layer tables ------------------------------------------------
+ *
+ * This layer cannot name the tables of the layers above it (features,
+ * models), yet every table of a tenant must exist from the moment the
+ * tenant is opened, so that a read-only reader never meets a missing one.
+ * The upper layers therefore hand their migrations to the opener: the
+ * *_ex functions run them in the same transaction as this layer's, before
+ * the version is stamped. The product opens tenants through one function
+ * that passes every migration (models/analysis.h,
+ * tk_analysis_open_tenant); the plain functions pass none, for this
+ * layer's own tools and tests. */
+
+/* Creates or upgrades a module's tables; idempotent. */
+typedef int (*tk_tenant_migrate_fn)(tk_db *db, tk_error *err);
+
+typedef struct tk_tenant_migrations {
+    const tk_tenant_migrate_fn *fns; /* borrowed; run in order */
+    size_t n;
+} tk_tenant_migrations;
+
+/* tk_tenant_create() that also creates the tables of m (borrowed, may be
+ * NULL) in the new store's one transaction. */
+TK_MUST_CHECK int tk_tenant_create_ex(tk_tenant **out, const char *data_dir, const char *name,
+                                      const tk_tenant_migrations *m, tk_error *err);
+
+/* tk_tenant_open() that runs m (borrowed, may be NULL) with this layer's
+ * migrations when the store's schema is older than this build's. With m
+ * given, a read-only open of an older store upgrades it too (tables only,
+ * never data; through a writable connection of its own, in one
+ * transaction) and then reads it read-only, so that every table exists;
+ * a store that cannot be written is refused with the reason (prefixed
+ * "tenant NAME was written by an older tenken (schema V) and cannot be
+ * upgraded to schema W"). Without m a read-only open reads an older store
+ * as it is. */
+TK_MUST_CHECK int tk_tenant_open_ex(tk_tenant **out, const char *data_dir, const char *name,
+                                    int flags, const tk_tenant_migrations *m, tk_error *err);
 
 /* Closes the database and wipes the key state. Accepts NULL. */
 void tk_tenant_close(tk_tenant *t);

@@ -218,7 +218,7 @@ done
 call global list "tenant=demo"
 check '[ "$code" = 200 ]' "global admin, named tenant: $last"
 call global list "tenant=other"
-check '[ "$code" = 404 ] && grep -q "no analysis run in this tenant yet" "$tmp/b"' "global admin, a tenant without runs: $last"
+check '[ "$code" = 404 ] && grep -q "\"reason\":\"no analysis run\"" "$tmp/b"' "global admin, a tenant without runs: $last"
 call global list ""
 check '[ "$code" = 400 ] && grep -q "tenant=NAME" "$tmp/b"' "global admin, no tenant: $last"
 

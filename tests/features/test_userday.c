@@ -42,7 +42,10 @@ static tk_tenant *new_tenant(void)
     }
     snprintf(data_dir, sizeof data_dir, "%s/data", tmpl);
     snprintf(name, sizeof name, "city%d", ++tenant_seq);
-    if (tk_tenant_create(&t, data_dir, name, &err) != TK_OK) {
+    /* The product creates this layer's tables when it creates a tenant
+     * (models/analysis.h, tk_analysis_create_tenant). */
+    if (tk_tenant_create(&t, data_dir, name, &err) != TK_OK ||
+        tk_userday_migrate(tk_tenant_db(t), &err) != TK_OK) {
         fprintf(stderr, "tenant: %s\n", err.msg);
         exit(2);
     }
@@ -1003,6 +1006,7 @@ static void generated_city(void)
     tk_error err;
     snprintf(path, sizeof path, "%s/data", dir);
     TK_REQUIRE(tk_tenant_create(&t, path, "gen", &err) == TK_OK);
+    TK_REQUIRE(tk_userday_migrate(tk_tenant_db(t), &err) == TK_OK);
     snprintf(path, sizeof path, "%s/city", dir);
     TK_REQUIRE(load_city(t, path));
 

@@ -479,6 +479,7 @@ static void refused_documents_store_nothing(void)
     tk_error err = {0, ""}, perr = {0, ""};
     tk_db *db = fresh_db("rulecat-refuse", path, sizeof path);
     TK_REQUIRE(db != NULL);
+    TK_REQUIRE(tk_rulecat_migrate(db, &err) == TK_OK);
     int64_t id = 42;
     TK_REQUIRE(tk_rulecat_reset(db, NULL, 1, &id, &err) == TK_OK);
     static const char *const bad[] = {
@@ -523,6 +524,7 @@ static void stored_document_no_longer_valid(void)
     tk_error err = {0, ""};
     tk_db *db = fresh_db("rulecat-stale", path, sizeof path);
     TK_REQUIRE(db != NULL);
+    TK_REQUIRE(tk_rulecat_migrate(db, &err) == TK_OK);
     TK_REQUIRE(tk_rulecat_reset(db, NULL, 1, NULL, &err) == TK_OK);
     /* as if a later catalogue had narrowed a range: written behind the
      * module's back */

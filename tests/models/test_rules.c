@@ -15,6 +15,7 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "models/analysis.h"
 #include "models/rules.h"
 #include "src/alloc.h"
 #include "src/master.h"
@@ -56,7 +57,7 @@ static tk_tenant *city(void)
     }
     snprintf(data_dir, sizeof data_dir, "%s/data", tmpl);
     snprintf(name, sizeof name, "city%d", ++tenant_seq);
-    if (tk_tenant_create(&t, data_dir, name, &err) != TK_OK)
+    if (tk_analysis_create_tenant(&t, data_dir, name, &err) != TK_OK)
         die("tenant", &err);
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         snprintf(path, sizeof path, "%s/rules/%s", tk_test_datadir(), kinds[i][1]);
@@ -1659,7 +1660,7 @@ static void training_master_missing(void)
     snprintf(tmpl, sizeof tmpl, "%s/rules-XXXXXX", tk_test_tmpdir());
     TK_REQUIRE(mkdtemp(tmpl) != NULL);
     snprintf(data_dir, sizeof data_dir, "%s/data", tmpl);
-    TK_REQUIRE(tk_tenant_create(&t, data_dir, "noresidents", &err) == TK_OK);
+    TK_REQUIRE(tk_analysis_create_tenant(&t, data_dir, "noresidents", &err) == TK_OK);
     import_fixture(t, "staff", "staff.csv");
     import_fixture(t, "training", "training.csv");
     training_events(t);
@@ -2341,7 +2342,7 @@ static void bad_options_and_empty_tenant(void)
     snprintf(tmpl, sizeof tmpl, "%s/rules-XXXXXX", tk_test_tmpdir());
     TK_REQUIRE(mkdtemp(tmpl) != NULL);
     snprintf(data_dir, sizeof data_dir, "%s/data", tmpl);
-    TK_REQUIRE(tk_tenant_create(&t, data_dir, "bare", &err) == TK_OK);
+    TK_REQUIRE(tk_analysis_create_tenant(&t, data_dir, "bare", &err) == TK_OK);
     EVENTS(t, {.when = "2024-10-08 22:41",
                .user = "100002",
                .term = "SHIMIN-PC002",

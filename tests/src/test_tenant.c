@@ -494,6 +494,63 @@ static void test_create_alloc_failures(void)
     tk_tenant_close(t);
 }
 
+/* An upper layer's migration, as models/ registers its own. */
+static int upper_calls;
+static int migrate_upper(tk_db *db, tk_error *err)
+{
+    upper_calls++;
+    return tk_db_exec(db, "CREATE TABLE IF NOT EXISTS upper_t(x INTEGER)", err);
+}
+
+static int64_t has_table(tk_tenant *t, const char *name)
+{
+    char sql[160];
+    int64_t n = -1;
+    tk_error err;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_master WHERE name = '%s'", name);
+    TK_CHECK_INT(tk_db_query_i64(tk_tenant_db(t), sql, &n, &err), TK_OK);
+    return n;
+}
+
+/* The upper layers' tables exist from the creation on, a read-only open
+ * finds them, and an older store is upgraded with them even when opened
+ * read-only, in the same transaction as this layer's tables. */
+static void test_upper_migrations(void)
+{
+    static const tk_tenant_migrate_fn fns[] = {migrate_upper};
+    const tk_tenant_migrations m = {fns, 1};
+    tk_tenant *t = NULL;
+    tk_error err;
+    int64_t v = 0;
+    new_data_dir();
+    TK_REQUIRE(tk_tenant_create_ex(NULL, data_dir, "up", &m, &err) == TK_OK);
+    TK_CHECK_INT(upper_calls, 1);
+    TK_REQUIRE(tk_tenant_open_ex(&t, data_dir, "up", TK_TENANT_READONLY, &m, &err) == TK_OK);
+    TK_CHECK_INT(has_table(t, "upper_t"), 1);
+    TK_CHECK_INT(upper_calls, 1); /* current schema: nothing runs */
+    tk_tenant_close(t);
+
+    /* A store of the previous schema without the upper table. */
+    TK_REQUIRE(tk_tenant_open(&t, data_dir, "up", 0, &err) == TK_OK);
+    char sql[96];
+    snprintf(sql, sizeof sql, "DROP TABLE upper_t; PRAGMA user_version=%d",
+             TK_TENANT_SCHEMA_VERSION - 1);
+    TK_REQUIRE(tk_db_exec(tk_tenant_db(t), sql, &err) == TK_OK);
+    tk_tenant_close(t);
+    /* Without migrations a read-only open reads it as it is. */
+    TK_REQUIRE(tk_tenant_open(&t, data_dir, "up", TK_TENANT_READONLY, &err) == TK_OK);
+    TK_CHECK_INT(has_table(t, "upper_t"), 0);
+    tk_tenant_close(t);
+    /* With them, a read-only open upgrades it and then reads it. */
+    TK_REQUIRE(tk_tenant_open_ex(&t, data_dir, "up", TK_TENANT_READONLY, &m, &err) == TK_OK);
+    TK_CHECK_INT(has_table(t, "upper_t"), 1);
+    TK_CHECK_INT(tk_db_query_i64(tk_tenant_db(t), "PRAGMA user_version", &v, &err), TK_OK);
+    TK_CHECK_INT(v, TK_TENANT_SCHEMA_VERSION);
+    TK_CHECK(tk_db_exec(tk_tenant_db(t), "INSERT INTO upper_t VALUES(1)", &err) != TK_OK);
+    tk_tenant_close(t);
+    TK_CHECK_INT(upper_calls, 2);
+}
+
 int main(void)
 {
     TK_RUN(test_create_open);
@@ -504,5 +561,6 @@ int main(void)
     TK_RUN(test_pseudonym_throughput);
     TK_RUN(test_create_alloc_failures);
     TK_RUN(test_writer_lock);
+    TK_RUN(test_upper_migrations);
     TK_TEST_END();
 }
