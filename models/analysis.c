@@ -59,6 +59,7 @@
 #include "models/iforest.h"
 #include "models/mahalanobis.h"
 #include "models/rules.h"
+#include "models/suppress.h"
 #include "models/tod.h"
 #include "src/alloc.h"
 #include "src/calendar.h"
@@ -2883,6 +2884,12 @@ static void day_done(void *ctx, int64_t day, size_t events)
     stage(p->o, "features and rules", 0.05 + 0.35 * (double)p->done / (double)p->days);
 }
 
+/* Appends a note line of models/suppress to the run's notes. */
+static int add_note(void *ctx, const char *line)
+{
+    return json_array_append_new(ctx, json_string(line)) != 0;
+}
+
 void tk_analysis_summary_dispose(tk_analysis_summary *sum)
 {
     if (sum != NULL) {
@@ -2908,6 +2915,7 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     struct ctx c;
     struct rules_job job;
     json_t *notes = NULL;
+    tk_suppress_set sup = {NULL, 0, NULL};
     const double t0 = now_s();
     int rc;
 
@@ -2926,6 +2934,8 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
         rc = tk_analysis_migrate(db, err);
     if (rc == TK_OK)
         rc = tk_rules_migrate(db, err);
+    if (rc == TK_OK)
+        rc = tk_suppress_set_load(db, &sup, err);
     if (rc != TK_OK)
         return rc;
     const int64_t first = c.base.first_day < pr->first_day ? c.base.first_day : pr->first_day;
@@ -3073,8 +3083,21 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     for (size_t i = 0; rc == TK_OK && i < tk_rules_result_note_count(rr); i++)
         if (json_array_append_new(notes, json_string(tk_rules_result_note(rr, i))) != 0)
             rc = tk_error_set(err, TK_ENOMEM, "out of memory building results");
-    for (size_t i = 0; rc == TK_OK && i < nf; i++)
+    for (size_t i = 0; rc == TK_OK && i < nf; i++) {
+        const size_t from = nitems;
         rc = rule_items(&c, tk_rules_result_at(rr, i), items, &nitems, notes, err);
+        for (size_t k = from; rc == TK_OK && k < nitems;) /* models/suppress.h */
+            if (tk_suppress_match(&sup, items[k].rule_id, items[k].entity_type, items[k].entity,
+                                  tk_rules_result_at(rr, i)->day_from)) {
+                item_free(&items[k]);
+                items[k] = items[--nitems];
+            } else {
+                k++;
+            }
+    }
+    sum->suppressed = tk_suppress_hits(&sup);
+    if (rc == TK_OK && tk_suppress_notes(&sup, add_note, notes) != 0)
+        rc = tk_error_set(err, TK_ENOMEM, "out of memory building results");
     sum->findings = nitems;
     for (size_t r = 0; rc == TK_OK && r < c.nrows; r++) {
         if (in(&c.per, c.rows[r].day) && c.rs[r].score >= o->min_model_score &&
@@ -3143,6 +3166,7 @@ done:
     tk_free(c.tpri);
     tk_free(c.tps);
     json_decref(notes);
+    tk_suppress_set_dispose(&sup);
     tk_strmap_destroy(c.user_ids);
     tk_rules_result_destroy(rr);
     rules_dispose(&job);

@@ -72,6 +72,9 @@ typedef struct tk_analysis_summary {
      * (analysis_runs.notes). */
     char *notes;
     size_t nnotes;
+    /* Rule items not listed because a suppression (models/suppress.h)
+     * covers them; the notes name the suppressions. */
+    size_t suppressed;
     double seconds;
     /* Wall-clock seconds per stage: master data and calendar, features,
      * models (baselines, forest, distance, normalisation), waiting for the
