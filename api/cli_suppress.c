@@ -69,8 +69,8 @@ static const struct action actions[] = {
      "  --entity-type TYPE    user or terminal, without --item\n"
      "  --entity ID           the user or terminal, without --item\n"
      "  --reason TEXT         why (required; at most 500 bytes)\n"
-     "  --expires YYYY-MM-DD  the last day of findings it covers (required; not\n"
-     "                        before today)\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP TK_CLI_HELP_EXIT},
+     "  --expires YYYY-MM-DD  the last day of findings it covers (required)\n" TK_CLI_HELP_DATA
+         TK_CLI_HELP_HELP TK_CLI_HELP_EXIT},
     {"list", OPT_FORMAT, 0, 0,
      "usage: tenken suppress list --tenant T [--format text|json] [--data DIR]\n"
      "\n"

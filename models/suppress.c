@@ -64,7 +64,7 @@ static int has_ctl(const char *s)
     return 0;
 }
 
-static int check_spec(const tk_suppress_spec *s, const tk_actor *actor, tk_error *err)
+static int check_spec(const tk_suppress_spec *s, tk_error *err)
 {
     if (s->rule_id == NULL || tk_rulecat_find(s->rule_id, strlen(s->rule_id)) == SIZE_MAX)
         return tk_error_set(err, TK_EINVAL,
@@ -82,13 +82,6 @@ static int check_spec(const tk_suppress_spec *s, const tk_actor *actor, tk_error
     if (rl == 0 || rl > TK_SUPPRESS_REASON_MAX || !utf8_ok(s->reason, rl))
         return tk_error_set(err, TK_EINVAL, "reason: expected 1 to %d bytes of UTF-8",
                             TK_SUPPRESS_REASON_MAX);
-    const int64_t today = tk_jst_day(tk_actor_now(actor));
-    if (s->expires_day < today) {
-        char d[16], t[16];
-        tk_period_format_day(s->expires_day, d, sizeof d);
-        tk_period_format_day(today, t, sizeof t);
-        return tk_error_set(err, TK_EINVAL, "expires: %s is in the past (today is %s)", d, t);
-    }
     return TK_OK;
 }
 
@@ -128,7 +121,7 @@ static int insert(tk_db *db, const tk_suppress_spec *s, int64_t run, int64_t ran
 int tk_suppress_add(tk_db *db, const tk_suppress_spec *s, const tk_actor *actor, int64_t *id,
                     tk_error *err)
 {
-    const int rc = check_spec(s, actor, err);
+    const int rc = check_spec(s, err);
     return rc != TK_OK ? rc : insert(db, s, 0, 0, actor, id, err);
 }
 
@@ -149,7 +142,7 @@ int tk_suppress_from_item(tk_db *db, int64_t run, int64_t rank, const char *reas
                           (long long)run, (long long)rank);
     if (rc == TK_OK) {
         const tk_suppress_spec s = {it.rule_id, it.entity_type, it.entity, reason, expires_day};
-        rc = check_spec(&s, actor, err);
+        rc = check_spec(&s, err);
         if (rc == TK_OK)
             rc = insert(db, &s, run, rank, actor, id, err);
     }

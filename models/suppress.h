@@ -61,8 +61,10 @@ TK_MUST_CHECK int tk_suppress_migrate(tk_db *db, tk_error *err);
 TK_MUST_CHECK int tk_suppress_parse_day(const char *s, int64_t *day, tk_error *err);
 
 /* Stores the suppression s (validated: an unknown rule, a bad entity type,
- * an empty or overlong entity or reason, an expiry day before the actor's
- * today are TK_EINVAL, the message naming the field and what is allowed)
+ * an empty or overlong entity or reason are TK_EINVAL, the message naming
+ * the field and what is allowed; any expiry day is accepted, since it is
+ * compared with the findings' days: an expiry in the past still covers
+ * the findings of a re-analysed earlier period)
  * as actor, dated by its clock; *id is the new id. Returns TK_OK,
  * TK_EINVAL or TK_EDB. */
 TK_MUST_CHECK int tk_suppress_add(tk_db *db, const tk_suppress_spec *s, const tk_actor *actor,
