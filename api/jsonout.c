@@ -299,3 +299,36 @@ json_t *tk_jsonout_suppression(const tk_suppression *s)
     json_object_set_new(o, "item", s->run_id > 0 ? json_string(item) : json_null());
     return o;
 }
+
+static json_t *preview_cases(const tk_analysis_case *c, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < n; i++) {
+        char from[16], to[16];
+        tk_period_format_day(c[i].first_day, from, sizeof from);
+        tk_period_format_day(c[i].last_day, to, sizeof to);
+        json_array_append_new(a, json_pack("{s:o,s:s,s:s,s:s,s:s,s:f,s:o}", "rule_id",
+                                           opt_string(c[i].rule_id), "entity_type",
+                                           c[i].entity_type, "entity_id", c[i].entity, "from", from,
+                                           "to", to, "score", tk_jsonout_score(c[i].score),
+                                           "severity", opt_string(c[i].severity)));
+    }
+    return a;
+}
+
+json_t *tk_jsonout_preview(const tk_tuning_preview *p)
+{
+    json_t *ps = json_array();
+    for (size_t i = 0; ps != NULL && i < p->n; i++) {
+        const tk_tuning_preview_period *q = &p->periods[i];
+        json_array_append_new(
+            ps, json_pack("{s:o,s:{s:I,s:I},s:{s:I,s:I},s:o,s:o,s:f}", "period",
+                          period_json(&q->period), "findings", "before",
+                          (json_int_t)q->findings_before, "after", (json_int_t)q->findings_after,
+                          "cases", "before", (json_int_t)q->cases_before, "after",
+                          (json_int_t)q->cases_after, "added", preview_cases(q->added, q->nadded),
+                          "removed", preview_cases(q->removed, q->nremoved), "seconds",
+                          round(q->seconds * 100) / 100));
+    }
+    return json_pack("{s:f,s:o}", "seconds", round(p->seconds * 100) / 100, "periods", ps);
+}

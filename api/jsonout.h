@@ -65,4 +65,10 @@ json_t *tk_jsonout_rule_version(const tk_tuning_version *v);
  * and item (the "RUN-RANK" it came from, or null). */
 json_t *tk_jsonout_suppression(const tk_suppression *s);
 
+/* A preview of a rule configuration: seconds and periods, each with
+ * period, findings and cases ({"before", "after"}), added and removed
+ * (cases: rule_id (null for a models-only case), entity_type, entity_id,
+ * from, to, score, severity) and seconds. */
+json_t *tk_jsonout_preview(const tk_tuning_preview *p);
+
 #endif

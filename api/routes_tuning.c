@@ -321,6 +321,45 @@ static int anomaly_suppress(tk_server_req *r)
     return reply_suppression(r, t, id);
 }
 
+/* ---- preview ------------------------------------------------------------------------ */
+
+static int preview(tk_server_req *r)
+{
+    json_t *body = tk_server_req_body(r);
+    json_t *rules = json_object_get(body, "rules"), *periods = json_object_get(body, "periods");
+    const size_t keys = (size_t)(rules != NULL) + (size_t)(periods != NULL);
+    if (!json_is_object(rules) || (periods != NULL && !json_is_integer(periods)) ||
+        json_object_size(body) != keys)
+        return unprocessable(r, "the body is {\"rules\": {\"R03\": {\"enabled\", \"severity\", "
+                                "\"params\"}, ...}, \"periods\": 1..6 (optional, 1)} and "
+                                "nothing else");
+    const json_int_t np = periods ? json_integer_value(periods) : 1;
+    if (np < 1 || np > TK_TUNING_PREVIEW_MAX)
+        return tk_server_reply_error(
+            r, 422, "unprocessable",
+            json_pack("{s:s,s:s}", "parameter", "$.periods", "reason", "expected 1 to 6 periods"));
+    char *text = json_dumps(rules, JSON_COMPACT);
+    if (text == NULL)
+        return tk_server_reply_error(r, 500, "internal", NULL);
+    tk_tenant *t = NULL;
+    if (tk_server_req_tenant(r, 0, &t) != TK_OK) {
+        free(text);
+        return 0;
+    }
+    tk_tuning_preview p;
+    tk_error err = {0};
+    const int rc = tk_tuning_preview_run(t, text, strlen(text), (size_t)np, &p, &err);
+    free(text);
+    tk_tenant_close(t);
+    if (rc == TK_EINVAL || rc == TK_EPARSE)
+        return unprocessable(r, err.msg);
+    if (rc != TK_OK)
+        return tk_server_reply_tk_error(r, &err);
+    json_t *doc = tk_jsonout_preview(&p);
+    tk_tuning_preview_dispose(&p);
+    return tk_server_reply_json(r, 200, doc);
+}
+
 static const tk_route tuning[] = {
     {"GET", "/api/v1/rules", TK_ROUTE_AUTH, TK_ROUTE_READERS, rules_list,
      "the rule configuration in force"},
@@ -331,6 +370,8 @@ static const tk_route tuning[] = {
      "put a rule back to the catalogue's defaults"},
     {"GET", "/api/v1/rules/{id}/history", TK_ROUTE_AUTH, TK_ROUTE_READERS, rule_history,
      "the versions that changed a rule"},
+    {"POST", "/api/v1/preview", TK_ROUTE_AUTH, CHANGERS, preview,
+     "what a rule configuration would list in the last analysed periods"},
     {"GET", "/api/v1/suppressions", TK_ROUTE_AUTH, TK_ROUTE_READERS, suppressions_list,
      "the suppressions in force"},
     {"POST", "/api/v1/suppressions", TK_ROUTE_AUTH, CHANGERS, suppressions_add,

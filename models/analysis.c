@@ -2884,6 +2884,27 @@ static void day_done(void *ctx, int64_t day, size_t events)
     stage(p->o, "features and rules", 0.05 + 0.35 * (double)p->done / (double)p->days);
 }
 
+/* A dry run's list: the cases copied into the summary. */
+static int dry_list(const struct item *cases, size_t n, tk_analysis_summary *sum, tk_error *err)
+{
+    sum->cases_list = tk_calloc(n + 1, sizeof *sum->cases_list);
+    if (sum->cases_list == NULL)
+        return tk_error_set(err, TK_ENOMEM, "out of memory building results");
+    for (size_t i = 0; i < n; i++) {
+        tk_analysis_case *k = &sum->cases_list[i];
+        snprintf(k->rule_id, sizeof k->rule_id, "%s", cases[i].source == 0 ? cases[i].rule_id : "");
+        snprintf(k->entity_type, sizeof k->entity_type, "%s", cases[i].entity_type);
+        snprintf(k->severity, sizeof k->severity, "%s", cases[i].severity);
+        k->first_day = cases[i].first;
+        k->last_day = cases[i].last;
+        k->score = score1(cases[i].score);
+        k->entity = dup(cases[i].entity);
+        if (k->entity == NULL)
+            return tk_error_set(err, TK_ENOMEM, "out of memory building results");
+    }
+    return TK_OK;
+}
+
 /* Appends a note line of models/suppress to the run's notes. */
 static int add_note(void *ctx, const char *line)
 {
@@ -2895,6 +2916,10 @@ void tk_analysis_summary_dispose(tk_analysis_summary *sum)
     if (sum != NULL) {
         free(sum->notes); /* json_dumps */
         sum->notes = NULL;
+        for (size_t i = 0; sum->cases_list != NULL && i < sum->cases; i++)
+            tk_free(sum->cases_list[i].entity);
+        tk_free(sum->cases_list);
+        sum->cases_list = NULL;
     }
 }
 
@@ -2929,10 +2954,10 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
         c.base.last_day = pr->first_day - 1;
     }
     c.bopt = (tk_baseline_options)TK_BASELINE_OPTIONS_INIT;
-    rc = tk_period_check_open(db, pr, err);
-    if (rc == TK_OK)
+    rc = o->dry_run ? TK_OK : tk_period_check_open(db, pr, err);
+    if (rc == TK_OK && !o->dry_run)
         rc = tk_analysis_migrate(db, err);
-    if (rc == TK_OK)
+    if (rc == TK_OK && !o->dry_run)
         rc = tk_rules_migrate(db, err);
     if (rc == TK_OK)
         rc = tk_suppress_set_load(db, &sup, err);
@@ -2974,7 +2999,7 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
         }
         pthread_mutex_unlock(&job.mu);
     }
-    if (rc == TK_OK)
+    if (rc == TK_OK && !o->dry_run)
         rc = tk_userday_save(ud, db, err);
     if (rc != TK_OK)
         goto done;
@@ -3139,7 +3164,10 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     }
     sum->nnotes = json_array_size(notes);
     sum->cases = ncases;
-    rc = store(db, pr, &c.base, sum->events, cases, ncases, sum->notes, rr, &sum->run_id, err);
+    if (o->dry_run)
+        rc = dry_list(cases, ncases, sum, err);
+    else
+        rc = store(db, pr, &c.base, sum->events, cases, ncases, sum->notes, rr, &sum->run_id, err);
     sum->model_items = nm;
     sum->seconds = now_s() - t0;
     sum->t_ranking = sum->seconds - sum->t_master - sum->t_features - sum->t_models - sum->t_wait;

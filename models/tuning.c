@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "models/anomalies.h"
 #include "src/alloc.h"
 
 /* A stored version with its document, as collected from
@@ -195,13 +197,38 @@ static int find_rule(const char *rule_id, tk_error *err)
     return TK_OK;
 }
 
-/* Stores the document in force with rule_id's entry replaced by patch
- * merged into it (patch NULL: the entry removed, so the rule follows the
- * defaults). Inside the caller's transaction. */
-static int store_patched(tk_db *db, const char *rule_id, json_t *patch, const tk_actor *actor,
-                         int64_t *id, tk_error *err)
+/* Applies patch (a rule's change; NULL: remove the rule's entry, so the
+ * rule follows the defaults) to rule_id's entry of the document doc. */
+static void patch_rule(json_t *rules, const char *rule_id, json_t *patch)
+{
+    if (patch == NULL) {
+        json_object_del(rules, rule_id);
+        return;
+    }
+    json_t *entry = json_object_get(rules, rule_id);
+    if (!json_is_object(entry)) {
+        entry = json_object();
+        json_object_set_new(rules, rule_id, entry);
+    }
+    const char *key;
+    json_t *val;
+    json_object_foreach(patch, key, val)
+    {
+        json_t *old = json_object_get(entry, key);
+        if (strcmp(key, "params") == 0 && json_is_object(val) && json_is_object(old))
+            json_object_update(old, val);
+        else
+            json_object_set(entry, key, val);
+    }
+}
+
+/* The document in force (as stored) with the per-rule changes of
+ * patches ({"R03": change or null, ...}) applied, as text (*out owned:
+ * free()). Not validated here. */
+static int patched_doc(tk_db *db, json_t *patches, char **out, tk_error *err)
 {
     struct collect c;
+    *out = NULL;
     int rc = collect(db, &c, err);
     if (rc != TK_OK)
         return rc;
@@ -219,29 +246,31 @@ static int store_patched(tk_db *db, const char *rule_id, json_t *patch, const tk
                             "the rule configuration in force cannot be read: "
                             "replace it with tenken rules set or reset");
     }
-    if (patch == NULL) {
-        json_object_del(rules, rule_id);
-    } else {
-        json_t *entry = json_object_get(rules, rule_id);
-        if (!json_is_object(entry)) {
-            entry = json_object();
-            json_object_set_new(rules, rule_id, entry);
-        }
-        const char *key;
-        json_t *val;
-        json_object_foreach(patch, key, val)
-        {
-            json_t *old = json_object_get(entry, key);
-            if (strcmp(key, "params") == 0 && json_is_object(val) && json_is_object(old))
-                json_object_update(old, val);
-            else
-                json_object_set(entry, key, val);
-        }
+    const char *id;
+    json_t *patch;
+    json_object_foreach(patches, id, patch)
+    {
+        patch_rule(rules, id, json_is_null(patch) ? NULL : patch);
     }
-    char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+    *out = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(doc);
-    if (text == NULL)
-        return tk_error_set(err, TK_ENOMEM, "out of memory storing the rule configuration");
+    return *out ? TK_OK
+                : tk_error_set(err, TK_ENOMEM, "out of memory building the rule configuration");
+}
+
+/* Stores the document in force with rule_id changed by patch (NULL: put
+ * back to the defaults). Inside the caller's transaction. */
+static int store_patched(tk_db *db, const char *rule_id, json_t *patch, const tk_actor *actor,
+                         int64_t *id, tk_error *err)
+{
+    json_t *patches = json_object();
+    char *text = NULL;
+    int rc = patches == NULL || json_object_set(patches, rule_id, patch ? patch : json_null()) != 0
+                 ? tk_error_set(err, TK_ENOMEM, "out of memory storing the rule configuration")
+                 : patched_doc(db, patches, &text, err);
+    json_decref(patches);
+    if (rc != TK_OK)
+        return rc;
     char source[32];
     snprintf(source, sizeof source, "rule %s", rule_id);
     rc = tk_rulecat_save(db, text, strlen(text), source, actor ? actor->name : NULL,
@@ -370,4 +399,172 @@ void tk_tuning_versions_free(tk_tuning_version *v, size_t n)
     for (size_t i = 0; v != NULL && i < n; i++)
         version_dispose(&v[i]);
     tk_free(v);
+}
+
+/* ---- preview ------------------------------------------------------------------------ */
+
+static double seconds_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int same_case(const tk_analysis_case *a, const tk_analysis_case *b)
+{
+    return a->first_day == b->first_day && strcmp(a->rule_id, b->rule_id) == 0 &&
+           strcmp(a->entity_type, b->entity_type) == 0 && strcmp(a->entity, b->entity) == 0;
+}
+
+/* The cases of x that y lacks, copied into *out (owned, *n). */
+static int difference(const tk_analysis_summary *x, const tk_analysis_summary *y,
+                      tk_analysis_case **out, size_t *n, tk_error *err)
+{
+    *out = tk_calloc(x->cases + 1, sizeof **out);
+    *n = 0;
+    if (*out == NULL)
+        return tk_error_set(err, TK_ENOMEM, "out of memory comparing the previews");
+    for (size_t i = 0; i < x->cases; i++) {
+        int found = 0;
+        for (size_t j = 0; !found && j < y->cases; j++)
+            found = same_case(&x->cases_list[i], &y->cases_list[j]);
+        if (found)
+            continue;
+        tk_analysis_case *k = &(*out)[(*n)++];
+        *k = x->cases_list[i];
+        k->entity = tk_strndup(k->entity, strlen(k->entity));
+        if (k->entity == NULL)
+            return tk_error_set(err, TK_ENOMEM, "out of memory comparing the previews");
+    }
+    return TK_OK;
+}
+
+static int dry_run(tk_tenant *t, const tk_period *pr, const tk_rulecat_config *rules,
+                   tk_analysis_summary *sum, tk_error *err)
+{
+    tk_analysis_options o = TK_ANALYSIS_OPTIONS_INIT;
+    o.rules = rules;
+    o.dry_run = 1;
+    return tk_analysis_run(t, pr, &o, sum, err);
+}
+
+/* The last n distinct analysed periods of db, newest run first. */
+static int last_periods(tk_db *db, size_t n, tk_period *out, size_t *got, tk_error *err)
+{
+    tk_anomalies_run *runs = NULL;
+    size_t nr = 0;
+    *got = 0;
+    int rc = tk_anomalies_runs_list(db, NULL, 0, 1000, &runs, &nr, err);
+    if (rc == TK_EDB && strstr(err->msg, "no such table") != NULL)
+        rc = TK_OK; /* never analysed */
+    for (size_t i = 0; rc == TK_OK && i < nr && *got < n; i++) {
+        int seen = 0;
+        for (size_t j = 0; j < *got; j++)
+            seen |= out[j].first_day == runs[i].period.first_day &&
+                    out[j].last_day == runs[i].period.last_day;
+        if (!seen)
+            out[(*got)++] = runs[i].period;
+    }
+    tk_anomalies_runs_free(runs, nr);
+    if (rc == TK_OK && *got == 0)
+        rc = tk_error_set(err, TK_ENOTFOUND,
+                          "no analysed period to preview: run tenken analyze first");
+    return rc;
+}
+
+int tk_tuning_preview_run(tk_tenant *t, const char *rules_patch, size_t len, size_t nperiods,
+                          tk_tuning_preview *out, tk_error *err)
+{
+    const double t0 = seconds_now();
+    memset(out, 0, sizeof *out);
+    if (nperiods < 1 || nperiods > TK_TUNING_PREVIEW_MAX)
+        return tk_error_set(err, TK_EINVAL, "periods: expected 1 to %d, not %zu",
+                            TK_TUNING_PREVIEW_MAX, nperiods);
+    json_error_t je;
+    json_t *patches = json_loadb(rules_patch, len, JSON_REJECT_DUPLICATES, &je);
+    if (patches == NULL)
+        return tk_error_set(err, TK_EPARSE, "line %d, column %d: %s", je.line, je.column, je.text);
+    int rc = TK_OK;
+    if (!json_is_object(patches))
+        rc = tk_error_set(err, TK_EINVAL, "$.rules: expected an object {\"R03\": {...}, ...}");
+    const char *id;
+    json_t *patch;
+    json_object_foreach(patches, id, patch)
+    {
+        if (rc == TK_OK && tk_rulecat_find(id, strlen(id)) == SIZE_MAX)
+            rc = tk_error_set(err, TK_EINVAL, "$.rules.%s: no such rule in the catalogue", id);
+        if (rc == TK_OK && !json_is_object(patch))
+            rc = tk_error_set(err, TK_EINVAL,
+                              "$.rules.%s: expected an object {\"enabled\", \"severity\", "
+                              "\"params\"}",
+                              id);
+    }
+    tk_db *db = tk_tenant_db(t);
+    char *doc = NULL;
+    tk_rulecat_config *now = NULL, *cand = NULL;
+    tk_period periods[TK_TUNING_PREVIEW_MAX];
+    size_t np = 0;
+    if (rc == TK_OK)
+        rc = patched_doc(db, patches, &doc, err);
+    json_decref(patches);
+    if (rc == TK_OK)
+        rc = tk_rulecat_config_parse(&cand, doc, strlen(doc), err);
+    free(doc);
+    if (rc == TK_OK)
+        rc = tk_rulecat_in_force(db, &now, NULL, err);
+    if (rc == TK_OK)
+        rc = last_periods(db, nperiods, periods, &np, err);
+    if (rc == TK_OK) {
+        out->periods = tk_calloc(np, sizeof *out->periods);
+        if (out->periods == NULL)
+            rc = tk_error_set(err, TK_ENOMEM, "out of memory previewing");
+    }
+    for (size_t i = 0; rc == TK_OK && i < np; i++) {
+        tk_tuning_preview_period *pp = &out->periods[out->n++];
+        tk_analysis_summary before, after;
+        memset(&before, 0, sizeof before);
+        memset(&after, 0, sizeof after);
+        const double p0 = seconds_now();
+        pp->period = periods[i];
+        rc = dry_run(t, &periods[i], now, &before, err);
+        if (rc == TK_OK)
+            rc = dry_run(t, &periods[i], cand, &after, err);
+        if (rc == TK_OK) {
+            pp->findings_before = before.findings;
+            pp->findings_after = after.findings;
+            pp->cases_before = before.cases;
+            pp->cases_after = after.cases;
+            rc = difference(&after, &before, &pp->added, &pp->nadded, err);
+        }
+        if (rc == TK_OK)
+            rc = difference(&before, &after, &pp->removed, &pp->nremoved, err);
+        pp->seconds = seconds_now() - p0;
+        tk_analysis_summary_dispose(&before);
+        tk_analysis_summary_dispose(&after);
+    }
+    tk_rulecat_config_destroy(now);
+    tk_rulecat_config_destroy(cand);
+    out->seconds = seconds_now() - t0;
+    if (rc != TK_OK)
+        tk_tuning_preview_dispose(out);
+    return rc;
+}
+
+static void cases_free(tk_analysis_case *c, size_t n)
+{
+    for (size_t i = 0; c != NULL && i < n; i++)
+        tk_free(c[i].entity);
+    tk_free(c);
+}
+
+void tk_tuning_preview_dispose(tk_tuning_preview *p)
+{
+    if (p == NULL)
+        return;
+    for (size_t i = 0; i < p->n; i++) {
+        cases_free(p->periods[i].added, p->periods[i].nadded);
+        cases_free(p->periods[i].removed, p->periods[i].nremoved);
+    }
+    tk_free(p->periods);
+    memset(p, 0, sizeof *p);
 }

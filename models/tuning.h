@@ -17,10 +17,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "models/analysis.h"
 #include "models/rulecat.h"
 #include "src/actor.h"
 #include "src/db.h"
 #include "src/error.h"
+#include "src/period.h"
+#include "src/tenant.h"
 
 /* Who changed a rule (or the configuration) last, and when. */
 typedef struct tk_tuning_change {
@@ -93,5 +96,42 @@ TK_MUST_CHECK int tk_tuning_history(tk_db *db, const char *rule_id, tk_tuning_ve
                                     size_t *n, tk_error *err);
 
 void tk_tuning_versions_free(tk_tuning_version *v, size_t n);
+
+/* ---- preview ------------------------------------------------------------------ */
+
+/* Most periods a preview re-analyses. */
+#define TK_TUNING_PREVIEW_MAX 6
+
+/* What a candidate configuration changes in one analysed period. */
+typedef struct tk_tuning_preview_period {
+    tk_period period;
+    size_t findings_before, findings_after; /* rule items listed */
+    size_t cases_before, cases_after;       /* cases of the ranked list */
+    tk_analysis_case *added, *removed;      /* owned; cases only in after / only in before */
+    size_t nadded, nremoved;
+    double seconds;
+} tk_tuning_preview_period;
+
+typedef struct tk_tuning_preview {
+    tk_tuning_preview_period *periods; /* owned; the newest analysed period first */
+    size_t n;
+    double seconds;
+} tk_tuning_preview;
+
+/* Re-analyses the last nperiods (1..TK_TUNING_PREVIEW_MAX) distinct
+ * periods that tenant t (borrowed; may be open read-only) has analysis
+ * runs of, twice each as dry runs (models/analysis.h: nothing is
+ * written), once with the configuration in force and once with it
+ * changed by rules_patch[0..len): a JSON object {"R03": {"enabled",
+ * "severity", "params"}, ...} of per-rule changes as tk_tuning_rule_set()
+ * takes them. A case is identified by its leading rule ("" for the
+ * models), entity and first day. *out is owned: tk_tuning_preview_dispose().
+ * Returns TK_OK, TK_EPARSE, TK_EINVAL (a refused change: the message names
+ * the JSON path and the range; nperiods out of range), TK_ENOTFOUND (no
+ * analysed period), TK_ENOMEM, TK_EDB or an analysis error. */
+TK_MUST_CHECK int tk_tuning_preview_run(tk_tenant *t, const char *rules_patch, size_t len,
+                                        size_t nperiods, tk_tuning_preview *out, tk_error *err);
+
+void tk_tuning_preview_dispose(tk_tuning_preview *p);
 
 #endif

@@ -100,8 +100,38 @@ bearer reporter GET /api/v1/rules/R03/history
 check '[ "$code" = 200 ] && [ "$(jq_ "[v[\"id\"] for v in d[\"items\"]], d[\"items\"][0][\"created_by\"], d[\"items\"][0][\"in_force\"]")" = "[3, 1] t-admin True" ]' "R03's history: $last"
 bearer reporter GET /api/v1/rules
 check '[ "$(jq_ "d[\"disabled\"], d[\"changed\"]")" = "1 0" ]' "R04 still off after the reset of R03: $last"
+# a session changes a rule only with its CSRF token
+login t-analyst "$PW" "$tmp/jar"
+csrf=$(jq_ 'd["csrf_token"]')
+req PUT /api/v1/rules/R05 -b "$tmp/jar" "${J[@]}" --data-binary '{"enabled": false}'
+check '[ "$code" = 403 ] && [ "$(errcode)" = csrf ]' "PUT without CSRF: $last"
+req DELETE /api/v1/rules/R04 -b "$tmp/jar" -H "X-CSRF-Token: $csrf"
+check '[ "$code" = 200 ] && [ "$(jq_ "d[\"enabled\"]")" = True ]' "reset R04 in a session: $last"
+bearer reporter GET /api/v1/rules/R04/history
+check '[ "$(jq_ "d[\"items\"][0][\"created_by\"]")" = t-analyst ]' "the reset is signed by the session's account: $last"
 bearer admin DELETE /api/v1/rules/R04
 check '[ "$code" = 200 ] && [ "$(jq_ "d[\"enabled\"]")" = True ]' "reset R04: $last"
+
+# ---- preview: nothing stored --------------------------------------------------------------------
+allow reporter POST /api/v1/preview 403 '{"rules": {}}'
+allow other POST '/api/v1/preview?tenant=demo' 403 '{"rules": {}}'
+allow other POST /api/v1/preview 404 '{"rules": {}}' # its own tenant was never analysed
+bearer analyst POST /api/v1/preview "${J[@]}" --data-binary '{"rules": {"R03": {"params": {"min_residents": 0}}}}'
+check '[ "$code" = 422 ] && [ "$(jq_ "d[\"error\"][\"details\"][\"parameter\"]")" = "\$.rules.R03.params.min_residents" ] && grep -q "allowed: integer 1..1000000" "$tmp/b"' "preview with a bad value: $last"
+bearer analyst POST /api/v1/preview "${J[@]}" --data-binary '{"rules": {"R99": {}}}'
+check '[ "$code" = 422 ] && grep -q "R99: no such rule" "$tmp/b"' "preview of an unknown rule: $last"
+bearer analyst POST /api/v1/preview "${J[@]}" --data-binary '{"rules": {}, "periods": 7}'
+check '[ "$code" = 422 ] && [ "$(jq_ "d[\"error\"][\"details\"][\"parameter\"]")" = "\$.periods" ]' "preview of 7 periods: $last"
+bearer reporter GET /api/v1/runs
+runs_before=$(jq_ 'len(d["items"])')
+bearer analyst POST /api/v1/preview "${J[@]}" --data-binary '{"rules": {"R03": {"params": {"min_residents": 50}}, "R30": {"enabled": false}}, "periods": 6}'
+check '[ "$code" = 200 ] && [ "$(jq_ "len(d[\"periods\"]), d[\"periods\"][0][\"period\"], d[\"periods\"][0][\"findings\"][\"after\"] > d[\"periods\"][0][\"findings\"][\"before\"], any(c[\"rule_id\"] == \"R03\" for c in d[\"periods\"][0][\"added\"]), all(c[\"rule_id\"] != \"R30\" for c in d[\"periods\"][0][\"added\"]), d[\"seconds\"] > 0")" = "1 2024-10-01..2024-11-30 True True True True" ]' "preview: $last"
+bearer analyst POST /api/v1/preview "${J[@]}" --data-binary '{"rules": {}}'
+check '[ "$code" = 200 ] && [ "$(jq_ "d[\"periods\"][0][\"added\"], d[\"periods\"][0][\"removed\"], d[\"periods\"][0][\"cases\"][\"before\"] == d[\"periods\"][0][\"cases\"][\"after\"]")" = "[] [] True" ]' "preview of no change: $last"
+bearer reporter GET /api/v1/runs
+check '[ "$(jq_ "len(d[\"items\"])")" = "$runs_before" ]' "a preview stores no run: $last"
+bearer reporter GET /api/v1/rules
+check '[ "$(jq_ "d[\"version\"]")" = 5 ]' "a preview stores no configuration: $last"
 
 # ---- suppressions ----------------------------------------------------------------------------
 post() { bearer "$1" POST "$2" "${J[@]}" --data-binary "$3"; }
