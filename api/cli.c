@@ -47,6 +47,7 @@ static const struct command commands[] = {
      NULL},
     {"rules", tk_cli_rules, "a tenant's rule configuration: list, show, set, reset, history", 1,
      NULL},
+    {"suppress", tk_cli_suppress, "suppressions of false positives: add, list, rm", 1, NULL},
     {"user", tk_cli_user, "accounts of the service: add, passwd, disable, enable, list", 1, NULL},
     {"token", tk_cli_token, "API tokens of the service: create, revoke, list", 1, NULL},
     {"audit", tk_cli_audit, "the audit log: who did what, when, from where", 0, NULL},

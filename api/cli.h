@@ -47,6 +47,7 @@ int tk_cli_explain(int argc, char **argv);
 int tk_cli_triage(int argc, char **argv);
 int tk_cli_deliver(int argc, char **argv);
 int tk_cli_rules(int argc, char **argv);
+int tk_cli_suppress(int argc, char **argv);
 int tk_cli_events(int argc, char **argv);
 int tk_cli_user(int argc, char **argv);
 int tk_cli_token(int argc, char **argv);

@@ -1,7 +1,7 @@
 /* api/cli_rules.c -- `tenken rules list|show|set|reset|history`.
  *
  * A thin front end over the per-tenant rule configuration of
- * models/rulecat: the configuration in force (the newest stored version,
+ * models/tuning (models/rulecat underneath): the configuration in force (the newest stored version,
  * or the catalogue's defaults), its JSON document, storing a new one from a
  * file, a reset to the defaults, and the list of versions. Reading actions
  * open the tenant read-only and read inside one read transaction, so the
@@ -19,8 +19,10 @@
 #include <time.h>
 
 #include "api/cli.h"
+#include "api/jsonout.h"
 #include "models/analysis.h"
 #include "models/rulecat.h"
+#include "models/tuning.h"
 #include "src/tenant.h"
 #include "src/timefmt.h"
 
@@ -117,13 +119,6 @@ static const struct action actions[] = {
 };
 #define NACTIONS (sizeof actions / sizeof actions[0])
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* "2024-12-05 10:30:12" (JST) into buf (at least 20 bytes). */
 static void format_when(int64_t ms, char *buf, size_t cap)
 {
@@ -145,64 +140,19 @@ static void format_value(const tk_rulecat_param *p, double v, char *buf, size_t 
 
 /* ---- reading ----------------------------------------------------------------- */
 
-/* The newest stored version, copied out of the listing callback. */
-struct head {
-    int have;
-    int64_t id, at;
-    int reset;
-    char by[128], source[256];
-};
-
-static int take_head(void *ctx, const tk_rulecat_version *v)
-{
-    struct head *h = ctx;
-    h->have = 1;
-    h->id = v->id;
-    h->at = v->created_at;
-    h->reset = v->reset;
-    snprintf(h->by, sizeof h->by, "%s", v->created_by ? v->created_by : "");
-    snprintf(h->source, sizeof h->source, "%s", v->source ? v->source : "");
-    return 1; /* the first is enough */
-}
-
-/* The configuration in force and the version it comes from, read in one
- * transaction. *cfg is an owned result. */
-static int read_in_force(tk_db *db, tk_rulecat_config **cfg, struct head *h, tk_error *err)
-{
-    int64_t version = 0;
-    memset(h, 0, sizeof *h);
-    *cfg = NULL;
-    int rc = tk_db_exec(db, "BEGIN", err);
-    if (rc != TK_OK)
-        return rc;
-    rc = tk_rulecat_list_versions(db, take_head, h, err);
-    if (rc > 0)
-        rc = TK_OK;
-    if (rc == TK_OK)
-        rc = tk_rulecat_in_force(db, cfg, &version, err);
-    tk_db_rollback(db);                  /* a read transaction: nothing to keep */
-    if (rc == TK_OK && version != h->id) /* cannot happen inside the transaction */
-        rc = tk_error_set(err, TK_EINTERNAL, "rule configuration changed while being read");
-    if (rc != TK_OK) {
-        tk_rulecat_config_destroy(*cfg);
-        *cfg = NULL;
-    }
-    return rc;
-}
-
 /* One line saying where the configuration in force comes from. */
-static void describe_head(const struct head *h, char *buf, size_t cap)
+static void describe_head(const tk_tuning_rules *s, char *buf, size_t cap)
 {
     char when[32];
-    if (!h->have) {
+    if (s->head.version == 0) {
         snprintf(buf, cap, "the catalogue's defaults (no configuration stored)");
         return;
     }
-    format_when(h->at, when, sizeof when);
-    snprintf(buf, cap, "version #%lld, %s%s on %s (JST)%s%s", (long long)h->id,
-             h->reset ? "reset to the defaults" : "set from ",
-             h->reset ? "" : (h->source[0] ? h->source : "a document"), when,
-             h->by[0] ? " by " : "", h->by);
+    format_when(s->head.at, when, sizeof when);
+    snprintf(buf, cap, "version #%lld, %s%s on %s (JST)%s%s", (long long)s->head.version,
+             s->reset ? "reset to the defaults" : "set from ",
+             s->reset ? "" : (s->source ? s->source : "a document"), when, s->head.by ? " by " : "",
+             s->head.by ? s->head.by : "");
 }
 
 /* Whether parameter k of rule i differs from its default. */
@@ -211,25 +161,14 @@ static int param_changed(const tk_rulecat_config *c, size_t i, size_t k)
     return tk_rulecat_config_param(c, i, k) != tk_rulecat_rule_at(i)->params[k].def;
 }
 
-static int rule_changed(const tk_rulecat_config *c, size_t i)
+static void list_text(const char *tenant, const tk_tuning_rules *s)
 {
-    const tk_rulecat_rule *r = tk_rulecat_rule_at(i);
-    int diff = tk_rulecat_config_enabled(c, i) != r->enabled ||
-               tk_rulecat_config_severity(c, i) != r->severity;
-    for (size_t k = 0; !diff && k < r->nparams; k++)
-        diff = param_changed(c, i, k);
-    return diff;
-}
-
-static void list_text(const char *tenant, const tk_rulecat_config *c, const struct head *h)
-{
+    const tk_rulecat_config *c = s->config;
     char line[512];
-    size_t disabled, changed;
-    describe_head(h, line, sizeof line);
-    tk_rulecat_config_summary(c, &disabled, &changed);
+    describe_head(s, line, sizeof line);
     printf("rule configuration of %s: %s\n", tenant, line);
-    printf("%zu rule%s disabled, %zu changed; * marks what differs from the default\n\n", disabled,
-           disabled == 1 ? "" : "s", changed);
+    printf("%zu rule%s disabled, %zu changed; * marks what differs from the default\n\n",
+           s->disabled, s->disabled == 1 ? "" : "s", s->changed);
     printf("%-4s %-4s %-10s %s\n", "id", "on", "severity", "name");
     for (size_t i = 0; i < tk_rulecat_count(); i++) {
         const tk_rulecat_rule *r = tk_rulecat_rule_at(i);
@@ -256,114 +195,45 @@ static void list_text(const char *tenant, const tk_rulecat_config *c, const stru
     }
 }
 
-/* The catalogue of tk_rulecat_export_json() with the tenant, the version,
- * the summary, and per rule "default_enabled" and "changed" (per parameter
- * "changed") added. */
-static int list_json(const char *tenant, const tk_rulecat_config *c, const struct head *h,
-                     tk_error *err)
-{
-    char *js = NULL;
-    int rc = tk_rulecat_export_json(c, &js, err);
-    if (rc != TK_OK)
-        return rc;
-    json_error_t je;
-    json_t *cat = json_loads(js, 0, &je);
-    free(js);
-    json_t *rs = json_object_get(cat, "rules");
-    json_t *o = json_object();
-    size_t disabled, changed;
-    tk_rulecat_config_summary(c, &disabled, &changed);
-    int ok = cat != NULL && json_is_array(rs) && o != NULL &&
-             json_object_set_new(o, "tenant", json_string(tenant)) == 0 &&
-             json_object_set_new(o, "version", h->have ? json_integer(h->id) : json_null()) == 0 &&
-             json_object_set_new(o, "disabled", json_integer((json_int_t)disabled)) == 0 &&
-             json_object_set_new(o, "changed", json_integer((json_int_t)changed)) == 0 &&
-             json_object_set(o, "rules", rs) == 0;
-    for (size_t i = 0; ok && i < json_array_size(rs); i++) {
-        json_t *r = json_array_get(rs, i);
-        json_t *ps = json_object_get(r, "params");
-        ok = json_object_set_new(r, "changed", json_boolean(rule_changed(c, i))) == 0;
-        for (size_t k = 0; ok && k < json_array_size(ps); k++)
-            ok = json_object_set_new(json_array_get(ps, k), "changed",
-                                     json_boolean(param_changed(c, i, k))) == 0;
-        if (ok)
-            ok = json_object_set_new(r, "default_enabled",
-                                     json_boolean(tk_rulecat_rule_at(i)->enabled)) == 0;
-    }
-    json_decref(cat);
-    if (!ok) {
-        json_decref(o);
-        return tk_error_set(err, TK_ENOMEM, "out of memory writing the rule catalogue as JSON");
-    }
-    tk_cli_print_json(o, JSON_INDENT(2));
-    return TK_OK;
-}
-
 static int do_list(tk_tenant *t, int json, tk_error *err)
 {
-    tk_rulecat_config *c = NULL;
-    struct head h;
-    int rc = read_in_force(tk_tenant_db(t), &c, &h, err);
-    if (rc == TK_OK) {
-        if (json)
-            rc = list_json(tk_tenant_name(t), c, &h, err);
+    tk_tuning_rules s;
+    int rc = tk_tuning_rules_read(tk_tenant_db(t), &s, err);
+    if (rc == TK_OK && json) {
+        json_t *o = tk_jsonout_rules(tk_tenant_name(t), &s);
+        if (o == NULL)
+            rc = tk_error_set(err, TK_ENOMEM, "out of memory writing the rule catalogue as JSON");
         else
-            list_text(tk_tenant_name(t), c, &h);
+            tk_cli_print_json(o, JSON_INDENT(2));
+    } else if (rc == TK_OK) {
+        list_text(tk_tenant_name(t), &s);
     }
-    tk_rulecat_config_destroy(c);
+    tk_tuning_rules_dispose(&s);
     return rc;
 }
 
 static int do_show(tk_tenant *t, tk_error *err)
 {
-    tk_rulecat_config *c = NULL;
-    struct head h;
+    tk_tuning_rules s;
     char *js = NULL;
-    int rc = read_in_force(tk_tenant_db(t), &c, &h, err);
+    int rc = tk_tuning_rules_read(tk_tenant_db(t), &s, err);
     if (rc == TK_OK)
-        rc = tk_rulecat_config_json(c, &js, err);
+        rc = tk_rulecat_config_json(s.config, &js, err);
     if (rc == TK_OK)
         printf("%s\n", js);
     free(js);
-    tk_rulecat_config_destroy(c);
+    tk_tuning_rules_dispose(&s);
     return rc;
 }
 
-struct history_ctx {
-    int json;
-    size_t n;
-    json_t *arr;
-};
-
-static int print_version(void *ctx, const tk_rulecat_version *v)
+static void print_version(const tk_tuning_version *v, size_t n)
 {
-    struct history_ctx *hc = ctx;
     char what[320];
     if (v->reset)
         snprintf(what, sizeof what, "reset to the defaults");
     else
         snprintf(what, sizeof what, "set from %s", v->source ? v->source : "a document");
-    if (hc->json) {
-        char iso[TK_TIME_ISO_SIZE];
-        if (tk_time_format_iso(v->created_at, iso, sizeof iso) == 0)
-            iso[0] = '\0';
-        json_t *o = json_object();
-        if (o == NULL || json_array_append_new(hc->arr, o) != 0)
-            return TK_ENOMEM;
-        json_object_set_new(o, "id", json_integer(v->id));
-        json_object_set_new(o, "created_at", json_string(iso));
-        json_object_set_new(o, "created_by",
-                            v->created_by ? json_string(v->created_by) : json_null());
-        json_object_set_new(o, "kind", json_string(v->reset ? "reset" : "set"));
-        json_object_set_new(o, "source", v->source ? json_string(v->source) : json_null());
-        json_object_set_new(o, "in_force", json_boolean(v->in_force));
-        json_object_set_new(o, "disabled", json_integer((json_int_t)v->disabled));
-        json_object_set_new(o, "changed", json_integer((json_int_t)v->changed));
-        json_object_set_new(o, "problem", v->problem ? json_string(v->problem) : json_null());
-        hc->n++;
-        return 0;
-    }
-    if (hc->n++ == 0)
+    if (n == 0)
         printf("  %4s  %-19s  %8s  %7s  %-32s %s\n", "id", "set at (JST)", "disabled", "changed",
                "what", "by");
     char when[32];
@@ -375,69 +245,59 @@ static int print_version(void *ctx, const tk_rulecat_version *v)
     else
         printf("%s %4lld  %-19s  %8zu  %7zu  %-32s %s\n", v->in_force ? "*" : " ", (long long)v->id,
                when, v->disabled, v->changed, what, v->created_by ? v->created_by : "-");
-    return 0;
 }
 
 static int do_history(tk_tenant *t, int json, tk_error *err)
 {
-    struct history_ctx hc = {json, 0, json ? json_array() : NULL};
-    if (json && hc.arr == NULL)
-        return tk_error_set(err, TK_ENOMEM, "out of memory listing the rule configurations");
-    int rc = tk_rulecat_list_versions(tk_tenant_db(t), print_version, &hc, err);
-    if (rc == TK_ENOMEM && err != NULL && err->code != TK_ENOMEM)
-        tk_error_set(err, TK_ENOMEM, "out of memory listing the rule configurations");
+    tk_tuning_version *v = NULL;
+    size_t n = 0;
+    int rc = tk_tuning_history(tk_tenant_db(t), NULL, &v, &n, err);
     if (rc == TK_OK && json) {
-        json_t *o = json_object();
-        json_object_set_new(o, "tenant", json_string(tk_tenant_name(t)));
-        json_object_set(o, "versions", hc.arr);
-        tk_cli_print_json(o, JSON_INDENT(2));
-    } else if (rc == TK_OK && hc.n == 0) {
+        json_t *arr = json_array();
+        for (size_t i = 0; arr != NULL && i < n; i++)
+            json_array_append_new(arr, tk_jsonout_rule_version(&v[i]));
+        json_t *o = json_pack("{s:s,s:o}", "tenant", tk_tenant_name(t), "versions", arr);
+        if (o == NULL)
+            rc = tk_error_set(err, TK_ENOMEM, "out of memory listing the rule configurations");
+        else
+            tk_cli_print_json(o, JSON_INDENT(2));
+    } else if (rc == TK_OK && n == 0) {
         printf("no rule configuration stored for %s: the catalogue's defaults are in force\n",
                tk_tenant_name(t));
     } else if (rc == TK_OK) {
+        for (size_t i = 0; i < n; i++)
+            print_version(&v[i], i);
         printf("* in force; 'tenken rules show' prints it\n");
     }
-    json_decref(hc.arr);
+    tk_tuning_versions_free(v, n);
     return rc;
 }
 
 /* ---- writing ----------------------------------------------------------------- */
 
-/* Runs set (file != NULL) or reset in one write transaction and reads back
- * the summary of what is now in force. */
+/* Runs set (file != NULL) or reset and reads back the summary of what is
+ * now in force. by NULL: who is not recorded. */
 static int do_store(tk_tenant *t, const char *file, const char *by, tk_error *err)
 {
     tk_db *db = tk_tenant_db(t);
-    tk_rulecat_config *c = NULL;
-    int64_t id = 0, version = 0;
-    size_t disabled = 0, changed = 0;
-    int rc = tk_db_begin(db, err);
+    const tk_actor actor = {by ? by : "", "admin", "local", NULL};
+    int64_t id = 0;
+    tk_tuning_rules s;
+    int rc = tk_tuning_rules_store(db, file, &actor, &id, err);
+    if (rc == TK_OK)
+        rc = tk_tuning_rules_read(db, &s, err);
     if (rc != TK_OK)
         return rc;
     if (file != NULL)
-        rc = tk_rulecat_save_file(db, file, by, now_ms(), &id, err);
-    else
-        rc = tk_rulecat_reset(db, by, now_ms(), &id, err);
-    if (rc == TK_OK)
-        rc = tk_rulecat_in_force(db, &c, &version, err);
-    if (rc == TK_OK)
-        rc = tk_db_commit(db, err);
-    else
-        tk_db_rollback(db);
-    if (rc != TK_OK) {
-        tk_rulecat_config_destroy(c);
-        return rc;
-    }
-    tk_rulecat_config_summary(c, &disabled, &changed);
-    tk_rulecat_config_destroy(c);
-    if (file != NULL)
         printf("stored %s as version #%lld of the rule configuration of %s: %zu rule%s "
                "disabled, %zu changed; in force from the next analysis\n",
-               file, (long long)id, tk_tenant_name(t), disabled, disabled == 1 ? "" : "s", changed);
+               file, (long long)id, tk_tenant_name(t), s.disabled, s.disabled == 1 ? "" : "s",
+               s.changed);
     else
         printf("reset the rule configuration of %s to the catalogue's defaults (version #%lld); "
                "in force from the next analysis\n",
                tk_tenant_name(t), (long long)id);
+    tk_tuning_rules_dispose(&s);
     return TK_OK;
 }
 

@@ -8,6 +8,8 @@
 #include "api/jsonout.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "src/period.h"
@@ -270,4 +272,148 @@ json_t *tk_jsonout_upload(const tk_upload_info *u, const char *report)
     json_object_set_new(o, "uploaded_at", tk_jsonout_time(u->started_at));
     json_object_set_new(o, "finished_at", tk_jsonout_time(u->finished_at));
     return o;
+}
+
+/* ---- rules, versions, suppressions ------------------------------------------------ */
+
+static int param_changed(const tk_rulecat_config *c, size_t i, size_t k)
+{
+    return tk_rulecat_config_param(c, i, k) != tk_rulecat_rule_at(i)->params[k].def;
+}
+
+static int rule_changed(const tk_rulecat_config *c, size_t i)
+{
+    const tk_rulecat_rule *r = tk_rulecat_rule_at(i);
+    int diff = tk_rulecat_config_enabled(c, i) != r->enabled ||
+               tk_rulecat_config_severity(c, i) != r->severity;
+    for (size_t k = 0; !diff && k < r->nparams; k++)
+        diff = param_changed(c, i, k);
+    return diff;
+}
+
+/* The catalogue of s with the fields tk_jsonout_rules() adds per rule. */
+static json_t *rules_array(const tk_tuning_rules *s)
+{
+    char *js = NULL;
+    tk_error err = {0, ""};
+    if (tk_rulecat_export_json(s->config, &js, &err) != TK_OK)
+        return NULL;
+    json_error_t je;
+    json_t *cat = json_loads(js, 0, &je);
+    free(js);
+    json_t *rs = json_incref(json_object_get(cat, "rules"));
+    json_decref(cat);
+    for (size_t i = 0; rs != NULL && i < json_array_size(rs); i++) {
+        json_t *r = json_array_get(rs, i);
+        json_t *ps = json_object_get(r, "params");
+        const tk_tuning_change *ch = &s->rule[i];
+        json_object_set_new(r, "changed", json_boolean(rule_changed(s->config, i)));
+        json_object_set_new(r, "default_enabled", json_boolean(tk_rulecat_rule_at(i)->enabled));
+        json_object_set_new(r, "version", ch->version ? json_integer(ch->version) : json_null());
+        json_object_set_new(r, "changed_at", tk_jsonout_time(ch->at));
+        json_object_set_new(r, "changed_by", opt_string(ch->by));
+        for (size_t k = 0; k < json_array_size(ps); k++)
+            json_object_set_new(json_array_get(ps, k), "changed",
+                                json_boolean(param_changed(s->config, i, k)));
+    }
+    return rs;
+}
+
+json_t *tk_jsonout_rules(const char *tenant, const tk_tuning_rules *s)
+{
+    json_t *rs = rules_array(s);
+    json_t *o = rs ? json_object() : NULL;
+    if (o == NULL) {
+        json_decref(rs);
+        return NULL;
+    }
+    if (tenant != NULL)
+        json_object_set_new(o, "tenant", json_string(tenant));
+    json_object_set_new(o, "version",
+                        s->head.version ? json_integer(s->head.version) : json_null());
+    json_object_set_new(o, "changed_at", tk_jsonout_time(s->head.at));
+    json_object_set_new(o, "changed_by", opt_string(s->head.by));
+    json_object_set_new(o, "source", opt_string(s->source));
+    json_object_set_new(o, "disabled", json_integer((json_int_t)s->disabled));
+    json_object_set_new(o, "changed", json_integer((json_int_t)s->changed));
+    json_object_set_new(o, "rules", rs);
+    return o;
+}
+
+json_t *tk_jsonout_rule(const tk_tuning_rules *s, size_t i)
+{
+    json_t *rs = rules_array(s);
+    json_t *r = json_incref(json_array_get(rs, i));
+    json_decref(rs);
+    return r;
+}
+
+json_t *tk_jsonout_rule_version(const tk_tuning_version *v)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    json_object_set_new(o, "id", json_integer(v->id));
+    json_object_set_new(o, "created_at", tk_jsonout_time(v->created_at));
+    json_object_set_new(o, "created_by", opt_string(v->created_by));
+    json_object_set_new(o, "kind", json_string(v->reset ? "reset" : "set"));
+    json_object_set_new(o, "source", opt_string(v->source));
+    json_object_set_new(o, "in_force", json_boolean(v->in_force));
+    json_object_set_new(o, "disabled", json_integer((json_int_t)v->disabled));
+    json_object_set_new(o, "changed", json_integer((json_int_t)v->changed));
+    json_object_set_new(o, "problem", opt_string(v->problem));
+    return o;
+}
+
+json_t *tk_jsonout_suppression(const tk_suppression *s)
+{
+    char day[16], item[48];
+    tk_period_format_day(s->expires_day, day, sizeof day);
+    snprintf(item, sizeof item, "%lld-%lld", (long long)s->run_id, (long long)s->rank);
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    json_object_set_new(o, "id", json_integer(s->id));
+    json_object_set_new(o, "rule_id", json_string(s->rule_id));
+    json_object_set_new(o, "entity_type", json_string(s->entity_type));
+    json_object_set_new(o, "entity_id", json_string(s->entity));
+    json_object_set_new(o, "reason", json_string(s->reason));
+    json_object_set_new(o, "created_by", json_string(s->created_by));
+    json_object_set_new(o, "created_at", tk_jsonout_time(s->created_at));
+    json_object_set_new(o, "expires", json_string(day));
+    json_object_set_new(o, "item", s->run_id > 0 ? json_string(item) : json_null());
+    return o;
+}
+
+static json_t *preview_cases(const tk_analysis_case *c, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < n; i++) {
+        char from[16], to[16];
+        tk_period_format_day(c[i].first_day, from, sizeof from);
+        tk_period_format_day(c[i].last_day, to, sizeof to);
+        json_array_append_new(a, json_pack("{s:o,s:s,s:s,s:s,s:s,s:f,s:o}", "rule_id",
+                                           opt_string(c[i].rule_id), "entity_type",
+                                           c[i].entity_type, "entity_id", c[i].entity, "from", from,
+                                           "to", to, "score", tk_jsonout_score(c[i].score),
+                                           "severity", opt_string(c[i].severity)));
+    }
+    return a;
+}
+
+json_t *tk_jsonout_preview(const tk_tuning_preview *p)
+{
+    json_t *ps = json_array();
+    for (size_t i = 0; ps != NULL && i < p->n; i++) {
+        const tk_tuning_preview_period *q = &p->periods[i];
+        json_array_append_new(
+            ps, json_pack("{s:o,s:{s:I,s:I},s:{s:I,s:I},s:o,s:o,s:f}", "period",
+                          period_json(&q->period), "findings", "before",
+                          (json_int_t)q->findings_before, "after", (json_int_t)q->findings_after,
+                          "cases", "before", (json_int_t)q->cases_before, "after",
+                          (json_int_t)q->cases_after, "added", preview_cases(q->added, q->nadded),
+                          "removed", preview_cases(q->removed, q->nremoved), "seconds",
+                          round(q->seconds * 100) / 100));
+    }
+    return json_pack("{s:f,s:o}", "seconds", round(p->seconds * 100) / 100, "periods", ps);
 }

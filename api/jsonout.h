@@ -18,6 +18,8 @@
 #include "models/anomalies.h"
 #include "models/evidence.h"
 #include "src/uploads.h"
+#include "models/suppress.h"
+#include "models/tuning.h"
 
 /* A run: id, period, baseline, created_at, events, items and notes (the
  * array of one-line strings; [] when there are none). */
@@ -57,5 +59,31 @@ json_t *tk_jsonout_analysis_summary(const tk_analysis_summary *s);
 
 /* A 0-100 score as listed: one decimal, never -0.0. */
 double tk_jsonout_score(double x);
+
+/* The rule configuration in force: tenant (NULL: omitted), version (null
+ * for the defaults of a store that has none), changed_at, changed_by,
+ * source, disabled, changed and rules: the catalogue of
+ * tk_rulecat_export_json() with, per rule, default_enabled, changed,
+ * version, changed_at and changed_by (the version from which the rule has
+ * its present values) and per parameter changed. */
+json_t *tk_jsonout_rules(const char *tenant, const tk_tuning_rules *s);
+
+/* Rule i of s, as one element of tk_jsonout_rules()'s "rules". */
+json_t *tk_jsonout_rule(const tk_tuning_rules *s, size_t i);
+
+/* A stored version of the rule configuration: id, created_at, created_by,
+ * kind ("set" or "reset"), source, in_force, disabled, changed, problem. */
+json_t *tk_jsonout_rule_version(const tk_tuning_version *v);
+
+/* A suppression: id, rule_id, entity_type, entity_id, reason, created_by,
+ * created_at, expires (YYYY-MM-DD, the last day of findings it covers)
+ * and item (the "RUN-RANK" it came from, or null). */
+json_t *tk_jsonout_suppression(const tk_suppression *s);
+
+/* A preview of a rule configuration: seconds and periods, each with
+ * period, findings and cases ({"before", "after"}), added and removed
+ * (cases: rule_id (null for a models-only case), entity_type, entity_id,
+ * from, to, score, severity) and seconds. */
+json_t *tk_jsonout_preview(const tk_tuning_preview *p);
 
 #endif

@@ -423,6 +423,7 @@ static const tk_route *(*const parts[])(size_t *n) = {
     tk_routes_core,
     tk_routes_uploads,
     tk_routes_analyses,
+    tk_routes_tuning,
 };
 
 static tk_route *table;

@@ -876,7 +876,7 @@ static void route_request(tk_server_req *r)
         stream_start(r);
         return;
     }
-    if (strcmp(r->method, "POST") == 0) {
+    if (strcmp(r->method, "POST") == 0 || strcmp(r->method, "PUT") == 0) {
         const char *type = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
         if (r->too_large) {
             tk_server_reply_error(r, 413, "payload_too_large",
@@ -934,7 +934,7 @@ static void serve(tk_server_req *r)
     if (tk_account_store_open(&r->store, r->srv->data_dir, &r->srv->accounts, &err) != TK_OK) {
         fprintf(stderr, "tenken serve: %s\n", err.msg);
         tk_server_reply_error(r, 500, "internal", NULL);
-    } else if (r->too_large && strcmp(r->method, "POST") != 0) {
+    } else if (r->too_large && strcmp(r->method, "POST") != 0 && strcmp(r->method, "PUT") != 0) {
         tk_server_reply_error(r, 413, "payload_too_large", NULL);
     } else {
         route_request(r);

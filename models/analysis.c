@@ -59,6 +59,7 @@
 #include "models/iforest.h"
 #include "models/mahalanobis.h"
 #include "models/rules.h"
+#include "models/suppress.h"
 #include "models/tod.h"
 #include "src/alloc.h"
 #include "src/calendar.h"
@@ -271,7 +272,8 @@ int tk_analysis_migrate(tk_db *db, tk_error *err)
 
 /* Every table above src/, in dependency order. */
 static const tk_tenant_migrate_fn migrate_fns[] = {tk_userday_migrate, tk_rulecat_migrate,
-                                                   tk_rules_migrate, tk_analysis_migrate};
+                                                   tk_rules_migrate, tk_analysis_migrate,
+                                                   tk_suppress_migrate};
 static const tk_tenant_migrations migrations = {migrate_fns,
                                                 sizeof migrate_fns / sizeof migrate_fns[0]};
 
@@ -2922,11 +2924,42 @@ static void day_done(void *ctx, int64_t day, size_t events)
     stage(p->o, "features and rules", 0.05 + 0.35 * (double)p->done / (double)p->days);
 }
 
+/* A dry run's list: the cases copied into the summary. */
+static int dry_list(const struct item *cases, size_t n, tk_analysis_summary *sum, tk_error *err)
+{
+    sum->cases_list = tk_calloc(n + 1, sizeof *sum->cases_list);
+    if (sum->cases_list == NULL)
+        return tk_error_set(err, TK_ENOMEM, "out of memory building results");
+    for (size_t i = 0; i < n; i++) {
+        tk_analysis_case *k = &sum->cases_list[i];
+        snprintf(k->rule_id, sizeof k->rule_id, "%s", cases[i].source == 0 ? cases[i].rule_id : "");
+        snprintf(k->entity_type, sizeof k->entity_type, "%s", cases[i].entity_type);
+        snprintf(k->severity, sizeof k->severity, "%s", cases[i].severity);
+        k->first_day = cases[i].first;
+        k->last_day = cases[i].last;
+        k->score = score1(cases[i].score);
+        k->entity = dup(cases[i].entity);
+        if (k->entity == NULL)
+            return tk_error_set(err, TK_ENOMEM, "out of memory building results");
+    }
+    return TK_OK;
+}
+
+/* Appends a note line of models/suppress to the run's notes. */
+static int add_note(void *ctx, const char *line)
+{
+    return json_array_append_new(ctx, json_string(line)) != 0;
+}
+
 void tk_analysis_summary_dispose(tk_analysis_summary *sum)
 {
     if (sum != NULL) {
         free(sum->notes); /* json_dumps */
         sum->notes = NULL;
+        for (size_t i = 0; sum->cases_list != NULL && i < sum->cases; i++)
+            tk_free(sum->cases_list[i].entity);
+        tk_free(sum->cases_list);
+        sum->cases_list = NULL;
     }
 }
 
@@ -2947,6 +2980,7 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     struct ctx c;
     struct rules_job job;
     json_t *notes = NULL;
+    tk_suppress_set sup = {NULL, 0, NULL};
     const double t0 = now_s();
     int rc;
 
@@ -2962,9 +2996,11 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     c.bopt = (tk_baseline_options)TK_BASELINE_OPTIONS_INIT;
     int in_tx = 0; /* the transaction that stores the run is open */
     job.o = o;
-    rc = tk_period_check_open(db, pr, err);
+    rc = o->dry_run ? TK_OK : tk_period_check_open(db, pr, err);
     if (rc == TK_OK)
         rc = check_cancel(o, err);
+    if (rc == TK_OK)
+        rc = tk_suppress_set_load(db, &sup, err);
     if (rc != TK_OK)
         return rc;
     const int64_t first = c.base.first_day < pr->first_day ? c.base.first_day : pr->first_day;
@@ -3003,14 +3039,15 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
         }
         pthread_mutex_unlock(&job.mu);
     }
-    /* One transaction from here: the period's features, then the run. */
+    /* One transaction from here: the period's features, then the run (a
+     * dry run writes nothing). */
     if (rc == TK_OK)
         rc = check_cancel(o, err);
-    if (rc == TK_OK) {
+    if (rc == TK_OK && !o->dry_run) {
         rc = tk_db_begin(db, err);
         in_tx = rc == TK_OK;
     }
-    if (rc == TK_OK)
+    if (rc == TK_OK && !o->dry_run)
         rc = tk_userday_save(ud, db, err);
     if (rc != TK_OK)
         goto done;
@@ -3127,8 +3164,21 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     for (size_t i = 0; rc == TK_OK && i < tk_rules_result_note_count(rr); i++)
         if (json_array_append_new(notes, json_string(tk_rules_result_note(rr, i))) != 0)
             rc = tk_error_set(err, TK_ENOMEM, "out of memory building results");
-    for (size_t i = 0; rc == TK_OK && i < nf; i++)
+    for (size_t i = 0; rc == TK_OK && i < nf; i++) {
+        const size_t from = nitems;
         rc = rule_items(&c, tk_rules_result_at(rr, i), items, &nitems, notes, err);
+        for (size_t k = from; rc == TK_OK && k < nitems;) /* models/suppress.h */
+            if (tk_suppress_match(&sup, items[k].rule_id, items[k].entity_type, items[k].entity,
+                                  tk_rules_result_at(rr, i)->day_from)) {
+                item_free(&items[k]);
+                items[k] = items[--nitems];
+            } else {
+                k++;
+            }
+    }
+    sum->suppressed = tk_suppress_hits(&sup);
+    if (rc == TK_OK && tk_suppress_notes(&sup, add_note, notes) != 0)
+        rc = tk_error_set(err, TK_ENOMEM, "out of memory building results");
     sum->findings = nitems;
     for (size_t r = 0; rc == TK_OK && r < c.nrows; r++) {
         if (in(&c.per, c.rows[r].day) && c.rs[r].score >= o->min_model_score &&
@@ -3171,13 +3221,15 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     sum->nnotes = json_array_size(notes);
     sum->cases = ncases;
     rc = check_cancel(o, err);
-    if (rc == TK_OK)
+    if (rc == TK_OK && o->dry_run)
+        rc = dry_list(cases, ncases, sum, err);
+    else if (rc == TK_OK)
         rc = store(db, pr, &c.base, sum->events, cases, ncases, sum->notes, rr, o->actor,
                    &sum->run_id, err);
     /* The last moment a cancel can take effect: before the commit. */
-    if (rc == TK_OK)
+    if (rc == TK_OK && in_tx)
         rc = check_cancel(o, err);
-    if (rc == TK_OK)
+    if (rc == TK_OK && in_tx)
         rc = tk_db_commit(db, err);
     if (rc != TK_OK)
         goto done;
@@ -3210,6 +3262,7 @@ done:
     tk_free(c.tpri);
     tk_free(c.tps);
     json_decref(notes);
+    tk_suppress_set_dispose(&sup);
     tk_strmap_destroy(c.user_ids);
     tk_rules_result_destroy(rr);
     rules_dispose(&job);

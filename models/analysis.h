@@ -61,12 +61,27 @@ typedef struct tk_analysis_options {
     /* Who starts the run and its clock (borrowed; NULL: unrecorded, the
      * real-time clock): recorded on the run (started_by, created_at). */
     const tk_actor *actor;
+    /* A dry run (a preview of a configuration): nothing is written -- the
+     * tenant may be open read-only -- and the ranked list is returned in
+     * the summary's cases_list instead of being stored (run_id 0). */
+    int dry_run;
 } tk_analysis_options;
 
 // clang-format off
 #define TK_ANALYSIS_OPTIONS_INIT \
-    {{1, 0}, NULL, 20241001, 100, 256, 50.0, 35.0, NULL, NULL, 0, NULL, NULL, NULL}
+    {{1, 0}, NULL, 20241001, 100, 256, 50.0, 35.0, NULL, NULL, 0, NULL, NULL, NULL, 0}
 // clang-format on
+
+/* One case of a dry run's ranked list. */
+typedef struct tk_analysis_case {
+    char rule_id[8];      /* the leading rule; "" for a models-only case */
+    char entity_type[16]; /* "user" or "terminal" */
+    char *entity;         /* owned by the summary */
+    int64_t first_day;    /* a period case: the period's first day */
+    int64_t last_day;
+    double score;      /* 0-100, one decimal */
+    char severity[12]; /* "" when none */
+} tk_analysis_case;
 
 typedef struct tk_analysis_summary {
     int64_t run_id;
@@ -87,6 +102,9 @@ typedef struct tk_analysis_summary {
      * (analysis_runs.notes). */
     char *notes;
     size_t nnotes;
+    /* Rule items not listed because a suppression (models/suppress.h)
+     * covers them; the notes name the suppressions. */
+    size_t suppressed;
     double seconds;
     /* Wall-clock seconds per stage: master data and calendar, features,
      * models (baselines, forest, distance, normalisation), waiting for the
@@ -94,6 +112,8 @@ typedef struct tk_analysis_summary {
      * The rule checks run alongside features and models: t_rules is their
      * own duration. */
     double t_master, t_features, t_models, t_wait, t_ranking, t_rules;
+    /* A dry run's ranked list, in rank order (owned; NULL otherwise). */
+    tk_analysis_case *cases_list;
 } tk_analysis_summary;
 
 /* Analyses period pr of tenant t (borrowed; open read-write, through
