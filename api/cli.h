@@ -139,6 +139,13 @@ void tk_cli_show_events(FILE *out, const tk_evidence *e, size_t limit, const cha
 int tk_cli_show_item(FILE *out, tk_db *db, const tk_anomalies_item *it, const char *period,
                      size_t rows, tk_error *err);
 
+/* `tenken profile ACTION` for the actions on a tenant's stored profiles
+ * (api/cli_profile.c): action is add, list, show, history or rm; arg the
+ * file (add) or the profile's name (show, history, rm); version 0 the
+ * newest (show). Reports errors itself; returns an exit status. */
+int tk_cli_profile_store(const char *action, const char *tenant, const char *data, int json,
+                         int64_t version, const char *arg);
+
 /* Prints "tenken CMD: message" for err on stderr. */
 void tk_cli_report(const char *cmd, const tk_error *err);
 

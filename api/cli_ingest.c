@@ -22,6 +22,7 @@
 #include "src/ingest.h"
 #include "src/mask.h"
 #include "src/profile.h"
+#include "src/profstore.h"
 #include "src/strmap.h"
 #include "src/tenant.h"
 #include "src/uploads.h"
@@ -79,7 +80,7 @@ static void draw_progress(void *ctx, const tk_ingest_progress *p)
     b->active = 1;
 }
 
-/* ---- profiles: a file, or a directory matched by file name ------------- */
+/* ---- profiles: a file, a directory, or a stored profile ---------------- */
 
 struct profiles {
     tk_profile **p;
@@ -93,17 +94,40 @@ static void profiles_free(struct profiles *ps)
     tk_free(ps->p);
 }
 
-static int load_profiles(struct profiles *ps, const char *path, tk_error *err)
+/* 1 if arg names a stored profile rather than a file: it is a profile
+ * name ([a-z0-9_-], so no '/' and no ".json") and no file of that name
+ * exists (docs/profiles.md, "Stored profiles"). */
+static int is_stored_name(const char *arg)
+{
+    struct stat sb;
+    const size_t n = strlen(arg);
+    return n > 0 && n <= 64 && strspn(arg, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n &&
+           stat(arg, &sb) != 0;
+}
+
+/* Loads --profile ARG: a file, a directory of *.json files, or (no such
+ * file) the stored profile of t named ARG. */
+static int load_profiles(struct profiles *ps, const char *path, tk_tenant *t, tk_error *err)
 {
     struct stat sb;
     memset(ps, 0, sizeof *ps);
-    if (stat(path, &sb) != 0)
-        return tk_error_set(err, TK_EIO, "cannot read profile %s", path);
-    if (!S_ISDIR(sb.st_mode)) {
+    if (is_stored_name(path) || stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
         ps->p = tk_calloc(1, sizeof *ps->p);
         if (ps->p == NULL)
             return tk_error_set(err, TK_ENOMEM, "out of memory");
-        const int rc = tk_profile_load(&ps->p[0], path, err);
+        int rc;
+        if (is_stored_name(path)) {
+            rc = tk_profstore_get(t, path, &ps->p[0], err);
+            if (rc == TK_ENOTFOUND && err != NULL) {
+                char why[sizeof err->msg];
+                snprintf(why, sizeof why, "%s", err->msg);
+                rc = tk_error_set(err, TK_ENOTFOUND,
+                                  "%s: no such profile file, and %s (see 'tenken profile list')",
+                                  path, why);
+            }
+        } else {
+            rc = tk_profile_load(&ps->p[0], path, err);
+        }
         if (rc == TK_OK)
             ps->n = 1;
         return rc;
@@ -135,26 +159,24 @@ static int load_profiles(struct profiles *ps, const char *path, tk_error *err)
     return rc;
 }
 
+/* The profile for file: the only one, or the one tk_profstore_pick()
+ * chooses by file name, else by the header in the file's first bytes. */
 static const tk_profile *pick_profile(const struct profiles *ps, const char *file, tk_error *err)
 {
     if (ps->n == 1)
         return ps->p[0];
-    const tk_profile *found = NULL;
-    for (size_t i = 0; i < ps->n; i++) {
-        if (tk_profile_match_filename(ps->p[i], file)) {
-            if (found != NULL) {
-                tk_error_set(err, TK_EPROFILE,
-                             "%s: profiles %s and %s both match the file name; name one with "
-                             "--profile FILE",
-                             file, tk_profile_name(found), tk_profile_name(ps->p[i]));
-                return NULL;
-            }
-            found = ps->p[i];
-        }
+    char head[16384];
+    size_t len = 0;
+    FILE *f = fopen(file, "rb");
+    if (f != NULL) {
+        len = fread(head, 1, sizeof head, f);
+        fclose(f);
     }
-    if (found == NULL)
-        tk_error_set(err, TK_EPROFILE, "%s: no profile's match.filename matches this file", file);
-    return found;
+    size_t i = 0;
+    if (tk_profstore_pick((const tk_profile *const *)ps->p, ps->n, file, f ? head : NULL, len, &i,
+                          err) != TK_OK)
+        return NULL;
+    return ps->p[i];
 }
 
 /* ---- tenken ingest ------------------------------------------------------ */
@@ -172,9 +194,12 @@ static const char ingest_help[] =
     "\n"
     "options:\n"
     "  --tenant T            the tenant, created with 'tenken init' (required)\n"
-    "  --profile PROFILE     a source profile (JSON, docs/profiles.md), or a\n"
+    "  --profile PROFILE     a source profile (JSON, docs/profiles.md), a\n"
     "                        directory of profiles, each FILE taking the one whose\n"
-    "                        match.filename matches its name (required)\n"
+    "                        match.filename matches its name (else whose\n"
+    "                        match.header its header), or, when no file of that\n"
+    "                        name exists, the name of a profile stored in T\n"
+    "                        ('tenken profile add') (required)\n"
     "  --lenient             store the good rows of a file with bad rows and list\n"
     "                        the bad ones (default: a bad row rejects the file)\n"
     "  --quiet               nothing on stdout: only failures and warnings, on\n"
@@ -291,10 +316,12 @@ int tk_cli_ingest(int argc, char **argv)
     struct profiles ps;
     tk_tenant *t = NULL;
     int status = TK_EXIT_OK;
-    int rc = load_profiles(&ps, profile, &err);
+    memset(&ps, 0, sizeof ps);
+    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant, 0, &err);
     if (rc == TK_OK)
-        rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant, 0, &err);
+        rc = load_profiles(&ps, profile, t, &err);
     if (rc != TK_OK) {
+        tk_tenant_close(t);
         tk_cli_report("ingest", &err);
         profiles_free(&ps);
         return TK_EXIT_FAIL;
@@ -349,26 +376,47 @@ int tk_cli_ingest(int argc, char **argv)
 
 /* ---- tenken profile test ----------------------------------------------- */
 
-static const char profile_help[] =
-    "usage: tenken profile test PROFILE.json FILE [--rows N] [--format table|json]\n"
+#define PROFILE_USAGE_TEST                                                                         \
+    "tenken profile test PROFILE FILE [--rows N] [--format table|json]\n"                          \
     "                           [--tenant T] [--data DIR]\n"
-    "\n"
+#define PROFILE_USAGE_ADD  "tenken profile add --tenant T PROFILE.json [--data DIR]\n"
+#define PROFILE_USAGE_LIST "tenken profile list --tenant T [--format table|json] [--data DIR]\n"
+#define PROFILE_USAGE_SHOW "tenken profile show --tenant T NAME [--version N] [--data DIR]\n"
+#define PROFILE_USAGE_HISTORY                                                                      \
+    "tenken profile history --tenant T NAME [--format table|json] [--data DIR]\n"
+#define PROFILE_USAGE_RM "tenken profile rm --tenant T NAME [--data DIR]\n"
+#define PROFILE_HELP_TENANT                                                                        \
+    "  --tenant T            the tenant whose stored profiles are meant (required)\n"
+#define PROFILE_HELP_FORMAT                                                                        \
+    "  --format table|json   a table, or the JSON the service answers (default:\n"                 \
+    "                        table)\n"
+
+static const char profile_help[] =
+    "usage: " PROFILE_USAGE_TEST "       " PROFILE_USAGE_ADD "       " PROFILE_USAGE_LIST
+    "       " PROFILE_USAGE_SHOW "       " PROFILE_USAGE_HISTORY "       " PROFILE_USAGE_RM "\n"
     "Tries a source profile (docs/profiles.md) on a log file without storing\n"
-    "anything, to write or check a profile before the first ingest.\n"
+    "anything, and keeps a tenant's source profiles in its database as versions\n"
+    "(every change a new version, the newest in force), for 'tenken ingest\n"
+    "--profile NAME' and the service.\n"
     "\n"
     "actions:\n"
-    "  test     apply PROFILE.json to FILE; print events and problems\n"
+    "  test     apply a profile to FILE; print events and problems\n"
+    "  add      store PROFILE.json as the next version of the profile it names\n"
+    "  list     the stored profiles in force\n"
+    "  show     the JSON of a stored profile (the version in force, or --version)\n"
+    "  history  every version of a stored profile, deleted ones included\n"
+    "  rm       delete a stored profile (its versions stay in its history)\n"
     "\n"
-    "Run 'tenken profile test --help' (or 'tenken help profile test') for its\n"
-    "options.\n" TK_CLI_HELP_EXIT;
+    "Run 'tenken profile ACTION --help' (or 'tenken help profile ACTION') for an\n"
+    "action's options.\n" TK_CLI_HELP_EXIT;
 
 static const char profile_test_help[] =
-    "usage: tenken profile test PROFILE.json FILE [--rows N] [--format table|json]\n"
-    "                           [--tenant T] [--data DIR]\n"
-    "\n"
-    "Applies the source profile PROFILE.json to FILE without storing anything:\n"
+    "usage: " PROFILE_USAGE_TEST "\n"
+    "Applies the source profile PROFILE to FILE without storing anything:\n"
     "prints the first N canonical events and every problem found in the whole\n"
     "file, with record, line and column. Resident identifiers are shown masked.\n"
+    "PROFILE is a profile file, or, when no file of that name exists, the name\n"
+    "of a profile stored in tenant T ('tenken profile add').\n"
     "\n"
     "options:\n"
     "  --rows N              how many events to print (default: 10)\n"
@@ -377,9 +425,53 @@ static const char profile_test_help[] =
     "  --tenant T            resolve users and terminals through T's master data as\n"
     "                        ingest would, and say whether each is a known staff\n"
     "                        member or a registered terminal (T is only read;\n"
-    "                        default: no resolution)\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP "\n"
+    "                        default: no resolution); also where a PROFILE that is\n"
+    "                        a stored name is read from\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP "\n"
     "exit status: 0 the profile fits every row, 1 problems were found (or a file\n"
     "cannot be read), 2 usage error\n";
+
+static const char profile_add_help[] =
+    "usage: " PROFILE_USAGE_ADD "\n"
+    "Validates PROFILE.json as ingest would and stores it in tenant T as the next\n"
+    "version of the profile it names (its \"profile\" key); that version is then\n"
+    "in force. Text identical to the version in force is not stored again.\n"
+    "\n"
+    "options:\n" PROFILE_HELP_TENANT TK_CLI_HELP_DATA TK_CLI_HELP_HELP "\n"
+    "exit status: 0 stored (or unchanged), 1 the profile is not valid (the\n"
+    "message names the key) or cannot be stored, 2 usage error\n";
+
+static const char profile_list_help[] =
+    "usage: " PROFILE_USAGE_LIST "\n"
+    "Lists the profiles stored in tenant T with the version in force: when and\n"
+    "by whom it was stored, and the systems it maps events to.\n"
+    "\n"
+    "options:\n" PROFILE_HELP_TENANT PROFILE_HELP_FORMAT TK_CLI_HELP_DATA TK_CLI_HELP_HELP
+        TK_CLI_HELP_EXIT;
+
+static const char profile_show_help[] =
+    "usage: " PROFILE_USAGE_SHOW "\n"
+    "Prints the JSON of stored profile NAME as it was stored: the version in\n"
+    "force, or version N (deleted profiles' versions too).\n"
+    "\n"
+    "options:\n" PROFILE_HELP_TENANT
+    "  --version N           the version to print (default: the newest)\n" TK_CLI_HELP_DATA
+        TK_CLI_HELP_HELP TK_CLI_HELP_EXIT;
+
+static const char profile_history_help[] =
+    "usage: " PROFILE_USAGE_HISTORY "\n"
+    "Lists every version of stored profile NAME, newest first: when and by whom\n"
+    "it was stored, and whether it is in force, replaced or deleted.\n"
+    "\n"
+    "options:\n" PROFILE_HELP_TENANT PROFILE_HELP_FORMAT TK_CLI_HELP_DATA TK_CLI_HELP_HELP
+        TK_CLI_HELP_EXIT;
+
+static const char profile_rm_help[] =
+    "usage: " PROFILE_USAGE_RM "\n"
+    "Deletes stored profile NAME: it is no longer listed, selected or usable by\n"
+    "name, while 'tenken profile history' and 'show --version' still read its\n"
+    "versions. Adding it again makes it live again as its next version.\n"
+    "\n"
+    "options:\n" PROFILE_HELP_TENANT TK_CLI_HELP_DATA TK_CLI_HELP_HELP TK_CLI_HELP_EXIT;
 
 /* The table's columns; staff and registered only with --tenant. */
 enum {
@@ -704,21 +796,42 @@ static void free_held(struct test_ctx *tc)
 
 int tk_cli_profile(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"rows", required_argument, NULL, 'r'},   {"format", required_argument, NULL, 'f'},
-        {"tenant", required_argument, NULL, 't'}, {"data", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"rows", required_argument, NULL, 'r'},
+                                             {"format", required_argument, NULL, 'f'},
+                                             {"tenant", required_argument, NULL, 't'},
+                                             {"version", required_argument, NULL, 'v'},
+                                             {"data", required_argument, NULL, 'd'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    /* Per action: its help, how many arguments it takes, and the options
+     * it refuses (of rows, format, version). */
+    static const struct {
+        const char *name, *help;
+        int nargs;
+        int rows, format, version;
+    } actions[] = {
+        {"test", profile_test_help, 2, 1, 1, 0},       {"add", profile_add_help, 1, 0, 0, 0},
+        {"list", profile_list_help, 0, 0, 1, 0},       {"show", profile_show_help, 1, 0, 0, 1},
+        {"history", profile_history_help, 1, 0, 1, 0}, {"rm", profile_rm_help, 1, 0, 0, 0},
+    };
     struct test_ctx tc;
     const char *data = NULL;
-    int c;
+    int64_t version = 0;
+    int c, given_rows = 0, given_format = 0, given_version = 0;
+    size_t ai = 0;
     memset(&tc, 0, sizeof tc);
     tc.rows_wanted = 10;
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         fputs(profile_help, stdout);
         return TK_EXIT_OK;
     }
-    if (argc < 2 || strcmp(argv[1], "test") != 0)
-        return tk_cli_usage_error("profile", "expected 'profile test PROFILE.json FILE'");
+    while (argc >= 2 && ai < sizeof actions / sizeof actions[0] &&
+           strcmp(argv[1], actions[ai].name) != 0)
+        ai++;
+    if (argc < 2 || ai == sizeof actions / sizeof actions[0])
+        return tk_cli_usage_error("profile",
+                                  "expected an action: test, add, list, show, history or rm");
+    const char *const action = actions[ai].name;
     optind = 1;
     opterr = 0;
     argc--;
@@ -728,12 +841,14 @@ int tk_cli_profile(int argc, char **argv)
         case 'r': {
             char *end = NULL;
             const unsigned long long v = strtoull(optarg, &end, 10);
+            given_rows = 1;
             if (*optarg == '\0' || *end != '\0' || optarg[0] == '-')
                 return tk_cli_usage_error("profile", "--rows needs a number, not '%s'", optarg);
             tc.rows_wanted = v;
             break;
         }
         case 'f':
+            given_format = 1;
             if (strcmp(optarg, "json") == 0)
                 tc.json = 1;
             else if (strcmp(optarg, "table") != 0)
@@ -742,27 +857,57 @@ int tk_cli_profile(int argc, char **argv)
         case 't':
             tc.tenant = optarg;
             break;
+        case 'v': {
+            char *end = NULL;
+            given_version = 1;
+            version = strtoll(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || version < 1)
+                return tk_cli_usage_error("profile", "--version needs a version number, not '%s'",
+                                          optarg);
+            break;
+        }
         case 'd':
             data = optarg;
             break;
         case 'h':
-            fputs(profile_test_help, stdout);
+            fputs(actions[ai].help, stdout);
             return TK_EXIT_OK;
         default:
             return tk_cli_usage_error("profile", "unknown or incomplete option '%s'",
                                       argv[optind - 1]);
         }
     }
-    if (argc - optind != 2)
-        return tk_cli_usage_error("profile", "expected PROFILE.json and FILE");
+    if ((given_rows && !actions[ai].rows) || (given_format && !actions[ai].format) ||
+        (given_version && !actions[ai].version))
+        return tk_cli_usage_error("profile", "profile %s takes no --%s", action,
+                                  given_rows && !actions[ai].rows       ? "rows"
+                                  : given_format && !actions[ai].format ? "format"
+                                                                        : "version");
+    if (argc - optind != actions[ai].nargs)
+        return tk_cli_usage_error("profile", "profile %s expects %s", action,
+                                  ai == 0   ? "PROFILE and FILE"
+                                  : ai == 1 ? "one PROFILE.json"
+                                  : ai == 2 ? "no arguments"
+                                            : "the profile's NAME");
+    if (ai > 0) {
+        if (tc.tenant == NULL)
+            return tk_cli_usage_error("profile", "--tenant is required");
+        return tk_cli_profile_store(action, tc.tenant, data, tc.json, version,
+                                    ai == 2 ? NULL : argv[optind]);
+    }
     const char *const file = argv[optind + 1];
     tk_error err = {0, ""};
     tk_profile *p = NULL;
     tk_tenant *t = NULL;
-    int rc = tk_profile_load(&p, argv[optind], &err);
+    int rc = TK_OK;
+    if (tc.tenant != NULL)
+        rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tc.tenant, TK_TENANT_READONLY,
+                                     &err);
+    if (rc == TK_OK && t != NULL && is_stored_name(argv[optind]))
+        rc = tk_profstore_get(t, argv[optind], &p, &err);
+    else if (rc == TK_OK)
+        rc = tk_profile_load(&p, argv[optind], &err);
     if (rc == TK_OK && tc.tenant != NULL) {
-        rc =
-            tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tc.tenant, TK_TENANT_READONLY, &err);
         if (rc == TK_OK)
             rc = tk_strmap_create(&tc.users, &err);
         if (rc == TK_OK)

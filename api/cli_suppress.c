@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "api/cli.h"
+#include "models/analysis.h"
 #include "api/jsonout.h"
 #include "api/server.h"
 #include "models/suppress.h"
@@ -269,7 +270,7 @@ int tk_cli_suppress(int argc, char **argv)
     char who[TK_ACTOR_NAME_SIZE * 3];
     tk_actor actor;
     tk_actor_local(&actor, who, sizeof who);
-    int rc = tk_tenant_open(&t, tk_cli_data_dir(a.data), a.tenant,
+    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(a.data), a.tenant,
                             act->write ? 0 : TK_TENANT_READONLY, &err);
     if (rc == TK_OK && act->write) {
         const int ls = tk_cli_lock_writer(cmd, t, cmd, 0);

@@ -417,3 +417,15 @@ json_t *tk_jsonout_preview(const tk_tuning_preview *p)
     }
     return json_pack("{s:f,s:o}", "seconds", round(p->seconds * 100) / 100, "periods", ps);
 }
+
+json_t *tk_jsonout_profile(const tk_profstore_entry *e)
+{
+    json_t *sys = json_array();
+    for (size_t i = 0; sys != NULL && i < e->nsystems; i++)
+        json_array_append_new(sys, json_string(e->systems[i]));
+    return json_pack("{s:s,s:I,s:o,s:s,s:s,s:o,s:b,s:o,s:o}", "name", e->name, "version",
+                     (json_int_t)e->version, "created_at", tk_jsonout_time(e->created_at),
+                     "created_by", e->created_by, "sha256", e->digest, "systems", sys, "in_force",
+                     e->in_force, "deleted_at", tk_jsonout_time(e->deleted_at), "deleted_by",
+                     e->deleted_by ? json_string(e->deleted_by) : json_null());
+}

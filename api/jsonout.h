@@ -20,6 +20,7 @@
 #include "src/uploads.h"
 #include "models/suppress.h"
 #include "models/tuning.h"
+#include "src/profstore.h"
 
 /* A run: id, period, baseline, created_at, events, items and notes (the
  * array of one-line strings; [] when there are none). */
@@ -41,6 +42,11 @@ json_t *tk_jsonout_page(const tk_anomalies_run *r, const tk_anomalies_page *p);
 
 /* A triage decision: status, comment, decided_by, role, decided_at. */
 json_t *tk_jsonout_decision(const tk_anomalies_decision *d);
+
+/* A stored profile's version: name, version, created_at, created_by,
+ * sha256, systems (array), in_force, deleted_at and deleted_by (null
+ * unless deleted). */
+json_t *tk_jsonout_profile(const tk_profstore_entry *e);
 
 /* A time in Unix ms as ISO 8601 JST, or null for 0. */
 json_t *tk_jsonout_time(int64_t unix_ms);

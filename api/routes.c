@@ -424,6 +424,7 @@ static const tk_route *(*const parts[])(size_t *n) = {
     tk_routes_uploads,
     tk_routes_analyses,
     tk_routes_tuning,
+    tk_routes_profiles,
 };
 
 static tk_route *table;

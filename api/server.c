@@ -14,7 +14,8 @@
  *      (a session cookie or a Bearer token; 401, or 429 while a name is
  *      locked out); the route's roles are checked (403); a state-changing
  *      request with a session cookie must carry its CSRF token (403); a
- *      body must be application/json (415) and one JSON object (400).
+ *      body of a POST or PUT must be application/json (415) and one
+ *      JSON object (400), or text/csv, handed to the handler as it came.
  *   4. The handler answers; every answer gets the security headers.
  *   5. The request is recorded in the audit log with the route template
  *      as its action (never the raw path, which is the client's text) and
@@ -84,6 +85,7 @@ struct tk_server_req {
     char *body;
     size_t body_len, body_cap;
     int too_large;
+    int csv; /* the body is text/csv, kept as it came */
     json_t *json;
     const tk_route *route;
     size_t route_index;
@@ -316,10 +318,10 @@ int tk_server_parse_body(const char *p, size_t len, json_t **out, tk_error *err)
     return TK_OK;
 }
 
-int tk_server_is_json_type(const char *p, size_t len)
+/* 1 if p[0..len) is type t with at most a charset=utf-8 parameter. */
+static int is_type(const char *p, size_t len, const char *t)
 {
-    static const char t[] = "application/json";
-    const size_t tl = sizeof t - 1;
+    const size_t tl = strlen(t);
     if (len < tl || strncasecmp(p, t, tl) != 0)
         return 0;
     size_t i = tl;
@@ -334,6 +336,20 @@ int tk_server_is_json_type(const char *p, size_t len)
         i++;
     static const char cs[] = "charset=utf-8";
     return len - i == sizeof cs - 1 && strncasecmp(p + i, cs, sizeof cs - 1) == 0;
+}
+
+int tk_server_is_json_type(const char *p, size_t len)
+{
+    return is_type(p, len, "application/json");
+}
+
+int tk_server_is_csv_type(const char *p, size_t len)
+{
+    /* Any parameter: a charset says nothing tenken relies on, since the
+     * file's encoding is its profile's or detected from its bytes. */
+    static const char t[] = "text/csv";
+    const size_t tl = sizeof t - 1;
+    return len >= tl && strncasecmp(p, t, tl) == 0 && (len == tl || p[tl] == ';' || p[tl] == ' ');
 }
 
 int tk_server_is_loopback(const char *address)
@@ -369,6 +385,14 @@ const char *tk_server_req_query(const tk_server_req *r, const char *name)
 json_t *tk_server_req_body(const tk_server_req *r)
 {
     return r->json;
+}
+
+const char *tk_server_req_raw_body(const tk_server_req *r, size_t *len, int *csv)
+{
+    *len = r->body_len;
+    if (csv)
+        *csv = r->csv;
+    return r->body ? r->body : "";
 }
 
 const tk_account_auth *tk_server_req_auth(const tk_server_req *r)
@@ -697,7 +721,8 @@ static int same_secret(const char *a, const char *b)
 static int match_path(const char *tmpl, const char *path, char *param, size_t cap)
 {
     while (*tmpl && *path) {
-        if (strncmp(tmpl, "{id}", 4) == 0) {
+        const char *close = *tmpl == '{' ? strchr(tmpl, '}') : NULL;
+        if (close != NULL) { /* a path parameter: {id}, {name}, {kind} */
             const char *end = strchr(path, '/');
             const size_t len = end ? (size_t)(end - path) : strlen(path);
             if (len == 0 || len >= cap)
@@ -705,7 +730,7 @@ static int match_path(const char *tmpl, const char *path, char *param, size_t ca
             memcpy(param, path, len);
             param[len] = '\0';
             path += len;
-            tmpl += 4;
+            tmpl = close + 1;
             continue;
         }
         if (*tmpl != *path)
@@ -815,6 +840,12 @@ static enum MHD_Result check_one(void *cls, enum MHD_ValueKind kind, const char 
 
 static void stream_start(tk_server_req *r);
 
+/* 1 for the methods whose body the server reads: POST and PUT. */
+static int has_body(const char *method)
+{
+    return strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0;
+}
+
 static void route_request(tk_server_req *r)
 {
     size_t n;
@@ -876,19 +907,24 @@ static void route_request(tk_server_req *r)
         stream_start(r);
         return;
     }
-    if (strcmp(r->method, "POST") == 0 || strcmp(r->method, "PUT") == 0) {
+    if (has_body(r->method)) {
         const char *type = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
         if (r->too_large) {
             tk_server_reply_error(r, 413, "payload_too_large",
                                   json_pack("{s:I}", "limit", (json_int_t)r->srv->body_max));
             return;
         }
-        if (type == NULL || !tk_server_is_json_type(type, strlen(type))) {
+        /* A CSV body (a sample, a master data file) is handed to the
+         * handler as it came; a route that wants JSON finds no JSON body
+         * then and refuses it (422). */
+        r->csv = type != NULL && tk_server_is_csv_type(type, strlen(type));
+        if (!r->csv && (type == NULL || !tk_server_is_json_type(type, strlen(type)))) {
             tk_server_reply_error(r, 415, "unsupported_media_type", NULL);
             return;
         }
         tk_error err = {0};
-        if (tk_server_parse_body(r->body ? r->body : "", r->body_len, &r->json, &err) != TK_OK) {
+        if (!r->csv &&
+            tk_server_parse_body(r->body ? r->body : "", r->body_len, &r->json, &err) != TK_OK) {
             tk_server_reply_error(r, 400, "invalid_json", json_pack("{s:s}", "reason", err.msg));
             return;
         }
@@ -934,7 +970,7 @@ static void serve(tk_server_req *r)
     if (tk_account_store_open(&r->store, r->srv->data_dir, &r->srv->accounts, &err) != TK_OK) {
         fprintf(stderr, "tenken serve: %s\n", err.msg);
         tk_server_reply_error(r, 500, "internal", NULL);
-    } else if (r->too_large && strcmp(r->method, "POST") != 0 && strcmp(r->method, "PUT") != 0) {
+    } else if (r->too_large && !has_body(r->method)) {
         tk_server_reply_error(r, 413, "payload_too_large", NULL);
     } else {
         route_request(r);

@@ -107,6 +107,11 @@ const char *tk_server_req_param(const tk_server_req *r);
 const char *tk_server_req_query(const tk_server_req *r, const char *name);
 /* The parsed JSON body (an object), or NULL when the request had none. */
 json_t *tk_server_req_body(const tk_server_req *r);
+/* The body as it came (len bytes; "" when none), JSON or CSV; *csv (may
+ * be NULL) is 1 when it was sent as text/csv (then tk_server_req_body()
+ * is NULL). */
+const char *tk_server_req_raw_body(const tk_server_req *r, size_t *len, int *csv);
+
 /* Who asks: the authenticated account (refusal TK_ACCOUNT_ACCEPTED), or
  * a zeroed value for a route that needs none. */
 const tk_account_auth *tk_server_req_auth(const tk_server_req *r);
@@ -268,5 +273,9 @@ TK_MUST_CHECK int tk_server_parse_body(const char *p, size_t len, json_t **out, 
 /* 1 if the Content-Type value p[0..len) is application/json (with an
  * optional charset=utf-8 parameter). */
 int tk_server_is_json_type(const char *p, size_t len);
+
+/* 1 if the Content-Type value p[0..len) is text/csv (any parameters):
+ * the body of a route that takes a CSV file. */
+int tk_server_is_csv_type(const char *p, size_t len);
 
 #endif

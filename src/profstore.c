@@ -45,6 +45,17 @@ int tk_profstore_migrate(tk_db *db, tk_error *err)
                       err);
 }
 
+/* 1 if the tenant's database has the table: a tenant of an older schema
+ * opened read-only has none (and so no profiles); 0; or an error. */
+static int has_table(tk_db *db, tk_error *err)
+{
+    int64_t n = 0;
+    const int rc = tk_db_query_i64(
+        db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'profiles'", &n,
+        err);
+    return rc == TK_OK ? n > 0 : rc;
+}
+
 /* ---- entries ------------------------------------------------------------- */
 
 void tk_profstore_entry_dispose(tk_profstore_entry *e)
@@ -147,12 +158,15 @@ int tk_profstore_list(tk_tenant *t, tk_profstore_entries *out, tk_error *err)
     tk_db *db = tk_tenant_db(t);
     sqlite3_stmt *st = NULL;
     memset(out, 0, sizeof *out);
-    int rc = tk_db_prepare(db, &st,
-                           "SELECT " ENTRY_COLUMNS " FROM profiles p"
-                           " WHERE version = (SELECT MAX(version) FROM profiles q"
-                           "                  WHERE q.name = p.name)"
-                           " AND deleted_at IS NULL ORDER BY name",
-                           err);
+    int rc = has_table(db, err);
+    if (rc <= 0)
+        return rc;
+    rc = tk_db_prepare(db, &st,
+                       "SELECT " ENTRY_COLUMNS " FROM profiles p"
+                       " WHERE version = (SELECT MAX(version) FROM profiles q"
+                       "                  WHERE q.name = p.name)"
+                       " AND deleted_at IS NULL ORDER BY name",
+                       err);
     if (rc == TK_OK)
         rc = read_entries(db, st, out, 0, err);
     sqlite3_finalize(st);
@@ -166,7 +180,12 @@ int tk_profstore_versions(tk_tenant *t, const char *name, tk_profstore_entries *
     tk_db *db = tk_tenant_db(t);
     sqlite3_stmt *st = NULL;
     memset(out, 0, sizeof *out);
-    int rc = tk_db_prepare(
+    int rc = has_table(db, err);
+    if (rc == 0)
+        return tk_error_set(err, TK_ENOTFOUND, "no profile \"%s\" is stored", name);
+    if (rc < 0)
+        return rc;
+    rc = tk_db_prepare(
         db, &st, "SELECT " ENTRY_COLUMNS " FROM profiles WHERE name = ?1 ORDER BY version DESC",
         err);
     if (rc == TK_OK)
@@ -192,12 +211,17 @@ int tk_profstore_text(tk_tenant *t, const char *name, int64_t version, char **js
     *len = 0;
     if (info)
         memset(info, 0, sizeof *info);
-    int rc = tk_db_prepare(db, &st,
-                           "SELECT " ENTRY_COLUMNS ", json,"
-                           " version = (SELECT MAX(version) FROM profiles WHERE name = ?1)"
-                           " FROM profiles WHERE name = ?1 AND (?2 = 0 OR version = ?2)"
-                           " ORDER BY version DESC LIMIT 1",
-                           err);
+    int rc = has_table(db, err);
+    if (rc == 0)
+        return tk_error_set(err, TK_ENOTFOUND, "no profile \"%s\" is stored", name);
+    if (rc < 0)
+        return rc;
+    rc = tk_db_prepare(db, &st,
+                       "SELECT " ENTRY_COLUMNS ", json,"
+                       " version = (SELECT MAX(version) FROM profiles WHERE name = ?1)"
+                       " FROM profiles WHERE name = ?1 AND (?2 = 0 OR version = ?2)"
+                       " ORDER BY version DESC LIMIT 1",
+                       err);
     if (rc == TK_OK)
         rc = tk_db_bind_text(db, st, 1, name, strlen(name), err);
     if (rc == TK_OK) {

@@ -46,13 +46,15 @@ check '[ "$(wc -l <"$tmp/commands.txt")" -ge 13 ]' "commands read from api/cli.c
 
 # The actions of the commands that take one, and the options of a command
 # that an action refuses (the actions share one option table).
-declare -A actions=([master]="import list" [profile]="test" [rules]="list show set reset history"
-    [suppress]="add list rm"
+declare -A actions=([master]="import list" [profile]="test add list show history rm"
+    [rules]="list show set reset history" [suppress]="add list rm"
     [user]="add passwd disable enable list" [token]="create revoke list")
 declare -A refused=([master list]="profile effective" [rules list]="by" [rules show]="format by"
     [rules set]="format" [rules reset]="format" [rules history]="by"
     [suppress add]="format" [suppress list]="item rule entity-type entity reason expires"
     [suppress rm]="item rule entity-type entity reason expires format"
+    [profile test]="version" [profile add]="rows format version" [profile list]="rows version"
+    [profile show]="rows format" [profile history]="rows version" [profile rm]="rows format version"
     [user add]="format" [user passwd]="role tenant format"
     [user disable]="role tenant password-stdin format" [user enable]="role tenant password-stdin format"
     [user list]="role tenant password-stdin" [token revoke]="user tenant role days"
@@ -71,6 +73,8 @@ declare -A opens=([init]=skip [master import]="--kind staff $tmp/none.csv" [mast
     [suppress add]="--rule R03 --entity-type user --entity u1 --reason r --expires 2099-01-01"
     [suppress list]="" [suppress rm]="1"
     [user add]="alice --role analyst --password-stdin"
+    [profile add]="$tmp/p.json" [profile list]="" [profile show]="p" [profile history]="p"
+    [profile rm]="p"
     [profile test]="$src/notebooks-data/sample-city/profiles/juki-vendor-a.json $src/notebooks-data/sample-city/logs/juki_2024-10.csv")
 
 # Commands that reach the data directory's service database, not a tenant:
