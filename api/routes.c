@@ -449,6 +449,7 @@ const tk_route *tk_routes_core(size_t *n)
  * live in their own api/routes_AREA.c. */
 static const tk_route *(*const parts[])(size_t *n) = {
     tk_routes_core,
+    tk_routes_entities,
 };
 
 static tk_route *table;

@@ -41,5 +41,6 @@ const tk_route *tk_routes(size_t *n);
 /* The parts of the table, one per area of the API (static, borrowed). A
  * new area adds its getter here and to the list in routes.c. */
 const tk_route *tk_routes_core(size_t *n); /* health, metrics, session, audit, runs, anomalies */
+const tk_route *tk_routes_entities(size_t *n); /* entity profiles, trends */
 
 #endif

@@ -150,9 +150,12 @@ static int choose_baseline(struct job *j, tk_error *err)
     size_t n = 0;
     tk_entity *e = j->e;
     e->baseline = (tk_period){e->period.first_day - DEFAULT_BASELINE_DAYS, e->period.first_day - 1};
-    int rc = tk_trends_runs(j->db, &e->period, &runs, &n, err);
-    if (rc == TK_ENOTFOUND || (rc == TK_EDB && strstr(err->msg, "no such table") != NULL))
+    tk_error e2 = {0, ""};
+    int rc = tk_trends_runs(j->db, &e->period, &runs, &n, &e2);
+    if (rc == TK_EDB && strstr(e2.msg, "no such table") != NULL)
         return TK_OK; /* never analysed: the default window */
+    if (rc != TK_OK && err != NULL)
+        *err = e2;
     int64_t best = -1;
     for (size_t i = 0; rc == TK_OK && i < n; i++)
         if (runs[i].period.first_day <= e->period.first_day &&
@@ -439,9 +442,12 @@ static int read_cases(struct job *j, tk_error *err)
     tk_entity *e = j->e;
     tk_trends_run *runs = NULL;
     size_t nruns = 0, cap = 0;
-    int rc = tk_trends_runs(j->db, &e->period, &runs, &nruns, err);
-    if (rc == TK_EDB && strstr(err->msg, "no such table") != NULL)
+    tk_error e2 = {0, ""};
+    int rc = tk_trends_runs(j->db, &e->period, &runs, &nruns, &e2);
+    if (rc == TK_EDB && strstr(e2.msg, "no such table") != NULL)
         return TK_OK; /* a tenant never analysed has no cases */
+    if (rc != TK_OK && err != NULL)
+        *err = e2;
     for (size_t r = 0; rc == TK_OK && r < nruns; r++) {
         tk_anomalies_query q = TK_ANOMALIES_QUERY_INIT;
         char cursor[TK_ANOMALIES_CURSOR_SIZE] = "";
