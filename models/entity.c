@@ -463,7 +463,9 @@ static int read_cases(struct job *j, tk_error *err)
             for (size_t i = 0; rc == TK_OK && i < page.n; i++) {
                 tk_anomalies_item *it = &page.items[i];
                 if (it->last_day < e->period.first_day || it->first_day > e->period.last_day ||
-                    tk_trends_day_owner(runs, nruns, it->first_day) != runs[r].id)
+                    tk_trends_day_owner(runs, nruns,
+                                        tk_trends_case_day(&runs[r].period, it->first_day)) !=
+                        runs[r].id)
                     continue;
                 if (e->ncases == cap) {
                     const size_t nc = cap ? cap * 2 : 8;

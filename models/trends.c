@@ -127,6 +127,11 @@ int64_t tk_trends_day_owner(const tk_trends_run *runs, size_t n, int64_t day)
     return best;
 }
 
+int64_t tk_trends_case_day(const tk_period *run_period, int64_t first_day)
+{
+    return first_day < run_period->first_day ? run_period->first_day : first_day;
+}
+
 /* ---- grouping ------------------------------------------------------------------------------ */
 
 /* One case's share of one group. Values are borrowed from the page that
@@ -157,14 +162,14 @@ static int push(struct acc *a, const struct contrib *c)
 }
 
 /* The values of key k for item it: *nv of them in v (a case's systems can
- * be several). month is written into buf. */
-static size_t values(tk_trends_key k, const tk_anomalies_item *it, char *buf, size_t cap,
-                     const char **v, size_t max)
+ * be several). month, that of day, is written into buf. */
+static size_t values(tk_trends_key k, const tk_anomalies_item *it, int64_t day, char *buf,
+                     size_t cap, const char **v, size_t max)
 {
     switch (k) {
     case TK_TRENDS_MONTH: {
         int y, m, d;
-        tk_civil_from_days(it->first_day, &y, &m, &d);
+        tk_civil_from_days(day, &y, &m, &d);
         snprintf(buf, cap, "%04d-%02d", y, m);
         v[0] = buf;
         return 1;
@@ -263,8 +268,9 @@ static int read_run(tk_db *db, tk_trends_run *run, const tk_trends_run *runs, si
         pg->n++;
         for (size_t i = 0; i < page->n; i++) {
             const tk_anomalies_item *it = &page->items[i];
-            if (it->first_day < range->first_day || it->first_day > range->last_day ||
-                tk_trends_day_owner(runs, nruns, it->first_day) != run->id)
+            const int64_t day = tk_trends_case_day(&run->period, it->first_day);
+            if (day < range->first_day || day > range->last_day ||
+                tk_trends_day_owner(runs, nruns, day) != run->id)
                 continue;
             run->cases++;
             struct contrib one = {{NULL, NULL}, it->score, it->findings};
@@ -273,11 +279,11 @@ static int read_run(tk_db *db, tk_trends_run *run, const tk_trends_run *runs, si
             /* A month value needs storage: one slot per distinct month. */
             char mbuf[16];
             const char *v0[64], *v1[64];
-            size_t n0 = values(keys[0], it, mbuf, sizeof mbuf, v0, 64);
+            size_t n0 = values(keys[0], it, day, mbuf, sizeof mbuf, v0, 64);
             size_t n1 = 1;
             v1[0] = NULL;
             if (nkeys == 2)
-                n1 = values(keys[1], it, mbuf, sizeof mbuf, v1, 64);
+                n1 = values(keys[1], it, day, mbuf, sizeof mbuf, v1, 64);
             const char *month = NULL;
             if (keys[0] == TK_TRENDS_MONTH || (nkeys == 2 && keys[1] == TK_TRENDS_MONTH)) {
                 size_t m = 0;

@@ -11,9 +11,12 @@
  * newest run (a re-analysis replaces the earlier list). When periods
  * overlap (2024-10-01..11-30 and 2024-11-01..12-31), each day belongs to
  * the newest of those runs whose period covers it, and a case counts only
- * in the run that owns its first day: no case is counted twice, and a
- * day is judged by the latest analysis of it. A case counts when its first
- * day (a period case: its period's first day) is inside the range.
+ * in the run that owns its day: no case is counted twice, and a day is
+ * judged by the latest analysis of it. A case's day is its first day (a
+ * period case: its period's first day), or its run's first day when the
+ * case began before its period (a rule over a window reaching back, such
+ * as repeated look-ups over 30 days); a case counts when that day is
+ * inside the range, and its month is that day's.
  *
  * Thread-safety: none of its own; one connection per thread. */
 #ifndef TK_TRENDS_H
@@ -28,7 +31,7 @@
 
 /* What a group is keyed by. */
 typedef enum tk_trends_key {
-    TK_TRENDS_MONTH = 0, /* "2024-10": the month of the case's first day */
+    TK_TRENDS_MONTH = 0, /* "2024-10": the month of the case's day (below) */
     TK_TRENDS_SYSTEM,    /* a system its evidence touches; "(none)" if none */
     TK_TRENDS_DEPT,      /* the entity's 所属; "(unknown)" if not known */
     TK_TRENDS_RULE,      /* the leading rule id; "model" for a models-only case */
@@ -95,6 +98,10 @@ TK_MUST_CHECK int tk_trends_runs(tk_db *db, const tk_period *range, tk_trends_ru
 /* The run of runs[0..n) that owns day (the newest whose period covers
  * it), or -1 when none does. */
 int64_t tk_trends_day_owner(const tk_trends_run *runs, size_t n, int64_t day);
+
+/* The day a case counts on: its first day, brought into its run's
+ * period (borrowed) when it began before. */
+int64_t tk_trends_case_day(const tk_period *run_period, int64_t first_day);
 
 /* Counts the cases of range (borrowed) grouped by keys[0..nkeys) (1 or 2,
  * borrowed) into *out (owned: tk_trends_dispose(); zeroed on failure). A

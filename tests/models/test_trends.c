@@ -202,6 +202,40 @@ static void each_key(void)
     tk_db_close(db);
 }
 
+/* A case that began before its run's period (a window rule reaching
+ * back) counts on its run's first day, so a range of the period has it. */
+static void case_begun_before(void)
+{
+    tk_db *db = fresh_db();
+    TK_REQUIRE(db != NULL);
+    tk_error err = {0, ""};
+    TK_REQUIRE(tk_db_exec(db,
+                          "INSERT INTO analysis_runs(id, first_day, last_day, baseline_first,"
+                          " baseline_last, created_at, events, items, notes) VALUES"
+                          " (1, 19997, 20027, 19814, 19996, 1, 9, 1, NULL);"
+                          "INSERT INTO anomalies(run_id, rank, entity_type, entity_id, day, score,"
+                          " source, rule_id, severity, summary, explanation, first_day, last_day)"
+                          " VALUES (1, 1, 'user', 'u5', 20000, 60.5, 'rule', 'R05', 'medium', 's',"
+                          " '{}', 19980, 20000)",
+                          &err) == TK_OK);
+    TK_REQUIRE(tk_anomalies_index(db, 1, &err) == TK_OK);
+    const tk_period pr = {19997, 20027};
+    TK_CHECK(tk_trends_case_day(&pr, 19980) == 19997);
+    TK_CHECK(tk_trends_case_day(&pr, 20001) == 20001);
+    tk_trends t;
+    const tk_trends_key k = TK_TRENDS_MONTH;
+    TK_REQUIRE(tk_trends_compute(db, &pr, &k, 1, &t, &err) == TK_OK);
+    TK_CHECK_INT(t.cases, 1);
+    TK_REQUIRE(t.ngroups == 1);
+    TK_CHECK_STR(t.groups[0].value[0], "2024-10");
+    tk_trends_dispose(&t);
+    const tk_period sep = {D(2024, 9, 1), D(2024, 9, 30)};
+    TK_REQUIRE(tk_trends_compute(db, &sep, &k, 1, &t, &err) == TK_OK);
+    TK_CHECK_INT(t.cases, 0);
+    tk_trends_dispose(&t);
+    tk_db_close(db);
+}
+
 static void parse_keys(void)
 {
     tk_trends_key k[2];
@@ -227,6 +261,7 @@ int main(void)
 {
     TK_RUN(runs_and_totals);
     TK_RUN(each_key);
+    TK_RUN(case_begun_before);
     TK_RUN(parse_keys);
     TK_TEST_END();
 }
