@@ -141,7 +141,8 @@ struct job {
     uint32_t id;  /* the store's id, 0 when no feature row names it */
     size_t first; /* its rows: [first, first + nrows) of the user or terminal rows */
     size_t nrows;
-    double *scratch; /* one value per row of the set */
+    double *scratch;   /* one value per row of the set */
+    size_t *peer_rows; /* one index per row of the set */
 };
 
 static int choose_baseline(struct job *j, tk_error *err)
@@ -361,12 +362,15 @@ static void fill_term_days(struct job *j)
             for (size_t m = 0; m < TK_ENTITY_NMEASURES; m++)
                 d->value[m] = finite_or_zero(term_value(own, m));
         }
+        /* The peers' rows of the day, once: their indexes go to peer_rows. */
+        size_t np = 0;
+        for (size_t k = 0; dept != TK_USERDAY_NO_DEPT && k < nrows; k++)
+            if (rows[k].day == d->day && rows[k].dept == dept && rows[k].terminal != j->id)
+                j->peer_rows[np++] = k;
         for (size_t m = 0; m < TK_ENTITY_NMEASURES; m++) {
-            size_t n = 0;
-            for (size_t k = 0; dept != TK_USERDAY_NO_DEPT && k < nrows; k++)
-                if (rows[k].day == d->day && rows[k].dept == dept && rows[k].terminal != j->id)
-                    j->scratch[n++] = term_value(&rows[k], m);
-            d->peers[m] = band(j->scratch, n);
+            for (size_t p = 0; p < np; p++)
+                j->scratch[p] = term_value(&rows[j->peer_rows[p]], m);
+            d->peers[m] = band(j->scratch, np);
         }
     }
 }
@@ -535,7 +539,8 @@ int tk_entity_profile(tk_tenant *t, tk_entity_type type, const char *id, const t
         (void)tk_userday_rows(j.s, &nrows);
         (void)tk_userday_term_rows(j.s, &ntrows);
         j.scratch = tk_calloc((nrows > ntrows ? nrows : ntrows) + 1, sizeof *j.scratch);
-        if (j.scratch == NULL)
+        j.peer_rows = tk_calloc(ntrows + 1, sizeof *j.peer_rows);
+        if (j.scratch == NULL || j.peer_rows == NULL)
             rc = tk_error_set(err, TK_ENOMEM, "out of memory building a profile");
     }
     if (rc == TK_OK) {
@@ -549,6 +554,7 @@ int tk_entity_profile(tk_tenant *t, tk_entity_type type, const char *id, const t
     if (rc == TK_OK)
         rc = read_cases(&j, err);
     tk_free(j.scratch);
+    tk_free(j.peer_rows);
     tk_userday_destroy(j.s);
     tk_mastersnap_destroy(j.ms);
     if (rc != TK_OK)
