@@ -432,7 +432,7 @@ static int count_events(struct job *j, tk_error *err)
         s->events = per[y];
         e->nsystems++;
     }
-    if (rc == TK_OK)
+    if (rc == TK_OK && e->nsystems > 0)
         qsort(e->systems, e->nsystems, sizeof *e->systems, by_events);
     tk_dayevents_destroy(de);
     tk_free(per);

@@ -372,11 +372,11 @@ int tk_trends_compute(tk_db *db, const tk_period *range, const tk_trends_key *ke
                       months, &nmonths, err);
     }
     if (rc == TK_OK) {
-        qsort(a.c, a.n, sizeof *a.c, by_values);
+        if (a.n > 0) /* a.c is NULL when nothing counted */
+            qsort(a.c, a.n, sizeof *a.c, by_values);
         rc = build_groups(out, &a, nkeys, err);
     }
     if (rc == TK_OK) {
-        qsort(total.c, total.n, sizeof *total.c, by_values);
         double *s = tk_calloc(total.n + 1, sizeof *s);
         if (s == NULL) {
             rc = tk_error_set(err, TK_ENOMEM, "out of memory grouping cases");
@@ -385,7 +385,8 @@ int tk_trends_compute(tk_db *db, const tk_period *range, const tk_trends_key *ke
                 s[i] = total.c[i].score;
                 out->findings += total.c[i].findings;
             }
-            qsort(s, total.n, sizeof *s, by_double);
+            if (total.n > 0)
+                qsort(s, total.n, sizeof *s, by_double);
             out->cases = total.n;
             stats(s, total.n, &out->score_mean, &out->score_median, &out->score_max);
             tk_free(s);
