@@ -45,6 +45,8 @@ int tk_cli_analyze(int argc, char **argv);
 int tk_cli_anomalies(int argc, char **argv);
 int tk_cli_explain(int argc, char **argv);
 int tk_cli_triage(int argc, char **argv);
+int tk_cli_entity(int argc, char **argv);
+int tk_cli_trends(int argc, char **argv);
 int tk_cli_deliver(int argc, char **argv);
 int tk_cli_rules(int argc, char **argv);
 int tk_cli_suppress(int argc, char **argv);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/mastersnap.h"
 #include "src/period.h"
 #include "src/timefmt.h"
 
@@ -428,4 +429,155 @@ json_t *tk_jsonout_profile(const tk_profstore_entry *e)
                      "created_by", e->created_by, "sha256", e->digest, "systems", sys, "in_force",
                      e->in_force, "deleted_at", tk_jsonout_time(e->deleted_at), "deleted_by",
                      e->deleted_by ? json_string(e->deleted_by) : json_null());
+}
+
+/* ---- entities and trends ------------------------------------------------------------------- */
+
+static double r3(double x)
+{
+    return round(x * 1000) / 1000 + 0.0;
+}
+
+static json_t *day_json(int64_t day)
+{
+    char buf[16];
+    if (day == TK_MASTERSNAP_NO_DAY)
+        return json_null();
+    tk_period_format_day(day, buf, sizeof buf);
+    return json_string(buf);
+}
+
+static json_t *band_json(const tk_entity_band *b)
+{
+    return json_pack("{s:I,s:f,s:f,s:f,s:f}", "n", (json_int_t)b->n, "mean", r3(b->mean), "median",
+                     r3(b->median), "p10", r3(b->p10), "p90", r3(b->p90));
+}
+
+static json_t *bands_json(const tk_entity *e, const tk_entity_band *b)
+{
+    json_t *o = json_object();
+    for (size_t m = 0; o != NULL && m < TK_ENTITY_NMEASURES; m++)
+        json_object_set_new(o, tk_entity_measure(e->type, m), band_json(&b[m]));
+    return o;
+}
+
+static json_t *hours_json(const double *h)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < TK_ENTITY_HOURS; i++)
+        json_array_append_new(a, json_real(r3(h[i])));
+    return a;
+}
+
+static const char *staff_status(int s)
+{
+    static const char *const names[] = {NULL,      "active",    "leave",
+                                        "retired", "not_hired", "unlisted"};
+    return s > 0 && (size_t)s < sizeof names / sizeof *names ? names[s] : NULL;
+}
+
+static json_t *master_json(const tk_entity *e)
+{
+    if (e->type == TK_ENTITY_USER)
+        return json_pack("{s:b,s:o,s:o,s:o,s:o,s:o}", "listed", e->known, "section",
+                         opt_string(e->section), "status", opt_string(staff_status(e->status)),
+                         "hired_on", day_json(e->hired_on), "transferred_on",
+                         day_json(e->transferred_on), "retired_on", day_json(e->retired_on));
+    static const char *const kinds[] = {"unknown", "mynumber", "general"};
+    return json_pack("{s:b,s:s,s:b,s:o}", "listed", e->known, "kind",
+                     (size_t)e->terminal_kind < 3 ? kinds[e->terminal_kind] : "unknown",
+                     "registered", e->registered, "registered_on", day_json(e->registered_on));
+}
+
+json_t *tk_jsonout_entity(const tk_entity *e)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    json_object_set_new(o, "entity_type", json_string(tk_entity_type_name(e->type)));
+    json_object_set_new(o, "entity_id", json_string(e->id));
+    json_object_set_new(o, "period", period_json(&e->period));
+    json_object_set_new(o, "baseline", period_json(&e->baseline));
+    json_object_set_new(o, "features", json_string(e->stored ? "stored" : "computed"));
+    json_object_set_new(o, "dept", opt_string(e->dept));
+    json_object_set_new(o, "master", master_json(e));
+    json_t *ms = json_array();
+    for (size_t m = 0; m < TK_ENTITY_NMEASURES; m++)
+        json_array_append_new(ms, json_string(tk_entity_measure(e->type, m)));
+    json_object_set_new(o, "measures", ms);
+    json_object_set_new(o, "baseline_band", bands_json(e, e->baseline_band));
+    json_object_set_new(o, "active_days", json_integer((json_int_t)e->active_days));
+    json_t *days = json_array();
+    for (size_t i = 0; i < e->ndays; i++) {
+        const tk_entity_day *d = &e->days[i];
+        json_t *v = json_object();
+        for (size_t m = 0; m < TK_ENTITY_NMEASURES; m++)
+            json_object_set_new(v, tk_entity_measure(e->type, m), json_real(r3(d->value[m])));
+        json_array_append_new(days, json_pack("{s:o,s:b,s:b,s:o,s:o}", "day", day_json(d->day),
+                                              "active", d->active, "closed", d->closed, "values", v,
+                                              "peers", bands_json(e, d->peers)));
+    }
+    json_object_set_new(o, "days", days);
+    json_object_set_new(o, "time_of_day",
+                        json_pack("{s:o,s:o,s:I}", "period", hours_json(e->tod), "baseline",
+                                  hours_json(e->tod_baseline), "baseline_days",
+                                  (json_int_t)e->tod_baseline_days));
+    json_t *sys = json_array();
+    for (size_t i = 0; i < e->nsystems; i++)
+        json_array_append_new(sys, json_pack("{s:s,s:I}", "name", e->systems[i].name, "events",
+                                             (json_int_t)e->systems[i].events));
+    json_object_set_new(o, "systems", sys);
+    json_t *cases = json_array();
+    for (size_t i = 0; i < e->ncases; i++) {
+        json_t *it = tk_jsonout_item(&e->cases[i]);
+        char id[48];
+        snprintf(id, sizeof id, "%lld-%lld", (long long)e->cases[i].run_id,
+                 (long long)e->cases[i].rank);
+        json_object_set_new(it, "id", json_string(id));
+        json_array_append_new(cases, it);
+    }
+    json_object_set_new(o, "cases", cases);
+    return o;
+}
+
+static void set_scores(json_t *o, size_t cases, size_t findings, double mean, double median,
+                       double max)
+{
+    json_object_set_new(o, "cases", json_integer((json_int_t)cases));
+    json_object_set_new(o, "findings", json_integer((json_int_t)findings));
+    json_object_set_new(o, "score_mean", json_real(tk_jsonout_score(mean)));
+    json_object_set_new(o, "score_median", json_real(tk_jsonout_score(median)));
+    json_object_set_new(o, "score_max", json_real(tk_jsonout_score(max)));
+}
+
+json_t *tk_jsonout_trends(const tk_trends *t)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    json_object_set_new(o, "range", period_json(&t->range));
+    json_t *by = json_array();
+    for (size_t k = 0; k < t->nkeys; k++)
+        json_array_append_new(by, json_string(tk_trends_key_name(t->keys[k])));
+    json_object_set_new(o, "by", by);
+    json_t *runs = json_array();
+    for (size_t i = 0; i < t->nruns; i++)
+        json_array_append_new(runs, json_pack("{s:I,s:o,s:I}", "id", (json_int_t)t->runs[i].id,
+                                              "period", period_json(&t->runs[i].period), "cases",
+                                              (json_int_t)t->runs[i].cases));
+    json_object_set_new(o, "runs", runs);
+    json_t *total = json_object();
+    set_scores(total, t->cases, t->findings, t->score_mean, t->score_median, t->score_max);
+    json_object_set_new(o, "total", total);
+    json_t *groups = json_array();
+    for (size_t i = 0; i < t->ngroups; i++) {
+        const tk_trends_group *g = &t->groups[i];
+        json_t *go = json_object();
+        for (size_t k = 0; k < t->nkeys; k++)
+            json_object_set_new(go, tk_trends_key_name(t->keys[k]), json_string(g->value[k]));
+        set_scores(go, g->cases, g->findings, g->score_mean, g->score_median, g->score_max);
+        json_array_append_new(groups, go);
+    }
+    json_object_set_new(o, "groups", groups);
+    return o;
 }

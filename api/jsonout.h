@@ -21,6 +21,8 @@
 #include "models/suppress.h"
 #include "models/tuning.h"
 #include "src/profstore.h"
+#include "models/entity.h"
+#include "models/trends.h"
 
 /* A run: id, period, baseline, created_at, events, items and notes (the
  * array of one-line strings; [] when there are none). */
@@ -47,6 +49,18 @@ json_t *tk_jsonout_decision(const tk_anomalies_decision *d);
  * sha256, systems (array), in_force, deleted_at and deleted_by (null
  * unless deleted). */
 json_t *tk_jsonout_profile(const tk_profstore_entry *e);
+
+/* An entity's profile (docs/entities.md): entity_type, entity_id,
+ * period, baseline, features ("stored" or "computed"), dept, master,
+ * measures, baseline_band, active_days, days (day, active, closed,
+ * values, peers), time_of_day, systems and cases (items with their id).
+ * Band values are rounded to 3 decimals. */
+json_t *tk_jsonout_entity(const tk_entity *e);
+
+/* Trends: range, by (the keys), runs, total and groups (each with one
+ * member per key, cases, findings, score_mean, score_median, score_max;
+ * scores with one decimal). */
+json_t *tk_jsonout_trends(const tk_trends *t);
 
 /* A time in Unix ms as ISO 8601 JST, or null for 0. */
 json_t *tk_jsonout_time(int64_t unix_ms);

@@ -425,6 +425,7 @@ static const tk_route *(*const parts[])(size_t *n) = {
     tk_routes_analyses,
     tk_routes_tuning,
     tk_routes_profiles,
+    tk_routes_entities,
 };
 
 static tk_route *table;

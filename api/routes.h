@@ -49,5 +49,6 @@ const tk_route *tk_routes_uploads(size_t *n);  /* uploads (api/routes_uploads.c)
 const tk_route *tk_routes_analyses(size_t *n); /* analysis jobs (api/routes_analyses.c) */
 const tk_route *tk_routes_tuning(size_t *n);   /* rules, suppressions */
 const tk_route *tk_routes_profiles(size_t *n);  /* source profiles (api/routes_profiles.c) */
+const tk_route *tk_routes_entities(size_t *n);  /* entity profiles, trends */
 
 #endif
