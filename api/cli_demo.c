@@ -12,13 +12,23 @@
  * default one). Notes about gaps in the systems' logs are summarised per
  * rule; anomalies --format json has them all. The directory is recreated
  * on every run, but only if it is a previous demo's (it carries a marker
- * file): the demo never deletes anything else. */
+ * file): the demo never deletes anything else.
+ *
+ * With --serve the demo then becomes a service to try in a browser or
+ * with curl: a self-signed certificate for localhost (src/selfcert.h) in
+ * DATA/.tls, one account per role in tenant 'demo' with a random password
+ * printed once (or the one read from stdin), and `tenken serve` on
+ * 127.0.0.1 until SIGINT or SIGTERM, as api/cli_serve.c runs it: the two
+ * signals are blocked before the server's threads start and the main
+ * thread waits for them with sigwait(). */
 /* nftw() is an XSI interface. */
 #define _XOPEN_SOURCE 700
 
 #include <errno.h>
 #include <ftw.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +37,16 @@
 #include <unistd.h>
 
 #include "api/cli.h"
+#include "api/server.h"
 #include "models/analysis.h"
+#include "src/account.h"
+#include "src/crypto.h"
 #include "src/alloc.h"
 #include "src/csv.h"
 #include "src/ingest.h"
 #include "src/master.h"
 #include "src/profile.h"
+#include "src/selfcert.h"
 #include "src/store.h"
 #include "src/tenant.h"
 #include "src/timefmt.h"
@@ -42,6 +56,7 @@
 static const char demo_help[] =
     "usage: tenken demo [--dir DIR] [--seed N] [--staff N] [--residents N]\n"
     "                   [--volume PCT] [--variant A|B]\n"
+    "                   [--serve [--port N] [--password-stdin]]\n"
     "\n"
     "Runs tenken end to end on a synthetic city and shows the result.\n"
     "\n"
@@ -54,6 +69,13 @@ static const char demo_help[] =
     "summarised; 'tenken anomalies --format json' gives them all. DIR is recreated\n"
     "if it holds a previous demo and refused otherwise.\n"
     "\n"
+    "With --serve it then serves the demo over HTTPS on 127.0.0.1 until SIGINT\n"
+    "(Ctrl-C) or SIGTERM: a self-signed certificate for localhost is made (or\n"
+    "reused while valid) in DIR/data/.tls, one account per role (demo-uploader,\n"
+    "demo-analyst, demo-reporter, demo-admin) is added to tenant 'demo', and the\n"
+    "URL, the certificate's SHA-256 fingerprint and the accounts with their\n"
+    "passwords (random, printed once) are printed.\n"
+    "\n"
     "options:\n"
     "  --dir DIR             where the demo is written (default: ./tenken-demo)\n"
     "  --seed N              gen-city's random seed (default: 1)\n"
@@ -61,7 +83,12 @@ static const char demo_help[] =
     "  --residents N         gen-city's residents, 1000 .. 2000000 (default: 20000)\n"
     "  --volume PCT          gen-city's business volume, percent of the normal,\n"
     "                        10 .. 2000 (default: 100)\n"
-    "  --variant A|B         gen-city's configuration (default: A)\n" TK_CLI_HELP_HELP "\n"
+    "  --variant A|B         gen-city's configuration (default: A)\n"
+    "  --serve               serve the demo over HTTPS afterwards (default: off)\n"
+    "  --port N              --serve's port on 127.0.0.1, 0 for any free one\n"
+    "                        (default: 8443)\n"
+    "  --password-stdin      --serve: read the demo accounts' password from the\n"
+    "                        first line of stdin instead of random ones\n" TK_CLI_HELP_HELP "\n"
     "exit status: 0 success, 1 failure (message on stderr; also when a log file\n"
     "was not stored), 2 usage error\n";
 
@@ -237,16 +264,146 @@ static int ingest_manifest(tk_tenant *t, const char *city, struct totals *tot, i
     return rc < 0 ? rc : TK_OK;
 }
 
+/* Reads a PEM file of at most 64 KiB into a new string (owned: free()). */
+static char *read_small(const char *path, tk_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        tk_error_set(err, TK_EIO, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    const size_t cap = 64 * 1024;
+    char *buf = malloc(cap + 1);
+    const size_t n = buf ? fread(buf, 1, cap, f) : 0;
+    fclose(f);
+    if (buf == NULL || n == 0) {
+        tk_error_set(err, TK_EIO, "cannot read %s", path);
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+static const char *const demo_roles[] = {"uploader", "analyst", "reporter", "admin"};
+#define NROLES (sizeof demo_roles / sizeof demo_roles[0])
+
+/* Adds demo-ROLE for every role to tenant demo of data, with password
+ * given (NULL: a random one each, 24 hex digits), and writes the
+ * passwords to print into pw. An account left by an earlier --serve of the same
+ * data directory cannot exist: the demo recreated it. */
+static int add_accounts(const char *data, const char *given, char pw[][64], tk_error *err)
+{
+    tk_account_store *store = NULL;
+    char lname[TK_ACTOR_NAME_SIZE];
+    tk_actor local;
+    tk_actor_local(&local, lname, sizeof lname);
+    int rc = tk_account_store_open(&store, data, NULL, err);
+    for (size_t i = 0; rc == TK_OK && i < NROLES; i++) {
+        if (given == NULL) {
+            uint8_t r[12];
+            rc = tk_crypto_random_key(r, sizeof r, err);
+            if (rc != TK_OK)
+                break;
+            tk_crypto_hex(r, sizeof r, pw[i]);
+        } else {
+            snprintf(pw[i], 64, "(the password read from stdin)");
+        }
+        const char *p = given != NULL ? given : pw[i];
+        char name[32];
+        snprintf(name, sizeof name, "demo-%s", demo_roles[i]);
+        rc = tk_account_add(store, &local, name, demo_roles[i], "demo", p, strlen(p), err);
+    }
+    tk_account_store_close(store);
+    return rc;
+}
+
+/* Serves data over HTTPS on 127.0.0.1:port until SIGINT or SIGTERM. */
+static int serve_demo(const char *data, uint16_t port, const char *given)
+{
+    tk_error err = {0, ""};
+    char pw[NROLES][64];
+    tk_selfcert_info cert;
+    char tls[4200];
+    snprintf(tls, sizeof tls, "%s/.tls", data);
+    int rc = tk_selfcert_ensure(tls, (int64_t)time(NULL), &cert, &err);
+    if (rc == TK_OK)
+        rc = add_accounts(data, given, pw, &err);
+    char *cert_pem = NULL, *key_pem = NULL;
+    if (rc == TK_OK && (cert_pem = read_small(cert.cert_path, &err)) == NULL)
+        rc = err.code;
+    if (rc == TK_OK && (key_pem = read_small(cert.key_path, &err)) == NULL)
+        rc = err.code;
+    if (rc != TK_OK) {
+        free(cert_pem);
+        tk_cli_report("demo", &err);
+        return TK_EXIT_FAIL;
+    }
+
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    tk_server_options o = TK_SERVER_OPTIONS_INIT;
+    o.data_dir = data;
+    o.address = "127.0.0.1";
+    o.port = port;
+    o.cert_pem = cert_pem;
+    o.key_pem = key_pem;
+    tk_server *s = NULL;
+    rc = tk_server_start(&s, &o, &err);
+    memset(key_pem, 0, strlen(key_pem));
+    free(key_pem);
+    free(cert_pem);
+    if (rc != TK_OK) {
+        tk_cli_report("demo", &err);
+        return TK_EXIT_FAIL;
+    }
+    const unsigned p = (unsigned)tk_server_port(s);
+    char qcert[4400];
+    quote(cert.cert_path, qcert, sizeof qcert);
+    printf("\nserving https://127.0.0.1:%u with tenant demo; data %s\n", p, data);
+    printf("  certificate %s (%s, self-signed for localhost, 127.0.0.1 and ::1)\n", cert.cert_path,
+           cert.reused ? "reused" : "new");
+    printf("  SHA-256 fingerprint %s\n", cert.fingerprint);
+    printf("accounts of tenant demo:\n");
+    for (size_t i = 0; i < NROLES; i++)
+        printf("  demo-%-10s %-9s %s\n", demo_roles[i], demo_roles[i], pw[i]);
+    printf("try:\n  curl --cacert %s https://localhost:%u/healthz\n", qcert, p);
+    printf("  curl --cacert %s -c jar -H 'Content-Type: application/json' --data "
+           "'{\"name\":\"demo-analyst\",\"password\":\"%s\"}' "
+           "https://localhost:%u/api/v1/session\n",
+           qcert, given != NULL ? "PASSWORD" : pw[1], p);
+    printf("stop with Ctrl-C\n");
+    memset(pw, 0, sizeof pw);
+    fflush(stdout);
+    int sig = 0;
+    while (sigwait(&stop, &sig) != 0) {
+    }
+    tk_server_stop(s);
+    printf("stopped on %s\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    return TK_EXIT_OK;
+}
+
 int tk_cli_demo(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"dir", required_argument, NULL, 'd'},    {"seed", required_argument, NULL, 's'},
-        {"staff", required_argument, NULL, 'f'},  {"residents", required_argument, NULL, 'r'},
-        {"volume", required_argument, NULL, 'v'}, {"variant", required_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"dir", required_argument, NULL, 'd'},
+                                             {"seed", required_argument, NULL, 's'},
+                                             {"staff", required_argument, NULL, 'f'},
+                                             {"residents", required_argument, NULL, 'r'},
+                                             {"volume", required_argument, NULL, 'v'},
+                                             {"variant", required_argument, NULL, 'V'},
+                                             {"serve", no_argument, NULL, 'S'},
+                                             {"port", required_argument, NULL, 'p'},
+                                             {"password-stdin", no_argument, NULL, 'P'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     const char *dir = "./tenken-demo";
     tk_gencity_options city_opts = TK_GENCITY_OPTIONS_INIT;
-    int c, st;
+    int c, st, serve = 0, pw_stdin = 0;
+    long port = 8443;
     city_opts.seed = 1;
     optind = 1;
     opterr = 0;
@@ -275,6 +432,21 @@ int tk_cli_demo(int argc, char **argv)
             if ((st = tk_cli_gencity_option("demo", &city_opts, "--variant", optarg)) >= 0)
                 return st;
             break;
+        case 'S':
+            serve = 1;
+            break;
+        case 'p': {
+            char *end = NULL;
+            errno = 0;
+            port = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || errno != 0 || port < 0 || port > 65535)
+                return tk_cli_usage_error("demo", "--port needs a number from 0 to 65535, not '%s'",
+                                          optarg);
+            break;
+        }
+        case 'P':
+            pw_stdin = 1;
+            break;
         case 'h':
             fputs(demo_help, stdout);
             return TK_EXIT_OK;
@@ -285,6 +457,17 @@ int tk_cli_demo(int argc, char **argv)
     }
     if (optind != argc)
         return tk_cli_usage_error("demo", "unexpected argument '%s'", argv[optind]);
+    if (!serve && (pw_stdin || port != 8443))
+        return tk_cli_usage_error("demo", "--port and --password-stdin need --serve");
+    char given[TK_ACCOUNT_PASSWORD_MAX + 2] = "";
+    if (pw_stdin) {
+        tk_error perr = {0, ""};
+        if (fgets(given, sizeof given, stdin) == NULL)
+            given[0] = '\0';
+        given[strcspn(given, "\r\n")] = '\0';
+        if (tk_account_check_password("demo-uploader", given, strlen(given), &perr) != TK_OK)
+            return tk_cli_usage_error("demo", "--password-stdin: %s", perr.msg);
+    }
     if (prepare_dir(dir) != 0)
         return TK_EXIT_FAIL;
 
@@ -405,5 +588,9 @@ int tk_cli_demo(int argc, char **argv)
            "--rows 5\n",
            qcity, qcity);
     printf("  less %s/truth.csv    # the incidents the city hides\n", qcity);
-    return tot.stored == tot.files ? TK_EXIT_OK : TK_EXIT_FAIL;
+    if (tot.stored != tot.files)
+        return TK_EXIT_FAIL;
+    if (serve)
+        return serve_demo(data, (uint16_t)port, pw_stdin ? given : NULL);
+    return TK_EXIT_OK;
 }

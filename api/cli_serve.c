@@ -8,6 +8,7 @@
  * runs in ordinary code: stop accepting, let running requests end, close. */
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,9 +22,10 @@
 
 static const char serve_help[] =
     "usage: tenken serve [--data DIR] [--listen ADDR:PORT] --tls-cert FILE --tls-key FILE\n"
-    "                    [--threads N] [--upload-max BYTES] [--timeout SECONDS]\n"
+    "                    [--threads N] [--upload-max BYTES] [--max-connections N]\n"
+    "                    [--timeout S] [--session-idle S] [--session-max S]\n"
     "       tenken serve [--data DIR] --listen 127.0.0.1:PORT --insecure-http [--threads N]\n"
-    "       tenken serve --list-routes\n"
+    "       tenken serve --list-routes[=json]\n"
     "\n"
     "Serves the JSON API over HTTPS (TLS 1.2 and 1.3, ECDHE with AES-GCM only)\n"
     "until SIGTERM or SIGINT. Accounts and tokens come from tenken user and\n"
@@ -41,11 +43,19 @@ static const char serve_help[] =
     "  --upload-max BYTES    largest upload (POST /api/v1/uploads) in bytes; a\n"
     "                        larger one is refused with 413 (default: 1073741824,\n"
     "                        1 GiB)\n"
-    "  --timeout SECONDS     a connection that sends nothing for this long is\n"
-    "                        closed; an upload cut so stores nothing, 1 to 3600\n"
+    "  --max-connections N   simultaneous connections, 1 to 10000; more wait\n"
+    "                        until one ends (default: 64)\n"
+    "  --timeout S           seconds after which an idle or slow connection is\n"
+    "                        closed (an upload cut so stores nothing), 1 to 3600\n"
     "                        (default: 15)\n"
-    "  --list-routes         print the routes the service answers, one\n"
-    "                        \"METHOD PATH\" a line, and exit\n" TK_CLI_HELP_HELP TK_CLI_HELP_EXIT;
+    "  --session-idle S      seconds unused after which a session ends, 1 to\n"
+    "                        86400 (default: 1800)\n"
+    "  --session-max S       seconds after which a session ends whatever its use,\n"
+    "                        1 to 604800 (default: 43200)\n"
+    "  --list-routes[=json]  print the routes the service answers, one\n"
+    "                        \"METHOD PATH\" a line, or as a JSON array of\n"
+    "                        {method, path, access, roles, summary}, and exit\n" TK_CLI_HELP_HELP
+        TK_CLI_HELP_EXIT;
 
 /* Reads a PEM file of at most 1 MiB into a new string (owned: free()). */
 static char *read_pem(const char *path, const char *what)
@@ -69,6 +79,54 @@ static char *read_pem(const char *path, const char *what)
     }
     buf[n] = '\0';
     return buf;
+}
+
+/* A number lo..hi of option opt, or -1 after the usage error. */
+static long number_arg(const char *opt, const char *v, long lo, long hi)
+{
+    char *end = NULL;
+    errno = 0;
+    const long n = strtol(v, &end, 10);
+    if (*v == '\0' || *end != '\0' || errno != 0 || n < lo || n > hi) {
+        tk_cli_usage_error("serve", "%s needs a number from %ld to %ld, not '%s'", opt, lo, hi, v);
+        return -1;
+    }
+    return n;
+}
+
+/* Prints the route table as a JSON array; the form tests and clients
+ * iterate over (tests/api/test_serve_authz.sh). */
+static int print_routes_json(void)
+{
+    size_t n;
+    const tk_route *r = tk_routes(&n);
+    json_t *a = json_array();
+    /* A stream route (an upload) is authorised as any other: "auth". */
+    static const char *const access[] = {"public", "auth", "admin_or_loopback", "auth"};
+    static const char *const roles[] = {"uploader", "analyst", "reporter", "admin"};
+    for (size_t i = 0; a != NULL && i < n; i++) {
+        json_t *rl = json_array();
+        const unsigned bits = r[i].access == TK_ROUTE_AUTH ||
+                                      r[i].access == TK_ROUTE_AUTH_STREAM
+                                  ? r[i].roles
+                              : r[i].access == TK_ROUTE_ADMIN_OR_LOOPBACK ? TK_ROUTE_ADMIN
+                                                                          : 0u;
+        for (unsigned b = 0; b < 4; b++)
+            if (bits & (1u << b))
+                json_array_append_new(rl, json_string(roles[b]));
+        json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:o,s:s}", "method", r[i].method, "path",
+                                           r[i].path, "access", access[r[i].access], "roles", rl,
+                                           "summary", r[i].summary));
+    }
+    char *text = a ? json_dumps(a, JSON_INDENT(2)) : NULL;
+    json_decref(a);
+    if (text == NULL) {
+        fputs("tenken serve: out of memory\n", stderr);
+        return TK_EXIT_FAIL;
+    }
+    puts(text);
+    free(text);
+    return TK_EXIT_OK;
 }
 
 /* Splits "ADDR:PORT" or "[V6]:PORT" into addr (cap bytes) and *port. */
@@ -110,13 +168,18 @@ int tk_cli_serve(int argc, char **argv)
                                              {"tls-key", required_argument, NULL, 'k'},
                                              {"insecure-http", no_argument, NULL, 'I'},
                                              {"threads", required_argument, NULL, 'j'},
-                                             {"list-routes", no_argument, NULL, 'L'},
+                                             {"list-routes", optional_argument, NULL, 'L'},
                                              {"upload-max", required_argument, NULL, 'U'},
-                                             {"timeout", required_argument, NULL, 'T'},
+                                             {"max-connections", required_argument, NULL, 'm'},
+                                             {"timeout", required_argument, NULL, 't'},
+                                             {"session-idle", required_argument, NULL, 'i'},
+                                             {"session-max", required_argument, NULL, 'a'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     const char *data = NULL, *listen = "127.0.0.1:8443", *cert = NULL, *key = NULL;
     tk_server_options o = TK_SERVER_OPTIONS_INIT;
+    tk_account_options acc = TK_ACCOUNT_OPTIONS_INIT;
+    long v;
     int list = 0, c;
     optind = 1;
     opterr = 0;
@@ -155,18 +218,31 @@ int tk_cli_serve(int argc, char **argv)
             o.upload_max = (uint64_t)n;
             break;
         }
-        case 'T': {
-            char *end = NULL;
-            const long n = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || n < 1 || n > 3600)
-                return tk_cli_usage_error(
-                    "serve", "--timeout needs a number of seconds from 1 to 3600, not '%s'",
-                    optarg);
-            o.conn_timeout_s = (unsigned)n;
-            break;
-        }
         case 'L':
-            list = 1;
+            if (optarg != NULL && strcmp(optarg, "json") != 0)
+                return tk_cli_usage_error("serve", "--list-routes takes =json or nothing, not '%s'",
+                                          optarg);
+            list = optarg != NULL ? 2 : 1;
+            break;
+        case 'm':
+            if ((v = number_arg("--max-connections", optarg, 1, 10000)) < 0)
+                return TK_EXIT_USAGE;
+            o.conn_limit = (unsigned)v;
+            break;
+        case 't':
+            if ((v = number_arg("--timeout", optarg, 1, 3600)) < 0)
+                return TK_EXIT_USAGE;
+            o.conn_timeout_s = (unsigned)v;
+            break;
+        case 'i':
+            if ((v = number_arg("--session-idle", optarg, 1, 86400)) < 0)
+                return TK_EXIT_USAGE;
+            acc.session_idle_ms = (int64_t)v * 1000;
+            break;
+        case 'a':
+            if ((v = number_arg("--session-max", optarg, 1, 604800)) < 0)
+                return TK_EXIT_USAGE;
+            acc.session_absolute_ms = (int64_t)v * 1000;
             break;
         case 'h':
             fputs(serve_help, stdout);
@@ -178,6 +254,8 @@ int tk_cli_serve(int argc, char **argv)
     }
     if (optind != argc)
         return tk_cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+    if (list == 2)
+        return print_routes_json();
     if (list) {
         size_t n;
         const tk_route *r = tk_routes(&n);
@@ -202,6 +280,7 @@ int tk_cli_serve(int argc, char **argv)
                                   "--tls-cert and --tls-key",
                                   addr);
     o.data_dir = tk_cli_data_dir(data);
+    o.accounts = &acc;
 
     /* A service nobody can log in to is a mistake: say so at once. */
     tk_error err = {0};

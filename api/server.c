@@ -25,9 +25,12 @@
  * the headers: its handler runs on a thread of its own while the body
  * arrives ("streamed bodies" below).
  *
- * Headers larger than TK_SERVER_HEADER_MAX never reach step 1: MHD's
- * connection memory limit answers them itself (431). Slow clients are cut
- * by the connection timeout, floods by the connection limit.
+ * Request lines and headers larger than TK_SERVER_HEADER_MAX get 431 in
+ * the error shape: MHD's connection memory is twice that, so such headers
+ * still fit and are measured on the first call. Past the connection
+ * memory MHD 0.9.75 answers 431 itself, with its own HTML body and no
+ * hook to change it. Slow clients are cut by the connection timeout,
+ * floods by the connection limit.
  *
  * Every request opens its own connection to service.db (tk_account_store
  * is one connection for one thread); SQLite's WAL lets them work side by
@@ -86,6 +89,7 @@ struct tk_server_req {
     size_t body_len, body_cap;
     int too_large;
     int csv; /* the body is text/csv, kept as it came */
+    int headers_too_large; /* the request line and headers exceed TK_SERVER_HEADER_MAX */
     json_t *json;
     const tk_route *route;
     size_t route_index;
@@ -156,6 +160,7 @@ static const struct message messages[] = {
     {"method_not_allowed", "このメソッドは使えません", "method not allowed on this resource"},
     {"conflict", "現在の状態では実行できません", "conflicts with the current state"},
     {"payload_too_large", "本文が大きすぎます", "the body is too large"},
+    {"headers_too_large", "リクエストヘッダが大きすぎます", "the request headers are too large"},
     {"unsupported_media_type", "Content-Typeはapplication/jsonにしてください",
      "Content-Type must be application/json"},
     {"unsupported_upload_type", "Content-Typeはtext/csvかapplication/octet-streamにしてください",
@@ -970,6 +975,9 @@ static void serve(tk_server_req *r)
     if (tk_account_store_open(&r->store, r->srv->data_dir, &r->srv->accounts, &err) != TK_OK) {
         fprintf(stderr, "tenken serve: %s\n", err.msg);
         tk_server_reply_error(r, 500, "internal", NULL);
+    } else if (r->headers_too_large) {
+        tk_server_reply_error(r, 431, "headers_too_large",
+                              json_pack("{s:i}", "limit", TK_SERVER_HEADER_MAX));
     } else if (r->too_large && !has_body(r->method)) {
         tk_server_reply_error(r, 413, "payload_too_large", NULL);
     } else {
@@ -1296,6 +1304,16 @@ static void stream_end(tk_server_req *r)
     pthread_mutex_unlock(&r->srv->lock);
 }
 
+/* Adds the bytes of one header line ("key: value\r\n") to *cls. */
+static enum MHD_Result header_bytes(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+    size_t *n = cls;
+    (void)kind;
+    *n += strlen(key) + (value ? strlen(value) : 0) + 4;
+    return MHD_YES;
+}
+
 static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, const char *url,
                                       const char *method, const char *version,
                                       const char *upload_data, size_t *upload_data_size,
@@ -1321,6 +1339,13 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         *req_cls = r;
         pthread_mutex_init(&r->st.mu, NULL);
         pthread_cond_init(&r->st.cv, NULL);
+        size_t hbytes = strlen(url) + strlen(method) + 12;
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, header_bytes, &hbytes);
+        if (hbytes > TK_SERVER_HEADER_MAX) {
+            r->headers_too_large = 1;
+            serve(r);
+            return MHD_YES;
+        }
         if (stream_route(method, url) != NULL) {
             /* An upload: everything the headers say is checked now. */
             serve(r);
@@ -1490,14 +1515,14 @@ int tk_server_start(tk_server **out, const tk_server_options *o, tk_error *err)
             flags, o->port, NULL, NULL, access_handler, s, MHD_OPTION_SOCK_ADDR, sa,
             MHD_OPTION_THREAD_POOL_SIZE, o->threads, MHD_OPTION_CONNECTION_LIMIT, o->conn_limit,
             MHD_OPTION_CONNECTION_TIMEOUT, o->conn_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-            (size_t)TK_SERVER_HEADER_MAX, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+            (size_t)(2 * TK_SERVER_HEADER_MAX), MHD_OPTION_NOTIFY_COMPLETED, completed, s,
             MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL, MHD_OPTION_END);
     else
         s->daemon = MHD_start_daemon(
             flags, o->port, NULL, NULL, access_handler, s, MHD_OPTION_SOCK_ADDR, sa,
             MHD_OPTION_THREAD_POOL_SIZE, o->threads, MHD_OPTION_CONNECTION_LIMIT, o->conn_limit,
             MHD_OPTION_CONNECTION_TIMEOUT, o->conn_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-            (size_t)TK_SERVER_HEADER_MAX, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
+            (size_t)(2 * TK_SERVER_HEADER_MAX), MHD_OPTION_NOTIFY_COMPLETED, completed, s,
             MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, NULL, MHD_OPTION_HTTPS_MEM_CERT, s->cert,
             MHD_OPTION_HTTPS_MEM_KEY, s->key, MHD_OPTION_HTTPS_PRIORITIES, TK_SERVER_TLS_PRIORITIES,
             MHD_OPTION_END);

@@ -39,8 +39,9 @@ typedef struct tk_server tk_server;
     "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-KX-ALL:+ECDHE-RSA:+ECDHE-ECDSA:"               \
     "-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:-MAC-ALL:+AEAD:%SERVER_PRECEDENCE"
 
-/* Largest JSON body; memory of one connection, which bounds the request
- * line and headers (MHD answers 431 past it). */
+/* Largest JSON body, and largest request line and headers (431 in the
+ * error shape past it; MHD's own 431 past twice that, the connection
+ * memory). */
 #define TK_SERVER_BODY_MAX   (64 * 1024)
 #define TK_SERVER_HEADER_MAX (32 * 1024)
 

@@ -7,7 +7,9 @@
 #   serve_stop                         SIGTERM, and waits for the exit
 #   req METHOD PATH [CURL ARGS...]     status in $code, body in $tmp/b, headers in
 #                                      $tmp/h, a one-line account in $last; every
-#                                      answer must carry the security headers
+#                                      answer must carry the security headers; with
+#                                      $schema_log set, each answer is also recorded
+#                                      there for tests/api/openapi_check.py
 #   bearer WHO METHOD PATH [ARGS...]   req with the token ${tok[WHO]}
 #   login NAME PASSWORD JAR            POST /api/v1/session, the cookie in JAR
 #   jq_ EXPR                           a Python expression of the body d, printed
@@ -54,6 +56,10 @@ req() {
     code=$(curl -sS --cacert "$tmp/cert.pem" -X "$m" -o "$tmp/b" -D "$tmp/h" -w '%{http_code}' "$@" "$base$p") || code=curl-failed
     last="$m $p $* -> $code: $(head -c 600 "$tmp/b")"
     nreq=$((nreq + 1))
+    if [ -n "${schema_log:-}" ] && [ "$code" != curl-failed ]; then
+        cp "$tmp/b" "$tmp/answer.$nreq"
+        printf '%s\t%s\t%s\t%s\n' "$m" "${p%%\?*}" "$code" "$tmp/answer.$nreq" >>"$schema_log"
+    fi
     for hdr in 'Strict-Transport-Security: max-age=' "Content-Security-Policy: default-src 'none'" \
         'X-Content-Type-Options: nosniff' 'X-Frame-Options: DENY' 'Referrer-Policy: no-referrer' \
         'Cache-Control: no-store'; do

@@ -111,7 +111,7 @@ check_help() {
     check '[ -s "$tmp/options.txt" ]' "$what: no options: section in $(cat "$h")"
     for o in "$@"; do
         [ "$o" = help ] || check 'grep -q -- "--$o\b" "$tmp/usage.txt"' "$what: --$o not in the usage lines: $(cat "$tmp/usage.txt")"
-        check 'grep -Eq -- "^  (-h, )?--$o( |\$)" "$tmp/options.txt"' "$what: --$o not in the options section: $(cat "$tmp/options.txt")"
+        check 'grep -Eq -- "^  (-h, )?--$o( |\[=|\$)" "$tmp/options.txt"' "$what: --$o not in the options section: $(cat "$tmp/options.txt")"
     done
     check 'grep -q "^  -h, --help  *this help$" "$tmp/options.txt"' "$what: -h, --help line"
     # and nothing listed that the command does not take
