@@ -1858,8 +1858,9 @@ static int rule_item(struct ctx *c, const tk_rules_finding *f, const char *etype
 
 /* The items of finding f, appended at items[*n]. The ranked list is about
  * users and terminals (the contract's entity types): a finding about a
- * resident (R06, many staff on one resident) becomes one item per member
- * of staff it names, each of whom has to account for the lookup; a
+ * resident (R06, many staff on one resident) is one case, listed under
+ * the first member of staff it names, its summary naming the others
+ * (each of them has to account for the look-up); a
  * finding about a whole system (R29, a gap in its log) is not about an
  * entity and goes to the run's notes instead. */
 static int rule_items(struct ctx *c, const tk_rules_finding *f, struct item *items, size_t *n,
@@ -1888,19 +1889,37 @@ static int rule_items(struct ctx *c, const tk_rules_finding *f, struct item *ite
     json_error_t je;
     json_t *detail = f->detail ? json_loads(f->detail, 0, &je) : NULL;
     json_t *users = detail ? json_object_get(detail, "users") : NULL;
-    int rc = TK_OK;
-    for (size_t i = 0; rc == TK_OK && i < json_array_size(users) && i < MAX_CASE_USERS; i++) {
+    const char *lead = NULL;
+    char others[400] = "";
+    size_t used = 0, nothers = 0;
+    for (size_t i = 0; i < json_array_size(users); i++) {
         const char *u = json_string_value(json_array_get(users, i));
         if (u == NULL)
             continue;
-        const int64_t *uid = tk_strmap_get(c->user_ids, u, strlen(u));
+        if (lead == NULL) {
+            lead = u;
+            continue;
+        }
+        if (nothers++ < MAX_CASE_USERS - 1) {
+            const int w =
+                snprintf(others + used, sizeof others - used, "%s%s", used ? "・" : "", u);
+            used += w > 0 && (size_t)w < sizeof others - used ? (size_t)w : 0;
+        }
+    }
+    int rc = TK_OK;
+    if (lead != NULL) {
+        const int64_t *uid = tk_strmap_get(c->user_ids, lead, strlen(lead));
         const tk_userday_row *row = uid ? tk_userday_find(c->s, (uint32_t)*uid, f->day_to) : NULL;
         const char *dept =
             row && row->dept != TK_USERDAY_NO_DEPT ? tk_userday_dept_name(c->s, row->dept) : NULL;
-        char sum[900], who[160];
-        who_text(who, sizeof who, "職員", u, dept);
-        snprintf(sum, sizeof sum, "%sが照会: %s", who, f->summary);
-        rc = rule_item(c, f, "user", u, sum, &items[*n], err);
+        char sum[1400], who[160], more[480] = "";
+        who_text(who, sizeof who, "職員", lead, dept);
+        if (nothers > MAX_CASE_USERS - 1)
+            snprintf(more, sizeof more, "ほか%zu名（%s など）", nothers, others);
+        else if (nothers > 0)
+            snprintf(more, sizeof more, "ほか%zu名（%s）", nothers, others);
+        snprintf(sum, sizeof sum, "%s%sが照会: %s", who, more, f->summary);
+        rc = rule_item(c, f, "user", lead, sum, &items[*n], err);
         ++*n;
     }
     json_decref(detail);
