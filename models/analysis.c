@@ -1896,8 +1896,9 @@ static int rule_item(struct ctx *c, const tk_rules_finding *f, const char *etype
 
 /* The items of finding f, appended at items[*n]. The ranked list is about
  * users and terminals (the contract's entity types): a finding about a
- * resident (R06, many staff on one resident) becomes one item per member
- * of staff it names, each of whom has to account for the lookup; a
+ * resident (R06, many staff on one resident) is one case, listed under
+ * the first member of staff it names, its summary naming the others
+ * (each of them has to account for the look-up); a
  * finding about a whole system (R29, a gap in its log) is not about an
  * entity and goes to the run's notes instead. */
 static int rule_items(struct ctx *c, const tk_rules_finding *f, struct item *items, size_t *n,
@@ -1926,19 +1927,37 @@ static int rule_items(struct ctx *c, const tk_rules_finding *f, struct item *ite
     json_error_t je;
     json_t *detail = f->detail ? json_loads(f->detail, 0, &je) : NULL;
     json_t *users = detail ? json_object_get(detail, "users") : NULL;
-    int rc = TK_OK;
-    for (size_t i = 0; rc == TK_OK && i < json_array_size(users) && i < MAX_CASE_USERS; i++) {
+    const char *lead = NULL;
+    char others[400] = "";
+    size_t used = 0, nothers = 0;
+    for (size_t i = 0; i < json_array_size(users); i++) {
         const char *u = json_string_value(json_array_get(users, i));
         if (u == NULL)
             continue;
-        const int64_t *uid = tk_strmap_get(c->user_ids, u, strlen(u));
+        if (lead == NULL) {
+            lead = u;
+            continue;
+        }
+        if (nothers++ < MAX_CASE_USERS - 1) {
+            const int w =
+                snprintf(others + used, sizeof others - used, "%s%s", used ? "・" : "", u);
+            used += w > 0 && (size_t)w < sizeof others - used ? (size_t)w : 0;
+        }
+    }
+    int rc = TK_OK;
+    if (lead != NULL) {
+        const int64_t *uid = tk_strmap_get(c->user_ids, lead, strlen(lead));
         const tk_userday_row *row = uid ? tk_userday_find(c->s, (uint32_t)*uid, f->day_to) : NULL;
         const char *dept =
             row && row->dept != TK_USERDAY_NO_DEPT ? tk_userday_dept_name(c->s, row->dept) : NULL;
-        char sum[900], who[160];
-        who_text(who, sizeof who, "職員", u, dept);
-        snprintf(sum, sizeof sum, "%sが照会: %s", who, f->summary);
-        rc = rule_item(c, f, "user", u, sum, &items[*n], err);
+        char sum[1400], who[160], more[480] = "";
+        who_text(who, sizeof who, "職員", lead, dept);
+        if (nothers > MAX_CASE_USERS - 1)
+            snprintf(more, sizeof more, "ほか%zu名（%s など）", nothers, others);
+        else if (nothers > 0)
+            snprintf(more, sizeof more, "ほか%zu名（%s）", nothers, others);
+        snprintf(sum, sizeof sum, "%s%sが照会: %s", who, more, f->summary);
+        rc = rule_item(c, f, "user", lead, sum, &items[*n], err);
         ++*n;
     }
     json_decref(detail);
@@ -2066,8 +2085,13 @@ static int cmp_item_day(const void *a, const void *b)
  * 3. A model anomaly of a day inside a rule case's days joins that case,
  *    as corroboration; the other model anomalies of the entity chain like
  *    the findings of one rule.
- * 4. A period-level anomaly (the whole period against its history) is a
- *    case of its own: it says something different from any day.
+ * 4. A period-level anomaly (the whole period against its history) of an
+ *    entity with rule findings joins the strongest of them (the person is
+ *    listed once, the models' view of the period among its findings; the
+ *    case keeps its own days); without one it is a case of its own.
+ * 5. One act seen from two entities is one case: a user's finding joins a
+ *    terminal's finding, or a terminal's model day made by that user
+ *    alone, when their evidence shares an event (join_entities).
  *
  * The case leads with its strongest rule finding (severity, then score),
  * or with its strongest model anomaly when it has no finding; its day is
@@ -2185,6 +2209,22 @@ static void group_entity(struct item *items, size_t a, size_t b, size_t *p)
         if (best != SIZE_MAX)
             uf_join(p, i, best);
     }
+    /* A period anomaly of an entity with rule findings corroborates the
+     * strongest of them: the person is listed once. */
+    for (size_t i = a; i < b; i++) {
+        const struct item *m = &items[i];
+        if (m->source != 1 || m->day != PERIOD_ITEM)
+            continue;
+        size_t best = SIZE_MAX;
+        for (size_t j = a; j < b; j++) {
+            const struct item *r = &items[j];
+            if (r->source == 0 && r->day != PERIOD_ITEM &&
+                (best == SIZE_MAX || leads(r, &items[best])))
+                best = j;
+        }
+        if (best != SIZE_MAX)
+            uf_join(p, i, best);
+    }
     for (size_t i = a; i < b; i++) {
         const struct item *x = &items[i];
         if (x->source != 1 || x->day == PERIOD_ITEM || items[uf_find(p, i)].source == 0)
@@ -2206,6 +2246,8 @@ struct caseinfo {
     int models;        /* model anomalies among its members */
     double ratio;      /* largest value / threshold among its findings */
     double model_best; /* the models' best score of its days, or -1 */
+    double period;     /* the best score of a period anomaly or of another entity's
+                          model anomaly among its members, or -1 */
     int rel;           /* as struct item's, -1 winning over +1 */
     uint64_t evidence; /* events behind its members */
 };
@@ -2242,6 +2284,10 @@ static double case_score(const struct item *cs, const struct caseinfo *ci, int64
     s += 0.7 * (double)(ci->nrules - 1);
     if (ci->model_best > 50)
         s += 0.8 * fmin(1.0, (ci->model_best - 50) / 50);
+    /* a period anomaly, or another entity's model anomaly of the same act,
+     * that joined the case: the models saw it on their own */
+    if (ci->period > 50)
+        s += 1.5 * fmin(1.0, (ci->period - 50) / 50);
     s += ci->rel > 0 ? 0.8 : ci->rel < 0 ? -0.8 : 0;
     s -= 0.4 * log((double)(n_person > 1 ? n_person : 1));
     s -= 0.5 * log((double)(n_dept > 1 ? n_dept : 1));
@@ -2345,6 +2391,7 @@ static int case_build(const struct ctx *c, tk_db *db, const struct item *items, 
     memset(ci, 0, sizeof *ci);
     ci->lead = lead;
     ci->model_best = -1;
+    ci->period = -1;
     cs->score = L->score;
     cs->source = L->source;
     cs->day = L->day;
@@ -2361,9 +2408,16 @@ static int case_build(const struct ctx *c, tk_db *db, const struct item *items, 
     size_t nids = 0;
     for (size_t i = 0; i < k; i++) {
         const struct item *x = &items[m[i]];
-        cs->first = x->from < cs->first ? x->from : cs->first;
-        cs->last = x->to > cs->last ? x->to : cs->last;
+        /* a period anomaly that joined a rule case corroborates it without
+         * stretching its days over the period */
+        if (x->day != PERIOD_ITEM || L->day == PERIOD_ITEM) {
+            cs->first = x->from < cs->first ? x->from : cs->first;
+            cs->last = x->to > cs->last ? x->to : cs->last;
+        }
         ci->models |= x->source == 1;
+        if (x->source == 1 && (x->day == PERIOD_ITEM || strcmp(x->entity, L->entity) != 0 ||
+                               strcmp(x->entity_type, L->entity_type) != 0))
+            ci->period = fmax(ci->period, x->score);
         ci->ratio = fmax(ci->ratio, x->ratio);
         ci->model_best = fmax(ci->model_best, x->source == 1 ? x->score : x->model_score);
         if (x->rel < 0 || (x->rel > 0 && ci->rel == 0))
@@ -2521,6 +2575,63 @@ static int case_build(const struct ctx *c, tk_db *db, const struct item *items, 
     return TK_OK;
 }
 
+/* 1 if item x may join a case of another entity through shared evidence:
+ * a user's finding, a terminal's finding, or a terminal's model day that
+ * one member of staff alone made (a busy terminal's day is many people's). */
+static int shares_act(const struct item *x)
+{
+    if (x->day == PERIOD_ITEM)
+        return 0;
+    if (strcmp(x->entity_type, "user") == 0)
+        return x->source == 0;
+    if (strcmp(x->entity_type, "terminal") != 0)
+        return 0;
+    if (x->source == 0)
+        return 1;
+    json_error_t je;
+    json_t *ex = json_loads(x->explanation, 0, &je);
+    const json_t *tot = json_object_get(ex, "users_total");
+    const int one = json_is_integer(tot) && json_integer_value(tot) == 1;
+    json_decref(ex);
+    return one;
+}
+
+/* One act seen from two entities is one case: a user's finding and a
+ * terminal's item (an export written to a USB stick on the terminal is
+ * the user's bulk export; a terminal's day of failed logons is the
+ * account's) join when their evidence shares an event. Two users'
+ * findings never join this way (a resident's R06 names everyone's look-ups). */
+static int join_entities(const struct item *items, size_t n, size_t *p, tk_error *err)
+{
+    tk_strmap *by_ev = NULL;
+    int rc = tk_strmap_create(&by_ev, err);
+    char key[32];
+    for (size_t i = 0; rc == TK_OK && i < n; i++) {
+        const struct item *x = &items[i];
+        if (!shares_act(x))
+            continue;
+        const int user = strcmp(x->entity_type, "user") == 0;
+        json_error_t je;
+        json_t *ex = json_loads(x->explanation, 0, &je);
+        const json_t *ev = json_object_get(ex, "evidence");
+        for (size_t e = 0; rc == TK_OK && e < json_array_size(ev); e++) {
+            const json_int_t id = json_integer_value(json_array_get(ev, e));
+            snprintf(key, sizeof key, "%c%lld", user ? 'u' : 't', (long long)id);
+            const int64_t *other = NULL;
+            char okey[32];
+            snprintf(okey, sizeof okey, "%c%lld", user ? 't' : 'u', (long long)id);
+            other = tk_strmap_get(by_ev, okey, strlen(okey));
+            if (other != NULL)
+                uf_join(p, i, (size_t)*other);
+            if (tk_strmap_get(by_ev, key, strlen(key)) == NULL)
+                rc = tk_strmap_put(by_ev, key, strlen(key), (int64_t)i, NULL, err);
+        }
+        json_decref(ex);
+    }
+    tk_strmap_destroy(by_ev);
+    return rc;
+}
+
 /* Groups items[0..n) into cases (*out, owned array of *nout; items are
  * reordered) and scores them. */
 static int make_cases(const struct ctx *c, tk_db *db, struct item *items, size_t n,
@@ -2557,6 +2668,9 @@ static int make_cases(const struct ctx *c, tk_db *db, struct item *items, size_t
         group_entity(items, a, b, p);
         a = b;
     }
+    rc = join_entities(items, n, p, err);
+    if (rc != TK_OK)
+        goto done;
     /* Members of each root, in grouping order: a list per root. */
     size_t *head = next; /* reused below: next[i] is i's successor, n = none */
     for (size_t i = 0; i < n; i++)

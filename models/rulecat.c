@@ -88,8 +88,20 @@ static const tk_rulecat_param p_r06[] = {
     P("min_staff", TK_RULECAT_INT, 5, 2, 10000, "人", "担当外所属の異なる職員数"),
     P("window_days", TK_RULECAT_INT, 7, 1, 60, "日", "期間（暦日）"),
 };
+static const tk_rulecat_param p_r09[] = {
+    P("routine_days", TK_RULECAT_INT, 20, 0, 366, "日",
+      "担当所属の定めがない区分で、基準期間に所属の職員がその区分の住民を照会した日数がこれ以上なら"
+      "所属の日常業務とみなす（0で無効）"),
+    P("routine_staff", TK_RULECAT_INT, 3, 1, 10000, "人",
+      "所属の日常業務とみなすのに必要な、基準期間に照会した所属の職員数"),
+};
 static const tk_rulecat_param p_r10[] = {
     P("flag_issue", TK_RULECAT_BOOL, 1, 0, 1, "", "許可所属による交付・印刷・出力も検出する"),
+    P("routine_days", TK_RULECAT_INT, 20, 0, 366, "日",
+      "担当所属の定めがない場合、基準期間に所属の職員が支援措置対象者を照会した日数がこれ以上なら"
+      "所属の日常業務とみなす（0で無効）"),
+    P("routine_staff", TK_RULECAT_INT, 3, 1, 10000, "人",
+      "所属の日常業務とみなすのに必要な、基準期間に照会した所属の職員数"),
 };
 static const tk_rulecat_param p_r11[] = {
     P("percentile", TK_RULECAT_REAL, 95, 50, 100, "%", "所属の処理なし照会割合の分位点"),
@@ -203,9 +215,9 @@ static const tk_rulecat_rule rules[] = {
     R("R08", 8, "知人推定照会", "acquaintance heuristic",
       "職員と同じ姓（カナ）で同じ町丁に住む住民を、処理をせずに照会した（同一世帯を除く）。",
       TK_RULECAT_LOW, TK_RULECAT_USER, "staff,residents", "その日の処理（窓口での交付等）", p_r08),
-    R0("R09", 9, "著名人照会", "watch-list lookup",
-       "要注意リスト（著名人・職員関係）の住民を担当所属以外から照会した。", TK_RULECAT_HIGH,
-       TK_RULECAT_USER, "watchlist,staff,assignments", "兼務先が担当所属の場合は対象外"),
+    R("R09", 9, "著名人照会", "watch-list lookup",
+      "要注意リスト（著名人・職員関係）の住民を担当所属以外から照会した。", TK_RULECAT_HIGH,
+      TK_RULECAT_USER, "watchlist,staff,assignments", "兼務先が担当所属の場合は対象外", p_r09),
     R("R10", 10, "支援措置対象者照会", "DV-protected resident lookup",
       "DV等支援措置の対象者を許可所属以外から照会した、または許可所属でも交付・印刷・出力した。",
       TK_RULECAT_CRITICAL, TK_RULECAT_USER, "watchlist,staff,assignments",

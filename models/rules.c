@@ -370,6 +370,8 @@ struct prm {
     size_t r06_min;
     int64_t r06_win;
     int r10_issue;
+    int64_t r09_rdays, r10_rdays;  /* routine 所属: baseline days (0: off) */
+    size_t r09_rstaff, r10_rstaff; /* and members */
     double r11_pct;
     size_t r11_min, r11_samples;
     double r11_p;
@@ -514,10 +516,21 @@ struct ctx {
     double *r29_scr; /* R29: one system's counts over the long history */
     int64_t ndays;
     struct dist *d03, *d11, *d24; /* per 所属 */
+    struct routine *wr;           /* per 所属: its baseline look-ups of listed residents */
     size_t ndepts;
     int frozen;
 
     tk_rules_result *res;
+};
+
+/* A 所属's baseline look-ups of watch-listed residents, per category
+ * (著名人, 職員関係, 支援措置): on how many days, by how many members (the
+ * first ROUTINE_UIDS counted). */
+#define ROUTINE_UIDS 16
+struct routine {
+    int64_t last[3], days[3];
+    uint32_t uid[3][ROUTINE_UIDS];
+    size_t nuid[3];
 };
 
 static struct dlist *ring_at(struct dlist *ring, int64_t day)
@@ -1167,6 +1180,61 @@ static int check_status(struct ctx *c, const struct urun *u, const tk_dayevent *
     return acc_add(c, &c->ua[x][expl], e, c->r[x].sev, err);
 }
 
+static int cat_index(unsigned cat)
+{
+    return cat == TK_MASTERSNAP_WATCH_CELEBRITY ? 0 : cat == TK_MASTERSNAP_WATCH_STAFF ? 1 : 2;
+}
+
+/* A baseline look-up of subject subj by member u: counts the day and the
+ * member for each watch-list category the resident is listed under. */
+static void routine_note(struct ctx *c, const struct urun *u, uint32_t subj)
+{
+    const uint8_t *ps = subj_ps(c, subj);
+    tk_mastersnap_watch w;
+    if (ps == NULL || u->dept_id >= c->ndepts ||
+        !tk_mastersnap_check_watch(c->ms, ps, u->day, NULL, 0, &w))
+        return;
+    struct routine *r = &c->wr[u->dept_id];
+    for (unsigned cat = 1; cat <= TK_MASTERSNAP_WATCH_PROTECTED; cat <<= 1) {
+        if (!(w.categories & cat))
+            continue;
+        const int k = cat_index(cat);
+        if (r->last[k] != u->day + 1) {
+            r->last[k] = u->day + 1;
+            r->days[k]++;
+        }
+        int seen = 0;
+        for (size_t i = 0; !seen && i < r->nuid[k]; i++)
+            seen = r->uid[k][i] == u->uid;
+        if (!seen && r->nuid[k] < ROUTINE_UIDS)
+            r->uid[k][r->nuid[k]++] = u->uid;
+    }
+}
+
+/* The categories of open (no 担当所属) whose residents u's 所属 looked up
+ * routinely in the baseline: on at least routine_days days, by at least
+ * routine_staff members. Such a 所属 serves these residents as its daily
+ * work (the 市民課 counter serves 支援措置 residents too), so a list that
+ * cannot name it does not make its look-ups unexplained. */
+static unsigned routine_cats(const struct ctx *c, const struct urun *u, unsigned open_list)
+{
+    unsigned out = 0;
+    if (!open_list || !u->found || u->dept_id >= c->ndepts)
+        return 0;
+    const struct routine *r = &c->wr[u->dept_id];
+    for (unsigned cat = 1; cat <= TK_MASTERSNAP_WATCH_PROTECTED; cat <<= 1) {
+        if (!(open_list & cat))
+            continue;
+        const int prot = cat == TK_MASTERSNAP_WATCH_PROTECTED;
+        const int64_t days = prot ? c->p.r10_rdays : c->p.r09_rdays;
+        const size_t staff = prot ? c->p.r10_rstaff : c->p.r09_rstaff;
+        const int k = cat_index(cat);
+        if (days > 0 && r->days[k] >= days && r->nuid[k] >= staff)
+            out |= cat;
+    }
+    return out;
+}
+
 /* R07-R10: who the resident is to this member of staff. */
 static int check_subject(struct ctx *c, const struct urun *u, const tk_dayevent *e, tk_error *err)
 {
@@ -1257,6 +1325,7 @@ static int check_subject(struct ctx *c, const struct urun *u, const tk_dayevent 
         open_list && (c->s_proc[e->subject] == c->run || caseload(c, u->uid, e->subject, u->day))
             ? open_list
             : 0u;
+    const unsigned routine = routine_cats(c, u, open_list);
     if (bad && u->found) {
         /* A 兼務 into a 担当所属 allows what that 所属 may see. */
         for (size_t i = 0; i < w.nentries; i++) {
@@ -1272,10 +1341,11 @@ static int check_subject(struct ctx *c, const struct urun *u, const tk_dayevent 
     }
     const unsigned celeb = bad & (TK_MASTERSNAP_WATCH_CELEBRITY | TK_MASTERSNAP_WATCH_STAFF);
     if (celeb && on(c, X09)) {
-        const int ex = (celeb & ~explained & ~worked) == 0;
+        const int ex = (celeb & ~explained & ~worked & ~routine) == 0;
         struct acc *a = &c->ua[X09][ex];
         rc = acc_add(c, a, e, c->r[X09].sev, err);
-        a->flags |= celeb | (ex && (celeb & ~explained) ? 0x100u : 0u) |
+        a->flags |= celeb | (ex && (celeb & ~explained & worked) ? 0x100u : 0u) |
+                    (ex && (celeb & ~explained & ~worked) ? 0x400u : 0u) |
                     (!ex && (celeb & open_list) ? 0x200u : 0u);
         if (a->subj == 0) {
             a->subj = e->subject;
@@ -1293,10 +1363,11 @@ static int check_subject(struct ctx *c, const struct urun *u, const tk_dayevent 
         /* outside the permitted 所属; with no permitted 所属 listed, the
          * member's processing of the resident explains it (an issue,
          * print or export is still reported, below) */
-        const int ex = ((explained | worked) & prot) != 0;
+        const int ex = ((explained | worked | routine) & prot) != 0;
         a = &c->ua[X10][ex];
         rc = acc_add(c, a, e, c->r[X10].sev, err);
-        a->flags |= 1u | (ex && !(explained & prot) ? 0x100u : 0u) |
+        a->flags |= 1u | (ex && !(explained & prot) && (worked & prot) ? 0x100u : 0u) |
+                    (ex && !((explained | worked) & prot) ? 0x400u : 0u) |
                     (!ex && (open_list & prot) ? 0x200u : 0u);
     } else if ((w.categories & prot) && c->p.r10_issue && issue) {
         a = &c->ua[X10][0];
@@ -1533,6 +1604,8 @@ static void ctx_watch(const struct ctx *c, const struct urun *u, const struct ac
     ctx_kenmu(c, u->sid, u->day, buf, cap);
     if (buf[0] == '\0' && (a->flags & 0x100))
         snprintf(buf, cap, "担当所属の定めなし・本人が処理している住民（処理歴あり）");
+    else if (buf[0] == '\0' && (a->flags & 0x400))
+        snprintf(buf, cap, "担当所属の定めなし・所属が基準期間に日常的に照会している区分");
 }
 
 static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
@@ -2191,6 +2264,8 @@ static int user_run(struct ctx *c, const tk_dayevent *r, size_t n, int64_t day, 
             }
             if (looked && c->s_seen[subj] != c->run) {
                 c->s_seen[subj] = c->run;
+                if (!in_period && !c->frozen && u.found && (on(c, X09) || on(c, X10)))
+                    routine_note(c, &u, subj);
                 distinct++;
                 unproc += !proc;
                 if (e->system < c->nsys && c->run_sys[e->system]++ == 0)
@@ -3424,6 +3499,10 @@ static void read_params(struct ctx *c)
     p->r06_min = (size_t)prm(c, X06, "min_staff");
     p->r06_win = (int64_t)prm(c, X06, "window_days");
     p->r10_issue = prm(c, X10, "flag_issue") != 0;
+    p->r09_rdays = (int64_t)prm(c, X09, "routine_days");
+    p->r09_rstaff = (size_t)prm(c, X09, "routine_staff");
+    p->r10_rdays = (int64_t)prm(c, X10, "routine_days");
+    p->r10_rstaff = (size_t)prm(c, X10, "routine_staff");
     p->r11_pct = prm(c, X11, "percentile");
     p->r11_min = (size_t)prm(c, X11, "min_lookups");
     p->r11_samples = (size_t)prm(c, X11, "min_samples");
@@ -3554,6 +3633,7 @@ static void ctx_dispose(struct ctx *c)
     tk_free(c->d03);
     tk_free(c->d11);
     tk_free(c->d24);
+    tk_free(c->wr);
 }
 
 static int ctx_init(struct ctx *c, tk_error *err)
@@ -3620,10 +3700,11 @@ static int ctx_init(struct ctx *c, tk_error *err)
     c->d03 = tk_calloc(c->ndepts ? c->ndepts : 1, sizeof *c->d03);
     c->d11 = tk_calloc(c->ndepts ? c->ndepts : 1, sizeof *c->d11);
     c->d24 = tk_calloc(c->ndepts ? c->ndepts : 1, sizeof *c->d24);
-    if (!c->s_seen || !c->rcache || !c->s_proc || !c->s_5 || !c->s_6 || !c->s_27 || !c->s_i5 ||
-        !c->s_i6 || !c->s_win || !c->usess || !c->u_stamp || !c->u_win || !c->tsess || !c->tinf ||
-        !c->ainf || !c->sys_owner_day || !c->sys_owner || !c->cnt || !c->r29_scr || !c->d03 ||
-        !c->d11 || !c->d24)
+    c->wr = tk_calloc(c->ndepts ? c->ndepts : 1, sizeof *c->wr);
+    if (!c->wr || !c->s_seen || !c->rcache || !c->s_proc || !c->s_5 || !c->s_6 || !c->s_27 ||
+        !c->s_i5 || !c->s_i6 || !c->s_win || !c->usess || !c->u_stamp || !c->u_win || !c->tsess ||
+        !c->tinf || !c->ainf || !c->sys_owner_day || !c->sys_owner || !c->cnt || !c->r29_scr ||
+        !c->d03 || !c->d11 || !c->d24)
         return tk_error_set(err, TK_ENOMEM, "out of memory setting up the rule evaluation");
     for (size_t i = 0; i < c->nterms; i++) {
         c->tinf[i].day = INT64_MIN;

@@ -50,6 +50,22 @@ key = lambda r: (r["source"] != "rule", r["day"], r["entity_id"], r["rule_id"])
 for a, b in zip(rows, rows[1:]):
     if a["score"] == b["score"]:
         assert key(a) <= key(b), ("ties by content", a, b)
+# A resident looked up by many staff (R06) is one case, listed under one
+# member, naming the others.
+import re
+r06 = [r for r in rows if r["rule_id"] == "R06"]
+assert r06, "the demo city has a many-staff case"
+keys = [(re.search(r"住民（仮名 ([0-9a-f]+)）", r["summary"]).group(1), r["from"]) for r in r06]
+assert len(keys) == len(set(keys)), ("one many-staff finding listed more than once", r06)
+assert all(re.search(r"ほか[0-9]+名（[0-9・]+", r["summary"]) for r in r06), r06
+# One act seen from two entities is one case: the terminal's export to a
+# USB stick (R30) holds the user's bulk export (R24) of the same day.
+chain = [i for i in items if i["rule_id"] == "R30"]
+assert chain and all("R24" in i["rules"] for i in chain), chain
+for i in chain:
+    u = re.search(r"職員 ([0-9]+)）", i["summary"]).group(1)
+    assert not any(r["entity_id"] == u and r["rule_id"] == "R24" and r["from"] <= i["day"] <= r["to"]
+                   for r in rows), ("the user's export listed apart from the chain", i)
 print(f"{len(rows)} cases, {len(multi_days)} over several days, {len(multi_rules)} of several rules")
 PY
 cat "$tmp/check.txt"

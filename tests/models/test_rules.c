@@ -1159,6 +1159,87 @@ static void watch_list_without_allowed_depts(void)
     tk_tenant_close(t);
 }
 
+/* A 所属 whose members looked up a category's residents on routine_days
+ * baseline days (routine_staff of them) serves them as daily work: where
+ * the list names no 担当所属, its look-ups are explained; an issue is still
+ * reported, another 所属's look-up is still critical, and routine_days 0
+ * turns it off. */
+static const char routine2[] =
+    "{\"rules\": {\"R10\": {\"params\": {\"routine_days\": 3, \"routine_staff\": 2}}}}";
+static const char routine_off[] = "{\"rules\": {\"R10\": {\"params\": {\"routine_days\": 0}}}}";
+
+static void watch_list_routine_dept(void)
+{
+    tk_tenant *t = city();
+    /* the baseline: 市民課's 100001 and 100002 look up 0000000102 on three days */
+    EVENTS(t,
+           {.when = "2024-09-02 10:00",
+            .user = "100001",
+            .term = "SHIMIN-PC001",
+            .sys = "住民基本台帳",
+            .op = TK_OP_LOOKUP,
+            .subj = "0000000102"},
+           {.when = "2024-09-09 10:00",
+            .user = "100002",
+            .term = "SHIMIN-PC002",
+            .sys = "住民基本台帳",
+            .op = TK_OP_LOOKUP,
+            .subj = "0000000102"},
+           {.when = "2024-09-16 10:00",
+            .user = "100001",
+            .term = "SHIMIN-PC001",
+            .sys = "住民基本台帳",
+            .op = TK_OP_LOOKUP,
+            .subj = "0000000102"},
+           /* the period: 市民課 looks up (work), and issues (reported) */
+           {.when = "2024-10-08 10:00",
+            .user = "100001",
+            .term = "SHIMIN-PC001",
+            .sys = "住民基本台帳",
+            .op = TK_OP_LOOKUP,
+            .subj = "0000000102"},
+           {.when = "2024-10-09 11:00",
+            .user = "100002",
+            .term = "SHIMIN-PC002",
+            .sys = "住民基本台帳",
+            .op = TK_OP_ISSUE,
+            .subj = "0000000102"},
+           /* 福祉課 never looked it up: critical */
+           {.when = "2024-10-08 11:00",
+            .user = "100011",
+            .term = "FUKUSHI-PC001",
+            .sys = "住民基本台帳",
+            .op = TK_OP_LOOKUP,
+            .subj = "0000000102"});
+    const struct opts o = {60, routine2, TK_RULES_EXPLAINED_DROP};
+    tk_rules_result *r = run_opts(t, "2024-10-01", "2024-10-10", &o);
+    TK_CHECK(find(r, "R10", "100001") == NULL);
+    const tk_rules_finding *f = find(r, "R10", "100002");
+    TK_CHECK(f != NULL && strstr(f->summary, "交付") != NULL);
+    f = find(r, "R10", "100011");
+    TK_CHECK(f != NULL && f->severity == TK_RULECAT_CRITICAL);
+    tk_rules_result_destroy(r);
+    const struct opts low = {60, routine2, TK_RULES_EXPLAINED_LOW};
+    r = run_opts(t, "2024-10-01", "2024-10-10", &low);
+    f = find(r, "R10", "100001");
+    TK_REQUIRE(f != NULL);
+    TK_CHECK(f->severity == TK_RULECAT_LOW && f->context &&
+             strcmp(f->context, "担当所属の定めなし・所属が基準期間に日常的に照会している区分") ==
+                 0);
+    tk_rules_result_destroy(r);
+    /* the defaults (20 days, 3 members) are not met by three days */
+    const struct opts dflt = {60, NULL, TK_RULES_EXPLAINED_DROP};
+    r = run_opts(t, "2024-10-01", "2024-10-10", &dflt);
+    f = find(r, "R10", "100001");
+    TK_CHECK(f != NULL && f->severity == TK_RULECAT_CRITICAL);
+    tk_rules_result_destroy(r);
+    const struct opts off = {60, routine_off, TK_RULES_EXPLAINED_DROP};
+    r = run_opts(t, "2024-10-01", "2024-10-10", &off);
+    TK_CHECK(find(r, "R10", "100001") != NULL);
+    tk_rules_result_destroy(r);
+    tk_tenant_close(t);
+}
+
 /* R32: 18 residents of 桜町二丁目 looked up in 34 minutes, look-up only, is a
  * sweep; residents the member processed that day do not count; the same
  * residents spread over the day are not one. The residents master writes
@@ -2440,6 +2521,7 @@ int main(void)
     TK_RUN(self_family_acquaintance);
     TK_RUN(watch_list_and_protected);
     TK_RUN(watch_list_without_allowed_depts);
+    TK_RUN(watch_list_routine_dept);
     TK_RUN(address_block_sweep);
     TK_RUN(out_of_role_and_kenmu);
     TK_RUN(out_of_role_function_and_level);
