@@ -901,8 +901,8 @@ int tk_cli_profile(int argc, char **argv)
     tk_tenant *t = NULL;
     int rc = TK_OK;
     if (tc.tenant != NULL)
-        rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tc.tenant, TK_TENANT_READONLY,
-                                     &err);
+        rc =
+            tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tc.tenant, TK_TENANT_READONLY, &err);
     if (rc == TK_OK && t != NULL && is_stored_name(argv[optind]))
         rc = tk_profstore_get(t, argv[optind], &p, &err);
     else if (rc == TK_OK)
@@ -1060,8 +1060,8 @@ int tk_cli_uploads(int argc, char **argv)
         return tk_cli_usage_error("uploads", "unexpected argument '%s'", argv[optind]);
     tk_error err = {0, ""};
     tk_tenant *t = NULL;
-    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant, del ? 0 : TK_TENANT_READONLY,
-                                     &err);
+    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant,
+                                     del ? 0 : TK_TENANT_READONLY, &err);
     if (rc != TK_OK) {
         tk_cli_report("uploads", &err);
         return TK_EXIT_FAIL;

@@ -180,8 +180,8 @@ int tk_cli_profile_store(const char *action, const char *tenant, const char *dat
     const int writes = strcmp(action, "add") == 0 || strcmp(action, "rm") == 0;
     tk_tenant *t = NULL;
     tk_error err = {0, ""};
-    int rc =
-        tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant, writes ? 0 : TK_TENANT_READONLY, &err);
+    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant,
+                                     writes ? 0 : TK_TENANT_READONLY, &err);
     if (rc != TK_OK) {
         tk_cli_report("profile", &err);
         return TK_EXIT_FAIL;

@@ -106,8 +106,7 @@ static int print_routes_json(void)
     static const char *const roles[] = {"uploader", "analyst", "reporter", "admin"};
     for (size_t i = 0; a != NULL && i < n; i++) {
         json_t *rl = json_array();
-        const unsigned bits = r[i].access == TK_ROUTE_AUTH ||
-                                      r[i].access == TK_ROUTE_AUTH_STREAM
+        const unsigned bits = r[i].access == TK_ROUTE_AUTH || r[i].access == TK_ROUTE_AUTH_STREAM
                                   ? r[i].roles
                               : r[i].access == TK_ROUTE_ADMIN_OR_LOOPBACK ? TK_ROUTE_ADMIN
                                                                           : 0u;

@@ -271,7 +271,7 @@ int tk_cli_suppress(int argc, char **argv)
     tk_actor actor;
     tk_actor_local(&actor, who, sizeof who);
     int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(a.data), a.tenant,
-                            act->write ? 0 : TK_TENANT_READONLY, &err);
+                                     act->write ? 0 : TK_TENANT_READONLY, &err);
     if (rc == TK_OK && act->write) {
         const int ls = tk_cli_lock_writer(cmd, t, cmd, 0);
         if (ls != TK_EXIT_OK) {

@@ -44,11 +44,11 @@ const tk_route *tk_routes(size_t *n);
 
 /* The parts of the table, one per area of the API (static, borrowed). A
  * new area adds its getter here and to the list in routes.c. */
-const tk_route *tk_routes_core(size_t *n);     /* health, metrics, session, audit, runs, anomalies */
-const tk_route *tk_routes_uploads(size_t *n);  /* uploads (api/routes_uploads.c) */
+const tk_route *tk_routes_core(size_t *n);    /* health, metrics, session, audit, runs, anomalies */
+const tk_route *tk_routes_uploads(size_t *n); /* uploads (api/routes_uploads.c) */
 const tk_route *tk_routes_analyses(size_t *n); /* analysis jobs (api/routes_analyses.c) */
 const tk_route *tk_routes_tuning(size_t *n);   /* rules, suppressions */
-const tk_route *tk_routes_profiles(size_t *n);  /* source profiles (api/routes_profiles.c) */
-const tk_route *tk_routes_entities(size_t *n);  /* entity profiles, trends */
+const tk_route *tk_routes_profiles(size_t *n); /* source profiles (api/routes_profiles.c) */
+const tk_route *tk_routes_entities(size_t *n); /* entity profiles, trends */
 
 #endif

@@ -88,7 +88,7 @@ struct tk_server_req {
     char *body;
     size_t body_len, body_cap;
     int too_large;
-    int csv; /* the body is text/csv, kept as it came */
+    int csv;               /* the body is text/csv, kept as it came */
     int headers_too_large; /* the request line and headers exceed TK_SERVER_HEADER_MAX */
     json_t *json;
     const tk_route *route;
