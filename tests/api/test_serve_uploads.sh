@@ -32,15 +32,14 @@ tok[other]=$(must "$bin" token create --user u-other)
 serve_adduser root admin
 tok[global]=$(must "$bin" token create --user root)
 
-# The tenant's profile, stored as the profiles store keeps it (the
-# profiles area of the API stores it the same way).
+# The tenant's profile, stored as a user stores it.
 profile='{"profile":"juki-test","match":{"filename":"juki_*.csv"},"system":{"value":"住民基本台帳"},
  "fields":{"time":{"column":"操作日時","format":"YYYY/MM/DD hh:mm:ss"},
  "user":{"column":"職員ID","transform":[{"strip_prefix":"c"}]},"terminal":{"column":"端末"},
  "operation":{"column":"操作","map":{"照会":"lookup","更新":"update"}},
  "subject":{"column":"宛名番号"},"detail":{"column":"備考"}}}'
-q "INSERT INTO profiles(name, version, json, digest, systems, created_at, created_by)
-   VALUES('juki-test', 1, '$profile', 'x', '住民基本台帳', 0, 'test')"
+printf '%s\n' "$profile" >"$tmp/juki-test.json"
+must "$bin" profile add --tenant city "$tmp/juki-test.json"
 
 printf '操作日時,職員ID,端末,操作,宛名番号,備考\r\n' >"$tmp/good.csv"
 printf '2024/10/01 09:15:02,c679661,PC01,照会,1234567890,窓口\r\n' >>"$tmp/good.csv"
