@@ -4,9 +4,11 @@
 # /api/v1/periods/{period}, POST .../deliver and GET /api/v1/runs/{id}
 # over TLS (answers, bad arguments and bodies, refusals of a delivery),
 # who may call them (each role, another tenant's account, a global admin)
-# and the freeze a delivery sets (triage and analysis then 409).
+# and the freeze a delivery sets (triage and analysis then 409); every
+# answer is validated against docs/openapi.yaml.
 set -euo pipefail
 bin=${TENKEN_BIN:?}
+src=${TK_SOURCE_DIR:?}
 tmp=$(mktemp -d "${TK_TEST_TMP:-/tmp}/serve-periods.XXXXXX")
 server_pid=
 cleanup() {
@@ -48,6 +50,7 @@ check '[ "$(sqlite3 "$TENKEN_DATA/other/store.db" "SELECT count(*) FROM delivere
 
 serve_cert
 serve_start
+schema_log=$tmp/answers.tsv # every answer is validated against docs/openapi.yaml at the end
 
 # ---- one run ----------------------------------------------------------------------------
 bearer reporter GET /api/v1/runs/1
@@ -152,6 +155,10 @@ try "$bin" deliver --tenant demo --period $P
 check '[ $st = 1 ] && grep -q "^tenken deliver: period $P was already delivered on .* by t-admin$" "$tmp/err"' "the console agrees: $(show)"
 try "$bin" periods --tenant demo
 check '[ $st = 0 ] && grep -Eq "^$P  delivered  yes .* t-admin\$" "$tmp/out" && grep -Eq "^2025-02-01..2025-02-28  delivered  yes +0  +-  .* root\$" "$tmp/out"' "periods after delivery: $(show)"
+
+schema_log=
+try python3 "$src/tests/api/openapi_check.py" "$src/docs/openapi.yaml" "$tmp/answers.tsv"
+check '[ $st = 0 ] && grep -q "^[0-9]* answers valid$" "$tmp/out"' "every answer validates against docs/openapi.yaml: $(show)"
 
 serve_stop
 finish
