@@ -49,6 +49,8 @@ static const struct command commands[] = {
      NULL},
     {"deliver", tk_cli_deliver, "record a period's report as delivered (freezes the period)", 0,
      NULL},
+    {"periods", tk_cli_periods, "a tenant's periods: runs, cases by triage status, delivery", 0,
+     NULL},
     {"rules", tk_cli_rules, "a tenant's rule configuration: list, show, set, reset, history", 1,
      NULL},
     {"suppress", tk_cli_suppress, "suppressions of false positives: add, list, rm", 1, NULL},

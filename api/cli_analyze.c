@@ -15,6 +15,7 @@
 #include "api/cli.h"
 #include "api/jsonout.h"
 #include "models/analysis.h"
+#include "models/periods.h"
 #include "models/anomalies.h"
 #include "models/rulecat.h"
 #include "src/actor.h"
@@ -268,33 +269,34 @@ int tk_cli_analyze(int argc, char **argv)
 /* ---- tenken deliver --------------------------------------------------------- */
 
 static const char deliver_help[] =
-    "usage: tenken deliver --tenant T --period FROM..TO [--by NAME] [--no-wait]\n"
-    "                      [--data DIR]\n"
+    "usage: tenken deliver --tenant T --period FROM..TO [--by NAME] [--force]\n"
+    "                      [--no-wait] [--data DIR]\n"
     "\n"
     "Records that the report of the period was delivered to the city. The period\n"
     "(and every period overlapping it) is frozen from then on: it is not analysed\n"
-    "again. This cannot be undone. While another command writes to the tenant,\n"
-    "deliver waits for it.\n"
+    "again. This cannot be undone. A period already delivered, or overlapping a\n"
+    "delivered one, is refused, and so is a period no analysis run has analysed\n"
+    "unless --force is given. While another command writes to the tenant, deliver\n"
+    "waits for it.\n"
     "\n"
     "options:\n"
     "  --tenant T            the tenant (required)\n"
     "  --period FROM..TO     the delivered period, YYYY-MM-DD..YYYY-MM-DD (required)\n"
-    "  --by NAME             who delivered it (default: not recorded)\n" TK_CLI_HELP_NO_WAIT
-        TK_CLI_HELP_DATA TK_CLI_HELP_HELP "\n"
+    "  --by NAME             who delivered it (default: the local user, cli:LOGIN)\n"
+    "  --force               deliver even though no run analysed exactly this "
+    "period\n" TK_CLI_HELP_NO_WAIT TK_CLI_HELP_DATA TK_CLI_HELP_HELP "\n"
     "exit status: 0 success, 1 failure (message on stderr), 75 another command is\n"
     "writing to the tenant (--no-wait), 2 usage error\n";
 
 int tk_cli_deliver(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
-                                             {"period", required_argument, NULL, 'p'},
-                                             {"by", required_argument, NULL, 'b'},
-                                             {"data", required_argument, NULL, 'd'},
-                                             {"no-wait", no_argument, NULL, 'W'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"tenant", required_argument, NULL, 't'}, {"period", required_argument, NULL, 'p'},
+        {"by", required_argument, NULL, 'b'},     {"force", no_argument, NULL, 'F'},
+        {"data", required_argument, NULL, 'd'},   {"no-wait", no_argument, NULL, 'W'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     const char *tenant = NULL, *period = NULL, *by = NULL, *data = NULL;
-    int nowait = 0, c;
+    int nowait = 0, force = 0, c;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -307,6 +309,9 @@ int tk_cli_deliver(int argc, char **argv)
             break;
         case 'b':
             by = optarg;
+            break;
+        case 'F':
+            force = 1;
             break;
         case 'W':
             nowait = 1;
@@ -342,10 +347,12 @@ int tk_cli_deliver(int argc, char **argv)
             tk_tenant_close(t);
             return ls;
         }
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        rc = tk_period_deliver(tk_tenant_db(t), &pr,
-                               (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, by, &err);
+        tk_actor actor;
+        char who[TK_ACTOR_NAME_SIZE];
+        tk_actor_local(&actor, who, sizeof who);
+        if (by != NULL)
+            actor.name = by;
+        rc = tk_periods_deliver(tk_tenant_db(t), &pr, force, &actor, &err);
     }
     tk_tenant_close(t);
     if (rc != TK_OK) {

@@ -82,6 +82,47 @@ json_t *tk_jsonout_run(const tk_anomalies_run *r)
     json_object_set_new(o, "events", json_integer(r->events));
     json_object_set_new(o, "items", json_integer((json_int_t)r->items));
     json_object_set_new(o, "notes", notes_json(r->notes));
+    json_error_t je;
+    json_t *opts = r->options ? json_loads(r->options, 0, &je) : NULL;
+    if (!json_is_object(opts)) {
+        json_decref(opts);
+        opts = json_null();
+    }
+    json_object_set_new(o, "options", opts);
+    json_object_set_new(o, "started_by", opt_string(r->started_by));
+    return o;
+}
+
+json_t *tk_jsonout_period(const tk_periods_entry *e)
+{
+    char a[16], b[16];
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    tk_period_format_day(e->period.first_day, a, sizeof a);
+    tk_period_format_day(e->period.last_day, b, sizeof b);
+    json_object_set_new(o, "period", period_json(&e->period));
+    json_object_set_new(o, "first_day", json_string(a));
+    json_object_set_new(o, "last_day", json_string(b));
+    json_object_set_new(o, "status", json_string(tk_periods_status_name(e->status)));
+    json_object_set_new(o, "frozen", json_boolean(e->frozen));
+    json_object_set_new(o, "runs", json_integer((json_int_t)e->runs));
+    json_t *latest = json_null();
+    if (e->latest_run > 0) {
+        json_t *cases = json_object();
+        for (int s = TK_ANOMALIES_NEW; cases && s <= TK_ANOMALIES_FALSE_POSITIVE; s++)
+            json_object_set_new(cases, tk_anomalies_status_name((tk_anomalies_status)s),
+                                json_integer((json_int_t)e->by_status[s]));
+        latest = json_object();
+        json_object_set_new(latest, "id", json_integer(e->latest_run));
+        json_object_set_new(latest, "created_at", tk_jsonout_time(e->latest_run_at));
+        json_object_set_new(latest, "started_by", opt_string(e->latest_run_by));
+        json_object_set_new(latest, "cases", json_integer((json_int_t)e->cases));
+        json_object_set_new(latest, "cases_by_status", cases);
+    }
+    json_object_set_new(o, "latest_run", latest);
+    json_object_set_new(o, "delivered_at", tk_jsonout_time(e->delivered_at));
+    json_object_set_new(o, "delivered_by", opt_string(e->delivered_by));
     return o;
 }
 

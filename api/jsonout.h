@@ -23,10 +23,21 @@
 #include "src/profstore.h"
 #include "models/entity.h"
 #include "models/trends.h"
+#include "models/periods.h"
 
-/* A run: id, period, baseline, created_at, events, items and notes (the
- * array of one-line strings; [] when there are none). */
+/* A run: id, period, baseline, created_at, events, items, notes (the
+ * array of one-line strings; [] when there are none), options (the
+ * analysis options it was run with: seed, trees, sample_size,
+ * min_model_score, min_period_score, custom_rules; null for runs stored
+ * before they were recorded) and started_by (null when unknown). */
 json_t *tk_jsonout_run(const tk_anomalies_run *r);
+
+/* A period: period, first_day, last_day, status (open, analysed,
+ * delivered), frozen, runs (how many), latest_run (null, or id,
+ * created_at, started_by, cases and cases_by_status {new, investigating,
+ * confirmed, false_positive}), delivered_at and delivered_by (null when
+ * not delivered or not recorded). */
+json_t *tk_jsonout_period(const tk_periods_entry *e);
 
 /* An item (a case): rank, entity_type, entity_id, day (its worst day; null
  * for a period case), from, to, days, score, source, rule_id (the leading

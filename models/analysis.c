@@ -2748,14 +2748,14 @@ done:
  * caller's transaction (tk_analysis_run's, which holds the period's
  * features too), so that a run is whole or absent. */
 static int store(tk_db *db, const tk_period *pr, const tk_period *base, int64_t events,
-                 struct item *items, size_t n, const char *notes, const tk_rules_result *rr,
-                 const tk_actor *actor, int64_t *run_id, tk_error *err)
+                 struct item *items, size_t n, const char *notes, const char *options,
+                 const tk_rules_result *rr, const tk_actor *actor, int64_t *run_id, tk_error *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = tk_db_prepare(db, &st,
                            "INSERT INTO analysis_runs(first_day, last_day, baseline_first,"
-                           " baseline_last, created_at, events, items, notes, started_by)"
-                           " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+                           " baseline_last, created_at, events, items, notes, started_by,"
+                           " options) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
                            err);
     if (rc != TK_OK)
         goto done;
@@ -2774,6 +2774,7 @@ static int store(tk_db *db, const tk_period *pr, const tk_period *base, int64_t 
         sqlite3_bind_text(st, 8, notes, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, 8);
+    sqlite3_bind_text(st, 10, options, -1, SQLITE_STATIC);
     rc = tk_db_step(db, st, err);
     sqlite3_finalize(st);
     st = NULL;
@@ -3337,9 +3338,18 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     rc = check_cancel(o, err);
     if (rc == TK_OK && o->dry_run)
         rc = dry_list(cases, ncases, sum, err);
-    else if (rc == TK_OK)
-        rc = store(db, pr, &c.base, sum->events, cases, ncases, sum->notes, rr, o->actor,
+    else if (rc == TK_OK) {
+        /* What the run was asked for, so that a run can be told apart from
+         * another of the same period (GET /api/v1/runs/{id}). */
+        char options[256];
+        snprintf(options, sizeof options,
+                 "{\"seed\":%llu,\"trees\":%zu,\"sample_size\":%zu,"
+                 "\"min_model_score\":%.17g,\"min_period_score\":%.17g,\"custom_rules\":%s}",
+                 (unsigned long long)o->seed, o->trees, o->psi, o->min_model_score,
+                 o->min_period_score, o->rules != NULL ? "true" : "false");
+        rc = store(db, pr, &c.base, sum->events, cases, ncases, sum->notes, options, rr, o->actor,
                    &sum->run_id, err);
+    }
     /* The last moment a cancel can take effect: before the commit. */
     if (rc == TK_OK && in_tx)
         rc = check_cancel(o, err);

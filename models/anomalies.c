@@ -105,6 +105,8 @@ void tk_anomalies_run_dispose(tk_anomalies_run *r)
     if (r == NULL)
         return;
     tk_free(r->notes);
+    tk_free(r->options);
+    tk_free(r->started_by);
     memset(r, 0, sizeof *r);
 }
 
@@ -162,7 +164,8 @@ static const char schema_sql[] =
 /* ---- runs --------------------------------------------------------------------- */
 
 static const char run_sql[] = "SELECT id, first_day, last_day, baseline_first, baseline_last,"
-                              " created_at, events, items, notes FROM analysis_runs";
+                              " created_at, events, items, notes, options, started_by"
+                              " FROM analysis_runs";
 
 static int run_read(sqlite3_stmt *st, tk_anomalies_run *r, tk_error *err)
 {
@@ -174,9 +177,12 @@ static int run_read(sqlite3_stmt *st, tk_anomalies_run *r, tk_error *err)
     r->events = sqlite3_column_int64(st, 6);
     const int64_t items = sqlite3_column_int64(st, 7);
     r->items = items > 0 ? (size_t)items : 0;
-    if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
-        r->notes = dup((const char *)sqlite3_column_text(st, 8));
-        if (r->notes == NULL)
+    char **const text[] = {&r->notes, &r->options, &r->started_by};
+    for (int i = 0; i < 3; i++) {
+        if (sqlite3_column_type(st, 8 + i) == SQLITE_NULL)
+            continue;
+        *text[i] = dup((const char *)sqlite3_column_text(st, 8 + i));
+        if (*text[i] == NULL)
             return tk_error_set(err, TK_ENOMEM, "out of memory reading a run");
     }
     return TK_OK;

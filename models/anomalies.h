@@ -89,6 +89,8 @@ typedef struct tk_anomalies_run {
     int64_t events;     /* events read (baseline and period) */
     size_t items;       /* items of its ranked list */
     char *notes;        /* owned; JSON array of strings, or NULL */
+    char *options;      /* owned; JSON object of the analysis options, or NULL (older runs) */
+    char *started_by;   /* owned; the account that started it, or NULL (older runs) */
 } tk_anomalies_run;
 
 /* Frees what a run owns. Accepts NULL and a zeroed value. */

@@ -212,3 +212,47 @@ int tk_period_delivered(tk_db *db, tk_period **out, size_t *n, tk_error *err)
     *out = v;
     return TK_OK;
 }
+
+int tk_period_deliveries(tk_db *db, tk_period_delivery **out, size_t *n, tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    tk_period_delivery *v = NULL;
+    size_t cap = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    rc = tk_db_prepare(db, &st,
+                       "SELECT first_day, last_day, delivered_at, delivered_by"
+                       " FROM delivered_periods ORDER BY first_day",
+                       err);
+    while (rc == TK_OK && (rc = tk_db_step(db, st, err)) == 1) {
+        if (*n == cap) {
+            size_t bytes;
+            cap = cap ? cap * 2 : 8;
+            tk_period_delivery *const nv =
+                tk_mul_size(cap, sizeof *v, &bytes) ? tk_realloc(v, bytes) : NULL;
+            if (nv == NULL) {
+                rc = tk_error_set(err, TK_ENOMEM, "out of memory reading delivered periods");
+                break;
+            }
+            v = nv;
+        }
+        tk_period_delivery *const d = &v[*n];
+        d->period.first_day = sqlite3_column_int64(st, 0);
+        d->period.last_day = sqlite3_column_int64(st, 1);
+        d->at = sqlite3_column_int64(st, 2);
+        const unsigned char *by = sqlite3_column_text(st, 3);
+        snprintf(d->by, sizeof d->by, "%s", by ? (const char *)by : "");
+        (*n)++;
+        rc = TK_OK;
+    }
+    sqlite3_finalize(st);
+    if (rc < 0) {
+        tk_free(v);
+        *n = 0;
+        return rc;
+    }
+    *out = v;
+    return TK_OK;
+}

@@ -50,4 +50,17 @@ TK_MUST_CHECK int tk_period_check_open(tk_db *db, const tk_period *pr, tk_error 
  * Returns TK_OK, TK_ENOMEM or TK_EDB. */
 TK_MUST_CHECK int tk_period_delivered(tk_db *db, tk_period **out, size_t *n, tk_error *err);
 
+/* A delivery: the period, when and by whom. */
+typedef struct tk_period_delivery {
+    tk_period period;
+    int64_t at;   /* Unix ms */
+    char by[128]; /* who delivered it ("" when not recorded), cut at 127 bytes */
+} tk_period_delivery;
+
+/* The deliveries of db, ordered by first day. *out is an owned result
+ * (tk_free(); NULL when there are none) holding *n deliveries. Returns
+ * TK_OK, TK_ENOMEM or TK_EDB. */
+TK_MUST_CHECK int tk_period_deliveries(tk_db *db, tk_period_delivery **out, size_t *n,
+                                       tk_error *err);
+
 #endif

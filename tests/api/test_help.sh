@@ -68,7 +68,7 @@ EOF
 declare -A opens=([init]=skip [master import]="--kind staff $tmp/none.csv" [master list]=""
     [ingest]="--profile $tmp/p.json $tmp/none.csv" [uploads]="" [settings]=""
     [analyze]="--period 2024-10-01..2024-11-30" [anomalies]="--period 2024-10-01..2024-11-30"
-    [explain]="1" [triage]="1 confirmed" [events]="--item 1" [deliver]="--period 2024-10-01..2024-11-30" [entity]="--user u1 --period 2024-10-01..2024-11-30"
+    [explain]="1" [triage]="1 confirmed" [events]="--item 1" [deliver]="--period 2024-10-01..2024-11-30" [periods]="" [entity]="--user u1 --period 2024-10-01..2024-11-30"
     [trends]="--from 2024-10-01 --to 2024-11-30 --by month" [rules list]="" [rules show]=""
     [rules set]="$tmp/none.json" [rules reset]="" [rules history]=""
     [suppress add]="--rule R03 --entity-type user --entity u1 --reason r --expires 2099-01-01"

@@ -89,7 +89,7 @@ cat >"$tmp/juki.json" <<'EOF'
 EOF
 printf '操作日時,職員ID,端末,操作\r\n2024/11/29 09:00:00,100001,PC01,照会\r\n2024/11/30 09:00:00,100002,PC01,照会\r\n2024/12/02 09:00:00,100001,PC02,照会\r\n' \
     >"$tmp/juki_late.csv"
-must "$bin" deliver --tenant city --period 2024-10-01..2024-11-30 >/dev/null
+must "$bin" deliver --tenant city --period 2024-10-01..2024-11-30 --force >/dev/null
 frozen="2 rows fall into the delivered period 2024-10-01..2024-11-30; a delivered period is frozen, so their events will not be analysed"
 try "$bin" ingest --tenant city --profile "$tmp/juki.json" "$tmp/juki_late.csv"
 check '[ $st = 0 ] && grep -q "^stored .*3 rows" "$tmp/out" && grep -qxF "tenken ingest: warning: $tmp/juki_late.csv: $frozen" "$tmp/err"' \

@@ -167,7 +167,7 @@ check '[ "$code" = 200 ] && [ "$(jq_ "d[\"deleted\"]")" = 2 ]' "delete: $last"
 bearer uploader GET /api/v1/uploads/2
 check '[ "$code" = 404 ]' "a deleted upload is gone: $last"
 check '[ "$(q "SELECT count(*) FROM event_blocks WHERE upload_id = 2")" = 0 ]' "its events are gone"
-must "$bin" deliver --tenant city --period 2024-10-01..2024-10-31 --by test >/dev/null
+must "$bin" deliver --tenant city --period 2024-10-01..2024-10-31 --by test --force >/dev/null
 bearer admin DELETE /api/v1/uploads/1
 check '[ "$code" = 409 ] && grep -q "delivered" "$tmp/b"' "no delete in a delivered period: $last"
 check '[ "$(q "SELECT count(*) FROM uploads WHERE id = 1")" = 1 ]' "upload 1 kept"
