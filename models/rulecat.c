@@ -133,6 +133,9 @@ static const tk_rulecat_param p_r18[] = {
 };
 static const tk_rulecat_param p_r19[] = {
     P("max_hours", TK_RULECAT_REAL, 10, 1, 72, "時間", "1セッションの長さの上限"),
+    P("hours_margin", TK_RULECAT_REAL, 1.25, 0, 24, "時間",
+      "その日の勤務時間（所属の時間・暦の行の時間）にこの時間を足した長さが上限より長い日は、"
+      "それを上限とする"),
 };
 static const tk_rulecat_param p_r22[] = {
     P("report_approved", TK_RULECAT_BOOL, 1, 0, 1, "",
@@ -253,8 +256,9 @@ static const tk_rulecat_rule rules[] = {
       "重なった時間を値とし、所属の異なる端末で2時間以上重なった場合以外は重大度を1段階下げる。",
       TK_RULECAT_HIGH, TK_RULECAT_USER, "", "", p_r18),
     R("R19", 19, "長時間連続利用", "long session (shared-ID pattern)",
-      "ログオンからログオフまでが10時間を超えた。", TK_RULECAT_MEDIUM, TK_RULECAT_USER, "overtime",
-      "その日の時間外勤務命令", p_r19),
+      "ログオンからログオフまでが10時間（その日の勤務時間が長い日はそれに1.25時間を足した長さ）を"
+      "超えた。",
+      TK_RULECAT_MEDIUM, TK_RULECAT_USER, "overtime", "その日の時間外勤務命令", p_r19),
     R0("R20", 20, "所属外端末からの利用", "foreign-terminal use",
        "他の所属に登録された端末で業務システムを操作またはログオンした。", TK_RULECAT_MEDIUM,
        TK_RULECAT_USER, "terminals,staff,assignments", "端末の所属への兼務"),

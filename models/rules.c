@@ -382,6 +382,7 @@ struct prm {
     int64_t r18_max;
     double r18_overlap;
     double r19_max;
+    double r19_margin; /* ms past the day's hours a session may last */
     int r22_approved;
     double r24_min, r24_pct;
     size_t r24_samples;
@@ -1121,6 +1122,22 @@ static const struct ainfo *auth_info(struct ctx *c, const struct urun *u, uint32
     return a;
 }
 
+/* R19's limit on u's day, in ms: max_hours, or the day's hours plus hours_margin when that is
+ * longer. The hours are the 所属's, or a calendar row's (期日前投票所 8:30-20:00 keeps a clerk
+ * logged on for 11.5 hours by design); the tenant's 8:30-17:15 plus the default margin is the
+ * default max_hours. */
+static double r19_limit(const struct ctx *c, const struct urun *u)
+{
+    double lim = c->p.r19_max;
+    if (u->hours != NULL) {
+        const double day =
+            (double)(u->hours->end_min - u->hours->start_min) * (double)MIN_MS + c->p.r19_margin;
+        if (day > lim)
+            lim = day;
+    }
+    return lim;
+}
+
 static int check_time(struct ctx *c, const struct urun *u, const tk_dayevent *e, tk_error *err)
 {
     if (!u->open) {
@@ -1802,7 +1819,7 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
             snprintf(ctx, sizeof ctx, "%s あり", ot[0] ? ot : "時間外勤務命令");
         }
         value = a->value;
-        thr = c->p.r19_max / (double)HOUR_MS;
+        thr = r19_limit(c, u) / (double)HOUR_MS;
         unit = "時間";
         snprintf(sum, sizeof sum, "%sが端末 %s に%.1f時間連続ログオン（%s〜%s）", who,
                  nm(&c->terms, a->dev), a->value, t0, t1);
@@ -1971,7 +1988,7 @@ static int user_session(struct ctx *c, const struct urun *u, const tk_dayevent *
         if (sv->v[i].term != e->terminal)
             continue;
         const int64_t len = e->t - sv->v[i].t;
-        if (u->in_period && on(c, X19) && len > (int64_t)c->p.r19_max) {
+        if (u->in_period && on(c, X19) && (double)len > r19_limit(c, u)) {
             const int ot = overtime_between(c, u->sid, sv->v[i].t, e->t);
             struct acc *a = &c->ua[X19][ot];
             const double hours = (double)len / (double)HOUR_MS;
@@ -3516,6 +3533,7 @@ static void read_params(struct ctx *c)
     p->r18_max = (int64_t)prm(c, X18, "max_session_hours") * HOUR_MS;
     p->r18_overlap = prm(c, X18, "min_overlap_hours");
     p->r19_max = prm(c, X19, "max_hours") * (double)HOUR_MS;
+    p->r19_margin = prm(c, X19, "hours_margin") * (double)HOUR_MS;
     p->r22_approved = prm(c, X22, "report_approved") != 0;
     p->r24_min = prm(c, X24, "min_records");
     p->r24_pct = prm(c, X24, "percentile");

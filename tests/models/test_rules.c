@@ -1903,6 +1903,33 @@ static void long_sessions(void)
     tk_tenant_close(t);
 }
 
+/* R19 on a day with longer hours: the calendar opens 選挙管理委員会 8:30-20:00 on 10-10, so
+ * its clerk's 11.8-hour session is within 11.5 + hours_margin; the same session of a 税務課
+ * clerk that day, or of the clerk on another day, is long. */
+static void long_sessions_long_day(void)
+{
+    tk_tenant *t = city();
+    session(t, "100009", "SENKYO-PC001", "2024-10-10 08:15", "2024-10-10 20:03");
+    session(t, "100003", "ZEIMU-PC001", "2024-10-10 08:15", "2024-10-10 20:03");
+    session(t, "100009", "SENKYO-PC001", "2024-10-11 08:15", "2024-10-11 20:03");
+    tk_rules_result *r = run(t, "2024-10-10", "2024-10-11");
+    const tk_rules_finding *f = find(r, "R19", "100009");
+    TK_REQUIRE(f != NULL);
+    TK_CHECK(f->day_from == day_of("2024-10-11") && f->day_to == day_of("2024-10-11"));
+    TK_CHECK(f->threshold == 10);
+    f = find(r, "R19", "100003");
+    TK_CHECK(f != NULL && f->day_from == day_of("2024-10-10") && f->threshold == 10);
+    tk_rules_result_destroy(r);
+    /* without the margin the long day's own hours (11.5) are the limit */
+    const struct opts o = {0, "{\"rules\":{\"R19\":{\"params\":{\"hours_margin\":0}}}}",
+                           TK_RULES_EXPLAINED_DROP};
+    r = run_opts(t, "2024-10-10", "2024-10-10", &o);
+    f = find(r, "R19", "100009");
+    TK_CHECK(f != NULL && f->threshold == 11.5 && f->value > 11.7 && f->value < 11.9);
+    tk_rules_result_destroy(r);
+    tk_tenant_close(t);
+}
+
 static void unregistered_and_logonless(void)
 {
     tk_tenant *t = city();
@@ -2534,6 +2561,7 @@ int main(void)
     TK_RUN(concurrent_logons);
     TK_RUN(concurrent_logons_shared_account);
     TK_RUN(long_sessions);
+    TK_RUN(long_sessions_long_day);
     TK_RUN(unregistered_and_logonless);
     TK_RUN(media_writes);
     TK_RUN(outputs_and_chain);
