@@ -52,6 +52,10 @@
 static const tk_rulecat_param p_r01[] = {
     P("grace_minutes", TK_RULECAT_INT, 0, 0, 120, "分", "業務時間の前後で時間外とみなさない猶予"),
     P("min_events", TK_RULECAT_INT, 1, 1, 100000, "件", "1日にこの件数以上の時間外操作で検出"),
+    P("night_start", TK_RULECAT_REAL, 22, 0, 24, "時",
+      "深夜（重大度を1段階上げる）の始まり（22 = 22:00、22.5 = 22:30）"),
+    P("night_end", TK_RULECAT_REAL, 6, 0, 24, "時",
+      "深夜の終わり（0時をまたぐ。始まりと同じなら深夜なし）"),
 };
 static const tk_rulecat_param p_r02[] = {
     P("min_events", TK_RULECAT_INT, 1, 1, 100000, "件", "1日にこの件数以上の閉庁日操作で検出"),

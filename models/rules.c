@@ -357,6 +357,7 @@ struct rcfg {
 /* Parameters, read once. */
 struct prm {
     int64_t r01_grace, r01_min, r02_min;
+    int r01_night_start, r01_night_end; /* minutes of the day */
     double r03_min, r03_pct, r03_mult;
     size_t r03_samples;
     size_t r04_min;
@@ -1156,7 +1157,12 @@ static int check_time(struct ctx *c, const struct urun *u, const tk_dayevent *e,
         return TK_OK;
     if (slot == TK_CALENDAR_SLOT_EVENING && e->minute < u->hours->end_min + c->p.r01_grace)
         return TK_OK;
-    const int night = slot == TK_CALENDAR_SLOT_NIGHT;
+    /* night: [night_start, night_end) of R01's parameters, wrapping midnight (equal: none);
+     * a time inside the day's hours never gets here */
+    const int ns = c->p.r01_night_start, ne = c->p.r01_night_end;
+    const int night = ns == ne  ? 0
+                      : ns < ne ? e->minute >= ns && e->minute < ne
+                                : e->minute >= ns || e->minute < ne;
     const int ot =
         tk_mastersnap_has_overtime(c->ms, u->sid, strlen(u->sid), u->day, e->minute) != 0;
     struct acc *a = &c->ua[X01][ot];
@@ -3497,6 +3503,8 @@ static void read_params(struct ctx *c)
 {
     struct prm *p = &c->p;
     p->r01_grace = (int64_t)prm(c, X01, "grace_minutes");
+    p->r01_night_start = (int)lround(prm(c, X01, "night_start") * 60);
+    p->r01_night_end = (int)lround(prm(c, X01, "night_end") * 60);
     p->r01_min = (int64_t)prm(c, X01, "min_events");
     p->r02_min = (int64_t)prm(c, X02, "min_events");
     p->r03_min = prm(c, X03, "min_residents");

@@ -330,6 +330,31 @@ static void after_hours_and_overtime(void)
     TK_CHECK_STR(f->context, "時間外勤務命令 18:00–21:00 あり");
     TK_CHECK(find(r, "R01", "100002")->severity == TK_RULECAT_HIGH);
     tk_rules_result_destroy(r);
+
+    /* night from 23:00: 22:41 is evening (medium, not 深夜); from 18:00 to 6:00, 18:30 is
+     * night; night_start equal to night_end: no night at all */
+    static const struct {
+        const char *cfg;
+        int sev02, sev03;
+    } nb[] = {
+        {"{\"rules\":{\"R01\":{\"params\":{\"night_start\":23}}}}", TK_RULECAT_MEDIUM,
+         TK_RULECAT_MEDIUM},
+        {"{\"rules\":{\"R01\":{\"params\":{\"night_start\":18}}}}", TK_RULECAT_HIGH,
+         TK_RULECAT_HIGH},
+        {"{\"rules\":{\"R01\":{\"params\":{\"night_start\":6}}}}", TK_RULECAT_MEDIUM,
+         TK_RULECAT_MEDIUM},
+    };
+    for (size_t i = 0; i < sizeof nb / sizeof nb[0]; i++) {
+        const struct opts o = {0, nb[i].cfg, TK_RULES_EXPLAINED_DROP};
+        r = run_opts(t, "2024-10-08", "2024-10-08", &o);
+        f = find(r, "R01", "100002");
+        TK_REQUIRE(f != NULL);
+        TK_CHECK_INT(f->severity, nb[i].sev02);
+        TK_CHECK((strstr(f->summary, "深夜") != NULL) == (nb[i].sev02 == TK_RULECAT_HIGH));
+        f = find(r, "R01", "100003");
+        TK_CHECK(f != NULL && f->severity == nb[i].sev03);
+        tk_rules_result_destroy(r);
+    }
     tk_tenant_close(t);
 }
 
