@@ -780,7 +780,10 @@ static int emit(struct ctx *c, const struct emit *m, size_t *index, tk_error *er
     f->f.entity_type = m->entity_type;
     f->f.entity = f->entity;
     f->f.resident = f->resident;
-    f->f.day_from = m->day_from;
+    /* a finding is about the period: a window that reaches back into the baseline days (R05's
+     * look-ups, a session from the evening before) starts its finding on the period's first
+     * day; the summary and detail still say where the pattern began */
+    f->f.day_from = m->day_from < c->first_day ? c->first_day : m->day_from;
     f->f.day_to = m->day_to;
     f->f.severity = m->sev;
     f->f.rule_severity = c->r[m->x].sev;
@@ -3193,7 +3196,7 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
             oc->last_day = day;
             rc = add_evidence(c, oc->finding, e->ev, e->n < EV_PER_DAY ? e->n : EV_PER_DAY, e->n,
                               err);
-            r05_summary(c, e->key, f->value, f->day_from, day, sum, sizeof sum);
+            r05_summary(c, e->key, f->value, oc->first_day, day, sum, sizeof sum);
             if (rc == TK_OK)
                 rc = set_summary(c, oc->finding, sum, err);
             continue;
