@@ -52,6 +52,10 @@
 static const tk_rulecat_param p_r01[] = {
     P("grace_minutes", TK_RULECAT_INT, 0, 0, 120, "分", "業務時間の前後で時間外とみなさない猶予"),
     P("min_events", TK_RULECAT_INT, 1, 1, 100000, "件", "1日にこの件数以上の時間外操作で検出"),
+    P("night_start", TK_RULECAT_REAL, 22, 0, 24, "時",
+      "深夜（重大度を1段階上げる）の始まり（22 = 22:00、22.5 = 22:30）"),
+    P("night_end", TK_RULECAT_REAL, 6, 0, 24, "時",
+      "深夜の終わり（0時をまたぐ。始まりと同じなら深夜なし）"),
 };
 static const tk_rulecat_param p_r02[] = {
     P("min_events", TK_RULECAT_INT, 1, 1, 100000, "件", "1日にこの件数以上の閉庁日操作で検出"),
@@ -133,6 +137,9 @@ static const tk_rulecat_param p_r18[] = {
 };
 static const tk_rulecat_param p_r19[] = {
     P("max_hours", TK_RULECAT_REAL, 10, 1, 72, "時間", "1セッションの長さの上限"),
+    P("hours_margin", TK_RULECAT_REAL, 1.25, 0, 24, "時間",
+      "その日の勤務時間（所属の時間・暦の行の時間）にこの時間を足した長さが上限より長い日は、"
+      "それを上限とする"),
 };
 static const tk_rulecat_param p_r22[] = {
     P("report_approved", TK_RULECAT_BOOL, 1, 0, 1, "",
@@ -253,8 +260,9 @@ static const tk_rulecat_rule rules[] = {
       "重なった時間を値とし、所属の異なる端末で2時間以上重なった場合以外は重大度を1段階下げる。",
       TK_RULECAT_HIGH, TK_RULECAT_USER, "", "", p_r18),
     R("R19", 19, "長時間連続利用", "long session (shared-ID pattern)",
-      "ログオンからログオフまでが10時間を超えた。", TK_RULECAT_MEDIUM, TK_RULECAT_USER, "overtime",
-      "その日の時間外勤務命令", p_r19),
+      "ログオンからログオフまでが10時間（その日の勤務時間が長い日はそれに1.25時間を足した長さ）を"
+      "超えた。",
+      TK_RULECAT_MEDIUM, TK_RULECAT_USER, "overtime", "その日の時間外勤務命令", p_r19),
     R0("R20", 20, "所属外端末からの利用", "foreign-terminal use",
        "他の所属に登録された端末で業務システムを操作またはログオンした。", TK_RULECAT_MEDIUM,
        TK_RULECAT_USER, "terminals,staff,assignments", "端末の所属への兼務"),

@@ -357,6 +357,7 @@ struct rcfg {
 /* Parameters, read once. */
 struct prm {
     int64_t r01_grace, r01_min, r02_min;
+    int r01_night_start, r01_night_end; /* minutes of the day */
     double r03_min, r03_pct, r03_mult;
     size_t r03_samples;
     size_t r04_min;
@@ -382,6 +383,7 @@ struct prm {
     int64_t r18_max;
     double r18_overlap;
     double r19_max;
+    double r19_margin; /* ms past the day's hours a session may last */
     int r22_approved;
     double r24_min, r24_pct;
     size_t r24_samples;
@@ -778,7 +780,10 @@ static int emit(struct ctx *c, const struct emit *m, size_t *index, tk_error *er
     f->f.entity_type = m->entity_type;
     f->f.entity = f->entity;
     f->f.resident = f->resident;
-    f->f.day_from = m->day_from;
+    /* a finding is about the period: a window that reaches back into the baseline days (R05's
+     * look-ups, a session from the evening before) starts its finding on the period's first
+     * day; the summary and detail still say where the pattern began */
+    f->f.day_from = m->day_from < c->first_day ? c->first_day : m->day_from;
     f->f.day_to = m->day_to;
     f->f.severity = m->sev;
     f->f.rule_severity = c->r[m->x].sev;
@@ -1121,6 +1126,22 @@ static const struct ainfo *auth_info(struct ctx *c, const struct urun *u, uint32
     return a;
 }
 
+/* R19's limit on u's day, in ms: max_hours, or the day's hours plus hours_margin when that is
+ * longer. The hours are the 所属's, or a calendar row's (期日前投票所 8:30-20:00 keeps a clerk
+ * logged on for 11.5 hours by design); the tenant's 8:30-17:15 plus the default margin is the
+ * default max_hours. */
+static double r19_limit(const struct ctx *c, const struct urun *u)
+{
+    double lim = c->p.r19_max;
+    if (u->hours != NULL) {
+        const double day =
+            (double)(u->hours->end_min - u->hours->start_min) * (double)MIN_MS + c->p.r19_margin;
+        if (day > lim)
+            lim = day;
+    }
+    return lim;
+}
+
 static int check_time(struct ctx *c, const struct urun *u, const tk_dayevent *e, tk_error *err)
 {
     if (!u->open) {
@@ -1139,7 +1160,12 @@ static int check_time(struct ctx *c, const struct urun *u, const tk_dayevent *e,
         return TK_OK;
     if (slot == TK_CALENDAR_SLOT_EVENING && e->minute < u->hours->end_min + c->p.r01_grace)
         return TK_OK;
-    const int night = slot == TK_CALENDAR_SLOT_NIGHT;
+    /* night: [night_start, night_end) of R01's parameters, wrapping midnight (equal: none);
+     * a time inside the day's hours never gets here */
+    const int ns = c->p.r01_night_start, ne = c->p.r01_night_end;
+    const int night = ns == ne  ? 0
+                      : ns < ne ? e->minute >= ns && e->minute < ne
+                                : e->minute >= ns || e->minute < ne;
     const int ot =
         tk_mastersnap_has_overtime(c->ms, u->sid, strlen(u->sid), u->day, e->minute) != 0;
     struct acc *a = &c->ua[X01][ot];
@@ -1802,7 +1828,7 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
             snprintf(ctx, sizeof ctx, "%s あり", ot[0] ? ot : "時間外勤務命令");
         }
         value = a->value;
-        thr = c->p.r19_max / (double)HOUR_MS;
+        thr = r19_limit(c, u) / (double)HOUR_MS;
         unit = "時間";
         snprintf(sum, sizeof sum, "%sが端末 %s に%.1f時間連続ログオン（%s〜%s）", who,
                  nm(&c->terms, a->dev), a->value, t0, t1);
@@ -1971,7 +1997,7 @@ static int user_session(struct ctx *c, const struct urun *u, const tk_dayevent *
         if (sv->v[i].term != e->terminal)
             continue;
         const int64_t len = e->t - sv->v[i].t;
-        if (u->in_period && on(c, X19) && len > (int64_t)c->p.r19_max) {
+        if (u->in_period && on(c, X19) && (double)len > r19_limit(c, u)) {
             const int ot = overtime_between(c, u->sid, sv->v[i].t, e->t);
             struct acc *a = &c->ua[X19][ot];
             const double hours = (double)len / (double)HOUR_MS;
@@ -3170,7 +3196,7 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
             oc->last_day = day;
             rc = add_evidence(c, oc->finding, e->ev, e->n < EV_PER_DAY ? e->n : EV_PER_DAY, e->n,
                               err);
-            r05_summary(c, e->key, f->value, f->day_from, day, sum, sizeof sum);
+            r05_summary(c, e->key, f->value, oc->first_day, day, sum, sizeof sum);
             if (rc == TK_OK)
                 rc = set_summary(c, oc->finding, sum, err);
             continue;
@@ -3480,6 +3506,8 @@ static void read_params(struct ctx *c)
 {
     struct prm *p = &c->p;
     p->r01_grace = (int64_t)prm(c, X01, "grace_minutes");
+    p->r01_night_start = (int)lround(prm(c, X01, "night_start") * 60);
+    p->r01_night_end = (int)lround(prm(c, X01, "night_end") * 60);
     p->r01_min = (int64_t)prm(c, X01, "min_events");
     p->r02_min = (int64_t)prm(c, X02, "min_events");
     p->r03_min = prm(c, X03, "min_residents");
@@ -3516,6 +3544,7 @@ static void read_params(struct ctx *c)
     p->r18_max = (int64_t)prm(c, X18, "max_session_hours") * HOUR_MS;
     p->r18_overlap = prm(c, X18, "min_overlap_hours");
     p->r19_max = prm(c, X19, "max_hours") * (double)HOUR_MS;
+    p->r19_margin = prm(c, X19, "hours_margin") * (double)HOUR_MS;
     p->r22_approved = prm(c, X22, "report_approved") != 0;
     p->r24_min = prm(c, X24, "min_records");
     p->r24_pct = prm(c, X24, "percentile");

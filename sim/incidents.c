@@ -1855,7 +1855,8 @@ static size_t rota(tk_city *g, size_t dept, int32_t day, size_t *out, size_t wan
 }
 
 /* Hard negatives: the 市民課 Sunday counter (9:00-12:00) and the 期日前投票所 weekends of
- * 選挙管理委員会 (8:30-20:00), opened for that 所属 by master/calendar_export.csv only. */
+ * 選挙管理委員会 (8:30-20:00), opened for that 所属 only by the calendar export (variant B's
+ * master/calendar.csv). */
 static void hn_scoped_open_days(tk_city *g)
 {
     size_t who[3];
@@ -1867,7 +1868,7 @@ static void hn_scoped_open_days(tk_city *g)
                             (unsigned)tk_rng_range(&g->ri, 8, 16), -1);
             tk_city_truth_add(g, 1, "sunday_counter", "user", tk_city_staff_id(g, who[k]).s, day,
                               day, "2",
-                              "市民課日曜窓口(9:00-12:00、calendar_export.csvで市民課のみ開庁)の"
+                              "市民課日曜窓口(9:00-12:00、calendar.csvで市民課のみ開庁)の"
                               "窓口業務");
         }
     }
@@ -1881,7 +1882,7 @@ static void hn_scoped_open_days(tk_city *g)
                             (unsigned)tk_rng_range(&g->ri, 30, 60), SYS_SENKYO);
             tk_city_truth_add(g, 1, "early_voting", "user", tk_city_staff_id(g, who[k]).s, day, day,
                               "2;1",
-                              "期日前投票所(8:30-20:00、calendar_export.csvで選挙管理委員会のみ"
+                              "期日前投票所(8:30-20:00、calendar.csvで選挙管理委員会のみ"
                               "開庁)の休日の選挙事務");
         }
     }

@@ -1312,8 +1312,8 @@ static void master_calendar(tk_city *g, buf *b)
 
 /* Variant B: the calendar as a city's groupware exports it, which no canonical kind reads as
  * it is: one row per day with its 区分 (開庁日, 土曜日, 日曜日, 祝日; 閉庁日 for 年末年始),
- * then a row per event that opens a day (or longer hours) for one 所属 with its hours in the
- * event's name and in 開始時刻 / 終了時刻. */
+ * then a row per event that opens a day (or longer hours) for one 所属 with its hours only in
+ * the event's name. calendar.map.json maps it (the mapping docs/calendar.md describes). */
 static void event_row(buf *b, int32_t day, const char *what, size_t dept, const char *from,
                       const char *to)
 {
@@ -1329,17 +1329,13 @@ static void event_row(buf *b, int32_t day, const char *what, size_t dept, const 
     puts_(b, to);
     puts_(b, "）,");
     puts_(b, tk_city_depts[dept].name);
-    putch(b, ',');
-    puts_(b, from);
-    putch(b, ',');
-    puts_(b, to);
     putch(b, '\n');
 }
 
 static void master_calendar_export(tk_city *g, buf *b)
 {
     static const char *const wd[] = {"日", "月", "火", "水", "木", "金", "土"};
-    puts_(b, "日付,曜日,区分,名称,所属,開始時刻,終了時刻\n");
+    puts_(b, "日付,曜日,区分,名称,所属\n");
     for (int32_t day = g->from; day <= g->to; day++) {
         const uint8_t f = dflag(g, day);
         const int w = wday_of(day);
@@ -1353,7 +1349,7 @@ static void master_calendar_export(tk_city *g, buf *b)
                                    : ",開庁日,");
         if (f & (DF_HOLIDAY | DF_NENMATSU))
             puts_(b, g->dname[day - g->from] ? g->dname[day - g->from] : "");
-        puts_(b, ",,,\n");
+        puts_(b, ",\n");
         if (f & DF_OPEN_SUNDAY) {
             event_row(b, day, "休日開庁", D_SHIMIN, "8:30", "17:15");
             event_row(b, day, "休日開庁", D_ZEIMU, "8:30", "17:15");
@@ -1384,15 +1380,38 @@ static int write_small_masters(tk_city *g, tk_error *err)
     };
     buf b = {0};
     int rc = TK_OK;
+    const int export = g->variant == TK_GENCITY_VARIANT_B;
     for (size_t i = 0; i < sizeof masters / sizeof masters[0] && rc == TK_OK; i++) {
         b.len = 0;
-        masters[i].render(g, &b);
+        if (export && masters[i].render == master_calendar)
+            master_calendar_export(g, &b);
+        else
+            masters[i].render(g, &b);
         rc = write_file(g, masters[i].file, &b, E_UTF8, err);
     }
-    if (rc == TK_OK && g->variant == TK_GENCITY_VARIANT_B) {
+    if (rc == TK_OK && export) {
         b.len = 0;
-        master_calendar_export(g, &b);
-        rc = write_file(g, "master/calendar_export.csv", &b, E_UTF8, err);
+        puts_(&b, "{\n"
+                  "  \"profile\": \"calendar-groupware-export\",\n"
+                  "  \"version\": 1,\n"
+                  "  \"description\": \"グループウェアの暦の書出し: 日ごとの区分と、"
+                  "所属を開庁する行事(時刻は行事名の括弧内)\",\n"
+                  "  \"encoding\": \"utf-8\",\n"
+                  "  \"header\": true,\n"
+                  "  \"fields\": {\n"
+                  "    \"date\": { \"column\": \"日付\" },\n"
+                  "    \"kind\": { \"column\": \"区分\", \"map\": { \"開庁日\": \"開庁\", "
+                  "\"土曜日\": \"閉庁\", \"日曜日\": \"閉庁\", \"祝日\": \"閉庁\", "
+                  "\"閉庁日\": \"閉庁\", \"行事\": \"開庁\" } },\n"
+                  "    \"name\": { \"column\": \"名称\" },\n"
+                  "    \"dept\": { \"column\": \"所属\" },\n"
+                  "    \"from\": { \"column\": \"名称\", \"transform\": [ { \"regex\": "
+                  "\"（([0-9]+:[0-9]+)-\", \"on_no_match\": \"empty\" } ] },\n"
+                  "    \"to\": { \"column\": \"名称\", \"transform\": [ { \"regex\": "
+                  "\"-([0-9]+:[0-9]+)）\", \"on_no_match\": \"empty\" } ] }\n"
+                  "  }\n"
+                  "}\n");
+        rc = write_file(g, "master/calendar.map.json", &b, E_UTF8, err);
     }
     buf_free(&b);
     return rc;
@@ -1497,7 +1516,8 @@ static int write_readme(tk_city *g, tk_error *err)
     if (g->variant == TK_GENCITY_VARIANT_B) {
         snprintf(line, sizeof line,
                  "- 構成 variant: B (所属の比率、担当所属のない支援措置リスト、"
-                 "`master/calendar_export.csv` の所属別開庁: 市民課日曜窓口 %zu 日、"
+                 "`master/calendar.csv` (暦の書出し、`calendar.map.json` で対応付け) の所属別開庁: "
+                 "市民課日曜窓口 %zu 日、"
                  "期日前投票所 %s .. %s; docs/gen-city.md)\n",
                  g->ncounter, tk_city_day_str(g->ev_from).s, tk_city_day_str(g->ev_to).s);
         puts_(&b, line);

@@ -304,7 +304,7 @@ static void test_variant(void)
     /* the same seed writes the same variant B city, another seed another one */
     static const char *const files[] = {"truth.csv",
                                         "manifest.csv",
-                                        "master/calendar_export.csv",
+                                        "master/calendar.csv",
                                         "master/watchlist.csv",
                                         "master/staff.csv",
                                         "logs/juki_2024-10.csv",
@@ -358,27 +358,29 @@ static void test_variant(void)
         strncmp(wb, "宛名番号,区分,開始日,終了日\n", strlen("宛名番号,区分,開始日,終了日\n")) == 0);
     TK_CHECK(strstr(wb, ",DV等支援措置,") != NULL && strstr(wb, "市民課") == NULL);
 
-    /* the calendar export: B only, a row per day and the scoped events; A's calendar.csv
-     * is the canonical one in both */
-    char *ca = city_file(a, "master/calendar_export.csv");
-    char *cb = city_file(b1, "master/calendar_export.csv");
-    TK_CHECK(ca == NULL);
-    TK_REQUIRE(cb != NULL);
-    TK_CHECK(strncmp(cb, "日付,曜日,区分,名称,所属,開始時刻,終了時刻\n",
-                     strlen("日付,曜日,区分,名称,所属,開始時刻,終了時刻\n")) == 0);
+    /* the calendar: A's is canonical; B's is the groupware export (a row per day and the
+     * scoped events, hours only in the event's name) with the mapping that imports it */
+    char *ca = city_file(a, "master/calendar.csv");
+    char *cb = city_file(b1, "master/calendar.csv");
+    TK_REQUIRE(ca != NULL && cb != NULL);
+    TK_CHECK(strncmp(ca, "日付,区分,名称\n", strlen("日付,区分,名称\n")) == 0);
+    TK_CHECK(strstr(ca, "行事") == NULL);
+    TK_CHECK(strncmp(cb, "日付,曜日,区分,名称,所属\n", strlen("日付,曜日,区分,名称,所属\n")) == 0);
     const size_t days = (size_t)(o.to - o.from + 1);
     const size_t events = count_of(cb, ",行事,");
     TK_CHECK_INT(count_of(cb, "\n") - 1 - events, days);
     /* 27 Saturdays and 26 Sundays; 11-23 and 08-11, 09-22, 11-03 are holidays */
     TK_CHECK_INT(count_of(cb, ",土曜日,"), 26);
     TK_CHECK_INT(count_of(cb, ",日曜日,"), 23);
-    TK_CHECK(strstr(cb, "2024/09/22,日,祝日,秋分の日,,,\n2024/09/23,月,祝日,休日,,,\n") != NULL);
-    TK_CHECK(strstr(cb, ",日,行事,市民課日曜窓口（9:00-12:00）,市民課,9:00,12:00\n") != NULL);
-    TK_CHECK_INT(count_of(cb, "期日前投票所開設（8:30-20:00）,選挙管理委員会,8:30,20:00\n"), 14);
-    char *ka = city_file(a, "master/calendar.csv"), *kb = city_file(b1, "master/calendar.csv");
-    TK_REQUIRE(ka != NULL && kb != NULL);
-    TK_CHECK(strncmp(kb, "日付,区分,名称\n", strlen("日付,区分,名称\n")) == 0);
-    TK_CHECK(strstr(kb, "行事") == NULL);
+    TK_CHECK(strstr(cb, "2024/09/22,日,祝日,秋分の日,\n2024/09/23,月,祝日,休日,\n") != NULL);
+    TK_CHECK(strstr(cb, ",日,行事,市民課日曜窓口（9:00-12:00）,市民課\n") != NULL);
+    TK_CHECK_INT(count_of(cb, "期日前投票所開設（8:30-20:00）,選挙管理委員会\n"), 14);
+    char *mapa = city_file(a, "master/calendar.map.json"),
+         *mapb = city_file(b1, "master/calendar.map.json");
+    TK_CHECK(mapa == NULL);
+    TK_REQUIRE(mapb != NULL);
+    TK_CHECK(strstr(mapb, "\"行事\": \"開庁\"") != NULL);
+    TK_CHECK(strstr(mapb, "\"on_no_match\": \"empty\"") != NULL);
 
     /* counts in 備考 with thousands separators (CP932 抽出件数=3,), only in B */
     char *ja = city_file(a, "logs/juki_2024-11.csv"), *jb = NULL;
@@ -423,9 +425,9 @@ static void test_variant(void)
     free(t3);
     free(wa);
     free(wb);
+    free(ca);
     free(cb);
-    free(ka);
-    free(kb);
+    free(mapb);
     free(ja);
     free(sa);
     free(sb);
