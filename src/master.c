@@ -764,7 +764,8 @@ int tk_master_list_versions(tk_tenant *t, const char *kind, tk_master_version_fn
 /* What tk_master_version_rows() shows of each kind: the stored row by
  * its English column keys, in file order. Pseudonymised resident
  * identifiers are never shown (they are not the values the file held);
- * lists gathered from side tables are joined with ';' as in the file. */
+ * lists gathered from side tables (accounts, IP addresses, 所属 of a
+ * watch-list entry) are joined with ';' in sorted order. */
 static const char *const rows_sql[K_N] = {
     "SELECT line, staff_id, name, dept, section, status, hired_on, transferred_on, prev_dept,"
     " retired_on, (SELECT group_concat(account, ';') FROM master_staff_accounts a"
