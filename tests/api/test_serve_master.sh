@@ -4,7 +4,8 @@
 # column, nothing stored; unknown kind; duplicate; body limit; a busy
 # tenant), list (?kind=), read a version and its rows (paged), each
 # route's allow/deny for every role, a global admin with ?tenant= and an
-# account of another tenant; then `tenken master list` names the importer.
+# account of another tenant, every answer against docs/openapi.yaml; then
+# `tenken master list` names the importer.
 set -euo pipefail
 bin=${TENKEN_BIN:?}
 tmp=$(mktemp -d "${TK_TEST_TMP:-/tmp}/serve-master.XXXXXX")
@@ -17,6 +18,8 @@ trap cleanup EXIT
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/serve_lib.sh"
 export TENKEN_DATA=$tmp/data
+src=${TK_SOURCE_DIR:?}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 must "$bin" init --tenant demo >/dev/null
 must "$bin" init --tenant other >/dev/null
@@ -35,6 +38,7 @@ printf '職員ID,氏名,所属,在職区分\n200001,A,市民課,在職\n200002,B
 
 serve_cert
 serve_start --threads 2 --upload-max 4096
+schema_log=$tmp/answers.tsv # every answer is checked against docs/openapi.yaml below
 CSV=(-H 'Content-Type: text/csv')
 post() { # WHO PATH-AND-QUERY FILE
     bearer "$1" POST "$2" "${CSV[@]}" --data-binary @"$3"
@@ -136,6 +140,9 @@ check '[ "$code" = 200 ]' "a global admin reads a version: $last"
 post global '/api/v1/master/terminals?name=terminals.csv&effective=2024-09-01&tenant=other' "$tmp/terminals.csv"
 check '[ "$code" = 201 ] && [ "$(jq_ "d[\"kind\"]")" = terminals ]' "a global admin imports into another tenant: $last"
 serve_stop
+schema_log=
+try python3 "$here/openapi_check.py" "$src/docs/openapi.yaml" "$tmp/answers.tsv"
+check '[ $st = 0 ] && grep -q "^[0-9]* answers valid$" "$tmp/out"' "every answer validates against docs/openapi.yaml: $(show)"
 
 # ---- the CLI names the importer ----------------------------------------------------------
 must "$bin" master import --tenant demo --kind staff --effective 2024-09-01 "$tmp/big.csv" >/dev/null
