@@ -108,8 +108,9 @@ static const char master_list_help[] =
     "usage: tenken master list --tenant T [--kind KIND] [--data DIR]\n"
     "\n"
     "Lists the imported versions of tenant T's master data in order of effective\n"
-    "date: id, kind, effective date, when imported, file, rows, encoding and\n"
-    "mapping profile.\n"
+    "date: id, kind, effective date, when imported and by whom (an account of the\n"
+    "service, or cli:USER for a local import), file, rows, encoding and mapping\n"
+    "profile.\n"
     "\n"
     "options:\n"
     "  --tenant T            the tenant (required)\n"
@@ -124,11 +125,12 @@ static int print_version(void *ctx, const tk_master_version *v)
 {
     struct list_ctx *lc = ctx;
     if (lc->n++ == 0)
-        printf("%4s  %-14s %-10s  %-29s %-28s %8s  %-9s %s\n", "id", "kind", "effective",
-               "imported", "file", "rows", "encoding", "mapping");
-    printf("%4lld  %-14s %-10s  %-29s %-28.28s %8lld  %-9s %s\n", (long long)v->id, v->kind,
-           v->effective_from, v->imported_at, v->file_name, (long long)v->rows,
-           v->encoding ? v->encoding : "-", v->mapping ? v->mapping : "-");
+        printf("%4s  %-14s %-10s  %-29s %-16s %-28s %8s  %-9s %s\n", "id", "kind", "effective",
+               "imported", "by", "file", "rows", "encoding", "mapping");
+    printf("%4lld  %-14s %-10s  %-29s %-16s %-28.28s %8lld  %-9s %s\n", (long long)v->id, v->kind,
+           v->effective_from, v->imported_at,
+           v->imported_by && v->imported_by[0] ? v->imported_by : "-", v->file_name,
+           (long long)v->rows, v->encoding ? v->encoding : "-", v->mapping ? v->mapping : "-");
     return 0;
 }
 
@@ -218,7 +220,10 @@ int tk_cli_master(int argc, char **argv)
             return ls;
         }
         tk_master_import_result res;
-        rc = tk_master_import(t, kind, argv[optind], profile, effective, &res, &err);
+        char who[TK_ACTOR_NAME_SIZE];
+        tk_actor me;
+        tk_actor_local(&me, who, sizeof who);
+        rc = tk_master_import_file(t, &me, kind, argv[optind], profile, effective, &res, &err);
         if (rc == TK_OK) {
             printf("imported %s: %zu rows as %s version #%lld effective %s (%s)\n", argv[optind],
                    res.rows, res.kind, (long long)res.version_id, res.effective_from, res.encoding);

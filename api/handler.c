@@ -89,3 +89,17 @@ json_t *tk_handler_opt_str(const char *s)
 {
     return s ? json_string(s) : json_null();
 }
+
+int tk_handler_file_name_arg(tk_server_req *r, const char **out)
+{
+    const char *name = tk_server_req_query(r, "name");
+    if (name == NULL || name[0] == '\0')
+        return tk_handler_bad_arg(r, "name", "the file's name is required: ?name=FILE.csv"), -1;
+    if (strlen(name) > 255 || strchr(name, '/') != NULL || strchr(name, '\\') != NULL ||
+        strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return tk_handler_bad_arg(r, "name",
+                                  "a file name of at most 255 bytes without '/' or '\\'"),
+               -1;
+    *out = name;
+    return 0;
+}

@@ -41,6 +41,10 @@ int tk_handler_count_arg(tk_server_req *r, const char *name, uint64_t max, uint6
 /* A non-negative integer argument. */
 int tk_handler_int_arg(tk_server_req *r, const char *name, int64_t *out);
 
+/* The "name" argument: a file's base name of 1 to 255 bytes without '/'
+ * or '\\' (required). */
+int tk_handler_file_name_arg(tk_server_req *r, const char **out);
+
 /* The "period" argument (FROM..TO); *given says whether it was there. */
 int tk_handler_period_arg(tk_server_req *r, tk_period *pr, int *given);
 

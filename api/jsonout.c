@@ -622,3 +622,32 @@ json_t *tk_jsonout_trends(const tk_trends *t)
     json_object_set_new(o, "groups", groups);
     return o;
 }
+
+/* ---- master data ---------------------------------------------------------------------------- */
+
+json_t *tk_jsonout_master_version(const tk_master_version *v)
+{
+    return json_pack(
+        "{s:I,s:s,s:s,s:s,s:o,s:s,s:s,s:s,s:o,s:I}", "id", (json_int_t)v->id, "kind", v->kind,
+        "effective_from", v->effective_from, "imported_at", v->imported_at, "imported_by",
+        v->imported_by && v->imported_by[0] ? json_string(v->imported_by) : json_null(), "file",
+        v->file_name, "sha256", v->sha256, "encoding", v->encoding ? v->encoding : "", "mapping",
+        str_or_null(v->mapping), "rows", (json_int_t)v->rows);
+}
+
+json_t *tk_jsonout_master_row(const tk_master_row *row)
+{
+    json_t *o = json_pack("{s:I}", "line", (json_int_t)row->line);
+    for (size_t i = 0; o != NULL && i < row->ncols; i++)
+        json_object_set_new(o, row->keys[i], str_or_null(row->values[i]));
+    return o;
+}
+
+json_t *tk_jsonout_master_import(const tk_master_import_result *r)
+{
+    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:o}", "id", (json_int_t)r->version_id,
+                     "kind", r->kind, "effective_from", r->effective_from, "imported_at",
+                     r->imported_at, "sha256", r->sha256, "encoding", r->encoding, "rows",
+                     (json_int_t)r->rows, "rows_before", (json_int_t)r->rows_before, "warning",
+                     str_or_null(r->warning[0] ? r->warning : NULL));
+}

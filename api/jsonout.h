@@ -24,6 +24,7 @@
 #include "models/entity.h"
 #include "models/trends.h"
 #include "models/periods.h"
+#include "src/master.h"
 
 /* A run: id, period, baseline, created_at, events, items, notes (the
  * array of one-line strings; [] when there are none), options (the
@@ -116,5 +117,19 @@ json_t *tk_jsonout_suppression(const tk_suppression *s);
  * (cases: rule_id (null for a models-only case), entity_type, entity_id,
  * from, to, score, severity) and seconds. */
 json_t *tk_jsonout_preview(const tk_tuning_preview *p);
+
+/* ---- master data ---- */
+
+/* A master data version: {id, kind, effective_from, imported_at,
+ * imported_by (null before importers were recorded), file, sha256,
+ * encoding, mapping (null: canonical header), rows}. */
+json_t *tk_jsonout_master_version(const tk_master_version *v);
+
+/* One stored row of a version: {line, KEY: value-or-null, ...}. */
+json_t *tk_jsonout_master_row(const tk_master_row *row);
+
+/* What an import did: {id, kind, effective_from, imported_at, sha256,
+ * encoding, rows, rows_before, warning (null when none)}. */
+json_t *tk_jsonout_master_import(const tk_master_import_result *r);
 
 #endif

@@ -51,5 +51,6 @@ const tk_route *tk_routes_tuning(size_t *n);   /* rules, suppressions */
 const tk_route *tk_routes_profiles(size_t *n); /* source profiles (api/routes_profiles.c) */
 const tk_route *tk_routes_entities(size_t *n); /* entity profiles, trends */
 const tk_route *tk_routes_periods(size_t *n);  /* periods, one run (api/routes_periods.c) */
+const tk_route *tk_routes_master(size_t *n);   /* master data (api/routes_master.c) */
 
 #endif

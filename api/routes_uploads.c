@@ -87,21 +87,6 @@ static void on_progress(void *ctx, const tk_ingest_progress *p)
     tk_server_req_stream_progress(ctx, p->rows, p->rows_rejected);
 }
 
-/* Checks the file name a client gives: a base name of 1 to 255 bytes. */
-static int name_arg(tk_server_req *r, const char **out)
-{
-    const char *name = tk_server_req_query(r, "name");
-    if (name == NULL || name[0] == '\0')
-        return tk_handler_bad_arg(r, "name", "the file's name is required: ?name=FILE.csv"), -1;
-    if (strlen(name) > 255 || strchr(name, '/') != NULL || strchr(name, '\\') != NULL ||
-        strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-        return tk_handler_bad_arg(r, "name",
-                                  "a file name of at most 255 bytes without '/' or '\\'"),
-               -1;
-    *out = name;
-    return 0;
-}
-
 /* Answers the outcome of an ingestion that recorded an upload. */
 static void reply_recorded(tk_server_req *r, tk_tenant *t, int rc, const tk_ingest_result *res)
 {
@@ -139,7 +124,7 @@ static int upload_post(tk_server_req *r)
     const char *name = NULL;
     const char *pname = tk_server_req_query(r, "profile");
     const char *len_arg = tk_server_req_query(r, "lenient");
-    if (name_arg(r, &name) != 0)
+    if (tk_handler_file_name_arg(r, &name) != 0)
         return 0;
     if (len_arg != NULL && strcmp(len_arg, "0") != 0 && strcmp(len_arg, "1") != 0)
         return tk_handler_bad_arg(r, "lenient", "lenient is 0 or 1");

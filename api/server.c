@@ -722,18 +722,24 @@ static int same_secret(const char *a, const char *b)
 }
 
 /* Matches path against template tmpl ("/api/v1/anomalies/{id}/evidence"),
- * copying the {id} segment into param. */
+ * copying the {id} segment into param; the segments of several parameters
+ * ("/api/v1/master/{kind}/{version}") are joined by '/'. */
 static int match_path(const char *tmpl, const char *path, char *param, size_t cap)
 {
+    size_t used = 0;
     while (*tmpl && *path) {
         const char *close = *tmpl == '{' ? strchr(tmpl, '}') : NULL;
         if (close != NULL) { /* a path parameter: {id}, {name}, {kind} */
             const char *end = strchr(path, '/');
             const size_t len = end ? (size_t)(end - path) : strlen(path);
-            if (len == 0 || len >= cap)
+            const size_t sep = used > 0;
+            if (len == 0 || used + sep + len >= cap)
                 return 0;
-            memcpy(param, path, len);
-            param[len] = '\0';
+            if (sep)
+                param[used++] = '/';
+            memcpy(param + used, path, len);
+            used += len;
+            param[used] = '\0';
             path += len;
             tmpl = close + 1;
             continue;

@@ -102,7 +102,8 @@ typedef struct tk_server_req tk_server_req;
 
 /* What the handler reads; borrowed, valid during the handler. */
 const char *tk_server_req_method(const tk_server_req *r);
-/* Path parameter {id} of the route, or NULL. */
+/* Path parameter {id} of the route, or NULL; the parameters of a route
+ * with several ({kind}/{version}) joined by '/'. */
 const char *tk_server_req_param(const tk_server_req *r);
 /* Query argument name (NULL when absent); the value is percent-decoded. */
 const char *tk_server_req_query(const tk_server_req *r, const char *name);

@@ -52,6 +52,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "src/actor.h"
 #include "src/alloc.h"
 #include "src/checked.h"
 #include "src/crypto.h"
@@ -80,7 +81,8 @@ static const char *const schema_sql[] = {
     " encoding TEXT NOT NULL,"
     " mapping TEXT,"
     " mapping_sha256 TEXT,"
-    " rows INTEGER NOT NULL)",
+    " rows INTEGER NOT NULL,"
+    " imported_by TEXT NOT NULL DEFAULT '')",
     "CREATE UNIQUE INDEX IF NOT EXISTS master_versions_file"
     " ON master_versions(kind, effective_from, sha256)",
     "CREATE INDEX IF NOT EXISTS master_versions_effective"
@@ -236,6 +238,18 @@ static int migrate_calendar(tk_db *db, tk_error *err)
     return rc;
 }
 
+/* Stores made before versions recorded their importer lack the column;
+ * their versions keep '' (unknown). */
+static int migrate_imported_by(tk_db *db, tk_error *err)
+{
+    int has = 0;
+    int rc = tk_db_has_column(db, "master_versions", "imported_by", &has, err);
+    if (rc != TK_OK || has)
+        return rc;
+    return tk_db_exec(
+        db, "ALTER TABLE master_versions ADD COLUMN imported_by TEXT NOT NULL DEFAULT ''", err);
+}
+
 int tk_master_migrate(tk_db *db, tk_error *err)
 {
     int rc = TK_OK;
@@ -243,6 +257,8 @@ int tk_master_migrate(tk_db *db, tk_error *err)
         rc = tk_db_exec(db, schema_sql[i], err);
     if (rc == TK_OK)
         rc = migrate_calendar(db, err);
+    if (rc == TK_OK)
+        rc = migrate_imported_by(db, err);
     return rc;
 }
 
@@ -607,13 +623,6 @@ static void day_iso(int64_t day, char out[11])
     out[n] = '\0';
 }
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Parses digits p[*i..) of 1..max characters into *v. */
 static int digits(const char *p, size_t len, size_t *i, size_t min, size_t max, int *v)
 {
@@ -718,7 +727,7 @@ int tk_master_list_versions(tk_tenant *t, const char *kind, tk_master_version_fn
         return unknown_kind(err, kind);
     rc = tk_db_prepare(db, &st,
                        "SELECT id, kind, effective_from, imported_at, file_name, sha256, encoding,"
-                       " mapping, rows FROM master_versions WHERE kind = ?"
+                       " mapping, rows, imported_by FROM master_versions WHERE kind = ?"
                        " ORDER BY effective_day, id",
                        err);
     if (rc != TK_OK)
@@ -744,8 +753,138 @@ int tk_master_list_versions(tk_tenant *t, const char *kind, tk_master_version_fn
             v.encoding = col_text(st, 6);
             v.mapping = col_text(st, 7);
             v.rows = sqlite3_column_int64(st, 8);
+            v.imported_by = col_text(st, 9);
             rc = fn(ctx, &v);
         }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* What tk_master_version_rows() shows of each kind: the stored row by
+ * its English column keys, in file order. Pseudonymised resident
+ * identifiers are never shown (they are not the values the file held);
+ * lists gathered from side tables (accounts, IP addresses, 所属 of a
+ * watch-list entry) are joined with ';' in sorted order. */
+static const char *const rows_sql[K_N] = {
+    "SELECT line, staff_id, name, dept, section, status, hired_on, transferred_on, prev_dept,"
+    " retired_on, (SELECT group_concat(account, ';') FROM master_staff_accounts a"
+    " WHERE a.version_id = s.version_id AND a.staff_id = s.staff_id) AS account"
+    " FROM master_staff s WHERE version_id = ?1 ORDER BY line LIMIT ?2 OFFSET ?3",
+    "SELECT line, terminal, (SELECT group_concat(ip, ';') FROM master_terminal_ips i"
+    " WHERE i.version_id = t.version_id AND i.terminal = t.terminal) AS ip, dept, kind,"
+    " registered_on FROM master_terminals t WHERE version_id = ?1 ORDER BY line"
+    " LIMIT ?2 OFFSET ?3",
+    "SELECT line, dept, system, level, function, mynumber FROM master_authorizations"
+    " WHERE version_id = ?1 ORDER BY line LIMIT ?2 OFFSET ?3",
+    "SELECT line, staff_id, dept, system, from_on, to_on FROM master_assignments"
+    " WHERE version_id = ?1 ORDER BY line LIMIT ?2 OFFSET ?3",
+    "SELECT line, day AS date, staff_id, printf('%02d:%02d', from_min / 60, from_min % 60)"
+    " AS from_time, printf('%02d:%02d', to_min / 60, to_min % 60) AS to_time"
+    " FROM master_overtime WHERE version_id = ?1 ORDER BY line LIMIT ?2 OFFSET ?3",
+    "SELECT line, serial, device, dept, approved_on, expires_on FROM master_media"
+    " WHERE version_id = ?1 ORDER BY line LIMIT ?2 OFFSET ?3",
+    "SELECT line, category, from_on, to_on, (SELECT group_concat(dept, ';') FROM"
+    " master_watchlist_depts d WHERE d.watch_id = w.id) AS depts FROM master_watchlist w"
+    " WHERE version_id = ?1 ORDER BY line LIMIT ?2 OFFSET ?3",
+    "SELECT line FROM master_residents WHERE version_id = ?1 ORDER BY line LIMIT ?2 OFFSET ?3",
+    "SELECT line, account, from_on, to_on, name, dept FROM master_training"
+    " WHERE version_id = ?1 ORDER BY line LIMIT ?2 OFFSET ?3",
+    "SELECT line, day AS date, kind, name, dept, CASE WHEN from_min IS NULL THEN NULL ELSE"
+    " printf('%02d:%02d', from_min / 60, from_min % 60) END AS from_time,"
+    " CASE WHEN to_min IS NULL THEN NULL ELSE printf('%02d:%02d', to_min / 60, to_min % 60)"
+    " END AS to_time FROM master_calendar WHERE version_id = ?1 ORDER BY line"
+    " LIMIT ?2 OFFSET ?3",
+    "SELECT line, day AS date, name FROM master_calendar WHERE version_id = ?1 ORDER BY line"
+    " LIMIT ?2 OFFSET ?3",
+};
+
+static int bind_int(tk_db *db, sqlite3_stmt *st, int i, int64_t x, tk_error *err)
+{
+    if (sqlite3_bind_int64(st, i, x) != SQLITE_OK)
+        return tk_db_error(db, err, "binding master data");
+    return TK_OK;
+}
+
+int tk_master_version_get(tk_tenant *t, int64_t id, tk_master_version_fn fn, void *ctx,
+                          tk_error *err)
+{
+    tk_db *db = tk_tenant_db(t);
+    sqlite3_stmt *st = NULL;
+    int rc = tk_db_prepare(db, &st,
+                           "SELECT id, kind, effective_from, imported_at, file_name, sha256,"
+                           " encoding, mapping, rows, imported_by FROM master_versions"
+                           " WHERE id = ?",
+                           err);
+    if (rc == TK_OK)
+        rc = bind_int(db, st, 1, id, err);
+    if (rc == TK_OK)
+        rc = tk_db_step(db, st, err);
+    if (rc == 0)
+        rc = tk_error_set(err, TK_ENOTFOUND, "no master data version %lld", (long long)id);
+    if (rc == 1) {
+        tk_master_version v;
+        v.id = sqlite3_column_int64(st, 0);
+        v.kind = col_text(st, 1);
+        v.effective_from = col_text(st, 2);
+        v.imported_at = col_text(st, 3);
+        v.file_name = col_text(st, 4);
+        v.sha256 = col_text(st, 5);
+        v.encoding = col_text(st, 6);
+        v.mapping = col_text(st, 7);
+        v.rows = sqlite3_column_int64(st, 8);
+        v.imported_by = col_text(st, 9);
+        rc = fn(ctx, &v);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+struct kind_of {
+    int k;
+};
+
+static int note_kind(void *ctx, const tk_master_version *v)
+{
+    ((struct kind_of *)ctx)->k = kind_index(v->kind);
+    return TK_OK;
+}
+
+int tk_master_version_rows(tk_tenant *t, int64_t id, int64_t limit, int64_t offset,
+                           tk_master_row_fn fn, void *ctx, tk_error *err)
+{
+    tk_db *db = tk_tenant_db(t);
+    struct kind_of ko = {-1};
+    sqlite3_stmt *st = NULL;
+    int rc = tk_master_version_get(t, id, note_kind, &ko, err);
+    if (rc != TK_OK)
+        return rc;
+    if (ko.k < 0)
+        return tk_error_set(err, TK_EDB, "master data version %lld has an unknown kind",
+                            (long long)id);
+    rc = tk_db_prepare(db, &st, rows_sql[ko.k], err);
+    if (rc == TK_OK)
+        rc = bind_int(db, st, 1, id, err);
+    if (rc == TK_OK)
+        rc = bind_int(db, st, 2, limit, err);
+    if (rc == TK_OK)
+        rc = bind_int(db, st, 3, offset, err);
+    while (rc == TK_OK) {
+        const int s = tk_db_step(db, st, err);
+        if (s <= 0) {
+            rc = s;
+            break;
+        }
+        const char *keys[TK_MASTER_ROW_COLS];
+        const char *values[TK_MASTER_ROW_COLS];
+        tk_master_row row = {sqlite3_column_int64(st, 0), 0, keys, values};
+        const int n = sqlite3_column_count(st);
+        for (int i = 1; i < n && row.ncols < TK_MASTER_ROW_COLS; i++) {
+            keys[row.ncols] = sqlite3_column_name(st, i);
+            values[row.ncols] = col_text(st, i);
+            row.ncols++;
+        }
+        rc = fn(ctx, &row);
     }
     sqlite3_finalize(st);
     return rc;
@@ -1253,7 +1392,10 @@ static int load_field(struct imp *m, size_t c, json_t *spec, tk_error *err)
     return TK_OK;
 }
 
-static int load_mapping(struct imp *m, const char *path, tk_error *err)
+/* Loads the mapping from the file at path, or, when text is not NULL,
+ * from text[0..len) (a stored profile), path then naming it in messages. */
+static int load_mapping(struct imp *m, const char *path, const char *text, size_t len,
+                        tk_error *err)
 {
     static const char *const keys[] = {"profile",  "version", "description", "match",  "kind",
                                        "encoding", "header",  "skip_rows",   "fields", NULL};
@@ -1262,14 +1404,21 @@ static int load_mapping(struct imp *m, const char *path, tk_error *err)
     int rc;
 
     m->mapping_path = path;
-    tk_error e2;
-    rc = tk_crypto_sha256_file(path, d, &e2);
-    if (rc == TK_ENOTFOUND || rc == TK_EIO)
-        return tk_error_set(err, TK_EINVAL, "mapping: %s", e2.msg);
-    if (rc != TK_OK)
-        return tk_error_set(err, rc, "%s", e2.msg);
+    if (text != NULL) {
+        rc = tk_crypto_sha256_once(text, len, d, err);
+        if (rc != TK_OK)
+            return rc;
+        m->mapping = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    } else {
+        tk_error e2;
+        rc = tk_crypto_sha256_file(path, d, &e2);
+        if (rc == TK_ENOTFOUND || rc == TK_EIO)
+            return tk_error_set(err, TK_EINVAL, "mapping: %s", e2.msg);
+        if (rc != TK_OK)
+            return tk_error_set(err, rc, "%s", e2.msg);
+        m->mapping = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    }
     tk_crypto_hex(d, sizeof d, m->mapping_sha);
-    m->mapping = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     if (m->mapping == NULL && je.line < 1)
         return map_err(m, err, "not valid JSON: %s", je.text);
     if (m->mapping == NULL)
@@ -2288,15 +2437,6 @@ static int ins_cal(struct imp *m, tk_error *err)
 
 /* ---- import: the driver ------------------------------------------------ */
 
-static long read_file(void *ctx, char *buf, size_t cap)
-{
-    FILE *f = ctx;
-    const size_t n = fread(buf, 1, cap, f);
-    if (n == 0 && ferror(f))
-        return -1;
-    return (long)n;
-}
-
 static const char *base_name(const char *path)
 {
     const char *s = strrchr(path, '/');
@@ -2531,7 +2671,7 @@ static int check_duplicate(struct imp *m, const char *eff, const char *sha, tk_e
     const char *kind = kinds[m->k].name;
     int rc = tk_db_prepare(m->db, &st,
                            "SELECT id, imported_at FROM master_versions"
-                           " WHERE kind = ? AND effective_from = ? AND sha256 = ?",
+                           " WHERE kind = ? AND effective_from = ? AND sha256 = ? AND id <> ?",
                            err);
     if (rc == TK_OK)
         rc = bind_str(m, st, 1, kind, err);
@@ -2539,6 +2679,8 @@ static int check_duplicate(struct imp *m, const char *eff, const char *sha, tk_e
         rc = bind_str(m, st, 2, eff, err);
     if (rc == TK_OK)
         rc = bind_str(m, st, 3, sha, err);
+    if (rc == TK_OK)
+        rc = bind_i64(m, st, 4, m->version_id, err);
     if (rc == TK_OK)
         rc = tk_db_step(m->db, st, err);
     if (rc == 1)
@@ -2549,8 +2691,11 @@ static int check_duplicate(struct imp *m, const char *eff, const char *sha, tk_e
     return rc;
 }
 
+/* Inserts the version row. Its sha256 is set by finish_version(), once the
+ * whole body has been read: until then it holds the version's own id-free
+ * placeholder '', which no committed version keeps. */
 static int insert_version(struct imp *m, const char *eff, int64_t eff_day, const char *now,
-                          const char *sha, tk_error *err)
+                          const char *by, tk_error *err)
 {
     sqlite3_stmt *st = NULL;
     const char *mapping = NULL;
@@ -2560,8 +2705,8 @@ static int insert_version(struct imp *m, const char *eff, int64_t eff_day, const
         mapping = m->mapping_name ? m->mapping_name : base_name(m->mapping_path);
     rc = tk_db_prepare(m->db, &st,
                        "INSERT INTO master_versions(kind, effective_from, effective_day,"
-                       " imported_at, file_name, sha256, encoding, mapping, mapping_sha256, rows)"
-                       " VALUES(?,?,?,?,?,?,'',?,?,0)",
+                       " imported_at, file_name, sha256, encoding, mapping, mapping_sha256, rows,"
+                       " imported_by) VALUES(?,?,?,?,?,'','',?,?,0,?)",
                        err);
     if (rc == TK_OK)
         rc = bind_str(m, st, 1, kinds[m->k].name, err);
@@ -2574,11 +2719,11 @@ static int insert_version(struct imp *m, const char *eff, int64_t eff_day, const
     if (rc == TK_OK)
         rc = bind_str(m, st, 5, m->file, err);
     if (rc == TK_OK)
-        rc = bind_str(m, st, 6, sha, err);
+        rc = bind_str(m, st, 6, mapping, err);
     if (rc == TK_OK)
-        rc = bind_str(m, st, 7, mapping, err);
+        rc = bind_str(m, st, 7, m->mapping ? m->mapping_sha : NULL, err);
     if (rc == TK_OK)
-        rc = bind_str(m, st, 8, m->mapping ? m->mapping_sha : NULL, err);
+        rc = bind_str(m, st, 8, by, err);
     if (rc == TK_OK)
         rc = run(m, st, err);
     sqlite3_finalize(st);
@@ -2586,17 +2731,20 @@ static int insert_version(struct imp *m, const char *eff, int64_t eff_day, const
     return rc;
 }
 
-static int finish_version(struct imp *m, const char *enc, tk_error *err)
+static int finish_version(struct imp *m, const char *enc, const char *sha, tk_error *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = tk_db_prepare(m->db, &st,
-                           "UPDATE master_versions SET rows = ?, encoding = ? WHERE id = ?", err);
+    int rc = tk_db_prepare(
+        m->db, &st, "UPDATE master_versions SET rows = ?, encoding = ?, sha256 = ? WHERE id = ?",
+        err);
     if (rc == TK_OK)
         rc = bind_i64(m, st, 1, (int64_t)m->rows, err);
     if (rc == TK_OK)
         rc = bind_str(m, st, 2, enc, err);
     if (rc == TK_OK)
-        rc = bind_i64(m, st, 3, m->version_id, err);
+        rc = bind_str(m, st, 3, sha, err);
+    if (rc == TK_OK)
+        rc = bind_i64(m, st, 4, m->version_id, err);
     if (rc == TK_OK)
         rc = run(m, st, err);
     sqlite3_finalize(st);
@@ -2727,33 +2875,70 @@ static void imp_dispose(struct imp *m)
     json_decref(m->mapping);
 }
 
-int tk_master_import(tk_tenant *t, const char *kind, const char *path,
-                     const char *mapping_json_path, const char *effective,
-                     tk_master_import_result *res, tk_error *err)
+/* The body as the CSV reader reads it: each chunk is hashed as it passes,
+ * and a failed read keeps the source's error for the import's answer. */
+struct hashing_src {
+    tk_master_read_fn read;
+    void *ctx;
+    tk_crypto_sha256 sha;
+    int failed;
+    tk_error err;
+};
+
+static long read_hashed(void *ctx, char *buf, size_t cap)
+{
+    struct hashing_src *h = ctx;
+    const long n = h->read(h->ctx, buf, cap, &h->err);
+    if (n < 0) {
+        h->failed = 1;
+        return -1;
+    }
+    if (n > 0 && tk_crypto_sha256_update(&h->sha, buf, (size_t)n, &h->err) != TK_OK) {
+        h->failed = 1;
+        return -1;
+    }
+    return n;
+}
+
+/* The import of every entry point. The mapping is mapping_text[0..len)
+ * named mapping_name when mapping_text is not NULL, else the file
+ * mapping_name, or none when both are NULL. */
+static int import_stream(tk_tenant *t, const tk_actor *actor, const char *kind,
+                         const char *file_name, tk_master_read_fn read, void *rctx,
+                         const char *mapping_name, const char *mapping_text, size_t mapping_len,
+                         const char *effective, tk_master_import_result *res, tk_error *err)
 {
     struct imp m;
-    FILE *f = NULL;
+    struct hashing_src src;
     tk_csv *csv = NULL;
     uint8_t digest[TK_CRYPTO_SHA256_SIZE];
     char sha[TK_CRYPTO_SHA256_HEX_SIZE], eff[11], now[TK_TIME_ISO_SIZE];
+    char by_buf[TK_ACTOR_NAME_SIZE];
+    tk_actor local;
     const char *enc_name;
     int64_t eff_day;
-    int in_tx = 0;
+    int in_tx = 0, hashing = 0;
     int rc;
 
+    if (actor == NULL) {
+        tk_actor_local(&local, by_buf, sizeof by_buf);
+        actor = &local;
+    }
     memset(&m, 0, sizeof m);
+    memset(&src, 0, sizeof src);
     for (size_t c = 0; c < MAX_COLS; c++)
         tk_enc_buf_init(&m.b[c].dec);
     m.t = t;
     m.db = tk_tenant_db(t);
     m.header = 1;
     m.enc = TK_ENC_ASCII;
-    m.file = base_name(path);
+    m.file = base_name(file_name);
     m.k = kind_index(kind);
     if (m.k < 0)
         return unknown_kind(err, kind);
+    const int64_t now_at = tk_actor_now(actor);
     if (effective == NULL) {
-        eff_day = tk_jst_day(now_ms());
+        eff_day = tk_jst_day(now_at);
     } else {
         rc = tk_master_parse_day(effective, strlen(effective), &eff_day, err);
         if (rc != TK_OK)
@@ -2762,35 +2947,28 @@ int tk_master_import(tk_tenant *t, const char *kind, const char *path,
     day_iso(eff_day, eff);
     m.eff_day = eff_day;
     m.earliest = INT64_MAX;
-    if (tk_time_format_iso(now_ms(), now, sizeof now) == 0)
+    if (tk_time_format_iso(now_at, now, sizeof now) == 0)
         now[0] = '\0';
 
     tk_error e2;
-    rc = tk_crypto_sha256_file(path, digest, &e2);
-    if (rc != TK_OK) {
-        rc = tk_error_set(err, rc == TK_ENOTFOUND ? TK_EIO : rc, "%s", e2.msg);
-        goto done;
-    }
-    tk_crypto_hex(digest, sizeof digest, sha);
     rc = tk_timefmt_compile(&m.date_slash, "YYYY/M/D", err);
     if (rc == TK_OK)
         rc = tk_timefmt_compile(&m.date_dash, "YYYY-M-D", err);
     if (rc == TK_OK)
         rc = tk_strmap_create(&m.uniq, err);
-    if (rc == TK_OK && mapping_json_path != NULL)
-        rc = load_mapping(&m, mapping_json_path, err);
+    if (rc == TK_OK && (mapping_name != NULL || mapping_text != NULL))
+        rc = load_mapping(&m, mapping_name, mapping_text, mapping_len, err);
+    if (rc == TK_OK)
+        rc = tk_crypto_sha256_init(&src.sha, err);
     if (rc != TK_OK)
         goto done;
-
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        rc = tk_error_set(err, TK_EIO, "cannot open %s: %s", path, strerror(errno));
-        goto done;
-    }
+    hashing = 1;
+    src.read = read;
+    src.ctx = rctx;
     tk_csv_options opt = TK_CSV_OPTIONS_INIT;
     opt.buffer_size = 65536;
     opt.strict_field_count = 0;
-    rc = tk_csv_create(&csv, read_file, f, &opt, err);
+    rc = tk_csv_create(&csv, read_hashed, &src, &opt, err);
     if (rc != TK_OK)
         goto done;
     rc = read_header(&m, csv, err);
@@ -2807,9 +2985,7 @@ int tk_master_import(tk_tenant *t, const char *kind, const char *path,
     if (rc != TK_OK)
         goto done;
     in_tx = 1;
-    rc = check_duplicate(&m, eff, sha, err);
-    if (rc == TK_OK)
-        rc = insert_version(&m, eff, eff_day, now, sha, err);
+    rc = insert_version(&m, eff, eff_day, now, actor->name, err);
     for (size_t i = 0; i < 4 && rc == TK_OK && kinds[m.k].sql[i] != NULL; i++)
         rc = tk_db_prepare(m.db, &m.st[i], kinds[m.k].sql[i], err);
     if (rc != TK_OK)
@@ -2845,6 +3021,13 @@ int tk_master_import(tk_tenant *t, const char *kind, const char *path,
         if (rc != TK_OK)
             goto done;
     }
+    tk_crypto_sha256_final(&src.sha, digest);
+    tk_crypto_sha256_dispose(&src.sha);
+    hashing = 0;
+    tk_crypto_hex(digest, sizeof digest, sha);
+    rc = check_duplicate(&m, eff, sha, err);
+    if (rc != TK_OK)
+        goto done;
     if (m.bad > 0) {
         if (m.bad == 1)
             rc = tk_error_set(err, TK_EREJECTED, "%s", m.first.msg);
@@ -2857,7 +3040,7 @@ int tk_master_import(tk_tenant *t, const char *kind, const char *path,
     char warning[sizeof res->warning];
     rc = dated_warning(&m, eff, warning, sizeof warning, err);
     if (rc == TK_OK)
-        rc = finish_version(&m, enc_name, err);
+        rc = finish_version(&m, enc_name, sha, err);
     if (rc == TK_OK)
         rc = tk_db_commit(m.db, err);
     if (rc != TK_OK)
@@ -2876,11 +3059,57 @@ int tk_master_import(tk_tenant *t, const char *kind, const char *path,
         memcpy(res->warning, warning, sizeof warning);
     }
 done:
+    /* A failed read of the body is the source's error (TK_ERANGE past a
+     * size limit, TK_EIO), whatever the CSV reader made of it. */
+    if (rc != TK_OK && src.failed)
+        rc = tk_error_set(err, src.err.code ? (int)src.err.code : TK_EIO, "%s", src.err.msg);
     if (in_tx)
         tk_db_rollback(m.db);
+    if (hashing)
+        tk_crypto_sha256_dispose(&src.sha);
     tk_csv_destroy(csv);
-    if (f != NULL)
-        fclose(f);
     imp_dispose(&m);
     return rc;
+}
+
+static long read_stdio(void *ctx, char *buf, size_t cap, tk_error *err)
+{
+    FILE *f = ctx;
+    const size_t n = fread(buf, 1, cap, f);
+    if (n == 0 && ferror(f)) {
+        tk_error_set(err, TK_EIO, "read error: %s", strerror(errno));
+        return -1;
+    }
+    return (long)n;
+}
+
+int tk_master_import_file(tk_tenant *t, const tk_actor *actor, const char *kind, const char *path,
+                          const char *mapping_json_path, const char *effective,
+                          tk_master_import_result *res, tk_error *err)
+{
+    if (kind_index(kind) < 0)
+        return unknown_kind(err, kind);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return tk_error_set(err, TK_EIO, "cannot open %s: %s", path, strerror(errno));
+    const int rc = import_stream(t, actor, kind, path, read_stdio, f, mapping_json_path, NULL, 0,
+                                 effective, res, err);
+    fclose(f);
+    return rc;
+}
+
+int tk_master_import(tk_tenant *t, const char *kind, const char *path,
+                     const char *mapping_json_path, const char *effective,
+                     tk_master_import_result *res, tk_error *err)
+{
+    return tk_master_import_file(t, NULL, kind, path, mapping_json_path, effective, res, err);
+}
+
+int tk_master_import_stream(tk_tenant *t, const tk_actor *actor, const char *kind,
+                            const char *file_name, tk_master_read_fn read, void *ctx,
+                            const char *mapping_name, const char *mapping_json, size_t mapping_len,
+                            const char *effective, tk_master_import_result *res, tk_error *err)
+{
+    return import_stream(t, actor, kind, file_name, read, ctx, mapping_name, mapping_json,
+                         mapping_len, effective, res, err);
 }

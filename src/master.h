@@ -33,12 +33,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "src/actor.h"
 #include "src/db.h"
 #include "src/error.h"
 #include "src/tenant.h"
 
 /* Schema version of the tables this module owns. */
-#define TK_MASTER_SCHEMA_VERSION 2
+#define TK_MASTER_SCHEMA_VERSION 3
 
 /* Longest kind name, terminating NUL included. */
 #define TK_MASTER_KIND_SIZE 16
@@ -105,6 +106,34 @@ TK_MUST_CHECK int tk_master_import(tk_tenant *t, const char *kind, const char *p
                                    const char *mapping_json_path, const char *effective,
                                    tk_master_import_result *res, tk_error *err);
 
+/* Same, recording actor (borrowed; NULL: tk_actor_local()) as the
+ * version's importer and dating the import (and the default effective
+ * date) by actor's clock. tk_master_import() is this with actor NULL. */
+TK_MUST_CHECK int tk_master_import_file(tk_tenant *t, const tk_actor *actor, const char *kind,
+                                        const char *path, const char *mapping_json_path,
+                                        const char *effective, tk_master_import_result *res,
+                                        tk_error *err);
+
+/* Reads up to cap bytes into buf: the count, 0 at the end, or -1 after
+ * setting err (its code becomes the import's result: TK_ERANGE for a body
+ * past a size limit, TK_EIO). The signature of tk_server_req_read(). */
+typedef long (*tk_master_read_fn)(void *ctx, char *buf, size_t cap, tk_error *err);
+
+/* Imports a file read from read(ctx, ...) as it arrives, never whole in
+ * memory: the SHA-256 is computed on the way, and the duplicate check runs
+ * once the last byte is read, inside the import's transaction. file_name
+ * (borrowed) is the name recorded for the version (its base name). The
+ * mapping profile, if any, is mapping_json[0..mapping_len) (a profile's
+ * JSON text, such as a stored source profile), named mapping_name in
+ * messages; both NULL: the canonical header. Otherwise as
+ * tk_master_import_file(), plus the reader's error code (TK_ERANGE,
+ * TK_EIO) when a read fails; nothing is stored then. */
+TK_MUST_CHECK int tk_master_import_stream(tk_tenant *t, const tk_actor *actor, const char *kind,
+                                          const char *file_name, tk_master_read_fn read, void *ctx,
+                                          const char *mapping_name, const char *mapping_json,
+                                          size_t mapping_len, const char *effective,
+                                          tk_master_import_result *res, tk_error *err);
+
 /* Parses a calendar date p[0..len) (borrowed, untrusted), `YYYY-MM-DD` or
  * `YYYY/MM/DD` (1- or 2-digit month and day), into days since 1970-01-01.
  * Returns TK_OK or TK_EINVAL (the message quotes the value). */
@@ -133,7 +162,9 @@ typedef struct tk_master_version {
     const char *file_name;      /* base name of the imported file */
     const char *sha256;         /* hex */
     const char *encoding;
-    const char *mapping; /* the mapping profile's name, or NULL */
+    const char *mapping;     /* the mapping profile's name, or NULL */
+    const char *imported_by; /* the importing account ("cli:alice", an API account); "" before it
+                                was recorded */
     int64_t rows;
 } tk_master_version;
 
@@ -147,6 +178,35 @@ typedef int (*tk_master_version_fn)(void *ctx, const tk_master_version *v);
  * Returns TK_OK, TK_EINVAL (unknown kind), fn's non-zero value, or TK_EDB. */
 TK_MUST_CHECK int tk_master_list_versions(tk_tenant *t, const char *kind, tk_master_version_fn fn,
                                           void *ctx, tk_error *err);
+
+/* Calls fn(ctx, v) for version id. Returns TK_OK, TK_ENOTFOUND (no such
+ * version), fn's non-zero value, or TK_EDB. */
+TK_MUST_CHECK int tk_master_version_get(tk_tenant *t, int64_t id, tk_master_version_fn fn,
+                                        void *ctx, tk_error *err);
+
+/* Most columns of a row as tk_master_version_rows() shows it. */
+#define TK_MASTER_ROW_COLS 16
+
+/* One stored row of a version: its line in the file and its columns by
+ * English key (docs/master-data.md), values NULL when empty. Times are
+ * hh:mm, dates YYYY-MM-DD, enumerated values their English codes, lists
+ * ';'-separated. Resident identifiers are stored only as pseudonyms and
+ * are not shown (a residents row shows its line alone). Everything is
+ * borrowed and valid only during the callback. */
+typedef struct tk_master_row {
+    int64_t line;
+    size_t ncols;
+    const char *const *keys;
+    const char *const *values;
+} tk_master_row;
+
+typedef int (*tk_master_row_fn)(void *ctx, const tk_master_row *row);
+
+/* Calls fn(ctx, row) for at most limit rows of version id from the
+ * offset-th on, in file order. Returns TK_OK, TK_ENOTFOUND (no such
+ * version), fn's non-zero value, or TK_EDB. */
+TK_MUST_CHECK int tk_master_version_rows(tk_tenant *t, int64_t id, int64_t limit, int64_t offset,
+                                         tk_master_row_fn fn, void *ctx, tk_error *err);
 
 /* Identity resolution for ingestion: directory accounts and staff ids to
  * 職員ID, terminal names and IP addresses to the terminal name.
