@@ -50,5 +50,6 @@ const tk_route *tk_routes_analyses(size_t *n); /* analysis jobs (api/routes_anal
 const tk_route *tk_routes_tuning(size_t *n);   /* rules, suppressions */
 const tk_route *tk_routes_profiles(size_t *n); /* source profiles (api/routes_profiles.c) */
 const tk_route *tk_routes_entities(size_t *n); /* entity profiles, trends */
+const tk_route *tk_routes_settings(size_t *n); /* baseline settings (api/routes_settings.c) */
 
 #endif
