@@ -244,25 +244,33 @@ static int print_version(void *ctx, const tk_calendar_settings_entry *e)
 
 int tk_cli_settings(int argc, char **argv)
 {
-    static const struct option fixed[] = {
-        {"tenant", required_argument, NULL, 't'},   {"event-dates", required_argument, NULL, 'e'},
-        {"hours", required_argument, NULL, 'H'},    {"dept-hours", required_argument, NULL, 'D'},
-        {"by", required_argument, NULL, 'b'},       {"history", no_argument, NULL, 'y'},
-        {"baseline-reset", no_argument, NULL, 'R'}, {"baseline-history", no_argument, NULL, 'Y'},
-        {"data", required_argument, NULL, 'd'},     {"help", no_argument, NULL, 'h'}};
-    /* The fixed options, then one per baseline setting (its name with
-     * dashes; val BS_OPT + its index). */
-    enum { NFIXED = sizeof fixed / sizeof fixed[0], BS_OPT = 1000 };
-    struct option longopts[NFIXED + TK_BS_COUNT + 1];
-    char names[TK_BS_COUNT][32];
-    memcpy(longopts, fixed, sizeof fixed);
-    for (size_t i = 0; i < TK_BS_COUNT; i++) {
-        snprintf(names[i], sizeof names[i], "%s", tk_bsettings_param_at(i)->name);
-        for (char *p = names[i]; *p; p++)
-            *p = *p == '_' ? '-' : *p;
-        longopts[NFIXED + i] = (struct option){names[i], required_argument, NULL, BS_OPT + (int)i};
-    }
-    longopts[NFIXED + TK_BS_COUNT] = (struct option){NULL, 0, NULL, 0};
+    /* One option per baseline setting: its name with dashes, val BS_OPT +
+     * its index (models/bsettings.h). */
+    enum { BS_OPT = 1000 };
+    static const struct option longopts[] = {
+        {"tenant", required_argument, NULL, 't'},
+        {"event-dates", required_argument, NULL, 'e'},
+        {"hours", required_argument, NULL, 'H'},
+        {"dept-hours", required_argument, NULL, 'D'},
+        {"by", required_argument, NULL, 'b'},
+        {"history", no_argument, NULL, 'y'},
+        {"baseline-days", required_argument, NULL, BS_OPT + TK_BS_BASELINE_DAYS},
+        {"trees", required_argument, NULL, BS_OPT + TK_BS_TREES},
+        {"sample", required_argument, NULL, BS_OPT + TK_BS_SAMPLE},
+        {"min-model-score", required_argument, NULL, BS_OPT + TK_BS_MIN_MODEL_SCORE},
+        {"min-period-score", required_argument, NULL, BS_OPT + TK_BS_MIN_PERIOD_SCORE},
+        {"shrink-days", required_argument, NULL, BS_OPT + TK_BS_SHRINK_DAYS},
+        {"z-cap", required_argument, NULL, BS_OPT + TK_BS_Z_CAP},
+        {"overdispersion", required_argument, NULL, BS_OPT + TK_BS_OVERDISPERSION},
+        {"lr-alpha", required_argument, NULL, BS_OPT + TK_BS_LR_ALPHA},
+        {"prior-min-days", required_argument, NULL, BS_OPT + TK_BS_PRIOR_MIN_DAYS},
+        {"prior-max-days", required_argument, NULL, BS_OPT + TK_BS_PRIOR_MAX_DAYS},
+        {"prior-min-shape", required_argument, NULL, BS_OPT + TK_BS_PRIOR_MIN_SHAPE},
+        {"baseline-reset", no_argument, NULL, 'R'},
+        {"baseline-history", no_argument, NULL, 'Y'},
+        {"data", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
     /* The baseline change as JSON: {"trees":200,"z_cap":null}. */
     char change[1024] = "{";
     double bval[TK_BS_COUNT]; /* NAN: 'default' */
@@ -319,7 +327,8 @@ int tk_cli_settings(int argc, char **argv)
                 double v = 0;
                 const int isdef = strcmp(optarg, "default") == 0;
                 if (!isdef && tk_bsettings_parse_value(i, optarg, &v, &err) != TK_OK)
-                    return tk_cli_usage_error("settings", "--%s: %s", names[i], err.msg);
+                    return tk_cli_usage_error("settings", "--%s: %s", longopts[6 + i].name,
+                                              err.msg);
                 bval[i] = isdef ? NAN : v; /* the last of a repeated option wins */
                 bset[i] = 1;
                 break;

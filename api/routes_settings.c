@@ -98,6 +98,14 @@ static int settings_put(tk_server_req *r)
 
 static int settings_delete(tk_server_req *r)
 {
+    /* A reset names nothing: a body, even {}, is refused rather than read
+     * as a request to reset, so that a client sending a change to the
+     * wrong method stores nothing. */
+    size_t blen = 0;
+    (void)tk_server_req_raw_body(r, &blen, NULL);
+    if (tk_server_req_body(r) != NULL || blen > 0 || tk_server_req_body_length(r) > 0)
+        return unprocessable(r, "a reset takes no body: DELETE puts every baseline setting back "
+                                "to its default; PUT changes some");
     tk_tenant *t = NULL;
     if (open_writer(r, "baseline settings reset over https", &t))
         return 0;

@@ -115,6 +115,10 @@ check '[ "$code" = 200 ] && [ "$(jq_ "\"|\".join(n for n in d[\"items\"][0][\"no
 bearer reporter GET "/api/v1/anomalies?source=model&limit=500"
 check '[ "$code" = 200 ] && [ "$(jq_ "all(i[\"score\"] >= 70 for i in d[\"items\"] if i[\"rule_id\"] is None)")" = True ]' "no model-only case below 70: $last"
 
+bearer admin DELETE $S "${J[@]}" --data-binary '{}'
+check '[ "$code" = 422 ] && grep -q "a reset takes no body" "$tmp/b"' "a reset with a body: $last"
+bearer reporter GET $S
+check '[ "$(jq_ "d[\"version\"]")" = 2 ]' "nothing stored by a refused reset: $last"
 bearer admin DELETE $S
 check '[ "$code" = 200 ] && [ "$(jq_ "d[\"version\"], d[\"kind\"], d[\"values\"][\"min_model_score\"], any(s[\"changed\"] for s in d[\"settings\"])")" = "3 reset 50.0 False" ]' "reset: $last"
 bearer reporter GET $S/history
