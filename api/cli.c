@@ -30,7 +30,7 @@ static const struct command commands[] = {
     {"profile", tk_cli_profile, "test a source profile against a file without storing", 1, NULL},
     {"ingest", tk_cli_ingest, "stream CSV log files into a tenant's store", 0, NULL},
     {"uploads", tk_cli_uploads, "list what was uploaded and how it went", 0, NULL},
-    {"settings", tk_cli_settings, "a tenant's settings: the event dates ingestion accepts", 0,
+    {"settings", tk_cli_settings, "a tenant's settings: event dates, business hours, baseline", 0,
      NULL},
     {"gen-city", tk_cli_gencity, "write a synthetic city: logs, profiles, master data, truth", 0,
      "gen-city writes only to --out DIR"},

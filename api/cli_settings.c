@@ -7,14 +7,20 @@
  * Every option is parsed and checked before anything is stored, and the
  * hours are read, changed and stored as one new version inside one write
  * transaction, so a refused value leaves nothing half set. --history lists
- * the stored versions of the hours. */
+ * the stored versions of the hours. The baseline settings
+ * (models/bsettings: --trees, --min-model-score, ...) are set together as
+ * one new version, reset with --baseline-reset and listed with
+ * --baseline-history. */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "api/cli.h"
 #include "models/analysis.h"
+#include "models/bsettings.h"
+#include "src/actor.h"
 #include "src/calendar.h"
 #include "src/tenant.h"
 #include "src/timefmt.h"
@@ -22,6 +28,11 @@
 static const char settings_help[] =
     "usage: tenken settings --tenant T [--event-dates FROM..TO|default]\n"
     "                       [--hours HOURS|default] [--dept-hours 所属=HOURS|所属=default]...\n"
+    "                       [--baseline-days N|default] [--trees N|default] [--sample N|default]\n"
+    "                       [--min-model-score X|default] [--min-period-score X|default]\n"
+    "                       [--shrink-days X] [--z-cap X] [--overdispersion X] [--lr-alpha X]\n"
+    "                       [--prior-min-days X] [--prior-max-days X] [--prior-min-shape X]\n"
+    "                       [--baseline-reset] [--baseline-history]\n"
     "                       [--by NAME] [--history] [--data DIR]\n"
     "\n"
     "Shows tenant T's settings, each with its value and whether it is the\n"
@@ -44,11 +55,31 @@ static const char settings_help[] =
     "                        one 所属's own hours (the name exactly as the staff\n"
     "                        master writes it); 所属=default removes them. May\n"
     "                        be repeated\n"
-    "  --by NAME             who changed the hours, kept in the history\n"
+    "  --by NAME             who changed the hours or the baseline settings, kept in\n"
+    "                        the history (default: cli:LOGIN for the baseline)\n"
     "  --history             list the stored versions of the hours, newest (in\n"
     "                        force) first\n"
-    "Each change of the hours is stored as a new version and applies to analyses\n"
-    "from then on; see docs/calendar.md.\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP TK_CLI_HELP_EXIT;
+    "baseline settings (each takes a value in its range or 'default'):\n"
+    "  --baseline-days N     days of the baseline window before the period, 28..730\n"
+    "                        (183); analyze --baseline still overrides it\n"
+    "  --trees N             isolation forest trees, 10..1000 (100)\n"
+    "  --sample N            isolation forest rows per tree, 16..4096 (256)\n"
+    "  --min-model-score X   day model items below are not listed, 0..100 (50)\n"
+    "  --min-period-score X  period model items below are not listed, 0..100 (35)\n"
+    "  --shrink-days X       weight of the 所属 in a robust baseline, 0.5..365 (10)\n"
+    "  --z-cap X             clamp of every z-like score, 3..40 (8)\n"
+    "  --overdispersion X    variance above mean * (1 + X) tries a negative\n"
+    "                        binomial, 0..10 (0.1)\n"
+    "  --lr-alpha X          level of its likelihood-ratio test, 0.0001..0.5 (0.01)\n"
+    "  --prior-min-days X    least weight of the 所属's prior, 1..365 days (5)\n"
+    "  --prior-max-days X    most weight of the 所属's prior, 1..3650 days (30)\n"
+    "  --prior-min-shape X   least shape of the 所属's prior, 0.01..100 (0.5)\n"
+    "  --baseline-reset      put every baseline setting back to its default\n"
+    "  --baseline-history    list the stored versions of the baseline settings,\n"
+    "                        newest (in force) first\n"
+    "Each change of the hours or of the baseline settings is stored as a new\n"
+    "version and applies to analyses from then on; see docs/calendar.md and\n"
+    "docs/baselines.md.\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP TK_CLI_HELP_EXIT;
 
 #define MAX_DEPT_OPTS 64
 
@@ -149,6 +180,54 @@ static int print_hours(tk_tenant *t, tk_error *err)
     return TK_OK;
 }
 
+/* The baseline settings in force, one line each. */
+static int print_baseline(tk_tenant *t, tk_error *err)
+{
+    tk_bsettings_version v;
+    const int rc = tk_bsettings_read(tk_tenant_db(t), &v, err);
+    if (rc != TK_OK)
+        return rc;
+    for (size_t i = 0; i < TK_BS_COUNT; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "%s", tk_bsettings_param_at(i)->name);
+        for (char *p = name; *p; p++)
+            *p = *p == '_' ? '-' : *p;
+        printf("%s  %g%s\n", name, v.s.v[i], tk_bsettings_is_default(&v.s, i) ? "  (default)" : "");
+    }
+    if (v.id > 0)
+        printf("baseline-version  #%lld\n", (long long)v.id);
+    tk_bsettings_version_dispose(&v);
+    return TK_OK;
+}
+
+/* "2026-12-06 12:34:56" (JST) of t. */
+static void format_when(int64_t t, char *iso, size_t cap)
+{
+    if (tk_time_format_iso(t, iso, cap) == 0)
+        snprintf(iso, cap, "?");
+    else
+        iso[19] = '\0'; /* to the second, JST */
+    iso[10] = iso[10] == 'T' ? ' ' : iso[10];
+}
+
+static int print_baseline_history(tk_tenant *t, tk_error *err)
+{
+    tk_bsettings_version *v = NULL;
+    size_t n = 0;
+    const int rc = tk_bsettings_history(tk_tenant_db(t), &v, &n, err);
+    for (size_t i = 0; rc == TK_OK && i < n; i++) {
+        char iso[TK_TIME_ISO_SIZE], desc[600];
+        format_when(v[i].created_at, iso, sizeof iso);
+        tk_bsettings_describe(&v[i].s, desc, sizeof desc);
+        printf("#%lld  %s JST  %s  %s  (%s)\n", (long long)v[i].id, iso,
+               v[i].created_by ? v[i].created_by : "(not recorded)", v[i].change, desc);
+    }
+    if (rc == TK_OK && n == 0)
+        printf("no stored baseline settings: the defaults are in force\n");
+    tk_bsettings_versions_free(v, n);
+    return rc;
+}
+
 static int print_version(void *ctx, const tk_calendar_settings_entry *e)
 {
     (void)ctx;
@@ -165,15 +244,39 @@ static int print_version(void *ctx, const tk_calendar_settings_entry *e)
 
 int tk_cli_settings(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
-                                             {"event-dates", required_argument, NULL, 'e'},
-                                             {"hours", required_argument, NULL, 'H'},
-                                             {"dept-hours", required_argument, NULL, 'D'},
-                                             {"by", required_argument, NULL, 'b'},
-                                             {"history", no_argument, NULL, 'y'},
-                                             {"data", required_argument, NULL, 'd'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    /* One option per baseline setting: its name with dashes, val BS_OPT +
+     * its index (models/bsettings.h). */
+    enum { BS_OPT = 1000 };
+    static const struct option longopts[] = {
+        {"tenant", required_argument, NULL, 't'},
+        {"event-dates", required_argument, NULL, 'e'},
+        {"hours", required_argument, NULL, 'H'},
+        {"dept-hours", required_argument, NULL, 'D'},
+        {"by", required_argument, NULL, 'b'},
+        {"history", no_argument, NULL, 'y'},
+        {"baseline-days", required_argument, NULL, BS_OPT + TK_BS_BASELINE_DAYS},
+        {"trees", required_argument, NULL, BS_OPT + TK_BS_TREES},
+        {"sample", required_argument, NULL, BS_OPT + TK_BS_SAMPLE},
+        {"min-model-score", required_argument, NULL, BS_OPT + TK_BS_MIN_MODEL_SCORE},
+        {"min-period-score", required_argument, NULL, BS_OPT + TK_BS_MIN_PERIOD_SCORE},
+        {"shrink-days", required_argument, NULL, BS_OPT + TK_BS_SHRINK_DAYS},
+        {"z-cap", required_argument, NULL, BS_OPT + TK_BS_Z_CAP},
+        {"overdispersion", required_argument, NULL, BS_OPT + TK_BS_OVERDISPERSION},
+        {"lr-alpha", required_argument, NULL, BS_OPT + TK_BS_LR_ALPHA},
+        {"prior-min-days", required_argument, NULL, BS_OPT + TK_BS_PRIOR_MIN_DAYS},
+        {"prior-max-days", required_argument, NULL, BS_OPT + TK_BS_PRIOR_MAX_DAYS},
+        {"prior-min-shape", required_argument, NULL, BS_OPT + TK_BS_PRIOR_MIN_SHAPE},
+        {"baseline-reset", no_argument, NULL, 'R'},
+        {"baseline-history", no_argument, NULL, 'Y'},
+        {"data", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    /* The baseline change as JSON: {"trees":200,"z_cap":null}. */
+    char change[1024] = "{";
+    double bval[TK_BS_COUNT]; /* NAN: 'default' */
+    int bset[TK_BS_COUNT] = {0};
+    size_t nchange = 0;
+    int breset = 0, bhistory = 0;
     const char *tenant = NULL, *data = NULL, *dates = NULL, *by = NULL;
     struct hours_opt hours[MAX_DEPT_OPTS + 1];
     size_t nhours = 0;
@@ -206,6 +309,12 @@ int tk_cli_settings(int argc, char **argv)
         case 'y':
             history = 1;
             break;
+        case 'R':
+            breset = 1;
+            break;
+        case 'Y':
+            bhistory = 1;
+            break;
         case 'd':
             data = optarg;
             break;
@@ -213,6 +322,17 @@ int tk_cli_settings(int argc, char **argv)
             fputs(settings_help, stdout);
             return TK_EXIT_OK;
         default:
+            if (c >= BS_OPT && c < BS_OPT + TK_BS_COUNT) {
+                const size_t i = (size_t)(c - BS_OPT);
+                double v = 0;
+                const int isdef = strcmp(optarg, "default") == 0;
+                if (!isdef && tk_bsettings_parse_value(i, optarg, &v, &err) != TK_OK)
+                    return tk_cli_usage_error("settings", "--%s: %s", longopts[6 + i].name,
+                                              err.msg);
+                bval[i] = isdef ? NAN : v; /* the last of a repeated option wins */
+                bset[i] = 1;
+                break;
+            }
             return tk_cli_usage_error("settings", "unknown or incomplete option '%s'",
                                       argv[optind - 1]);
         }
@@ -221,11 +341,28 @@ int tk_cli_settings(int argc, char **argv)
         return tk_cli_usage_error("settings", "--tenant is required");
     if (optind != argc)
         return tk_cli_usage_error("settings", "unexpected argument '%s'", argv[optind]);
-    if (history && (dates != NULL || nhours > 0))
-        return tk_cli_usage_error("settings", "--history only lists; set in a separate command");
-    if (by != NULL && nhours == 0)
+    for (size_t i = 0; i < TK_BS_COUNT; i++) {
+        if (!bset[i])
+            continue;
+        const size_t used = strlen(change);
+        char val[40];
+        snprintf(val, sizeof val, "%.17g", bval[i]);
+        snprintf(change + used, sizeof change - used, "%s\"%s\":%s", nchange++ ? "," : "",
+                 tk_bsettings_param_at(i)->name, isnan(bval[i]) ? "null" : val);
+    }
+    strcat(change, "}");
+    if ((history || bhistory) && (dates != NULL || nhours > 0 || nchange > 0 || breset))
+        return tk_cli_usage_error("settings", "%s only lists; set in a separate command",
+                                  history ? "--history" : "--baseline-history");
+    if (history && bhistory)
+        return tk_cli_usage_error("settings", "give --history or --baseline-history, not both");
+    if (breset && nchange > 0)
+        return tk_cli_usage_error("settings", "--baseline-reset puts every baseline setting back "
+                                              "to its default: give it without other baseline "
+                                              "settings");
+    if (by != NULL && nhours == 0 && nchange == 0 && !breset)
         return tk_cli_usage_error("settings", "--by names who changed the hours: give --hours or "
-                                              "--dept-hours");
+                                              "--dept-hours (or a baseline setting)");
     tk_period range;
     if (dates != NULL && tk_tenant_parse_event_dates(dates, strlen(dates), &range, &err) != TK_OK)
         return tk_cli_usage_error("settings", "--event-dates: %s", err.msg);
@@ -237,6 +374,23 @@ int tk_cli_settings(int argc, char **argv)
             tk_tenant_close(t);
             return TK_EXIT_OK;
         }
+    }
+    if (rc == TK_OK && bhistory) {
+        rc = print_baseline_history(t, &err);
+        if (rc == TK_OK) {
+            tk_tenant_close(t);
+            return TK_EXIT_OK;
+        }
+    }
+    if (rc == TK_OK && (nchange > 0 || breset)) {
+        tk_actor actor;
+        char abuf[TK_ACTOR_NAME_SIZE];
+        tk_actor_local(&actor, abuf, sizeof abuf);
+        if (by != NULL)
+            actor.name = by;
+        rc = breset
+                 ? tk_bsettings_reset(tk_tenant_db(t), &actor, NULL, &err)
+                 : tk_bsettings_change(tk_tenant_db(t), change, strlen(change), &actor, NULL, &err);
     }
     if (rc == TK_OK && nhours > 0)
         rc = set_hours(t, hours, nhours, by, &err);
@@ -251,6 +405,8 @@ int tk_cli_settings(int argc, char **argv)
         printf("event-dates  %s%s\n", v, is_default ? "  (default)" : "");
         rc = print_hours(t, &err);
     }
+    if (rc == TK_OK)
+        rc = print_baseline(t, &err);
     if (rc != TK_OK) {
         tk_cli_report("settings", &err);
         tk_tenant_close(t);

@@ -651,3 +651,67 @@ json_t *tk_jsonout_master_import(const tk_master_import_result *r)
                      (json_int_t)r->rows, "rows_before", (json_int_t)r->rows_before, "warning",
                      str_or_null(r->warning[0] ? r->warning : NULL));
 }
+
+/* {name: value} of every baseline setting. */
+static json_t *bsettings_values(const tk_bsettings *s)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; o != NULL && i < TK_BS_COUNT; i++) {
+        const tk_bsettings_param *p = tk_bsettings_param_at(i);
+        json_object_set_new(o, p->name,
+                            p->integer ? json_integer((json_int_t)s->v[i]) : json_real(s->v[i]));
+    }
+    return o;
+}
+
+json_t *tk_jsonout_bsettings(const char *tenant, const tk_bsettings_version *v)
+{
+    json_t *o = json_object(), *list = json_array();
+    if (o == NULL || list == NULL) {
+        json_decref(o);
+        json_decref(list);
+        return NULL;
+    }
+    if (tenant != NULL)
+        json_object_set_new(o, "tenant", json_string(tenant));
+    json_object_set_new(o, "version", v->id ? json_integer(v->id) : json_null());
+    json_object_set_new(o, "changed_at", tk_jsonout_time(v->created_at));
+    json_object_set_new(o, "changed_by", opt_string(v->created_by));
+    json_object_set_new(o, "kind",
+                        v->id == 0 ? json_null() : json_string(v->reset ? "reset" : "set"));
+    json_object_set_new(o, "values", bsettings_values(&v->s));
+    for (size_t i = 0; i < TK_BS_COUNT; i++) {
+        const tk_bsettings_param *p = tk_bsettings_param_at(i);
+        json_t *e = json_object();
+        json_object_set_new(e, "name", json_string(p->name));
+        json_object_set_new(
+            e, "value", p->integer ? json_integer((json_int_t)v->s.v[i]) : json_real(v->s.v[i]));
+        json_object_set_new(e, "default",
+                            p->integer ? json_integer((json_int_t)p->def) : json_real(p->def));
+        json_object_set_new(e, "changed", json_boolean(!tk_bsettings_is_default(&v->s, i)));
+        json_object_set_new(e, "min", json_real(p->min));
+        json_object_set_new(e, "max", json_real(p->max));
+        json_object_set_new(e, "integer", json_boolean(p->integer));
+        json_object_set_new(e, "unit", json_string(p->unit));
+        json_object_set_new(e, "description", json_string(p->what));
+        json_array_append_new(list, e);
+    }
+    json_object_set_new(o, "settings", list);
+    return o;
+}
+
+json_t *tk_jsonout_bsettings_version(const tk_bsettings_version *v)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    json_object_set_new(o, "id", json_integer(v->id));
+    json_object_set_new(o, "created_at", tk_jsonout_time(v->created_at));
+    json_object_set_new(o, "created_by", opt_string(v->created_by));
+    json_object_set_new(o, "kind", json_string(v->reset ? "reset" : "set"));
+    json_t *change = v->reset || v->change == NULL ? NULL : json_loads(v->change, 0, NULL);
+    json_object_set_new(o, "change", change ? change : json_null());
+    json_object_set_new(o, "in_force", json_boolean(v->in_force));
+    json_object_set_new(o, "values", bsettings_values(&v->s));
+    return o;
+}

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "models/analysis.h"
+#include "models/bsettings.h"
 #include "models/anomalies.h"
 #include "models/evidence.h"
 #include "src/uploads.h"
@@ -131,5 +132,17 @@ json_t *tk_jsonout_master_row(const tk_master_row *row);
 /* What an import did: {id, kind, effective_from, imported_at, sha256,
  * encoding, rows, rows_before, warning (null when none)}. */
 json_t *tk_jsonout_master_import(const tk_master_import_result *r);
+
+/* The baseline settings in force (models/bsettings.h): tenant (NULL:
+ * omitted), version (null: the defaults, never stored), changed_at,
+ * changed_by, kind ("set", "reset" or null), values ({name: value}) and
+ * settings (per setting: name, value, default, changed, min, max,
+ * integer, unit, description). */
+json_t *tk_jsonout_bsettings(const char *tenant, const tk_bsettings_version *v);
+
+/* A stored version of the baseline settings: id, created_at, created_by,
+ * kind ("set" or "reset"), change (the JSON object of the change, or
+ * null for a reset), in_force and values. */
+json_t *tk_jsonout_bsettings_version(const tk_bsettings_version *v);
 
 #endif

@@ -52,5 +52,6 @@ const tk_route *tk_routes_profiles(size_t *n); /* source profiles (api/routes_pr
 const tk_route *tk_routes_entities(size_t *n); /* entity profiles, trends */
 const tk_route *tk_routes_periods(size_t *n);  /* periods, one run (api/routes_periods.c) */
 const tk_route *tk_routes_master(size_t *n);   /* master data (api/routes_master.c) */
+const tk_route *tk_routes_settings(size_t *n); /* baseline settings (api/routes_settings.c) */
 
 #endif

@@ -325,29 +325,40 @@ static int preview(tk_server_req *r)
 {
     json_t *body = tk_server_req_body(r);
     json_t *rules = json_object_get(body, "rules"), *periods = json_object_get(body, "periods");
-    const size_t keys = (size_t)(rules != NULL) + (size_t)(periods != NULL);
-    if (!json_is_object(rules) || (periods != NULL && !json_is_integer(periods)) ||
-        json_object_size(body) != keys)
+    json_t *baseline = json_object_get(body, "baseline");
+    const size_t keys =
+        (size_t)(rules != NULL) + (size_t)(periods != NULL) + (size_t)(baseline != NULL);
+    if ((rules != NULL && !json_is_object(rules)) ||
+        (baseline != NULL && !json_is_object(baseline)) || (rules == NULL && baseline == NULL) ||
+        (periods != NULL && !json_is_integer(periods)) || json_object_size(body) != keys)
         return unprocessable(r, "the body is {\"rules\": {\"R03\": {\"enabled\", \"severity\", "
-                                "\"params\"}, ...}, \"periods\": 1..6 (optional, 1)} and "
-                                "nothing else");
+                                "\"params\"}, ...}, \"baseline\": {\"trees\": 200, ...}, "
+                                "\"periods\": 1..6 (optional, 1)}, rules or baseline or both, "
+                                "and nothing else");
     const json_int_t np = periods ? json_integer_value(periods) : 1;
     if (np < 1 || np > TK_TUNING_PREVIEW_MAX)
         return tk_server_reply_error(
             r, 422, "unprocessable",
             json_pack("{s:s,s:s}", "parameter", "$.periods", "reason", "expected 1 to 6 periods"));
-    char *text = json_dumps(rules, JSON_COMPACT);
-    if (text == NULL)
+    char *text = rules ? json_dumps(rules, JSON_COMPACT) : NULL;
+    char *btext = baseline ? json_dumps(baseline, JSON_COMPACT) : NULL;
+    if ((rules && text == NULL) || (baseline && btext == NULL)) {
+        free(text);
+        free(btext);
         return tk_server_reply_error(r, 500, "internal", NULL);
+    }
     tk_tenant *t = NULL;
     if (tk_server_req_tenant(r, 0, &t) != TK_OK) {
         free(text);
+        free(btext);
         return 0;
     }
     tk_tuning_preview p;
     tk_error err = {0};
-    const int rc = tk_tuning_preview_run(t, text, strlen(text), (size_t)np, &p, &err);
+    const int rc = tk_tuning_preview_run(t, text, text ? strlen(text) : 0, btext,
+                                         btext ? strlen(btext) : 0, (size_t)np, &p, &err);
     free(text);
+    free(btext);
     tk_tenant_close(t);
     if (rc == TK_EINVAL || rc == TK_EPARSE)
         return unprocessable(r, err.msg);
@@ -369,7 +380,7 @@ static const tk_route tuning[] = {
     {"GET", "/api/v1/rules/{id}/history", TK_ROUTE_AUTH, TK_ROUTE_READERS, rule_history,
      "the versions that changed a rule"},
     {"POST", "/api/v1/preview", TK_ROUTE_AUTH, CHANGERS, preview,
-     "what a rule configuration would list in the last analysed periods"},
+     "what a rule configuration or baseline settings would list in the last analysed periods"},
     {"GET", "/api/v1/suppressions", TK_ROUTE_AUTH, TK_ROUTE_READERS, suppressions_list,
      "the suppressions in force"},
     {"POST", "/api/v1/suppressions", TK_ROUTE_AUTH, CHANGERS, suppressions_add,

@@ -88,9 +88,8 @@ static const int scored[] = {
     TK_USERDAY_UNAUTHORIZED_EVENTS,
     TK_USERDAY_WATCH_EVENTS,
 };
-#define NS        (sizeof scored / sizeof scored[0])
-#define MAX_EVID  50
-#define BASE_DAYS 183
+#define NS       (sizeof scored / sizeof scored[0])
+#define MAX_EVID 50
 
 /* A user's fitted count model per scored feature. */
 struct umodel {
@@ -271,9 +270,9 @@ int tk_analysis_migrate(tk_db *db, tk_error *err)
 }
 
 /* Every table above src/, in dependency order. */
-static const tk_tenant_migrate_fn migrate_fns[] = {tk_userday_migrate, tk_rulecat_migrate,
-                                                   tk_rules_migrate, tk_analysis_migrate,
-                                                   tk_suppress_migrate};
+static const tk_tenant_migrate_fn migrate_fns[] = {tk_userday_migrate,  tk_rulecat_migrate,
+                                                   tk_rules_migrate,    tk_analysis_migrate,
+                                                   tk_suppress_migrate, tk_bsettings_migrate};
 static const tk_tenant_migrations migrations = {migrate_fns,
                                                 sizeof migrate_fns / sizeof migrate_fns[0]};
 
@@ -2744,21 +2743,66 @@ done:
     return rc;
 }
 
+/* The options a run used, as stored in analysis_runs.options (owned:
+ * free(); NULL when out of memory): the stored version of the baseline
+ * settings (0: the defaults or the caller's) and the values in effect. */
+static char *run_options(const tk_analysis_options *o, const tk_bsettings *bs, int64_t version)
+{
+    json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:f,s:f,s:b}", "seed", (json_int_t)o->seed,
+                          "settings_version", (json_int_t)version, "trees", (json_int_t)o->trees,
+                          "sample_size", (json_int_t)o->psi, "min_model_score", o->min_model_score,
+                          "min_period_score", o->min_period_score, "custom_rules", o->rules != NULL);
+    for (size_t i = TK_BS_SHRINK_DAYS; j != NULL && i < TK_BS_COUNT; i++)
+        json_object_set_new(j, tk_bsettings_param_at(i)->name, json_real(bs->v[i]));
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    return text;
+}
+
+/* Notes the baseline settings a run used when they are a stored version
+ * or differ from the defaults. */
+static int settings_note(const tk_bsettings *bs, int64_t version, int callers, json_t *notes,
+                         tk_error *err)
+{
+    tk_bsettings d;
+    tk_bsettings_defaults(&d);
+    if (version == 0 && memcmp(&d, bs, sizeof d) == 0)
+        return TK_OK;
+    char desc[600], line[700];
+    tk_bsettings_describe(bs, desc, sizeof desc);
+    if (version > 0)
+        snprintf(line, sizeof line, "baseline settings #%lld: %s", (long long)version, desc);
+    else
+        snprintf(line, sizeof line, "baseline settings %s: %s",
+                 callers ? "given for this run" : "(defaults)", desc);
+    if (json_array_append_new(notes, json_string(line)) != 0)
+        return tk_error_set(err, TK_ENOMEM, "out of memory building results");
+    return TK_OK;
+}
+
 /* Stores the run, its ranked list, facets and rule findings inside the
  * caller's transaction (tk_analysis_run's, which holds the period's
  * features too), so that a run is whole or absent. */
 static int store(tk_db *db, const tk_period *pr, const tk_period *base, int64_t events,
-                 struct item *items, size_t n, const char *notes, const char *options,
-                 const tk_rules_result *rr, const tk_actor *actor, int64_t *run_id, tk_error *err)
+                 struct item *items, size_t n, const char *notes, const tk_analysis_options *o,
+                 const tk_bsettings *bs, int64_t settings_version, const tk_rules_result *rr,
+                 int64_t *run_id, tk_error *err)
 {
+    const tk_actor *actor = o->actor;
     sqlite3_stmt *st = NULL;
-    int rc = tk_db_prepare(db, &st,
-                           "INSERT INTO analysis_runs(first_day, last_day, baseline_first,"
-                           " baseline_last, created_at, events, items, notes, started_by,"
-                           " options) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
-                           err);
-    if (rc != TK_OK)
+    char *options = run_options(o, bs, settings_version);
+    int rc = options == NULL
+                 ? tk_error_set(err, TK_ENOMEM, "out of memory storing the run")
+                 : tk_db_prepare(db, &st,
+                                 "INSERT INTO analysis_runs(first_day, last_day, baseline_first,"
+                                 " baseline_last, created_at, events, items, notes, started_by,"
+                                 " options) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+                                 err);
+    if (rc != TK_OK) {
+        free(options);
         goto done;
+    }
+    sqlite3_bind_text(st, 10, options, -1, free);
     sqlite3_bind_int64(st, 1, pr->first_day);
     sqlite3_bind_int64(st, 2, pr->last_day);
     sqlite3_bind_int64(st, 3, base->first_day);
@@ -3082,7 +3126,8 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
                     tk_analysis_summary *sum, tk_error *err)
 {
     static const tk_analysis_options defaults = TK_ANALYSIS_OPTIONS_INIT;
-    const tk_analysis_options *o = opt ? opt : &defaults;
+    tk_analysis_options eff = opt ? *opt : defaults; /* with the baseline settings filled in */
+    const tk_analysis_options *o = &eff;
     tk_db *db = tk_tenant_db(t);
     tk_mastersnap *ms = NULL;
     tk_calendar *cal = NULL;
@@ -3103,12 +3148,33 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     memset(&c, 0, sizeof c);
     memset(&job, 0, sizeof job);
     c.per = *pr;
+    /* The baseline settings: the caller's, or the tenant's in force. */
+    tk_bsettings bs;
+    if (eff.settings != NULL) {
+        bs = *eff.settings;
+    } else {
+        tk_bsettings_version bv;
+        rc = tk_bsettings_read(db, &bv, err);
+        if (rc != TK_OK)
+            return rc;
+        bs = bv.s;
+        sum->settings_version = bv.id;
+        tk_bsettings_version_dispose(&bv);
+    }
+    if (eff.trees == 0)
+        eff.trees = (size_t)bs.v[TK_BS_TREES];
+    if (eff.psi == 0)
+        eff.psi = (size_t)bs.v[TK_BS_SAMPLE];
+    if (eff.min_model_score == 0.0)
+        eff.min_model_score = bs.v[TK_BS_MIN_MODEL_SCORE];
+    if (eff.min_period_score == 0.0)
+        eff.min_period_score = bs.v[TK_BS_MIN_PERIOD_SCORE];
     c.base = o->baseline;
     if (c.base.first_day > c.base.last_day) {
-        c.base.first_day = pr->first_day - BASE_DAYS;
+        c.base.first_day = pr->first_day - (int64_t)bs.v[TK_BS_BASELINE_DAYS];
         c.base.last_day = pr->first_day - 1;
     }
-    c.bopt = (tk_baseline_options)TK_BASELINE_OPTIONS_INIT;
+    tk_bsettings_counts(&bs, &c.bopt);
     int in_tx = 0; /* the transaction that stores the run is open */
     job.o = o;
     rc = o->dry_run ? TK_OK : tk_period_check_open(db, pr, err);
@@ -3279,6 +3345,8 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     for (size_t i = 0; rc == TK_OK && i < tk_rules_result_note_count(rr); i++)
         if (json_array_append_new(notes, json_string(tk_rules_result_note(rr, i))) != 0)
             rc = tk_error_set(err, TK_ENOMEM, "out of memory building results");
+    if (rc == TK_OK)
+        rc = settings_note(&bs, sum->settings_version, eff.settings != NULL, notes, err);
     for (size_t i = 0; rc == TK_OK && i < nf; i++) {
         const size_t from = nitems;
         rc = rule_items(&c, tk_rules_result_at(rr, i), items, &nitems, notes, err);
@@ -3338,18 +3406,9 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     rc = check_cancel(o, err);
     if (rc == TK_OK && o->dry_run)
         rc = dry_list(cases, ncases, sum, err);
-    else if (rc == TK_OK) {
-        /* What the run was asked for, so that a run can be told apart from
-         * another of the same period (GET /api/v1/runs/{id}). */
-        char options[256];
-        snprintf(options, sizeof options,
-                 "{\"seed\":%llu,\"trees\":%zu,\"sample_size\":%zu,"
-                 "\"min_model_score\":%.17g,\"min_period_score\":%.17g,\"custom_rules\":%s}",
-                 (unsigned long long)o->seed, o->trees, o->psi, o->min_model_score,
-                 o->min_period_score, o->rules != NULL ? "true" : "false");
-        rc = store(db, pr, &c.base, sum->events, cases, ncases, sum->notes, options, rr, o->actor,
-                   &sum->run_id, err);
-    }
+    else if (rc == TK_OK)
+        rc = store(db, pr, &c.base, sum->events, cases, ncases, sum->notes, o, &bs,
+                   sum->settings_version, rr, &sum->run_id, err);
     /* The last moment a cancel can take effect: before the commit. */
     if (rc == TK_OK && in_tx)
         rc = check_cancel(o, err);

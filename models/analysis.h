@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "models/bsettings.h"
 #include "models/rulecat.h"
 #include "src/actor.h"
 #include "src/error.h"
@@ -27,14 +28,18 @@
 #include "src/tenant.h"
 
 typedef struct tk_analysis_options {
-    /* Baseline window; first_day > last_day (the default) means the 183
-     * days before the period. */
+    /* Baseline window; first_day > last_day (the default) means the
+     * baseline_days days before the period (models/bsettings.h: 183 unless
+     * the tenant changed it). */
     tk_period baseline;
     const tk_rulecat_config *rules; /* borrowed; NULL: catalogue defaults */
     uint64_t seed;                  /* isolation forest */
-    size_t trees;                   /* isolation forest trees */
-    size_t psi;                     /* isolation forest sample size */
-    double min_model_score;         /* user-day model items below this are not listed */
+    /* trees, psi, min_model_score and min_period_score: 0 (the default)
+     * means the baseline settings' value (models/bsettings.h); any other
+     * value overrides it for this run. */
+    size_t trees;           /* isolation forest trees */
+    size_t psi;             /* isolation forest sample size */
+    double min_model_score; /* user-day model items below this are not listed */
     /* User-period items below this are not listed. Lower than the day's
      * threshold because a user has one period and some forty days: 35 (one
      * user-window in 56 of the tenant's history) lists fewer period items
@@ -65,11 +70,17 @@ typedef struct tk_analysis_options {
      * tenant may be open read-only -- and the ranked list is returned in
      * the summary's cases_list instead of being stored (run_id 0). */
     int dry_run;
+    /* The baseline settings (borrowed): NULL means the tenant's version in
+     * force (models/bsettings.h), read at the start of the run. A run whose
+     * settings are a stored version or differ from the defaults says so in
+     * its notes ("baseline settings #3: trees 200"); every run records
+     * the values it used in analysis_runs.options. */
+    const tk_bsettings *settings;
 } tk_analysis_options;
 
 // clang-format off
 #define TK_ANALYSIS_OPTIONS_INIT \
-    {{1, 0}, NULL, 20241001, 100, 256, 50.0, 35.0, NULL, NULL, 0, NULL, NULL, NULL, 0}
+    {{1, 0}, NULL, 20241001, 0, 0, 0.0, 0.0, NULL, NULL, 0, NULL, NULL, NULL, 0, NULL}
 // clang-format on
 
 /* One case of a dry run's ranked list. */
@@ -105,6 +116,9 @@ typedef struct tk_analysis_summary {
     /* Rule items not listed because a suppression (models/suppress.h)
      * covers them; the notes name the suppressions. */
     size_t suppressed;
+    /* The stored version of the baseline settings the run used; 0: the
+     * defaults never stored, or the caller's settings. */
+    int64_t settings_version;
     double seconds;
     /* Wall-clock seconds per stage: master data and calendar, features,
      * models (baselines, forest, distance, normalisation), waiting for the

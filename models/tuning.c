@@ -440,10 +440,11 @@ static int difference(const tk_analysis_summary *x, const tk_analysis_summary *y
 }
 
 static int dry_run(tk_tenant *t, const tk_period *pr, const tk_rulecat_config *rules,
-                   tk_analysis_summary *sum, tk_error *err)
+                   const tk_bsettings *settings, tk_analysis_summary *sum, tk_error *err)
 {
     tk_analysis_options o = TK_ANALYSIS_OPTIONS_INIT;
     o.rules = rules;
+    o.settings = settings;
     o.dry_run = 1;
     return tk_analysis_run(t, pr, &o, sum, err);
 }
@@ -470,7 +471,8 @@ static int last_periods(tk_db *db, size_t n, tk_period *out, size_t *got, tk_err
     return rc;
 }
 
-int tk_tuning_preview_run(tk_tenant *t, const char *rules_patch, size_t len, size_t nperiods,
+int tk_tuning_preview_run(tk_tenant *t, const char *rules_patch, size_t len,
+                          const char *baseline_patch, size_t blen, size_t nperiods,
                           tk_tuning_preview *out, tk_error *err)
 {
     const double t0 = seconds_now();
@@ -479,7 +481,8 @@ int tk_tuning_preview_run(tk_tenant *t, const char *rules_patch, size_t len, siz
         return tk_error_set(err, TK_EINVAL, "periods: expected 1 to %d, not %zu",
                             TK_TUNING_PREVIEW_MAX, nperiods);
     json_error_t je;
-    json_t *patches = json_loadb(rules_patch, len, JSON_REJECT_DUPLICATES, &je);
+    json_t *patches =
+        rules_patch ? json_loadb(rules_patch, len, JSON_REJECT_DUPLICATES, &je) : json_object();
     if (patches == NULL)
         return tk_error_set(err, TK_EPARSE, "line %d, column %d: %s", je.line, je.column, je.text);
     int rc = TK_OK;
@@ -510,6 +513,22 @@ int tk_tuning_preview_run(tk_tenant *t, const char *rules_patch, size_t len, siz
     free(doc);
     if (rc == TK_OK)
         rc = tk_rulecat_in_force(db, &now, NULL, err);
+    /* The baseline settings: in force before, changed by the patch after. */
+    tk_bsettings_version bnow;
+    memset(&bnow, 0, sizeof bnow);
+    tk_bsettings bcand;
+    if (rc == TK_OK)
+        rc = tk_bsettings_read(db, &bnow, err);
+    bcand = bnow.s;
+    tk_bsettings_version_dispose(&bnow);
+    if (rc == TK_OK && baseline_patch != NULL) {
+        rc = tk_bsettings_apply(&bcand, baseline_patch, blen, err);
+        if (rc == TK_EINVAL && err != NULL && err->msg[0] == '$') {
+            char m[sizeof err->msg];
+            snprintf(m, sizeof m, "%s", err->msg + 1);
+            (void)tk_error_set(err, TK_EINVAL, "$.baseline%s", m); /* its path in a preview */
+        }
+    }
     if (rc == TK_OK)
         rc = last_periods(db, nperiods, periods, &np, err);
     if (rc == TK_OK) {
@@ -524,9 +543,9 @@ int tk_tuning_preview_run(tk_tenant *t, const char *rules_patch, size_t len, siz
         memset(&after, 0, sizeof after);
         const double p0 = seconds_now();
         pp->period = periods[i];
-        rc = dry_run(t, &periods[i], now, &before, err);
+        rc = dry_run(t, &periods[i], now, NULL, &before, err);
         if (rc == TK_OK)
-            rc = dry_run(t, &periods[i], cand, &after, err);
+            rc = dry_run(t, &periods[i], cand, baseline_patch ? &bcand : NULL, &after, err);
         if (rc == TK_OK) {
             pp->findings_before = before.findings;
             pp->findings_after = after.findings;

@@ -124,13 +124,17 @@ typedef struct tk_tuning_preview {
  * written), once with the configuration in force and once with it
  * changed by rules_patch[0..len): a JSON object {"R03": {"enabled",
  * "severity", "params"}, ...} of per-rule changes as tk_tuning_rule_set()
- * takes them. A case is identified by its leading rule ("" for the
+ * takes them (NULL: no rule changed), and with the baseline settings in
+ * force changed by baseline_patch[0..blen) (NULL: none), a JSON object as
+ * tk_bsettings_change() takes it (a refused value's message names
+ * "$.baseline.trees"). A case is identified by its leading rule ("" for the
  * models), entity and first day. *out is owned: tk_tuning_preview_dispose().
  * Returns TK_OK, TK_EPARSE, TK_EINVAL (a refused change: the message names
  * the JSON path and the range; nperiods out of range), TK_ENOTFOUND (no
  * analysed period), TK_ENOMEM, TK_EDB or an analysis error. */
 TK_MUST_CHECK int tk_tuning_preview_run(tk_tenant *t, const char *rules_patch, size_t len,
-                                        size_t nperiods, tk_tuning_preview *out, tk_error *err);
+                                        const char *baseline_patch, size_t blen, size_t nperiods,
+                                        tk_tuning_preview *out, tk_error *err);
 
 void tk_tuning_preview_dispose(tk_tuning_preview *p);
 

@@ -132,10 +132,60 @@ static void test_one_transaction(void)
     tk_tenant_close(t);
 }
 
+/* The baseline settings in force decide the window and are noted and
+ * recorded on the run; the caller's explicit window still wins. */
+static void test_baseline_settings(void)
+{
+    tk_tenant *t = NULL;
+    tk_error err;
+    const tk_period pr = {20000, 20006};
+    tk_analysis_summary sum;
+    new_data_dir();
+    TK_REQUIRE(tk_analysis_create_tenant(&t, data_dir, "c", &err) == TK_OK);
+    const char *change = "{\"baseline_days\": 90, \"trees\": 150}";
+    int64_t id = 0;
+    TK_REQUIRE(tk_bsettings_change(tk_tenant_db(t), change, strlen(change), NULL, &id, &err) ==
+               TK_OK);
+    tk_analysis_options o = TK_ANALYSIS_OPTIONS_INIT;
+    o.threads = 2;
+    TK_REQUIRE(tk_analysis_run(t, &pr, &o, &sum, &err) == TK_OK);
+    TK_CHECK(sum.settings_version == 1);
+    TK_CHECK(sum.baseline.first_day == 20000 - 90 && sum.baseline.last_day == 19999);
+    TK_CHECK(sum.notes != NULL && strstr(sum.notes, "\"baseline settings #1: baseline_days 90, "
+                                                    "trees 150\"") != NULL);
+    TK_CHECK_INT(count(t, "SELECT count(*) FROM analysis_runs WHERE baseline_first = 19910 AND"
+                          " json_extract(options, '$.settings_version') = 1 AND"
+                          " json_extract(options, '$.trees') = 150"),
+                 1);
+    tk_analysis_summary_dispose(&sum);
+    /* an explicit window and explicit trees override the settings */
+    o.baseline = (tk_period){19990, 19999};
+    o.trees = 120;
+    TK_REQUIRE(tk_analysis_run(t, &pr, &o, &sum, &err) == TK_OK);
+    TK_CHECK(sum.baseline.first_day == 19990);
+    TK_CHECK_INT(count(t, "SELECT count(*) FROM analysis_runs WHERE baseline_first = 19990 AND"
+                          " json_extract(options, '$.trees') = 120"),
+                 1);
+    tk_analysis_summary_dispose(&sum);
+    /* the defaults, never stored: no note */
+    TK_REQUIRE(tk_bsettings_reset(tk_tenant_db(t), NULL, &id, &err) == TK_OK);
+    tk_bsettings d;
+    tk_bsettings_defaults(&d);
+    o = (tk_analysis_options)TK_ANALYSIS_OPTIONS_INIT;
+    o.settings = &d;
+    o.dry_run = 1;
+    TK_REQUIRE(tk_analysis_run(t, &pr, &o, &sum, &err) == TK_OK);
+    TK_CHECK(sum.settings_version == 0 &&
+             (sum.notes == NULL || strstr(sum.notes, "baseline settings") == NULL));
+    tk_analysis_summary_dispose(&sum);
+    tk_tenant_close(t);
+}
+
 int main(void)
 {
     TK_RUN(test_tables_at_open);
     TK_RUN(test_cancel);
     TK_RUN(test_one_transaction);
+    TK_RUN(test_baseline_settings);
     TK_TEST_END();
 }
