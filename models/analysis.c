@@ -2818,7 +2818,6 @@ static int store(tk_db *db, const tk_period *pr, const tk_period *base, int64_t 
         sqlite3_bind_text(st, 8, notes, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, 8);
-    sqlite3_bind_text(st, 10, options, -1, SQLITE_STATIC);
     rc = tk_db_step(db, st, err);
     sqlite3_finalize(st);
     st = NULL;
