@@ -2748,10 +2748,11 @@ done:
  * settings (0: the defaults or the caller's) and the values in effect. */
 static char *run_options(const tk_analysis_options *o, const tk_bsettings *bs, int64_t version)
 {
-    json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:f,s:f,s:b}", "seed", (json_int_t)o->seed,
-                          "settings_version", (json_int_t)version, "trees", (json_int_t)o->trees,
-                          "sample_size", (json_int_t)o->psi, "min_model_score", o->min_model_score,
-                          "min_period_score", o->min_period_score, "custom_rules", o->rules != NULL);
+    json_t *j =
+        json_pack("{s:I,s:I,s:I,s:I,s:f,s:f,s:b}", "seed", (json_int_t)o->seed, "settings_version",
+                  (json_int_t)version, "trees", (json_int_t)o->trees, "sample_size",
+                  (json_int_t)o->psi, "min_model_score", o->min_model_score, "min_period_score",
+                  o->min_period_score, "custom_rules", o->rules != NULL);
     for (size_t i = TK_BS_SHRINK_DAYS; j != NULL && i < TK_BS_COUNT; i++)
         json_object_set_new(j, tk_bsettings_param_at(i)->name, json_real(bs->v[i]));
     char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
