@@ -7,7 +7,8 @@
 # busy tenant, roles and tenants, delete (refused in a delivered period),
 # kill -9 of the server mid-upload (nothing half stored, the retry
 # succeeds) and an upload of TK_UPLOAD_TEST_BYTES (1 GiB; 64 MiB under
-# sanitizers) from a pipe with the server's peak RSS under 256 MB.
+# sanitizers) from a pipe with the server's peak RSS under 256 MB (checked
+# in the Release build).
 set -euo pipefail
 bin=${TENKEN_BIN:?}
 src=${TK_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -217,7 +218,12 @@ up uploader 'profile=juki-test&name=large.csv' "${csv[@]}" -H 'Transfer-Encoding
 t1=$(date +%s.%N)
 hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$server_pid/status")
 check '[ "$code" = 201 ] && [ "$(jq_ "d[\"upload\"][\"size\"]")" = "$(python3 "$gen" "$big" | wc -c)" ]' "$big bytes streamed and stored: $last"
-check '[ "$hwm" -lt $((256 * 1024)) ]' "the server's peak RSS stays under 256 MB: ${hwm} kB"
+# The memory bound is the Release build's: under sanitizers the allocator
+# keeps freed blocks in quarantine (256 MB by default) and adds shadow
+# memory, so the peak says nothing about the server holding the body.
+if [ -z "${TK_SANITIZE:-}" ]; then
+    check '[ "$hwm" -lt $((256 * 1024)) ]' "the server's peak RSS stays under 256 MB: ${hwm} kB"
+fi
 echo "large upload: $big bytes in $(python3 -c "print(round($t1 - $t0, 1))") s, server VmHWM ${hwm} kB"
 serve_stop
 finish
