@@ -80,11 +80,13 @@ mkfifo "$tmp/gate"
     -H "Authorization: Bearer ${tok[analyst]}" "${CSV[@]}" -H 'Transfer-Encoding: chunked' \
     -X POST -T - "$base/api/v1/master/staff?name=slow.csv&effective=2024-07-01" >"$tmp/slow.code" &
 slow=$!
-for _ in $(seq 100); do # until the server holds the tenant
-    post admin '/api/v1/master/terminals?name=t2.csv&effective=2024-07-01' "$tmp/terminals.csv"
-    [ "$code" = 409 ] && break
+# Until the held import has the tenant's writer lock (its holder is
+# written into write.lock), then one other writer.
+for _ in $(seq 300); do
+    grep -qs slow.csv "$TENKEN_DATA/demo/write.lock" && break
     sleep 0.1
 done
+post admin '/api/v1/master/terminals?name=t2.csv&effective=2024-07-01' "$tmp/terminals.csv"
 check '[ "$code" = 409 ] && grep -q "slow.csv" "$tmp/b"' "another writer holds the tenant: 409 naming it: $last"
 echo go >"$tmp/gate"
 wait "$slow" || true
