@@ -10,6 +10,7 @@
 
 #include "api/cli.h"
 #include "api/jsonout.h"
+#include "models/analysis.h"
 #include "models/entity.h"
 #include "models/trends.h"
 #include "src/period.h"
@@ -181,7 +182,7 @@ int tk_cli_entity(int argc, char **argv)
         return tk_cli_usage_error("entity", "--period covers at most %d days", TK_ENTITY_MAX_DAYS);
     tk_tenant *t = NULL;
     tk_entity e;
-    int rc = tk_tenant_open(&t, tk_cli_data_dir(data), tenant, TK_TENANT_READONLY, &err);
+    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant, TK_TENANT_READONLY, &err);
     if (rc == TK_OK)
         rc = tk_entity_profile(t, user ? TK_ENTITY_USER : TK_ENTITY_TERMINAL, user ? user : term,
                                &pr, &e, &err);
@@ -274,7 +275,7 @@ int tk_cli_trends(int argc, char **argv)
     tk_tenant *t = NULL;
     tk_trends tr;
     memset(&tr, 0, sizeof tr);
-    int rc = tk_tenant_open(&t, tk_cli_data_dir(data), tenant, TK_TENANT_READONLY, &err);
+    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant, TK_TENANT_READONLY, &err);
     if (rc == TK_OK)
         rc = tk_trends_compute(tk_tenant_db(t), &range, keys, nkeys, &tr, &err);
     tk_tenant_close(t);

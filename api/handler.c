@@ -11,6 +11,30 @@ json_t *tk_handler_reason(const char *msg)
     return json_pack("{s:s}", "reason", msg);
 }
 
+int tk_handler_unprocessable(tk_server_req *r, const char *msg)
+{
+    const char *colon = strstr(msg, ": ");
+    if (msg[0] == '$' && colon != NULL)
+        return tk_server_reply_error(
+            r, 422, "unprocessable",
+            json_pack("{s:s%,s:s}", "parameter", msg, (size_t)(colon - msg), "reason", msg));
+    return tk_server_reply_error(r, 422, "unprocessable", tk_handler_reason(msg));
+}
+
+int tk_handler_open_writer(tk_server_req *r, const char *what, tk_tenant **t)
+{
+    tk_error err = {0};
+    if (tk_server_req_tenant(r, 1, t) != TK_OK)
+        return -1;
+    if (tk_tenant_lock_writer(*t, what, TK_TENANT_NOWAIT, NULL, NULL, &err) != TK_OK) {
+        tk_tenant_close(*t);
+        *t = NULL;
+        tk_server_reply_tk_error(r, &err);
+        return -1;
+    }
+    return 0;
+}
+
 /* Every table exists from the tenant's open on (models/analysis.h): a
  * read error is answered like any other. */
 int tk_handler_read_error(tk_server_req *r, tk_error *err)

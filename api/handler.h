@@ -16,6 +16,7 @@
 #include "api/server.h"
 #include "src/error.h"
 #include "src/period.h"
+#include "src/tenant.h"
 
 /* Roles of the routes of the readers of anomalies, and of every role. */
 #define TK_ROUTE_READERS (TK_ROUTE_ANALYST | TK_ROUTE_REPORTER | TK_ROUTE_ADMIN)
@@ -23,6 +24,16 @@
 
 /* {"reason": msg}: the details of an error answer. */
 json_t *tk_handler_reason(const char *msg);
+
+/* Answers 422 unprocessable for msg: a message "$.PATH: what" (a
+ * validation message of a JSON body) gives {"parameter": "$.PATH",
+ * "reason": msg}, any other {"reason": msg}. */
+int tk_handler_unprocessable(tk_server_req *r, const char *msg);
+
+/* Opens r's tenant read-write and takes its writer lock for what without
+ * waiting. Returns 0 (*t open, the caller closes it), or -1 with the
+ * answer queued (409 naming the writer that holds the lock). */
+int tk_handler_open_writer(tk_server_req *r, const char *what, tk_tenant **t);
 
 /* A JSON string of s, or null for NULL. */
 json_t *tk_handler_opt_str(const char *s);

@@ -142,19 +142,14 @@ static int import(tk_server_req *r)
                                   "mapping profiles are not stored by the service: send the file "
                                   "with the canonical header, or import it with `tenken master "
                                   "import --profile`");
-    tk_tenant *t = NULL;
-    if (tk_server_req_tenant(r, 1, &t) != TK_OK)
-        return 0;
     char what[400];
     snprintf(what, sizeof what, "master import of %s by %s", name, tk_server_req_actor(r)->name);
-    int rc = tk_tenant_lock_writer(t, what, TK_TENANT_NOWAIT, NULL, NULL, &err);
-    if (rc != TK_OK) {
-        tk_tenant_close(t);
-        return tk_server_reply_tk_error(r, &err); /* TK_EBUSY: 409 naming the writer */
-    }
+    tk_tenant *t = NULL;
+    if (tk_handler_open_writer(r, what, &t))
+        return 0;
     tk_master_import_result res;
-    rc = tk_master_import_stream(t, tk_server_req_actor(r), kind, name, tk_server_req_read, r, NULL,
-                                 NULL, 0, effective, &res, &err);
+    int rc = tk_master_import_stream(t, tk_server_req_actor(r), kind, name, tk_server_req_read, r,
+                                     NULL, NULL, 0, effective, &res, &err);
     tk_tenant_close(t);
     if (rc == TK_OK) {
         char id[32], loc[128];

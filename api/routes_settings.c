@@ -17,17 +17,6 @@
 
 #define CHANGERS (TK_ROUTE_ANALYST | TK_ROUTE_ADMIN)
 
-/* 422 {"parameter": the JSON path of the message "PATH: what", "reason"}. */
-static int unprocessable(tk_server_req *r, const char *msg)
-{
-    const char *colon = strstr(msg, ": ");
-    if (msg[0] == '$' && colon != NULL)
-        return tk_server_reply_error(
-            r, 422, "unprocessable",
-            json_pack("{s:s%,s:s}", "parameter", msg, (size_t)(colon - msg), "reason", msg));
-    return tk_server_reply_error(r, 422, "unprocessable", tk_handler_reason(msg));
-}
-
 /* Answers the settings now in force in t (status 200) and closes t. */
 static int reply_settings(tk_server_req *r, tk_tenant *t, int64_t stored)
 {
@@ -52,31 +41,16 @@ static int settings_get(tk_server_req *r)
     return reply_settings(r, t, 0);
 }
 
-/* Opens the tenant for a change and takes its writer lock. Returns 0, or
- * -1 with an answer queued. */
-static int open_writer(tk_server_req *r, const char *what, tk_tenant **t)
-{
-    tk_error err = {0};
-    if (tk_server_req_tenant(r, 1, t) != TK_OK)
-        return -1;
-    if (tk_tenant_lock_writer(*t, what, TK_TENANT_NOWAIT, NULL, NULL, &err) != TK_OK) {
-        tk_tenant_close(*t);
-        *t = NULL;
-        tk_server_reply_tk_error(r, &err);
-        return -1;
-    }
-    return 0;
-}
-
 static int settings_put(tk_server_req *r)
 {
     json_t *body = tk_server_req_body(r);
     if (!json_is_object(body) || json_object_size(body) == 0)
-        return unprocessable(r, "the body is {\"trees\": 200, \"min_model_score\": 60, ...}: "
-                                "at least one setting, a number or null (the default)");
+        return tk_handler_unprocessable(
+            r, "the body is {\"trees\": 200, \"min_model_score\": 60, ...}: "
+               "at least one setting, a number or null (the default)");
     char *text = json_dumps(body, JSON_COMPACT);
     tk_tenant *t = NULL;
-    if (text == NULL || open_writer(r, "baseline settings over https", &t)) {
+    if (text == NULL || tk_handler_open_writer(r, "baseline settings over https", &t)) {
         free(text);
         return text == NULL ? tk_server_reply_error(r, 500, "internal", NULL) : 0;
     }
@@ -87,7 +61,7 @@ static int settings_put(tk_server_req *r)
     free(text);
     if (rc == TK_EINVAL || rc == TK_EPARSE) {
         tk_tenant_close(t);
-        return unprocessable(r, err.msg);
+        return tk_handler_unprocessable(r, err.msg);
     }
     if (rc != TK_OK) {
         tk_tenant_close(t);
@@ -104,10 +78,11 @@ static int settings_delete(tk_server_req *r)
     size_t blen = 0;
     (void)tk_server_req_raw_body(r, &blen, NULL);
     if (tk_server_req_body(r) != NULL || blen > 0 || tk_server_req_body_length(r) > 0)
-        return unprocessable(r, "a reset takes no body: DELETE puts every baseline setting back "
-                                "to its default; PUT changes some");
+        return tk_handler_unprocessable(
+            r, "a reset takes no body: DELETE puts every baseline setting back "
+               "to its default; PUT changes some");
     tk_tenant *t = NULL;
-    if (open_writer(r, "baseline settings reset over https", &t))
+    if (tk_handler_open_writer(r, "baseline settings reset over https", &t))
         return 0;
     tk_error err = {0};
     int64_t id = 0;

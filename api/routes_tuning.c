@@ -22,33 +22,6 @@
 
 #define CHANGERS (TK_ROUTE_ANALYST | TK_ROUTE_ADMIN)
 
-/* 422 {"parameter": the JSON path of the message "PATH: what", "reason"}. */
-static int unprocessable(tk_server_req *r, const char *msg)
-{
-    const char *colon = strstr(msg, ": ");
-    if (msg[0] == '$' && colon != NULL)
-        return tk_server_reply_error(
-            r, 422, "unprocessable",
-            json_pack("{s:s%,s:s}", "parameter", msg, (size_t)(colon - msg), "reason", msg));
-    return tk_server_reply_error(r, 422, "unprocessable", tk_handler_reason(msg));
-}
-
-/* Opens the tenant for a change and takes its writer lock. Returns 0, or
- * -1 with an answer queued. */
-static int open_writer(tk_server_req *r, const char *what, tk_tenant **t)
-{
-    tk_error err = {0};
-    if (tk_server_req_tenant(r, 1, t) != TK_OK)
-        return -1;
-    if (tk_tenant_lock_writer(*t, what, TK_TENANT_NOWAIT, NULL, NULL, &err) != TK_OK) {
-        tk_tenant_close(*t);
-        *t = NULL;
-        tk_server_reply_tk_error(r, &err);
-        return -1;
-    }
-    return 0;
-}
-
 /* The rule id of the path, or -1 with 404 queued. */
 static int rule_param(tk_server_req *r, size_t *index)
 {
@@ -117,13 +90,14 @@ static int rule_put(tk_server_req *r)
         return 0;
     json_t *body = tk_server_req_body(r);
     if (!json_is_object(body) || json_object_size(body) == 0)
-        return unprocessable(r, "the body is {\"enabled\": boolean, \"severity\": string, "
-                                "\"params\": {name: number}}, at least one of them");
+        return tk_handler_unprocessable(r,
+                                        "the body is {\"enabled\": boolean, \"severity\": string, "
+                                        "\"params\": {name: number}}, at least one of them");
     char *text = json_dumps(body, JSON_COMPACT);
     tk_tenant *t = NULL;
     char what[64];
     snprintf(what, sizeof what, "rule %s over https", tk_rulecat_rule_at(i)->id);
-    if (text == NULL || open_writer(r, what, &t)) {
+    if (text == NULL || tk_handler_open_writer(r, what, &t)) {
         free(text);
         return text == NULL ? tk_server_reply_error(r, 500, "internal", NULL) : 0;
     }
@@ -134,7 +108,7 @@ static int rule_put(tk_server_req *r)
     free(text);
     if (rc == TK_EINVAL || rc == TK_EPARSE) {
         tk_tenant_close(t);
-        return unprocessable(r, err.msg);
+        return tk_handler_unprocessable(r, err.msg);
     }
     if (rc != TK_OK) {
         tk_tenant_close(t);
@@ -151,7 +125,7 @@ static int rule_delete(tk_server_req *r)
     tk_tenant *t = NULL;
     char what[64];
     snprintf(what, sizeof what, "rule %s reset over https", tk_rulecat_rule_at(i)->id);
-    if (open_writer(r, what, &t))
+    if (tk_handler_open_writer(r, what, &t))
         return 0;
     tk_error err = {0};
     int64_t id = 0;
@@ -256,13 +230,14 @@ static int suppressions_add(tk_server_req *r)
     tk_error err = {0};
     if (bad || !s.rule_id || !s.entity_type || !s.entity || !s.reason || !expires ||
         json_object_size(body) != 5)
-        return unprocessable(r, "the body is {\"rule_id\", \"entity_type\", \"entity_id\", "
-                                "\"reason\", \"expires\": YYYY-MM-DD}, all strings, and nothing "
-                                "else");
+        return tk_handler_unprocessable(
+            r, "the body is {\"rule_id\", \"entity_type\", \"entity_id\", "
+               "\"reason\", \"expires\": YYYY-MM-DD}, all strings, and nothing "
+               "else");
     if (tk_suppress_parse_day(expires, &s.expires_day, &err) != TK_OK)
         return suppress_error(r, &err);
     tk_tenant *t = NULL;
-    if (open_writer(r, "suppression over https", &t))
+    if (tk_handler_open_writer(r, "suppression over https", &t))
         return 0;
     int64_t id = 0;
     if (tk_suppress_add(tk_tenant_db(t), &s, tk_server_req_actor(r), &id, &err) != TK_OK) {
@@ -281,7 +256,7 @@ static int suppressions_delete(tk_server_req *r)
         return tk_handler_bad_arg(r, "id", "expected a suppression id, a positive integer");
     tk_server_req_target(r, p);
     tk_tenant *t = NULL;
-    if (open_writer(r, "suppression deleted over https", &t))
+    if (tk_handler_open_writer(r, "suppression deleted over https", &t))
         return 0;
     const int rc = tk_suppress_delete(tk_tenant_db(t), (int64_t)id, tk_server_req_actor(r), &err);
     tk_tenant_close(t);
@@ -303,12 +278,13 @@ static int anomaly_suppress(tk_server_req *r)
     int64_t day = 0;
     tk_error err = {0};
     if (bad || !reason || !expires || json_object_size(body) != 2)
-        return unprocessable(r, "the body is {\"reason\": string, \"expires\": YYYY-MM-DD} and "
-                                "nothing else");
+        return tk_handler_unprocessable(
+            r, "the body is {\"reason\": string, \"expires\": YYYY-MM-DD} and "
+               "nothing else");
     if (tk_suppress_parse_day(expires, &day, &err) != TK_OK)
         return suppress_error(r, &err);
     tk_tenant *t = NULL;
-    if (open_writer(r, "suppression of an item over https", &t))
+    if (tk_handler_open_writer(r, "suppression of an item over https", &t))
         return 0;
     int64_t id = 0;
     if (tk_suppress_from_item(tk_tenant_db(t), run, rank, reason, day, tk_server_req_actor(r), &id,
@@ -331,10 +307,11 @@ static int preview(tk_server_req *r)
     if ((rules != NULL && !json_is_object(rules)) ||
         (baseline != NULL && !json_is_object(baseline)) || (rules == NULL && baseline == NULL) ||
         (periods != NULL && !json_is_integer(periods)) || json_object_size(body) != keys)
-        return unprocessable(r, "the body is {\"rules\": {\"R03\": {\"enabled\", \"severity\", "
-                                "\"params\"}, ...}, \"baseline\": {\"trees\": 200, ...}, "
-                                "\"periods\": 1..6 (optional, 1)}, rules or baseline or both, "
-                                "and nothing else");
+        return tk_handler_unprocessable(
+            r, "the body is {\"rules\": {\"R03\": {\"enabled\", \"severity\", "
+               "\"params\"}, ...}, \"baseline\": {\"trees\": 200, ...}, "
+               "\"periods\": 1..6 (optional, 1)}, rules or baseline or both, "
+               "and nothing else");
     const json_int_t np = periods ? json_integer_value(periods) : 1;
     if (np < 1 || np > TK_TUNING_PREVIEW_MAX)
         return tk_server_reply_error(
@@ -361,7 +338,7 @@ static int preview(tk_server_req *r)
     free(btext);
     tk_tenant_close(t);
     if (rc == TK_EINVAL || rc == TK_EPARSE)
-        return unprocessable(r, err.msg);
+        return tk_handler_unprocessable(r, err.msg);
     if (rc != TK_OK)
         return tk_server_reply_tk_error(r, &err);
     json_t *doc = tk_jsonout_preview(&p);

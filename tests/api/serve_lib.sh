@@ -22,6 +22,21 @@ serve_adduser() {
     printf '%s\n' "$PW" | must "$bin" user add "$1" --role "$2" ${3:+--tenant "$3"} --password-stdin >/dev/null
 }
 
+# The accounts most area tests use, each with an API token in tok[]: t-ROLE
+# of TENANT for every role (tok[ROLE]), o-analyst of OTHER (tok[other]) and
+# root, a global admin (tok[global]).
+serve_accounts() { # TENANT OTHER
+    serve_adduser root admin
+    local role
+    for role in uploader analyst reporter admin; do
+        serve_adduser "t-$role" "$role" "$1"
+        tok[$role]=$(must "$bin" token create --user "t-$role")
+    done
+    serve_adduser o-analyst analyst "$2"
+    tok[other]=$(must "$bin" token create --user o-analyst)
+    tok[global]=$(must "$bin" token create --user root)
+}
+
 serve_cert() {
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -sha256 -nodes -days 2 \
         -keyout "$tmp/key.pem" -out "$tmp/cert.pem" -subj /CN=localhost \

@@ -22,14 +22,7 @@ export TENKEN_DATA=$tmp/d/data
 
 must "$bin" demo --dir "$tmp/d" --seed 3 --staff 40 --residents 2000 >/dev/null
 must "$bin" init --tenant other >/dev/null
-serve_adduser root admin
-for role in uploader analyst reporter admin; do
-    serve_adduser "t-$role" "$role" demo
-    tok[$role]=$(must "$bin" token create --user "t-$role")
-done
-serve_adduser o-analyst analyst other
-tok[other]=$(must "$bin" token create --user o-analyst)
-tok[global]=$(must "$bin" token create --user root)
+serve_accounts demo other
 P=2024-10-01..2024-11-30
 # vals EXPR...: the values of Python expressions of the body d, space-separated
 vals() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(*($1))" "$tmp/b"; }

@@ -20,14 +20,7 @@ export TENKEN_DATA=$tmp/d/data
 
 must "$bin" demo --dir "$tmp/d" --seed 3 --staff 40 --residents 2000 >/dev/null
 must "$bin" init --tenant other >/dev/null
-serve_adduser root admin
-for role in uploader analyst reporter admin; do
-    serve_adduser "t-$role" "$role" demo
-    tok[$role]=$(must "$bin" token create --user "t-$role")
-done
-serve_adduser o-analyst analyst other
-tok[other]=$(must "$bin" token create --user o-analyst)
-tok[global]=$(must "$bin" token create --user root)
+serve_accounts demo other
 serve_cert
 serve_start --threads 2
 J=(-H 'Content-Type: application/json')
