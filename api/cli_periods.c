@@ -131,6 +131,7 @@ static const char plan_help[] =
     "usage: tenken plan --tenant T --fiscal-year Y [--upload-days N] [--due-days N]\n"
     "       tenken plan --tenant T --period FROM..TO --upload-deadline DAY --due DAY\n"
     "       tenken plan --tenant T --remove FROM..TO\n"
+    "       (each with [--by NAME] [--no-wait] [--data DIR])\n"
     "\n"
     "Sets the contract's schedule (業務処理計画書): the periods of the year, the day\n"
     "by which the city uploads each period's logs and the day its report is due.\n"
@@ -335,8 +336,8 @@ static const char completeness_help[] =
     "  --format table|json   a grid, or the JSON the service answers (default: table)\n"
     "  --today DAY           judge as on DAY (YYYY-MM-DD; default: today in JST)\n" TK_CLI_HELP_DATA
         TK_CLI_HELP_HELP "\n"
-    "exit status: 0 nothing missing, 1 failure (message on stderr), 2 usage error,\n"
-    "3 days missing or low, or a system absent\n";
+    "exit status: 0 nothing missing, 3 days missing or low or a system absent,\n"
+    "1 failure (message on stderr), 2 usage error\n";
 
 /* Terminal columns of UTF-8 text s: 2 for East Asian wide characters
  * (U+1100 and above, but for the half-width forms U+FF61-U+FFDC), 1 for
