@@ -567,6 +567,10 @@ static void cell_font(pdf *p, const tbl *t, PangoLayout *l, size_t c, double w, 
     const PangoAlignment a = !header && (f & TK_RDOC_COL_NUM)        ? PANGO_ALIGN_RIGHT
                              : !header && (f & TK_RDOC_COL_SEVERITY) ? PANGO_ALIGN_CENTER
                                                                      : PANGO_ALIGN_LEFT;
+    /* A measuring call passes 0 (one line); a drawn cell keeps at least a
+     * few points, so that a table of very many columns still wraps. */
+    if (w != 0 && w < 4)
+        w = 4;
     setup(l, t->facts && c == 1 ? p->mincho : p->gothic, t->facts ? 9.5 : SZ_TABLE, w, a,
           t->facts ? 1.45 : 1.3);
 }
@@ -1382,4 +1386,11 @@ fail:
     unlink(tmp);
     free(tmp);
     return rc;
+}
+
+void tk_pdf_release(void)
+{
+    pango_cairo_font_map_set_default(NULL);
+    cairo_debug_reset_static_data();
+    FcFini();
 }

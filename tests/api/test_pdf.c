@@ -510,6 +510,17 @@ static void test_hostile(void)
     TK_REQUIRE(tk_rdoc_chart(d, "壊れた図", "説明文だけが残る図", "<svg><rect", 100, 50, &err) ==
                TK_OK);
     TK_REQUIRE(tk_rdoc_para(d, huge, &err) == TK_OK);
+    {
+        /* 64 columns: narrower than their padding, still laid out. */
+        const char *h64[64];
+        char names[64][8];
+        for (size_t c = 0; c < 64; c++) {
+            snprintf(names[c], sizeof names[c], "c%zu", c);
+            h64[c] = names[c];
+        }
+        TK_REQUIRE(tk_rdoc_table(d, "広い表", 64, h64, NULL, &err) == TK_OK);
+        TK_REQUIRE(tk_rdoc_table_row(d, h64, &err) == TK_OK);
+    }
     TK_REQUIRE(render(d, "hostile.pdf", &err) == TK_OK);
     pages = page_count(path);
     TK_CHECK(pages > 5 && pages < 200);
@@ -579,5 +590,6 @@ int main(void)
     TK_RUN(test_empty);
     TK_RUN(test_hostile);
     TK_RUN(test_errors);
+    tk_pdf_release();
     TK_TEST_END();
 }

@@ -54,6 +54,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int in_table = 0;
     out res = {{0}, {0}, 0};
 
+    static int registered;
+
+    if (!registered) {
+        /* The font caches live until the end, then are freed for the leak
+         * check. */
+        atexit(tk_pdf_release);
+        registered = 1;
+    }
     if (size < 1 || size > 65536)
         return 0;
     ncols = 1 + data[0] % 6;
