@@ -434,6 +434,34 @@ static int flow(pdf *p, PangoLayout *l, double x, double w, const frame *fr, rgb
 
 /* ---- blocks ------------------------------------------------------------ */
 
+/* How much of the block after a heading must fit under it: the start of
+ * a paragraph, a table's caption, header row and first rows, a whole
+ * chart. */
+static double keep_next(const pdf *p, size_t bi)
+{
+    tk_rdoc_block nb;
+
+    if (bi + 1 >= tk_rdoc_count(p->d))
+        return 0;
+    tk_rdoc_block_at(p->d, bi + 1, &nb);
+    switch (nb.kind) {
+    case TK_RDOC_TABLE:
+        return 110;
+    case TK_RDOC_CHART: {
+        double w = nb.width_mm * MM, h = nb.height_mm * MM;
+        if (!(w > 1) || !(h > 1))
+            return TEXT_W * 0.5 + 30;
+        if (w > TEXT_W)
+            h *= TEXT_W / w;
+        return (h < BODY_H - 40 ? h : BODY_H - 40) + 30;
+    }
+    case TK_RDOC_HEADING:
+        return 80;
+    default:
+        return 3 * SZ_BODY * 1.7;
+    }
+}
+
 static int heading(pdf *p, size_t bi, const tk_rdoc_block *b)
 {
     PangoLayout *l = p->lay;
@@ -449,7 +477,7 @@ static int heading(pdf *p, size_t bi, const tk_rdoc_block *b)
     set_text(l, b->text);
     h = text_height(l) + (lv == 1 ? 14 : 6);
     /* Room for the heading and the start of what follows. */
-    need(p, (at_top(p) ? 0 : before) + h + 3 * SZ_BODY * 1.7);
+    need(p, (at_top(p) ? 0 : before) + h + keep_next(p, bi));
     if (!at_top(p))
         p->y += before;
     p->hpage[bi] = p->page;
