@@ -1419,6 +1419,4 @@ fail:
 void tk_pdf_release(void)
 {
     pango_cairo_font_map_set_default(NULL);
-    cairo_debug_reset_static_data();
-    FcFini();
 }

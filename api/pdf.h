@@ -59,9 +59,8 @@ TK_MUST_CHECK int tk_pdf_write_to(const tk_rdoc *d, tk_pdf_sink sink, void *clos
                                   const tk_pdf_options *o, tk_error *err);
 
 /* Frees what the libraries behind the writer keep after a call: the
- * calling thread's font map (pango), cairo's static caches and fontconfig's
- * configuration. For the end of a program that wrote PDFs (a command, a
- * test), so that a leak checker sees a clean exit; the next call builds
+ * calling thread's font map (pango) and fontconfig's configuration. For the end of a program that
+ * wrote PDFs (a command, a test), so that a leak checker sees a clean exit; the next call builds
  * them again. Call it only when no other thread is writing a PDF. */
 void tk_pdf_release(void);
 
