@@ -36,6 +36,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1373,15 +1374,25 @@ static int to_file(void *closure, const unsigned char *data, size_t len)
 int tk_pdf_write(const tk_rdoc *d, const char *path, const tk_pdf_options *o, tk_error *err)
 {
     const size_t len = strlen(path);
-    char *tmp = malloc(len + 16);
+    char *tmp = malloc(len + 32);
     FILE *f = NULL;
     int fd, rc;
 
     assert(d && path);
     if (!tmp)
         return tk_error_set(err, TK_ENOMEM, "out of memory writing the pdf");
-    snprintf(tmp, len + 16, "%s.tmp-XXXXXX", path);
-    fd = mkstemp(tmp);
+    /* Not mkstemp(): its 0600 would outlive the rename; a file made with
+     * 0666 gets the permissions the umask gives any new file. */
+    fd = -1;
+    for (unsigned i = 0; fd < 0 && i < 100; i++) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        snprintf(tmp, len + 32, "%s.tmp-%ld-%06lx", path, (long)getpid(),
+                 ((unsigned long)ts.tv_nsec + i) & 0xffffffUL);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
     if (fd < 0) {
         rc = tk_error_set(err, TK_EIO, "cannot create %s: %s", tmp, strerror(errno));
         free(tmp);

@@ -276,6 +276,20 @@ static void test_report(void)
     if (rc != TK_OK)
         fprintf(stderr, "render: %s\n", err.msg);
     TK_REQUIRE(rc == TK_OK);
+    {
+        /* Made with the permissions of any new file (the umask's), and
+         * no temporary file left beside it. */
+        struct stat st;
+        char cmd2[700], *left;
+        const mode_t um = umask(022);
+        umask(um);
+        TK_CHECK(stat(path, &st) == 0);
+        TK_CHECK_INT(st.st_mode & 0777, 0666 & ~um);
+        snprintf(cmd2, sizeof cmd2, "ls '%s' | grep -c 'report.pdf.tmp' || true", tk_test_tmpdir());
+        left = run(cmd2);
+        TK_CHECK(left && atoi(left) == 0);
+        free(left);
+    }
     pages = page_count(path);
     /* Cover, contents, two chapters; 300 rows at about 25 a page. */
     TK_CHECK(pages >= 12 && pages <= 40);
