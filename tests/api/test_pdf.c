@@ -565,6 +565,26 @@ static void test_empty(void)
     tk_rdoc_destroy(d);
 }
 
+/* An English report names its contents in English. */
+static void test_english(void)
+{
+    tk_rdoc *d = NULL;
+    tk_error err;
+    char *text;
+
+    TK_REQUIRE(tk_rdoc_create(&d, "Inspection report", "en", &err) == TK_OK);
+    TK_REQUIRE(tk_rdoc_heading(d, 1, NULL, "Findings", &err) == TK_OK);
+    TK_REQUIRE(tk_rdoc_para(d, "Nothing to report.", &err) == TK_OK);
+    TK_REQUIRE(render(d, "english.pdf", &err) == TK_OK);
+    TK_CHECK_INT(page_count(path), 3);
+    text = page_text(path, 2, 1);
+    TK_CHECK(has(text, "Contents"));
+    TK_CHECK(!strstr(text ? text : "", "目次"));
+    TK_CHECK(has(text, "Findings"));
+    free(text);
+    tk_rdoc_destroy(d);
+}
+
 /* A cell of 20,000 characters, a cell of invalid UTF-8 and a broken SVG
  * neither hang nor crash: the cell is split over pages, the chart leaves
  * its words. */
@@ -678,6 +698,7 @@ int main(void)
     TK_RUN(test_repeatable);
     TK_RUN(test_speed);
     TK_RUN(test_empty);
+    TK_RUN(test_english);
     TK_RUN(test_hostile);
     TK_RUN(test_errors);
     tk_pdf_release();
