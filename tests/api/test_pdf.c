@@ -13,6 +13,8 @@
 
 #include "tests/test.h"
 
+#include <fontconfig/fontconfig.h>
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,7 +274,7 @@ static void test_report(void)
     int pages, rc;
 
     TK_REQUIRE(d);
-    rc = render(d, "report.pdf", &err);
+    rc = render(d, "pdf-report.pdf", &err);
     if (rc != TK_OK)
         fprintf(stderr, "render: %s\n", err.msg);
     TK_REQUIRE(rc == TK_OK);
@@ -285,7 +287,8 @@ static void test_report(void)
         umask(um);
         TK_CHECK(stat(path, &st) == 0);
         TK_CHECK_INT(st.st_mode & 0777, 0666 & ~um);
-        snprintf(cmd2, sizeof cmd2, "ls '%s' | grep -c 'report.pdf.tmp' || true", tk_test_tmpdir());
+        snprintf(cmd2, sizeof cmd2, "ls '%s' | grep -c 'pdf-report.pdf.tmp' || true",
+                 tk_test_tmpdir());
         left = run(cmd2);
         TK_CHECK(left && atoi(left) == 0);
         free(left);
@@ -476,7 +479,7 @@ static void test_keep_with_next(void)
         TK_REQUIRE(tk_rdoc_table_row(d, cells, &err) == TK_OK);
         TK_REQUIRE(tk_rdoc_table_row(d, cells, &err) == TK_OK);
     }
-    TK_REQUIRE(render(d, "keep.pdf", &err) == TK_OK);
+    TK_REQUIRE(render(d, "pdf-keep.pdf", &err) == TK_OK);
     pages = page_count(path);
     TK_REQUIRE(pages > 4);
     for (int pg = 3; pg <= pages; pg++) {
@@ -511,9 +514,9 @@ static void test_repeatable(void)
     char *out;
 
     TK_REQUIRE(d);
-    TK_REQUIRE(render(d, "again-1.pdf", &err) == TK_OK);
+    TK_REQUIRE(render(d, "pdf-again-1.pdf", &err) == TK_OK);
     snprintf(a, sizeof a, "%s", path);
-    TK_REQUIRE(render(d, "again-2.pdf", &err) == TK_OK);
+    TK_REQUIRE(render(d, "pdf-again-2.pdf", &err) == TK_OK);
     snprintf(cmd, sizeof cmd, "cmp '%s' '%s' && echo same", a, path);
     out = run(cmd);
     TK_CHECK(has(out, "same"));
@@ -537,7 +540,7 @@ static void test_speed(void)
 
     TK_REQUIRE(d);
     c0 = clock();
-    TK_REQUIRE(render(d, "big.pdf", &err) == TK_OK);
+    TK_REQUIRE(render(d, "pdf-big.pdf", &err) == TK_OK);
     c1 = clock();
     secs = (double)(c1 - c0) / CLOCKS_PER_SEC;
     pages = page_count(path);
@@ -556,7 +559,7 @@ static void test_empty(void)
     char *text;
 
     TK_REQUIRE(tk_rdoc_create(&d, "空のレポート", "ja", &err) == TK_OK);
-    TK_REQUIRE(render(d, "empty.pdf", &err) == TK_OK);
+    TK_REQUIRE(render(d, "pdf-empty.pdf", &err) == TK_OK);
     TK_CHECK_INT(page_count(path), 1);
     text = page_text(path, 1, 0);
     TK_CHECK(has(text, "空のレポート"));
@@ -575,7 +578,7 @@ static void test_english(void)
     TK_REQUIRE(tk_rdoc_create(&d, "Inspection report", "en", &err) == TK_OK);
     TK_REQUIRE(tk_rdoc_heading(d, 1, NULL, "Findings", &err) == TK_OK);
     TK_REQUIRE(tk_rdoc_para(d, "Nothing to report.", &err) == TK_OK);
-    TK_REQUIRE(render(d, "english.pdf", &err) == TK_OK);
+    TK_REQUIRE(render(d, "pdf-english.pdf", &err) == TK_OK);
     TK_CHECK_INT(page_count(path), 3);
     text = page_text(path, 2, 1);
     TK_CHECK(has(text, "Contents"));
@@ -630,7 +633,7 @@ static void test_hostile(void)
         TK_REQUIRE(tk_rdoc_table(d, "広い表", 64, h64, NULL, &err) == TK_OK);
         TK_REQUIRE(tk_rdoc_table_row(d, h64, &err) == TK_OK);
     }
-    TK_REQUIRE(render(d, "hostile.pdf", &err) == TK_OK);
+    TK_REQUIRE(render(d, "pdf-hostile.pdf", &err) == TK_OK);
     pages = page_count(path);
     TK_CHECK(pages > 5 && pages < 200);
     text = page_text(path, 0, 0);
@@ -663,17 +666,17 @@ static void test_errors(void)
     size_t seen = 0;
 
     TK_REQUIRE(d);
-    snprintf(path, sizeof path, "%s/nofont.pdf", tk_test_tmpdir());
+    snprintf(path, sizeof path, "%s/pdf-nofont.pdf", tk_test_tmpdir());
     unlink(path);
     o.heading_family = "NoSuchFamilyForTenken";
     TK_CHECK_INT(tk_pdf_write(d, path, &o, &err), TK_ENOTFOUND);
     TK_CHECK(has(err.msg, "NoSuchFamilyForTenken"));
     TK_CHECK(stat(path, &st) != 0);
     {
-        /* The error names the Debian package of a default font. */
+        /* Nothing left behind. */
         char cmd[300];
         char *dir;
-        snprintf(cmd, sizeof cmd, "ls %s/ | grep -c 'nofont.pdf' || true", tk_test_tmpdir());
+        snprintf(cmd, sizeof cmd, "ls %s/ | grep -c 'pdf-nofont.pdf' || true", tk_test_tmpdir());
         dir = run(cmd);
         TK_CHECK(dir && atoi(dir) == 0);
         free(dir);
@@ -685,14 +688,41 @@ static void test_errors(void)
     TK_CHECK(seen > 1000);
     /* A body family that is missing falls back to the heading family. */
     o.body_family = "NoSuchFamilyForTenken";
-    snprintf(path, sizeof path, "%s/fallback.pdf", tk_test_tmpdir());
+    snprintf(path, sizeof path, "%s/pdf-fallback.pdf", tk_test_tmpdir());
     TK_CHECK_INT(tk_pdf_write(d, path, &o, &err), TK_OK);
     TK_CHECK(page_count(path) >= 4);
     tk_rdoc_destroy(d);
 }
 
+/* Without the Japanese fonts (a fontconfig configuration with no font
+ * directory) the error names the Debian package to install. Runs first:
+ * fontconfig reads its configuration once, and is then set back. */
+static void test_no_font(void)
+{
+    tk_rdoc *d = NULL;
+    tk_error err;
+    char conf[600];
+    FILE *f;
+
+    snprintf(conf, sizeof conf, "%s/pdf-nofonts.conf", tk_test_tmpdir());
+    f = fopen(conf, "w");
+    TK_REQUIRE(f);
+    fputs("<?xml version=\"1.0\"?>\n<fontconfig></fontconfig>\n", f);
+    fclose(f);
+    TK_REQUIRE(tk_rdoc_create(&d, "フォントなし", "ja", &err) == TK_OK);
+    setenv("FONTCONFIG_FILE", conf, 1);
+    TK_CHECK(FcInitReinitialize());
+    TK_CHECK_INT(tk_pdf_write_to(d, fail_sink, &(size_t){0}, NULL, &err), TK_ENOTFOUND);
+    TK_CHECK(has(err.msg, "fonts-ipaexfont-gothic"));
+    TK_CHECK(has(err.msg, "IPAexGothic"));
+    unsetenv("FONTCONFIG_FILE");
+    TK_CHECK(FcInitReinitialize());
+    tk_rdoc_destroy(d);
+}
+
 int main(void)
 {
+    TK_RUN(test_no_font);
     TK_RUN(test_report);
     TK_RUN(test_keep_with_next);
     TK_RUN(test_repeatable);
