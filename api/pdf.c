@@ -487,8 +487,12 @@ static int heading(pdf *p, size_t bi, const tk_rdoc_block *b)
         char dest[96];
         snprintf(dest, sizeof dest, "page=%d pos=[%.1f %.1f]", p->page, LEFT, p->y);
         if (lv <= 2) {
-            const int id = cairo_pdf_surface_add_outline(p->surf, parent, b->text ? b->text : "",
-                                                         dest, CAIRO_PDF_OUTLINE_FLAG_OPEN);
+            /* cairo refuses a name that is not UTF-8, and the whole
+             * surface with it. */
+            gchar *name = g_utf8_make_valid(b->text ? b->text : "", -1);
+            const int id = cairo_pdf_surface_add_outline(p->surf, parent, name, dest,
+                                                         CAIRO_PDF_OUTLINE_FLAG_OPEN);
+            g_free(name);
             if (lv == 1)
                 p->outline1 = id;
         }
@@ -574,6 +578,8 @@ static unsigned cflags(const tbl *t, size_t c)
 /* The tone of a severity value, -1 for none. */
 static int severity_tone(const char *s)
 {
+    if (!s)
+        return -1;
     static const struct {
         const char *v;
         int tone;
@@ -1331,7 +1337,9 @@ int tk_pdf_write_to(const tk_rdoc *d, tk_pdf_sink sink, void *closure, const tk_
         struct tm tm;
         gmtime_r(&t, &tm);
         strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        cairo_pdf_surface_set_metadata(p.surf, CAIRO_PDF_METADATA_TITLE, tk_rdoc_title(d));
+        gchar *title = g_utf8_make_valid(tk_rdoc_title(d), -1);
+        cairo_pdf_surface_set_metadata(p.surf, CAIRO_PDF_METADATA_TITLE, title);
+        g_free(title);
         cairo_pdf_surface_set_metadata(p.surf, CAIRO_PDF_METADATA_CREATOR, "tenken");
         cairo_pdf_surface_set_metadata(p.surf, CAIRO_PDF_METADATA_CREATE_DATE, date);
         cairo_pdf_surface_set_metadata(p.surf, CAIRO_PDF_METADATA_MOD_DATE, date);

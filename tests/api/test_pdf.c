@@ -606,8 +606,9 @@ static void test_hostile(void)
     for (size_t i = 0; i < 20000; i++)
         memcpy(huge + 3 * i, i % 500 == 499 ? "終" : "漢", 3);
     huge[60000] = '\0';
-    TK_REQUIRE(tk_rdoc_create(&d, "長いセル", "ja", &err) == TK_OK);
+    TK_REQUIRE(tk_rdoc_create(&d, "長いセル\xff", "ja", &err) == TK_OK);
     TK_REQUIRE(tk_rdoc_heading(d, 1, NULL, "長文", &err) == TK_OK);
+    TK_REQUIRE(tk_rdoc_heading(d, 2, NULL, "壊れた見出し\xe3\x81", &err) == TK_OK);
     TK_REQUIRE(tk_rdoc_table(d, "長い表", 2, headers, flags, &err) == TK_OK);
     cells[0] = "row-huge";
     cells[1] = huge;
