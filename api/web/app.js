@@ -221,6 +221,7 @@ async function route() {
   if (!me) { renderFrame(); pageLogin(); return; }
   if (path === '' || path === '#/' || path === '#/login') { location.replace(home()); return; }
   renderFrame();
+  window.scrollTo(0, 0);
   for (const [re, roles, fn] of ROUTES) {
     const mt = path.match(re);
     if (!mt) continue;
