@@ -580,14 +580,16 @@ function triageCard(it, cid) {
       main().prepend(h('div', { class: 'alert ok', role: 'status', 'data-test': 'triage-saved' }, t('triage_saved')));
     } catch (err) { msg.append(errorBox(err)); }
   } }, h('div', { class: 'row' }, field(t('triage_status'), st), field(t('comment'), cm), h('button', { type: 'submit', class: 'btn primary' }, t('record'))));
-  const reason = h('input', { name: 'suppress-reason', class: 'grow' });
-  const expires = h('input', { name: 'suppress-expires', placeholder: 'YYYY-MM-DD', class: 'short', pattern: '\\d{4}-\\d{2}-\\d{2}' });
+  const reason = h('input', { name: 'suppress-reason', class: 'grow', required: true, maxlength: 500 });
+  // a suppression always ends: 90 days from today unless changed
+  const until = new Date(Date.now() + 90 * 86400000).toISOString().slice(0, 10);
+  const expires = h('input', { name: 'suppress-expires', type: 'date', required: true, value: until });
   const sup = h('form', { class: 'suppress', onsubmit: async (e) => {
     e.preventDefault();
     clear(msg);
     try {
-      await api('POST', '/api/v1/anomalies/' + cid + '/suppress', { query: tq(), body: { reason: reason.value, expires: expires.value || null } });
-      msg.append(h('div', { class: 'alert ok', role: 'status' }, t('suppressed')));
+      await api('POST', '/api/v1/anomalies/' + cid + '/suppress', { query: tq(), body: { reason: reason.value, expires: expires.value } });
+      msg.append(h('div', { class: 'alert ok', role: 'status', 'data-test': 'suppressed' }, t('suppressed')));
     } catch (err) { msg.append(errorBox(err)); }
   } }, h('h3', {}, t('suppress')),
   it.status === 'false_positive'
@@ -749,7 +751,7 @@ async function pageAnalyses() {
     } }, field(t('from'), from), field(t('to'), to), h('button', { type: 'submit', class: 'btn primary' }, t('start_analysis'))), msg));
   }
   const running = jobs.jobs.some((j) => j.state === 'queued' || j.state === 'running');
-  m.append(card(t('jobs'), table(['#', t('period'), t('state'), t('stage'), t('progress'), t('by_account'), t('cases_n'), ''], jobs.jobs.map((j) => {
+  m.append(card(t('jobs'), table(['#', t('period'), t('state'), t('stage'), t('progress'), t('started_by'), t('cases_n'), ''], jobs.jobs.map((j) => {
     const p = h('progress', { max: 100, value: Math.round(j.progress * 100), 'aria-label': t('progress') + ' #' + j.id });
     return h('tr', {}, h('td', { class: 'num' }, j.id), h('td', {}, j.period), h('td', {}, h('span', { class: 'badge job-' + j.state }, t('job_' + j.state))),
       h('td', {}, j.stage || '—'), h('td', {}, p, ' ', Math.round(j.progress * 100) + '%'), h('td', {}, j.started_by),
@@ -757,7 +759,7 @@ async function pageAnalyses() {
       h('td', {}, changer && (j.state === 'queued' || j.state === 'running') ? h('button', { type: 'button', class: 'btn ghost small', onclick: async () => { await api('DELETE', '/api/v1/analyses/' + j.id, { query: tq() }); pageAnalyses(); } }, t('cancel_job')) : null));
   }), 'jobs')));
   m.append(card(t('periods'), table([t('period'), t('status'), t('runs'), t('cases_n'), t('delivered'), ''], periods.items.map((p) => h('tr', {},
-    h('td', {}, h('a', { href: '#/cases?period=' + encodeURIComponent(p.period) }, p.period.replace('..', ' 〜 '))), h('td', {}, p.status), h('td', { class: 'num' }, p.runs),
+    h('td', {}, h('a', { href: '#/cases?period=' + encodeURIComponent(p.period) }, p.period.replace('..', ' 〜 '))), h('td', {}, h('span', { class: 'badge ps-' + p.status }, t('ps_' + p.status) === 'ps_' + p.status ? p.status : t('ps_' + p.status))), h('td', { class: 'num' }, p.runs),
     h('td', { class: 'num' }, p.latest_run ? numberFmt(p.latest_run.cases) : '—'), h('td', {}, p.delivered_at ? timeFmt(p.delivered_at) + ' ' + (p.delivered_by || '') : '—'),
     h('td', {}, changer && !p.frozen ? h('button', { type: 'button', class: 'btn ghost small', onclick: async () => {
       if (!confirm(t('deliver_confirm', { p: p.period }))) return;
@@ -778,7 +780,7 @@ async function pageAudit() {
   const m = page('audit_title', null, card(null, h('form', { class: 'filters', onsubmit: (e) => { e.preventDefault(); setHashQuery('#/audit', { actor: actor.value.trim(), action: action.value.trim() }); } },
     field(t('actor'), actor), field(t('action'), action), h('div', { class: 'filter-actions' }, h('button', { type: 'submit', class: 'btn primary' }, t('apply'))))));
   m.append(card(null, table(['#', t('time'), t('actor'), t('role'), t('address'), t('action'), t('target'), t('outcome'), t('detail')], d.items.map((x) => h('tr', {},
-    h('td', { class: 'num' }, x.id), h('td', { class: 'nowrap' }, timeFmt(x.time)), h('td', {}, x.actor), h('td', {}, x.role || '—'), h('td', {}, x.address || '—'),
+    h('td', { class: 'num' }, x.id), h('td', { class: 'nowrap' }, timeFmt(x.time)), h('td', {}, x.actor), h('td', {}, ['uploader', 'analyst', 'reporter', 'admin'].includes(x.role) ? t('role_' + x.role) : x.role || '—'), h('td', {}, x.address || '—'),
     h('td', {}, h('code', {}, x.action)), h('td', {}, x.target || '—'), h('td', {}, h('span', { class: 'badge out-' + x.outcome }, t('out_' + x.outcome))), h('td', {}, x.detail || '—'))), 'audit'),
   d.next ? h('div', { class: 'pager' }, h('button', { type: 'button', class: 'btn ghost small', onclick: () => setHashQuery('#/audit', { ...f, before: d.next }) }, t('older'))) : null));
 }

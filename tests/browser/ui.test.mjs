@@ -15,6 +15,9 @@ const base = process.env.TK_UI_BASE;
 const pw = process.env.TK_UI_PASSWORD;
 const shots = process.env.TK_UI_SHOTS;
 const viewport = { width: 1366, height: 768 };
+// A sanitizer build (TK_SANITIZE, set by ctest) serves and analyses several
+// times slower: the waits grow with it.
+const slow = process.env.TK_SANITIZE ? 5 : 1;
 let failed = 0;
 let page;
 let browser;
@@ -40,7 +43,7 @@ async function newPage() {
   if (page) await page.context().close();
   const ctx = await browser.newContext({ viewport, ignoreHTTPSErrors: true, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
   page = await ctx.newPage();
-  page.setDefaultTimeout(15000);
+  page.setDefaultTimeout(15000 * slow);
   page.on('request', (r) => {
     const u = new URL(r.url());
     if (u.protocol !== 'data:' && u.hostname !== '127.0.0.1') foreign.push(r.url());
@@ -121,7 +124,7 @@ await step('upload a file: progress to 100 %, counts', async () => {
     Object.defineProperty(bar, 'value', { get() { return orig.get.call(this); }, set(v) { window.__seen.push(Number(v)); orig.set.call(this, v); } });
   });
   await page.click('form.upload-form button[type=submit]');
-  await page.waitForSelector('[data-test=upload-result]', { timeout: 60000 });
+  await page.waitForSelector('[data-test=upload-result]', { timeout: 60000 * slow });
   const pct = await page.textContent('[data-test=upload-pct]');
   const seen = await page.evaluate(() => window.__seen);
   assert(pct === '100%', 'the bar ends at 100 %: ' + pct);
@@ -221,6 +224,9 @@ await step('triage a case; after a reload the status stays and the CSRF token is
   await page.click('form.triage button[type=submit]');
   await page.waitForSelector('[data-test=triage-saved]');
   assert((await page.textContent('.case-head [data-test=status]')) === '誤検知', 'second triage after reload');
+  await page.fill('input[name=suppress-reason]', '定例の媒体書出し（承認済み）');
+  await page.click('form.suppress button[type=submit]');
+  await page.waitForSelector('[data-test=suppressed]');
   await shot('14-case-triaged');
 });
 
@@ -255,7 +261,7 @@ await step('tuning: a threshold change previewed', async () => {
   await page.click('[data-test=edit-R03]');
   await page.fill('input[name=min_residents]', '20');
   await page.click('[data-test=preview]');
-  await page.waitForSelector('[data-test=preview-cases]', { timeout: 90000 });
+  await page.waitForSelector('[data-test=preview-cases]', { timeout: 90000 * slow });
   const txt = await page.textContent('[data-test=preview-cases]');
   assert(/事案 \d+ → \d+件/.test(txt), 'preview count: ' + txt);
   await shot('18-tuning-preview');
@@ -265,6 +271,14 @@ await step('analyses and periods', async () => {
   await page.goto(base + '/#/analyses');
   await page.waitForSelector('table[data-test=periods] tbody tr');
   assert((await page.textContent('table[data-test=periods]')).includes('2024-10-01'), 'the demo period');
+  await page.fill('input[name=from]', '2024-11-01');
+  await page.fill('input[name=to]', '2024-11-30');
+  await page.click('form.row button[type=submit]');
+  await page.waitForSelector('table[data-test=jobs] tbody .badge');
+  // the job runs and ends (done), or is cancelled from the page
+  const cancel = await page.$('table[data-test=jobs] tbody button');
+  if (cancel) await cancel.click();
+  await page.waitForFunction(() => /完了|取消/.test(document.querySelector('table[data-test=jobs] tbody .badge')?.textContent || ''), null, { timeout: 60000 * slow });
   await shot('19-analyses');
 });
 
