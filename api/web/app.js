@@ -756,14 +756,16 @@ async function pageAnalyses() {
     return h('tr', {}, h('td', { class: 'num' }, j.id), h('td', {}, j.period), h('td', {}, h('span', { class: 'badge job-' + j.state }, t('job_' + j.state))),
       h('td', {}, j.stage || '—'), h('td', {}, p, ' ', Math.round(j.progress * 100) + '%'), h('td', {}, j.started_by),
       h('td', { class: 'num' }, j.summary ? numberFmt(j.summary.cases) : j.error || '—'),
-      h('td', {}, changer && (j.state === 'queued' || j.state === 'running') ? h('button', { type: 'button', class: 'btn ghost small', onclick: async () => { await api('DELETE', '/api/v1/analyses/' + j.id, { query: tq() }); pageAnalyses(); } }, t('cancel_job')) : null));
+      h('td', {}, changer && (j.state === 'queued' || j.state === 'running') ? h('button', { type: 'button', class: 'btn ghost small', onclick: async () => {
+        try { await api('DELETE', '/api/v1/analyses/' + j.id, { query: tq() }); await pageAnalyses(); } catch (err) { main().append(errorBox(err)); }
+      } }, t('cancel_job')) : null));
   }), 'jobs')));
   m.append(card(t('periods'), table([t('period'), t('status'), t('runs'), t('cases_n'), t('delivered'), ''], periods.items.map((p) => h('tr', {},
     h('td', {}, h('a', { href: '#/cases?period=' + encodeURIComponent(p.period) }, p.period.replace('..', ' 〜 '))), h('td', {}, h('span', { class: 'badge ps-' + p.status }, t('ps_' + p.status) === 'ps_' + p.status ? p.status : t('ps_' + p.status))), h('td', { class: 'num' }, p.runs),
     h('td', { class: 'num' }, p.latest_run ? numberFmt(p.latest_run.cases) : '—'), h('td', {}, p.delivered_at ? timeFmt(p.delivered_at) + ' ' + (p.delivered_by || '') : '—'),
     h('td', {}, changer && !p.frozen ? h('button', { type: 'button', class: 'btn ghost small', onclick: async () => {
       if (!confirm(t('deliver_confirm', { p: p.period }))) return;
-      try { await api('POST', '/api/v1/periods/' + encodeURIComponent(p.period) + '/deliver', { query: tq(), body: {} }); announce(t('delivered_ok', { p: p.period })); pageAnalyses(); } catch (err) { msg.append(errorBox(err)); }
+      try { await api('POST', '/api/v1/periods/' + encodeURIComponent(p.period) + '/deliver', { query: tq(), body: {} }); announce(t('delivered_ok', { p: p.period })); await pageAnalyses(); } catch (err) { msg.append(errorBox(err)); }
     } }, t('deliver')) : null))), 'periods')));
   if (running) setTimeout(() => { if (hashPath() === '#/analyses') pageAnalyses().catch(() => {}); }, 2000);
 }

@@ -25,6 +25,20 @@ const foreign = [];
 
 function assert(cond, msg) { if (!cond) throw new Error(msg); }
 
+// Polls fn (in node) until it returns a truthy value. page.waitForFunction
+// would evaluate a string in the page, which the UI's CSP (no
+// 'unsafe-eval') rightly refuses.
+async function until(what, fn, timeout = 15000 * slow) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    last = await fn().catch((e) => e.message);
+    if (last === true) return;
+    if (Date.now() > end) throw new Error(`waited ${timeout} ms for ${what}; last: ${last}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 async function step(name, fn) {
   const t0 = Date.now();
   try {
@@ -89,7 +103,7 @@ await step('locked account shows Retry-After', async () => {
     await page.fill('input[name=password]', 'wrong ' + i);
     await page.click('button[type=submit]');
     await page.waitForSelector('[data-test=login-error]');
-    await page.waitForFunction(() => !document.querySelector('button[type=submit]').disabled);
+    await until('the login button', async () => !(await page.isDisabled('button[type=submit]')));
   }
   const msg = await page.textContent('[data-test=login-error]');
   assert(/ロックされています。\d+秒後/.test(msg), 'locked message with seconds: ' + msg);
@@ -186,7 +200,7 @@ await step('analyst: navigation and ranked cases', async () => {
   await shot('10-cases');
   await page.selectOption('select[name=source]', 'model');
   await page.click('form.filters button[type=submit]');
-  await page.waitForFunction(() => location.hash.includes('source=model'));
+  await until('the filter in the URL', async () => page.url().includes('source=model'));
   await page.waitForSelector('table[data-test=cases] tbody tr[data-id]');
   const src = await page.$$eval('table[data-test=cases] tbody tr[data-id] .badge.model', (b) => b.length);
   assert(src >= 1, 'model filter shows model cases');
@@ -278,7 +292,7 @@ await step('analyses and periods', async () => {
   // the job runs and ends (done), or is cancelled from the page
   const cancel = await page.$('table[data-test=jobs] tbody button');
   if (cancel) await cancel.click();
-  await page.waitForFunction(() => /完了|取消/.test(document.querySelector('table[data-test=jobs] tbody .badge')?.textContent || ''), null, { timeout: 60000 * slow });
+  await until('the job ends', async () => /完了|取消/.test(await page.textContent('table[data-test=jobs] tbody .badge', { timeout: 1000 })) || 'not yet', 120000 * slow);
   await shot('19-analyses');
 });
 
@@ -293,7 +307,7 @@ await step('English switch', async () => {
   assert(/not found/i.test(err), 'API error in English: ' + err);
   await shot('20-cases-en');
   await page.click('header button[lang=ja]');
-  await page.waitForFunction(() => document.documentElement.lang === 'ja');
+  await until('Japanese again', async () => (await page.getAttribute('html', 'lang')) === 'ja');
 });
 
 await step('session expiry goes back to login with a message', async () => {
