@@ -103,7 +103,14 @@ static int login(tk_server_req *r)
 static int whoami(tk_server_req *r)
 {
     const tk_account_auth *a = tk_server_req_auth(r);
-    return tk_server_reply_json(r, 200, who(a, a->token_id[0] ? "token" : "session"));
+    json_t *doc = who(a, a->token_id[0] ? "token" : "session");
+    /* A page reloaded in the browser keeps its cookie but not the token it
+     * got at login; the session's own answer gives it back. It is no
+     * secret from the session's holder, and another site cannot read this
+     * answer (SameSite=Strict, no CORS). */
+    if (!a->token_id[0])
+        json_object_set_new(doc, "csrf_token", json_string(a->csrf));
+    return tk_server_reply_json(r, 200, doc);
 }
 
 static int logout(tk_server_req *r)
@@ -420,9 +427,9 @@ const tk_route *tk_routes_core(size_t *n)
 /* The parts of the table, one per area of the API; each area's handlers
  * live in their own api/routes_AREA.c. */
 static const tk_route *(*const parts[])(size_t *n) = {
-    tk_routes_core,    tk_routes_uploads,  tk_routes_analyses,
-    tk_routes_tuning,  tk_routes_profiles, tk_routes_entities,
-    tk_routes_periods, tk_routes_master,   tk_routes_settings,
+    tk_routes_core,     tk_routes_uploads,  tk_routes_analyses, tk_routes_tuning,
+    tk_routes_profiles, tk_routes_entities, tk_routes_periods,  tk_routes_master,
+    tk_routes_settings, tk_routes_webui,
 };
 
 static tk_route *table;

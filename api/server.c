@@ -108,6 +108,7 @@ struct tk_server_req {
     size_t nheaders;
     unsigned status;
     const char *code;
+    int asset; /* the answer is a file of the web UI (tk_server_reply_asset) */
     /* A stream route's request: its body goes through a ring buffer from
      * MHD's thread (the producer) to the handler's thread (the
      * consumer); everything below is behind mu. */
@@ -456,17 +457,27 @@ void tk_server_req_header(tk_server_req *r, const char *name, const char *value)
 
 /* ---- answers -------------------------------------------------------------------- */
 
-static void security_headers(struct MHD_Response *resp, int tls)
+/* The policy of the web UI's files: the page may run the scripts, apply
+ * the styles and show the images of the service itself and call its API;
+ * no inline script or style, no other origin, no framing. */
+#define UI_CSP                                                                                     \
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
+    "connect-src 'self'; font-src 'self'; manifest-src 'self'; frame-ancestors 'none'; "           \
+    "base-uri 'none'; form-action 'self'"
+
+/* csp and cache are NULL for the API's: nothing may be loaded or run from
+ * an answer, and none is kept. */
+static void security_headers(struct MHD_Response *resp, int tls, const char *csp, const char *cache)
 {
     if (tls)
         MHD_add_response_header(resp, "Strict-Transport-Security",
                                 "max-age=31536000; includeSubDomains");
     MHD_add_response_header(resp, "Content-Security-Policy",
-                            "default-src 'none'; frame-ancestors 'none'");
+                            csp ? csp : "default-src 'none'; frame-ancestors 'none'");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Cache-Control", cache ? cache : "no-store");
 }
 
 static int queue_bytes(tk_server_req *r, unsigned status, const char *type, const char *p,
@@ -504,7 +515,7 @@ static int queue_bytes(tk_server_req *r, unsigned status, const char *type, cons
         return 0;
     }
     MHD_add_response_header(resp, "Content-Type", type);
-    security_headers(resp, !r->srv->insecure);
+    security_headers(resp, !r->srv->insecure, NULL, NULL);
     for (size_t i = 0; i < r->nheaders; i++)
         MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
     MHD_queue_response(r->conn, status, resp);
@@ -572,6 +583,29 @@ int tk_server_reply_bytes(tk_server_req *r, unsigned status, const char *type, c
 int tk_server_reply_text(tk_server_req *r, unsigned status, const char *text, size_t len)
 {
     return reply_bytes(r, status, "text/plain; version=0.0.4; charset=utf-8", text, len);
+}
+
+int tk_server_reply_asset(tk_server_req *r, const char *type, const unsigned char *p, size_t len,
+                          const char *etag, int revalidate)
+{
+    if (r->status != 0 || r->st.on)
+        return 0; /* answered already; never a stream route */
+    const char *inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "If-None-Match");
+    const int same = inm != NULL && strcmp(inm, etag) == 0;
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        same ? 0 : len, same ? NULL : (void *)(uintptr_t)p, MHD_RESPMEM_PERSISTENT);
+    if (resp == NULL)
+        return tk_server_reply_error(r, 500, "internal", NULL);
+    if (!same)
+        MHD_add_response_header(resp, "Content-Type", type);
+    security_headers(resp, !r->srv->insecure, UI_CSP, revalidate ? "no-cache" : "no-store");
+    MHD_add_response_header(resp, "ETag", etag);
+    const unsigned status = same ? 304 : 200;
+    MHD_queue_response(r->conn, status, resp);
+    MHD_destroy_response(resp);
+    r->status = status;
+    r->asset = 1;
+    return 0;
 }
 
 /* ---- tenants ---------------------------------------------------------------------- */
@@ -872,7 +906,9 @@ static void route_request(tk_server_req *r)
         if (strlen(allow) + strlen(routes[i].method) + 3 < sizeof allow)
             snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",
                      allow[0] ? ", " : "", routes[i].method);
-        if (strcmp(routes[i].method, r->method) == 0) {
+        /* HEAD is answered as GET is (MHD sends the headers only). */
+        if (strcmp(routes[i].method, r->method) == 0 ||
+            (strcmp(r->method, "HEAD") == 0 && strcmp(routes[i].method, "GET") == 0)) {
             r->route = &routes[i];
             r->route_index = i;
             memcpy(r->param, param, sizeof param);
@@ -947,7 +983,9 @@ static void route_request(tk_server_req *r)
 
 static void audit(tk_server_req *r)
 {
-    if (r->store == NULL)
+    /* The web UI's files are public and hold no data: a page load is not
+     * an access to record (the API calls it makes are). */
+    if (r->store == NULL || r->asset)
         return;
     char action[160], detail[96];
     snprintf(action, sizeof action, "%s %s", r->method, r->route ? r->route->path : "(no route)");

@@ -167,6 +167,15 @@ int tk_server_reply_bytes(tk_server_req *r, unsigned status, const char *type, c
 /* Answers text (borrowed) as text/plain (Prometheus metrics). */
 int tk_server_reply_text(tk_server_req *r, unsigned status, const char *text, size_t len);
 
+/* Answers a file of the web UI (api/webui.h): len bytes at p (static,
+ * borrowed) as Content-Type type with ETag etag (both static); 304 without
+ * a body when If-None-Match is etag. The answer carries the UI's
+ * Content-Security-Policy (scripts, styles, images and requests of the
+ * service's own origin only) instead of the API's, and Cache-Control
+ * no-cache when revalidate, else no-store; it is not audited. Returns 0. */
+int tk_server_reply_asset(tk_server_req *r, const char *type, const unsigned char *p, size_t len,
+                          const char *etag, int revalidate);
+
 /* Sets a header of the answer (both borrowed, copied) before replying. */
 void tk_server_req_header(tk_server_req *r, const char *name, const char *value);
 

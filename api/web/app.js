@@ -1,0 +1,801 @@
+// app.js -- the tenken web UI: session, navigation by role and the pages
+// (hash routes). Data comes only from the JSON API (api.js); the page
+// never holds a credential other than the session's CSRF token, which it
+// gets back from GET /api/v1/session after a reload.
+import { api, upload, setCsrf, setExpiredHandler, ApiError, newEpoch, Stale } from './api.js';
+import { h, s, clear, id } from './dom.js';
+import { t, getLang, setLang, numberFmt, timeFmt, bytesFmt } from './i18n.js';
+
+const READERS = ['analyst', 'reporter', 'admin'];
+const UPLOADERS = ['uploader', 'analyst', 'admin'];
+const CHANGERS = ['analyst', 'admin'];
+
+// The navigation: one line per page, shown to the roles that may open it.
+// Pages still to come (reports, the city's confirmations) add a line here.
+const NAV = [
+  { hash: '#/cases', key: 'nav_cases', roles: READERS, icon: '◆' },
+  { hash: '#/upload', key: 'nav_upload', roles: UPLOADERS, icon: '↑' },
+  { hash: '#/uploads', key: 'nav_uploads', roles: UPLOADERS, icon: '≡' },
+  { hash: '#/analyses', key: 'nav_analyses', roles: READERS, icon: '▶' },
+  { hash: '#/tuning', key: 'nav_tuning', roles: READERS, icon: '⚙' },
+  { hash: '#/audit', key: 'nav_audit', roles: ['admin'], icon: '✎' },
+];
+
+// Routes: pattern, the roles that may open it, the page.
+const ROUTES = [
+  [/^#\/upload$/, UPLOADERS, pageUpload],
+  [/^#\/uploads$/, UPLOADERS, pageUploads],
+  [/^#\/uploads\/(\d+)$/, UPLOADERS, pageUpload1],
+  [/^#\/cases$/, READERS, pageCases],
+  [/^#\/case\/([0-9]+-[0-9]+)$/, READERS, pageCase],
+  [/^#\/entity\/user\/([^/?]+)$/, READERS, pageEntity],
+  [/^#\/tuning$/, READERS, pageTuning],
+  [/^#\/analyses$/, READERS, pageAnalyses],
+  [/^#\/audit$/, ['admin'], pageAudit],
+];
+
+let me = null; // GET /api/v1/session
+let loginMessage = null;
+const main = () => document.getElementById('main');
+const can = (roles) => me && roles.includes(me.role);
+
+function announce(msg) {
+  const live = document.getElementById('live');
+  live.textContent = '';
+  setTimeout(() => { live.textContent = msg; }, 30);
+}
+
+function home() {
+  if (!me) return '#/login';
+  return me.role === 'uploader' ? '#/upload' : '#/cases';
+}
+
+function hashPath() { return location.hash.split('?')[0] || ''; }
+function hashQuery() { return new URLSearchParams(location.hash.split('?')[1] || ''); }
+function setHashQuery(path, q) {
+  const str = new URLSearchParams(Object.entries(q).filter(([, v]) => v !== '' && v !== null && v !== undefined)).toString();
+  location.hash = path + (str ? '?' + str : '');
+}
+
+// Query arguments every tenant-scoped call takes: a global admin names
+// the tenant chosen in the header.
+function tq(extra) {
+  const q = { ...(extra || {}) };
+  if (me && !me.tenant) {
+    const chosen = localStorage.getItem('tenken.tenant');
+    if (chosen) q.tenant = chosen;
+  }
+  return q;
+}
+
+// ---- frame -----------------------------------------------------------------
+
+function renderFrame() {
+  document.documentElement.lang = getLang();
+  document.title = t('app');
+  document.getElementById('brand-name').textContent = t('app');
+  document.getElementById('skip').textContent = t('skip');
+  const top = document.getElementById('top');
+  const nav = document.getElementById('nav');
+  top.hidden = false;
+  const who = clear(document.getElementById('who'));
+  const langBtn = h('button', { type: 'button', class: 'btn ghost small', lang: getLang() === 'ja' ? 'en' : 'ja', 'aria-label': t('lang_label') + ': ' + t('lang_switch'), onclick: () => { setLang(getLang() === 'ja' ? 'en' : 'ja'); renderFrame(); route(); } }, t('lang_switch'));
+  if (me) {
+    let tenant = me.tenant;
+    if (!tenant) {
+      const tid = id('tenant');
+      tenant = h('span', {}, h('label', { for: tid, class: 'sr' }, t('tenant')),
+        h('input', { id: tid, class: 'tenant-input', value: localStorage.getItem('tenken.tenant') || '', placeholder: 'tenant', onchange: (e) => { localStorage.setItem('tenken.tenant', e.target.value.trim()); route(); } }));
+    }
+    who.append(
+      h('dl', { class: 'whoami' },
+        h('dt', {}, t('tenant')), h('dd', { 'data-test': 'tenant' }, tenant),
+        h('dt', {}, t('user')), h('dd', { 'data-test': 'user' }, me.name),
+        h('dt', {}, t('role')), h('dd', {}, h('span', { class: 'badge role', 'data-test': 'role' }, t('role_' + me.role)))),
+      langBtn,
+      h('button', { type: 'button', class: 'btn ghost small', onclick: logout, 'data-test': 'logout' }, t('logout')));
+    nav.hidden = false;
+    nav.setAttribute('aria-label', t('nav'));
+    const cur = hashPath();
+    clear(nav).append(h('ul', {}, NAV.filter((n) => can(n.roles)).map((n) =>
+      h('li', {}, h('a', { href: n.hash, 'aria-current': cur.startsWith(n.hash) && (cur === n.hash || cur[n.hash.length] === '/') ? 'page' : null }, h('span', { class: 'icon', 'aria-hidden': 'true' }, n.icon), h('span', { class: 'label' }, t(n.key)))))));
+  } else {
+    who.append(langBtn);
+    nav.hidden = true;
+  }
+}
+
+function page(titleKey, vars, ...body) {
+  const m = clear(main());
+  const title = t(titleKey, vars);
+  document.title = title + ' — ' + t('app');
+  m.append(h('h1', {}, title), ...body);
+  return m;
+}
+
+function card(title, ...body) {
+  return h('section', { class: 'card' }, title ? h('h2', {}, title) : null, ...body);
+}
+
+function errorBox(e) {
+  if (e instanceof Stale) return document.createTextNode('');
+  return h('div', { class: 'alert error', role: 'alert' }, e instanceof ApiError || e instanceof Error ? e.message : String(e));
+}
+
+function loading() { return h('p', { class: 'muted', role: 'status' }, t('loading')); }
+
+function sevBadge(sev) { return h('span', { class: 'badge sev-' + sev }, t('sev_' + sev)); }
+function statusBadge(st) { return h('span', { class: 'badge ts-' + st, 'data-test': 'status' }, t('ts_' + st)); }
+function sourceBadges(item) {
+  const out = [];
+  for (const r of item.rules || []) out.push(h('span', { class: 'badge rule', title: t('rule') }, r));
+  if (item.source === 'model' || (item.explanation && item.explanation.case && item.explanation.case.models) || /モデル|model/.test(item.summary || '') && item.source === 'model')
+    out.push(h('span', { class: 'badge model' }, t('src_model')));
+  if (!out.length) out.push(h('span', { class: 'badge ' + item.source }, t('src_' + item.source)));
+  return h('span', { class: 'badges' }, out);
+}
+function scoreBar(score) {
+  const fill = h('span', { class: 'fill' });
+  fill.style.width = Math.max(0, Math.min(100, score)) + '%';
+  const cls = score >= 90 ? 'critical' : score >= 70 ? 'high' : score >= 45 ? 'medium' : 'low';
+  return h('span', { class: 'score' }, h('span', { class: 'bar bar-' + cls, role: 'img', 'aria-label': t('score') + ' ' + numberFmt(score, 1) }, fill), h('span', { class: 'num' }, numberFmt(score, 1)));
+}
+
+function field(label, control, hint) {
+  const fid = control.id || id('f');
+  control.id = fid;
+  return h('div', { class: 'field' }, h('label', { for: fid }, label), control, hint ? h('small', { class: 'muted' }, hint) : null);
+}
+
+function select(options, value, attrs) {
+  return h('select', attrs || {}, options.map(([v, label]) => h('option', { value: v, selected: String(v) === String(value ?? '') }, label)));
+}
+
+// ---- session ---------------------------------------------------------------
+
+async function logout() {
+  try { await api('DELETE', '/api/v1/session', { quiet401: true }); } catch (e) { /* ended anyway */ }
+  me = null;
+  setCsrf(null);
+  loginMessage = ['info', t('logged_out')];
+  go('#/login');
+}
+
+// Shows the page of hash: a new hash routes through hashchange, the same
+// one is routed again here (never both, so a page is built once).
+function go(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+setExpiredHandler(() => {
+  if (!me) return;
+  me = null;
+  setCsrf(null);
+  loginMessage = ['warn', t('expired')];
+  go('#/login');
+});
+
+function pageLogin() {
+  const m = clear(main());
+  document.title = t('login_title') + ' — ' + t('app');
+  const msg = h('div', { id: 'login-msg', 'aria-live': 'assertive' });
+  if (loginMessage) msg.append(h('div', { class: 'alert ' + loginMessage[0], role: 'alert' }, loginMessage[1]));
+  loginMessage = null;
+  const name = h('input', { name: 'name', autocomplete: 'username', required: true });
+  const pw = h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  const btn = h('button', { type: 'submit', class: 'btn primary wide' }, t('login_btn'));
+  const form = h('form', { class: 'login-form', onsubmit: async (e) => {
+    e.preventDefault();
+    clear(msg);
+    btn.disabled = true;
+    btn.textContent = t('logging_in');
+    try {
+      const d = await api('POST', '/api/v1/session', { body: { name: name.value, password: pw.value }, quiet401: true });
+      setCsrf(d.csrf_token);
+      me = d;
+      go(home());
+    } catch (err) {
+      let text = err.message;
+      if (err.code === 'wrong_credentials') text = t('wrong_credentials');
+      if (err.code === 'too_many_requests') text = t('locked', { s: err.retryAfter || '?' });
+      msg.append(h('div', { class: 'alert error', role: 'alert', 'data-test': 'login-error' }, text));
+      btn.disabled = false;
+      btn.textContent = t('login_btn');
+      pw.value = '';
+      pw.focus();
+    }
+  } }, field(t('name'), name), field(t('password'), pw), btn);
+  m.append(h('div', { class: 'login' },
+    h('div', { class: 'login-card card' },
+      h('div', { class: 'login-brand' }, h('img', { src: '/ui/logo.svg', alt: '', width: 48, height: 48 }), h('h1', {}, t('login_title'))),
+      h('p', { class: 'muted' }, t('login_lead')), msg, form)));
+  name.focus();
+}
+
+// ---- router ----------------------------------------------------------------
+
+async function route() {
+  newEpoch();
+  const path = hashPath();
+  if (!me) { renderFrame(); pageLogin(); return; }
+  if (path === '' || path === '#/' || path === '#/login') { location.replace(home()); return; }
+  renderFrame();
+  window.scrollTo(0, 0);
+  for (const [re, roles, fn] of ROUTES) {
+    const mt = path.match(re);
+    if (!mt) continue;
+    if (!can(roles)) {
+      page('forbidden_page', null, h('div', { class: 'alert error', role: 'alert', 'data-test': 'forbidden' }, t('forbidden_page')));
+      return;
+    }
+    try {
+      await fn(...mt.slice(1).map(decodeURIComponent));
+    } catch (e) {
+      if (e instanceof Stale) return; // the user went elsewhere meanwhile
+      if (me) main().append(errorBox(e));
+    }
+    main().focus({ preventScroll: true });
+    return;
+  }
+  location.replace(home());
+}
+
+// ---- upload ----------------------------------------------------------------
+
+async function pageUpload() {
+  const status = h('div', { 'aria-live': 'polite', class: 'upload-status' });
+  const profiles = h('select', { name: 'profile' }, h('option', { value: '' }, t('profile_auto')));
+  const input = h('input', { type: 'file', accept: '.csv,.txt,text/csv', class: 'file-input', name: 'file' });
+  const chosen = h('p', { class: 'chosen', 'data-test': 'chosen' });
+  const lenient = h('input', { type: 'checkbox', name: 'lenient' });
+  let file = null;
+  const choose = (f) => { file = f; chosen.textContent = f ? f.name + '（' + bytesFmt(f.size) + '）' : ''; };
+  input.addEventListener('change', () => choose(input.files[0] || null));
+  const drop = h('label', { class: 'drop', for: 'upload-file' }, h('span', { class: 'drop-icon', 'aria-hidden': 'true' }, '⇪'), h('strong', {}, t('drop')), h('span', { class: 'muted' }, t('or_pick')));
+  input.id = 'upload-file';
+  for (const ev of ['dragenter', 'dragover']) drop.addEventListener(ev, (e) => { e.preventDefault(); drop.classList.add('over'); });
+  for (const ev of ['dragleave', 'drop']) drop.addEventListener(ev, (e) => { e.preventDefault(); drop.classList.remove('over'); });
+  drop.addEventListener('drop', (e) => { if (e.dataTransfer.files.length) choose(e.dataTransfer.files[0]); });
+  const bar = h('progress', { max: 100, value: 0, 'aria-label': t('progress'), 'data-test': 'upload-progress' });
+  const pct = h('span', { class: 'pct', 'data-test': 'upload-pct' }, '0%');
+  const prog = h('div', { class: 'progress', hidden: true }, bar, pct);
+  const btn = h('button', { type: 'submit', class: 'btn primary' }, t('upload_btn'));
+  const form = h('form', { class: 'upload-form', onsubmit: async (e) => {
+    e.preventDefault();
+    clear(status);
+    if (!file) { status.append(h('div', { class: 'alert error', role: 'alert' }, t('choose_file'))); return; }
+    btn.disabled = true;
+    prog.hidden = false;
+    let poll = null;
+    let lastPct = -1;
+    try {
+      const res = await upload(file, tq({ name: file.name, profile: profiles.value, lenient: lenient.checked ? '1' : '' }),
+        (sent, total) => {
+          const p = total ? Math.floor((sent * 100) / total) : 100;
+          bar.value = p;
+          pct.textContent = p + '%';
+          if (p - lastPct >= 25 || p === 100) { lastPct = p; announce(t('uploading') + ' ' + p + '%'); }
+        },
+        () => {
+          const note = h('p', { class: 'muted', 'data-test': 'ingesting' }, t('ingesting'));
+          status.append(note);
+          poll = setInterval(async () => {
+            try {
+              const d = await api('GET', '/api/v1/uploads', { query: tq({ limit: 1 }) });
+              const mine = (d.in_progress || []).find((x) => x.file === file.name);
+              if (mine) note.textContent = t('ingesting') + ' ' + numberFmt(mine.rows) + ' ' + t('rows_total');
+            } catch (err) { /* the answer will tell */ }
+          }, 1000);
+        });
+      clearInterval(poll);
+      clear(status).append(uploadResult(res));
+    } catch (err) {
+      clearInterval(poll);
+      clear(status).append(errorBox(err));
+    }
+    btn.disabled = false;
+  } },
+  drop, input, chosen,
+  h('div', { class: 'row' }, field(t('profile'), profiles), h('div', { class: 'check' }, lenient, h('label', { for: (lenient.id = id('len')) }, t('lenient')))),
+  h('div', { class: 'row' }, btn, prog));
+  page('upload_title', null, h('p', { class: 'lead' }, t('upload_lead')), card(null, form), status);
+  try {
+    const d = await api('GET', '/api/v1/profiles', { query: tq() });
+    for (const p of d.profiles || []) profiles.append(h('option', { value: p.name }, p.name + (p.systems && p.systems.length ? '（' + p.systems.join('・') + '）' : '')));
+  } catch (e) { /* the list stays "detect" */ }
+}
+
+function uploadCounts(u) {
+  return h('dl', { class: 'counts' },
+    h('div', {}, h('dt', {}, t('rows_total')), h('dd', { 'data-test': 'rows-total' }, numberFmt(u.rows_total))),
+    h('div', { class: 'ok' }, h('dt', {}, t('rows_accepted')), h('dd', { 'data-test': 'rows-accepted' }, numberFmt(u.rows_accepted))),
+    h('div', { class: u.rows_rejected ? 'bad' : '' }, h('dt', {}, t('rows_rejected')), h('dd', { 'data-test': 'rows-rejected' }, numberFmt(u.rows_rejected))),
+    h('div', {}, h('dt', {}, t('rows_skipped')), h('dd', {}, numberFmt(u.rows_skipped))));
+}
+
+function uploadResult(res) {
+  const b = res.body || {};
+  if (res.status === 201) {
+    const u = b.upload;
+    const partial = u.status === 'partial';
+    return h('div', { class: 'card result ' + (partial ? 'warn' : 'ok'), 'data-test': 'upload-result' },
+      h('h2', {}, partial ? t('upload_partial') : t('upload_done')),
+      h('p', {}, h('a', { href: '#/uploads/' + u.id }, '#' + u.id + ' ' + u.file), '　', u.profile || ''),
+      uploadCounts(u),
+      u.error_report ? h('p', {}, h('a', { href: u.error_report, download: '', class: 'btn ghost' }, t('error_report'))) : null,
+      b.warning ? h('div', { class: 'alert warn' }, b.warning) : null);
+  }
+  const e = b.error || {};
+  const d = e.details || {};
+  const dup = d.duplicate_of;
+  return h('div', { class: 'card result bad', 'data-test': 'upload-result', role: 'alert' },
+    h('h2', {}, t('upload_rejected')),
+    h('p', {}, dup ? t('duplicate', { id: dup }) : e.message || ('HTTP ' + res.status)),
+    d.reason ? h('p', { class: 'first-error', 'data-test': 'first-error' }, h('strong', {}, t('first_error') + ': '), d.reason) : null,
+    d.rows_total !== undefined ? uploadCounts({ rows_total: d.rows_total, rows_accepted: 0, rows_rejected: d.rows_rejected, rows_skipped: 0 }) : null,
+    d.errors ? h('p', {}, h('a', { href: d.errors, download: '', class: 'btn ghost', 'data-test': 'error-report' }, t('error_report'))) : null);
+}
+
+async function pageUploads() {
+  const q = hashQuery();
+  const offset = Number(q.get('offset') || 0);
+  const limit = 25;
+  page('uploads_title', null, loading());
+  const d = await api('GET', '/api/v1/uploads', { query: tq({ limit, offset: undefined }) }).then(async (first) => {
+    // the API lists oldest first: show the newest first by paging from the end
+    const total = first.total;
+    const off = Math.max(0, total - offset - limit);
+    const page1 = await api('GET', '/api/v1/uploads', { query: tq({ limit, offset: off }) });
+    page1.uploads.reverse();
+    return page1;
+  });
+  const rows = d.uploads.map((u) => h('tr', {},
+    h('td', { class: 'num' }, h('a', { href: '#/uploads/' + u.id }, '#' + u.id)),
+    h('td', {}, u.file), h('td', {}, timeFmt(u.uploaded_at)),
+    h('td', {}, h('span', { class: 'badge up-' + u.status }, t('st_' + u.status))),
+    h('td', { class: 'num' }, numberFmt(u.rows_accepted)), h('td', { class: 'num' }, numberFmt(u.rows_rejected)),
+    h('td', { class: 'num' }, bytesFmt(u.size)), h('td', {}, u.profile || '—'),
+    h('td', {}, u.time_from ? u.time_from.slice(0, 10) + ' 〜 ' + (u.time_to || '').slice(0, 10) : '—')));
+  const m = page('uploads_title', null);
+  if (d.in_progress && d.in_progress.length)
+    m.append(card(t('in_progress'), h('ul', {}, d.in_progress.map((p) => h('li', {}, p.file + ' — ' + bytesFmt(p.bytes_received) + ' / ' + bytesFmt(p.bytes_expected) + ', ' + numberFmt(p.rows) + ' ' + t('rows_total'))))));
+  m.append(card(null, table([t('detail'), t('file'), t('uploaded_at'), t('status'), t('rows_accepted'), t('rows_rejected'), t('size'), t('profile'), t('period_of_rows')], rows, 'uploads'),
+    pager(offset, limit, d.total, (o) => setHashQuery('#/uploads', { offset: o }))));
+}
+
+function pager(offset, limit, total, go) {
+  return h('div', { class: 'pager' },
+    h('button', { type: 'button', class: 'btn ghost small', disabled: offset <= 0, onclick: () => go(Math.max(0, offset - limit)) }, t('prev')),
+    h('span', { class: 'muted' }, t('page_of', { a: total ? offset + 1 : 0, b: Math.min(total, offset + limit), c: total })),
+    h('button', { type: 'button', class: 'btn ghost small', disabled: offset + limit >= total, onclick: () => go(offset + limit) }, t('next')));
+}
+
+function table(heads, rows, name, extraClass) {
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'data ' + (extraClass || ''), 'data-test': name },
+    h('thead', {}, h('tr', {}, heads.map((x) => (x instanceof Node ? h('th', { scope: 'col' }, x) : h('th', { scope: 'col' }, x))))),
+    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: heads.length, class: 'muted empty' }, t('none'))))));
+}
+
+async function pageUpload1(uid) {
+  page('uploads_title', null, loading());
+  const u = await api('GET', '/api/v1/uploads/' + uid, { query: tq() });
+  const msg = h('div', { 'aria-live': 'polite' });
+  const del = h('button', { type: 'button', class: 'btn danger', onclick: async () => {
+    if (!confirm(t('delete_confirm', { id: u.id, file: u.file }))) return;
+    try {
+      await api('DELETE', '/api/v1/uploads/' + u.id, { query: tq() });
+      announce(t('deleted'));
+      location.hash = '#/uploads';
+    } catch (e) { clear(msg).append(errorBox(e)); }
+  } }, t('delete'));
+  page('uploads_title', null,
+    h('p', {}, h('a', { href: '#/uploads' }, '← ' + t('back'))),
+    card('#' + u.id + ' ' + u.file,
+      h('p', {}, h('span', { class: 'badge up-' + u.status }, t('st_' + u.status)), '　', timeFmt(u.uploaded_at), '　', u.profile || '', u.encoding ? '（' + u.encoding + '）' : ''),
+      uploadCounts(u),
+      kv([[t('size'), bytesFmt(u.size)], [t('period_of_rows'), u.time_from ? timeFmt(u.time_from) + ' 〜 ' + timeFmt(u.time_to) : '—'], ['SHA-256', h('code', {}, u.sha256)], [t('first_error'), u.message || '—']]),
+      u.error_report ? h('p', {}, h('a', { href: u.error_report, download: '', class: 'btn ghost' }, t('error_report'))) : null,
+      h('div', { class: 'actions' }, del), msg));
+}
+
+function kv(pairs) {
+  return h('dl', { class: 'kv' }, pairs.map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v))));
+}
+
+// ---- cases -----------------------------------------------------------------
+
+let cursorStack = [];
+
+async function pageCases() {
+  const q = hashQuery();
+  const f = Object.fromEntries(q.entries());
+  page('cases_title', null, loading());
+  const periods = await api('GET', '/api/v1/periods', { query: tq() }).catch(() => ({ items: [] }));
+  const query = tq({ period: f.period, entity_type: f.entity_type, entity_id: f.entity_id, system: f.system, dept: f.dept, rule: f.rule, source: f.source, min_score: f.min_score, status: f.status, cursor: f.cursor, limit: 50 });
+  let d = null; let err = null;
+  try { d = await api('GET', '/api/v1/anomalies', { query }); } catch (e) { err = e; }
+
+  const inputs = {};
+  const mk = (k, el) => { inputs[k] = el; el.name = k; return el; };
+  const periodSel = mk('period', select([['', t('latest')], ...periods.items.map((p) => [p.period, p.period.replace('..', ' 〜 ') + (p.frozen ? '（' + t('delivered') + '）' : '')])], f.period));
+  const filters = h('form', { class: 'filters', onsubmit: (e) => {
+    e.preventDefault();
+    const nq = {};
+    for (const [k, el] of Object.entries(inputs)) nq[k] = el.value.trim();
+    cursorStack = [];
+    setHashQuery('#/cases', nq);
+  } },
+  field(t('period'), periodSel),
+  field(t('entity_type'), mk('entity_type', select([['', t('all')], ['user', t('et_user')], ['terminal', t('et_terminal')]], f.entity_type))),
+  field(t('entity'), mk('entity_id', h('input', { value: f.entity_id || '', size: 10 }))),
+  field(t('system'), mk('system', h('input', { value: f.system || '', size: 10 }))),
+  field(t('dept'), mk('dept', h('input', { value: f.dept || '', size: 8 }))),
+  field(t('rule'), mk('rule', h('input', { value: f.rule || '', size: 4, placeholder: 'R03' }))),
+  field(t('source'), mk('source', select([['', t('all')], ['rule', t('src_rule')], ['model', t('src_model')]], f.source))),
+  field(t('min_score'), mk('min_score', h('input', { type: 'number', min: 0, max: 100, step: 1, value: f.min_score || '', class: 'short' }))),
+  field(t('triage_status'), mk('status', select([['', t('all')], ...['new', 'investigating', 'confirmed', 'false_positive'].map((x) => [x, t('ts_' + x)])], f.status))),
+  h('div', { class: 'filter-actions' }, h('button', { type: 'submit', class: 'btn primary' }, t('apply')), h('button', { type: 'button', class: 'btn ghost', onclick: () => { cursorStack = []; location.hash = '#/cases'; } }, t('reset'))));
+
+  const m = page('cases_title', null, card(null, filters));
+  if (err) { m.append(err.status === 404 ? h('div', { class: 'alert info' }, t('no_run')) : errorBox(err)); return; }
+
+  const triager = can(CHANGERS);
+  const checks = [];
+  const bulkMsg = h('div', { 'aria-live': 'polite' });
+  const selCount = h('span', { class: 'muted', 'data-test': 'selected' }, t('selected', { n: 0 }));
+  const updateCount = () => { selCount.textContent = t('selected', { n: checks.filter((c) => c.checked).length }); };
+  const rows = d.items.map((it) => {
+    const cb = triager ? h('input', { type: 'checkbox', value: it.id, 'aria-label': t('select_row', { id: it.id }), onchange: updateCount }) : null;
+    if (cb) checks.push(cb);
+    const ent = it.entity_type === 'user'
+      ? h('a', { href: '#/entity/user/' + encodeURIComponent(it.entity_id) + '?period=' + encodeURIComponent(d.period) }, it.entity_id)
+      : it.entity_id;
+    return h('tr', { 'data-id': it.id },
+      triager ? h('td', { class: 'sel' }, cb) : null,
+      h('td', { class: 'num' }, it.rank),
+      h('td', {}, scoreBar(it.score)),
+      h('td', {}, sevBadge(it.severity)),
+      h('td', { class: 'nowrap' }, h('span', { class: 'et' }, t('et_' + it.entity_type)), ' ', ent),
+      h('td', { class: 'nowrap' }, it.dept || '—'),
+      h('td', { class: 'summary' }, h('a', { href: '#/case/' + it.id, 'data-test': 'case-link' }, it.summary), h('div', { class: 'sub muted' }, it.from === it.to ? it.from : it.from + ' 〜 ' + it.to + '（' + it.days + t('days') + '）', '　', (it.systems || []).join('・'))),
+      h('td', {}, sourceBadges(it)),
+      h('td', {}, statusBadge(it.status)));
+  });
+  const heads = [t('rank'), t('score'), t('severity'), t('entity_col'), t('dept'), t('summary'), t('source'), t('triage_status')];
+  if (triager) {
+    const all = h('input', { type: 'checkbox', 'aria-label': t('select_all'), onchange: (e) => { for (const c of checks) c.checked = e.target.checked; updateCount(); } });
+    heads.unshift(all);
+  }
+  const head = h('div', { class: 'list-head' },
+    h('p', {}, h('strong', { 'data-test': 'total' }, t('total_cases', { n: numberFmt(d.total) })), '　', t('period') + ': ' + d.period.replace('..', ' 〜 ')));
+  const prev = h('button', { type: 'button', class: 'btn ghost small', disabled: !cursorStack.length, onclick: () => { const c = cursorStack.pop(); setHashQuery('#/cases', { ...f, cursor: c || '' }); } }, t('prev'));
+  const next = h('button', { type: 'button', class: 'btn ghost small', disabled: !d.next_cursor, onclick: () => { cursorStack.push(f.cursor || ''); setHashQuery('#/cases', { ...f, cursor: d.next_cursor }); } }, t('next'));
+  const list = card(null, head, table(heads, rows, 'cases', 'cases'), h('div', { class: 'pager' }, prev, next));
+  if (triager) {
+    const st = select(['investigating', 'confirmed', 'false_positive', 'new'].map((x) => [x, t('ts_' + x)]), 'investigating', { name: 'bulk-status' });
+    const cm = h('input', { name: 'bulk-comment', class: 'grow', maxlength: 2000 });
+    const bulk = h('form', { class: 'bulk', 'aria-label': t('bulk'), onsubmit: async (e) => {
+      e.preventDefault();
+      const ids = checks.filter((c) => c.checked).map((c) => c.value);
+      if (!ids.length) return;
+      clear(bulkMsg);
+      let n = 0;
+      try {
+        for (const x of ids) {
+          await api('POST', '/api/v1/anomalies/' + x + '/triage', { query: tq(), body: { status: st.value, comment: cm.value || null } });
+          n++;
+        }
+        announce(t('bulk_done', { n }));
+        await pageCases();
+        main().prepend(h('div', { class: 'alert ok', role: 'status' }, t('bulk_done', { n })));
+      } catch (err2) { bulkMsg.append(errorBox(err2)); }
+    } }, h('strong', {}, t('bulk')), selCount, field(t('triage_status'), st), field(t('comment'), cm), h('button', { type: 'submit', class: 'btn primary' }, t('bulk_apply')));
+    list.prepend(bulk, bulkMsg);
+  }
+  m.append(list);
+  if (d.notes && d.notes.length) m.append(card(t('notes'), h('ul', { class: 'notes' }, d.notes.map((n) => h('li', {}, n)))));
+}
+
+// ---- one case --------------------------------------------------------------
+
+async function pageCase(cid) {
+  page('case_title', { id: cid }, loading());
+  const [it, hist] = await Promise.all([
+    api('GET', '/api/v1/anomalies/' + cid, { query: tq() }),
+    api('GET', '/api/v1/anomalies/' + cid + '/history', { query: tq() }),
+  ]);
+  const ex = it.explanation || {};
+  const m = page('case_title', { id: cid });
+  m.append(h('p', {}, h('a', { href: '#/cases' }, '← ' + t('cases_title'))));
+  m.append(h('section', { class: 'card case-head' },
+    h('div', { class: 'case-score' }, scoreBar(it.score), sevBadge(it.severity), sourceBadges(it), statusBadge(it.status)),
+    h('p', { class: 'case-summary', 'data-test': 'case-summary' }, it.summary),
+    kv([[t('entity_col'), [t('et_' + it.entity_type), ' ', it.entity_type === 'user' ? h('a', { href: '#/entity/user/' + encodeURIComponent(it.entity_id) + '?period=' + encodeURIComponent(it.from + '..' + it.to) }, it.entity_id) : it.entity_id]],
+      [t('dept'), it.dept || '—'], [t('period'), it.from === it.to ? it.from : it.from + ' 〜 ' + it.to + '（' + it.days + t('days') + '）'],
+      [t('system'), (it.systems || []).join('・') || '—']])));
+
+  // explanation
+  const exBody = [];
+  if (ex.source === 'model') {
+    exBody.push(h('p', { class: 'muted' }, t('model_note')));
+    if (ex.top_features) {
+      exBody.push(table([t('feature'), t('value'), t('own_normal'), t('peer_factor'), t('z')], ex.top_features.map((x) => h('tr', {},
+        h('td', {}, x.label || x.feature), h('td', { class: 'num' }, numberFmt(x.value, 0)),
+        h('td', { class: 'num' }, numberFmt(x.user_baseline_expected, 1)), h('td', { class: 'num' }, numberFmt(x.dept_season_factor, 2)),
+        h('td', { class: 'num' }, h('span', { class: 'z' }, numberFmt(x.z, 2))))), 'features'));
+    }
+    if (ex.note) exBody.push(h('p', { class: 'muted small' }, ex.note));
+  } else {
+    exBody.push(h('p', { class: 'muted' }, t('rule_note')));
+    const pairs = [[t('rule'), h('span', { class: 'badge rule' }, ex.rule_id || it.rule_id)]];
+    if (ex.value !== undefined) pairs.push([t('value'), numberFmt(ex.value) + (ex.unit || '')]);
+    if (ex.threshold !== undefined) pairs.push([t('threshold'), numberFmt(ex.threshold) + (ex.unit || '')]);
+    if (ex.model_score) pairs.push([t('src_model') + ' ' + t('score'), numberFmt(ex.model_score, 1)]);
+    for (const [k, v] of Object.entries(ex.detail || {})) pairs.push([k, Array.isArray(v) ? v.join('・') : typeof v === 'string' && /T\d\d:/.test(v) ? timeFmt(v) : String(v)]);
+    exBody.push(kv(pairs));
+  }
+  m.append(card(t('explanation'), ...exBody));
+
+  // findings
+  m.append(card(t('findings'), table([t('source'), t('severity'), t('score'), t('period'), t('summary')], (it.findings || []).map((x) => h('tr', {},
+    h('td', {}, x.source === 'rule' ? h('span', { class: 'badge rule' }, x.rule_id) : h('span', { class: 'badge model' }, t('src_model'))),
+    h('td', {}, x.severity ? sevBadge(x.severity) : '—'), h('td', {}, scoreBar(x.score)),
+    h('td', { class: 'nowrap' }, x.day_from === x.day_to ? x.day_from : x.day_from + ' 〜 ' + x.day_to),
+    h('td', {}, x.summary))), 'findings')));
+
+  // triage
+  if (can(CHANGERS)) m.append(triageCard(it, cid));
+  m.append(card(t('history'), hist.items.length
+    ? h('ol', { class: 'history', 'data-test': 'history' }, hist.items.map((x) => h('li', {}, statusBadge(x.status), ' ', timeFmt(x.decided_at), ' ', h('span', { class: 'muted' }, (x.decided_by || '') + (x.role ? '（' + t('role_' + x.role) + '）' : '')), x.comment ? h('p', {}, x.comment) : null)))
+    : h('p', { class: 'muted' }, t('no_history'))));
+
+  // evidence
+  const evCard = card(t('evidence'));
+  m.append(evCard);
+  const showEvidence = async (offset) => {
+    const ev = await api('GET', '/api/v1/anomalies/' + cid + '/evidence', { query: tq({ offset, limit: 25 }) });
+    clear(evCard).append(h('h2', {}, t('evidence')),
+      table([t('time'), t('system'), t('user_col'), t('terminal'), t('operation'), t('function'), t('result'), t('resident'), t('file_col')], ev.rows.map((r) => h('tr', {},
+        h('td', { class: 'nowrap' }, timeFmt(r.time)), h('td', {}, r.system), h('td', {}, r.user || '—'), h('td', {}, r.terminal || '—'),
+        h('td', {}, r.operation || '—'), h('td', {}, r.function || '—'), h('td', {}, r.result || '—'),
+        h('td', {}, r.resident ? h('code', { title: r.resident }, r.resident.slice(0, 10) + '…') : '—'),
+        h('td', { class: 'nowrap' }, r.file + ':' + r.record))), 'evidence'),
+      pager(offset, 25, ev.count, showEvidence));
+  };
+  await showEvidence(0);
+}
+
+function triageCard(it, cid) {
+  const msg = h('div', { 'aria-live': 'polite' });
+  const st = select(['new', 'investigating', 'confirmed', 'false_positive'].map((x) => [x, t('ts_' + x)]), it.status, { name: 'triage-status' });
+  const cm = h('textarea', { name: 'triage-comment', rows: 2, maxlength: 2000 });
+  const form = h('form', { class: 'triage', onsubmit: async (e) => {
+    e.preventDefault();
+    clear(msg);
+    try {
+      await api('POST', '/api/v1/anomalies/' + cid + '/triage', { query: tq(), body: { status: st.value, comment: cm.value || null } });
+      announce(t('triage_saved'));
+      await pageCase(cid);
+      main().prepend(h('div', { class: 'alert ok', role: 'status', 'data-test': 'triage-saved' }, t('triage_saved')));
+    } catch (err) { msg.append(errorBox(err)); }
+  } }, h('div', { class: 'row' }, field(t('triage_status'), st), field(t('comment'), cm), h('button', { type: 'submit', class: 'btn primary' }, t('record'))));
+  const reason = h('input', { name: 'suppress-reason', class: 'grow', required: true, maxlength: 500 });
+  // a suppression always ends: 90 days from today unless changed
+  const until = new Date(Date.now() + 90 * 86400000).toISOString().slice(0, 10);
+  const expires = h('input', { name: 'suppress-expires', type: 'date', required: true, value: until });
+  const sup = h('form', { class: 'suppress', onsubmit: async (e) => {
+    e.preventDefault();
+    clear(msg);
+    try {
+      await api('POST', '/api/v1/anomalies/' + cid + '/suppress', { query: tq(), body: { reason: reason.value, expires: expires.value } });
+      msg.append(h('div', { class: 'alert ok', role: 'status', 'data-test': 'suppressed' }, t('suppressed')));
+    } catch (err) { msg.append(errorBox(err)); }
+  } }, h('h3', {}, t('suppress')),
+  it.status === 'false_positive'
+    ? h('div', { class: 'row' }, field(t('suppress_reason'), reason), field(t('suppress_expires'), expires), h('button', { type: 'submit', class: 'btn ghost' }, t('suppress')))
+    : h('p', { class: 'muted' }, t('suppress_needs_fp')));
+  return card(t('triage'), form, sup, msg);
+}
+
+// ---- entity ----------------------------------------------------------------
+
+async function pageEntity(uid) {
+  const q = hashQuery();
+  let period = q.get('period');
+  page('entity_title', { id: uid }, loading());
+  if (!period) {
+    const p = await api('GET', '/api/v1/periods', { query: tq() });
+    period = p.items.length ? p.items[0].period : null;
+  }
+  const d = await api('GET', '/api/v1/entities/user/' + encodeURIComponent(uid), { query: tq({ period }) });
+  const m = page('entity_title', { id: uid });
+  const ms = d.master || {};
+  m.append(card(null, kv([[t('dept'), d.dept || '—'], [t('section'), ms.section || '—'], [t('master_status'), ms.status || '—'],
+    [t('period'), d.period.replace('..', ' 〜 ')], [t('baseline_period'), (d.baseline || '').replace('..', ' 〜 ')], [t('active_days'), numberFmt(d.active_days)]])));
+  m.append(card(t('daily'), dailyChart(d)));
+  m.append(h('div', { class: 'grid2' }, card(t('tod'), todChart(d)),
+    card(t('systems_used'), table([t('system'), t('events')], (d.systems || []).map((x) => h('tr', {}, h('td', {}, x.name), h('td', { class: 'num' }, numberFmt(x.events)))), 'systems'))));
+  m.append(card(t('cases_of'), table([t('score'), t('severity'), t('summary'), t('triage_status')], (d.cases || []).map((c) => h('tr', {},
+    h('td', {}, scoreBar(c.score)), h('td', {}, sevBadge(c.severity)), h('td', {}, h('a', { href: '#/case/' + c.id }, c.summary)), h('td', {}, statusBadge(c.status)))), 'entity-cases')));
+}
+
+function dailyChart(d) {
+  const W = 900; const H = 220; const L = 44; const B = 24; const T = 10;
+  const days = d.days || [];
+  const band = (d.baseline_band || {}).events || {};
+  const vals = days.map((x) => (x.values ? x.values.events : 0) || 0);
+  const max = Math.max(10, band.p90 || 0, ...vals) * 1.1;
+  const x = (i) => L + (days.length > 1 ? (i * (W - L - 10)) / (days.length - 1) : 0);
+  const y = (v) => T + (H - T - B) * (1 - v / max);
+  const g = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': t('daily') });
+  if (band.p10 !== undefined) g.append(s('rect', { x: L, y: y(band.p90), width: W - L - 10, height: Math.max(1, y(band.p10) - y(band.p90)), class: 'band' }));
+  if (band.median !== undefined) g.append(s('line', { x1: L, x2: W - 10, y1: y(band.median), y2: y(band.median), class: 'median' }));
+  for (const v of [0, max / 2, max]) g.append(s('text', { x: L - 6, y: y(v) + 4, class: 'axis', 'text-anchor': 'end' }, numberFmt(Math.round(v))));
+  const pts = days.map((dd, i) => `${x(i)},${y(vals[i])}`).join(' ');
+  g.append(s('polyline', { points: pts, class: 'line' }));
+  days.forEach((dd, i) => {
+    const out = band.p90 !== undefined && vals[i] > band.p90;
+    g.append(s('circle', { cx: x(i), cy: y(vals[i]), r: out ? 4 : 2.5, class: out ? 'dot out' : dd.closed ? 'dot closed' : 'dot' }, s('title', {}, dd.day + ': ' + vals[i])));
+    if (i % 7 === 0) g.append(s('text', { x: x(i), y: H - 6, class: 'axis', 'text-anchor': 'middle' }, dd.day.slice(5)));
+  });
+  return g;
+}
+
+function todChart(d) {
+  const W = 440; const H = 200; const L = 30; const B = 22; const T = 8;
+  const tod = d.time_of_day || { period: [], baseline: [] };
+  const pd = Math.max(1, d.active_days || 1); const bd = Math.max(1, tod.baseline_days || 1);
+  const per = tod.period.map((v) => v / pd); const base = tod.baseline.map((v) => v / bd);
+  const max = Math.max(1, ...per, ...base) * 1.1;
+  const bw = (W - L - 6) / 24;
+  const y = (v) => T + (H - T - B) * (1 - v / max);
+  const g = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': t('tod') });
+  for (let i = 0; i < 24; i++) {
+    g.append(s('rect', { x: L + i * bw + 1, y: y(base[i] || 0), width: bw / 2 - 1, height: H - B - y(base[i] || 0), class: 'bar-base' }, s('title', {}, `${i}時 ${t('baseline_avg')} ${numberFmt(base[i], 1)}`)));
+    g.append(s('rect', { x: L + i * bw + bw / 2, y: y(per[i] || 0), width: bw / 2 - 1, height: H - B - y(per[i] || 0), class: 'bar-period' }, s('title', {}, `${i}時 ${t('this_period')} ${numberFmt(per[i], 1)}`)));
+    if (i % 3 === 0) g.append(s('text', { x: L + i * bw + bw / 2, y: H - 6, class: 'axis', 'text-anchor': 'middle' }, String(i)));
+  }
+  const legend = h('p', { class: 'legend' }, h('span', { class: 'key key-base' }), t('baseline_avg'), '　', h('span', { class: 'key key-period' }), t('this_period'));
+  return h('div', {}, g, legend);
+}
+
+// ---- tuning ----------------------------------------------------------------
+
+async function pageTuning() {
+  page('tuning_title', null, loading());
+  const [rules, bs] = await Promise.all([api('GET', '/api/v1/rules', { query: tq() }), api('GET', '/api/v1/settings/baseline', { query: tq() }).catch(() => null)]);
+  const editor = h('div', { id: 'rule-editor' });
+  const changer = can(CHANGERS);
+  const rows = rules.rules.map((r) => h('tr', { 'data-rule': r.id },
+    h('td', {}, h('span', { class: 'badge rule' }, r.id)),
+    h('td', {}, getLang() === 'en' ? r.name_en : r.name_ja, h('div', { class: 'sub muted' }, r.description)),
+    h('td', {}, sevBadge(r.severity)),
+    h('td', {}, r.enabled ? t('yes') : t('no')),
+    h('td', { class: 'params' }, r.params.map((p) => h('div', {}, h('span', { class: p.changed ? 'changed' : '' }, p.name + ' = ' + numberFmt(p.value) + (p.unit ? ' ' + p.unit : ''))))),
+    h('td', {}, h('button', { type: 'button', class: 'btn ghost small', 'data-test': 'edit-' + r.id, onclick: () => { showRuleEditor(editor, r, changer); editor.scrollIntoView({ block: 'start' }); } }, changer ? t('edit') : t('detail')))));
+  const m = page('tuning_title', null);
+  if (!changer) m.append(h('div', { class: 'alert info' }, t('read_only')));
+  m.append(editor, card(t('rules_in_force'), table([t('rule'), t('summary'), t('severity'), t('enabled'), t('params'), ''], rows, 'rules')));
+  if (bs) m.append(card(t('baseline_settings'), table([t('setting'), t('value'), t('default'), t('range'), t('summary')], bs.settings.map((x) => h('tr', {},
+    h('td', {}, h('code', {}, x.name)), h('td', { class: 'num' + (x.changed ? ' changed' : '') }, numberFmt(x.value)), h('td', { class: 'num' }, numberFmt(x.default)),
+    h('td', { class: 'nowrap' }, numberFmt(x.min) + '〜' + numberFmt(x.max) + ' ' + (x.unit || '')), h('td', {}, x.description))), 'baseline')));
+}
+
+function showRuleEditor(box, r, changer) {
+  const inputs = {};
+  const msg = h('div', { 'aria-live': 'polite', 'data-test': 'preview-result' });
+  const en = h('input', { type: 'checkbox', checked: r.enabled, disabled: !changer });
+  const fields = r.params.map((p) => {
+    const inp = h('input', { type: 'number', name: p.name, value: p.value, min: p.min, max: p.max, step: p.type === 'integer' ? 1 : 'any', disabled: !changer, class: 'short' });
+    inputs[p.name] = [inp, p];
+    return field(p.name + (p.unit ? '（' + p.unit + '）' : ''), inp, p.description + ' ' + t('range') + ' ' + numberFmt(p.min) + '〜' + numberFmt(p.max) + '、' + t('default') + ' ' + numberFmt(p.default));
+  });
+  const change = () => {
+    const params = {};
+    for (const [k, [inp, p]] of Object.entries(inputs)) if (Number(inp.value) !== p.value) params[k] = Number(inp.value);
+    const c = {};
+    if (Object.keys(params).length) c.params = params;
+    if (en.checked !== r.enabled) c.enabled = en.checked;
+    return c;
+  };
+  const prevBtn = h('button', { type: 'button', class: 'btn primary', 'data-test': 'preview', onclick: async () => {
+    clear(msg).append(h('p', { class: 'muted', role: 'status' }, t('previewing')));
+    prevBtn.disabled = true;
+    try {
+      const p = await api('POST', '/api/v1/preview', { query: tq(), body: { rules: { [r.id]: change() } } });
+      clear(msg).append(h('h3', {}, t('preview_result')), ...p.periods.map((x) => h('div', { class: 'preview' },
+        h('p', {}, h('strong', {}, x.period.replace('..', ' 〜 ')), '　',
+          h('span', { 'data-test': 'preview-findings' }, t('findings_before_after', { a: x.findings.before, b: x.findings.after })), '　',
+          h('span', { 'data-test': 'preview-cases' }, t('cases_before_after', { a: x.cases.before, b: x.cases.after }))),
+        x.added.length ? h('details', {}, h('summary', {}, t('added') + '（' + x.added.length + '）'), h('ul', {}, x.added.slice(0, 50).map((c) => h('li', {}, c.summary || JSON.stringify(c))))) : null,
+        x.removed.length ? h('details', {}, h('summary', {}, t('removed') + '（' + x.removed.length + '）'), h('ul', {}, x.removed.slice(0, 50).map((c) => h('li', {}, c.summary || JSON.stringify(c))))) : null)));
+      announce(t('preview_result'));
+    } catch (e) { clear(msg).append(errorBox(e)); }
+    prevBtn.disabled = false;
+  } }, t('preview'));
+  const applyBtn = h('button', { type: 'button', class: 'btn ghost', onclick: async () => {
+    try {
+      const d = await api('PUT', '/api/v1/rules/' + r.id, { query: tq(), body: change() });
+      announce(t('rule_saved', { id: r.id, v: d.stored_version }));
+      await pageTuning();
+      main().prepend(h('div', { class: 'alert ok', role: 'status' }, t('rule_saved', { id: r.id, v: d.stored_version })));
+    } catch (e) { clear(msg).append(errorBox(e)); }
+  } }, t('apply_rule'));
+  clear(box).append(card(r.id + ' ' + (getLang() === 'en' ? r.name_en : r.name_ja),
+    h('p', { class: 'muted' }, r.description),
+    h('div', { class: 'check' }, en, h('label', { for: (en.id = id('en')) }, t('enabled'))),
+    h('div', { class: 'param-grid' }, fields),
+    changer ? h('div', { class: 'actions' }, prevBtn, applyBtn) : null, msg));
+}
+
+// ---- analyses and periods --------------------------------------------------
+
+async function pageAnalyses() {
+  page('analyses_title', null, loading());
+  const [jobs, periods] = await Promise.all([api('GET', '/api/v1/analyses', { query: tq() }), api('GET', '/api/v1/periods', { query: tq() })]);
+  const msg = h('div', { 'aria-live': 'polite' });
+  const changer = can(CHANGERS);
+  const m = page('analyses_title', null);
+  if (changer) {
+    const from = h('input', { type: 'date', name: 'from', required: true });
+    const to = h('input', { type: 'date', name: 'to', required: true });
+    m.append(card(t('start_analysis'), h('form', { class: 'row', onsubmit: async (e) => {
+      e.preventDefault();
+      clear(msg);
+      try {
+        const j = await api('POST', '/api/v1/analyses', { query: tq(), body: { period: from.value + '..' + to.value } });
+        announce(t('started', { id: j.id }));
+        await pageAnalyses();
+      } catch (err) { msg.append(errorBox(err)); }
+    } }, field(t('from'), from), field(t('to'), to), h('button', { type: 'submit', class: 'btn primary' }, t('start_analysis'))), msg));
+  }
+  const running = jobs.jobs.some((j) => j.state === 'queued' || j.state === 'running');
+  m.append(card(t('jobs'), table(['#', t('period'), t('state'), t('stage'), t('progress'), t('started_by'), t('cases_n'), ''], jobs.jobs.map((j) => {
+    const p = h('progress', { max: 100, value: Math.round(j.progress * 100), 'aria-label': t('progress') + ' #' + j.id });
+    return h('tr', {}, h('td', { class: 'num' }, j.id), h('td', {}, j.period), h('td', {}, h('span', { class: 'badge job-' + j.state }, t('job_' + j.state))),
+      h('td', {}, j.stage || '—'), h('td', {}, p, ' ', Math.round(j.progress * 100) + '%'), h('td', {}, j.started_by),
+      h('td', { class: 'num' }, j.summary ? numberFmt(j.summary.cases) : j.error || '—'),
+      h('td', {}, changer && (j.state === 'queued' || j.state === 'running') ? h('button', { type: 'button', class: 'btn ghost small', onclick: async () => {
+        try { await api('DELETE', '/api/v1/analyses/' + j.id, { query: tq() }); await pageAnalyses(); } catch (err) { main().append(errorBox(err)); }
+      } }, t('cancel_job')) : null));
+  }), 'jobs')));
+  m.append(card(t('periods'), table([t('period'), t('status'), t('runs'), t('cases_n'), t('delivered'), ''], periods.items.map((p) => h('tr', {},
+    h('td', {}, h('a', { href: '#/cases?period=' + encodeURIComponent(p.period) }, p.period.replace('..', ' 〜 '))), h('td', {}, h('span', { class: 'badge ps-' + p.status }, t('ps_' + p.status) === 'ps_' + p.status ? p.status : t('ps_' + p.status))), h('td', { class: 'num' }, p.runs),
+    h('td', { class: 'num' }, p.latest_run ? numberFmt(p.latest_run.cases) : '—'), h('td', {}, p.delivered_at ? timeFmt(p.delivered_at) + ' ' + (p.delivered_by || '') : '—'),
+    h('td', {}, changer && !p.frozen ? h('button', { type: 'button', class: 'btn ghost small', onclick: async () => {
+      if (!confirm(t('deliver_confirm', { p: p.period }))) return;
+      try { await api('POST', '/api/v1/periods/' + encodeURIComponent(p.period) + '/deliver', { query: tq(), body: {} }); announce(t('delivered_ok', { p: p.period })); await pageAnalyses(); } catch (err) { msg.append(errorBox(err)); }
+    } }, t('deliver')) : null))), 'periods')));
+  if (running) setTimeout(() => { if (hashPath() === '#/analyses') pageAnalyses().catch(() => {}); }, 2000);
+}
+
+// ---- audit -----------------------------------------------------------------
+
+async function pageAudit() {
+  const q = hashQuery();
+  const f = Object.fromEntries(q.entries());
+  page('audit_title', null, loading());
+  const d = await api('GET', '/api/v1/audit', { query: tq({ order: 'desc', limit: 50, actor: f.actor, action: f.action, before: f.before }) });
+  const actor = h('input', { name: 'actor', value: f.actor || '' });
+  const action = h('input', { name: 'action', value: f.action || '', placeholder: 'POST /api/v1/session' });
+  const m = page('audit_title', null, card(null, h('form', { class: 'filters', onsubmit: (e) => { e.preventDefault(); setHashQuery('#/audit', { actor: actor.value.trim(), action: action.value.trim() }); } },
+    field(t('actor'), actor), field(t('action'), action), h('div', { class: 'filter-actions' }, h('button', { type: 'submit', class: 'btn primary' }, t('apply'))))));
+  m.append(card(null, table(['#', t('time'), t('actor'), t('role'), t('address'), t('action'), t('target'), t('outcome'), t('detail')], d.items.map((x) => h('tr', {},
+    h('td', { class: 'num' }, x.id), h('td', { class: 'nowrap' }, timeFmt(x.time)), h('td', {}, x.actor), h('td', {}, ['uploader', 'analyst', 'reporter', 'admin'].includes(x.role) ? t('role_' + x.role) : x.role || '—'), h('td', {}, x.address || '—'),
+    h('td', {}, h('code', {}, x.action)), h('td', {}, x.target || '—'), h('td', {}, h('span', { class: 'badge out-' + x.outcome }, t('out_' + x.outcome))), h('td', {}, x.detail || '—'))), 'audit'),
+  d.next ? h('div', { class: 'pager' }, h('button', { type: 'button', class: 'btn ghost small', onclick: () => setHashQuery('#/audit', { ...f, before: d.next }) }, t('older'))) : null));
+}
+
+// ---- start -----------------------------------------------------------------
+
+window.addEventListener('hashchange', route);
+(async () => {
+  setLang(getLang());
+  try {
+    const d = await api('GET', '/api/v1/session', { quiet401: true });
+    me = d;
+    setCsrf(d.csrf_token || null);
+  } catch (e) { me = null; }
+  route();
+})();

@@ -1,0 +1,164 @@
+// i18n.js -- the UI's words, one dictionary per language. Japanese is the
+// product's language; English is the switch in the header. The choice is
+// kept in localStorage ("tenken.lang") and sent as Accept-Language so the
+// API's error messages come back in the same language.
+
+const ja = {
+  app: 'tenken ログ点検', skip: '本文へ移動', lang_switch: 'English', lang_label: '表示言語',
+  logout: 'ログアウト', tenant: 'テナント', user: 'ユーザー', role: '権限',
+  role_uploader: 'アップロード担当', role_analyst: '分析担当', role_reporter: '閲覧（報告）', role_admin: '管理者',
+  nav: 'メインメニュー', nav_upload: 'ログのアップロード', nav_uploads: 'アップロード履歴', nav_cases: '要確認事案',
+  nav_tuning: 'ルールと閾値', nav_analyses: '分析と期間', nav_audit: '監査ログ',
+  login_title: 'ログイン', login_lead: '自治体の操作ログ点検システムです。職員のアカウントでログインしてください。',
+  name: 'アカウント名', password: 'パスワード', login_btn: 'ログイン', logging_in: 'ログインしています…',
+  wrong_credentials: 'アカウント名またはパスワードが違います。',
+  locked: 'ログインの失敗が続いたため、このアカウントは一時的にロックされています。{s}秒後に再度お試しください。',
+  expired: 'セッションの有効期限が切れました。もう一度ログインしてください。', logged_out: 'ログアウトしました。',
+  forbidden_page: 'この画面を開く権限がありません。', loading: '読み込み中…', error: 'エラー', retry: '再試行',
+  none: 'なし', yes: 'はい', no: 'いいえ', cancel: 'キャンセル', save: '保存', close: '閉じる', back: '戻る',
+  upload_title: 'ログのアップロード', upload_lead: '業務システムや端末の操作ログ（CSV）を取り込みます。ファイルはそのまま送信され、ブラウザに読み込まれることはありません。',
+  drop: 'ここにCSVファイルをドロップ', or_pick: 'またはファイルを選択', file: 'ファイル', profile: '取込定義（プロファイル）',
+  profile_auto: '自動判定（ファイル名・見出し行から）', lenient: '不正な行を除いて取り込む（行ごとのエラーを一覧にする）',
+  upload_btn: 'アップロード', uploading: '送信中', ingesting: '取り込み中（サーバーで検証しています）…', progress: '進捗',
+  upload_done: '取り込みが完了しました。', upload_partial: '一部の行を除いて取り込みました。', upload_rejected: 'ファイルは取り込まれませんでした。',
+  rows_total: '行数', rows_accepted: '取込', rows_rejected: '不正', rows_skipped: 'スキップ', first_error: '最初のエラー',
+  error_report: '行ごとのエラー一覧（CSV）をダウンロード', duplicate: '同じ内容のファイルが既に取り込まれています（アップロード #{id}）。',
+  choose_file: 'ファイルを選んでください。', bytes_of: '{a} / {b}',
+  uploads_title: 'アップロード履歴', uploaded_at: 'アップロード日時', status: '状態', size: 'サイズ', period_of_rows: 'データの期間',
+  st_stored: '取込済', st_partial: '一部取込', st_rejected: '却下', in_progress: '処理中のアップロード', detail: '詳細',
+  delete: '削除', delete_confirm: 'アップロード #{id}（{file}）と、それが取り込んだ全ての行を削除します。よろしいですか。', deleted: '削除しました。',
+  prev: '前へ', next: '次へ', page_of: '{a}〜{b}件目 / 全{c}件', more: 'さらに表示',
+  cases_title: '要確認事案', period: '点検期間', latest: '最新', filters: '絞り込み', entity_type: '対象の種類', et_user: '職員', et_terminal: '端末',
+  entity: '職員ID・端末名', system: 'システム', dept: '所属', rule: 'ルール', source: '検知元', src_rule: 'ルール', src_model: 'モデル',
+  min_score: '最低スコア', triage_status: '対応状況', all: 'すべて', apply: '適用', reset: 'クリア',
+  rank: '順位', score: 'スコア', severity: '重大度', summary: '概要', days: '日', entity_col: '対象',
+  sev_critical: '重大', sev_high: '高', sev_medium: '中', sev_low: '低',
+  ts_new: '未対応', ts_investigating: '調査中', ts_confirmed: '不正確認', ts_false_positive: '誤検知',
+  select_all: 'このページをすべて選択', select_row: '{id} を選択', bulk: '選択した事案の対応状況', bulk_apply: '一括で記録',
+  selected: '{n}件選択', comment: 'コメント', bulk_done: '{n}件の対応状況を記録しました。', no_run: 'この期間の分析結果はまだありません。',
+  total_cases: '{n}件', notes: '分析時の注記',
+  case_title: '事案 {id}', explanation: 'なぜ検知されたか', findings: '構成する検知', evidence: '根拠となるログ行', triage: '対応状況の記録',
+  history: '対応履歴', record: '記録', suppress: '誤検知として今後の検知を抑止', suppress_reason: '抑止の理由', suppress_expires: '有効期限',
+  suppressed: '抑止を登録しました。次回の分析から反映されます。', suppress_needs_fp: '抑止の登録は対応状況を「誤検知」にしてから行えます。',
+  triage_saved: '対応状況を記録しました。', value: '値', threshold: '閾値', own_normal: '本人の平常値', peer_factor: '所属の季節係数',
+  z: '偏差(z)', feature: '指標', time: '日時', user_col: '職員', terminal: '端末', operation: '操作', function: '機能', result: '結果',
+  resident: '住民（仮名）', file_col: 'ファイル', open_entity: 'この職員の活動を見る', by_account: '記録者', no_history: 'まだ記録はありません。',
+  model_note: 'モデルは、本人の基準期間の平常値と所属の同時期の傾向から外れた行動を点数化します。',
+  rule_note: 'ルールは、市の運用で定めた条件（閾値）に当てはまった行動を検知します。',
+  entity_title: '職員 {id} の活動', daily: '日ごとの操作件数と平常の幅（基準期間の10〜90%）', tod: '時間帯別の操作（期間と基準期間の1日平均）',
+  systems_used: '利用したシステム', events: '件数', baseline_period: '基準期間', master: '職員情報', cases_of: 'この職員の事案',
+  active_days: '稼働日数', section: '係', master_status: '在籍状況', this_period: '点検期間', baseline_avg: '基準期間',
+  tuning_title: 'ルールと閾値', rules_in_force: '適用中のルール', enabled: '有効', params: 'パラメータ', changed: '変更あり', default: '既定値',
+  range: '範囲', edit: '変更', preview: '影響を試算', previewing: '試算しています（数秒から数十秒かかります）…', preview_result: '試算結果',
+  findings_before_after: '検知 {a} → {b}件', cases_before_after: '事案 {a} → {b}件', added: '増える事案', removed: '減る事案',
+  apply_rule: 'この設定を適用', rule_saved: 'ルール {id} を更新しました（版 {v}）。', baseline_settings: '基準期間とモデルの設定', setting: '設定',
+  read_only: '閲覧のみ（変更は分析担当・管理者）',
+  analyses_title: '分析と期間', start_analysis: '分析を開始', from: '開始日', to: '終了日', jobs: '分析ジョブ', state: '状態', stage: '段階',
+  job_queued: '待機中', job_running: '実行中', job_done: '完了', job_failed: '失敗', job_cancelled: '取消',
+  started_by: '開始者', ps_analysed: '分析済', ps_open: '未分析', ps_delivered: '納品済', ps_frozen: '確定済',
+  cancel_job: '取り消す', periods: '期間', runs: '分析回数', delivered: '納品済', deliver: '納品（確定）', deliver_confirm: '期間 {p} を納品として確定します。以後この期間の対応状況は変更できません。よろしいですか。',
+  delivered_ok: '期間 {p} を確定しました。', started: '分析を開始しました（ジョブ #{id}）。', cases_n: '事案数',
+  audit_title: '監査ログ', actor: '操作者', action: '操作', target: '対象', outcome: '結果', address: '接続元', since: 'から', until: 'まで',
+  out_ok: '成功', out_refused: '拒否', out_error: 'エラー', older: 'さらに古い記録',
+};
+
+const en = {
+  app: 'tenken log inspection', skip: 'Skip to content', lang_switch: '日本語', lang_label: 'Language',
+  logout: 'Log out', tenant: 'Tenant', user: 'User', role: 'Role',
+  role_uploader: 'Uploader', role_analyst: 'Analyst', role_reporter: 'Reporter', role_admin: 'Administrator',
+  nav: 'Main menu', nav_upload: 'Upload logs', nav_uploads: 'Upload history', nav_cases: 'Cases to review',
+  nav_tuning: 'Rules and thresholds', nav_analyses: 'Analyses and periods', nav_audit: 'Audit log',
+  login_title: 'Log in', login_lead: 'The municipality\'s log inspection system. Log in with your staff account.',
+  name: 'Account name', password: 'Password', login_btn: 'Log in', logging_in: 'Logging in…',
+  wrong_credentials: 'Wrong account name or password.',
+  locked: 'Too many failed logins: this account is locked for now. Try again in {s} seconds.',
+  expired: 'Your session has expired. Please log in again.', logged_out: 'You have logged out.',
+  forbidden_page: 'You may not open this page.', loading: 'Loading…', error: 'Error', retry: 'Retry',
+  none: 'none', yes: 'yes', no: 'no', cancel: 'Cancel', save: 'Save', close: 'Close', back: 'Back',
+  upload_title: 'Upload logs', upload_lead: 'Ingest an operation log (CSV) of a business system or terminal. The file is streamed as it is, never read into the browser.',
+  drop: 'Drop a CSV file here', or_pick: 'or choose a file', file: 'File', profile: 'Source profile',
+  profile_auto: 'Detect (from the file name and header line)', lenient: 'Store the good rows and list the bad ones',
+  upload_btn: 'Upload', uploading: 'Sending', ingesting: 'Ingesting (the server checks the rows)…', progress: 'Progress',
+  upload_done: 'The file was ingested.', upload_partial: 'The file was ingested without its bad rows.', upload_rejected: 'The file was not ingested.',
+  rows_total: 'Rows', rows_accepted: 'Accepted', rows_rejected: 'Rejected', rows_skipped: 'Skipped', first_error: 'First error',
+  error_report: 'Download the row-level error report (CSV)', duplicate: 'The same file is already stored (upload #{id}).',
+  choose_file: 'Choose a file.', bytes_of: '{a} of {b}',
+  uploads_title: 'Upload history', uploaded_at: 'Uploaded', status: 'Status', size: 'Size', period_of_rows: 'Data from–to',
+  st_stored: 'stored', st_partial: 'partial', st_rejected: 'rejected', in_progress: 'Uploads in progress', detail: 'Details',
+  delete: 'Delete', delete_confirm: 'Delete upload #{id} ({file}) and every row it stored?', deleted: 'Deleted.',
+  prev: 'Previous', next: 'Next', page_of: '{a}–{b} of {c}', more: 'Show more',
+  cases_title: 'Cases to review', period: 'Period', latest: 'latest', filters: 'Filters', entity_type: 'Entity type', et_user: 'staff', et_terminal: 'terminal',
+  entity: 'Staff ID or terminal', system: 'System', dept: 'Department', rule: 'Rule', source: 'Source', src_rule: 'rule', src_model: 'model',
+  min_score: 'Minimum score', triage_status: 'Triage status', all: 'all', apply: 'Apply', reset: 'Clear',
+  rank: 'Rank', score: 'Score', severity: 'Severity', summary: 'Summary', days: 'days', entity_col: 'Entity',
+  sev_critical: 'critical', sev_high: 'high', sev_medium: 'medium', sev_low: 'low',
+  ts_new: 'new', ts_investigating: 'investigating', ts_confirmed: 'confirmed', ts_false_positive: 'false positive',
+  select_all: 'Select all on this page', select_row: 'Select {id}', bulk: 'Triage status of the selected cases', bulk_apply: 'Record for all',
+  selected: '{n} selected', comment: 'Comment', bulk_done: 'Recorded the status of {n} cases.', no_run: 'No analysis of this period yet.',
+  total_cases: '{n} cases', notes: 'Notes of the analysis',
+  case_title: 'Case {id}', explanation: 'Why it was found', findings: 'Findings', evidence: 'Evidence rows', triage: 'Record triage',
+  history: 'Triage history', record: 'Record', suppress: 'False positive: suppress from now on', suppress_reason: 'Reason', suppress_expires: 'Expires',
+  suppressed: 'Suppression stored; the next analysis honours it.', suppress_needs_fp: 'Set the status to false positive first.',
+  triage_saved: 'Triage recorded.', value: 'Value', threshold: 'Threshold', own_normal: 'Own normal', peer_factor: 'Department season factor',
+  z: 'Deviation (z)', feature: 'Feature', time: 'Time', user_col: 'Staff', terminal: 'Terminal', operation: 'Operation', function: 'Function', result: 'Result',
+  resident: 'Resident (pseudonym)', file_col: 'File', open_entity: 'Open this staff member\'s activity', by_account: 'By', no_history: 'Nothing recorded yet.',
+  model_note: 'The models score behaviour that departs from the person\'s own baseline and the department\'s seasonal trend.',
+  rule_note: 'The rules find behaviour that meets conditions (thresholds) the city set.',
+  entity_title: 'Activity of staff {id}', daily: 'Events per day against the normal band (baseline p10–p90)', tod: 'Time of day (daily mean, period vs baseline)',
+  systems_used: 'Systems used', events: 'Events', baseline_period: 'Baseline', master: 'Staff record', cases_of: 'Cases of this staff member',
+  active_days: 'Active days', section: 'Section', master_status: 'Status', this_period: 'Period', baseline_avg: 'Baseline',
+  tuning_title: 'Rules and thresholds', rules_in_force: 'Rules in force', enabled: 'Enabled', params: 'Parameters', changed: 'changed', default: 'default',
+  range: 'Range', edit: 'Change', preview: 'Preview the effect', previewing: 'Previewing (seconds to a minute)…', preview_result: 'Preview',
+  findings_before_after: 'findings {a} → {b}', cases_before_after: 'cases {a} → {b}', added: 'Cases added', removed: 'Cases removed',
+  apply_rule: 'Apply this setting', rule_saved: 'Rule {id} updated (version {v}).', baseline_settings: 'Baseline and model settings', setting: 'Setting',
+  read_only: 'Read only (analysts and administrators change these)',
+  analyses_title: 'Analyses and periods', start_analysis: 'Start analysis', from: 'From', to: 'To', jobs: 'Analysis jobs', state: 'State', stage: 'Stage',
+  job_queued: 'queued', job_running: 'running', job_done: 'done', job_failed: 'failed', job_cancelled: 'cancelled',
+  started_by: 'Started by', ps_analysed: 'analysed', ps_open: 'not analysed', ps_delivered: 'delivered', ps_frozen: 'frozen',
+  cancel_job: 'Cancel', periods: 'Periods', runs: 'Runs', delivered: 'delivered', deliver: 'Deliver (freeze)', deliver_confirm: 'Deliver period {p}? Its triage can no longer change.',
+  delivered_ok: 'Period {p} delivered.', started: 'Analysis started (job #{id}).', cases_n: 'Cases',
+  audit_title: 'Audit log', actor: 'Actor', action: 'Action', target: 'Target', outcome: 'Outcome', address: 'Address', since: 'since', until: 'until',
+  out_ok: 'ok', out_refused: 'refused', out_error: 'error', older: 'Older records',
+};
+
+const dicts = { ja, en };
+let lang = 'ja';
+try {
+  if (localStorage.getItem('tenken.lang') === 'en') lang = 'en';
+} catch (e) { /* storage disabled: Japanese */ }
+
+export function getLang() { return lang; }
+
+export function setLang(l) {
+  lang = l === 'en' ? 'en' : 'ja';
+  try { localStorage.setItem('tenken.lang', lang); } catch (e) { /* not kept */ }
+  document.documentElement.lang = lang;
+}
+
+// t('key', {n: 3}) -- the word in the current language, {names} filled in.
+export function t(key, vars) {
+  let s = dicts[lang][key] ?? dicts.ja[key] ?? key;
+  if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+  return s;
+}
+
+export function numberFmt(n, digits) {
+  if (n === null || n === undefined) return '—';
+  return Number(n).toLocaleString(lang === 'en' ? 'en-US' : 'ja-JP',
+    digits === undefined ? undefined : { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+export function timeFmt(iso) {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return d.toLocaleString(lang === 'en' ? 'en-GB' : 'ja-JP', { timeZone: 'Asia/Tokyo', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+}
+
+export function bytesFmt(n) {
+  if (n === null || n === undefined) return '—';
+  const u = ['B', 'KB', 'MB', 'GB'];
+  let i = 0; let v = n;
+  while (v >= 1024 && i < u.length - 1) { v /= 1024; i++; }
+  return (i ? v.toFixed(1) : String(v)) + ' ' + u[i];
+}

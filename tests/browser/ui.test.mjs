@@ -1,0 +1,359 @@
+// tests/browser/ui.test.mjs -- drives the web UI in Chromium (playwright-core,
+// the system's browser, no download) against a running `tenken serve`.
+// Run by tests/browser/test_ui.sh, which sets:
+//   TK_UI_BASE      https://127.0.0.1:PORT
+//   TK_UI_PASSWORD  the password of ui-uploader, ui-analyst, ui-reporter, ui-admin, ui-locked
+//   TK_UI_SHOTS     where to save a screenshot of every page
+//   TK_UI_GOOD, TK_UI_BAD  a CSV the profile accepts, and one with a bad row
+//   TK_CHROMIUM     the browser
+// Each step prints "ok" or "FAIL: what it did, what it saw"; the exit code is
+// the count of failed steps (0: all passed).
+import { chromium } from 'playwright-core';
+import path from 'node:path';
+
+const base = process.env.TK_UI_BASE;
+const pw = process.env.TK_UI_PASSWORD;
+const shots = process.env.TK_UI_SHOTS;
+const viewport = { width: 1366, height: 768 };
+// A sanitizer build (TK_SANITIZE, set by ctest) serves and analyses several
+// times slower: the waits grow with it.
+const slow = process.env.TK_SANITIZE ? 5 : 1;
+let failed = 0;
+let page;
+let browser;
+const foreign = [];
+
+function assert(cond, msg) { if (!cond) throw new Error(msg); }
+
+// Polls fn (in node) until it returns a truthy value. page.waitForFunction
+// would evaluate a string in the page, which the UI's CSP (no
+// 'unsafe-eval') rightly refuses.
+async function until(what, fn, timeout = 15000 * slow) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    last = await fn().catch((e) => e.message);
+    if (last === true) return;
+    if (Date.now() > end) throw new Error(`waited ${timeout} ms for ${what}; last: ${last}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}: ${e.message.split('\n').slice(0, 6).join('\n     ')}`);
+    if (page) await page.screenshot({ path: path.join(shots, 'FAILED-' + name.replace(/[^a-z0-9]+/gi, '-') + '.png') }).catch(() => {});
+  }
+}
+
+async function shot(name) { await page.screenshot({ path: path.join(shots, name + '.png'), fullPage: false }); }
+
+async function newPage() {
+  if (page) await page.context().close();
+  const ctx = await browser.newContext({ viewport, ignoreHTTPSErrors: true, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+  page = await ctx.newPage();
+  page.setDefaultTimeout(15000 * slow);
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.protocol !== 'data:' && u.hostname !== '127.0.0.1') foreign.push(r.url());
+  });
+  page.on('pageerror', (e) => { console.log('     page error: ' + e.message); failed++; });
+  page.on('console', (m) => { if (m.type() === 'error' && !/status of 40[13]/.test(m.text())) console.log('     console: ' + m.text()); });
+  return page;
+}
+
+async function login(name) {
+  await page.goto(base + '/');
+  await page.fill('input[name=name]', name);
+  await page.fill('input[name=password]', pw);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('[data-test=logout]');
+}
+
+async function navTexts() { return page.$$eval('nav#nav a .label', (as) => as.map((a) => a.textContent.trim())); }
+
+async function apiStatus(p) { return page.evaluate(async (u) => (await fetch(u)).status, p); }
+
+browser = await chromium.launch({
+  executablePath: process.env.TK_CHROMIUM || '/usr/bin/chromium',
+  args: process.getuid && process.getuid() === 0 ? ['--no-sandbox'] : [],
+});
+
+await step('login page, wrong password', async () => {
+  await newPage();
+  await page.goto(base + '/');
+  await page.waitForSelector('form.login-form');
+  await shot('01-login');
+  await page.fill('input[name=name]', 'ui-analyst');
+  await page.fill('input[name=password]', 'not the password');
+  await page.click('button[type=submit]');
+  const msg = await page.textContent('[data-test=login-error]');
+  assert(msg.includes('アカウント名またはパスワードが違います'), 'wrong password message: ' + msg);
+  await shot('02-login-wrong');
+});
+
+await step('locked account shows Retry-After', async () => {
+  for (let i = 0; i < 6; i++) {
+    await page.fill('input[name=name]', 'ui-locked');
+    await page.fill('input[name=password]', 'wrong ' + i);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('[data-test=login-error]');
+    await until('the login button', async () => !(await page.isDisabled('button[type=submit]')));
+  }
+  const msg = await page.textContent('[data-test=login-error]');
+  assert(/ロックされています。\d+秒後/.test(msg), 'locked message with seconds: ' + msg);
+  await shot('03-login-locked');
+});
+
+await step('uploader: navigation, no cases page, API says 403', async () => {
+  await login('ui-uploader');
+  const nav = await navTexts();
+  assert(nav.includes('ログのアップロード') && nav.includes('アップロード履歴'), 'uploader nav: ' + nav);
+  assert(!nav.includes('要確認事案') && !nav.includes('監査ログ'), 'uploader sees no cases/audit: ' + nav);
+  assert((await page.textContent('[data-test=role]')) === 'アップロード担当', 'role shown');
+  await page.goto(base + '/#/cases');
+  await page.waitForSelector('[data-test=forbidden]');
+  const st = await apiStatus('/api/v1/anomalies');
+  assert(st === 403, 'GET /api/v1/anomalies as uploader: ' + st);
+  await shot('04-uploader-forbidden');
+});
+
+await step('upload a file: progress to 100 %, counts', async () => {
+  await page.goto(base + '/#/upload');
+  await page.waitForSelector('form.upload-form');
+  await page.setInputFiles('input[type=file]', process.env.TK_UI_GOOD);
+  await shot('05-upload-chosen');
+  // Record the progress values the page shows while sending.
+  await page.evaluate(() => {
+    window.__seen = [];
+    const bar = document.querySelector('[data-test=upload-progress]');
+    new MutationObserver(() => window.__seen.push(Number(bar.value))).observe(bar, { attributes: true });
+    bar.addEventListener('change', () => {});
+    const orig = Object.getOwnPropertyDescriptor(HTMLProgressElement.prototype, 'value');
+    Object.defineProperty(bar, 'value', { get() { return orig.get.call(this); }, set(v) { window.__seen.push(Number(v)); orig.set.call(this, v); } });
+  });
+  await page.click('form.upload-form button[type=submit]');
+  await page.waitForSelector('[data-test=upload-result]', { timeout: 60000 * slow });
+  const pct = await page.textContent('[data-test=upload-pct]');
+  const seen = await page.evaluate(() => window.__seen);
+  assert(pct === '100%', 'the bar ends at 100 %: ' + pct);
+  assert(seen.length >= 1 && seen[seen.length - 1] === 100, 'progress values seen: ' + seen.join(','));
+  const acc = await page.textContent('[data-test=rows-accepted]');
+  const total = await page.textContent('[data-test=rows-total]');
+  assert(Number(acc.replace(/,/g, '')) > 1000 && acc === total, `accepted ${acc} of ${total}`);
+  await shot('06-upload-done');
+});
+
+await step('upload a malformed file: the row-level error', async () => {
+  await page.goto(base + '/#/uploads');
+  await page.goto(base + '/#/upload');
+  await page.waitForSelector('form.upload-form');
+  await page.setInputFiles('input[type=file]', process.env.TK_UI_BAD);
+  await page.click('form.upload-form button[type=submit]');
+  await page.waitForSelector('[data-test=upload-result]');
+  const text = await page.textContent('[data-test=upload-result]');
+  assert(text.includes('取り込まれませんでした'), 'rejected: ' + text);
+  const first = await page.textContent('[data-test=first-error]');
+  assert(/3/.test(first) && /操作日時|time|2024\/13\/45/.test(first), 'the first bad row named: ' + first);
+  const href = await page.getAttribute('[data-test=error-report]', 'href');
+  const report = await page.evaluate(async (u) => { const r = await fetch(u); return r.status + ' ' + await r.text(); }, href);
+  assert(report.startsWith('200 ') && report.trim().split('\n').length >= 2, 'the error report downloads: ' + report);
+  await shot('07-upload-rejected');
+});
+
+await step('upload history and detail', async () => {
+  await page.goto(base + '/#/uploads');
+  await page.waitForSelector('table[data-test=uploads] tbody tr');
+  const first = await page.textContent('table[data-test=uploads] tbody tr');
+  assert(first.includes('juki_test_bad.csv') || first.includes('juki_test_good.csv'), 'newest upload first: ' + first);
+  await shot('08-uploads');
+  await page.click('table[data-test=uploads] tbody tr a');
+  await page.waitForSelector('button.danger');
+  await shot('09-upload-detail');
+  await page.click('[data-test=logout]');
+  await page.waitForSelector('form.login-form');
+  assert((await page.textContent('#login-msg')).includes('ログアウトしました'), 'logout message');
+});
+
+let caseId;
+let topSummary;
+await step('analyst: navigation and ranked cases', async () => {
+  await login('ui-analyst');
+  const nav = await navTexts();
+  for (const n of ['要確認事案', 'ログのアップロード', 'ルールと閾値', '分析と期間']) assert(nav.includes(n), 'analyst nav has ' + n + ': ' + nav);
+  assert(!nav.includes('監査ログ'), 'analyst has no audit: ' + nav);
+  await page.waitForSelector('table[data-test=cases] tbody tr[data-id]');
+  const n = await page.$$eval('table[data-test=cases] tbody tr[data-id]', (r) => r.length);
+  assert(n >= 10, 'cases listed: ' + n);
+  caseId = await page.getAttribute('table[data-test=cases] tbody tr[data-id]', 'data-id');
+  assert(caseId === '1-1', 'the top case is 1-1: ' + caseId);
+  topSummary = await page.textContent('table[data-test=cases] tbody tr:first-child [data-test=case-link]');
+  const badges = await page.$$eval('table[data-test=cases] tbody tr:first-child .badge', (b) => b.map((x) => x.textContent));
+  assert(badges.some((b) => ['重大', '高', '中', '低'].includes(b)) && badges.includes('未対応'), 'severity and status badges: ' + badges);
+  const width = await page.$eval('table[data-test=cases] tbody tr:first-child .bar .fill', (e) => e.style.width);
+  assert(/^(9\d|100)(\.\d+)?%$/.test(width), 'the top score bar is nearly full: ' + width);
+  await shot('10-cases');
+  await page.selectOption('select[name=source]', 'model');
+  await page.click('form.filters button[type=submit]');
+  await until('the filter in the URL', async () => page.url().includes('source=model'));
+  await page.waitForSelector('table[data-test=cases] tbody tr[data-id]');
+  const src = await page.$$eval('table[data-test=cases] tbody tr[data-id] .badge.model', (b) => b.length);
+  assert(src >= 1, 'model filter shows model cases');
+  await shot('11-cases-model');
+});
+
+await step('case page: summary, explanation, evidence', async () => {
+  await page.goto(base + '/#/cases');
+  await page.waitForSelector('[data-test=case-link]');
+  await page.click('[data-test=case-link]');
+  await page.waitForSelector('[data-test=case-summary]');
+  const sum = await page.textContent('[data-test=case-summary]');
+  assert(sum && sum === topSummary, `summary ${sum} is the list's ${topSummary}`);
+  const body = await page.textContent('main');
+  assert(body.includes('なぜ検知されたか') && body.includes('閾値'), 'explanation shown');
+  await page.waitForSelector('table[data-test=evidence] tbody tr');
+  assert((await page.$$eval('table[data-test=findings] tbody tr', (r) => r.length)) >= 2, 'findings listed');
+  await shot('12-case');
+  await page.evaluate(() => document.querySelector('table[data-test=evidence]').scrollIntoView());
+  await shot('13-case-evidence');
+});
+
+await step('triage a case; after a reload the status stays and the CSRF token is back', async () => {
+  await page.selectOption('select[name=triage-status]', 'investigating');
+  await page.fill('textarea[name=triage-comment]', '所属長に確認を依頼');
+  await page.click('form.triage button[type=submit]');
+  await page.waitForSelector('[data-test=triage-saved]');
+  await page.reload();
+  await page.waitForSelector('[data-test=case-summary]');
+  const st = await page.textContent('.case-head [data-test=status]');
+  assert(st === '調査中', 'status after reload: ' + st);
+  assert((await page.textContent('[data-test=history]')).includes('所属長に確認を依頼'), 'history has the comment');
+  // a change after the reload needs the CSRF token the page got back
+  await page.selectOption('select[name=triage-status]', 'false_positive');
+  await page.click('form.triage button[type=submit]');
+  await page.waitForSelector('[data-test=triage-saved]');
+  assert((await page.textContent('.case-head [data-test=status]')) === '誤検知', 'second triage after reload');
+  await page.fill('input[name=suppress-reason]', '定例の媒体書出し（承認済み）');
+  await page.click('form.suppress button[type=submit]');
+  await page.waitForSelector('[data-test=suppressed]');
+  await shot('14-case-triaged');
+});
+
+await step('bulk triage of selected cases', async () => {
+  await page.goto(base + '/#/cases');
+  await page.waitForSelector('table[data-test=cases] tbody tr[data-id]');
+  const boxes = await page.$$('table[data-test=cases] tbody input[type=checkbox]');
+  await boxes[1].check();
+  await boxes[2].check();
+  assert((await page.textContent('[data-test=selected]')).includes('2件'), 'two selected');
+  await page.selectOption('select[name=bulk-status]', 'confirmed');
+  await page.click('form.bulk button[type=submit]');
+  await page.waitForSelector('.alert.ok');
+  const st = await page.$$eval('table[data-test=cases] tbody tr[data-id]', (rows) => rows.slice(1, 3).map((r) => r.querySelector('[data-test=status]').textContent));
+  assert(st.every((x) => x === '不正確認'), 'bulk statuses: ' + st);
+  await shot('15-cases-bulk');
+});
+
+await step('entity profile', async () => {
+  await page.goto(base + '/#/cases?entity_type=user');
+  await page.waitForSelector('table[data-test=cases] tbody tr[data-id] a[href^="#/entity/user/"]');
+  await page.click('table[data-test=cases] tbody tr[data-id] a[href^="#/entity/user/"]');
+  await page.waitForSelector('svg.chart polyline');
+  assert((await page.$$eval('table[data-test=systems] tbody tr', (r) => r.length)) >= 1, 'systems listed');
+  await shot('16-entity');
+});
+
+await step('tuning: a threshold change previewed', async () => {
+  await page.goto(base + '/#/tuning');
+  await page.waitForSelector('[data-test=edit-R03]');
+  await shot('17-tuning');
+  await page.click('[data-test=edit-R03]');
+  await page.fill('input[name=min_residents]', '20');
+  await page.click('[data-test=preview]');
+  await page.waitForSelector('[data-test=preview-cases]', { timeout: 90000 * slow });
+  const txt = await page.textContent('[data-test=preview-cases]');
+  assert(/事案 \d+ → \d+件/.test(txt), 'preview count: ' + txt);
+  await shot('18-tuning-preview');
+});
+
+await step('analyses and periods', async () => {
+  await page.goto(base + '/#/analyses');
+  await page.waitForSelector('table[data-test=periods] tbody tr');
+  assert((await page.textContent('table[data-test=periods]')).includes('2024-10-01'), 'the demo period');
+  await page.fill('input[name=from]', '2024-11-01');
+  await page.fill('input[name=to]', '2024-11-30');
+  await page.click('form.row button[type=submit]');
+  await page.waitForSelector('table[data-test=jobs] tbody .badge');
+  // the job runs and ends (done), or is cancelled from the page
+  const cancel = await page.$('table[data-test=jobs] tbody button');
+  if (cancel) await cancel.click();
+  await until('the job ends', async () => /完了|取消/.test(await page.textContent('table[data-test=jobs] tbody .badge', { timeout: 1000 })) || 'not yet', 120000 * slow);
+  await shot('19-analyses');
+});
+
+await step('English switch', async () => {
+  await page.goto(base + '/#/cases');
+  await page.waitForSelector('table[data-test=cases]');
+  await page.click('header button[lang=en]');
+  await page.waitForSelector('table[data-test=cases] tbody tr[data-id]');
+  const nav = await navTexts();
+  assert(nav.includes('Cases to review'), 'English nav: ' + nav);
+  const err = await page.evaluate(async () => (await (await fetch('/api/v1/anomalies/9-9', { headers: { 'Accept-Language': 'en' } })).json()).error.message);
+  assert(/not found/i.test(err), 'API error in English: ' + err);
+  await shot('20-cases-en');
+  await page.click('header button[lang=ja]');
+  await until('Japanese again', async () => (await page.getAttribute('html', 'lang')) === 'ja');
+});
+
+await step('session expiry goes back to login with a message', async () => {
+  await page.context().clearCookies();
+  await page.goto(base + '/#/analyses');
+  await page.waitForSelector('form.login-form');
+  await page.goto(base + '/#/cases');
+  await login('ui-analyst');
+  // the server ends the session (logout elsewhere): the next call is 401
+  await page.evaluate(async () => {
+    const s = await (await fetch('/api/v1/session')).json();
+    await fetch('/api/v1/session', { method: 'DELETE', headers: { 'X-CSRF-Token': s.csrf_token } });
+  });
+  await page.goto(base + '/#/tuning');
+  await page.waitForSelector('#login-msg .alert');
+  const msg = await page.textContent('#login-msg');
+  assert(msg.includes('セッションの有効期限が切れました'), 'expiry message: ' + msg);
+  await shot('21-expired');
+});
+
+await step('reporter: read-only lists', async () => {
+  await login('ui-reporter');
+  const nav = await navTexts();
+  assert(nav.includes('要確認事案') && !nav.includes('ログのアップロード'), 'reporter nav: ' + nav);
+  await page.goto(base + '/#/case/1-3');
+  await page.waitForSelector('[data-test=case-summary]');
+  assert((await page.$$('form.triage')).length === 0, 'no triage form for a reporter');
+  assert((await page.$$('table[data-test=cases] input[type=checkbox]')).length === 0, 'no selection');
+  await shot('22-reporter-case');
+});
+
+await step('admin: audit log', async () => {
+  await page.click('[data-test=logout]');
+  await login('ui-admin');
+  assert((await navTexts()).includes('監査ログ'), 'admin nav has audit');
+  await page.goto(base + '/#/audit');
+  await page.waitForSelector('table[data-test=audit] tbody tr');
+  const txt = await page.textContent('table[data-test=audit]');
+  assert(txt.includes('POST /api/v1/anomalies/{id}/triage'), 'the triage is audited');
+  await shot('23-audit');
+});
+
+await step('no request left 127.0.0.1', async () => {
+  assert(foreign.length === 0, 'requests elsewhere: ' + foreign.join(', '));
+});
+
+await browser.close();
+console.log(failed ? `${failed} step(s) failed` : 'all steps passed');
+process.exit(failed ? 1 : 0);
