@@ -51,6 +51,7 @@ static const struct command commands[] = {
      NULL},
     {"periods", tk_cli_periods, "a tenant's periods: runs, cases by triage status, delivery", 0,
      NULL},
+    {"report", tk_cli_report_cmd, "the bimonthly report of an analysed period, as a file", 0, NULL},
     {"rules", tk_cli_rules, "a tenant's rule configuration: list, show, set, reset, history", 1,
      NULL},
     {"suppress", tk_cli_suppress, "suppressions of false positives: add, list, rm", 1, NULL},

@@ -416,8 +416,9 @@ static const char html_css[] =
     "body{margin:0 auto;max-width:190mm;padding:8mm 6mm}\n"
     "h1,h2,h3{font-weight:bold;line-height:1.4;font-feature-settings:\"palt\";"
     "break-after:avoid;page-break-after:avoid}\n"
+    "section.chapter{break-before:page;page-break-before:always}\n"
     "h1.chapter{font-size:16pt;border-bottom:2.5px solid #0b3d6b;padding-bottom:2mm;"
-    "margin:0 0 5mm;color:#0b3d6b;break-before:page;page-break-before:always}\n"
+    "margin:0 0 5mm;color:#0b3d6b}\n"
     "h2{font-size:12.5pt;border-left:5px solid #0b3d6b;padding-left:2.5mm;margin:7mm 0 3mm}\n"
     "h3{font-size:11pt;margin:5mm 0 2mm}\n"
     "p{margin:0 0 3mm;text-align:justify}\n"
@@ -450,10 +451,15 @@ static const char html_css[] =
     "tbody tr:nth-child(even) td{background:#f6f8fa}\n"
     "td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
     "td.nowrap{white-space:nowrap}\n"
-    "td.wide,th.wide{width:40%}\n"
-    "th.blank{background:#fff5d6;min-width:24mm}\n"
-    "td.blank,tbody tr:nth-child(even) td.blank{background:#fff;height:12mm;min-width:24mm;"
+    "th.wide{width:34%}\n"
+    "th.blank{background:#fff5d6;width:34mm}\n"
+    "th.blank+th.blank{width:20mm}\n"
+    "section.landscape th{min-width:13mm}\n"
+    "section.landscape th.wide{width:24%}\n"
+    "td.blank,tbody tr:nth-child(even) td.blank{background:#fff;height:13mm;"
     "border:1.2px solid #000}\n"
+    "section.landscape{page:landscape}\n"
+    "section.landscape table{font-size:8.5pt}\n"
     "td.sev{white-space:nowrap;text-align:center;font-weight:bold}\n"
     "td.sev-critical,tbody tr:nth-child(even) td.sev-critical{background:#7a1f00;color:#fff}\n"
     "td.sev-high,tbody tr:nth-child(even) td.sev-high{background:#f4b183}\n"
@@ -472,6 +478,7 @@ static const char html_css[] =
     "figure.chart figcaption{font-size:9pt;font-weight:bold;margin-bottom:1mm}\n"
     ".pagebreak{break-after:page;page-break-after:always}\n"
     "@page{size:A4;margin:16mm 14mm 16mm 14mm}\n"
+    "@page landscape{size:A4 landscape;margin:14mm 14mm 14mm 14mm}\n"
     "@media print{body{max-width:none;padding:0}.runhead{display:none}"
     ".cover{min-height:0;height:255mm}}\n";
 
@@ -789,6 +796,20 @@ static void write_block(const tk_rdoc *d, hw *w, size_t i)
     }
 }
 
+/* 1 when the chapter starting at block i holds a table too wide for a
+ * portrait page (more than WIDE_COLS columns): it is printed landscape. */
+#define WIDE_COLS 8
+static int chapter_is_wide(const tk_rdoc *d, size_t i)
+{
+    for (size_t k = i + 1; k < d->n; k++) {
+        if (d->blocks[k].kind == TK_RDOC_HEADING && d->blocks[k].level == 1)
+            break;
+        if (d->blocks[k].kind == TK_RDOC_TABLE && d->blocks[k].ncols > WIDE_COLS)
+            return 1;
+    }
+    return 0;
+}
+
 int tk_rdoc_write_html(const tk_rdoc *d, FILE *out, tk_error *err)
 {
     hw w = {out, 0};
@@ -834,8 +855,19 @@ int tk_rdoc_write_html(const tk_rdoc *d, FILE *out, tk_error *err)
     write_cover(d, &w);
     write_toc(d, &w);
     hput(&w, "<main>\n");
-    for (size_t i = 0; i < d->n; i++)
+    int open = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        if (d->blocks[i].kind == TK_RDOC_HEADING && d->blocks[i].level == 1) {
+            if (open)
+                hput(&w, "</section>\n");
+            hput(&w, chapter_is_wide(d, i) ? "<section class=\"chapter landscape\">\n"
+                                           : "<section class=\"chapter\">\n");
+            open = 1;
+        }
         write_block(d, &w, i);
+    }
+    if (open)
+        hput(&w, "</section>\n");
     hput(&w, "</main>\n</body>\n</html>\n");
     if (w.oom) {
         tk_error_set(err, TK_ENOMEM, "out of memory writing the report");
