@@ -208,7 +208,12 @@ typedef struct ctx {
     tk_anomalies_run prev;
     tk_anomalies_item *pitems;
     size_t npitems;
-    tk_tuning_rules rules;
+    tk_tuning_rules rules; /* in force now */
+    /* The configuration the run used: the newest version stored before it
+     * (rver 0: the catalogue's defaults). */
+    tk_rulecat_config *rcfg;
+    int64_t rver, rat;
+    char rby[128];
     tk_upload_info *uploads;
     size_t nuploads;
     /* Activity of the period: vol[day * nsys + system id], heat[wd * 24 + h]. */
@@ -457,6 +462,37 @@ static int upload_in_period(const ctx *c, const tk_upload_info *u)
     return tk_jst_day(u->started_at) >= c->o->period.first_day;
 }
 
+typedef struct rv_acc {
+    ctx *c;
+    tk_error *err;
+    int rc;
+} rv_acc;
+
+/* Versions come newest first: the first one stored before the run is the
+ * one it read. */
+static int run_version(void *vctx, const tk_rulecat_version *v)
+{
+    rv_acc *a = vctx;
+    if (v->created_at > a->c->run.created_at)
+        return 0;
+    a->rc = tk_rulecat_config_parse(&a->c->rcfg, v->config, strlen(v->config), a->err);
+    a->c->rver = v->id;
+    a->c->rat = v->created_at;
+    snprintf(a->c->rby, sizeof a->c->rby, "%s", v->created_by ? v->created_by : "");
+    return 1;
+}
+
+static int run_rules(ctx *c, tk_error *err)
+{
+    rv_acc a = {c, err, TK_OK};
+    int rc = tk_rulecat_list_versions(c->db, run_version, &a, err);
+    if (rc == 1)
+        rc = a.rc;
+    if (rc == TK_OK && !c->rcfg)
+        rc = tk_rulecat_config_create(&c->rcfg, err);
+    return rc;
+}
+
 static int gather(ctx *c, tk_error *err)
 {
     int rc;
@@ -519,6 +555,9 @@ static int gather(ctx *c, tk_error *err)
     rc = tk_tuning_rules_read(c->db, &c->rules, err);
     if (rc != TK_OK)
         return rc;
+    rc = run_rules(c, err);
+    if (rc != TK_OK)
+        return rc;
     /* Every upload, oldest first, keeping those of the period. */
     for (uint64_t off = 0;;) {
         tk_upload_filter f = {NULL, TK_UPLOADS_LIMIT_MAX, off};
@@ -554,6 +593,7 @@ static void ctx_dispose(ctx *c)
     tk_anomalies_run_dispose(&c->prev);
     tk_report_items_free(c->pitems, c->npitems);
     tk_tuning_rules_dispose(&c->rules);
+    tk_rulecat_config_destroy(c->rcfg);
     free(c->uploads);
     tk_store_names_dispose(&c->systems);
     free(c->vol);
@@ -926,7 +966,7 @@ static void thresholds(const ctx *c, size_t i, char *buf, size_t cap)
     const tk_rulecat_rule *r = tk_rulecat_rule_at(i);
     buf[0] = '\0';
     for (size_t p = 0; p < r->nparams; p++) {
-        const double v = tk_rulecat_config_param(c->rules.config, i, p);
+        const double v = tk_rulecat_config_param(c->rcfg, i, p);
         const size_t have = strlen(buf);
         char num[32];
         if (r->params[p].type == TK_RULECAT_BOOL)
@@ -977,12 +1017,12 @@ static int chapter3(ctx *c, tk_error *err)
     TRY(tk_rdoc_para(c->d, W(c, W_CH3_INTRO), err));
     {
         char ver[160], bsv[400], models[200], at[32];
-        if (c->rules.head.version == 0) {
+        if (c->rver == 0) {
             snprintf(ver, sizeof ver, "%s", W(c, W_DEFAULTS));
         } else {
-            time_str(c->rules.head.at, at, sizeof at);
-            snprintf(ver, sizeof ver, "#%lld（%s%s%s）", (long long)c->rules.head.version, at,
-                     c->rules.head.by ? " " : "", c->rules.head.by ? c->rules.head.by : "");
+            time_str(c->rat, at, sizeof at);
+            snprintf(ver, sizeof ver, "#%lld（%s%s%s）", (long long)c->rver, at,
+                     c->rby[0] ? " " : "", c->rby);
         }
         TRY(tk_bsettings_read(c->db, &bs, err));
         char desc[300];
@@ -993,7 +1033,7 @@ static int chapter3(ctx *c, tk_error *err)
         const char *facts[] = {W(c, W_RULES_VERSION), ver,   W(c, W_BSETTINGS), bsv,
                                W(c, W_MODELS),        models};
         TRY(tk_rdoc_facts(c->d, facts, 3, err));
-        if (c->rules.head.at > c->run.created_at)
+        if (c->rules.head.version != c->rver)
             TRY(tk_rdoc_note(c->d, TK_RDOC_WARN, W(c, W_RULES_LATER), err));
     }
     {
@@ -1003,8 +1043,8 @@ static int chapter3(ctx *c, tk_error *err)
         TRY(tk_rdoc_table(c->d, W(c, W_RULES_CAP), 5, h, f, err));
         for (size_t i = 0; i < tk_rulecat_count(); i++) {
             const tk_rulecat_rule *r = tk_rulecat_rule_at(i);
-            const int on = tk_rulecat_config_enabled(c->rules.config, i);
-            const int sev = tk_rulecat_config_severity(c->rules.config, i);
+            const int on = tk_rulecat_config_enabled(c->rcfg, i);
+            const int sev = tk_rulecat_config_severity(c->rcfg, i);
             char th[512];
             thresholds(c, i, th, sizeof th);
             const char *row[] = {
@@ -1205,7 +1245,7 @@ static int chapter4(ctx *c, tk_error *err)
         TRY(tk_rdoc_table(c->d, W(c, W_CHECKED_CAP), 5, h, f, err));
         for (size_t i = 0; i <= tk_rulecat_count(); i++) {
             const tk_rulecat_rule *r = i < tk_rulecat_count() ? tk_rulecat_rule_at(i) : NULL;
-            if (r && !tk_rulecat_config_enabled(c->rules.config, i)) {
+            if (r && !tk_rulecat_config_enabled(c->rcfg, i)) {
                 snprintf(offtext[noff], sizeof offtext[noff], "%s %s", r->id,
                          c->en ? r->name_en : r->name_ja);
                 off[noff] = offtext[noff];
@@ -1233,7 +1273,7 @@ static int chapter4(ctx *c, tk_error *err)
     }
     for (size_t i = 0; i <= tk_rulecat_count(); i++) {
         const tk_rulecat_rule *r = i < tk_rulecat_count() ? tk_rulecat_rule_at(i) : NULL;
-        if (r && !tk_rulecat_config_enabled(c->rules.config, i))
+        if (r && !tk_rulecat_config_enabled(c->rcfg, i))
             continue;
         size_t n = 0, staff = 0, depts = 0;
         TRY(rule_counts(c, r ? r->id : NULL, &n, &staff, &depts, err));
