@@ -73,6 +73,9 @@
     X(W_RUN_OPTIONS, "分析条件", "Options") \
     X(W_CH2, "2 総括", "2 Summary") \
     X(W_CASES, "検出した事案", "Cases found") \
+    X(W_CH2_LEAD, "対象期間の操作ログ%s件を分析し、%zu件の事案を検出しました（重大%zu件、高%zu件、中%zu件、低%zu件、統計モデルのみ%zu件）。このうち%zu件を要確認事項として、所属長に業務上の理由の確認をお願いします（第5章）。", "%s events of the period were analysed and %zu cases found (%zu critical, %zu high, %zu medium, %zu low, %zu from the models alone). %zu of them are put to the heads of section for confirmation (chapter 5).") \
+    X(W_CH2_PREV, "前回（%s）は%zu件でした。", "The previous period (%s) had %zu cases.") \
+    X(W_UNKNOWN, "（不明）", "(unknown)") \
     X(W_OPEN, "未確認・調査中", "Open (new or investigating)") \
     X(W_TO_CONFIRM, "所属長への確認依頼（要確認事項）", "Put to the heads of section (chapter 5)") \
     X(W_PREV, "前回", "Previous") \
@@ -652,7 +655,7 @@ static size_t leading_count(const tk_anomalies_item *v, size_t n, const char *ru
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        k += rule ? strcmp(v[i].rule_id, rule) == 0 : v[i].model;
+        k += (rule ? strcmp(v[i].rule_id, rule) == 0 : v[i].model != 0) ? 1u : 0u;
     return k;
 }
 
@@ -908,6 +911,25 @@ static int chapter2(ctx *c, tk_error *err)
     const char *facts[] = {W(c, W_CASES),      total, W(c, W_OPEN), open,
                            W(c, W_TO_CONFIRM), pick,  W(c, W_PREV), c->has_prev ? prev : "-"};
     TRY(tk_rdoc_facts(c->d, facts, 4, err));
+    {
+        char lead[1200], ev[32];
+        num_str(c->events, ev, sizeof ev);
+        snprintf(lead, sizeof lead, W(c, W_CH2_LEAD), ev, c->nitems,
+                 severity_count(c->items, c->nitems, TK_RULECAT_CRITICAL),
+                 severity_count(c->items, c->nitems, TK_RULECAT_HIGH),
+                 severity_count(c->items, c->nitems, TK_RULECAT_MEDIUM),
+                 severity_count(c->items, c->nitems, TK_RULECAT_LOW),
+                 leading_count(c->items, c->nitems, NULL), npick);
+        if (c->has_prev) {
+            char pb[96];
+            const size_t have = strlen(lead);
+            period_str(c, &c->prev.period, pb, sizeof pb);
+            snprintf(lead + have, sizeof lead - have, c->en ? " " : "");
+            snprintf(lead + strlen(lead), sizeof lead - strlen(lead), W(c, W_CH2_PREV), pb,
+                     c->npitems);
+        }
+        TRY(tk_rdoc_para(c->d, lead, err));
+    }
     {
         const char *h[] = {W(c, W_SEVERITY), W(c, W_THIS), W(c, W_PREV), W(c, W_DIFF)};
         const unsigned f[] = {TK_RDOC_COL_SEVERITY, TK_RDOC_COL_NUM, TK_RDOC_COL_NUM,
@@ -1430,6 +1452,11 @@ static int trends_bars(ctx *c, const tk_period *range, tk_trends_key key, const 
         }
         cats[k] = tr.groups[best].value[0];
         vals[k] = (double)tr.groups[best].cases;
+    }
+    /* The trends' placeholders in the report's language. */
+    for (size_t k = 0; k < tr.ngroups; k++) {
+        if (strcmp(cats[k], "(unknown)") == 0 || strcmp(cats[k], "(none)") == 0)
+            cats[k] = W(c, W_UNKNOWN);
     }
     const size_t n = tr.ngroups > 20 ? 20 : tr.ngroups;
     tk_svg_series s = {NULL, vals};
