@@ -22,6 +22,9 @@ must "$bin" analyze --tenant demo --period $Q >/dev/null
 must "$bin" triage --tenant demo --period $Q --comment '<b>是正済み</b> & "再発防止"' 1 confirmed >/dev/null
 must "$bin" triage --tenant demo --period $Q 2 false_positive >/dev/null
 
+# The best-ranked case of this period is judged a false positive: it
+# must not be put to the heads of section.
+must "$bin" triage --tenant demo --period $P 1 false_positive >/dev/null
 must "$bin" report --tenant demo --period $P --out "$tmp/r.html"
 check '[ -s "$tmp/r.html" ]' "the report is written"
 check '[ "$(ls "$tmp" | grep -c "\.tmp-")" = 0 ]' "no temporary file is left: $(ls "$tmp")"
@@ -77,6 +80,14 @@ need(chap[5].count('<td class="blank"></td>') == 3 * rows5, "three blank answer 
 for h in ["業務上の理由", "確認者", "確認日", "職員ID", "所属", "対象（住民）", "重要度"]:
     need(f">{h}</th>" in chap[5], f"column {h} in chapter 5")
 need('<section class="chapter landscape">\n<h1 class="chapter" id="sec-5">' in doc, "chapter 5 is printed landscape")
+# The selection rule (docs/reports.md): not a false positive, and high or
+# critical or a score of 70 or more, by rank, at most 100.
+want = [i["summary"] for i in items
+        if i["status"] != "false_positive" and (i["severity"] in ("high", "critical") or i["score"] >= 70)][:100]
+got = [html.unescape(x) for x in re.findall(r'<td class="wide">(.*?)</td><td class="sev ', chap[5])]
+need(got == want, f"chapter 5 lists the chosen cases in rank order: got {len(got)}, want {len(want)}; "
+     f"first difference {next(((a, b) for a, b in zip(got, want) if a != b), None)}")
+need(items[0]["status"] == "false_positive" and items[0]["summary"] not in got, "a false positive is not asked about")
 # Chapter 7: the previous period's decisions, its comment escaped.
 need("<td>不適切（確認済み）</td><td class=\"num\">1</td>" in chap[7], "one confirmed case last time")
 need("<td>業務上正当（誤検知）</td><td class=\"num\">1</td>" in chap[7], "one false positive last time")
