@@ -731,6 +731,32 @@ done:
     return rc;
 }
 
+/* The run's options (a JSON object, or NULL) as "seed 20241001, trees
+ * 100, ..." into buf: numbers and booleans, in the stored order. */
+static void run_options(const char *json, char *buf, size_t cap)
+{
+    json_t *o = json ? json_loads(json, 0, NULL) : NULL;
+    const char *key;
+    json_t *v;
+
+    buf[0] = '\0';
+    json_object_foreach(o, key, v)
+    {
+        const size_t have = strlen(buf);
+        char val[32];
+        if (json_is_integer(v))
+            snprintf(val, sizeof val, "%lld", (long long)json_integer_value(v));
+        else if (json_is_real(v))
+            snprintf(val, sizeof val, "%g", json_real_value(v));
+        else if (json_is_boolean(v))
+            snprintf(val, sizeof val, "%s", json_is_true(v) ? "true" : "false");
+        else
+            continue;
+        snprintf(buf + have, cap - have, "%s%s %s", have ? ", " : "", key, val);
+    }
+    json_decref(o);
+}
+
 static int chapter1(ctx *c, tk_error *err)
 {
     int rc;
@@ -758,8 +784,7 @@ static int chapter1(ctx *c, tk_error *err)
     time_str(c->run.created_at, at, sizeof at);
     num_str((uint64_t)(c->run.events > 0 ? c->run.events : 0), ev, sizeof ev);
     period_str(c, &c->run.baseline, base, sizeof base);
-    if (c->run.options)
-        snprintf(opts, sizeof opts, "%.250s", c->run.options);
+    run_options(c->run.options, opts, sizeof opts);
     const char *facts[] = {W(c, W_RUN_ID),      id,
                            W(c, W_RUN_AT),      at,
                            W(c, W_RUN_BY),      c->run.started_by ? c->run.started_by : "-",
