@@ -451,7 +451,7 @@ static const char html_css[] =
     "tbody tr:nth-child(even) td{background:#f6f8fa}\n"
     "td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
     "td.nowrap{white-space:nowrap}\n"
-    "th.wide{width:34%}\n"
+    "th.wide{width:45%}\n"
     "th.blank{background:#fff5d6;width:34mm}\n"
     "th.blank+th.blank{width:20mm}\n"
     "section.landscape th{min-width:13mm}\n"

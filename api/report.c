@@ -121,9 +121,9 @@
     X(W_NOT_FOUND, "点検済み・該当なし", "checked: none found") \
     X(W_FOUND_FMT, "点検済み・%zu件検出", "checked: %zu found") \
     X(W_RESULT, "結果", "Result") \
+    X(W_FOUND_WHO, "%s（職員%zu人、端末%zu台、所属%zu）", "%s (staff %zu, terminals %zu, sections %zu)") \
     X(W_CHECKED_CAP, "点検項目ごとの点検結果", "Result of each inspection item") \
     X(W_STAFF, "職員", "Staff") \
-    X(W_TERMINALS, "端末", "Terminals") \
     X(W_DEPTS, "所属", "Sections") \
     X(W_REP_CAP, "代表的な事案", "Representative cases") \
     X(W_RANK, "順位", "Rank") \
@@ -1238,14 +1238,11 @@ static int rule_results(ctx *c, const char *id, tk_error *err)
         rc = tk_rdoc_note(c->d, TK_RDOC_GOOD, W(c, W_NOT_FOUND), err);
         goto done;
     }
-    char found[96], st[24], te[24], de[24];
+    char found[96], line[300];
     snprintf(found, sizeof found, W(c, W_FOUND_FMT), n);
-    TRY(tk_rdoc_note(c->d, TK_RDOC_WARN, found, err));
-    snprintf(st, sizeof st, "%zu", distinct(ents, n));
-    snprintf(te, sizeof te, "%zu", distinct(terms, n));
-    snprintf(de, sizeof de, "%zu", distinct(depts, n));
-    const char *facts[] = {W(c, W_STAFF), st, W(c, W_TERMINALS), te, W(c, W_DEPTS), de};
-    TRY(tk_rdoc_facts(c->d, facts, 3, err));
+    snprintf(line, sizeof line, W(c, W_FOUND_WHO), found, distinct(ents, n), distinct(terms, n),
+             distinct(depts, n));
+    TRY(tk_rdoc_note(c->d, TK_RDOC_WARN, line, err));
     const char *h[] = {W(c, W_RANK), W(c, W_DAYS), W(c, W_DEPT), W(c, W_SEVERITY), W(c, W_SUMMARY)};
     const unsigned f[] = {TK_RDOC_COL_NUM, TK_RDOC_COL_NOWRAP, TK_RDOC_COL_NOWRAP,
                           TK_RDOC_COL_SEVERITY, TK_RDOC_COL_WIDE};
