@@ -150,6 +150,10 @@
     X(W_CH6, "6 傾向", "6 Trends") \
     X(W_MONTHLY_CAP, "月別の事案数（直近12か月、重要度別）", "Cases per month (last 12 months, by severity)") \
     X(W_HEAT_CAP, "曜日・時間帯別の操作ログ件数（対象期間）", "Events by weekday and hour (the period)") \
+    X(W_DAILY_CAP, "日別の操作ログ件数と通常の範囲", "Events per day against the usual range") \
+    X(W_DAILY_VALUE, "操作ログ件数", "events") \
+    X(W_DAILY_BAND, "通常の範囲", "usual range") \
+    X(W_DAILY_NOTE, "通常の範囲は、基準期間の開庁日・閉庁日それぞれの日別件数の10〜90パーセンタイルです。", "The usual range is the 10th to 90th percentile of the baseline window's daily events, for open and closed days apart.") \
     X(W_DEPT_CAP, "所属別の事案数（対象期間）", "Cases per section (the period)") \
     X(W_SYS_CAP, "システム別の事案数（対象期間）", "Cases per system (the period)") \
     X(W_CH7, "7 前回のフォローアップ", "7 Follow-up of the previous period") \
@@ -224,6 +228,10 @@ typedef struct ctx {
     size_t ndays;
     uint64_t *vol;
     unsigned char *open; /* open[day]: an open day of the tenant's calendar */
+    /* The usual range of a day's events: 10th and 90th percentiles of the
+     * baseline window's open days [0] and closed days [1]; NaN when the
+     * window has no such day. */
+    double band_lo[2], band_hi[2];
     double heat[7 * 24];
     uint64_t events;
     int64_t issued;
@@ -405,6 +413,82 @@ done:
     return rc;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The p-th percentile (0..1) of sorted v[0..n), interpolated; NaN when n is 0. */
+static double percentile(const double *v, size_t n, double p)
+{
+    if (n == 0)
+        return NAN;
+    const double pos = p * (double)(n - 1);
+    const size_t i = (size_t)pos;
+    return i + 1 < n ? v[i] + (v[i + 1] - v[i]) * (pos - (double)i) : v[i];
+}
+
+/* The usual range of a day's events from the run's baseline window: the
+ * events of each of its days, split into open and closed days by the
+ * calendar, and the 10th to 90th percentile of each kind. Days before
+ * the first stored event are left out, so that a tenant whose logs begin
+ * inside the window is not judged against empty days. */
+static int baseline_band(ctx *c, const tk_calendar *cal, tk_error *err)
+{
+    const int64_t day_ms = 86400000, jst = 9 * 3600000;
+    const tk_period *b = &c->run.baseline;
+    tk_store_scan *s = NULL;
+    tk_stored_event ev;
+    double *days = NULL, *kind[2] = {NULL, NULL};
+    size_t nk[2] = {0, 0};
+    int rc = TK_OK;
+
+    c->band_lo[0] = c->band_lo[1] = c->band_hi[0] = c->band_hi[1] = NAN;
+    if (b->first_day > b->last_day || b->last_day - b->first_day > 3660)
+        return TK_OK;
+    const size_t n = (size_t)(b->last_day - b->first_day + 1);
+    days = calloc(n, sizeof *days);
+    kind[0] = calloc(n, sizeof *kind[0]);
+    kind[1] = calloc(n, sizeof *kind[1]);
+    if (!days || !kind[0] || !kind[1]) {
+        rc = nomem(err);
+        goto done;
+    }
+    rc = tk_store_scan_create(&s, c->db, b->first_day * day_ms - jst,
+                              (b->last_day + 1) * day_ms - jst, err);
+    while (rc == TK_OK) {
+        const int got = tk_store_scan_next(s, &ev, err);
+        if (got <= 0) {
+            rc = got;
+            break;
+        }
+        const int64_t day = tk_jst_day(ev.row.t);
+        if (day >= b->first_day && day <= b->last_day)
+            days[day - b->first_day] += 1;
+    }
+    if (rc != TK_OK)
+        goto done;
+    size_t first = 0;
+    while (first < n && days[first] == 0)
+        first++;
+    for (size_t d = first; d < n; d++) {
+        const int closed = !tk_calendar_is_open(cal, b->first_day + (int64_t)d);
+        kind[closed][nk[closed]++] = days[d];
+    }
+    for (int k = 0; k < 2; k++) {
+        qsort(kind[k], nk[k], sizeof *kind[k], cmp_double);
+        c->band_lo[k] = percentile(kind[k], nk[k], 0.10);
+        c->band_hi[k] = percentile(kind[k], nk[k], 0.90);
+    }
+done:
+    tk_store_scan_destroy(s);
+    free(days);
+    free(kind[0]);
+    free(kind[1]);
+    return rc;
+}
+
 /* Counts the period's events per day and system and per weekday and hour. */
 static int gather_activity(ctx *c, tk_error *err)
 {
@@ -428,7 +512,10 @@ static int gather_activity(ctx *c, tk_error *err)
         return rc;
     for (size_t d = 0; d < c->ndays; d++)
         c->open[d] = (unsigned char)tk_calendar_is_open(cal, c->o->period.first_day + (int64_t)d);
+    rc = baseline_band(c, cal, err);
     tk_calendar_destroy(cal);
+    if (rc != TK_OK)
+        return rc;
     rc = tk_store_scan_create(&s, c->db, c->o->period.first_day * day_ms - jst,
                               (c->o->period.last_day + 1) * day_ms - jst, err);
     while (rc == TK_OK) {
@@ -1500,6 +1587,52 @@ done:
     return rc;
 }
 
+/* Each day's events against the usual range of its kind of day. */
+static int daily_line(ctx *c, tk_error *err)
+{
+    const size_t nsys = c->systems.n ? c->systems.n : 1;
+    const char **days = calloc(c->ndays + 1, sizeof *days);
+    char(*dl)[8] = calloc(c->ndays + 1, sizeof *dl);
+    double *v = calloc(3 * (c->ndays + 1), sizeof *v);
+    char *svg = NULL;
+    int rc = TK_OK;
+
+    if (!days || !dl || !v) {
+        rc = nomem(err);
+        goto done;
+    }
+    double *lo = v + c->ndays + 1, *hi = lo + c->ndays + 1;
+    for (size_t d = 0; d < c->ndays; d++) {
+        char iso[16];
+        tk_period_format_day(c->o->period.first_day + (int64_t)d, iso, sizeof iso);
+        snprintf(dl[d], sizeof dl[d], "%.5s", iso + 5);
+        days[d] = dl[d];
+        for (size_t s = 0; s < nsys; s++)
+            v[d] += (double)c->vol[d * nsys + s];
+        lo[d] = c->band_lo[!c->open[d]];
+        hi[d] = c->band_hi[!c->open[d]];
+    }
+    tk_svg_line l = TK_SVG_LINE_INIT;
+    l.days = days;
+    l.n = c->ndays;
+    l.value = v;
+    l.low = lo;
+    l.high = hi;
+    l.value_name = W(c, W_DAILY_VALUE);
+    l.band_name = W(c, W_DAILY_BAND);
+    l.unit = W(c, W_EVENTS_UNIT);
+    l.lang = c->en ? "en" : "ja";
+    TRY(tk_svg_line_draw(&l, &svg, err));
+    TRY(add_chart(c, W(c, W_DAILY_CAP), svg, 170, 80, err));
+    TRY(tk_rdoc_para(c->d, W(c, W_DAILY_NOTE), err));
+done:
+    free(svg);
+    free(days);
+    free(dl);
+    free(v);
+    return rc;
+}
+
 static int chapter6(ctx *c, tk_error *err)
 {
     int rc;
@@ -1567,6 +1700,7 @@ static int chapter6(ctx *c, tk_error *err)
         TRY(tk_svg_heat_draw(&h, &svg, err));
         TRY(add_chart(c, W(c, W_HEAT_CAP), svg, 170, 66, err));
     }
+    TRY(daily_line(c, err));
     TRY(trends_bars(c, &c->o->period, TK_TRENDS_DEPT, W(c, W_DEPT_CAP), err));
     TRY(trends_bars(c, &c->o->period, TK_TRENDS_SYSTEM, W(c, W_SYS_CAP), err));
 done:
