@@ -101,7 +101,9 @@ if not any(set(i["rules"]) & {"R22", "R23", "R30"} for i in items):
 
 # Charts: every inline SVG parses as XML (with its namespace put back).
 svgs = re.findall(r"<svg .*?</svg>", doc, re.S)
-need(len(svgs) >= 6, f"charts ({len(svgs)})")
+need(len(svgs) >= 7, f"charts ({len(svgs)})")
+need("<polygon" in chap[6] and "通常の範囲" in chap[6], "the daily line against its usual range")
+need("データなし" not in chap[2], "the summary's charts have data")
 for s in svgs:
     try:
         ET.fromstring(s.replace("<svg ", '<svg xmlns="http://www.w3.org/2000/svg" ', 1))
