@@ -706,9 +706,9 @@ static int has_rule(const tk_anomalies_item *it, const char *id)
 }
 
 /* Cases of items[0..n) having any of the rules in ids (NULL-terminated),
- * and the ids that occur, "R12・R14", into which. */
+ * and the ids that occur, "R12・R14" (joined by sep), into which. */
 static size_t count_rules(const tk_anomalies_item *items, size_t n, const char *const *ids,
-                          char *which, size_t cap)
+                          const char *sep, char *which, size_t cap)
 {
     size_t k = 0;
     which[0] = '\0';
@@ -722,7 +722,7 @@ static size_t count_rules(const tk_anomalies_item *items, size_t n, const char *
         for (size_t i = 0; i < n; i++)
             if (has_rule(&items[i], *id)) {
                 const size_t have = strlen(which);
-                snprintf(which + have, cap - have, "%s%s", have ? "・" : "", *id);
+                snprintf(which + have, cap - have, "%s%s", have ? sep : "", *id);
                 break;
             }
     return k;
@@ -784,13 +784,13 @@ static int cover(ctx *c, tk_error *err)
     const size_t nsys = c->systems.n ? c->systems.n : 1;
 
     period_str(c, &c->o->period, pb, sizeof pb);
-    snprintf(sub, sizeof sub, "%s　%s", tk_tenant_name(c->t), pb);
+    snprintf(sub, sizeof sub, c->en ? "%s, %s" : "%s　%s", tk_tenant_name(c->t), pb);
     TRY(tk_rdoc_set_cover(c->d, sub, W(c, W_CLASS), c->o->issuer ? c->o->issuer : W(c, W_ISSUER),
                           err));
     day_str(c, tk_jst_day(c->issued), issued, sizeof issued);
     char at[32];
     time_str(c->run.created_at, at, sizeof at);
-    snprintf(run, sizeof run, "#%lld（%s）", (long long)c->run.id, at);
+    snprintf(run, sizeof run, c->en ? "#%lld (%s)" : "#%lld（%s）", (long long)c->run.id, at);
     for (size_t i = 0; i < c->nuploads; i++)
         rows += c->uploads[i].rows_accepted;
     char rs[32];
@@ -803,7 +803,8 @@ static int cover(ctx *c, tk_error *err)
         if (tot == 0 || !c->systems.names[s])
             continue;
         const size_t have = strlen(sys);
-        snprintf(sys + have, sizeof sys - have, "%s%s", have ? "、" : "", c->systems.names[s]);
+        snprintf(sys + have, sizeof sys - have, "%s%s", have ? (c->en ? ", " : "、") : "",
+                 c->systems.names[s]);
     }
     missing = gap_days_of(c, SIZE_MAX);
     snprintf(miss, sizeof miss, c->en ? "%zu" : "%zu日", missing);
@@ -1155,8 +1156,8 @@ static int chapter3(ctx *c, tk_error *err)
             snprintf(ver, sizeof ver, "%s", W(c, W_DEFAULTS));
         } else {
             time_str(c->rat, at, sizeof at);
-            snprintf(ver, sizeof ver, "#%lld（%s%s%s）", (long long)c->rver, at,
-                     c->rby[0] ? " " : "", c->rby);
+            snprintf(ver, sizeof ver, c->en ? "#%lld (%s%s%s)" : "#%lld（%s%s%s）",
+                     (long long)c->rver, at, c->rby[0] ? " " : "", c->rby);
         }
         TRY(tk_bsettings_read(c->db, &bs, err));
         char desc[300];
@@ -1812,7 +1813,8 @@ static int chapter8(ctx *c, tk_error *err)
     TRY(tk_rdoc_heading(c->d, 1, "sec-8", W(c, W_CH8), err));
     for (size_t r = 0; r < sizeof recs / sizeof recs[0]; r++) {
         char which[128];
-        const size_t k = count_rules(c->items, c->nitems, recs[r].ids, which, sizeof which);
+        const size_t k =
+            count_rules(c->items, c->nitems, recs[r].ids, c->en ? ", " : "・", which, sizeof which);
         if (k == 0)
             continue;
         snprintf(text[n], sizeof text[n], W(c, recs[r].word), k, which);
