@@ -48,6 +48,8 @@ int tk_cli_triage(int argc, char **argv);
 int tk_cli_entity(int argc, char **argv);
 int tk_cli_trends(int argc, char **argv);
 int tk_cli_deliver(int argc, char **argv);
+int tk_cli_plan(int argc, char **argv);
+int tk_cli_completeness(int argc, char **argv);
 int tk_cli_periods(int argc, char **argv);
 int tk_cli_report_cmd(int argc, char **argv);
 int tk_cli_rules(int argc, char **argv);

@@ -123,6 +123,15 @@ json_t *tk_jsonout_period(const tk_periods_entry *e)
     json_object_set_new(o, "latest_run", latest);
     json_object_set_new(o, "delivered_at", tk_jsonout_time(e->delivered_at));
     json_object_set_new(o, "delivered_by", opt_string(e->delivered_by));
+    json_t *plan = json_null();
+    if (e->planned) {
+        tk_period_format_day(e->upload_deadline, a, sizeof a);
+        tk_period_format_day(e->delivery_due, b, sizeof b);
+        plan = json_object();
+        json_object_set_new(plan, "upload_deadline", json_string(a));
+        json_object_set_new(plan, "delivery_due", json_string(b));
+    }
+    json_object_set_new(o, "plan", plan);
     return o;
 }
 
@@ -713,5 +722,53 @@ json_t *tk_jsonout_bsettings_version(const tk_bsettings_version *v)
     json_object_set_new(o, "change", change ? change : json_null());
     json_object_set_new(o, "in_force", json_boolean(v->in_force));
     json_object_set_new(o, "values", bsettings_values(&v->s));
+    return o;
+}
+
+/* ---- completeness ---- */
+
+json_t *tk_jsonout_completeness(const tk_completeness *c, int64_t today)
+{
+    json_t *o = json_object(), *days = json_array(), *systems = json_array(), *plan = json_null();
+    if (o == NULL || days == NULL || systems == NULL) {
+        json_decref(o);
+        json_decref(days);
+        json_decref(systems);
+        return NULL;
+    }
+    json_object_set_new(o, "period", period_json(&c->period));
+    json_object_set_new(o, "first_day", day_json(c->period.first_day));
+    json_object_set_new(o, "last_day", day_json(c->period.last_day));
+    json_object_set_new(o, "today", day_json(today));
+    if (c->planned) {
+        plan = json_object();
+        json_object_set_new(plan, "upload_deadline", day_json(c->upload_deadline));
+        json_object_set_new(plan, "delivery_due", day_json(c->delivery_due));
+    }
+    json_object_set_new(o, "plan", plan);
+    json_object_set_new(o, "total", json_integer((json_int_t)c->total));
+    json_object_set_new(o, "missing", json_integer((json_int_t)c->missing));
+    json_object_set_new(o, "low", json_integer((json_int_t)c->low));
+    json_object_set_new(o, "absent", json_integer((json_int_t)c->absent));
+    for (size_t d = 0; d < c->ndays; d++)
+        json_array_append_new(days, json_pack("{s:o,s:b}", "day",
+                                              day_json(c->period.first_day + (int64_t)d), "open",
+                                              c->open[d]));
+    json_object_set_new(o, "days", days);
+    for (size_t s = 0; s < c->nsystems; s++) {
+        const tk_completeness_system *sy = &c->systems[s];
+        json_t *rows = json_array(), *flags = json_array();
+        for (size_t d = 0; d < c->ndays; d++) {
+            json_array_append_new(rows, json_integer(c->rows[s * c->ndays + d]));
+            json_array_append_new(flags, json_string(tk_completeness_flag_name(
+                                             (tk_completeness_flag)c->flags[s * c->ndays + d])));
+        }
+        json_array_append_new(systems, json_pack("{s:s,s:I,s:f,s:I,s:I,s:b,s:o,s:o}", "system",
+                                                 sy->name, "rows", (json_int_t)sy->rows, "normal",
+                                                 sy->normal, "missing", (json_int_t)sy->missing,
+                                                 "low", (json_int_t)sy->low, "absent", sy->absent,
+                                                 "rows_by_day", rows, "flags", flags));
+    }
+    json_object_set_new(o, "systems", systems);
     return o;
 }

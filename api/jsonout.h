@@ -16,6 +16,7 @@
 
 #include "models/analysis.h"
 #include "models/bsettings.h"
+#include "models/completeness.h"
 #include "models/anomalies.h"
 #include "models/evidence.h"
 #include "src/uploads.h"
@@ -144,5 +145,15 @@ json_t *tk_jsonout_bsettings(const char *tenant, const tk_bsettings_version *v);
  * kind ("set" or "reset"), change (the JSON object of the change, or
  * null for a reset), in_force and values. */
 json_t *tk_jsonout_bsettings_version(const tk_bsettings_version *v);
+
+/* ---- completeness ---- */
+
+/* The system x day grid of a period (models/completeness.h): period,
+ * first_day, last_day, today, plan (null, or upload_deadline and
+ * delivery_due), total, missing, low, absent, days ([{day, open}]) and
+ * systems ([{system, rows, normal, missing, low, absent, rows_by_day:
+ * [n per day], flags: ["ok"|"closed"|"missing"|"low"|"future" per
+ * day]}]). */
+json_t *tk_jsonout_completeness(const tk_completeness *c, int64_t today);
 
 #endif

@@ -103,6 +103,19 @@ static int fill_delivery(tk_periods_entry *e, const tk_period_delivery *d, size_
     return TK_OK;
 }
 
+/* Copies the plan of e->period, if any, from plans[0..np). */
+static void fill_plan(tk_periods_entry *e, const tk_period_plan *plans, size_t np)
+{
+    for (size_t i = 0; i < np; i++) {
+        if (same(&plans[i].period, &e->period)) {
+            e->planned = 1;
+            e->upload_deadline = plans[i].upload_deadline;
+            e->delivery_due = plans[i].delivery_due;
+            return;
+        }
+    }
+}
+
 int tk_periods_get(tk_db *db, const tk_period *pr, tk_periods_entry *out, tk_error *err)
 {
     tk_anomalies_run *runs = NULL;
@@ -120,6 +133,14 @@ int tk_periods_get(tk_db *db, const tk_period *pr, tk_periods_entry *out, tk_err
         rc = tk_period_deliveries(db, &d, &nd, err);
     if (rc == TK_OK)
         rc = fill_delivery(out, d, nd, err);
+    if (rc == TK_OK) {
+        tk_period_plan plan;
+        rc = tk_period_plan_get(db, pr, &plan, err);
+        if (rc == TK_OK)
+            fill_plan(out, &plan, 1);
+        else if (rc == TK_ENOTFOUND)
+            rc = TK_OK;
+    }
     tk_anomalies_runs_free(runs, nruns);
     tk_free(d);
     if (rc != TK_OK)
@@ -139,26 +160,31 @@ int tk_periods_list(tk_db *db, tk_periods_entry **out, size_t *n, tk_error *err)
 {
     tk_anomalies_run *runs = NULL;
     tk_period_delivery *d = NULL;
+    tk_period_plan *plans = NULL;
     tk_period *keys = NULL;
     tk_periods_entry *v = NULL;
-    size_t nruns = 0, nd = 0, nkeys = 0, bytes;
+    size_t nruns = 0, nd = 0, np = 0, nkeys = 0, bytes;
 
     *out = NULL;
     *n = 0;
     int rc = tk_anomalies_runs_list(db, NULL, 0, SIZE_MAX, &runs, &nruns, err);
     if (rc == TK_OK)
         rc = tk_period_deliveries(db, &d, &nd, err);
+    if (rc == TK_OK)
+        rc = tk_period_plan_list(db, &plans, &np, err);
     if (rc != TK_OK)
         goto done;
-    /* The distinct periods: nruns + nd bounds them. */
-    if (nruns + nd == 0)
+    /* The distinct periods: nruns + nd + np bounds them. */
+    if (nruns + nd + np == 0)
         goto done;
-    if (!tk_mul_size(nruns + nd, sizeof *keys, &bytes) || (keys = tk_alloc(bytes)) == NULL) {
+    if (!tk_mul_size(nruns + nd + np, sizeof *keys, &bytes) || (keys = tk_alloc(bytes)) == NULL) {
         rc = tk_error_set(err, TK_ENOMEM, "out of memory reading periods");
         goto done;
     }
-    for (size_t i = 0; i < nruns + nd; i++) {
-        const tk_period *const p = i < nruns ? &runs[i].period : &d[i - nruns].period;
+    for (size_t i = 0; i < nruns + nd + np; i++) {
+        const tk_period *const p = i < nruns        ? &runs[i].period
+                                   : i < nruns + nd ? &d[i - nruns].period
+                                                    : &plans[i - nruns - nd].period;
         size_t k = 0;
         while (k < nkeys && !same(&keys[k], p))
             k++;
@@ -189,6 +215,7 @@ int tk_periods_list(tk_db *db, tk_periods_entry **out, size_t *n, tk_error *err)
         }
         if (rc == TK_OK)
             rc = fill_delivery(e, d, nd, err);
+        fill_plan(e, plans, np);
     }
     if (rc == TK_OK) {
         *out = v;
@@ -198,6 +225,7 @@ int tk_periods_list(tk_db *db, tk_periods_entry **out, size_t *n, tk_error *err)
 done:
     tk_periods_free(v, nkeys);
     tk_free(keys);
+    tk_free(plans);
     tk_free(d);
     tk_anomalies_runs_free(runs, nruns);
     return rc;
@@ -244,4 +272,22 @@ int tk_periods_deliver(tk_db *db, const tk_period *pr, int force, const tk_actor
                                 pbuf);
     }
     return tk_period_deliver(db, pr, tk_actor_now(actor), actor != NULL ? actor->name : NULL, err);
+}
+
+int tk_periods_plan(tk_db *db, const tk_period *prs, const int64_t *upload_deadlines,
+                    const int64_t *delivery_dues, size_t n, const tk_actor *actor, tk_error *err)
+{
+    tk_period_plan *v = tk_calloc(n ? n : 1, sizeof *v);
+    if (v == NULL)
+        return tk_error_set(err, TK_ENOMEM, "out of memory planning periods");
+    for (size_t i = 0; i < n; i++) {
+        v[i].period = prs[i];
+        v[i].upload_deadline = upload_deadlines[i];
+        v[i].delivery_due = delivery_dues[i];
+        v[i].set_at = tk_actor_now(actor);
+        snprintf(v[i].set_by, sizeof v[i].set_by, "%s", actor->name);
+    }
+    const int rc = tk_period_plan_set(db, v, n, err);
+    tk_free(v);
+    return rc;
 }

@@ -38,14 +38,17 @@ typedef struct tk_periods_entry {
     /* 1 when a delivered period overlaps this one (itself included): no
      * analysis or triage of it is accepted. */
     int frozen;
-    size_t runs;           /* runs of exactly this period */
-    int64_t latest_run;    /* the newest of them; 0 when none */
-    int64_t latest_run_at; /* its creation, Unix ms; 0 when none */
-    char *latest_run_by;   /* owned; who started it, NULL when unknown or none */
-    size_t cases;          /* cases of the newest run's list */
-    size_t by_status[4];   /* of them, per tk_anomalies_status */
-    int64_t delivered_at;  /* Unix ms; 0 when not delivered */
-    char *delivered_by;    /* owned; NULL when not delivered or not recorded */
+    size_t runs;             /* runs of exactly this period */
+    int64_t latest_run;      /* the newest of them; 0 when none */
+    int64_t latest_run_at;   /* its creation, Unix ms; 0 when none */
+    char *latest_run_by;     /* owned; who started it, NULL when unknown or none */
+    size_t cases;            /* cases of the newest run's list */
+    size_t by_status[4];     /* of them, per tk_anomalies_status */
+    int64_t delivered_at;    /* Unix ms; 0 when not delivered */
+    char *delivered_by;      /* owned; NULL when not delivered or not recorded */
+    int planned;             /* 1 when the schedule (src/period.h) plans exactly this period */
+    int64_t upload_deadline; /* when planned: the JST day by which the logs are uploaded */
+    int64_t delivery_due;    /* when planned: the JST day the report is due */
 } tk_periods_entry;
 
 /* Frees what an entry owns. Accepts NULL and a zeroed value. */
@@ -60,7 +63,7 @@ void tk_periods_free(tk_periods_entry *v, size_t n);
 TK_MUST_CHECK int tk_periods_get(tk_db *db, const tk_period *pr, tk_periods_entry *out,
                                  tk_error *err);
 
-/* Every period the tenant's runs and deliveries know, ordered by first
+/* Every period the tenant's runs, deliveries and schedule know, ordered by first
  * then last day, into *out (owned array of *n: tk_periods_free(); NULL
  * when none). Returns TK_OK, TK_EDB or TK_ENOMEM. */
 TK_MUST_CHECK int tk_periods_list(tk_db *db, tk_periods_entry **out, size_t *n, tk_error *err);
@@ -74,5 +77,14 @@ TK_MUST_CHECK int tk_periods_list(tk_db *db, tk_periods_entry **out, size_t *n, 
  * offered: the contract freezes a delivered period. */
 TK_MUST_CHECK int tk_periods_deliver(tk_db *db, const tk_period *pr, int force,
                                      const tk_actor *actor, tk_error *err);
+
+/* Plans periods prs[0..n) in the schedule (src/period.h), each with its
+ * upload deadline and report due day (JST day numbers), set by actor
+ * (borrowed: name and clock), all or none, each replacing the plan of
+ * exactly its days. The caller holds the tenant's writer lock. Returns
+ * what tk_period_plan_set() returns, or TK_ENOMEM. */
+TK_MUST_CHECK int tk_periods_plan(tk_db *db, const tk_period *prs, const int64_t *upload_deadlines,
+                                  const int64_t *delivery_dues, size_t n, const tk_actor *actor,
+                                  tk_error *err);
 
 #endif

@@ -33,6 +33,14 @@ static int parse_date(const char *p, size_t len, int64_t *day)
     return 1;
 }
 
+int tk_period_parse_day(const char *p, size_t len, int64_t *day, tk_error *err)
+{
+    if (!parse_date(p, len, day))
+        return tk_error_set(err, TK_EINVAL, "\"%.*s\" is not a date (YYYY-MM-DD)",
+                            (int)(len > 20 ? 20 : len), p);
+    return TK_OK;
+}
+
 int tk_period_parse(const char *p, size_t len, tk_period *out, tk_error *err)
 {
     const char *dots = NULL;
@@ -83,7 +91,15 @@ int tk_period_migrate(tk_db *db, tk_error *err)
                       " first_day INTEGER NOT NULL,"
                       " last_day INTEGER NOT NULL,"
                       " delivered_at INTEGER NOT NULL,"
-                      " delivered_by TEXT)",
+                      " delivered_by TEXT);"
+                      "CREATE TABLE IF NOT EXISTS planned_periods("
+                      " first_day INTEGER NOT NULL,"
+                      " last_day INTEGER NOT NULL,"
+                      " upload_deadline INTEGER NOT NULL,"
+                      " delivery_due INTEGER NOT NULL,"
+                      " set_at INTEGER NOT NULL,"
+                      " set_by TEXT,"
+                      " PRIMARY KEY(first_day, last_day))",
                       err);
 }
 
@@ -255,4 +271,201 @@ int tk_period_deliveries(tk_db *db, tk_period_delivery **out, size_t *n, tk_erro
     }
     *out = v;
     return TK_OK;
+}
+
+/* ---- the schedule ---------------------------------------------------- */
+
+static void plan_from_row(sqlite3_stmt *st, tk_period_plan *p)
+{
+    const unsigned char *by = sqlite3_column_text(st, 5);
+    memset(p, 0, sizeof *p);
+    p->period.first_day = sqlite3_column_int64(st, 0);
+    p->period.last_day = sqlite3_column_int64(st, 1);
+    p->upload_deadline = sqlite3_column_int64(st, 2);
+    p->delivery_due = sqlite3_column_int64(st, 3);
+    p->set_at = sqlite3_column_int64(st, 4);
+    if (by != NULL)
+        snprintf(p->set_by, sizeof p->set_by, "%s", (const char *)by);
+}
+
+#define PLAN_COLUMNS "first_day, last_day, upload_deadline, delivery_due, set_at, set_by"
+
+/* Checks p's days; TK_OK or TK_EINVAL. */
+static int plan_check(const tk_period_plan *p, tk_error *err)
+{
+    char a[32], b[32];
+    if (p->upload_deadline <= p->period.last_day) {
+        tk_period_format(&p->period, a, sizeof a);
+        tk_period_format_day(p->upload_deadline, b, sizeof b);
+        return tk_error_set(err, TK_EINVAL,
+                            "the upload deadline %s of %s is not after the period's last day: "
+                            "its logs are complete only once it has ended",
+                            b, a);
+    }
+    if (p->delivery_due < p->upload_deadline) {
+        tk_period_format_day(p->delivery_due, a, sizeof a);
+        tk_period_format_day(p->upload_deadline, b, sizeof b);
+        return tk_error_set(err, TK_EINVAL,
+                            "the report is due on %s, before the upload deadline %s", a, b);
+    }
+    return TK_OK;
+}
+
+/* Stores one checked plan inside the caller's transaction. */
+static int plan_put(tk_db *db, const tk_period_plan *p, tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    char a[32], b[32];
+    int rc = tk_period_check_open(db, &p->period, err);
+    if (rc != TK_OK)
+        return rc;
+    rc = tk_db_prepare(db, &st,
+                       "SELECT " PLAN_COLUMNS " FROM planned_periods WHERE first_day <= ?2 AND"
+                       " ?1 <= last_day AND NOT (first_day = ?1 AND last_day = ?2) LIMIT 1",
+                       err);
+    if (rc != TK_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, p->period.first_day);
+    sqlite3_bind_int64(st, 2, p->period.last_day);
+    rc = tk_db_step(db, st, err);
+    if (rc == 1) {
+        tk_period_plan hit;
+        plan_from_row(st, &hit);
+        tk_period_format(&hit.period, a, sizeof a);
+        tk_period_format(&p->period, b, sizeof b);
+        rc = tk_error_set(err, TK_EEXISTS,
+                          "%s overlaps the planned period %s; remove that plan first", b, a);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc != 0)
+        return rc;
+    rc = tk_db_prepare(db, &st,
+                       "INSERT OR REPLACE INTO planned_periods(" PLAN_COLUMNS
+                       ") VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                       err);
+    if (rc != TK_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, p->period.first_day);
+    sqlite3_bind_int64(st, 2, p->period.last_day);
+    sqlite3_bind_int64(st, 3, p->upload_deadline);
+    sqlite3_bind_int64(st, 4, p->delivery_due);
+    sqlite3_bind_int64(st, 5, p->set_at);
+    if (p->set_by[0] != '\0')
+        sqlite3_bind_text(st, 6, p->set_by, -1, SQLITE_TRANSIENT);
+    rc = tk_db_step(db, st, err);
+    sqlite3_finalize(st);
+    return rc < 0 ? rc : TK_OK;
+}
+
+int tk_period_plan_set(tk_db *db, const tk_period_plan *plans, size_t n, tk_error *err)
+{
+    int rc = TK_OK;
+    for (size_t i = 0; rc == TK_OK && i < n; i++)
+        rc = plan_check(&plans[i], err);
+    if (rc == TK_OK)
+        rc = tk_db_begin(db, err);
+    if (rc != TK_OK)
+        return rc;
+    for (size_t i = 0; rc == TK_OK && i < n; i++)
+        rc = plan_put(db, &plans[i], err);
+    if (rc == TK_OK)
+        rc = tk_db_commit(db, err);
+    if (rc != TK_OK)
+        tk_db_rollback(db);
+    return rc;
+}
+
+int tk_period_plan_list(tk_db *db, tk_period_plan **out, size_t *n, tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    tk_period_plan *v = NULL;
+    size_t cap = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    rc = tk_db_prepare(db, &st, "SELECT " PLAN_COLUMNS " FROM planned_periods ORDER BY first_day",
+                       err);
+    while (rc == TK_OK && (rc = tk_db_step(db, st, err)) == 1) {
+        if (*n == cap) {
+            size_t bytes;
+            cap = cap ? cap * 2 : 8;
+            tk_period_plan *const nv =
+                tk_mul_size(cap, sizeof *v, &bytes) ? tk_realloc(v, bytes) : NULL;
+            if (nv == NULL) {
+                rc = tk_error_set(err, TK_ENOMEM, "out of memory reading planned periods");
+                break;
+            }
+            v = nv;
+        }
+        plan_from_row(st, &v[(*n)++]);
+        rc = TK_OK;
+    }
+    sqlite3_finalize(st);
+    if (rc < 0) {
+        tk_free(v);
+        *n = 0;
+        return rc;
+    }
+    *out = v;
+    return TK_OK;
+}
+
+int tk_period_plan_get(tk_db *db, const tk_period *pr, tk_period_plan *out, tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = tk_db_prepare(
+        db, &st,
+        "SELECT " PLAN_COLUMNS " FROM planned_periods WHERE first_day = ?1 AND last_day = ?2", err);
+    if (rc != TK_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, pr->first_day);
+    sqlite3_bind_int64(st, 2, pr->last_day);
+    rc = tk_db_step(db, st, err);
+    if (rc == 1) {
+        plan_from_row(st, out);
+        rc = TK_OK;
+    } else if (rc == 0) {
+        char a[32];
+        tk_period_format(pr, a, sizeof a);
+        rc = tk_error_set(err, TK_ENOTFOUND, "%s is not a planned period", a);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int tk_period_plan_remove(tk_db *db, const tk_period *pr, tk_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = tk_period_check_open(db, pr, err);
+    if (rc != TK_OK)
+        return rc;
+    rc = tk_db_prepare(db, &st,
+                       "DELETE FROM planned_periods WHERE first_day = ?1 AND last_day = ?2", err);
+    if (rc != TK_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, pr->first_day);
+    sqlite3_bind_int64(st, 2, pr->last_day);
+    rc = tk_db_step(db, st, err);
+    sqlite3_finalize(st);
+    if (rc < 0)
+        return rc;
+    if (sqlite3_changes(tk_db_handle(db)) == 0) {
+        char a[32];
+        tk_period_format(pr, a, sizeof a);
+        return tk_error_set(err, TK_ENOTFOUND, "%s is not a planned period", a);
+    }
+    return TK_OK;
+}
+
+void tk_period_fiscal_bimonths(int fy, tk_period out[6])
+{
+    for (int i = 0; i < 6; i++) {
+        const int m = 4 + 2 * i; /* 4, 6, 8, 10, 12, 14 (= February of fy + 1) */
+        const int y1 = fy + (m > 12), m1 = m > 12 ? m - 12 : m;
+        const int y3 = fy + (m + 2 > 12), m3 = m + 2 > 12 ? m + 2 - 12 : m + 2;
+        out[i].first_day = tk_days_from_civil(y1, m1, 1);
+        out[i].last_day = tk_days_from_civil(y3, m3, 1) - 1;
+    }
 }

@@ -24,6 +24,10 @@ typedef struct tk_period {
  * date, the end before the start, a period longer than 3 years). */
 TK_MUST_CHECK int tk_period_parse(const char *p, size_t len, tk_period *out, tk_error *err);
 
+/* Parses p[0..len) as one day `YYYY-MM-DD` (also `/`) into *day (a JST
+ * day number). Returns TK_OK or TK_EINVAL with a message naming the text. */
+TK_MUST_CHECK int tk_period_parse_day(const char *p, size_t len, int64_t *day, tk_error *err);
+
 /* Formats a period as `YYYY-MM-DD..YYYY-MM-DD` into buf (at least 23 bytes). */
 void tk_period_format(const tk_period *pr, char *buf, size_t cap);
 
@@ -62,5 +66,47 @@ typedef struct tk_period_delivery {
  * TK_OK, TK_ENOMEM or TK_EDB. */
 TK_MUST_CHECK int tk_period_deliveries(tk_db *db, tk_period_delivery **out, size_t *n,
                                        tk_error *err);
+
+/* ---- the schedule (業務処理計画書) ------------------------------------------
+ *
+ * The contract's plan fixes each period in advance with the day by which
+ * the city uploads its logs and the day the report is due. This module
+ * owns the table `planned_periods`; a planned period need not have been
+ * analysed, and an analysed one need not be planned. */
+
+/* One planned period. */
+typedef struct tk_period_plan {
+    tk_period period;
+    int64_t upload_deadline; /* JST day by which the logs are uploaded */
+    int64_t delivery_due;    /* JST day the report is due */
+    int64_t set_at;          /* Unix ms when it was set */
+    char set_by[128];        /* who set it ("" when not recorded), cut at 127 bytes */
+} tk_period_plan;
+
+/* Plans plans[0..n) (set_at and set_by as given) in one transaction, each
+ * replacing the plan of exactly its days: all or none are stored. Returns
+ * TK_OK, TK_EINVAL (an upload deadline not after its period's last day,
+ * or a due day before the deadline: the message says which), TK_EEXISTS
+ * (another planned period overlaps one: the message names it), TK_EFROZEN
+ * (a period was delivered) or TK_EDB. */
+TK_MUST_CHECK int tk_period_plan_set(tk_db *db, const tk_period_plan *plans, size_t n,
+                                     tk_error *err);
+
+/* The planned periods, ordered by first day, into *out (owned: tk_free();
+ * NULL when none) of *n. Returns TK_OK, TK_ENOMEM or TK_EDB. */
+TK_MUST_CHECK int tk_period_plan_list(tk_db *db, tk_period_plan **out, size_t *n, tk_error *err);
+
+/* The plan of exactly pr into *out. Returns TK_OK, TK_ENOTFOUND (not
+ * planned) or TK_EDB. */
+TK_MUST_CHECK int tk_period_plan_get(tk_db *db, const tk_period *pr, tk_period_plan *out,
+                                     tk_error *err);
+
+/* Removes the plan of exactly pr. Returns TK_OK, TK_ENOTFOUND, TK_EFROZEN
+ * (delivered) or TK_EDB. */
+TK_MUST_CHECK int tk_period_plan_remove(tk_db *db, const tk_period *pr, tk_error *err);
+
+/* The six two-month periods of Japanese fiscal year fy (April fy to March
+ * fy + 1): April-May, June-July, ..., February-March. */
+void tk_period_fiscal_bimonths(int fy, tk_period out[6]);
 
 #endif

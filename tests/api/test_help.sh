@@ -67,6 +67,7 @@ cat >"$tmp/p.json" <<'EOF'
 EOF
 declare -A opens=([init]=skip [master import]="--kind staff $tmp/none.csv" [master list]=""
     [ingest]="--profile $tmp/p.json $tmp/none.csv" [uploads]="" [settings]=""
+    [plan]="--fiscal-year 2024" [completeness]="--period 2024-10-01..2024-11-30"
     [analyze]="--period 2024-10-01..2024-11-30" [anomalies]="--period 2024-10-01..2024-11-30"
     [explain]="1" [triage]="1 confirmed" [events]="--item 1" [deliver]="--period 2024-10-01..2024-11-30" [periods]="" [entity]="--user u1 --period 2024-10-01..2024-11-30"
     [trends]="--from 2024-10-01 --to 2024-11-30 --by month" [rules list]="" [rules show]=""

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "src/alloc.h"
 #include "src/period.h"
 #include "src/timefmt.h"
 #include "tests/test.h"
@@ -73,9 +74,75 @@ static void delivered_periods_are_frozen(void)
     unlink(path);
 }
 
+static void fiscal_year_and_plans(void)
+{
+    tk_period fy[6];
+    char buf[32];
+    tk_period_fiscal_bimonths(2024, fy);
+    static const char *const want[] = {"2024-04-01..2024-05-31", "2024-06-01..2024-07-31",
+                                       "2024-08-01..2024-09-30", "2024-10-01..2024-11-30",
+                                       "2024-12-01..2025-01-31", "2025-02-01..2025-03-31"};
+    for (int i = 0; i < 6; i++) {
+        tk_period_format(&fy[i], buf, sizeof buf);
+        TK_CHECK_STR(buf, want[i]);
+    }
+    tk_period_fiscal_bimonths(2027, fy); /* 2028 is a leap year */
+    tk_period_format(&fy[5], buf, sizeof buf);
+    TK_CHECK_STR(buf, "2028-02-01..2028-03-31");
+
+    char path[512];
+    snprintf(path, sizeof path, "%s/plan-%ld.db", tk_test_tmpdir(), (long)getpid());
+    unlink(path);
+    tk_error err = {0, ""};
+    tk_db *db = NULL;
+    TK_REQUIRE(tk_db_open(&db, path, TK_DB_CREATE, &err) == TK_OK);
+    TK_REQUIRE(tk_period_migrate(db, &err) == TK_OK);
+    tk_period_plan p[2];
+    memset(p, 0, sizeof p);
+    tk_period_fiscal_bimonths(2024, fy);
+    for (int i = 0; i < 2; i++) {
+        p[i].period = fy[3 + i];
+        p[i].upload_deadline = fy[3 + i].last_day + 10;
+        p[i].delivery_due = fy[3 + i].last_day + 30;
+        p[i].set_at = 1733362200000LL;
+    }
+    snprintf(p[0].set_by, sizeof p[0].set_by, "analyst");
+    TK_CHECK(tk_period_plan_set(db, p, 2, &err) == TK_OK);
+    /* All or none: the second overlaps a planned period, so the first
+     * (a change of the deadline) is not stored either. */
+    tk_period_plan q[2] = {p[0], p[1]};
+    q[0].upload_deadline += 1;
+    TK_REQUIRE(parse("2024-12-15..2025-02-15", &q[1].period, &err) == TK_OK);
+    q[1].upload_deadline = q[1].period.last_day + 1;
+    q[1].delivery_due = q[1].upload_deadline;
+    TK_CHECK_INT(tk_period_plan_set(db, q, 2, &err), TK_EEXISTS);
+    TK_CHECK_STR(err.msg, "2024-12-15..2025-02-15 overlaps the planned period "
+                          "2024-12-01..2025-01-31; remove that plan first");
+    tk_period_plan got;
+    TK_REQUIRE(tk_period_plan_get(db, &fy[3], &got, &err) == TK_OK);
+    TK_CHECK_INT(got.upload_deadline, p[0].upload_deadline);
+    TK_CHECK_STR(got.set_by, "analyst");
+    tk_period_plan *all = NULL;
+    size_t n = 0;
+    TK_REQUIRE(tk_period_plan_list(db, &all, &n, &err) == TK_OK);
+    TK_CHECK_INT(n, 2);
+    TK_CHECK_INT(all[1].period.first_day, fy[4].first_day);
+    tk_free(all);
+    /* A delivered period's plan is frozen. */
+    TK_CHECK(tk_period_deliver(db, &fy[3], 1733362200000LL, NULL, &err) == TK_OK);
+    TK_CHECK_INT(tk_period_plan_set(db, p, 1, &err), TK_EFROZEN);
+    TK_CHECK_INT(tk_period_plan_remove(db, &fy[3], &err), TK_EFROZEN);
+    TK_CHECK(tk_period_plan_remove(db, &fy[4], &err) == TK_OK);
+    TK_CHECK_INT(tk_period_plan_remove(db, &fy[4], &err), TK_ENOTFOUND);
+    TK_CHECK_INT(tk_period_plan_get(db, &fy[4], &got, &err), TK_ENOTFOUND);
+    tk_db_close(db);
+    unlink(path);
+}
+
 int main(void)
 {
     TK_RUN(parses_periods);
     TK_RUN(delivered_periods_are_frozen);
+    TK_RUN(fiscal_year_and_plans);
     TK_TEST_END();
 }
