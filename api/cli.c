@@ -55,6 +55,7 @@ static const struct command commands[] = {
      NULL},
     {"completeness", tk_cli_completeness, "did a period's logs arrive: rows per system and day", 0,
      NULL},
+    {"report", tk_cli_report_cmd, "the bimonthly report of an analysed period, as a file", 0, NULL},
     {"rules", tk_cli_rules, "a tenant's rule configuration: list, show, set, reset, history", 1,
      NULL},
     {"suppress", tk_cli_suppress, "suppressions of false positives: add, list, rm", 1, NULL},

@@ -51,6 +51,7 @@ int tk_cli_deliver(int argc, char **argv);
 int tk_cli_plan(int argc, char **argv);
 int tk_cli_completeness(int argc, char **argv);
 int tk_cli_periods(int argc, char **argv);
+int tk_cli_report_cmd(int argc, char **argv);
 int tk_cli_rules(int argc, char **argv);
 int tk_cli_suppress(int argc, char **argv);
 int tk_cli_events(int argc, char **argv);

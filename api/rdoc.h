@@ -140,8 +140,12 @@ void tk_rdoc_block_at(const tk_rdoc *d, size_t i, tk_rdoc_block *out);
 /* Writes d as one self-contained HTML5 document to out: its CSS inline
  * (A4 print rules: a chapter per page, table headers repeated, no row
  * split), the cover, a table of contents of level-1 and level-2 headings,
- * the blocks, SVG charts inline; nothing loaded from elsewhere. Returns
- * TK_OK or TK_EIO (a write failed). */
+ * the blocks, SVG charts inline; nothing loaded from elsewhere. Every
+ * text is escaped; a chart's SVG is written as it is unless it holds
+ * anything that could run script or load a resource, when its alt text
+ * is written instead. Cells of TK_RDOC_COL_BLANK columns are written as
+ * empty boxes whatever they hold. Returns TK_OK, TK_ENOMEM or TK_EIO (a
+ * write failed). */
 TK_MUST_CHECK int tk_rdoc_write_html(const tk_rdoc *d, FILE *out, tk_error *err);
 
 #endif

@@ -71,6 +71,7 @@ declare -A opens=([init]=skip [master import]="--kind staff $tmp/none.csv" [mast
     [analyze]="--period 2024-10-01..2024-11-30" [anomalies]="--period 2024-10-01..2024-11-30"
     [explain]="1" [triage]="1 confirmed" [events]="--item 1" [deliver]="--period 2024-10-01..2024-11-30" [periods]="" [entity]="--user u1 --period 2024-10-01..2024-11-30"
     [trends]="--from 2024-10-01 --to 2024-11-30 --by month" [rules list]="" [rules show]=""
+    [report]="--period 2024-10-01..2024-11-30 --out $tmp/none.html"
     [rules set]="$tmp/none.json" [rules reset]="" [rules history]=""
     [suppress add]="--rule R03 --entity-type user --entity u1 --reason r --expires 2099-01-01"
     [suppress list]="" [suppress rm]="1"
