@@ -522,12 +522,17 @@ static int blank(const char *s)
 }
 
 int tk_answers_check(const tk_period *pr, const tk_answers_request *r, const tk_answers_input *in,
-                     const tk_actor *actor, tk_error *err)
+                     const tk_actor *actor, tk_answers_field *field, tk_error *err)
 {
+    tk_answers_field dummy;
+    if (field == NULL)
+        field = &dummy;
+    *field = TK_ANSWERS_FIELD_VERDICT;
     if ((size_t)in->verdict >= TK_ANSWERS_NVERDICTS)
         return tk_error_set(err, TK_EINVAL,
                             "unknown verdict: expected justified, inappropriate or investigating");
     const char *reason = in->reason ? in->reason : "";
+    *field = TK_ANSWERS_FIELD_REASON;
     if (strlen(reason) > TK_ANSWERS_REASON_MAX)
         return tk_error_set(err, TK_EINVAL, "the reason holds at most %d bytes, not %zu",
                             TK_ANSWERS_REASON_MAX, strlen(reason));
@@ -539,12 +544,14 @@ int tk_answers_check(const tk_period *pr, const tk_answers_request *r, const tk_
         return tk_error_set(err, TK_EINVAL,
                             "a justified answer needs the business reason (業務上の理由)");
     const char *by = in->confirmed_by ? in->confirmed_by : "";
+    *field = TK_ANSWERS_FIELD_BY;
     if (blank(by) || strlen(by) > TK_ANSWERS_BY_MAX || !text_ok(by) || strpbrk(by, "\r\n\t"))
         return tk_error_set(err, TK_EINVAL,
                             "the confirmer (確認者) is required: one line of at most %d bytes",
                             TK_ANSWERS_BY_MAX);
     const int64_t today = tk_jst_day(tk_actor_now(actor));
     char a[16], b[16];
+    *field = TK_ANSWERS_FIELD_DATE;
     if (in->confirmed_on < pr->first_day || in->confirmed_on > today) {
         tk_period_format_day(pr->first_day, a, sizeof a);
         tk_period_format_day(today, b, sizeof b);
@@ -552,6 +559,7 @@ int tk_answers_check(const tk_period *pr, const tk_answers_request *r, const tk_
                             "the confirmation date (確認日) must be a day from %s to %s (today)", a,
                             b);
     }
+    *field = TK_ANSWERS_FIELD_SUPPRESS;
     if (in->suppress && in->verdict != TK_ANSWERS_JUSTIFIED)
         return tk_error_set(err, TK_EINVAL, "only a justified answer can suppress its case");
     if (in->suppress && r != NULL && r->item.model)
@@ -593,7 +601,7 @@ static void utf8_cut(const char *s, size_t max, char *buf, size_t cap)
 int tk_answers_record(tk_db *db, const tk_answers_set *s, const tk_answers_request *r,
                       const tk_answers_input *in, const tk_actor *actor, int64_t *id, tk_error *err)
 {
-    int rc = tk_answers_check(&s->period, r, in, actor, err);
+    int rc = tk_answers_check(&s->period, r, in, actor, NULL, err);
     if (rc != TK_OK)
         return rc;
     const int own = sqlite3_get_autocommit(tk_db_handle(db)) != 0;

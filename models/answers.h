@@ -144,14 +144,24 @@ typedef struct tk_answers_input {
     int64_t suppress_until;   /* its expiry day; 0: a year after the period's end */
 } tk_answers_input;
 
+/* The fields of an answer, as tk_answers_check() names the wrong one. */
+typedef enum tk_answers_field {
+    TK_ANSWERS_FIELD_VERDICT = 0,
+    TK_ANSWERS_FIELD_REASON,
+    TK_ANSWERS_FIELD_BY,
+    TK_ANSWERS_FIELD_DATE,
+    TK_ANSWERS_FIELD_SUPPRESS
+} tk_answers_field;
+
 /* Checks in against request r of period pr, dated by actor's clock:
  * TK_OK, or TK_EINVAL with a message naming the field and what is
  * expected (an unknown verdict, a missing or overlong reason, a reason
  * that is not UTF-8 text, a missing or overlong confirmer, a date before
- * the period or after today, a suppression of a models-only case). */
+ * the period or after today, a suppression of a models-only case) and
+ * *field (may be NULL) set to that field. */
 TK_MUST_CHECK int tk_answers_check(const tk_period *pr, const tk_answers_request *r,
                                    const tk_answers_input *in, const tk_actor *actor,
-                                   tk_error *err);
+                                   tk_answers_field *field, tk_error *err);
 
 /* 1 when in says the same as r's current answer (verdict, reason,
  * confirmer, date), else 0: re-importing a workbook does not repeat the
