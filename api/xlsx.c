@@ -738,6 +738,8 @@ static struct row *row_for(struct parse *x, size_t r)
     return w;
 }
 
+static void finish_text(struct parse *x);
+
 static void end_cell(struct parse *x)
 {
     x->in_cell = 0;
@@ -759,6 +761,10 @@ static void end_cell(struct parse *x)
         len = strlen(t);
     } else if (strcmp(x->ctype, "n") == 0) {
         numeric = 1;
+    } else {
+        finish_text(x);
+        t = x->text ? x->text : "";
+        len = x->tlen;
     }
     if (len == 0)
         return;
@@ -784,6 +790,7 @@ static void on_end(void *ud, const char *name)
         x->collect = 0;
     } else if (x->part == PART_STRINGS && strcmp(n, "si") == 0) {
         x->in_si = 0;
+        finish_text(x);
         add_shared(x);
     } else if (x->part == PART_SHEET && strcmp(n, "c") == 0) {
         end_cell(x);
@@ -812,17 +819,67 @@ static void on_text(void *ud, const char *s, int len)
         x->text = p;
         x->tcap = cap;
     }
-    /* Line breaks of a cell: CR LF and CR read as LF. */
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '\r') {
-            if (i + 1 < n && s[i + 1] == '\n')
-                continue;
-            x->text[x->tlen++] = '\n';
+    memcpy(x->text + x->tlen, s, n);
+    x->tlen += n;
+    x->text[x->tlen] = '\0';
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* The text of a cell as the city typed it, in place: OOXML writes a
+ * character XML cannot hold (a CR of a line break) as "_xHHHH_" and a
+ * literal "_x" as "_x005F_x"; a line break CR LF or CR reads as LF. The
+ * result is never longer than the input. */
+static void finish_text(struct parse *x)
+{
+    char *t = x->text;
+    size_t k = 0;
+    if (t == NULL)
+        return;
+    for (size_t i = 0; i < x->tlen;) {
+        if (t[i] == '_' && i + 6 < x->tlen && t[i + 1] == 'x' && t[i + 6] == '_' &&
+            hexval(t[i + 2]) >= 0 && hexval(t[i + 3]) >= 0 && hexval(t[i + 4]) >= 0 &&
+            hexval(t[i + 5]) >= 0) {
+            const unsigned cp = (unsigned)(hexval(t[i + 2]) << 12 | hexval(t[i + 3]) << 8 |
+                                           hexval(t[i + 4]) << 4 | hexval(t[i + 5]));
+            i += 7;
+            if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff)) {
+                continue; /* not a character: dropped */
+            } else if (cp < 0x80) {
+                t[k++] = (char)cp;
+            } else if (cp < 0x800) {
+                t[k++] = (char)(0xc0 | cp >> 6);
+                t[k++] = (char)(0x80 | (cp & 0x3f));
+            } else {
+                t[k++] = (char)(0xe0 | cp >> 12);
+                t[k++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+                t[k++] = (char)(0x80 | (cp & 0x3f));
+            }
         } else {
-            x->text[x->tlen++] = s[i];
+            t[k++] = t[i++];
         }
     }
-    x->text[x->tlen] = '\0';
+    size_t m = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (t[i] == '\r') {
+            if (i + 1 < k && t[i + 1] == '\n')
+                continue;
+            t[m++] = '\n';
+        } else {
+            t[m++] = t[i];
+        }
+    }
+    t[m] = '\0';
+    x->tlen = m;
 }
 
 static void on_doctype(void *ud, const char *name, const char *sysid, const char *pubid,
