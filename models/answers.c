@@ -476,6 +476,59 @@ const tk_answers_request *tk_answers_find(const tk_answers_set *s, const char *c
     return NULL;
 }
 
+int tk_answers_locate(tk_db *db, const char *case_id, const tk_answers_options *o,
+                      tk_answers_set *out, const tk_answers_request **r, tk_error *err)
+{
+    memset(out, 0, sizeof *out);
+    *r = NULL;
+    /* "C-YYYY-MM-" + 8 hex digits, nothing else. */
+    int ok = strlen(case_id) == 18 && strncmp(case_id, "C-", 2) == 0 && case_id[6] == '-' &&
+             case_id[9] == '-';
+    for (size_t i = 2; ok && i < 18; i++)
+        if (i != 6 && i != 9)
+            ok = (case_id[i] >= '0' && case_id[i] <= '9') ||
+                 (i > 9 && case_id[i] >= 'a' && case_id[i] <= 'f');
+    if (!ok)
+        return tk_error_set(err, TK_ENOTFOUND,
+                            "no case %.40s: a case id reads C-YYYY-MM- and 8 hex digits", case_id);
+    char from[16];
+    snprintf(from, sizeof from, "%.4s-%.2s-01", case_id + 2, case_id + 7);
+    int64_t first = 0;
+    if (tk_suppress_parse_day(from, &first, NULL) != TK_OK)
+        return tk_error_set(err, TK_ENOTFOUND, "no case %s", case_id);
+    sqlite3_stmt *st = NULL;
+    int rc = tk_db_prepare(db, &st,
+                           "SELECT first_day, last_day FROM analysis_runs"
+                           " WHERE first_day >= ?1 AND first_day < ?1 + 31"
+                           " GROUP BY first_day, last_day ORDER BY max(id) DESC LIMIT 64",
+                           err);
+    tk_period cand[64];
+    size_t n = 0;
+    if (rc == TK_OK)
+        sqlite3_bind_int64(st, 1, first);
+    while (rc == TK_OK && (rc = tk_db_step(db, st, err)) == 1) {
+        rc = TK_OK;
+        cand[n++] = (tk_period){sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)};
+    }
+    sqlite3_finalize(st);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        char day[16];
+        tk_period_format_day(cand[i].first_day, day, sizeof day);
+        if (strncmp(day, case_id + 2, 4) != 0 || strncmp(day + 5, case_id + 7, 2) != 0)
+            continue;
+        rc = tk_answers_requests(db, &cand[i], o, out, err);
+        if (rc != TK_OK)
+            return rc;
+        *r = tk_answers_find(out, case_id);
+        if (*r != NULL)
+            return TK_OK;
+        tk_answers_set_dispose(out);
+    }
+    return tk_error_set(err, TK_ENOTFOUND, "no case %s among the requests of the tenant", case_id);
+}
+
 /* ---- recording --------------------------------------------------------------- */
 
 /* Well-formed UTF-8 with no control characters but newline and tab, as

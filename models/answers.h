@@ -133,6 +133,16 @@ TK_MUST_CHECK int tk_answers_requests(tk_db *db, const tk_period *pr, const tk_a
 /* The request with case id case_id (borrowed, untrusted) of s, or NULL. */
 const tk_answers_request *tk_answers_find(const tk_answers_set *s, const char *case_id);
 
+/* The requests *out (owned: tk_answers_set_dispose()) of the period that
+ * has case case_id (borrowed, untrusted), and the request itself in *r
+ * (borrowed from *out): the periods analysed that begin in the month
+ * the id names are searched, newest run first. Returns TK_OK,
+ * TK_ENOTFOUND (no such case: the message names the id), TK_EDB or
+ * TK_ENOMEM. */
+TK_MUST_CHECK int tk_answers_locate(tk_db *db, const char *case_id, const tk_answers_options *o,
+                                    tk_answers_set *out, const tk_answers_request **r,
+                                    tk_error *err);
+
 /* An answer to record; strings borrowed. */
 typedef struct tk_answers_input {
     tk_answers_verdict verdict;
