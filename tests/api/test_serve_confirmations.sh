@@ -66,9 +66,9 @@ long=$(python3 -c 'print("x" * 2001)')
 put uploader "${ids[1]}" "{\"verdict\":\"justified\",\"reason\":\"$long\",\"confirmed_by\":\"課長\",\"confirmed_on\":\"2024-12-05\"}"
 check '[ "$code" = 422 ] && grep -q "the reason holds at most 2000 bytes, not 2001" "$tmp/b"' "a reason too long: $last"
 put uploader "${ids[1]}" '{"verdict":"maybe","confirmed_by":"課長","confirmed_on":"2024-12-05"}'
-check '[ "$code" = 422 ] && [ "$(vals "d[\"error\"][\"details\"][\"parameter\"]")" = "\$.verdict" ]' "an unknown verdict: $last"
+check '[ "$code" = 422 ] && [ "$(jq_ "d[\"error\"][\"details\"][\"parameter\"]")" = "\$.verdict" ]' "an unknown verdict: $last"
 put uploader "${ids[1]}" '{"verdict":"inappropriate","confirmed_by":"課長","confirmed_on":"2024-12-32"}'
-check '[ "$code" = 422 ] && [ "$(vals "d[\"error\"][\"details\"][\"parameter\"]")" = "\$.confirmed_on" ]' "a bad date: $last"
+check '[ "$code" = 422 ] && [ "$(jq_ "d[\"error\"][\"details\"][\"parameter\"]")" = "\$.confirmed_on" ]' "a bad date: $last"
 put uploader "${ids[1]}" '{"verdict":"inappropriate","confirmed_by":"課長","confirmed_on":"2024-09-30"}'
 check '[ "$code" = 422 ] && grep -q "must be a day from 2024-10-01" "$tmp/b"' "a date before the period: $last"
 put uploader "${ids[1]}" '{"verdict":"inappropriate","confirmed_by":"課長","confirmed_on":"2024-12-05","x":1}'
@@ -144,7 +144,7 @@ import uploader "$tmp/good.xlsx"
 check '[ "$code" = 200 ] && [ "$(vals "d[\"recorded\"], d[\"stored\"], d[\"rows\"]")" = "2 True $n" ]' "the import: $last"
 check '[ "$(stored)" = 4 ]' "the import stored $(stored) answers, not 4"
 bearer reporter GET "/api/v1/confirmations?period=$P"
-check '[ "$code" = 200 ] && [ "$(vals "d[\"answered\"], d[\"items\"][2][\"answer\"][\"verdict\"], d[\"items\"][2][\"answer\"][\"confirmed_on\"], d[\"items\"][3][\"status\"]")" = "4 investigating 2024-12-07 confirmed" ]' "the answers listed: $last"
+check '[ "$code" = 200 ] && [ "$(vals "d[\"answered\"], d[\"items\"][1][\"answer\"][\"verdict\"], d[\"items\"][1][\"answer\"][\"confirmed_on\"], d[\"items\"][2][\"status\"]")" = "4 investigating 2024-12-07 confirmed" ]' "the answers listed: $last"
 
 # ---- delivered: frozen ---------------------------------------------------------------------
 bearer analyst POST "/api/v1/periods/$P/deliver" -H 'Content-Type: application/json' --data-binary '{}'
