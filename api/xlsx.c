@@ -392,8 +392,9 @@ const char *tk_xlsx_cell(const tk_xlsx_book *b, const char *name, size_t row, si
         *numeric = 0;
     if (s == NULL || col >= TK_XLSX_COLS)
         return NULL;
-    /* Rows are stored in the order the part lists them, which Excel keeps
-     * ascending; search from the end of a binary search's guess. */
+    /* Rows are kept in the order the part lists them, ascending in every
+     * workbook Excel writes: a binary search, then a linear one for a part
+     * that lists its rows out of order. */
     size_t lo = 0, hi = s->n;
     while (lo < hi) {
         const size_t mid = lo + (hi - lo) / 2;
@@ -1172,13 +1173,9 @@ static int check_rows(const tk_xlsx_book *b, const tk_answers_set *s, const tk_a
 {
     const char *const S = TK_XLSX_SHEET_REQUESTS;
     const size_t last = tk_xlsx_last_row(b, S);
-    char prefix[16];
-    snprintf(prefix, sizeof prefix, "%.10s", s->n ? s->v[0].case_id : "");
-    {
-        char day[16];
-        tk_period_format_day(s->period.first_day, day, sizeof day);
-        snprintf(prefix, sizeof prefix, "C-%.4s-%.2s-", day, day + 5);
-    }
+    char prefix[16], day[16];
+    tk_period_format_day(s->period.first_day, day, sizeof day);
+    snprintf(prefix, sizeof prefix, "C-%.4s-%.2s-", day, day + 5);
     unsigned char *seen = tk_calloc(s->n ? s->n : 1, 1);
     if (seen == NULL)
         return tk_error_set(err, TK_ENOMEM, "out of memory checking the workbook");
