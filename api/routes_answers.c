@@ -91,6 +91,8 @@ static int member_str(tk_server_req *r, json_t *body, const char *name, const ch
 static int answer(tk_server_req *r)
 {
     const char *id = tk_server_req_param(r);
+    if (!tk_answers_case_id_valid(id))
+        return tk_handler_bad_arg(r, "id", "expected a case id: C-YYYY-MM- and 8 hex digits");
     json_t *body = tk_server_req_body(r);
     const char *verdict = NULL, *reason = NULL, *by = NULL, *on = NULL, *until = NULL;
     static const char *const known[] = {"verdict",      "reason",   "confirmed_by",

@@ -476,19 +476,22 @@ const tk_answers_request *tk_answers_find(const tk_answers_set *s, const char *c
     return NULL;
 }
 
+int tk_answers_case_id_valid(const char *s)
+{
+    /* "C-YYYY-MM-" + 8 lower-case hex digits, nothing else. */
+    int ok = strlen(s) == 18 && strncmp(s, "C-", 2) == 0 && s[6] == '-' && s[9] == '-';
+    for (size_t i = 2; ok && i < 18; i++)
+        if (i != 6 && i != 9)
+            ok = (s[i] >= '0' && s[i] <= '9') || (i > 9 && s[i] >= 'a' && s[i] <= 'f');
+    return ok;
+}
+
 int tk_answers_locate(tk_db *db, const char *case_id, const tk_answers_options *o,
                       tk_answers_set *out, const tk_answers_request **r, tk_error *err)
 {
     memset(out, 0, sizeof *out);
     *r = NULL;
-    /* "C-YYYY-MM-" + 8 hex digits, nothing else. */
-    int ok = strlen(case_id) == 18 && strncmp(case_id, "C-", 2) == 0 && case_id[6] == '-' &&
-             case_id[9] == '-';
-    for (size_t i = 2; ok && i < 18; i++)
-        if (i != 6 && i != 9)
-            ok = (case_id[i] >= '0' && case_id[i] <= '9') ||
-                 (i > 9 && case_id[i] >= 'a' && case_id[i] <= 'f');
-    if (!ok)
+    if (!tk_answers_case_id_valid(case_id))
         return tk_error_set(err, TK_ENOTFOUND,
                             "no case %.40s: a case id reads C-YYYY-MM- and 8 hex digits", case_id);
     char from[16];

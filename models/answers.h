@@ -133,6 +133,10 @@ TK_MUST_CHECK int tk_answers_requests(tk_db *db, const tk_period *pr, const tk_a
 /* The request with case id case_id (borrowed, untrusted) of s, or NULL. */
 const tk_answers_request *tk_answers_find(const tk_answers_set *s, const char *case_id);
 
+/* 1 when s (borrowed, NUL-terminated, untrusted) has the shape of a case
+ * id, "C-YYYY-MM-" and 8 lower-case hex digits, else 0. */
+int tk_answers_case_id_valid(const char *s);
+
 /* The requests *out (owned: tk_answers_set_dispose()) of the period that
  * has case case_id (borrowed, untrusted), and the request itself in *r
  * (borrowed from *out): the periods analysed that begin in the month

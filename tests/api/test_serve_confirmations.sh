@@ -75,6 +75,8 @@ put uploader "${ids[1]}" '{"verdict":"inappropriate","confirmed_by":"課長","co
 check '[ "$code" = 422 ] && grep -q "unknown member" "$tmp/b"' "an unknown member: $last"
 put uploader "$rule_id" '{"verdict":"justified","reason":"r","confirmed_by":"課長","confirmed_on":"2024-12-05","suppress":true}'
 check '[ "$code" = 403 ] && grep -q "only an analyst or an admin may suppress" "$tmp/b"' "an uploader may not suppress: $last"
+put uploader C-2024-10-XYZ '{"verdict":"inappropriate","confirmed_by":"課長","confirmed_on":"2024-12-05"}'
+check '[ "$code" = 400 ] && [ "$(jq_ "d[\"error\"][\"details\"][\"parameter\"]")" = id ]' "a malformed case id: $last"
 put uploader C-2024-10-00000000 '{"verdict":"inappropriate","confirmed_by":"課長","confirmed_on":"2024-12-05"}'
 check '[ "$code" = 404 ]' "an unknown case: $last"
 put other "${ids[1]}" '{"verdict":"inappropriate","confirmed_by":"課長","confirmed_on":"2024-12-05"}'
