@@ -65,6 +65,8 @@ static const struct command commands[] = {
     {"serve", tk_cli_serve, "the HTTPS JSON API: sessions, tokens, the ranked lists", 0, NULL},
     {"score-table", tk_cli_score_table, "score every row of a numeric CSV table for anomalies", 0,
      "score-table reads and writes only the files it is given"},
+    {"confirmations", tk_cli_confirmations,
+     "the city's answers to 要確認事項: export, import, list, answer", 1, NULL},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -59,6 +59,7 @@ int tk_cli_user(int argc, char **argv);
 int tk_cli_token(int argc, char **argv);
 int tk_cli_audit(int argc, char **argv);
 int tk_cli_serve(int argc, char **argv);
+int tk_cli_confirmations(int argc, char **argv);
 
 /* Lines every help text shares, joined to a command's own text by string
  * concatenation so that each help stays one readable block. An option's

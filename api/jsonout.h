@@ -27,6 +27,8 @@
 #include "models/trends.h"
 #include "models/periods.h"
 #include "src/master.h"
+#include "models/answers.h"
+#include "api/xlsx.h"
 
 /* A run: id, period, baseline, created_at, events, items, notes (the
  * array of one-line strings; [] when there are none), options (the
@@ -155,5 +157,26 @@ json_t *tk_jsonout_bsettings_version(const tk_bsettings_version *v);
  * [n per day], flags: ["ok"|"closed"|"missing"|"low"|"future" per
  * day]}]). */
 json_t *tk_jsonout_completeness(const tk_completeness *c, int64_t today);
+
+/* ---- confirmations (models/answers, api/xlsx) ---- */
+
+/* An answer: case_id, verdict ("justified", ...), verdict_ja ("正当", ...),
+ * reason, confirmed_by, confirmed_on (YYYY-MM-DD), recorded_by, via,
+ * recorded_at, suppression (its id, or null). */
+json_t *tk_jsonout_answer(const tk_answers_answer *a);
+
+/* A request: case_id, no, item (RUN-RANK), rank, entity_type, entity,
+ * dept, systems, rule (null for a models-only case), severity, score,
+ * summary, first_day, last_day, status (triage) and answer (null when
+ * none). */
+json_t *tk_jsonout_request(const tk_answers_request *r);
+
+/* The requests of a period: tenant, period, run, total, answered,
+ * items. */
+json_t *tk_jsonout_confirmations(const char *tenant, const tk_answers_set *s);
+
+/* An import: period, run, rows, recorded, unchanged, blank, and issues
+ * (sheet, row, column, message). */
+json_t *tk_jsonout_xlsx_result(const tk_xlsx_result *r);
 
 #endif

@@ -54,5 +54,6 @@ const tk_route *tk_routes_periods(size_t *n);  /* periods, one run (api/routes_p
 const tk_route *tk_routes_master(size_t *n);   /* master data (api/routes_master.c) */
 const tk_route *tk_routes_settings(size_t *n); /* baseline settings (api/routes_settings.c) */
 const tk_route *tk_routes_webui(size_t *n);    /* the web UI's files (api/webui.c) */
+const tk_route *tk_routes_answers(size_t *n);  /* confirmations (api/routes_answers.c) */
 
 #endif

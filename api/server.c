@@ -1051,12 +1051,14 @@ static void serve(tk_server_req *r)
 
 int tk_server_is_stream_type(const char *p, size_t len)
 {
-    static const char csv[] = "text/csv", bin[] = "application/octet-stream";
+    static const char csv[] = "text/csv", bin[] = "application/octet-stream",
+                      xlsx[] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
     size_t n = 0;
     while (n < len && p[n] != ';' && p[n] != ' ')
         n++;
     return (n == sizeof csv - 1 && strncasecmp(p, csv, n) == 0) ||
-           (n == sizeof bin - 1 && strncasecmp(p, bin, n) == 0);
+           (n == sizeof bin - 1 && strncasecmp(p, bin, n) == 0) ||
+           (n == sizeof xlsx - 1 && strncasecmp(p, xlsx, n) == 0);
 }
 
 /* The stream route method url names, or NULL. */

@@ -246,8 +246,9 @@ void tk_server_req_stream_progress(tk_server_req *r, uint64_t rows, uint64_t row
  * more than cap). Thread-safe. */
 size_t tk_server_streams(tk_server *s, const char *tenant, tk_server_stream_info *out, size_t cap);
 
-/* 1 if the Content-Type value p[0..len) is text/csv (any parameters) or
- * application/octet-stream: what a stream route accepts. */
+/* 1 if the Content-Type value p[0..len) is text/csv (any parameters),
+ * application/octet-stream or the XLSX type (a workbook of the
+ * confirmations): what a stream route accepts. */
 int tk_server_is_stream_type(const char *p, size_t len);
 
 /* ---- parsing of untrusted input (pure; fuzzed) --------------------------- */

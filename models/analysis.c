@@ -54,6 +54,7 @@
 #include "features/dayevents.h"
 #include "features/userday.h"
 #include "models/anomalies.h"
+#include "models/answers.h"
 #include "models/baseline.h"
 #include "models/evidence.h"
 #include "models/iforest.h"
@@ -270,9 +271,9 @@ int tk_analysis_migrate(tk_db *db, tk_error *err)
 }
 
 /* Every table above src/, in dependency order. */
-static const tk_tenant_migrate_fn migrate_fns[] = {tk_userday_migrate,  tk_rulecat_migrate,
-                                                   tk_rules_migrate,    tk_analysis_migrate,
-                                                   tk_suppress_migrate, tk_bsettings_migrate};
+static const tk_tenant_migrate_fn migrate_fns[] = {
+    tk_userday_migrate,  tk_rulecat_migrate,   tk_rules_migrate,  tk_analysis_migrate,
+    tk_suppress_migrate, tk_bsettings_migrate, tk_answers_migrate};
 static const tk_tenant_migrations migrations = {migrate_fns,
                                                 sizeof migrate_fns / sizeof migrate_fns[0]};
 

@@ -665,7 +665,10 @@ int tk_anomalies_triage(tk_db *db, int64_t run, int64_t rank, tk_anomalies_statu
     tk_anomalies_run info;
     memset(&info, 0, sizeof info);
     sqlite3_stmt *st = NULL;
-    int rc = tk_db_begin(db, err);
+    /* Inside the caller's transaction when there is one (an answer of the
+     * city records its decision with it), else in its own. */
+    const int own = sqlite3_get_autocommit(tk_db_handle(db)) != 0;
+    int rc = own ? tk_db_begin(db, err) : TK_OK;
     if (rc != TK_OK)
         return rc;
     rc = tk_anomalies_get(db, run, rank, &it, err);
@@ -707,9 +710,9 @@ int tk_anomalies_triage(tk_db *db, int64_t run, int64_t rank, tk_anomalies_statu
     tk_anomalies_item_dispose(&it);
     tk_anomalies_run_dispose(&info);
 done_tx:
-    if (rc == TK_OK)
+    if (own && rc == TK_OK)
         rc = tk_db_commit(db, err);
-    if (rc != TK_OK)
+    if (own && rc != TK_OK)
         tk_db_rollback(db);
     return rc;
 }

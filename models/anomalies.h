@@ -209,7 +209,8 @@ typedef struct tk_anomalies_decision {
  * TK_ENOTFOUND (no such item), TK_EINVAL (a comment longer than
  * TK_ANOMALIES_COMMENT_MAX bytes or not valid UTF-8, or a decision back to
  * "new" on an untriaged item), TK_EFROZEN (the period was delivered) or
- * TK_EDB. */
+ * TK_EDB. Runs inside the caller's transaction when one is open (and
+ * then leaves its rollback to the caller), else in its own. */
 TK_MUST_CHECK int tk_anomalies_triage(tk_db *db, int64_t run, int64_t rank,
                                       tk_anomalies_status status, const char *comment,
                                       const tk_actor *actor, tk_error *err);
