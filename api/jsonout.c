@@ -770,111 +770,111 @@ json_t *tk_jsonout_completeness(const tk_completeness *c, int64_t today)
                                                  "rows_by_day", rows, "flags", flags));
     }
     json_object_set_new(o, "systems", systems);
+    return o;
+}
 
-    /* ---- confirmations ---------------------------------------------------------------- */
+/* ---- confirmations ---------------------------------------------------------------- */
 
-    static json_t *day_string(int64_t day)
-    {
-        char buf[16];
-        tk_period_format_day(day, buf, sizeof buf);
-        return json_string(buf);
+static json_t *day_string(int64_t day)
+{
+    char buf[16];
+    tk_period_format_day(day, buf, sizeof buf);
+    return json_string(buf);
+}
+
+json_t *tk_jsonout_answer(const tk_answers_answer *a)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    json_object_set_new(o, "case_id", json_string(a->case_id));
+    json_object_set_new(o, "verdict", json_string(tk_answers_verdict_name(a->verdict)));
+    json_object_set_new(o, "verdict_ja", json_string(tk_answers_verdict_label(a->verdict)));
+    json_object_set_new(o, "reason", json_string(a->reason ? a->reason : ""));
+    json_object_set_new(o, "confirmed_by", opt_string(a->confirmed_by));
+    json_object_set_new(o, "confirmed_on", day_string(a->confirmed_on));
+    json_object_set_new(o, "recorded_by", opt_string(a->recorded_by));
+    json_object_set_new(o, "via", json_string(a->via));
+    json_object_set_new(o, "recorded_at", tk_jsonout_time(a->at));
+    json_object_set_new(o, "suppression",
+                        a->suppression ? json_integer(a->suppression) : json_null());
+    return o;
+}
+
+json_t *tk_jsonout_request(const tk_answers_request *r)
+{
+    const tk_anomalies_item *it = &r->item;
+    json_t *o = json_object(), *sys = json_array();
+    if (o == NULL || sys == NULL) {
+        json_decref(o);
+        json_decref(sys);
+        return NULL;
     }
+    char id[48];
+    snprintf(id, sizeof id, "%lld-%lld", (long long)it->run_id, (long long)it->rank);
+    for (size_t i = 0; i < it->nsystems; i++)
+        json_array_append_new(sys, json_string(it->systems[i]));
+    json_object_set_new(o, "case_id", json_string(r->case_id));
+    json_object_set_new(o, "no", json_integer((json_int_t)r->no));
+    json_object_set_new(o, "item", json_string(id));
+    json_object_set_new(o, "rank", json_integer(it->rank));
+    json_object_set_new(o, "entity_type", json_string(it->entity_type));
+    json_object_set_new(o, "entity", json_string(it->entity));
+    json_object_set_new(o, "dept", opt_string(it->dept));
+    json_object_set_new(o, "systems", sys);
+    json_object_set_new(o, "rule", it->model ? json_null() : json_string(it->rule_id));
+    json_object_set_new(o, "severity", it->severity[0] ? json_string(it->severity) : json_null());
+    json_object_set_new(o, "score", json_real(tk_jsonout_score(it->score)));
+    json_object_set_new(o, "summary", json_string(it->summary ? it->summary : ""));
+    json_object_set_new(o, "first_day", day_string(it->first_day));
+    json_object_set_new(o, "last_day", day_string(it->last_day));
+    json_object_set_new(o, "status", json_string(tk_anomalies_status_name(it->status)));
+    json_object_set_new(o, "answer", r->answered ? tk_jsonout_answer(&r->answer) : json_null());
+    return o;
+}
 
-    json_t *tk_jsonout_answer(const tk_answers_answer *a)
-    {
-        json_t *o = json_object();
-        if (o == NULL)
-            return NULL;
-        json_object_set_new(o, "case_id", json_string(a->case_id));
-        json_object_set_new(o, "verdict", json_string(tk_answers_verdict_name(a->verdict)));
-        json_object_set_new(o, "verdict_ja", json_string(tk_answers_verdict_label(a->verdict)));
-        json_object_set_new(o, "reason", json_string(a->reason ? a->reason : ""));
-        json_object_set_new(o, "confirmed_by", opt_string(a->confirmed_by));
-        json_object_set_new(o, "confirmed_on", day_string(a->confirmed_on));
-        json_object_set_new(o, "recorded_by", opt_string(a->recorded_by));
-        json_object_set_new(o, "via", json_string(a->via));
-        json_object_set_new(o, "recorded_at", tk_jsonout_time(a->at));
-        json_object_set_new(o, "suppression",
-                            a->suppression ? json_integer(a->suppression) : json_null());
-        return o;
+json_t *tk_jsonout_confirmations(const char *tenant, const tk_answers_set *s)
+{
+    json_t *o = json_object(), *items = json_array();
+    if (o == NULL || items == NULL) {
+        json_decref(o);
+        json_decref(items);
+        return NULL;
     }
+    for (size_t i = 0; i < s->n; i++)
+        json_array_append_new(items, tk_jsonout_request(&s->v[i]));
+    json_object_set_new(o, "tenant", json_string(tenant));
+    json_object_set_new(o, "period", period_json(&s->period));
+    json_object_set_new(o, "run", json_integer(s->run));
+    json_object_set_new(o, "total", json_integer((json_int_t)s->n));
+    json_object_set_new(o, "answered", json_integer((json_int_t)s->answered));
+    json_object_set_new(o, "items", items);
+    return o;
+}
 
-    json_t *tk_jsonout_request(const tk_answers_request *r)
-    {
-        const tk_anomalies_item *it = &r->item;
-        json_t *o = json_object(), *sys = json_array();
-        if (o == NULL || sys == NULL) {
-            json_decref(o);
-            json_decref(sys);
-            return NULL;
-        }
-        char id[48];
-        snprintf(id, sizeof id, "%lld-%lld", (long long)it->run_id, (long long)it->rank);
-        for (size_t i = 0; i < it->nsystems; i++)
-            json_array_append_new(sys, json_string(it->systems[i]));
-        json_object_set_new(o, "case_id", json_string(r->case_id));
-        json_object_set_new(o, "no", json_integer((json_int_t)r->no));
-        json_object_set_new(o, "item", json_string(id));
-        json_object_set_new(o, "rank", json_integer(it->rank));
-        json_object_set_new(o, "entity_type", json_string(it->entity_type));
-        json_object_set_new(o, "entity", json_string(it->entity));
-        json_object_set_new(o, "dept", opt_string(it->dept));
-        json_object_set_new(o, "systems", sys);
-        json_object_set_new(o, "rule", it->model ? json_null() : json_string(it->rule_id));
-        json_object_set_new(o, "severity",
-                            it->severity[0] ? json_string(it->severity) : json_null());
-        json_object_set_new(o, "score", json_real(tk_jsonout_score(it->score)));
-        json_object_set_new(o, "summary", json_string(it->summary ? it->summary : ""));
-        json_object_set_new(o, "first_day", day_string(it->first_day));
-        json_object_set_new(o, "last_day", day_string(it->last_day));
-        json_object_set_new(o, "status", json_string(tk_anomalies_status_name(it->status)));
-        json_object_set_new(o, "answer", r->answered ? tk_jsonout_answer(&r->answer) : json_null());
-        return o;
+json_t *tk_jsonout_xlsx_result(const tk_xlsx_result *r)
+{
+    json_t *o = json_object(), *issues = json_array();
+    if (o == NULL || issues == NULL) {
+        json_decref(o);
+        json_decref(issues);
+        return NULL;
     }
-
-    json_t *tk_jsonout_confirmations(const char *tenant, const tk_answers_set *s)
-    {
-        json_t *o = json_object(), *items = json_array();
-        if (o == NULL || items == NULL) {
-            json_decref(o);
-            json_decref(items);
-            return NULL;
-        }
-        for (size_t i = 0; i < s->n; i++)
-            json_array_append_new(items, tk_jsonout_request(&s->v[i]));
-        json_object_set_new(o, "tenant", json_string(tenant));
-        json_object_set_new(o, "period", period_json(&s->period));
-        json_object_set_new(o, "run", json_integer(s->run));
-        json_object_set_new(o, "total", json_integer((json_int_t)s->n));
-        json_object_set_new(o, "answered", json_integer((json_int_t)s->answered));
-        json_object_set_new(o, "items", items);
-        return o;
+    for (size_t i = 0; i < r->nissues; i++) {
+        const tk_xlsx_issue *x = &r->issues[i];
+        json_array_append_new(
+            issues, json_pack("{s:s,s:I,s:s?,s:s}", "sheet", x->sheet, "row", (json_int_t)x->row,
+                              "column", x->column[0] ? x->column : NULL, "message", x->msg));
     }
-
-    json_t *tk_jsonout_xlsx_result(const tk_xlsx_result *r)
-    {
-        json_t *o = json_object(), *issues = json_array();
-        if (o == NULL || issues == NULL) {
-            json_decref(o);
-            json_decref(issues);
-            return NULL;
-        }
-        for (size_t i = 0; i < r->nissues; i++) {
-            const tk_xlsx_issue *x = &r->issues[i];
-            json_array_append_new(issues,
-                                  json_pack("{s:s,s:I,s:s?,s:s}", "sheet", x->sheet, "row",
-                                            (json_int_t)x->row, "column",
-                                            x->column[0] ? x->column : NULL, "message", x->msg));
-        }
-        json_object_set_new(o, "period",
-                            r->period.first_day || r->period.last_day ? period_json(&r->period)
-                                                                      : json_null());
-        json_object_set_new(o, "run", r->run ? json_integer(r->run) : json_null());
-        json_object_set_new(o, "rows", json_integer((json_int_t)r->rows));
-        json_object_set_new(o, "recorded", json_integer((json_int_t)r->recorded));
-        json_object_set_new(o, "unchanged", json_integer((json_int_t)r->unchanged));
-        json_object_set_new(o, "blank", json_integer((json_int_t)r->blank));
-        json_object_set_new(o, "issues", issues);
-        json_object_set_new(o, "more_issues", json_integer((json_int_t)r->more));
-        return o;
-    }
+    json_object_set_new(o, "period",
+                        r->period.first_day || r->period.last_day ? period_json(&r->period)
+                                                                  : json_null());
+    json_object_set_new(o, "run", r->run ? json_integer(r->run) : json_null());
+    json_object_set_new(o, "rows", json_integer((json_int_t)r->rows));
+    json_object_set_new(o, "recorded", json_integer((json_int_t)r->recorded));
+    json_object_set_new(o, "unchanged", json_integer((json_int_t)r->unchanged));
+    json_object_set_new(o, "blank", json_integer((json_int_t)r->blank));
+    json_object_set_new(o, "issues", issues);
+    json_object_set_new(o, "more_issues", json_integer((json_int_t)r->more));
+    return o;
+}
