@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "api/svg.h"
+#include "models/answers.h"
 #include "models/bsettings.h"
 #include "models/periods.h"
 #include "models/rulecat.h"
@@ -133,7 +134,7 @@
     X(W_DISABLED_LIST, "無効に設定されている点検項目（点検していません）", "Disabled inspection items (not checked)") \
     X(W_MODEL_DESC, "規則に当たらないが、平常時の傾向から大きく外れた職員・日を統計モデルで抽出したもの", "Staff-days far from their usual pattern that no rule covers, found by the models") \
     X(W_CH5, "5 要確認事項", "5 Cases to confirm") \
-    X(W_CH5_RULE, "次の事案について、所属長に業務上の理由の確認と記入をお願いします。選定基準: 誤検知と判定済みのものを除き、重要度が「%s」以上、または得点が%.0f以上の事案を順位順に最大%zu件。", "Heads of section are asked to confirm and fill in the business reason of the cases below. Chosen: cases not judged false positives, of severity %s or above or with a score of %.0f or more, by rank, at most %zu.") \
+    X(W_CH5_RULE, "次の事案について、所属長に業務上の理由の確認と記入をお願いします。選定基準: 誤検知と判定済みのものを除き、重要度が「%s」以上、得点が%.0f以上、または確認済み・調査中と判定された事案（回答済みの事案を含む）を順位順に最大%zu件。事案番号は回答用の Excel ファイルと同じです。", "Heads of section are asked to confirm and fill in the business reason of the cases below. Chosen: cases not judged false positives, of severity %s or above, with a score of %.0f or more, or triaged confirmed or investigating (answered cases included), by rank, at most %zu. The case numbers are those of the answer workbook.") \
     X(W_CH5_CUT, "対象は%zu件ありますが、上位%zu件を掲載しています。残りは分析画面で確認できます。", "%zu cases qualify; the first %zu are listed. The others are in the service.") \
     X(W_CH5_NONE, "確認を要する事案はありません。", "No case needs confirmation.") \
     X(W_NO, "No", "No") \
@@ -357,16 +358,31 @@ static int load_items(tk_db *db, int64_t run, tk_anomalies_query q, size_t cap,
     }
 }
 
+/* The local form of the rule of tk_answers_requests(), for a run that is
+ * not its period's newest (answers and requests follow the newest). */
+static int pick_chosen(const tk_anomalies_item *it, const tk_report_pick_options *o)
+{
+    const int sev = tk_rulecat_severity_parse(it->severity, strlen(it->severity));
+    if (it->status == TK_ANOMALIES_FALSE_POSITIVE)
+        return 0;
+    return sev >= o->min_severity || it->score >= o->min_score ||
+           it->status == TK_ANOMALIES_CONFIRMED || it->status == TK_ANOMALIES_INVESTIGATING;
+}
+
 int tk_report_pick(tk_db *db, int64_t run, const tk_report_pick_options *o, tk_anomalies_item **out,
                    size_t *n, size_t *total, tk_error *err)
 {
     static const tk_report_pick_options defaults = TK_REPORT_PICK_INIT;
     tk_anomalies_item *all = NULL, *v = NULL;
+    tk_anomalies_run info;
+    tk_answers_set set;
     size_t nall = 0, k = 0, eligible = 0;
     int rc;
 
     *out = NULL;
     *n = 0;
+    memset(&info, 0, sizeof info);
+    memset(&set, 0, sizeof set);
     if (!o)
         o = &defaults;
     if (o->max == 0 || o->max > TK_ANOMALIES_PAGE_MAX) {
@@ -374,28 +390,42 @@ int tk_report_pick(tk_db *db, int64_t run, const tk_report_pick_options *o, tk_a
                      TK_ANOMALIES_PAGE_MAX, o->max);
         return TK_EINVAL;
     }
-    /* One pass over the ranked list: it is already in rank order, and the
-     * rule combines severity and score, which one query cannot filter. */
-    tk_anomalies_query q = TK_ANOMALIES_QUERY_INIT;
-    rc = load_items(db, run, q, 0, &all, &nall, NULL, err);
+    v = calloc(o->max, sizeof *v);
+    if (!v)
+        return nomem(err);
+    rc = tk_anomalies_run_get(db, run, &info, err);
     if (rc != TK_OK)
         goto done;
-    v = calloc(o->max, sizeof *v);
-    if (!v) {
-        rc = nomem(err);
+    /* The newest run of the period: exactly the requests the city answers
+     * (the workbook, the service), answered cases included. */
+    tk_answers_options ao = TK_ANSWERS_OPTIONS_INIT;
+    ao.min_score = o->min_score;
+    ao.limit = TK_ANOMALIES_PAGE_MAX;
+    rc = tk_answers_requests(db, &info.period, &ao, &set, err);
+    if (rc != TK_OK)
         goto done;
-    }
-    for (size_t i = 0; i < nall; i++) {
-        const tk_anomalies_item *it = &all[i];
-        const int sev = tk_rulecat_severity_parse(it->severity, strlen(it->severity));
-        if (it->status == TK_ANOMALIES_FALSE_POSITIVE)
-            continue;
-        if (!(sev >= o->min_severity || it->score >= o->min_score))
-            continue;
-        eligible++;
-        if (k < o->max) {
-            v[k++] = all[i];
-            memset(&all[i], 0, sizeof all[i]);
+    if (set.run == run) {
+        eligible = set.n;
+        for (size_t i = 0; i < set.n && k < o->max; i++) {
+            v[k++] = set.v[i].item;
+            memset(&set.v[i].item, 0, sizeof set.v[i].item);
+        }
+    } else {
+        /* One pass over the ranked list: it is already in rank order, and
+         * the rule combines severity, score and triage, which one query
+         * cannot filter. */
+        tk_anomalies_query q = TK_ANOMALIES_QUERY_INIT;
+        rc = load_items(db, run, q, 0, &all, &nall, NULL, err);
+        if (rc != TK_OK)
+            goto done;
+        for (size_t i = 0; i < nall; i++) {
+            if (!pick_chosen(&all[i], o))
+                continue;
+            eligible++;
+            if (k < o->max) {
+                v[k++] = all[i];
+                memset(&all[i], 0, sizeof all[i]);
+            }
         }
     }
     if (total)
@@ -408,8 +438,10 @@ int tk_report_pick(tk_db *db, int64_t run, const tk_report_pick_options *o, tk_a
     *n = k;
     v = NULL;
 done:
-    free(v);
+    tk_report_items_free(v, k);
     tk_report_items_free(all, nall);
+    tk_answers_set_dispose(&set);
+    tk_anomalies_run_dispose(&info);
     return rc;
 }
 
@@ -1492,7 +1524,7 @@ static int chapter5(ctx *c, tk_error *err)
                        W(c, W_ANSWER), W(c, W_CONFIRMER), W(c, W_CONFIRM_DATE)};
     /* Time and subject may wrap: the free-text reason and the answer
      * columns need the width. */
-    const unsigned f[] = {TK_RDOC_COL_NUM,
+    const unsigned f[] = {TK_RDOC_COL_NOWRAP,
                           0,
                           TK_RDOC_COL_NOWRAP,
                           0,
@@ -1507,8 +1539,10 @@ static int chapter5(ctx *c, tk_error *err)
     for (size_t i = 0; i < n; i++) {
         first_event fe;
         TRY(item_first_event(c, &v[i], &fe, err));
-        char no[24], when[32];
-        snprintf(no, sizeof no, "%zu", i + 1);
+        char no[TK_ANSWERS_CASE_ID_SIZE], when[32];
+        /* The case id: what the city's answer (the workbook, the service)
+         * names the case by. */
+        TRY(tk_answers_case_id(&c->run.period, &v[i], no, sizeof no, err));
         if (fe.t)
             time_str(fe.t, when, sizeof when);
         else

@@ -31,17 +31,20 @@
 #include "src/period.h"
 #include "src/tenant.h"
 
-/* Which cases need the 所属長's confirmation (chapter 5). A case of the run
- * is chosen when it was not triaged false_positive, and its severity is at
- * least min_severity (TK_RULECAT_*) or its score at least min_score; the
- * chosen are ordered by rank and cut at max. */
+/* Which cases need the 所属長's confirmation (chapter 5): the requests of
+ * models/answers (tk_answers_requests()), so that the report, the
+ * workbook and the service ask about the same cases. For a run that is
+ * not its period's newest the same rule is applied to that run: a case is
+ * chosen when it was not triaged false_positive, and its severity is at
+ * least min_severity (TK_RULECAT_*), its score at least min_score or it
+ * was triaged confirmed or investigating. By rank, cut at max. */
 typedef struct tk_report_pick_options {
     int min_severity; /* TK_RULECAT_HIGH by default: high and critical */
-    double min_score; /* 70 by default: a models-only case that ranks as high */
-    size_t max;       /* 100 by default; at most TK_ANOMALIES_PAGE_MAX */
+    double min_score; /* 80 by default, as tk_answers_requests() */
+    size_t max;       /* 300 by default; at most TK_ANOMALIES_PAGE_MAX */
 } tk_report_pick_options;
 // clang-format off
-#define TK_REPORT_PICK_INIT {3, 70.0, 100}
+#define TK_REPORT_PICK_INIT {3, 80.0, 300}
 // clang-format on
 
 /* The cases of run `run` that tk_report_pick_options o (borrowed; NULL:
