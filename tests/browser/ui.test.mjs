@@ -114,7 +114,7 @@ await step('uploader: navigation, no cases page, API says 403', async () => {
   await login('ui-uploader');
   const nav = await navTexts();
   assert(nav.includes('ログのアップロード') && nav.includes('アップロード履歴'), 'uploader nav: ' + nav);
-  assert(!nav.includes('要確認事案') && !nav.includes('監査ログ'), 'uploader sees no cases/audit: ' + nav);
+  assert(!nav.includes('検知事案') && !nav.includes('監査ログ'), 'uploader sees no cases/audit: ' + nav);
   assert((await page.textContent('[data-test=role]')) === 'アップロード担当', 'role shown');
   await page.goto(base + '/#/cases');
   await page.waitForSelector('[data-test=forbidden]');
@@ -185,7 +185,7 @@ let topSummary;
 await step('analyst: navigation and ranked cases', async () => {
   await login('ui-analyst');
   const nav = await navTexts();
-  for (const n of ['要確認事案', 'ログのアップロード', 'ルールと閾値', '分析と期間']) assert(nav.includes(n), 'analyst nav has ' + n + ': ' + nav);
+  for (const n of ['検知事案', 'ログのアップロード', 'ルールと閾値', '分析と期間']) assert(nav.includes(n), 'analyst nav has ' + n + ': ' + nav);
   assert(!nav.includes('監査ログ'), 'analyst has no audit: ' + nav);
   await page.waitForSelector('table[data-test=cases] tbody tr[data-id]');
   const n = await page.$$eval('table[data-test=cases] tbody tr[data-id]', (r) => r.length);
@@ -331,7 +331,7 @@ await step('session expiry goes back to login with a message', async () => {
 await step('reporter: read-only lists', async () => {
   await login('ui-reporter');
   const nav = await navTexts();
-  assert(nav.includes('要確認事案') && !nav.includes('ログのアップロード'), 'reporter nav: ' + nav);
+  assert(nav.includes('検知事案') && !nav.includes('ログのアップロード'), 'reporter nav: ' + nav);
   await page.goto(base + '/#/case/1-3');
   await page.waitForSelector('[data-test=case-summary]');
   assert((await page.$$('form.triage')).length === 0, 'no triage form for a reporter');
