@@ -167,6 +167,13 @@
     X(W_OPEN_CAP, "不適切または調査中の事案", "Cases confirmed inappropriate or under investigation") \
     X(W_DECIDED, "判定者", "Decided by") \
     X(W_COMMENT, "コメント", "Comment") \
+    X(W_ANS_CAP, "所属長の回答（要確認事項）", "Answers of the heads of section (cases to confirm)") \
+    X(W_ANS_NONE, "前回の要確認事項への所属長の回答はまだありません。", "No head of section has answered the previous period's cases to confirm yet.") \
+    X(W_ANS_INTRO, "前回の要確認事項%zu件に回答がありました（正当%zu件、不適切%zu件、調査中%zu件）。", "%zu of the previous period's cases to confirm were answered (%zu justified, %zu inappropriate, %zu under investigation).") \
+    X(W_CASE_ID, "事案番号", "Case") \
+    X(W_ENTITY, "対象", "Who") \
+    X(W_VERDICT, "回答", "Answer") \
+    X(W_BIZ_REASON, "業務上の理由", "Business reason") \
     X(W_CH8, "8 改善に向けた推奨事項", "8 Recommendations") \
     X(W_CH8_INTRO, "今回の検出結果から、次の対応をお勧めします（根拠となる検出があるものに限って記載しています）。", "From what was found, we recommend the following (each only where the findings support it).") \
     X(W_CH8_NONE, "今回の結果から特に推奨する対応はありません。", "Nothing in this period's results calls for a recommendation.") \
@@ -1744,8 +1751,55 @@ done:
     return rc;
 }
 
-/* Chapter 7 from the inspectors' triage of the previous period. The
- * city's answers to that period's 要確認事項 will join it here. */
+/* The city's answers to the previous period's 要確認事項
+ * (models/answers): counts per verdict, then each answer. */
+static int chapter7_answers(ctx *c, tk_error *err)
+{
+    tk_answers_answer *a = NULL;
+    size_t n = 0, by[TK_ANSWERS_NVERDICTS] = {0};
+    int rc;
+
+    TRY(tk_answers_list(c->db, &c->prev.period, &a, &n, err));
+    if (n == 0) {
+        TRY(tk_rdoc_note(c->d, TK_RDOC_INFO, W(c, W_ANS_NONE), err));
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        if ((int)a[i].verdict >= 0 && (int)a[i].verdict < TK_ANSWERS_NVERDICTS)
+            by[a[i].verdict]++;
+    {
+        char intro[400];
+        snprintf(intro, sizeof intro, W(c, W_ANS_INTRO), n, by[TK_ANSWERS_JUSTIFIED],
+                 by[TK_ANSWERS_INAPPROPRIATE], by[TK_ANSWERS_INVESTIGATING]);
+        TRY(tk_rdoc_para(c->d, intro, err));
+    }
+    const char *h[] = {W(c, W_CASE_ID), W(c, W_ENTITY),    W(c, W_DEPT),        W(c, W_VERDICT),
+                       W(c, W_REASON),  W(c, W_CONFIRMER), W(c, W_CONFIRM_DATE)};
+    const unsigned f[] = {TK_RDOC_COL_NOWRAP, TK_RDOC_COL_NOWRAP, 0,
+                          TK_RDOC_COL_NOWRAP, TK_RDOC_COL_WIDE,   0,
+                          TK_RDOC_COL_NOWRAP};
+    TRY(tk_rdoc_table(c->d, W(c, W_ANS_CAP), 7, h, f, err));
+    for (size_t i = 0; i < n; i++) {
+        char day[16];
+        tk_period_format_day(a[i].confirmed_on, day, sizeof day);
+        const char *verdict =
+            c->en ? tk_answers_verdict_name(a[i].verdict) : tk_answers_verdict_label(a[i].verdict);
+        const char *row[] = {a[i].case_id,
+                             a[i].entity ? a[i].entity : "-",
+                             a[i].dept ? a[i].dept : "-",
+                             verdict,
+                             a[i].reason ? a[i].reason : "",
+                             a[i].confirmed_by ? a[i].confirmed_by : "",
+                             day};
+        TRY(tk_rdoc_table_row(c->d, row, err));
+    }
+done:
+    tk_answers_free(a, n);
+    return rc;
+}
+
+/* Chapter 7: the previous period's cases as the inspectors judged them
+ * (triage, which the city's answers set too), then the answers themselves. */
 static int chapter7(ctx *c, tk_error *err)
 {
     int rc;
@@ -1800,6 +1854,7 @@ static int chapter7(ctx *c, tk_error *err)
         TRY(tk_rdoc_table_row(c->d, row, err));
         shown++;
     }
+    TRY(chapter7_answers(c, err));
 done:
     return rc;
 }

@@ -21,6 +21,14 @@ must "$bin" rules set --tenant demo "$tmp/r08.json" >/dev/null
 must "$bin" analyze --tenant demo --period $Q >/dev/null
 must "$bin" triage --tenant demo --period $Q --comment '<b>是正済み</b> & "再発防止"' 1 confirmed >/dev/null
 must "$bin" triage --tenant demo --period $Q 2 false_positive >/dev/null
+# A third case goes to the city as under investigation, and its head of
+# section answers it (with markup in the reason).
+must "$bin" triage --tenant demo --period $Q 3 investigating >/dev/null
+must "$bin" confirmations list --tenant demo --period $Q --format json >"$tmp/q-conf.json"
+export QID
+QID=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([i["case_id"] for i in d["items"] if i["rank"] == 3][0])' "$tmp/q-conf.json")
+must "$bin" confirmations answer --tenant demo "$QID" --verdict investigating \
+    --reason '住民からの依頼<対応中> & 確認' --by '市民課長 山田' --date 2024-10-15 >/dev/null
 
 # The best-ranked case of this period is judged a false positive: it
 # must not be put to the heads of section.
@@ -94,6 +102,10 @@ need(items[0]["status"] == "false_positive" and items[0]["summary"] not in got, 
 need("<td>不適切（確認済み）</td><td class=\"num\">1</td>" in chap[7], "one confirmed case last time")
 need("<td>業務上正当（誤検知）</td><td class=\"num\">1</td>" in chap[7], "one false positive last time")
 need("&lt;b&gt;是正済み&lt;/b&gt; &amp; &quot;再発防止&quot;" in chap[7], "the comment, escaped")
+# The city's answer to last time's 要確認事項, with its case id, escaped.
+need(os.environ["QID"] in chap[7] and "住民からの依頼&lt;対応中&gt; &amp; 確認" in chap[7]
+     and "市民課長 山田" in chap[7] and "2024-10-15" in chap[7], "the answer, its reason, who and when")
+need("正当0件、不適切0件、調査中1件" in chap[7], "the answers counted by verdict")
 need("<b>是正済み" not in doc, "no markup from a comment")
 # Chapter 8: recommendations with their evidence only.
 if any(set(i["rules"]) & {"R14", "R16", "R31"} for i in items):
