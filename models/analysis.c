@@ -44,6 +44,7 @@
 
 #include <gsl/gsl_cdf.h>
 #include <jansson.h>
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -3013,7 +3014,13 @@ static int rules_start(struct rules_job *j, tk_db *db, const tk_mastersnap *ms,
         return tk_error_set(err, TK_EINTERNAL, "cannot create a condition variable");
     }
     j->inited = 1;
-    if (pthread_create(&j->thread, NULL, rules_main, j) != 0)
+    const int e = pthread_create(&j->thread, NULL, rules_main, j);
+    /* EAGAIN is the thread's stack not fitting the address space. */
+    if (e == EAGAIN)
+        return tk_error_set(err, TK_ENOMEM,
+                            "out of memory: cannot start the rule checks' thread (its stack does "
+                            "not fit; is ulimit -v set too low?)");
+    if (e != 0)
         return tk_error_set(err, TK_EINTERNAL, "cannot start the rule checks' thread");
     j->started = 1;
     return TK_OK;
