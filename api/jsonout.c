@@ -775,13 +775,6 @@ json_t *tk_jsonout_completeness(const tk_completeness *c, int64_t today)
 
 /* ---- confirmations ---------------------------------------------------------------- */
 
-static json_t *day_string(int64_t day)
-{
-    char buf[16];
-    tk_period_format_day(day, buf, sizeof buf);
-    return json_string(buf);
-}
-
 json_t *tk_jsonout_answer(const tk_answers_answer *a)
 {
     json_t *o = json_object();
@@ -792,7 +785,7 @@ json_t *tk_jsonout_answer(const tk_answers_answer *a)
     json_object_set_new(o, "verdict_ja", json_string(tk_answers_verdict_label(a->verdict)));
     json_object_set_new(o, "reason", json_string(a->reason ? a->reason : ""));
     json_object_set_new(o, "confirmed_by", opt_string(a->confirmed_by));
-    json_object_set_new(o, "confirmed_on", day_string(a->confirmed_on));
+    json_object_set_new(o, "confirmed_on", day_json(a->confirmed_on));
     json_object_set_new(o, "recorded_by", opt_string(a->recorded_by));
     json_object_set_new(o, "via", json_string(a->via));
     json_object_set_new(o, "recorded_at", tk_jsonout_time(a->at));
@@ -826,8 +819,8 @@ json_t *tk_jsonout_request(const tk_answers_request *r)
     json_object_set_new(o, "severity", it->severity[0] ? json_string(it->severity) : json_null());
     json_object_set_new(o, "score", json_real(tk_jsonout_score(it->score)));
     json_object_set_new(o, "summary", json_string(it->summary ? it->summary : ""));
-    json_object_set_new(o, "first_day", day_string(it->first_day));
-    json_object_set_new(o, "last_day", day_string(it->last_day));
+    json_object_set_new(o, "first_day", day_json(it->first_day));
+    json_object_set_new(o, "last_day", day_json(it->last_day));
     json_object_set_new(o, "status", json_string(tk_anomalies_status_name(it->status)));
     json_object_set_new(o, "answer", r->answered ? tk_jsonout_answer(&r->answer) : json_null());
     return o;

@@ -614,9 +614,7 @@ int tk_anomalies_evidence(tk_db *db, int64_t run, int64_t rank, tk_evidence **ou
 
 /* ---- triage ------------------------------------------------------------------- */
 
-/* UTF-8 validity of a comment: well-formed sequences, no overlongs, no
- * surrogates, no control characters other than newline and tab. */
-static int comment_ok(const char *s)
+int tk_anomalies_text_ok(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
@@ -657,7 +655,7 @@ int tk_anomalies_triage(tk_db *db, int64_t run, int64_t rank, tk_anomalies_statu
     if (comment && strlen(comment) > TK_ANOMALIES_COMMENT_MAX)
         return tk_error_set(err, TK_EINVAL, "a comment holds at most %d bytes, not %zu",
                             TK_ANOMALIES_COMMENT_MAX, strlen(comment));
-    if (comment && !comment_ok(comment))
+    if (comment && !tk_anomalies_text_ok(comment))
         return tk_error_set(err, TK_EINVAL,
                             "the comment is not valid UTF-8 text (control characters other than"
                             " newline and tab are refused)");

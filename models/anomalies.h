@@ -200,6 +200,11 @@ typedef struct tk_anomalies_decision {
     int64_t at;       /* Unix ms */
 } tk_anomalies_decision;
 
+/* 1 when s (NUL-terminated, borrowed) is text a person may write in a
+ * comment or an answer: well-formed UTF-8 (no overlongs, no surrogates)
+ * without control characters other than newline and tab; else 0. */
+int tk_anomalies_text_ok(const char *s);
+
 /* Longest comment, in bytes of UTF-8. */
 #define TK_ANOMALIES_COMMENT_MAX 2000
 

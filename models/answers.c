@@ -534,39 +534,11 @@ int tk_answers_locate(tk_db *db, const char *case_id, const tk_answers_options *
 
 /* ---- recording --------------------------------------------------------------- */
 
-/* Well-formed UTF-8 with no control characters but newline and tab, as
- * models/anomalies accepts for a triage comment. */
+/* A comment's text (tk_anomalies_text_ok()), and no DEL either: an
+ * answer travels through spreadsheets, where DEL shows as nothing. */
 static int text_ok(const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        if (*p < 0x80) {
-            if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
-                return 0;
-            p++;
-            continue;
-        }
-        size_t n;
-        unsigned cp;
-        if ((*p & 0xe0) == 0xc0)
-            n = 1, cp = *p & 0x1f;
-        else if ((*p & 0xf0) == 0xe0)
-            n = 2, cp = *p & 0x0f;
-        else if ((*p & 0xf8) == 0xf0)
-            n = 3, cp = *p & 0x07;
-        else
-            return 0;
-        for (size_t i = 1; i <= n; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return 0;
-            cp = cp << 6 | (p[i] & 0x3f);
-        }
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-        p += n + 1;
-    }
-    return 1;
+    return tk_anomalies_text_ok(s) && strchr(s, 0x7f) == NULL;
 }
 
 static int blank(const char *s)
