@@ -515,9 +515,15 @@ static int queue_bytes(tk_server_req *r, unsigned status, const char *type, cons
         return 0;
     }
     MHD_add_response_header(resp, "Content-Type", type);
-    security_headers(resp, !r->srv->insecure, NULL, NULL);
+    /* A handler's own Content-Security-Policy replaces the API's. */
+    const char *csp = NULL;
     for (size_t i = 0; i < r->nheaders; i++)
-        MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
+        if (strcmp(r->headers[i].name, "Content-Security-Policy") == 0)
+            csp = r->headers[i].value;
+    security_headers(resp, !r->srv->insecure, csp, NULL);
+    for (size_t i = 0; i < r->nheaders; i++)
+        if (strcmp(r->headers[i].name, "Content-Security-Policy") != 0)
+            MHD_add_response_header(resp, r->headers[i].name, r->headers[i].value);
     MHD_queue_response(r->conn, status, resp);
     MHD_destroy_response(resp);
     r->status = status;

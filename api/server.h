@@ -176,7 +176,9 @@ int tk_server_reply_text(tk_server_req *r, unsigned status, const char *text, si
 int tk_server_reply_asset(tk_server_req *r, const char *type, const unsigned char *p, size_t len,
                           const char *etag, int revalidate);
 
-/* Sets a header of the answer (both borrowed, copied) before replying. */
+/* Sets a header of the answer (both borrowed, copied) before replying; a
+ * Content-Security-Policy replaces the API's strict one (a served report
+ * with inline styles). At most 4 headers of 255 bytes. */
 void tk_server_req_header(tk_server_req *r, const char *name, const char *value);
 
 /* Writes the Prometheus text of s's counters into *out (owned: free()).

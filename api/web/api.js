@@ -82,3 +82,18 @@ export function upload(file, query, onProgress, onSent) {
     xhr.send(file);
   });
 }
+
+// Sends file (a File or Blob) as the body of METHOD path?query with type,
+// as the browser reads it (the page never does). Resolves {status, body}
+// for every answer the server gave, so that the caller shows a refusal's
+// details (a workbook's row errors); rejects on a network error.
+export async function sendFile(method, path, query, file, type) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query || {})) if (v !== undefined && v !== null && v !== '') q.set(k, v);
+  const s = q.toString();
+  const resp = await fetch(path + (s ? '?' + s : ''), { method, headers: headers(method, { 'Content-Type': type }), body: file, credentials: 'same-origin' });
+  const ct = resp.headers.get('Content-Type') || '';
+  const body = ct.startsWith('application/json') ? await resp.json().catch(() => null) : null;
+  if (resp.status === 401) onExpired();
+  return { status: resp.status, body };
+}

@@ -2,22 +2,24 @@
 // (hash routes). Data comes only from the JSON API (api.js); the page
 // never holds a credential other than the session's CSRF token, which it
 // gets back from GET /api/v1/session after a reload.
-import { api, upload, setCsrf, setExpiredHandler, ApiError, newEpoch, Stale } from './api.js';
+import { api, upload, sendFile, setCsrf, setExpiredHandler, ApiError, newEpoch, Stale } from './api.js';
 import { h, s, clear, id } from './dom.js';
 import { t, getLang, setLang, numberFmt, timeFmt, bytesFmt } from './i18n.js';
 
 const READERS = ['analyst', 'reporter', 'admin'];
 const UPLOADERS = ['uploader', 'analyst', 'admin'];
 const CHANGERS = ['analyst', 'admin'];
+const EVERYONE = ['uploader', 'analyst', 'reporter', 'admin'];
 
 // The navigation: one line per page, shown to the roles that may open it.
-// Pages still to come (reports, the city's confirmations) add a line here.
 const NAV = [
   { hash: '#/cases', key: 'nav_cases', roles: READERS, icon: '◆' },
   { hash: '#/upload', key: 'nav_upload', roles: UPLOADERS, icon: '↑' },
   { hash: '#/uploads', key: 'nav_uploads', roles: UPLOADERS, icon: '≡' },
   { hash: '#/analyses', key: 'nav_analyses', roles: READERS, icon: '▶' },
   { hash: '#/tuning', key: 'nav_tuning', roles: READERS, icon: '⚙' },
+  { hash: '#/reports', key: 'nav_reports', roles: EVERYONE, icon: '▤' },
+  { hash: '#/confirmations', key: 'nav_confirm', roles: UPLOADERS, icon: '✓' },
   { hash: '#/audit', key: 'nav_audit', roles: ['admin'], icon: '✎' },
 ];
 
@@ -32,6 +34,8 @@ const ROUTES = [
   [/^#\/tuning$/, READERS, pageTuning],
   [/^#\/analyses$/, READERS, pageAnalyses],
   [/^#\/audit$/, ['admin'], pageAudit],
+  [/^#\/reports$/, EVERYONE, pageReports],
+  [/^#\/confirmations$/, UPLOADERS, pageConfirmations],
 ];
 
 let me = null; // GET /api/v1/session
@@ -299,7 +303,7 @@ async function pageUpload() {
   drop, input, chosen,
   h('div', { class: 'row' }, field(t('profile'), profiles), h('div', { class: 'check' }, lenient, h('label', { for: (lenient.id = id('len')) }, t('lenient')))),
   h('div', { class: 'row' }, btn, prog));
-  page('upload_title', null, h('p', { class: 'lead' }, t('upload_lead')), card(null, form), status);
+  page('upload_title', null, h('p', { class: 'lead' }, t('upload_lead')), card(null, form), status, completenessCard());
   try {
     const d = await api('GET', '/api/v1/profiles', { query: tq() });
     for (const p of d.profiles || []) profiles.append(h('option', { value: p.name }, p.name + (p.systems && p.systems.length ? '（' + p.systems.join('・') + '）' : '')));
@@ -785,6 +789,182 @@ async function pageAudit() {
     h('td', { class: 'num' }, x.id), h('td', { class: 'nowrap' }, timeFmt(x.time)), h('td', {}, x.actor), h('td', {}, ['uploader', 'analyst', 'reporter', 'admin'].includes(x.role) ? t('role_' + x.role) : x.role || '—'), h('td', {}, x.address || '—'),
     h('td', {}, h('code', {}, x.action)), h('td', {}, x.target || '—'), h('td', {}, h('span', { class: 'badge out-' + x.outcome }, t('out_' + x.outcome))), h('td', {}, x.detail || '—'))), 'audit'),
   d.next ? h('div', { class: 'pager' }, h('button', { type: 'button', class: 'btn ghost small', onclick: () => setHashQuery('#/audit', { ...f, before: d.next }) }, t('older'))) : null));
+}
+
+// ---- reports, the city's confirmations, completeness ------------------------
+
+// The two-month period of the contract that holds today (Feb–Mar, Apr–May,
+// …, Dec–Jan), as FROM..TO.
+function currentPeriod() {
+  const now = new Date(Date.now() + 9 * 3600 * 1000); // JST
+  let y = now.getUTCFullYear();
+  let m = now.getUTCMonth(); // 0-based; a period starts in an odd one (Feb = 1)
+  if (m % 2 === 0) { m -= 1; if (m < 0) { m = 11; y -= 1; } }
+  const from = new Date(Date.UTC(y, m, 1));
+  const to = new Date(Date.UTC(y, m + 2, 0));
+  return from.toISOString().slice(0, 10) + '..' + to.toISOString().slice(0, 10);
+}
+
+// The periods a page offers: the analysed ones (readers), else the newest
+// run's (the city's uploader, through its confirmations); newest first.
+async function knownPeriods() {
+  if (can(READERS)) {
+    const d = await api('GET', '/api/v1/periods', { query: tq() });
+    return d.items.filter((p) => p.runs > 0).map((p) => p.period).sort().reverse();
+  }
+  try {
+    const d = await api('GET', '/api/v1/confirmations', { query: tq() });
+    return [d.period];
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return [];
+    throw e;
+  }
+}
+
+// A form choosing a period: a list of known ones and two dates for any
+// other; onPick(period) when applied.
+function periodChooser(periods, current, onPick) {
+  const [f0, t0] = (current || '..').split('..');
+  const from = h('input', { type: 'date', name: 'from', value: f0 || '' });
+  const to = h('input', { type: 'date', name: 'to', value: t0 || '' });
+  const list = periods.length ? select(periods.map((p) => [p, p.replace('..', ' 〜 ')]), current, { name: 'period', 'data-test': 'period-select', onchange: (e) => onPick(e.target.value) }) : null;
+  return h('form', { class: 'row', onsubmit: (e) => { e.preventDefault(); if (from.value && to.value) onPick(from.value + '..' + to.value); } },
+    list ? field(t('period'), list) : null, field(t('from'), from), field(t('to'), to),
+    h('button', { type: 'submit', class: 'btn ghost' }, t('apply')));
+}
+
+function tenantQuery(extra) {
+  const q = new URLSearchParams(Object.entries(tq(extra)).filter(([, v]) => v !== undefined && v !== null && v !== ''));
+  const s = q.toString();
+  return s ? '?' + s : '';
+}
+
+async function pageReports() {
+  page('reports_title', null, loading());
+  const periods = await knownPeriods();
+  const period = hashQuery().get('period') || periods[0] || currentPeriod();
+  const msg = h('div', { 'aria-live': 'polite' });
+  const lang = getLang() === 'en' ? 'en' : 'ja';
+  const base = '/api/v1/reports/' + encodeURIComponent(period);
+  const actions = h('div', { class: 'row actions' },
+    h('a', { class: 'btn primary', href: base + tenantQuery({ lang }), target: '_blank', rel: 'noopener', 'data-test': 'report-html' }, t('report_html')),
+    h('a', { class: 'btn', href: base + tenantQuery({ format: 'pdf', lang }), download: 'tenken-report-' + period.replace('..', '-') + '.pdf', 'data-test': 'report-pdf' }, t('report_pdf')),
+    h('a', { class: 'btn', href: '/api/v1/confirmations/export.xlsx' + tenantQuery({ period }), download: '', 'data-test': 'report-xlsx' }, t('report_xlsx')));
+  const m = page('reports_title', null, h('p', { class: 'lead' }, t('reports_lead')),
+    card(t('period'), periodChooser(periods, period, (p) => setHashQuery('#/reports', { period: p }))),
+    card(t('report_of', { p: period.replace('..', ' 〜 ') }), actions, h('p', { class: 'muted' }, t('report_note'))), msg);
+  if (!periods.includes(period)) msg.append(h('div', { class: 'alert warn', role: 'status' }, t('report_unknown')));
+  if (can(CHANGERS)) {
+    m.append(card(t('deliver'), h('p', { class: 'muted' }, t('deliver_lead')),
+      h('button', { type: 'button', class: 'btn', 'data-test': 'deliver', onclick: async () => {
+        if (!confirm(t('deliver_confirm', { p: period }))) return;
+        clear(msg);
+        try {
+          await api('POST', '/api/v1/periods/' + encodeURIComponent(period) + '/deliver', { query: tq(), body: {} });
+          msg.append(h('div', { class: 'alert ok', role: 'status' }, t('delivered_ok', { p: period })));
+        } catch (err) { msg.append(errorBox(err)); }
+      } }, t('deliver'))));
+  }
+}
+
+const VERDICTS = ['justified', 'inappropriate', 'investigating'];
+
+function todayJst() { return new Date(Date.now() + 9 * 3600 * 1000).toISOString().slice(0, 10); }
+
+function confirmationCard(it) {
+  const a = it.answer;
+  const verdict = select([['', t('choose')], ...VERDICTS.map((v) => [v, t('verdict_' + v)])], a ? a.verdict : '', { name: 'verdict', required: true });
+  const reason = h('textarea', { name: 'reason', rows: 2, maxlength: 2000 });
+  reason.value = a ? a.reason || '' : '';
+  const by = h('input', { name: 'confirmed_by', value: a && a.confirmed_by ? a.confirmed_by : '', required: true });
+  const on = h('input', { type: 'date', name: 'confirmed_on', value: a ? a.confirmed_on : todayJst(), required: true });
+  const out = h('div', { 'aria-live': 'polite' });
+  const state = h('span', { class: 'badge ' + (a ? 'answered' : 'unanswered'), 'data-test': 'answer-state' }, a ? t('verdict_' + a.verdict) : t('unanswered'));
+  const form = h('form', { class: 'answer-form', onsubmit: async (e) => {
+    e.preventDefault();
+    clear(out);
+    try {
+      const r = await api('PUT', '/api/v1/confirmations/' + encodeURIComponent(it.case_id), { query: tq(), body: { verdict: verdict.value, reason: reason.value, confirmed_by: by.value.trim(), confirmed_on: on.value } });
+      state.className = 'badge answered';
+      state.textContent = t('verdict_' + r.answer.verdict);
+      out.append(h('div', { class: 'alert ok', role: 'status' }, t('answer_saved')));
+    } catch (err) { out.append(errorBox(err)); }
+  } },
+  h('div', { class: 'row' }, field(t('verdict'), verdict), field(t('confirmed_by'), by), field(t('confirmed_on'), on)),
+  field(t('reason'), reason, t('reason_hint')),
+  h('div', { class: 'row' }, h('button', { type: 'submit', class: 'btn primary' }, t('save')), out));
+  return h('section', { class: 'card confirmation', 'data-test': 'confirmation', 'data-case': it.case_id },
+    h('h2', {}, h('span', { class: 'case-no' }, '#' + it.no + ' '), it.case_id, ' ', state),
+    kv([[t('entity_col'), it.entity + (it.entity_type === 'terminal' ? '（' + t('et_terminal') + '）' : '')], [t('dept'), it.dept || '—'],
+      [t('system'), it.systems.join('・') || '—'], [t('severity'), it.severity ? t('sev_' + it.severity) : '—'],
+      [t('days'), it.first_day + (it.last_day !== it.first_day ? ' 〜 ' + it.last_day : '')]]),
+    h('p', { class: 'summary' }, it.summary), form);
+}
+
+async function pageConfirmations() {
+  page('confirm_title', null, loading());
+  const q = hashQuery().get('period');
+  let d = null;
+  let err = null;
+  try { d = await api('GET', '/api/v1/confirmations', { query: tq({ period: q }) }); } catch (e) { if (e instanceof Stale) throw e; err = e; }
+  const period = d ? d.period : q || currentPeriod();
+  const periods = can(READERS) ? await knownPeriods() : d ? [d.period] : [];
+  const importOut = h('div', { 'aria-live': 'polite', 'data-test': 'import-result' });
+  const file = h('input', { type: 'file', name: 'workbook', accept: '.xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' });
+  const importForm = h('form', { class: 'row', onsubmit: async (e) => {
+    e.preventDefault();
+    clear(importOut);
+    const f = file.files[0];
+    if (!f) { importOut.append(h('div', { class: 'alert error', role: 'alert' }, t('choose_file'))); return; }
+    try {
+      const r = await sendFile('POST', '/api/v1/confirmations/import', tq(), f, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+      const b = r.body || {};
+      if (r.status === 200) {
+        importOut.append(h('div', { class: 'alert ok', role: 'status' }, t('import_ok', { n: b.recorded, u: b.unchanged, b: b.blank })));
+        return;
+      }
+      const det = b.error && b.error.details ? b.error.details : {};
+      importOut.append(h('div', { class: 'alert error', role: 'alert' }, (b.error ? b.error.message : 'HTTP ' + r.status) + (det.reason ? ': ' + det.reason : '')));
+      if (det.issues && det.issues.length)
+        importOut.append(table([t('sheet'), t('row_no'), t('column'), t('problem')], det.issues.map((x) => h('tr', {}, h('td', {}, x.sheet), h('td', { class: 'num' }, x.row), h('td', {}, x.column || '—'), h('td', {}, x.message))), 'import-issues'),
+          det.more_issues ? h('p', { class: 'muted' }, t('more_issues', { n: det.more_issues })) : null);
+    } catch (e2) { importOut.append(errorBox(e2)); }
+  } }, field(t('workbook'), file), h('button', { type: 'submit', class: 'btn' }, t('import_btn')));
+  const m = page('confirm_title', null, h('p', { class: 'lead' }, t('confirm_lead')),
+    card(t('period'), periodChooser(periods, period, (p) => setHashQuery('#/confirmations', { period: p }))));
+  if (err) { m.append(errorBox(err)); return; }
+  m.append(card(t('workbook'), h('p', { class: 'muted' }, t('workbook_lead')),
+    h('div', { class: 'row' }, h('a', { class: 'btn', href: '/api/v1/confirmations/export.xlsx' + tenantQuery({ period }), download: '', 'data-test': 'export-xlsx' }, t('report_xlsx'))),
+    importForm, importOut));
+  m.append(h('p', { class: 'counts', 'data-test': 'confirm-counts' }, t('confirm_counts', { a: d.answered, n: d.total })));
+  for (const it of d.items) m.append(confirmationCard(it));
+  if (!d.items.length) m.append(h('p', { class: 'muted' }, t('none')));
+}
+
+// The completeness grid of a period (GET /api/v1/periods/{p}/completeness):
+// one row per system, one cell per day, missing and low days marked.
+function completenessCard() {
+  const box = h('div', { 'data-test': 'completeness' });
+  const show = async (period) => {
+    clear(box).append(loading());
+    try {
+      const d = await api('GET', '/api/v1/periods/' + encodeURIComponent(period) + '/completeness', { query: tq() });
+      clear(box).append(
+        h('p', {}, t('completeness_sum', { p: d.period.replace('..', ' 〜 '), n: numberFmt(d.total), m: d.missing, l: d.low }),
+          ' ', d.plan ? h('strong', { 'data-test': 'deadline' }, t('upload_deadline', { d: d.plan.upload_deadline })) : h('span', { class: 'muted' }, t('no_plan'))),
+        h('div', { class: 'table-wrap' }, h('table', { class: 'data grid-days', 'data-test': 'completeness-grid' },
+          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('system')), d.days.map((x) => h('th', { scope: 'col', class: x.open ? '' : 'closed', title: x.day }, x.day.slice(8))))),
+          h('tbody', {}, d.systems.length ? d.systems.map((sy) => h('tr', {}, h('th', { scope: 'row' }, sy.system),
+            sy.flags.map((fl, i) => h('td', { class: 'cell-' + fl, title: d.days[i].day + ' ' + t('flag_' + fl) + ' ' + numberFmt(sy.rows_by_day[i]) }, fl === 'missing' ? '×' : fl === 'low' ? '△' : fl === 'ok' ? '' : '·'))))
+            : h('tr', {}, h('td', { colspan: d.days.length + 1, class: 'muted empty' }, t('none')))))),
+        h('p', { class: 'legend' }, ['missing', 'low', 'closed', 'future'].map((fl) => h('span', { class: 'legend-item' }, h('span', { class: 'key cell-' + fl }), t('flag_' + fl) + ' '))));
+    } catch (e) { clear(box).append(errorBox(e)); }
+  };
+  const initial = currentPeriod();
+  const c = card(t('completeness_title'), periodChooser([], initial, show), box);
+  c.setAttribute('data-test', 'completeness-card');
+  show(initial);
+  return c;
 }
 
 // ---- start -----------------------------------------------------------------

@@ -60,6 +60,18 @@ const ja = {
   delivered_ok: '期間 {p} を確定しました。', started: '分析を開始しました（ジョブ #{id}）。', cases_n: '事案数',
   audit_title: '監査ログ', actor: '操作者', action: '操作', target: '対象', outcome: '結果', address: '接続元', since: 'から', until: 'まで',
   out_ok: '成功', out_refused: '拒否', out_error: 'エラー', older: 'さらに古い記録',
+  nav_reports: '報告書', nav_confirm: '要確認事項',
+  reports_title: '報告書', reports_lead: '分析点検結果レポート（HTML・PDF）と要確認事項の回答用ブック（Excel）をダウンロードできます。',
+  report_of: '{p} の報告書', report_html: 'HTMLで開く（新しいタブ）', report_pdf: 'PDFをダウンロード', report_xlsx: '要確認事項（Excel）をダウンロード',
+  report_note: '報告書は表示のたびに最新の分析結果から作成されます。', report_unknown: 'この期間は分析されていない可能性があります。報告書がない場合は先に分析を実行してください。',
+  deliver_lead: '報告書を納品した期間を確定します。確定後は再分析や対応状況の変更ができません。',
+  confirm_title: '要確認事項', confirm_lead: '各事案について、業務上の理由を確認のうえ判定・理由・確認者・確認日を入力して保存してください。Excelのブックに記入してまとめて取り込むこともできます。',
+  confirm_counts: '{n}件中 {a}件回答済み', choose: '選択してください', verdict: '判定', verdict_justified: '正当', verdict_inappropriate: '不適切', verdict_investigating: '調査中',
+  unanswered: '未回答', reason: '業務上の理由', reason_hint: '正当の場合は必須（2000字以内）', confirmed_by: '確認者', confirmed_on: '確認日', answer_saved: '回答を保存しました。',
+  workbook: '回答用ブック（Excel）', workbook_lead: 'ブックをダウンロードし、判定・業務上の理由・確認者・確認日を記入して取り込んでください。1行でも誤りがあれば何も保存されません。',
+  import_btn: '取り込む', import_ok: '{n}件の回答を保存しました（変更なし {u}件、空欄 {b}件）。', sheet: 'シート', row_no: '行', column: '列', problem: '内容', more_issues: 'ほかに {n}件の問題があります。',
+  completeness_title: 'ログの到着状況', completeness_sum: '{p}：{n}行、欠落 {m}日、少ない日 {l}日。', upload_deadline: 'アップロード期限：{d}', no_plan: 'アップロード期限は未設定です。',
+  flag_ok: '正常', flag_missing: '欠落', flag_low: '少ない', flag_closed: '閉庁日', flag_future: '未到来',
 };
 
 const en = {
@@ -119,6 +131,18 @@ const en = {
   delivered_ok: 'Period {p} delivered.', started: 'Analysis started (job #{id}).', cases_n: 'Cases',
   audit_title: 'Audit log', actor: 'Actor', action: 'Action', target: 'Target', outcome: 'Outcome', address: 'Address', since: 'since', until: 'until',
   out_ok: 'ok', out_refused: 'refused', out_error: 'error', older: 'Older records',
+  nav_reports: 'Reports', nav_confirm: 'Confirmations',
+  reports_title: 'Reports', reports_lead: 'Download the inspection report (HTML, PDF) and the workbook of confirmation requests (Excel).',
+  report_of: 'Report for {p}', report_html: 'Open HTML (new tab)', report_pdf: 'Download PDF', report_xlsx: 'Download confirmations (Excel)',
+  report_note: 'The report is built from the latest analysis each time it is opened.', report_unknown: 'This period may not have been analysed. If there is no report, run an analysis first.',
+  deliver_lead: 'Freeze the period whose report was delivered. It can no longer be re-analysed or triaged.',
+  confirm_title: 'Confirmation requests', confirm_lead: 'For each case, check the business reason and save the verdict, reason, confirmer and date. You can also fill in the Excel workbook and import it.',
+  confirm_counts: '{a} of {n} answered', choose: 'Choose…', verdict: 'Verdict', verdict_justified: 'justified', verdict_inappropriate: 'inappropriate', verdict_investigating: 'investigating',
+  unanswered: 'unanswered', reason: 'Business reason', reason_hint: 'Required for justified (at most 2000 characters)', confirmed_by: 'Confirmed by', confirmed_on: 'Confirmed on', answer_saved: 'Answer saved.',
+  workbook: 'Workbook (Excel)', workbook_lead: 'Download the workbook, fill in verdict, reason, confirmer and date, and import it. One bad row and nothing is stored.',
+  import_btn: 'Import', import_ok: '{n} answers saved ({u} unchanged, {b} blank).', sheet: 'Sheet', row_no: 'Row', column: 'Column', problem: 'Problem', more_issues: '{n} more problems.',
+  completeness_title: 'Arrival of logs', completeness_sum: '{p}: {n} rows, {m} missing days, {l} low days.', upload_deadline: 'Upload deadline: {d}', no_plan: 'No upload deadline set.',
+  flag_ok: 'ok', flag_missing: 'missing', flag_low: 'low', flag_closed: 'closed', flag_future: 'not yet',
 };
 
 const dicts = { ja, en };

@@ -166,6 +166,49 @@ await step('upload a malformed file: the row-level error', async () => {
   await shot('07-upload-rejected');
 });
 
+await step('the city answers a confirmation request; after a reload it is kept', async () => {
+  const nav = await navTexts();
+  assert(nav.includes('要確認事項') && nav.includes('報告書'), 'uploader nav has 要確認事項 and 報告書: ' + nav);
+  await page.goto(base + '/#/confirmations');
+  await page.waitForSelector('[data-test=confirmation]');
+  // The last request: an answer sets the case's triage, and the analyst's
+  // steps below expect the top cases untriaged.
+  const caseNo = await page.$$eval('[data-test=confirmation]', (c) => c[c.length - 1].getAttribute('data-case'));
+  assert(/^C-\d{4}-\d{2}-[0-9a-f]{8}$/.test(caseNo), 'a case id: ' + caseNo);
+  const first = `[data-test=confirmation][data-case="${caseNo}"]`;
+  assert((await page.textContent(first + ' [data-test=answer-state]')) === '未回答', 'unanswered at first');
+  await shot('30-confirmations');
+  await page.selectOption(first + ' select[name=verdict]', 'justified');
+  await page.fill(first + ' textarea[name=reason]', '窓口での住民票交付申請に基づく照会（受付番号 R6-1234）');
+  await page.fill(first + ' input[name=confirmed_by]', '市民課長 山田');
+  await page.click(first + ' button[type=submit]');
+  await page.waitForSelector(first + ' .alert.ok');
+  assert((await page.textContent(first + ' [data-test=answer-state]')) === '正当', 'the badge after saving');
+  await page.reload();
+  await page.waitForSelector(first);
+  assert((await page.textContent(first + ' [data-test=answer-state]')) === '正当', 'the answer after a reload: ' + await page.textContent(first + ' [data-test=answer-state]'));
+  assert((await page.inputValue(first + ' textarea[name=reason]')).includes('R6-1234'), 'the reason after a reload');
+  assert((await page.inputValue(first + ' input[name=confirmed_by]')) === '市民課長 山田', 'the confirmer after a reload');
+  assert(/1件回答済み/.test(await page.textContent('[data-test=confirm-counts]')), 'counts: ' + await page.textContent('[data-test=confirm-counts]'));
+  const x = await page.evaluate(async (u) => { const r = await fetch(u); const b = new Uint8Array(await r.arrayBuffer()); return [r.status, String.fromCharCode(b[0], b[1]), b.length]; }, await page.getAttribute('[data-test=export-xlsx]', 'href'));
+  assert(x[0] === 200 && x[1] === 'PK' && x[2] > 2000, 'the workbook: ' + x);
+});
+
+await step('upload page: the completeness grid of a period', async () => {
+  await page.goto(base + '/#/upload');
+  const grid = '[data-test=completeness-card] form';
+  await page.waitForSelector(grid);
+  await page.fill(grid + ' input[name=from]', '2024-10-01');
+  await page.fill(grid + ' input[name=to]', '2024-11-30');
+  await page.click(grid + ' button[type=submit]');
+  await page.waitForSelector('table[data-test=completeness-grid] tbody th');
+  const cols = await page.$$eval('table[data-test=completeness-grid] thead th', (x) => x.length);
+  assert(cols === 62, 'a column per day of the period, and the system: ' + cols);
+  assert((await page.textContent('[data-test=completeness]')).includes('2024-10-01 〜 2024-11-30'), 'the period shown');
+  await page.$eval('[data-test=completeness]', (e) => e.scrollIntoView());
+  await shot('31-upload-completeness');
+});
+
 await step('upload history and detail', async () => {
   await page.goto(base + '/#/uploads');
   await page.waitForSelector('table[data-test=uploads] tbody tr');
@@ -294,6 +337,23 @@ await step('analyses and periods', async () => {
   if (cancel) await cancel.click();
   await until('the job ends', async () => /完了|取消/.test(await page.textContent('table[data-test=jobs] tbody .badge', { timeout: 1000 })) || 'not yet', 120000 * slow);
   await shot('19-analyses');
+});
+
+await step('reports page: the PDF and the HTML report', async () => {
+  const P = '2024-10-01..2024-11-30';
+  await page.goto(base + '/#/reports?period=' + P);
+  await page.waitForSelector('[data-test=report-pdf]');
+  assert(await page.$('[data-test=deliver]'), 'the analyst may deliver');
+  await shot('32-reports');
+  const pdf = await page.evaluate(async (u) => { const r = await fetch(u); const b = new Uint8Array(await r.arrayBuffer()); return [r.status, String.fromCharCode(...b.slice(0, 5)), b.length, r.headers.get('Content-Disposition')]; }, await page.getAttribute('[data-test=report-pdf]', 'href'));
+  assert(pdf[0] === 200 && pdf[1] === '%PDF-' && pdf[2] > 50000, 'the PDF: ' + pdf);
+  assert(pdf[3] === 'attachment; filename="tenken-report-2024-10-01-2024-11-30.pdf"', 'the PDF file name: ' + pdf[3]);
+  const [tab] = await Promise.all([page.waitForEvent('popup'), page.click('[data-test=report-html]')]);
+  await tab.waitForLoadState();
+  const title = await tab.textContent('body');
+  assert(title.includes('分析点検結果レポート') && title.includes('要確認事項'), 'the HTML report in a new tab: ' + title.slice(0, 200));
+  await tab.screenshot({ path: path.join(shots, '33-report-html.png') });
+  await tab.close();
 });
 
 await step('English switch', async () => {

@@ -1,0 +1,111 @@
+/* api/routes_reports.c -- the 分析点検結果レポート over HTTP.
+ *
+ * GET /api/v1/reports/{period} builds the report of the caller's tenant
+ * for the period with tk_report_period() -- the builder `tenken report`
+ * uses -- and answers it as HTML (the default) or PDF (?format=pdf, an
+ * attachment "tenken-report-FROM-TO.pdf"), in Japanese or English
+ * (?lang=), of the period's newest run or of ?run=ID. The document is
+ * rendered into memory (open_memstream) and sent whole: a report is a
+ * few megabytes. The HTML has inline styles and SVG images and no
+ * script, so its answer carries a policy that allows exactly those.
+ *
+ * Every role may read it: the city downloads the finished report.
+ * Thread-safe: no state; each request opens its tenant read-only. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/handler.h"
+#include "api/pdf.h"
+#include "api/report.h"
+#include "api/routes.h"
+#include "src/period.h"
+
+/* The policy of a served HTML report: its inline styles and data: images,
+ * nothing else. */
+#define REPORT_CSP                                                                                 \
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+
+static int pdf_sink(void *closure, const unsigned char *data, size_t len)
+{
+    return fwrite(data, 1, len, closure) == len ? 0 : -1;
+}
+
+static int get(tk_server_req *r)
+{
+    tk_error err = {0};
+    tk_report_options ro = TK_REPORT_OPTIONS_INIT;
+    const char *p = tk_server_req_param(r);
+    if (tk_period_parse(p, strlen(p), &ro.period, &err) != TK_OK)
+        return tk_handler_bad_arg(r, "period", err.msg);
+    const char *format = tk_server_req_query(r, "format");
+    if (format == NULL)
+        format = "html";
+    const int pdf = strcmp(format, "pdf") == 0;
+    if (!pdf && strcmp(format, "html") != 0)
+        return tk_handler_bad_arg(r, "format", "expected html or pdf");
+    const char *lang = tk_server_req_query(r, "lang");
+    if (lang != NULL && strcmp(lang, "ja") != 0 && strcmp(lang, "en") != 0)
+        return tk_handler_bad_arg(r, "lang", "expected ja or en");
+    ro.lang = lang;
+    int64_t run = 0;
+    if (tk_handler_int_arg(r, "run", &run))
+        return 0;
+    if (tk_server_req_query(r, "run") != NULL && run < 1)
+        return tk_handler_bad_arg(r, "run", "expected a run id: 1, 2, ...");
+    ro.run = run;
+
+    tk_tenant *t = NULL;
+    if (tk_server_req_tenant(r, 0, &t) != TK_OK)
+        return 0;
+    tk_rdoc *d = NULL;
+    int rc = tk_report_period(t, &ro, &d, &err);
+    tk_tenant_close(t);
+    if (rc == TK_EINVAL) {
+        tk_rdoc_destroy(d);
+        return tk_handler_bad_arg(r, ro.run ? "run" : "lang", err.msg);
+    }
+    if (rc != TK_OK) {
+        tk_rdoc_destroy(d);
+        return tk_handler_read_error(r, &err);
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (f == NULL) {
+        rc = tk_error_set(&err, TK_ENOMEM, "out of memory for the report");
+    } else {
+        rc = pdf ? tk_pdf_write_to(d, pdf_sink, f, NULL, &err) : tk_rdoc_write_html(d, f, &err);
+        if (fclose(f) != 0 && rc == TK_OK)
+            rc = tk_error_set(&err, TK_ENOMEM, "out of memory for the report");
+    }
+    tk_rdoc_destroy(d);
+    if (rc != TK_OK) {
+        free(buf);
+        return tk_server_reply_tk_error(r, &err);
+    }
+    if (pdf) {
+        char from[16], to[16], name[96];
+        tk_period_format_day(ro.period.first_day, from, sizeof from);
+        tk_period_format_day(ro.period.last_day, to, sizeof to);
+        snprintf(name, sizeof name, "attachment; filename=\"tenken-report-%s-%s.pdf\"", from, to);
+        tk_server_req_header(r, "Content-Disposition", name);
+        tk_server_reply_bytes(r, 200, "application/pdf", buf, len);
+    } else {
+        tk_server_req_header(r, "Content-Security-Policy", REPORT_CSP);
+        tk_server_reply_bytes(r, 200, "text/html; charset=utf-8", buf, len);
+    }
+    free(buf);
+    return 0;
+}
+
+static const tk_route routes[] = {
+    {"GET", "/api/v1/reports/{period}", TK_ROUTE_AUTH, TK_ROUTE_ANYONE, get,
+     "the 分析点検結果レポート of a period, as HTML or PDF"},
+};
+
+const tk_route *tk_routes_reports(size_t *n)
+{
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}
