@@ -50,7 +50,9 @@ python3 "$src/tests/api/gen_upload.py" 3000000 >"$tmp/juki_test_good.csv"
 printf '操作日時,職員ID,端末,操作,宛名番号,備考\r\n2024/10/01 09:00:00,c1,PC01,照会,1,\r\n2024/13/45 09:00:00,c1,PC01,照会,1,\r\n' >"$tmp/juki_test_bad.csv"
 
 serve_cert
-serve_start
+# Four workers: a PDF rendered under the sanitizers takes seconds, and the
+# session-expiry step must not wait behind it.
+serve_start --threads 4
 # The UI's own answers: index.html and an asset, with the UI's policy.
 req GET /
 check '[ "$code" = 200 ] && grep -qi "^Content-Type: text/html; charset=utf-8" "$tmp/h" && grep -q "/ui/app.js" "$tmp/b"' "GET / is the UI: $last"
