@@ -3,8 +3,10 @@
 # (the demo's), `tenken serve` over TLS on loopback with one account per
 # role, and tests/browser/ui.test.mjs driving Debian's Chromium through
 # playwright-core: login by role, upload with progress, a rejected file's
-# row-level error, the ranked cases, a case's explanation, triage that
-# survives a reload, a rule preview, and no request leaving 127.0.0.1.
+# row-level error, the city's answer to a confirmation request, the ranked
+# cases, a case's explanation, triage that survives a reload, a rule
+# preview, the report (PDF and HTML, whose follow-up chapter shows the
+# city's answer), and no request leaving 127.0.0.1.
 # Screenshots of every page go to $TK_TEST_TMP/screenshots/.
 #
 # Exits 77 (ctest SKIP) only when chromium or tests/browser/node_modules
@@ -33,6 +35,12 @@ mkdir -p "$shots"
 
 # ---- a small city: the demo's, smaller, analysed -----------------------------------
 must "$bin" demo --dir "$tmp/d" --staff 60 --residents 3000 --volume 40 >/dev/null
+# The period before the demo's, analysed too: the city answers its
+# 要確認事項 and the demo period's report follows them up (chapter 7).
+# The demo period is analysed again, so that its run is the newest: the
+# pages show the newest run's period by default.
+must "$bin" analyze --tenant demo --period 2024-08-01..2024-09-30 >/dev/null
+must "$bin" analyze --tenant demo --period 2024-10-01..2024-11-30 >/dev/null
 for role in uploader analyst reporter admin; do
     serve_adduser "ui-$role" "$role" demo
 done

@@ -166,15 +166,18 @@ await step('upload a malformed file: the row-level error', async () => {
   await shot('07-upload-rejected');
 });
 
+// The city answers a request of the period before the demo's; the demo
+// period's report shows the answer in its follow-up (the reports step).
+let answeredCase = '';
 await step('the city answers a confirmation request; after a reload it is kept', async () => {
   const nav = await navTexts();
   assert(nav.includes('要確認事項') && nav.includes('報告書'), 'uploader nav has 要確認事項 and 報告書: ' + nav);
-  await page.goto(base + '/#/confirmations');
+  await page.goto(base + '/#/confirmations?period=2024-08-01..2024-09-30');
   await page.waitForSelector('[data-test=confirmation]');
-  // The last request: an answer sets the case's triage, and the analyst's
-  // steps below expect the top cases untriaged.
+  // The last request: an answer sets the case's triage.
   const caseNo = await page.$$eval('[data-test=confirmation]', (c) => c[c.length - 1].getAttribute('data-case'));
   assert(/^C-\d{4}-\d{2}-[0-9a-f]{8}$/.test(caseNo), 'a case id: ' + caseNo);
+  answeredCase = caseNo;
   const first = `[data-test=confirmation][data-case="${caseNo}"]`;
   assert((await page.textContent(first + ' [data-test=answer-state]')) === '未回答', 'unanswered at first');
   await shot('30-confirmations');
@@ -234,7 +237,7 @@ await step('analyst: navigation and ranked cases', async () => {
   const n = await page.$$eval('table[data-test=cases] tbody tr[data-id]', (r) => r.length);
   assert(n >= 10, 'cases listed: ' + n);
   caseId = await page.getAttribute('table[data-test=cases] tbody tr[data-id]', 'data-id');
-  assert(caseId === '1-1', 'the top case is 1-1: ' + caseId);
+  assert(/^\d+-1$/.test(caseId), 'the top case is rank 1 of the newest run: ' + caseId);
   topSummary = await page.textContent('table[data-test=cases] tbody tr:first-child [data-test=case-link]');
   const badges = await page.$$eval('table[data-test=cases] tbody tr:first-child .badge', (b) => b.map((x) => x.textContent));
   assert(badges.some((b) => ['重大', '高', '中', '低'].includes(b)) && badges.includes('未対応'), 'severity and status badges: ' + badges);
@@ -352,6 +355,10 @@ await step('reports page: the PDF and the HTML report', async () => {
   await tab.waitForLoadState();
   const title = await tab.textContent('body');
   assert(title.includes('分析点検結果レポート') && title.includes('要確認事項'), 'the HTML report in a new tab: ' + title.slice(0, 200));
+  // Chapter 7 follows up the city's answer to the previous period's request.
+  const ch7 = title.slice(title.lastIndexOf('7 前回のフォローアップ'));
+  assert(answeredCase && ch7.includes(answeredCase) && ch7.includes('R6-1234') && ch7.includes('市民課長 山田') && ch7.includes('正当'),
+    'the city\'s answer to ' + answeredCase + ' in chapter 7: ' + ch7.slice(0, 600));
   await tab.screenshot({ path: path.join(shots, '33-report-html.png') });
   await tab.close();
 });
