@@ -29,6 +29,7 @@
 #include "api/svg.h"
 #include "models/answers.h"
 #include "models/bsettings.h"
+#include "models/completeness.h"
 #include "models/periods.h"
 #include "models/rulecat.h"
 #include "models/suppress.h"
@@ -54,7 +55,7 @@
     X(W_RUN, "分析実行", "Analysis run") \
     X(W_SYSTEMS, "対象システム", "Systems") \
     X(W_FILES, "受領ファイル", "Files received") \
-    X(W_MISSING, "ログのない開庁日", "Open days without logs") \
+    X(W_MISSING, "ログの欠落", "Log gaps") \
     X(W_NONE, "なし", "none") \
     X(W_CH1, "1 受領データと分析の実行", "1 Data received and the analysis run") \
     X(W_CH1_INTRO, "本レポートは、対象期間に受領したアクセスログを分析点検した結果です。受領したファイルと、分析の実行は次のとおりです。", "This report gives the results of the inspection of the access logs received for the period. The files received and the analysis run are listed below.") \
@@ -184,16 +185,24 @@
     X(W_REC_HOURS, "時間外・休日利用の事前申請: 時間外・休日・長時間の利用が%zu件ありました（%s）。時間外勤務の申請とログの突合を行ってください。", "After-hours use: %zu cases of after-hours, closed-day or long sessions (%s). Match them with overtime requests.") \
     X(W_REC_LOGS, "ログの提出・項目の改善: ログの欠損・件数の急減や、業務ログと端末ログの不整合が%zu件ありました（%s）。ログの出力設定と提出漏れを確認してください。", "Log delivery: %zu cases of log gaps or logs that disagree (%s). Check the systems' log settings and deliveries.") \
     X(W_REC_REJECT, "ログ形式の確認: 受領したファイルに取り込めない行が%llu行ありました。出力項目・形式をベンダーと確認してください（付録参照）。", "Log format: %llu rows of the files received could not be read. Check the fields and format with the vendor (see the appendix).") \
-    X(W_REC_GAP, "ログの受領漏れの確認: ログが1件もない開庁日が%zu日ありました（付録参照）。", "Missing deliveries: %zu open days have no log at all (see the appendix).") \
+    X(W_REC_GAP, "ログの受領漏れの確認: 開庁日のシステム別ログに欠落・不足がありました（%s、付録参照）。提出漏れがないか確認してください。", "Missing deliveries: the systems' logs of open days have gaps (%s; see the appendix). Check that every file was sent.") \
     X(W_CH9, "9 付録", "9 Appendix") \
     X(W_DQ, "データ品質", "Data quality") \
     X(W_UPLOADS_CAP, "取込結果（ファイル別）", "Ingestion per file") \
     X(W_UNKNOWN_USERS, "未登録職員", "Unknown users") \
     X(W_MESSAGE, "内容", "Message") \
-    X(W_GAP_DAYS, "ログが1件もない開庁日", "Open days without any log") \
-    X(W_SYS_GAPS_CAP, "システム別のログのない開庁日", "Open days without logs, per system") \
-    X(W_GAPS, "日数", "Days") \
+    X(W_GAP_SUMMARY, "ログの完全性（システム×開庁日）", "Completeness (system x open day)") \
+    X(W_SYS_GAPS_CAP, "システム別のログの欠落と不足（欠落: 開庁日にログなし、少量: 通常の30%未満）", "Gaps per system (missing: an open day without logs; low: under 30% of normal)") \
+    X(W_GAP_NORMAL, "通常の件数/日", "Normal rows/day") \
+    X(W_GAP_MISSING, "欠落", "Missing") \
+    X(W_GAP_LOW, "少量", "Low") \
     X(W_GAP_LIST, "日付", "Dates") \
+    X(W_GAP_LOW_MARK, "（少）", " (low)") \
+    X(W_GAP_ABSENT, "期間中のログなし（前の期間にはあり）", "no logs in the period (there were before it)") \
+    X(W_GAP_MISSING_N, "欠落%zu件", "%zu missing") \
+    X(W_GAP_LOW_N, "少量%zu件", "%zu low") \
+    X(W_GAP_ABSENT_N, "未着%zuシステム", "%zu systems absent") \
+    X(W_SEP, "、", ", ") \
     X(W_MASTER_CHANGES, "対象期間中のマスタデータの変更", "Master-data changes in the period") \
     X(W_NO_MASTER_CHANGES, "対象期間中に適用されたマスタデータの変更はありません。", "No master-data version took effect in the period.") \
     X(W_CONTENTS_OF, "%s 〜 %s", "%s to %s") \
@@ -242,6 +251,10 @@ typedef struct ctx {
     double band_lo[2], band_hi[2];
     double heat[7 * 24];
     uint64_t events;
+    /* The completeness grid of the period (models/completeness), as
+     * `tenken completeness` shows it on the day of issue: the cover, the
+     * recommendations and the appendix report its gaps. */
+    tk_completeness comp;
     int64_t issued;
 } ctx;
 
@@ -577,7 +590,9 @@ static int gather_activity(ctx *c, tk_error *err)
         c->events++;
     }
     tk_store_scan_destroy(s);
-    return rc;
+    if (rc != TK_OK)
+        return rc;
+    return tk_completeness_compute(c->t, &c->o->period, tk_jst_day(c->issued), &c->comp, err);
 }
 
 /* Uploads whose accepted rows overlap the period (or that were rejected
@@ -727,6 +742,7 @@ static void ctx_dispose(ctx *c)
     tk_store_names_dispose(&c->systems);
     free(c->vol);
     free(c->open);
+    tk_completeness_dispose(&c->comp);
 }
 
 /* ---- counting helpers ----------------------------------------------------- */
@@ -810,16 +826,15 @@ static void mask_subject(const ctx *c, const char *pseudonym, char *buf, size_t 
         snprintf(buf, cap, "%s%.8s", W(c, W_PSEUDONYM), pseudonym);
 }
 
-static size_t gap_days_of(const ctx *c, size_t sys);
+static void gaps_str(const ctx *c, char *buf, size_t cap);
 
 /* ---- chapters --------------------------------------------------------------- */
 
 static int cover(ctx *c, tk_error *err)
 {
-    char pb[96], sub[256], issued[32], run[160], files[96], sys[1024] = "", miss[32];
+    char pb[96], sub[256], issued[32], run[160], files[96], sys[1024] = "", miss[160];
     int rc;
     uint64_t rows = 0;
-    size_t missing = 0;
     const size_t nsys = c->systems.n ? c->systems.n : 1;
 
     period_str(c, &c->o->period, pb, sizeof pb);
@@ -845,8 +860,7 @@ static int cover(ctx *c, tk_error *err)
         snprintf(sys + have, sizeof sys - have, "%s%s", have ? (c->en ? ", " : "、") : "",
                  c->systems.names[s]);
     }
-    missing = gap_days_of(c, SIZE_MAX);
-    snprintf(miss, sizeof miss, c->en ? "%zu" : "%zu日", missing);
+    gaps_str(c, miss, sizeof miss);
     TRY(tk_rdoc_cover_fact(c->d, W(c, W_TENANT), tk_tenant_name(c->t), err));
     TRY(tk_rdoc_cover_fact(c->d, W(c, W_PERIOD), pb, err));
     TRY(tk_rdoc_cover_fact(c->d, W(c, W_SYSTEMS), sys[0] ? sys : W(c, W_NONE), err));
@@ -1859,25 +1873,25 @@ done:
     return rc;
 }
 
-/* Open days of the period on which system sys (SIZE_MAX: any system) has
- * no event. */
-static size_t gap_days_of(const ctx *c, size_t sys)
+/* The period's gaps as the completeness grid counts them ("欠落3件、少量1件、
+ * 未着1システム", or "なし") into buf. */
+static void gaps_str(const ctx *c, char *buf, size_t cap)
 {
-    const size_t nsys = c->systems.n ? c->systems.n : 1;
-    size_t k = 0;
-    for (size_t d = 0; d < c->ndays; d++) {
-        if (!c->open[d])
-            continue;
-        if (sys != SIZE_MAX) {
-            k += c->vol[d * nsys + sys] == 0;
-            continue;
-        }
-        uint64_t tot = 0;
-        for (size_t s = 0; s < nsys; s++)
-            tot += c->vol[d * nsys + s];
-        k += tot == 0;
-    }
-    return k;
+    const tk_completeness *g = &c->comp;
+    size_t have = 0;
+    buf[0] = '\0';
+    if (g->missing)
+        have += (size_t)snprintf(buf + have, cap - have, W(c, W_GAP_MISSING_N), g->missing);
+    if (g->low && have < cap)
+        have += (size_t)snprintf(buf + have, cap - have, "%s", have ? W(c, W_SEP) : "");
+    if (g->low && have < cap)
+        have += (size_t)snprintf(buf + have, cap - have, W(c, W_GAP_LOW_N), g->low);
+    if (g->absent && have < cap)
+        have += (size_t)snprintf(buf + have, cap - have, "%s", have ? W(c, W_SEP) : "");
+    if (g->absent && have < cap)
+        snprintf(buf + have, cap - have, W(c, W_GAP_ABSENT_N), g->absent);
+    if (!buf[0])
+        snprintf(buf, cap, "%s", W(c, W_NONE));
 }
 
 /* Chapter 8: each recommendation only when findings of its rules exist. */
@@ -1918,9 +1932,10 @@ static int chapter8(ctx *c, tk_error *err)
         items[n] = text[n];
         n++;
     }
-    const size_t gaps = gap_days_of(c, SIZE_MAX);
-    if (gaps > 0) {
-        snprintf(text[n], sizeof text[n], W(c, W_REC_GAP), gaps);
+    if (c->comp.missing + c->comp.low + c->comp.absent > 0) {
+        char g[160];
+        gaps_str(c, g, sizeof g);
+        snprintf(text[n], sizeof text[n], W(c, W_REC_GAP), g);
         items[n] = text[n];
         n++;
     }
@@ -1929,6 +1944,61 @@ static int chapter8(ctx *c, tk_error *err)
     } else {
         TRY(tk_rdoc_para(c->d, W(c, W_CH8_INTRO), err));
         TRY(tk_rdoc_list(c->d, items, n, err));
+    }
+done:
+    return rc;
+}
+
+/* The appendix's completeness: the grid's summary, then one row per system
+ * with a gap -- its normal day, and its missing and low days (low ones
+ * marked), or "no logs in the period" for an absent one. */
+static int completeness_table(ctx *c, tk_error *err)
+{
+    const tk_completeness *g = &c->comp;
+    char sum[160];
+    int rc = TK_OK;
+    gaps_str(c, sum, sizeof sum);
+    const char *facts[] = {W(c, W_GAP_SUMMARY), sum};
+    TRY(tk_rdoc_facts(c->d, facts, 1, err));
+    int started = 0;
+    for (size_t s = 0; s < g->nsystems; s++) {
+        const tk_completeness_system *sy = &g->systems[s];
+        if (sy->missing + sy->low == 0 && !sy->absent)
+            continue;
+        if (!started) {
+            const char *h[] = {W(c, W_SYSTEMS), W(c, W_GAP_NORMAL), W(c, W_GAP_MISSING),
+                               W(c, W_GAP_LOW), W(c, W_GAP_LIST)};
+            const unsigned f[] = {TK_RDOC_COL_NOWRAP, TK_RDOC_COL_NUM, TK_RDOC_COL_NUM,
+                                  TK_RDOC_COL_NUM, TK_RDOC_COL_WIDE};
+            TRY(tk_rdoc_table(c->d, W(c, W_SYS_GAPS_CAP), 5, h, f, err));
+            started = 1;
+        }
+        char normal[32] = "—", nm[24], nl[24], dates[480] = "";
+        if (sy->normal > 0)
+            num_str((uint64_t)(sy->normal + 0.5), normal, sizeof normal);
+        snprintf(nm, sizeof nm, "%zu", sy->missing);
+        snprintf(nl, sizeof nl, "%zu", sy->low);
+        if (sy->absent) {
+            snprintf(dates, sizeof dates, "%s", W(c, W_GAP_ABSENT));
+        } else {
+            size_t shown = 0;
+            for (size_t d = 0; d < g->ndays; d++) {
+                const unsigned char fl = g->flags[s * g->ndays + d];
+                if (fl != TK_COMPLETENESS_MISSING && fl != TK_COMPLETENESS_LOW)
+                    continue;
+                const size_t have = strlen(dates);
+                if (shown++ == 12) {
+                    snprintf(dates + have, sizeof dates - have, " …");
+                    break;
+                }
+                char day[16];
+                tk_period_format_day(g->period.first_day + (int64_t)d, day, sizeof day);
+                snprintf(dates + have, sizeof dates - have, "%s%s%s", have ? ", " : "", day + 5,
+                         fl == TK_COMPLETENESS_LOW ? W(c, W_GAP_LOW_MARK) : "");
+            }
+        }
+        const char *row[] = {sy->name, normal, nm, nl, dates};
+        TRY(tk_rdoc_table_row(c->d, row, err));
     }
 done:
     return rc;
@@ -1962,56 +2032,7 @@ static int chapter9(ctx *c, tk_error *err)
             TRY(tk_rdoc_table_row(c->d, row, err));
         }
     }
-    {
-        const size_t nsys = c->systems.n ? c->systems.n : 1;
-        char list[2048] = "";
-        for (size_t d = 0; d < c->ndays; d++) {
-            uint64_t tot = 0;
-            for (size_t s = 0; s < nsys; s++)
-                tot += c->vol[d * nsys + s];
-            if (tot != 0 || !c->open[d])
-                continue;
-            char day[16];
-            tk_period_format_day(c->o->period.first_day + (int64_t)d, day, sizeof day);
-            const size_t have = strlen(list);
-            snprintf(list + have, sizeof list - have, "%s%s", have ? ", " : "", day);
-        }
-        const char *facts[] = {W(c, W_GAP_DAYS), list[0] ? list : W(c, W_NONE)};
-        TRY(tk_rdoc_facts(c->d, facts, 1, err));
-        /* Per system that logged in the period: its open days without a log. */
-        int started = 0;
-        for (size_t s = 1; s < c->systems.n; s++) {
-            uint64_t tot = 0;
-            for (size_t d = 0; d < c->ndays; d++)
-                tot += c->vol[d * nsys + s];
-            const size_t gaps = gap_days_of(c, s);
-            if (tot == 0 || gaps == 0 || !c->systems.names[s])
-                continue;
-            if (!started) {
-                const char *h[] = {W(c, W_SYSTEMS), W(c, W_GAPS), W(c, W_GAP_LIST)};
-                const unsigned f[] = {TK_RDOC_COL_NOWRAP, TK_RDOC_COL_NUM, TK_RDOC_COL_WIDE};
-                TRY(tk_rdoc_table(c->d, W(c, W_SYS_GAPS_CAP), 3, h, f, err));
-                started = 1;
-            }
-            char ng[24], dates[400] = "";
-            size_t shown = 0;
-            snprintf(ng, sizeof ng, "%zu", gaps);
-            for (size_t d = 0; d < c->ndays; d++) {
-                if (!c->open[d] || c->vol[d * nsys + s] != 0)
-                    continue;
-                const size_t have = strlen(dates);
-                if (shown++ == 12) {
-                    snprintf(dates + have, sizeof dates - have, " …");
-                    break;
-                }
-                char day[16];
-                tk_period_format_day(c->o->period.first_day + (int64_t)d, day, sizeof day);
-                snprintf(dates + have, sizeof dates - have, "%s%s", have ? ", " : "", day + 5);
-            }
-            const char *row[] = {c->systems.names[s], ng, dates};
-            TRY(tk_rdoc_table_row(c->d, row, err));
-        }
-    }
+    TRY(completeness_table(c, err));
     TRY(tk_rdoc_heading(c->d, 2, "sec-9-2", W(c, W_MASTER_CHANGES), err));
     {
         const char *h[] = {W(c, W_KIND), W(c, W_EFFECTIVE), W(c, W_FILE), W(c, W_ROWS),
