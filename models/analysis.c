@@ -242,8 +242,24 @@ int tk_analysis_migrate(tk_db *db, tk_error *err)
                         " run_id INTEGER NOT NULL, rank INTEGER NOT NULL,"
                         " entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, day INTEGER,"
                         " score REAL NOT NULL, source TEXT NOT NULL, rule_id TEXT,"
-                        " severity TEXT, summary TEXT NOT NULL, explanation TEXT NOT NULL,"
-                        " UNIQUE(run_id, rank));",
+                        " severity TEXT, summary TEXT NOT NULL,"
+                        " UNIQUE(run_id, rank));"
+                        /* Explanations (2 KB on average, up to tens of KB) in a
+                         * table of their own: a list reads many items and no
+                         * explanation, and a row's later columns sit behind
+                         * its long values (overflow pages). */
+                        "CREATE TABLE IF NOT EXISTS anomaly_explanations("
+                        " id INTEGER PRIMARY KEY REFERENCES anomalies(id),"
+                        " explanation TEXT NOT NULL);",
+                        err);
+    /* Stores written before the explanations had their own table. */
+    if (rc == TK_OK)
+        rc = tk_db_has_column(db, "anomalies", "explanation", &has, err);
+    if (rc == TK_OK && has)
+        rc = tk_db_exec(db,
+                        "INSERT INTO anomaly_explanations(id, explanation)"
+                        " SELECT id, explanation FROM anomalies ORDER BY id;"
+                        "ALTER TABLE anomalies DROP COLUMN explanation",
                         err);
     /* Stores written before runs kept notes (R29 log gaps, missing master data). */
     if (rc == TK_OK)
@@ -2792,7 +2808,7 @@ static int store(tk_db *db, const tk_period *pr, const tk_period *base, int64_t 
                  int64_t *run_id, tk_error *err)
 {
     const tk_actor *actor = o->actor;
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st = NULL, *ex_st = NULL;
     char *options = run_options(o, bs, settings_version);
     int rc = options == NULL
                  ? tk_error_set(err, TK_ENOMEM, "out of memory storing the run")
@@ -2829,10 +2845,13 @@ static int store(tk_db *db, const tk_period *pr, const tk_period *base, int64_t 
     *run_id = sqlite3_last_insert_rowid(tk_db_handle(db));
     rc = tk_db_prepare(db, &st,
                        "INSERT INTO anomalies(run_id, rank, entity_type, entity_id, day, score,"
-                       " source, rule_id, severity, summary, explanation, first_day, last_day,"
+                       " source, rule_id, severity, summary, first_day, last_day,"
                        " days, rules, findings)"
-                       " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+                       " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?12,?13,?14,?15,?16)",
                        err);
+    if (rc == TK_OK)
+        rc = tk_db_prepare(db, &ex_st,
+                           "INSERT INTO anomaly_explanations(id, explanation) VALUES(?1,?2)", err);
     for (size_t i = 0; rc == TK_OK && i < n; i++) {
         const struct item *it = &items[i];
         sqlite3_bind_int64(st, 1, *run_id);
@@ -2854,7 +2873,6 @@ static int store(tk_db *db, const tk_period *pr, const tk_period *base, int64_t 
         else
             sqlite3_bind_null(st, 9);
         sqlite3_bind_text(st, 10, it->summary, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 11, it->explanation, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 12, it->first);
         sqlite3_bind_int64(st, 13, it->last);
         sqlite3_bind_int64(st, 14, (int64_t)it->days);
@@ -2865,6 +2883,12 @@ static int store(tk_db *db, const tk_period *pr, const tk_period *base, int64_t 
         sqlite3_bind_int64(st, 16, (int64_t)it->nfindings);
         rc = tk_db_step(db, st, err);
         sqlite3_reset(st);
+        if (rc < 0)
+            break;
+        sqlite3_bind_int64(ex_st, 1, sqlite3_last_insert_rowid(tk_db_handle(db)));
+        sqlite3_bind_text(ex_st, 2, it->explanation, -1, SQLITE_STATIC);
+        rc = tk_db_step(db, ex_st, err);
+        sqlite3_reset(ex_st);
         rc = rc < 0 ? rc : TK_OK;
     }
     /* The list's facets (所属, systems) and the rule findings in the same
@@ -2876,6 +2900,7 @@ static int store(tk_db *db, const tk_period *pr, const tk_period *base, int64_t 
         rc = tk_rules_save(rr, db, *run_id, err);
 done:
     sqlite3_finalize(st);
+    sqlite3_finalize(ex_st);
     return rc;
 }
 

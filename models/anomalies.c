@@ -582,9 +582,10 @@ static int no_item(tk_db *db, int64_t run, int64_t rank, tk_error *err)
 int tk_anomalies_get(tk_db *db, int64_t run, int64_t rank, tk_anomalies_item *out, tk_error *err)
 {
     sqlite3_stmt *st = NULL;
-    char sql[2304], cols[2048];
+    char sql[4352], cols[4096];
     memset(out, 0, sizeof *out);
-    snprintf(cols, sizeof cols, item_cols, "a.explanation");
+    snprintf(cols, sizeof cols, item_cols,
+             "(SELECT e.explanation FROM anomaly_explanations e WHERE e.id = a.id)");
     snprintf(sql, sizeof sql, "%s AND a.rank = ?2", cols);
     int rc = tk_db_prepare(db, &st, sql, err);
     if (rc != TK_OK)
@@ -827,8 +828,9 @@ int tk_anomalies_index(tk_db *db, int64_t run, tk_error *err)
 {
     sqlite3_stmt *sel = NULL, *ins = NULL;
     int rc = tk_db_prepare(db, &sel,
-                           "SELECT rank, explanation FROM anomalies WHERE run_id = ?1"
-                           " ORDER BY rank",
+                           "SELECT a.rank, e.explanation FROM anomalies a"
+                           " JOIN anomaly_explanations e ON e.id = a.id WHERE a.run_id = ?1"
+                           " ORDER BY a.rank",
                            err);
     if (rc == TK_OK)
         rc = tk_db_prepare(db, &ins,

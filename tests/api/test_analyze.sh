@@ -127,10 +127,10 @@ check '! grep -E "\"score\": " <<<"$js" | grep -vqE "\"score\": [0-9]+\.[0-9],?$
 check 'python3 -c "import json,sys; d=json.load(sys.stdin); assert isinstance(d[\"notes\"], list)" <<<"$js"' "anomalies json has the run's notes"
 ex=$("$bin" explain --tenant demo --period $P 1)
 check '! grep -E "\"(score|model_score)\": " <<<"$ex" | grep -vqE "\"(score|model_score)\": [0-9]+\.[0-9],?$" && ! grep -q -- "-0\.0" <<<"$ex"' "explain scores have one decimal: $ex"
-bad=$(sqlite3 "$TENKEN_DATA/demo/store.db" "SELECT rank FROM anomalies WHERE run_id = 2 AND (json_extract(explanation, '$.evidence_shown') IS NOT json_array_length(explanation, '$.evidence') OR json_extract(explanation, '$.evidence_total') < json_array_length(explanation, '$.evidence'))")
+bad=$(sqlite3 "$TENKEN_DATA/demo/store.db" "SELECT a.rank FROM anomalies a JOIN anomaly_explanations e USING (id) WHERE a.run_id = 2 AND (json_extract(explanation, '$.evidence_shown') IS NOT json_array_length(explanation, '$.evidence') OR json_extract(explanation, '$.evidence_total') < json_array_length(explanation, '$.evidence'))")
 check '[ -z "$bad" ]' "evidence_shown is the list's length and evidence_total at least that; not in items: $bad"
 check '! grep -qE "） [のが]" "$tmp/all.csv"' "no space between a closing bracket and a particle: $(grep -m3 -E '） [のが]' "$tmp/all.csv" || true)"
-cut=$(sqlite3 -separator '|' "$TENKEN_DATA/demo/store.db" "SELECT json_extract(explanation, '$.users_total') - 3, summary FROM anomalies WHERE run_id = 2 AND json_extract(explanation, '$.users_total') > 3")
+cut=$(sqlite3 -separator '|' "$TENKEN_DATA/demo/store.db" "SELECT json_extract(e.explanation, '$.users_total') - 3, a.summary FROM anomalies a JOIN anomaly_explanations e USING (id) WHERE a.run_id = 2 AND json_extract(e.explanation, '$.users_total') > 3")
 while IFS='|' read -r more sum; do
     [ -n "$more" ] || continue
     check 'grep -q "（利用した職員: [^）]* 他${more}名）" <<<"$sum"' "a cut list of users says how many more: $sum"
@@ -182,7 +182,7 @@ try "$bin" explain --tenant demo --period $P --format text 1
 check '[ $st = 0 ] && grep -qE "^item 1 of run #2 \(2024-10-01..2024-11-30\), score [0-9.]+: " "$tmp/out" && grep -qE "^  (what|evidence): " "$tmp/out" && grep -qx "every evidence row: tenken events --tenant demo --period $P --item 1" "$tmp/out"' "explain --format text: $(show)"
 
 # The same analysis on one worker and on sixteen: byte-identical lists and explanations.
-explanations() { sqlite3 "$TENKEN_DATA/demo/store.db" "SELECT rank, explanation FROM anomalies WHERE run_id = (SELECT max(id) FROM analysis_runs) ORDER BY rank"; }
+explanations() { sqlite3 "$TENKEN_DATA/demo/store.db" "SELECT a.rank, e.explanation FROM anomalies a JOIN anomaly_explanations e USING (id) WHERE a.run_id = (SELECT max(id) FROM analysis_runs) ORDER BY a.rank"; }
 explanations >"$tmp/ex-default.txt"
 must "$bin" analyze --tenant demo --period $P --quiet --threads 1 >/dev/null
 "$bin" anomalies --tenant demo --period $P >"$tmp/t1.csv"

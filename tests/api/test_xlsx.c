@@ -18,6 +18,7 @@
 #include "src/alloc.h"
 #include "src/period.h"
 #include "src/store.h"
+#include "tests/anomalies_v1.h"
 #include "tests/test.h"
 
 static char tmp[512];
@@ -48,8 +49,8 @@ static int add_run(tk_db *db)
                db,
                "INSERT INTO analysis_runs(id, first_day, last_day, baseline_first, baseline_last,"
                " created_at, events, items, notes) VALUES(1, 19997, 20027, 19814, 19996, 1, 9, 7, "
-               "NULL);"
-               "INSERT INTO anomalies(run_id, rank, entity_type, entity_id, day, score, source, "
+               "NULL);" TK_TEST_ANOMALIES_V1
+               "INSERT INTO anomalies_v1(run_id, rank, entity_type, entity_id, day, score, source, "
                "rule_id,"
                " severity, summary, explanation) VALUES"
                " (1, 1, 'user', 'u1', 20000, 99.9, 'rule', 'R25', 'critical', '大量照会',"

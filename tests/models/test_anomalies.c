@@ -9,6 +9,7 @@
 #include "models/anomalies.h"
 #include "src/period.h"
 #include "src/store.h"
+#include "tests/anomalies_v1.h"
 #include "tests/test.h"
 
 static tk_db *fresh_db(const char *name)
@@ -49,26 +50,27 @@ static int add_run(tk_db *db, int64_t *run)
         return rc;
     *run = sqlite3_last_insert_rowid(tk_db_handle(db));
     char sql[4096];
-    snprintf(
-        sql, sizeof sql,
-        "INSERT INTO anomalies(run_id, rank, entity_type, entity_id, day, score, source, rule_id,"
-        " severity, summary, explanation) VALUES"
-        " (0, 1, 'user', 'u1', 20000, 99.9, 'rule', 'R25', 'critical', 's1',"
-        "  '{\"detail\":{\"dept\":\"市民課\",\"systems\":[\"住基\"]}}'),"
-        " (0, 2, 'terminal', 'PC-1', 20001, 87.0, 'model', NULL, NULL, 's2',"
-        "  '{\"dept\":\"市民課\",\"evidence\":[]}'),"
-        " (0, 3, 'user', 'u2', NULL, 60.0, 'model', NULL, NULL, 's3',"
-        "  '{\"dept\":\"税務課\"}'),"
-        " (0, 4, 'user', 'u1', 19998, 55.5, 'rule', 'R10', 'high', 's4',"
-        "  '{\"detail\":{\"dept\":\"市民課\",\"systems\":[\"税\",\"住基\",\"税\"]}}'),"
-        " (0, 5, 'user', 'u''3', 20001, 50.0, 'rule', 'R14', 'high', 's5',"
-        "  '{\"detail\":{\"systems\":[\"税\"]}}'),"
-        " (0, 6, 'terminal', 'PC-0', 19998, 45.0, 'rule', 'R30', 'high', 's6',"
-        "  '{\"detail\":{\"dept\":\"福祉課\",\"systems\":[\"端末\"]}}'),"
-        " (0, 7, 'user', 'u2', 20003, 40.0, 'model', NULL, NULL, 's7',"
-        "  '{\"dept\":\"税務課\"}');"
-        "UPDATE anomalies SET run_id = %lld WHERE run_id = 0",
-        (long long)*run);
+    snprintf(sql, sizeof sql,
+             TK_TEST_ANOMALIES_V1
+             "INSERT INTO anomalies_v1(run_id, rank, entity_type, entity_id, day, score, source, "
+             "rule_id,"
+             " severity, summary, explanation) VALUES"
+             " (0, 1, 'user', 'u1', 20000, 99.9, 'rule', 'R25', 'critical', 's1',"
+             "  '{\"detail\":{\"dept\":\"市民課\",\"systems\":[\"住基\"]}}'),"
+             " (0, 2, 'terminal', 'PC-1', 20001, 87.0, 'model', NULL, NULL, 's2',"
+             "  '{\"dept\":\"市民課\",\"evidence\":[]}'),"
+             " (0, 3, 'user', 'u2', NULL, 60.0, 'model', NULL, NULL, 's3',"
+             "  '{\"dept\":\"税務課\"}'),"
+             " (0, 4, 'user', 'u1', 19998, 55.5, 'rule', 'R10', 'high', 's4',"
+             "  '{\"detail\":{\"dept\":\"市民課\",\"systems\":[\"税\",\"住基\",\"税\"]}}'),"
+             " (0, 5, 'user', 'u''3', 20001, 50.0, 'rule', 'R14', 'high', 's5',"
+             "  '{\"detail\":{\"systems\":[\"税\"]}}'),"
+             " (0, 6, 'terminal', 'PC-0', 19998, 45.0, 'rule', 'R30', 'high', 's6',"
+             "  '{\"detail\":{\"dept\":\"福祉課\",\"systems\":[\"端末\"]}}'),"
+             " (0, 7, 'user', 'u2', 20003, 40.0, 'model', NULL, NULL, 's7',"
+             "  '{\"dept\":\"税務課\"}');"
+             "UPDATE anomalies SET run_id = %lld WHERE run_id = 0",
+             (long long)*run);
     rc = tk_db_exec(db, sql, &err);
     if (rc == TK_OK)
         rc = tk_anomalies_index(db, *run, &err);
@@ -489,6 +491,60 @@ static void triage_follows_the_case(void)
     tk_db_close(db);
 }
 
+/* A store from before the explanations had their own table: the
+ * migration moves each one to its item and drops the column, and the item
+ * reads as before. */
+static void explanations_move_out(void)
+{
+    tk_error err = {0, ""};
+    char path[512];
+    snprintf(path, sizeof path, "%s/anomalies-v11-%ld.db", tk_test_tmpdir(), (long)getpid());
+    unlink(path);
+    tk_db *db = NULL;
+    TK_REQUIRE(tk_db_open(&db, path, TK_DB_CREATE, &err) == TK_OK);
+    TK_REQUIRE(tk_store_migrate(db, &err) == TK_OK && tk_period_migrate(db, &err) == TK_OK);
+    TK_REQUIRE(tk_db_exec(db,
+                          "CREATE TABLE analysis_runs(id INTEGER PRIMARY KEY,"
+                          " first_day INTEGER NOT NULL, last_day INTEGER NOT NULL,"
+                          " baseline_first INTEGER NOT NULL, baseline_last INTEGER NOT NULL,"
+                          " created_at INTEGER NOT NULL, events INTEGER NOT NULL,"
+                          " items INTEGER NOT NULL, options TEXT, notes TEXT);"
+                          "CREATE TABLE anomalies(id INTEGER PRIMARY KEY,"
+                          " run_id INTEGER NOT NULL, rank INTEGER NOT NULL,"
+                          " entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, day INTEGER,"
+                          " score REAL NOT NULL, source TEXT NOT NULL, rule_id TEXT,"
+                          " severity TEXT, summary TEXT NOT NULL, explanation TEXT NOT NULL,"
+                          " UNIQUE(run_id, rank));"
+                          "INSERT INTO analysis_runs VALUES(1, 19997, 20027, 19814, 19996, 1, 9,"
+                          " 2, NULL, NULL);"
+                          "INSERT INTO anomalies VALUES"
+                          " (7, 1, 1, 'user', 'u1', 20000, 99.9, 'rule', 'R25', 'critical', 's1',"
+                          "  '{\"detail\":{\"dept\":\"市民課\"}}'),"
+                          " (9, 1, 2, 'user', 'u2', 20001, 50.0, 'model', NULL, NULL, 's2',"
+                          "  '{\"dept\":\"税務課\",\"n\":2}')",
+                          &err) == TK_OK);
+    TK_REQUIRE(tk_analysis_migrate(db, &err) == TK_OK);
+    TK_REQUIRE(tk_analysis_migrate(db, &err) == TK_OK); /* once only */
+    int has = 1;
+    TK_REQUIRE(tk_db_has_column(db, "anomalies", "explanation", &has, &err) == TK_OK);
+    TK_CHECK_INT(has, 0);
+    int64_t n = 0;
+    TK_CHECK(tk_db_query_i64(db, "SELECT count(*) FROM anomaly_explanations", &n, &err) == TK_OK);
+    TK_CHECK_INT(n, 2);
+    tk_anomalies_item it;
+    TK_REQUIRE(tk_anomalies_get(db, 1, 2, &it, &err) == TK_OK);
+    TK_CHECK_STR(it.explanation, "{\"dept\":\"税務課\",\"n\":2}");
+    TK_CHECK_STR(it.summary, "s2");
+    tk_anomalies_item_dispose(&it);
+    tk_anomalies_query q = TK_ANOMALIES_QUERY_INIT;
+    tk_anomalies_page p;
+    q.dept = "市民課";
+    TK_REQUIRE(tk_anomalies_list(db, 1, &q, &p, &err) == TK_OK);
+    TK_CHECK_INT(p.total, 1);
+    tk_anomalies_page_dispose(&p);
+    tk_db_close(db);
+}
+
 int main(void)
 {
     TK_RUN(filters_select_items);
@@ -497,5 +553,6 @@ int main(void)
     TK_RUN(triage_follows_the_content);
     TK_RUN(runs_and_migration);
     TK_RUN(triage_follows_the_case);
+    TK_RUN(explanations_move_out);
     TK_TEST_END();
 }

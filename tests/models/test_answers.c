@@ -12,6 +12,7 @@
 #include "models/suppress.h"
 #include "src/period.h"
 #include "src/store.h"
+#include "tests/anomalies_v1.h"
 #include "tests/test.h"
 
 static tk_db *fresh_db(const char *name)
@@ -56,7 +57,9 @@ static int add_run(tk_db *db, int reverse, int64_t *run)
     char sql[4096];
     snprintf(
         sql, sizeof sql,
-        "INSERT INTO anomalies(run_id, rank, entity_type, entity_id, day, score, source, rule_id,"
+        TK_TEST_ANOMALIES_V1
+        "INSERT INTO anomalies_v1(run_id, rank, entity_type, entity_id, day, score, source, "
+        "rule_id,"
         " severity, summary, explanation) VALUES"
         " (0, 1, 'user', 'u1', 20000, 99.9, 'rule', 'R25', 'critical', '大量照会',"
         "  '{\"detail\":{\"dept\":\"市民課\",\"systems\":[\"住基\"]}}'),"

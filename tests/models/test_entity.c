@@ -15,6 +15,7 @@
 #include "src/store.h"
 #include "src/tenant.h"
 #include "src/timefmt.h"
+#include "tests/anomalies_v1.h"
 #include "tests/test.h"
 
 static tk_tenant *new_tenant(void)
@@ -224,11 +225,12 @@ static void stored_with_cases(void)
     tk_tenant *t = city();
     tk_db *db = tk_tenant_db(t);
     tk_error err = {0, ""};
-    char sql[1024];
+    char sql[2560];
     snprintf(sql, sizeof sql,
              "INSERT INTO analysis_runs(first_day, last_day, baseline_first, baseline_last,"
-             " created_at, events, items, notes) VALUES(%lld, %lld, %lld, %lld, 1, 30, 2, NULL);"
-             "INSERT INTO anomalies(run_id, rank, entity_type, entity_id, day, score, source,"
+             " created_at, events, items, notes) VALUES(%lld, %lld, %lld, %lld, 1, 30, 2, "
+             "NULL);" TK_TEST_ANOMALIES_V1
+             "INSERT INTO anomalies_v1(run_id, rank, entity_type, entity_id, day, score, source,"
              " rule_id, severity, summary, explanation) VALUES"
              " (1, 1, 'user', '100001', %lld, 88.5, 'rule', 'R25', 'high', 's1', '{}'),"
              " (1, 2, 'user', '100003', %lld, 41.0, 'model', NULL, NULL, 's2', '{}')",

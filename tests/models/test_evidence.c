@@ -7,6 +7,7 @@
 #include "models/anomalies.h"
 #include "models/evidence.h"
 #include "src/store.h"
+#include "tests/anomalies_v1.h"
 #include "tests/test.h"
 
 static int fake_pseudonym(void *ctx, const char *p, size_t len, uint8_t out[32], tk_error *err)
@@ -91,7 +92,8 @@ static int add_run(tk_db *db, const char *explanation)
                         " VALUES(20002, 20032, 19819, 20001, 0, 9, 2, '[\"a note\"]')",
                         &err);
     snprintf(sql, sizeof sql,
-             "INSERT INTO anomalies(run_id, rank, entity_type, entity_id, day, score, source,"
+             TK_TEST_ANOMALIES_V1
+             "INSERT INTO anomalies_v1(run_id, rank, entity_type, entity_id, day, score, source,"
              " rule_id, severity, summary, explanation) VALUES"
              " (1, 1, 'user', 'c0', 20002, 99.900000000000006, 'rule', 'R25', 'critical',"
              "  '職員 c0 が一括抽出', '%s'),"

@@ -11,6 +11,7 @@
 #include "models/periods.h"
 #include "src/period.h"
 #include "src/store.h"
+#include "tests/anomalies_v1.h"
 #include "tests/test.h"
 
 static tk_db *fresh_db(const char *name)
@@ -51,7 +52,8 @@ static int64_t add_run(tk_db *db, int64_t first, int64_t last, const char *by, i
     const int64_t run = sqlite3_last_insert_rowid(tk_db_handle(db));
     for (int i = 1; i <= n; i++) {
         snprintf(sql, sizeof sql,
-                 "INSERT INTO anomalies(run_id, rank, entity_type, entity_id, day, score,"
+                 TK_TEST_ANOMALIES_V1
+                 "INSERT INTO anomalies_v1(run_id, rank, entity_type, entity_id, day, score,"
                  " source, rule_id, severity, summary, explanation) VALUES(%lld, %d, 'user',"
                  " 'u%d', %lld, %d, 'rule', 'R25', 'high', 's', '{}')",
                  (long long)run, i, i, (long long)first + i, 90 - i);

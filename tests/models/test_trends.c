@@ -12,6 +12,7 @@
 #include "src/period.h"
 #include "src/store.h"
 #include "src/timefmt.h"
+#include "tests/anomalies_v1.h"
 #include "tests/test.h"
 
 static tk_db *fresh_db(void)
@@ -55,8 +56,9 @@ static void fixture(tk_db *db)
         " created_at, events, items, notes) VALUES"
         " (1, 19997, 20027, 19814, 19996, 1, 9, 1, NULL),"
         " (2, 19997, 20027, 19814, 19996, 2, 9, 3, NULL),"
-        " (3, 20011, 20057, 19828, 20010, 3, 9, 2, NULL);"
-        "INSERT INTO anomalies(run_id, rank, entity_type, entity_id, day, score, source, rule_id,"
+        " (3, 20011, 20057, 19828, 20010, 3, 9, 2, NULL);" TK_TEST_ANOMALIES_V1
+        "INSERT INTO anomalies_v1(run_id, rank, entity_type, entity_id, day, score, source, "
+        "rule_id,"
         " severity, summary, explanation, findings) VALUES"
         " (1, 1, 'user', 'u9', 20000, 90.0, 'rule', 'R01', 'critical', 's', '{}', NULL),"
         " (2, 1, 'user', 'u1', 20000, 99.9, 'rule', 'R25', 'critical', 's',"
@@ -209,15 +211,16 @@ static void case_begun_before(void)
     tk_db *db = fresh_db();
     TK_REQUIRE(db != NULL);
     tk_error err = {0, ""};
-    TK_REQUIRE(tk_db_exec(db,
-                          "INSERT INTO analysis_runs(id, first_day, last_day, baseline_first,"
-                          " baseline_last, created_at, events, items, notes) VALUES"
-                          " (1, 19997, 20027, 19814, 19996, 1, 9, 1, NULL);"
-                          "INSERT INTO anomalies(run_id, rank, entity_type, entity_id, day, score,"
-                          " source, rule_id, severity, summary, explanation, first_day, last_day)"
-                          " VALUES (1, 1, 'user', 'u5', 20000, 60.5, 'rule', 'R05', 'medium', 's',"
-                          " '{}', 19980, 20000)",
-                          &err) == TK_OK);
+    TK_REQUIRE(
+        tk_db_exec(db,
+                   "INSERT INTO analysis_runs(id, first_day, last_day, baseline_first,"
+                   " baseline_last, created_at, events, items, notes) VALUES"
+                   " (1, 19997, 20027, 19814, 19996, 1, 9, 1, NULL);" TK_TEST_ANOMALIES_V1
+                   "INSERT INTO anomalies_v1(run_id, rank, entity_type, entity_id, day, score,"
+                   " source, rule_id, severity, summary, explanation, first_day, last_day)"
+                   " VALUES (1, 1, 'user', 'u5', 20000, 60.5, 'rule', 'R05', 'medium', 's',"
+                   " '{}', 19980, 20000)",
+                   &err) == TK_OK);
     TK_REQUIRE(tk_anomalies_index(db, 1, &err) == TK_OK);
     const tk_period pr = {19997, 20027};
     TK_CHECK(tk_trends_case_day(&pr, 19980) == 19997);
