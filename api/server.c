@@ -59,6 +59,9 @@ static const unsigned counted_status[] = {200, 201, 400, 401, 403, 404, 405,
                                           409, 413, 415, 422, 429, 500};
 #define NSTATUS (sizeof counted_status / sizeof counted_status[0] + 1)
 
+#define STORE_POOL  16 /* idle account-store connections kept */
+#define TENANT_POOL 32 /* idle read-only tenant handles kept */
+
 struct tk_server {
     struct MHD_Daemon *daemon;
     char *data_dir;
@@ -76,6 +79,16 @@ struct tk_server {
     uint64_t *counts;       /* (nroutes + 1) x NSTATUS; the last row: no route */
     tk_server_req *streams; /* the stream requests running (behind lock) */
     atomic_int stopping;    /* tk_server_stop() began */
+    /* Open connections to the account store that no request holds (behind
+     * lock): a request takes one and gives it back, so that service.db is
+     * not opened, checked and closed (its WAL checkpointed) per request. */
+    tk_account_store *idle[STORE_POOL];
+    size_t nidle;
+    /* Read-only tenant handles that no request holds (behind lock), lent
+     * by tk_server_req_tenant() and given back by tk_tenant_close(): a
+     * read does not open the store and read its schema anew. */
+    tk_tenant *idle_tenants[TENANT_POOL];
+    size_t nidle_tenants;
 };
 
 #define MAX_HEADERS 4
@@ -616,6 +629,42 @@ int tk_server_reply_asset(tk_server_req *r, const char *type, const unsigned cha
 
 /* ---- tenants ---------------------------------------------------------------------- */
 
+/* tk_tenant_close() of a lent handle: kept for the next read of its tenant
+ * while it is reusable and the pool has room, else closed. */
+static void tenant_back(void *ctx, tk_tenant *t)
+{
+    tk_server *s = ctx;
+    if (tk_tenant_reusable(t)) {
+        pthread_mutex_lock(&s->lock);
+        if (s->nidle_tenants < TENANT_POOL) {
+            s->idle_tenants[s->nidle_tenants++] = t;
+            t = NULL;
+        }
+        pthread_mutex_unlock(&s->lock);
+    }
+    tk_tenant_free(t);
+}
+
+/* An idle read-only handle of tenant name, or NULL. */
+static tk_tenant *tenant_take(tk_server *s, const char *name)
+{
+    tk_tenant *t = NULL;
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = s->nidle_tenants; i-- > 0;) {
+        if (strcmp(tk_tenant_name(s->idle_tenants[i]), name) == 0) {
+            t = s->idle_tenants[i];
+            s->idle_tenants[i] = s->idle_tenants[--s->nidle_tenants];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    if (t != NULL && !tk_tenant_reusable(t)) {
+        tk_tenant_free(t);
+        t = NULL;
+    }
+    return t;
+}
+
 int tk_server_req_tenant(tk_server_req *r, int write, tk_tenant **t)
 {
     tk_error err = {0};
@@ -636,9 +685,13 @@ int tk_server_req_tenant(tk_server_req *r, int write, tk_tenant **t)
         name = named;
     }
     int rc = tk_tenant_check_name(name, &err);
+    if (rc == TK_OK && !write && (*t = tenant_take(r->srv, name)) != NULL)
+        return TK_OK;
     if (rc == TK_OK)
         rc = tk_analysis_open_tenant(t, r->srv->data_dir, name, write ? 0 : TK_TENANT_READONLY,
                                      &err);
+    if (rc == TK_OK && !write)
+        tk_tenant_lend(*t, tenant_back, r->srv);
     if (rc != TK_OK) {
         /* Never echo the data directory to a client. */
         if (rc == TK_ENOTFOUND)
@@ -1012,6 +1065,33 @@ static void audit(tk_server_req *r)
         fprintf(stderr, "tenken serve: audit: %s\n", err.msg);
 }
 
+/* An account-store connection for a request: an idle one, or a new one. */
+static int store_take(tk_server *s, tk_account_store **out, tk_error *err)
+{
+    pthread_mutex_lock(&s->lock);
+    *out = s->nidle > 0 ? s->idle[--s->nidle] : NULL;
+    pthread_mutex_unlock(&s->lock);
+    if (*out != NULL)
+        return TK_OK;
+    return tk_account_store_open(out, s->data_dir, &s->accounts, err);
+}
+
+/* Gives a request's connection back (any transaction left open rolled
+ * back), or closes it when enough are idle. Accepts NULL. */
+static void store_give(tk_server *s, tk_account_store *st)
+{
+    if (st == NULL)
+        return;
+    tk_db_rollback(tk_account_store_db(st));
+    pthread_mutex_lock(&s->lock);
+    if (s->nidle < STORE_POOL) {
+        s->idle[s->nidle++] = st;
+        st = NULL;
+    }
+    pthread_mutex_unlock(&s->lock);
+    tk_account_store_close(st);
+}
+
 static void serve(tk_server_req *r)
 {
     tk_error err = {0};
@@ -1022,7 +1102,7 @@ static void serve(tk_server_req *r)
     r->actor.role = "none";
     r->actor.address = r->address;
     r->actor.clock = NULL;
-    if (tk_account_store_open(&r->store, r->srv->data_dir, &r->srv->accounts, &err) != TK_OK) {
+    if (store_take(r->srv, &r->store, &err) != TK_OK) {
         fprintf(stderr, "tenken serve: %s\n", err.msg);
         tk_server_reply_error(r, 500, "internal", NULL);
     } else if (r->headers_too_large) {
@@ -1459,7 +1539,7 @@ static void completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     pthread_cond_destroy(&r->st.cv);
     json_decref(r->json);
     free(r->body);
-    tk_account_store_close(r->store);
+    store_give(s, r->store);
     free(r);
     *req_cls = NULL;
 }
@@ -1488,6 +1568,10 @@ static void free_server(tk_server *s)
     }
     free(s->cert);
     free(s->counts);
+    for (size_t i = 0; i < s->nidle; i++)
+        tk_account_store_close(s->idle[i]);
+    for (size_t i = 0; i < s->nidle_tenants; i++)
+        tk_tenant_free(s->idle_tenants[i]);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }

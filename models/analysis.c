@@ -249,17 +249,8 @@ int tk_analysis_migrate(tk_db *db, tk_error *err)
                          * explanation, and a row's later columns sit behind
                          * its long values (overflow pages). */
                         "CREATE TABLE IF NOT EXISTS anomaly_explanations("
-                        " id INTEGER PRIMARY KEY REFERENCES anomalies(id),"
+                        " id INTEGER PRIMARY KEY," /* the item's anomalies.id */
                         " explanation TEXT NOT NULL);",
-                        err);
-    /* Stores written before the explanations had their own table. */
-    if (rc == TK_OK)
-        rc = tk_db_has_column(db, "anomalies", "explanation", &has, err);
-    if (rc == TK_OK && has)
-        rc = tk_db_exec(db,
-                        "INSERT INTO anomaly_explanations(id, explanation)"
-                        " SELECT id, explanation FROM anomalies ORDER BY id;"
-                        "ALTER TABLE anomalies DROP COLUMN explanation",
                         err);
     /* Stores written before runs kept notes (R29 log gaps, missing master data). */
     if (rc == TK_OK)
@@ -278,6 +269,29 @@ int tk_analysis_migrate(tk_db *db, tk_error *err)
                         "ALTER TABLE anomalies ADD COLUMN rules TEXT;"
                         "ALTER TABLE anomalies ADD COLUMN findings INTEGER",
                         err);
+    /* Stores written before the explanations had their own table: each
+     * moves to it, and the items are copied into a table without them (a
+     * dropped column would leave every item on a page of its own). */
+    if (rc == TK_OK)
+        rc = tk_db_has_column(db, "anomalies", "explanation", &has, err);
+    if (rc == TK_OK && has)
+        rc = tk_db_exec(
+            db,
+            "INSERT INTO anomaly_explanations(id, explanation)"
+            " SELECT id, explanation FROM anomalies ORDER BY id;"
+            "CREATE TABLE anomalies_v12("
+            " id INTEGER PRIMARY KEY,"
+            " run_id INTEGER NOT NULL, rank INTEGER NOT NULL,"
+            " entity_type TEXT NOT NULL, entity_id TEXT NOT NULL, day INTEGER,"
+            " score REAL NOT NULL, source TEXT NOT NULL, rule_id TEXT,"
+            " severity TEXT, summary TEXT NOT NULL, first_day INTEGER, last_day INTEGER,"
+            " days INTEGER, rules TEXT, findings INTEGER, UNIQUE(run_id, rank));"
+            "INSERT INTO anomalies_v12 SELECT id, run_id, rank, entity_type, entity_id, day,"
+            " score, source, rule_id, severity, summary, first_day, last_day, days, rules,"
+            " findings FROM anomalies ORDER BY id;"
+            "DROP TABLE anomalies;"
+            "ALTER TABLE anomalies_v12 RENAME TO anomalies",
+            err);
     if (rc == TK_OK)
         rc = tk_db_has_column(db, "analysis_runs", "started_by", &has, err);
     if (rc == TK_OK && !has)

@@ -237,7 +237,7 @@ typedef struct tk_account_token_info {
     char role[TK_ACCOUNT_ROLE_SIZE];
     int64_t created_ms;
     int64_t expires_ms;
-    int64_t last_used_ms; /* 0: never */
+    int64_t last_used_ms; /* 0: never; kept to the minute (one write a minute, not a request) */
     int64_t revoked_ms;   /* 0: not revoked */
     char created_by[TK_ACCOUNT_ACTOR_SIZE];
 } tk_account_token_info;

@@ -52,6 +52,11 @@ TK_MUST_CHECK int tk_db_begin(tk_db *db, tk_error *err);
 TK_MUST_CHECK int tk_db_commit(tk_db *db, tk_error *err);
 void tk_db_rollback(tk_db *db);
 
+/* 1 when db has no transaction open and no statement prepared (so that it
+ * reads the newest data at its next statement), else 0. For a pool of
+ * connections: one that is not idle is closed, not kept. */
+int tk_db_idle(tk_db *db);
+
 /* Reads a single integer from a query with no parameters (e.g. a count).
  * Returns TK_OK, TK_ENOTFOUND (no row) or TK_EDB. */
 TK_MUST_CHECK int tk_db_query_i64(tk_db *db, const char *sql, int64_t *out, tk_error *err);

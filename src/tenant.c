@@ -84,6 +84,11 @@ struct tk_tenant {
     int lock_fd; /* write.lock, when have_lock */
     int have_lock;
     tk_tenant_writer me; /* this handle as the holder */
+    dev_t db_dev;        /* the store file opened */
+    ino_t db_ino;
+    int readonly;
+    tk_tenant_back_fn back; /* lent by a pool: tk_tenant_close() gives it back */
+    void *back_ctx;
 };
 
 static const char meta_sql[] =
@@ -697,6 +702,9 @@ int tk_tenant_open_ex(tk_tenant **out, const char *data_dir, const char *name, i
         rc = tk_error_set(err, TK_EINVAL, "tenant %s is damaged: %s is missing", name, dbpath);
         goto done;
     }
+    t->db_dev = sb.st_dev;
+    t->db_ino = sb.st_ino;
+    t->readonly = (flags & TK_TENANT_READONLY) != 0;
     rc = tk_db_open(&t->db, dbpath, (flags & TK_TENANT_READONLY) ? TK_DB_READONLY : 0, err);
     if (rc != TK_OK)
         goto done;
@@ -719,6 +727,30 @@ done:
 }
 
 void tk_tenant_close(tk_tenant *t)
+{
+    if (t != NULL && t->back != NULL)
+        t->back(t->back_ctx, t);
+    else
+        tk_tenant_free(t);
+}
+
+void tk_tenant_lend(tk_tenant *t, tk_tenant_back_fn back, void *ctx)
+{
+    t->back = back;
+    t->back_ctx = ctx;
+}
+
+int tk_tenant_reusable(const tk_tenant *t)
+{
+    struct stat sb;
+    char *path = join(t->dir, DB_FILE);
+    const int same =
+        path != NULL && stat(path, &sb) == 0 && sb.st_dev == t->db_dev && sb.st_ino == t->db_ino;
+    tk_free(path);
+    return same && t->readonly && !t->have_lock && tk_db_idle(t->db);
+}
+
+void tk_tenant_free(tk_tenant *t)
 {
     if (t == NULL)
         return;

@@ -124,8 +124,26 @@ TK_MUST_CHECK int tk_tenant_create_ex(tk_tenant **out, const char *data_dir, con
 TK_MUST_CHECK int tk_tenant_open_ex(tk_tenant **out, const char *data_dir, const char *name,
                                     int flags, const tk_tenant_migrations *m, tk_error *err);
 
-/* Closes the database and wipes the key state. Accepts NULL. */
+/* Closes the database and wipes the key state -- or, for a handle lent
+ * by a pool (tk_tenant_lend()), gives it back to the pool. Accepts NULL. */
 void tk_tenant_close(tk_tenant *t);
+
+/* A pool of open handles (the service's, for read-only requests) lends t:
+ * from now on tk_tenant_close(t) calls back(ctx, t) instead of closing,
+ * and back keeps t for the next borrower or ends it with tk_tenant_free().
+ * t must be read-only, hold no writer lock and be used by one thread at a
+ * time, as any handle. */
+typedef void (*tk_tenant_back_fn)(void *ctx, tk_tenant *t);
+void tk_tenant_lend(tk_tenant *t, tk_tenant_back_fn back, void *ctx);
+
+/* Closes t whether lent or not (the pool's own close). Accepts NULL. */
+void tk_tenant_free(tk_tenant *t);
+
+/* 1 when t's store file is still the file t opened and no transaction or
+ * statement is left open on it (a pooled handle worth keeping), else 0: a
+ * tenant deleted, or deleted and made anew, since t was opened is not
+ * read through t again. */
+int tk_tenant_reusable(const tk_tenant *t);
 
 /* Accessors; results are borrowed and live as long as t. */
 tk_db *tk_tenant_db(tk_tenant *t);

@@ -1,6 +1,7 @@
 /* tests/src/test_tenant.c -- tenant layout, key file checks, pseudonyms and
  * allocation failures during creation. */
 #include <dirent.h>
+#include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "src/alloc.h"
 #include "src/crypto.h"
+#include "src/db.h"
 #include "src/store.h"
 #include "src/tenant.h"
 #include "tests/test.h"
@@ -551,6 +553,53 @@ static void test_upper_migrations(void)
     TK_CHECK_INT(upper_calls, 2);
 }
 
+/* A pool's handle: closing gives it back; it stays reusable while its
+ * store is the file it opened, with nothing left open on it, and not once
+ * the tenant is deleted and made anew. */
+static tk_tenant *given_back;
+static void back(void *ctx, tk_tenant *t)
+{
+    (*(int *)ctx)++;
+    given_back = t;
+}
+
+static void test_lent_handles(void)
+{
+    tk_tenant *t = NULL, *ro = NULL;
+    tk_error err;
+    char cmd[1200];
+    int backs = 0;
+
+    new_data_dir();
+    TK_REQUIRE(tk_tenant_create(&t, data_dir, "lend", &err) == TK_OK);
+    tk_tenant_close(t);
+    TK_REQUIRE(tk_tenant_open(&ro, data_dir, "lend", TK_TENANT_READONLY, &err) == TK_OK);
+    TK_CHECK_INT(tk_tenant_reusable(ro), 1);
+    tk_tenant_lend(ro, back, &backs);
+    tk_tenant_close(ro);
+    TK_CHECK_INT(backs, 1);
+    TK_CHECK(given_back == ro);
+    /* a statement left open: not reusable (it would read an old snapshot) */
+    sqlite3_stmt *st = NULL;
+    TK_REQUIRE(tk_db_prepare(tk_tenant_db(ro), &st, "SELECT 1", &err) == TK_OK);
+    TK_CHECK_INT(tk_tenant_reusable(ro), 0);
+    sqlite3_finalize(st);
+    TK_CHECK_INT(tk_tenant_reusable(ro), 1);
+    /* the tenant deleted and made anew under the same name */
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/lend'", data_dir);
+    TK_REQUIRE(system(cmd) == 0);
+    TK_CHECK_INT(tk_tenant_reusable(ro), 0);
+    TK_REQUIRE(tk_tenant_create(&t, data_dir, "lend", &err) == TK_OK);
+    tk_tenant_close(t);
+    TK_CHECK_INT(tk_tenant_reusable(ro), 0);
+    tk_tenant_free(ro); /* the pool's own close */
+    TK_CHECK_INT(backs, 1);
+    /* a writable handle is never reusable */
+    TK_REQUIRE(tk_tenant_open(&t, data_dir, "lend", 0, &err) == TK_OK);
+    TK_CHECK_INT(tk_tenant_reusable(t), 0);
+    tk_tenant_close(t);
+}
+
 int main(void)
 {
     TK_RUN(test_create_open);
@@ -562,5 +611,6 @@ int main(void)
     TK_RUN(test_create_alloc_failures);
     TK_RUN(test_writer_lock);
     TK_RUN(test_upper_migrations);
+    TK_RUN(test_lent_handles);
     TK_TEST_END();
 }
