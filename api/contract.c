@@ -277,6 +277,26 @@ static void period_str(const ctx *c, const tk_period *p, char *buf, size_t cap)
     snprintf(buf, cap, W(c, W_RANGE), a, b);
 }
 
+/* A period of whole months shortly ("2024年4月〜5月", "2024-04..2024-05"),
+ * any other as period_str(): for narrow table columns. */
+static void months_str(const ctx *c, const tk_period *p, char *buf, size_t cap)
+{
+    char a[16], b[16], after[16];
+    tk_period_format_day(p->first_day, a, sizeof a);
+    tk_period_format_day(p->last_day, b, sizeof b);
+    tk_period_format_day(p->last_day + 1, after, sizeof after);
+    if (strcmp(a + 8, "01") != 0 || strcmp(after + 8, "01") != 0) {
+        period_str(c, p, buf, cap);
+        return;
+    }
+    if (c->en)
+        snprintf(buf, cap, "%.7s..%.7s", a, b);
+    else if (strncmp(a, b, 4) == 0)
+        snprintf(buf, cap, "%.4s年%d月〜%d月", a, atoi(a + 5), atoi(b + 5));
+    else
+        snprintf(buf, cap, "%.4s年%d月〜%.4s年%d月", a, atoi(a + 5), b, atoi(b + 5));
+}
+
 /* "YYYY-MM-DD HH:MM" (JST) of Unix ms, or "-". */
 static void time_str(int64_t ms, char *buf, size_t cap)
 {
@@ -954,11 +974,9 @@ static int done_summary(ctx *c, const done_row *rows, tk_error *err)
     const char *h[] = {W(c, W_TERM),         W(c, W_PERIOD), W(c, W_FILES),    W(c, W_STORED),
                        W(c, W_REFUSED_ROWS), W(c, W_RUNS),   W(c, W_REQUESTS), W(c, W_ANSWERED),
                        W(c, W_DELIVERED),    W(c, W_STATUS)};
-    const unsigned f[] = {TK_RDOC_COL_NOWRAP, 0,
-                          TK_RDOC_COL_NUM,    TK_RDOC_COL_NUM,
-                          TK_RDOC_COL_NUM,    TK_RDOC_COL_NUM,
-                          TK_RDOC_COL_NUM,    TK_RDOC_COL_NUM,
-                          TK_RDOC_COL_NOWRAP, 0};
+    const unsigned f[] = {TK_RDOC_COL_NOWRAP, TK_RDOC_COL_NOWRAP, TK_RDOC_COL_NUM, TK_RDOC_COL_NUM,
+                          TK_RDOC_COL_NUM,    TK_RDOC_COL_NUM,    TK_RDOC_COL_NUM, TK_RDOC_COL_NUM,
+                          TK_RDOC_COL_NOWRAP, TK_RDOC_COL_WIDE};
     TRY(tk_rdoc_table(c->d, W(c, W_SUMMARY_CAP), 10, h, f, err));
     size_t files = 0, runs = 0, req = 0, ans = 0, delivered = 0;
     uint64_t stored = 0, refused = 0;
@@ -966,7 +984,7 @@ static int done_summary(ctx *c, const done_row *rows, tk_error *err)
         const done_row *r = &rows[k];
         char no[16], pr[96], fl[32], st[32], rf[32], ru[32], rq[32], an[32], dv[32], status[300];
         snprintf(no, sizeof no, W(c, W_TERM_FMT), k + 1);
-        period_str(c, &c->rows[k].period, pr, sizeof pr);
+        months_str(c, &c->rows[k].period, pr, sizeof pr);
         snprintf(fl, sizeof fl, "%zu", r->files + r->rejected_files);
         num_str(r->stored, st, sizeof st);
         num_str(r->refused_rows, rf, sizeof rf);
@@ -977,7 +995,9 @@ static int done_summary(ctx *c, const done_row *rows, tk_error *err)
             day_str(c, tk_jst_day(r->e.delivered_at), dv, sizeof dv);
         else
             snprintf(dv, sizeof dv, "-");
-        status_str(c, r, status, sizeof status);
+        /* What is missing is in the period's section: a narrow column here. */
+        snprintf(status, sizeof status, "%s",
+                 r->e.status == TK_PERIODS_DELIVERED ? W(c, W_COMPLETE) : W(c, W_INCOMPLETE));
         const char *row[] = {no, pr, fl, st, rf, ru, rq, an, dv, status};
         TRY(tk_rdoc_table_row(c->d, row, err));
         files += r->files + r->rejected_files;

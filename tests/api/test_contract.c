@@ -351,6 +351,8 @@ static void test_completion(void)
     TK_REQUIRE(find_table(d, "期別の実施状況", &b));
     TK_REQUIRE(b.nrows == 7); /* six periods and the total */
 
+    TK_CHECK_STR(cell(&b, 0, 1), "2024年4月〜5月");
+    TK_CHECK_STR(cell(&b, 4, 1), "2024年12月〜2025年1月");
     /* The models' own figures. */
     const tk_period *ps[2] = {&p1, &p2};
     uint64_t stored_total = 0;
@@ -398,8 +400,14 @@ static void test_completion(void)
         TK_CHECK_STR(cell(&b, 0, 4), r);
     }
     TK_CHECK_STR(cell(&b, 0, 9), "完了");
-    TK_CHECK_STR(cell(&b, 1, 9), "未完了（レポート未納品）");
-    TK_CHECK_STR(cell(&b, 2, 9), "未完了（ログ未受領・未分析・レポート未納品）");
+    TK_CHECK_STR(cell(&b, 1, 9), "未完了");
+    TK_CHECK_STR(cell(&b, 2, 9), "未完了");
+    const char *st1 = fact_after(d, "第1期", "状況");
+    TK_CHECK(st1 && strcmp(st1, "完了") == 0);
+    const char *st2 = fact_after(d, "第2期", "状況");
+    TK_CHECK(st2 && strcmp(st2, "未完了（レポート未納品）") == 0);
+    const char *st3 = fact_after(d, "第3期", "状況");
+    TK_CHECK(st3 && strcmp(st3, "未完了（ログ未受領・未分析・レポート未納品）") == 0);
     TK_CHECK(strncmp(cell(&b, 0, 8), "20", 2) == 0);
     TK_CHECK_STR(cell(&b, 1, 8), "-");
     char tot[32];
@@ -430,9 +438,12 @@ static void test_completion(void)
     o.lang = "en";
     TK_REQUIRE(tk_contract_completion(tenant, &o, &d, &err) == TK_OK);
     if (find_table(d, "Per period", &b)) {
+        TK_CHECK_STR(cell(&b, 0, 1), "2024-04..2024-05");
         TK_CHECK_STR(cell(&b, 0, 9), "complete");
-        TK_CHECK_STR(cell(&b, 1, 9), "not complete (report not delivered)");
+        TK_CHECK_STR(cell(&b, 1, 9), "not complete");
     }
+    const char *en2 = fact_after(d, "Period 2", "Status");
+    TK_CHECK(en2 && strcmp(en2, "not complete (report not delivered)") == 0);
     tk_rdoc_destroy(d);
 }
 
