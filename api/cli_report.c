@@ -5,7 +5,11 @@
  * writer. Formats are a table of name and writer, so that a format is one
  * line here when its writer lands. The file is written next to its
  * destination under a temporary name, flushed to disk and renamed, so a
- * reader never sees half a report and a failed run leaves the old file. */
+ * reader never sees half a report and a failed run leaves the old file.
+ *
+ * `tenken report WORD` writes the contract's other documents; each word
+ * is a line of report_words and a function of its own (`plan` and
+ * `completion`: api/contract.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -16,12 +20,15 @@
 #include <unistd.h>
 
 #include "api/cli.h"
+#include "api/contract.h"
 #include "api/pdf.h"
 #include "api/xlsx.h"
 #include "models/answers.h"
 #include "api/rdoc.h"
 #include "api/report.h"
 #include "models/analysis.h"
+#include "src/account.h"
+#include "src/alloc.h"
 #include "src/checked.h"
 
 static const char report_help[] =
@@ -34,6 +41,7 @@ static const char report_help[] =
     "of section are asked to confirm (要確認事項, with blank columns for their\n"
     "answers), trends, follow-up of the previous period, recommendations and\n"
     "an appendix on data quality. The file is written whole or not at all.\n"
+    "The contract's yearly documents: tenken report plan|completion --help.\n"
     "\n"
     "options:\n"
     "  --tenant T            the tenant (required)\n"
@@ -147,8 +155,22 @@ static int write_atomic(const char *path, report_writer w, const tk_rdoc *d, tk_
     return rc;
 }
 
+static int contract_cmd(int argc, char **argv);
+
+/* The documents other than the bimonthly report: `tenken report WORD ...`. */
+static const struct {
+    const char *word;
+    int (*run)(int argc, char **argv);
+} report_words[] = {
+    {"plan", contract_cmd},
+    {"completion", contract_cmd},
+};
+
 int tk_cli_report_cmd(int argc, char **argv)
 {
+    for (size_t i = 0; argc > 1 && i < sizeof report_words / sizeof report_words[0]; i++)
+        if (strcmp(argv[1], report_words[i].word) == 0)
+            return report_words[i].run(argc - 1, argv + 1);
     static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
                                              {"period", required_argument, NULL, 'p'},
                                              {"run", required_argument, NULL, 'r'},
@@ -248,6 +270,149 @@ int tk_cli_report_cmd(int argc, char **argv)
     tk_tenant_close(t);
     if (rc != TK_OK) {
         tk_cli_report("report", &err);
+        return TK_EXIT_FAIL;
+    }
+    return TK_EXIT_OK;
+}
+
+/* ---- the contract's yearly documents (api/contract.h) ------------------------- */
+
+static const char contract_help[] =
+    "usage: tenken report plan --tenant T --fiscal-year Y --out FILE\n"
+    "                          [--format html|pdf] [--lang ja|en] [--data DIR]\n"
+    "       tenken report completion --tenant T --fiscal-year Y --out FILE\n"
+    "                          [--format html|pdf] [--lang ja|en] [--data DIR]\n"
+    "\n"
+    "plan writes the 業務処理計画書 of fiscal year Y (April Y to March Y+1):\n"
+    "overview, roles and the accounts that hold them, the systems in scope,\n"
+    "the inspection items with their parameters, the schedule (tenken plan),\n"
+    "data handling and the deliverables. completion writes the 業務完了報告書:\n"
+    "per period the files received, rows stored and refused, the analysis\n"
+    "runs, the report's delivery, the cases put to the heads of section and\n"
+    "their answers; a period not delivered is marked 未完了 with what is\n"
+    "missing. What tenken does not record is left blank to fill in. The file\n"
+    "is written whole or not at all.\n"
+    "\n"
+    "options:\n"
+    "  --tenant T            the tenant (required)\n"
+    "  --fiscal-year Y       the fiscal year, e.g. 2024 (required)\n"
+    "  --format html|pdf     html: one self-contained, printable file (default);\n"
+    "                        pdf: A4 with the Japanese fonts embedded\n"
+    "  --lang ja|en          the document's language (default: ja)\n"
+    "  --out FILE            where to write it (required)\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP
+        TK_CLI_HELP_EXIT;
+
+/* The accounts of the data directory for the plan's chapter 2, read as
+ * the local administrator. A data directory without a service database
+ * has no account: nothing is created to find that out. */
+static int contract_accounts(const char *dir, tk_account_info **v, size_t *n, tk_error *err)
+{
+    char path[4096], abuf[TK_ACTOR_NAME_SIZE];
+    struct stat st;
+    tk_account_store *s = NULL;
+    tk_actor me;
+
+    *v = NULL;
+    *n = 0;
+    if (snprintf(path, sizeof path, "%s/service.db", dir) >= (int)sizeof path)
+        return tk_error_set(err, TK_EIO, "data directory path too long: %s", dir);
+    if (stat(path, &st) != 0)
+        return TK_OK;
+    tk_actor_local(&me, abuf, sizeof abuf);
+    int rc = tk_account_store_open(&s, dir, NULL, err);
+    if (rc == TK_OK)
+        rc = tk_account_list(s, &me, v, n, err);
+    tk_account_store_close(s);
+    return rc;
+}
+
+static int contract_cmd(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"tenant", required_argument, NULL, 't'}, {"fiscal-year", required_argument, NULL, 'y'},
+        {"lang", required_argument, NULL, 'l'},   {"format", required_argument, NULL, 'f'},
+        {"out", required_argument, NULL, 'o'},    {"data", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    const int plan = strcmp(argv[0], "plan") == 0;
+    const char *cmd = plan ? "report plan" : "report completion";
+    const char *tenant = NULL, *out = NULL, *data = NULL, *format = "html";
+    tk_contract_options co = TK_CONTRACT_OPTIONS_INIT;
+    int c, have_fy = 0;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        int64_t v;
+        switch (c) {
+        case 't':
+            tenant = optarg;
+            break;
+        case 'y':
+            if (!tk_parse_i64(optarg, strlen(optarg), &v) || v < TK_CONTRACT_FY_MIN ||
+                v > TK_CONTRACT_FY_MAX)
+                return tk_cli_usage_error(cmd, "--fiscal-year is a year %d..%d, not '%s'",
+                                          TK_CONTRACT_FY_MIN, TK_CONTRACT_FY_MAX, optarg);
+            co.fiscal_year = (int)v;
+            have_fy = 1;
+            break;
+        case 'l':
+            if (strcmp(optarg, "ja") != 0 && strcmp(optarg, "en") != 0)
+                return tk_cli_usage_error(cmd, "--lang is ja or en, not '%s'", optarg);
+            co.lang = optarg;
+            break;
+        case 'f':
+            format = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'd':
+            data = optarg;
+            break;
+        case 'h':
+            fputs(contract_help, stdout);
+            return TK_EXIT_OK;
+        default:
+            return tk_cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (tenant == NULL)
+        return tk_cli_usage_error(cmd, "--tenant is required");
+    if (!have_fy)
+        return tk_cli_usage_error(cmd, "--fiscal-year is required (e.g. 2024)");
+    if (out == NULL)
+        return tk_cli_usage_error(cmd, "--out is required");
+    if (optind != argc)
+        return tk_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    report_writer writer = NULL;
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        if (strcmp(formats[i].name, format) == 0)
+            writer = formats[i].write;
+    if (writer == NULL)
+        return tk_cli_usage_error(cmd, "--format is html or pdf, not '%s'", format);
+
+    tk_error err = {0, ""};
+    tk_tenant *t = NULL;
+    tk_rdoc *d = NULL;
+    tk_account_info *acc = NULL;
+    size_t nacc = 0;
+    const char *dir = tk_cli_data_dir(data);
+    int rc = tk_analysis_open_tenant(&t, dir, tenant, TK_TENANT_READONLY, &err);
+    if (rc == TK_OK && plan) {
+        rc = contract_accounts(dir, &acc, &nacc, &err);
+        co.accounts = acc;
+        co.naccounts = nacc;
+        co.accounts_known = 1;
+    }
+    if (rc == TK_OK)
+        rc = plan ? tk_contract_plan(t, &co, &d, &err) : tk_contract_completion(t, &co, &d, &err);
+    if (rc == TK_OK)
+        rc = write_atomic(out, writer, d, &err);
+    tk_rdoc_destroy(d);
+    tk_free(acc);
+    tk_tenant_close(t);
+    if (rc != TK_OK) {
+        tk_cli_report(cmd, &err);
         return TK_EXIT_FAIL;
     }
     return TK_EXIT_OK;

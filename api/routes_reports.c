@@ -10,15 +10,25 @@
  * script, so its answer carries a policy that allows exactly those.
  *
  * Every role may read it: the city downloads the finished report.
+ *
+ * GET /api/v1/reports/plan/{fy} and /api/v1/reports/completion/{fy} answer
+ * the contract's yearly documents (api/contract.h) the same way, to the
+ * same roles. The plan lists the tenant's accounts only for an admin, the
+ * one role that may read them (src/account.h); for the others that table
+ * is left blank to fill in.
  * Thread-safe: no state; each request opens its tenant read-only. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/contract.h"
 #include "api/handler.h"
 #include "api/pdf.h"
 #include "api/report.h"
 #include "api/routes.h"
+#include "src/account.h"
+#include "src/alloc.h"
+#include "src/checked.h"
 #include "src/period.h"
 
 /* The policy of a served HTML report: its inline styles and data: images,
@@ -99,9 +109,109 @@ static int get(tk_server_req *r)
     return 0;
 }
 
+/* Renders d as HTML or PDF and answers it (name: the PDF's file name).
+ * Takes d. Returns 0 (the answer is sent). */
+static int send_doc(tk_server_req *r, tk_rdoc *d, int pdf, const char *name)
+{
+    tk_error err = {0};
+    char *buf = NULL;
+    size_t len = 0;
+    int rc;
+    FILE *f = open_memstream(&buf, &len);
+    if (f == NULL) {
+        rc = tk_error_set(&err, TK_ENOMEM, "out of memory for the document");
+    } else {
+        rc = pdf ? tk_pdf_write_to(d, pdf_sink, f, NULL, &err) : tk_rdoc_write_html(d, f, &err);
+        if (fclose(f) != 0 && rc == TK_OK)
+            rc = tk_error_set(&err, TK_ENOMEM, "out of memory for the document");
+    }
+    tk_rdoc_destroy(d);
+    if (rc != TK_OK) {
+        free(buf);
+        return tk_server_reply_tk_error(r, &err);
+    }
+    if (pdf) {
+        char disp[128];
+        snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", name);
+        tk_server_req_header(r, "Content-Disposition", disp);
+        tk_server_reply_bytes(r, 200, "application/pdf", buf, len);
+    } else {
+        tk_server_req_header(r, "Content-Security-Policy", REPORT_CSP);
+        tk_server_reply_bytes(r, 200, "text/html; charset=utf-8", buf, len);
+    }
+    free(buf);
+    return 0;
+}
+
+/* The plan (plan 1) or the completion report (plan 0) of fiscal year {fy}. */
+static int get_contract(tk_server_req *r, int plan)
+{
+    tk_error err = {0};
+    tk_contract_options co = TK_CONTRACT_OPTIONS_INIT;
+    const char *p = tk_server_req_param(r);
+    int64_t fy = 0;
+    if (!tk_parse_i64(p, strlen(p), &fy) || fy < TK_CONTRACT_FY_MIN || fy > TK_CONTRACT_FY_MAX) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "expected a fiscal year %d..%d", TK_CONTRACT_FY_MIN,
+                 TK_CONTRACT_FY_MAX);
+        return tk_handler_bad_arg(r, "fy", msg);
+    }
+    co.fiscal_year = (int)fy;
+    const char *format = tk_server_req_query(r, "format");
+    if (format == NULL)
+        format = "html";
+    const int pdf = strcmp(format, "pdf") == 0;
+    if (!pdf && strcmp(format, "html") != 0)
+        return tk_handler_bad_arg(r, "format", "expected html or pdf");
+    const char *lang = tk_server_req_query(r, "lang");
+    if (lang != NULL && strcmp(lang, "ja") != 0 && strcmp(lang, "en") != 0)
+        return tk_handler_bad_arg(r, "lang", "expected ja or en");
+    co.lang = lang;
+
+    tk_tenant *t = NULL;
+    if (tk_server_req_tenant(r, 0, &t) != TK_OK)
+        return 0;
+    tk_account_info *acc = NULL;
+    size_t nacc = 0;
+    int rc = TK_OK;
+    const tk_actor *actor = tk_server_req_actor(r);
+    if (plan && actor->role && strcmp(actor->role, "admin") == 0) {
+        rc = tk_account_list(tk_server_req_accounts(r), actor, &acc, &nacc, &err);
+        co.accounts = acc;
+        co.naccounts = nacc;
+        co.accounts_known = 1;
+    }
+    tk_rdoc *d = NULL;
+    if (rc == TK_OK)
+        rc = plan ? tk_contract_plan(t, &co, &d, &err) : tk_contract_completion(t, &co, &d, &err);
+    tk_tenant_close(t);
+    tk_free(acc);
+    if (rc != TK_OK) {
+        tk_rdoc_destroy(d);
+        return tk_handler_read_error(r, &err);
+    }
+    char name[64];
+    snprintf(name, sizeof name, "tenken-%s-%lld.pdf", plan ? "plan" : "completion", (long long)fy);
+    return send_doc(r, d, pdf, name);
+}
+
+static int get_plan(tk_server_req *r)
+{
+    return get_contract(r, 1);
+}
+
+static int get_completion(tk_server_req *r)
+{
+    return get_contract(r, 0);
+}
+
 static const tk_route routes[] = {
     {"GET", "/api/v1/reports/{period}", TK_ROUTE_AUTH, TK_ROUTE_ANYONE, get,
      "the 分析点検結果レポート of a period, as HTML or PDF"},
+    {"GET", "/api/v1/reports/plan/{fy}", TK_ROUTE_AUTH, TK_ROUTE_ANYONE, get_plan,
+     "the 業務処理計画書 of a fiscal year, as HTML or PDF"},
+    {"GET", "/api/v1/reports/completion/{fy}", TK_ROUTE_AUTH, TK_ROUTE_ANYONE, get_completion,
+     "the 業務完了報告書 of a fiscal year, as HTML or PDF"},
 };
 
 const tk_route *tk_routes_reports(size_t *n)

@@ -854,6 +854,7 @@ async function pageReports() {
     card(t('period'), periodChooser(periods, period, (p) => setHashQuery('#/reports', { period: p }))),
     card(t('report_of', { p: period.replace('..', ' 〜 ') }), actions, h('p', { class: 'muted' }, t('report_note'))), msg);
   if (!periods.includes(period)) msg.append(h('div', { class: 'alert warn', role: 'status' }, t('report_unknown')));
+  m.append(contractCard(period));
   if (can(CHANGERS)) {
     m.append(card(t('deliver'), h('p', { class: 'muted' }, t('deliver_lead')),
       h('button', { type: 'button', class: 'btn', 'data-test': 'deliver', onclick: async () => {
@@ -865,6 +866,35 @@ async function pageReports() {
         } catch (err) { msg.append(errorBox(err)); }
       } }, t('deliver'))));
   }
+}
+
+// The contract's yearly documents (業務処理計画書, 業務完了報告書) of a fiscal
+// year: April to March, so a period from January to March belongs to the
+// year before.
+function fiscalYearOf(period) {
+  const [y, m] = (period || '').split('-').map(Number);
+  if (!y) return new Date(Date.now() + 9 * 3600 * 1000).getUTCFullYear();
+  return m >= 4 ? y : y - 1;
+}
+
+function contractCard(period) {
+  const lang = getLang() === 'en' ? 'en' : 'ja';
+  const fy = h('input', { type: 'number', name: 'fiscal_year', min: 2000, max: 2100, value: String(fiscalYearOf(period)), 'data-test': 'contract-fy' });
+  const links = h('div', { class: 'row actions' });
+  const draw = () => {
+    clear(links);
+    const y = Number(fy.value);
+    if (!Number.isInteger(y) || y < 2000 || y > 2100) return;
+    for (const doc of ['plan', 'completion']) {
+      const base = '/api/v1/reports/' + doc + '/' + y;
+      links.append(
+        h('a', { class: 'btn', href: base + tenantQuery({ lang }), target: '_blank', rel: 'noopener', 'data-test': doc + '-html' }, t(doc + '_html')),
+        h('a', { class: 'btn', href: base + tenantQuery({ format: 'pdf', lang }), download: 'tenken-' + doc + '-' + y + '.pdf', 'data-test': doc + '-pdf' }, t(doc + '_pdf')));
+    }
+  };
+  fy.addEventListener('input', draw);
+  draw();
+  return card(t('contract_title'), h('p', { class: 'muted' }, t('contract_lead')), field(t('fiscal_year'), fy), links);
 }
 
 const VERDICTS = ['justified', 'inappropriate', 'investigating'];

@@ -361,6 +361,12 @@ await step('reports page: the PDF and the HTML report', async () => {
     'the city\'s answer to ' + answeredCase + ' in chapter 7: ' + ch7.slice(0, 600));
   await tab.screenshot({ path: path.join(shots, '33-report-html.png') });
   await tab.close();
+  // the contract's documents of the period's fiscal year
+  assert((await page.inputValue('[data-test=contract-fy]')) === '2024', 'the fiscal year of 2024-10');
+  const plan = await page.evaluate(async (u) => { const r = await fetch(u); const b = new Uint8Array(await r.arrayBuffer()); return [r.status, String.fromCharCode(...b.slice(0, 5)), r.headers.get('Content-Disposition')]; }, await page.getAttribute('[data-test=plan-pdf]', 'href'));
+  assert(plan[0] === 200 && plan[1] === '%PDF-' && plan[2] === 'attachment; filename="tenken-plan-2024.pdf"', 'the plan PDF: ' + plan);
+  const done = await page.evaluate(async (u) => { const r = await fetch(u); return [r.status, await r.text()]; }, await page.getAttribute('[data-test=completion-html]', 'href'));
+  assert(done[0] === 200 && done[1].includes('業務完了報告書'), 'the completion report: ' + done[0]);
 });
 
 await step('English switch', async () => {
