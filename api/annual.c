@@ -20,7 +20,11 @@
  * before (or the catalogue's defaults). Its effect is told in the cases
  * of the rules it changed, in the periods whose newest run read the
  * configuration before it and in those that read it after: a run reads
- * the configuration in force when it was started.
+ * the configuration in force when it was started. A change belongs to
+ * the year when it was made from the year's first day until the year's
+ * end or its last analysis, whichever is later: the last periods of a
+ * year are analysed after it ends, and a change made before their
+ * analysis is part of that year's inspection.
  *
  * Words: every fixed text is in the WORDS list below, once per language,
  * as in api/report.c. */
@@ -268,6 +272,7 @@ typedef struct ctx {
     tk_tuning_rules rules;
     tk_period_plan *plans;
     size_t nplans;
+    int64_t last_run_at; /* the newest run of the year's periods; 0 when none */
     int64_t issued;
 } ctx;
 
@@ -505,6 +510,8 @@ static int gather_runs(ctx *c, tk_error *err)
                 return nomem(err);
             }
             c->runs = p;
+            if (v[i].created_at > c->last_run_at)
+                c->last_run_at = v[i].created_at;
             c->runs[c->nruns++] = v[i];
             memset(&v[i], 0, sizeof v[i]);
         }
@@ -774,7 +781,7 @@ static const tk_rulecat_config *prev_config(const ctx *c, size_t vi)
 static int in_year(const ctx *c, int64_t ms)
 {
     const int64_t d = tk_jst_day(ms);
-    return d >= c->year.first_day && d <= c->year.last_day;
+    return d >= c->year.first_day && (d <= c->year.last_day || ms <= c->last_run_at);
 }
 
 /* Changes stored during the year. */
