@@ -1780,9 +1780,9 @@ static int minutes(ctx *c, const totals *t, tk_error *err)
         const char *h[] = {W(c, W_M_ITEM), W(c, W_M_FILL)};
         const unsigned f[] = {TK_RDOC_COL_NOWRAP, TK_RDOC_COL_BLANK | TK_RDOC_COL_WIDE};
         TRY(tk_rdoc_table(c->d, NULL, 2, h, f, err));
-        const int rows[] = {W_MEETING, W_M_DATE, W_M_PLACE, W_M_ATT_CITY, W_M_ATT_US, W_M_RECORDER};
+        const int rows[] = {W_M_DATE, W_M_PLACE, W_M_ATT_CITY, W_M_ATT_US, W_M_RECORDER};
         for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-            const char *row[] = {W(c, rows[i]), rows[i] == W_MEETING ? meeting : ""};
+            const char *row[] = {W(c, rows[i]), ""};
             TRY(tk_rdoc_table_row(c->d, row, err));
         }
     }
