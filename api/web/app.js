@@ -871,7 +871,7 @@ function annualCard(fy, lang) {
   const chooser = select(years.map((y) => [y, t('fy_label', { y })]), fy, { name: 'fiscal_year', 'data-test': 'fiscal-year', onchange: (e) => point(e.target.value) });
   point(fy);
   return h('section', { class: 'card', 'data-test': 'annual' }, h('h2', {}, t('annual_title')),
-    h('p', { class: 'muted' }, t('annual_lead')), field(t('fiscal_year'), chooser),
+    h('p', { class: 'muted' }, t('annual_lead')), h('div', { class: 'row' }, field(t('fiscal_year'), chooser)),
     h('div', { class: 'row actions' }, links.map((l) => l.a)));
 }
 
