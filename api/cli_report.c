@@ -8,8 +8,9 @@
  * reader never sees half a report and a failed run leaves the old file.
  *
  * `tenken report WORD` writes the contract's other documents; each word
- * is a line of report_words and a function of its own (`plan` and
- * `completion`: api/contract.h). */
+ * is a line of report_words and a function of its own: `annual` and
+ * `minutes`, the annual review of a fiscal year and its minutes template
+ * (api/annual.h); `plan` and `completion` (api/contract.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -19,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "api/annual.h"
 #include "api/cli.h"
 #include "api/contract.h"
 #include "api/pdf.h"
@@ -35,6 +37,7 @@ static const char report_help[] =
     "usage: tenken report --tenant T --period FROM..TO [--run ID] [--lang ja|en]\n"
     "                     [--format html|pdf] --out FILE [--max-cases N] [--min-score S]\n"
     "                     [--data DIR]\n"
+    "       tenken report annual|minutes --help   (the annual review, its minutes)\n"
     "\n"
     "Writes the bimonthly report (分析点検結果レポート) of an analysed period:\n"
     "cover, summary, method, results per inspection item, the cases the heads\n"
@@ -155,6 +158,153 @@ static int write_atomic(const char *path, report_writer w, const tk_rdoc *d, tk_
     return rc;
 }
 
+static const char annual_help[] =
+    "usage: tenken report annual --tenant T --fiscal-year Y [--lang ja|en]\n"
+    "                            [--format html|pdf|xlsx] --out FILE [--data DIR]\n"
+    "\n"
+    "Writes the annual review (分析点検結果報告会資料) of fiscal year Y (April Y to\n"
+    "March Y+1): the year in six periods, trends over the year per inspection\n"
+    "item, system and section, recurring patterns, serious cases and the\n"
+    "corrective actions answered, the outcome of the confirmations, the effect\n"
+    "of improvements (first against second half, rule changes), the record of\n"
+    "every analysis run and next year's plan. The file is written whole or not\n"
+    "at all.\n"
+    "\n"
+    "options:\n"
+    "  --tenant T            the tenant (required)\n"
+    "  --fiscal-year Y       the fiscal year, e.g. 2024 (required)\n"
+    "  --lang ja|en          the review's language (default: ja)\n"
+    "  --format html|pdf|xlsx  html: one self-contained, printable file (default);\n"
+    "                        pdf: A4 with the Japanese fonts embedded; xlsx: every\n"
+    "                        table of the review as a sheet to sort and filter\n"
+    "  --out FILE            where to write the review (required)\n" TK_CLI_HELP_DATA
+        TK_CLI_HELP_HELP TK_CLI_HELP_EXIT;
+
+static const char minutes_help[] =
+    "usage: tenken report minutes --tenant T --fiscal-year Y [--lang ja|en]\n"
+    "                             [--format html|pdf] --out FILE [--data DIR]\n"
+    "\n"
+    "Writes the minutes template (議事録) of the annual review meeting of fiscal\n"
+    "year Y: the meeting's date, place and attendees to fill in, the agenda\n"
+    "taken from the review's chapters with one line of the year's figures per\n"
+    "item and space for questions and decisions, and an empty table of the\n"
+    "actions before the next meeting. The file is written whole or not at all.\n"
+    "\n"
+    "options:\n"
+    "  --tenant T            the tenant (required)\n"
+    "  --fiscal-year Y       the fiscal year, e.g. 2024 (required)\n"
+    "  --lang ja|en          the language (default: ja)\n"
+    "  --format html|pdf     html: one printable file to fill in (default); pdf: A4\n"
+    "  --out FILE            where to write the minutes (required)\n" TK_CLI_HELP_DATA
+        TK_CLI_HELP_HELP TK_CLI_HELP_EXIT;
+
+/* Writes the workbook of the review d to path, beside it and renamed
+ * into place. Returns TK_OK, TK_EIO or TK_ENOMEM. */
+static int write_annual_xlsx(const tk_rdoc *d, const char *path, tk_error *err)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp-%ld.xlsx", path, (long)getpid()) >= (int)sizeof tmp)
+        return tk_error_set(err, TK_EIO, "output path too long: %s", path);
+    int rc = tk_annual_write_xlsx(d, tmp, err);
+    if (rc == TK_OK && rename(tmp, path) != 0)
+        rc = tk_error_set(err, TK_EIO, "cannot write %s: %s", path, strerror(errno));
+    if (rc != TK_OK)
+        remove(tmp);
+    return rc;
+}
+
+/* `tenken report annual` (minutes 0) and `tenken report minutes` (1);
+ * argv[0] is the subcommand word. */
+static int annual_cmd(int argc, char **argv, int minutes)
+{
+    static const struct option longopts[] = {
+        {"tenant", required_argument, NULL, 't'}, {"fiscal-year", required_argument, NULL, 'y'},
+        {"lang", required_argument, NULL, 'l'},   {"format", required_argument, NULL, 'f'},
+        {"out", required_argument, NULL, 'o'},    {"data", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    const char *cmd = minutes ? "report minutes" : "report annual";
+    const char *tenant = NULL, *year = NULL, *out = NULL, *data = NULL, *format = "html";
+    tk_annual_options ao = TK_ANNUAL_OPTIONS_INIT;
+    tk_error err = {0, ""};
+    int c;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            tenant = optarg;
+            break;
+        case 'y':
+            year = optarg;
+            break;
+        case 'l':
+            if (strcmp(optarg, "ja") != 0 && strcmp(optarg, "en") != 0)
+                return tk_cli_usage_error(cmd, "--lang is ja or en, not '%s'", optarg);
+            ao.lang = optarg;
+            break;
+        case 'f':
+            format = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'd':
+            data = optarg;
+            break;
+        case 'h':
+            fputs(minutes ? minutes_help : annual_help, stdout);
+            return TK_EXIT_OK;
+        default:
+            return tk_cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (tenant == NULL)
+        return tk_cli_usage_error(cmd, "--tenant is required");
+    if (year == NULL)
+        return tk_cli_usage_error(cmd, "--fiscal-year is required (e.g. 2024)");
+    if (out == NULL)
+        return tk_cli_usage_error(cmd, "--out is required");
+    if (optind != argc)
+        return tk_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    const int xlsx = strcmp(format, "xlsx") == 0;
+    report_writer writer = strcmp(format, "html") == 0  ? tk_rdoc_write_html
+                           : strcmp(format, "pdf") == 0 ? write_pdf
+                                                        : NULL;
+    if (writer == NULL && (!xlsx || minutes))
+        return tk_cli_usage_error(cmd,
+                                  minutes ? "--format is html or pdf, not '%s'"
+                                          : "--format is html, pdf or xlsx, not '%s'",
+                                  format);
+    if (tk_annual_parse_year(year, strlen(year), &ao.fiscal_year, &err) != TK_OK)
+        return tk_cli_usage_error(cmd, "--fiscal-year: %s", err.msg);
+
+    tk_tenant *t = NULL;
+    tk_rdoc *d = NULL;
+    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant, TK_TENANT_READONLY, &err);
+    if (rc == TK_OK)
+        rc = minutes ? tk_annual_minutes(t, &ao, &d, &err) : tk_annual_review(t, &ao, &d, &err);
+    if (rc == TK_OK)
+        rc = xlsx ? write_annual_xlsx(d, out, &err) : write_atomic(out, writer, d, &err);
+    tk_rdoc_destroy(d);
+    tk_tenant_close(t);
+    if (rc != TK_OK) {
+        tk_cli_report(cmd, &err);
+        return TK_EXIT_FAIL;
+    }
+    return TK_EXIT_OK;
+}
+
+static int annual_review_cmd(int argc, char **argv)
+{
+    return annual_cmd(argc, argv, 0);
+}
+
+static int annual_minutes_cmd(int argc, char **argv)
+{
+    return annual_cmd(argc, argv, 1);
+}
+
 static int contract_cmd(int argc, char **argv);
 
 /* The documents other than the bimonthly report: `tenken report WORD ...`. */
@@ -162,6 +312,8 @@ static const struct {
     const char *word;
     int (*run)(int argc, char **argv);
 } report_words[] = {
+    {"annual", annual_review_cmd},
+    {"minutes", annual_minutes_cmd},
     {"plan", contract_cmd},
     {"completion", contract_cmd},
 };

@@ -16,11 +16,22 @@
  * same roles. The plan lists the tenant's accounts only for an admin, the
  * one role that may read them (src/account.h); for the others that table
  * is left blank to fill in.
+ *
+ * GET /api/v1/reports/annual/{fy} answers the annual review of fiscal
+ * year fy (tk_annual_review()) the same way, and also as a workbook
+ * (?format=xlsx: written to a private temporary file, read back and
+ * removed, since the workbook library writes files);
+ * GET /api/v1/reports/annual/{fy}/minutes its minutes template
+ * (tk_annual_minutes()), as HTML or PDF, to the same roles.
  * Thread-safe: no state; each request opens its tenant read-only. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "api/annual.h"
 #include "api/contract.h"
 #include "api/handler.h"
 #include "api/pdf.h"
@@ -205,6 +216,109 @@ static int get_completion(tk_server_req *r)
     return get_contract(r, 0);
 }
 
+/* The workbook of review d, through a private temporary file, into *buf
+ * (owned: free()) of *len bytes. Returns TK_OK, TK_EIO or TK_ENOMEM. */
+static int annual_xlsx(const tk_rdoc *d, char **buf, size_t *len, tk_error *err)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[512];
+    FILE *f = NULL;
+    int rc;
+
+    *buf = NULL;
+    *len = 0;
+    snprintf(path, sizeof path, "%s/tenken-annual-XXXXXX", dir && dir[0] ? dir : "/tmp");
+    const int fd = mkstemp(path);
+    if (fd < 0)
+        return tk_error_set(err, TK_EIO, "cannot create a temporary workbook: %s", strerror(errno));
+    close(fd);
+    rc = tk_annual_write_xlsx(d, path, err);
+    if (rc == TK_OK && (f = fopen(path, "rb")) == NULL)
+        rc = tk_error_set(err, TK_EIO, "cannot read the workbook back: %s", strerror(errno));
+    if (rc == TK_OK) {
+        struct stat st;
+        if (fstat(fileno(f), &st) != 0 || st.st_size <= 0) {
+            rc = tk_error_set(err, TK_EIO, "cannot read the workbook back");
+        } else if ((*buf = malloc((size_t)st.st_size)) == NULL) {
+            rc = tk_error_set(err, TK_ENOMEM, "out of memory for the workbook");
+        } else if (fread(*buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+            rc = tk_error_set(err, TK_EIO, "cannot read the workbook back");
+        } else {
+            *len = (size_t)st.st_size;
+        }
+    }
+    if (f)
+        fclose(f);
+    unlink(path);
+    if (rc != TK_OK) {
+        free(*buf);
+        *buf = NULL;
+        *len = 0;
+    }
+    return rc;
+}
+
+/* The annual review (minutes 0) or its minutes (1) of fiscal year {fy}. */
+static int annual(tk_server_req *r, int minutes)
+{
+    tk_error err = {0};
+    tk_annual_options ao = TK_ANNUAL_OPTIONS_INIT;
+    const char *p = tk_server_req_param(r);
+    if (tk_annual_parse_year(p, strlen(p), &ao.fiscal_year, &err) != TK_OK)
+        return tk_handler_bad_arg(r, "fy", err.msg);
+    const char *format = tk_server_req_query(r, "format");
+    if (format == NULL)
+        format = "html";
+    const int pdf = strcmp(format, "pdf") == 0, xlsx = !minutes && strcmp(format, "xlsx") == 0;
+    if (!pdf && !xlsx && strcmp(format, "html") != 0)
+        return tk_handler_bad_arg(r, "format",
+                                  minutes ? "expected html or pdf" : "expected html, pdf or xlsx");
+    const char *lang = tk_server_req_query(r, "lang");
+    if (lang != NULL && strcmp(lang, "ja") != 0 && strcmp(lang, "en") != 0)
+        return tk_handler_bad_arg(r, "lang", "expected ja or en");
+    ao.lang = lang;
+
+    tk_tenant *t = NULL;
+    if (tk_server_req_tenant(r, 0, &t) != TK_OK)
+        return 0;
+    tk_rdoc *d = NULL;
+    int rc = minutes ? tk_annual_minutes(t, &ao, &d, &err) : tk_annual_review(t, &ao, &d, &err);
+    tk_tenant_close(t);
+    if (rc != TK_OK) {
+        tk_rdoc_destroy(d);
+        return tk_handler_read_error(r, &err);
+    }
+    if (!xlsx) {
+        char name[64];
+        snprintf(name, sizeof name, "tenken-%s-%d.pdf", minutes ? "minutes" : "annual",
+                 ao.fiscal_year);
+        return send_doc(r, d, pdf, name);
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    rc = annual_xlsx(d, &buf, &len, &err);
+    tk_rdoc_destroy(d);
+    if (rc != TK_OK)
+        return tk_server_reply_tk_error(r, &err);
+    char disp[96];
+    snprintf(disp, sizeof disp, "attachment; filename=\"tenken-annual-%d.xlsx\"", ao.fiscal_year);
+    tk_server_req_header(r, "Content-Disposition", disp);
+    tk_server_reply_bytes(
+        r, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf, len);
+    free(buf);
+    return 0;
+}
+
+static int get_annual(tk_server_req *r)
+{
+    return annual(r, 0);
+}
+
+static int get_minutes(tk_server_req *r)
+{
+    return annual(r, 1);
+}
+
 static const tk_route routes[] = {
     {"GET", "/api/v1/reports/{period}", TK_ROUTE_AUTH, TK_ROUTE_ANYONE, get,
      "the 分析点検結果レポート of a period, as HTML or PDF"},
@@ -212,6 +326,10 @@ static const tk_route routes[] = {
      "the 業務処理計画書 of a fiscal year, as HTML or PDF"},
     {"GET", "/api/v1/reports/completion/{fy}", TK_ROUTE_AUTH, TK_ROUTE_ANYONE, get_completion,
      "the 業務完了報告書 of a fiscal year, as HTML or PDF"},
+    {"GET", "/api/v1/reports/annual/{fy}", TK_ROUTE_AUTH, TK_ROUTE_ANYONE, get_annual,
+     "the annual review (分析点検結果報告会資料) of a fiscal year, as HTML, PDF or XLSX"},
+    {"GET", "/api/v1/reports/annual/{fy}/minutes", TK_ROUTE_AUTH, TK_ROUTE_ANYONE, get_minutes,
+     "the minutes template (議事録) of a fiscal year's review meeting, as HTML or PDF"},
 };
 
 const tk_route *tk_routes_reports(size_t *n)

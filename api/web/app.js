@@ -839,6 +839,42 @@ function tenantQuery(extra) {
   return s ? '?' + s : '';
 }
 
+// The fiscal year (April to March) that holds JST day iso (YYYY-MM-DD).
+function fiscalYearOf(iso) {
+  const y = Number(iso.slice(0, 4));
+  return Number(iso.slice(5, 7)) >= 4 ? y : y - 1;
+}
+
+// The 年次報告会 card of the reports page: a fiscal year, and links to its
+// review (HTML, PDF, Excel) and minutes template, kept in step with it.
+function annualCard(fy, lang) {
+  const years = [];
+  for (let y = fiscalYearOf(new Date(Date.now() + 9 * 3600 * 1000).toISOString().slice(0, 10)); y >= fy - 4 && years.length < 8; y--) years.push(y);
+  if (!years.includes(fy)) years.push(fy);
+  const links = [
+    ['annual_html', '', { lang }, 'annual-html', null],
+    ['annual_pdf', '', { format: 'pdf', lang }, 'annual-pdf', 'annual'],
+    ['annual_xlsx', '', { format: 'xlsx', lang }, 'annual-xlsx', 'annual'],
+    ['minutes_html', '/minutes', { lang }, 'minutes-html', null],
+    ['minutes_pdf', '/minutes', { format: 'pdf', lang }, 'minutes-pdf', 'minutes'],
+  ].map(([key, tail, q, test, file]) => {
+    const a = h('a', { class: key === 'annual_html' ? 'btn primary' : 'btn', 'data-test': test }, t(key));
+    if (file) a.setAttribute('download', ''); else { a.target = '_blank'; a.rel = 'noopener'; }
+    return { a, tail, q, file };
+  });
+  const point = (y) => {
+    for (const l of links) {
+      l.a.href = '/api/v1/reports/annual/' + y + l.tail + tenantQuery(l.q);
+      if (l.file) l.a.setAttribute('download', 'tenken-' + l.file + '-' + y + '.' + (l.q.format || 'html'));
+    }
+  };
+  const chooser = select(years.map((y) => [y, t('fy_label', { y })]), fy, { name: 'fiscal_year', 'data-test': 'fiscal-year', onchange: (e) => point(e.target.value) });
+  point(fy);
+  return h('section', { class: 'card', 'data-test': 'annual' }, h('h2', {}, t('annual_title')),
+    h('p', { class: 'muted' }, t('annual_lead')), h('div', { class: 'row' }, field(t('fiscal_year'), chooser)),
+    h('div', { class: 'row actions' }, links.map((l) => l.a)));
+}
+
 async function pageReports() {
   page('reports_title', null, loading());
   const periods = await knownPeriods();
@@ -852,7 +888,8 @@ async function pageReports() {
     h('a', { class: 'btn', href: '/api/v1/confirmations/export.xlsx' + tenantQuery({ period }), download: '', 'data-test': 'report-xlsx' }, t('report_xlsx')));
   const m = page('reports_title', null, h('p', { class: 'lead' }, t('reports_lead')),
     card(t('period'), periodChooser(periods, period, (p) => setHashQuery('#/reports', { period: p }))),
-    card(t('report_of', { p: period.replace('..', ' 〜 ') }), actions, h('p', { class: 'muted' }, t('report_note'))), msg);
+    card(t('report_of', { p: period.replace('..', ' 〜 ') }), actions, h('p', { class: 'muted' }, t('report_note'))),
+    annualCard(fiscalYearOf(period), lang), msg);
   if (!periods.includes(period)) msg.append(h('div', { class: 'alert warn', role: 'status' }, t('report_unknown')));
   m.append(contractCard(period));
   if (can(CHANGERS)) {

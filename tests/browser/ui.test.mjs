@@ -369,6 +369,26 @@ await step('reports page: the PDF and the HTML report', async () => {
   assert(done[0] === 200 && done[1].includes('業務完了報告書'), 'the completion report: ' + done[0]);
 });
 
+await step('reports page: the annual review and its minutes', async () => {
+  await page.goto(base + '/#/reports?period=2024-10-01..2024-11-30');
+  await page.waitForSelector('[data-test=annual] [data-test=annual-pdf]');
+  assert(await page.inputValue('[data-test=fiscal-year]') === '2024', 'the fiscal year of the period: ' + await page.inputValue('[data-test=fiscal-year]'));
+  await shot('34-reports-annual');
+  const fetchHead = (u) => page.evaluate(async (x) => { const r = await fetch(x); const b = new Uint8Array(await r.arrayBuffer()); return [r.status, String.fromCharCode(...b.slice(0, 5)), r.headers.get('Content-Disposition')]; }, u);
+  const pdf = await fetchHead(await page.getAttribute('[data-test=annual-pdf]', 'href'));
+  assert(pdf[0] === 200 && pdf[1] === '%PDF-' && pdf[2] === 'attachment; filename="tenken-annual-2024.pdf"', 'the annual PDF: ' + pdf);
+  const min = await fetchHead(await page.getAttribute('[data-test=minutes-pdf]', 'href'));
+  assert(min[0] === 200 && min[1] === '%PDF-', 'the minutes PDF: ' + min);
+  const [tab] = await Promise.all([page.waitForEvent('popup'), page.click('[data-test=minutes-html]')]);
+  await tab.waitForLoadState();
+  const body = await tab.textContent('body');
+  assert(body.includes('議事録') && body.includes('次回までの対応事項'), 'the minutes in a new tab: ' + body.slice(0, 200));
+  await tab.close();
+  await page.selectOption('[data-test=fiscal-year]', '2023');
+  const href = await page.getAttribute('[data-test=annual-html]', 'href');
+  assert(href.startsWith('/api/v1/reports/annual/2023'), 'the links follow the year: ' + href);
+});
+
 await step('English switch', async () => {
   await page.goto(base + '/#/cases');
   await page.waitForSelector('table[data-test=cases]');
