@@ -198,6 +198,9 @@ check '[ "$code" = 200 ] && [ "$(jq_ "d[\"items\"][-1][\"comment\"]")" = 一括�
 check '[ "$(sqlite3 "$tmp/d/data/service.db" "SELECT group_concat(target) FROM (SELECT target FROM audit WHERE action = '"'"'anomaly.triage'"'"' ORDER BY id)")" = "1-1,1-2,1-3" ]' "one audit record per case: $(sqlite3 "$tmp/d/data/service.db" "SELECT * FROM audit WHERE action LIKE '%triage%'")"
 check '[ "$(sqlite3 "$tmp/d/data/service.db" "SELECT count(*) FROM audit WHERE action = '"'"'POST /api/v1/anomalies/triage'"'"' AND outcome = '"'"'ok'"'"'")" = 1 ]' "and the request's own"
 serve_stop
+# Under the sanitizers (TK_SANITIZE), the server's exit reports any leak
+# or undefined behaviour of the requests above on its stderr.
+check '! grep -Eq "ERROR: (Address|Leak)Sanitizer|runtime error:" "$tmp/serve.err"' "the server's stderr has no sanitizer report: $(head -c 3000 "$tmp/serve.err")"
 schema_log=
 try python3 "$(dirname "${BASH_SOURCE[0]}")/openapi_check.py" "$src/docs/openapi.yaml" "$tmp/answers.tsv"
 check '[ $st = 0 ] && grep -q "^[0-9]* answers valid$" "$tmp/out"' "every answer validates against docs/openapi.yaml: $(show)"
