@@ -398,6 +398,162 @@ static int triage(tk_server_req *r)
     return tk_server_reply_json(r, 200, doc);
 }
 
+/* Most cases one bulk triage decides. */
+#define BULK_TRIAGE_MAX 1000
+
+/* A per-id error of a bulk triage: {"id", "status", "reason"}. */
+static void bulk_error(json_t *items, const char *id, int status, const char *reason)
+{
+    json_array_append_new(items,
+                          json_pack("{s:s,s:i,s:s}", "id", id, "status", status, "reason", reason));
+}
+
+/* POST /api/v1/anomalies/triage {"ids": [...], "status", "comment"}: one
+ * decision on many cases, all or nothing. Every id is checked first
+ * (well-formed, not repeated: 422 naming each bad one); then, holding the
+ * tenant's writer lock, one transaction records the decisions, and any
+ * case that cannot take it (unknown: 404, delivered period: 409, a
+ * comment or status it refuses: 422) rolls the whole back, the answer
+ * listing every such id in details.items. The request's own audit record
+ * names no target; each decided case gets a record "anomaly.triage" of
+ * its own, written once the transaction is committed. */
+static int triage_bulk(tk_server_req *r)
+{
+    json_t *body = tk_server_req_body(r);
+    json_t *ids = json_object_get(body, "ids"), *status = json_object_get(body, "status"),
+           *comment = json_object_get(body, "comment");
+    const size_t keys = 2 + (comment != NULL);
+    tk_anomalies_status s;
+    tk_error err = {0};
+    if (!json_is_array(ids) || !json_is_string(status) ||
+        (comment != NULL && !json_is_string(comment) && !json_is_null(comment)) ||
+        json_object_size(body) != keys)
+        return tk_server_reply_error(
+            r, 422, "unprocessable",
+            tk_handler_reason("the body is {\"ids\": [\"RUN-RANK\", ...], \"status\": string, "
+                              "\"comment\": string or null (optional)} and nothing else"));
+    const size_t n = json_array_size(ids);
+    if (n == 0 || n > BULK_TRIAGE_MAX)
+        return tk_server_reply_error(
+            r, 422, "unprocessable",
+            json_pack("{s:s,s:s}", "parameter", "$.ids", "reason", "expected 1 to 1000 case ids"));
+    if (tk_anomalies_status_parse(json_string_value(status), &s, &err) != TK_OK)
+        return tk_server_reply_error(
+            r, 422, "unprocessable",
+            json_pack("{s:s,s:s}", "parameter", "$.status", "reason", err.msg));
+    int64_t *run = tk_calloc(2 * n, sizeof *run);
+    if (run == NULL)
+        return tk_server_reply_error(r, 500, "internal", NULL);
+    int64_t *rank = run + n;
+    json_t *bad = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const json_t *v = json_array_get(ids, i);
+        const char *id = json_is_string(v) ? json_string_value(v) : "";
+        tk_error e2 = {0};
+        if (!json_is_string(v) ||
+            tk_server_parse_item_id(id, json_string_length(v), &run[i], &rank[i], &e2) != TK_OK) {
+            bulk_error(bad, id, 422, json_is_string(v) ? e2.msg : "expected a string RUN-RANK");
+            continue;
+        }
+        for (size_t k = 0; k < i; k++)
+            if (run[k] == run[i] && rank[k] == rank[i]) {
+                bulk_error(bad, id, 422, "the id is listed twice");
+                break;
+            }
+    }
+    if (json_array_size(bad) > 0) {
+        tk_free(run);
+        return tk_server_reply_error(
+            r, 422, "unprocessable",
+            json_pack("{s:s,s:s,s:o}", "parameter", "$.ids", "reason",
+                      "some ids are malformed or repeated: nothing was recorded", "items", bad));
+    }
+    tk_server_req_target(r, NULL);
+    tk_tenant *t = NULL;
+    char what[64];
+    snprintf(what, sizeof what, "triage of %zu cases over https", n);
+    if (tk_handler_open_writer(r, what, &t)) {
+        tk_free(run);
+        json_decref(bad);
+        return 0;
+    }
+    tk_db *db = tk_tenant_db(t);
+    const char *text = json_is_string(comment) ? json_string_value(comment) : NULL;
+    int answer = 200, rc = tk_db_begin(db, &err);
+    for (size_t i = 0; rc == TK_OK && i < n; i++) {
+        tk_error e2 = {0};
+        const int one =
+            tk_anomalies_triage(db, run[i], rank[i], s, text, tk_server_req_actor(r), &e2);
+        if (one == TK_OK)
+            continue;
+        const int st = one == TK_ENOTFOUND ? 404
+                       : one == TK_EFROZEN ? 409
+                       : one == TK_EINVAL  ? 422
+                                           : 0;
+        if (st == 0) { /* the database itself failed: stop */
+            err = e2;
+            rc = one;
+            break;
+        }
+        bulk_error(bad, json_string_value(json_array_get(ids, i)), st, e2.msg);
+        /* The answer's status: an unknown case first, then a delivered period. */
+        if (answer == 200 || st == 404 || (st == 409 && answer == 422))
+            answer = st;
+    }
+    if (rc == TK_OK && answer == 200)
+        rc = tk_db_commit(db, &err);
+    else
+        tk_db_rollback(db);
+    json_t *doc = NULL;
+    if (rc == TK_OK && answer == 200) {
+        json_t *items = json_array();
+        for (size_t i = 0; rc == TK_OK && i < n; i++) {
+            tk_anomalies_item it;
+            memset(&it, 0, sizeof it);
+            rc = tk_anomalies_get(db, run[i], rank[i], &it, &err);
+            json_t *o = rc == TK_OK ? tk_jsonout_item(&it) : NULL;
+            if (o != NULL) {
+                tk_handler_set_item_id(o, run[i], rank[i]);
+                json_array_append_new(items, o);
+            }
+            tk_anomalies_item_dispose(&it);
+        }
+        doc = json_pack("{s:s,s:I,s:o}", "status", tk_anomalies_status_name(s), "count",
+                        (json_int_t)n, "items", items);
+        char detail[64];
+        snprintf(detail, sizeof detail, "%s (one of %zu decided together)",
+                 tk_anomalies_status_name(s), n);
+        for (size_t i = 0; i < n; i++) {
+            tk_error e2 = {0};
+            if (tk_audit_record(tk_account_store_db(tk_server_req_accounts(r)),
+                                tk_server_req_actor(r), tk_tenant_name(t), "anomaly.triage",
+                                json_string_value(json_array_get(ids, i)), TK_AUDIT_OK, detail,
+                                &e2) != TK_OK)
+                fprintf(stderr, "tenken serve: audit: %s\n", e2.msg);
+        }
+    }
+    tk_tenant_close(t);
+    tk_free(run);
+    if (rc != TK_OK) {
+        json_decref(bad);
+        json_decref(doc);
+        return tk_server_reply_tk_error(r, &err);
+    }
+    if (answer != 200) {
+        char reason[128];
+        snprintf(reason, sizeof reason,
+                 "%zu of %zu cases cannot take the decision: nothing was recorded",
+                 json_array_size(bad), n);
+        return tk_server_reply_error(r, (unsigned)answer,
+                                     answer == 404   ? "not_found"
+                                     : answer == 409 ? "conflict"
+                                                     : "unprocessable",
+                                     json_pack("{s:s,s:o}", "reason", reason, "items", bad));
+    }
+    json_decref(bad);
+    return tk_server_reply_json(r, 200, doc);
+}
+
 static const tk_route core[] = {
     {"GET", "/healthz", TK_ROUTE_PUBLIC, 0, healthz, "liveness: {\"status\":\"ok\"}"},
     {"GET", "/metrics", TK_ROUTE_ADMIN_OR_LOOPBACK, TK_ROUTE_ADMIN, metrics, "Prometheus counters"},
@@ -416,6 +572,8 @@ static const tk_route core[] = {
      "an item's triage decisions"},
     {"POST", "/api/v1/anomalies/{id}/triage", TK_ROUTE_AUTH, TK_ROUTE_ANALYST | TK_ROUTE_ADMIN,
      triage, "record a triage decision"},
+    {"POST", "/api/v1/anomalies/triage", TK_ROUTE_AUTH, TK_ROUTE_ANALYST | TK_ROUTE_ADMIN,
+     triage_bulk, "one triage decision on many cases, all or nothing"},
 };
 
 const tk_route *tk_routes_core(size_t *n)

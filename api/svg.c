@@ -615,6 +615,21 @@ int tk_svg_line_draw(const tk_svg_line *c, char **out, tk_error *err)
             put(&b, "\"/>");
         }
     }
+    /* The marked days: a grey column each, behind the line, as wide as a
+     * day's step (or a tenth of the plot for a single day). */
+    size_t nmarked = 0;
+    for (size_t i = 0; c->marked && i < c->n; i++) {
+        if (!c->marked[i])
+            continue;
+        const double half = c->n > 1 ? dx / 2 : plot_w / 20;
+        const double left = X(i) - half < x0 ? x0 : X(i) - half;
+        const double right = X(i) + half > x0 + plot_w ? x0 + plot_w : X(i) + half;
+        putf(&b,
+             "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#999\" "
+             "fill-opacity=\"0.3\"/>",
+             left, top_y, right - left, plot_h);
+        nmarked++;
+    }
     put(&b, "<polyline fill=\"none\" stroke=\"#0072B2\" stroke-width=\"1.8\" points=\"");
     for (size_t i = 0; i < c->n; i++)
         putf(&b, "%.1f,%.1f ", X(i), Y(c->value[i]));
@@ -644,8 +659,8 @@ int tk_svg_line_draw(const tk_svg_line *c, char **out, tk_error *err)
 #undef X
 #undef Y
     /* Legend. */
-    const char *names[3];
-    const char *colours[3];
+    const char *names[4];
+    const char *colours[4];
     size_t nl = 0;
     names[nl] = c->value_name ? c->value_name : (ja(c->lang) ? "実績" : "actual");
     colours[nl++] = "#0072B2";
@@ -654,6 +669,10 @@ int tk_svg_line_draw(const tk_svg_line *c, char **out, tk_error *err)
         colours[nl++] = "#B9DDF1";
         names[nl] = ja(c->lang) ? "範囲を超えた日" : "days above the range";
         colours[nl++] = "#D55E00";
+    }
+    if (nmarked > 0) {
+        names[nl] = c->mark_name ? c->mark_name : (ja(c->lang) ? "対象の日" : "days of the case");
+        colours[nl++] = "#C2C2C2";
     }
     legend(&b, names, colours, nl, w - 12, 16);
     put(&b, "</svg>");

@@ -70,9 +70,14 @@ typedef struct tk_svg_line {
     const char *unit;
     const char *lang;
     double width, height;
+    /* Days to point out (a case's days): marked[i] != 0 shades day i's
+     * column, with the legend mark_name ("対象の日" when NULL). NULL:
+     * none. */
+    const unsigned char *marked;
+    const char *mark_name;
 } tk_svg_line;
 // clang-format off
-#define TK_SVG_LINE_INIT {NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0}
+#define TK_SVG_LINE_INIT {NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL}
 // clang-format on
 
 /* A weekday x hour heat map: cells[d * 24 + h] for weekday d (0 Monday

@@ -383,8 +383,8 @@ static int by_events(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-/* Counts the entity's events per system (and a terminal's per hour) in
- * the period's events. */
+/* Counts the entity's events per system, per weekday and hour (and a
+ * terminal's per hour) in the period's events. */
 static int count_events(struct job *j, tk_error *err)
 {
     tk_entity *e = j->e;
@@ -406,14 +406,18 @@ static int count_events(struct job *j, tk_error *err)
             break;
         const tk_dayevent *ev = tk_dayevents_rows(de);
         const size_t n = tk_dayevents_count(de);
+        const int64_t weekday = ((day + 3) % 7 + 7) % 7; /* 1970-01-01 was a Thursday */
         for (size_t k = 0; k < n; k++) {
             const uint32_t who = e->type == TK_ENTITY_USER ? ev[k].user : ev[k].terminal;
             if (who != j->id)
                 continue;
             if (ev[k].system != 0 && ev[k].system < names.n)
                 per[ev[k].system]++;
-            if (e->type == TK_ENTITY_TERMINAL && ev[k].minute >= 0 && ev[k].minute < 1440)
+            if (ev[k].minute < 0 || ev[k].minute >= 1440)
+                continue;
+            if (e->type == TK_ENTITY_TERMINAL)
                 e->tod[ev[k].minute / 60] += 1;
+            e->tod_week[(size_t)weekday * TK_ENTITY_HOURS + (size_t)(ev[k].minute / 60)] += 1;
         }
     }
     size_t ns = 0;

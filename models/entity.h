@@ -110,6 +110,9 @@ typedef struct tk_entity {
     double tod[TK_ENTITY_HOURS];
     double tod_baseline[TK_ENTITY_HOURS];
     size_t tod_baseline_days;
+    /* Every event of the entity in the period by JST weekday (0 Monday ..
+     * 6 Sunday) and hour: tod_week[weekday * 24 + hour] (the heat map). */
+    double tod_week[7 * TK_ENTITY_HOURS];
     tk_entity_system *systems; /* owned: by events, most first, then by name */
     size_t nsystems;
     tk_anomalies_item

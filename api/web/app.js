@@ -3,8 +3,8 @@
 // never holds a credential other than the session's CSRF token, which it
 // gets back from GET /api/v1/session after a reload.
 import { api, upload, sendFile, setCsrf, setExpiredHandler, ApiError, newEpoch, Stale } from './api.js';
-import { h, s, clear, id } from './dom.js';
-import { t, getLang, setLang, numberFmt, timeFmt, bytesFmt } from './i18n.js';
+import { h, clear, id } from './dom.js';
+import { t, has, getLang, setLang, numberFmt, timeFmt, bytesFmt } from './i18n.js';
 
 const READERS = ['analyst', 'reporter', 'admin'];
 const UPLOADERS = ['uploader', 'analyst', 'admin'];
@@ -30,7 +30,7 @@ const ROUTES = [
   [/^#\/uploads\/(\d+)$/, UPLOADERS, pageUpload1],
   [/^#\/cases$/, READERS, pageCases],
   [/^#\/case\/([0-9]+-[0-9]+)$/, READERS, pageCase],
-  [/^#\/entity\/user\/([^/?]+)$/, READERS, pageEntity],
+  [/^#\/entity\/(user|terminal)\/([^/?]+)$/, READERS, pageEntity],
   [/^#\/tuning$/, READERS, pageTuning],
   [/^#\/analyses$/, READERS, pageAnalyses],
   [/^#\/audit$/, ['admin'], pageAudit],
@@ -415,10 +415,11 @@ async function pageCases() {
   const q = hashQuery();
   const f = Object.fromEntries(q.entries());
   page('cases_title', null, loading());
-  const periods = await api('GET', '/api/v1/periods', { query: tq() }).catch(() => ({ items: [] }));
+  // A page the user has left (Stale) must not draw: only other errors are caught.
+  const periods = await api('GET', '/api/v1/periods', { query: tq() }).catch((e) => { if (e instanceof Stale) throw e; return { items: [] }; });
   const query = tq({ period: f.period, entity_type: f.entity_type, entity_id: f.entity_id, system: f.system, dept: f.dept, rule: f.rule, source: f.source, min_score: f.min_score, status: f.status, cursor: f.cursor, limit: 50 });
   let d = null; let err = null;
-  try { d = await api('GET', '/api/v1/anomalies', { query }); } catch (e) { err = e; }
+  try { d = await api('GET', '/api/v1/anomalies', { query }); } catch (e) { if (e instanceof Stale) throw e; err = e; }
 
   const inputs = {};
   const mk = (k, el) => { inputs[k] = el; el.name = k; return el; };
@@ -452,9 +453,7 @@ async function pageCases() {
   const rows = d.items.map((it) => {
     const cb = triager ? h('input', { type: 'checkbox', value: it.id, 'aria-label': t('select_row', { id: it.id }), onchange: updateCount }) : null;
     if (cb) checks.push(cb);
-    const ent = it.entity_type === 'user'
-      ? h('a', { href: '#/entity/user/' + encodeURIComponent(it.entity_id) + '?period=' + encodeURIComponent(d.period) }, it.entity_id)
-      : it.entity_id;
+    const ent = h('a', { href: '#/entity/' + it.entity_type + '/' + encodeURIComponent(it.entity_id) + '?period=' + encodeURIComponent(d.period) }, it.entity_id);
     return h('tr', { 'data-id': it.id },
       triager ? h('td', { class: 'sel' }, cb) : null,
       h('td', { class: 'num' }, it.rank),
@@ -484,16 +483,18 @@ async function pageCases() {
       const ids = checks.filter((c) => c.checked).map((c) => c.value);
       if (!ids.length) return;
       clear(bulkMsg);
-      let n = 0;
+      // One request for all: recorded together or not at all.
       try {
-        for (const x of ids) {
-          await api('POST', '/api/v1/anomalies/' + x + '/triage', { query: tq(), body: { status: st.value, comment: cm.value || null } });
-          n++;
-        }
-        announce(t('bulk_done', { n }));
+        const r = await api('POST', '/api/v1/anomalies/triage', { query: tq(), body: { ids, status: st.value, comment: cm.value || null } });
+        announce(t('bulk_done', { n: r.count }));
         await pageCases();
-        main().prepend(h('div', { class: 'alert ok', role: 'status' }, t('bulk_done', { n })));
-      } catch (err2) { bulkMsg.append(errorBox(err2)); }
+        main().prepend(h('div', { class: 'alert ok', role: 'status' }, t('bulk_done', { n: r.count })));
+      } catch (err2) {
+        const items = err2 instanceof ApiError && err2.details && Array.isArray(err2.details.items) ? err2.details.items : [];
+        if (!items.length) { bulkMsg.append(errorBox(err2)); return; }
+        bulkMsg.append(h('div', { class: 'alert error', role: 'alert', 'data-test': 'bulk-error' }, t('bulk_failed', { n: items.length }),
+          h('ul', {}, items.map((x) => h('li', {}, h('code', {}, x.id), ' ', x.reason)))));
+      }
     } }, h('strong', {}, t('bulk')), selCount, field(t('triage_status'), st), field(t('comment'), cm), h('button', { type: 'submit', class: 'btn primary' }, t('bulk_apply')));
     list.prepend(bulk, bulkMsg);
   }
@@ -502,6 +503,29 @@ async function pageCases() {
 }
 
 // ---- one case --------------------------------------------------------------
+
+// An explanation's key in the UI's language (i18n ex_KEY), else the key.
+function exKey(k) { return has('ex_' + k) ? t('ex_' + k) : k; }
+
+// A feature of a model's explanation: its Japanese label, or in English
+// the feature's key (docs/features.md).
+function featureName(x) { return getLang() === 'en' || !x.label ? x.feature : x.label; }
+
+// An explanation's value: yes/no, lists joined, times and coded words in
+// the UI's language, nested objects as their own key-value list.
+function exValue(k, v) {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'boolean') return v ? t('yes') : t('no');
+  if (typeof v === 'number') return numberFmt(v, Number.isInteger(v) ? undefined : Math.abs(v) < 1 ? 4 : 2);
+  if (Array.isArray(v)) return v.map((x) => (typeof x === 'object' && x !== null ? JSON.stringify(x) : exValue(k, x))).join('・');
+  if (typeof v === 'object') return exKv(Object.entries(v));
+  if (/^\d{4}-\d\d-\d\dT\d\d:/.test(v)) return timeFmt(v);
+  if (k === 'hours_from' && v === 'dept') return t('exv_dept_hours');
+  if (['level', 'hours_from', 'kind'].includes(k) && has('exv_' + v)) return t('exv_' + v);
+  return v;
+}
+
+function exKv(entries) { return kv(entries.map(([k, v]) => [exKey(k), exValue(k, v)])); }
 
 async function pageCase(cid) {
   page('case_title', { id: cid }, loading());
@@ -515,7 +539,7 @@ async function pageCase(cid) {
   m.append(h('section', { class: 'card case-head' },
     h('div', { class: 'case-score' }, scoreBar(it.score), sevBadge(it.severity), sourceBadges(it), statusBadge(it.status)),
     h('p', { class: 'case-summary', 'data-test': 'case-summary' }, it.summary),
-    kv([[t('entity_col'), [t('et_' + it.entity_type), ' ', it.entity_type === 'user' ? h('a', { href: '#/entity/user/' + encodeURIComponent(it.entity_id) + '?period=' + encodeURIComponent(it.from + '..' + it.to) }, it.entity_id) : it.entity_id]],
+    kv([[t('entity_col'), [t('et_' + it.entity_type), ' ', h('a', { href: '#/entity/' + it.entity_type + '/' + encodeURIComponent(it.entity_id) + '?period=' + encodeURIComponent(it.from + '..' + it.to), 'data-test': 'entity-link' }, it.entity_id)]],
       [t('dept'), it.dept || '—'], [t('period'), it.from === it.to ? it.from : it.from + ' 〜 ' + it.to + '（' + it.days + t('days') + '）'],
       [t('system'), (it.systems || []).join('・') || '—']])));
 
@@ -523,11 +547,15 @@ async function pageCase(cid) {
   const exBody = [];
   if (ex.source === 'model') {
     exBody.push(h('p', { class: 'muted' }, t('model_note')));
-    if (ex.top_features) {
-      exBody.push(table([t('feature'), t('value'), t('own_normal'), t('peer_factor'), t('z')], ex.top_features.map((x) => h('tr', {},
-        h('td', {}, x.label || x.feature), h('td', { class: 'num' }, numberFmt(x.value, 0)),
-        h('td', { class: 'num' }, numberFmt(x.user_baseline_expected, 1)), h('td', { class: 'num' }, numberFmt(x.dept_season_factor, 2)),
-        h('td', { class: 'num' }, h('span', { class: 'z' }, numberFmt(x.z, 2))))), 'features'));
+    const skip = new Set(['source', 'evidence', 'evidence_total', 'evidence_shown', 'case', 'findings', 'top_features', 'note']);
+    exBody.push(exKv(Object.entries(ex).filter(([k]) => !skip.has(k))));
+    if (ex.top_features && ex.top_features.length) {
+      // The columns the features have: value first, then what they are compared with.
+      const cols = [];
+      for (const x of ex.top_features) for (const k of Object.keys(x)) if (!['feature', 'label', 'value'].includes(k) && !cols.includes(k)) cols.push(k);
+      exBody.push(table([t('feature'), t('value'), ...cols.map(exKey)], ex.top_features.map((x) => h('tr', {},
+        h('td', {}, featureName(x)), h('td', { class: 'num' }, numberFmt(x.value, 0)),
+        ...cols.map((k) => h('td', { class: 'num' }, exValue(k, x[k]))))), 'features'));
     }
     if (ex.note) exBody.push(h('p', { class: 'muted small' }, ex.note));
   } else {
@@ -536,10 +564,12 @@ async function pageCase(cid) {
     if (ex.value !== undefined) pairs.push([t('value'), numberFmt(ex.value) + (ex.unit || '')]);
     if (ex.threshold !== undefined) pairs.push([t('threshold'), numberFmt(ex.threshold) + (ex.unit || '')]);
     if (ex.model_score) pairs.push([t('src_model') + ' ' + t('score'), numberFmt(ex.model_score, 1)]);
-    for (const [k, v] of Object.entries(ex.detail || {})) pairs.push([k, Array.isArray(v) ? v.join('・') : typeof v === 'string' && /T\d\d:/.test(v) ? timeFmt(v) : String(v)]);
+    if (ex.context) pairs.push([exKey('context'), ex.context]);
+    for (const [k, v] of Object.entries(ex.detail || {})) pairs.push([exKey(k), exValue(k, v)]);
     exBody.push(kv(pairs));
   }
   m.append(card(t('explanation'), ...exBody));
+  m.append(card(t('chart_case'), chartImg('/api/v1/anomalies/' + cid + '/chart.svg', {}, t('chart_case_alt', { id: cid }), 'case-chart')));
 
   // findings
   m.append(card(t('findings'), table([t('source'), t('severity'), t('score'), t('period'), t('summary')], (it.findings || []).map((x) => h('tr', {},
@@ -604,64 +634,38 @@ function triageCard(it, cid) {
 
 // ---- entity ----------------------------------------------------------------
 
-async function pageEntity(uid) {
+// A chart the service draws (SVG, api/svg.c: the reports' chart code) as an
+// image: path with the tenant and the UI's language; alt says what it shows.
+function chartImg(path, query, alt, name) {
+  const img = h('img', { class: 'chart', src: path + tenantQuery({ ...query, lang: getLang() === 'en' ? 'en' : 'ja' }), alt, 'data-test': name });
+  img.addEventListener('error', () => img.replaceWith(h('p', { class: 'muted', 'data-test': name + '-failed' }, alt + ' — ' + t('chart_failed'))));
+  return img;
+}
+
+async function pageEntity(type, eid) {
   const q = hashQuery();
   let period = q.get('period');
-  page('entity_title', { id: uid }, loading());
-  if (!period) {
-    const p = await api('GET', '/api/v1/periods', { query: tq() });
-    period = p.items.length ? p.items[0].period : null;
-  }
-  const d = await api('GET', '/api/v1/entities/user/' + encodeURIComponent(uid), { query: tq({ period }) });
-  const m = page('entity_title', { id: uid });
+  const titleKey = type === 'terminal' ? 'entity_title_terminal' : 'entity_title';
+  page(titleKey, { id: eid }, loading());
+  const periods = await api('GET', '/api/v1/periods', { query: tq() }).then((p) => p.items.filter((x) => x.runs > 0).map((x) => x.period)).catch((e) => { if (e instanceof Stale) throw e; return []; });
+  if (!period) period = periods.length ? periods[0] : null;
+  const d = await api('GET', '/api/v1/entities/' + type + '/' + encodeURIComponent(eid), { query: tq({ period }) });
+  const m = page(titleKey, { id: eid });
   const ms = d.master || {};
-  m.append(card(null, kv([[t('dept'), d.dept || '—'], [t('section'), ms.section || '—'], [t('master_status'), ms.status || '—'],
-    [t('period'), d.period.replace('..', ' 〜 ')], [t('baseline_period'), (d.baseline || '').replace('..', ' 〜 ')], [t('active_days'), numberFmt(d.active_days)]])));
-  m.append(card(t('daily'), dailyChart(d)));
-  m.append(h('div', { class: 'grid2' }, card(t('tod'), todChart(d)),
-    card(t('systems_used'), table([t('system'), t('events')], (d.systems || []).map((x) => h('tr', {}, h('td', {}, x.name), h('td', { class: 'num' }, numberFmt(x.events)))), 'systems'))));
-  m.append(card(t('cases_of'), table([t('score'), t('severity'), t('summary'), t('triage_status')], (d.cases || []).map((c) => h('tr', {},
+  const facts = [[t('dept'), d.dept || '—']];
+  if (type === 'terminal') facts.push([t('terminal_kind'), ms.kind ? t('exv_' + ms.kind) : '—'], [t('registered'), ms.registered ? t('yes') + (ms.registered_on ? '（' + ms.registered_on + '）' : '') : t('no')]);
+  else facts.push([t('section'), ms.section || '—'], [t('master_status'), ms.status ? (has('exv_' + ms.status) ? t('exv_' + ms.status) : ms.status) : '—']);
+  facts.push([t('period'), d.period.replace('..', ' 〜 ')], [t('baseline_period'), (d.baseline || '').replace('..', ' 〜 ')], [t('active_days'), numberFmt(d.active_days)]);
+  const base = '/api/v1/entities/' + type + '/' + encodeURIComponent(eid) + '/charts/';
+  const pl = d.period.replace('..', ' 〜 ');
+  m.append(card(t('period'), periodChooser(periods, d.period, (p) => setHashQuery('#/entity/' + type + '/' + encodeURIComponent(eid), { period: p }))));
+  m.append(card(null, kv(facts)));
+  m.append(card(t('chart_daily'), chartImg(base + 'daily.svg', { period: d.period }, t('chart_daily_alt', { id: eid, p: pl }), 'chart-daily')));
+  m.append(h('div', { class: 'grid2' }, card(t('chart_hours'), chartImg(base + 'hours.svg', { period: d.period }, t('chart_hours_alt', { id: eid, p: pl }), 'chart-hours')),
+    card(t('chart_systems'), chartImg(base + 'systems.svg', { period: d.period }, t('chart_systems_alt', { id: eid, p: pl }), 'chart-systems'),
+      table([t('system'), t('events')], (d.systems || []).map((x) => h('tr', {}, h('td', {}, x.name), h('td', { class: 'num' }, numberFmt(x.events)))), 'systems'))));
+  m.append(card(t(type === 'terminal' ? 'cases_of_terminal' : 'cases_of'), table([t('score'), t('severity'), t('summary'), t('triage_status')], (d.cases || []).map((c) => h('tr', {},
     h('td', {}, scoreBar(c.score)), h('td', {}, sevBadge(c.severity)), h('td', {}, h('a', { href: '#/case/' + c.id }, c.summary)), h('td', {}, statusBadge(c.status)))), 'entity-cases')));
-}
-
-function dailyChart(d) {
-  const W = 900; const H = 220; const L = 44; const B = 24; const T = 10;
-  const days = d.days || [];
-  const band = (d.baseline_band || {}).events || {};
-  const vals = days.map((x) => (x.values ? x.values.events : 0) || 0);
-  const max = Math.max(10, band.p90 || 0, ...vals) * 1.1;
-  const x = (i) => L + (days.length > 1 ? (i * (W - L - 10)) / (days.length - 1) : 0);
-  const y = (v) => T + (H - T - B) * (1 - v / max);
-  const g = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': t('daily') });
-  if (band.p10 !== undefined) g.append(s('rect', { x: L, y: y(band.p90), width: W - L - 10, height: Math.max(1, y(band.p10) - y(band.p90)), class: 'band' }));
-  if (band.median !== undefined) g.append(s('line', { x1: L, x2: W - 10, y1: y(band.median), y2: y(band.median), class: 'median' }));
-  for (const v of [0, max / 2, max]) g.append(s('text', { x: L - 6, y: y(v) + 4, class: 'axis', 'text-anchor': 'end' }, numberFmt(Math.round(v))));
-  const pts = days.map((dd, i) => `${x(i)},${y(vals[i])}`).join(' ');
-  g.append(s('polyline', { points: pts, class: 'line' }));
-  days.forEach((dd, i) => {
-    const out = band.p90 !== undefined && vals[i] > band.p90;
-    g.append(s('circle', { cx: x(i), cy: y(vals[i]), r: out ? 4 : 2.5, class: out ? 'dot out' : dd.closed ? 'dot closed' : 'dot' }, s('title', {}, dd.day + ': ' + vals[i])));
-    if (i % 7 === 0) g.append(s('text', { x: x(i), y: H - 6, class: 'axis', 'text-anchor': 'middle' }, dd.day.slice(5)));
-  });
-  return g;
-}
-
-function todChart(d) {
-  const W = 440; const H = 200; const L = 30; const B = 22; const T = 8;
-  const tod = d.time_of_day || { period: [], baseline: [] };
-  const pd = Math.max(1, d.active_days || 1); const bd = Math.max(1, tod.baseline_days || 1);
-  const per = tod.period.map((v) => v / pd); const base = tod.baseline.map((v) => v / bd);
-  const max = Math.max(1, ...per, ...base) * 1.1;
-  const bw = (W - L - 6) / 24;
-  const y = (v) => T + (H - T - B) * (1 - v / max);
-  const g = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': t('tod') });
-  for (let i = 0; i < 24; i++) {
-    g.append(s('rect', { x: L + i * bw + 1, y: y(base[i] || 0), width: bw / 2 - 1, height: H - B - y(base[i] || 0), class: 'bar-base' }, s('title', {}, `${i}時 ${t('baseline_avg')} ${numberFmt(base[i], 1)}`)));
-    g.append(s('rect', { x: L + i * bw + bw / 2, y: y(per[i] || 0), width: bw / 2 - 1, height: H - B - y(per[i] || 0), class: 'bar-period' }, s('title', {}, `${i}時 ${t('this_period')} ${numberFmt(per[i], 1)}`)));
-    if (i % 3 === 0) g.append(s('text', { x: L + i * bw + bw / 2, y: H - 6, class: 'axis', 'text-anchor': 'middle' }, String(i)));
-  }
-  const legend = h('p', { class: 'legend' }, h('span', { class: 'key key-base' }), t('baseline_avg'), '　', h('span', { class: 'key key-period' }), t('this_period'));
-  return h('div', {}, g, legend);
 }
 
 // ---- tuning ----------------------------------------------------------------
@@ -681,9 +685,77 @@ async function pageTuning() {
   const m = page('tuning_title', null);
   if (!changer) m.append(h('div', { class: 'alert info' }, t('read_only')));
   m.append(editor, card(t('rules_in_force'), table([t('rule'), t('summary'), t('severity'), t('enabled'), t('params'), ''], rows, 'rules')));
-  if (bs) m.append(card(t('baseline_settings'), table([t('setting'), t('value'), t('default'), t('range'), t('summary')], bs.settings.map((x) => h('tr', {},
-    h('td', {}, h('code', {}, x.name)), h('td', { class: 'num' + (x.changed ? ' changed' : '') }, numberFmt(x.value)), h('td', { class: 'num' }, numberFmt(x.default)),
-    h('td', { class: 'nowrap' }, numberFmt(x.min) + '〜' + numberFmt(x.max) + ' ' + (x.unit || '')), h('td', {}, x.description))), 'baseline')));
+  if (bs) m.append(baselineCard(bs, changer));
+}
+
+// The baseline settings (GET/PUT/DELETE /api/v1/settings/baseline): one
+// field per setting with its range and default; a refused value's 422
+// names the setting ($.NAME), and its reason is shown under that field.
+function baselineCard(bs, changer) {
+  const msg = h('div', { 'aria-live': 'polite', 'data-test': 'baseline-result' });
+  const inputs = {};
+  const errs = {};
+  const version = h('p', { class: 'muted', 'data-test': 'baseline-version' }, bs.version
+    ? t('bs_version', { v: bs.version, at: timeFmt(bs.changed_at), by: bs.changed_by || '—' })
+    : t('bs_default_version'));
+  const rows = bs.settings.map((x) => {
+    const inp = h('input', { type: 'number', name: 'bs-' + x.name, value: x.value, min: x.min, max: x.max, step: x.integer ? 1 : 'any', disabled: !changer, class: 'short' + (x.changed ? ' changed' : ''), 'aria-describedby': null });
+    const err = h('small', { class: 'field-error', role: 'alert', 'data-test': 'error-' + x.name, id: id('err') });
+    inp.setAttribute('aria-describedby', err.id);
+    inputs[x.name] = [inp, x];
+    errs[x.name] = err;
+    return h('tr', { 'data-setting': x.name },
+      h('td', {}, h('label', { for: (inp.id = id('bs')) }, h('code', {}, x.name))),
+      h('td', { class: 'num' }, inp, err),
+      h('td', { class: 'num' }, numberFmt(x.default)),
+      h('td', { class: 'nowrap' }, numberFmt(x.min) + '〜' + numberFmt(x.max) + ' ' + (x.unit || '')),
+      h('td', {}, x.description));
+  });
+  const clearErrors = () => { for (const e of Object.values(errs)) e.textContent = ''; for (const [inp] of Object.values(inputs)) inp.removeAttribute('aria-invalid'); };
+  const showError = (name, text) => {
+    if (!errs[name]) return false;
+    errs[name].textContent = text;
+    inputs[name][0].setAttribute('aria-invalid', 'true');
+    inputs[name][0].focus();
+    return true;
+  };
+  const save = async (e) => {
+    e.preventDefault();
+    clear(msg);
+    clearErrors();
+    const body = {};
+    for (const [name, [inp, x]] of Object.entries(inputs)) {
+      if (inp.value.trim() === '' || Number(inp.value) === x.value) continue;
+      body[name] = Number(inp.value);
+    }
+    if (!Object.keys(body).length) { msg.append(h('div', { class: 'alert info', role: 'status' }, t('bs_nothing'))); return; }
+    try {
+      const d = await api('PUT', '/api/v1/settings/baseline', { query: tq(), body });
+      announce(t('bs_saved', { v: d.stored_version }));
+      await pageTuning();
+      main().prepend(h('div', { class: 'alert ok', role: 'status', 'data-test': 'baseline-saved' }, t('bs_saved', { v: d.stored_version })));
+    } catch (err) {
+      const det = err instanceof ApiError && err.details ? err.details : {};
+      const name = typeof det.parameter === 'string' ? det.parameter.replace(/^\$\./, '') : '';
+      const x = inputs[name] ? inputs[name][1] : null;
+      const words = x ? t('bs_range_error', { min: numberFmt(x.min), max: numberFmt(x.max) }) + '（' + det.reason + '）' : det.reason;
+      if (!(name && det.reason && showError(name, words))) msg.append(errorBox(err));
+    }
+  };
+  const reset = async () => {
+    if (!confirm(t('bs_reset_confirm'))) return;
+    clear(msg);
+    try {
+      const d = await api('DELETE', '/api/v1/settings/baseline', { query: tq() });
+      await pageTuning();
+      main().prepend(h('div', { class: 'alert ok', role: 'status' }, t('bs_saved', { v: d.stored_version })));
+    } catch (err) { msg.append(errorBox(err)); }
+  };
+  const form = h('form', { class: 'baseline-form', novalidate: true, onsubmit: save },
+    table([t('setting'), t('value'), t('default'), t('range'), t('summary')], rows, 'baseline'),
+    changer ? h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn primary', 'data-test': 'baseline-save' }, t('bs_save')),
+      h('button', { type: 'button', class: 'btn ghost', onclick: reset }, t('bs_reset'))) : null, msg);
+  return card(t('baseline_settings'), version, form);
 }
 
 function showRuleEditor(box, r, changer) {
@@ -771,6 +843,13 @@ async function pageAnalyses() {
       if (!confirm(t('deliver_confirm', { p: p.period }))) return;
       try { await api('POST', '/api/v1/periods/' + encodeURIComponent(p.period) + '/deliver', { query: tq(), body: {} }); announce(t('delivered_ok', { p: p.period })); await pageAnalyses(); } catch (err) { msg.append(errorBox(err)); }
     } }, t('deliver')) : null))), 'periods')));
+  const analysed = periods.items.filter((p) => p.runs > 0).map((p) => p.period.split('..')[1]).sort();
+  if (analysed.length) {
+    // Twelve months up to the newest analysed period's end, as the report's chapter 6.
+    const to = analysed[analysed.length - 1];
+    const f = new Date(Date.UTC(Number(to.slice(0, 4)), Number(to.slice(5, 7)) - 12, 1)).toISOString().slice(0, 10);
+    m.append(card(t('chart_trends'), chartImg('/api/v1/trends/chart.svg', { from: f, to, by: 'month,severity' }, t('chart_trends_alt', { p: f + ' 〜 ' + to }), 'chart-trends')));
+  }
   if (running) setTimeout(() => { if (hashPath() === '#/analyses') pageAnalyses().catch(() => {}); }, 2000);
 }
 

@@ -153,6 +153,86 @@ const en = {
   flag_ok: 'ok', flag_missing: 'missing', flag_low: 'low', flag_closed: 'closed', flag_future: 'not yet',
 };
 
+
+// The words of case explanations (the keys and values models/rules and
+// models/analysis write, docs/rules.md, docs/models.md), of the entity and
+// tuning pages' charts and settings: ex_KEY names a key, exv_VALUE a coded
+// value; kept apart so the pages' dictionaries above stay short.
+Object.assign(ja, {
+  ex_dept: '所属', ex_device: 'デバイス', ex_events: '件数', ex_systems: 'システム', ex_system: 'システム',
+  ex_terminal_kind: '端末の種別', ex_terminals: '端末', ex_terminal: '端末', ex_users: '職員', ex_users_total: '職員数',
+  ex_time_from: '最初の操作', ex_time_to: '最後の操作', ex_relationship: '住民との関係',
+  ex_dept_authorised: '所属に業務の権限あり', ex_processed: '処理の記録あり', ex_caseload: '担当の案件', ex_lookup_only: '照会のみ',
+  ex_different_depts: '異なる所属', ex_overlap_hours: '重なった時間（時間）', ex_terminal_depts: '端末の所属',
+  ex_window_days: '対象の日数', ex_window_minutes: '対象の時間（分）', ex_hours: '勤務時間', ex_hours_from: '勤務時間の根拠',
+  ex_chance: '偶然に起こる確率', ex_return_rate: '再照会の割合', ex_span_days: '期間（日数）', ex_training: '研修',
+  ex_account: 'アカウント', ex_from: '開始', ex_to: '終了', ex_name: '名称', ex_block: '町丁（仮名）', ex_explained: '業務で説明できる',
+  ex_explained_events: '説明できる件数', ex_processed_on: '処理日', ex_history_days: '履歴の日数', ex_mean: '平均', ex_long_median: '長期の中央値',
+  ex_item: '項目', ex_resident: '住民（仮名）', ex_level: '単位', ex_registered: '登録済みの端末', ex_day: '日', ex_context: '業務上の事情',
+  ex_model_score: 'モデルのスコア', ex_value: '値', ex_threshold: '閾値', ex_unit: '単位', ex_user: '職員', ex_kind: '種別',
+  ex_first_day: '初日', ex_last_day: '最終日', ex_dispersion: 'ばらつき', ex_p: '確率', ex_hour: '時', ex_note: '注記',
+  ex_p_own: '本人の履歴での確率', ex_p_peer: '同じ所属での確率', ex_terminal_baseline_mean: '端末の通常の平均',
+  ex_user_baseline_expected: '本人の通常の値', ex_dept_season_factor: '所属・季節の係数', ex_z: '偏差（z）',
+  ex_peer_median_today: '同じ所属の当日中央値', ex_feature_surprise: '特徴の意外さ', ex_raw: '素点',
+  ex_iforest_score: 'Isolation Forest のスコア', ex_iforest_surprise: 'Isolation Forest の意外さ', ex_mahalanobis_surprise: 'マハラノビス距離の意外さ',
+  ex_time_of_day_surprise: '時間帯の意外さ', ex_hour_events: 'その時間の件数', ex_hour_expected: 'その時間の通常の件数',
+  ex_baseline_working_days: '基準期間の稼働日数', ex_period_working_days: '点検期間の稼働日数', ex_active_days_used: '使った稼働日数',
+  ex_early_days: '早い時間の日数', ex_baseline_early_share: '基準期間の早い時間の割合', ex_evidence_day: '根拠の日',
+  ex_history_windows: '履歴の区間数', ex_baseline_start: '基準期間の開始', ex_period_start: '点検期間の開始', ex_time_of_day: '時間帯',
+  ex_components: 'スコアの内訳', ex_models: 'モデル', ex_rules: 'ルール',
+  'exv_terminal-day': '端末・日', 'exv_user-day': '職員・日', 'exv_user-period': '職員・期間', 'exv_terminal-period': '端末・期間',
+  exv_default: '既定の勤務時間', exv_calendar: 'カレンダー', exv_dept_hours: '所属の勤務時間',
+  exv_mynumber: '特定個人情報', exv_general: '一般', exv_unknown: '不明',
+  exv_active: '在籍', exv_leave: '休職中', exv_retired: '退職', exv_not_hired: '採用前', exv_unlisted: '名簿になし',
+  entity_title_terminal: '端末 {id} の活動', cases_of_terminal: 'この端末の事案', master_terminal: '端末情報',
+  terminal_kind: '端末の種別', registered: '登録', chart_daily: '日ごとの操作件数と通常の範囲（基準期間の10〜90%）',
+  chart_hours: '曜日・時間帯別の操作件数（点検期間）', chart_systems: '利用したシステム（件数）',
+  chart_daily_alt: '{id} の日ごとの操作件数のグラフ（{p}）。通常の範囲を超えた日に印。', chart_hours_alt: '{id} の曜日・時間帯別の操作件数のヒートマップ（{p}）',
+  chart_systems_alt: '{id} が利用したシステムごとの件数の棒グラフ（{p}）', chart_case: '対象の日ごとの操作件数（事案の日に網掛け）',
+  chart_case_alt: '事案 {id} の対象の日ごとの操作件数のグラフ。事案の日に網掛け。', chart_trends: '月ごとの事案数（重大度別）',
+  chart_trends_alt: '{p} の月ごとの事案数を重大度別に積み上げた棒グラフ', chart_failed: 'グラフを表示できませんでした。',
+  bs_save: '設定を保存', bs_saved: '基準期間とモデルの設定を保存しました（版 {v}）。', bs_version: '版 {v}（{at}、{by}）', bs_default_version: '既定値のまま（変更なし）',
+  bs_nothing: '変更がありません。', bs_reset: '既定値に戻す', bs_reset_confirm: 'すべての設定を既定値に戻します。よろしいですか。',
+  bs_range_error: '{min}〜{max} の範囲で入力してください。', bulk_failed: '{n}件の事案に記録できなかったため、何も記録していません。',
+});
+Object.assign(en, {
+  ex_dept: 'Department', ex_device: 'Device', ex_events: 'Events', ex_systems: 'Systems', ex_system: 'System',
+  ex_terminal_kind: 'Terminal kind', ex_terminals: 'Terminals', ex_terminal: 'Terminal', ex_users: 'Staff', ex_users_total: 'Staff (total)',
+  ex_time_from: 'First event', ex_time_to: 'Last event', ex_relationship: 'Relationship to the resident',
+  ex_dept_authorised: 'Department authorised', ex_processed: 'Processing on record', ex_caseload: 'In the caseload', ex_lookup_only: 'Look-ups only',
+  ex_different_depts: 'Different departments', ex_overlap_hours: 'Overlap (hours)', ex_terminal_depts: "Terminals' departments",
+  ex_window_days: 'Window (days)', ex_window_minutes: 'Window (minutes)', ex_hours: 'Office hours', ex_hours_from: 'Hours taken from',
+  ex_chance: 'Chance', ex_return_rate: 'Return rate', ex_span_days: 'Span (days)', ex_training: 'Training',
+  ex_account: 'Account', ex_from: 'From', ex_to: 'To', ex_name: 'Name', ex_block: 'Block (pseudonym)', ex_explained: 'Explained by work',
+  ex_explained_events: 'Explained events', ex_processed_on: 'Processed on', ex_history_days: 'History (days)', ex_mean: 'Mean', ex_long_median: 'Long-term median',
+  ex_item: 'Item', ex_resident: 'Resident (pseudonym)', ex_level: 'Level', ex_registered: 'Registered terminal', ex_day: 'Day', ex_context: 'Context',
+  ex_model_score: 'Model score', ex_value: 'Value', ex_threshold: 'Threshold', ex_unit: 'Unit', ex_user: 'Staff', ex_kind: 'Kind',
+  ex_first_day: 'First day', ex_last_day: 'Last day', ex_dispersion: 'Dispersion', ex_p: 'Probability', ex_hour: 'Hour', ex_note: 'Note',
+  ex_p_own: 'p (own history)', ex_p_peer: 'p (department)', ex_terminal_baseline_mean: "Terminal's usual mean",
+  ex_user_baseline_expected: 'Usual value', ex_dept_season_factor: 'Department/season factor', ex_z: 'z',
+  ex_peer_median_today: "Department's median today", ex_feature_surprise: 'Feature surprise', ex_raw: 'Raw score',
+  ex_iforest_score: 'Isolation forest score', ex_iforest_surprise: 'Isolation forest surprise', ex_mahalanobis_surprise: 'Mahalanobis surprise',
+  ex_time_of_day_surprise: 'Time-of-day surprise', ex_hour_events: 'Events that hour', ex_hour_expected: 'Usual events that hour',
+  ex_baseline_working_days: 'Baseline working days', ex_period_working_days: 'Period working days', ex_active_days_used: 'Active days used',
+  ex_early_days: 'Early days', ex_baseline_early_share: 'Baseline early share', ex_evidence_day: 'Evidence day',
+  ex_history_windows: 'History windows', ex_baseline_start: 'Baseline start', ex_period_start: 'Period start', ex_time_of_day: 'Time of day',
+  ex_components: 'Score components', ex_models: 'Models', ex_rules: 'Rules',
+  'exv_terminal-day': 'terminal-day', 'exv_user-day': 'staff-day', 'exv_user-period': 'staff-period', 'exv_terminal-period': 'terminal-period',
+  exv_default: 'default office hours', exv_calendar: 'calendar', exv_dept_hours: "department's hours",
+  exv_mynumber: 'My Number', exv_general: 'general', exv_unknown: 'unknown',
+  exv_active: 'active', exv_leave: 'on leave', exv_retired: 'retired', exv_not_hired: 'not yet hired', exv_unlisted: 'not listed',
+  entity_title_terminal: 'Activity of terminal {id}', cases_of_terminal: 'Cases of this terminal', master_terminal: 'Terminal record',
+  terminal_kind: 'Terminal kind', registered: 'Registered', chart_daily: 'Events per day against the usual range (baseline p10–p90)',
+  chart_hours: 'Events by weekday and hour (period)', chart_systems: 'Systems used (events)',
+  chart_daily_alt: 'Chart of the events per day of {id} ({p}); days above the usual range marked.', chart_hours_alt: 'Heat map of the events of {id} by weekday and hour ({p})',
+  chart_systems_alt: 'Bar chart of the events of {id} per system ({p})', chart_case: 'Events per day of the entity (the days of the case shaded)',
+  chart_case_alt: 'Chart of the events per day of the entity of case {id}; the days of the case shaded.', chart_trends: 'Cases per month (by severity)',
+  chart_trends_alt: 'Stacked bar chart of the cases per month by severity, {p}', chart_failed: 'The chart could not be shown.',
+  bs_save: 'Save the settings', bs_saved: 'Baseline and model settings saved (version {v}).', bs_version: 'Version {v} ({at}, {by})', bs_default_version: 'Defaults (never changed)',
+  bs_nothing: 'Nothing changed.', bs_reset: 'Back to the defaults', bs_reset_confirm: 'Put every setting back to its default?',
+  bs_range_error: 'Enter a value from {min} to {max}.', bulk_failed: '{n} cases could not take the decision, so nothing was recorded.',
+});
+
 const dicts = { ja, en };
 let lang = 'ja';
 try {
@@ -173,6 +253,9 @@ export function t(key, vars) {
   if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
   return s;
 }
+
+// 1 if key has words in the current language (or in Japanese).
+export function has(key) { return key in dicts[lang] || key in dicts.ja; }
 
 export function numberFmt(n, digits) {
   if (n === null || n === undefined) return '—';

@@ -269,6 +269,24 @@ await step('case page: summary, explanation, evidence', async () => {
   await shot('13-case-evidence');
 });
 
+await step('case page: the explanation in Japanese and English, the chart', async () => {
+  await page.goto(base + '/#/case/1-1');
+  await page.waitForSelector('[data-test=case-summary]');
+  await chartsLoaded(['case-chart']);
+  const keys = () => page.$$eval('main section.card dl.kv dt', (d) => d.map((x) => x.textContent));
+  let k = await keys();
+  const raw = k.filter((x) => /^[a-z_]+$/.test(x));
+  assert(!raw.length && k.includes('デバイス') && k.includes('所属'), 'explanation keys in Japanese: ' + k);
+  await page.click('header button[lang=en]');
+  await page.waitForSelector('[data-test=case-summary]');
+  await until('English keys', async () => { k = await keys(); return (k.includes('Device') && k.includes('Department')) || 'keys ' + k; });
+  assert(!k.includes('デバイス'), 'no Japanese key left: ' + k);
+  assert((await page.getAttribute('img[data-test=case-chart]', 'src')).endsWith('lang=en'), 'the chart follows the language');
+  await shot('13b-case-en');
+  await page.click('header button[lang=ja]');
+  await until('Japanese again', async () => (await page.getAttribute('html', 'lang')) === 'ja');
+});
+
 await step('triage a case; after a reload the status stays and the CSRF token is back', async () => {
   await page.selectOption('select[name=triage-status]', 'investigating');
   await page.fill('textarea[name=triage-comment]', '所属長に確認を依頼');
@@ -298,20 +316,53 @@ await step('bulk triage of selected cases', async () => {
   await boxes[2].check();
   assert((await page.textContent('[data-test=selected]')).includes('2件'), 'two selected');
   await page.selectOption('select[name=bulk-status]', 'confirmed');
+  const triageCalls = [];
+  const seen = (r) => { if (/\/api\/v1\/anomalies\/[^?]*triage/.test(r.url())) triageCalls.push(r.url()); };
+  page.on('request', seen);
   await page.click('form.bulk button[type=submit]');
   await page.waitForSelector('.alert.ok');
+  page.off('request', seen);
+  assert(triageCalls.length === 1 && /\/api\/v1\/anomalies\/triage/.test(triageCalls[0]), 'one request for the two: ' + triageCalls);
   const st = await page.$$eval('table[data-test=cases] tbody tr[data-id]', (rows) => rows.slice(1, 3).map((r) => r.querySelector('[data-test=status]').textContent));
   assert(st.every((x) => x === '不正確認'), 'bulk statuses: ' + st);
   await shot('15-cases-bulk');
 });
 
-await step('entity profile', async () => {
+// Waits until every chart image of the page has loaded (naturalWidth > 0:
+// the service's SVG decoded) and returns their alt texts.
+async function chartsLoaded(names) {
+  for (const n of names) await page.waitForSelector(`img[data-test=${n}]`);
+  await until('the charts load', async () => {
+    const w = await page.$$eval('img.chart', (imgs) => imgs.map((i) => i.complete && i.naturalWidth));
+    return (w.length >= names.length && w.every((x) => x > 0)) || 'widths ' + w;
+  });
+  return page.$$eval('img.chart', (imgs) => imgs.map((i) => i.alt));
+}
+
+await step('entity profile: charts drawn by the service', async () => {
   await page.goto(base + '/#/cases?entity_type=user');
   await page.waitForSelector('table[data-test=cases] tbody tr[data-id] a[href^="#/entity/user/"]');
   await page.click('table[data-test=cases] tbody tr[data-id] a[href^="#/entity/user/"]');
-  await page.waitForSelector('svg.chart polyline');
+  const alts = await chartsLoaded(['chart-daily', 'chart-hours', 'chart-systems']);
+  assert(alts.every((a) => a.length > 10) && alts[0].includes('日ごとの操作件数'), 'alt texts: ' + alts);
+  const src = await page.getAttribute('img[data-test=chart-hours]', 'src');
+  assert(/^\/api\/v1\/entities\/user\/[^/]+\/charts\/hours\.svg\?period=2024-.*&lang=ja$/.test(src), 'the heat map route: ' + src);
+  assert((await page.$$('svg.chart')).length === 0, 'no chart drawn in the page itself');
   assert((await page.$$eval('table[data-test=systems] tbody tr', (r) => r.length)) >= 1, 'systems listed');
   await shot('16-entity');
+});
+
+await step("a terminal's page", async () => {
+  await page.goto(base + '/#/cases?entity_type=terminal');
+  await page.waitForSelector('table[data-test=cases] tbody tr[data-id] a[href^="#/entity/terminal/"]');
+  await page.click('table[data-test=cases] tbody tr[data-id] a[href^="#/entity/terminal/"]');
+  await chartsLoaded(['chart-daily', 'chart-hours', 'chart-systems']);
+  const title = await page.textContent('main h1');
+  assert(/^端末 .+ の活動$/.test(title), 'the title names a terminal: ' + title);
+  const facts = await page.textContent('main .kv');
+  assert(facts.includes('端末の種別') && facts.includes('登録'), "the terminal's record: " + facts);
+  assert((await page.$$eval('table[data-test=entity-cases] tbody tr a[href^="#/case/"]', (r) => r.length)) >= 1, "the terminal's cases");
+  await shot('16b-entity-terminal');
 });
 
 await step('tuning: a threshold change previewed', async () => {
@@ -325,6 +376,24 @@ await step('tuning: a threshold change previewed', async () => {
   const txt = await page.textContent('[data-test=preview-cases]');
   assert(/事案 \d+ → \d+件/.test(txt), 'preview count: ' + txt);
   await shot('18-tuning-preview');
+});
+
+await step('tuning: a baseline setting edited (a bad value, then a good one)', async () => {
+  await page.goto(base + '/#/tuning');
+  await page.waitForSelector('input[name=bs-trees]');
+  assert((await page.textContent('[data-test=baseline-version]')).includes('既定値'), 'never changed: ' + await page.textContent('[data-test=baseline-version]'));
+  await page.fill('input[name=bs-trees]', '5');
+  await page.click('[data-test=baseline-save]');
+  await until('the error next to the field', async () => /10/.test(await page.textContent('[data-test=error-trees]')) || 'error: ' + await page.textContent('[data-test=error-trees]'));
+  assert((await page.getAttribute('input[name=bs-trees]', 'aria-invalid')) === 'true', 'the field marked invalid');
+  await shot('18b-baseline-error');
+  await page.fill('input[name=bs-trees]', '150');
+  await page.click('[data-test=baseline-save]');
+  await page.waitForSelector('[data-test=baseline-saved]');
+  assert((await page.inputValue('input[name=bs-trees]')) === '150', 'the value kept');
+  const v = await page.textContent('[data-test=baseline-version]');
+  assert(/版 \d+/.test(v) && v.includes('ui-analyst'), 'who and when: ' + v);
+  await shot('18c-baseline-saved');
 });
 
 await step('analyses and periods', async () => {
@@ -438,9 +507,16 @@ await step('admin: audit log', async () => {
   assert((await navTexts()).includes('監査ログ'), 'admin nav has audit');
   await page.goto(base + '/#/audit');
   await page.waitForSelector('table[data-test=audit] tbody tr');
-  const txt = await page.textContent('table[data-test=audit]');
-  assert(txt.includes('POST /api/v1/anomalies/{id}/triage'), 'the triage is audited');
   await shot('23-audit');
+  // Every page's chart images are audited reads too: filter for the changes.
+  await page.goto(base + '/#/audit?action=' + encodeURIComponent('POST /api/v1/anomalies/{id}/triage'));
+  await page.waitForSelector('table[data-test=audit] tbody tr td code');
+  const txt = await page.textContent('table[data-test=audit]');
+  assert(txt.includes('POST /api/v1/anomalies/{id}/triage'), 'the triage is audited: ' + txt.slice(0, 300));
+  await page.goto(base + '/#/audit?action=anomaly.triage');
+  await page.waitForSelector('table[data-test=audit] tbody tr td code');
+  const bulk = await page.$$eval('table[data-test=audit] tbody tr', (r) => r.map((x) => x.textContent));
+  assert(bulk.length === 2 && bulk.every((x) => x.includes('anomaly.triage') && x.includes('confirmed')), 'each case of the bulk triage audited: ' + bulk);
 });
 
 await step('no request left 127.0.0.1', async () => {
