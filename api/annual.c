@@ -296,12 +296,7 @@ static int nomem(tk_error *err)
 
 static void day_str(const ctx *c, int64_t day, char *buf, size_t cap)
 {
-    char iso[16];
-    tk_period_format_day(day, iso, sizeof iso);
-    if (c->en)
-        snprintf(buf, cap, "%s", iso);
-    else
-        snprintf(buf, cap, "%.4s年%d月%d日", iso, atoi(iso + 5), atoi(iso + 8));
+    tk_rdoc_fmt_day(day, c->en, buf, cap);
 }
 
 static void period_str(const ctx *c, const tk_period *p, char *buf, size_t cap)
@@ -324,30 +319,6 @@ static void short_period(const ctx *c, const tk_period *p, char *buf, size_t cap
         snprintf(buf, cap, "%s-%s", mon[m1 - 1], mon[m2 - 1]);
     else
         snprintf(buf, cap, "%d-%d月", m1, m2);
-}
-
-static void time_str(int64_t ms, char *buf, size_t cap)
-{
-    char iso[TK_TIME_ISO_SIZE];
-    if (ms == 0 || tk_time_format_iso(ms, iso, sizeof iso) == 0) {
-        snprintf(buf, cap, "-");
-        return;
-    }
-    snprintf(buf, cap, "%.10s %.5s", iso, iso + 11);
-}
-
-static void num_str(uint64_t v, char *buf, size_t cap)
-{
-    char d[32];
-    snprintf(d, sizeof d, "%llu", (unsigned long long)v);
-    const size_t n = strlen(d);
-    size_t o = 0;
-    for (size_t i = 0; i < n && o + 2 < cap; i++) {
-        if (i > 0 && (n - i) % 3 == 0)
-            buf[o++] = ',';
-        buf[o++] = d[i];
-    }
-    buf[o] = '\0';
 }
 
 static void rate_str(size_t part, size_t whole, char *buf, size_t cap)
@@ -895,7 +866,7 @@ static int chapter1(ctx *c, const totals *t, tk_error *err)
             for (size_t i = 0; i < pp->nitems; i++)
                 sev[pp->items[i].model ? 0 : item_severity(&pp->items[i])]++;
             snprintf(v[0], sizeof v[0], "%zu", pp->files);
-            num_str(pp->rows, v[1], sizeof v[1]);
+            tk_rdoc_fmt_count(pp->rows, v[1], sizeof v[1]);
             const int run = pp->e.latest_run > 0;
             snprintf(v[2], sizeof v[2], run ? "%zu" : "-", pp->nitems);
             for (int s = 0; s < 5; s++)
@@ -904,14 +875,14 @@ static int chapter1(ctx *c, const totals *t, tk_error *err)
             snprintf(v[8], sizeof v[8], run ? "%zu" : "-", pp->set.n);
             snprintf(v[9], sizeof v[9], run ? "%zu" : "-", pp->set.answered);
             if (pp->e.delivered_at > 0)
-                time_str(pp->e.delivered_at, v[10], sizeof v[10]);
+                tk_rdoc_fmt_time(pp->e.delivered_at, v[10], sizeof v[10]);
             else
                 snprintf(v[10], sizeof v[10], "-");
             row[1] = status_word(c, pp);
         } else {
             snprintf(pb, sizeof pb, "%s", W(c, W_YEAR));
             snprintf(v[0], sizeof v[0], "%llu", (unsigned long long)files);
-            num_str(rows, v[1], sizeof v[1]);
+            tk_rdoc_fmt_count(rows, v[1], sizeof v[1]);
             snprintf(v[2], sizeof v[2], "%zu", t->cases);
             for (int s = 0; s < 5; s++)
                 snprintf(v[3 + s], sizeof v[3 + s], "%zu",
@@ -1474,7 +1445,7 @@ static int chapter6(ctx *c, tk_error *err)
         }
         char at[32], ver[24], before[48], after[48];
         size_t nc, np;
-        time_str(v->at, at, sizeof at);
+        tk_rdoc_fmt_time(v->at, at, sizeof at);
         snprintf(ver, sizeof ver, "#%lld", (long long)v->id);
         change_cases(c, vi, changed, 0, &nc, &np);
         snprintf(before, sizeof before, W(c, W_CASES_IN), nc, np);
@@ -1536,12 +1507,12 @@ static int chapter7(ctx *c, tk_error *err)
         char id[24], pb[32], at[32], items[24], rv[200], master[1024] = "", base[32], bs[400];
         snprintf(id, sizeof id, "#%lld", (long long)r->id);
         tk_period_format(&r->period, pb, sizeof pb);
-        time_str(r->created_at, at, sizeof at);
+        tk_rdoc_fmt_time(r->created_at, at, sizeof at);
         snprintf(items, sizeof items, "%zu", r->items);
         const rver *v = run_rules(c, r);
         if (v) {
             char vat[32];
-            time_str(v->at, vat, sizeof vat);
+            tk_rdoc_fmt_time(v->at, vat, sizeof vat);
             snprintf(rv, sizeof rv, "#%lld (%s)", (long long)v->id, vat);
         } else {
             snprintf(rv, sizeof rv, "%s", W(c, W_DEFAULTS));
@@ -1655,7 +1626,7 @@ static int chapter8(ctx *c, tk_error *err)
             thresholds(c->rules.config, i, th, sizeof th);
             if (changed[i]) {
                 char at[32];
-                time_str(when[i], at, sizeof at);
+                tk_rdoc_fmt_time(when[i], at, sizeof at);
                 snprintf(ch, sizeof ch, "○ %.10s", at);
             }
             const char *row[] = {r->id,

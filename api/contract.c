@@ -261,12 +261,7 @@ static int nomem(tk_error *err)
 
 static void day_str(const ctx *c, int64_t day, char *buf, size_t cap)
 {
-    char iso[16];
-    tk_period_format_day(day, iso, sizeof iso);
-    if (c->en)
-        snprintf(buf, cap, "%s", iso);
-    else
-        snprintf(buf, cap, "%.4s年%d月%d日", iso, atoi(iso + 5), atoi(iso + 8));
+    tk_rdoc_fmt_day(day, c->en, buf, cap);
 }
 
 static void period_str(const ctx *c, const tk_period *p, char *buf, size_t cap)
@@ -295,31 +290,6 @@ static void months_str(const ctx *c, const tk_period *p, char *buf, size_t cap)
         snprintf(buf, cap, "%.4s年%d月〜%d月", a, atoi(a + 5), atoi(b + 5));
     else
         snprintf(buf, cap, "%.4s年%d月〜%.4s年%d月", a, atoi(a + 5), b, atoi(b + 5));
-}
-
-/* "YYYY-MM-DD HH:MM" (JST) of Unix ms, or "-". */
-static void time_str(int64_t ms, char *buf, size_t cap)
-{
-    char iso[TK_TIME_ISO_SIZE];
-    if (ms == 0 || tk_time_format_iso(ms, iso, sizeof iso) == 0) {
-        snprintf(buf, cap, "-");
-        return;
-    }
-    snprintf(buf, cap, "%.10s %.5s", iso, iso + 11);
-}
-
-static void num_str(uint64_t v, char *buf, size_t cap)
-{
-    char d[32];
-    snprintf(d, sizeof d, "%llu", (unsigned long long)v);
-    const size_t n = strlen(d);
-    size_t o = 0;
-    for (size_t i = 0; i < n && o + 2 < cap; i++) {
-        if (i > 0 && (n - i) % 3 == 0)
-            buf[o++] = ',';
-        buf[o++] = d[i];
-    }
-    buf[o] = '\0';
 }
 
 /* ---- the periods ----------------------------------------------------------- */
@@ -513,7 +483,7 @@ static int master_flush(mv_acc *a)
     if (!a->kind[0])
         return TK_OK;
     char rows[32];
-    num_str((uint64_t)(a->rows > 0 ? a->rows : 0), rows, sizeof rows);
+    tk_rdoc_fmt_count((uint64_t)(a->rows > 0 ? a->rows : 0), rows, sizeof rows);
     const char *row[] = {a->kind, a->eff, a->file, rows};
     a->n++;
     return tk_rdoc_table_row(a->c->d, row, a->err);
@@ -552,7 +522,7 @@ static int plan_ch3(ctx *c, tk_error *err)
             const tk_profstore_entry *e = &pl.v[i];
             char prof[300], at[32];
             snprintf(prof, sizeof prof, "%s (v%lld)", e->name, (long long)e->version);
-            time_str(e->created_at, at, sizeof at);
+            tk_rdoc_fmt_time(e->created_at, at, sizeof at);
             const size_t ns = e->nsystems ? e->nsystems : 1;
             for (size_t s = 0; s < ns; s++) {
                 if (rows++ == 0)
@@ -644,7 +614,7 @@ static void change_str(const ctx *c, const tk_tuning_change *ch, char *buf, size
         return;
     }
     char at[32];
-    time_str(ch->at, at, sizeof at);
+    tk_rdoc_fmt_time(ch->at, at, sizeof at);
     snprintf(buf, cap, "#%lld %s%s%s", (long long)ch->version, at, ch->by ? " " : "",
              ch->by ? ch->by : "");
 }
@@ -986,8 +956,8 @@ static int done_summary(ctx *c, const done_row *rows, tk_error *err)
         snprintf(no, sizeof no, W(c, W_TERM_FMT), k + 1);
         months_str(c, &c->rows[k].period, pr, sizeof pr);
         snprintf(fl, sizeof fl, "%zu", r->files + r->rejected_files);
-        num_str(r->stored, st, sizeof st);
-        num_str(r->refused_rows, rf, sizeof rf);
+        tk_rdoc_fmt_count(r->stored, st, sizeof st);
+        tk_rdoc_fmt_count(r->refused_rows, rf, sizeof rf);
         snprintf(ru, sizeof ru, "%zu", r->e.runs);
         snprintf(rq, sizeof rq, "%zu", r->requests);
         snprintf(an, sizeof an, "%zu", r->answered);
@@ -1011,8 +981,8 @@ static int done_summary(ctx *c, const done_row *rows, tk_error *err)
     {
         char fl[32], st[32], rf[32], ru[32], rq[32], an[32], dv[32], status[64];
         snprintf(fl, sizeof fl, "%zu", files);
-        num_str(stored, st, sizeof st);
-        num_str(refused, rf, sizeof rf);
+        tk_rdoc_fmt_count(stored, st, sizeof st);
+        tk_rdoc_fmt_count(refused, rf, sizeof rf);
         snprintf(ru, sizeof ru, "%zu", runs);
         snprintf(rq, sizeof rq, "%zu", req);
         snprintf(an, sizeof an, "%zu", ans);
@@ -1036,17 +1006,17 @@ static int done_period(ctx *c, size_t k, const done_row *r, tk_error *err)
     snprintf(head, sizeof head, c->en ? "Period %s: %s" : "%s　%s", no, pr);
     TRY(tk_rdoc_heading(c->d, 2, NULL, head, err));
     char acc[32];
-    num_str(r->accepted, acc, sizeof acc);
+    tk_rdoc_fmt_count(r->accepted, acc, sizeof acc);
     snprintf(files, sizeof files, W(c, W_F_FILES_FMT), r->files, acc);
     snprintf(rej, sizeof rej, "%zu", r->rejected_files);
-    time_str(r->first_upload, first, sizeof first);
-    time_str(r->last_upload, last, sizeof last);
-    num_str(r->stored, stored, sizeof stored);
-    num_str(r->refused_rows, refused, sizeof refused);
+    tk_rdoc_fmt_time(r->first_upload, first, sizeof first);
+    tk_rdoc_fmt_time(r->last_upload, last, sizeof last);
+    tk_rdoc_fmt_count(r->stored, stored, sizeof stored);
+    tk_rdoc_fmt_count(r->refused_rows, refused, sizeof refused);
     snprintf(miss, sizeof miss, "%zu", r->missing);
     if (r->e.runs > 0) {
         char at[32];
-        time_str(r->e.latest_run_at, at, sizeof at);
+        tk_rdoc_fmt_time(r->e.latest_run_at, at, sizeof at);
         snprintf(runs, sizeof runs, W(c, W_F_RUNS_FMT), r->e.runs, (long long)r->e.latest_run, at);
     } else {
         snprintf(runs, sizeof runs, "%s", W(c, W_MISSING_RUN));
@@ -1060,7 +1030,7 @@ static int done_period(ctx *c, size_t k, const done_row *r, tk_error *err)
         snprintf(due, sizeof due, "%s", W(c, W_NOT_PLANNED_DUE));
     if (r->e.delivered_at) {
         char at[32];
-        time_str(r->e.delivered_at, at, sizeof at);
+        tk_rdoc_fmt_time(r->e.delivered_at, at, sizeof at);
         snprintf(dlv, sizeof dlv, W(c, W_F_FROZEN), at,
                  r->e.delivered_by ? r->e.delivered_by : "-");
     } else {

@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "src/period.h"
+#include "src/timefmt.h"
+
 typedef struct block {
     tk_rdoc_kind kind;
     int level;
@@ -878,4 +881,38 @@ int tk_rdoc_write_html(const tk_rdoc *d, FILE *out, tk_error *err)
         return TK_EIO;
     }
     return TK_OK;
+}
+
+void tk_rdoc_fmt_day(int64_t day, int en, char *buf, size_t cap)
+{
+    char iso[16];
+    tk_period_format_day(day, iso, sizeof iso);
+    if (en)
+        snprintf(buf, cap, "%s", iso);
+    else
+        snprintf(buf, cap, "%.4s年%d月%d日", iso, atoi(iso + 5), atoi(iso + 8));
+}
+
+void tk_rdoc_fmt_time(int64_t ms, char *buf, size_t cap)
+{
+    char iso[TK_TIME_ISO_SIZE];
+    if (ms == 0 || tk_time_format_iso(ms, iso, sizeof iso) == 0) {
+        snprintf(buf, cap, "-");
+        return;
+    }
+    snprintf(buf, cap, "%.10s %.5s", iso, iso + 11);
+}
+
+void tk_rdoc_fmt_count(uint64_t v, char *buf, size_t cap)
+{
+    char d[32];
+    snprintf(d, sizeof d, "%llu", (unsigned long long)v);
+    const size_t n = strlen(d);
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 2 < cap; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = d[i];
+    }
+    buf[o] = '\0';
 }

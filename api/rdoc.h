@@ -18,6 +18,7 @@
 #define TK_RDOC_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "src/error.h"
@@ -147,5 +148,13 @@ void tk_rdoc_block_at(const tk_rdoc *d, size_t i, tk_rdoc_block *out);
  * empty boxes whatever they hold. Returns TK_OK, TK_ENOMEM or TK_EIO (a
  * write failed). */
 TK_MUST_CHECK int tk_rdoc_write_html(const tk_rdoc *d, FILE *out, tk_error *err);
+
+/* How the documents write values, into buf of cap bytes (cut to fit):
+ * a JST day number as "2024年10月1日" (en: "2024-10-01"); Unix ms as
+ * "YYYY-MM-DD HH:MM" in JST, or "-" for 0; a count with thousands
+ * separators ("26,382"). */
+void tk_rdoc_fmt_day(int64_t day, int en, char *buf, size_t cap);
+void tk_rdoc_fmt_time(int64_t ms, char *buf, size_t cap);
+void tk_rdoc_fmt_count(uint64_t v, char *buf, size_t cap);
 
 #endif

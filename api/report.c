@@ -265,13 +265,7 @@ static const char *W(const ctx *c, int k)
 
 static void day_str(const ctx *c, int64_t day, char *buf, size_t cap)
 {
-    char iso[16];
-    tk_period_format_day(day, iso, sizeof iso);
-    if (c->en) {
-        snprintf(buf, cap, "%s", iso);
-        return;
-    }
-    snprintf(buf, cap, "%.4s年%d月%d日", iso, atoi(iso + 5), atoi(iso + 8));
+    tk_rdoc_fmt_day(day, c->en, buf, cap);
 }
 
 static void period_str(const ctx *c, const tk_period *p, char *buf, size_t cap)
@@ -280,31 +274,6 @@ static void period_str(const ctx *c, const tk_period *p, char *buf, size_t cap)
     day_str(c, p->first_day, a, sizeof a);
     day_str(c, p->last_day, b, sizeof b);
     snprintf(buf, cap, W(c, W_CONTENTS_OF), a, b);
-}
-
-/* "YYYY-MM-DD HH:MM" (JST) of Unix ms, or "-". */
-static void time_str(int64_t ms, char *buf, size_t cap)
-{
-    char iso[TK_TIME_ISO_SIZE];
-    if (ms == 0 || tk_time_format_iso(ms, iso, sizeof iso) == 0) {
-        snprintf(buf, cap, "-");
-        return;
-    }
-    snprintf(buf, cap, "%.10s %.5s", iso, iso + 11);
-}
-
-static void num_str(uint64_t v, char *buf, size_t cap)
-{
-    char d[32];
-    snprintf(d, sizeof d, "%llu", (unsigned long long)v);
-    const size_t n = strlen(d);
-    size_t o = 0;
-    for (size_t i = 0; i < n && o + 2 < cap; i++) {
-        if (i > 0 && (n - i) % 3 == 0)
-            buf[o++] = ',';
-        buf[o++] = d[i];
-    }
-    buf[o] = '\0';
 }
 
 static const char *sev_word(const ctx *c, const char *sev)
@@ -843,12 +812,12 @@ static int cover(ctx *c, tk_error *err)
                           err));
     day_str(c, tk_jst_day(c->issued), issued, sizeof issued);
     char at[32];
-    time_str(c->run.created_at, at, sizeof at);
+    tk_rdoc_fmt_time(c->run.created_at, at, sizeof at);
     snprintf(run, sizeof run, c->en ? "#%lld (%s)" : "#%lld（%s）", (long long)c->run.id, at);
     for (size_t i = 0; i < c->nuploads; i++)
         rows += c->uploads[i].rows_accepted;
     char rs[32];
-    num_str(rows, rs, sizeof rs);
+    tk_rdoc_fmt_count(rows, rs, sizeof rs);
     snprintf(files, sizeof files, c->en ? "%zu files, %s rows" : "%zu件（%s行）", c->nuploads, rs);
     for (size_t s = 1; s < c->systems.n; s++) {
         uint64_t tot = 0;
@@ -914,16 +883,16 @@ static int chapter1(ctx *c, tk_error *err)
         for (size_t i = 0; i < c->nuploads; i++) {
             const tk_upload_info *u = &c->uploads[i];
             char tot[32], acc[32];
-            num_str(u->rows_total, tot, sizeof tot);
-            num_str(u->rows_accepted, acc, sizeof acc);
+            tk_rdoc_fmt_count(u->rows_total, tot, sizeof tot);
+            tk_rdoc_fmt_count(u->rows_accepted, acc, sizeof acc);
             const char *row[] = {u->file_name, tot, acc, u->sha256, u->encoding, u->status};
             TRY(tk_rdoc_table_row(c->d, row, err));
         }
     }
     char id[32], at[32], ev[32], base[96], opts[256] = "";
     snprintf(id, sizeof id, "#%lld", (long long)c->run.id);
-    time_str(c->run.created_at, at, sizeof at);
-    num_str((uint64_t)(c->run.events > 0 ? c->run.events : 0), ev, sizeof ev);
+    tk_rdoc_fmt_time(c->run.created_at, at, sizeof at);
+    tk_rdoc_fmt_count((uint64_t)(c->run.events > 0 ? c->run.events : 0), ev, sizeof ev);
     period_str(c, &c->run.baseline, base, sizeof base);
     run_options(c->run.options, opts, sizeof opts);
     const char *facts[] = {W(c, W_RUN_ID),      id,
@@ -1079,7 +1048,7 @@ static int chapter2(ctx *c, tk_error *err)
     TRY(tk_rdoc_facts(c->d, facts, 4, err));
     {
         char lead[1200], ev[32];
-        num_str(c->events, ev, sizeof ev);
+        tk_rdoc_fmt_count(c->events, ev, sizeof ev);
         snprintf(lead, sizeof lead, W(c, W_CH2_LEAD), ev, c->nitems,
                  severity_count(c->items, c->nitems, TK_RULECAT_CRITICAL),
                  severity_count(c->items, c->nitems, TK_RULECAT_HIGH),
@@ -1187,7 +1156,7 @@ static int master_row(void *vctx, const tk_master_version *v)
         if (strcmp(v->effective_from, f) <= 0 || strcmp(v->effective_from, l) > 0)
             return 0;
     }
-    num_str((uint64_t)(v->rows > 0 ? v->rows : 0), rows, sizeof rows);
+    tk_rdoc_fmt_count((uint64_t)(v->rows > 0 ? v->rows : 0), rows, sizeof rows);
     const char *row[] = {v->kind, v->effective_from, v->file_name, rows, v->imported_at};
     a->rc = tk_rdoc_table_row(a->c->d, row, a->err);
     a->n++;
@@ -1208,7 +1177,7 @@ static int chapter3(ctx *c, tk_error *err)
         if (c->rver == 0) {
             snprintf(ver, sizeof ver, "%s", W(c, W_DEFAULTS));
         } else {
-            time_str(c->rat, at, sizeof at);
+            tk_rdoc_fmt_time(c->rat, at, sizeof at);
             snprintf(ver, sizeof ver, c->en ? "#%lld (%s%s%s)" : "#%lld（%s%s%s）",
                      (long long)c->rver, at, c->rby[0] ? " " : "", c->rby);
         }
@@ -1565,7 +1534,7 @@ static int chapter5(ctx *c, tk_error *err)
          * names the case by. */
         TRY(tk_answers_case_id(&c->run.period, &v[i], no, sizeof no, err));
         if (fe.t)
-            time_str(fe.t, when, sizeof when);
+            tk_rdoc_fmt_time(fe.t, when, sizeof when);
         else
             tk_period_format_day(v[i].first_day, when, sizeof when);
         const int user = strcmp(v[i].entity_type, "user") == 0;
@@ -1857,7 +1826,7 @@ static int chapter7(ctx *c, tk_error *err)
         char rank[24], days[40], at[32], by[160];
         snprintf(rank, sizeof rank, "%lld", (long long)it->rank);
         range_str(c, it, days, sizeof days);
-        time_str(it->decided_at, at, sizeof at);
+        tk_rdoc_fmt_time(it->decided_at, at, sizeof at);
         snprintf(by, sizeof by, "%s %.10s", it->decided_by ? it->decided_by : "-", at);
         const char *row[] = {rank,
                              days,
@@ -1975,7 +1944,7 @@ static int completeness_table(ctx *c, tk_error *err)
         }
         char normal[32] = "—", nm[24], nl[24], dates[480] = "";
         if (sy->normal > 0)
-            num_str((uint64_t)(sy->normal + 0.5), normal, sizeof normal);
+            tk_rdoc_fmt_count((uint64_t)(sy->normal + 0.5), normal, sizeof normal);
         snprintf(nm, sizeof nm, "%zu", sy->missing);
         snprintf(nl, sizeof nl, "%zu", sy->low);
         if (sy->absent) {
@@ -2024,10 +1993,10 @@ static int chapter9(ctx *c, tk_error *err)
         for (size_t i = 0; i < c->nuploads; i++) {
             const tk_upload_info *u = &c->uploads[i];
             char at[32], tot[32], rej[32], unk[32];
-            time_str(u->finished_at, at, sizeof at);
-            num_str(u->rows_total, tot, sizeof tot);
-            num_str(u->rows_rejected, rej, sizeof rej);
-            num_str(u->unknown_users, unk, sizeof unk);
+            tk_rdoc_fmt_time(u->finished_at, at, sizeof at);
+            tk_rdoc_fmt_count(u->rows_total, tot, sizeof tot);
+            tk_rdoc_fmt_count(u->rows_rejected, rej, sizeof rej);
+            tk_rdoc_fmt_count(u->unknown_users, unk, sizeof unk);
             const char *row[] = {u->file_name, at, tot, rej, unk, u->status, u->message};
             TRY(tk_rdoc_table_row(c->d, row, err));
         }

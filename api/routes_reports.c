@@ -52,6 +52,40 @@ static int pdf_sink(void *closure, const unsigned char *data, size_t len)
     return fwrite(data, 1, len, closure) == len ? 0 : -1;
 }
 
+/* Renders d as HTML or PDF and answers it (name: the PDF's file name).
+ * Takes d. Returns 0 (the answer is sent). */
+static int send_doc(tk_server_req *r, tk_rdoc *d, int pdf, const char *name)
+{
+    tk_error err = {0};
+    char *buf = NULL;
+    size_t len = 0;
+    int rc;
+    FILE *f = open_memstream(&buf, &len);
+    if (f == NULL) {
+        rc = tk_error_set(&err, TK_ENOMEM, "out of memory for the document");
+    } else {
+        rc = pdf ? tk_pdf_write_to(d, pdf_sink, f, NULL, &err) : tk_rdoc_write_html(d, f, &err);
+        if (fclose(f) != 0 && rc == TK_OK)
+            rc = tk_error_set(&err, TK_ENOMEM, "out of memory for the document");
+    }
+    tk_rdoc_destroy(d);
+    if (rc != TK_OK) {
+        free(buf);
+        return tk_server_reply_tk_error(r, &err);
+    }
+    if (pdf) {
+        char disp[128];
+        snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", name);
+        tk_server_req_header(r, "Content-Disposition", disp);
+        tk_server_reply_bytes(r, 200, "application/pdf", buf, len);
+    } else {
+        tk_server_req_header(r, "Content-Security-Policy", REPORT_CSP);
+        tk_server_reply_bytes(r, 200, "text/html; charset=utf-8", buf, len);
+    }
+    free(buf);
+    return 0;
+}
+
 static int get(tk_server_req *r)
 {
     tk_error err = {0};
@@ -90,68 +124,11 @@ static int get(tk_server_req *r)
         tk_rdoc_destroy(d);
         return tk_handler_read_error(r, &err);
     }
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (f == NULL) {
-        rc = tk_error_set(&err, TK_ENOMEM, "out of memory for the report");
-    } else {
-        rc = pdf ? tk_pdf_write_to(d, pdf_sink, f, NULL, &err) : tk_rdoc_write_html(d, f, &err);
-        if (fclose(f) != 0 && rc == TK_OK)
-            rc = tk_error_set(&err, TK_ENOMEM, "out of memory for the report");
-    }
-    tk_rdoc_destroy(d);
-    if (rc != TK_OK) {
-        free(buf);
-        return tk_server_reply_tk_error(r, &err);
-    }
-    if (pdf) {
-        char from[16], to[16], name[96];
-        tk_period_format_day(ro.period.first_day, from, sizeof from);
-        tk_period_format_day(ro.period.last_day, to, sizeof to);
-        snprintf(name, sizeof name, "attachment; filename=\"tenken-report-%s-%s.pdf\"", from, to);
-        tk_server_req_header(r, "Content-Disposition", name);
-        tk_server_reply_bytes(r, 200, "application/pdf", buf, len);
-    } else {
-        tk_server_req_header(r, "Content-Security-Policy", REPORT_CSP);
-        tk_server_reply_bytes(r, 200, "text/html; charset=utf-8", buf, len);
-    }
-    free(buf);
-    return 0;
-}
-
-/* Renders d as HTML or PDF and answers it (name: the PDF's file name).
- * Takes d. Returns 0 (the answer is sent). */
-static int send_doc(tk_server_req *r, tk_rdoc *d, int pdf, const char *name)
-{
-    tk_error err = {0};
-    char *buf = NULL;
-    size_t len = 0;
-    int rc;
-    FILE *f = open_memstream(&buf, &len);
-    if (f == NULL) {
-        rc = tk_error_set(&err, TK_ENOMEM, "out of memory for the document");
-    } else {
-        rc = pdf ? tk_pdf_write_to(d, pdf_sink, f, NULL, &err) : tk_rdoc_write_html(d, f, &err);
-        if (fclose(f) != 0 && rc == TK_OK)
-            rc = tk_error_set(&err, TK_ENOMEM, "out of memory for the document");
-    }
-    tk_rdoc_destroy(d);
-    if (rc != TK_OK) {
-        free(buf);
-        return tk_server_reply_tk_error(r, &err);
-    }
-    if (pdf) {
-        char disp[128];
-        snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", name);
-        tk_server_req_header(r, "Content-Disposition", disp);
-        tk_server_reply_bytes(r, 200, "application/pdf", buf, len);
-    } else {
-        tk_server_req_header(r, "Content-Security-Policy", REPORT_CSP);
-        tk_server_reply_bytes(r, 200, "text/html; charset=utf-8", buf, len);
-    }
-    free(buf);
-    return 0;
+    char from[16], to[16], name[64];
+    tk_period_format_day(ro.period.first_day, from, sizeof from);
+    tk_period_format_day(ro.period.last_day, to, sizeof to);
+    snprintf(name, sizeof name, "tenken-report-%s-%s.pdf", from, to);
+    return send_doc(r, d, pdf, name);
 }
 
 /* The plan (plan 1) or the completion report (plan 0) of fiscal year {fy}. */
