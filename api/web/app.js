@@ -918,12 +918,6 @@ function tenantQuery(extra) {
   return s ? '?' + s : '';
 }
 
-// The fiscal year (April to March) that holds JST day iso (YYYY-MM-DD).
-function fiscalYearOf(iso) {
-  const y = Number(iso.slice(0, 4));
-  return Number(iso.slice(5, 7)) >= 4 ? y : y - 1;
-}
-
 // The 年次報告会 card of the reports page: a fiscal year, and links to its
 // review (HTML, PDF, Excel) and minutes template, kept in step with it.
 function annualCard(fy, lang) {
@@ -984,9 +978,9 @@ async function pageReports() {
   }
 }
 
-// The contract's yearly documents (業務処理計画書, 業務完了報告書) of a fiscal
-// year: April to March, so a period from January to March belongs to the
-// year before.
+// The fiscal year (April to March) that holds a day or a period
+// (YYYY-MM-DD or FROM..TO, by its first day), so a period from January to
+// March belongs to the year before; this year's without one.
 function fiscalYearOf(period) {
   const [y, m] = (period || '').split('-').map(Number);
   if (!y) return new Date(Date.now() + 9 * 3600 * 1000).getUTCFullYear();
