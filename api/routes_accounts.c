@@ -46,6 +46,18 @@ static int reply_account_error(tk_server_req *r, int rc, const tk_error *err,
     }
 }
 
+/* 1 after queueing 422 when a request that takes nothing has a body
+ * other than {}: a client that meant something else stores nothing. */
+static int body_not_empty(tk_server_req *r)
+{
+    json_t *body = tk_server_req_body(r);
+    if (body == NULL || json_object_size(body) == 0)
+        return 0;
+    tk_server_reply_error(r, 422, "unprocessable",
+                          tk_handler_reason("the body is {}: this request takes no values"));
+    return 1;
+}
+
 /* The account name of the path, checked; NULL after queueing 404 for a
  * name no account can have. */
 static const char *path_name(tk_server_req *r)
@@ -154,7 +166,7 @@ static int accounts_password(tk_server_req *r)
 static int accounts_state(tk_server_req *r, int on)
 {
     const char *name = path_name(r);
-    if (name == NULL)
+    if (name == NULL || body_not_empty(r))
         return 0;
     tk_error err = {0};
     const int rc =
@@ -213,6 +225,8 @@ static int account_tokens(tk_server_req *r)
 static int token_revoke(tk_server_req *r)
 {
     const char *id = tk_server_req_param(r);
+    if (body_not_empty(r))
+        return 0;
     tk_error err = {0};
     const int rc = tk_account_token_revoke(tk_server_req_accounts(r), tk_server_req_actor(r),
                                            id ? id : "", &err);
