@@ -24,26 +24,38 @@
 #include "src/alloc.h"
 
 /* Answers a refusal or failure rc of the account store: TK_EREJECTED 403,
- * TK_EINVAL 422 (a value of the body), TK_ENOTFOUND 404 (422 when
- * not_found_is_value: a tenant named in the body), TK_EEXISTS 409, the
- * rest through tk_server_reply_tk_error. */
+ * TK_EINVAL 422 (a value of the body), TK_ENOTFOUND 404 -- or 422 when
+ * not_found_is_value: a tenant named in the body --, TK_EEXISTS 409, the
+ * rest through tk_server_reply_tk_error. The store's not-found message
+ * names the data directory, a path of the server that is no client's
+ * business: a not-found answer says "what what does not exist" instead
+ * (what borrowed, may be NULL). */
 static int reply_account_error(tk_server_req *r, int rc, const tk_error *err,
-                               int not_found_is_value)
+                               int not_found_is_value, const char *what)
 {
+    char missing[160];
     switch (rc) {
     case TK_EREJECTED:
         return tk_server_reply_error(r, 403, "forbidden", tk_handler_reason(err->msg));
     case TK_EINVAL:
         return tk_server_reply_error(r, 422, "unprocessable", tk_handler_reason(err->msg));
     case TK_ENOTFOUND:
+        snprintf(missing, sizeof missing, "%s does not exist", what ? what : "it");
         if (not_found_is_value)
-            return tk_server_reply_error(r, 422, "unprocessable", tk_handler_reason(err->msg));
-        return tk_server_reply_error(r, 404, "not_found", tk_handler_reason(err->msg));
+            return tk_server_reply_error(r, 422, "unprocessable", tk_handler_reason(missing));
+        return tk_server_reply_error(r, 404, "not_found", tk_handler_reason(missing));
     case TK_EEXISTS:
         return tk_server_reply_error(r, 409, "conflict", tk_handler_reason(err->msg));
     default:
         return tk_server_reply_tk_error(r, err);
     }
+}
+
+/* "account NAME" or "api token ID" into buf (size cap) for a reason. */
+static const char *naming(char *buf, size_t cap, const char *kind, const char *name)
+{
+    snprintf(buf, cap, "%s %.64s", kind, name ? name : "");
+    return buf;
 }
 
 /* 1 after queueing 422 when a request that takes nothing has a body
@@ -88,11 +100,12 @@ static int reply_account(tk_server_req *r, unsigned status, const char *name)
 {
     tk_account_info info;
     tk_error err = {0};
+    char what[96];
     memset(&info, 0, sizeof info);
     const int rc =
         tk_account_get(tk_server_req_accounts(r), tk_server_req_actor(r), name, &info, &err);
     if (rc != TK_OK)
-        return reply_account_error(r, rc, &err, 0);
+        return reply_account_error(r, rc, &err, 0, naming(what, sizeof what, "account", name));
     return tk_server_reply_json(r, status, account_json(&info));
 }
 
@@ -104,7 +117,7 @@ static int accounts_list(tk_server_req *r)
     const int rc =
         tk_account_list(tk_server_req_accounts(r), tk_server_req_actor(r), &list, &n, &err);
     if (rc != TK_OK)
-        return reply_account_error(r, rc, &err, 0);
+        return reply_account_error(r, rc, &err, 0, NULL);
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(items, account_json(&list[i]));
@@ -135,11 +148,13 @@ static int accounts_create(tk_server_req *r)
     if ((tn == NULL || tn[0] == '\0') && a->tenant[0])
         tn = a->tenant;
     tk_error err = {0};
+    char what[96];
     const int rc = tk_account_add(tk_server_req_accounts(r), tk_server_req_actor(r), n,
                                   json_string_value(role), tn, json_string_value(pw),
                                   json_string_length(pw), &err);
     if (rc != TK_OK)
-        return reply_account_error(r, rc, &err, 1);
+        return reply_account_error(r, rc, &err, 1,
+                                   tn ? naming(what, sizeof what, "tenant", tn) : NULL);
     return reply_account(r, 201, n);
 }
 
@@ -155,10 +170,11 @@ static int accounts_password(tk_server_req *r)
             r, 422, "unprocessable",
             tk_handler_reason("the body is {\"password\": string} and nothing else"));
     tk_error err = {0};
+    char what[96];
     const int rc = tk_account_passwd(tk_server_req_accounts(r), tk_server_req_actor(r), name,
                                      json_string_value(pw), json_string_length(pw), &err);
     if (rc != TK_OK)
-        return reply_account_error(r, rc, &err, 0);
+        return reply_account_error(r, rc, &err, 0, naming(what, sizeof what, "account", name));
     return reply_account(r, 200, name);
 }
 
@@ -169,11 +185,12 @@ static int accounts_state(tk_server_req *r, int on)
     if (name == NULL || body_not_empty(r))
         return 0;
     tk_error err = {0};
+    char what[96];
     const int rc =
         on ? tk_account_disable(tk_server_req_accounts(r), tk_server_req_actor(r), name, &err)
            : tk_account_enable(tk_server_req_accounts(r), tk_server_req_actor(r), name, &err);
     if (rc != TK_OK)
-        return reply_account_error(r, rc, &err, 0);
+        return reply_account_error(r, rc, &err, 0, naming(what, sizeof what, "account", name));
     return reply_account(r, 200, name);
 }
 
@@ -206,14 +223,15 @@ static int account_tokens(tk_server_req *r)
     /* The account must exist and be in the actor's scope (404 / 403). */
     tk_account_info info;
     tk_error err = {0};
+    char what[96];
     int rc = tk_account_get(tk_server_req_accounts(r), tk_server_req_actor(r), name, &info, &err);
     if (rc != TK_OK)
-        return reply_account_error(r, rc, &err, 0);
+        return reply_account_error(r, rc, &err, 0, naming(what, sizeof what, "account", name));
     tk_account_token_info *list = NULL;
     size_t n = 0;
     rc = tk_account_token_list(tk_server_req_accounts(r), tk_server_req_actor(r), &list, &n, &err);
     if (rc != TK_OK)
-        return reply_account_error(r, rc, &err, 0);
+        return reply_account_error(r, rc, &err, 0, NULL);
     json_t *items = json_array();
     for (size_t i = 0; i < n; i++)
         if (strcmp(list[i].account, name) == 0)
@@ -228,10 +246,11 @@ static int token_revoke(tk_server_req *r)
     if (body_not_empty(r))
         return 0;
     tk_error err = {0};
+    char what[96];
     const int rc = tk_account_token_revoke(tk_server_req_accounts(r), tk_server_req_actor(r),
                                            id ? id : "", &err);
     if (rc != TK_OK)
-        return reply_account_error(r, rc, &err, 0);
+        return reply_account_error(r, rc, &err, 0, naming(what, sizeof what, "api token", id));
     return tk_server_reply_json(r, 200, json_pack("{s:s,s:s}", "id", id, "status", "revoked"));
 }
 
