@@ -171,6 +171,9 @@ check '[ "$code" = 200 ] && clean' "no password in the audit log: $last"
 check '[ "$(jq_ "any(e[\"action\"] == \"POST /api/v1/accounts/{name}/disable\" and e[\"target\"] == \"n-clerk\" for e in d[\"items\"])")" = True ]' "the disable is audited: $last"
 
 serve_stop
+# Under the sanitizers (TK_SANITIZE), the server's exit reports any leak
+# or undefined behaviour of the requests above on its stderr.
+check '! grep -Eq "ERROR: (Address|Leak)Sanitizer|runtime error:" "$tmp/serve.err"' "the server's stderr has no sanitizer report: $(head -c 3000 "$tmp/serve.err")"
 st=0
 python3 "$src/tests/api/openapi_check.py" "$src/docs/openapi.yaml" "$schema_log" >"$tmp/schema.out" 2>&1 || st=$?
 check '[ "$st" = 0 ]' "the answers match docs/openapi.yaml: $(cat "$tmp/schema.out")"
