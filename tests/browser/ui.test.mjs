@@ -503,6 +503,9 @@ await step('reporter: read-only lists', async () => {
 
 await step('admin: audit log', async () => {
   await page.click('[data-test=logout]');
+  // The session ends when DELETE /api/v1/session answers: the login page
+  // shows then. Loading the page before would keep the reporter's session.
+  await page.waitForSelector('form.login-form');
   await login('ui-admin');
   assert((await navTexts()).includes('監査ログ'), 'admin nav has audit');
   await page.goto(base + '/#/audit');
@@ -543,6 +546,10 @@ await step('admin: accounts', async () => {
   await page.click('tr[data-account=ui-clerk] [data-test=account-reset]');
   await page.waitForSelector('tr[data-account=ui-clerk] form.inline-form input[type=password]');
   await shot('24-accounts');
+  await page.fill('tr[data-account=ui-clerk] form.inline-form input[type=password]', 'a new clerk password here');
+  await page.click('tr[data-account=ui-clerk] form.inline-form button[type=submit]');
+  await page.waitForSelector('tr[data-account=ui-clerk] .alert.info');
+  assert((await page.$$('tr[data-account=ui-clerk] form.inline-form')).length === 0, 'the reset form closes');
 });
 
 await step('no request left 127.0.0.1', async () => {
