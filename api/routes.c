@@ -588,6 +588,7 @@ static const tk_route *(*const parts[])(size_t *n) = {
     tk_routes_core,     tk_routes_uploads,  tk_routes_analyses, tk_routes_tuning,
     tk_routes_profiles, tk_routes_entities, tk_routes_periods,  tk_routes_master,
     tk_routes_settings, tk_routes_webui,    tk_routes_answers,  tk_routes_reports,
+    tk_routes_accounts,
 };
 
 static tk_route *table;

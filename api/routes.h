@@ -56,5 +56,6 @@ const tk_route *tk_routes_settings(size_t *n); /* baseline settings (api/routes_
 const tk_route *tk_routes_webui(size_t *n);    /* the web UI's files (api/webui.c) */
 const tk_route *tk_routes_answers(size_t *n);  /* confirmations (api/routes_answers.c) */
 const tk_route *tk_routes_reports(size_t *n);  /* reports (api/routes_reports.c) */
+const tk_route *tk_routes_accounts(size_t *n); /* accounts, tokens (api/routes_accounts.c) */
 
 #endif

@@ -21,6 +21,7 @@ const NAV = [
   { hash: '#/reports', key: 'nav_reports', roles: EVERYONE, icon: '▤' },
   { hash: '#/confirmations', key: 'nav_confirm', roles: UPLOADERS, icon: '✓' },
   { hash: '#/audit', key: 'nav_audit', roles: ['admin'], icon: '✎' },
+  { hash: '#/accounts', key: 'nav_accounts', roles: ['admin'], icon: '☺' },
 ];
 
 // Routes: pattern, the roles that may open it, the page.
@@ -34,6 +35,7 @@ const ROUTES = [
   [/^#\/tuning$/, READERS, pageTuning],
   [/^#\/analyses$/, READERS, pageAnalyses],
   [/^#\/audit$/, ['admin'], pageAudit],
+  [/^#\/accounts$/, ['admin'], pageAccounts],
   [/^#\/reports$/, EVERYONE, pageReports],
   [/^#\/confirmations$/, UPLOADERS, pageConfirmations],
 ];
@@ -868,6 +870,78 @@ async function pageAudit() {
     h('td', { class: 'num' }, x.id), h('td', { class: 'nowrap' }, timeFmt(x.time)), h('td', {}, x.actor), h('td', {}, ['uploader', 'analyst', 'reporter', 'admin'].includes(x.role) ? t('role_' + x.role) : x.role || '—'), h('td', {}, x.address || '—'),
     h('td', {}, h('code', {}, x.action)), h('td', {}, x.target || '—'), h('td', {}, h('span', { class: 'badge out-' + x.outcome }, t('out_' + x.outcome))), h('td', {}, x.detail || '—'))), 'audit'),
   d.next ? h('div', { class: 'pager' }, h('button', { type: 'button', class: 'btn ghost small', onclick: () => setHashQuery('#/audit', { ...f, before: d.next }) }, t('older'))) : null));
+}
+
+// ---- accounts --------------------------------------------------------------
+
+// The accounts an admin manages (an admin of one tenant: that tenant's):
+// add one, disable or enable it, set a new password. The server decides
+// what is allowed and says why not; its message is shown next to the form.
+const ROLES = ['uploader', 'analyst', 'reporter', 'admin'];
+
+async function pageAccounts() {
+  page('accounts_title', null, loading());
+  const d = await api('GET', '/api/v1/accounts');
+  const addMsg = h('div', { 'aria-live': 'polite', 'data-test': 'account-add-msg' });
+  const name = h('input', { name: 'name', required: true, maxlength: 64, pattern: '[a-z0-9._\\-]{1,64}', autocomplete: 'off', 'data-test': 'account-name' });
+  const role = select(ROLES.map((r) => [r, t('role_' + r)]), 'reporter', { name: 'role', 'data-test': 'account-role' });
+  const pw = h('input', { name: 'password', type: 'password', required: true, minlength: 12, autocomplete: 'new-password', 'data-test': 'account-password' });
+  const chosen = me.tenant ? null : localStorage.getItem('tenken.tenant');
+  const form = h('form', { class: 'filters', 'data-test': 'account-add', onsubmit: async (e) => {
+    e.preventDefault();
+    clear(addMsg);
+    const body = { name: name.value.trim(), role: role.value, password: pw.value };
+    if (chosen) body.tenant = chosen;
+    try {
+      await api('POST', '/api/v1/accounts', { body });
+      pw.value = '';
+      announce(t('account_added', { n: body.name }));
+      await pageAccounts();
+    } catch (err) { pw.value = ''; addMsg.append(errorBox(err)); }
+  } },
+  field(t('account_name'), name, t('account_name_rule')), field(t('role'), role), field(t('password'), pw, t('password_rule')),
+  h('div', { class: 'filter-actions' }, h('button', { type: 'submit', class: 'btn primary' }, t('account_add'))));
+  const rows = d.items.map((a) => {
+    const msg = h('div', { 'aria-live': 'polite' });
+    const cell = h('td', { class: 'actions-cell' });
+    const toggle = h('button', { type: 'button', class: 'btn ghost small', 'data-test': a.disabled ? 'account-enable' : 'account-disable', disabled: a.name === me.name && !a.disabled, onclick: async () => {
+      clear(msg);
+      try {
+        await api('POST', '/api/v1/accounts/' + encodeURIComponent(a.name) + (a.disabled ? '/enable' : '/disable'), { body: {} });
+        announce(t(a.disabled ? 'account_enabled' : 'account_disabled', { n: a.name }));
+        await pageAccounts();
+      } catch (err) { msg.append(errorBox(err)); }
+    } }, t(a.disabled ? 'account_enable' : 'account_disable'));
+    const reset = h('button', { type: 'button', class: 'btn ghost small', 'data-test': 'account-reset', onclick: () => {
+      const npw = h('input', { type: 'password', minlength: 12, required: true, autocomplete: 'new-password', 'aria-label': t('new_password') + ' ' + a.name });
+      const f = h('form', { class: 'inline-form', onsubmit: async (e) => {
+        e.preventDefault();
+        clear(msg);
+        try {
+          await api('PUT', '/api/v1/accounts/' + encodeURIComponent(a.name) + '/password', { body: { password: npw.value } });
+          npw.value = '';
+          f.remove();
+          reset.hidden = false;
+          msg.append(h('div', { class: 'alert info', role: 'status' }, t('password_set', { n: a.name })));
+        } catch (err) { npw.value = ''; msg.append(errorBox(err)); }
+      } }, npw, h('button', { type: 'submit', class: 'btn primary small' }, t('save')),
+      h('button', { type: 'button', class: 'btn ghost small', onclick: () => { f.remove(); reset.hidden = false; clear(msg); } }, t('cancel')));
+      reset.hidden = true;
+      cell.insertBefore(f, msg);
+      npw.focus();
+    } }, t('password_reset'));
+    cell.append(toggle, ' ', reset, msg);
+    return h('tr', { 'data-account': a.name },
+      h('td', {}, a.name), h('td', {}, h('span', { class: 'badge role role-' + a.role }, t('role_' + a.role))),
+      h('td', {}, a.tenant || t('account_global')),
+      h('td', {}, h('span', { class: 'badge ' + (a.disabled ? 'acc-disabled' : 'acc-active'), 'data-test': 'account-state' }, t(a.disabled ? 'account_state_disabled' : 'account_state_active')),
+        a.locked_until ? h('span', { class: 'muted' }, ' ' + t('account_locked', { at: timeFmt(a.locked_until) })) : null),
+      h('td', { class: 'nowrap' }, timeFmt(a.created_at), ' ', h('span', { class: 'muted' }, a.created_by)),
+      cell);
+  });
+  page('accounts_title', null,
+    card(t('account_add'), form, addMsg),
+    card(null, table([t('account_name'), t('role'), t('tenant'), t('account_state'), t('account_created'), ''], rows, 'accounts')));
 }
 
 // ---- reports, the city's confirmations, completeness ------------------------

@@ -8,7 +8,7 @@ const ja = {
   logout: 'ログアウト', tenant: 'テナント', user: 'ユーザー', role: '権限',
   role_uploader: 'アップロード担当', role_analyst: '分析担当', role_reporter: '閲覧（報告）', role_admin: '管理者',
   nav: 'メインメニュー', nav_upload: 'ログのアップロード', nav_uploads: 'アップロード履歴', nav_cases: '検知事案',
-  nav_tuning: 'ルールと閾値', nav_analyses: '分析と期間', nav_audit: '監査ログ',
+  nav_tuning: 'ルールと閾値', nav_analyses: '分析と期間', nav_audit: '監査ログ', nav_accounts: 'アカウント',
   login_title: 'ログイン', login_lead: '自治体の操作ログ点検システムです。職員のアカウントでログインしてください。',
   name: 'アカウント名', password: 'パスワード', login_btn: 'ログイン', logging_in: 'ログインしています…',
   wrong_credentials: 'アカウント名またはパスワードが違います。',
@@ -76,6 +76,13 @@ const ja = {
   import_btn: '取り込む', import_ok: '{n}件の回答を保存しました（変更なし {u}件、空欄 {b}件）。', sheet: 'シート', row_no: '行', column: '列', problem: '内容', more_issues: 'ほかに {n}件の問題があります。',
   completeness_title: 'ログの到着状況', completeness_sum: '{p}：{n}行、欠落 {m}日、少ない日 {l}日。', upload_deadline: 'アップロード期限：{d}', no_plan: 'アップロード期限は未設定です。',
   flag_ok: '正常', flag_missing: '欠落', flag_low: '少ない', flag_closed: '閉庁日', flag_future: '未到来',
+  accounts_title: 'アカウント管理', account_add: 'アカウントを追加', account_name: 'アカウント名',
+  account_name_rule: '半角英小文字・数字・「.」「_」「-」で64文字まで', password_rule: '12文字以上。アカウント名と同じものは使えません',
+  account_added: 'アカウント {n} を追加しました', account_disable: '無効化', account_enable: '有効化',
+  account_disabled: 'アカウント {n} を無効化しました', account_enabled: 'アカウント {n} を有効化しました',
+  account_state: '状態', account_state_active: '有効', account_state_disabled: '無効', account_created: '作成',
+  account_global: '全テナント', account_locked: '（{at}までロック中）', password_reset: 'パスワード再設定',
+  new_password: '新しいパスワード', password_set: 'アカウント {n} のパスワードを設定しました（ログイン中のセッションは終了しました）',
 };
 
 const en = {
@@ -83,7 +90,7 @@ const en = {
   logout: 'Log out', tenant: 'Tenant', user: 'User', role: 'Role',
   role_uploader: 'Uploader', role_analyst: 'Analyst', role_reporter: 'Reporter', role_admin: 'Administrator',
   nav: 'Main menu', nav_upload: 'Upload logs', nav_uploads: 'Upload history', nav_cases: 'Cases to review',
-  nav_tuning: 'Rules and thresholds', nav_analyses: 'Analyses and periods', nav_audit: 'Audit log',
+  nav_tuning: 'Rules and thresholds', nav_analyses: 'Analyses and periods', nav_audit: 'Audit log', nav_accounts: 'Accounts',
   login_title: 'Log in', login_lead: 'The municipality\'s log inspection system. Log in with your staff account.',
   name: 'Account name', password: 'Password', login_btn: 'Log in', logging_in: 'Logging in…',
   wrong_credentials: 'Wrong account name or password.',
@@ -151,6 +158,13 @@ const en = {
   import_btn: 'Import', import_ok: '{n} answers saved ({u} unchanged, {b} blank).', sheet: 'Sheet', row_no: 'Row', column: 'Column', problem: 'Problem', more_issues: '{n} more problems.',
   completeness_title: 'Arrival of logs', completeness_sum: '{p}: {n} rows, {m} missing days, {l} low days.', upload_deadline: 'Upload deadline: {d}', no_plan: 'No upload deadline set.',
   flag_ok: 'ok', flag_missing: 'missing', flag_low: 'low', flag_closed: 'closed', flag_future: 'not yet',
+  accounts_title: 'Accounts', account_add: 'Add an account', account_name: 'Account name',
+  account_name_rule: 'a-z, 0-9, ".", "_" and "-", up to 64 characters', password_rule: 'At least 12 characters, not the account name',
+  account_added: 'Account {n} added', account_disable: 'Disable', account_enable: 'Enable',
+  account_disabled: 'Account {n} disabled', account_enabled: 'Account {n} enabled',
+  account_state: 'State', account_state_active: 'active', account_state_disabled: 'disabled', account_created: 'Created',
+  account_global: 'all tenants', account_locked: '(locked until {at})', password_reset: 'Reset password',
+  new_password: 'New password', password_set: 'Password of {n} set (its sessions ended)',
 };
 
 

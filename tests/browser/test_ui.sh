@@ -6,7 +6,9 @@
 # row-level error, the city's answer to a confirmation request, the ranked
 # cases, a case's explanation, triage that survives a reload, a rule
 # preview, the report (PDF and HTML, whose follow-up chapter shows the
-# city's answer), and no request leaving 127.0.0.1.
+# city's answer), the admin's audit log and accounts page (an account
+# added, refused with a weak password, disabled), and no request leaving
+# 127.0.0.1.
 # Screenshots of every page go to $TK_TEST_TMP/screenshots/.
 #
 # Exits 77 (ctest SKIP) only when chromium or tests/browser/node_modules

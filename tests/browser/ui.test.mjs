@@ -503,6 +503,9 @@ await step('reporter: read-only lists', async () => {
 
 await step('admin: audit log', async () => {
   await page.click('[data-test=logout]');
+  // The session ends when DELETE /api/v1/session answers: the login page
+  // shows then. Loading the page before would keep the reporter's session.
+  await page.waitForSelector('form.login-form');
   await login('ui-admin');
   assert((await navTexts()).includes('監査ログ'), 'admin nav has audit');
   await page.goto(base + '/#/audit');
@@ -517,6 +520,36 @@ await step('admin: audit log', async () => {
   await page.waitForSelector('table[data-test=audit] tbody tr td code');
   const bulk = await page.$$eval('table[data-test=audit] tbody tr', (r) => r.map((x) => x.textContent));
   assert(bulk.length === 2 && bulk.every((x) => x.includes('anomaly.triage') && x.includes('confirmed')), 'each case of the bulk triage audited: ' + bulk);
+});
+
+await step('admin: accounts', async () => {
+  assert((await navTexts()).includes('アカウント'), 'admin nav has accounts');
+  await page.goto(base + '/#/accounts');
+  await page.waitForSelector('table[data-test=accounts] tbody tr[data-account=ui-analyst]');
+  // A weak password: the server's reason next to the form, nothing added.
+  await page.fill('[data-test=account-name]', 'ui-clerk');
+  await page.selectOption('[data-test=account-role]', 'uploader');
+  await page.fill('[data-test=account-password]', 'short-pw-1');
+  await page.evaluate(() => document.querySelector('[data-test=account-password]').removeAttribute('minlength'));
+  await page.click('form[data-test=account-add] button[type=submit]');
+  await page.waitForSelector('[data-test=account-add-msg] .alert.error');
+  assert((await page.$$('tr[data-account=ui-clerk]')).length === 0, 'a refused account is not listed');
+  await page.fill('[data-test=account-password]', 'a clerk password of length');
+  await page.click('form[data-test=account-add] button[type=submit]');
+  await page.waitForSelector('tr[data-account=ui-clerk]');
+  const row = await page.textContent('tr[data-account=ui-clerk]');
+  assert(row.includes('アップロード担当') && row.includes('有効') && row.includes('ui-admin'), 'the new account: ' + row);
+  await page.click('tr[data-account=ui-clerk] [data-test=account-disable]');
+  await page.waitForSelector('tr[data-account=ui-clerk] [data-test=account-enable]');
+  const st = await page.textContent('tr[data-account=ui-clerk] [data-test=account-state]');
+  assert(st === '無効', 'disabled: ' + st);
+  await page.click('tr[data-account=ui-clerk] [data-test=account-reset]');
+  await page.waitForSelector('tr[data-account=ui-clerk] form.inline-form input[type=password]');
+  await shot('24-accounts');
+  await page.fill('tr[data-account=ui-clerk] form.inline-form input[type=password]', 'a new clerk password here');
+  await page.click('tr[data-account=ui-clerk] form.inline-form button[type=submit]');
+  await page.waitForSelector('tr[data-account=ui-clerk] .alert.info');
+  assert((await page.$$('tr[data-account=ui-clerk] form.inline-form')).length === 0, 'the reset form closes');
 });
 
 await step('no request left 127.0.0.1', async () => {
