@@ -86,6 +86,30 @@ static int send_doc(tk_server_req *r, tk_rdoc *d, int pdf, const char *name)
     return 0;
 }
 
+/* Reads ?format= (html, pdf, or xlsx when xlsx is not NULL) into *pdf and
+ * *xlsx and ?lang= (ja, en or none) into *lang. Returns 0, or 1 when a bad
+ * value was answered with 400. */
+static int doc_args(tk_server_req *r, int *pdf, int *xlsx, const char **lang)
+{
+    const char *format = tk_server_req_query(r, "format");
+    if (format == NULL)
+        format = "html";
+    *pdf = strcmp(format, "pdf") == 0;
+    if (xlsx != NULL)
+        *xlsx = strcmp(format, "xlsx") == 0;
+    if (!*pdf && !(xlsx != NULL && *xlsx) && strcmp(format, "html") != 0) {
+        tk_handler_bad_arg(r, "format",
+                           xlsx ? "expected html, pdf or xlsx" : "expected html or pdf");
+        return 1;
+    }
+    *lang = tk_server_req_query(r, "lang");
+    if (*lang != NULL && strcmp(*lang, "ja") != 0 && strcmp(*lang, "en") != 0) {
+        tk_handler_bad_arg(r, "lang", "expected ja or en");
+        return 1;
+    }
+    return 0;
+}
+
 static int get(tk_server_req *r)
 {
     tk_error err = {0};
@@ -93,16 +117,9 @@ static int get(tk_server_req *r)
     const char *p = tk_server_req_param(r);
     if (tk_period_parse(p, strlen(p), &ro.period, &err) != TK_OK)
         return tk_handler_bad_arg(r, "period", err.msg);
-    const char *format = tk_server_req_query(r, "format");
-    if (format == NULL)
-        format = "html";
-    const int pdf = strcmp(format, "pdf") == 0;
-    if (!pdf && strcmp(format, "html") != 0)
-        return tk_handler_bad_arg(r, "format", "expected html or pdf");
-    const char *lang = tk_server_req_query(r, "lang");
-    if (lang != NULL && strcmp(lang, "ja") != 0 && strcmp(lang, "en") != 0)
-        return tk_handler_bad_arg(r, "lang", "expected ja or en");
-    ro.lang = lang;
+    int pdf = 0;
+    if (doc_args(r, &pdf, NULL, &ro.lang))
+        return 0;
     int64_t run = 0;
     if (tk_handler_int_arg(r, "run", &run))
         return 0;
@@ -145,16 +162,9 @@ static int get_contract(tk_server_req *r, int plan)
         return tk_handler_bad_arg(r, "fy", msg);
     }
     co.fiscal_year = (int)fy;
-    const char *format = tk_server_req_query(r, "format");
-    if (format == NULL)
-        format = "html";
-    const int pdf = strcmp(format, "pdf") == 0;
-    if (!pdf && strcmp(format, "html") != 0)
-        return tk_handler_bad_arg(r, "format", "expected html or pdf");
-    const char *lang = tk_server_req_query(r, "lang");
-    if (lang != NULL && strcmp(lang, "ja") != 0 && strcmp(lang, "en") != 0)
-        return tk_handler_bad_arg(r, "lang", "expected ja or en");
-    co.lang = lang;
+    int pdf = 0;
+    if (doc_args(r, &pdf, NULL, &co.lang))
+        return 0;
 
     tk_tenant *t = NULL;
     if (tk_server_req_tenant(r, 0, &t) != TK_OK)
@@ -243,17 +253,9 @@ static int annual(tk_server_req *r, int minutes)
     const char *p = tk_server_req_param(r);
     if (tk_annual_parse_year(p, strlen(p), &ao.fiscal_year, &err) != TK_OK)
         return tk_handler_bad_arg(r, "fy", err.msg);
-    const char *format = tk_server_req_query(r, "format");
-    if (format == NULL)
-        format = "html";
-    const int pdf = strcmp(format, "pdf") == 0, xlsx = !minutes && strcmp(format, "xlsx") == 0;
-    if (!pdf && !xlsx && strcmp(format, "html") != 0)
-        return tk_handler_bad_arg(r, "format",
-                                  minutes ? "expected html or pdf" : "expected html, pdf or xlsx");
-    const char *lang = tk_server_req_query(r, "lang");
-    if (lang != NULL && strcmp(lang, "ja") != 0 && strcmp(lang, "en") != 0)
-        return tk_handler_bad_arg(r, "lang", "expected ja or en");
-    ao.lang = lang;
+    int pdf = 0, xlsx = 0;
+    if (doc_args(r, &pdf, minutes ? NULL : &xlsx, &ao.lang))
+        return 0;
 
     tk_tenant *t = NULL;
     if (tk_server_req_tenant(r, 0, &t) != TK_OK)
