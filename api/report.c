@@ -37,6 +37,7 @@
 #include "models/tuning.h"
 #include "src/alloc.h"
 #include "src/calendar.h"
+#include "src/event.h"
 #include "src/master.h"
 #include "src/store.h"
 #include "src/timefmt.h"
@@ -1470,10 +1471,15 @@ static int item_first_event(ctx *c, const tk_anomalies_item *it, first_event *fe
         const tk_evidence_row *r = tk_evidence_row_at(ev, 0);
         fe->t = r->t;
         snprintf(fe->user, sizeof fe->user, "%s", r->user ? r->user : "");
+        const char *op = r->operation && r->operation[0] ? r->operation : "-";
+        if (!c->en && r->operation != NULL) {
+            const char *ja = tk_op_label_ja(tk_op_parse(r->operation, strlen(r->operation)));
+            if (ja != NULL)
+                op = ja;
+        }
         snprintf(fe->sysop, sizeof fe->sysop, "%s / %s / %s",
                  r->system && r->system[0] ? r->system : "-",
-                 r->function && r->function[0] ? r->function : "-",
-                 r->operation && r->operation[0] ? r->operation : "-");
+                 r->function && r->function[0] ? r->function : "-", op);
         /* The first resident among the rows, if any. */
         for (size_t i = 0; i < tk_evidence_count(ev) && !fe->subject[0]; i++)
             if (tk_evidence_row_at(ev, i)->resident[0])

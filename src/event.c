@@ -25,6 +25,21 @@ static const char *const op_names[TK_OP_COUNT_] = {
     "other",
 };
 
+/* The words a city's staff use for each operation (as its systems' own log
+ * layouts: 照会, 更新, 発行, …). */
+static const char *const op_labels_ja[TK_OP_COUNT_] = {
+    "照会",       "検索",       "登録",         "更新",         "削除",     "印刷",
+    "出力",       "抽出",       "発行",         "ログオン",     "ログオフ", "ログオン失敗",
+    "媒体へ複製", "媒体へ移動", "デバイス接続", "デバイス切断", "その他",
+};
+
+const char *tk_op_label_ja(int op)
+{
+    if (op < 0 || op >= TK_OP_COUNT_)
+        return NULL;
+    return op_labels_ja[op];
+}
+
 const char *tk_op_name(int op)
 {
     if (op < 0 || op >= TK_OP_COUNT_)

@@ -67,6 +67,10 @@ typedef struct tk_event {
 /* The canonical name of op ("lookup"), or NULL if op is out of range. */
 const char *tk_op_name(int op);
 
+/* The Japanese label of op ("照会"), as reports and the UI print it, or
+ * NULL if op is out of range. */
+const char *tk_op_label_ja(int op);
+
 /* Parses a canonical operation name of len bytes; returns the tk_op or -1. */
 int tk_op_parse(const char *p, size_t len);
 

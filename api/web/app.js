@@ -507,6 +507,8 @@ async function pageCases() {
 // ---- one case --------------------------------------------------------------
 
 // An explanation's key in the UI's language (i18n ex_KEY), else the key.
+// The words for a key when the dictionaries have it, else the value as sent.
+function wordOr(key, value) { return has(key) ? t(key) : value; }
 function exKey(k) { return has('ex_' + k) ? t('ex_' + k) : k; }
 
 // A feature of a model's explanation: its Japanese label, or in English
@@ -594,7 +596,8 @@ async function pageCase(cid) {
     clear(evCard).append(h('h2', {}, t('evidence')),
       table([t('time'), t('system'), t('user_col'), t('terminal'), t('operation'), t('function'), t('result'), t('resident'), t('file_col')], ev.rows.map((r) => h('tr', {},
         h('td', { class: 'nowrap' }, timeFmt(r.time)), h('td', {}, r.system), h('td', {}, r.user || '—'), h('td', {}, r.terminal || '—'),
-        h('td', {}, r.operation || '—'), h('td', {}, r.function || '—'), h('td', {}, r.result || '—'),
+        h('td', {}, r.operation ? wordOr('op_' + r.operation, r.operation) : '—'), h('td', {}, r.function || '—'),
+        h('td', {}, r.result ? wordOr('res_' + r.result, r.result) : '—'),
         h('td', {}, r.resident ? h('code', { title: r.resident }, r.resident.slice(0, 10) + '…') : '—'),
         h('td', { class: 'nowrap' }, r.file + ':' + r.record))), 'evidence'),
       pager(offset, 25, ev.count, showEvidence));
