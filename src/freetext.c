@@ -35,6 +35,7 @@
 
 #include "src/alloc.h"
 #include "src/checked.h"
+#include "src/strmap.h"
 
 #define FIELD_MAX 64
 #define TAG_BYTES (TK_FREETEXT_TAG_HEX / 2)
@@ -52,7 +53,21 @@ static const char *const known_fields[] = {
     "gender",    "address",  "addr",         "zip",        "postcode",   "phone",    "tel",
     "household", NULL};
 
+/* Remembered results. A remarks column repeats a few values (窓口, 電話照会,
+ * 定型出力) on millions of rows, and each would cost an HMAC; short inputs
+ * and their stored form are kept in a small direct-mapped table keyed by
+ * the input's hash. It holds clear text, so it is wiped with the rest. */
+enum { MEMO_SLOTS = 64, MEMO_IN = 96, MEMO_OUT = 160 };
+
+struct memo {
+    size_t inlen;  /* 0: empty slot */
+    size_t outlen; /* 0: the text has nothing to keep */
+    char in[MEMO_IN];
+    char out[MEMO_OUT];
+};
+
 struct tk_freetext {
+    struct memo memo[MEMO_SLOTS];
     tk_crypto_hmac *hmac;
     char *buf; /* norm | val | text | out, sized for the current input */
     size_t cap;
@@ -83,6 +98,7 @@ void tk_freetext_destroy(tk_freetext *f)
     if (f == NULL)
         return;
     tk_crypto_hmac_destroy(f->hmac);
+    tk_crypto_wipe(f->memo, sizeof f->memo);
     if (f->buf != NULL)
         tk_crypto_wipe(f->buf, f->cap);
     tk_free(f->buf);
@@ -358,8 +374,7 @@ static int reserve(tk_freetext *f, size_t len, tk_error *err)
     return TK_OK;
 }
 
-int tk_freetext_apply(tk_freetext *f, int mode, const char *p, size_t len, tk_view *out,
-                      tk_error *err)
+static int apply(tk_freetext *f, int mode, const char *p, size_t len, tk_view *out, tk_error *err)
 {
     const unsigned char *u = (const unsigned char *)p;
     int rc;
@@ -449,4 +464,26 @@ done:
         out->len = f->nout;
     }
     return TK_OK;
+}
+
+int tk_freetext_apply(tk_freetext *f, int mode, const char *p, size_t len, tk_view *out,
+                      tk_error *err)
+{
+    if (mode == TK_FREETEXT_CLEAR || len == 0 || len > MEMO_IN)
+        return apply(f, mode, p, len, out, err);
+    struct memo *m = &f->memo[tk_strmap_hash(p, len) % MEMO_SLOTS];
+    if (m->inlen == len && memcmp(m->in, p, len) == 0) {
+        out->p = m->outlen > 0 ? m->out : NULL;
+        out->len = m->outlen;
+        return TK_OK;
+    }
+    const int rc = apply(f, mode, p, len, out, err);
+    if (rc == TK_OK && out->len <= MEMO_OUT) {
+        memcpy(m->in, p, len);
+        m->inlen = len;
+        if (out->len > 0)
+            memcpy(m->out, out->p, out->len);
+        m->outlen = out->len;
+    }
+    return rc;
 }

@@ -370,12 +370,48 @@ static void test_tenant_key(void)
     TK_CHECK(system(path) == 0);
 }
 
+/* Remembered results are the results: a long run of inputs with repeats,
+ * more distinct values than the memo holds, and inputs that are absent,
+ * invalid UTF-8 or too long to remember, each rewritten by one rewriter
+ * give what a fresh rewriter gives for that input alone. */
+static void test_repeats(void)
+{
+    tk_freetext *f = NULL;
+    tk_error err;
+    char in[256], want[512];
+
+    TK_REQUIRE(tk_freetext_create(&f, key, &err) == TK_OK);
+    for (int i = 0; i < 2000; i++) {
+        const int k = (i * 7919) % 150;
+        if (k % 50 == 3)
+            snprintf(in, sizeof in, "  ;  ");
+        else if (k % 50 == 4)
+            snprintf(in, sizeof in, "\xff備考%d", k);
+        else if (k % 50 == 5)
+            snprintf(in, sizeof in, "%0120d", k);
+        else if (k % 3 == 0)
+            snprintf(in, sizeof in, "氏名=ヤマダ%d*", k);
+        else
+            snprintf(in, sizeof in, "窓口%d", k);
+        tk_freetext *fresh = NULL;
+        TK_REQUIRE(tk_freetext_create(&fresh, key, &err) == TK_OK);
+        snprintf(want, sizeof want, "%s", ap(fresh, in));
+        tk_freetext_destroy(fresh);
+        TK_CHECK_STR(ap(f, in), want);
+        /* The clear mode is never answered from the memo. */
+        if (k % 50 != 4)
+            TK_CHECK_STR(apply(f, TK_FREETEXT_CLEAR, in, strlen(in)), in);
+    }
+    tk_freetext_destroy(f);
+}
+
 int main(void)
 {
     TK_RUN(test_conditions);
     TK_RUN(test_separators);
     TK_RUN(test_full_width);
     TK_RUN(test_free_text);
+    TK_RUN(test_repeats);
     TK_RUN(test_empty_and_malformed);
     TK_RUN(test_long_values);
     TK_RUN(test_invalid_utf8);
