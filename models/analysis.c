@@ -165,7 +165,9 @@ struct rowscore {
     double iforest; /* raw isolation-forest score */
     double d2;      /* squared Mahalanobis distance */
     double r_if, r_md;
-    double score; /* 0-100 */
+    double
+        dept_level; /* the 所属's raw score that day above its usual (normalise), taken off raw */
+    double score;   /* 0-100 */
 };
 
 struct item {
@@ -877,19 +879,76 @@ done:
     return rc;
 }
 
-/* Raw scores and the history-normalised 0-100 score. */
+/* The quantile of the baseline's 所属-day levels above which a level is
+ * unusual (normalise). */
+#define DEPT_LEVEL_USUAL 0.9
+
+/* The 所属's level on the day of row r: the median of the undamped raw
+ * scores own[] of the other members of its 所属 at work that day, or 0
+ * when the user has no 所属 or works alone. tmp is scratch of nrows. */
+static double dept_day_level(const struct ctx *c, size_t r, const double *own, double *tmp)
+{
+    if (c->rows[r].dept == TK_USERDAY_NO_DEPT)
+        return 0;
+    const size_t *peers;
+    const size_t np = tk_userday_peers(c->s, c->rows[r].day, c->rows[r].dept, &peers);
+    size_t m = 0;
+    for (size_t q = 0; q < np; q++)
+        if (peers[q] != r)
+            tmp[m++] = own[peers[q]];
+    if (m == 0)
+        return 0;
+    qsort(tmp, m, sizeof *tmp, cmp_double);
+    return m % 2 ? tmp[m / 2] : 0.5 * (tmp[m / 2 - 1] + tmp[m / 2]);
+}
+
+/* Raw scores and the history-normalised 0-100 score.
+ *
+ * A day on which the whole 所属 works unusually (the election staff at
+ * the 期日前投票所 on a weekend: 100 look-ups against a usual 6-13, until
+ * 20:00) is not an anomaly of each of its members. The same-day peer
+ * probability of the count features cannot see it when fewer than three
+ * members are at work, and the time of day and the multivariate models
+ * have no peer term at all; so the day's raw score is taken less the
+ * 所属's level that day (dept_day_level: the median raw score of the
+ * other members at work, leave-one-out). A member far above busy
+ * colleagues keeps the difference; a member alone at work, or in a 所属
+ * at its usual level, loses little. Every row is treated alike, baseline
+ * days included, so the normalisation below compares like with like. */
 static int normalise(struct ctx *c, tk_error *err)
 {
     double *hist = tk_calloc(c->nrows + 1, sizeof *hist);
-    if (hist == NULL)
+    double *own = tk_calloc(c->nrows + 1, sizeof *own);
+    double *tmp = tk_calloc(c->nrows + 1, sizeof *tmp);
+    if (hist == NULL || own == NULL || tmp == NULL) {
+        tk_free(hist);
+        tk_free(own);
+        tk_free(tmp);
         return tk_error_set(err, TK_ENOMEM, "out of memory scoring");
+    }
+    for (size_t r = 0; r < c->nrows; r++)
+        own[r] = fmax(c->rs[r].feat, 0.5 * (c->rs[r].r_if + c->rs[r].r_md));
     size_t m = 0;
     for (size_t r = 0; r < c->nrows; r++) {
+        c->rs[r].dept_level = dept_day_level(c, r, own, tmp);
+        if (in(&c->base, c->rows[r].day))
+            hist[m++] = c->rs[r].dept_level;
+    }
+    /* Only a level above the usual is taken off: the 所属's level on an
+     * ordinary day is the noise of its members' days, and taking it off
+     * every day would only compress the scale. */
+    qsort(hist, m, sizeof *hist, cmp_double);
+    const double usual = m ? hist[(size_t)((double)(m - 1) * DEPT_LEVEL_USUAL)] : 0;
+    m = 0;
+    for (size_t r = 0; r < c->nrows; r++) {
         struct rowscore *s = &c->rs[r];
-        s->raw = fmax(s->feat, 0.5 * (s->r_if + s->r_md));
+        s->dept_level = fmax(0.0, s->dept_level - usual);
+        s->raw = fmax(0.0, own[r] - s->dept_level);
         if (in(&c->base, c->rows[r].day))
             hist[m++] = s->raw;
     }
+    tk_free(own);
+    tk_free(tmp);
     qsort(hist, m, sizeof *hist, cmp_double);
     for (size_t r = 0; r < c->nrows; r++) {
         const double t = tail_surprise(hist, m, c->rs[r].raw);
@@ -1579,6 +1638,8 @@ static int model_item(struct ctx *c, size_t r, struct item *it, tk_error *err)
     json_object_set_new(comp, "iforest_surprise", json_real(s->r_if));
     json_object_set_new(comp, "mahalanobis_d2", json_real(s->d2));
     json_object_set_new(comp, "mahalanobis_surprise", json_real(s->r_md));
+    if (s->dept_level > 0)
+        json_object_set_new(comp, "dept_day_level", json_real(s->dept_level));
     json_object_set_new(comp, "raw", json_real(s->raw));
     json_object_set_new(ex, "components", comp);
     char sum[400], who[160];
