@@ -2170,8 +2170,10 @@ static int cmp_item_day(const void *a, const void *b)
  * terminal) are grouped, after their evidence is known, by these rules:
  *
  * 1. Findings of one rule whose days are at most CASE_GAP days apart chain
- *    into one case (a retired account used on four days of a fortnight;
- *    look-ups of one resident on thirteen days).
+ *    into one case (look-ups of one resident on thirteen days); findings
+ *    of a rule on the account's state (R14 retired, R16 on leave) chain
+ *    whatever the gap: a retired account used on day 3 and day 20 of the
+ *    period is one matter, not two.
  * 2. Findings of different rules that share a day join (a retired
  *    account used after hours on an unregistered terminal).
  * 3. A model anomaly of a day inside a rule case's days joins that case,
@@ -2270,6 +2272,14 @@ static int leads(const struct item *x, const struct item *y)
     return cmp_group(x, y) < 0;
 }
 
+/* 1 if rule id judges the account's state rather than a pattern of use:
+ * a retired account (R14) or one on leave (R16) must not be used at all,
+ * so its uses in the period are one matter however far apart. */
+static int account_state_rule(const char *id)
+{
+    return strcmp(id, "R14") == 0 || strcmp(id, "R16") == 0;
+}
+
 /* Groups items[a, b) (one entity, in grouping order) into sets of p. */
 static void group_entity(struct item *items, size_t a, size_t b, size_t *p)
 {
@@ -2282,7 +2292,8 @@ static void group_entity(struct item *items, size_t a, size_t b, size_t *p)
             if (y->source != 0 || y->day == PERIOD_ITEM)
                 continue;
             const int64_t g = gap(x, y);
-            if (g <= 0 || (g <= CASE_GAP && strcmp(x->rule_id, y->rule_id) == 0))
+            const int same = strcmp(x->rule_id, y->rule_id) == 0;
+            if (g <= 0 || (same && (g <= CASE_GAP || account_state_rule(x->rule_id))))
                 uf_join(p, i, j);
         }
     }
