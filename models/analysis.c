@@ -191,6 +191,8 @@ struct item {
     int rel;            /* +1 look-up only with no business relationship, -1 processing or
                            caseload, 0 not known (detail.relationship of the finding) */
     const char *dept;   /* the finding's 所属 (borrowed from the features), or NULL */
+    int explained;      /* a rule finding that master data lowered (its context: an approved
+                           medium in hours, an overtime order) */
     /* A case (the stored item): its days and the rules among its findings. */
     int64_t first, last;
     size_t days, nfindings;
@@ -1959,6 +1961,7 @@ static int rule_item(struct ctx *c, const tk_rules_finding *f, const char *etype
         it->rel = business ? -1 : lookup && !authorised ? 1 : 0;
     }
     it->sev = f->severity;
+    it->explained = f->context != NULL && f->severity < f->rule_severity;
     it->from = f->day_from;
     it->to = f->day_to;
     it->ratio = f->threshold > 0 && f->value > f->threshold ? f->value / f->threshold : 0;
@@ -2392,6 +2395,10 @@ static double case_score(const struct item *cs, const struct caseinfo *ci, int64
     if (ci->period > 50)
         s += 1.5 * fmin(1.0, (ci->period - 50) / 50);
     s += ci->rel > 0 ? 0.8 : ci->rel < 0 ? -0.8 : 0;
+    /* master data explains the leading finding (its severity was lowered
+     * for it): it ranks below what nothing explains in its band */
+    if (cs->explained)
+        s -= 1.5;
     s -= 0.4 * log((double)(n_person > 1 ? n_person : 1));
     s -= 0.5 * log((double)(n_dept > 1 ? n_dept : 1));
     s += 0.1 * log1p((double)ci->evidence);
@@ -2499,6 +2506,7 @@ static int case_build(const struct ctx *c, tk_db *db, const struct item *items, 
     cs->source = L->source;
     cs->day = L->day;
     cs->sev = L->sev;
+    cs->explained = L->explained;
     cs->dept = L->dept;
     snprintf(cs->entity_type, sizeof cs->entity_type, "%s", L->entity_type);
     snprintf(cs->rule_id, sizeof cs->rule_id, "%s", L->rule_id);
