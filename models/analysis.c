@@ -2707,11 +2707,34 @@ static int shares_act(const struct item *x)
     return one;
 }
 
+/* The key of a one-day rule finding of one member of staff at one
+ * terminal -- "s<day>|<user>|<terminal>" -- written to key (cap bytes),
+ * or 0 when x is not one: a user's finding whose detail names one
+ * terminal, or a terminal's finding whose detail names one user. */
+static int session_key(const struct item *x, const json_t *ex, char *key, size_t cap)
+{
+    if (x->source != 0 || x->day == PERIOD_ITEM || x->from != x->to)
+        return 0;
+    const int user = strcmp(x->entity_type, "user") == 0;
+    const json_t *d = json_object_get(ex, "detail");
+    const json_t *other = json_object_get(d, user ? "terminals" : "users");
+    if (json_array_size(other) != 1 || !json_is_string(json_array_get(other, 0)))
+        return 0;
+    const char *o = json_string_value(json_array_get(other, 0));
+    const int w = snprintf(key, cap, "s%lld|%s|%s", (long long)x->from, user ? x->entity : o,
+                           user ? o : x->entity);
+    return w > 0 && (size_t)w < cap;
+}
+
 /* One act seen from two entities is one case: a user's finding and a
  * terminal's item (an export written to a USB stick on the terminal is
  * the user's bulk export; a terminal's day of failed logons is the
- * account's) join when their evidence shares an event. Two users'
- * findings never join this way (a resident's R06 names everyone's look-ups). */
+ * account's) join when their evidence shares an event, and a user's
+ * one-day finding at one terminal joins that terminal's finding of the
+ * same day that names that user alone (the evening's USB write on the
+ * terminal and the user's long session around it: one person, one
+ * terminal, one day). Two users' findings never join this way (a
+ * resident's R06 names everyone's look-ups). */
 static int join_entities(const struct item *items, size_t n, size_t *p, tk_error *err)
 {
     tk_strmap *by_ev = NULL;
@@ -2724,6 +2747,20 @@ static int join_entities(const struct item *items, size_t n, size_t *p, tk_error
         const int user = strcmp(x->entity_type, "user") == 0;
         json_error_t je;
         json_t *ex = json_loads(x->explanation, 0, &je);
+        char skey[200];
+        if (rc == TK_OK && session_key(x, ex, skey, sizeof skey)) {
+            const size_t sl = strlen(skey);
+            skey[0] = user ? 'S' : 's';
+            /* the other entity's finding of the session, under the other letter */
+            char okey[200];
+            memcpy(okey, skey, sl + 1);
+            okey[0] = user ? 's' : 'S';
+            const int64_t *other = tk_strmap_get(by_ev, okey, sl);
+            if (other != NULL)
+                uf_join(p, i, (size_t)*other);
+            if (tk_strmap_get(by_ev, skey, sl) == NULL)
+                rc = tk_strmap_put(by_ev, skey, sl, (int64_t)i, NULL, err);
+        }
         const json_t *ev = json_object_get(ex, "evidence");
         for (size_t e = 0; rc == TK_OK && e < json_array_size(ev); e++) {
             const json_int_t id = json_integer_value(json_array_get(ev, e));
