@@ -2395,15 +2395,17 @@ static double case_score(const struct item *cs, const struct caseinfo *ci, int64
     if (ci->period > 50)
         s += 1.5 * fmin(1.0, (ci->period - 50) / 50);
     s += ci->rel > 0 ? 0.8 : ci->rel < 0 ? -0.8 : 0;
-    /* master data explains the leading finding (its severity was lowered
-     * for it): it ranks below what nothing explains in its band */
-    if (cs->explained)
-        s -= 1.5;
     s -= 0.4 * log((double)(n_person > 1 ? n_person : 1));
     s -= 0.5 * log((double)(n_dept > 1 ? n_dept : 1));
     s += 0.1 * log1p((double)ci->evidence);
     if (s < 0)
         s = 0;
+    /* master data explains the leading finding (its severity was lowered
+     * for it): it ranks below what nothing explains in its band, and keeps
+     * its order among the explained ones (a shift would pile them at the
+     * band's floor) */
+    if (cs->explained)
+        s *= 0.3;
     return lo[sev] + (hi[sev] - lo[sev]) * 0.999 * (1 - exp(-s / CASE_SCALE));
 }
 
