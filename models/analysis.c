@@ -165,7 +165,9 @@ struct rowscore {
     double iforest; /* raw isolation-forest score */
     double d2;      /* squared Mahalanobis distance */
     double r_if, r_md;
-    double score; /* 0-100 */
+    double
+        dept_level; /* the 所属's raw score that day above its usual (normalise), taken off raw */
+    double score;   /* 0-100 */
 };
 
 struct item {
@@ -189,6 +191,8 @@ struct item {
     int rel;            /* +1 look-up only with no business relationship, -1 processing or
                            caseload, 0 not known (detail.relationship of the finding) */
     const char *dept;   /* the finding's 所属 (borrowed from the features), or NULL */
+    int explained;      /* a rule finding that master data lowered (its context: an approved
+                           medium in hours, an overtime order) */
     /* A case (the stored item): its days and the rules among its findings. */
     int64_t first, last;
     size_t days, nfindings;
@@ -877,19 +881,76 @@ done:
     return rc;
 }
 
-/* Raw scores and the history-normalised 0-100 score. */
+/* The quantile of the baseline's 所属-day levels above which a level is
+ * unusual (normalise). */
+#define DEPT_LEVEL_USUAL 0.9
+
+/* The 所属's level on the day of row r: the median of the undamped raw
+ * scores own[] of the other members of its 所属 at work that day, or 0
+ * when the user has no 所属 or works alone. tmp is scratch of nrows. */
+static double dept_day_level(const struct ctx *c, size_t r, const double *own, double *tmp)
+{
+    if (c->rows[r].dept == TK_USERDAY_NO_DEPT)
+        return 0;
+    const size_t *peers;
+    const size_t np = tk_userday_peers(c->s, c->rows[r].day, c->rows[r].dept, &peers);
+    size_t m = 0;
+    for (size_t q = 0; q < np; q++)
+        if (peers[q] != r)
+            tmp[m++] = own[peers[q]];
+    if (m == 0)
+        return 0;
+    qsort(tmp, m, sizeof *tmp, cmp_double);
+    return m % 2 ? tmp[m / 2] : 0.5 * (tmp[m / 2 - 1] + tmp[m / 2]);
+}
+
+/* Raw scores and the history-normalised 0-100 score.
+ *
+ * A day on which the whole 所属 works unusually (the election staff at
+ * the 期日前投票所 on a weekend: 100 look-ups against a usual 6-13, until
+ * 20:00) is not an anomaly of each of its members. The same-day peer
+ * probability of the count features cannot see it when fewer than three
+ * members are at work, and the time of day and the multivariate models
+ * have no peer term at all; so the day's raw score is taken less the
+ * 所属's level that day (dept_day_level: the median raw score of the
+ * other members at work, leave-one-out). A member far above busy
+ * colleagues keeps the difference; a member alone at work, or in a 所属
+ * at its usual level, loses little. Every row is treated alike, baseline
+ * days included, so the normalisation below compares like with like. */
 static int normalise(struct ctx *c, tk_error *err)
 {
     double *hist = tk_calloc(c->nrows + 1, sizeof *hist);
-    if (hist == NULL)
+    double *own = tk_calloc(c->nrows + 1, sizeof *own);
+    double *tmp = tk_calloc(c->nrows + 1, sizeof *tmp);
+    if (hist == NULL || own == NULL || tmp == NULL) {
+        tk_free(hist);
+        tk_free(own);
+        tk_free(tmp);
         return tk_error_set(err, TK_ENOMEM, "out of memory scoring");
+    }
+    for (size_t r = 0; r < c->nrows; r++)
+        own[r] = fmax(c->rs[r].feat, 0.5 * (c->rs[r].r_if + c->rs[r].r_md));
     size_t m = 0;
     for (size_t r = 0; r < c->nrows; r++) {
+        c->rs[r].dept_level = dept_day_level(c, r, own, tmp);
+        if (in(&c->base, c->rows[r].day))
+            hist[m++] = c->rs[r].dept_level;
+    }
+    /* Only a level above the usual is taken off: the 所属's level on an
+     * ordinary day is the noise of its members' days, and taking it off
+     * every day would only compress the scale. */
+    qsort(hist, m, sizeof *hist, cmp_double);
+    const double usual = m ? hist[(size_t)((double)(m - 1) * DEPT_LEVEL_USUAL)] : 0;
+    m = 0;
+    for (size_t r = 0; r < c->nrows; r++) {
         struct rowscore *s = &c->rs[r];
-        s->raw = fmax(s->feat, 0.5 * (s->r_if + s->r_md));
+        s->dept_level = fmax(0.0, s->dept_level - usual);
+        s->raw = fmax(0.0, own[r] - s->dept_level);
         if (in(&c->base, c->rows[r].day))
             hist[m++] = s->raw;
     }
+    tk_free(own);
+    tk_free(tmp);
     qsort(hist, m, sizeof *hist, cmp_double);
     for (size_t r = 0; r < c->nrows; r++) {
         const double t = tail_surprise(hist, m, c->rs[r].raw);
@@ -1579,6 +1640,8 @@ static int model_item(struct ctx *c, size_t r, struct item *it, tk_error *err)
     json_object_set_new(comp, "iforest_surprise", json_real(s->r_if));
     json_object_set_new(comp, "mahalanobis_d2", json_real(s->d2));
     json_object_set_new(comp, "mahalanobis_surprise", json_real(s->r_md));
+    if (s->dept_level > 0)
+        json_object_set_new(comp, "dept_day_level", json_real(s->dept_level));
     json_object_set_new(comp, "raw", json_real(s->raw));
     json_object_set_new(ex, "components", comp);
     char sum[400], who[160];
@@ -1898,6 +1961,7 @@ static int rule_item(struct ctx *c, const tk_rules_finding *f, const char *etype
         it->rel = business ? -1 : lookup && !authorised ? 1 : 0;
     }
     it->sev = f->severity;
+    it->explained = f->context != NULL && f->severity < f->rule_severity;
     it->from = f->day_from;
     it->to = f->day_to;
     it->ratio = f->threshold > 0 && f->value > f->threshold ? f->value / f->threshold : 0;
@@ -2109,8 +2173,10 @@ static int cmp_item_day(const void *a, const void *b)
  * terminal) are grouped, after their evidence is known, by these rules:
  *
  * 1. Findings of one rule whose days are at most CASE_GAP days apart chain
- *    into one case (a retired account used on four days of a fortnight;
- *    look-ups of one resident on thirteen days).
+ *    into one case (look-ups of one resident on thirteen days); findings
+ *    of a rule on the account's state (R14 retired, R16 on leave) chain
+ *    whatever the gap: a retired account used on day 3 and day 20 of the
+ *    period is one matter, not two.
  * 2. Findings of different rules that share a day join (a retired
  *    account used after hours on an unregistered terminal).
  * 3. A model anomaly of a day inside a rule case's days joins that case,
@@ -2209,6 +2275,14 @@ static int leads(const struct item *x, const struct item *y)
     return cmp_group(x, y) < 0;
 }
 
+/* 1 if rule id judges the account's state rather than a pattern of use:
+ * a retired account (R14) or one on leave (R16) must not be used at all,
+ * so its uses in the period are one matter however far apart. */
+static int account_state_rule(const char *id)
+{
+    return strcmp(id, "R14") == 0 || strcmp(id, "R16") == 0;
+}
+
 /* Groups items[a, b) (one entity, in grouping order) into sets of p. */
 static void group_entity(struct item *items, size_t a, size_t b, size_t *p)
 {
@@ -2221,7 +2295,8 @@ static void group_entity(struct item *items, size_t a, size_t b, size_t *p)
             if (y->source != 0 || y->day == PERIOD_ITEM)
                 continue;
             const int64_t g = gap(x, y);
-            if (g <= 0 || (g <= CASE_GAP && strcmp(x->rule_id, y->rule_id) == 0))
+            const int same = strcmp(x->rule_id, y->rule_id) == 0;
+            if (g <= 0 || (same && (g <= CASE_GAP || account_state_rule(x->rule_id))))
                 uf_join(p, i, j);
         }
     }
@@ -2325,6 +2400,12 @@ static double case_score(const struct item *cs, const struct caseinfo *ci, int64
     s += 0.1 * log1p((double)ci->evidence);
     if (s < 0)
         s = 0;
+    /* master data explains the leading finding (its severity was lowered
+     * for it): it ranks below what nothing explains in its band, and keeps
+     * its order among the explained ones (a shift would pile them at the
+     * band's floor) */
+    if (cs->explained)
+        s *= 0.3;
     return lo[sev] + (hi[sev] - lo[sev]) * 0.999 * (1 - exp(-s / CASE_SCALE));
 }
 
@@ -2427,6 +2508,7 @@ static int case_build(const struct ctx *c, tk_db *db, const struct item *items, 
     cs->source = L->source;
     cs->day = L->day;
     cs->sev = L->sev;
+    cs->explained = L->explained;
     cs->dept = L->dept;
     snprintf(cs->entity_type, sizeof cs->entity_type, "%s", L->entity_type);
     snprintf(cs->rule_id, sizeof cs->rule_id, "%s", L->rule_id);
@@ -2627,11 +2709,34 @@ static int shares_act(const struct item *x)
     return one;
 }
 
+/* The key of a one-day rule finding of one member of staff at one
+ * terminal -- "s<day>|<user>|<terminal>" -- written to key (cap bytes),
+ * or 0 when x is not one: a user's finding whose detail names one
+ * terminal, or a terminal's finding whose detail names one user. */
+static int session_key(const struct item *x, const json_t *ex, char *key, size_t cap)
+{
+    if (x->source != 0 || x->day == PERIOD_ITEM || x->from != x->to)
+        return 0;
+    const int user = strcmp(x->entity_type, "user") == 0;
+    const json_t *d = json_object_get(ex, "detail");
+    const json_t *other = json_object_get(d, user ? "terminals" : "users");
+    if (json_array_size(other) != 1 || !json_is_string(json_array_get(other, 0)))
+        return 0;
+    const char *o = json_string_value(json_array_get(other, 0));
+    const int w = snprintf(key, cap, "s%lld|%s|%s", (long long)x->from, user ? x->entity : o,
+                           user ? o : x->entity);
+    return w > 0 && (size_t)w < cap;
+}
+
 /* One act seen from two entities is one case: a user's finding and a
  * terminal's item (an export written to a USB stick on the terminal is
  * the user's bulk export; a terminal's day of failed logons is the
- * account's) join when their evidence shares an event. Two users'
- * findings never join this way (a resident's R06 names everyone's look-ups). */
+ * account's) join when their evidence shares an event, and a user's
+ * one-day finding at one terminal joins that terminal's finding of the
+ * same day that names that user alone (the evening's USB write on the
+ * terminal and the user's long session around it: one person, one
+ * terminal, one day). Two users' findings never join this way (a
+ * resident's R06 names everyone's look-ups). */
 static int join_entities(const struct item *items, size_t n, size_t *p, tk_error *err)
 {
     tk_strmap *by_ev = NULL;
@@ -2644,6 +2749,20 @@ static int join_entities(const struct item *items, size_t n, size_t *p, tk_error
         const int user = strcmp(x->entity_type, "user") == 0;
         json_error_t je;
         json_t *ex = json_loads(x->explanation, 0, &je);
+        char skey[200];
+        if (rc == TK_OK && session_key(x, ex, skey, sizeof skey)) {
+            const size_t sl = strlen(skey);
+            skey[0] = user ? 'S' : 's';
+            /* the other entity's finding of the session, under the other letter */
+            char okey[200];
+            memcpy(okey, skey, sl + 1);
+            okey[0] = user ? 's' : 'S';
+            const int64_t *other = tk_strmap_get(by_ev, okey, sl);
+            if (other != NULL)
+                uf_join(p, i, (size_t)*other);
+            if (tk_strmap_get(by_ev, skey, sl) == NULL)
+                rc = tk_strmap_put(by_ev, skey, sl, (int64_t)i, NULL, err);
+        }
         const json_t *ev = json_object_get(ex, "evidence");
         for (size_t e = 0; rc == TK_OK && e < json_array_size(ev); e++) {
             const json_int_t id = json_integer_value(json_array_get(ev, e));
