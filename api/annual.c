@@ -1813,26 +1813,6 @@ done:
 
 /* ---- entry points ------------------------------------------------------------ */
 
-int tk_annual_parse_year(const char *p, size_t len, int *fy, tk_error *err)
-{
-    int64_t v = 0;
-    const char *q = p;
-    size_t n = len;
-    if (n > 2 && (q[0] == 'F' || q[0] == 'f') && (q[1] == 'Y' || q[1] == 'y')) {
-        q += 2;
-        n -= 2;
-    }
-    if (n != 4 || !tk_parse_i64(q, n, &v) || v < TK_ANNUAL_FY_MIN || v > TK_ANNUAL_FY_MAX) {
-        tk_error_set(err, TK_EINVAL,
-                     "a fiscal year is YYYY (%d..%d; 2024 is April 2024 to March "
-                     "2025), not '%.*s'",
-                     TK_ANNUAL_FY_MIN, TK_ANNUAL_FY_MAX, (int)(len > 40 ? 40 : len), p);
-        return TK_EINVAL;
-    }
-    *fy = (int)v;
-    return TK_OK;
-}
-
 /* Builds the review (minutes = 0) or the minutes (1). */
 static int build(tk_tenant *t, const tk_annual_options *o, int want_minutes, tk_rdoc **out,
                  tk_error *err)
@@ -1847,9 +1827,9 @@ static int build(tk_tenant *t, const tk_annual_options *o, int want_minutes, tk_
         tk_error_set(err, TK_EINVAL, "the review's language is ja or en, not '%s'", o->lang);
         return TK_EINVAL;
     }
-    if (o->fiscal_year < TK_ANNUAL_FY_MIN || o->fiscal_year > TK_ANNUAL_FY_MAX) {
-        tk_error_set(err, TK_EINVAL, "the fiscal year is %d..%d, not %d", TK_ANNUAL_FY_MIN,
-                     TK_ANNUAL_FY_MAX, o->fiscal_year);
+    if (o->fiscal_year < TK_PERIOD_FY_MIN || o->fiscal_year > TK_PERIOD_FY_MAX) {
+        tk_error_set(err, TK_EINVAL, "the fiscal year is %d..%d, not %d", TK_PERIOD_FY_MIN,
+                     TK_PERIOD_FY_MAX, o->fiscal_year);
         return TK_EINVAL;
     }
     c.t = t;

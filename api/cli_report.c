@@ -276,7 +276,7 @@ static int annual_cmd(int argc, char **argv, int minutes)
                                   minutes ? "--format is html or pdf, not '%s'"
                                           : "--format is html, pdf or xlsx, not '%s'",
                                   format);
-    if (tk_annual_parse_year(year, strlen(year), &ao.fiscal_year, &err) != TK_OK)
+    if (tk_period_parse_fiscal_year(year, strlen(year), &ao.fiscal_year, &err) != TK_OK)
         return tk_cli_usage_error(cmd, "--fiscal-year: %s", err.msg);
 
     tk_tenant *t = NULL;
@@ -494,17 +494,14 @@ static int contract_cmd(int argc, char **argv)
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        int64_t v;
+        tk_error err = {0};
         switch (c) {
         case 't':
             tenant = optarg;
             break;
         case 'y':
-            if (!tk_parse_i64(optarg, strlen(optarg), &v) || v < TK_CONTRACT_FY_MIN ||
-                v > TK_CONTRACT_FY_MAX)
-                return tk_cli_usage_error(cmd, "--fiscal-year is a year %d..%d, not '%s'",
-                                          TK_CONTRACT_FY_MIN, TK_CONTRACT_FY_MAX, optarg);
-            co.fiscal_year = (int)v;
+            if (tk_period_parse_fiscal_year(optarg, strlen(optarg), &co.fiscal_year, &err) != TK_OK)
+                return tk_cli_usage_error(cmd, "--fiscal-year: %s", err.msg);
             have_fy = 1;
             break;
         case 'l':

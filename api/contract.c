@@ -325,9 +325,9 @@ int tk_contract_periods(tk_db *db, int fy, tk_contract_period **out, size_t *n, 
 
     *out = NULL;
     *n = 0;
-    if (fy < TK_CONTRACT_FY_MIN || fy > TK_CONTRACT_FY_MAX)
-        return tk_error_set(err, TK_EINVAL, "the fiscal year is %d to %d, not %d",
-                            TK_CONTRACT_FY_MIN, TK_CONTRACT_FY_MAX, fy);
+    if (fy < TK_PERIOD_FY_MIN || fy > TK_PERIOD_FY_MAX)
+        return tk_error_set(err, TK_EINVAL, "the fiscal year is %d to %d, not %d", TK_PERIOD_FY_MIN,
+                            TK_PERIOD_FY_MAX, fy);
     tk_period_fiscal_bimonths(fy, b);
     fiscal_year(fy, &year);
     rc = tk_period_plan_list(db, &plans, &nplans, err);

@@ -29,10 +29,6 @@
 #include "src/period.h"
 #include "src/tenant.h"
 
-/* Fiscal years accepted (Japanese fiscal year: April to March). */
-#define TK_CONTRACT_FY_MIN 2000
-#define TK_CONTRACT_FY_MAX 2100
-
 /* What to build. Pointers are borrowed. */
 typedef struct tk_contract_options {
     int fiscal_year;    /* 2024: 2024-04-01 to 2025-03-31 */
@@ -56,7 +52,7 @@ typedef struct tk_contract_options {
  * planned period (src/period.h) that overlaps the year, and each of the
  * six two-month periods of the year (tk_period_fiscal_bimonths()) that no
  * planned period overlaps, unplanned. Returns TK_OK, TK_EINVAL (fy out of
- * TK_CONTRACT_FY_MIN..MAX), TK_ENOMEM or TK_EDB. */
+ * TK_PERIOD_FY_MIN..MAX), TK_ENOMEM or TK_EDB. */
 typedef struct tk_contract_period {
     tk_period period;
     int planned;             /* 1 when the schedule plans exactly this period */

@@ -154,14 +154,8 @@ static int get_contract(tk_server_req *r, int plan)
     tk_error err = {0};
     tk_contract_options co = TK_CONTRACT_OPTIONS_INIT;
     const char *p = tk_server_req_param(r);
-    int64_t fy = 0;
-    if (!tk_parse_i64(p, strlen(p), &fy) || fy < TK_CONTRACT_FY_MIN || fy > TK_CONTRACT_FY_MAX) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "expected a fiscal year %d..%d", TK_CONTRACT_FY_MIN,
-                 TK_CONTRACT_FY_MAX);
-        return tk_handler_bad_arg(r, "fy", msg);
-    }
-    co.fiscal_year = (int)fy;
+    if (tk_period_parse_fiscal_year(p, strlen(p), &co.fiscal_year, &err) != TK_OK)
+        return tk_handler_bad_arg(r, "fy", err.msg);
     int pdf = 0;
     if (doc_args(r, &pdf, NULL, &co.lang))
         return 0;
@@ -189,7 +183,7 @@ static int get_contract(tk_server_req *r, int plan)
         return tk_handler_read_error(r, &err);
     }
     char name[64];
-    snprintf(name, sizeof name, "tenken-%s-%lld.pdf", plan ? "plan" : "completion", (long long)fy);
+    snprintf(name, sizeof name, "tenken-%s-%d.pdf", plan ? "plan" : "completion", co.fiscal_year);
     return send_doc(r, d, pdf, name);
 }
 
@@ -251,7 +245,7 @@ static int annual(tk_server_req *r, int minutes)
     tk_error err = {0};
     tk_annual_options ao = TK_ANNUAL_OPTIONS_INIT;
     const char *p = tk_server_req_param(r);
-    if (tk_annual_parse_year(p, strlen(p), &ao.fiscal_year, &err) != TK_OK)
+    if (tk_period_parse_fiscal_year(p, strlen(p), &ao.fiscal_year, &err) != TK_OK)
         return tk_handler_bad_arg(r, "fy", err.msg);
     int pdf = 0, xlsx = 0;
     if (doc_args(r, &pdf, minutes ? NULL : &xlsx, &ao.lang))

@@ -405,15 +405,6 @@ static void test_english_and_refusals(void)
     TK_CHECK(build(2024, "fr", 0, &d) == TK_EINVAL);
     TK_CHECK(d == NULL);
     TK_CHECK(build(1999, NULL, 0, &d) == TK_EINVAL);
-
-    int fy = 0;
-    tk_error err;
-    TK_CHECK(tk_annual_parse_year("2024", 4, &fy, &err) == TK_OK && fy == 2024);
-    TK_CHECK(tk_annual_parse_year("FY2025", 6, &fy, &err) == TK_OK && fy == 2025);
-    TK_CHECK(tk_annual_parse_year("2024x", 5, &fy, &err) == TK_EINVAL);
-    TK_CHECK(tk_annual_parse_year("", 0, &fy, &err) == TK_EINVAL);
-    TK_CHECK(tk_annual_parse_year("1999", 4, &fy, &err) == TK_EINVAL);
-    TK_CHECK(tk_annual_parse_year("-202", 4, &fy, &err) == TK_EINVAL);
 }
 
 static void test_minutes(void)
