@@ -52,7 +52,9 @@ TK_MUST_CHECK int tk_annual_review(tk_tenant *t, const tk_annual_options *o, tk_
                                    tk_error *err);
 
 /* Builds the minutes template (議事録) of the review meeting of
- * o->fiscal_year into *out, as tk_annual_review() (same codes). */
+ * o->fiscal_year into *out, as tk_annual_review() (same codes). The
+ * meeting's date, place and attendees come from its record
+ * (models/meeting.h) when there is one, else are blank to fill in. */
 TK_MUST_CHECK int tk_annual_minutes(tk_tenant *t, const tk_annual_options *o, tk_rdoc **out,
                                     tk_error *err);
 

@@ -15,6 +15,7 @@
 #include "api/xlsx.h"
 #include "models/analysis.h"
 #include "models/answers.h"
+#include "models/meeting.h"
 #include "models/anomalies.h"
 #include "models/periods.h"
 #include "models/rulecat.h"
@@ -476,6 +477,51 @@ static void test_workbook(void)
     tk_rdoc_destroy(d);
 }
 
+/* A recorded meeting fills the minutes' 日時, 場所 and 出席者. */
+static void test_minutes_of_recorded_meeting(void)
+{
+    tk_tenant *t = NULL;
+    tk_error err = {0, ""};
+    TK_REQUIRE(tk_analysis_open_tenant(&t, data, "demo", 0, &err) == TK_OK);
+    const char *const who[] = {"市民課長 山田", "受託者 鈴木"};
+    int64_t held = 0;
+    TK_REQUIRE(tk_period_parse_day("2025-03-14", 10, &held, &err) == TK_OK);
+    const tk_meeting_input in = {held, "本庁舎 第2会議室", who, 2};
+    const tk_actor a = {"bob", "reporter", "local", NULL};
+    TK_REQUIRE(tk_meeting_set(tk_tenant_db(t), 2024, &in, &a, &err) == TK_OK);
+    tk_tenant_close(t);
+    tk_rdoc *d = NULL;
+    TK_REQUIRE(build(2024, NULL, 1, &d) == TK_OK);
+    char *html = html_of(d);
+    TK_REQUIRE(html != NULL);
+    TK_CHECK(strstr(html, "2025年3月14日") != NULL);
+    TK_CHECK(strstr(html, "本庁舎 第2会議室") != NULL);
+    TK_CHECK(strstr(html, "市民課長 山田") != NULL && strstr(html, "受託者 鈴木") != NULL);
+    /* The overview is no longer a table to fill in. */
+    tk_rdoc_block b;
+    int found = 0;
+    for (size_t i = 0; i < tk_rdoc_count(d); i++) {
+        tk_rdoc_block_at(d, i, &b);
+        if (b.kind == TK_RDOC_TABLE && b.nrows > 0 && strcmp(b.cells[0], "日時") == 0) {
+            found = 1;
+            TK_CHECK(!(b.colflags[1] & TK_RDOC_COL_BLANK));
+            TK_CHECK_STR(b.cells[1], "2025年3月14日");
+            TK_CHECK_INT(b.nrows, 4);
+            break;
+        }
+    }
+    TK_CHECK(found);
+    free(html);
+    tk_rdoc_destroy(d);
+    /* Another year's minutes stay blank. */
+    TK_REQUIRE(build(2023, "en", 1, &d) == TK_OK);
+    html = html_of(d);
+    TK_REQUIRE(html != NULL);
+    TK_CHECK(strstr(html, "Date and time") != NULL && strstr(html, "2025-03-14") == NULL);
+    free(html);
+    tk_rdoc_destroy(d);
+}
+
 int main(void)
 {
     if (!setup()) {
@@ -487,6 +533,7 @@ int main(void)
     TK_RUN(test_english_and_refusals);
     TK_RUN(test_minutes);
     TK_RUN(test_workbook);
+    TK_RUN(test_minutes_of_recorded_meeting);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
