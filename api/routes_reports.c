@@ -160,14 +160,25 @@ static int get(tk_server_req *r)
     return send_doc(r, d, pdf, name);
 }
 
+/* Reads the fiscal year of the path into *fy. Returns 0, or -1 with the
+ * answer (400) queued. */
+static int fy_param(tk_server_req *r, int *fy)
+{
+    tk_error err = {0};
+    const char *p = tk_server_req_param(r);
+    if (tk_period_parse_fiscal_year(p, strlen(p), fy, &err) == TK_OK)
+        return 0;
+    tk_handler_bad_arg(r, "fy", err.msg);
+    return -1;
+}
+
 /* The plan (plan 1) or the completion report (plan 0) of fiscal year {fy}. */
 static int get_contract(tk_server_req *r, int plan)
 {
     tk_error err = {0};
     tk_contract_options co = TK_CONTRACT_OPTIONS_INIT;
-    const char *p = tk_server_req_param(r);
-    if (tk_period_parse_fiscal_year(p, strlen(p), &co.fiscal_year, &err) != TK_OK)
-        return tk_handler_bad_arg(r, "fy", err.msg);
+    if (fy_param(r, &co.fiscal_year))
+        return 0;
     int pdf = 0;
     if (doc_args(r, &pdf, NULL, &co.lang))
         return 0;
@@ -256,9 +267,8 @@ static int annual(tk_server_req *r, int minutes)
 {
     tk_error err = {0};
     tk_annual_options ao = TK_ANNUAL_OPTIONS_INIT;
-    const char *p = tk_server_req_param(r);
-    if (tk_period_parse_fiscal_year(p, strlen(p), &ao.fiscal_year, &err) != TK_OK)
-        return tk_handler_bad_arg(r, "fy", err.msg);
+    if (fy_param(r, &ao.fiscal_year))
+        return 0;
     int pdf = 0, xlsx = 0;
     if (doc_args(r, &pdf, minutes ? NULL : &xlsx, &ao.lang))
         return 0;
@@ -317,18 +327,6 @@ static json_t *meeting_json(const tk_meeting *m)
     return json_pack("{s:i,s:s,s:s,s:o,s:s,s:s}", "fiscal_year", m->fiscal_year, "held_on", held,
                      "place", m->place, "attendees", att ? att : json_array(), "set_at", at,
                      "set_by", m->set_by);
-}
-
-/* Reads the fiscal year of the path into *fy. Returns 0, or -1 with the
- * answer (400) queued. */
-static int fy_param(tk_server_req *r, int *fy)
-{
-    tk_error err = {0};
-    const char *p = tk_server_req_param(r);
-    if (tk_period_parse_fiscal_year(p, strlen(p), fy, &err) == TK_OK)
-        return 0;
-    tk_handler_bad_arg(r, "fy", err.msg);
-    return -1;
 }
 
 static int get_meeting(tk_server_req *r)
