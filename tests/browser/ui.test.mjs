@@ -364,6 +364,7 @@ await step('case page: the explanation in Japanese and English, the chart', asyn
   assert(!k.includes('デバイス'), 'no Japanese key left: ' + k);
   assert((await page.getAttribute('img[data-test=case-chart]', 'src')).endsWith('lang=en'), 'the chart follows the language');
   await shot('13b-case-en');
+  await a11y('case (English)');
   await page.click('header button[lang=ja]');
   await until('Japanese again', async () => (await page.getAttribute('html', 'lang')) === 'ja');
 });
@@ -690,7 +691,7 @@ await step('admin: accounts', async () => {
 });
 
 await step('every page visited was checked by axe', async () => {
-  for (const p of ['login', 'upload', 'cases', 'case', 'entity', 'tuning', 'reports', 'confirmations', 'audit', 'accounts', 'cases (English)', 'reports (English)'])
+  for (const p of ['login', 'upload', 'cases', 'case', 'entity', 'tuning', 'reports', 'confirmations', 'audit', 'accounts', 'cases (English)', 'case (English)', 'reports (English)'])
     assert(a11yPages.includes(p), 'axe did not check ' + p + '; checked: ' + a11yPages.join(', '));
 });
 
