@@ -39,6 +39,7 @@
 #include "api/svg.h"
 #include "models/answers.h"
 #include "models/bsettings.h"
+#include "models/meeting.h"
 #include "models/periods.h"
 #include "models/rulecat.h"
 #include "models/trends.h"
@@ -192,6 +193,9 @@
     X(W_M_ATT_CITY, "出席者（団体）", "Attendees (city)") \
     X(W_M_ATT_US, "出席者（受託者）", "Attendees (contractor)") \
     X(W_M_RECORDER, "記録者", "Minutes taken by") \
+    X(W_M_ATTENDEES, "出席者", "Attendees") \
+    X(W_M_CONTENT, "内容", "Details") \
+    X(W_M_RECORDED, "開催日・場所・出席者は tenken に記録された報告会の内容です。", "The date, place and attendees are those recorded in tenken for this meeting.") \
     X(W_M_AGENDA, "議事", "Agenda") \
     X(W_M_AGENDA_INTRO, "報告会資料の章に沿って報告し、質疑を行った。", "Each chapter of the review was presented and discussed.") \
     X(W_M_REPORT, "報告: %s", "Presented: %s") \
@@ -1734,7 +1738,10 @@ static const int chapter_words[8] = {W_CH1, W_CH2, W_CH3, W_CH4, W_CH5, W_CH6, W
 static int minutes(ctx *c, const totals *t, tk_error *err)
 {
     char yr[160], pb[96], sub[300], meeting[160];
+    tk_meeting m;
     int rc;
+
+    memset(&m, 0, sizeof m);
 
     period_str(c, &c->year, pb, sizeof pb);
     snprintf(yr, sizeof yr, W(c, W_FY_FMT), c->o->fiscal_year, pb);
@@ -1747,7 +1754,8 @@ static int minutes(ctx *c, const totals *t, tk_error *err)
     TRY(tk_rdoc_cover_fact(c->d, W(c, W_FY), yr, err));
 
     TRY(tk_rdoc_heading(c->d, 1, "sec-1", W(c, W_M_OVERVIEW), err));
-    {
+    rc = tk_meeting_get(c->db, c->o->fiscal_year, &m, err);
+    if (rc == TK_ENOTFOUND) {
         const char *h[] = {W(c, W_M_ITEM), W(c, W_M_FILL)};
         const unsigned f[] = {TK_RDOC_COL_NOWRAP, TK_RDOC_COL_BLANK | TK_RDOC_COL_WIDE};
         TRY(tk_rdoc_table(c->d, NULL, 2, h, f, err));
@@ -1756,6 +1764,26 @@ static int minutes(ctx *c, const totals *t, tk_error *err)
             const char *row[] = {W(c, rows[i]), ""};
             TRY(tk_rdoc_table_row(c->d, row, err));
         }
+    } else if (rc == TK_OK) {
+        /* The recorded meeting: its attendees one per row, as entered
+         * (city and contractor together); the time of day and the
+         * recorder are left to write in. */
+        char held[64];
+        day_str(c, m.held_on, held, sizeof held);
+        TRY(tk_rdoc_para(c->d, W(c, W_M_RECORDED), err));
+        const char *h[] = {W(c, W_M_ITEM), W(c, W_M_CONTENT)};
+        const unsigned f[] = {TK_RDOC_COL_NOWRAP, TK_RDOC_COL_WIDE};
+        TRY(tk_rdoc_table(c->d, NULL, 2, h, f, err));
+        const char *r1[] = {W(c, W_M_DATE), held};
+        const char *r2[] = {W(c, W_M_PLACE), m.place};
+        TRY(tk_rdoc_table_row(c->d, r1, err));
+        TRY(tk_rdoc_table_row(c->d, r2, err));
+        for (size_t i = 0; i < m.nattendees; i++) {
+            const char *row[] = {i == 0 ? W(c, W_M_ATTENDEES) : "", m.attendees[i]};
+            TRY(tk_rdoc_table_row(c->d, row, err));
+        }
+    } else {
+        goto done;
     }
     TRY(tk_rdoc_heading(c->d, 1, "sec-2", W(c, W_M_AGENDA), err));
     TRY(tk_rdoc_para(c->d, W(c, W_M_AGENDA_INTRO), err));
@@ -1808,30 +1836,11 @@ static int minutes(ctx *c, const totals *t, tk_error *err)
         }
     }
 done:
+    tk_meeting_dispose(&m);
     return rc;
 }
 
 /* ---- entry points ------------------------------------------------------------ */
-
-int tk_annual_parse_year(const char *p, size_t len, int *fy, tk_error *err)
-{
-    int64_t v = 0;
-    const char *q = p;
-    size_t n = len;
-    if (n > 2 && (q[0] == 'F' || q[0] == 'f') && (q[1] == 'Y' || q[1] == 'y')) {
-        q += 2;
-        n -= 2;
-    }
-    if (n != 4 || !tk_parse_i64(q, n, &v) || v < TK_ANNUAL_FY_MIN || v > TK_ANNUAL_FY_MAX) {
-        tk_error_set(err, TK_EINVAL,
-                     "a fiscal year is YYYY (%d..%d; 2024 is April 2024 to March "
-                     "2025), not '%.*s'",
-                     TK_ANNUAL_FY_MIN, TK_ANNUAL_FY_MAX, (int)(len > 40 ? 40 : len), p);
-        return TK_EINVAL;
-    }
-    *fy = (int)v;
-    return TK_OK;
-}
 
 /* Builds the review (minutes = 0) or the minutes (1). */
 static int build(tk_tenant *t, const tk_annual_options *o, int want_minutes, tk_rdoc **out,
@@ -1847,9 +1856,9 @@ static int build(tk_tenant *t, const tk_annual_options *o, int want_minutes, tk_
         tk_error_set(err, TK_EINVAL, "the review's language is ja or en, not '%s'", o->lang);
         return TK_EINVAL;
     }
-    if (o->fiscal_year < TK_ANNUAL_FY_MIN || o->fiscal_year > TK_ANNUAL_FY_MAX) {
-        tk_error_set(err, TK_EINVAL, "the fiscal year is %d..%d, not %d", TK_ANNUAL_FY_MIN,
-                     TK_ANNUAL_FY_MAX, o->fiscal_year);
+    if (o->fiscal_year < TK_PERIOD_FY_MIN || o->fiscal_year > TK_PERIOD_FY_MAX) {
+        tk_error_set(err, TK_EINVAL, "the fiscal year is %d..%d, not %d", TK_PERIOD_FY_MIN,
+                     TK_PERIOD_FY_MAX, o->fiscal_year);
         return TK_EINVAL;
     }
     c.t = t;

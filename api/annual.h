@@ -32,10 +32,6 @@
 #include "src/error.h"
 #include "src/tenant.h"
 
-/* The fiscal years accepted. */
-#define TK_ANNUAL_FY_MIN 2000
-#define TK_ANNUAL_FY_MAX 2100
-
 /* What to build. Strings are borrowed. */
 typedef struct tk_annual_options {
     int fiscal_year;    /* Y: April Y .. March Y + 1 */
@@ -47,21 +43,18 @@ typedef struct tk_annual_options {
 #define TK_ANNUAL_OPTIONS_INIT {0, NULL, 0, NULL}
 // clang-format on
 
-/* Parses p[0..len) (untrusted) as a fiscal year "2024" (also "FY2024")
- * into *fy. Returns TK_OK or TK_EINVAL (the message says what is
- * accepted). */
-TK_MUST_CHECK int tk_annual_parse_year(const char *p, size_t len, int *fy, tk_error *err);
-
 /* Builds the annual review of o->fiscal_year of tenant t (borrowed) into
  * *out (owned: tk_rdoc_destroy(); NULL on failure). A year without any
  * analysis gives a short document that says so. Returns TK_OK, TK_EINVAL
- * (lang other than "ja"/"en", a fiscal year outside TK_ANNUAL_FY_MIN..MAX),
+ * (lang other than "ja"/"en", a fiscal year outside TK_PERIOD_FY_MIN..MAX (src/period.h)),
  * TK_EDB, TK_EPARSE (damaged stored data) or TK_ENOMEM. */
 TK_MUST_CHECK int tk_annual_review(tk_tenant *t, const tk_annual_options *o, tk_rdoc **out,
                                    tk_error *err);
 
 /* Builds the minutes template (議事録) of the review meeting of
- * o->fiscal_year into *out, as tk_annual_review() (same codes). */
+ * o->fiscal_year into *out, as tk_annual_review() (same codes). The
+ * meeting's date, place and attendees come from its record
+ * (models/meeting.h) when there is one, else are blank to fill in. */
 TK_MUST_CHECK int tk_annual_minutes(tk_tenant *t, const tk_annual_options *o, tk_rdoc **out,
                                     tk_error *err);
 

@@ -10,7 +10,9 @@
  * `tenken report WORD` writes the contract's other documents; each word
  * is a line of report_words and a function of its own: `annual` and
  * `minutes`, the annual review of a fiscal year and its minutes template
- * (api/annual.h); `plan` and `completion` (api/contract.h). */
+ * (api/annual.h); `plan` and `completion` (api/contract.h); `meeting`, the
+ * record of the year's review meeting that the minutes and the completion
+ * report print (models/meeting.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -26,12 +28,14 @@
 #include "api/pdf.h"
 #include "api/xlsx.h"
 #include "models/answers.h"
+#include "models/meeting.h"
 #include "api/rdoc.h"
 #include "api/report.h"
 #include "models/analysis.h"
 #include "src/account.h"
 #include "src/alloc.h"
 #include "src/checked.h"
+#include "src/timefmt.h"
 
 static const char report_help[] =
     "usage: tenken report --tenant T --period FROM..TO [--run ID] [--lang ja|en]\n"
@@ -44,7 +48,8 @@ static const char report_help[] =
     "of section are asked to confirm (要確認事項, with blank columns for their\n"
     "answers), trends, follow-up of the previous period, recommendations and\n"
     "an appendix on data quality. The file is written whole or not at all.\n"
-    "The contract's yearly documents: tenken report plan|completion --help.\n"
+    "The contract's yearly documents: tenken report plan|completion --help;\n"
+    "the review meeting's record: tenken report meeting --help.\n"
     "\n"
     "options:\n"
     "  --tenant T            the tenant (required)\n"
@@ -276,7 +281,7 @@ static int annual_cmd(int argc, char **argv, int minutes)
                                   minutes ? "--format is html or pdf, not '%s'"
                                           : "--format is html, pdf or xlsx, not '%s'",
                                   format);
-    if (tk_annual_parse_year(year, strlen(year), &ao.fiscal_year, &err) != TK_OK)
+    if (tk_period_parse_fiscal_year(year, strlen(year), &ao.fiscal_year, &err) != TK_OK)
         return tk_cli_usage_error(cmd, "--fiscal-year: %s", err.msg);
 
     tk_tenant *t = NULL;
@@ -306,16 +311,15 @@ static int annual_minutes_cmd(int argc, char **argv)
 }
 
 static int contract_cmd(int argc, char **argv);
+static int meeting_cmd(int argc, char **argv);
 
 /* The documents other than the bimonthly report: `tenken report WORD ...`. */
 static const struct {
     const char *word;
     int (*run)(int argc, char **argv);
 } report_words[] = {
-    {"annual", annual_review_cmd},
-    {"minutes", annual_minutes_cmd},
-    {"plan", contract_cmd},
-    {"completion", contract_cmd},
+    {"annual", annual_review_cmd}, {"minutes", annual_minutes_cmd}, {"plan", contract_cmd},
+    {"completion", contract_cmd},  {"meeting", meeting_cmd},
 };
 
 int tk_cli_report_cmd(int argc, char **argv)
@@ -494,17 +498,14 @@ static int contract_cmd(int argc, char **argv)
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        int64_t v;
+        tk_error err = {0};
         switch (c) {
         case 't':
             tenant = optarg;
             break;
         case 'y':
-            if (!tk_parse_i64(optarg, strlen(optarg), &v) || v < TK_CONTRACT_FY_MIN ||
-                v > TK_CONTRACT_FY_MAX)
-                return tk_cli_usage_error(cmd, "--fiscal-year is a year %d..%d, not '%s'",
-                                          TK_CONTRACT_FY_MIN, TK_CONTRACT_FY_MAX, optarg);
-            co.fiscal_year = (int)v;
+            if (tk_period_parse_fiscal_year(optarg, strlen(optarg), &co.fiscal_year, &err) != TK_OK)
+                return tk_cli_usage_error(cmd, "--fiscal-year: %s", err.msg);
             have_fy = 1;
             break;
         case 'l':
@@ -563,6 +564,144 @@ static int contract_cmd(int argc, char **argv)
     tk_rdoc_destroy(d);
     tk_free(acc);
     tk_tenant_close(t);
+    if (rc != TK_OK) {
+        tk_cli_report(cmd, &err);
+        return TK_EXIT_FAIL;
+    }
+    return TK_EXIT_OK;
+}
+
+/* ---- the review meeting's record (models/meeting.h) ----------------------------- */
+
+static const char meeting_help[] =
+    "usage: tenken report meeting --tenant T --fiscal-year Y --date D --place P\n"
+    "                             --attendee A [--attendee A ...] [--data DIR] [--no-wait]\n"
+    "       tenken report meeting --tenant T --fiscal-year Y --show [--data DIR]\n"
+    "\n"
+    "Records the review meeting (報告会) of fiscal year Y: the day it is held,\n"
+    "the place and the attendees, one --attendee per person (city and\n"
+    "contractor alike, e.g. \"市民課長 山田太郎\"). A new record replaces the\n"
+    "year's earlier one. The minutes (tenken report minutes) and the\n"
+    "業務完了報告書 (tenken report completion) print it instead of blanks.\n"
+    "--show prints the year's record.\n"
+    "\n"
+    "options:\n"
+    "  --tenant T            the tenant (required)\n"
+    "  --fiscal-year Y       the fiscal year, 2024 or FY2024 (required)\n"
+    "  --date D              the meeting's day, YYYY-MM-DD: from April Y to\n"
+    "                        March Y+2\n"
+    "  --place P             where it is held, one line (at most 200 bytes)\n"
+    "  --attendee A          an attendee, one line (at most 200 bytes); 1 to 50\n"
+    "  --show                print the record instead of setting it\n"
+    "  --no-wait             fail at once (exit 75) when another command writes\n"
+    "                        the tenant\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP TK_CLI_HELP_EXIT;
+
+static void meeting_print(const tk_meeting *m)
+{
+    char held[16], at[TK_TIME_ISO_SIZE];
+    tk_period_format_day(m->held_on, held, sizeof held);
+    if (tk_time_format_iso(m->set_at, at, sizeof at) == 0)
+        at[0] = '\0';
+    printf("fiscal year  FY%d\ndate         %s\nplace        %s\n", m->fiscal_year, held, m->place);
+    for (size_t i = 0; i < m->nattendees; i++)
+        printf("%s %s\n", i == 0 ? "attendees   " : "            ", m->attendees[i]);
+    printf("set          %s by %s\n", at, m->set_by);
+}
+
+static int meeting_cmd(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"tenant", required_argument, NULL, 't'},   {"fiscal-year", required_argument, NULL, 'y'},
+        {"date", required_argument, NULL, 'D'},     {"place", required_argument, NULL, 'p'},
+        {"attendee", required_argument, NULL, 'a'}, {"show", no_argument, NULL, 's'},
+        {"data", required_argument, NULL, 'd'},     {"no-wait", no_argument, NULL, 'n'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    const char *cmd = "report meeting";
+    const char *tenant = NULL, *data = NULL, *date = NULL;
+    const char *lines[TK_MEETING_ATTENDEES_MAX];
+    tk_meeting_input in = {0, NULL, lines, 0};
+    tk_error err = {0, ""};
+    int c, fy = 0, show = 0, nowait = 0;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 't':
+            tenant = optarg;
+            break;
+        case 'y':
+            if (tk_period_parse_fiscal_year(optarg, strlen(optarg), &fy, &err) != TK_OK)
+                return tk_cli_usage_error(cmd, "--fiscal-year: %s", err.msg);
+            break;
+        case 'D':
+            date = optarg;
+            break;
+        case 'p':
+            in.place = optarg;
+            break;
+        case 'a':
+            if (in.nattendees == TK_MEETING_ATTENDEES_MAX)
+                return tk_cli_usage_error(cmd, "at most %d --attendee", TK_MEETING_ATTENDEES_MAX);
+            lines[in.nattendees++] = optarg;
+            break;
+        case 's':
+            show = 1;
+            break;
+        case 'd':
+            data = optarg;
+            break;
+        case 'n':
+            nowait = 1;
+            break;
+        case 'h':
+            fputs(meeting_help, stdout);
+            return TK_EXIT_OK;
+        default:
+            return tk_cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (tenant == NULL)
+        return tk_cli_usage_error(cmd, "--tenant is required");
+    if (fy == 0)
+        return tk_cli_usage_error(cmd, "--fiscal-year is required (e.g. 2024)");
+    if (optind != argc)
+        return tk_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+    if (show && (date || in.place || in.nattendees))
+        return tk_cli_usage_error(cmd, "--show takes no --date, --place or --attendee");
+    if (!show) {
+        static const char *const opt[] = {"--date", "--place", "--attendee"};
+        tk_meeting_field f;
+        if (date == NULL || in.place == NULL || in.nattendees == 0)
+            return tk_cli_usage_error(cmd, "--date, --place and --attendee are required");
+        if (tk_period_parse_day(date, strlen(date), &in.held_on, &err) != TK_OK)
+            return tk_cli_usage_error(cmd, "--date: %s", err.msg);
+        if (tk_meeting_check(fy, &in, &f, &err) != TK_OK)
+            return tk_cli_usage_error(cmd, "%s: %s", opt[f], err.msg);
+    }
+
+    tk_tenant *t = NULL;
+    tk_meeting m;
+    char who[TK_ACTOR_NAME_SIZE * 3];
+    tk_actor actor;
+    tk_actor_local(&actor, who, sizeof who);
+    memset(&m, 0, sizeof m);
+    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant,
+                                     show ? TK_TENANT_READONLY : 0, &err);
+    if (rc == TK_OK && !show) {
+        const int ls = tk_cli_lock_writer(cmd, t, cmd, nowait);
+        if (ls != TK_EXIT_OK) {
+            tk_tenant_close(t);
+            return ls;
+        }
+        rc = tk_meeting_set(tk_tenant_db(t), fy, &in, &actor, &err);
+    }
+    if (rc == TK_OK)
+        rc = tk_meeting_get(tk_tenant_db(t), fy, &m, &err);
+    tk_tenant_close(t);
+    if (rc == TK_OK)
+        meeting_print(&m);
+    tk_meeting_dispose(&m);
     if (rc != TK_OK) {
         tk_cli_report(cmd, &err);
         return TK_EXIT_FAIL;

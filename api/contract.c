@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "models/answers.h"
+#include "models/meeting.h"
 #include "models/completeness.h"
 #include "models/periods.h"
 #include "models/rulecat.h"
@@ -216,6 +217,8 @@
     X(W_C3, "3 報告会", "3 Review meeting") \
     X(W_C3_TEXT, "報告会の記録は tenken にありません。開催日・場所・出席者・内容を記入してください。", "tenken holds no record of the review meeting: fill in its date, place, attendees and content.") \
     X(W_CONTENT, "内容", "Content") \
+    X(W_C3_RECORDED, "報告会の開催日・場所・出席者は tenken の記録のとおりです。内容を記入してください。", "The date, place and attendees of the review meeting are as recorded in tenken: fill in its content.") \
+    X(W_MEETING_HELD, "報告会の開催日", "Review meeting held on") \
     X(W_C4, "4 特記事項", "4 Remarks") \
     X(W_REMARKS, "特記事項", "Remarks")
 // clang-format on
@@ -240,6 +243,8 @@ typedef struct ctx {
     tk_contract_period *rows;
     size_t nrows;
     int64_t issued;
+    int completion;     /* building the 業務完了報告書 */
+    tk_meeting meeting; /* the year's 報告会 when recorded (held_on != 0) */
 } ctx;
 
 static const char *W(const ctx *c, int k)
@@ -325,9 +330,9 @@ int tk_contract_periods(tk_db *db, int fy, tk_contract_period **out, size_t *n, 
 
     *out = NULL;
     *n = 0;
-    if (fy < TK_CONTRACT_FY_MIN || fy > TK_CONTRACT_FY_MAX)
-        return tk_error_set(err, TK_EINVAL, "the fiscal year is %d to %d, not %d",
-                            TK_CONTRACT_FY_MIN, TK_CONTRACT_FY_MAX, fy);
+    if (fy < TK_PERIOD_FY_MIN || fy > TK_PERIOD_FY_MAX)
+        return tk_error_set(err, TK_EINVAL, "the fiscal year is %d to %d, not %d", TK_PERIOD_FY_MIN,
+                            TK_PERIOD_FY_MAX, fy);
     tk_period_fiscal_bimonths(fy, b);
     fiscal_year(fy, &year);
     rc = tk_period_plan_list(db, &plans, &nplans, err);
@@ -376,6 +381,11 @@ static int cover(ctx *c, tk_error *err)
     day_str(c, tk_jst_day(c->issued), issued, sizeof issued);
     TRY(tk_rdoc_cover_fact(c->d, W(c, W_TENANT), tk_tenant_name(c->t), err));
     TRY(tk_rdoc_cover_fact(c->d, W(c, W_FY), fy, err));
+    if (c->completion && c->meeting.place != NULL) {
+        char held[32];
+        day_str(c, c->meeting.held_on, held, sizeof held);
+        TRY(tk_rdoc_cover_fact(c->d, W(c, W_MEETING_HELD), held, err));
+    }
     TRY(tk_rdoc_cover_fact(c->d, W(c, W_ISSUED), issued, err));
 done:
     return rc;
@@ -759,6 +769,12 @@ static int begin(ctx *c, tk_tenant *t, const tk_contract_options *o, int title, 
     if (rc != TK_OK)
         return rc;
     fiscal_year(o->fiscal_year, &c->fy);
+    c->completion = title == W_DONE_TITLE;
+    if (c->completion) {
+        rc = tk_meeting_get(c->db, o->fiscal_year, &c->meeting, err);
+        if (rc != TK_OK && rc != TK_ENOTFOUND)
+            return rc;
+    }
     rc = tk_rdoc_create(&c->d, W(c, title), c->en ? "en" : "ja", err);
     if (rc == TK_OK)
         rc = cover(c, err);
@@ -769,6 +785,7 @@ static void end(ctx *c)
 {
     tk_rdoc_destroy(c->d);
     tk_free(c->rows);
+    tk_meeting_dispose(&c->meeting);
 }
 
 int tk_contract_plan(tk_tenant *t, const tk_contract_options *o, tk_rdoc **out, tk_error *err)
@@ -1049,18 +1066,56 @@ done:
     return rc;
 }
 
+/* The attendees of m joined by sep into *out (owned: tk_free()).
+ * Returns TK_OK or TK_ENOMEM. */
+static int join_lines(const tk_meeting *m, const char *sep, char **out, tk_error *err)
+{
+    /* At most TK_MEETING_ATTENDEES_MAX lines of TK_MEETING_ATTENDEE_MAX
+     * bytes (tk_meeting_check()): the sum cannot overflow. */
+    size_t len = 1;
+    for (size_t i = 0; i < m->nattendees; i++)
+        len += strlen(m->attendees[i]) + strlen(sep);
+    *out = tk_alloc(len);
+    if (*out == NULL)
+        return nomem(err);
+    (*out)[0] = '\0';
+    for (size_t i = 0; i < m->nattendees; i++) {
+        if (i > 0)
+            strcat(*out, sep);
+        strcat(*out, m->attendees[i]);
+    }
+    return TK_OK;
+}
+
 static int done_blanks(ctx *c, tk_error *err)
 {
     int rc;
     TRY(tk_rdoc_heading(c->d, 1, "sec-3", W(c, W_C3), err));
-    TRY(tk_rdoc_para(c->d, W(c, W_C3_TEXT), err));
-    {
+    if (c->meeting.place == NULL) {
+        TRY(tk_rdoc_para(c->d, W(c, W_C3_TEXT), err));
         const char *h[] = {W(c, W_DATE), W(c, W_PLACE), W(c, W_ATTEND), W(c, W_CONTENT)};
         const unsigned f[] = {TK_RDOC_COL_BLANK, TK_RDOC_COL_BLANK, TK_RDOC_COL_BLANK,
                               TK_RDOC_COL_BLANK | TK_RDOC_COL_WIDE};
         TRY(tk_rdoc_table(c->d, W(c, W_MEETING), 4, h, f, err));
         const char *row[] = {"", "", "", ""};
         TRY(tk_rdoc_table_row(c->d, row, err));
+    } else {
+        /* What tenken recorded; the content is the meeting's to write. */
+        char held[32];
+        char *att = NULL;
+        day_str(c, c->meeting.held_on, held, sizeof held);
+        TRY(join_lines(&c->meeting, c->en ? ", " : "、", &att, err));
+        TRY(tk_rdoc_para(c->d, W(c, W_C3_RECORDED), err));
+        const char *h[] = {W(c, W_DATE), W(c, W_PLACE), W(c, W_ATTEND), W(c, W_CONTENT)};
+        const unsigned f[] = {TK_RDOC_COL_NOWRAP, 0, TK_RDOC_COL_WIDE,
+                              TK_RDOC_COL_BLANK | TK_RDOC_COL_WIDE};
+        rc = tk_rdoc_table(c->d, W(c, W_MEETING), 4, h, f, err);
+        const char *row[] = {held, c->meeting.place, att, ""};
+        if (rc == TK_OK)
+            rc = tk_rdoc_table_row(c->d, row, err);
+        tk_free(att);
+        if (rc != TK_OK)
+            goto done;
     }
     TRY(tk_rdoc_heading(c->d, 1, "sec-4", W(c, W_C4), err));
     {

@@ -10,9 +10,10 @@
  * models/tuning.h, the stored source profiles (src/profstore.h), the
  * master-data versions (src/master.h), the uploads (src/uploads.h), the
  * stored rows of each period (models/completeness.h) and the city's
- * answers (models/answers.h). What tenken does not know (the 報告会's
- * date, who the people behind the accounts are, the handling of backups)
- * is printed as a blank to fill in, never guessed. Residents never appear;
+ * answers (models/answers.h) and the record of the 報告会
+ * (models/meeting.h). What tenken does not know (the 報告会 when it is not
+ * recorded, who the people behind the accounts are, the handling of
+ * backups) is printed as a blank to fill in, never guessed. Residents never appear;
  * accounts appear by name and role only.
  *
  * Text is Japanese, or English with lang "en". Reading only: the tenant
@@ -28,10 +29,6 @@
 #include "src/error.h"
 #include "src/period.h"
 #include "src/tenant.h"
-
-/* Fiscal years accepted (Japanese fiscal year: April to March). */
-#define TK_CONTRACT_FY_MIN 2000
-#define TK_CONTRACT_FY_MAX 2100
 
 /* What to build. Pointers are borrowed. */
 typedef struct tk_contract_options {
@@ -56,7 +53,7 @@ typedef struct tk_contract_options {
  * planned period (src/period.h) that overlaps the year, and each of the
  * six two-month periods of the year (tk_period_fiscal_bimonths()) that no
  * planned period overlaps, unplanned. Returns TK_OK, TK_EINVAL (fy out of
- * TK_CONTRACT_FY_MIN..MAX), TK_ENOMEM or TK_EDB. */
+ * TK_PERIOD_FY_MIN..MAX), TK_ENOMEM or TK_EDB. */
 typedef struct tk_contract_period {
     tk_period period;
     int planned;             /* 1 when the schedule plans exactly this period */
@@ -79,8 +76,10 @@ TK_MUST_CHECK int tk_contract_plan(tk_tenant *t, const tk_contract_options *o, t
  * *out (owned: tk_rdoc_destroy(); NULL on failure): per period the files
  * received, rows stored and refused, the analysis runs, the report's
  * delivery, the 要確認事項 put and answered, the totals; a period not
- * delivered is 未完了 with what is missing; blanks for the 報告会 and the
- * 特記事項. o's accounts are not used. Returns as tk_contract_plan(). */
+ * delivered is 未完了 with what is missing; the 報告会's date (also on the
+ * cover, under the year), place and attendees when recorded
+ * (models/meeting.h), else blanks; blanks for the 特記事項. o's accounts are not used. Returns as
+ * tk_contract_plan(). */
 TK_MUST_CHECK int tk_contract_completion(tk_tenant *t, const tk_contract_options *o, tk_rdoc **out,
                                          tk_error *err);
 

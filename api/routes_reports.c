@@ -23,6 +23,16 @@
  * removed, since the workbook library writes files);
  * GET /api/v1/reports/annual/{fy}/minutes its minutes template
  * (tk_annual_minutes()), as HTML or PDF, to the same roles.
+ *
+ * GET /api/v1/reports/annual/{fy}/meeting answers the record of the
+ * year's review meeting (models/meeting.h) as JSON, to every role that
+ * reads the reports (404 when none is recorded); PUT sets it, for a
+ * reporter or an admin only: the meeting belongs to the reporting, not
+ * to the analysis. The body is checked whole (422 naming the member at
+ * fault) before the tenant is opened for writing, so a refused record
+ * stores nothing.
+ *
+ * Every {fy} is parsed by tk_period_parse_fiscal_year(): 2024 or FY2024.
  * Thread-safe: no state; each request opens its tenant read-only. */
 #include <errno.h>
 #include <stdio.h>
@@ -37,10 +47,12 @@
 #include "api/pdf.h"
 #include "api/report.h"
 #include "api/routes.h"
+#include "models/meeting.h"
 #include "src/account.h"
 #include "src/alloc.h"
 #include "src/checked.h"
 #include "src/period.h"
+#include "src/timefmt.h"
 
 /* The policy of a served HTML report: its inline styles and data: images,
  * nothing else. */
@@ -148,20 +160,25 @@ static int get(tk_server_req *r)
     return send_doc(r, d, pdf, name);
 }
 
+/* Reads the fiscal year of the path into *fy. Returns 0, or -1 with the
+ * answer (400) queued. */
+static int fy_param(tk_server_req *r, int *fy)
+{
+    tk_error err = {0};
+    const char *p = tk_server_req_param(r);
+    if (tk_period_parse_fiscal_year(p, strlen(p), fy, &err) == TK_OK)
+        return 0;
+    tk_handler_bad_arg(r, "fy", err.msg);
+    return -1;
+}
+
 /* The plan (plan 1) or the completion report (plan 0) of fiscal year {fy}. */
 static int get_contract(tk_server_req *r, int plan)
 {
     tk_error err = {0};
     tk_contract_options co = TK_CONTRACT_OPTIONS_INIT;
-    const char *p = tk_server_req_param(r);
-    int64_t fy = 0;
-    if (!tk_parse_i64(p, strlen(p), &fy) || fy < TK_CONTRACT_FY_MIN || fy > TK_CONTRACT_FY_MAX) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "expected a fiscal year %d..%d", TK_CONTRACT_FY_MIN,
-                 TK_CONTRACT_FY_MAX);
-        return tk_handler_bad_arg(r, "fy", msg);
-    }
-    co.fiscal_year = (int)fy;
+    if (fy_param(r, &co.fiscal_year))
+        return 0;
     int pdf = 0;
     if (doc_args(r, &pdf, NULL, &co.lang))
         return 0;
@@ -189,7 +206,7 @@ static int get_contract(tk_server_req *r, int plan)
         return tk_handler_read_error(r, &err);
     }
     char name[64];
-    snprintf(name, sizeof name, "tenken-%s-%lld.pdf", plan ? "plan" : "completion", (long long)fy);
+    snprintf(name, sizeof name, "tenken-%s-%d.pdf", plan ? "plan" : "completion", co.fiscal_year);
     return send_doc(r, d, pdf, name);
 }
 
@@ -250,9 +267,8 @@ static int annual(tk_server_req *r, int minutes)
 {
     tk_error err = {0};
     tk_annual_options ao = TK_ANNUAL_OPTIONS_INIT;
-    const char *p = tk_server_req_param(r);
-    if (tk_annual_parse_year(p, strlen(p), &ao.fiscal_year, &err) != TK_OK)
-        return tk_handler_bad_arg(r, "fy", err.msg);
+    if (fy_param(r, &ao.fiscal_year))
+        return 0;
     int pdf = 0, xlsx = 0;
     if (doc_args(r, &pdf, minutes ? NULL : &xlsx, &ao.lang))
         return 0;
@@ -298,6 +314,122 @@ static int get_minutes(tk_server_req *r)
     return annual(r, 1);
 }
 
+/* The record m as JSON (owned). */
+static json_t *meeting_json(const tk_meeting *m)
+{
+    char held[16], at[TK_TIME_ISO_SIZE];
+    tk_period_format_day(m->held_on, held, sizeof held);
+    if (tk_time_format_iso(m->set_at, at, sizeof at) == 0)
+        at[0] = '\0';
+    json_t *att = json_array();
+    for (size_t i = 0; att != NULL && i < m->nattendees; i++)
+        json_array_append_new(att, json_string(m->attendees[i]));
+    return json_pack("{s:i,s:s,s:s,s:o,s:s,s:s}", "fiscal_year", m->fiscal_year, "held_on", held,
+                     "place", m->place, "attendees", att ? att : json_array(), "set_at", at,
+                     "set_by", m->set_by);
+}
+
+static int get_meeting(tk_server_req *r)
+{
+    tk_error err = {0};
+    int fy = 0;
+    if (fy_param(r, &fy))
+        return 0;
+    tk_tenant *t = NULL;
+    if (tk_server_req_tenant(r, 0, &t) != TK_OK)
+        return 0;
+    tk_meeting m;
+    const int rc = tk_meeting_get(tk_tenant_db(t), fy, &m, &err);
+    tk_tenant_close(t);
+    if (rc != TK_OK)
+        return tk_handler_read_error(r, &err);
+    json_t *doc = meeting_json(&m);
+    tk_meeting_dispose(&m);
+    return tk_server_reply_json(r, 200, doc);
+}
+
+/* Answers 422 for field f of a refused body: "$.FIELD: why". */
+static int refuse_field(tk_server_req *r, const char *f, const char *why)
+{
+    char msg[400];
+    snprintf(msg, sizeof msg, "$.%s: %s", f, why);
+    return tk_handler_unprocessable(r, msg);
+}
+
+static int put_meeting(tk_server_req *r)
+{
+    tk_error err = {0};
+    int fy = 0;
+    if (fy_param(r, &fy))
+        return 0;
+    json_t *body = tk_server_req_body(r);
+    if (!json_is_object(body))
+        return tk_handler_unprocessable(r, "the body is a JSON object: held_on, place, attendees");
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v)
+    {
+        if (strcmp(key, "held_on") != 0 && strcmp(key, "place") != 0 &&
+            strcmp(key, "attendees") != 0) {
+            char f[80];
+            snprintf(f, sizeof f, "%.64s", key);
+            return refuse_field(r, f, "unknown member (held_on, place, attendees)");
+        }
+    }
+    tk_meeting_input in = {0, NULL, NULL, 0};
+    const json_t *held = json_object_get(body, "held_on");
+    if (!json_is_string(held) ||
+        tk_period_parse_day(json_string_value(held), json_string_length(held), &in.held_on, &err) !=
+            TK_OK)
+        return refuse_field(r, "held_on", "expected a date YYYY-MM-DD");
+    const json_t *place = json_object_get(body, "place");
+    if (!json_is_string(place))
+        return refuse_field(r, "place", "expected a string");
+    in.place = json_string_value(place);
+    if (strlen(in.place) != json_string_length(place))
+        return refuse_field(r, "place", "holds a NUL character");
+    const json_t *att = json_object_get(body, "attendees");
+    if (!json_is_array(att) || json_array_size(att) == 0 ||
+        json_array_size(att) > TK_MEETING_ATTENDEES_MAX) {
+        char why[96];
+        snprintf(why, sizeof why, "expected an array of 1 to %d strings", TK_MEETING_ATTENDEES_MAX);
+        return refuse_field(r, "attendees", why);
+    }
+    const char *lines[TK_MEETING_ATTENDEES_MAX];
+    in.nattendees = json_array_size(att);
+    for (size_t i = 0; i < in.nattendees; i++) {
+        const json_t *a = json_array_get(att, i);
+        if (!json_is_string(a) || strlen(json_string_value(a)) != json_string_length(a)) {
+            char f[32];
+            snprintf(f, sizeof f, "attendees[%zu]", i);
+            return refuse_field(r, f, "expected a string");
+        }
+        lines[i] = json_string_value(a);
+    }
+    in.attendees = lines;
+    tk_meeting_field field;
+    if (tk_meeting_check(fy, &in, &field, &err) != TK_OK)
+        return refuse_field(r, tk_meeting_field_name(field), err.msg);
+
+    tk_tenant *t = NULL;
+    if (tk_handler_open_writer(r, "the review meeting's record over https", &t))
+        return 0;
+    char target[16];
+    snprintf(target, sizeof target, "FY%d", fy);
+    tk_server_req_target(r, target);
+    tk_meeting m;
+    memset(&m, 0, sizeof m);
+    int rc = tk_meeting_set(tk_tenant_db(t), fy, &in, tk_server_req_actor(r), &err);
+    if (rc == TK_OK)
+        rc = tk_meeting_get(tk_tenant_db(t), fy, &m, &err);
+    tk_tenant_close(t);
+    if (rc != TK_OK)
+        return tk_server_reply_tk_error(r, &err);
+    json_t *doc = meeting_json(&m);
+    tk_meeting_dispose(&m);
+    return tk_server_reply_json(r, 200, doc);
+}
+
 static const tk_route routes[] = {
     {"GET", "/api/v1/reports/{period}", TK_ROUTE_AUTH, TK_ROUTE_ANYONE, get,
      "the 分析点検結果レポート of a period, as HTML or PDF"},
@@ -309,6 +441,11 @@ static const tk_route routes[] = {
      "the annual review (分析点検結果報告会資料) of a fiscal year, as HTML, PDF or XLSX"},
     {"GET", "/api/v1/reports/annual/{fy}/minutes", TK_ROUTE_AUTH, TK_ROUTE_ANYONE, get_minutes,
      "the minutes template (議事録) of a fiscal year's review meeting, as HTML or PDF"},
+    {"GET", "/api/v1/reports/annual/{fy}/meeting", TK_ROUTE_AUTH, TK_ROUTE_ANYONE, get_meeting,
+     "the record of a fiscal year's review meeting (報告会): date, place, attendees"},
+    {"PUT", "/api/v1/reports/annual/{fy}/meeting", TK_ROUTE_AUTH,
+     TK_ROUTE_REPORTER | TK_ROUTE_ADMIN, put_meeting,
+     "record a fiscal year's review meeting (報告会): date, place, attendees"},
 };
 
 const tk_route *tk_routes_reports(size_t *n)

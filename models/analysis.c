@@ -56,6 +56,7 @@
 #include "features/userday.h"
 #include "models/anomalies.h"
 #include "models/answers.h"
+#include "models/meeting.h"
 #include "models/baseline.h"
 #include "models/evidence.h"
 #include "models/iforest.h"
@@ -307,8 +308,8 @@ int tk_analysis_migrate(tk_db *db, tk_error *err)
 
 /* Every table above src/, in dependency order. */
 static const tk_tenant_migrate_fn migrate_fns[] = {
-    tk_userday_migrate,  tk_rulecat_migrate,   tk_rules_migrate,  tk_analysis_migrate,
-    tk_suppress_migrate, tk_bsettings_migrate, tk_answers_migrate};
+    tk_userday_migrate,  tk_rulecat_migrate,   tk_rules_migrate,   tk_analysis_migrate,
+    tk_suppress_migrate, tk_bsettings_migrate, tk_answers_migrate, tk_meeting_migrate};
 static const tk_tenant_migrations migrations = {migrate_fns,
                                                 sizeof migrate_fns / sizeof migrate_fns[0]};
 

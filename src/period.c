@@ -459,6 +459,31 @@ int tk_period_plan_remove(tk_db *db, const tk_period *pr, tk_error *err)
     return TK_OK;
 }
 
+/* A fiscal year is four digits, so that "24" or "02024" is never taken
+ * for a year by accident; "FY" is the way the contract's documents write
+ * it. The bounds keep a typo such as 2204 from building an empty year. */
+int tk_period_parse_fiscal_year(const char *p, size_t len, int *fy, tk_error *err)
+{
+    int64_t v = 0;
+    const char *q = p;
+    size_t n = len;
+    if (n > 2 && (q[0] == 'F' || q[0] == 'f') && (q[1] == 'Y' || q[1] == 'y')) {
+        q += 2;
+        n -= 2;
+    }
+    int digits = n == 4;
+    for (size_t i = 0; digits && i < n; i++)
+        digits = q[i] >= '0' && q[i] <= '9';
+    if (!digits || !tk_parse_i64(q, n, &v) || v < TK_PERIOD_FY_MIN || v > TK_PERIOD_FY_MAX) {
+        return tk_error_set(err, TK_EINVAL,
+                            "a fiscal year is YYYY or FYYYYY (%d..%d; 2024 is April 2024 to "
+                            "March 2025), not '%.*s'",
+                            TK_PERIOD_FY_MIN, TK_PERIOD_FY_MAX, (int)(len > 40 ? 40 : len), p);
+    }
+    *fy = (int)v;
+    return TK_OK;
+}
+
 void tk_period_fiscal_bimonths(int fy, tk_period out[6])
 {
     for (int i = 0; i < 6; i++) {

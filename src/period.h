@@ -105,6 +105,22 @@ TK_MUST_CHECK int tk_period_plan_get(tk_db *db, const tk_period *pr, tk_period_p
  * (delivered) or TK_EDB. */
 TK_MUST_CHECK int tk_period_plan_remove(tk_db *db, const tk_period *pr, tk_error *err);
 
+/* ---- fiscal years ----------------------------------------------------------
+ *
+ * A Japanese fiscal year Y runs from April Y to March Y + 1. Every surface
+ * that takes one (the annual review, its minutes and meeting, the plan,
+ * the completion report; over the CLI and the API) parses it here. */
+
+/* The fiscal years accepted. */
+#define TK_PERIOD_FY_MIN 2000
+#define TK_PERIOD_FY_MAX 2100
+
+/* Parses p[0..len) (untrusted) as a fiscal year: four digits "2024", also
+ * after "FY" in either case ("FY2024"), in TK_PERIOD_FY_MIN..MAX, into
+ * *fy (left as is on failure). Returns TK_OK or TK_EINVAL (the message
+ * says what is accepted and quotes at most 40 bytes of p). */
+TK_MUST_CHECK int tk_period_parse_fiscal_year(const char *p, size_t len, int *fy, tk_error *err);
+
 /* The six two-month periods of Japanese fiscal year fy (April fy to March
  * fy + 1): April-May, June-July, ..., February-March. */
 void tk_period_fiscal_bimonths(int fy, tk_period out[6]);

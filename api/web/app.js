@@ -130,7 +130,8 @@ function errorBox(e) {
 
 function loading() { return h('p', { class: 'muted', role: 'status' }, t('loading')); }
 
-function sevBadge(sev) { return h('span', { class: 'badge sev-' + sev }, t('sev_' + sev)); }
+// A models-only case has no severity: a dash, not a badge.
+function sevBadge(sev) { return sev ? h('span', { class: 'badge sev-' + sev }, t('sev_' + sev)) : h('span', { class: 'muted' }, '—'); }
 function statusBadge(st) { return h('span', { class: 'badge ts-' + st, 'data-test': 'status' }, t('ts_' + st)); }
 function sourceBadges(item) {
   const out = [];
@@ -377,8 +378,20 @@ function pager(offset, limit, total, go) {
     h('button', { type: 'button', class: 'btn ghost small', disabled: offset + limit >= total, onclick: () => go(offset + limit) }, t('next')));
 }
 
+// The box a table scrolls in: it takes the keyboard focus (a keyboard
+// user scrolls it with the arrow keys) and is a region named by label.
+function scrollBox(label, content) {
+  return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': label }, content);
+}
+
+// A table's name from its column headers: "表: 順位、スコア、重大度…".
+function tableLabel(heads) {
+  const words = heads.map((x) => (x instanceof Node ? x.textContent : String(x))).filter((x) => x.trim());
+  return t('table_label', { cols: words.slice(0, 4).join(t('list_sep')) + (words.length > 4 ? '…' : '') });
+}
+
 function table(heads, rows, name, extraClass) {
-  return h('div', { class: 'table-wrap' }, h('table', { class: 'data ' + (extraClass || ''), 'data-test': name },
+  return scrollBox(tableLabel(heads), h('table', { class: 'data ' + (extraClass || ''), 'data-test': name },
     h('thead', {}, h('tr', {}, heads.map((x) => (x instanceof Node ? h('th', { scope: 'col' }, x) : h('th', { scope: 'col' }, x))))),
     h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: heads.length, class: 'muted empty' }, t('none'))))));
 }
@@ -995,12 +1008,21 @@ function tenantQuery(extra) {
   return s ? '?' + s : '';
 }
 
-// The 年次報告会 card of the reports page: a fiscal year, and links to its
-// review (HTML, PDF, Excel) and minutes template, kept in step with it.
-function annualCard(fy, lang) {
+// The fiscal years the reports page offers: next year (its plan is written
+// before it starts) down to eight years back, and fy if older.
+function fiscalYears(fy) {
+  const now = fiscalYearOf(new Date(Date.now() + 9 * 3600 * 1000).toISOString().slice(0, 10));
   const years = [];
-  for (let y = fiscalYearOf(new Date(Date.now() + 9 * 3600 * 1000).toISOString().slice(0, 10)); y >= fy - 4 && years.length < 8; y--) years.push(y);
+  for (let y = now + 1; y >= now - 8 && y >= 2000; y--) years.push(y);
   if (!years.includes(fy)) years.push(fy);
+  return years.sort((a, b) => b - a);
+}
+
+// The 年次報告会 card of the reports page: links to the review (HTML, PDF,
+// Excel) and the minutes template of the page's fiscal year, and the
+// record of its meeting. follow(fn) calls fn(year) whenever the page's
+// one fiscal-year chooser changes.
+function annualCard(lang, follow) {
   const links = [
     ['annual_html', '', { lang }, 'annual-html', null],
     ['annual_pdf', '', { format: 'pdf', lang }, 'annual-pdf', 'annual'],
@@ -1012,17 +1034,74 @@ function annualCard(fy, lang) {
     if (file) a.setAttribute('download', ''); else { a.target = '_blank'; a.rel = 'noopener'; }
     return { a, tail, q, file };
   });
-  const point = (y) => {
+  follow((y) => {
     for (const l of links) {
       l.a.href = '/api/v1/reports/annual/' + y + l.tail + tenantQuery(l.q);
       if (l.file) l.a.setAttribute('download', 'tenken-' + l.file + '-' + y + '.' + (l.q.format || 'html'));
     }
-  };
-  const chooser = select(years.map((y) => [y, t('fy_label', { y })]), fy, { name: 'fiscal_year', 'data-test': 'fiscal-year', onchange: (e) => point(e.target.value) });
-  point(fy);
+  });
   return h('section', { class: 'card', 'data-test': 'annual' }, h('h2', {}, t('annual_title')),
-    h('p', { class: 'muted' }, t('annual_lead')), h('div', { class: 'row' }, field(t('fiscal_year'), chooser)),
-    h('div', { class: 'row actions' }, links.map((l) => l.a)));
+    h('p', { class: 'muted' }, t('annual_lead')),
+    h('div', { class: 'row actions' }, links.map((l) => l.a)), meetingPart(follow));
+}
+
+// The record of the year's 報告会 (date, place, attendees), which the
+// minutes and the completion report print: a form for a reporter or an
+// admin, read-only for the other roles.
+function meetingPart(follow) {
+  const box = h('div', { class: 'meeting', 'data-test': 'meeting' });
+  let year = 0;
+  follow(async (y) => {
+    year = y;
+    clear(box).append(loading());
+    let m = null;
+    try {
+      m = await api('GET', '/api/v1/reports/annual/' + y + '/meeting', { query: tq() });
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 404)) { if (y === year) clear(box).append(errorBox(e)); return; }
+    }
+    if (y !== year) return; // another year was chosen meanwhile
+    clear(box).append(h('h3', {}, t('meeting_title', { y: t('fy_label', { y }) })),
+      can(['reporter', 'admin']) ? meetingForm(y, m) : meetingView(m));
+  });
+  return box;
+}
+
+function meetingView(m) {
+  if (!m) return h('p', { class: 'muted', 'data-test': 'meeting-none' }, t('meeting_none'));
+  return h('dl', { class: 'kv', 'data-test': 'meeting-view' },
+    h('dt', {}, t('meeting_date')), h('dd', {}, m.held_on),
+    h('dt', {}, t('meeting_place')), h('dd', {}, m.place),
+    h('dt', {}, t('meeting_attendees')), h('dd', {}, h('ul', { class: 'plain' }, m.attendees.map((a) => h('li', {}, a)))));
+}
+
+function meetingForm(y, m) {
+  const date = h('input', { type: 'date', name: 'held_on', required: true, value: m ? m.held_on : '', 'data-test': 'meeting-date' });
+  const place = h('input', { type: 'text', name: 'place', required: true, maxlength: 200, value: m ? m.place : '', 'data-test': 'meeting-place' });
+  const att = h('textarea', { name: 'attendees', rows: 4, required: true, 'data-test': 'meeting-attendees' });
+  att.value = m ? m.attendees.join('\n') : '';
+  const msg = h('div', { 'aria-live': 'polite', 'data-test': 'meeting-msg' });
+  const state = h('p', { class: 'muted', 'data-test': 'meeting-state' }, m ? t('meeting_set', { who: m.set_by, at: timeFmt(m.set_at) }) : t('meeting_none'));
+  return h('form', { class: 'meeting-form', 'data-test': 'meeting-form', onsubmit: async (e) => {
+    e.preventDefault();
+    clear(msg);
+    for (const c of [date, place, att]) c.removeAttribute('aria-invalid');
+    const body = { held_on: date.value, place: place.value, attendees: att.value.split('\n').map((x) => x.trim()).filter((x) => x) };
+    try {
+      const r = await api('PUT', '/api/v1/reports/annual/' + y + '/meeting', { query: tq(), body });
+      state.textContent = t('meeting_set', { who: r.set_by, at: timeFmt(r.set_at) });
+      att.value = r.attendees.join('\n');
+      msg.append(h('div', { class: 'alert ok', role: 'status', 'data-test': 'meeting-saved' }, t('meeting_saved')));
+    } catch (err) {
+      const p = err instanceof ApiError && err.details && typeof err.details.parameter === 'string' ? err.details.parameter : '';
+      const bad = p === '$.held_on' ? date : p === '$.place' ? place : p.startsWith('$.attendees') ? att : null;
+      if (bad) { bad.setAttribute('aria-invalid', 'true'); bad.focus(); }
+      msg.append(errorBox(err));
+    }
+  } }, state,
+  h('div', { class: 'row' }, field(t('meeting_date'), date), field(t('meeting_place'), place)),
+  field(t('meeting_attendees'), att, t('meeting_attendees_hint')),
+  h('div', { class: 'row actions' }, h('button', { type: 'submit', class: 'btn', 'data-test': 'meeting-save' }, t('meeting_save'))), msg);
 }
 
 async function pageReports() {
@@ -1039,9 +1118,17 @@ async function pageReports() {
   const m = page('reports_title', null, h('p', { class: 'lead' }, t('reports_lead')),
     card(t('period'), periodChooser(periods, period, (p) => setHashQuery('#/reports', { period: p }))),
     card(t('report_of', { p: period.replace('..', ' 〜 ') }), actions, h('p', { class: 'muted' }, t('report_note'))),
-    annualCard(fiscalYearOf(period), lang), msg);
+    msg);
   if (!periods.includes(period)) msg.append(h('div', { class: 'alert warn', role: 'status' }, t('report_unknown')));
-  m.append(contractCard(period));
+  // One fiscal year for the page: the yearly cards below follow it.
+  const fy = fiscalYearOf(period);
+  const followers = [];
+  const follow = (fn) => followers.push(fn);
+  const chooser = select(fiscalYears(fy).map((y) => [y, t('fy_label', { y })]), fy,
+    { name: 'fiscal_year', 'data-test': 'fiscal-year', onchange: (e) => followers.forEach((fn) => fn(Number(e.target.value))) });
+  m.append(card(t('fy_title'), h('p', { class: 'muted' }, t('fy_lead')), h('div', { class: 'row' }, field(t('fiscal_year'), chooser))),
+    annualCard(lang, follow), contractCard(lang, follow));
+  followers.forEach((fn) => fn(fy));
   if (can(CHANGERS)) {
     m.append(card(t('deliver'), h('p', { class: 'muted' }, t('deliver_lead')),
       h('button', { type: 'button', class: 'btn', 'data-test': 'deliver', onclick: async () => {
@@ -1064,24 +1151,20 @@ function fiscalYearOf(period) {
   return m >= 4 ? y : y - 1;
 }
 
-function contractCard(period) {
-  const lang = getLang() === 'en' ? 'en' : 'ja';
-  const fy = h('input', { type: 'number', name: 'fiscal_year', min: 2000, max: 2100, value: String(fiscalYearOf(period)), 'data-test': 'contract-fy' });
+// The contract's documents of the page's fiscal year (follow: as for
+// annualCard).
+function contractCard(lang, follow) {
   const links = h('div', { class: 'row actions' });
-  const draw = () => {
+  follow((y) => {
     clear(links);
-    const y = Number(fy.value);
-    if (!Number.isInteger(y) || y < 2000 || y > 2100) return;
     for (const doc of ['plan', 'completion']) {
       const base = '/api/v1/reports/' + doc + '/' + y;
       links.append(
         h('a', { class: 'btn', href: base + tenantQuery({ lang }), target: '_blank', rel: 'noopener', 'data-test': doc + '-html' }, t(doc + '_html')),
         h('a', { class: 'btn', href: base + tenantQuery({ format: 'pdf', lang }), download: 'tenken-' + doc + '-' + y + '.pdf', 'data-test': doc + '-pdf' }, t(doc + '_pdf')));
     }
-  };
-  fy.addEventListener('input', draw);
-  draw();
-  return card(t('contract_title'), h('p', { class: 'muted' }, t('contract_lead')), field(t('fiscal_year'), fy), links);
+  });
+  return h('section', { class: 'card', 'data-test': 'contract' }, h('h2', {}, t('contract_title')), h('p', { class: 'muted' }, t('contract_lead')), links);
 }
 
 const VERDICTS = ['justified', 'inappropriate', 'investigating'];
@@ -1169,7 +1252,7 @@ function completenessCard() {
       clear(box).append(
         h('p', {}, t('completeness_sum', { p: d.period.replace('..', ' 〜 '), n: numberFmt(d.total), m: d.missing, l: d.low }),
           ' ', d.plan ? h('strong', { 'data-test': 'deadline' }, t('upload_deadline', { d: d.plan.upload_deadline })) : h('span', { class: 'muted' }, t('no_plan'))),
-        h('div', { class: 'table-wrap' }, h('table', { class: 'data grid-days', 'data-test': 'completeness-grid' },
+        scrollBox(t('completeness_grid_label', { p: d.period.replace('..', ' 〜 ') }), h('table', { class: 'data grid-days', 'data-test': 'completeness-grid' },
           h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('system')), d.days.map((x) => h('th', { scope: 'col', class: x.open ? '' : 'closed', title: x.day }, x.day.slice(8))))),
           h('tbody', {}, d.systems.length ? d.systems.map((sy) => h('tr', {}, h('th', { scope: 'row' }, sy.system),
             sy.flags.map((fl, i) => h('td', { class: 'cell-' + fl, title: d.days[i].day + ' ' + t('flag_' + fl) + ' ' + numberFmt(sy.rows_by_day[i]) }, fl === 'missing' ? '×' : fl === 'low' ? '△' : fl === 'ok' ? '' : '·'))))

@@ -15,6 +15,7 @@
 #include "api/xlsx.h"
 #include "models/analysis.h"
 #include "models/answers.h"
+#include "models/meeting.h"
 #include "models/anomalies.h"
 #include "models/periods.h"
 #include "models/rulecat.h"
@@ -405,15 +406,6 @@ static void test_english_and_refusals(void)
     TK_CHECK(build(2024, "fr", 0, &d) == TK_EINVAL);
     TK_CHECK(d == NULL);
     TK_CHECK(build(1999, NULL, 0, &d) == TK_EINVAL);
-
-    int fy = 0;
-    tk_error err;
-    TK_CHECK(tk_annual_parse_year("2024", 4, &fy, &err) == TK_OK && fy == 2024);
-    TK_CHECK(tk_annual_parse_year("FY2025", 6, &fy, &err) == TK_OK && fy == 2025);
-    TK_CHECK(tk_annual_parse_year("2024x", 5, &fy, &err) == TK_EINVAL);
-    TK_CHECK(tk_annual_parse_year("", 0, &fy, &err) == TK_EINVAL);
-    TK_CHECK(tk_annual_parse_year("1999", 4, &fy, &err) == TK_EINVAL);
-    TK_CHECK(tk_annual_parse_year("-202", 4, &fy, &err) == TK_EINVAL);
 }
 
 static void test_minutes(void)
@@ -485,6 +477,51 @@ static void test_workbook(void)
     tk_rdoc_destroy(d);
 }
 
+/* A recorded meeting fills the minutes' 日時, 場所 and 出席者. */
+static void test_minutes_of_recorded_meeting(void)
+{
+    tk_tenant *t = NULL;
+    tk_error err = {0, ""};
+    TK_REQUIRE(tk_analysis_open_tenant(&t, data, "demo", 0, &err) == TK_OK);
+    const char *const who[] = {"市民課長 山田", "受託者 鈴木"};
+    int64_t held = 0;
+    TK_REQUIRE(tk_period_parse_day("2025-03-14", 10, &held, &err) == TK_OK);
+    const tk_meeting_input in = {held, "本庁舎 第2会議室", who, 2};
+    const tk_actor a = {"bob", "reporter", "local", NULL};
+    TK_REQUIRE(tk_meeting_set(tk_tenant_db(t), 2024, &in, &a, &err) == TK_OK);
+    tk_tenant_close(t);
+    tk_rdoc *d = NULL;
+    TK_REQUIRE(build(2024, NULL, 1, &d) == TK_OK);
+    char *html = html_of(d);
+    TK_REQUIRE(html != NULL);
+    TK_CHECK(strstr(html, "2025年3月14日") != NULL);
+    TK_CHECK(strstr(html, "本庁舎 第2会議室") != NULL);
+    TK_CHECK(strstr(html, "市民課長 山田") != NULL && strstr(html, "受託者 鈴木") != NULL);
+    /* The overview is no longer a table to fill in. */
+    tk_rdoc_block b;
+    int found = 0;
+    for (size_t i = 0; i < tk_rdoc_count(d); i++) {
+        tk_rdoc_block_at(d, i, &b);
+        if (b.kind == TK_RDOC_TABLE && b.nrows > 0 && strcmp(b.cells[0], "日時") == 0) {
+            found = 1;
+            TK_CHECK(!(b.colflags[1] & TK_RDOC_COL_BLANK));
+            TK_CHECK_STR(b.cells[1], "2025年3月14日");
+            TK_CHECK_INT(b.nrows, 4);
+            break;
+        }
+    }
+    TK_CHECK(found);
+    free(html);
+    tk_rdoc_destroy(d);
+    /* Another year's minutes stay blank. */
+    TK_REQUIRE(build(2023, "en", 1, &d) == TK_OK);
+    html = html_of(d);
+    TK_REQUIRE(html != NULL);
+    TK_CHECK(strstr(html, "Date and time") != NULL && strstr(html, "2025-03-14") == NULL);
+    free(html);
+    tk_rdoc_destroy(d);
+}
+
 int main(void)
 {
     if (!setup()) {
@@ -496,6 +533,7 @@ int main(void)
     TK_RUN(test_english_and_refusals);
     TK_RUN(test_minutes);
     TK_RUN(test_workbook);
+    TK_RUN(test_minutes_of_recorded_meeting);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)

@@ -20,6 +20,7 @@
 
 #include "models/analysis.h"
 #include "models/answers.h"
+#include "models/meeting.h"
 #include "models/completeness.h"
 #include "models/periods.h"
 #include "models/tuning.h"
@@ -447,12 +448,60 @@ static void test_completion(void)
     tk_rdoc_destroy(d);
 }
 
+/* A recorded 報告会: its day on the cover and in chapter 3. */
+static void test_completion_meeting(void)
+{
+    tk_error err = {0, ""};
+    tk_rdoc *d = NULL;
+    const char *const who[] = {"市民課長 山田", "受託者 鈴木"};
+    int64_t held = 0;
+    TK_REQUIRE(tk_period_parse_day("2025-03-14", 10, &held, &err) == TK_OK);
+    const tk_meeting_input in = {held, "本庁舎 第2会議室", who, 2};
+    TK_REQUIRE(tk_meeting_set(tk_tenant_db(tenant), 2024, &in, &alice, &err) == TK_OK);
+    tk_contract_options o = TK_CONTRACT_OPTIONS_INIT;
+    o.fiscal_year = 2024;
+    o.issued = 1743379200000;
+    TK_REQUIRE(tk_contract_completion(tenant, &o, &d, &err) == TK_OK);
+    tk_rdoc_block b;
+    TK_REQUIRE(find_table(d, "報告会", &b));
+    TK_REQUIRE(b.nrows == 1 && b.ncols == 4);
+    TK_CHECK_STR(cell(&b, 0, 0), "2025年3月14日");
+    TK_CHECK_STR(cell(&b, 0, 1), "本庁舎 第2会議室");
+    TK_CHECK_STR(cell(&b, 0, 2), "市民課長 山田、受託者 鈴木");
+    TK_CHECK(!(b.colflags[0] & TK_RDOC_COL_BLANK) && (b.colflags[3] & TK_RDOC_COL_BLANK));
+    /* On the cover, right under the year. */
+    size_t np = 0;
+    const char *const *cf = tk_rdoc_cover_facts(d, &np);
+    size_t at = np;
+    for (size_t i = 0; i < np; i++)
+        if (strcmp(cf[2 * i], "報告会の開催日") == 0)
+            at = i;
+    TK_REQUIRE(at < np && at > 0);
+    TK_CHECK_STR(cf[2 * at + 1], "2025年3月14日");
+    TK_CHECK_STR(cf[2 * at - 2], "対象年度");
+    char *html = html_of(d);
+    TK_REQUIRE(html != NULL);
+    TK_CHECK(strstr(html, "報告会の記録は tenken にありません") == NULL);
+    free(html);
+    tk_rdoc_destroy(d);
+    /* The plan and another year are unchanged. */
+    o.fiscal_year = 2023;
+    TK_REQUIRE(tk_contract_completion(tenant, &o, &d, &err) == TK_OK);
+    html = html_of(d);
+    TK_REQUIRE(html != NULL);
+    TK_CHECK(strstr(html, "報告会の開催日") == NULL);
+    TK_CHECK(strstr(html, "報告会の記録は tenken にありません") != NULL);
+    free(html);
+    tk_rdoc_destroy(d);
+}
+
 int main(void)
 {
     setup();
     TK_RUN(test_periods);
     TK_RUN(test_plan);
     TK_RUN(test_completion);
+    TK_RUN(test_completion_meeting);
     tk_tenant_close(tenant);
     TK_TEST_END();
 }

@@ -68,6 +68,8 @@ pdftotext "$tmp/plan.pdf" "$tmp/plan-pdf.txt" 2>/dev/null || true
 check 'grep -q 業務処理計画書 "$tmp/plan-pdf.txt" && grep -q "2024年8月10日" "$tmp/plan-pdf.txt"' "the plan PDF: $(head -c 600 "$tmp/plan-pdf.txt")"
 check 'inked "$tmp/plan.pdf"' "the plan PDF's first page is not blank"
 
+must "$bin" report completion --tenant demo --fiscal-year FY2024 --out "$tmp/done-fy.html" >/dev/null
+check 'grep -q 業務完了報告書 "$tmp/done-fy.html" && grep -q "2024年10月1日" "$tmp/done-fy.html"' "--fiscal-year FY2024 is taken"
 for args in "--fiscal-year abc" "--fiscal-year 1999" "--format xlsx --fiscal-year 2024" "--lang fr --fiscal-year 2024" ""; do
     # shellcheck disable=SC2086
     try "$bin" report plan --tenant demo $args --out "$tmp/x.html"
@@ -118,10 +120,18 @@ bearer uploader GET "/api/v1/reports/plan/2024?format=pdf&lang=en"
 check '[ "$code" = 200 ] && [ "$(head -c 5 "$tmp/b")" = "%PDF-" ] && [ "$(hdr Content-Disposition)" = "Content-Disposition: attachment; filename=\"tenken-plan-2024.pdf\"" ]' \
     "the English plan PDF: $code $(hdr Content-Disposition)"
 
-for q in "plan/abc" "plan/1999" "completion/20240" "plan/2024?format=docx" "completion/2024?lang=fr" "plan/2024?format="; do
+for q in "plan/abc" "plan/1999" "completion/20240" "plan/2024?format=docx" "completion/2024?lang=fr" "plan/2024?format=" \
+    "completion/FY24" "plan/FY%202024"; do
     bearer analyst GET "/api/v1/reports/$q"
     check '[ "$code" = 400 ] && [ "$(errcode)" = bad_request ]' "bad $q: $last"
 done
+# The year as the annual review takes it (one parser): FY2024 too.
+bearer analyst GET "/api/v1/reports/completion/FY2024"
+check '[ "$code" = 200 ] && grep -q 業務完了報告書 "$tmp/b"' "completion/FY2024: $code"
+bearer analyst GET "/api/v1/reports/plan/fy2024?format=pdf"
+check '[ "$code" = 200 ] && [ "$(hdr Content-Disposition)" = "Content-Disposition: attachment; filename=\"tenken-plan-2024.pdf\"" ]' "plan/fy2024: $code $(hdr Content-Disposition)"
+bearer analyst GET "/api/v1/reports/plan/2101"
+check '[ "$code" = 400 ] && grep -q "FYYYYY (2000..2100" "$tmp/b"' "the accepted years named: $last"
 req GET "/api/v1/reports/plan/2024"
 check '[ "$code" = 401 ]' "no credential: $last"
 

@@ -7,8 +7,10 @@
 # cases, a case's explanation, triage that survives a reload, a rule
 # preview, the report (PDF and HTML, whose follow-up chapter shows the
 # city's answer), the admin's audit log and accounts page (an account
-# added, refused with a weak password, disabled), and no request leaving
-# 127.0.0.1.
+# added, refused with a weak password, disabled), the 報告会 recorded by a
+# reporter and printed in the minutes, login and opening a case by keyboard
+# alone with a visible focus, axe-core's check of every page visited (no
+# serious or critical violation), and no request leaving 127.0.0.1.
 # Screenshots of every page go to $TK_TEST_TMP/screenshots/.
 #
 # Exits 77 (ctest SKIP) only when chromium or tests/browser/node_modules
@@ -25,6 +27,11 @@ fi
 if [ ! -d "$here/node_modules/playwright-core" ] || ! command -v node >/dev/null; then
     echo "SKIP: node or $here/node_modules/playwright-core missing (npm ci --prefix tests/browser)"
     exit 77
+fi
+if [ ! -f "$here/node_modules/axe-core/axe.min.js" ]; then
+    # playwright-core without axe-core: an install from before axe was added.
+    echo "FAIL: $here/node_modules/axe-core missing (npm ci --prefix tests/browser)"
+    exit 1
 fi
 tmp=$(mktemp -d "${TK_TEST_TMP:-/tmp}/ui.XXXXXX")
 export TENKEN_DATA=$tmp/d/data

@@ -8,8 +8,18 @@
 //   TK_CHROMIUM     the browser
 // Each step prints "ok" or "FAIL: what it did, what it saw"; the exit code is
 // the count of failed steps (0: all passed).
+//
+// Every page the test visits is also checked by axe-core (a11y()): a
+// violation of impact serious or critical fails the step, printed with its
+// rule, its help and the selectors of the nodes at fault. axe is read from
+// node_modules and given to each document by addInitScript (the DevTools
+// protocol), so the UI's CSP (script-src 'self') stays as it is.
 import { chromium } from 'playwright-core';
+import fs from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const base = process.env.TK_UI_BASE;
 const pw = process.env.TK_UI_PASSWORD;
@@ -56,6 +66,7 @@ async function shot(name) { await page.screenshot({ path: path.join(shots, name 
 async function newPage() {
   if (page) await page.context().close();
   const ctx = await browser.newContext({ viewport, ignoreHTTPSErrors: true, locale: 'ja-JP', timezoneId: 'Asia/Tokyo' });
+  await ctx.addInitScript({ content: axeSource });
   page = await ctx.newPage();
   page.setDefaultTimeout(15000 * slow);
   page.on('request', (r) => {
@@ -75,6 +86,20 @@ async function login(name) {
   await page.waitForSelector('[data-test=logout]');
 }
 
+// Runs axe-core over the page as it is now; throws on any violation of
+// impact serious or critical, naming the rule, its help and the nodes.
+const a11yPages = [];
+async function a11y(name) {
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  a11yPages.push(name);
+  assert(found.length === 0, `axe on ${name} (${page.url()}):\n` + found.map((v) =>
+    `${v.id} [${v.impact}] ${v.help}: ${v.nodes.slice(0, 8).join(' | ')}${v.nodes.length > 8 ? ` (+${v.nodes.length - 8})` : ''}`).join('\n'));
+}
+
 async function navTexts() { return page.$$eval('nav#nav a .label', (as) => as.map((a) => a.textContent.trim())); }
 
 async function apiStatus(p) { return page.evaluate(async (u) => (await fetch(u)).status, p); }
@@ -89,12 +114,14 @@ await step('login page, wrong password', async () => {
   await page.goto(base + '/');
   await page.waitForSelector('form.login-form');
   await shot('01-login');
+  await a11y('login');
   await page.fill('input[name=name]', 'ui-analyst');
   await page.fill('input[name=password]', 'not the password');
   await page.click('button[type=submit]');
   const msg = await page.textContent('[data-test=login-error]');
   assert(msg.includes('アカウント名またはパスワードが違います'), 'wrong password message: ' + msg);
   await shot('02-login-wrong');
+  await a11y('login with an error');
 });
 
 await step('locked account shows Retry-After', async () => {
@@ -121,11 +148,13 @@ await step('uploader: navigation, no cases page, API says 403', async () => {
   const st = await apiStatus('/api/v1/anomalies');
   assert(st === 403, 'GET /api/v1/anomalies as uploader: ' + st);
   await shot('04-uploader-forbidden');
+  await a11y('forbidden');
 });
 
 await step('upload a file: progress to 100 %, counts', async () => {
   await page.goto(base + '/#/upload');
   await page.waitForSelector('form.upload-form');
+  await a11y('upload');
   await page.setInputFiles('input[type=file]', process.env.TK_UI_GOOD);
   await shot('05-upload-chosen');
   // Record the progress values the page shows while sending.
@@ -147,6 +176,7 @@ await step('upload a file: progress to 100 %, counts', async () => {
   const total = await page.textContent('[data-test=rows-total]');
   assert(Number(acc.replace(/,/g, '')) > 1000 && acc === total, `accepted ${acc} of ${total}`);
   await shot('06-upload-done');
+  await a11y('upload done');
 });
 
 await step('upload a malformed file: the row-level error', async () => {
@@ -164,6 +194,7 @@ await step('upload a malformed file: the row-level error', async () => {
   const report = await page.evaluate(async (u) => { const r = await fetch(u); return r.status + ' ' + await r.text(); }, href);
   assert(report.startsWith('200 ') && report.trim().split('\n').length >= 2, 'the error report downloads: ' + report);
   await shot('07-upload-rejected');
+  await a11y('upload rejected');
 });
 
 // The city answers a request of the period before the demo's; the demo
@@ -181,6 +212,7 @@ await step('the city answers a confirmation request; after a reload it is kept',
   const first = `[data-test=confirmation][data-case="${caseNo}"]`;
   assert((await page.textContent(first + ' [data-test=answer-state]')) === '未回答', 'unanswered at first');
   await shot('30-confirmations');
+  await a11y('confirmations');
   await page.selectOption(first + ' select[name=verdict]', 'justified');
   await page.fill(first + ' textarea[name=reason]', '窓口での住民票交付申請に基づく照会（受付番号 R6-1234）');
   await page.fill(first + ' input[name=confirmed_by]', '市民課長 山田');
@@ -210,6 +242,7 @@ await step('upload page: the completeness grid of a period', async () => {
   assert((await page.textContent('[data-test=completeness]')).includes('2024-10-01 〜 2024-11-30'), 'the period shown');
   await page.$eval('[data-test=completeness]', (e) => e.scrollIntoView());
   await shot('31-upload-completeness');
+  await a11y('completeness');
 });
 
 await step('upload history and detail', async () => {
@@ -218,12 +251,59 @@ await step('upload history and detail', async () => {
   const first = await page.textContent('table[data-test=uploads] tbody tr');
   assert(first.includes('juki_test_bad.csv') || first.includes('juki_test_good.csv'), 'newest upload first: ' + first);
   await shot('08-uploads');
+  await a11y('uploads');
   await page.click('table[data-test=uploads] tbody tr a');
   await page.waitForSelector('button.danger');
   await shot('09-upload-detail');
+  await a11y('upload detail');
   await page.click('[data-test=logout]');
   await page.waitForSelector('form.login-form');
   assert((await page.textContent('#login-msg')).includes('ログアウトしました'), 'logout message');
+});
+
+await step('keyboard: log in, open a case, focus visible', async () => {
+  await page.goto(base + '/');
+  await page.waitForSelector('form.login-form');
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  const focused = () => page.evaluate(() => {
+    const e = document.activeElement;
+    return e ? e.tagName.toLowerCase() + (e.name ? '[name=' + e.name + ']' : '') + (e.type === 'submit' ? '[type=submit]' : '') + (e.dataset.test ? '[data-test=' + e.dataset.test + ']' : '') : '';
+  });
+  const tabTo = async (want, max) => {
+    const seen = [];
+    for (let i = 0; i < max; i++) {
+      await page.keyboard.press('Tab');
+      const f = await focused();
+      seen.push(f);
+      if (f.startsWith(want)) return;
+    }
+    throw new Error(`Tab did not reach ${want}; focus went ${seen.join(' → ')}`);
+  };
+  await tabTo('input[name=name]', 6);
+  // The focused field shows it: an outline from the :focus-visible rule.
+  const ring = await page.evaluate(() => {
+    const st = getComputedStyle(document.activeElement);
+    const rule = [...document.styleSheets].some((sh) => [...sh.cssRules].some((r) => r.selectorText && r.selectorText.includes(':focus-visible') && /outline:\s*\d/.test(r.cssText)));
+    return [document.activeElement.matches(':focus-visible'), st.outlineStyle, parseFloat(st.outlineWidth), rule];
+  });
+  assert(ring[0] && ring[1] !== 'none' && ring[2] >= 2 && ring[3], 'a visible focus ring [focus-visible, style, width, rule]: ' + ring);
+  await page.keyboard.type('ui-analyst');
+  await page.keyboard.press('Tab');
+  assert((await focused()) === 'input[name=password]', 'Tab goes to the password: ' + await focused());
+  await page.keyboard.type(pw);
+  await page.keyboard.press('Tab');
+  assert((await focused()) === 'button[type=submit]', 'Tab goes to the submit button: ' + await focused());
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-test=logout]');
+  await page.waitForSelector('table[data-test=cases] tbody tr[data-id] [data-test=case-link]');
+  await tabTo('a[data-test=case-link]', 120);
+  const href = await page.evaluate(() => document.activeElement.getAttribute('href'));
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-test=case-summary]');
+  assert(page.url().endsWith(href) && /#\/case\/\d+-\d+$/.test(href), 'Enter opened the case: ' + page.url() + ' for ' + href);
+  await page.click('[data-test=logout]');
+  await page.waitForSelector('form.login-form');
 });
 
 let caseId;
@@ -244,12 +324,12 @@ await step('analyst: navigation and ranked cases', async () => {
   const width = await page.$eval('table[data-test=cases] tbody tr:first-child .bar .fill', (e) => e.style.width);
   assert(/^(9\d|100)(\.\d+)?%$/.test(width), 'the top score bar is nearly full: ' + width);
   await shot('10-cases');
+  await a11y('cases');
   await page.selectOption('select[name=source]', 'model');
   await page.click('form.filters button[type=submit]');
   await until('the filter in the URL', async () => page.url().includes('source=model'));
-  await page.waitForSelector('table[data-test=cases] tbody tr[data-id]');
-  const src = await page.$$eval('table[data-test=cases] tbody tr[data-id] .badge.model', (b) => b.length);
-  assert(src >= 1, 'model filter shows model cases');
+  // The filtered list replaces the first: wait for its rows.
+  await until('model cases listed', async () => (await page.$$eval('table[data-test=cases] tbody tr[data-id] .badge.model', (b) => b.length)) >= 1 || 'no model badge yet');
   await shot('11-cases-model');
 });
 
@@ -265,6 +345,7 @@ await step('case page: summary, explanation, evidence', async () => {
   await page.waitForSelector('table[data-test=evidence] tbody tr');
   assert((await page.$$eval('table[data-test=findings] tbody tr', (r) => r.length)) >= 2, 'findings listed');
   await shot('12-case');
+  await a11y('case');
   await page.evaluate(() => document.querySelector('table[data-test=evidence]').scrollIntoView());
   await shot('13-case-evidence');
 });
@@ -283,6 +364,7 @@ await step('case page: the explanation in Japanese and English, the chart', asyn
   assert(!k.includes('デバイス'), 'no Japanese key left: ' + k);
   assert((await page.getAttribute('img[data-test=case-chart]', 'src')).endsWith('lang=en'), 'the chart follows the language');
   await shot('13b-case-en');
+  await a11y('case (English)');
   await page.click('header button[lang=ja]');
   await until('Japanese again', async () => (await page.getAttribute('html', 'lang')) === 'ja');
 });
@@ -350,6 +432,7 @@ await step('entity profile: charts drawn by the service', async () => {
   assert((await page.$$('svg.chart')).length === 0, 'no chart drawn in the page itself');
   assert((await page.$$eval('table[data-test=systems] tbody tr', (r) => r.length)) >= 1, 'systems listed');
   await shot('16-entity');
+  await a11y('entity');
 });
 
 await step("a terminal's page", async () => {
@@ -363,12 +446,14 @@ await step("a terminal's page", async () => {
   assert(facts.includes('端末の種別') && facts.includes('登録'), "the terminal's record: " + facts);
   assert((await page.$$eval('table[data-test=entity-cases] tbody tr a[href^="#/case/"]', (r) => r.length)) >= 1, "the terminal's cases");
   await shot('16b-entity-terminal');
+  await a11y('terminal');
 });
 
 await step('tuning: a threshold change previewed', async () => {
   await page.goto(base + '/#/tuning');
   await page.waitForSelector('[data-test=edit-R03]');
   await shot('17-tuning');
+  await a11y('tuning');
   await page.click('[data-test=edit-R03]');
   await page.fill('input[name=min_residents]', '20');
   await page.click('[data-test=preview]');
@@ -376,6 +461,7 @@ await step('tuning: a threshold change previewed', async () => {
   const txt = await page.textContent('[data-test=preview-cases]');
   assert(/事案 \d+ → \d+件/.test(txt), 'preview count: ' + txt);
   await shot('18-tuning-preview');
+  await a11y('tuning preview');
 });
 
 await step('tuning: a baseline setting edited (a bad value, then a good one)', async () => {
@@ -409,6 +495,7 @@ await step('analyses and periods', async () => {
   if (cancel) await cancel.click();
   await until('the job ends', async () => /完了|取消/.test(await page.textContent('table[data-test=jobs] tbody .badge', { timeout: 1000 })) || 'not yet', 120000 * slow);
   await shot('19-analyses');
+  await a11y('analyses');
 });
 
 await step('reports page: the PDF and the HTML report', async () => {
@@ -417,6 +504,7 @@ await step('reports page: the PDF and the HTML report', async () => {
   await page.waitForSelector('[data-test=report-pdf]');
   assert(await page.$('[data-test=deliver]'), 'the analyst may deliver');
   await shot('32-reports');
+  await a11y('reports');
   const pdf = await page.evaluate(async (u) => { const r = await fetch(u); const b = new Uint8Array(await r.arrayBuffer()); return [r.status, String.fromCharCode(...b.slice(0, 5)), b.length, r.headers.get('Content-Disposition')]; }, await page.getAttribute('[data-test=report-pdf]', 'href'));
   assert(pdf[0] === 200 && pdf[1] === '%PDF-' && pdf[2] > 50000, 'the PDF: ' + pdf);
   assert(pdf[3] === 'attachment; filename="tenken-report-2024-10-01-2024-11-30.pdf"', 'the PDF file name: ' + pdf[3]);
@@ -430,8 +518,9 @@ await step('reports page: the PDF and the HTML report', async () => {
     'the city\'s answer to ' + answeredCase + ' in chapter 7: ' + ch7.slice(0, 600));
   await tab.screenshot({ path: path.join(shots, '33-report-html.png') });
   await tab.close();
-  // the contract's documents of the period's fiscal year
-  assert((await page.inputValue('[data-test=contract-fy]')) === '2024', 'the fiscal year of 2024-10');
+  // the contract's documents of the page's one fiscal year
+  assert((await page.$$('select[name=fiscal_year], input[name=fiscal_year]')).length === 1, 'one fiscal-year field on the page');
+  assert((await page.inputValue('[data-test=fiscal-year]')) === '2024', 'the fiscal year of 2024-10');
   const plan = await page.evaluate(async (u) => { const r = await fetch(u); const b = new Uint8Array(await r.arrayBuffer()); return [r.status, String.fromCharCode(...b.slice(0, 5)), r.headers.get('Content-Disposition')]; }, await page.getAttribute('[data-test=plan-pdf]', 'href'));
   assert(plan[0] === 200 && plan[1] === '%PDF-' && plan[2] === 'attachment; filename="tenken-plan-2024.pdf"', 'the plan PDF: ' + plan);
   const done = await page.evaluate(async (u) => { const r = await fetch(u); return [r.status, await r.text()]; }, await page.getAttribute('[data-test=completion-html]', 'href'));
@@ -453,9 +542,14 @@ await step('reports page: the annual review and its minutes', async () => {
   const body = await tab.textContent('body');
   assert(body.includes('議事録') && body.includes('次回までの対応事項'), 'the minutes in a new tab: ' + body.slice(0, 200));
   await tab.close();
+  // An analyst reads the meeting's record, and may not set it.
+  await page.waitForSelector('[data-test=meeting] [data-test=meeting-none]');
+  assert((await page.$$('[data-test=meeting-form]')).length === 0, 'no meeting form for an analyst');
   await page.selectOption('[data-test=fiscal-year]', '2023');
   const href = await page.getAttribute('[data-test=annual-html]', 'href');
   assert(href.startsWith('/api/v1/reports/annual/2023'), 'the links follow the year: ' + href);
+  const plan = await page.getAttribute('[data-test=plan-pdf]', 'href');
+  assert(plan.startsWith('/api/v1/reports/plan/2023'), 'the contract documents follow the same year: ' + plan);
 });
 
 await step('English switch', async () => {
@@ -468,6 +562,12 @@ await step('English switch', async () => {
   const err = await page.evaluate(async () => (await (await fetch('/api/v1/anomalies/9-9', { headers: { 'Accept-Language': 'en' } })).json()).error.message);
   assert(/not found/i.test(err), 'API error in English: ' + err);
   await shot('20-cases-en');
+  await a11y('cases (English)');
+  await page.goto(base + '/#/reports?period=2024-10-01..2024-11-30');
+  await page.waitForSelector('[data-test=meeting] h3');
+  await a11y('reports (English)');
+  await page.goto(base + '/#/cases');
+  await page.waitForSelector('table[data-test=cases] tbody tr[data-id]');
   await page.click('header button[lang=ja]');
   await until('Japanese again', async () => (await page.getAttribute('html', 'lang')) === 'ja');
 });
@@ -488,6 +588,7 @@ await step('session expiry goes back to login with a message', async () => {
   const msg = await page.textContent('#login-msg');
   assert(msg.includes('セッションの有効期限が切れました'), 'expiry message: ' + msg);
   await shot('21-expired');
+  await a11y('session expired');
 });
 
 await step('reporter: read-only lists', async () => {
@@ -499,6 +600,41 @@ await step('reporter: read-only lists', async () => {
   assert((await page.$$('form.triage')).length === 0, 'no triage form for a reporter');
   assert((await page.$$('table[data-test=cases] input[type=checkbox]')).length === 0, 'no selection');
   await shot('22-reporter-case');
+  await a11y('case (reporter)');
+});
+
+await step('reporter: the 報告会 recorded, and printed in the minutes', async () => {
+  await page.goto(base + '/#/reports?period=2024-10-01..2024-11-30');
+  await page.waitForSelector('[data-test=meeting-form]');
+  await a11y('reports (reporter)');
+  const f = '[data-test=meeting-form] ';
+  // A day two years later is refused, and the field marked.
+  await page.fill(f + '[data-test=meeting-date]', '2027-05-01');
+  await page.fill(f + '[data-test=meeting-place]', '市役所 本庁舎 5階 大会議室');
+  await page.fill(f + '[data-test=meeting-attendees]', '情報政策課長 佐藤\n市民課長 山田\n\n受託者 点検担当 鈴木');
+  await page.click(f + '[data-test=meeting-save]');
+  await page.waitForSelector(f + '.alert.error');
+  assert((await page.getAttribute(f + '[data-test=meeting-date]', 'aria-invalid')) === 'true', 'the date marked invalid');
+  assert((await page.textContent(f + '.alert.error')).includes('2026-03-31'), 'the window named: ' + await page.textContent(f + '.alert.error'));
+  await page.fill(f + '[data-test=meeting-date]', '2025-03-18');
+  await page.click(f + '[data-test=meeting-save]');
+  await page.waitForSelector(f + '[data-test=meeting-saved]');
+  assert((await page.textContent(f + '[data-test=meeting-state]')).includes('ui-reporter'), 'who recorded it: ' + await page.textContent(f + '[data-test=meeting-state]'));
+  await shot('35-reports-meeting');
+  await a11y('reports (meeting saved)');
+  await page.reload();
+  await page.waitForSelector('[data-test=meeting-form]');
+  assert((await page.inputValue(f + '[data-test=meeting-date]')) === '2025-03-18', 'the date after a reload');
+  assert((await page.inputValue(f + '[data-test=meeting-attendees]')) === '情報政策課長 佐藤\n市民課長 山田\n受託者 点検担当 鈴木', 'the attendees, blank lines dropped');
+  const [tab] = await Promise.all([page.waitForEvent('popup'), page.click('[data-test=minutes-html]')]);
+  await tab.waitForLoadState();
+  const body = await tab.textContent('body');
+  assert(body.includes('2025年3月18日') && body.includes('市役所 本庁舎 5階 大会議室') && body.includes('受託者 点検担当 鈴木'),
+    'the minutes print the meeting: ' + body.slice(body.indexOf('会議の概要'), body.indexOf('会議の概要') + 300));
+  await tab.close();
+  // Another year has none.
+  await page.selectOption('[data-test=fiscal-year]', '2023');
+  await until('the 2023 record', async () => (await page.$$('[data-test=meeting-form] [data-test=meeting-date]')).length === 1 && (await page.inputValue('[data-test=meeting-date]')) === '' || 'value ' + await page.inputValue('[data-test=meeting-date]'));
 });
 
 await step('admin: audit log', async () => {
@@ -511,6 +647,7 @@ await step('admin: audit log', async () => {
   await page.goto(base + '/#/audit');
   await page.waitForSelector('table[data-test=audit] tbody tr');
   await shot('23-audit');
+  await a11y('audit');
   // Every page's chart images are audited reads too: filter for the changes.
   await page.goto(base + '/#/audit?action=' + encodeURIComponent('POST /api/v1/anomalies/{id}/triage'));
   await page.waitForSelector('table[data-test=audit] tbody tr td code');
@@ -546,10 +683,16 @@ await step('admin: accounts', async () => {
   await page.click('tr[data-account=ui-clerk] [data-test=account-reset]');
   await page.waitForSelector('tr[data-account=ui-clerk] form.inline-form input[type=password]');
   await shot('24-accounts');
+  await a11y('accounts');
   await page.fill('tr[data-account=ui-clerk] form.inline-form input[type=password]', 'a new clerk password here');
   await page.click('tr[data-account=ui-clerk] form.inline-form button[type=submit]');
   await page.waitForSelector('tr[data-account=ui-clerk] .alert.info');
   assert((await page.$$('tr[data-account=ui-clerk] form.inline-form')).length === 0, 'the reset form closes');
+});
+
+await step('every page visited was checked by axe', async () => {
+  for (const p of ['login', 'upload', 'cases', 'case', 'entity', 'tuning', 'reports', 'confirmations', 'audit', 'accounts', 'cases (English)', 'case (English)', 'reports (English)'])
+    assert(a11yPages.includes(p), 'axe did not check ' + p + '; checked: ' + a11yPages.join(', '));
 });
 
 await step('no request left 127.0.0.1', async () => {

@@ -139,8 +139,36 @@ static void fiscal_year_and_plans(void)
     unlink(path);
 }
 
+/* One parser for every fiscal year the CLI and the API take. */
+static void parses_fiscal_years(void)
+{
+    int fy = 0;
+    tk_error err = {0, ""};
+    TK_CHECK(tk_period_parse_fiscal_year("2024", 4, &fy, &err) == TK_OK && fy == 2024);
+    TK_CHECK(tk_period_parse_fiscal_year("FY2025", 6, &fy, &err) == TK_OK && fy == 2025);
+    TK_CHECK(tk_period_parse_fiscal_year("fy2000", 6, &fy, &err) == TK_OK && fy == 2000);
+    TK_CHECK(tk_period_parse_fiscal_year("2100", 4, &fy, &err) == TK_OK && fy == 2100);
+    /* Only the first len bytes count. */
+    TK_CHECK(tk_period_parse_fiscal_year("20231", 4, &fy, &err) == TK_OK && fy == 2023);
+    fy = 7;
+    static const char *const bad[] = {"2024x", "",        "1999",  "2101", "-202",
+                                      "+202",  " 2024",   "FY",    "FY24", "F2024",
+                                      "02024", "FY 2024", "2024\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(&err, 0, sizeof err);
+        TK_CHECK_INT(tk_period_parse_fiscal_year(bad[i], strlen(bad[i]), &fy, &err), TK_EINVAL);
+        TK_CHECK_INT(err.code, TK_EINVAL);
+        TK_CHECK(strstr(err.msg, "2000..2100") != NULL);
+    }
+    TK_CHECK_INT(fy, 7);
+    memset(&err, 0, sizeof err);
+    TK_CHECK(tk_period_parse_fiscal_year("2099-04", 7, &fy, &err) == TK_EINVAL);
+    TK_CHECK(strstr(err.msg, "'2099-04'") != NULL);
+}
+
 int main(void)
 {
+    TK_RUN(parses_fiscal_years);
     TK_RUN(parses_periods);
     TK_RUN(delivered_periods_are_frozen);
     TK_RUN(fiscal_year_and_plans);
