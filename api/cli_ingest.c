@@ -981,7 +981,8 @@ static const char uploads_help[] =
     "\n"
     "Lists what was uploaded to tenant T, oldest first: file, size, SHA-256,\n"
     "profile, encoding detected, rows accepted / rejected, time range, status,\n"
-    "and where the row-level error report is.\n"
+    "who uploaded it (an account, or cli:LOGIN for 'tenken ingest'; - before\n"
+    "this was recorded) and where the row-level error report is.\n"
     "\n"
     "'delete ID' deletes upload ID and the events it stored (and its error\n"
     "report); refused when some of its events lie in a delivered period, or\n"
@@ -1001,10 +1002,11 @@ static void print_upload_row(const tk_upload_info *u)
         fmt_jst(u->t_max, to, sizeof to);
         snprintf(range, sizeof range, "%.16s..%.16s", from, to);
     }
-    printf("%4lld  %-28.28s %10lld  %-12.12s  %-16.16s %-8s %10llu %8llu  %-33s  %-8s\n",
+    printf("%4lld  %-28.28s %10lld  %-12.12s  %-16.16s %-8s %10llu %8llu  %-33s  %-8s  %s\n",
            (long long)u->id, u->file_name, (long long)u->size, u->sha256, u->profile,
            u->encoding[0] ? u->encoding : "-", (unsigned long long)u->rows_accepted,
-           (unsigned long long)u->rows_rejected, range, u->status);
+           (unsigned long long)u->rows_rejected, range, u->status,
+           u->uploaded_by[0] ? u->uploaded_by : "-");
     if (u->error_report[0])
         printf("      errors: %s\n", u->error_report);
     if (u->message[0])
@@ -1082,9 +1084,9 @@ int tk_cli_uploads(int argc, char **argv)
     /* Every upload, a page at a time. */
     json_t *arr = json ? json_array() : NULL;
     if (!json)
-        printf("%4s  %-28s %10s  %-12s  %-16s %-8s %10s %8s  %-33s  %-8s\n", "id", "file", "bytes",
-               "sha256", "profile", "encoding", "accepted", "rejected", "time range (JST)",
-               "status");
+        printf("%4s  %-28s %10s  %-12s  %-16s %-8s %10s %8s  %-33s  %-8s  %s\n", "id", "file",
+               "bytes", "sha256", "profile", "encoding", "accepted", "rejected", "time range (JST)",
+               "status", "by");
     for (;;) {
         tk_upload_info *v = NULL;
         size_t n = 0;

@@ -322,6 +322,8 @@ json_t *tk_jsonout_upload(const tk_upload_info *u, const char *report)
     json_object_set_new(o, "message", u->message[0] ? json_string(u->message) : json_null());
     json_object_set_new(o, "uploaded_at", tk_jsonout_time(u->started_at));
     json_object_set_new(o, "finished_at", tk_jsonout_time(u->finished_at));
+    json_object_set_new(o, "uploaded_by",
+                        u->uploaded_by[0] ? json_string(u->uploaded_by) : json_null());
     return o;
 }
 

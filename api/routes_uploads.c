@@ -189,6 +189,7 @@ static int upload_post(tk_server_req *r)
     opt.lenient = len_arg != NULL && strcmp(len_arg, "1") == 0;
     opt.progress = on_progress;
     opt.progress_ctx = r;
+    opt.uploaded_by = tk_server_req_actor(r)->name;
     const tk_ingest_source src = {name, tk_server_req_body_length(r), body_read, &b};
     tk_ingest_result res;
     memset(&res, 0, sizeof res);
