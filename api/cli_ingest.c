@@ -94,10 +94,7 @@ static void profiles_free(struct profiles *ps)
     tk_free(ps->p);
 }
 
-/* 1 if arg names a stored profile rather than a file: it is a profile
- * name ([a-z0-9_-], so no '/' and no ".json") and no file of that name
- * exists (docs/profiles.md, "Stored profiles"). */
-static int is_stored_name(const char *arg)
+int tk_cli_is_stored_name(const char *arg)
 {
     struct stat sb;
     const size_t n = strlen(arg);
@@ -111,12 +108,12 @@ static int load_profiles(struct profiles *ps, const char *path, tk_tenant *t, tk
 {
     struct stat sb;
     memset(ps, 0, sizeof *ps);
-    if (is_stored_name(path) || stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+    if (tk_cli_is_stored_name(path) || stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
         ps->p = tk_calloc(1, sizeof *ps->p);
         if (ps->p == NULL)
             return tk_error_set(err, TK_ENOMEM, "out of memory");
         int rc;
-        if (is_stored_name(path)) {
+        if (tk_cli_is_stored_name(path)) {
             rc = tk_profstore_get(t, path, &ps->p[0], err);
             if (rc == TK_ENOTFOUND && err != NULL) {
                 char why[sizeof err->msg];
@@ -986,7 +983,7 @@ int tk_cli_profile(int argc, char **argv)
     if (tc.tenant != NULL)
         rc =
             tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tc.tenant, TK_TENANT_READONLY, &err);
-    if (rc == TK_OK && t != NULL && is_stored_name(argv[optind]))
+    if (rc == TK_OK && t != NULL && tk_cli_is_stored_name(argv[optind]))
         rc = tk_profstore_get(t, argv[optind], &p, &err);
     else if (rc == TK_OK)
         rc = tk_profile_load(&p, argv[optind], &err);
