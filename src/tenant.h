@@ -44,7 +44,7 @@ typedef struct tk_tenant tk_tenant;
  * (store, master, meta, and the upper layers' tables: features, rules,
  * analyses); tk_tenant_open() upgrades older databases and refuses newer
  * ones. */
-#define TK_TENANT_SCHEMA_VERSION 13
+#define TK_TENANT_SCHEMA_VERSION 14
 
 /* Longest tenant name, in bytes. */
 #define TK_TENANT_NAME_MAX 63
