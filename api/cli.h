@@ -160,4 +160,10 @@ void tk_cli_report(const char *cmd, const tk_error *err);
  * and returns TK_EXIT_USAGE. */
 int tk_cli_usage_error(const char *cmd, const char *fmt, ...) TK_PRINTF(2, 3);
 
+/* 1 if a --profile ARG names a profile stored in the tenant rather than
+ * a file: it is a profile name ([a-z0-9_-], so no '/' and no ".json")
+ * and no file of that name exists (docs/profiles.md, "Stored profiles");
+ * else 0. arg is borrowed. */
+int tk_cli_is_stored_name(const char *arg);
+
 #endif

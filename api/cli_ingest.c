@@ -94,10 +94,7 @@ static void profiles_free(struct profiles *ps)
     tk_free(ps->p);
 }
 
-/* 1 if arg names a stored profile rather than a file: it is a profile
- * name ([a-z0-9_-], so no '/' and no ".json") and no file of that name
- * exists (docs/profiles.md, "Stored profiles"). */
-static int is_stored_name(const char *arg)
+int tk_cli_is_stored_name(const char *arg)
 {
     struct stat sb;
     const size_t n = strlen(arg);
@@ -111,12 +108,12 @@ static int load_profiles(struct profiles *ps, const char *path, tk_tenant *t, tk
 {
     struct stat sb;
     memset(ps, 0, sizeof *ps);
-    if (is_stored_name(path) || stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+    if (tk_cli_is_stored_name(path) || stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
         ps->p = tk_calloc(1, sizeof *ps->p);
         if (ps->p == NULL)
             return tk_error_set(err, TK_ENOMEM, "out of memory");
         int rc;
-        if (is_stored_name(path)) {
+        if (tk_cli_is_stored_name(path)) {
             rc = tk_profstore_get(t, path, &ps->p[0], err);
             if (rc == TK_ENOTFOUND && err != NULL) {
                 char why[sizeof err->msg];
@@ -179,13 +176,71 @@ static const tk_profile *pick_profile(const struct profiles *ps, const char *fil
     return ps->p[i];
 }
 
+/* ---- standard input ------------------------------------------------------ */
+
+/* `tenken ingest -`: the file read from stdin, as a tk_ingest_source. The
+ * first bytes may have been read already to pick a profile (head), and
+ * are given to the ingestion first. */
+struct stdin_src {
+    char head[16384];
+    size_t head_len, head_at;
+};
+
+static long stdin_read(void *ctx, char *buf, size_t cap, tk_error *err)
+{
+    struct stdin_src *s = ctx;
+    if (s->head_at < s->head_len) {
+        size_t n = s->head_len - s->head_at;
+        n = n < cap ? n : cap;
+        memcpy(buf, s->head + s->head_at, n);
+        s->head_at += n;
+        return (long)n;
+    }
+    const size_t n = fread(buf, 1, cap, stdin);
+    if (n == 0 && ferror(stdin)) {
+        tk_error_set(err, TK_EIO, "cannot read standard input");
+        return -1;
+    }
+    return (long)n;
+}
+
+/* Ingests standard input as the file name (borrowed): the profile is the
+ * only one, or the one picked by name, else by the header in the first
+ * bytes read. */
+static int ingest_stdin(tk_tenant *t, const struct profiles *ps, const char *name,
+                        const tk_ingest_options *opt, tk_ingest_result *res, tk_error *err)
+{
+    struct stdin_src *s = tk_calloc(1, sizeof *s);
+    size_t i = 0;
+    int rc = TK_OK;
+    memset(res, 0, sizeof *res);
+    if (s == NULL)
+        return tk_error_set(err, TK_ENOMEM, "out of memory");
+    if (ps->n > 1) {
+        size_t n;
+        while (s->head_len < sizeof s->head &&
+               (n = fread(s->head + s->head_len, 1, sizeof s->head - s->head_len, stdin)) > 0)
+            s->head_len += n;
+        rc = tk_profstore_pick((const tk_profile *const *)ps->p, ps->n, name, s->head, s->head_len,
+                               &i, err);
+    }
+    if (rc == TK_OK) {
+        const tk_ingest_source src = {name, -1, stdin_read, s};
+        rc = tk_ingest_stream(t, ps->p[i], &src, opt, res, err);
+    }
+    tk_free(s);
+    return rc;
+}
+
 /* ---- tenken ingest ------------------------------------------------------ */
 
 static const char ingest_help[] =
     "usage: tenken ingest --tenant T --profile PROFILE FILE... [--lenient] [--quiet]\n"
     "                     [--no-wait] [--data DIR]\n"
+    "       tenken ingest --tenant T --profile PROFILE --name NAME - [options]\n"
     "\n"
-    "Streams CSV log files into tenant T's event store. Each file is stored whole\n"
+    "Streams CSV log files into tenant T's event store; '-' reads one file from\n"
+    "standard input, recorded under the name --name gives. Each file is stored whole\n"
     "or not at all: a bad row rejects the file and nothing of it is stored; the\n"
     "bad rows are listed in a row-level error report (see 'tenken uploads').\n"
     "A file identical to one already stored (same SHA-256) is not stored again.\n"
@@ -200,6 +255,9 @@ static const char ingest_help[] =
     "                        match.header its header), or, when no file of that\n"
     "                        name exists, the name of a profile stored in T\n"
     "                        ('tenken profile add') (required)\n"
+    "  --name NAME           the file name recorded for '-' (standard input), which\n"
+    "                        also picks the profile among several (required with\n"
+    "                        '-', refused without it)\n"
     "  --lenient             store the good rows of a file with bad rows and list\n"
     "                        the bad ones (default: a bad row rejects the file)\n"
     "  --quiet               nothing on stdout: only failures and warnings, on\n"
@@ -268,12 +326,16 @@ static void print_result(const char *path, int rc, const tk_ingest_result *r, co
 
 int tk_cli_ingest(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"tenant", required_argument, NULL, 't'}, {"profile", required_argument, NULL, 'p'},
-        {"lenient", no_argument, NULL, 'l'},      {"quiet", no_argument, NULL, 'q'},
-        {"no-wait", no_argument, NULL, 'W'},      {"data", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
-    const char *tenant = NULL, *profile = NULL, *data = NULL;
+    static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
+                                             {"profile", required_argument, NULL, 'p'},
+                                             {"lenient", no_argument, NULL, 'l'},
+                                             {"quiet", no_argument, NULL, 'q'},
+                                             {"no-wait", no_argument, NULL, 'W'},
+                                             {"data", required_argument, NULL, 'd'},
+                                             {"name", required_argument, NULL, 'n'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    const char *tenant = NULL, *profile = NULL, *data = NULL, *name = NULL;
     int lenient = 0, quiet = 0, nowait = 0, c;
     optind = 1;
     opterr = 0;
@@ -297,6 +359,9 @@ int tk_cli_ingest(int argc, char **argv)
         case 'd':
             data = optarg;
             break;
+        case 'n':
+            name = optarg;
+            break;
         case 'h':
             fputs(ingest_help, stdout);
             return TK_EXIT_OK;
@@ -311,6 +376,17 @@ int tk_cli_ingest(int argc, char **argv)
         return tk_cli_usage_error("ingest", "--profile is required");
     if (optind >= argc)
         return tk_cli_usage_error("ingest", "no files given");
+    int from_stdin = 0;
+    for (int i = optind; i < argc; i++)
+        from_stdin += strcmp(argv[i], "-") == 0;
+    if (from_stdin && argc - optind > 1)
+        return tk_cli_usage_error("ingest", "'-' (standard input) is the only file when given");
+    if (from_stdin && name == NULL)
+        return tk_cli_usage_error("ingest", "'-' needs --name NAME, the file name to record");
+    if (!from_stdin && name != NULL)
+        return tk_cli_usage_error("ingest", "--name names standard input ('-') only");
+    if (name != NULL && (name[0] == '\0' || strchr(name, '/') != NULL))
+        return tk_cli_usage_error("ingest", "--name is a file name without '/'");
 
     tk_error err = {0, ""};
     struct profiles ps;
@@ -331,7 +407,9 @@ int tk_cli_ingest(int argc, char **argv)
     {
         char what[300];
         const char *first = strrchr(argv[optind], '/');
-        if (argc - optind == 1)
+        if (from_stdin)
+            snprintf(what, sizeof what, "ingest of %s (standard input)", name);
+        else if (argc - optind == 1)
             snprintf(what, sizeof what, "ingest of %s", first ? first + 1 : argv[optind]);
         else
             snprintf(what, sizeof what, "ingest of %d files", argc - optind);
@@ -344,7 +422,7 @@ int tk_cli_ingest(int argc, char **argv)
     }
     const int tty = !quiet && isatty(STDERR_FILENO);
     for (int i = optind; i < argc; i++) {
-        const char *path = argv[i];
+        const char *path = from_stdin ? name : argv[i];
         tk_ingest_options opt = TK_INGEST_OPTIONS_INIT;
         tk_ingest_result res;
         struct bar bar = {path, 0};
@@ -354,8 +432,10 @@ int tk_cli_ingest(int argc, char **argv)
             opt.progress_ctx = &bar;
         }
         tk_error_clear(&err);
-        const tk_profile *p = pick_profile(&ps, path, &err);
-        if (p == NULL) {
+        const tk_profile *p = from_stdin ? NULL : pick_profile(&ps, path, &err);
+        if (from_stdin) {
+            rc = ingest_stdin(t, &ps, name, &opt, &res, &err);
+        } else if (p == NULL) {
             memset(&res, 0, sizeof res);
             rc = err.code;
         } else {
@@ -903,7 +983,7 @@ int tk_cli_profile(int argc, char **argv)
     if (tc.tenant != NULL)
         rc =
             tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tc.tenant, TK_TENANT_READONLY, &err);
-    if (rc == TK_OK && t != NULL && is_stored_name(argv[optind]))
+    if (rc == TK_OK && t != NULL && tk_cli_is_stored_name(argv[optind]))
         rc = tk_profstore_get(t, argv[optind], &p, &err);
     else if (rc == TK_OK)
         rc = tk_profile_load(&p, argv[optind], &err);
@@ -981,7 +1061,8 @@ static const char uploads_help[] =
     "\n"
     "Lists what was uploaded to tenant T, oldest first: file, size, SHA-256,\n"
     "profile, encoding detected, rows accepted / rejected, time range, status,\n"
-    "and where the row-level error report is.\n"
+    "who uploaded it (an account, or cli:LOGIN for 'tenken ingest'; - before\n"
+    "this was recorded) and where the row-level error report is.\n"
     "\n"
     "'delete ID' deletes upload ID and the events it stored (and its error\n"
     "report); refused when some of its events lie in a delivered period, or\n"
@@ -1001,10 +1082,11 @@ static void print_upload_row(const tk_upload_info *u)
         fmt_jst(u->t_max, to, sizeof to);
         snprintf(range, sizeof range, "%.16s..%.16s", from, to);
     }
-    printf("%4lld  %-28.28s %10lld  %-12.12s  %-16.16s %-8s %10llu %8llu  %-33s  %-8s\n",
+    printf("%4lld  %-28.28s %10lld  %-12.12s  %-16.16s %-8s %10llu %8llu  %-33s  %-8s  %s\n",
            (long long)u->id, u->file_name, (long long)u->size, u->sha256, u->profile,
            u->encoding[0] ? u->encoding : "-", (unsigned long long)u->rows_accepted,
-           (unsigned long long)u->rows_rejected, range, u->status);
+           (unsigned long long)u->rows_rejected, range, u->status,
+           u->uploaded_by[0] ? u->uploaded_by : "-");
     if (u->error_report[0])
         printf("      errors: %s\n", u->error_report);
     if (u->message[0])
@@ -1082,9 +1164,9 @@ int tk_cli_uploads(int argc, char **argv)
     /* Every upload, a page at a time. */
     json_t *arr = json ? json_array() : NULL;
     if (!json)
-        printf("%4s  %-28s %10s  %-12s  %-16s %-8s %10s %8s  %-33s  %-8s\n", "id", "file", "bytes",
-               "sha256", "profile", "encoding", "accepted", "rejected", "time range (JST)",
-               "status");
+        printf("%4s  %-28s %10s  %-12s  %-16s %-8s %10s %8s  %-33s  %-8s  %s\n", "id", "file",
+               "bytes", "sha256", "profile", "encoding", "accepted", "rejected", "time range (JST)",
+               "status", "by");
     for (;;) {
         tk_upload_info *v = NULL;
         size_t n = 0;

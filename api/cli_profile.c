@@ -61,16 +61,20 @@ static int add(tk_tenant *t, const char *path, tk_error *err)
     if (rc == TK_OK)
         rc = tk_profstore_put_from(t, text, len, path, &who, &v, &created, err);
     if (rc == TK_OK) {
-        tk_profile *p = NULL;
-        if (tk_profile_parse(&p, text, len, path, NULL) == TK_OK) {
-            if (created)
-                printf("stored profile %s version %lld in tenant %s\n", tk_profile_name(p),
-                       (long long)v, tk_tenant_name(t));
-            else
-                printf("profile %s unchanged: identical to version %lld, in force\n",
-                       tk_profile_name(p), (long long)v);
-        }
-        tk_profile_destroy(p);
+        /* Stored, so valid: a source profile, or a mapping (a "kind"). */
+        json_t *doc = json_loadb(text, len, 0, NULL);
+        const char *name = json_string_value(json_object_get(doc, "profile"));
+        const char *kind = json_string_value(json_object_get(doc, "kind"));
+        char what[96];
+        if (kind != NULL)
+            snprintf(what, sizeof what, "mapping profile %s (%s)", name ? name : "?", kind);
+        else
+            snprintf(what, sizeof what, "profile %s", name ? name : "?");
+        if (created)
+            printf("stored %s version %lld in tenant %s\n", what, (long long)v, tk_tenant_name(t));
+        else
+            printf("%s unchanged: identical to version %lld, in force\n", what, (long long)v);
+        json_decref(doc);
     }
     tk_free(text);
     return rc;
@@ -84,17 +88,40 @@ static void print_systems(const tk_profstore_entry *e)
         printf("%s%s", i ? ", " : "", e->systems[i]);
 }
 
+/* The mapping profiles, after the source profiles' table. */
+static void list_mappings(const tk_profstore_entries *m)
+{
+    size_t w = strlen("mapping profile");
+    for (size_t i = 0; i < m->n; i++)
+        w = strlen(m->v[i].name) > w ? strlen(m->v[i].name) : w;
+    printf("\n%-*s  version  stored (JST)      by            master data\n", (int)w,
+           "mapping profile");
+    for (size_t i = 0; i < m->n; i++) {
+        char when[32];
+        fmt_when(m->v[i].created_at, when, sizeof when);
+        printf("%-*s  %7lld  %s  %-12s  %s\n", (int)w, m->v[i].name, (long long)m->v[i].version,
+               when, m->v[i].created_by, m->v[i].master_kind ? m->v[i].master_kind : "?");
+    }
+}
+
 static int list(tk_tenant *t, int json, tk_error *err)
 {
-    tk_profstore_entries l;
-    const int rc = tk_profstore_list(t, &l, err);
+    tk_profstore_entries l, m = {NULL, 0};
+    int rc = tk_profstore_list(t, &l, err);
     if (rc != TK_OK)
         return rc;
+    rc = tk_profstore_list_mappings(t, &m, err);
+    if (rc != TK_OK) {
+        tk_profstore_entries_dispose(&l);
+        return rc;
+    }
     if (json) {
-        json_t *a = json_array();
+        json_t *a = json_array(), *b = json_array();
         for (size_t i = 0; i < l.n; i++)
             json_array_append_new(a, tk_jsonout_profile(&l.v[i]));
-        tk_cli_print_json(json_pack("{s:o}", "profiles", a), TK_CLI_JSON);
+        for (size_t i = 0; i < m.n; i++)
+            json_array_append_new(b, tk_jsonout_profile(&m.v[i]));
+        tk_cli_print_json(json_pack("{s:o,s:o}", "profiles", a, "mappings", b), TK_CLI_JSON);
     } else if (l.n == 0) {
         printf("no profiles stored in tenant %s\n", tk_tenant_name(t));
     } else {
@@ -111,7 +138,10 @@ static int list(tk_tenant *t, int json, tk_error *err)
             printf("\n");
         }
     }
+    if (!json && m.n > 0)
+        list_mappings(&m);
     tk_profstore_entries_dispose(&l);
+    tk_profstore_entries_dispose(&m);
     return TK_OK;
 }
 

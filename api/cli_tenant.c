@@ -8,7 +8,9 @@
 
 #include "api/cli.h"
 #include "models/analysis.h"
+#include "src/alloc.h"
 #include "src/master.h"
+#include "src/profstore.h"
 #include "src/tenant.h"
 
 static const char init_help[] =
@@ -66,7 +68,7 @@ int tk_cli_init(int argc, char **argv)
 }
 
 static const char master_help[] =
-    "usage: tenken master import --tenant T --kind KIND FILE [--profile MAP.json]\n"
+    "usage: tenken master import --tenant T --kind KIND FILE [--profile MAP]\n"
     "                            [--effective DATE] [--data DIR]\n"
     "       tenken master list --tenant T [--kind KIND] [--data DIR]\n"
     "\n"
@@ -83,7 +85,7 @@ static const char master_help[] =
     "action's options.\n" TK_CLI_HELP_EXIT;
 
 static const char master_import_help[] =
-    "usage: tenken master import --tenant T --kind KIND FILE [--profile MAP.json]\n"
+    "usage: tenken master import --tenant T --kind KIND FILE [--profile MAP]\n"
     "                            [--effective DATE] [--data DIR]\n"
     "\n"
     "Imports FILE as a new version of tenant T's master data of KIND, in force\n"
@@ -98,8 +100,10 @@ static const char master_import_help[] =
     "                        watchlist, residents, training, calendar or holidays\n"
     "                        (the Cabinet Office's syukujitsu.csv, also accepted\n"
     "                        as calendar)\n"
-    "  --profile MAP.json    a mapping profile from FILE's columns to the canonical\n"
-    "                        ones (default: FILE has the canonical columns)\n"
+    "  --profile MAP         a mapping profile from FILE's columns to the canonical\n"
+    "                        ones: a file, or, when no file of that name exists,\n"
+    "                        the name of a mapping profile stored in T ('tenken\n"
+    "                        profile add') (default: FILE has the canonical columns)\n"
     "  --effective DATE      the day the version takes effect, YYYY-MM-DD\n"
     "                        (default: today, JST)\n" TK_CLI_HELP_DATA TK_CLI_HELP_HELP
         TK_CLI_HELP_EXIT;
@@ -223,7 +227,25 @@ int tk_cli_master(int argc, char **argv)
         char who[TK_ACTOR_NAME_SIZE];
         tk_actor me;
         tk_actor_local(&me, who, sizeof who);
-        rc = tk_master_import_file(t, &me, kind, argv[optind], profile, effective, &res, &err);
+        if (profile != NULL && tk_cli_is_stored_name(profile)) {
+            /* A mapping profile stored in the tenant (tenken profile add). */
+            char *json = NULL;
+            size_t len = 0;
+            rc = tk_profstore_mapping(t, profile, &json, &len, NULL, &err);
+            if (rc == TK_ENOTFOUND) {
+                char why[sizeof err.msg];
+                snprintf(why, sizeof why, "%s", err.msg);
+                rc = tk_error_set(&err, TK_ENOTFOUND,
+                                  "%s: no such mapping file, and %s (see 'tenken profile list')",
+                                  profile, why);
+            }
+            if (rc == TK_OK)
+                rc = tk_master_import_file_mapped(t, &me, kind, argv[optind], profile, json, len,
+                                                  effective, &res, &err);
+            tk_free(json);
+        } else {
+            rc = tk_master_import_file(t, &me, kind, argv[optind], profile, effective, &res, &err);
+        }
         if (rc == TK_OK) {
             printf("imported %s: %zu rows as %s version #%lld effective %s (%s)\n", argv[optind],
                    res.rows, res.kind, (long long)res.version_id, res.effective_from, res.encoding);

@@ -322,6 +322,8 @@ json_t *tk_jsonout_upload(const tk_upload_info *u, const char *report)
     json_object_set_new(o, "message", u->message[0] ? json_string(u->message) : json_null());
     json_object_set_new(o, "uploaded_at", tk_jsonout_time(u->started_at));
     json_object_set_new(o, "finished_at", tk_jsonout_time(u->finished_at));
+    json_object_set_new(o, "uploaded_by",
+                        u->uploaded_by[0] ? json_string(u->uploaded_by) : json_null());
     return o;
 }
 
@@ -474,11 +476,13 @@ json_t *tk_jsonout_profile(const tk_profstore_entry *e)
     json_t *sys = json_array();
     for (size_t i = 0; sys != NULL && i < e->nsystems; i++)
         json_array_append_new(sys, json_string(e->systems[i]));
-    return json_pack("{s:s,s:I,s:o,s:s,s:s,s:o,s:b,s:o,s:o}", "name", e->name, "version",
+    return json_pack("{s:s,s:I,s:o,s:s,s:s,s:o,s:b,s:o,s:o,s:s,s:o}", "name", e->name, "version",
                      (json_int_t)e->version, "created_at", tk_jsonout_time(e->created_at),
                      "created_by", e->created_by, "sha256", e->digest, "systems", sys, "in_force",
                      e->in_force, "deleted_at", tk_jsonout_time(e->deleted_at), "deleted_by",
-                     e->deleted_by ? json_string(e->deleted_by) : json_null());
+                     e->deleted_by ? json_string(e->deleted_by) : json_null(), "kind",
+                     e->mapping ? "mapping" : "source", "master_kind",
+                     e->master_kind ? json_string(e->master_kind) : json_null());
 }
 
 /* ---- entities and trends ------------------------------------------------------------------- */
@@ -870,4 +874,27 @@ json_t *tk_jsonout_xlsx_result(const tk_xlsx_result *r)
     json_object_set_new(o, "issues", issues);
     json_object_set_new(o, "more_issues", json_integer((json_int_t)r->more));
     return o;
+}
+
+/* ---- streams in progress -------------------------------------------------------------------- */
+
+json_t *tk_jsonout_streams(tk_server *s, const char *tenant, const char *kind)
+{
+    tk_server_stream_info running[16];
+    const size_t k = tk_server_streams(s, tenant, running, sizeof running / sizeof running[0]);
+    json_t *a = json_array();
+    for (size_t i = 0; i < k && i < sizeof running / sizeof running[0]; i++) {
+        const tk_server_stream_info *r = &running[i];
+        if (kind != NULL && strcmp(r->kind, kind) != 0)
+            continue;
+        json_array_append_new(
+            a, json_pack(
+                   "{s:s,s:s,s:o,s:s,s:o,s:I,s:o,s:I,s:I}", "kind", r->kind[0] ? r->kind : "upload",
+                   "file", r->name, "profile", r->detail[0] ? json_string(r->detail) : json_null(),
+                   "account", r->account, "started_at", tk_jsonout_time(r->started_ms),
+                   "bytes_received", (json_int_t)r->bytes_received, "bytes_expected",
+                   r->bytes_expected >= 0 ? json_integer(r->bytes_expected) : json_null(), "rows",
+                   (json_int_t)r->rows, "rows_rejected", (json_int_t)r->rows_rejected));
+    }
+    return a;
 }

@@ -29,6 +29,7 @@
 #include "src/master.h"
 #include "models/answers.h"
 #include "api/xlsx.h"
+#include "api/server.h"
 
 /* A run: id, period, baseline, created_at, events, items, notes (the
  * array of one-line strings; [] when there are none), options (the
@@ -178,5 +179,11 @@ json_t *tk_jsonout_confirmations(const char *tenant, const tk_answers_set *s);
 /* An import: period, run, rows, recorded, unchanged, blank, and issues
  * (sheet, row, column, message). */
 json_t *tk_jsonout_xlsx_result(const tk_xlsx_result *r);
+
+/* The streamed requests in progress of tenant (borrowed) on s, oldest
+ * first, as GET /api/v1/uploads's "in_progress" lists them: only those
+ * of kind (borrowed; "master", or "" for log uploads) when kind is not
+ * NULL. A new array (owned; at most 16 entries). */
+json_t *tk_jsonout_streams(tk_server *s, const char *tenant, const char *kind);
 
 #endif

@@ -10,6 +10,11 @@
  * its writer lock without waiting (another writer: 409 before the client
  * sends the body). A single bad row refuses the whole file (422, the
  * message `tenken master import` prints) and nothing is stored.
+ * ?profile=NAME names a mapping profile stored in the tenant
+ * (src/profstore.h) for a file whose header is not the canonical one. An
+ * import in progress is listed, as an upload is, under GET
+ * /api/v1/uploads's in_progress (and GET /api/v1/master's), labelled as
+ * a master import.
  *
  * Roles: analysts, reporters and admins read; analysts and admins import.
  * An uploader sends logs only. */
@@ -20,7 +25,9 @@
 #include "api/handler.h"
 #include "api/jsonout.h"
 #include "api/routes.h"
+#include "src/alloc.h"
 #include "src/master.h"
+#include "src/profstore.h"
 
 #define IMPORT_ROLES (TK_ROUTE_ANALYST | TK_ROUTE_ADMIN)
 
@@ -59,12 +66,15 @@ static int list(tk_server_req *r)
     json_t *a = json_array();
     tk_error err = {0};
     const int rc = tk_master_list_versions(t, kind, add_version, a, &err);
+    json_t *running = tk_jsonout_streams(tk_server_req_server(r), tk_tenant_name(t), "master");
     tk_tenant_close(t);
     if (rc != TK_OK) {
         json_decref(a);
+        json_decref(running);
         return tk_server_reply_tk_error(r, &err);
     }
-    return tk_server_reply_json(r, 200, json_pack("{s:o}", "versions", a));
+    return tk_server_reply_json(r, 200,
+                                json_pack("{s:o,s:o}", "versions", a, "in_progress", running));
 }
 
 /* ---- GET /api/v1/master/{kind}/{version} ------------------------------------ */
@@ -124,6 +134,50 @@ static int get(tk_server_req *r)
 
 /* ---- POST /api/v1/master/{kind} --------------------------------------------- */
 
+/* The body as the import reads it: lines are counted on the way, so
+ * that GET /api/v1/uploads can show how far a running import is (rows
+ * received so far, after the header). */
+struct counted {
+    tk_server_req *r;
+    uint64_t lines;
+};
+
+static long counted_read(void *ctx, char *buf, size_t cap, tk_error *err)
+{
+    struct counted *c = ctx;
+    const long n = tk_server_req_read(c->r, buf, cap, err);
+    for (long i = 0; i < n; i++)
+        c->lines += buf[i] == '\n';
+    if (n > 0)
+        tk_server_req_stream_progress(c->r, c->lines > 0 ? c->lines - 1 : 0, 0);
+    return n;
+}
+
+/* Reads the stored mapping profile name for an import of kind into
+ * *json (owned: tk_free()); 0, or -1 answered: 422 naming the parameter
+ * when there is no such mapping or it maps another kind. */
+static int mapping_arg(tk_server_req *r, tk_tenant *t, const char *name, const char *kind,
+                       char **json, size_t *len)
+{
+    tk_profstore_entry e;
+    tk_error err = {0};
+    const int rc = tk_profstore_mapping(t, name, json, len, &e, &err);
+    if (rc == TK_OK && strcmp(e.master_kind ? e.master_kind : "", kind) != 0)
+        tk_error_set(&err, TK_EINVAL, "mapping profile \"%s\" maps %s master data, not %s", name,
+                     e.master_kind ? e.master_kind : "?", kind);
+    tk_profstore_entry_dispose(&e);
+    if (rc == TK_OK && err.code == 0)
+        return 0;
+    tk_free(*json);
+    *json = NULL;
+    if (rc == TK_OK || rc == TK_ENOTFOUND)
+        tk_server_reply_error(r, 422, "unprocessable",
+                              json_pack("{s:s,s:s}", "parameter", "profile", "reason", err.msg));
+    else
+        tk_server_reply_tk_error(r, &err);
+    return -1;
+}
+
 static int import(tk_server_req *r)
 {
     const char *kind = tk_server_req_param(r);
@@ -137,19 +191,27 @@ static int import(tk_server_req *r)
     int64_t day;
     if (effective != NULL && tk_master_parse_day(effective, strlen(effective), &day, &err) != TK_OK)
         return tk_handler_bad_arg(r, "effective", err.msg);
-    if (tk_server_req_query(r, "profile") != NULL)
-        return tk_handler_bad_arg(r, "profile",
-                                  "mapping profiles are not stored by the service: send the file "
-                                  "with the canonical header, or import it with `tenken master "
-                                  "import --profile`");
+    const char *pname = tk_server_req_query(r, "profile");
+    if (pname != NULL && pname[0] == '\0')
+        return tk_handler_bad_arg(r, "profile", "a mapping profile's name, or no ?profile= at all");
     char what[400];
     snprintf(what, sizeof what, "master import of %s by %s", name, tk_server_req_actor(r)->name);
     tk_tenant *t = NULL;
     if (tk_handler_open_writer(r, what, &t))
         return 0;
+    tk_server_req_stream_label(r, tk_tenant_name(t), name, pname ? pname : "");
+    tk_server_req_stream_kind(r, "master");
+    char *mapping = NULL;
+    size_t mapping_len = 0;
+    if (pname != NULL && mapping_arg(r, t, pname, kind, &mapping, &mapping_len) != 0) {
+        tk_tenant_close(t);
+        return 0;
+    }
     tk_master_import_result res;
-    int rc = tk_master_import_stream(t, tk_server_req_actor(r), kind, name, tk_server_req_read, r,
-                                     NULL, NULL, 0, effective, &res, &err);
+    struct counted body = {r, 0};
+    int rc = tk_master_import_stream(t, tk_server_req_actor(r), kind, name, counted_read, &body,
+                                     pname, mapping, mapping_len, effective, &res, &err);
+    tk_free(mapping);
     tk_tenant_close(t);
     if (rc == TK_OK) {
         char id[32], loc[128];
@@ -162,6 +224,10 @@ static int import(tk_server_req *r)
     switch (rc) {
     case TK_EREJECTED:
         return tk_server_reply_error(r, 422, "unprocessable", tk_handler_reason(err.msg));
+    case TK_EINVAL: /* the stored mapping does not fit this import */
+        return tk_server_reply_error(
+            r, 422, "unprocessable",
+            json_pack("{s:s,s:s}", "parameter", "profile", "reason", err.msg));
     case TK_EEXISTS:
         return tk_server_reply_error(r, 409, "conflict", tk_handler_reason(err.msg));
     case TK_ERANGE:
@@ -183,7 +249,7 @@ static const tk_route routes[] = {
     {"GET", "/api/v1/master/{kind}/{version}", TK_ROUTE_AUTH, TK_ROUTE_READERS, get,
      "one master data version and its rows (?limit=&offset=)"},
     {"POST", "/api/v1/master/{kind}", TK_ROUTE_AUTH_STREAM, IMPORT_ROLES, import,
-     "import a CSV file as a new master data version (?name=&effective=)"},
+     "import a CSV file as a new master data version (?name=&effective=&profile=)"},
 };
 
 const tk_route *tk_routes_master(size_t *n)

@@ -1,6 +1,7 @@
-/* api/routes_profiles.c -- the service's source profiles: list, read,
- * store (a new version), delete, their versions, and a dry run of one on
- * a CSV sample.
+/* api/routes_profiles.c -- the service's source profiles, and the
+ * mapping profiles of master data: list, read, store (a new version),
+ * delete, their versions, and a dry run of a source profile on a CSV
+ * sample.
  *
  * The handlers are thin clients of src/profstore.h, as `tenken profile` is:
  * the store validates, versions and selects; these read arguments, open
@@ -25,12 +26,17 @@
 
 static int list(tk_server_req *r)
 {
+    const char *kind = tk_server_req_query(r, "kind");
+    if (kind != NULL && strcmp(kind, "source") != 0 && strcmp(kind, "mapping") != 0)
+        return tk_handler_bad_arg(r, "kind", "kind is source (logs) or mapping (master data)");
+    const int mappings = kind != NULL && strcmp(kind, "mapping") == 0;
     tk_tenant *t = NULL;
     if (tk_server_req_tenant(r, 0, &t) != TK_OK)
         return 0;
     tk_profstore_entries l;
     tk_error err = {0};
-    const int rc = tk_profstore_list(t, &l, &err);
+    const int rc =
+        mappings ? tk_profstore_list_mappings(t, &l, &err) : tk_profstore_list(t, &l, &err);
     tk_tenant_close(t);
     if (rc != TK_OK)
         return tk_server_reply_tk_error(r, &err);
@@ -85,12 +91,15 @@ static int versions(tk_server_req *r)
 }
 
 /* 422 for a profile that does not validate: {"reason", "path"}, the path
- * being the key the message names ("profile request body: PATH: what"). */
-static int invalid(tk_server_req *r, const tk_error *err)
+ * being the key at fault: key when the store named it (a mapping), else
+ * the key the message names ("profile request body: PATH: what"). */
+static int invalid(tk_server_req *r, const tk_error *err, const char *key)
 {
     static const char lead[] = "profile request body: ";
     json_t *d = tk_handler_reason(err->msg);
-    if (strncmp(err->msg, lead, sizeof lead - 1) == 0) {
+    if (key[0] != '\0') {
+        json_object_set_new(d, "path", json_string(key));
+    } else if (strncmp(err->msg, lead, sizeof lead - 1) == 0) {
         const char *p = err->msg + sizeof lead - 1;
         const char *end = strstr(p, ": ");
         if (end != NULL && strncmp(p, "not valid JSON", 14) != 0)
@@ -137,15 +146,18 @@ static int put(tk_server_req *r)
     }
     int64_t v = 0;
     int created = 0;
+    char key[128] = "";
     tk_error err = {0};
-    int rc = tk_profstore_put_from(t, text, len, "request body", tk_server_req_actor(r), &v,
-                                   &created, &err);
+    int rc = tk_profstore_store(t, text, len, "request body", tk_server_req_actor(r), &v, &created,
+                                key, sizeof key, &err);
     tk_profstore_entries l = {NULL, 0};
     if (rc == TK_OK)
         rc = tk_profstore_versions(t, name, &l, &err);
     tk_tenant_close(t);
     if (rc == TK_EPROFILE || rc == TK_EPARSE || rc == TK_ERANGE)
-        return invalid(r, &err);
+        return invalid(r, &err, key);
+    if (rc == TK_EEXISTS)
+        return tk_server_reply_error(r, 409, "conflict", tk_handler_reason(err.msg));
     if (rc != TK_OK)
         return tk_server_reply_tk_error(r, &err);
     json_t *doc = tk_jsonout_profile(&l.v[0]);
@@ -279,7 +291,7 @@ static int test(tk_server_req *r)
 
 static const tk_route profiles[] = {
     {"GET", "/api/v1/profiles", TK_ROUTE_AUTH, TK_ROUTE_ANYONE, list,
-     "the stored source profiles in force"},
+     "the stored source profiles in force (?kind=mapping: the mapping profiles)"},
     {"GET", "/api/v1/profiles/{name}", TK_ROUTE_AUTH, TK_ROUTE_ANYONE, get,
      "one profile: the version in force, or ?version="},
     {"PUT", "/api/v1/profiles/{name}", TK_ROUTE_AUTH, WRITERS, put,

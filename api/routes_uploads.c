@@ -189,6 +189,7 @@ static int upload_post(tk_server_req *r)
     opt.lenient = len_arg != NULL && strcmp(len_arg, "1") == 0;
     opt.progress = on_progress;
     opt.progress_ctx = r;
+    opt.uploaded_by = tk_server_req_actor(r)->name;
     const tk_ingest_source src = {name, tk_server_req_body_length(r), body_read, &b};
     tk_ingest_result res;
     memset(&res, 0, sizeof res);
@@ -228,16 +229,6 @@ out:
 
 /* ---- GET /api/v1/uploads ------------------------------------------------------ */
 
-static json_t *stream_json(const tk_server_stream_info *s)
-{
-    return json_pack("{s:s,s:o,s:s,s:o,s:I,s:o,s:I,s:I}", "file", s->name, "profile",
-                     tk_handler_opt_str(s->detail[0] ? s->detail : NULL), "account", s->account,
-                     "started_at", tk_jsonout_time(s->started_ms), "bytes_received",
-                     (json_int_t)s->bytes_received, "bytes_expected",
-                     s->bytes_expected >= 0 ? json_integer(s->bytes_expected) : json_null(), "rows",
-                     (json_int_t)s->rows, "rows_rejected", (json_int_t)s->rows_rejected);
-}
-
 static int upload_list(tk_server_req *r)
 {
     tk_upload_filter f = {tk_server_req_query(r, "status"), 100, 0};
@@ -262,12 +253,7 @@ static int upload_list(tk_server_req *r)
         json_t *arr = json_array();
         for (size_t i = 0; i < n; i++)
             json_array_append_new(arr, upload_json(&v[i]));
-        tk_server_stream_info running[16];
-        const size_t k = tk_server_streams(tk_server_req_server(r), tk_tenant_name(t), running,
-                                           sizeof running / sizeof running[0]);
-        json_t *prog = json_array();
-        for (size_t i = 0; i < k && i < sizeof running / sizeof running[0]; i++)
-            json_array_append_new(prog, stream_json(&running[i]));
+        json_t *prog = tk_jsonout_streams(tk_server_req_server(r), tk_tenant_name(t), NULL);
         tk_server_reply_json(r, 200,
                              json_pack("{s:o,s:I,s:I,s:I,s:o}", "uploads", arr, "total",
                                        (json_int_t)total, "limit", (json_int_t)f.limit, "offset",

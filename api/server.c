@@ -1237,6 +1237,13 @@ void tk_server_req_stream_label(tk_server_req *r, const char *tenant, const char
     pthread_mutex_unlock(&r->st.mu);
 }
 
+void tk_server_req_stream_kind(tk_server_req *r, const char *kind)
+{
+    pthread_mutex_lock(&r->st.mu);
+    snprintf(r->st.info.kind, sizeof r->st.info.kind, "%s", kind ? kind : "");
+    pthread_mutex_unlock(&r->st.mu);
+}
+
 void tk_server_req_stream_progress(tk_server_req *r, uint64_t rows, uint64_t rows_rejected)
 {
     pthread_mutex_lock(&r->st.mu);

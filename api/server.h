@@ -233,12 +233,18 @@ typedef struct tk_server_stream_info {
     int64_t bytes_expected;  /* the Content-Length, or -1 */
     uint64_t rows;           /* rows read so far, as the handler says */
     uint64_t rows_rejected;
+    char kind[16]; /* what is streamed: "" (a log upload) or tk_server_req_stream_kind()'s */
 } tk_server_stream_info;
 
 /* Labels a stream request for tk_server_streams() (strings borrowed,
  * copied, cut to fit); an unlabelled stream is not listed. */
 void tk_server_req_stream_label(tk_server_req *r, const char *tenant, const char *name,
                                 const char *detail);
+
+/* Says what a labelled stream carries when it is not a log upload
+ * ("master": a master data import); kind is borrowed, copied, cut to
+ * fit. */
+void tk_server_req_stream_kind(tk_server_req *r, const char *kind);
 
 /* Records the handler's progress (rows read, rows refused so far). */
 void tk_server_req_stream_progress(tk_server_req *r, uint64_t rows, uint64_t rows_rejected);

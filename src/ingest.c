@@ -43,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "src/actor.h"
 #include "src/alloc.h"
 #include "src/crypto.h"
 #include "src/csv.h"
@@ -390,6 +391,8 @@ struct run {
     tk_freetext *freetext; /* rewrites detail before it is stored */
     struct report rep;
     tk_upload_meta meta;
+    const char *by; /* the uploader recorded on the row */
+    char by_local[TK_ACTOR_NAME_SIZE];
     const tk_csv_field *pending; /* headerless: the first record, read to bind */
     size_t npending;
     int64_t started_at;
@@ -783,6 +786,12 @@ static int ingest(tk_tenant *t, const tk_profile *p, const char *path, const tk_
     r.rep.fd = -1;
     r.t0 = now_seconds();
     r.started_at = now_unix_ms();
+    r.by = r.opt->uploaded_by;
+    if (r.by == NULL) {
+        tk_actor local;
+        tk_actor_local(&local, r.by_local, sizeof r.by_local);
+        r.by = local.name;
+    }
     snprintf(res->status, sizeof res->status, "rejected");
 
     rc = tk_crypto_sha256_init(&r.rd.sha, err);
@@ -872,7 +881,8 @@ opened:
     if (rc != TK_OK)
         goto rejected_whole;
     if (!r.opt->dry_run) {
-        rc = tk_store_writer_begin(&r.writer, tk_tenant_db(t), &r.meta, pseudonym_cb, t, err);
+        rc = tk_store_writer_begin_by(&r.writer, tk_tenant_db(t), &r.meta, r.by, pseudonym_cb, t,
+                                      err);
         if (rc != TK_OK)
             goto done;
         uint8_t key[TK_CRYPTO_KEY_SIZE];
@@ -937,7 +947,7 @@ opened:
                                      msg,
                                      now_unix_ms(),
                                      r.meta.size};
-        rc = tk_store_record_rejected(tk_tenant_db(t), &r.meta, &s, &res->upload_id, err);
+        rc = tk_store_record_rejected_by(tk_tenant_db(t), &r.meta, r.by, &s, &res->upload_id, err);
         if (rc == TK_OK)
             rc = tk_error_set(err, TK_EREJECTED, "%s: rejected, nothing stored: %s", path, msg);
         goto done;
@@ -998,8 +1008,8 @@ rejected_whole:
             res->sha256, res->encoding,    "rejected",    0,          0, 0, 0, 0, 0,
             NULL,        res->first_error, now_unix_ms(), r.meta.size};
         tk_error dberr;
-        if (tk_store_record_rejected(tk_tenant_db(t), &r.meta, &s, &res->upload_id, &dberr) !=
-            TK_OK)
+        if (tk_store_record_rejected_by(tk_tenant_db(t), &r.meta, r.by, &s, &res->upload_id,
+                                        &dberr) != TK_OK)
             res->upload_id = 0;
         rc = code;
     }

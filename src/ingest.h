@@ -44,11 +44,14 @@ typedef struct tk_ingest_options {
     /* Testing: fail as if the disk broke after this many stored rows
      * (0 = never). Proves that a failure mid-file stores nothing. */
     uint64_t fail_after_rows;
+    /* The account that uploads the file, recorded on its upload row
+     * (borrowed); NULL: the local user, as tk_actor_local() names it. */
+    const char *uploaded_by;
 } tk_ingest_options;
 
 #define TK_INGEST_OPTIONS_INIT                                                                     \
     {                                                                                              \
-        0, 0, 10000, NULL, NULL, NULL, NULL, NULL, 0                                               \
+        0, 0, 10000, NULL, NULL, NULL, NULL, NULL, 0, NULL                                         \
     }
 
 typedef struct tk_ingest_result {

@@ -1245,14 +1245,20 @@ struct imp {
     size_t rows_before; /* dated rows whose days all lie before eff_day */
     int64_t earliest;   /* the first day a dated row names (INT64_MAX: none) */
     tk_error first;     /* the first bad row's message */
+    char bad_key[128];  /* the mapping's key at fault, or "" */
     struct sbuf kana;
 };
 
-static int map_err(struct imp *m, tk_error *err, const char *fmt, ...) TK_PRINTF(3, 4);
+static int map_err(struct imp *m, tk_error *err, const char *key, const char *fmt, ...)
+    TK_PRINTF(4, 5);
 
-static int map_err(struct imp *m, tk_error *err, const char *fmt, ...)
+/* A mapping that cannot be used: the message names the mapping and what
+ * is wrong; key (may be NULL: not one key) is kept as the key path at
+ * fault, for a client to point at. */
+static int map_err(struct imp *m, tk_error *err, const char *key, const char *fmt, ...)
 {
     char what[TK_ERROR_MSG_SIZE];
+    snprintf(m->bad_key, sizeof m->bad_key, "%s", key ? key : "");
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
@@ -1270,8 +1276,14 @@ static int only_keys(struct imp *m, json_t *obj, const char *const *allowed, con
         int ok = 0;
         for (size_t i = 0; allowed[i] != NULL && !ok; i++)
             ok = strcmp(key, allowed[i]) == 0;
-        if (!ok)
-            return map_err(m, err, "unknown key \"%s\" in %s", key, where);
+        if (!ok) {
+            char at[128];
+            if (strcmp(where, "the mapping") == 0)
+                snprintf(at, sizeof at, "%s", key);
+            else
+                snprintf(at, sizeof at, "%s.%s", where, key);
+            return map_err(m, err, at, "unknown key \"%s\" in %s", key, where);
+        }
     }
     return TK_OK;
 }
@@ -1286,11 +1298,19 @@ static int load_transforms(struct imp *m, struct binding *b, json_t *arr, const 
         return rc;
     char what[sizeof err->msg];
     snprintf(what, sizeof what, "%s", err ? err->msg : "");
-    return map_err(m, err, "%s", what);
+    return map_err(m, err, path, "%s", what);
+}
+
+/* "WHERE.KEY" into buf: the key path of one setting of a field. */
+static const char *col_at(char *buf, size_t cap, const char *where, const char *key)
+{
+    snprintf(buf, cap, "%s.%s", where, key);
+    return buf;
 }
 
 static int load_field(struct imp *m, size_t c, json_t *spec, tk_error *err)
 {
+    char at[96];
     static const char *const keys[] = {"column",   "value",   "transform", "map",
                                        "unmapped", "default", "format",    NULL};
     const struct col *col = &kinds[m->k].cols[c];
@@ -1300,18 +1320,18 @@ static int load_field(struct imp *m, size_t c, json_t *spec, tk_error *err)
 
     snprintf(where, sizeof where, "fields.%s", col->key);
     if (!json_is_object(spec))
-        return map_err(m, err, "%s must be an object", where);
+        return map_err(m, err, where, "%s must be an object", where);
     rc = only_keys(m, spec, keys, where, err);
     if (rc != TK_OK)
         return rc;
     json_t *column = json_object_get(spec, "column");
     json_t *value = json_object_get(spec, "value");
     if (column != NULL && value != NULL)
-        return map_err(m, err, "%s has both column and value", where);
+        return map_err(m, err, where, "%s has both column and value", where);
     if (column != NULL) {
         if (json_is_string(column) && json_string_length(column) > 0) {
             if (!m->header)
-                return map_err(m, err,
+                return map_err(m, err, col_at(at, sizeof at, where, "column"),
                                "%s.column must be a 1-based index: the mapping says "
                                "the file has no header",
                                where);
@@ -1320,12 +1340,14 @@ static int load_field(struct imp *m, size_t c, json_t *spec, tk_error *err)
                    json_integer_value(column) <= 10000) {
             b->cindex = (size_t)json_integer_value(column);
         } else {
-            return map_err(m, err, "%s.column must be a column name or a 1-based index", where);
+            return map_err(m, err, col_at(at, sizeof at, where, "column"),
+                           "%s.column must be a column name or a 1-based index", where);
         }
         b->src = SRC_COLUMN;
     } else if (value != NULL) {
         if (!json_is_string(value))
-            return map_err(m, err, "%s.value must be a string", where);
+            return map_err(m, err, col_at(at, sizeof at, where, "value"),
+                           "%s.value must be a string", where);
         b->src = SRC_VALUE;
         b->value = json_string_value(value);
     }
@@ -1340,11 +1362,13 @@ static int load_field(struct imp *m, size_t c, json_t *spec, tk_error *err)
         const char *k;
         json_t *v;
         if (!json_is_object(map))
-            return map_err(m, err, "%s.map must be an object", where);
+            return map_err(m, err, col_at(at, sizeof at, where, "map"), "%s.map must be an object",
+                           where);
         json_object_foreach(map, k, v)
         {
             if (!json_is_string(v))
-                return map_err(m, err, "%s.map.%s must be a string", where, k);
+                return map_err(m, err, col_at(at, sizeof at, where, "map"),
+                               "%s.map.%s must be a string", where, k);
         }
         b->map = map;
     }
@@ -1352,13 +1376,13 @@ static int load_field(struct imp *m, size_t c, json_t *spec, tk_error *err)
     if (um != NULL) {
         const char *u = json_is_string(um) ? json_string_value(um) : NULL;
         if (u == NULL)
-            return map_err(m, err, "%s.unmapped must be \"keep\", \"error\" or a replacement value",
-                           where);
+            return map_err(m, err, col_at(at, sizeof at, where, "unmapped"),
+                           "%s.unmapped must be \"keep\", \"error\" or a replacement value", where);
         if (strcmp(u, "keep") == 0) {
             b->unmapped = UNMAPPED_KEEP;
         } else if (strcmp(u, "error") == 0) {
             if (map == NULL || json_object_size(map) == 0)
-                return map_err(m, err,
+                return map_err(m, err, col_at(at, sizeof at, where, "unmapped"),
                                "%s.unmapped: \"error\" with no map entries would refuse every "
                                "value; give map entries or a replacement value",
                                where);
@@ -1371,23 +1395,28 @@ static int load_field(struct imp *m, size_t c, json_t *spec, tk_error *err)
     json_t *dflt = json_object_get(spec, "default");
     if (dflt != NULL) {
         if (!json_is_string(dflt))
-            return map_err(m, err, "%s.default must be a string", where);
+            return map_err(m, err, col_at(at, sizeof at, where, "default"),
+                           "%s.default must be a string", where);
         b->dflt = json_string_value(dflt);
     }
     json_t *fmt = json_object_get(spec, "format");
     if (fmt != NULL) {
         tk_error e2;
         if (col->type != T_DATE && col->type != T_LEAVES)
-            return map_err(m, err, "%s.format: %s is not a date column", where, col->key);
+            return map_err(m, err, col_at(at, sizeof at, where, "format"),
+                           "%s.format: %s is not a date column", where, col->key);
         if (!json_is_string(fmt))
-            return map_err(m, err, "%s.format must be a string", where);
+            return map_err(m, err, col_at(at, sizeof at, where, "format"),
+                           "%s.format must be a string", where);
         rc = tk_timefmt_compile(&b->fmt, json_string_value(fmt), &e2);
         if (rc == TK_ENOMEM)
             return tk_error_set(err, rc, "%s", e2.msg);
         if (rc != TK_OK)
-            return map_err(m, err, "%s.format: %s", where, e2.msg);
+            return map_err(m, err, col_at(at, sizeof at, where, "format"), "%s.format: %s", where,
+                           e2.msg);
         if (!tk_timefmt_has_date(b->fmt))
-            return map_err(m, err, "%s.format \"%s\" has no date", where, json_string_value(fmt));
+            return map_err(m, err, col_at(at, sizeof at, where, "format"),
+                           "%s.format \"%s\" has no date", where, json_string_value(fmt));
     }
     return TK_OK;
 }
@@ -1420,31 +1449,31 @@ static int load_mapping(struct imp *m, const char *path, const char *text, size_
     }
     tk_crypto_hex(d, sizeof d, m->mapping_sha);
     if (m->mapping == NULL && je.line < 1)
-        return map_err(m, err, "not valid JSON: %s", je.text);
+        return map_err(m, err, NULL, "not valid JSON: %s", je.text);
     if (m->mapping == NULL)
-        return map_err(m, err, "not valid JSON at line %d, column %d: %s", je.line,
+        return map_err(m, err, NULL, "not valid JSON at line %d, column %d: %s", je.line,
                        je.column < 1 ? 1 : je.column, je.text);
     if (!json_is_object(m->mapping))
-        return map_err(m, err, "must be a JSON object");
+        return map_err(m, err, NULL, "must be a JSON object");
     rc = only_keys(m, m->mapping, keys, "the mapping", err);
     if (rc != TK_OK)
         return rc;
     json_t *name = json_object_get(m->mapping, "profile");
     if (name != NULL) {
         if (!json_is_string(name))
-            return map_err(m, err, "profile must be a string");
+            return map_err(m, err, "profile", "profile must be a string");
         m->mapping_name = json_string_value(name);
     }
     json_t *kind = json_object_get(m->mapping, "kind");
     if (kind != NULL &&
         (!json_is_string(kind) || strcmp(json_string_value(kind), kinds[m->k].name) != 0))
-        return map_err(m, err, "is for kind %s, not %s",
+        return map_err(m, err, "kind", "is for kind %s, not %s",
                        json_is_string(kind) ? json_string_value(kind) : "?", kinds[m->k].name);
     json_t *enc = json_object_get(m->mapping, "encoding");
     if (enc != NULL) {
         tk_enc e;
         if (!json_is_string(enc) || tk_enc_parse_name(json_string_value(enc), &e) != TK_OK)
-            return map_err(m, err, "encoding must be auto, utf-8, utf-8-bom or cp932");
+            return map_err(m, err, "encoding", "encoding must be auto, utf-8, utf-8-bom or cp932");
         if (e != TK_ENC_AUTO) {
             m->enc = e == TK_ENC_UTF8_BOM ? TK_ENC_UTF8 : e;
             m->enc_declared = 1;
@@ -1453,19 +1482,19 @@ static int load_mapping(struct imp *m, const char *path, const char *text, size_
     json_t *header = json_object_get(m->mapping, "header");
     if (header != NULL) {
         if (!json_is_boolean(header))
-            return map_err(m, err, "header must be true or false");
+            return map_err(m, err, "header", "header must be true or false");
         m->header = json_is_true(header);
     }
     json_t *skip = json_object_get(m->mapping, "skip_rows");
     if (skip != NULL) {
         if (!json_is_integer(skip) || json_integer_value(skip) < 0 ||
             json_integer_value(skip) > 1000)
-            return map_err(m, err, "skip_rows must be an integer from 0 to 1000");
+            return map_err(m, err, "skip_rows", "skip_rows must be an integer from 0 to 1000");
         m->skip_rows = (size_t)json_integer_value(skip);
     }
     json_t *fields = json_object_get(m->mapping, "fields");
     if (!json_is_object(fields))
-        return map_err(m, err, "fields must be an object keyed by column keys");
+        return map_err(m, err, "fields", "fields must be an object keyed by column keys");
     const char *key;
     json_t *spec;
     json_object_foreach(fields, key, spec)
@@ -1480,7 +1509,9 @@ static int load_mapping(struct imp *m, const char *path, const char *text, size_
             for (size_t i = 0; i < k->ncols; i++)
                 keys_of[i] = k->cols[i].key;
             tk_error_join(list, sizeof list, keys_of, k->ncols);
-            return map_err(m, err, "fields.%s is not a column of %s (keys: %s)", key, k->name,
+            char at[128];
+            snprintf(at, sizeof at, "fields.%s", key);
+            return map_err(m, err, at, "fields.%s is not a column of %s (keys: %s)", key, k->name,
                            list);
         }
         rc = load_field(m, c, spec, err);
@@ -3087,14 +3118,80 @@ int tk_master_import_file(tk_tenant *t, const tk_actor *actor, const char *kind,
                           const char *mapping_json_path, const char *effective,
                           tk_master_import_result *res, tk_error *err)
 {
+    /* A mapping named without its text is read from the file of that name. */
+    return tk_master_import_file_mapped(t, actor, kind, path, mapping_json_path, NULL, 0, effective,
+                                        res, err);
+}
+
+int tk_master_import_file_mapped(tk_tenant *t, const tk_actor *actor, const char *kind,
+                                 const char *path, const char *mapping_name,
+                                 const char *mapping_json, size_t mapping_len,
+                                 const char *effective, tk_master_import_result *res, tk_error *err)
+{
     if (kind_index(kind) < 0)
         return unknown_kind(err, kind);
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return tk_error_set(err, TK_EIO, "cannot open %s: %s", path, strerror(errno));
-    const int rc = import_stream(t, actor, kind, path, read_stdio, f, mapping_json_path, NULL, 0,
-                                 effective, res, err);
+    const int rc = import_stream(t, actor, kind, path, read_stdio, f, mapping_name, mapping_json,
+                                 mapping_len, effective, res, err);
     fclose(f);
+    return rc;
+}
+
+/* The text is loaded exactly as an import loads it (load_mapping), for
+ * the kind its own "kind" key names, so that a stored mapping holds no
+ * error an import would find before reading the file; only the file's
+ * header can still refuse it. */
+int tk_master_mapping_check(const char *json, size_t len, const char *origin,
+                            char kind[TK_MASTER_KIND_SIZE], char *key, size_t key_cap,
+                            tk_error *err)
+{
+    struct imp m;
+    json_error_t je;
+    int rc;
+
+    kind[0] = '\0';
+    if (key_cap > 0)
+        key[0] = '\0';
+    memset(&m, 0, sizeof m);
+    for (size_t c = 0; c < MAX_COLS; c++)
+        tk_enc_buf_init(&m.b[c].dec);
+    m.header = 1;
+    m.enc = TK_ENC_ASCII;
+    m.mapping_path = origin;
+    json_t *doc = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+    json_t *k = json_is_object(doc) ? json_object_get(doc, "kind") : NULL;
+    json_t *name = json_is_object(doc) ? json_object_get(doc, "profile") : NULL;
+    if (doc != NULL && json_is_object(doc) && !json_is_string(k)) {
+        const char *const *names = tk_master_kinds();
+        size_t n = 0;
+        char list[256];
+        while (names[n] != NULL)
+            n++;
+        tk_error_join(list, sizeof list, names, n);
+        rc = map_err(&m, err, "kind",
+                     "a stored mapping names the kind of master data it maps: \"kind\" is one of "
+                     "%s",
+                     list);
+    } else if (doc != NULL && json_is_object(doc) && kind_index(json_string_value(k)) < 0) {
+        rc = map_err(&m, err, "kind", "kind \"%s\" is not a kind of master data",
+                     json_string_value(k));
+    } else if (doc != NULL && json_is_object(doc) &&
+               (!json_is_string(name) || json_string_length(name) == 0)) {
+        rc = map_err(&m, err, "profile", "a stored mapping is kept by its \"profile\" name");
+    } else {
+        /* Not JSON, or not an object: load_mapping says so as an import
+         * would; any kind serves. */
+        m.k = doc != NULL && json_is_object(doc) ? kind_index(json_string_value(k)) : 0;
+        rc = load_mapping(&m, origin, json, len, err);
+        if (rc == TK_OK)
+            snprintf(kind, TK_MASTER_KIND_SIZE, "%s", kinds[m.k].name);
+    }
+    if (rc != TK_OK && key_cap > 0)
+        snprintf(key, key_cap, "%s", m.bad_key);
+    json_decref(doc);
+    imp_dispose(&m);
     return rc;
 }
 

@@ -134,6 +134,31 @@ TK_MUST_CHECK int tk_master_import_stream(tk_tenant *t, const tk_actor *actor, c
                                           size_t mapping_len, const char *effective,
                                           tk_master_import_result *res, tk_error *err);
 
+/* tk_master_import_file() with the mapping profile given as text:
+ * mapping_json[0..mapping_len) (borrowed; a stored mapping profile, see
+ * src/profstore.h) named mapping_name (borrowed) in messages and on the
+ * version; both NULL: the canonical header. Returns as
+ * tk_master_import_file(). */
+TK_MUST_CHECK int tk_master_import_file_mapped(tk_tenant *t, const tk_actor *actor,
+                                               const char *kind, const char *path,
+                                               const char *mapping_name, const char *mapping_json,
+                                               size_t mapping_len, const char *effective,
+                                               tk_master_import_result *res, tk_error *err);
+
+/* Checks len bytes of a mapping profile's JSON (borrowed) to be stored
+ * for later imports: the import's own checks of a mapping, with no file
+ * (the header's columns are checked by each import), plus a "kind" key
+ * naming a kind of master data and a non-empty "profile" name, which a
+ * stored mapping needs. origin (borrowed) names the text in messages
+ * ("mapping ORIGIN: ..."). On success kind (TK_MASTER_KIND_SIZE bytes) is
+ * the kind it maps. On failure key (key_cap bytes; may be NULL with 0)
+ * is the key path at fault ("fields.ip.column", "kind"), or "" when the
+ * fault is not one key (not JSON). Returns TK_OK, TK_EINVAL or
+ * TK_ENOMEM. */
+TK_MUST_CHECK int tk_master_mapping_check(const char *json, size_t len, const char *origin,
+                                          char kind[TK_MASTER_KIND_SIZE], char *key, size_t key_cap,
+                                          tk_error *err);
+
 /* Parses a calendar date p[0..len) (borrowed, untrusted), `YYYY-MM-DD` or
  * `YYYY/MM/DD` (1- or 2-digit month and day), into days since 1970-01-01.
  * Returns TK_OK or TK_EINVAL (the message quotes the value). */

@@ -21,28 +21,45 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "src/alloc.h"
+#include "src/crypto.h"
 #include "src/csv.h"
 #include "src/encoding.h"
+#include "src/master.h"
 
 /* Most systems kept for one version. */
 #define MAX_SYSTEMS 64
 
 int tk_profstore_migrate(tk_db *db, tk_error *err)
 {
-    return tk_db_exec(db,
-                      "CREATE TABLE IF NOT EXISTS profiles("
-                      " name TEXT NOT NULL,"
-                      " version INTEGER NOT NULL,"
-                      " json TEXT NOT NULL,"
-                      " digest TEXT NOT NULL,"
-                      " systems TEXT NOT NULL,"
-                      " created_at INTEGER NOT NULL,"
-                      " created_by TEXT NOT NULL,"
-                      " deleted_at INTEGER,"
-                      " deleted_by TEXT,"
-                      " PRIMARY KEY (name, version))",
-                      err);
+    int has = 0;
+    int rc = tk_db_exec(db,
+                        "CREATE TABLE IF NOT EXISTS profiles("
+                        " name TEXT NOT NULL,"
+                        " version INTEGER NOT NULL,"
+                        " json TEXT NOT NULL,"
+                        " digest TEXT NOT NULL,"
+                        " systems TEXT NOT NULL,"
+                        " created_at INTEGER NOT NULL,"
+                        " created_by TEXT NOT NULL,"
+                        " deleted_at INTEGER,"
+                        " deleted_by TEXT,"
+                        " kind TEXT NOT NULL DEFAULT 'source',"
+                        " master_kind TEXT,"
+                        " PRIMARY KEY (name, version))",
+                        err);
+    if (rc == TK_OK)
+        rc = tk_db_has_column(db, "profiles", "kind", &has, err);
+    /* Stores made before mapping profiles were stored hold source
+     * profiles only. */
+    if (rc == TK_OK && !has)
+        rc = tk_db_exec(db,
+                        "ALTER TABLE profiles ADD COLUMN kind TEXT NOT NULL DEFAULT 'source';"
+                        "ALTER TABLE profiles ADD COLUMN master_kind TEXT",
+                        err);
+    return rc;
 }
 
 /* 1 if the tenant's database has the table: a tenant of an older schema
@@ -69,6 +86,7 @@ void tk_profstore_entry_dispose(tk_profstore_entry *e)
         tk_free(e->systems[i]);
     tk_free(e->systems);
     tk_free(e->deleted_by);
+    tk_free(e->master_kind);
     memset(e, 0, sizeof *e);
 }
 
@@ -93,7 +111,8 @@ static char *col_dup(sqlite3_stmt *st, int i)
 
 /* The columns every entry query selects, in this order. */
 #define ENTRY_COLUMNS                                                                              \
-    "name, version, created_at, created_by, digest, systems, deleted_at, deleted_by"
+    "name, version, created_at, created_by, digest, systems, deleted_at, deleted_by, kind,"        \
+    " master_kind"
 
 /* Fills e from the ENTRY_COLUMNS of st's current row. */
 static int read_entry(sqlite3_stmt *st, tk_profstore_entry *e, tk_error *err)
@@ -107,6 +126,11 @@ static int read_entry(sqlite3_stmt *st, tk_profstore_entry *e, tk_error *err)
     e->deleted_at = sqlite3_column_int64(st, 6);
     if (sqlite3_column_type(st, 7) != SQLITE_NULL)
         e->deleted_by = col_dup(st, 7);
+    const char *kind = (const char *)sqlite3_column_text(st, 8);
+    e->mapping = kind != NULL && strcmp(kind, "mapping") == 0;
+    if (e->mapping && sqlite3_column_type(st, 9) != SQLITE_NULL &&
+        (e->master_kind = col_dup(st, 9)) == NULL)
+        goto nomem;
     const char *sys = (const char *)sqlite3_column_text(st, 5);
     if (e->name == NULL || e->created_by == NULL || e->digest == NULL || sys == NULL)
         goto nomem;
@@ -153,7 +177,8 @@ static int read_entries(tk_db *db, sqlite3_stmt *st, tk_profstore_entries *out, 
     return rc;
 }
 
-int tk_profstore_list(tk_tenant *t, tk_profstore_entries *out, tk_error *err)
+/* The live profiles of one kind ("source", "mapping"), by name. */
+static int list_of(tk_tenant *t, const char *kind, tk_profstore_entries *out, tk_error *err)
 {
     tk_db *db = tk_tenant_db(t);
     sqlite3_stmt *st = NULL;
@@ -165,14 +190,26 @@ int tk_profstore_list(tk_tenant *t, tk_profstore_entries *out, tk_error *err)
                        "SELECT " ENTRY_COLUMNS " FROM profiles p"
                        " WHERE version = (SELECT MAX(version) FROM profiles q"
                        "                  WHERE q.name = p.name)"
-                       " AND deleted_at IS NULL ORDER BY name",
+                       " AND deleted_at IS NULL AND kind = ?1 ORDER BY name",
                        err);
+    if (rc == TK_OK)
+        rc = tk_db_bind_text(db, st, 1, kind, strlen(kind), err);
     if (rc == TK_OK)
         rc = read_entries(db, st, out, 0, err);
     sqlite3_finalize(st);
     if (rc != TK_OK)
         tk_profstore_entries_dispose(out);
     return rc;
+}
+
+int tk_profstore_list(tk_tenant *t, tk_profstore_entries *out, tk_error *err)
+{
+    return list_of(t, "source", out, err);
+}
+
+int tk_profstore_list_mappings(tk_tenant *t, tk_profstore_entries *out, tk_error *err)
+{
+    return list_of(t, "mapping", out, err);
 }
 
 int tk_profstore_versions(tk_tenant *t, const char *name, tk_profstore_entries *out, tk_error *err)
@@ -233,12 +270,12 @@ int tk_profstore_text(tk_tenant *t, const char *name, int64_t version, char **js
                                     (long long)version)
                      : tk_error_set(err, TK_ENOTFOUND, "no profile \"%s\" is stored", name);
     } else if (rc == 1) {
-        *json = col_dup(st, 8);
-        *len = (size_t)sqlite3_column_bytes(st, 8);
+        *json = col_dup(st, 10);
+        *len = (size_t)sqlite3_column_bytes(st, 10);
         rc = *json ? TK_OK : tk_error_set(err, TK_ENOMEM, "out of memory reading a profile");
         if (rc == TK_OK && info) {
             rc = read_entry(st, info, err);
-            info->in_force = sqlite3_column_int(st, 9) && info->deleted_at == 0;
+            info->in_force = sqlite3_column_int(st, 11) && info->deleted_at == 0;
         }
         if (rc != TK_OK) {
             tk_free(*json);
@@ -253,13 +290,14 @@ int tk_profstore_text(tk_tenant *t, const char *name, int64_t version, char **js
 /* ---- put, get, delete ---------------------------------------------------- */
 
 /* The newest version of name: 1 and its version, digest (into dig, 65
- * bytes) and whether it is deleted; 0 when never stored; or an error. */
+ * bytes), whether it is deleted and its kind (into kind, 16 bytes); 0
+ * when never stored; or an error. */
 static int newest(tk_db *db, const char *name, int64_t *version, char *dig, int *deleted,
-                  tk_error *err)
+                  char *kind, tk_error *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = tk_db_prepare(db, &st,
-                           "SELECT version, digest, deleted_at IS NOT NULL FROM profiles"
+                           "SELECT version, digest, deleted_at IS NOT NULL, kind FROM profiles"
                            " WHERE name = ?1 ORDER BY version DESC LIMIT 1",
                            err);
     if (rc == TK_OK)
@@ -271,18 +309,72 @@ static int newest(tk_db *db, const char *name, int64_t *version, char *dig, int 
         const char *d = (const char *)sqlite3_column_text(st, 1);
         snprintf(dig, 65, "%s", d ? d : "");
         *deleted = sqlite3_column_int(st, 2);
+        const char *k = (const char *)sqlite3_column_text(st, 3);
+        snprintf(kind, 16, "%s", k ? k : "source");
     }
     sqlite3_finalize(st);
     return rc;
 }
 
-int tk_profstore_put_from(tk_tenant *t, const char *json, size_t len, const char *origin,
-                          const tk_actor *who, int64_t *version, int *created, tk_error *err)
+/* What is stored of a validated text: its name, digest and what it maps
+ * to (systems for a source profile, the master kind for a mapping). */
+struct checked {
+    tk_profile *p; /* a source profile, or NULL */
+    json_t *doc;   /* a mapping's JSON, or NULL */
+    const char *name;
+    char digest[65];
+    char systems[4096];
+    char master_kind[TK_MASTER_KIND_SIZE];
+};
+
+/* Validates the text as a mapping profile when it has a top-level "kind"
+ * key (a source profile has none), else as a source profile. */
+static int check_text(struct checked *c, const char *json, size_t len, const char *origin,
+                      char *key, size_t key_cap, tk_error *err)
+{
+    json_t *doc = json_loadb(json, len, 0, NULL);
+    const int mapping = json_is_object(doc) && json_object_get(doc, "kind") != NULL;
+    memset(c, 0, sizeof *c);
+    if (!mapping) {
+        json_decref(doc);
+        int rc = tk_profile_parse(&c->p, json, len, origin, err);
+        if (rc != TK_OK)
+            return rc;
+        const char *sys[MAX_SYSTEMS];
+        size_t ns = tk_profile_systems(c->p, sys, MAX_SYSTEMS);
+        ns = ns < MAX_SYSTEMS ? ns : MAX_SYSTEMS;
+        for (size_t i = 0; i < ns; i++) {
+            const size_t at = strlen(c->systems);
+            snprintf(c->systems + at, sizeof c->systems - at, "%s%s", i ? "\n" : "", sys[i]);
+        }
+        c->name = tk_profile_name(c->p);
+        snprintf(c->digest, sizeof c->digest, "%s", tk_profile_digest(c->p));
+        return TK_OK;
+    }
+    c->doc = doc;
+    int rc = tk_master_mapping_check(json, len, origin, c->master_kind, key, key_cap, err);
+    if (rc == TK_EINVAL) {
+        char msg[TK_ERROR_MSG_SIZE];
+        snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
+        rc = tk_error_set(err, TK_EPROFILE, "%s", msg);
+    }
+    if (rc != TK_OK)
+        return rc;
+    c->name = json_string_value(json_object_get(doc, "profile"));
+    uint8_t d[TK_CRYPTO_SHA256_SIZE];
+    rc = tk_crypto_sha256_once(json, len, d, err);
+    if (rc == TK_OK)
+        tk_crypto_hex(d, sizeof d, c->digest);
+    return rc;
+}
+
+int tk_profstore_store(tk_tenant *t, const char *json, size_t len, const char *origin,
+                       const tk_actor *who, int64_t *version, int *created, char *key,
+                       size_t key_cap, tk_error *err)
 {
     tk_db *db = tk_tenant_db(t);
-    tk_profile *p = NULL;
+    struct checked c;
     sqlite3_stmt *st = NULL;
-    char systems[4096] = "";
     int64_t v = 0;
     int rc;
 
@@ -290,28 +382,32 @@ int tk_profstore_put_from(tk_tenant *t, const char *json, size_t len, const char
         *version = 0;
     if (created)
         *created = 0;
+    if (key_cap > 0)
+        key[0] = '\0';
+    memset(&c, 0, sizeof c);
     if (len > TK_PROFSTORE_MAX_BYTES)
         return tk_error_set(err, TK_ERANGE, "profile %s: larger than 1 MiB", origin);
-    rc = tk_profile_parse(&p, json, len, origin, err);
+    rc = check_text(&c, json, len, origin, key, key_cap, err);
     if (rc != TK_OK)
-        return rc;
-    const char *sys[MAX_SYSTEMS];
-    size_t ns = tk_profile_systems(p, sys, MAX_SYSTEMS);
-    ns = ns < MAX_SYSTEMS ? ns : MAX_SYSTEMS;
-    for (size_t i = 0; i < ns; i++) {
-        const size_t at = strlen(systems);
-        snprintf(systems + at, sizeof systems - at, "%s%s", i ? "\n" : "", sys[i]);
-    }
-    const char *name = tk_profile_name(p);
+        goto validated;
+    const char *kind = c.p ? "source" : "mapping";
     rc = tk_db_begin(db, err);
     if (rc != TK_OK)
         goto done;
-    char dig[65];
+    char dig[65], was[16];
     int deleted = 0;
-    rc = newest(db, name, &v, dig, &deleted, err);
+    rc = newest(db, c.name, &v, dig, &deleted, was, err);
     if (rc < 0)
         goto done;
-    if (rc == 1 && !deleted && strcmp(dig, tk_profile_digest(p)) == 0) {
+    if (rc == 1 && strcmp(was, kind) != 0) {
+        /* One name, one kind: a source profile's versions never become a
+         * mapping's, so that history and selection stay what they were. */
+        rc = tk_error_set(err, TK_EEXISTS,
+                          "profile \"%s\" is a %s profile; a %s profile needs a name of its own",
+                          c.name, was, kind);
+        goto done;
+    }
+    if (rc == 1 && !deleted && strcmp(dig, c.digest) == 0) {
         /* The same text again: the version in force stays. */
         rc = tk_db_commit(db, err);
         goto done;
@@ -319,22 +415,27 @@ int tk_profstore_put_from(tk_tenant *t, const char *json, size_t len, const char
     v = rc == 1 ? v + 1 : 1;
     rc = tk_db_prepare(db, &st,
                        "INSERT INTO profiles(name, version, json, digest, systems, created_at,"
-                       " created_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                       " created_by, kind, master_kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+                       " nullif(?9, ''))",
                        err);
     if (rc == TK_OK)
-        rc = tk_db_bind_text(db, st, 1, name, strlen(name), err);
+        rc = tk_db_bind_text(db, st, 1, c.name, strlen(c.name), err);
     if (rc == TK_OK) {
         sqlite3_bind_int64(st, 2, v);
         rc = tk_db_bind_text(db, st, 3, json, len, err);
     }
     if (rc == TK_OK)
-        rc = tk_db_bind_text(db, st, 4, tk_profile_digest(p), strlen(tk_profile_digest(p)), err);
+        rc = tk_db_bind_text(db, st, 4, c.digest, strlen(c.digest), err);
     if (rc == TK_OK)
-        rc = tk_db_bind_text(db, st, 5, systems, strlen(systems), err);
+        rc = tk_db_bind_text(db, st, 5, c.systems, strlen(c.systems), err);
     if (rc == TK_OK) {
         sqlite3_bind_int64(st, 6, tk_actor_now(who));
         rc = tk_db_bind_text(db, st, 7, who->name, strlen(who->name), err);
     }
+    if (rc == TK_OK)
+        rc = tk_db_bind_text(db, st, 8, kind, strlen(kind), err);
+    if (rc == TK_OK)
+        rc = tk_db_bind_text(db, st, 9, c.master_kind, strlen(c.master_kind), err);
     if (rc == TK_OK)
         rc = tk_db_step(db, st, err);
     if (rc >= 0)
@@ -343,14 +444,22 @@ int tk_profstore_put_from(tk_tenant *t, const char *json, size_t len, const char
         *created = 1;
 done:
     sqlite3_finalize(st);
-    if (rc != TK_OK) {
+    if (rc != TK_OK)
         tk_db_rollback(db);
+validated:
+    if (rc != TK_OK)
         v = 0;
-    }
     if (version)
         *version = v;
-    tk_profile_destroy(p);
+    tk_profile_destroy(c.p);
+    json_decref(c.doc);
     return rc;
+}
+
+int tk_profstore_put_from(tk_tenant *t, const char *json, size_t len, const char *origin,
+                          const tk_actor *who, int64_t *version, int *created, tk_error *err)
+{
+    return tk_profstore_store(t, json, len, origin, who, version, created, NULL, 0, err);
 }
 
 int tk_profstore_put(tk_tenant *t, const char *json, size_t len, const tk_actor *who,
@@ -371,6 +480,11 @@ int tk_profstore_get(tk_tenant *t, const char *name, tk_profile **out, tk_error 
     if (e.deleted_at != 0) {
         rc = tk_error_set(err, TK_ENOTFOUND,
                           "profile \"%s\" was deleted (its versions stay in its history)", name);
+    } else if (e.mapping) {
+        rc = tk_error_set(err, TK_ENOTFOUND,
+                          "profile \"%s\" is a mapping profile for %s master data, not a source "
+                          "profile",
+                          name, e.master_kind ? e.master_kind : "?");
     } else {
         char origin[128];
         snprintf(origin, sizeof origin, "%s (version %lld)", name, (long long)e.version);
@@ -381,12 +495,42 @@ int tk_profstore_get(tk_tenant *t, const char *name, tk_profile **out, tk_error 
     return rc;
 }
 
+int tk_profstore_mapping(tk_tenant *t, const char *name, char **json, size_t *len,
+                         tk_profstore_entry *info, tk_error *err)
+{
+    tk_profstore_entry e;
+    if (info != NULL)
+        memset(info, 0, sizeof *info);
+    int rc = tk_profstore_text(t, name, 0, json, len, &e, err);
+    if (rc != TK_OK)
+        return rc;
+    if (e.deleted_at != 0)
+        rc = tk_error_set(err, TK_ENOTFOUND,
+                          "mapping profile \"%s\" was deleted (its versions stay in its history)",
+                          name);
+    else if (!e.mapping)
+        rc = tk_error_set(err, TK_ENOTFOUND,
+                          "profile \"%s\" is a source profile for logs, not a mapping profile",
+                          name);
+    if (rc == TK_OK && info != NULL) {
+        *info = e;
+        return TK_OK;
+    }
+    tk_profstore_entry_dispose(&e);
+    if (rc != TK_OK) {
+        tk_free(*json);
+        *json = NULL;
+        *len = 0;
+    }
+    return rc;
+}
+
 int tk_profstore_delete(tk_tenant *t, const char *name, const tk_actor *who, int64_t *version,
                         tk_error *err)
 {
     tk_db *db = tk_tenant_db(t);
     sqlite3_stmt *st = NULL;
-    char dig[65];
+    char dig[65], kind[16];
     int deleted = 0;
     int64_t v = 0;
     if (version)
@@ -394,7 +538,7 @@ int tk_profstore_delete(tk_tenant *t, const char *name, const tk_actor *who, int
     int rc = tk_db_begin(db, err);
     if (rc != TK_OK)
         return rc;
-    rc = newest(db, name, &v, dig, &deleted, err);
+    rc = newest(db, name, &v, dig, &deleted, kind, err);
     if (rc == 0 || (rc == 1 && deleted)) {
         rc = rc == 0 ? tk_error_set(err, TK_ENOTFOUND, "no profile \"%s\" is stored", name)
                      : tk_error_set(err, TK_ENOTFOUND, "profile \"%s\" is already deleted", name);

@@ -1,4 +1,4 @@
-/* src/profstore.h -- a tenant's stored source profiles.
+/* src/profstore.h -- a tenant's stored source and mapping profiles.
  *
  * A tenant keeps its source profiles (src/profile.h, docs/profiles.md) in
  * its own database, so that a service can pick the one an upload needs
@@ -10,7 +10,17 @@
  * version stays readable (tk_profstore_text, tk_profstore_versions);
  * storing it again makes it live again as the next version.
  *
- * Owns the table `profiles` (schema in profstore.c). The store version
+ * Mapping profiles (docs/master-data.md: a master data file's columns
+ * mapped onto a kind's canonical columns) are kept the same way, beside
+ * the source profiles: a text with a top-level "kind" key (a source
+ * profile has none) is a mapping for that kind of master data, checked as
+ * an import checks a mapping (tk_master_mapping_check). Names are one
+ * namespace, and a name keeps the kind of its first version. Listing and
+ * selection for uploads see source profiles only; tk_profstore_mapping()
+ * gives a mapping for an import.
+ *
+ * Owns the table `profiles` (schema in profstore.c; `kind` is "source" or
+ * "mapping", `master_kind` the kind a mapping maps). The store version
  * (1, 2, ...) is the store's count; it is independent of the profile's own
  * optional "version" key, which is the author's.
  *
@@ -56,10 +66,20 @@ TK_MUST_CHECK int tk_profstore_put_from(tk_tenant *t, const char *json, size_t l
                                         const char *origin, const tk_actor *who, int64_t *version,
                                         int *created, tk_error *err);
 
-/* The version in force of profile name (borrowed), parsed. *out is an
- * owned result (tk_profile_destroy()), NULL on failure. Returns TK_OK,
- * TK_ENOTFOUND (no such profile, or deleted: the message says which),
- * TK_ENOMEM or TK_EDB. */
+/* Same, for a source or a mapping profile (by its "kind" key); key
+ * (key_cap bytes; may be NULL with 0) receives, when a mapping does not
+ * validate, the key path at fault ("fields.ip.column"), else "".
+ * Returns also TK_EEXISTS when the name is a profile of the other kind
+ * (the message says so); a mapping that does not validate is TK_EPROFILE
+ * with the message tk_master_mapping_check() gives. */
+TK_MUST_CHECK int tk_profstore_store(tk_tenant *t, const char *json, size_t len, const char *origin,
+                                     const tk_actor *who, int64_t *version, int *created, char *key,
+                                     size_t key_cap, tk_error *err);
+
+/* The version in force of source profile name (borrowed), parsed. *out
+ * is an owned result (tk_profile_destroy()), NULL on failure. Returns
+ * TK_OK, TK_ENOTFOUND (no such profile, deleted, or a mapping profile:
+ * the message says which), TK_ENOMEM or TK_EDB. */
 TK_MUST_CHECK int tk_profstore_get(tk_tenant *t, const char *name, tk_profile **out, tk_error *err);
 
 /* One stored version, as the listings give it. Every pointer is owned by
@@ -75,6 +95,8 @@ typedef struct tk_profstore_entry {
     int64_t deleted_at; /* Unix ms; 0: not deleted */
     char *deleted_by;   /* NULL unless deleted */
     int in_force;       /* 1 for the version in force of a live profile */
+    int mapping;        /* 1 for a mapping profile of master data */
+    char *master_kind;  /* the kind a mapping maps ("terminals"); NULL for a source profile */
 } tk_profstore_entry;
 
 /* A list of entries; an embedded value: tk_profstore_entries_dispose(). */
@@ -90,6 +112,19 @@ void tk_profstore_entries_dispose(tk_profstore_entries *l);
  * version in force of every live profile, by name. Returns TK_OK,
  * TK_ENOMEM or TK_EDB. */
 TK_MUST_CHECK int tk_profstore_list(tk_tenant *t, tk_profstore_entries *out, tk_error *err);
+
+/* Same for the live mapping profiles. */
+TK_MUST_CHECK int tk_profstore_list_mappings(tk_tenant *t, tk_profstore_entries *out,
+                                             tk_error *err);
+
+/* The text of the mapping profile name (borrowed) in force, for an
+ * import: *json an owned, NUL-terminated result (tk_free()) of *len
+ * bytes, *info (may be NULL) an owned result
+ * (tk_profstore_entry_dispose()) whose master_kind is the kind it maps.
+ * Returns TK_OK, TK_ENOTFOUND (no such profile, deleted, or a source
+ * profile: the message says which), TK_ENOMEM or TK_EDB. */
+TK_MUST_CHECK int tk_profstore_mapping(tk_tenant *t, const char *name, char **json, size_t *len,
+                                       tk_profstore_entry *info, tk_error *err);
 
 /* Fills *out with every version of profile name (borrowed), newest first,
  * deleted ones included. Returns TK_OK, TK_ENOTFOUND (never stored),

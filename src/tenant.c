@@ -381,10 +381,21 @@ static int put_meta(tk_db *db, sqlite3_stmt *st, const char *key, const char *va
     return rc < 0 ? rc : TK_OK;
 }
 
+/* The version a store made by this layer alone is stamped with: any
+ * version below TK_TENANT_SCHEMA_VERSION makes the next open with the
+ * upper layers' migrations run them all (they are idempotent, and decide
+ * by the tables they find, never by the number), and 0 would read as "not
+ * a tenken store". */
+#define CORE_ONLY_VERSION 1
+
 /* Creates or upgrades every module's tables -- this layer's, then the
- * upper layers' of m (may be NULL) -- and stamps the version. Runs inside
- * the caller's transaction. */
-static int migrate_all(tk_db *db, const tk_tenant_migrations *m, tk_error *err)
+ * upper layers' of m (may be NULL) -- in the caller's transaction. The
+ * version is stamped only when m is given: this layer cannot name the
+ * upper layers' tables, so without their migrations a store is not
+ * current, and stamping it would make the next full open skip them (a
+ * store created so gets CORE_ONLY_VERSION; an older store keeps its
+ * version). */
+static int migrate_all(tk_db *db, const tk_tenant_migrations *m, int creating, tk_error *err)
 {
     int rc = tk_store_migrate(db, err);
     if (rc == TK_OK)
@@ -397,8 +408,10 @@ static int migrate_all(tk_db *db, const tk_tenant_migrations *m, tk_error *err)
         rc = tk_db_exec(db, meta_sql, err);
     for (size_t i = 0; m != NULL && rc == TK_OK && i < m->n; i++)
         rc = m->fns[i](db, err);
-    if (rc == TK_OK)
+    if (rc == TK_OK && m != NULL)
         rc = tk_db_set_user_version(db, TK_TENANT_SCHEMA_VERSION, err);
+    else if (rc == TK_OK && creating)
+        rc = tk_db_set_user_version(db, CORE_ONLY_VERSION, err);
     return rc;
 }
 
@@ -430,14 +443,15 @@ static int init_db(const char *dir, const char *name, const char *fp, const tk_t
     rc = tk_db_begin(db, err);
     if (rc != TK_OK)
         goto done;
-    rc = migrate_all(db, m, err);
+    rc = migrate_all(db, m, 1, err);
     if (rc != TK_OK)
         goto done;
     rc = tk_db_prepare(db, &st, "INSERT INTO meta(key, value) VALUES(?, ?)", err);
     if (rc != TK_OK)
         goto done;
     now_iso(created);
-    snprintf(version, sizeof version, "%d", TK_TENANT_SCHEMA_VERSION);
+    snprintf(version, sizeof version, "%d",
+             m != NULL ? TK_TENANT_SCHEMA_VERSION : CORE_ONLY_VERSION);
     rc = put_meta(db, st, "name", name, err);
     if (rc == TK_OK)
         rc = put_meta(db, st, "created_at", created, err);
@@ -590,7 +604,7 @@ static int upgrade(const char *path, const tk_tenant_migrations *m, tk_error *er
     if (rc == TK_OK)
         rc = tk_db_begin(db, err);
     if (rc == TK_OK)
-        rc = migrate_all(db, m, err);
+        rc = migrate_all(db, m, 0, err);
     if (rc == TK_OK)
         rc = tk_db_commit(db, err);
     tk_db_rollback(db);
@@ -622,7 +636,7 @@ static int check_schema(tk_tenant *t, const char *path, int flags, const tk_tena
     if (!(flags & TK_TENANT_READONLY)) {
         rc = tk_db_begin(t->db, err);
         if (rc == TK_OK)
-            rc = migrate_all(t->db, m, err);
+            rc = migrate_all(t->db, m, 0, err);
         if (rc == TK_OK)
             rc = tk_db_commit(t->db, err);
         tk_db_rollback(t->db);

@@ -44,7 +44,7 @@ typedef struct tk_tenant tk_tenant;
  * (store, master, meta, and the upper layers' tables: features, rules,
  * analyses); tk_tenant_open() upgrades older databases and refuses newer
  * ones. */
-#define TK_TENANT_SCHEMA_VERSION 13
+#define TK_TENANT_SCHEMA_VERSION 14
 
 /* Longest tenant name, in bytes. */
 #define TK_TENANT_NAME_MAX 63
@@ -97,7 +97,13 @@ TK_MUST_CHECK int tk_tenant_open(tk_tenant **out, const char *data_dir, const ch
  * the version is stamped. The product opens tenants through one function
  * that passes every migration (models/analysis.h,
  * tk_analysis_open_tenant); the plain functions pass none, for this
- * layer's own tools and tests. */
+ * layer's own tools and tests.
+ *
+ * Only an open or a creation with the migrations (m not NULL) stamps
+ * TK_TENANT_SCHEMA_VERSION: without them this layer's tables are made or
+ * upgraded, but the store keeps its older version (a store created so
+ * gets version 1), so that the next open with the upper layers'
+ * migrations still runs them. */
 
 /* Creates or upgrades a module's tables; idempotent. */
 typedef int (*tk_tenant_migrate_fn)(tk_db *db, tk_error *err);

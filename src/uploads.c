@@ -21,7 +21,7 @@
     "id, file_name, size, sha256, profile, profile_version, coalesce(encoding, ''),"               \
     " rows_total, rows_accepted, rows_rejected, rows_skipped, unknown_users,"                      \
     " unknown_terminals, t_min, t_max, status, lenient, coalesce(error_report, ''),"               \
-    " coalesce(message, ''), started_at, finished_at"
+    " coalesce(message, ''), started_at, finished_at, uploaded_by"
 
 static void text_col(sqlite3_stmt *st, int i, char *out, size_t cap)
 {
@@ -54,6 +54,7 @@ static void read_row(sqlite3_stmt *st, tk_upload_info *u)
     text_col(st, 18, u->message, sizeof u->message);
     u->started_at = sqlite3_column_int64(st, 19);
     u->finished_at = sqlite3_column_int64(st, 20);
+    text_col(st, 21, u->uploaded_by, sizeof u->uploaded_by);
 }
 
 int tk_uploads_list(tk_db *db, const tk_upload_filter *f, tk_upload_info **out, size_t *n,

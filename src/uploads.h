@@ -35,6 +35,8 @@ typedef struct tk_upload_info {
     char error_report[4096];         /* path of the row-level error report, or "" */
     char message[1024];              /* one line for people, or "" */
     int64_t started_at, finished_at; /* Unix ms */
+    char uploaded_by[128];           /* the uploading account ("cli:alice"); "" before it was
+                                        recorded on the row */
 } tk_upload_info;
 
 /* Which uploads tk_uploads_list() returns: oldest first (by id). */

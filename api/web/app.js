@@ -359,7 +359,7 @@ async function pageUploads() {
   });
   const rows = d.uploads.map((u) => h('tr', {},
     h('td', { class: 'num' }, h('a', { href: '#/uploads/' + u.id }, '#' + u.id)),
-    h('td', {}, u.file), h('td', {}, timeFmt(u.uploaded_at)),
+    h('td', {}, u.file), h('td', {}, timeFmt(u.uploaded_at)), h('td', {}, u.uploaded_by || '—'),
     h('td', {}, h('span', { class: 'badge up-' + u.status }, t('st_' + u.status))),
     h('td', { class: 'num' }, numberFmt(u.rows_accepted)), h('td', { class: 'num' }, numberFmt(u.rows_rejected)),
     h('td', { class: 'num' }, bytesFmt(u.size)), h('td', {}, u.profile || '—'),
@@ -367,7 +367,7 @@ async function pageUploads() {
   const m = page('uploads_title', null);
   if (d.in_progress && d.in_progress.length)
     m.append(card(t('in_progress'), h('ul', {}, d.in_progress.map((p) => h('li', {}, p.file + ' — ' + bytesFmt(p.bytes_received) + ' / ' + bytesFmt(p.bytes_expected) + ', ' + numberFmt(p.rows) + ' ' + t('rows_total'))))));
-  m.append(card(null, table([t('detail'), t('file'), t('uploaded_at'), t('status'), t('rows_accepted'), t('rows_rejected'), t('size'), t('profile'), t('period_of_rows')], rows, 'uploads'),
+  m.append(card(null, table([t('detail'), t('file'), t('uploaded_at'), t('uploaded_by'), t('status'), t('rows_accepted'), t('rows_rejected'), t('size'), t('profile'), t('period_of_rows')], rows, 'uploads'),
     pager(offset, limit, d.total, (o) => setHashQuery('#/uploads', { offset: o }))));
 }
 

@@ -84,6 +84,36 @@ out=$("$bin" ingest --tenant city --lenient --profile "$tmp/juki.json" "$tmp/juk
 check 'grep -q "^partial .*4 rows" <<<"$out"' "lenient stores good rows: $out"
 check '[ "$(q "SELECT coalesce(sum(n),0) FROM event_blocks")" = 7 ]' "lenient added 4 events"
 
+# --- standard input: '-' with --name ------------------------------------------
+me=$(id -un 2>/dev/null || echo "uid$(id -u)")
+sed 's/2024\/10\/0/2024\/10\/1/' "$tmp/juki_good.csv" >"$tmp/juki_pipe.csv"
+out=$(cat "$tmp/juki_pipe.csv" | "$bin" ingest --tenant city --profile "$tmp/juki.json" --name juki_pipe.csv -)
+check 'grep -q "^stored  *juki_pipe.csv  3 rows" <<<"$out"' "stdin ingested under --name: $out"
+id=$(q "SELECT id FROM uploads WHERE file_name='juki_pipe.csv'")
+check '[ -n "$id" ] && [ "$(q "SELECT size || \" \" || sha256 || \" \" || uploaded_by FROM uploads WHERE id=$id")" = "$(stat -c %s "$tmp/juki_pipe.csv") $(sha256sum "$tmp/juki_pipe.csv" | cut -d" " -f1) cli:$me" ]' \
+    "the piped upload's size, SHA-256 and uploader: $(q "SELECT size, sha256, uploaded_by FROM uploads WHERE id='$id'")"
+out=$("$bin" ingest --tenant city --profile "$tmp/juki.json" --name again.csv - <"$tmp/juki_pipe.csv")
+check 'grep -q "identical to upload #$id" <<<"$out"' "the same bytes from stdin are a duplicate: $out"
+mkdir -p "$tmp/profiles"
+cp "$tmp/juki.json" "$tmp/profiles/"
+printf '{"profile":"other","match":{"filename":"other_*.csv"},"system":{"value":"税"},"fields":{"time":{"column":"t","format":"YYYY-MM-DD hh:mm:ss"},"user":{"column":"u"},"operation":{"value":"lookup"}}}\n' >"$tmp/profiles/other.json"
+sed 's/2024\/10\/0/2024\/10\/2/' "$tmp/juki_good.csv" >"$tmp/juki_pipe2.csv"
+out=$("$bin" ingest --tenant city --profile "$tmp/profiles" --name juki_2.csv - <"$tmp/juki_pipe2.csv")
+check 'grep -q "^stored  *juki_2.csv  3 rows" <<<"$out" && [ "$(q "SELECT profile FROM uploads WHERE file_name=\"juki_2.csv\"")" = juki-test ]' \
+    "--name picks the profile among several: $out"
+try "$bin" ingest --tenant city --profile "$tmp/juki.json" - <"$tmp/juki_pipe.csv"
+check '[ $st = 2 ] && grep -q "needs --name" "$tmp/err"' "'-' without --name is a usage error: $(show)"
+try "$bin" ingest --tenant city --profile "$tmp/juki.json" --name x.csv "$tmp/juki_good.csv"
+check '[ $st = 2 ] && grep -q "standard input" "$tmp/err"' "--name without '-' is a usage error: $(show)"
+try "$bin" ingest --tenant city --profile "$tmp/juki.json" --name x.csv - "$tmp/juki_good.csv"
+check '[ $st = 2 ]' "'-' with other files is a usage error: $(show)"
+try "$bin" ingest --tenant city --profile "$tmp/juki.json" --name a/b.csv -
+check '[ $st = 2 ] && grep -q "without ./." "$tmp/err"' "a --name with a slash: $(show)"
+n0=$(q "SELECT coalesce(sum(n),0) FROM event_blocks")
+printf '操作日時,職員ID,端末,操作,宛名番号,備考\r\n2024/13/45 09:00:00,1,PC01,照会,1,\r\n' >"$tmp/juki_pipebad.csv"
+try "$bin" ingest --tenant city --profile "$tmp/juki.json" --name juki_pipebad.csv - <"$tmp/juki_pipebad.csv"
+check '[ $st = 1 ] && grep -q "^rejected juki_pipebad.csv" "$tmp/out" && [ "$(q "SELECT coalesce(sum(n),0) FROM event_blocks")" = "$n0" ]' "a bad file from stdin stores nothing: $(show)"
+
 # --- CP932 and BOM files, auto-detected -------------------------------------
 python3 - "$tmp" <<'EOF'
 import sys

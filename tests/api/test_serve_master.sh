@@ -2,7 +2,9 @@
 # tests/api/test_serve_master.sh -- the master data routes of `tenken
 # serve` over TLS: import good and bad files (422 with file, line and
 # column, nothing stored; unknown kind; duplicate; body limit; a busy
-# tenant), list (?kind=), read a version and its rows (paged), each
+# tenant, its held import listed in progress), mapping profiles stored
+# through /api/v1/profiles and used by ?profile= (and by `tenken master
+# import --profile NAME`), list (?kind=), read a version and its rows (paged), each
 # route's allow/deny for every role, a global admin with ?tenant= and an
 # account of another tenant, every answer against docs/openapi.yaml; then
 # `tenken master list` names the importer.
@@ -64,7 +66,7 @@ check '[ "$code" = 400 ] && [ "$(jq_ "d[\"error\"][\"details\"][\"parameter\"]")
 post analyst '/api/v1/master/staff?name=s.csv&effective=2024-13-01' "$tmp/staff.csv"
 check '[ "$code" = 400 ] && [ "$(jq_ "d[\"error\"][\"details\"][\"parameter\"]")" = effective ] && grep -q "2024-13-01" "$tmp/b"' "bad effective date: $last"
 post analyst '/api/v1/master/staff?name=s.csv&profile=staff-map' "$tmp/staff.csv"
-check '[ "$code" = 400 ] && [ "$(jq_ "d[\"error\"][\"details\"][\"parameter\"]")" = profile ]' "mapping profiles are a CLI option: $last"
+check '[ "$code" = 422 ] && [ "$(jq_ "d[\"error\"][\"details\"][\"parameter\"]")" = profile ] && grep -q "staff-map" "$tmp/b"' "an unknown mapping profile: 422 naming it: $last"
 bearer analyst POST '/api/v1/master/staff?name=s.csv' -H 'Content-Type: application/json' --data-binary '{}'
 check '[ "$code" = 415 ]' "not CSV: $last"
 { head -1 "$tmp/staff.csv"; for i in $(seq 100 400); do echo "3$i,N$i,市民課,,在職,a$i"; done; } >"$tmp/big.csv"
@@ -88,13 +90,23 @@ for _ in $(seq 300); do
 done
 post admin '/api/v1/master/terminals?name=t2.csv&effective=2024-07-01' "$tmp/terminals.csv"
 check '[ "$code" = 409 ] && grep -q "slow.csv" "$tmp/b"' "another writer holds the tenant: 409 naming it: $last"
+# The held import is listed as in progress, as an upload is, with the
+# bytes and rows received so far.
+for _ in $(seq 100); do
+    bearer analyst GET /api/v1/uploads
+    [ "$(jq_ 'len(d["in_progress"]) > 0 and d["in_progress"][0]["rows"] > 0')" = True ] && break
+    sleep 0.1
+done
+check '[ "$code" = 200 ] && [ "$(jq_ "\" \".join(\"%s:%s:%s:%s:%s\" % (p[\"kind\"], p[\"file\"], p[\"account\"], p[\"bytes_received\"] > 0, p[\"rows\"]) for p in d[\"in_progress\"])")" = "master:slow.csv:t-analyst:True:1" ]' "the held import is in progress under the uploads: $last"
+bearer reporter GET /api/v1/master
+check '[ "$code" = 200 ] && [ "$(jq_ "len(d[\"in_progress\"]), d[\"in_progress\"][0][\"file\"], d[\"in_progress\"][0][\"kind\"]")" = "1 slow.csv master" ]' "and under the master list: $last"
 echo go >"$tmp/gate"
 wait "$slow" || true
 check '[ "$(cat "$tmp/slow.code")" = 201 ] && grep -q "\"rows\": *3" "$tmp/slow.json"' "the held import completes: $(cat "$tmp/slow.code") $(cat "$tmp/slow.json")"
 
 # ---- list and read -----------------------------------------------------------------------
 bearer reporter GET /api/v1/master
-check '[ "$code" = 200 ] && [ "$(jq_ "\" \".join(\"%s:%s:%s:%s\" % (v[\"id\"], v[\"kind\"], v[\"imported_by\"], v[\"file\"]) for v in d[\"versions\"])")" = "1:staff:t-analyst:staff.csv 3:staff:t-analyst:slow.csv 2:terminals:t-admin:terminals.csv" ]' "list: $last"
+check '[ "$code" = 200 ] && [ "$(jq_ "\" \".join(\"%s:%s:%s:%s\" % (v[\"id\"], v[\"kind\"], v[\"imported_by\"], v[\"file\"]) for v in d[\"versions\"])")" = "1:staff:t-analyst:staff.csv 3:staff:t-analyst:slow.csv 2:terminals:t-admin:terminals.csv" ] && [ "$(jq_ "len(d[\"in_progress\"])")" = 0 ]' "list, nothing in progress: $last"
 bearer analyst GET '/api/v1/master?kind=terminals'
 check '[ "$code" = 200 ] && [ "$(jq_ "len(d[\"versions\"]), d[\"versions\"][0][\"rows\"], d[\"versions\"][0][\"sha256\"] != \"\"")" = "1 2 True" ]' "list of a kind: $last"
 bearer analyst GET '/api/v1/master?kind=people'
@@ -141,10 +153,60 @@ bearer global GET '/api/v1/master/staff/1?tenant=demo'
 check '[ "$code" = 200 ]' "a global admin reads a version: $last"
 post global '/api/v1/master/terminals?name=terminals.csv&effective=2024-09-01&tenant=other' "$tmp/terminals.csv"
 check '[ "$code" = 201 ] && [ "$(jq_ "d[\"kind\"]")" = terminals ]' "a global admin imports into another tenant: $last"
+
+# ---- mapping profiles stored in the tenant ---------------------------------------------------
+JSON=(-H 'Content-Type: application/json')
+versions() { sqlite3 "$TENKEN_DATA/demo/store.db" "SELECT count(*) FROM master_versions"; }
+tmap='{"profile":"term-map","kind":"terminals","fields":{"terminal":{"column":"ホスト名"},"ip":{"column":"IPアドレス一覧"},"dept":{"column":"部署"},"kind":{"column":"区分","map":{"マイナンバー":"特定個人情報"}}}}'
+bearer analyst PUT /api/v1/profiles/term-map "${JSON[@]}" --data-binary "$tmap"
+check '[ "$code" = 201 ] && [ "$(jq_ "d[\"kind\"], d[\"master_kind\"], d[\"version\"], d[\"created_by\"]")" = "mapping terminals 1 t-analyst" ]' "a mapping profile stored: $last"
+bearer reporter GET '/api/v1/profiles?kind=mapping'
+check '[ "$code" = 200 ] && [ "$(jq_ "\",\".join(p[\"name\"] + \":\" + p[\"master_kind\"] for p in d[\"profiles\"])")" = term-map:terminals ]' "listed with ?kind=mapping: $last"
+bearer reporter GET /api/v1/profiles
+check '[ "$code" = 200 ] && [ "$(jq_ "len(d[\"profiles\"])")" = 0 ]' "not among the source profiles: $last"
+bearer reporter GET '/api/v1/profiles?kind=other'
+check '[ "$code" = 400 ] && [ "$(jq_ "d[\"error\"][\"details\"][\"parameter\"]")" = kind ]' "an unknown kind of profile: $last"
+bearer reporter GET /api/v1/profiles/term-map
+check '[ "$code" = 200 ] && [ "$(jq_ "d[\"kind\"], d[\"definition\"][\"kind\"]")" = "mapping terminals" ]' "read with its definition: $last"
+printf 'ホスト名,IPアドレス一覧,部署,区分\nPC-101,10.1.0.1,市民課,マイナンバー\nPC-102,10.1.0.2,税務課,一般\n' >"$tmp/hosts.csv"
+post analyst '/api/v1/master/terminals?name=hosts.csv&effective=2024-10-01&profile=term-map' "$tmp/hosts.csv"
+check '[ "$code" = 201 ] && [ "$(jq_ "d[\"kind\"], d[\"rows\"]")" = "terminals 2" ]' "an import with the stored mapping: $last"
+vid=$(jq_ 'd["id"]')
+bearer analyst GET "/api/v1/master/terminals/$vid"
+check '[ "$code" = 200 ] && [ "$(jq_ "d[\"version\"][\"mapping\"], d[\"rows\"][0][\"terminal\"], d[\"rows\"][0][\"ip\"], d[\"rows\"][0][\"kind\"], d[\"rows\"][1][\"kind\"]")" = "term-map PC-101 10.1.0.1 mynumber general" ]' "the version names its mapping, its rows mapped: $last"
+n0=$(versions)
+bearer analyst PUT /api/v1/profiles/bad-map "${JSON[@]}" --data-binary '{"profile":"bad-map","kind":"terminals","fields":{"terminal":{"column":"ホスト名"},"ip":{"column":"IP","map":["x"]}}}'
+check '[ "$code" = 422 ] && [ "$(jq_ "d[\"error\"][\"details\"][\"path\"]")" = fields.ip.map ] && grep -q "fields.ip.map must be an object" "$tmp/b"' "a bad mapping: 422 with the key at fault: $last"
+bearer analyst PUT /api/v1/profiles/bad-map "${JSON[@]}" --data-binary '{"profile":"bad-map","kind":"terminals","fields":{"staff_id":{"column":"ID"}}}'
+check '[ "$code" = 422 ] && [ "$(jq_ "d[\"error\"][\"details\"][\"path\"]")" = fields.staff_id ] && grep -q "not a column of terminals" "$tmp/b"' "a column the kind lacks: 422 naming it: $last"
+bearer analyst GET /api/v1/profiles/bad-map
+check '[ "$code" = 404 ]' "no bad mapping stored: $last"
+bearer analyst PUT /api/v1/profiles/term-map "${JSON[@]}" --data-binary '{"profile":"term-map","system":{"value":"x"},"fields":{"time":{"column":"t","format":"YYYY-MM-DD hh:mm:ss"},"user":{"column":"u"},"operation":{"value":"lookup"}}}'
+check '[ "$code" = 409 ] && grep -q "is a mapping profile" "$tmp/b"' "a name keeps its kind: $last"
+post analyst '/api/v1/master/terminals?name=hosts2.csv&effective=2024-10-02&profile=nosuch' "$tmp/hosts.csv"
+check '[ "$code" = 422 ] && [ "$(jq_ "d[\"error\"][\"details\"][\"parameter\"]")" = profile ] && grep -q "no profile ..nosuch.. is stored" "$tmp/b"' "an unknown mapping: 422: $last"
+post analyst '/api/v1/master/staff?name=hosts2.csv&effective=2024-10-02&profile=term-map' "$tmp/hosts.csv"
+check '[ "$code" = 422 ] && grep -q "maps terminals master data, not staff" "$tmp/b"' "a mapping of another kind: 422: $last"
+printf 'ホスト名,IPアドレス一覧,部署,区分\nPC-103,10.1.0.3,市民課,不明\nPC-104,10.1.0.4,市民課,一般\n' >"$tmp/hosts_bad.csv"
+post analyst '/api/v1/master/terminals?name=hosts_bad.csv&effective=2024-10-03&profile=term-map' "$tmp/hosts_bad.csv"
+check '[ "$code" = 422 ] && grep -q "hosts_bad.csv: record 2 (line 2), column 区分" "$tmp/b"' "a bad row under the mapping: 422 with the line: $last"
+printf '端末,IP\nPC-105,10.1.0.5\n' >"$tmp/hosts_hdr.csv"
+post analyst '/api/v1/master/terminals?name=hosts_hdr.csv&effective=2024-10-04&profile=term-map' "$tmp/hosts_hdr.csv"
+check '[ "$code" = 422 ] && grep -q "ホスト名" "$tmp/b"' "a file the mapping does not fit: 422 naming the column: $last"
+check '[ "$(versions)" = "$n0" ]' "nothing stored by the refused imports: $(versions), was $n0"
 serve_stop
 schema_log=
 try python3 "$here/openapi_check.py" "$src/docs/openapi.yaml" "$tmp/answers.tsv"
 check '[ $st = 0 ] && grep -q "^[0-9]* answers valid$" "$tmp/out"' "every answer validates against docs/openapi.yaml: $(show)"
+
+# ---- the CLI imports with a stored mapping, and names the importer ------------------------
+printf 'ホスト名,IPアドレス一覧,部署,区分\nPC-201,10.2.0.1,市民課,一般\n' >"$tmp/hosts3.csv"
+try "$bin" master import --tenant demo --kind terminals --profile term-map --effective 2024-11-01 "$tmp/hosts3.csv"
+check '[ $st = 0 ] && grep -q "imported .*hosts3.csv: 1 rows as terminals" "$tmp/out"' "master import --profile NAME takes the stored mapping: $(show)"
+try "$bin" master import --tenant demo --kind terminals --profile nosuch-map --effective 2024-11-02 "$tmp/hosts3.csv"
+check '[ $st = 1 ] && grep -q "nosuch-map: no such mapping file" "$tmp/err"' "an unknown stored mapping: $(show)"
+try "$bin" profile list --tenant demo
+check '[ $st = 0 ] && grep -q "^term-map  *1 .* t-analyst  *terminals$" "$tmp/out"' "profile list shows the mapping profiles: $(show)"
 
 # ---- the CLI names the importer ----------------------------------------------------------
 must "$bin" master import --tenant demo --kind staff --effective 2024-09-01 "$tmp/big.csv" >/dev/null

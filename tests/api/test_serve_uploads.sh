@@ -61,6 +61,7 @@ count() { q "SELECT count(*) FROM uploads"; }
 up uploader 'profile=juki-test&name=good.csv' "${csv[@]}" --data-binary @"$tmp/good.csv"
 check '[ "$code" = 201 ] && [ "$(jq_ "d[\"upload\"][\"id\"], d[\"upload\"][\"status\"], d[\"upload\"][\"rows_accepted\"], d[\"upload\"][\"file\"], d[\"upload\"][\"profile\"]")" = "1 stored 2 good.csv juki-test" ]' "upload by profile name: $last"
 check 'grep -qi "^Location: /api/v1/uploads/1" "$tmp/h"' "201 names the upload: $(cat "$tmp/h")"
+check '[ "$(jq_ "d[\"upload\"][\"uploaded_by\"]")" = u-uploader ]' "the uploader is on the upload: $last"
 sha=$(sha256sum "$tmp/good.csv" | cut -d' ' -f1)
 check '[ "$(jq_ "d[\"upload\"][\"sha256\"], d[\"upload\"][\"size\"]")" = "$sha $(stat -c %s "$tmp/good.csv")" ]' "sha and size: $last"
 up uploader 'name=juki_auto.csv' -H 'Content-Type: application/octet-stream' -H 'Transfer-Encoding: chunked' -T - <"$tmp/auto.csv"
@@ -177,7 +178,9 @@ check '[ "$code" = 403 ]' "a reporter deletes nothing: $last"
 try "$bin" uploads delete 1 --tenant city
 check '[ $st = 1 ] && grep -q "delivered" "$tmp/err"' "the CLI refuses it too: $(show)"
 try "$bin" uploads --tenant city --status rejected --format json
-check '[ $st = 0 ] && python3 -c "import json,sys; u=json.load(open(sys.argv[1])); assert [x[\"file\"] for x in u] == [\"bad.csv\"]" "$tmp/out"' "tenken uploads --status: $(show)"
+check '[ $st = 0 ] && python3 -c "import json,sys; u=json.load(open(sys.argv[1])); assert [(x[\"file\"], x[\"uploaded_by\"]) for x in u] == [(\"bad.csv\", \"u-uploader\")]" "$tmp/out"' "tenken uploads --status, with the uploader: $(show)"
+try "$bin" uploads --tenant city
+check '[ $st = 0 ] && head -1 "$tmp/out" | grep -q " status  *by$" && grep -q "^   1  good.csv .* stored  *u-uploader$" "$tmp/out"' "tenken uploads names who uploaded: $(show)"
 
 # ---- kill -9 mid-upload, then the same upload again ------------------------------------
 n0=$(count)

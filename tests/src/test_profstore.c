@@ -296,11 +296,110 @@ static void test_select(void)
     tk_tenant_close(t);
 }
 
+static const char tmap[] =
+    "{\"profile\": \"term-map\", \"kind\": \"terminals\", \"fields\": {"
+    "\"terminal\": {\"column\": \"ホスト名\"}, \"ip\": {\"column\": \"IP\"}}}";
+
+/* Mapping profiles of master data: stored beside the source profiles,
+ * checked as an import checks them (the key at fault named), kept out of
+ * source listings and selection, one kind per name. */
+static void test_mappings(void)
+{
+    tk_tenant *t = new_tenant();
+    tk_error err;
+    int64_t v = 0;
+    int created = 0;
+    char key[128];
+    TK_CHECK_INT(tk_profstore_store(t, tmap, strlen(tmap), "tmap.json", &alice, &v, &created, key,
+                                    sizeof key, &err),
+                 TK_OK);
+    TK_CHECK_INT(v, 1);
+    TK_CHECK_INT(created, 1);
+    TK_CHECK_INT(tk_profstore_put(t, juki, strlen(juki), &alice, &v, &err), TK_OK);
+
+    tk_profstore_entries l;
+    TK_REQUIRE(tk_profstore_list(t, &l, &err) == TK_OK);
+    TK_CHECK_INT(l.n, 1);
+    if (l.n == 1)
+        TK_CHECK_STR(l.v[0].name, "juki");
+    tk_profstore_entries_dispose(&l);
+    TK_REQUIRE(tk_profstore_list_mappings(t, &l, &err) == TK_OK);
+    TK_CHECK_INT(l.n, 1);
+    if (l.n == 1) {
+        TK_CHECK_STR(l.v[0].name, "term-map");
+        TK_CHECK(l.v[0].mapping && l.v[0].in_force);
+        TK_CHECK_STR(l.v[0].master_kind, "terminals");
+        TK_CHECK_STR(l.v[0].created_by, "alice");
+    }
+    tk_profstore_entries_dispose(&l);
+
+    char *json = NULL;
+    size_t len = 0;
+    tk_profstore_entry e;
+    TK_REQUIRE(tk_profstore_mapping(t, "term-map", &json, &len, &e, &err) == TK_OK);
+    TK_CHECK(len == strlen(tmap) && memcmp(json, tmap, len) == 0);
+    TK_CHECK_STR(e.master_kind, "terminals");
+    tk_profstore_entry_dispose(&e);
+    tk_free(json);
+    TK_CHECK_INT(tk_profstore_mapping(t, "juki", &json, &len, &e, &err), TK_ENOTFOUND);
+    TK_CHECK(strstr(err.msg, "is a source profile") != NULL);
+    TK_CHECK(json == NULL);
+    tk_profstore_entry_dispose(&e);
+    TK_CHECK_INT(tk_profstore_mapping(t, "nosuch", &json, &len, NULL, &err), TK_ENOTFOUND);
+    tk_profile *p = NULL;
+    TK_CHECK_INT(tk_profstore_get(t, "term-map", &p, &err), TK_ENOTFOUND);
+    TK_CHECK(strstr(err.msg, "is a mapping profile for terminals master data") != NULL);
+
+    /* Bad mappings: nothing stored, the key at fault named. */
+    static const struct {
+        const char *text, *key, *msg;
+    } bad[] = {
+        {"{\"profile\": \"m\", \"kind\": \"terminals\", \"fields\": {\"terminal\": "
+         "{\"column\": \"a\", \"map\": []}}}",
+         "fields.terminal.map", "fields.terminal.map must be an object"},
+        {"{\"profile\": \"m\", \"kind\": \"terminals\", \"fields\": {\"staff_id\": "
+         "{\"column\": \"a\"}}}",
+         "fields.staff_id", "fields.staff_id is not a column of terminals"},
+        {"{\"profile\": \"m\", \"kind\": \"people\", \"fields\": {}}", "kind",
+         "kind \"people\" is not a kind of master data"},
+        {"{\"kind\": \"staff\", \"fields\": {}}", "profile", "kept by its \"profile\" name"},
+        {"{\"profile\": \"m\", \"kind\": \"staff\", \"fields\": {}, \"colour\": 1}", "colour",
+         "unknown key \"colour\" in the mapping"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        TK_CHECK_INT(tk_profstore_store(t, bad[i].text, strlen(bad[i].text), "request body", &alice,
+                                        &v, NULL, key, sizeof key, &err),
+                     TK_EPROFILE);
+        TK_CHECK_STR(key, bad[i].key);
+        TK_CHECK(strstr(err.msg, bad[i].msg) != NULL);
+        TK_CHECK(strncmp(err.msg, "mapping request body: ", 22) == 0);
+        TK_CHECK_INT(v, 0);
+    }
+    TK_CHECK_INT(tk_profstore_versions(t, "m", &l, &err), TK_ENOTFOUND);
+
+    /* A name keeps its kind. */
+    static const char as_map[] = "{\"profile\": \"juki\", \"kind\": \"staff\", \"fields\": {}}";
+    TK_CHECK_INT(tk_profstore_store(t, as_map, strlen(as_map), "x", &bob, &v, NULL, NULL, 0, &err),
+                 TK_EEXISTS);
+    TK_CHECK(strstr(err.msg, "\"juki\" is a source profile") != NULL);
+    /* A new version, then deleted: no longer given to an import. */
+    static const char tmap2[] = "{\"profile\": \"term-map\", \"kind\": \"terminals\", \"fields\": {"
+                                "\"terminal\": {\"column\": \"端末\"}}}";
+    TK_CHECK_INT(
+        tk_profstore_store(t, tmap2, strlen(tmap2), "x", &bob, &v, &created, NULL, 0, &err), TK_OK);
+    TK_CHECK_INT(v, 2);
+    TK_CHECK_INT(tk_profstore_delete(t, "term-map", &bob, &v, &err), TK_OK);
+    TK_CHECK_INT(tk_profstore_mapping(t, "term-map", &json, &len, NULL, &err), TK_ENOTFOUND);
+    TK_CHECK(strstr(err.msg, "was deleted") != NULL);
+    tk_tenant_close(t);
+}
+
 int main(void)
 {
     TK_RUN(test_versions);
     TK_RUN(test_invalid);
     TK_RUN(test_delete);
     TK_RUN(test_select);
+    TK_RUN(test_mappings);
     TK_TEST_END();
 }

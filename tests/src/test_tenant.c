@@ -104,8 +104,9 @@ static void test_create_open(void)
     /* Only the tenant: no temporary folder left behind. */
     TK_CHECK_INT(count_entries(data_dir), 1);
 
+    /* Made by this layer alone: not stamped current (test_stamp). */
     TK_CHECK_INT(tk_db_query_i64(tk_tenant_db(t), "PRAGMA user_version", &v, &err), TK_OK);
-    TK_CHECK_INT(v, TK_TENANT_SCHEMA_VERSION);
+    TK_CHECK_INT(v, 1);
     TK_CHECK_INT(tk_db_query_i64(tk_tenant_db(t),
                                  "SELECT count(*) FROM sqlite_master WHERE name IN"
                                  " ('event_blocks', 'uploads', 'master_versions', 'master_staff',"
@@ -165,7 +166,7 @@ static void test_create_open(void)
     t = NULL;
     TK_REQUIRE(tk_tenant_open(&t, data_dir, "city-01", 0, &err) == TK_OK);
     TK_CHECK_INT(tk_db_query_i64(tk_tenant_db(t), "PRAGMA user_version", &v, &err), TK_OK);
-    TK_CHECK_INT(v, TK_TENANT_SCHEMA_VERSION);
+    TK_CHECK_INT(v, 3); /* upgraded, but without the upper layers' tables */
     TK_CHECK_INT(tk_db_query_i64(tk_tenant_db(t),
                                  "SELECT count(*) FROM sqlite_master WHERE name ="
                                  " 'terminal_addresses'",
@@ -553,6 +554,47 @@ static void test_upper_migrations(void)
     TK_CHECK_INT(upper_calls, 2);
 }
 
+/* A writable open without the upper layers' migrations upgrades this
+ * layer's tables but never stamps the store current: the next open with
+ * them must still run them. Only a full migration set stamps. */
+static void test_stamp(void)
+{
+    static const tk_tenant_migrate_fn fns[] = {migrate_upper};
+    const tk_tenant_migrations m = {fns, 1};
+    tk_tenant *t = NULL;
+    tk_error err;
+    int64_t v = 0;
+    char sql[96];
+    new_data_dir();
+    upper_calls = 0;
+    /* Created by this layer alone: below current, and so upgraded later. */
+    TK_REQUIRE(tk_tenant_create(&t, data_dir, "st", &err) == TK_OK);
+    TK_CHECK_INT(tk_db_query_i64(tk_tenant_db(t), "PRAGMA user_version", &v, &err), TK_OK);
+    TK_CHECK(v >= 1 && v < TK_TENANT_SCHEMA_VERSION);
+    tk_tenant_close(t);
+    TK_REQUIRE(tk_tenant_open_ex(&t, data_dir, "st", 0, &m, &err) == TK_OK);
+    TK_CHECK_INT(upper_calls, 1);
+    TK_CHECK_INT(has_table(t, "upper_t"), 1);
+    TK_CHECK_INT(tk_db_query_i64(tk_tenant_db(t), "PRAGMA user_version", &v, &err), TK_OK);
+    TK_CHECK_INT(v, TK_TENANT_SCHEMA_VERSION);
+    /* An older store opened writable from this layer alone. */
+    snprintf(sql, sizeof sql, "DROP TABLE upper_t; PRAGMA user_version=%d",
+             TK_TENANT_SCHEMA_VERSION - 1);
+    TK_REQUIRE(tk_db_exec(tk_tenant_db(t), sql, &err) == TK_OK);
+    tk_tenant_close(t);
+    TK_REQUIRE(tk_tenant_open(&t, data_dir, "st", 0, &err) == TK_OK);
+    TK_CHECK_INT(tk_db_query_i64(tk_tenant_db(t), "PRAGMA user_version", &v, &err), TK_OK);
+    TK_CHECK_INT(v, TK_TENANT_SCHEMA_VERSION - 1);
+    tk_tenant_close(t);
+    /* So the full open still finds it old and makes the upper table. */
+    TK_REQUIRE(tk_tenant_open_ex(&t, data_dir, "st", 0, &m, &err) == TK_OK);
+    TK_CHECK_INT(upper_calls, 2);
+    TK_CHECK_INT(has_table(t, "upper_t"), 1);
+    TK_CHECK_INT(tk_db_query_i64(tk_tenant_db(t), "PRAGMA user_version", &v, &err), TK_OK);
+    TK_CHECK_INT(v, TK_TENANT_SCHEMA_VERSION);
+    tk_tenant_close(t);
+}
+
 /* A pool's handle: closing gives it back; it stays reusable while its
  * store is the file it opened, with nothing left open on it, and not once
  * the tenant is deleted and made anew. */
@@ -611,6 +653,7 @@ int main(void)
     TK_RUN(test_create_alloc_failures);
     TK_RUN(test_writer_lock);
     TK_RUN(test_upper_migrations);
+    TK_RUN(test_stamp);
     TK_RUN(test_lent_handles);
     TK_TEST_END();
 }

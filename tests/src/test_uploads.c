@@ -123,6 +123,58 @@ static void list_get_delete(void)
     tk_tenant_close(t);
 }
 
+/* The uploader is on the row: the local user for the CLI, the account
+ * given otherwise, and a store made before the column existed opens, its
+ * old uploads showing no uploader. */
+static void uploader(void)
+{
+    tk_error err;
+    tk_tenant *t = NULL;
+    tk_profile *p = NULL;
+    tk_upload_info u;
+    TK_REQUIRE(tk_tenant_create(&t, dir, "who", &err) == TK_OK);
+    TK_REQUIRE(tk_profile_parse(&p, juki, strlen(juki), "test", &err) == TK_OK);
+    TK_CHECK_INT(
+        ingest(t, p, "a.csv", "日時,職員,端末,操作,宛名番号\n2024/10/01 09:00:00,1,PC1,照会,1\n"),
+        TK_OK);
+    TK_REQUIRE(tk_uploads_get(tk_tenant_db(t), 1, &u, &err) == TK_OK);
+    TK_CHECK(strncmp(u.uploaded_by, "cli:", 4) == 0 && strlen(u.uploaded_by) > 4);
+
+    char path[700];
+    snprintf(path, sizeof path, "%s/b.csv", dir);
+    FILE *f = fopen(path, "wb");
+    TK_REQUIRE(f != NULL);
+    fputs("日時,職員,端末,操作,宛名番号\n2024/13/01 09:00:00,1,PC1,照会,1\n", f);
+    fclose(f);
+    tk_ingest_options opt = TK_INGEST_OPTIONS_INIT;
+    opt.uploaded_by = "u-uploader";
+    tk_ingest_result res;
+    TK_CHECK_INT(tk_ingest_file(t, p, path, &opt, &res, &err), TK_EREJECTED);
+    TK_REQUIRE(tk_uploads_get(tk_tenant_db(t), 2, &u, &err) == TK_OK);
+    TK_CHECK_STR(u.status, "rejected");
+    TK_CHECK_STR(u.uploaded_by, "u-uploader");
+
+    /* The store as it was before: uploads without the column, an older
+     * schema version. */
+    char sql[128];
+    snprintf(sql, sizeof sql, "ALTER TABLE uploads DROP COLUMN uploaded_by; PRAGMA user_version=%d",
+             TK_TENANT_SCHEMA_VERSION - 1);
+    TK_REQUIRE(tk_db_exec(tk_tenant_db(t), sql, &err) == TK_OK);
+    tk_tenant_close(t);
+    t = NULL;
+    TK_REQUIRE(tk_tenant_open(&t, dir, "who", 0, &err) == TK_OK);
+    TK_REQUIRE(tk_uploads_get(tk_tenant_db(t), 1, &u, &err) == TK_OK);
+    TK_CHECK_STR(u.file_name, "a.csv");
+    TK_CHECK_STR(u.uploaded_by, "");
+    TK_CHECK_INT(
+        ingest(t, p, "c.csv", "日時,職員,端末,操作,宛名番号\n2024/10/03 09:00:00,1,PC1,照会,1\n"),
+        TK_OK);
+    TK_REQUIRE(tk_uploads_get(tk_tenant_db(t), 3, &u, &err) == TK_OK);
+    TK_CHECK(strncmp(u.uploaded_by, "cli:", 4) == 0);
+    tk_profile_destroy(p);
+    tk_tenant_close(t);
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "%s/uploads-%ld", tk_test_tmpdir(), (long)getpid());
@@ -131,6 +183,7 @@ int main(void)
     if (system(cmd) != 0)
         return 1;
     TK_RUN(list_get_delete);
+    TK_RUN(uploader);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         return 1;
