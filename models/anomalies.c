@@ -9,7 +9,11 @@
  * order and that rank ("c1.RUN.ORDER.RANK"); the sort values of that rank
  * are looked up in the statement itself. A page is therefore exact even
  * when triage decisions change between two pages (an item that no longer
- * matches a status filter is skipped, none is repeated).
+ * matches a status filter is skipped, none is repeated). The statements
+ * are kept prepared on the connection, and the total (a count over every
+ * item of the run, the bulk of a page's cost) is remembered on it until
+ * the database changes: a run's items and facets never change once
+ * stored, and triage changes only by a commit.
  *
  * Facets: the 所属 comes from the explanation ("dept" of a model item,
  * "detail.dept" of a rule finding); the systems from the finding's
@@ -194,7 +198,7 @@ int tk_anomalies_run_get(tk_db *db, int64_t id, tk_anomalies_run *out, tk_error 
     char sql[sizeof run_sql + 32];
     memset(out, 0, sizeof *out);
     snprintf(sql, sizeof sql, "%s WHERE id = ?1", run_sql);
-    int rc = tk_db_prepare(db, &st, sql, err);
+    int rc = tk_db_prepare_kept(db, &st, sql, err);
     if (rc != TK_OK)
         return rc;
     sqlite3_bind_int64(st, 1, id);
@@ -203,7 +207,7 @@ int tk_anomalies_run_get(tk_db *db, int64_t id, tk_anomalies_run *out, tk_error 
         rc = run_read(st, out, err);
     else if (rc == 0)
         rc = tk_error_set(err, TK_ENOTFOUND, "no analysis run #%lld", (long long)id);
-    sqlite3_finalize(st);
+    tk_db_release(db, st);
     return rc;
 }
 
@@ -216,7 +220,7 @@ int tk_anomalies_find_run(tk_db *db, const tk_period *pr, tk_anomalies_run *out,
              "%s WHERE ?1 IS NULL OR (first_day = ?1 AND last_day = ?2)"
              " ORDER BY id DESC LIMIT 1",
              run_sql);
-    int rc = tk_db_prepare(db, &st, sql, err);
+    int rc = tk_db_prepare_kept(db, &st, sql, err);
     if (rc != TK_OK)
         return rc;
     if (pr) {
@@ -233,7 +237,7 @@ int tk_anomalies_find_run(tk_db *db, const tk_period *pr, tk_anomalies_run *out,
         rc = tk_error_set(err, TK_ENOTFOUND, "no analysis%s%s yet: run `tenken analyze` first",
                           pr ? " of " : "", buf);
     }
-    sqlite3_finalize(st);
+    tk_db_release(db, st);
     return rc;
 }
 
@@ -487,6 +491,62 @@ static int check_query(const tk_anomalies_query *q, tk_error *err)
     return TK_OK;
 }
 
+/* The memo key of run's total under q's filters: every filter, each
+ * with its length, so that no two filter sets share a key. Returns 0 when
+ * the key does not fit (then the total is not remembered). */
+static int total_key(char *buf, size_t cap, int64_t run, const tk_anomalies_query *q)
+{
+    const char *const f[] = {q->entity_type, q->entity, q->system, q->dept, q->rule, q->source};
+    size_t used = 0;
+    int n = snprintf(buf, cap, "anomalies.total %lld %d %.17g", (long long)run, q->status,
+                     q->min_score);
+    for (size_t i = 0; n >= 0 && (size_t)n < cap - used && i < sizeof f / sizeof *f; i++) {
+        used += (size_t)n;
+        n = f[i] ? snprintf(buf + used, cap - used, " %zu:%s", strlen(f[i]), f[i])
+                 : snprintf(buf + used, cap - used, " -");
+    }
+    return n >= 0 && (size_t)n < cap - used;
+}
+
+/* The number of run's items matching q's filters into *total. A run's
+ * items and facets never change once stored, and the triage a status
+ * filter reads changes only by a commit, so the count is remembered on
+ * the connection until the database changes (tk_db_memo_get()): a pooled
+ * read-only handle of the service counts once per state of the store, not
+ * once per page. */
+static int list_total(tk_db *db, int64_t run, const tk_anomalies_query *q, const char *cols,
+                      size_t *total, tk_error *err)
+{
+    char key[TK_DB_MEMO_KEY_MAX + 1];
+    const int keyed = total_key(key, sizeof key, run, q);
+    int64_t v = 0;
+    int rc = keyed ? tk_db_memo_get(db, key, &v, err) : 0;
+    if (rc < 0)
+        return rc;
+    if (rc == 1) {
+        *total = (size_t)v;
+        return TK_OK;
+    }
+    char sql[4096];
+    sqlite3_stmt *st = NULL;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM (%s%s)", cols, filter_sql);
+    rc = tk_db_prepare_kept(db, &st, sql, err);
+    if (rc != TK_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, run);
+    bind_filters(st, q);
+    rc = tk_db_step(db, st, err);
+    if (rc == 1) {
+        v = sqlite3_column_int64(st, 0);
+        *total = (size_t)v;
+        rc = TK_OK;
+        if (keyed)
+            tk_db_memo_put(db, key, v);
+    }
+    tk_db_release(db, st);
+    return rc;
+}
+
 int tk_anomalies_list(tk_db *db, int64_t run, const tk_anomalies_query *q, tk_anomalies_page *out,
                       tk_error *err)
 {
@@ -504,19 +564,7 @@ int tk_anomalies_list(tk_db *db, int64_t run, const tk_anomalies_query *q, tk_an
     char sql[4096];
     char cols[2048];
     snprintf(cols, sizeof cols, item_cols, "NULL");
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM (%s%s)", cols, filter_sql);
-    rc = tk_db_prepare(db, &st, sql, err);
-    if (rc != TK_OK)
-        return rc;
-    sqlite3_bind_int64(st, 1, run);
-    bind_filters(st, q);
-    rc = tk_db_step(db, st, err);
-    if (rc == 1) {
-        out->total = (size_t)sqlite3_column_int64(st, 0);
-        rc = TK_OK;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
+    rc = list_total(db, run, q, cols, &out->total, err);
     if (rc == TK_OK && out->total == 0) {
         /* Nothing matches: say so if the run itself does not exist. */
         tk_anomalies_run info;
@@ -529,7 +577,7 @@ int tk_anomalies_list(tk_db *db, int64_t run, const tk_anomalies_query *q, tk_an
     /* One row more than the page says whether there is a next page. */
     snprintf(sql, sizeof sql, "%s%s%s%s LIMIT ?11", cols, filter_sql, orders[q->order].after,
              orders[q->order].order);
-    rc = tk_db_prepare(db, &st, sql, err);
+    rc = tk_db_prepare_kept(db, &st, sql, err);
     if (rc != TK_OK)
         return rc;
     sqlite3_bind_int64(st, 1, run);
@@ -550,7 +598,7 @@ int tk_anomalies_list(tk_db *db, int64_t run, const tk_anomalies_query *q, tk_an
         if (rc == TK_OK)
             out->n++;
     }
-    sqlite3_finalize(st);
+    tk_db_release(db, st);
     if (rc < 0) {
         tk_anomalies_page_dispose(out);
         return rc;
