@@ -890,6 +890,23 @@ static void id_text(tk_jsontext *b, int64_t run, int64_t rank)
     tk_jsontext_raw(b, id, (size_t)n);
 }
 
+/* Day `day` as YYYY-MM-DD into buf (11 bytes), as tk_period_format_day()
+ * writes it, without printf for the years 0 to 9999. */
+static void day_text(int64_t day, char buf[16])
+{
+    int y, m, d;
+    tk_civil_from_days(day, &y, &m, &d);
+    if (y < 0 || y > 9999) {
+        tk_period_format_day(day, buf, 16);
+        return;
+    }
+    const int v[] = {y / 1000, y / 100 % 10, y / 10 % 10, y % 10, -1,
+                     m / 10,   m % 10,       -1,          d / 10, d % 10};
+    for (size_t i = 0; i < 10; i++)
+        buf[i] = v[i] < 0 ? '-' : (char)('0' + v[i]);
+    buf[10] = '\0';
+}
+
 /* Item it into b; -1 when the builder must write it. */
 static int item_text(const tk_anomalies_item *it, int ids, tk_jsontext *b)
 {
@@ -905,11 +922,11 @@ static int item_text(const tk_anomalies_item *it, int ids, tk_jsontext *b)
     if (it->day == TK_ANOMALIES_PERIOD_ITEM) {
         tk_jsontext_lit(b, "null");
     } else {
-        tk_period_format_day(it->day, day, sizeof day);
+        day_text(it->day, day);
         bad |= tk_jsontext_str(b, day, 0);
     }
-    tk_period_format_day(it->first_day, from, sizeof from);
-    tk_period_format_day(it->last_day, to, sizeof to);
+    day_text(it->first_day, from);
+    day_text(it->last_day, to);
     tk_jsontext_lit(b, ",\"from\":");
     bad |= tk_jsontext_str(b, from, 0);
     tk_jsontext_lit(b, ",\"to\":");

@@ -14,6 +14,7 @@
  * against jansson itself. */
 #include "api/jsontext.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -172,15 +173,46 @@ int tk_jsontext_str(tk_jsontext *b, const char *s, int opt)
     return tk_jsontext_strn(b, s, strlen(s));
 }
 
+/* The decimal digits of u, right-aligned before end; returns the first. */
+static char *digits(uint64_t u, char *end)
+{
+    do {
+        *--end = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    return end;
+}
+
 void tk_jsontext_int(tk_jsontext *b, int64_t v)
 {
     char buf[24];
-    const int n = snprintf(buf, sizeof buf, "%lld", (long long)v);
-    tk_jsontext_raw(b, buf, (size_t)n);
+    char *const end = buf + sizeof buf;
+    const uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    char *p = digits(u, end);
+    if (v < 0)
+        *--p = '-';
+    tk_jsontext_raw(b, p, (size_t)(end - p));
 }
 
 void tk_jsontext_real(tk_jsontext *b, double v, int precision)
 {
+    /* A score (one decimal, 0 to 100) without printf: for a positive v
+     * below 1e12 that is the double nearest to k/10, "%.15g" gives
+     * exactly k's digits with the point before the last ("100" and then
+     * ".0" for a whole number). */
+    if (precision == 15 && v >= 0 && v < 1e12 && !signbit(v)) {
+        const double k = round(v * 10);
+        if (k / 10 == v) {
+            char buf[24];
+            char *const end = buf + sizeof buf;
+            const uint64_t u = (uint64_t)k;
+            end[-1] = (char)('0' + u % 10);
+            end[-2] = '.';
+            char *p = digits(u / 10, end - 2);
+            tk_jsontext_raw(b, p, (size_t)(end - p));
+            return;
+        }
+    }
     char buf[64];
     int n = snprintf(buf, sizeof buf - 3, "%.*g", precision > 0 ? precision : 17, v);
     if (n < 0 || (size_t)n >= sizeof buf - 3) {

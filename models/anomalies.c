@@ -306,8 +306,8 @@ static const char item_cols[] =
     " a.severity, a.summary, %s,"
     " (SELECT f.dept FROM anomaly_facets f WHERE f.run_id = a.run_id AND f.rank = a.rank"
     "  LIMIT 1),"
-    " (SELECT group_concat(s, char(31)) FROM (SELECT f.system AS s FROM anomaly_facets f"
-    "  WHERE f.run_id = a.run_id AND f.rank = a.rank AND f.system IS NOT NULL ORDER BY 1)),"
+    " (SELECT group_concat(f.system, char(31)) FROM anomaly_facets f"
+    "  WHERE f.run_id = a.run_id AND f.rank = a.rank AND f.system IS NOT NULL),"
     " t.status, t.comment, t.decided_by, t.at,"
     " coalesce(a.first_day, a.day, r.first_day), coalesce(a.last_day, a.day, r.last_day),"
     " coalesce(a.days, 1), coalesce(a.rules, ',' || a.rule_id || ',', ''),"
@@ -317,6 +317,15 @@ static const char item_cols[] =
     "  AND (x.case_to IS NULL OR x.case_to >= coalesce(a.last_day, a.day, r.last_day)))"
     " WHERE a.run_id = ?1";
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The systems of an item from their list joined by U+001F, sorted here
+ * rather than in SQL: a sort in the statement is a sorter opened and
+ * closed for every row of a page, and byte order is SQLite's BINARY
+ * order. */
 static int split_systems(const char *s, tk_anomalies_item *it)
 {
     if (s == NULL || *s == '\0')
@@ -338,6 +347,7 @@ static int split_systems(const char *s, tk_anomalies_item *it)
             break;
         p = e + 1;
     }
+    qsort(it->systems, it->nsystems, sizeof *it->systems, cmp_str);
     return TK_OK;
 }
 
@@ -823,11 +833,6 @@ int tk_anomalies_history(tk_db *db, int64_t run, int64_t rank, tk_anomalies_deci
 }
 
 /* ---- facets ------------------------------------------------------------------- */
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
 
 /* The systems of one item into names[0..*n) (borrowed from ex or from ev;
  * sorted, distinct). */
