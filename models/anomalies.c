@@ -299,15 +299,17 @@ int tk_anomalies_runs_list(tk_db *db, const tk_period *pr, int64_t before, size_
     " AND x.day IS (CASE WHEN a.day IS NULL THEN NULL ELSE coalesce(a.first_day, a.day) END)"
 
 /* The columns of an item, its facets and its newest decision. ?1 is the
- * run. The decision is found through the run's period; one made before
- * the case grew does not count. */
+ * run. The facets are read in one subquery (one search of anomaly_facets
+ * a row, not two): "-" or the 所属's length in bytes, ':' and the 所属,
+ * then the systems joined by U+001F (every facet row of an item has the
+ * same 所属; group_concat() skips the row without a system). The decision is found through the
+ * run's period; one made before the case grew does not count. */
 static const char item_cols[] =
     "SELECT a.rank, a.entity_type, a.entity_id, a.day, a.score, a.source, a.rule_id,"
     " a.severity, a.summary, %s,"
-    " (SELECT f.dept FROM anomaly_facets f WHERE f.run_id = a.run_id AND f.rank = a.rank"
-    "  LIMIT 1),"
-    " (SELECT group_concat(f.system, char(31)) FROM anomaly_facets f"
-    "  WHERE f.run_id = a.run_id AND f.rank = a.rank AND f.system IS NOT NULL),"
+    " (SELECT CASE WHEN f.dept IS NULL THEN '-' ELSE length(CAST(f.dept AS BLOB)) || ':' || f.dept"
+    "  END || coalesce(group_concat(f.system, char(31)), '')"
+    "  FROM anomaly_facets f WHERE f.run_id = a.run_id AND f.rank = a.rank),"
     " t.status, t.comment, t.decided_by, t.at,"
     " coalesce(a.first_day, a.day, r.first_day), coalesce(a.last_day, a.day, r.last_day),"
     " coalesce(a.days, 1), coalesce(a.rules, ',' || a.rule_id || ',', ''),"
@@ -322,12 +324,24 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The systems of an item from their list joined by U+001F, sorted here
- * rather than in SQL: a sort in the statement is a sorter opened and
- * closed for every row of a page, and byte order is SQLite's BINARY
- * order. */
-static int split_systems(const char *s, tk_anomalies_item *it)
+/* The facets of an item from the facets column of item_cols (NULL: none).
+ * The systems are sorted here rather than in SQL: a sort in the statement
+ * is a sorter opened and closed for every row of a page, and byte order
+ * is SQLite's BINARY order. */
+static int read_facets(const char *s, tk_anomalies_item *it)
 {
+    if (s != NULL && *s == '-') {
+        s++;
+    } else if (s != NULL) {
+        char *end = NULL;
+        const unsigned long long len = strtoull(s, &end, 10);
+        if (*end != ':' || len > strlen(end + 1))
+            return TK_OK; /* not written by item_cols: no facets */
+        it->dept = tk_strndup(end + 1, (size_t)len);
+        if (it->dept == NULL)
+            return TK_ENOMEM;
+        s = end + 1 + len;
+    }
     if (s == NULL || *s == '\0')
         return TK_OK;
     size_t n = 1;
@@ -351,6 +365,18 @@ static int split_systems(const char *s, tk_anomalies_item *it)
     return TK_OK;
 }
 
+/* Copies s (NULL: "") into dst[0..cap), cut to fit: snprintf("%s")
+ * without printf, for the short fields of every item of a page. */
+static void copy_small(char *dst, size_t cap, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n >= cap)
+        n = cap - 1;
+    if (n > 0)
+        memcpy(dst, s, n);
+    dst[n] = '\0';
+}
+
 /* Fills *it from a row of item_cols; column 9 is the explanation or NULL. */
 static int item_read(sqlite3_stmt *st, int64_t run, tk_anomalies_item *it, tk_error *err)
 {
@@ -359,44 +385,39 @@ static int item_read(sqlite3_stmt *st, int64_t run, tk_anomalies_item *it, tk_er
     memset(it, 0, sizeof *it);
     it->run_id = run;
     it->rank = sqlite3_column_int64(st, 0);
-    snprintf(it->entity_type, sizeof it->entity_type, "%s",
-             (const char *)sqlite3_column_text(st, 1));
+    copy_small(it->entity_type, sizeof it->entity_type, (const char *)sqlite3_column_text(st, 1));
     it->entity = dup((const char *)sqlite3_column_text(st, 2));
     it->day = sqlite3_column_type(st, 3) == SQLITE_NULL ? TK_ANOMALIES_PERIOD_ITEM
                                                         : sqlite3_column_int64(st, 3);
     it->score = round(sqlite3_column_double(st, 4) * 10) / 10 + 0.0; /* as listed */
     it->model = strcmp((const char *)sqlite3_column_text(st, 5), "model") == 0;
-    snprintf(it->rule_id, sizeof it->rule_id, "%s", rule ? rule : "");
-    snprintf(it->severity, sizeof it->severity, "%s", sev ? sev : "");
+    copy_small(it->rule_id, sizeof it->rule_id, rule);
+    copy_small(it->severity, sizeof it->severity, sev);
     it->summary = dup((const char *)sqlite3_column_text(st, 8));
     int bad = it->entity == NULL || it->summary == NULL;
     if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
         it->explanation = dup((const char *)sqlite3_column_text(st, 9));
         bad |= it->explanation == NULL;
     }
-    if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
-        it->dept = dup((const char *)sqlite3_column_text(st, 10));
-        bad |= it->dept == NULL;
-    }
-    bad |= split_systems((const char *)sqlite3_column_text(st, 11), it) != TK_OK;
-    if (sqlite3_column_type(st, 12) != SQLITE_NULL) {
+    bad |= read_facets((const char *)sqlite3_column_text(st, 10), it) != TK_OK;
+    if (sqlite3_column_type(st, 11) != SQLITE_NULL) {
         tk_anomalies_status s = TK_ANOMALIES_NEW;
-        if (tk_anomalies_status_parse((const char *)sqlite3_column_text(st, 12), &s, NULL) == TK_OK)
+        if (tk_anomalies_status_parse((const char *)sqlite3_column_text(st, 11), &s, NULL) == TK_OK)
             it->status = s;
-        if (sqlite3_column_type(st, 13) != SQLITE_NULL) {
-            it->comment = dup((const char *)sqlite3_column_text(st, 13));
+        if (sqlite3_column_type(st, 12) != SQLITE_NULL) {
+            it->comment = dup((const char *)sqlite3_column_text(st, 12));
             bad |= it->comment == NULL;
         }
-        it->decided_by = dup((const char *)sqlite3_column_text(st, 14));
+        it->decided_by = dup((const char *)sqlite3_column_text(st, 13));
         bad |= it->decided_by == NULL;
-        it->decided_at = sqlite3_column_int64(st, 15);
+        it->decided_at = sqlite3_column_int64(st, 14);
     }
-    it->first_day = sqlite3_column_int64(st, 16);
-    it->last_day = sqlite3_column_int64(st, 17);
-    const int64_t days = sqlite3_column_int64(st, 18);
+    it->first_day = sqlite3_column_int64(st, 15);
+    it->last_day = sqlite3_column_int64(st, 16);
+    const int64_t days = sqlite3_column_int64(st, 17);
     it->days = days > 0 ? (size_t)days : 0;
     /* ",R01,R12," is stored; "R01,R12" is read. */
-    const char *rules = (const char *)sqlite3_column_text(st, 19);
+    const char *rules = (const char *)sqlite3_column_text(st, 18);
     size_t rl = rules ? strlen(rules) : 0;
     while (rl > 0 && rules[rl - 1] == ',')
         rl--;
@@ -404,7 +425,7 @@ static int item_read(sqlite3_stmt *st, int64_t run, tk_anomalies_item *it, tk_er
         rules++, rl--;
     it->rules = tk_strndup(rules ? rules : "", rl);
     bad |= it->rules == NULL;
-    const int64_t nf = sqlite3_column_int64(st, 20);
+    const int64_t nf = sqlite3_column_int64(st, 19);
     it->findings = nf > 0 ? (size_t)nf : 1;
     if (bad) {
         tk_anomalies_item_dispose(it);
