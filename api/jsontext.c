@@ -76,8 +76,7 @@ void tk_jsontext_lit(tk_jsontext *b, const char *s)
     tk_jsontext_raw(b, s, strlen(s));
 }
 
-/* The length of the well-formed UTF-8 sequence at s[0..n), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+size_t tk_jsontext_utf8_seq(const unsigned char *s, size_t n)
 {
     size_t len;
     unsigned cp;
@@ -108,7 +107,7 @@ int tk_jsontext_strn(tk_jsontext *b, const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;
     for (size_t i = 0; i < len;) {
-        const size_t k = utf8_seq(u + i, len - i);
+        const size_t k = tk_jsontext_utf8_seq(u + i, len - i);
         if (k == 0)
             return -1;
         i += k;

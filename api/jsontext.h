@@ -38,6 +38,11 @@ void tk_jsontext_raw(tk_jsontext *b, const char *p, size_t len);
 /* Appends the NUL-terminated s (borrowed) as they are. */
 void tk_jsontext_lit(tk_jsontext *b, const char *s);
 
+/* The length of the well-formed UTF-8 sequence at s[0..n) (borrowed,
+ * n >= 1), or 0: an overlong form, a surrogate, a code point above
+ * U+10FFFF, a cut or stray byte. */
+size_t tk_jsontext_utf8_seq(const unsigned char *s, size_t n);
+
 /* Appends s[0..len) (borrowed) as a JSON string. Returns 0, or -1 when s
  * is not valid UTF-8 (json_string() refuses it too; nothing is appended),
  * so that the caller can build that value with jansson instead. */

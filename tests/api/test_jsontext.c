@@ -98,7 +98,7 @@ static void check_real(double v, int precision)
     tk_jsontext b;
     tk_jsontext_init(&b);
     tk_jsontext_real(&b, v, precision);
-    char *want = dumped(json_real(v), JSON_COMPACT | JSON_REAL_PRECISION(precision));
+    char *want = dumped(json_real(v), JSON_COMPACT | JSON_REAL_PRECISION((size_t)precision));
     if (b.p == NULL || strcmp(b.p, want) != 0) {
         fprintf(stderr, "real %.17g at precision %d: wrote %s, jansson %s\n", v, precision,
                 b.p ? b.p : "(nothing)", want);
@@ -196,18 +196,25 @@ static char *page_built(const tk_anomalies_run *r, const tk_anomalies_page *p)
     return s;
 }
 
+/* Run 3 of 2024-10-01..2024-11-30 and a page of n zeroed items; 0, or
+ * -1 when memory runs out. */
+static int page_init(tk_anomalies_run *run, tk_anomalies_page *page, size_t n)
+{
+    memset(run, 0, sizeof *run);
+    memset(page, 0, sizeof *page);
+    run->id = 3;
+    run->period = (tk_period){19997, 20057};
+    page->n = n;
+    page->total = 860;
+    page->items = tk_calloc(n, sizeof *page->items);
+    return page->items ? 0 : -1;
+}
+
 static void page_as_jansson(void)
 {
     tk_anomalies_run run;
     tk_anomalies_page page;
-    memset(&run, 0, sizeof run);
-    memset(&page, 0, sizeof page);
-    run.id = 3;
-    run.period = (tk_period){19997, 20057};
-    page.n = 7;
-    page.total = 860;
-    page.items = tk_calloc(page.n, sizeof *page.items);
-    TK_REQUIRE(page.items != NULL);
+    TK_REQUIRE(page_init(&run, &page, 7) == 0);
     static const char *const sys[] = {"介護保険", "住民基本台帳", "端末"};
     item_fill(&page.items[0], 1, "245372", "退職した職員 245372（元長寿介護課）の操作",
               "R05,R06,R14", "長寿介護課");
@@ -284,13 +291,7 @@ static void out_of_memory(void)
 {
     tk_anomalies_run run;
     tk_anomalies_page page;
-    memset(&run, 0, sizeof run);
-    memset(&page, 0, sizeof page);
-    run.id = 1;
-    run.period = (tk_period){19997, 20057};
-    page.n = 1;
-    page.items = tk_calloc(1, sizeof *page.items);
-    TK_REQUIRE(page.items != NULL);
+    TK_REQUIRE(page_init(&run, &page, 1) == 0);
     item_fill(&page.items[0], 1, "e", "s", "R01", "d");
     int ok = 0;
     for (size_t fail = 1; fail < 50 && !ok; fail++) {
