@@ -90,11 +90,6 @@ struct tk_server {
      * read does not open the store and read its schema anew. */
     tk_tenant *idle_tenants[TENANT_POOL];
     size_t nidle_tenants;
-    /* The checkpointer of service.db's WAL (see checkpointer()): started
-     * once the daemon runs, woken by tk_server_stop() through ckpt_cv. */
-    pthread_t ckpt_thread;
-    int ckpt_started;
-    pthread_cond_t ckpt_cv; /* with lock */
 };
 
 #define MAX_HEADERS 4
@@ -1043,68 +1038,15 @@ static void audit(tk_server_req *r)
         fprintf(stderr, "tenken serve: audit: %s\n", err.msg);
 }
 
-/* An account-store connection for a request: an idle one, or a new one.
- * A new one leaves checkpoints to the checkpointer when it runs. */
+/* An account-store connection for a request: an idle one, or a new one. */
 static int store_take(tk_server *s, tk_account_store **out, tk_error *err)
 {
     pthread_mutex_lock(&s->lock);
     *out = s->nidle > 0 ? s->idle[--s->nidle] : NULL;
-    const int ckpt = s->ckpt_started;
     pthread_mutex_unlock(&s->lock);
     if (*out != NULL)
         return TK_OK;
-    int rc = tk_account_store_open(out, s->data_dir, &s->accounts, err);
-    if (rc == TK_OK && ckpt)
-        rc = tk_db_exec(tk_account_store_db(*out), "PRAGMA wal_autocheckpoint=0", err);
-    if (rc != TK_OK) {
-        tk_account_store_close(*out);
-        *out = NULL;
-    }
-    return rc;
-}
-
-/* ---- checkpoints ----------------------------------------------------------------
- *
- * Every request appends its audit record to service.db's WAL. By default
- * the commit that takes the WAL past 1000 pages checkpoints it (copies it
- * into the database and syncs both files), inside the request: with four
- * or five pages a record that is one request in two hundred, kept waiting
- * for the copy and the fsyncs, and its worker's other connections with
- * it. Instead the requests' connections do not checkpoint, and this
- * thread checkpoints every CKPT_MS on a connection of its own. A PASSIVE
- * checkpoint never blocks a writer or a reader; what it cannot copy yet
- * (a reader still on older frames) it copies the next time. */
-#define CKPT_MS 200
-
-static void *checkpointer(void *arg)
-{
-    tk_server *s = arg;
-    tk_account_store *st = NULL;
-    tk_error err = {0};
-    pthread_mutex_lock(&s->lock);
-    while (!atomic_load(&s->stopping)) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += CKPT_MS * 1000000L;
-        until.tv_sec += until.tv_nsec / 1000000000L;
-        until.tv_nsec %= 1000000000L;
-        pthread_cond_timedwait(&s->ckpt_cv, &s->lock, &until);
-        if (atomic_load(&s->stopping))
-            break;
-        pthread_mutex_unlock(&s->lock);
-        int rc = st ? TK_OK : tk_account_store_open(&st, s->data_dir, &s->accounts, &err);
-        if (rc == TK_OK)
-            rc = tk_db_exec(tk_account_store_db(st), "PRAGMA wal_checkpoint(PASSIVE)", &err);
-        if (rc != TK_OK) {
-            fprintf(stderr, "tenken serve: checkpoint of service.db: %s\n", err.msg);
-            tk_account_store_close(st);
-            st = NULL;
-        }
-        pthread_mutex_lock(&s->lock);
-    }
-    pthread_mutex_unlock(&s->lock);
-    tk_account_store_close(st);
-    return NULL;
+    return tk_account_store_open(out, s->data_dir, &s->accounts, err);
 }
 
 /* Gives a request's connection back (any transaction left open rolled
@@ -1603,7 +1545,6 @@ static void free_server(tk_server *s)
         tk_account_store_close(s->idle[i]);
     for (size_t i = 0; i < s->nidle_tenants; i++)
         tk_tenant_free(s->idle_tenants[i]);
-    pthread_cond_destroy(&s->ckpt_cv);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }
@@ -1652,7 +1593,6 @@ int tk_server_start(tk_server **out, const tk_server_options *o, tk_error *err)
     if (s == NULL)
         return tk_error_set(err, TK_ENOMEM, "out of memory");
     pthread_mutex_init(&s->lock, NULL);
-    pthread_cond_init(&s->ckpt_cv, NULL);
     size_t nroutes;
     (void)tk_routes(&nroutes);
     s->nroutes = nroutes;
@@ -1704,11 +1644,6 @@ int tk_server_start(tk_server **out, const tk_server_options *o, tk_error *err)
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : o->port;
-    /* Without the thread, the requests' connections checkpoint as SQLite
-     * does by default (store_take() reads ckpt_started). */
-    pthread_mutex_lock(&s->lock);
-    s->ckpt_started = pthread_create(&s->ckpt_thread, NULL, checkpointer, s) == 0;
-    pthread_mutex_unlock(&s->lock);
     *out = s;
     return TK_OK;
 }
@@ -1733,10 +1668,7 @@ void tk_server_stop(tk_server *s)
         stream_resume(r);
         pthread_mutex_unlock(&r->st.mu);
     }
-    pthread_cond_broadcast(&s->ckpt_cv);
     pthread_mutex_unlock(&s->lock);
     MHD_stop_daemon(s->daemon);
-    if (s->ckpt_started)
-        pthread_join(s->ckpt_thread, NULL);
     free_server(s);
 }
