@@ -28,6 +28,7 @@
 #include "models/periods.h"
 #include "src/master.h"
 #include "models/answers.h"
+#include "api/jsontext.h"
 #include "api/xlsx.h"
 #include "api/server.h"
 
@@ -58,6 +59,15 @@ json_t *tk_jsonout_item(const tk_anomalies_item *it);
 /* A page of run r: run, period, total, next_cursor (null on the last
  * page), items and the run's notes. */
 json_t *tk_jsonout_page(const tk_anomalies_run *r, const tk_anomalies_page *p);
+
+/* Appends to out (borrowed) the text of tk_jsonout_page(r, p) as
+ * json_dumps(JSON_COMPACT | JSON_REAL_PRECISION(15)) gives it, each item
+ * with "id": "RUN-RANK" last when ids is set (as the service's
+ * tk_handler_set_item_id() adds it), written straight into the buffer:
+ * a page is the service's most frequent answer. Returns 0, or -1 when
+ * memory runs out (out->nomem). */
+int tk_jsonout_page_text(const tk_anomalies_run *r, const tk_anomalies_page *p, int ids,
+                         tk_jsontext *out);
 
 /* A triage decision: status, comment, decided_by, role, decided_at. */
 json_t *tk_jsonout_decision(const tk_anomalies_decision *d);

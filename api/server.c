@@ -49,6 +49,7 @@
 #include <time.h>
 
 #include "models/analysis.h"
+#include "api/jsontext.h"
 #include "api/routes.h"
 #include "src/audit.h"
 #include "src/checked.h"
@@ -195,34 +196,6 @@ static const struct message *find_message(const char *code)
 
 /* ---- pure parsing ------------------------------------------------------------ */
 
-/* Length of the valid UTF-8 sequence at s[0..n), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    size_t len;
-    uint32_t cp, min;
-    if (s[0] < 0x80)
-        return 1;
-    if ((s[0] & 0xe0) == 0xc0) {
-        len = 2, cp = s[0] & 0x1fu, min = 0x80;
-    } else if ((s[0] & 0xf0) == 0xe0) {
-        len = 3, cp = s[0] & 0x0fu, min = 0x800;
-    } else if ((s[0] & 0xf8) == 0xf0) {
-        len = 4, cp = s[0] & 0x07u, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3fu);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
 size_t tk_server_unescape(char *s)
 {
     size_t o = 0;
@@ -260,7 +233,7 @@ int tk_server_check_arg(const char *p, size_t len, tk_error *err)
         if (c < 0x20 || c == 0x7f)
             return tk_error_set(err, TK_EINVAL,
                                 "a query argument holds a control character or a bad escape");
-        const size_t n = utf8_len((const unsigned char *)p + i, len - i);
+        const size_t n = tk_jsontext_utf8_seq((const unsigned char *)p + i, len - i);
         if (n == 0)
             return tk_error_set(err, TK_EINVAL, "a query argument is not valid UTF-8");
         i += n;

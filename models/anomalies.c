@@ -9,7 +9,11 @@
  * order and that rank ("c1.RUN.ORDER.RANK"); the sort values of that rank
  * are looked up in the statement itself. A page is therefore exact even
  * when triage decisions change between two pages (an item that no longer
- * matches a status filter is skipped, none is repeated).
+ * matches a status filter is skipped, none is repeated). The statements
+ * are kept prepared on the connection, and the total (a count over every
+ * item of the run, the bulk of a page's cost) is remembered on it until
+ * the database changes: a run's items and facets never change once
+ * stored, and triage changes only by a commit.
  *
  * Facets: the 所属 comes from the explanation ("dept" of a model item,
  * "detail.dept" of a rule finding); the systems from the finding's
@@ -194,7 +198,7 @@ int tk_anomalies_run_get(tk_db *db, int64_t id, tk_anomalies_run *out, tk_error 
     char sql[sizeof run_sql + 32];
     memset(out, 0, sizeof *out);
     snprintf(sql, sizeof sql, "%s WHERE id = ?1", run_sql);
-    int rc = tk_db_prepare(db, &st, sql, err);
+    int rc = tk_db_prepare_kept(db, &st, sql, err);
     if (rc != TK_OK)
         return rc;
     sqlite3_bind_int64(st, 1, id);
@@ -203,7 +207,7 @@ int tk_anomalies_run_get(tk_db *db, int64_t id, tk_anomalies_run *out, tk_error 
         rc = run_read(st, out, err);
     else if (rc == 0)
         rc = tk_error_set(err, TK_ENOTFOUND, "no analysis run #%lld", (long long)id);
-    sqlite3_finalize(st);
+    tk_db_release(db, st);
     return rc;
 }
 
@@ -216,7 +220,7 @@ int tk_anomalies_find_run(tk_db *db, const tk_period *pr, tk_anomalies_run *out,
              "%s WHERE ?1 IS NULL OR (first_day = ?1 AND last_day = ?2)"
              " ORDER BY id DESC LIMIT 1",
              run_sql);
-    int rc = tk_db_prepare(db, &st, sql, err);
+    int rc = tk_db_prepare_kept(db, &st, sql, err);
     if (rc != TK_OK)
         return rc;
     if (pr) {
@@ -233,7 +237,7 @@ int tk_anomalies_find_run(tk_db *db, const tk_period *pr, tk_anomalies_run *out,
         rc = tk_error_set(err, TK_ENOTFOUND, "no analysis%s%s yet: run `tenken analyze` first",
                           pr ? " of " : "", buf);
     }
-    sqlite3_finalize(st);
+    tk_db_release(db, st);
     return rc;
 }
 
@@ -295,15 +299,17 @@ int tk_anomalies_runs_list(tk_db *db, const tk_period *pr, int64_t before, size_
     " AND x.day IS (CASE WHEN a.day IS NULL THEN NULL ELSE coalesce(a.first_day, a.day) END)"
 
 /* The columns of an item, its facets and its newest decision. ?1 is the
- * run. The decision is found through the run's period; one made before
- * the case grew does not count. */
+ * run. The facets are read in one subquery (one search of anomaly_facets
+ * a row, not two): "-" or the 所属's length in bytes, ':' and the 所属,
+ * then the systems joined by U+001F (every facet row of an item has the
+ * same 所属; group_concat() skips the row without a system). The decision is found through the
+ * run's period; one made before the case grew does not count. */
 static const char item_cols[] =
     "SELECT a.rank, a.entity_type, a.entity_id, a.day, a.score, a.source, a.rule_id,"
     " a.severity, a.summary, %s,"
-    " (SELECT f.dept FROM anomaly_facets f WHERE f.run_id = a.run_id AND f.rank = a.rank"
-    "  LIMIT 1),"
-    " (SELECT group_concat(s, char(31)) FROM (SELECT f.system AS s FROM anomaly_facets f"
-    "  WHERE f.run_id = a.run_id AND f.rank = a.rank AND f.system IS NOT NULL ORDER BY 1)),"
+    " (SELECT CASE WHEN f.dept IS NULL THEN '-' ELSE length(CAST(f.dept AS BLOB)) || ':' || f.dept"
+    "  END || coalesce(group_concat(f.system, char(31)), '')"
+    "  FROM anomaly_facets f WHERE f.run_id = a.run_id AND f.rank = a.rank),"
     " t.status, t.comment, t.decided_by, t.at,"
     " coalesce(a.first_day, a.day, r.first_day), coalesce(a.last_day, a.day, r.last_day),"
     " coalesce(a.days, 1), coalesce(a.rules, ',' || a.rule_id || ',', ''),"
@@ -313,8 +319,29 @@ static const char item_cols[] =
     "  AND (x.case_to IS NULL OR x.case_to >= coalesce(a.last_day, a.day, r.last_day)))"
     " WHERE a.run_id = ?1";
 
-static int split_systems(const char *s, tk_anomalies_item *it)
+static int cmp_str(const void *a, const void *b)
 {
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The facets of an item from the facets column of item_cols (NULL: none).
+ * The systems are sorted here rather than in SQL: a sort in the statement
+ * is a sorter opened and closed for every row of a page, and byte order
+ * is SQLite's BINARY order. */
+static int read_facets(const char *s, tk_anomalies_item *it)
+{
+    if (s != NULL && *s == '-') {
+        s++;
+    } else if (s != NULL) {
+        char *end = NULL;
+        const unsigned long long len = strtoull(s, &end, 10);
+        if (*end != ':' || len > strlen(end + 1))
+            return TK_OK; /* not written by item_cols: no facets */
+        it->dept = tk_strndup(end + 1, (size_t)len);
+        if (it->dept == NULL)
+            return TK_ENOMEM;
+        s = end + 1 + len;
+    }
     if (s == NULL || *s == '\0')
         return TK_OK;
     size_t n = 1;
@@ -334,7 +361,20 @@ static int split_systems(const char *s, tk_anomalies_item *it)
             break;
         p = e + 1;
     }
+    qsort(it->systems, it->nsystems, sizeof *it->systems, cmp_str);
     return TK_OK;
+}
+
+/* Copies s (NULL: "") into dst[0..cap), cut to fit: snprintf("%s")
+ * without printf, for the short fields of every item of a page. */
+static void copy_small(char *dst, size_t cap, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n >= cap)
+        n = cap - 1;
+    if (n > 0)
+        memcpy(dst, s, n);
+    dst[n] = '\0';
 }
 
 /* Fills *it from a row of item_cols; column 9 is the explanation or NULL. */
@@ -345,44 +385,39 @@ static int item_read(sqlite3_stmt *st, int64_t run, tk_anomalies_item *it, tk_er
     memset(it, 0, sizeof *it);
     it->run_id = run;
     it->rank = sqlite3_column_int64(st, 0);
-    snprintf(it->entity_type, sizeof it->entity_type, "%s",
-             (const char *)sqlite3_column_text(st, 1));
+    copy_small(it->entity_type, sizeof it->entity_type, (const char *)sqlite3_column_text(st, 1));
     it->entity = dup((const char *)sqlite3_column_text(st, 2));
     it->day = sqlite3_column_type(st, 3) == SQLITE_NULL ? TK_ANOMALIES_PERIOD_ITEM
                                                         : sqlite3_column_int64(st, 3);
     it->score = round(sqlite3_column_double(st, 4) * 10) / 10 + 0.0; /* as listed */
     it->model = strcmp((const char *)sqlite3_column_text(st, 5), "model") == 0;
-    snprintf(it->rule_id, sizeof it->rule_id, "%s", rule ? rule : "");
-    snprintf(it->severity, sizeof it->severity, "%s", sev ? sev : "");
+    copy_small(it->rule_id, sizeof it->rule_id, rule);
+    copy_small(it->severity, sizeof it->severity, sev);
     it->summary = dup((const char *)sqlite3_column_text(st, 8));
     int bad = it->entity == NULL || it->summary == NULL;
     if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
         it->explanation = dup((const char *)sqlite3_column_text(st, 9));
         bad |= it->explanation == NULL;
     }
-    if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
-        it->dept = dup((const char *)sqlite3_column_text(st, 10));
-        bad |= it->dept == NULL;
-    }
-    bad |= split_systems((const char *)sqlite3_column_text(st, 11), it) != TK_OK;
-    if (sqlite3_column_type(st, 12) != SQLITE_NULL) {
+    bad |= read_facets((const char *)sqlite3_column_text(st, 10), it) != TK_OK;
+    if (sqlite3_column_type(st, 11) != SQLITE_NULL) {
         tk_anomalies_status s = TK_ANOMALIES_NEW;
-        if (tk_anomalies_status_parse((const char *)sqlite3_column_text(st, 12), &s, NULL) == TK_OK)
+        if (tk_anomalies_status_parse((const char *)sqlite3_column_text(st, 11), &s, NULL) == TK_OK)
             it->status = s;
-        if (sqlite3_column_type(st, 13) != SQLITE_NULL) {
-            it->comment = dup((const char *)sqlite3_column_text(st, 13));
+        if (sqlite3_column_type(st, 12) != SQLITE_NULL) {
+            it->comment = dup((const char *)sqlite3_column_text(st, 12));
             bad |= it->comment == NULL;
         }
-        it->decided_by = dup((const char *)sqlite3_column_text(st, 14));
+        it->decided_by = dup((const char *)sqlite3_column_text(st, 13));
         bad |= it->decided_by == NULL;
-        it->decided_at = sqlite3_column_int64(st, 15);
+        it->decided_at = sqlite3_column_int64(st, 14);
     }
-    it->first_day = sqlite3_column_int64(st, 16);
-    it->last_day = sqlite3_column_int64(st, 17);
-    const int64_t days = sqlite3_column_int64(st, 18);
+    it->first_day = sqlite3_column_int64(st, 15);
+    it->last_day = sqlite3_column_int64(st, 16);
+    const int64_t days = sqlite3_column_int64(st, 17);
     it->days = days > 0 ? (size_t)days : 0;
     /* ",R01,R12," is stored; "R01,R12" is read. */
-    const char *rules = (const char *)sqlite3_column_text(st, 19);
+    const char *rules = (const char *)sqlite3_column_text(st, 18);
     size_t rl = rules ? strlen(rules) : 0;
     while (rl > 0 && rules[rl - 1] == ',')
         rl--;
@@ -390,7 +425,7 @@ static int item_read(sqlite3_stmt *st, int64_t run, tk_anomalies_item *it, tk_er
         rules++, rl--;
     it->rules = tk_strndup(rules ? rules : "", rl);
     bad |= it->rules == NULL;
-    const int64_t nf = sqlite3_column_int64(st, 20);
+    const int64_t nf = sqlite3_column_int64(st, 19);
     it->findings = nf > 0 ? (size_t)nf : 1;
     if (bad) {
         tk_anomalies_item_dispose(it);
@@ -487,6 +522,62 @@ static int check_query(const tk_anomalies_query *q, tk_error *err)
     return TK_OK;
 }
 
+/* The memo key of run's total under q's filters: every filter, each
+ * with its length, so that no two filter sets share a key. Returns 0 when
+ * the key does not fit (then the total is not remembered). */
+static int total_key(char *buf, size_t cap, int64_t run, const tk_anomalies_query *q)
+{
+    const char *const f[] = {q->entity_type, q->entity, q->system, q->dept, q->rule, q->source};
+    size_t used = 0;
+    int n = snprintf(buf, cap, "anomalies.total %lld %d %.17g", (long long)run, q->status,
+                     q->min_score);
+    for (size_t i = 0; n >= 0 && (size_t)n < cap - used && i < sizeof f / sizeof *f; i++) {
+        used += (size_t)n;
+        n = f[i] ? snprintf(buf + used, cap - used, " %zu:%s", strlen(f[i]), f[i])
+                 : snprintf(buf + used, cap - used, " -");
+    }
+    return n >= 0 && (size_t)n < cap - used;
+}
+
+/* The number of run's items matching q's filters into *total. A run's
+ * items and facets never change once stored, and the triage a status
+ * filter reads changes only by a commit, so the count is remembered on
+ * the connection until the database changes (tk_db_memo_get()): a pooled
+ * read-only handle of the service counts once per state of the store, not
+ * once per page. */
+static int list_total(tk_db *db, int64_t run, const tk_anomalies_query *q, const char *cols,
+                      size_t *total, tk_error *err)
+{
+    char key[TK_DB_MEMO_KEY_MAX + 1];
+    const int keyed = total_key(key, sizeof key, run, q);
+    int64_t v = 0;
+    int rc = keyed ? tk_db_memo_get(db, key, &v, err) : 0;
+    if (rc < 0)
+        return rc;
+    if (rc == 1) {
+        *total = (size_t)v;
+        return TK_OK;
+    }
+    char sql[4096];
+    sqlite3_stmt *st = NULL;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM (%s%s)", cols, filter_sql);
+    rc = tk_db_prepare_kept(db, &st, sql, err);
+    if (rc != TK_OK)
+        return rc;
+    sqlite3_bind_int64(st, 1, run);
+    bind_filters(st, q);
+    rc = tk_db_step(db, st, err);
+    if (rc == 1) {
+        v = sqlite3_column_int64(st, 0);
+        *total = (size_t)v;
+        rc = TK_OK;
+        if (keyed)
+            tk_db_memo_put(db, key, v);
+    }
+    tk_db_release(db, st);
+    return rc;
+}
+
 int tk_anomalies_list(tk_db *db, int64_t run, const tk_anomalies_query *q, tk_anomalies_page *out,
                       tk_error *err)
 {
@@ -504,19 +595,7 @@ int tk_anomalies_list(tk_db *db, int64_t run, const tk_anomalies_query *q, tk_an
     char sql[4096];
     char cols[2048];
     snprintf(cols, sizeof cols, item_cols, "NULL");
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM (%s%s)", cols, filter_sql);
-    rc = tk_db_prepare(db, &st, sql, err);
-    if (rc != TK_OK)
-        return rc;
-    sqlite3_bind_int64(st, 1, run);
-    bind_filters(st, q);
-    rc = tk_db_step(db, st, err);
-    if (rc == 1) {
-        out->total = (size_t)sqlite3_column_int64(st, 0);
-        rc = TK_OK;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
+    rc = list_total(db, run, q, cols, &out->total, err);
     if (rc == TK_OK && out->total == 0) {
         /* Nothing matches: say so if the run itself does not exist. */
         tk_anomalies_run info;
@@ -529,7 +608,7 @@ int tk_anomalies_list(tk_db *db, int64_t run, const tk_anomalies_query *q, tk_an
     /* One row more than the page says whether there is a next page. */
     snprintf(sql, sizeof sql, "%s%s%s%s LIMIT ?11", cols, filter_sql, orders[q->order].after,
              orders[q->order].order);
-    rc = tk_db_prepare(db, &st, sql, err);
+    rc = tk_db_prepare_kept(db, &st, sql, err);
     if (rc != TK_OK)
         return rc;
     sqlite3_bind_int64(st, 1, run);
@@ -550,7 +629,7 @@ int tk_anomalies_list(tk_db *db, int64_t run, const tk_anomalies_query *q, tk_an
         if (rc == TK_OK)
             out->n++;
     }
-    sqlite3_finalize(st);
+    tk_db_release(db, st);
     if (rc < 0) {
         tk_anomalies_page_dispose(out);
         return rc;
@@ -775,11 +854,6 @@ int tk_anomalies_history(tk_db *db, int64_t run, int64_t rank, tk_anomalies_deci
 }
 
 /* ---- facets ------------------------------------------------------------------- */
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
 
 /* The systems of one item into names[0..*n) (borrowed from ex or from ev;
  * sorted, distinct). */

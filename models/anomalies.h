@@ -171,9 +171,11 @@ void tk_anomalies_page_dispose(tk_anomalies_page *p);
 
 /* Reads one page of run `run`'s list matching q into *out (owned:
  * tk_anomalies_page_dispose()). Filters are values bound to SQL, never
- * text put into it. Returns TK_OK, TK_EINVAL (a malformed cursor, or one
- * of another run or order; a bad entity type, source or limit: the
- * message says which), TK_ENOTFOUND (no such run), TK_EDB or TK_ENOMEM. */
+ * text put into it. Its statements are kept prepared on db, and the
+ * total is remembered on db until the database changes (a commit of
+ * another connection or a row changed through db: tk_db_memo_get()). Returns TK_OK, TK_EINVAL (a
+ * malformed cursor, or one of another run or order; a bad entity type, source or limit: the message
+ * says which), TK_ENOTFOUND (no such run), TK_EDB or TK_ENOMEM. */
 TK_MUST_CHECK int tk_anomalies_list(tk_db *db, int64_t run, const tk_anomalies_query *q,
                                     tk_anomalies_page *out, tk_error *err);
 

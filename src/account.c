@@ -211,10 +211,10 @@ static void duration(int64_t ms, char *out, size_t cap)
 /* Prepares sql and binds the arguments described by types, one letter per
  * parameter: 's' a string (NULL or "" binds NULL), 'S' a string bound as
  * is, 'i' an int64_t, 'h' a 32-byte hash. */
-static int vprep(tk_db *db, sqlite3_stmt **st, const char *sql, const char *types, tk_error *err,
-                 va_list ap)
+static int vprep(tk_db *db, int kept, sqlite3_stmt **st, const char *sql, const char *types,
+                 tk_error *err, va_list ap)
 {
-    int rc = tk_db_prepare(db, st, sql, err);
+    int rc = kept ? tk_db_prepare_kept(db, st, sql, err) : tk_db_prepare(db, st, sql, err);
     if (rc != TK_OK)
         return rc;
     int bad = 0;
@@ -236,7 +236,10 @@ static int vprep(tk_db *db, sqlite3_stmt **st, const char *sql, const char *type
     }
     if (bad) {
         rc = tk_db_error(db, err, "binding a parameter");
-        sqlite3_finalize(*st);
+        if (kept)
+            tk_db_release(db, *st);
+        else
+            sqlite3_finalize(*st);
         *st = NULL;
     }
     return rc;
@@ -247,7 +250,20 @@ static int prep(tk_db *db, sqlite3_stmt **st, const char *sql, const char *types
 {
     va_list ap;
     va_start(ap, err);
-    const int rc = vprep(db, st, sql, types, err, ap);
+    const int rc = vprep(db, 0, st, sql, types, err, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* prep() of a statement kept on the connection (tk_db_prepare_kept()),
+ * for the ones every request of the service runs; give it back with
+ * tk_db_release(). */
+static int prep_kept(tk_db *db, sqlite3_stmt **st, const char *sql, const char *types,
+                     tk_error *err, ...)
+{
+    va_list ap;
+    va_start(ap, err);
+    const int rc = vprep(db, 1, st, sql, types, err, ap);
     va_end(ap);
     return rc;
 }
@@ -258,7 +274,7 @@ static int run(tk_db *db, const char *sql, const char *types, tk_error *err, ...
     sqlite3_stmt *st = NULL;
     va_list ap;
     va_start(ap, err);
-    int rc = vprep(db, &st, sql, types, err, ap);
+    int rc = vprep(db, 0, &st, sql, types, err, ap);
     va_end(ap);
     if (rc == TK_OK)
         rc = tk_db_step(db, st, err);
@@ -1301,10 +1317,10 @@ int tk_account_token_check(tk_account_store *s, const char *p, size_t len, const
     memcpy(id, p + 4, 2 * ID_BYTES);
     id[2 * ID_BYTES] = '\0';
     const int64_t now = tk_actor_now(actor);
-    rc = prep(s->db, &st,
-              "SELECT " TOKEN_COLUMNS ", t.secret_hash, a.disabled FROM tokens t "
-              "JOIN accounts a ON a.name = t.account WHERE t.id = ?",
-              "S", err, id);
+    rc = prep_kept(s->db, &st,
+                   "SELECT " TOKEN_COLUMNS ", t.secret_hash, a.disabled FROM tokens t "
+                   "JOIN accounts a ON a.name = t.account WHERE t.id = ?",
+                   "S", err, id);
     if (rc == TK_OK)
         rc = tk_db_step(s->db, st, err);
     if (rc == 1) {
@@ -1316,7 +1332,7 @@ int tk_account_token_check(tk_account_store *s, const char *p, size_t len, const
         found = 1;
         rc = TK_OK;
     }
-    sqlite3_finalize(st);
+    tk_db_release(s->db, st);
     if (rc < 0)
         return rc;
     if (!found || !tk_crypto_equal(h, stored, sizeof h))

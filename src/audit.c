@@ -74,10 +74,11 @@ int tk_audit_record(tk_db *db, const tk_actor *actor, const char *tenant, const 
                     const char *target, const char *outcome, const char *detail, tk_error *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = tk_db_prepare(db, &st,
-                           "INSERT INTO audit(time_ms, tenant, actor, role, address, action, "
-                           "target, outcome, detail) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                           err);
+    /* Kept prepared: the service records every request. */
+    int rc = tk_db_prepare_kept(db, &st,
+                                "INSERT INTO audit(time_ms, tenant, actor, role, address, action, "
+                                "target, outcome, detail) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                err);
     if (rc != TK_OK)
         return rc;
     if (sqlite3_bind_int64(st, 1, tk_actor_now(actor)) != SQLITE_OK) {
@@ -104,7 +105,7 @@ int tk_audit_record(tk_db *db, const tk_actor *actor, const char *tenant, const 
     else
         tk_error_prefix(err, "writing the audit log");
 done:
-    sqlite3_finalize(st);
+    tk_db_release(db, st);
     return rc;
 }
 
