@@ -897,163 +897,163 @@ json_t *tk_jsonout_streams(tk_server *s, const char *tenant, const char *kind)
                    (json_int_t)r->rows, "rows_rejected", (json_int_t)r->rows_rejected));
     }
     return a;
+}
 
-    /* ---- a page as text ------------------------------------------------------------------
-     *
-     * The same document as tk_jsonout_page() and json_dumps(), written
-     * without the tree. An item is written field by field in
-     * tk_jsonout_item()'s order; one the builders would shape differently
-     * (an explanation to embed, or a string that is not UTF-8, which
-     * json_string() refuses and the builder then leaves out) is built with
-     * jansson and dumped into the text instead, so the two never differ. */
+/* ---- a page as text ------------------------------------------------------------------
+ *
+ * The same document as tk_jsonout_page() and json_dumps(), written
+ * without the tree. An item is written field by field in
+ * tk_jsonout_item()'s order; one the builders would shape differently
+ * (an explanation to embed, or a string that is not UTF-8, which
+ * json_string() refuses and the builder then leaves out) is built with
+ * jansson and dumped into the text instead, so the two never differ. */
 
 #define PAGE_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
 
-    static void id_text(tk_jsontext * b, int64_t run, int64_t rank)
-    {
-        char id[64];
-        const int n =
-            snprintf(id, sizeof id, ",\"id\":\"%lld-%lld\"", (long long)run, (long long)rank);
-        tk_jsontext_raw(b, id, (size_t)n);
-    }
+static void id_text(tk_jsontext *b, int64_t run, int64_t rank)
+{
+    char id[64];
+    const int n = snprintf(id, sizeof id, ",\"id\":\"%lld-%lld\"", (long long)run, (long long)rank);
+    tk_jsontext_raw(b, id, (size_t)n);
+}
 
-    /* Day `day` as YYYY-MM-DD into buf (11 bytes), as tk_period_format_day()
-     * writes it, without printf for the years 0 to 9999. */
-    static void day_text(int64_t day, char buf[16])
-    {
-        int y, m, d;
-        tk_civil_from_days(day, &y, &m, &d);
-        if (y < 0 || y > 9999) {
-            tk_period_format_day(day, buf, 16);
-            return;
-        }
-        const int v[] = {y / 1000, y / 100 % 10, y / 10 % 10, y % 10, -1,
-                         m / 10,   m % 10,       -1,          d / 10, d % 10};
-        for (size_t i = 0; i < 10; i++)
-            buf[i] = v[i] < 0 ? '-' : (char)('0' + v[i]);
-        buf[10] = '\0';
+/* Day `day` as YYYY-MM-DD into buf (11 bytes), as tk_period_format_day()
+ * writes it, without printf for the years 0 to 9999. */
+static void day_text(int64_t day, char buf[16])
+{
+    int y, m, d;
+    tk_civil_from_days(day, &y, &m, &d);
+    if (y < 0 || y > 9999) {
+        tk_period_format_day(day, buf, 16);
+        return;
     }
+    const int v[] = {y / 1000, y / 100 % 10, y / 10 % 10, y % 10, -1,
+                     m / 10,   m % 10,       -1,          d / 10, d % 10};
+    for (size_t i = 0; i < 10; i++)
+        buf[i] = v[i] < 0 ? '-' : (char)('0' + v[i]);
+    buf[10] = '\0';
+}
 
-    /* Item it into b; -1 when the builder must write it. */
-    static int item_text(const tk_anomalies_item *it, int ids, tk_jsontext *b)
-    {
-        char day[16], from[16], to[16], at[TK_TIME_ISO_SIZE];
-        int bad = it->explanation != NULL;
-        tk_jsontext_lit(b, "{\"rank\":");
-        tk_jsontext_int(b, it->rank);
-        tk_jsontext_lit(b, ",\"entity_type\":");
-        bad |= tk_jsontext_str(b, it->entity_type, 0);
-        tk_jsontext_lit(b, ",\"entity_id\":");
-        bad |= tk_jsontext_str(b, it->entity, 0);
-        tk_jsontext_lit(b, ",\"day\":");
-        if (it->day == TK_ANOMALIES_PERIOD_ITEM) {
+/* Item it into b; -1 when the builder must write it. */
+static int item_text(const tk_anomalies_item *it, int ids, tk_jsontext *b)
+{
+    char day[16], from[16], to[16], at[TK_TIME_ISO_SIZE];
+    int bad = it->explanation != NULL;
+    tk_jsontext_lit(b, "{\"rank\":");
+    tk_jsontext_int(b, it->rank);
+    tk_jsontext_lit(b, ",\"entity_type\":");
+    bad |= tk_jsontext_str(b, it->entity_type, 0);
+    tk_jsontext_lit(b, ",\"entity_id\":");
+    bad |= tk_jsontext_str(b, it->entity, 0);
+    tk_jsontext_lit(b, ",\"day\":");
+    if (it->day == TK_ANOMALIES_PERIOD_ITEM) {
+        tk_jsontext_lit(b, "null");
+    } else {
+        day_text(it->day, day);
+        bad |= tk_jsontext_str(b, day, 0);
+    }
+    day_text(it->first_day, from);
+    day_text(it->last_day, to);
+    tk_jsontext_lit(b, ",\"from\":");
+    bad |= tk_jsontext_str(b, from, 0);
+    tk_jsontext_lit(b, ",\"to\":");
+    bad |= tk_jsontext_str(b, to, 0);
+    tk_jsontext_lit(b, ",\"days\":");
+    tk_jsontext_int(b, (int64_t)it->days);
+    tk_jsontext_lit(b, ",\"score\":");
+    tk_jsontext_real(b, tk_jsonout_score(it->score), 15);
+    tk_jsontext_lit(b, it->model ? ",\"source\":\"model\"" : ",\"source\":\"rule\"");
+    tk_jsontext_lit(b, ",\"rule_id\":");
+    bad |= tk_jsontext_str(b, it->rule_id, 1);
+    tk_jsontext_lit(b, ",\"severity\":");
+    bad |= tk_jsontext_str(b, it->severity, 1);
+    tk_jsontext_lit(b, ",\"rules\":[");
+    for (const char *p = it->rules; p && *p;) {
+        const char *e = strchr(p, ',');
+        const size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (p != it->rules)
+            tk_jsontext_lit(b, ",");
+        bad |= tk_jsontext_strn(b, p, len);
+        p = e ? e + 1 : p + len;
+    }
+    tk_jsontext_lit(b, "],\"findings_total\":");
+    tk_jsontext_int(b, (int64_t)it->findings);
+    tk_jsontext_lit(b, ",\"summary\":");
+    bad |= tk_jsontext_str(b, it->summary, 0);
+    tk_jsontext_lit(b, ",\"dept\":");
+    bad |= tk_jsontext_str(b, it->dept, 1);
+    tk_jsontext_lit(b, ",\"systems\":[");
+    for (size_t i = 0; i < it->nsystems; i++) {
+        if (i > 0)
+            tk_jsontext_lit(b, ",");
+        bad |= tk_jsontext_str(b, it->systems[i], 0);
+    }
+    tk_jsontext_lit(b, "],\"status\":");
+    bad |= tk_jsontext_str(b, tk_anomalies_status_name(it->status), 0);
+    tk_jsontext_lit(b, ",\"triage\":");
+    if (it->decided_by) {
+        tk_jsontext_lit(b, "{\"decided_by\":");
+        bad |= tk_jsontext_str(b, it->decided_by, 0);
+        tk_jsontext_lit(b, ",\"decided_at\":");
+        if (it->decided_at == 0 || tk_time_format_iso(it->decided_at, at, sizeof at) == 0)
             tk_jsontext_lit(b, "null");
-        } else {
-            day_text(it->day, day);
-            bad |= tk_jsontext_str(b, day, 0);
-        }
-        day_text(it->first_day, from);
-        day_text(it->last_day, to);
-        tk_jsontext_lit(b, ",\"from\":");
-        bad |= tk_jsontext_str(b, from, 0);
-        tk_jsontext_lit(b, ",\"to\":");
-        bad |= tk_jsontext_str(b, to, 0);
-        tk_jsontext_lit(b, ",\"days\":");
-        tk_jsontext_int(b, (int64_t)it->days);
-        tk_jsontext_lit(b, ",\"score\":");
-        tk_jsontext_real(b, tk_jsonout_score(it->score), 15);
-        tk_jsontext_lit(b, it->model ? ",\"source\":\"model\"" : ",\"source\":\"rule\"");
-        tk_jsontext_lit(b, ",\"rule_id\":");
-        bad |= tk_jsontext_str(b, it->rule_id, 1);
-        tk_jsontext_lit(b, ",\"severity\":");
-        bad |= tk_jsontext_str(b, it->severity, 1);
-        tk_jsontext_lit(b, ",\"rules\":[");
-        for (const char *p = it->rules; p && *p;) {
-            const char *e = strchr(p, ',');
-            const size_t len = e ? (size_t)(e - p) : strlen(p);
-            if (p != it->rules)
-                tk_jsontext_lit(b, ",");
-            bad |= tk_jsontext_strn(b, p, len);
-            p = e ? e + 1 : p + len;
-        }
-        tk_jsontext_lit(b, "],\"findings_total\":");
-        tk_jsontext_int(b, (int64_t)it->findings);
-        tk_jsontext_lit(b, ",\"summary\":");
-        bad |= tk_jsontext_str(b, it->summary, 0);
-        tk_jsontext_lit(b, ",\"dept\":");
-        bad |= tk_jsontext_str(b, it->dept, 1);
-        tk_jsontext_lit(b, ",\"systems\":[");
-        for (size_t i = 0; i < it->nsystems; i++) {
-            if (i > 0)
-                tk_jsontext_lit(b, ",");
-            bad |= tk_jsontext_str(b, it->systems[i], 0);
-        }
-        tk_jsontext_lit(b, "],\"status\":");
-        bad |= tk_jsontext_str(b, tk_anomalies_status_name(it->status), 0);
-        tk_jsontext_lit(b, ",\"triage\":");
-        if (it->decided_by) {
-            tk_jsontext_lit(b, "{\"decided_by\":");
-            bad |= tk_jsontext_str(b, it->decided_by, 0);
-            tk_jsontext_lit(b, ",\"decided_at\":");
-            if (it->decided_at == 0 || tk_time_format_iso(it->decided_at, at, sizeof at) == 0)
-                tk_jsontext_lit(b, "null");
-            else
-                bad |= tk_jsontext_str(b, at, 0);
-            tk_jsontext_lit(b, ",\"comment\":");
-            bad |= tk_jsontext_str(b, it->comment, 1);
-            tk_jsontext_lit(b, "}");
-        } else {
-            tk_jsontext_lit(b, "null");
-        }
-        if (ids)
-            id_text(b, it->run_id, it->rank);
+        else
+            bad |= tk_jsontext_str(b, at, 0);
+        tk_jsontext_lit(b, ",\"comment\":");
+        bad |= tk_jsontext_str(b, it->comment, 1);
         tk_jsontext_lit(b, "}");
-        return bad ? -1 : 0;
+    } else {
+        tk_jsontext_lit(b, "null");
     }
+    if (ids)
+        id_text(b, it->run_id, it->rank);
+    tk_jsontext_lit(b, "}");
+    return bad ? -1 : 0;
+}
 
-    /* Item it built with jansson (and its id) and dumped into b. */
-    static int item_built(const tk_anomalies_item *it, int ids, tk_jsontext *b)
-    {
-        char id[48];
-        json_t *o = tk_jsonout_item(it);
-        if (o != NULL && ids) {
-            snprintf(id, sizeof id, "%lld-%lld", (long long)it->run_id, (long long)it->rank);
-            json_object_set_new(o, "id", json_string(id));
-        }
-        const int rc = o ? tk_jsontext_json(b, o, PAGE_DUMP_FLAGS) : -1;
-        json_decref(o);
-        return rc;
+/* Item it built with jansson (and its id) and dumped into b. */
+static int item_built(const tk_anomalies_item *it, int ids, tk_jsontext *b)
+{
+    char id[48];
+    json_t *o = tk_jsonout_item(it);
+    if (o != NULL && ids) {
+        snprintf(id, sizeof id, "%lld-%lld", (long long)it->run_id, (long long)it->rank);
+        json_object_set_new(o, "id", json_string(id));
     }
+    const int rc = o ? tk_jsontext_json(b, o, PAGE_DUMP_FLAGS) : -1;
+    json_decref(o);
+    return rc;
+}
 
-    int tk_jsonout_page_text(const tk_anomalies_run *r, const tk_anomalies_page *p, int ids,
-                             tk_jsontext *out)
-    {
-        char period[32];
-        int rc = 0;
-        tk_period_format(&r->period, period, sizeof period);
-        tk_jsontext_lit(out, "{\"run\":");
-        tk_jsontext_int(out, r->id);
-        tk_jsontext_lit(out, ",\"period\":");
-        rc |= tk_jsontext_str(out, period, 0);
-        tk_jsontext_lit(out, ",\"total\":");
-        tk_jsontext_int(out, (int64_t)p->total);
-        tk_jsontext_lit(out, ",\"next_cursor\":");
-        rc |= tk_jsontext_str(out, p->next_cursor, 1);
-        tk_jsontext_lit(out, ",\"items\":[");
-        for (size_t i = 0; rc == 0 && i < p->n; i++) {
-            if (i > 0)
-                tk_jsontext_lit(out, ",");
-            const size_t mark = out->len;
-            if (item_text(&p->items[i], ids, out) != 0 && !out->nomem) {
-                out->len = mark;
-                out->p[mark] = '\0';
-                rc |= item_built(&p->items[i], ids, out);
-            }
+int tk_jsonout_page_text(const tk_anomalies_run *r, const tk_anomalies_page *p, int ids,
+                         tk_jsontext *out)
+{
+    char period[32];
+    int rc = 0;
+    tk_period_format(&r->period, period, sizeof period);
+    tk_jsontext_lit(out, "{\"run\":");
+    tk_jsontext_int(out, r->id);
+    tk_jsontext_lit(out, ",\"period\":");
+    rc |= tk_jsontext_str(out, period, 0);
+    tk_jsontext_lit(out, ",\"total\":");
+    tk_jsontext_int(out, (int64_t)p->total);
+    tk_jsontext_lit(out, ",\"next_cursor\":");
+    rc |= tk_jsontext_str(out, p->next_cursor, 1);
+    tk_jsontext_lit(out, ",\"items\":[");
+    for (size_t i = 0; rc == 0 && i < p->n; i++) {
+        if (i > 0)
+            tk_jsontext_lit(out, ",");
+        const size_t mark = out->len;
+        if (item_text(&p->items[i], ids, out) != 0 && !out->nomem) {
+            out->len = mark;
+            out->p[mark] = '\0';
+            rc |= item_built(&p->items[i], ids, out);
         }
-        tk_jsontext_lit(out, "],\"notes\":");
-        json_t *notes = notes_json(r->notes);
-        rc |= notes ? tk_jsontext_json(out, notes, PAGE_DUMP_FLAGS) : -1;
-        json_decref(notes);
-        tk_jsontext_lit(out, "}");
-        return rc != 0 || out->nomem ? -1 : 0;
     }
+    tk_jsontext_lit(out, "],\"notes\":");
+    json_t *notes = notes_json(r->notes);
+    rc |= notes ? tk_jsontext_json(out, notes, PAGE_DUMP_FLAGS) : -1;
+    json_decref(notes);
+    tk_jsontext_lit(out, "}");
+    return rc != 0 || out->nomem ? -1 : 0;
+}
