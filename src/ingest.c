@@ -850,7 +850,7 @@ static int ingest(tk_tenant *t, const tk_profile *p, const char *path, const tk_
 opened:
     r.meta = (tk_upload_meta){
         base_name(path),      size,           tk_profile_name(p), tk_profile_version(p),
-        tk_profile_digest(p), r.opt->lenient, r.started_at};
+        tk_profile_digest(p), r.opt->lenient, r.started_at,       r.by};
     if (t != NULL) {
         rc = tk_master_resolver_create(&r.resolver, t, err);
         if (rc == TK_OK)
@@ -881,8 +881,7 @@ opened:
     if (rc != TK_OK)
         goto rejected_whole;
     if (!r.opt->dry_run) {
-        rc = tk_store_writer_begin_by(&r.writer, tk_tenant_db(t), &r.meta, r.by, pseudonym_cb, t,
-                                      err);
+        rc = tk_store_writer_begin(&r.writer, tk_tenant_db(t), &r.meta, pseudonym_cb, t, err);
         if (rc != TK_OK)
             goto done;
         uint8_t key[TK_CRYPTO_KEY_SIZE];
@@ -947,7 +946,7 @@ opened:
                                      msg,
                                      now_unix_ms(),
                                      r.meta.size};
-        rc = tk_store_record_rejected_by(tk_tenant_db(t), &r.meta, r.by, &s, &res->upload_id, err);
+        rc = tk_store_record_rejected(tk_tenant_db(t), &r.meta, &s, &res->upload_id, err);
         if (rc == TK_OK)
             rc = tk_error_set(err, TK_EREJECTED, "%s: rejected, nothing stored: %s", path, msg);
         goto done;
@@ -1008,8 +1007,8 @@ rejected_whole:
             res->sha256, res->encoding,    "rejected",    0,          0, 0, 0, 0, 0,
             NULL,        res->first_error, now_unix_ms(), r.meta.size};
         tk_error dberr;
-        if (tk_store_record_rejected_by(tk_tenant_db(t), &r.meta, r.by, &s, &res->upload_id,
-                                        &dberr) != TK_OK)
+        if (tk_store_record_rejected(tk_tenant_db(t), &r.meta, &s, &res->upload_id, &dberr) !=
+            TK_OK)
             res->upload_id = 0;
         rc = code;
     }

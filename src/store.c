@@ -223,8 +223,7 @@ static int prepare_all(tk_store_writer *w, tk_error *err)
 
 /* Inserts the upload's row, provisionally "rejected" with no SHA-256, in
  * the caller's transaction; the summary is written when the upload ends. */
-static int insert_upload(tk_db *db, const tk_upload_meta *m, const char *by, int64_t *id,
-                         tk_error *err)
+static int insert_upload(tk_db *db, const tk_upload_meta *m, int64_t *id, tk_error *err)
 {
     sqlite3_stmt *st = NULL;
     int rc = tk_db_prepare(db, &st,
@@ -242,7 +241,7 @@ static int insert_upload(tk_db *db, const tk_upload_meta *m, const char *by, int
     sqlite3_bind_text(st, 5, m->profile_sha256, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int(st, 6, m->lenient);
     sqlite3_bind_int64(st, 7, m->started_at);
-    sqlite3_bind_text(st, 8, by ? by : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 8, m->uploaded_by ? m->uploaded_by : "", -1, SQLITE_TRANSIENT);
     rc = tk_db_step(db, st, err);
     sqlite3_finalize(st);
     if (rc < 0)
@@ -253,13 +252,6 @@ static int insert_upload(tk_db *db, const tk_upload_meta *m, const char *by, int
 
 int tk_store_writer_begin(tk_store_writer **out, tk_db *db, const tk_upload_meta *m,
                           tk_store_pseudonym_fn pseudonym, void *ctx, tk_error *err)
-{
-    return tk_store_writer_begin_by(out, db, m, NULL, pseudonym, ctx, err);
-}
-
-int tk_store_writer_begin_by(tk_store_writer **out, tk_db *db, const tk_upload_meta *m,
-                             const char *by, tk_store_pseudonym_fn pseudonym, void *ctx,
-                             tk_error *err)
 {
     tk_store_writer *w = NULL;
     int rc;
@@ -306,7 +298,7 @@ int tk_store_writer_begin_by(tk_store_writer **out, tk_db *db, const tk_upload_m
     rc = prepare_all(w, err);
     if (rc != TK_OK)
         goto done;
-    rc = insert_upload(db, m, by, &w->upload_id, err);
+    rc = insert_upload(db, m, &w->upload_id, err);
     if (rc != TK_OK)
         goto done;
     w->upload_id = sqlite3_last_insert_rowid(tk_db_handle(db));
@@ -685,16 +677,10 @@ fail:
 int tk_store_record_rejected(tk_db *db, const tk_upload_meta *m, const tk_upload_summary *s,
                              int64_t *upload_id, tk_error *err)
 {
-    return tk_store_record_rejected_by(db, m, NULL, s, upload_id, err);
-}
-
-int tk_store_record_rejected_by(tk_db *db, const tk_upload_meta *m, const char *by,
-                                const tk_upload_summary *s, int64_t *upload_id, tk_error *err)
-{
     int rc = tk_db_begin(db, err);
     if (rc != TK_OK)
         return rc;
-    rc = insert_upload(db, m, by, upload_id, err);
+    rc = insert_upload(db, m, upload_id, err);
     if (rc == TK_OK)
         rc = update_upload(db, *upload_id, s, 0, 0, err);
     if (rc == TK_OK)

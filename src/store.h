@@ -37,7 +37,8 @@ typedef struct tk_upload_meta {
     int profile_version;
     const char *profile_sha256;
     int lenient;
-    int64_t started_at; /* Unix ms */
+    int64_t started_at;      /* Unix ms */
+    const char *uploaded_by; /* the account that uploads the file (NULL: unknown) */
 } tk_upload_meta;
 
 /* What is known when it ends. */
@@ -69,13 +70,6 @@ typedef struct tk_store_writer tk_store_writer;
 TK_MUST_CHECK int tk_store_writer_begin(tk_store_writer **out, tk_db *db, const tk_upload_meta *m,
                                         tk_store_pseudonym_fn pseudonym, void *ctx, tk_error *err);
 
-/* Same, recording by (borrowed; NULL: unknown, '') as the account that
- * uploads the file (uploads.uploaded_by). */
-TK_MUST_CHECK int tk_store_writer_begin_by(tk_store_writer **out, tk_db *db,
-                                           const tk_upload_meta *m, const char *by,
-                                           tk_store_pseudonym_fn pseudonym, void *ctx,
-                                           tk_error *err);
-
 /* Adds one event. When ev has a terminal and a terminal_address that differs
  * from it, also records (JST day of ev->t, address, terminal) in
  * terminal_addresses, the address interned in the terminals dictionary;
@@ -105,11 +99,6 @@ void tk_store_writer_abort(tk_store_writer *w);
 TK_MUST_CHECK int tk_store_record_rejected(tk_db *db, const tk_upload_meta *m,
                                            const tk_upload_summary *s, int64_t *upload_id,
                                            tk_error *err);
-
-/* Same, recording by (borrowed; NULL: unknown) as the uploader. */
-TK_MUST_CHECK int tk_store_record_rejected_by(tk_db *db, const tk_upload_meta *m, const char *by,
-                                              const tk_upload_summary *s, int64_t *upload_id,
-                                              tk_error *err);
 
 /* Finds a stored (or partially stored) upload with this SHA-256.
  * Returns TK_OK with *upload_id set, TK_ENOTFOUND or TK_EDB. */

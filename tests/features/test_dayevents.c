@@ -31,7 +31,7 @@ static void loads_one_day_sorted(void)
     tk_db *db = NULL;
     TK_REQUIRE(tk_db_open(&db, path, TK_DB_CREATE, &err) == TK_OK);
     TK_REQUIRE(tk_store_migrate(db, &err) == TK_OK);
-    const tk_upload_meta meta = {"f.csv", 1, "p", 1, "d", 0, 0};
+    const tk_upload_meta meta = {"f.csv", 1, "p", 1, "d", 0, 0, NULL};
     tk_store_writer *w = NULL;
     TK_REQUIRE(tk_store_writer_begin(&w, db, &meta, pseudonym, NULL, &err) == TK_OK);
     /* 2024-10-01 00:00 JST = 1727708400000. Events on the 30th, the 1st
@@ -153,7 +153,7 @@ static void addresses_become_their_terminal(void)
     const int64_t d0 = 1727708400000LL, h = 3600000LL, day0 = d0 / 86400000 + 1;
 
     /* The logon log, days 0 and 1. */
-    const tk_upload_meta meta = {"logon.csv", 1, "p", 1, "d", 0, 0};
+    const tk_upload_meta meta = {"logon.csv", 1, "p", 1, "d", 0, 0, NULL};
     tk_store_writer *w = NULL;
     TK_REQUIRE(tk_store_writer_begin(&w, db, &meta, pseudonym, NULL, &err) == TK_OK);
     add(w, d0 + 8 * h, "DESKTOP-A", 0, "10.0.0.1"); /* one host: unambiguous */
@@ -168,7 +168,7 @@ static void addresses_become_their_terminal(void)
     TK_REQUIRE(tk_store_writer_commit(w, &s, &id, &err) == TK_OK);
 
     /* The business log, which names terminals by IP (or by a resolved name). */
-    const tk_upload_meta meta2 = {"biz.csv", 2, "p", 1, "d", 0, 0};
+    const tk_upload_meta meta2 = {"biz.csv", 2, "p", 1, "d", 0, 0, NULL};
     TK_REQUIRE(tk_store_writer_begin(&w, db, &meta2, pseudonym, NULL, &err) == TK_OK);
     add(w, d0 + 9 * h, "10.0.0.1", 0, NULL);
     add(w, d0 + 9 * h + 1, "10.0.0.2", 0, NULL);

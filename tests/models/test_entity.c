@@ -80,7 +80,7 @@ static tk_view view(const char *s)
 
 static void store(tk_tenant *t, const ev *in, size_t n)
 {
-    const tk_upload_meta meta = {"logs.csv", 1, "test", 1, "x", 0, 0};
+    const tk_upload_meta meta = {"logs.csv", 1, "test", 1, "x", 0, 0, NULL};
     tk_store_writer *w = NULL;
     tk_error err;
     int64_t id;

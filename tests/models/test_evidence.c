@@ -46,7 +46,7 @@ static tk_view V(const char *s)
 static int store_upload(tk_db *db, const char *file, const char *sha, int n)
 {
     tk_error err = {0, ""};
-    const tk_upload_meta m = {file, 100, "juki", 1, "ab", 0, 1000};
+    const tk_upload_meta m = {file, 100, "juki", 1, "ab", 0, 1000, NULL};
     tk_store_writer *w = NULL;
     if (tk_store_writer_begin(&w, db, &m, fake_pseudonym, NULL, &err) != TK_OK)
         return -1;

@@ -117,7 +117,7 @@ static int uploads;
 static void wbegin(struct writer *w, tk_tenant *t)
 {
     tk_error err;
-    const tk_upload_meta meta = {"events.csv", 1, "test", 1, "x", 0, 0};
+    const tk_upload_meta meta = {"events.csv", 1, "test", 1, "x", 0, 0, NULL};
     w->t = t;
     w->n = 0;
     if (tk_store_writer_begin(&w->w, tk_tenant_db(t), &meta, pseudonym, t, &err) != TK_OK)

@@ -60,7 +60,7 @@ static tk_event event(int64_t t, const char *user, int resolved, const char *sub
     return e;
 }
 
-static const tk_upload_meta meta = {"a.csv", 100, "p", 1, "ab", 0, 1000};
+static const tk_upload_meta meta = {"a.csv", 100, "p", 1, "ab", 0, 1000, NULL};
 
 static void stores_dictionary_encoded_events(void)
 {
@@ -433,7 +433,7 @@ static void reads_events_by_id_with_their_records(void)
     TK_REQUIRE(db != NULL);
     int calls = 0;
     tk_store_writer *w = NULL;
-    static const tk_upload_meta m = {"juki_2024-10.csv", 100, "p", 1, "ab", 0, 1000};
+    static const tk_upload_meta m = {"juki_2024-10.csv", 100, "p", 1, "ab", 0, 1000, NULL};
     TK_REQUIRE(tk_store_writer_begin(&w, db, &m, fake_pseudonym, &calls, &err) == TK_OK);
     /* 10,000 events over three blocks; records skip one row in a hundred
      * (a rejected or empty row) after the header (record 1). */
