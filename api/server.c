@@ -5,7 +5,12 @@
  *
  *   1. MHD calls the access handler first with the headers: a request
  *      object is made (the MHD "request closure"); a Content-Length above
- *      the body cap is answered 413 at once, before the body is read.
+ *      TK_SERVER_DRAIN_MAX is answered 413 at once, before the body is
+ *      read. A body above the cap but below that is read and discarded
+ *      and answered 413 at its end: a client still sending would
+ *      otherwise meet a closed connection (a broken pipe) instead of the
+ *      answer, and a client that asks "Expect: 100-continue" is answered
+ *      at once either way.
  *   2. Body chunks are copied up to the cap; past it the rest is
  *      discarded and the request is answered 413 at its end (a chunked
  *      body has no Content-Length to refuse early).
@@ -1470,7 +1475,9 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         int64_t v;
         if (cl != NULL && tk_parse_i64(cl, strlen(cl), &v) && v > (int64_t)s->body_max) {
             r->too_large = 1;
-            serve(r);
+            if (v > (int64_t)TK_SERVER_DRAIN_MAX ||
+                MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect") != NULL)
+                serve(r);
         }
         return MHD_YES;
     }

@@ -44,6 +44,9 @@ typedef struct tk_server tk_server;
  * memory). */
 #define TK_SERVER_BODY_MAX   (64 * 1024)
 #define TK_SERVER_HEADER_MAX (32 * 1024)
+/* A JSON body above the cap but not above this is read to its end (and
+ * discarded) before it is answered 413; a larger one is answered at once. */
+#define TK_SERVER_DRAIN_MAX (4 * 1024 * 1024)
 
 /* Largest streamed body (an upload) by default: 1 GiB. */
 #define TK_SERVER_UPLOAD_MAX ((uint64_t)1 << 30)
