@@ -1463,8 +1463,17 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
             serve(r);
             return MHD_YES;
         }
+        const int expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect") != NULL;
         if (stream_route(method, url) != NULL) {
-            /* An upload: everything the headers say is checked now. */
+            /* An upload: everything the headers say is checked now, but
+             * one a little over the limit is read and discarded first
+             * (answered at its end, as a JSON body is below). */
+            const int64_t len = tk_server_req_body_length(r);
+            if (len > 0 && (uint64_t)len > s->upload_max && len <= (int64_t)TK_SERVER_DRAIN_MAX &&
+                !expect) {
+                r->too_large = 1;
+                return MHD_YES;
+            }
             serve(r);
             if (!r->st.on)
                 return MHD_YES; /* refused: an answer is queued, the body never read */
@@ -1475,8 +1484,7 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *conn, co
         int64_t v;
         if (cl != NULL && tk_parse_i64(cl, strlen(cl), &v) && v > (int64_t)s->body_max) {
             r->too_large = 1;
-            if (v > (int64_t)TK_SERVER_DRAIN_MAX ||
-                MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect") != NULL)
+            if (v > (int64_t)TK_SERVER_DRAIN_MAX || expect)
                 serve(r);
         }
         return MHD_YES;

@@ -70,8 +70,12 @@ check '[ "$code" = 422 ] && [ "$(jq_ "d[\"error\"][\"details\"][\"parameter\"]")
 bearer analyst POST '/api/v1/master/staff?name=s.csv' -H 'Content-Type: application/json' --data-binary '{}'
 check '[ "$code" = 415 ]' "not CSV: $last"
 { head -1 "$tmp/staff.csv"; for i in $(seq 100 400); do echo "3$i,N$i,市民課,,在職,a$i"; done; } >"$tmp/big.csv"
-post analyst '/api/v1/master/staff?name=big.csv&effective=2024-06-01' "$tmp/big.csv"
-check '[ "$code" = 413 ] && [ "$(jq_ "d[\"error\"][\"details\"][\"limit\"]")" = 4096 ]' "over the upload limit: $last"
+# A body a little over the limit is read to its end before the 413: the
+# client gets the answer, never a broken pipe, on every try.
+for try in 1 2 3; do
+    post analyst '/api/v1/master/staff?name=big.csv&effective=2024-06-01' "$tmp/big.csv"
+    check '[ "$code" = 413 ] && [ "$(jq_ "d[\"error\"][\"details\"][\"limit\"]")" = 4096 ]' "over the upload limit (try $try): $last"
+done
 bearer analyst POST '/api/v1/master/staff?name=big.csv&effective=2024-06-01' "${CSV[@]}" -H 'Transfer-Encoding: chunked' -T "$tmp/big.csv"
 check '[ "$code" = 413 ]' "a chunked body over the limit is cut: $last"
 
