@@ -9,9 +9,12 @@
  * their own so that they can be read, documented and moved.
  *
  * The period's activity (events per day and system, per weekday and hour)
- * comes from one scan of the stored events of the period (src/store.h):
- * a scan reads each block once and keeps only counters, so it costs
- * memory in the number of days times systems, not in events.
+ * and its completeness grid come from one scan of the stored events
+ * (src/store.h), the one models/completeness makes of the period and
+ * the weeks before it, which hands the report each event of the period
+ * as it passes: the period is read once, and the scan keeps only
+ * counters, so it costs memory in the number of days times systems, not
+ * in events.
  *
  * Words: every fixed text is in the WORDS list below, once per language,
  * so that a translation is a column and the chapters hold no literal
@@ -484,12 +487,27 @@ done:
     return rc;
 }
 
-/* Counts the period's events per day and system and per weekday and hour. */
+/* Counts one event of the period per day and system and per weekday and
+ * hour (a tk_completeness_visit_fn). */
+static void count_activity(void *vctx, const tk_stored_event *ev)
+{
+    ctx *const c = vctx;
+    const size_t nsys = c->systems.n ? c->systems.n : 1;
+    const int64_t day = tk_jst_day(ev->row.t);
+    const size_t di = (size_t)(day - c->o->period.first_day);
+    const size_t sys = ev->row.system < nsys ? ev->row.system : 0;
+    c->vol[di * nsys + sys]++;
+    const int64_t wd = ((day + 3) % 7 + 7) % 7; /* 1970-01-01 was a Thursday */
+    const int hour = tk_jst_ms_of_day(ev->row.t) / 3600000;
+    c->heat[(size_t)wd * 24 + (size_t)hour] += 1;
+    c->events++;
+}
+
+/* The period's activity and its completeness grid. One scan of the store
+ * serves both: models/completeness reads the period (and the weeks before
+ * it) and hands each event of the period to count_activity(). */
 static int gather_activity(ctx *c, tk_error *err)
 {
-    tk_store_scan *s = NULL;
-    tk_stored_event ev;
-    const int64_t day_ms = 86400000, jst = 9 * 3600000;
     int rc;
 
     rc = tk_store_names_load(c->b.db, TK_STORE_SYSTEMS, &c->systems, err);
@@ -511,31 +529,8 @@ static int gather_activity(ctx *c, tk_error *err)
     tk_calendar_destroy(cal);
     if (rc != TK_OK)
         return rc;
-    rc = tk_store_scan_create(&s, c->b.db, c->o->period.first_day * day_ms - jst,
-                              (c->o->period.last_day + 1) * day_ms - jst, err);
-    while (rc == TK_OK) {
-        const int got = tk_store_scan_next(s, &ev, err);
-        if (got < 0) {
-            rc = got;
-            break;
-        }
-        if (got == 0)
-            break;
-        const int64_t day = tk_jst_day(ev.row.t);
-        if (day < c->o->period.first_day || day > c->o->period.last_day)
-            continue;
-        const size_t di = (size_t)(day - c->o->period.first_day);
-        const size_t sys = ev.row.system < nsys ? ev.row.system : 0;
-        c->vol[di * nsys + sys]++;
-        const int64_t wd = ((day + 3) % 7 + 7) % 7; /* 1970-01-01 was a Thursday */
-        const int hour = tk_jst_ms_of_day(ev.row.t) / 3600000;
-        c->heat[(size_t)wd * 24 + (size_t)hour] += 1;
-        c->events++;
-    }
-    tk_store_scan_destroy(s);
-    if (rc != TK_OK)
-        return rc;
-    return tk_completeness_compute(c->b.t, &c->o->period, tk_jst_day(c->b.issued), &c->comp, err);
+    return tk_completeness_compute_visit(c->b.t, &c->o->period, tk_jst_day(c->b.issued),
+                                         count_activity, c, &c->comp, err);
 }
 
 /* Uploads whose accepted rows overlap the period (or that were rejected
