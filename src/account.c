@@ -844,14 +844,35 @@ int tk_account_get(tk_account_store *s, const tk_actor *actor, const char *name,
     return rc;
 }
 
-int tk_account_list(tk_account_store *s, const tk_actor *actor, tk_account_info **out, size_t *n,
-                    tk_error *err)
+/* Checks that actor may list, sets scope (TK_TENANT_NAME_MAX + 1 bytes:
+ * the tenant the listing is limited to, "" for every tenant) and prepares
+ * the listing's statement into *st. Returns TK_OK, TK_EREJECTED or
+ * TK_EDB. */
+typedef int (*query_fn)(tk_account_store *s, const tk_actor *actor, char *scope, sqlite3_stmt **st,
+                        tk_error *err);
+
+/* Reads the current row of st into slot, one element of the array a
+ * listing builds: 1 kept, 0 skipped (the row is gone), or a negative
+ * TK_E* code. */
+typedef int (*row_fn)(tk_account_store *s, const tk_actor *actor, sqlite3_stmt *st, void *slot,
+                      tk_error *err);
+
+/* A listing: prepares its statement with query, steps it to its end,
+ * reading each row with fn into a growing array of elements of `size`
+ * bytes, records the listing in the audit log as `action` with the
+ * detail "N noun(s)" (finish(), refusals too), and hands the array out in
+ * *out (owned: tk_free(); NULL when empty or on failure) and *n. Returns
+ * TK_OK or what failed (query, fn, the database, TK_ENOMEM, the audit
+ * log). */
+static int list_rows(tk_account_store *s, const tk_actor *actor, const char *action,
+                     const char *noun, query_fn query, row_fn fn, size_t size, void **out,
+                     size_t *n, tk_error *err)
 {
     tk_error local;
     sqlite3_stmt *st = NULL;
-    tk_account_info *v = NULL;
-    size_t count = 0, cap = 0;
     char scope[TK_TENANT_NAME_MAX + 1] = "";
+    unsigned char *v = NULL;
+    size_t count = 0, cap = 0;
     char detail[64];
     int rc;
 
@@ -859,20 +880,11 @@ int tk_account_list(tk_account_store *s, const tk_actor *actor, tk_account_info 
         err = &local;
     *out = NULL;
     *n = 0;
-    /* an admin of one tenant lists that tenant's accounts */
-    if (actor->role == NULL || strcmp(actor->role, "admin") != 0)
-        rc = tk_error_set(err, TK_EREJECTED, "%s (%s) may not list accounts: only an admin may",
-                          actor->name, actor->role ? actor->role : "no role");
-    else
-        rc = actor_scope(s, actor, scope, err);
-    if (rc == TK_OK)
-        rc = prep(s->db, &st,
-                  "SELECT name FROM accounts WHERE ? IS NULL OR tenant = ? ORDER BY name", "ss",
-                  err, scope, scope);
+    rc = query(s, actor, scope, &st, err);
     while (rc == TK_OK && (rc = tk_db_step(s->db, st, err)) == 1) {
         if (count == cap) {
             const size_t ncap = cap ? cap * 2 : 16;
-            tk_account_info *g = tk_realloc(v, ncap * sizeof *v);
+            unsigned char *g = tk_realloc(v, ncap * size);
             if (g == NULL) {
                 rc = oom(err);
                 break;
@@ -880,25 +892,56 @@ int tk_account_list(tk_account_store *s, const tk_actor *actor, tk_account_info 
             v = g;
             cap = ncap;
         }
-        rc = read_account(s, col(st, 0), tk_actor_now(actor), &v[count], NULL, err);
-        if (rc == 1) {
+        rc = fn(s, actor, st, v + count * size, err);
+        if (rc == 1)
             count++;
+        if (rc >= 0)
             rc = TK_OK;
-        } else if (rc == 0) {
-            rc = TK_OK;
-        }
     }
     if (rc == 0)
         rc = TK_OK;
     sqlite3_finalize(st);
-    snprintf(detail, sizeof detail, "%zu account%s", count, count == 1 ? "" : "s");
-    rc = finish(s, actor, scope, "account.list", NULL, rc == TK_OK ? detail : NULL, rc, err);
+    snprintf(detail, sizeof detail, "%zu %s%s", count, noun, count == 1 ? "" : "s");
+    rc = finish(s, actor, scope, action, NULL, rc == TK_OK ? detail : NULL, rc, err);
     if (rc == TK_OK && count > 0) {
         *out = v;
         *n = count;
         v = NULL;
     }
     tk_free(v);
+    return rc;
+}
+
+static int account_row(tk_account_store *s, const tk_actor *actor, sqlite3_stmt *st, void *slot,
+                       tk_error *err)
+{
+    return read_account(s, col(st, 0), tk_actor_now(actor), slot, NULL, err);
+}
+
+static int accounts_query(tk_account_store *s, const tk_actor *actor, char *scope,
+                          sqlite3_stmt **st, tk_error *err)
+{
+    int rc;
+    /* an admin of one tenant lists that tenant's accounts */
+    if (actor->role == NULL || strcmp(actor->role, "admin") != 0)
+        rc = tk_error_set(err, TK_EREJECTED, "%s (%s) may not list accounts: only an admin may",
+                          actor->name, actor->role ? actor->role : "no role");
+    else
+        rc = actor_scope(s, actor, scope, err);
+    if (rc == TK_OK)
+        rc =
+            prep(s->db, st, "SELECT name FROM accounts WHERE ? IS NULL OR tenant = ? ORDER BY name",
+                 "ss", err, scope, scope);
+    return rc;
+}
+
+int tk_account_list(tk_account_store *s, const tk_actor *actor, tk_account_info **out, size_t *n,
+                    tk_error *err)
+{
+    void *v = NULL;
+    const int rc = list_rows(s, actor, "account.list", "account", accounts_query, account_row,
+                             sizeof **out, &v, n, err);
+    *out = v;
     return rc;
 }
 
@@ -1407,54 +1450,37 @@ int tk_account_token_revoke(tk_account_store *s, const tk_actor *actor, const ch
     return finish(s, actor, owner_tenant, "token.revoke", id, detail, rc, err);
 }
 
-int tk_account_token_list(tk_account_store *s, const tk_actor *actor, tk_account_token_info **out,
-                          size_t *n, tk_error *err)
+static int token_row(tk_account_store *s, const tk_actor *actor, sqlite3_stmt *st, void *slot,
+                     tk_error *err)
 {
-    tk_error local;
-    sqlite3_stmt *st = NULL;
-    tk_account_token_info *v = NULL;
-    size_t count = 0, cap = 0;
-    char scope[TK_TENANT_NAME_MAX + 1] = "";
-    char detail[64];
-    int rc;
+    (void)s;
+    (void)actor;
+    (void)err;
+    read_token(st, slot);
+    return 1;
+}
 
-    if (err == NULL)
-        err = &local;
-    *out = NULL;
-    *n = 0;
+static int tokens_query(tk_account_store *s, const tk_actor *actor, char *scope, sqlite3_stmt **st,
+                        tk_error *err)
+{
     const int admin = actor->role != NULL && strcmp(actor->role, "admin") == 0;
-    rc = actor_scope(s, actor, scope, err);
+    int rc = actor_scope(s, actor, scope, err);
     /* an admin sees its scope's tokens; anyone else only its own */
     if (rc == TK_OK)
-        rc = prep(s->db, &st,
+        rc = prep(s->db, st,
                   "SELECT " TOKEN_COLUMNS " FROM tokens t JOIN accounts a ON a.name = t.account "
                   "WHERE (?1 = 1 AND (?2 IS NULL OR a.tenant = ?2)) OR (?1 = 0 AND t.account = ?3)"
                   " ORDER BY t.created_ms DESC, t.id",
                   "isS", err, (int64_t)admin, scope, actor->name);
-    while (rc == TK_OK && (rc = tk_db_step(s->db, st, err)) == 1) {
-        if (count == cap) {
-            const size_t ncap = cap ? cap * 2 : 16;
-            tk_account_token_info *g = tk_realloc(v, ncap * sizeof *v);
-            if (g == NULL) {
-                rc = oom(err);
-                break;
-            }
-            v = g;
-            cap = ncap;
-        }
-        read_token(st, &v[count++]);
-        rc = TK_OK;
-    }
-    if (rc == 0)
-        rc = TK_OK;
-    sqlite3_finalize(st);
-    snprintf(detail, sizeof detail, "%zu token%s", count, count == 1 ? "" : "s");
-    rc = finish(s, actor, scope, "token.list", NULL, rc == TK_OK ? detail : NULL, rc, err);
-    if (rc == TK_OK && count > 0) {
-        *out = v;
-        *n = count;
-        v = NULL;
-    }
-    tk_free(v);
+    return rc;
+}
+
+int tk_account_token_list(tk_account_store *s, const tk_actor *actor, tk_account_token_info **out,
+                          size_t *n, tk_error *err)
+{
+    void *v = NULL;
+    const int rc = list_rows(s, actor, "token.list", "token", tokens_query, token_row, sizeof **out,
+                             &v, n, err);
+    *out = v;
     return rc;
 }
