@@ -604,6 +604,21 @@ static int no_account(tk_account_store *s, const char *name, tk_error *err)
     return tk_error_set(err, TK_ENOTFOUND, "account %s does not exist in %s", name, s->data_dir);
 }
 
+/* Checks name and reads its account into *out (untouched unless found),
+ * as read_account() with `now`. Returns TK_OK, the name's error,
+ * TK_ENOTFOUND or TK_EDB. */
+static int existing_account(tk_account_store *s, const char *name, int64_t now,
+                            tk_account_info *out, tk_error *err)
+{
+    int rc = tk_account_check_name(name, err);
+    if (rc != TK_OK)
+        return rc;
+    rc = read_account(s, name, now, out, NULL, err);
+    if (rc == 0)
+        return no_account(s, name, err);
+    return rc == 1 ? TK_OK : rc;
+}
+
 /* The tenant the actor's rights are limited to ("" the whole data
  * directory): its account's tenant if the actor is an account, else ""
  * (a local actor such as the CLI). */
@@ -742,14 +757,7 @@ int tk_account_passwd(tk_account_store *s, const tk_actor *actor, const char *na
     if (err == NULL)
         err = &local;
     a.tenant[0] = '\0';
-    rc = tk_account_check_name(name, err);
-    if (rc == TK_OK) {
-        rc = read_account(s, name, 0, &a, NULL, err);
-        if (rc == 0)
-            rc = no_account(s, name, err);
-        else if (rc == 1)
-            rc = TK_OK;
-    }
+    rc = existing_account(s, name, 0, &a, err);
     if (rc == TK_OK)
         rc = may_manage(s, actor, a.tenant, name, "set other accounts' passwords", err);
     if (rc == TK_OK)
@@ -780,14 +788,7 @@ static int set_disabled(tk_account_store *s, const tk_actor *actor, const char *
     if (err == NULL)
         err = &local;
     a.tenant[0] = '\0';
-    rc = tk_account_check_name(name, err);
-    if (rc == TK_OK) {
-        rc = read_account(s, name, 0, &a, NULL, err);
-        if (rc == 0)
-            rc = no_account(s, name, err);
-        else if (rc == 1)
-            rc = TK_OK;
-    }
+    rc = existing_account(s, name, 0, &a, err);
     if (rc == TK_OK)
         rc =
             may_manage(s, actor, a.tenant, NULL, off ? "disable accounts" : "enable accounts", err);
@@ -827,14 +828,7 @@ int tk_account_get(tk_account_store *s, const tk_actor *actor, const char *name,
     if (err == NULL)
         err = &local;
     memset(out, 0, sizeof *out);
-    rc = tk_account_check_name(name, err);
-    if (rc == TK_OK) {
-        rc = read_account(s, name, tk_actor_now(actor), out, NULL, err);
-        if (rc == 0)
-            rc = no_account(s, name, err);
-        else if (rc == 1)
-            rc = TK_OK;
-    }
+    rc = existing_account(s, name, tk_actor_now(actor), out, err);
     if (rc == TK_OK)
         rc = may_manage(s, actor, out->tenant, name, "read other accounts", err);
     const char *tenant = rc == TK_OK ? out->tenant : NULL;
