@@ -36,6 +36,7 @@
 #include <time.h>
 #include <xlsxwriter.h>
 
+#include "api/rbuild.h"
 #include "api/svg.h"
 #include "models/answers.h"
 #include "models/bsettings.h"
@@ -56,9 +57,6 @@
 #define WORDS(X) \
     X(W_TITLE, "分析点検結果報告会資料", "Annual Review of the Log Inspection") \
     X(W_MTITLE, "分析点検結果報告会 議事録", "Minutes of the Annual Review Meeting") \
-    X(W_CLASS, "取扱注意", "Confidential") \
-    X(W_ISSUER, "tenken ログ分析点検", "tenken log inspection") \
-    X(W_TENANT, "対象団体", "Tenant") \
     X(W_FY, "対象年度", "Fiscal year") \
     X(W_FY_FMT, "%d年度（%s）", "FY%d (%s)") \
     X(W_ISSUED, "発行日", "Issued") \
@@ -226,12 +224,7 @@
     X(W_S8_NONE, "次年度の計画は未登録", "next year's schedule not registered")
 // clang-format on
 
-#define W_ENUM(k, j, e) k,
-#define W_JA(k, j, e)   j,
-#define W_EN(k, j, e)   e,
-enum { WORDS(W_ENUM) W_COUNT };
-static const char *const words_ja[W_COUNT] = {WORDS(W_JA)};
-static const char *const words_en[W_COUNT] = {WORDS(W_EN)};
+TK_RBUILD_WORD_TABLES(WORDS);
 
 /* ---- context ------------------------------------------------------------- */
 
@@ -257,11 +250,7 @@ typedef struct rver {
 } rver;
 
 typedef struct ctx {
-    tk_tenant *t;
-    tk_db *db;
-    tk_rdoc *d;
-    const char *const *w;
-    int en;
+    tk_rbuild b; /* the tenant, the document, its words and date of issue */
     const tk_annual_options *o;
     tk_period year, half[2], next;
     per per[6];
@@ -277,13 +266,10 @@ typedef struct ctx {
     tk_period_plan *plans;
     size_t nplans;
     int64_t last_run_at; /* the newest run of the year's periods; 0 when none */
-    int64_t issued;
 } ctx;
 
-static const char *W(const ctx *c, int k)
-{
-    return c->w[k];
-}
+/* The word k of the document's language. */
+#define W(c, k) tk_rbuild_word(&(c)->b, (k))
 
 static int nomem(tk_error *err)
 {
@@ -291,24 +277,11 @@ static int nomem(tk_error *err)
     return TK_ENOMEM;
 }
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        rc = (x);                                                                                  \
-        if (rc != TK_OK)                                                                           \
-            goto done;                                                                             \
-    } while (0)
-
-static void day_str(const ctx *c, int64_t day, char *buf, size_t cap)
-{
-    tk_rdoc_fmt_day(day, c->en, buf, cap);
-}
+#define TRY(x) TK_RBUILD_TRY(x)
 
 static void period_str(const ctx *c, const tk_period *p, char *buf, size_t cap)
 {
-    char a[32], b[32];
-    day_str(c, p->first_day, a, sizeof a);
-    day_str(c, p->last_day, b, sizeof b);
-    snprintf(buf, cap, c->en ? "%s to %s" : "%s〜%s", a, b);
+    tk_rbuild_range(&c->b, p, c->b.en ? "%s to %s" : "%s〜%s", buf, cap);
 }
 
 /* "4-5月" / "Apr-May": a two-month period by its months. */
@@ -319,7 +292,7 @@ static void short_period(const ctx *c, const tk_period *p, char *buf, size_t cap
     int y1, m1, d1, y2, m2, d2;
     tk_civil_from_days(p->first_day, &y1, &m1, &d1);
     tk_civil_from_days(p->last_day, &y2, &m2, &d2);
-    if (c->en)
+    if (c->b.en)
         snprintf(buf, cap, "%s-%s", mon[m1 - 1], mon[m2 - 1]);
     else
         snprintf(buf, cap, "%d-%d月", m1, m2);
@@ -337,7 +310,7 @@ static const char *sev_word(const ctx *c, int s)
 {
     if (s == 0)
         return "—";
-    return c->en ? tk_rulecat_severity_name(s) : tk_rulecat_severity_ja(s);
+    return c->b.en ? tk_rulecat_severity_name(s) : tk_rulecat_severity_ja(s);
 }
 
 /* "R03 大量照会" of a rule id, "統計モデル" for "model" or "". */
@@ -352,7 +325,7 @@ static void rule_label(const ctx *c, const char *id, char *buf, size_t cap)
         snprintf(buf, cap, "%s", id);
     else
         snprintf(buf, cap, "%s %s", id,
-                 c->en ? tk_rulecat_rule_at(k)->name_en : tk_rulecat_rule_at(k)->name_ja);
+                 c->b.en ? tk_rulecat_rule_at(k)->name_en : tk_rulecat_rule_at(k)->name_ja);
 }
 
 static int item_severity(const tk_anomalies_item *it)
@@ -417,7 +390,7 @@ static int gather_uploads(ctx *c, tk_error *err)
         tk_upload_info *u = NULL;
         size_t nu = 0;
         uint64_t total = 0;
-        const int rc = tk_uploads_list(c->db, &f, &u, &nu, &total, err);
+        const int rc = tk_uploads_list(c->b.db, &f, &u, &nu, &total, err);
         if (rc != TK_OK)
             return rc;
         for (size_t i = 0; i < nu; i++) {
@@ -447,7 +420,7 @@ static int gather_uploads(ctx *c, tk_error *err)
 static int gather_period(ctx *c, per *pp, tk_error *err)
 {
     int rc;
-    TRY(tk_periods_get(c->db, &pp->p, &pp->e, err));
+    TRY(tk_periods_get(c->b.db, &pp->p, &pp->e, err));
     if (pp->e.status != TK_PERIODS_OPEN && pp->e.latest_run > 0)
         c->analysed++;
     if (pp->e.status == TK_PERIODS_DELIVERED)
@@ -455,8 +428,8 @@ static int gather_period(ctx *c, per *pp, tk_error *err)
     if (pp->e.latest_run <= 0)
         goto done;
     pp->run_at = pp->e.latest_run_at;
-    TRY(load_items(c->db, pp->e.latest_run, &pp->items, &pp->nitems, err));
-    TRY(tk_answers_requests(c->db, &pp->p, NULL, &pp->set, err));
+    TRY(load_items(c->b.db, pp->e.latest_run, &pp->items, &pp->nitems, err));
+    TRY(tk_answers_requests(c->b.db, &pp->p, NULL, &pp->set, err));
     for (size_t i = 0; i < pp->set.n; i++)
         if (pp->set.v[i].answered && (int)pp->set.v[i].answer.verdict >= 0 &&
             pp->set.v[i].answer.verdict < TK_ANSWERS_NVERDICTS)
@@ -472,7 +445,7 @@ static int gather_runs(ctx *c, tk_error *err)
     for (;;) {
         tk_anomalies_run *v = NULL;
         size_t n = 0;
-        int rc = tk_anomalies_runs_list(c->db, NULL, before, 500, &v, &n, err);
+        int rc = tk_anomalies_runs_list(c->b.db, NULL, before, 500, &v, &n, err);
         if (rc != TK_OK)
             return rc;
         for (size_t i = 0; i < n; i++) {
@@ -551,16 +524,16 @@ static int gather(ctx *c, tk_error *err)
     TRY(gather_runs(c, err));
     {
         rv_acc a = {c, TK_OK, err};
-        rc = tk_rulecat_list_versions(c->db, keep_version, &a, err);
+        rc = tk_rulecat_list_versions(c->b.db, keep_version, &a, err);
         if (rc == 1)
             rc = a.rc;
         if (rc != TK_OK)
             goto done;
     }
     TRY(tk_rulecat_config_create(&c->defaults, err));
-    TRY(tk_bsettings_history(c->db, &c->bs, &c->nbs, err));
-    TRY(tk_tuning_rules_read(c->db, &c->rules, err));
-    TRY(tk_period_plan_list(c->db, &c->plans, &c->nplans, err));
+    TRY(tk_bsettings_history(c->b.db, &c->bs, &c->nbs, err));
+    TRY(tk_tuning_rules_read(c->b.db, &c->rules, err));
+    TRY(tk_period_plan_list(c->b.db, &c->plans, &c->nplans, err));
 done:
     return rc;
 }
@@ -773,9 +746,9 @@ static int half_totals(const ctx *c, size_t *h1, size_t *h2, tk_error *err)
 {
     tk_trends a = {0}, b = {0};
     const tk_trends_key key = TK_TRENDS_RULE;
-    int rc = tk_trends_compute(c->db, &c->half[0], &key, 1, &a, err);
+    int rc = tk_trends_compute(c->b.db, &c->half[0], &key, 1, &a, err);
     if (rc == TK_OK)
-        rc = tk_trends_compute(c->db, &c->half[1], &key, 1, &b, err);
+        rc = tk_trends_compute(c->b.db, &c->half[1], &key, 1, &b, err);
     *h1 = a.cases;
     *h2 = b.cases;
     tk_trends_dispose(&a);
@@ -787,19 +760,17 @@ static int half_totals(const ctx *c, size_t *h1, size_t *h2, tk_error *err)
 
 static int cover(ctx *c, tk_error *err)
 {
-    char yr[160], pb[96], sub[300], issued[32], an[400] = "", dl[400] = "";
+    char yr[160], pb[96], issued[32], an[400] = "", dl[400] = "";
     int rc;
 
     period_str(c, &c->year, pb, sizeof pb);
     snprintf(yr, sizeof yr, W(c, W_FY_FMT), c->o->fiscal_year, pb);
-    snprintf(sub, sizeof sub, c->en ? "%s, %s" : "%s　%s", tk_tenant_name(c->t), yr);
-    TRY(tk_rdoc_set_cover(c->d, sub, W(c, W_CLASS), c->o->issuer ? c->o->issuer : W(c, W_ISSUER),
-                          err));
-    day_str(c, tk_jst_day(c->issued), issued, sizeof issued);
+    TRY(tk_rbuild_cover(&c->b, yr, c->o->issuer, err));
+    tk_rbuild_day(&c->b, tk_jst_day(c->b.issued), issued, sizeof issued);
     for (size_t k = 0; k < 6; k++) {
         char sp[32];
         short_period(c, &c->per[k].p, sp, sizeof sp);
-        const char *sep = c->en ? ", " : "、";
+        const char *sep = c->b.en ? ", " : "、";
         if (c->per[k].e.latest_run > 0) {
             const size_t have = strlen(an);
             snprintf(an + have, sizeof an - have, "%s%s", have ? sep : "", sp);
@@ -812,14 +783,14 @@ static int cover(ctx *c, tk_error *err)
     char na[480], nd[480];
     char of[32];
     snprintf(of, sizeof of, W(c, W_OF_SIX), c->analysed);
-    snprintf(na, sizeof na, c->en ? "%s: %s" : "%s：%s", of, an[0] ? an : W(c, W_NONE));
+    snprintf(na, sizeof na, c->b.en ? "%s: %s" : "%s：%s", of, an[0] ? an : W(c, W_NONE));
     snprintf(of, sizeof of, W(c, W_OF_SIX), c->delivered);
-    snprintf(nd, sizeof nd, c->en ? "%s: %s" : "%s：%s", of, dl[0] ? dl : W(c, W_NONE));
-    TRY(tk_rdoc_cover_fact(c->d, W(c, W_TENANT), tk_tenant_name(c->t), err));
-    TRY(tk_rdoc_cover_fact(c->d, W(c, W_FY), yr, err));
-    TRY(tk_rdoc_cover_fact(c->d, W(c, W_ANALYSED_P), na, err));
-    TRY(tk_rdoc_cover_fact(c->d, W(c, W_DELIVERED_P), nd, err));
-    TRY(tk_rdoc_cover_fact(c->d, W(c, W_ISSUED), issued, err));
+    snprintf(nd, sizeof nd, c->b.en ? "%s: %s" : "%s：%s", of, dl[0] ? dl : W(c, W_NONE));
+    TRY(tk_rbuild_cover_tenant(&c->b, err));
+    TRY(tk_rdoc_cover_fact(c->b.d, W(c, W_FY), yr, err));
+    TRY(tk_rdoc_cover_fact(c->b.d, W(c, W_ANALYSED_P), na, err));
+    TRY(tk_rdoc_cover_fact(c->b.d, W(c, W_DELIVERED_P), nd, err));
+    TRY(tk_rdoc_cover_fact(c->b.d, W(c, W_ISSUED), issued, err));
 done:
     return rc;
 }
@@ -834,17 +805,17 @@ static const char *status_word(const ctx *c, const per *pp)
 static int chapter1(ctx *c, const totals *t, tk_error *err)
 {
     int rc;
-    TRY(tk_rdoc_heading(c->d, 1, "sec-1", W(c, W_CH1), err));
-    TRY(tk_rdoc_para(c->d, W(c, W_CH1_INTRO), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-1", W(c, W_CH1), err));
+    TRY(tk_rdoc_para(c->b.d, W(c, W_CH1_INTRO), err));
     if (c->analysed == 0) {
-        TRY(tk_rdoc_note(c->d, TK_RDOC_INFO, W(c, W_CH1_NOTHING), err));
+        TRY(tk_rdoc_note(c->b.d, TK_RDOC_INFO, W(c, W_CH1_NOTHING), err));
     } else {
         char lead[900], rate[16];
         rate_str(t->answered, t->requests, rate, sizeof rate);
         snprintf(lead, sizeof lead, W(c, W_CH1_LEAD), t->cases, t->sev[TK_RULECAT_CRITICAL],
                  t->sev[TK_RULECAT_HIGH], t->sev[TK_RULECAT_MEDIUM], t->sev[TK_RULECAT_LOW],
                  t->sev[0], t->requests, t->answered, rate);
-        TRY(tk_rdoc_para(c->d, lead, err));
+        TRY(tk_rdoc_para(c->b.d, lead, err));
     }
     const char *h[] = {W(c, W_PERIOD),   W(c, W_STATUS), W(c, W_FILES),    W(c, W_ROWS),
                        W(c, W_CASES),    W(c, W_CRIT),   W(c, W_HIGH),     W(c, W_MED),
@@ -853,7 +824,7 @@ static int chapter1(ctx *c, const totals *t, tk_error *err)
     const unsigned N = TK_RDOC_COL_NUM;
     const unsigned f[] = {TK_RDOC_COL_NOWRAP, TK_RDOC_COL_NOWRAP, N, N, N, N, N, N, N, N, N, N,
                           TK_RDOC_COL_NOWRAP};
-    TRY(tk_rdoc_table(c->d, W(c, W_PERIODS_CAP), 13, h, f, err));
+    TRY(tk_rdoc_table(c->b.d, W(c, W_PERIODS_CAP), 13, h, f, err));
     uint64_t files = 0, rows = 0;
     for (size_t k = 0; k <= 6; k++) {
         char v[12][32], pb[64];
@@ -899,7 +870,7 @@ static int chapter1(ctx *c, const totals *t, tk_error *err)
         row[0] = pb;
         for (int i = 0; i < 11; i++)
             row[2 + i] = v[i];
-        TRY(tk_rdoc_table_row(c->d, row, err));
+        TRY(tk_rdoc_table_row(c->b.d, row, err));
     }
 done:
     return rc;
@@ -915,7 +886,7 @@ static void months_of(const ctx *c, char keys[12][8], char heads[12][8])
         const int m = (k + 3) % 12 + 1;
         const int y = c->o->fiscal_year + (k >= 9);
         snprintf(keys[k], 8, "%04d-%02d", y % 10000, m);
-        if (c->en)
+        if (c->b.en)
             snprintf(heads[k], 8, "%s", mon[m - 1]);
         else
             snprintf(heads[k], 8, "%d月", m);
@@ -948,7 +919,7 @@ static int month_by(ctx *c, tk_trends_key key, int w_head, int w_chart, int w_ta
     int rc;
 
     months_of(c, mk, mh);
-    TRY(tk_trends_compute(c->db, &c->year, keys, 2, &tr, err));
+    TRY(tk_trends_compute(c->b.db, &c->year, keys, 2, &tr, err));
     names = calloc(tr.ngroups + 1, sizeof *names);
     tot = calloc(tr.ngroups + 1, sizeof *tot);
     order = calloc(tr.ngroups + 1, sizeof *order);
@@ -983,9 +954,9 @@ static int month_by(ctx *c, tk_trends_key key, int w_head, int w_chart, int w_ta
         }
     for (size_t j = 0; j < nn; j++)
         group_label(c, key, names[j], labels[j], sizeof labels[j]);
-    TRY(tk_rdoc_heading(c->d, 2, NULL, W(c, w_head), err));
+    TRY(tk_rdoc_heading(c->b.d, 2, NULL, W(c, w_head), err));
     if (key == TK_TRENDS_SYSTEM)
-        TRY(tk_rdoc_para(c->d, W(c, W_SYS_NOTE), err));
+        TRY(tk_rdoc_para(c->b.d, W(c, W_SYS_NOTE), err));
     {
         tk_svg_series ser[8];
         const size_t top = nn > 7 ? 7 : nn;
@@ -1014,9 +985,9 @@ static int month_by(ctx *c, tk_trends_key key, int w_head, int w_chart, int w_ta
         b.nseries = ns ? ns : 1;
         b.stacked = 1;
         b.unit = W(c, W_CASES_UNIT);
-        b.lang = c->en ? "en" : "ja";
+        b.lang = c->b.en ? "en" : "ja";
         TRY(tk_svg_bars_draw(&b, &svg, err));
-        TRY(tk_rdoc_chart(c->d, W(c, w_chart), W(c, w_chart), svg, 170, 80, err));
+        TRY(tk_rdoc_chart(c->b.d, W(c, w_chart), W(c, w_chart), svg, 170, 80, err));
     }
     {
         const char *h[14];
@@ -1031,7 +1002,7 @@ static int month_by(ctx *c, tk_trends_key key, int w_head, int w_chart, int w_ta
         }
         h[13] = W(c, W_TOTAL);
         f[13] = TK_RDOC_COL_NUM;
-        TRY(tk_rdoc_table(c->d, W(c, w_table), 14, h, f, err));
+        TRY(tk_rdoc_table(c->b.d, W(c, w_table), 14, h, f, err));
         for (size_t s = 0; s < nn; s++) {
             const size_t j = order[s];
             char v[13][24];
@@ -1043,7 +1014,7 @@ static int month_by(ctx *c, tk_trends_key key, int w_head, int w_chart, int w_ta
             }
             snprintf(v[12], sizeof v[12], "%zu", tot[j]);
             row[13] = v[12];
-            TRY(tk_rdoc_table_row(c->d, row, err));
+            TRY(tk_rdoc_table_row(c->b.d, row, err));
         }
     }
 done:
@@ -1064,19 +1035,19 @@ static int chapter2(ctx *c, const totals *t, tk_error *err)
     char *svg = NULL;
     int rc;
 
-    TRY(tk_rdoc_heading(c->d, 1, "sec-2", W(c, W_CH2), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-2", W(c, W_CH2), err));
     if (t->cases == 0) {
-        TRY(tk_rdoc_note(c->d, TK_RDOC_INFO, W(c, W_NO_CASES), err));
+        TRY(tk_rdoc_note(c->b.d, TK_RDOC_INFO, W(c, W_NO_CASES), err));
         goto done;
     }
-    TRY(tk_rdoc_para(c->d, W(c, W_CH2_INTRO), err));
+    TRY(tk_rdoc_para(c->b.d, W(c, W_CH2_INTRO), err));
     {
         const tk_trends_key key = TK_TRENDS_MONTH;
         char mk[12][8], mh[12][8];
         double v[12] = {0};
         const char *days[12];
         months_of(c, mk, mh);
-        TRY(tk_trends_compute(c->db, &c->year, &key, 1, &tr, err));
+        TRY(tk_trends_compute(c->b.db, &c->year, &key, 1, &tr, err));
         for (size_t g = 0; g < tr.ngroups; g++)
             for (int m = 0; m < 12; m++)
                 if (strcmp(tr.groups[g].value[0], mk[m]) == 0)
@@ -1089,9 +1060,9 @@ static int chapter2(ctx *c, const totals *t, tk_error *err)
         l.value = v;
         l.value_name = W(c, W_MONTHLY_VALUE);
         l.unit = W(c, W_CASES_UNIT);
-        l.lang = c->en ? "en" : "ja";
+        l.lang = c->b.en ? "en" : "ja";
         TRY(tk_svg_line_draw(&l, &svg, err));
-        TRY(tk_rdoc_chart(c->d, W(c, W_MONTHLY_CAP), W(c, W_MONTHLY_CAP), svg, 170, 70, err));
+        TRY(tk_rdoc_chart(c->b.d, W(c, W_MONTHLY_CAP), W(c, W_MONTHLY_CAP), svg, 170, 70, err));
     }
     TRY(month_by(c, TK_TRENDS_RULE, W_ITEM, W_BY_RULE_CHART, W_BY_RULE_CAP, err));
     TRY(month_by(c, TK_TRENDS_SYSTEM, W_SYSTEM, W_BY_SYS_CHART, W_BY_SYS_CAP, err));
@@ -1112,7 +1083,7 @@ static void periods_of(const ctx *c, unsigned mask, char *buf, size_t cap)
         char sp[32];
         short_period(c, &c->per[k].p, sp, sizeof sp);
         const size_t have = strlen(buf);
-        snprintf(buf + have, cap - have, "%s%s", have ? (c->en ? ", " : "、") : "", sp);
+        snprintf(buf + have, cap - have, "%s%s", have ? (c->b.en ? ", " : "、") : "", sp);
     }
 }
 
@@ -1122,12 +1093,12 @@ static int chapter3(ctx *c, tk_error *err)
     size_t ne = 0, nr = 0;
     int rc;
 
-    TRY(tk_rdoc_heading(c->d, 1, "sec-3", W(c, W_CH3), err));
-    TRY(tk_rdoc_para(c->d, W(c, W_CH3_INTRO), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-3", W(c, W_CH3), err));
+    TRY(tk_rdoc_para(c->b.d, W(c, W_CH3_INTRO), err));
     TRY(recurring(c, 0, &ents, &ne, err));
     TRY(recurring(c, 1, &rules, &nr, err));
     if (ne == 0) {
-        TRY(tk_rdoc_note(c->d, TK_RDOC_GOOD, W(c, W_REC_NONE), err));
+        TRY(tk_rdoc_note(c->b.d, TK_RDOC_GOOD, W(c, W_REC_NONE), err));
     } else {
         const char *h[] = {W(c, W_RANK),     W(c, W_KIND),  W(c, W_ID),    W(c, W_DEPT),
                            W(c, W_NPERIODS), W(c, W_CASES), W(c, W_WHICH), W(c, W_RULES)};
@@ -1139,7 +1110,7 @@ static int chapter3(ctx *c, tk_error *err)
                               TK_RDOC_COL_NUM,
                               0,
                               0};
-        TRY(tk_rdoc_table(c->d, W(c, W_REC_ENT_CAP), 8, h, f, err));
+        TRY(tk_rdoc_table(c->b.d, W(c, W_REC_ENT_CAP), 8, h, f, err));
         for (size_t i = 0; i < ne && i < 50; i++) {
             char rank[16], np[16], nc[16], which[200];
             snprintf(rank, sizeof rank, "%zu", i + 1);
@@ -1155,11 +1126,11 @@ static int chapter3(ctx *c, tk_error *err)
                 nc,
                 which,
                 ents[i].rules};
-            TRY(tk_rdoc_table_row(c->d, row, err));
+            TRY(tk_rdoc_table_row(c->b.d, row, err));
         }
     }
     if (nr == 0) {
-        TRY(tk_rdoc_note(c->d, TK_RDOC_GOOD, W(c, W_REC_RULE_NONE), err));
+        TRY(tk_rdoc_note(c->b.d, TK_RDOC_GOOD, W(c, W_REC_RULE_NONE), err));
     } else {
         const char *h[9];
         unsigned f[9];
@@ -1175,7 +1146,7 @@ static int chapter3(ctx *c, tk_error *err)
         }
         h[8] = W(c, W_TOTAL);
         f[8] = TK_RDOC_COL_NUM;
-        TRY(tk_rdoc_table(c->d, W(c, W_REC_RULE_CAP), 9, h, f, err));
+        TRY(tk_rdoc_table(c->b.d, W(c, W_REC_RULE_CAP), 9, h, f, err));
         for (size_t i = 0; i < nr; i++) {
             char label[160], v[8][24];
             const char *row[9];
@@ -1190,7 +1161,7 @@ static int chapter3(ctx *c, tk_error *err)
             }
             snprintf(v[7], sizeof v[7], "%zu", rules[i].cases);
             row[8] = v[7];
-            TRY(tk_rdoc_table_row(c->d, row, err));
+            TRY(tk_rdoc_table_row(c->b.d, row, err));
         }
     }
 done:
@@ -1204,8 +1175,8 @@ static int chapter4(ctx *c, tk_error *err)
     int rc = TK_OK;
     size_t shown = 0;
 
-    TRY(tk_rdoc_heading(c->d, 1, "sec-4", W(c, W_CH4), err));
-    TRY(tk_rdoc_para(c->d, W(c, W_CH4_INTRO), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-4", W(c, W_CH4), err));
+    TRY(tk_rdoc_para(c->b.d, W(c, W_CH4_INTRO), err));
     for (size_t k = 0; k < 6; k++) {
         const tk_answers_set *s = &c->per[k].set;
         for (size_t i = 0; i < s->n; i++) {
@@ -1228,7 +1199,7 @@ static int chapter4(ctx *c, tk_error *err)
                                       TK_RDOC_COL_NOWRAP,
                                       TK_RDOC_COL_WIDE,
                                       0};
-                TRY(tk_rdoc_table(c->d, W(c, W_SERIOUS_CAP), 9, h, f, err));
+                TRY(tk_rdoc_table(c->b.d, W(c, W_SERIOUS_CAP), 9, h, f, err));
             }
             char label[160], who[200], day[16];
             rule_label(c, r->item.model ? "model" : r->item.rule_id, label, sizeof label);
@@ -1241,15 +1212,15 @@ static int chapter4(ctx *c, tk_error *err)
                                  label,
                                  sev_word(c, sev),
                                  r->item.summary ? r->item.summary : "",
-                                 c->en ? tk_answers_verdict_name(r->answer.verdict)
-                                       : tk_answers_verdict_label(r->answer.verdict),
+                                 c->b.en ? tk_answers_verdict_name(r->answer.verdict)
+                                         : tk_answers_verdict_label(r->answer.verdict),
                                  r->answer.reason ? r->answer.reason : "",
                                  who};
-            TRY(tk_rdoc_table_row(c->d, row, err));
+            TRY(tk_rdoc_table_row(c->b.d, row, err));
         }
     }
     if (shown == 0)
-        TRY(tk_rdoc_note(c->d, TK_RDOC_GOOD, W(c, W_CH4_NONE), err));
+        TRY(tk_rdoc_note(c->b.d, TK_RDOC_GOOD, W(c, W_CH4_NONE), err));
 done:
     return rc;
 }
@@ -1260,15 +1231,15 @@ static int chapter5(ctx *c, const totals *t, tk_error *err)
     size_t ncn = 0;
     int rc;
 
-    TRY(tk_rdoc_heading(c->d, 1, "sec-5", W(c, W_CH5), err));
-    TRY(tk_rdoc_para(c->d, W(c, W_CH5_INTRO), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-5", W(c, W_CH5), err));
+    TRY(tk_rdoc_para(c->b.d, W(c, W_CH5_INTRO), err));
     {
         const char *h[] = {W(c, W_PERIOD),     W(c, W_REQUESTS),      W(c, W_ANSWERED),
                            W(c, W_JUSTIFIED),  W(c, W_INAPPROPRIATE), W(c, W_INVESTIGATING),
                            W(c, W_UNANSWERED), W(c, W_RATE)};
         const unsigned N = TK_RDOC_COL_NUM;
         const unsigned f[] = {TK_RDOC_COL_NOWRAP, N, N, N, N, N, N, N};
-        TRY(tk_rdoc_table(c->d, W(c, W_LOOP_CAP), 8, h, f, err));
+        TRY(tk_rdoc_table(c->b.d, W(c, W_LOOP_CAP), 8, h, f, err));
         for (size_t k = 0; k <= 6; k++) {
             char pb[64], v[7][24];
             size_t req, ans, by[TK_ANSWERS_NVERDICTS];
@@ -1298,18 +1269,18 @@ static int chapter5(ctx *c, const totals *t, tk_error *err)
             snprintf(v[5], sizeof v[5], fmt, req - ans);
             rate_str(ans, req, v[6], sizeof v[6]);
             const char *row[] = {pb, v[0], v[1], v[2], v[3], v[4], v[5], v[6]};
-            TRY(tk_rdoc_table_row(c->d, row, err));
+            TRY(tk_rdoc_table_row(c->b.d, row, err));
         }
     }
     /* Per inspection item, from the answers themselves (every current
      * answer of the year's periods). */
-    TRY(tk_answers_counts(c->db, &c->year, &cn, &ncn, err));
+    TRY(tk_answers_counts(c->b.db, &c->year, &cn, &ncn, err));
     if (ncn > 0) {
         const char *h[] = {W(c, W_ITEM), W(c, W_JUSTIFIED), W(c, W_INAPPROPRIATE),
                            W(c, W_INVESTIGATING), W(c, W_TOTAL)};
         const unsigned N = TK_RDOC_COL_NUM;
         const unsigned f[] = {0, N, N, N, N};
-        TRY(tk_rdoc_table(c->d, W(c, W_LOOP_RULE_CAP), 5, h, f, err));
+        TRY(tk_rdoc_table(c->b.d, W(c, W_LOOP_RULE_CAP), 5, h, f, err));
         /* The counts come by period, rule and 所属: summed per rule. */
         char kinds[64][8];
         size_t nk = 0, sum[64][TK_ANSWERS_NVERDICTS];
@@ -1336,7 +1307,7 @@ static int chapter5(ctx *c, const totals *t, tk_error *err)
                      sum[j][TK_ANSWERS_JUSTIFIED] + sum[j][TK_ANSWERS_INAPPROPRIATE] +
                          sum[j][TK_ANSWERS_INVESTIGATING]);
             const char *row[] = {label, v[0], v[1], v[2], v[3]};
-            TRY(tk_rdoc_table_row(c->d, row, err));
+            TRY(tk_rdoc_table_row(c->b.d, row, err));
         }
     }
 done:
@@ -1373,21 +1344,21 @@ static int chapter6(ctx *c, tk_error *err)
     size_t an[2] = {0, 0};
 
     memset(h, 0, sizeof h);
-    TRY(tk_rdoc_heading(c->d, 1, "sec-6", W(c, W_CH6), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-6", W(c, W_CH6), err));
     for (size_t k = 0; k < 6; k++)
         an[k >= 3] += c->per[k].e.latest_run > 0;
     {
         char intro[600];
         snprintf(intro, sizeof intro, W(c, W_CH6_INTRO), an[0], an[1]);
-        TRY(tk_rdoc_para(c->d, intro, err));
+        TRY(tk_rdoc_para(c->b.d, intro, err));
     }
     const tk_trends_key key = TK_TRENDS_RULE;
-    TRY(tk_trends_compute(c->db, &c->half[0], &key, 1, &h[0], err));
-    TRY(tk_trends_compute(c->db, &c->half[1], &key, 1, &h[1], err));
+    TRY(tk_trends_compute(c->b.db, &c->half[0], &key, 1, &h[0], err));
+    TRY(tk_trends_compute(c->b.db, &c->half[1], &key, 1, &h[1], err));
     if (h[0].ngroups + h[1].ngroups > 0) {
         const char *hd[] = {W(c, W_ITEM), W(c, W_H1), W(c, W_H2), W(c, W_DIFF)};
         const unsigned f[] = {0, TK_RDOC_COL_NUM, TK_RDOC_COL_NUM, TK_RDOC_COL_NUM};
-        TRY(tk_rdoc_table(c->d, W(c, W_HALF_CAP), 4, hd, f, err));
+        TRY(tk_rdoc_table(c->b.d, W(c, W_HALF_CAP), 4, hd, f, err));
         /* Every rule of either half, in the catalogue's order, then the models. */
         for (size_t r = 0; r <= tk_rulecat_count(); r++) {
             const char *id = r < tk_rulecat_count() ? tk_rulecat_rule_at(r)->id : "model";
@@ -1407,10 +1378,10 @@ static int chapter6(ctx *c, tk_error *err)
             snprintf(b, sizeof b, "%zu", n[1]);
             snprintf(d, sizeof d, "%+lld", (long long)n[1] - (long long)n[0]);
             const char *row[] = {label, a, b, d};
-            TRY(tk_rdoc_table_row(c->d, row, err));
+            TRY(tk_rdoc_table_row(c->b.d, row, err));
         }
     }
-    TRY(tk_rdoc_heading(c->d, 2, NULL, W(c, W_CHANGES), err));
+    TRY(tk_rdoc_heading(c->b.d, 2, NULL, W(c, W_CHANGES), err));
     changed = calloc(tk_rulecat_count() + 1, 1);
     if (!changed) {
         rc = nomem(err);
@@ -1439,13 +1410,13 @@ static int chapter6(ctx *c, tk_error *err)
             }
         }
         if (shown++ == 0) {
-            TRY(tk_rdoc_para(c->d, W(c, W_CHANGES_NOTE), err));
+            TRY(tk_rdoc_para(c->b.d, W(c, W_CHANGES_NOTE), err));
             const char *hd[] = {W(c, W_WHEN), W(c, W_BY),     W(c, W_VERSION),
                                 W(c, W_WHAT), W(c, W_BEFORE), W(c, W_AFTER)};
             const unsigned f[] = {TK_RDOC_COL_NOWRAP, 0,
                                   TK_RDOC_COL_NOWRAP, TK_RDOC_COL_WIDE,
                                   TK_RDOC_COL_NOWRAP, TK_RDOC_COL_NOWRAP};
-            TRY(tk_rdoc_table(c->d, W(c, W_CHANGES_CAP), 6, hd, f, err));
+            TRY(tk_rdoc_table(c->b.d, W(c, W_CHANGES_CAP), 6, hd, f, err));
         }
         char at[32], ver[24], before[48], after[48];
         size_t nc, np;
@@ -1456,10 +1427,10 @@ static int chapter6(ctx *c, tk_error *err)
         change_cases(c, vi, changed, 1, &nc, &np);
         snprintf(after, sizeof after, W(c, W_CASES_IN), nc, np);
         const char *row[] = {at, v->by[0] ? v->by : "-", ver, what[0] ? what : "-", before, after};
-        TRY(tk_rdoc_table_row(c->d, row, err));
+        TRY(tk_rdoc_table_row(c->b.d, row, err));
     }
     if (shown == 0)
-        TRY(tk_rdoc_para(c->d, W(c, W_CHANGES_NONE), err));
+        TRY(tk_rdoc_para(c->b.d, W(c, W_CHANGES_NONE), err));
 done:
     free(changed);
     tk_trends_dispose(&h[0]);
@@ -1487,10 +1458,10 @@ static const tk_bsettings_version *run_bsettings(const ctx *c, const tk_anomalie
 static int chapter7(ctx *c, tk_error *err)
 {
     int rc;
-    TRY(tk_rdoc_heading(c->d, 1, "sec-7", W(c, W_CH7), err));
-    TRY(tk_rdoc_para(c->d, W(c, W_CH7_INTRO), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-7", W(c, W_CH7), err));
+    TRY(tk_rdoc_para(c->b.d, W(c, W_CH7_INTRO), err));
     if (c->nruns == 0) {
-        TRY(tk_rdoc_note(c->d, TK_RDOC_INFO, W(c, W_RUNS_NONE), err));
+        TRY(tk_rdoc_note(c->b.d, TK_RDOC_INFO, W(c, W_RUNS_NONE), err));
         goto done;
     }
     const char *h[] = {W(c, W_RUN_ID), W(c, W_PERIOD),   W(c, W_RUN_AT),
@@ -1505,7 +1476,7 @@ static int chapter7(ctx *c, tk_error *err)
                           TK_RDOC_COL_WIDE,
                           0,
                           0};
-    TRY(tk_rdoc_table(c->d, W(c, W_RUNS_CAP), 9, h, f, err));
+    TRY(tk_rdoc_table(c->b.d, W(c, W_RUNS_CAP), 9, h, f, err));
     for (size_t i = c->nruns; i-- > 0;) {
         const tk_anomalies_run *r = &c->runs[i];
         char id[24], pb[32], at[32], items[24], rv[200], master[1024] = "", base[32], bs[400];
@@ -1525,7 +1496,7 @@ static int chapter7(ctx *c, tk_error *err)
         for (const char *const *k = tk_master_kinds(); *k; k++) {
             int64_t mv = 0;
             tk_error merr;
-            if (tk_master_effective_version(c->t, *k, r->period.last_day, &mv, &merr) != TK_OK)
+            if (tk_master_effective_version(c->b.t, *k, r->period.last_day, &mv, &merr) != TK_OK)
                 continue;
             const size_t have = strlen(master);
             snprintf(master + have, sizeof master - have, "%s%s#%lld", have ? ", " : "", *k,
@@ -1543,7 +1514,7 @@ static int chapter7(ctx *c, tk_error *err)
         const char *row[] = {
             id,   pb, at, r->started_by ? r->started_by : "-", items, rv, master[0] ? master : "-",
             base, bs};
-        TRY(tk_rdoc_table_row(c->d, row, err));
+        TRY(tk_rdoc_table_row(c->b.d, row, err));
     }
 done:
     return rc;
@@ -1576,7 +1547,7 @@ static int chapter8(ctx *c, tk_error *err)
     int rc;
     size_t shown = 0;
 
-    TRY(tk_rdoc_heading(c->d, 1, "sec-8", W(c, W_CH8), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-8", W(c, W_CH8), err));
     for (size_t i = 0; i < c->nplans; i++) {
         const tk_period_plan *p = &c->plans[i];
         if (!overlaps(&p->period, &c->next))
@@ -1584,17 +1555,17 @@ static int chapter8(ctx *c, tk_error *err)
         if (shown++ == 0) {
             const char *h[] = {W(c, W_PERIOD), W(c, W_DEADLINE), W(c, W_DUE)};
             const unsigned f[] = {TK_RDOC_COL_NOWRAP, TK_RDOC_COL_NOWRAP, TK_RDOC_COL_NOWRAP};
-            TRY(tk_rdoc_table(c->d, W(c, W_PLAN_CAP), 3, h, f, err));
+            TRY(tk_rdoc_table(c->b.d, W(c, W_PLAN_CAP), 3, h, f, err));
         }
         char pb[32], a[16], b[16];
         tk_period_format(&p->period, pb, sizeof pb);
         tk_period_format_day(p->upload_deadline, a, sizeof a);
         tk_period_format_day(p->delivery_due, b, sizeof b);
         const char *row[] = {pb, a, b};
-        TRY(tk_rdoc_table_row(c->d, row, err));
+        TRY(tk_rdoc_table_row(c->b.d, row, err));
     }
     if (shown == 0)
-        TRY(tk_rdoc_note(c->d, TK_RDOC_INFO, W(c, W_PLAN_NONE), err));
+        TRY(tk_rdoc_note(c->b.d, TK_RDOC_INFO, W(c, W_PLAN_NONE), err));
 
     /* Which rules the year's changes touched, and the last time. */
     changed = calloc(tk_rulecat_count() + 1, 1);
@@ -1614,14 +1585,14 @@ static int chapter8(ctx *c, tk_error *err)
             }
         }
     }
-    TRY(tk_rdoc_para(c->d, W(c, W_RULES_INTRO), err));
+    TRY(tk_rdoc_para(c->b.d, W(c, W_RULES_INTRO), err));
     {
         const char *h[] = {"ID",           W(c, W_ITEM),   W(c, W_STATUS), W(c, W_SEVERITY),
                            W(c, W_THRESH), W(c, W_CHANGED)};
         const unsigned f[] = {TK_RDOC_COL_NOWRAP, 0,
                               TK_RDOC_COL_NOWRAP, TK_RDOC_COL_SEVERITY,
                               TK_RDOC_COL_WIDE,   TK_RDOC_COL_NOWRAP};
-        TRY(tk_rdoc_table(c->d, W(c, W_RULES_CAP), 6, h, f, err));
+        TRY(tk_rdoc_table(c->b.d, W(c, W_RULES_CAP), 6, h, f, err));
         for (size_t i = 0; i < tk_rulecat_count(); i++) {
             const tk_rulecat_rule *r = tk_rulecat_rule_at(i);
             const int on = tk_rulecat_config_enabled(c->rules.config, i);
@@ -1634,12 +1605,12 @@ static int chapter8(ctx *c, tk_error *err)
                 snprintf(ch, sizeof ch, "○ %.10s", at);
             }
             const char *row[] = {r->id,
-                                 c->en ? r->name_en : r->name_ja,
+                                 c->b.en ? r->name_en : r->name_ja,
                                  on ? W(c, W_ON) : W(c, W_OFF),
                                  sev_word(c, sev),
                                  th,
                                  ch};
-            TRY(tk_rdoc_table_row(c->d, row, err));
+            TRY(tk_rdoc_table_row(c->b.d, row, err));
         }
     }
 done:
@@ -1665,10 +1636,10 @@ static int summary_line(ctx *c, const totals *t, size_t k, char *buf, size_t cap
     case 1: {
         tk_trends a = {0}, b = {0};
         tk_trends_key key = TK_TRENDS_RULE;
-        rc = tk_trends_compute(c->db, &c->year, &key, 1, &a, err);
+        rc = tk_trends_compute(c->b.db, &c->year, &key, 1, &a, err);
         key = TK_TRENDS_DEPT;
         if (rc == TK_OK)
-            rc = tk_trends_compute(c->db, &c->year, &key, 1, &b, err);
+            rc = tk_trends_compute(c->b.db, &c->year, &key, 1, &b, err);
         if (rc == TK_OK) {
             const tk_trends_group *ga = NULL, *gb = NULL;
             for (size_t g = 0; g < a.ngroups; g++)
@@ -1737,7 +1708,7 @@ static const int chapter_words[8] = {W_CH1, W_CH2, W_CH3, W_CH4, W_CH5, W_CH6, W
 
 static int minutes(ctx *c, const totals *t, tk_error *err)
 {
-    char yr[160], pb[96], sub[300], meeting[160];
+    char yr[160], pb[96], meeting[160];
     tk_meeting m;
     int rc;
 
@@ -1745,94 +1716,92 @@ static int minutes(ctx *c, const totals *t, tk_error *err)
 
     period_str(c, &c->year, pb, sizeof pb);
     snprintf(yr, sizeof yr, W(c, W_FY_FMT), c->o->fiscal_year, pb);
-    snprintf(sub, sizeof sub, c->en ? "%s, %s" : "%s　%s", tk_tenant_name(c->t), yr);
     snprintf(meeting, sizeof meeting, W(c, W_MEETING_FMT), c->o->fiscal_year);
-    TRY(tk_rdoc_set_cover(c->d, sub, W(c, W_CLASS), c->o->issuer ? c->o->issuer : W(c, W_ISSUER),
-                          err));
-    TRY(tk_rdoc_cover_fact(c->d, W(c, W_MEETING), meeting, err));
-    TRY(tk_rdoc_cover_fact(c->d, W(c, W_TENANT), tk_tenant_name(c->t), err));
-    TRY(tk_rdoc_cover_fact(c->d, W(c, W_FY), yr, err));
+    TRY(tk_rbuild_cover(&c->b, yr, c->o->issuer, err));
+    TRY(tk_rdoc_cover_fact(c->b.d, W(c, W_MEETING), meeting, err));
+    TRY(tk_rbuild_cover_tenant(&c->b, err));
+    TRY(tk_rdoc_cover_fact(c->b.d, W(c, W_FY), yr, err));
 
-    TRY(tk_rdoc_heading(c->d, 1, "sec-1", W(c, W_M_OVERVIEW), err));
-    rc = tk_meeting_get(c->db, c->o->fiscal_year, &m, err);
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-1", W(c, W_M_OVERVIEW), err));
+    rc = tk_meeting_get(c->b.db, c->o->fiscal_year, &m, err);
     if (rc == TK_ENOTFOUND) {
         const char *h[] = {W(c, W_M_ITEM), W(c, W_M_FILL)};
         const unsigned f[] = {TK_RDOC_COL_NOWRAP, TK_RDOC_COL_BLANK | TK_RDOC_COL_WIDE};
-        TRY(tk_rdoc_table(c->d, NULL, 2, h, f, err));
+        TRY(tk_rdoc_table(c->b.d, NULL, 2, h, f, err));
         const int rows[] = {W_M_DATE, W_M_PLACE, W_M_ATT_CITY, W_M_ATT_US, W_M_RECORDER};
         for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
             const char *row[] = {W(c, rows[i]), ""};
-            TRY(tk_rdoc_table_row(c->d, row, err));
+            TRY(tk_rdoc_table_row(c->b.d, row, err));
         }
     } else if (rc == TK_OK) {
         /* The recorded meeting: its attendees one per row, as entered
          * (city and contractor together); the time of day and the
          * recorder are left to write in. */
         char held[64];
-        day_str(c, m.held_on, held, sizeof held);
-        TRY(tk_rdoc_para(c->d, W(c, W_M_RECORDED), err));
+        tk_rbuild_day(&c->b, m.held_on, held, sizeof held);
+        TRY(tk_rdoc_para(c->b.d, W(c, W_M_RECORDED), err));
         const char *h[] = {W(c, W_M_ITEM), W(c, W_M_CONTENT)};
         const unsigned f[] = {TK_RDOC_COL_NOWRAP, TK_RDOC_COL_WIDE};
-        TRY(tk_rdoc_table(c->d, NULL, 2, h, f, err));
+        TRY(tk_rdoc_table(c->b.d, NULL, 2, h, f, err));
         const char *r1[] = {W(c, W_M_DATE), held};
         const char *r2[] = {W(c, W_M_PLACE), m.place};
-        TRY(tk_rdoc_table_row(c->d, r1, err));
-        TRY(tk_rdoc_table_row(c->d, r2, err));
+        TRY(tk_rdoc_table_row(c->b.d, r1, err));
+        TRY(tk_rdoc_table_row(c->b.d, r2, err));
         for (size_t i = 0; i < m.nattendees; i++) {
             const char *row[] = {i == 0 ? W(c, W_M_ATTENDEES) : "", m.attendees[i]};
-            TRY(tk_rdoc_table_row(c->d, row, err));
+            TRY(tk_rdoc_table_row(c->b.d, row, err));
         }
     } else {
         goto done;
     }
-    TRY(tk_rdoc_heading(c->d, 1, "sec-2", W(c, W_M_AGENDA), err));
-    TRY(tk_rdoc_para(c->d, W(c, W_M_AGENDA_INTRO), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-2", W(c, W_M_AGENDA), err));
+    TRY(tk_rdoc_para(c->b.d, W(c, W_M_AGENDA_INTRO), err));
     {
         const char *items[8];
         for (size_t k = 0; k < 8; k++)
             items[k] = W(c, chapter_words[k]);
-        TRY(tk_rdoc_list(c->d, items, 8, err));
+        TRY(tk_rdoc_list(c->b.d, items, 8, err));
     }
     for (size_t k = 0; k < 8; k++) {
         char line[600], para[700];
-        TRY(tk_rdoc_heading(c->d, 2, NULL, W(c, chapter_words[k]), err));
+        TRY(tk_rdoc_heading(c->b.d, 2, NULL, W(c, chapter_words[k]), err));
         TRY(summary_line(c, t, k, line, sizeof line, err));
         snprintf(para, sizeof para, W(c, W_M_REPORT), line);
-        TRY(tk_rdoc_para(c->d, para, err));
+        TRY(tk_rdoc_para(c->b.d, para, err));
         const char *h[] = {W(c, W_M_ITEM), W(c, W_M_FILL)};
         const unsigned f[] = {TK_RDOC_COL_NOWRAP, TK_RDOC_COL_BLANK | TK_RDOC_COL_WIDE};
-        TRY(tk_rdoc_table(c->d, NULL, 2, h, f, err));
+        TRY(tk_rdoc_table(c->b.d, NULL, 2, h, f, err));
         const char *r1[] = {W(c, W_M_QA), ""};
         const char *r2[] = {"", ""};
         const char *r3[] = {W(c, W_M_DECISION), ""};
-        TRY(tk_rdoc_table_row(c->d, r1, err));
-        TRY(tk_rdoc_table_row(c->d, r2, err));
-        TRY(tk_rdoc_table_row(c->d, r3, err));
+        TRY(tk_rdoc_table_row(c->b.d, r1, err));
+        TRY(tk_rdoc_table_row(c->b.d, r2, err));
+        TRY(tk_rdoc_table_row(c->b.d, r3, err));
     }
-    TRY(tk_rdoc_heading(c->d, 1, "sec-3", W(c, W_M_ACTIONS), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-3", W(c, W_M_ACTIONS), err));
     {
         const char *h[] = {W(c, W_M_NO), W(c, W_M_ACTION), W(c, W_M_OWNER), W(c, W_M_DUE),
                            W(c, W_M_NOTE)};
         const unsigned f[] = {TK_RDOC_COL_NUM, TK_RDOC_COL_BLANK | TK_RDOC_COL_WIDE,
                               TK_RDOC_COL_BLANK, TK_RDOC_COL_BLANK, TK_RDOC_COL_BLANK};
-        TRY(tk_rdoc_table(c->d, W(c, W_M_ACTIONS_CAP), 5, h, f, err));
+        TRY(tk_rdoc_table(c->b.d, W(c, W_M_ACTIONS_CAP), 5, h, f, err));
         for (int i = 1; i <= 8; i++) {
             char no[8];
             snprintf(no, sizeof no, "%d", i);
             const char *row[] = {no, "", "", "", ""};
-            TRY(tk_rdoc_table_row(c->d, row, err));
+            TRY(tk_rdoc_table_row(c->b.d, row, err));
         }
     }
-    TRY(tk_rdoc_heading(c->d, 2, NULL, W(c, W_M_SIGN), err));
+    TRY(tk_rdoc_heading(c->b.d, 2, NULL, W(c, W_M_SIGN), err));
     {
         const char *h[] = {W(c, W_M_ROLE), W(c, W_M_NAME), W(c, W_M_SIGN_DATE)};
         const unsigned f[] = {TK_RDOC_COL_NOWRAP, TK_RDOC_COL_BLANK | TK_RDOC_COL_WIDE,
                               TK_RDOC_COL_BLANK};
-        TRY(tk_rdoc_table(c->d, NULL, 3, h, f, err));
+        TRY(tk_rdoc_table(c->b.d, NULL, 3, h, f, err));
         const int rows[] = {W_M_RECORDER, W_M_CHECK_CITY, W_M_CHECK_US};
         for (size_t i = 0; i < 3; i++) {
             const char *row[] = {W(c, rows[i]), "", ""};
-            TRY(tk_rdoc_table_row(c->d, row, err));
+            TRY(tk_rdoc_table_row(c->b.d, row, err));
         }
     }
 done:
@@ -1852,24 +1821,18 @@ static int build(tk_tenant *t, const tk_annual_options *o, int want_minutes, tk_
 
     *out = NULL;
     memset(&c, 0, sizeof c);
-    if (o->lang && strcmp(o->lang, "ja") != 0 && strcmp(o->lang, "en") != 0) {
-        tk_error_set(err, TK_EINVAL, "the review's language is ja or en, not '%s'", o->lang);
-        return TK_EINVAL;
-    }
+    rc = tk_rbuild_init(&c.b, t, o->lang, o->issued, words_ja, words_en, "review", err);
+    if (rc != TK_OK)
+        return rc;
     if (o->fiscal_year < TK_PERIOD_FY_MIN || o->fiscal_year > TK_PERIOD_FY_MAX) {
         tk_error_set(err, TK_EINVAL, "the fiscal year is %d..%d, not %d", TK_PERIOD_FY_MIN,
                      TK_PERIOD_FY_MAX, o->fiscal_year);
         return TK_EINVAL;
     }
-    c.t = t;
-    c.db = tk_tenant_db(t);
     c.o = o;
-    c.en = o->lang && strcmp(o->lang, "en") == 0;
-    c.w = c.en ? words_en : words_ja;
-    c.issued = o->issued ? o->issued : (int64_t)time(NULL) * 1000;
     TRY(gather(&c, err));
     year_totals(&c, &tot);
-    TRY(tk_rdoc_create(&c.d, W(&c, want_minutes ? W_MTITLE : W_TITLE), c.en ? "en" : "ja", err));
+    TRY(tk_rbuild_begin(&c.b, W(&c, want_minutes ? W_MTITLE : W_TITLE), err));
     if (want_minutes) {
         TRY(minutes(&c, &tot, err));
     } else {
@@ -1883,10 +1846,9 @@ static int build(tk_tenant *t, const tk_annual_options *o, int want_minutes, tk_
         TRY(chapter7(&c, err));
         TRY(chapter8(&c, err));
     }
-    *out = c.d;
-    c.d = NULL;
+    *out = tk_rbuild_take(&c.b);
 done:
-    tk_rdoc_destroy(c.d);
+    tk_rbuild_dispose(&c.b);
     ctx_dispose(&c);
     return rc;
 }

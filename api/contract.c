@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/rbuild.h"
 #include "models/answers.h"
 #include "models/meeting.h"
 #include "models/completeness.h"
@@ -47,8 +48,6 @@
 #define WORDS(X) \
     X(W_PLAN_TITLE, "業務処理計画書", "Work Plan") \
     X(W_DONE_TITLE, "業務完了報告書", "Completion Report") \
-    X(W_CLASS, "取扱注意", "Confidential") \
-    X(W_ISSUER, "tenken ログ分析点検", "tenken log inspection") \
     X(W_TENANT, "対象団体", "Tenant") \
     X(W_FY, "対象年度", "Fiscal year") \
     X(W_ISSUED, "作成日", "Issued") \
@@ -223,58 +222,33 @@
     X(W_REMARKS, "特記事項", "Remarks")
 // clang-format on
 
-#define W_ENUM(k, j, e) k,
-#define W_JA(k, j, e)   j,
-#define W_EN(k, j, e)   e,
-enum { WORDS(W_ENUM) W_COUNT };
-static const char *const words_ja[W_COUNT] = {WORDS(W_JA)};
-static const char *const words_en[W_COUNT] = {WORDS(W_EN)};
+TK_RBUILD_WORD_TABLES(WORDS);
 
 /* ---- context ------------------------------------------------------------- */
 
 typedef struct ctx {
-    tk_tenant *t;
-    tk_db *db;
-    tk_rdoc *d;
-    const char *const *w;
-    int en;
+    tk_rbuild b; /* the tenant, the document, its words and date of issue */
     const tk_contract_options *o;
     tk_period fy; /* April 1 to March 31 */
     tk_contract_period *rows;
     size_t nrows;
-    int64_t issued;
     int completion;     /* building the 業務完了報告書 */
     tk_meeting meeting; /* the year's 報告会 when recorded (held_on != 0) */
 } ctx;
 
-static const char *W(const ctx *c, int k)
-{
-    return c->w[k];
-}
+/* The word k of the document's language. */
+#define W(c, k) tk_rbuild_word(&(c)->b, (k))
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        rc = (x);                                                                                  \
-        if (rc != TK_OK)                                                                           \
-            goto done;                                                                             \
-    } while (0)
+#define TRY(x) TK_RBUILD_TRY(x)
 
 static int nomem(tk_error *err)
 {
     return tk_error_set(err, TK_ENOMEM, "out of memory building the document");
 }
 
-static void day_str(const ctx *c, int64_t day, char *buf, size_t cap)
-{
-    tk_rdoc_fmt_day(day, c->en, buf, cap);
-}
-
 static void period_str(const ctx *c, const tk_period *p, char *buf, size_t cap)
 {
-    char a[32], b[32];
-    day_str(c, p->first_day, a, sizeof a);
-    day_str(c, p->last_day, b, sizeof b);
-    snprintf(buf, cap, W(c, W_RANGE), a, b);
+    tk_rbuild_range(&c->b, p, W(c, W_RANGE), buf, cap);
 }
 
 /* A period of whole months shortly ("2024年4月〜5月", "2024-04..2024-05"),
@@ -289,7 +263,7 @@ static void months_str(const ctx *c, const tk_period *p, char *buf, size_t cap)
         period_str(c, p, buf, cap);
         return;
     }
-    if (c->en)
+    if (c->b.en)
         snprintf(buf, cap, "%.7s..%.7s", a, b);
     else if (strncmp(a, b, 4) == 0)
         snprintf(buf, cap, "%.4s年%d月〜%d月", a, atoi(a + 5), atoi(b + 5));
@@ -371,22 +345,20 @@ int tk_contract_periods(tk_db *db, int fy, tk_contract_period **out, size_t *n, 
 
 static int cover(ctx *c, tk_error *err)
 {
-    char range[96], fy[160], sub[256], issued[32];
+    char range[96], fy[160], issued[32];
     int rc;
     period_str(c, &c->fy, range, sizeof range);
     snprintf(fy, sizeof fy, W(c, W_FY_FMT), c->o->fiscal_year, range);
-    snprintf(sub, sizeof sub, c->en ? "%s, %s" : "%s　%s", tk_tenant_name(c->t), fy);
-    TRY(tk_rdoc_set_cover(c->d, sub, W(c, W_CLASS), c->o->issuer ? c->o->issuer : W(c, W_ISSUER),
-                          err));
-    day_str(c, tk_jst_day(c->issued), issued, sizeof issued);
-    TRY(tk_rdoc_cover_fact(c->d, W(c, W_TENANT), tk_tenant_name(c->t), err));
-    TRY(tk_rdoc_cover_fact(c->d, W(c, W_FY), fy, err));
+    TRY(tk_rbuild_cover(&c->b, fy, c->o->issuer, err));
+    tk_rbuild_day(&c->b, tk_jst_day(c->b.issued), issued, sizeof issued);
+    TRY(tk_rbuild_cover_tenant(&c->b, err));
+    TRY(tk_rdoc_cover_fact(c->b.d, W(c, W_FY), fy, err));
     if (c->completion && c->meeting.place != NULL) {
         char held[32];
-        day_str(c, c->meeting.held_on, held, sizeof held);
-        TRY(tk_rdoc_cover_fact(c->d, W(c, W_MEETING_HELD), held, err));
+        tk_rbuild_day(&c->b, c->meeting.held_on, held, sizeof held);
+        TRY(tk_rdoc_cover_fact(c->b.d, W(c, W_MEETING_HELD), held, err));
     }
-    TRY(tk_rdoc_cover_fact(c->d, W(c, W_ISSUED), issued, err));
+    TRY(tk_rdoc_cover_fact(c->b.d, W(c, W_ISSUED), issued, err));
 done:
     return rc;
 }
@@ -398,13 +370,13 @@ static int plan_ch1(ctx *c, tk_error *err)
     char range[96];
     int rc;
     period_str(c, &c->fy, range, sizeof range);
-    TRY(tk_rdoc_heading(c->d, 1, "sec-1", W(c, W_P1), err));
-    const char *facts[] = {W(c, W_PURPOSE_L),    W(c, W_PURPOSE), W(c, W_TENANT),
-                           tk_tenant_name(c->t), W(c, W_FY),      range,
-                           W(c, W_SERVICE_L),    W(c, W_SERVICE)};
-    TRY(tk_rdoc_facts(c->d, facts, 4, err));
-    TRY(tk_rdoc_para(c->d, W(c, W_P1_TEXT), err));
-    TRY(tk_rdoc_note(c->d, TK_RDOC_INFO, W(c, W_BLANK_NOTE), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-1", W(c, W_P1), err));
+    const char *facts[] = {W(c, W_PURPOSE_L),      W(c, W_PURPOSE), W(c, W_TENANT),
+                           tk_tenant_name(c->b.t), W(c, W_FY),      range,
+                           W(c, W_SERVICE_L),      W(c, W_SERVICE)};
+    TRY(tk_rdoc_facts(c->b.d, facts, 4, err));
+    TRY(tk_rdoc_para(c->b.d, W(c, W_P1_TEXT), err));
+    TRY(tk_rdoc_note(c->b.d, TK_RDOC_INFO, W(c, W_BLANK_NOTE), err));
 done:
     return rc;
 }
@@ -425,35 +397,35 @@ static const char *role_word(const ctx *c, const char *role)
 static int plan_ch2(ctx *c, tk_error *err)
 {
     int rc;
-    TRY(tk_rdoc_heading(c->d, 1, "sec-2", W(c, W_P2), err));
-    TRY(tk_rdoc_para(c->d, W(c, W_P2_TEXT), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-2", W(c, W_P2), err));
+    TRY(tk_rdoc_para(c->b.d, W(c, W_P2_TEXT), err));
     {
         const char *h[] = {W(c, W_ROLE), W(c, W_WHO), W(c, W_DOES)};
         const unsigned f[] = {TK_RDOC_COL_NOWRAP, 0, TK_RDOC_COL_WIDE};
-        TRY(tk_rdoc_table(c->d, W(c, W_ROLES_CAP), 3, h, f, err));
+        TRY(tk_rdoc_table(c->b.d, W(c, W_ROLES_CAP), 3, h, f, err));
         static const int roles[4][3] = {{W_R_UPLOADER, W_H_UPLOADER, W_D_UPLOADER},
                                         {W_R_ANALYST, W_H_ANALYST, W_D_ANALYST},
                                         {W_R_REPORTER, W_H_REPORTER, W_D_REPORTER},
                                         {W_R_ADMIN, W_H_ADMIN, W_D_ADMIN}};
         for (size_t i = 0; i < 4; i++) {
             const char *row[] = {W(c, roles[i][0]), W(c, roles[i][1]), W(c, roles[i][2])};
-            TRY(tk_rdoc_table_row(c->d, row, err));
+            TRY(tk_rdoc_table_row(c->b.d, row, err));
         }
     }
     const char *h[] = {W(c, W_ACCOUNT), W(c, W_ROLE), W(c, W_STATE), W(c, W_SCOPE), W(c, W_PERSON)};
     const unsigned f[] = {TK_RDOC_COL_NOWRAP, TK_RDOC_COL_NOWRAP, TK_RDOC_COL_NOWRAP, 0,
                           TK_RDOC_COL_BLANK | TK_RDOC_COL_WIDE};
     if (!c->o->accounts_known) {
-        TRY(tk_rdoc_note(c->d, TK_RDOC_WARN, W(c, W_ACCOUNTS_UNKNOWN), err));
-        TRY(tk_rdoc_table(c->d, W(c, W_ACCOUNTS_CAP), 5, h, f, err));
+        TRY(tk_rdoc_note(c->b.d, TK_RDOC_WARN, W(c, W_ACCOUNTS_UNKNOWN), err));
+        TRY(tk_rdoc_table(c->b.d, W(c, W_ACCOUNTS_CAP), 5, h, f, err));
         for (size_t i = 0; i < 4; i++) {
             const char *row[] = {"", "", "", "", ""};
-            TRY(tk_rdoc_table_row(c->d, row, err));
+            TRY(tk_rdoc_table_row(c->b.d, row, err));
         }
         goto done;
     }
     size_t shown = 0;
-    const char *name = tk_tenant_name(c->t);
+    const char *name = tk_tenant_name(c->b.t);
     /* The tenant's own accounts, by role, then the global admins. */
     static const char *const order[] = {"uploader", "analyst", "reporter", "admin"};
     for (int global = 0; global < 2; global++)
@@ -465,14 +437,14 @@ static int plan_ch2(ctx *c, tk_error *err)
                     (!is_global && strcmp(a->tenant, name) != 0))
                     continue;
                 if (shown++ == 0)
-                    TRY(tk_rdoc_table(c->d, W(c, W_ACCOUNTS_CAP), 5, h, f, err));
+                    TRY(tk_rdoc_table(c->b.d, W(c, W_ACCOUNTS_CAP), 5, h, f, err));
                 const char *row[] = {a->name, role_word(c, a->role),
                                      a->disabled ? W(c, W_DISABLED) : W(c, W_ACTIVE),
                                      is_global ? W(c, W_ALL_TENANTS) : W(c, W_THIS_TENANT), ""};
-                TRY(tk_rdoc_table_row(c->d, row, err));
+                TRY(tk_rdoc_table_row(c->b.d, row, err));
             }
     if (shown == 0)
-        TRY(tk_rdoc_note(c->d, TK_RDOC_WARN, W(c, W_NO_ACCOUNTS), err));
+        TRY(tk_rdoc_note(c->b.d, TK_RDOC_WARN, W(c, W_NO_ACCOUNTS), err));
 done:
     return rc;
 }
@@ -496,7 +468,7 @@ static int master_flush(mv_acc *a)
     tk_rdoc_fmt_count((uint64_t)(a->rows > 0 ? a->rows : 0), rows, sizeof rows);
     const char *row[] = {a->kind, a->eff, a->file, rows};
     a->n++;
-    return tk_rdoc_table_row(a->c->d, row, a->err);
+    return tk_rdoc_table_row(a->c->b.d, row, a->err);
 }
 
 static int master_row(void *vctx, const tk_master_version *v)
@@ -520,10 +492,10 @@ static int plan_ch3(ctx *c, tk_error *err)
     tk_store_names sys = {0};
     int rc;
 
-    TRY(tk_rdoc_heading(c->d, 1, "sec-3", W(c, W_P3), err));
-    TRY(tk_rdoc_para(c->d, W(c, W_P3_TEXT), err));
-    TRY(tk_profstore_list(c->t, &pl, err));
-    TRY(tk_store_names_load(c->db, TK_STORE_SYSTEMS, &sys, err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-3", W(c, W_P3), err));
+    TRY(tk_rdoc_para(c->b.d, W(c, W_P3_TEXT), err));
+    TRY(tk_profstore_list(c->b.t, &pl, err));
+    TRY(tk_store_names_load(c->b.db, TK_STORE_SYSTEMS, &sys, err));
     {
         const char *h[] = {W(c, W_SYSTEM), W(c, W_PROFILE), W(c, W_REGISTERED)};
         const unsigned f[] = {0, TK_RDOC_COL_WIDE, TK_RDOC_COL_NOWRAP};
@@ -536,9 +508,9 @@ static int plan_ch3(ctx *c, tk_error *err)
             const size_t ns = e->nsystems ? e->nsystems : 1;
             for (size_t s = 0; s < ns; s++) {
                 if (rows++ == 0)
-                    TRY(tk_rdoc_table(c->d, W(c, W_SYSTEMS_CAP), 3, h, f, err));
+                    TRY(tk_rdoc_table(c->b.d, W(c, W_SYSTEMS_CAP), 3, h, f, err));
                 const char *row[] = {e->nsystems ? e->systems[s] : W(c, W_FROM_COLUMN), prof, at};
-                TRY(tk_rdoc_table_row(c->d, row, err));
+                TRY(tk_rdoc_table_row(c->b.d, row, err));
             }
         }
         /* Systems whose logs are stored but that no live profile names. */
@@ -552,18 +524,18 @@ static int plan_ch3(ctx *c, tk_error *err)
             if (named)
                 continue;
             if (rows++ == 0)
-                TRY(tk_rdoc_table(c->d, W(c, W_SYSTEMS_CAP), 3, h, f, err));
+                TRY(tk_rdoc_table(c->b.d, W(c, W_SYSTEMS_CAP), 3, h, f, err));
             const char *row[] = {sys.names[s], W(c, W_STORED_ONLY), "-"};
-            TRY(tk_rdoc_table_row(c->d, row, err));
+            TRY(tk_rdoc_table_row(c->b.d, row, err));
         }
         if (rows == 0) {
-            TRY(tk_rdoc_note(c->d, TK_RDOC_WARN, W(c, W_NO_PROFILES), err));
+            TRY(tk_rdoc_note(c->b.d, TK_RDOC_WARN, W(c, W_NO_PROFILES), err));
             const unsigned fb[] = {TK_RDOC_COL_BLANK, TK_RDOC_COL_BLANK | TK_RDOC_COL_WIDE,
                                    TK_RDOC_COL_BLANK};
-            TRY(tk_rdoc_table(c->d, W(c, W_SYSTEMS_CAP), 3, h, fb, err));
+            TRY(tk_rdoc_table(c->b.d, W(c, W_SYSTEMS_CAP), 3, h, fb, err));
             for (size_t i = 0; i < 4; i++) {
                 const char *row[] = {"", "", ""};
-                TRY(tk_rdoc_table_row(c->d, row, err));
+                TRY(tk_rdoc_table_row(c->b.d, row, err));
             }
         }
     }
@@ -571,12 +543,12 @@ static int plan_ch3(ctx *c, tk_error *err)
         const char *h[] = {W(c, W_KIND), W(c, W_EFFECTIVE), W(c, W_FILE), W(c, W_ROWS)};
         const unsigned f[] = {TK_RDOC_COL_NOWRAP, TK_RDOC_COL_NOWRAP, TK_RDOC_COL_WIDE,
                               TK_RDOC_COL_NUM};
-        TRY(tk_rdoc_table(c->d, W(c, W_MASTER_CAP), 4, h, f, err));
+        TRY(tk_rdoc_table(c->b.d, W(c, W_MASTER_CAP), 4, h, f, err));
         mv_acc a;
         memset(&a, 0, sizeof a);
         a.c = c;
         a.err = err;
-        rc = tk_master_list_versions(c->t, NULL, master_row, &a, err);
+        rc = tk_master_list_versions(c->b.t, NULL, master_row, &a, err);
         if (rc == 1)
             rc = a.rc;
         if (rc == TK_OK)
@@ -584,7 +556,7 @@ static int plan_ch3(ctx *c, tk_error *err)
         if (rc != TK_OK)
             goto done;
         if (a.n == 0)
-            TRY(tk_rdoc_para(c->d, W(c, W_NO_MASTER), err));
+            TRY(tk_rdoc_para(c->b.d, W(c, W_NO_MASTER), err));
     }
 done:
     tk_profstore_entries_dispose(&pl);
@@ -608,7 +580,7 @@ static void params_str(const ctx *c, const tk_rulecat_config *cfg, size_t i, cha
             snprintf(val, sizeof val, "%s", v != 0 ? W(c, W_YES) : W(c, W_NO));
         else
             snprintf(val, sizeof val, "%g%s", v, pp->unit);
-        if (c->en || !pp->desc_ja || !pp->desc_ja[0])
+        if (c->b.en || !pp->desc_ja || !pp->desc_ja[0])
             snprintf(buf + have, cap - have, "%s%s %s", have ? "; " : "", pp->name, val);
         else
             snprintf(buf + have, cap - have, "%s%s: %s", have ? "／" : "", pp->desc_ja, val);
@@ -635,9 +607,9 @@ static int plan_ch4(ctx *c, tk_error *err)
     int rc;
     memset(&rules, 0, sizeof rules);
 
-    TRY(tk_rdoc_heading(c->d, 1, "sec-4", W(c, W_P4), err));
-    TRY(tk_rdoc_para(c->d, W(c, W_P4_TEXT), err));
-    TRY(tk_tuning_rules_read(c->db, &rules, err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-4", W(c, W_P4), err));
+    TRY(tk_rdoc_para(c->b.d, W(c, W_P4_TEXT), err));
+    TRY(tk_tuning_rules_read(c->b.db, &rules, err));
     {
         char ver[200];
         if (rules.head.version == 0)
@@ -645,13 +617,13 @@ static int plan_ch4(ctx *c, tk_error *err)
         else
             change_str(c, &rules.head, ver, sizeof ver);
         const char *facts[] = {W(c, W_CONFIG), ver};
-        TRY(tk_rdoc_facts(c->d, facts, 1, err));
+        TRY(tk_rdoc_facts(c->b.d, facts, 1, err));
     }
     const char *h[] = {"ID",           W(c, W_ITEM),   W(c, W_STATE), W(c, W_SEVERITY),
                        W(c, W_PARAMS), W(c, W_CHANGED)};
     const unsigned f[] = {TK_RDOC_COL_NOWRAP, 0, TK_RDOC_COL_NOWRAP, TK_RDOC_COL_SEVERITY,
                           TK_RDOC_COL_WIDE,   0};
-    TRY(tk_rdoc_table(c->d, W(c, W_RULES_CAP), 6, h, f, err));
+    TRY(tk_rdoc_table(c->b.d, W(c, W_RULES_CAP), 6, h, f, err));
     for (size_t i = 0; i < tk_rulecat_count(); i++) {
         const tk_rulecat_rule *r = tk_rulecat_rule_at(i);
         const int sev = tk_rulecat_config_severity(rules.config, i);
@@ -659,12 +631,12 @@ static int plan_ch4(ctx *c, tk_error *err)
         params_str(c, rules.config, i, params, sizeof params);
         change_str(c, &rules.rule[i], ch, sizeof ch);
         const char *row[] = {r->id,
-                             c->en ? r->name_en : r->name_ja,
+                             c->b.en ? r->name_en : r->name_ja,
                              tk_rulecat_config_enabled(rules.config, i) ? W(c, W_ON) : W(c, W_OFF),
-                             c->en ? tk_rulecat_severity_name(sev) : tk_rulecat_severity_ja(sev),
+                             c->b.en ? tk_rulecat_severity_name(sev) : tk_rulecat_severity_ja(sev),
                              params,
                              ch};
-        TRY(tk_rdoc_table_row(c->d, row, err));
+        TRY(tk_rdoc_table_row(c->b.d, row, err));
     }
 done:
     tk_tuning_rules_dispose(&rules);
@@ -675,37 +647,37 @@ static int plan_ch5(ctx *c, tk_error *err)
 {
     int rc;
     size_t unplanned = 0;
-    TRY(tk_rdoc_heading(c->d, 1, "sec-5", W(c, W_P5), err));
-    TRY(tk_rdoc_para(c->d, W(c, W_P5_TEXT), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-5", W(c, W_P5), err));
+    TRY(tk_rdoc_para(c->b.d, W(c, W_P5_TEXT), err));
     const char *h[] = {W(c, W_TERM), W(c, W_PERIOD), W(c, W_DEADLINE), W(c, W_DUE), W(c, W_STATE)};
     const unsigned f[] = {TK_RDOC_COL_NOWRAP, 0, TK_RDOC_COL_NOWRAP, TK_RDOC_COL_NOWRAP,
                           TK_RDOC_COL_NOWRAP};
-    TRY(tk_rdoc_table(c->d, W(c, W_SCHEDULE_CAP), 5, h, f, err));
+    TRY(tk_rdoc_table(c->b.d, W(c, W_SCHEDULE_CAP), 5, h, f, err));
     for (size_t i = 0; i < c->nrows; i++) {
         const tk_contract_period *p = &c->rows[i];
         char no[16], pr[96], dl[32], due[32];
         snprintf(no, sizeof no, W(c, W_TERM_FMT), i + 1);
         period_str(c, &p->period, pr, sizeof pr);
         if (p->planned) {
-            day_str(c, p->upload_deadline, dl, sizeof dl);
-            day_str(c, p->delivery_due, due, sizeof due);
+            tk_rbuild_day(&c->b, p->upload_deadline, dl, sizeof dl);
+            tk_rbuild_day(&c->b, p->delivery_due, due, sizeof due);
         } else {
             snprintf(dl, sizeof dl, "%s", W(c, W_UNPLANNED));
             snprintf(due, sizeof due, "%s", W(c, W_UNPLANNED));
             unplanned++;
         }
         const char *row[] = {no, pr, dl, due, p->planned ? W(c, W_PLANNED) : W(c, W_UNPLANNED)};
-        TRY(tk_rdoc_table_row(c->d, row, err));
+        TRY(tk_rdoc_table_row(c->b.d, row, err));
     }
     if (unplanned > 0)
-        TRY(tk_rdoc_note(c->d, TK_RDOC_WARN, W(c, W_UNPLANNED_NOTE), err));
+        TRY(tk_rdoc_note(c->b.d, TK_RDOC_WARN, W(c, W_UNPLANNED_NOTE), err));
     {
         const char *mh[] = {W(c, W_MEETING), W(c, W_DATE), W(c, W_PLACE)};
         const unsigned mf[] = {TK_RDOC_COL_NOWRAP, TK_RDOC_COL_BLANK,
                                TK_RDOC_COL_BLANK | TK_RDOC_COL_WIDE};
-        TRY(tk_rdoc_table(c->d, W(c, W_MEETING_CAP), 3, mh, mf, err));
+        TRY(tk_rdoc_table(c->b.d, W(c, W_MEETING_CAP), 3, mh, mf, err));
         const char *row[] = {W(c, W_MEETING), "", ""};
-        TRY(tk_rdoc_table_row(c->d, row, err));
+        TRY(tk_rdoc_table_row(c->b.d, row, err));
     }
 done:
     return rc;
@@ -714,19 +686,19 @@ done:
 static int plan_ch6(ctx *c, tk_error *err)
 {
     int rc;
-    TRY(tk_rdoc_heading(c->d, 1, "sec-6", W(c, W_P6), err));
-    TRY(tk_rdoc_para(c->d, W(c, W_P6_TEXT), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-6", W(c, W_P6), err));
+    TRY(tk_rdoc_para(c->b.d, W(c, W_P6_TEXT), err));
     const char *items[] = {W(c, W_H_UPLOAD), W(c, W_H_DOWNLOAD), W(c, W_H_PSEUDO),
                            W(c, W_H_ACCESS), W(c, W_H_AUDIT),    W(c, W_H_FREEZE)};
-    TRY(tk_rdoc_list(c->d, items, sizeof items / sizeof items[0], err));
-    TRY(tk_rdoc_para(c->d, W(c, W_P6_BLANK), err));
+    TRY(tk_rdoc_list(c->b.d, items, sizeof items / sizeof items[0], err));
+    TRY(tk_rdoc_para(c->b.d, W(c, W_P6_BLANK), err));
     const char *h[] = {W(c, W_HANDLING), W(c, W_HOW)};
     const unsigned f[] = {0, TK_RDOC_COL_BLANK | TK_RDOC_COL_WIDE};
-    TRY(tk_rdoc_table(c->d, W(c, W_HANDLING_CAP), 2, h, f, err));
+    TRY(tk_rdoc_table(c->b.d, W(c, W_HANDLING_CAP), 2, h, f, err));
     static const int blanks[] = {W_B_DELETE, W_B_ERASE, W_B_BACKUP, W_B_AUDIT};
     for (size_t i = 0; i < sizeof blanks / sizeof blanks[0]; i++) {
         const char *row[] = {W(c, blanks[i]), ""};
-        TRY(tk_rdoc_table_row(c->d, row, err));
+        TRY(tk_rdoc_table_row(c->b.d, row, err));
     }
 done:
     return rc;
@@ -735,17 +707,17 @@ done:
 static int plan_ch7(ctx *c, tk_error *err)
 {
     int rc;
-    TRY(tk_rdoc_heading(c->d, 1, "sec-7", W(c, W_P7), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-7", W(c, W_P7), err));
     const char *h[] = {W(c, W_DELIVERABLE), W(c, W_WHEN), W(c, W_FORM)};
     const unsigned f[] = {0, TK_RDOC_COL_WIDE, 0};
-    TRY(tk_rdoc_table(c->d, W(c, W_DELIV_CAP), 3, h, f, err));
+    TRY(tk_rdoc_table(c->b.d, W(c, W_DELIV_CAP), 3, h, f, err));
     static const int rows[4][3] = {{W_D_PLAN, W_W_PLAN, W_F_DOWNLOAD},
                                    {W_D_REPORT, W_W_REPORT, W_F_DOWNLOAD},
                                    {W_D_MINUTES, W_W_MINUTES, W_F_ELECTRONIC},
                                    {W_D_DONE, W_W_DONE, W_F_DOWNLOAD}};
     for (size_t i = 0; i < 4; i++) {
         const char *row[] = {W(c, rows[i][0]), W(c, rows[i][1]), W(c, rows[i][2])};
-        TRY(tk_rdoc_table_row(c->d, row, err));
+        TRY(tk_rdoc_table_row(c->b.d, row, err));
     }
 done:
     return rc;
@@ -756,26 +728,21 @@ static int begin(ctx *c, tk_tenant *t, const tk_contract_options *o, int title, 
 {
     int rc;
     memset(c, 0, sizeof *c);
-    if (o->lang && strcmp(o->lang, "ja") != 0 && strcmp(o->lang, "en") != 0)
-        return tk_error_set(err, TK_EINVAL, "the document's language is ja or en, not '%s'",
-                            o->lang);
-    c->t = t;
-    c->db = tk_tenant_db(t);
+    rc = tk_rbuild_init(&c->b, t, o->lang, o->issued, words_ja, words_en, "document", err);
+    if (rc != TK_OK)
+        return rc;
     c->o = o;
-    c->en = o->lang && strcmp(o->lang, "en") == 0;
-    c->w = c->en ? words_en : words_ja;
-    c->issued = o->issued ? o->issued : (int64_t)time(NULL) * 1000;
-    rc = tk_contract_periods(c->db, o->fiscal_year, &c->rows, &c->nrows, err);
+    rc = tk_contract_periods(c->b.db, o->fiscal_year, &c->rows, &c->nrows, err);
     if (rc != TK_OK)
         return rc;
     fiscal_year(o->fiscal_year, &c->fy);
     c->completion = title == W_DONE_TITLE;
     if (c->completion) {
-        rc = tk_meeting_get(c->db, o->fiscal_year, &c->meeting, err);
+        rc = tk_meeting_get(c->b.db, o->fiscal_year, &c->meeting, err);
         if (rc != TK_OK && rc != TK_ENOTFOUND)
             return rc;
     }
-    rc = tk_rdoc_create(&c->d, W(c, title), c->en ? "en" : "ja", err);
+    rc = tk_rbuild_begin(&c->b, W(c, title), err);
     if (rc == TK_OK)
         rc = cover(c, err);
     return rc;
@@ -783,7 +750,7 @@ static int begin(ctx *c, tk_tenant *t, const tk_contract_options *o, int title, 
 
 static void end(ctx *c)
 {
-    tk_rdoc_destroy(c->d);
+    tk_rbuild_dispose(&c->b);
     tk_free(c->rows);
     tk_meeting_dispose(&c->meeting);
 }
@@ -802,8 +769,7 @@ int tk_contract_plan(tk_tenant *t, const tk_contract_options *o, tk_rdoc **out, 
     TRY(plan_ch5(&c, err));
     TRY(plan_ch6(&c, err));
     TRY(plan_ch7(&c, err));
-    *out = c.d;
-    c.d = NULL;
+    *out = tk_rbuild_take(&c.b);
 done:
     end(&c);
     return rc;
@@ -851,7 +817,7 @@ static int gather_uploads(ctx *c, done_row *rows, tk_error *err)
         tk_upload_info *u = NULL;
         size_t nu = 0;
         uint64_t total = 0;
-        const int rc = tk_uploads_list(c->db, &f, &u, &nu, &total, err);
+        const int rc = tk_uploads_list(c->b.db, &f, &u, &nu, &total, err);
         if (rc != TK_OK)
             return rc;
         for (size_t i = 0; i < nu; i++) {
@@ -895,16 +861,16 @@ static int gather_period(ctx *c, size_t k, done_row *r, tk_error *err)
 
     memset(&g, 0, sizeof g);
     memset(&set, 0, sizeof set);
-    rc = tk_completeness_compute(c->t, pr, tk_jst_day(c->issued), &g, err);
+    rc = tk_completeness_compute(c->b.t, pr, tk_jst_day(c->b.issued), &g, err);
     if (rc != TK_OK)
         return rc;
     r->stored = g.total;
     r->missing = g.missing;
     tk_completeness_dispose(&g);
-    rc = tk_periods_get(c->db, pr, &r->e, err);
+    rc = tk_periods_get(c->b.db, pr, &r->e, err);
     if (rc != TK_OK || r->e.runs == 0)
         return rc;
-    rc = tk_answers_requests(c->db, pr, NULL, &set, err);
+    rc = tk_answers_requests(c->b.db, pr, NULL, &set, err);
     if (rc != TK_OK)
         return rc;
     r->requests = set.n;
@@ -919,7 +885,7 @@ static int gather_period(ctx *c, size_t k, done_row *r, tk_error *err)
 /* "ログ未受領・未分析" of what period r lacks, or "" when it is complete. */
 static void missing_str(const ctx *c, const done_row *r, char *buf, size_t cap)
 {
-    const char *sep = c->en ? ", " : "・";
+    const char *sep = c->b.en ? ", " : "・";
     buf[0] = '\0';
     if (r->e.status == TK_PERIODS_DELIVERED)
         return;
@@ -949,14 +915,14 @@ static int done_summary(ctx *c, const done_row *rows, tk_error *err)
     size_t open = 0;
     for (size_t k = 0; k < c->nrows; k++)
         open += rows[k].e.status != TK_PERIODS_DELIVERED;
-    TRY(tk_rdoc_heading(c->d, 1, "sec-1", W(c, W_C1), err));
-    TRY(tk_rdoc_para(c->d, W(c, W_C1_TEXT), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-1", W(c, W_C1), err));
+    TRY(tk_rdoc_para(c->b.d, W(c, W_C1_TEXT), err));
     if (open > 0) {
         char text[256];
         snprintf(text, sizeof text, W(c, W_C1_OPEN), open);
-        TRY(tk_rdoc_note(c->d, TK_RDOC_WARN, text, err));
+        TRY(tk_rdoc_note(c->b.d, TK_RDOC_WARN, text, err));
     } else {
-        TRY(tk_rdoc_note(c->d, TK_RDOC_GOOD, W(c, W_C1_DONE), err));
+        TRY(tk_rdoc_note(c->b.d, TK_RDOC_GOOD, W(c, W_C1_DONE), err));
     }
     const char *h[] = {W(c, W_TERM),         W(c, W_PERIOD), W(c, W_FILES),    W(c, W_STORED),
                        W(c, W_REFUSED_ROWS), W(c, W_RUNS),   W(c, W_REQUESTS), W(c, W_ANSWERED),
@@ -964,7 +930,7 @@ static int done_summary(ctx *c, const done_row *rows, tk_error *err)
     const unsigned f[] = {TK_RDOC_COL_NOWRAP, TK_RDOC_COL_NOWRAP, TK_RDOC_COL_NUM, TK_RDOC_COL_NUM,
                           TK_RDOC_COL_NUM,    TK_RDOC_COL_NUM,    TK_RDOC_COL_NUM, TK_RDOC_COL_NUM,
                           TK_RDOC_COL_NOWRAP, TK_RDOC_COL_WIDE};
-    TRY(tk_rdoc_table(c->d, W(c, W_SUMMARY_CAP), 10, h, f, err));
+    TRY(tk_rdoc_table(c->b.d, W(c, W_SUMMARY_CAP), 10, h, f, err));
     size_t files = 0, runs = 0, req = 0, ans = 0, delivered = 0;
     uint64_t stored = 0, refused = 0;
     for (size_t k = 0; k < c->nrows; k++) {
@@ -979,14 +945,14 @@ static int done_summary(ctx *c, const done_row *rows, tk_error *err)
         snprintf(rq, sizeof rq, "%zu", r->requests);
         snprintf(an, sizeof an, "%zu", r->answered);
         if (r->e.delivered_at)
-            day_str(c, tk_jst_day(r->e.delivered_at), dv, sizeof dv);
+            tk_rbuild_day(&c->b, tk_jst_day(r->e.delivered_at), dv, sizeof dv);
         else
             snprintf(dv, sizeof dv, "-");
         /* What is missing is in the period's section: a narrow column here. */
         snprintf(status, sizeof status, "%s",
                  r->e.status == TK_PERIODS_DELIVERED ? W(c, W_COMPLETE) : W(c, W_INCOMPLETE));
         const char *row[] = {no, pr, fl, st, rf, ru, rq, an, dv, status};
-        TRY(tk_rdoc_table_row(c->d, row, err));
+        TRY(tk_rdoc_table_row(c->b.d, row, err));
         files += r->files + r->rejected_files;
         stored += r->stored;
         refused += r->refused_rows;
@@ -1006,7 +972,7 @@ static int done_summary(ctx *c, const done_row *rows, tk_error *err)
         snprintf(dv, sizeof dv, "%zu/%zu", delivered, c->nrows);
         snprintf(status, sizeof status, "%s", open ? W(c, W_INCOMPLETE) : W(c, W_COMPLETE));
         const char *row[] = {W(c, W_TOTAL), "", fl, st, rf, ru, rq, an, dv, status};
-        TRY(tk_rdoc_table_row(c->d, row, err));
+        TRY(tk_rdoc_table_row(c->b.d, row, err));
     }
 done:
     return rc;
@@ -1020,8 +986,8 @@ static int done_period(ctx *c, size_t k, const done_row *r, tk_error *err)
 
     snprintf(no, sizeof no, W(c, W_TERM_FMT), k + 1);
     period_str(c, &c->rows[k].period, pr, sizeof pr);
-    snprintf(head, sizeof head, c->en ? "Period %s: %s" : "%s　%s", no, pr);
-    TRY(tk_rdoc_heading(c->d, 2, NULL, head, err));
+    snprintf(head, sizeof head, c->b.en ? "Period %s: %s" : "%s　%s", no, pr);
+    TRY(tk_rdoc_heading(c->b.d, 2, NULL, head, err));
     char acc[32];
     tk_rdoc_fmt_count(r->accepted, acc, sizeof acc);
     snprintf(files, sizeof files, W(c, W_F_FILES_FMT), r->files, acc);
@@ -1042,7 +1008,7 @@ static int done_period(ctx *c, size_t k, const done_row *r, tk_error *err)
              r->verdicts[TK_ANSWERS_JUSTIFIED], r->verdicts[TK_ANSWERS_INAPPROPRIATE],
              r->verdicts[TK_ANSWERS_INVESTIGATING]);
     if (c->rows[k].planned)
-        day_str(c, c->rows[k].delivery_due, due, sizeof due);
+        tk_rbuild_day(&c->b, c->rows[k].delivery_due, due, sizeof due);
     else
         snprintf(due, sizeof due, "%s", W(c, W_NOT_PLANNED_DUE));
     if (r->e.delivered_at) {
@@ -1059,9 +1025,9 @@ static int done_period(ctx *c, size_t k, const done_row *r, tk_error *err)
         W(c, W_F_LAST),    last,  W(c, W_F_STORED),         stored, W(c, W_F_REFUSED),  refused,
         W(c, W_F_MISSING), miss,  W(c, W_F_RUNS),           runs,   W(c, W_F_REQUESTS), reqs,
         W(c, W_F_DUE),     due,   W(c, W_F_DELIVERY),       dlv,    W(c, W_F_STATUS),   status};
-    TRY(tk_rdoc_facts(c->d, facts, 12, err));
+    TRY(tk_rdoc_facts(c->b.d, facts, 12, err));
     if (r->e.status != TK_PERIODS_DELIVERED)
-        TRY(tk_rdoc_note(c->d, TK_RDOC_WARN, status, err));
+        TRY(tk_rdoc_note(c->b.d, TK_RDOC_WARN, status, err));
 done:
     return rc;
 }
@@ -1090,41 +1056,41 @@ static int join_lines(const tk_meeting *m, const char *sep, char **out, tk_error
 static int done_blanks(ctx *c, tk_error *err)
 {
     int rc;
-    TRY(tk_rdoc_heading(c->d, 1, "sec-3", W(c, W_C3), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-3", W(c, W_C3), err));
     if (c->meeting.place == NULL) {
-        TRY(tk_rdoc_para(c->d, W(c, W_C3_TEXT), err));
+        TRY(tk_rdoc_para(c->b.d, W(c, W_C3_TEXT), err));
         const char *h[] = {W(c, W_DATE), W(c, W_PLACE), W(c, W_ATTEND), W(c, W_CONTENT)};
         const unsigned f[] = {TK_RDOC_COL_BLANK, TK_RDOC_COL_BLANK, TK_RDOC_COL_BLANK,
                               TK_RDOC_COL_BLANK | TK_RDOC_COL_WIDE};
-        TRY(tk_rdoc_table(c->d, W(c, W_MEETING), 4, h, f, err));
+        TRY(tk_rdoc_table(c->b.d, W(c, W_MEETING), 4, h, f, err));
         const char *row[] = {"", "", "", ""};
-        TRY(tk_rdoc_table_row(c->d, row, err));
+        TRY(tk_rdoc_table_row(c->b.d, row, err));
     } else {
         /* What tenken recorded; the content is the meeting's to write. */
         char held[32];
         char *att = NULL;
-        day_str(c, c->meeting.held_on, held, sizeof held);
-        TRY(join_lines(&c->meeting, c->en ? ", " : "、", &att, err));
-        TRY(tk_rdoc_para(c->d, W(c, W_C3_RECORDED), err));
+        tk_rbuild_day(&c->b, c->meeting.held_on, held, sizeof held);
+        TRY(join_lines(&c->meeting, c->b.en ? ", " : "、", &att, err));
+        TRY(tk_rdoc_para(c->b.d, W(c, W_C3_RECORDED), err));
         const char *h[] = {W(c, W_DATE), W(c, W_PLACE), W(c, W_ATTEND), W(c, W_CONTENT)};
         const unsigned f[] = {TK_RDOC_COL_NOWRAP, 0, TK_RDOC_COL_WIDE,
                               TK_RDOC_COL_BLANK | TK_RDOC_COL_WIDE};
-        rc = tk_rdoc_table(c->d, W(c, W_MEETING), 4, h, f, err);
+        rc = tk_rdoc_table(c->b.d, W(c, W_MEETING), 4, h, f, err);
         const char *row[] = {held, c->meeting.place, att, ""};
         if (rc == TK_OK)
-            rc = tk_rdoc_table_row(c->d, row, err);
+            rc = tk_rdoc_table_row(c->b.d, row, err);
         tk_free(att);
         if (rc != TK_OK)
             goto done;
     }
-    TRY(tk_rdoc_heading(c->d, 1, "sec-4", W(c, W_C4), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-4", W(c, W_C4), err));
     {
         const char *h[] = {W(c, W_REMARKS)};
         const unsigned f[] = {TK_RDOC_COL_BLANK | TK_RDOC_COL_WIDE};
-        TRY(tk_rdoc_table(c->d, NULL, 1, h, f, err));
+        TRY(tk_rdoc_table(c->b.d, NULL, 1, h, f, err));
         for (size_t i = 0; i < 3; i++) {
             const char *row[] = {""};
-            TRY(tk_rdoc_table_row(c->d, row, err));
+            TRY(tk_rdoc_table_row(c->b.d, row, err));
         }
     }
 done:
@@ -1148,12 +1114,11 @@ int tk_contract_completion(tk_tenant *t, const tk_contract_options *o, tk_rdoc *
     for (size_t k = 0; k < c.nrows; k++)
         TRY(gather_period(&c, k, &rows[k], err));
     TRY(done_summary(&c, rows, err));
-    TRY(tk_rdoc_heading(c.d, 1, "sec-2", W(&c, W_C2), err));
+    TRY(tk_rdoc_heading(c.b.d, 1, "sec-2", W(&c, W_C2), err));
     for (size_t k = 0; k < c.nrows; k++)
         TRY(done_period(&c, k, &rows[k], err));
     TRY(done_blanks(&c, err));
-    *out = c.d;
-    c.d = NULL;
+    *out = tk_rbuild_take(&c.b);
 done:
     if (rows)
         for (size_t k = 0; k < c.nrows; k++)

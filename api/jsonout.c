@@ -41,6 +41,21 @@ static json_t *opt_string(const char *s)
     return s && *s ? json_string(s) : json_null();
 }
 
+/* What every stored version of a setting says first: its id, when and by
+ * whom it was made, and whether it set values or reset them to the
+ * defaults. NULL when out of memory. */
+static json_t *version_head(int64_t id, int64_t created_at, const char *created_by, int reset)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    json_object_set_new(o, "id", json_integer(id));
+    json_object_set_new(o, "created_at", tk_jsonout_time(created_at));
+    json_object_set_new(o, "created_by", opt_string(created_by));
+    json_object_set_new(o, "kind", json_string(reset ? "reset" : "set"));
+    return o;
+}
+
 static json_t *notes_json(const char *notes)
 {
     json_error_t je;
@@ -403,13 +418,9 @@ json_t *tk_jsonout_rule(const tk_tuning_rules *s, size_t i)
 
 json_t *tk_jsonout_rule_version(const tk_tuning_version *v)
 {
-    json_t *o = json_object();
+    json_t *o = version_head(v->id, v->created_at, v->created_by, v->reset);
     if (o == NULL)
         return NULL;
-    json_object_set_new(o, "id", json_integer(v->id));
-    json_object_set_new(o, "created_at", tk_jsonout_time(v->created_at));
-    json_object_set_new(o, "created_by", opt_string(v->created_by));
-    json_object_set_new(o, "kind", json_string(v->reset ? "reset" : "set"));
     json_object_set_new(o, "source", opt_string(v->source));
     json_object_set_new(o, "in_force", json_boolean(v->in_force));
     json_object_set_new(o, "disabled", json_integer((json_int_t)v->disabled));
@@ -715,13 +726,9 @@ json_t *tk_jsonout_bsettings(const char *tenant, const tk_bsettings_version *v)
 
 json_t *tk_jsonout_bsettings_version(const tk_bsettings_version *v)
 {
-    json_t *o = json_object();
+    json_t *o = version_head(v->id, v->created_at, v->created_by, v->reset);
     if (o == NULL)
         return NULL;
-    json_object_set_new(o, "id", json_integer(v->id));
-    json_object_set_new(o, "created_at", tk_jsonout_time(v->created_at));
-    json_object_set_new(o, "created_by", opt_string(v->created_by));
-    json_object_set_new(o, "kind", json_string(v->reset ? "reset" : "set"));
     json_t *change = v->reset || v->change == NULL ? NULL : json_loads(v->change, 0, NULL);
     json_object_set_new(o, "change", change ? change : json_null());
     json_object_set_new(o, "in_force", json_boolean(v->in_force));

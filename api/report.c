@@ -9,9 +9,12 @@
  * their own so that they can be read, documented and moved.
  *
  * The period's activity (events per day and system, per weekday and hour)
- * comes from one scan of the stored events of the period (src/store.h):
- * a scan reads each block once and keeps only counters, so it costs
- * memory in the number of days times systems, not in events.
+ * and its completeness grid come from one scan of the stored events
+ * (src/store.h), the one models/completeness makes of the period and
+ * the weeks before it, which hands the report each event of the period
+ * as it passes: the period is read once, and the scan keeps only
+ * counters, so it costs memory in the number of days times systems, not
+ * in events.
  *
  * Words: every fixed text is in the WORDS list below, once per language,
  * so that a translation is a column and the chapters hold no literal
@@ -26,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/rbuild.h"
 #include "api/svg.h"
 #include "models/answers.h"
 #include "models/bsettings.h"
@@ -48,9 +52,6 @@
 // clang-format off
 #define WORDS(X) \
     X(W_TITLE, "分析点検結果レポート", "Log Inspection Report") \
-    X(W_CLASS, "取扱注意", "Confidential") \
-    X(W_ISSUER, "tenken ログ分析点検", "tenken log inspection") \
-    X(W_TENANT, "対象団体", "Tenant") \
     X(W_PERIOD, "対象期間", "Period") \
     X(W_ISSUED, "発行日", "Issued") \
     X(W_RUN, "分析実行", "Analysis run") \
@@ -210,21 +211,12 @@
     X(W_MODEL_CASE, "モデル", "model")
 // clang-format on
 
-#define W_ENUM(k, j, e) k,
-#define W_JA(k, j, e)   j,
-#define W_EN(k, j, e)   e,
-enum { WORDS(W_ENUM) W_COUNT };
-static const char *const words_ja[W_COUNT] = {WORDS(W_JA)};
-static const char *const words_en[W_COUNT] = {WORDS(W_EN)};
+TK_RBUILD_WORD_TABLES(WORDS);
 
 /* ---- context ------------------------------------------------------------- */
 
 typedef struct ctx {
-    tk_tenant *t;
-    tk_db *db;
-    tk_rdoc *d;
-    const char *const *w; /* words_ja or words_en */
-    int en;
+    tk_rbuild b; /* the tenant, the document, its words and date of issue */
     const tk_report_options *o;
     tk_anomalies_run run;
     tk_anomalies_item *items;
@@ -256,25 +248,14 @@ typedef struct ctx {
      * `tenken completeness` shows it on the day of issue: the cover, the
      * recommendations and the appendix report its gaps. */
     tk_completeness comp;
-    int64_t issued;
 } ctx;
 
-static const char *W(const ctx *c, int k)
-{
-    return c->w[k];
-}
-
-static void day_str(const ctx *c, int64_t day, char *buf, size_t cap)
-{
-    tk_rdoc_fmt_day(day, c->en, buf, cap);
-}
+/* The word k of the document's language. */
+#define W(c, k) tk_rbuild_word(&(c)->b, (k))
 
 static void period_str(const ctx *c, const tk_period *p, char *buf, size_t cap)
 {
-    char a[32], b[32];
-    day_str(c, p->first_day, a, sizeof a);
-    day_str(c, p->last_day, b, sizeof b);
-    snprintf(buf, cap, W(c, W_CONTENTS_OF), a, b);
+    tk_rbuild_range(&c->b, p, W(c, W_CONTENTS_OF), buf, cap);
 }
 
 static const char *sev_word(const ctx *c, const char *sev)
@@ -282,7 +263,7 @@ static const char *sev_word(const ctx *c, const char *sev)
     const int s = tk_rulecat_severity_parse(sev, strlen(sev));
     if (s == 0)
         return "—";
-    return c->en ? tk_rulecat_severity_name(s) : tk_rulecat_severity_ja(s);
+    return c->b.en ? tk_rulecat_severity_name(s) : tk_rulecat_severity_ja(s);
 }
 
 static int nomem(tk_error *err)
@@ -291,12 +272,7 @@ static int nomem(tk_error *err)
     return TK_ENOMEM;
 }
 
-#define TRY(x)                                                                                     \
-    do {                                                                                           \
-        rc = (x);                                                                                  \
-        if (rc != TK_OK)                                                                           \
-            goto done;                                                                             \
-    } while (0)
+#define TRY(x) TK_RBUILD_TRY(x)
 
 /* ---- gathering ------------------------------------------------------------ */
 
@@ -477,7 +453,7 @@ static int baseline_band(ctx *c, const tk_calendar *cal, tk_error *err)
         rc = nomem(err);
         goto done;
     }
-    rc = tk_store_scan_create(&s, c->db, b->first_day * day_ms - jst,
+    rc = tk_store_scan_create(&s, c->b.db, b->first_day * day_ms - jst,
                               (b->last_day + 1) * day_ms - jst, err);
     while (rc == TK_OK) {
         const int got = tk_store_scan_next(s, &ev, err);
@@ -511,15 +487,30 @@ done:
     return rc;
 }
 
-/* Counts the period's events per day and system and per weekday and hour. */
+/* Counts one event of the period per day and system and per weekday and
+ * hour (a tk_completeness_visit_fn). */
+static void count_activity(void *vctx, const tk_stored_event *ev)
+{
+    ctx *const c = vctx;
+    const size_t nsys = c->systems.n ? c->systems.n : 1;
+    const int64_t day = tk_jst_day(ev->row.t);
+    const size_t di = (size_t)(day - c->o->period.first_day);
+    const size_t sys = ev->row.system < nsys ? ev->row.system : 0;
+    c->vol[di * nsys + sys]++;
+    const int64_t wd = ((day + 3) % 7 + 7) % 7; /* 1970-01-01 was a Thursday */
+    const int hour = tk_jst_ms_of_day(ev->row.t) / 3600000;
+    c->heat[(size_t)wd * 24 + (size_t)hour] += 1;
+    c->events++;
+}
+
+/* The period's activity and its completeness grid. One scan of the store
+ * serves both: models/completeness reads the period (and the weeks before
+ * it) and hands each event of the period to count_activity(). */
 static int gather_activity(ctx *c, tk_error *err)
 {
-    tk_store_scan *s = NULL;
-    tk_stored_event ev;
-    const int64_t day_ms = 86400000, jst = 9 * 3600000;
     int rc;
 
-    rc = tk_store_names_load(c->db, TK_STORE_SYSTEMS, &c->systems, err);
+    rc = tk_store_names_load(c->b.db, TK_STORE_SYSTEMS, &c->systems, err);
     if (rc != TK_OK)
         return rc;
     c->ndays = (size_t)(c->o->period.last_day - c->o->period.first_day + 1);
@@ -529,7 +520,7 @@ static int gather_activity(ctx *c, tk_error *err)
     if (!c->vol || !c->open)
         return nomem(err);
     tk_calendar *cal = NULL;
-    rc = tk_calendar_load(&cal, c->t, NULL, err);
+    rc = tk_calendar_load(&cal, c->b.t, NULL, err);
     if (rc != TK_OK)
         return rc;
     for (size_t d = 0; d < c->ndays; d++)
@@ -538,31 +529,8 @@ static int gather_activity(ctx *c, tk_error *err)
     tk_calendar_destroy(cal);
     if (rc != TK_OK)
         return rc;
-    rc = tk_store_scan_create(&s, c->db, c->o->period.first_day * day_ms - jst,
-                              (c->o->period.last_day + 1) * day_ms - jst, err);
-    while (rc == TK_OK) {
-        const int got = tk_store_scan_next(s, &ev, err);
-        if (got < 0) {
-            rc = got;
-            break;
-        }
-        if (got == 0)
-            break;
-        const int64_t day = tk_jst_day(ev.row.t);
-        if (day < c->o->period.first_day || day > c->o->period.last_day)
-            continue;
-        const size_t di = (size_t)(day - c->o->period.first_day);
-        const size_t sys = ev.row.system < nsys ? ev.row.system : 0;
-        c->vol[di * nsys + sys]++;
-        const int64_t wd = ((day + 3) % 7 + 7) % 7; /* 1970-01-01 was a Thursday */
-        const int hour = tk_jst_ms_of_day(ev.row.t) / 3600000;
-        c->heat[(size_t)wd * 24 + (size_t)hour] += 1;
-        c->events++;
-    }
-    tk_store_scan_destroy(s);
-    if (rc != TK_OK)
-        return rc;
-    return tk_completeness_compute(c->t, &c->o->period, tk_jst_day(c->issued), &c->comp, err);
+    return tk_completeness_compute_visit(c->b.t, &c->o->period, tk_jst_day(c->b.issued),
+                                         count_activity, c, &c->comp, err);
 }
 
 /* Uploads whose accepted rows overlap the period (or that were rejected
@@ -599,7 +567,7 @@ static int run_version(void *vctx, const tk_rulecat_version *v)
 static int run_rules(ctx *c, tk_error *err)
 {
     rv_acc a = {c, err, TK_OK};
-    int rc = tk_rulecat_list_versions(c->db, run_version, &a, err);
+    int rc = tk_rulecat_list_versions(c->b.db, run_version, &a, err);
     if (rc == 1)
         rc = a.rc;
     if (rc == TK_OK && !c->rcfg)
@@ -614,7 +582,7 @@ static int gather(ctx *c, tk_error *err)
 
     tk_period_format(&c->o->period, pb, sizeof pb);
     if (c->o->run > 0) {
-        rc = tk_anomalies_run_get(c->db, c->o->run, &c->run, err);
+        rc = tk_anomalies_run_get(c->b.db, c->o->run, &c->run, err);
         if (rc == TK_ENOTFOUND)
             tk_error_set(err, rc,
                          "no analysis run #%lld: list the runs of the period with tenken periods",
@@ -630,17 +598,17 @@ static int gather(ctx *c, tk_error *err)
             return TK_EINVAL;
         }
     } else {
-        rc = tk_anomalies_find_run(c->db, &c->o->period, &c->run, err);
+        rc = tk_anomalies_find_run(c->b.db, &c->o->period, &c->run, err);
         if (rc == TK_ENOTFOUND)
             tk_error_set(err, rc,
                          "period %s has no analysis run: run tenken analyze --tenant %s "
                          "--period %s first",
-                         pb, tk_tenant_name(c->t), pb);
+                         pb, tk_tenant_name(c->b.t), pb);
         if (rc != TK_OK)
             return rc;
     }
     tk_anomalies_query q = TK_ANOMALIES_QUERY_INIT;
-    rc = load_items(c->db, c->run.id, q, 0, &c->items, &c->nitems, NULL, err);
+    rc = load_items(c->b.db, c->run.id, q, 0, &c->items, &c->nitems, NULL, err);
     if (rc != TK_OK)
         return rc;
 
@@ -648,7 +616,7 @@ static int gather(ctx *c, tk_error *err)
      * begins. */
     tk_periods_entry *pv = NULL;
     size_t np = 0;
-    rc = tk_periods_list(c->db, &pv, &np, err);
+    rc = tk_periods_list(c->b.db, &pv, &np, err);
     if (rc != TK_OK)
         return rc;
     const tk_periods_entry *best = NULL;
@@ -657,16 +625,16 @@ static int gather(ctx *c, tk_error *err)
             (!best || pv[i].period.last_day > best->period.last_day))
             best = &pv[i];
     if (best) {
-        rc = tk_anomalies_run_get(c->db, best->latest_run, &c->prev, err);
+        rc = tk_anomalies_run_get(c->b.db, best->latest_run, &c->prev, err);
         if (rc == TK_OK)
-            rc = load_items(c->db, c->prev.id, q, 0, &c->pitems, &c->npitems, NULL, err);
+            rc = load_items(c->b.db, c->prev.id, q, 0, &c->pitems, &c->npitems, NULL, err);
         c->has_prev = rc == TK_OK;
     }
     tk_periods_free(pv, np);
     if (rc != TK_OK)
         return rc;
 
-    rc = tk_tuning_rules_read(c->db, &c->rules, err);
+    rc = tk_tuning_rules_read(c->b.db, &c->rules, err);
     if (rc != TK_OK)
         return rc;
     rc = run_rules(c, err);
@@ -678,7 +646,7 @@ static int gather(ctx *c, tk_error *err)
         tk_upload_info *u = NULL;
         size_t nu = 0;
         uint64_t total = 0;
-        rc = tk_uploads_list(c->db, &f, &u, &nu, &total, err);
+        rc = tk_uploads_list(c->b.db, &f, &u, &nu, &total, err);
         if (rc != TK_OK)
             return rc;
         for (size_t i = 0; i < nu; i++) {
@@ -802,24 +770,23 @@ static void gaps_str(const ctx *c, char *buf, size_t cap);
 
 static int cover(ctx *c, tk_error *err)
 {
-    char pb[96], sub[256], issued[32], run[160], files[96], sys[1024] = "", miss[160];
+    char pb[96], issued[32], run[160], files[96], sys[1024] = "", miss[160];
     int rc;
     uint64_t rows = 0;
     const size_t nsys = c->systems.n ? c->systems.n : 1;
 
     period_str(c, &c->o->period, pb, sizeof pb);
-    snprintf(sub, sizeof sub, c->en ? "%s, %s" : "%s　%s", tk_tenant_name(c->t), pb);
-    TRY(tk_rdoc_set_cover(c->d, sub, W(c, W_CLASS), c->o->issuer ? c->o->issuer : W(c, W_ISSUER),
-                          err));
-    day_str(c, tk_jst_day(c->issued), issued, sizeof issued);
+    TRY(tk_rbuild_cover(&c->b, pb, c->o->issuer, err));
+    tk_rbuild_day(&c->b, tk_jst_day(c->b.issued), issued, sizeof issued);
     char at[32];
     tk_rdoc_fmt_time(c->run.created_at, at, sizeof at);
-    snprintf(run, sizeof run, c->en ? "#%lld (%s)" : "#%lld（%s）", (long long)c->run.id, at);
+    snprintf(run, sizeof run, c->b.en ? "#%lld (%s)" : "#%lld（%s）", (long long)c->run.id, at);
     for (size_t i = 0; i < c->nuploads; i++)
         rows += c->uploads[i].rows_accepted;
     char rs[32];
     tk_rdoc_fmt_count(rows, rs, sizeof rs);
-    snprintf(files, sizeof files, c->en ? "%zu files, %s rows" : "%zu件（%s行）", c->nuploads, rs);
+    snprintf(files, sizeof files, c->b.en ? "%zu files, %s rows" : "%zu件（%s行）", c->nuploads,
+             rs);
     for (size_t s = 1; s < c->systems.n; s++) {
         uint64_t tot = 0;
         for (size_t d = 0; d < c->ndays; d++)
@@ -827,17 +794,17 @@ static int cover(ctx *c, tk_error *err)
         if (tot == 0 || !c->systems.names[s])
             continue;
         const size_t have = strlen(sys);
-        snprintf(sys + have, sizeof sys - have, "%s%s", have ? (c->en ? ", " : "、") : "",
+        snprintf(sys + have, sizeof sys - have, "%s%s", have ? (c->b.en ? ", " : "、") : "",
                  c->systems.names[s]);
     }
     gaps_str(c, miss, sizeof miss);
-    TRY(tk_rdoc_cover_fact(c->d, W(c, W_TENANT), tk_tenant_name(c->t), err));
-    TRY(tk_rdoc_cover_fact(c->d, W(c, W_PERIOD), pb, err));
-    TRY(tk_rdoc_cover_fact(c->d, W(c, W_SYSTEMS), sys[0] ? sys : W(c, W_NONE), err));
-    TRY(tk_rdoc_cover_fact(c->d, W(c, W_FILES), files, err));
-    TRY(tk_rdoc_cover_fact(c->d, W(c, W_MISSING), miss, err));
-    TRY(tk_rdoc_cover_fact(c->d, W(c, W_ISSUED), issued, err));
-    TRY(tk_rdoc_cover_fact(c->d, W(c, W_RUN), run, err));
+    TRY(tk_rbuild_cover_tenant(&c->b, err));
+    TRY(tk_rdoc_cover_fact(c->b.d, W(c, W_PERIOD), pb, err));
+    TRY(tk_rdoc_cover_fact(c->b.d, W(c, W_SYSTEMS), sys[0] ? sys : W(c, W_NONE), err));
+    TRY(tk_rdoc_cover_fact(c->b.d, W(c, W_FILES), files, err));
+    TRY(tk_rdoc_cover_fact(c->b.d, W(c, W_MISSING), miss, err));
+    TRY(tk_rdoc_cover_fact(c->b.d, W(c, W_ISSUED), issued, err));
+    TRY(tk_rdoc_cover_fact(c->b.d, W(c, W_RUN), run, err));
 done:
     return rc;
 }
@@ -871,23 +838,23 @@ static void run_options(const char *json, char *buf, size_t cap)
 static int chapter1(ctx *c, tk_error *err)
 {
     int rc;
-    TRY(tk_rdoc_heading(c->d, 1, "sec-1", W(c, W_CH1), err));
-    TRY(tk_rdoc_para(c->d, W(c, W_CH1_INTRO), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-1", W(c, W_CH1), err));
+    TRY(tk_rdoc_para(c->b.d, W(c, W_CH1_INTRO), err));
     if (c->nuploads == 0) {
-        TRY(tk_rdoc_note(c->d, TK_RDOC_WARN, W(c, W_NO_FILES), err));
+        TRY(tk_rdoc_note(c->b.d, TK_RDOC_WARN, W(c, W_NO_FILES), err));
     } else {
         const char *h[] = {W(c, W_FILE), W(c, W_ROWS),     W(c, W_ACCEPTED),
                            "SHA-256",    W(c, W_ENCODING), W(c, W_STATUS)};
         const unsigned f[] = {TK_RDOC_COL_WIDE,   TK_RDOC_COL_NUM,   TK_RDOC_COL_NUM, 0,
                               TK_RDOC_COL_NOWRAP, TK_RDOC_COL_NOWRAP};
-        TRY(tk_rdoc_table(c->d, W(c, W_FILES_CAP), 6, h, f, err));
+        TRY(tk_rdoc_table(c->b.d, W(c, W_FILES_CAP), 6, h, f, err));
         for (size_t i = 0; i < c->nuploads; i++) {
             const tk_upload_info *u = &c->uploads[i];
             char tot[32], acc[32];
             tk_rdoc_fmt_count(u->rows_total, tot, sizeof tot);
             tk_rdoc_fmt_count(u->rows_accepted, acc, sizeof acc);
             const char *row[] = {u->file_name, tot, acc, u->sha256, u->encoding, u->status};
-            TRY(tk_rdoc_table_row(c->d, row, err));
+            TRY(tk_rdoc_table_row(c->b.d, row, err));
         }
     }
     char id[32], at[32], ev[32], base[96], opts[256] = "";
@@ -902,7 +869,7 @@ static int chapter1(ctx *c, tk_error *err)
                            W(c, W_BASELINE),    base,
                            W(c, W_EVENTS),      ev,
                            W(c, W_RUN_OPTIONS), opts[0] ? opts : "-"};
-    TRY(tk_rdoc_facts(c->d, facts, 6, err));
+    TRY(tk_rdoc_facts(c->b.d, facts, 6, err));
 done:
     return rc;
 }
@@ -941,7 +908,7 @@ static size_t top_systems(const ctx *c, size_t *ids, size_t cap)
 static int add_chart(ctx *c, const char *caption, const char *svg, double w_mm, double h_mm,
                      tk_error *err)
 {
-    return tk_rdoc_chart(c->d, caption, caption, svg, w_mm, h_mm, err);
+    return tk_rdoc_chart(c->b.d, caption, caption, svg, w_mm, h_mm, err);
 }
 
 static int volume_charts(ctx *c, tk_error *err)
@@ -981,7 +948,7 @@ static int volume_charts(ctx *c, tk_error *err)
         b.nseries = 1;
         b.horizontal = 1;
         b.unit = W(c, W_EVENTS_UNIT);
-        b.lang = c->en ? "en" : "ja";
+        b.lang = c->b.en ? "en" : "ja";
         TRY(tk_svg_bars_draw(&b, &svg, err));
         TRY(add_chart(c, W(c, W_VOL_SYS_CAP), svg, 170, 20 + 6.5 * (double)(n ? n : 3), err));
         free(svg);
@@ -1016,7 +983,7 @@ static int volume_charts(ctx *c, tk_error *err)
     b.nseries = k + 1;
     b.stacked = 1;
     b.unit = W(c, W_EVENTS_UNIT);
-    b.lang = c->en ? "en" : "ja";
+    b.lang = c->b.en ? "en" : "ja";
     b.height = 320;
     TRY(tk_svg_bars_draw(&b, &svg, err));
     TRY(add_chart(c, W(c, W_VOL_DAY_CAP), svg, 175, 88, err));
@@ -1035,18 +1002,18 @@ static int chapter2(ctx *c, tk_error *err)
     size_t nopen = 0, npick = 0, eligible = 0;
     tk_anomalies_item *picked = NULL;
 
-    TRY(tk_report_pick(c->db, c->run.id, &c->o->pick, &picked, &npick, &eligible, err));
+    TRY(tk_report_pick(c->b.db, c->run.id, &c->o->pick, &picked, &npick, &eligible, err));
     for (size_t i = 0; i < c->nitems; i++)
         nopen += c->items[i].status == TK_ANOMALIES_NEW ||
                  c->items[i].status == TK_ANOMALIES_INVESTIGATING;
-    TRY(tk_rdoc_heading(c->d, 1, "sec-2", W(c, W_CH2), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-2", W(c, W_CH2), err));
     snprintf(total, sizeof total, "%zu", c->nitems);
     snprintf(open, sizeof open, "%zu", nopen);
     snprintf(pick, sizeof pick, "%zu", eligible);
     snprintf(prev, sizeof prev, "%zu", c->npitems);
     const char *facts[] = {W(c, W_CASES),      total, W(c, W_OPEN), open,
                            W(c, W_TO_CONFIRM), pick,  W(c, W_PREV), c->has_prev ? prev : "-"};
-    TRY(tk_rdoc_facts(c->d, facts, 4, err));
+    TRY(tk_rdoc_facts(c->b.d, facts, 4, err));
     {
         char lead[1200], ev[32];
         tk_rdoc_fmt_count(c->events, ev, sizeof ev);
@@ -1060,17 +1027,17 @@ static int chapter2(ctx *c, tk_error *err)
             char pb[96];
             const size_t have = strlen(lead);
             period_str(c, &c->prev.period, pb, sizeof pb);
-            snprintf(lead + have, sizeof lead - have, c->en ? " " : "");
+            snprintf(lead + have, sizeof lead - have, c->b.en ? " " : "");
             snprintf(lead + strlen(lead), sizeof lead - strlen(lead), W(c, W_CH2_PREV), pb,
                      c->npitems);
         }
-        TRY(tk_rdoc_para(c->d, lead, err));
+        TRY(tk_rdoc_para(c->b.d, lead, err));
     }
     {
         const char *h[] = {W(c, W_SEVERITY), W(c, W_THIS), W(c, W_PREV), W(c, W_DIFF)};
         const unsigned f[] = {TK_RDOC_COL_SEVERITY, TK_RDOC_COL_NUM, TK_RDOC_COL_NUM,
                               TK_RDOC_COL_NUM};
-        TRY(tk_rdoc_table(c->d, W(c, W_BY_SEV_CAP), 4, h, f, err));
+        TRY(tk_rdoc_table(c->b.d, W(c, W_BY_SEV_CAP), 4, h, f, err));
         for (int s = TK_RULECAT_CRITICAL; s >= 0; s--) {
             const size_t a = s ? severity_count(c->items, c->nitems, s)
                                : leading_count(c->items, c->nitems, NULL);
@@ -1083,16 +1050,17 @@ static int chapter2(ctx *c, tk_error *err)
                 snprintf(z, sizeof z, "%+lld", (long long)a - (long long)b);
             else
                 snprintf(z, sizeof z, "-");
-            const char *name = s ? (c->en ? tk_rulecat_severity_name(s) : tk_rulecat_severity_ja(s))
-                                 : W(c, W_MODEL);
+            const char *name =
+                s ? (c->b.en ? tk_rulecat_severity_name(s) : tk_rulecat_severity_ja(s))
+                  : W(c, W_MODEL);
             const char *row[] = {name, x, y, z};
-            TRY(tk_rdoc_table_row(c->d, row, err));
+            TRY(tk_rdoc_table_row(c->b.d, row, err));
         }
     }
     {
         const char *h[] = {W(c, W_ITEM), W(c, W_THIS), W(c, W_PREV)};
         const unsigned f[] = {TK_RDOC_COL_WIDE, TK_RDOC_COL_NUM, TK_RDOC_COL_NUM};
-        TRY(tk_rdoc_table(c->d, W(c, W_BY_ITEM_CAP), 3, h, f, err));
+        TRY(tk_rdoc_table(c->b.d, W(c, W_BY_ITEM_CAP), 3, h, f, err));
         for (size_t i = 0; i <= tk_rulecat_count(); i++) {
             const tk_rulecat_rule *r = i < tk_rulecat_count() ? tk_rulecat_rule_at(i) : NULL;
             const size_t a = leading_count(c->items, c->nitems, r ? r->id : NULL);
@@ -1101,17 +1069,17 @@ static int chapter2(ctx *c, tk_error *err)
                 continue;
             char name[160], x[24], y[24];
             if (r)
-                snprintf(name, sizeof name, "%s %s", r->id, c->en ? r->name_en : r->name_ja);
+                snprintf(name, sizeof name, "%s %s", r->id, c->b.en ? r->name_en : r->name_ja);
             else
                 snprintf(name, sizeof name, "%s", W(c, W_MODEL));
             snprintf(x, sizeof x, "%zu", a);
             snprintf(y, sizeof y, c->has_prev ? "%zu" : "-", b);
             const char *row[] = {name, x, y};
-            TRY(tk_rdoc_table_row(c->d, row, err));
+            TRY(tk_rdoc_table_row(c->b.d, row, err));
         }
     }
     if (!c->has_prev)
-        TRY(tk_rdoc_note(c->d, TK_RDOC_INFO, W(c, W_NO_PREV), err));
+        TRY(tk_rdoc_note(c->b.d, TK_RDOC_INFO, W(c, W_NO_PREV), err));
     TRY(volume_charts(c, err));
 done:
     tk_report_items_free(picked, npick);
@@ -1159,7 +1127,7 @@ static int master_row(void *vctx, const tk_master_version *v)
     }
     tk_rdoc_fmt_count((uint64_t)(v->rows > 0 ? v->rows : 0), rows, sizeof rows);
     const char *row[] = {v->kind, v->effective_from, v->file_name, rows, v->imported_at};
-    a->rc = tk_rdoc_table_row(a->c->d, row, a->err);
+    a->rc = tk_rdoc_table_row(a->c->b.d, row, a->err);
     a->n++;
     return a->rc != TK_OK;
 }
@@ -1171,34 +1139,34 @@ static int chapter3(ctx *c, tk_error *err)
     tk_suppression *sp = NULL;
     size_t nsp = 0;
 
-    TRY(tk_rdoc_heading(c->d, 1, "sec-3", W(c, W_CH3), err));
-    TRY(tk_rdoc_para(c->d, W(c, W_CH3_INTRO), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-3", W(c, W_CH3), err));
+    TRY(tk_rdoc_para(c->b.d, W(c, W_CH3_INTRO), err));
     {
         char ver[160], bsv[400], models[200], at[32];
         if (c->rver == 0) {
             snprintf(ver, sizeof ver, "%s", W(c, W_DEFAULTS));
         } else {
             tk_rdoc_fmt_time(c->rat, at, sizeof at);
-            snprintf(ver, sizeof ver, c->en ? "#%lld (%s%s%s)" : "#%lld（%s%s%s）",
+            snprintf(ver, sizeof ver, c->b.en ? "#%lld (%s%s%s)" : "#%lld（%s%s%s）",
                      (long long)c->rver, at, c->rby[0] ? " " : "", c->rby);
         }
-        TRY(tk_bsettings_read(c->db, &bs, err));
+        TRY(tk_bsettings_read(c->b.db, &bs, err));
         char desc[300];
         tk_bsettings_describe(&bs.s, desc, sizeof desc);
         snprintf(bsv, sizeof bsv, "#%lld: %s", (long long)bs.id, desc);
         snprintf(models, sizeof models, "Isolation Forest, Mahalanobis; %s",
-                 c->en ? "scores 0-100" : "得点 0〜100");
+                 c->b.en ? "scores 0-100" : "得点 0〜100");
         const char *facts[] = {W(c, W_RULES_VERSION), ver,   W(c, W_BSETTINGS), bsv,
                                W(c, W_MODELS),        models};
-        TRY(tk_rdoc_facts(c->d, facts, 3, err));
+        TRY(tk_rdoc_facts(c->b.d, facts, 3, err));
         if (c->rules.head.version != c->rver)
-            TRY(tk_rdoc_note(c->d, TK_RDOC_WARN, W(c, W_RULES_LATER), err));
+            TRY(tk_rdoc_note(c->b.d, TK_RDOC_WARN, W(c, W_RULES_LATER), err));
     }
     {
         const char *h[] = {"ID", W(c, W_ITEM), W(c, W_STATUS), W(c, W_SEVERITY), W(c, W_THRESH)};
         const unsigned f[] = {TK_RDOC_COL_NOWRAP, 0, TK_RDOC_COL_NOWRAP, TK_RDOC_COL_SEVERITY,
                               TK_RDOC_COL_WIDE};
-        TRY(tk_rdoc_table(c->d, W(c, W_RULES_CAP), 5, h, f, err));
+        TRY(tk_rdoc_table(c->b.d, W(c, W_RULES_CAP), 5, h, f, err));
         for (size_t i = 0; i < tk_rulecat_count(); i++) {
             const tk_rulecat_rule *r = tk_rulecat_rule_at(i);
             const int on = tk_rulecat_config_enabled(c->rcfg, i);
@@ -1206,9 +1174,9 @@ static int chapter3(ctx *c, tk_error *err)
             char th[512];
             thresholds(c, i, th, sizeof th);
             const char *row[] = {
-                r->id, c->en ? r->name_en : r->name_ja, on ? W(c, W_ENABLED) : W(c, W_DISABLED),
-                c->en ? tk_rulecat_severity_name(sev) : tk_rulecat_severity_ja(sev), th};
-            TRY(tk_rdoc_table_row(c->d, row, err));
+                r->id, c->b.en ? r->name_en : r->name_ja, on ? W(c, W_ENABLED) : W(c, W_DISABLED),
+                c->b.en ? tk_rulecat_severity_name(sev) : tk_rulecat_severity_ja(sev), th};
+            TRY(tk_rdoc_table_row(c->b.d, row, err));
         }
     }
     {
@@ -1216,31 +1184,31 @@ static int chapter3(ctx *c, tk_error *err)
                            W(c, W_IMPORTED)};
         const unsigned f[] = {TK_RDOC_COL_NOWRAP, TK_RDOC_COL_NOWRAP, TK_RDOC_COL_WIDE,
                               TK_RDOC_COL_NUM, TK_RDOC_COL_NOWRAP};
-        TRY(tk_rdoc_table(c->d, W(c, W_MASTER_CAP), 5, h, f, err));
+        TRY(tk_rdoc_table(c->b.d, W(c, W_MASTER_CAP), 5, h, f, err));
         mv_acc a = {c, TK_OK, err, 0, 0};
-        rc = tk_master_list_versions(c->t, NULL, master_row, &a, err);
+        rc = tk_master_list_versions(c->b.t, NULL, master_row, &a, err);
         if (a.rc != TK_OK)
             rc = a.rc;
         if (rc != TK_OK)
             goto done;
         if (a.n == 0)
-            TRY(tk_rdoc_note(c->d, TK_RDOC_WARN, W(c, W_NO_MASTER), err));
+            TRY(tk_rdoc_note(c->b.d, TK_RDOC_WARN, W(c, W_NO_MASTER), err));
     }
-    TRY(tk_suppress_list(c->db, &sp, &nsp, err));
+    TRY(tk_suppress_list(c->b.db, &sp, &nsp, err));
     if (nsp == 0) {
-        TRY(tk_rdoc_para(c->d, W(c, W_NO_SUPPR), err));
+        TRY(tk_rdoc_para(c->b.d, W(c, W_NO_SUPPR), err));
     } else {
         const char *h[] = {"ID", W(c, W_TARGET), W(c, W_REASON), W(c, W_UNTIL), W(c, W_BY)};
         const unsigned f[] = {TK_RDOC_COL_NOWRAP, TK_RDOC_COL_NOWRAP, TK_RDOC_COL_WIDE,
                               TK_RDOC_COL_NOWRAP, 0};
-        TRY(tk_rdoc_table(c->d, W(c, W_SUPPR_CAP), 5, h, f, err));
+        TRY(tk_rdoc_table(c->b.d, W(c, W_SUPPR_CAP), 5, h, f, err));
         for (size_t i = 0; i < nsp; i++) {
             char until[16], target[200];
             tk_period_format_day(sp[i].expires_day, until, sizeof until);
             snprintf(target, sizeof target, "%s %s", sp[i].entity_type, sp[i].entity);
             const char *row[] = {sp[i].rule_id, target, sp[i].reason, until,
                                  sp[i].created_by ? sp[i].created_by : "-"};
-            TRY(tk_rdoc_table_row(c->d, row, err));
+            TRY(tk_rdoc_table_row(c->b.d, row, err));
         }
     }
     /* The run's notes: a JSON array of strings. */
@@ -1259,9 +1227,9 @@ static int chapter3(ctx *c, tk_error *err)
                 const char *s = json_string_value(json_array_get(a, i));
                 v[i] = s ? s : "";
             }
-            rc = tk_rdoc_heading(c->d, 3, NULL, W(c, W_NOTES), err);
+            rc = tk_rdoc_heading(c->b.d, 3, NULL, W(c, W_NOTES), err);
             if (rc == TK_OK)
-                rc = tk_rdoc_list(c->d, v, n, err);
+                rc = tk_rdoc_list(c->b.d, v, n, err);
             free(v);
         }
         json_decref(a);
@@ -1346,18 +1314,18 @@ static int rule_results(ctx *c, const char *id, tk_error *err)
         n++;
     }
     if (n == 0) {
-        rc = tk_rdoc_note(c->d, TK_RDOC_GOOD, W(c, W_NOT_FOUND), err);
+        rc = tk_rdoc_note(c->b.d, TK_RDOC_GOOD, W(c, W_NOT_FOUND), err);
         goto done;
     }
     char found[96], line[300];
     snprintf(found, sizeof found, W(c, W_FOUND_FMT), n);
     snprintf(line, sizeof line, W(c, W_FOUND_WHO), found, distinct(ents, n), distinct(terms, n),
              distinct(depts, n));
-    TRY(tk_rdoc_note(c->d, TK_RDOC_WARN, line, err));
+    TRY(tk_rdoc_note(c->b.d, TK_RDOC_WARN, line, err));
     const char *h[] = {W(c, W_RANK), W(c, W_DAYS), W(c, W_DEPT), W(c, W_SEVERITY), W(c, W_SUMMARY)};
     const unsigned f[] = {TK_RDOC_COL_NUM, TK_RDOC_COL_NOWRAP, TK_RDOC_COL_NOWRAP,
                           TK_RDOC_COL_SEVERITY, TK_RDOC_COL_WIDE};
-    TRY(tk_rdoc_table(c->d, W(c, W_REP_CAP), 5, h, f, err));
+    TRY(tk_rdoc_table(c->b.d, W(c, W_REP_CAP), 5, h, f, err));
     size_t shown = 0;
     for (size_t i = 0; i < c->nitems && shown < 3; i++) {
         const tk_anomalies_item *it = &c->items[i];
@@ -1368,7 +1336,7 @@ static int rule_results(ctx *c, const char *id, tk_error *err)
         range_str(c, it, days, sizeof days);
         const char *row[] = {rank, days, it->dept ? it->dept : "-", sev_word(c, it->severity),
                              it->summary ? it->summary : ""};
-        TRY(tk_rdoc_table_row(c->d, row, err));
+        TRY(tk_rdoc_table_row(c->b.d, row, err));
         shown++;
     }
 done:
@@ -1391,18 +1359,18 @@ static int chapter4(ctx *c, tk_error *err)
         rc = nomem(err);
         goto done;
     }
-    TRY(tk_rdoc_heading(c->d, 1, "sec-4", W(c, W_CH4), err));
-    TRY(tk_rdoc_para(c->d, W(c, W_CH4_INTRO), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-4", W(c, W_CH4), err));
+    TRY(tk_rdoc_para(c->b.d, W(c, W_CH4_INTRO), err));
     {
         const char *h[] = {"ID", W(c, W_ITEM), W(c, W_RESULT), W(c, W_STAFF), W(c, W_DEPTS)};
         const unsigned f[] = {TK_RDOC_COL_NOWRAP, TK_RDOC_COL_WIDE, 0, TK_RDOC_COL_NUM,
                               TK_RDOC_COL_NUM};
-        TRY(tk_rdoc_table(c->d, W(c, W_CHECKED_CAP), 5, h, f, err));
+        TRY(tk_rdoc_table(c->b.d, W(c, W_CHECKED_CAP), 5, h, f, err));
         for (size_t i = 0; i <= tk_rulecat_count(); i++) {
             const tk_rulecat_rule *r = i < tk_rulecat_count() ? tk_rulecat_rule_at(i) : NULL;
             if (r && !tk_rulecat_config_enabled(c->rcfg, i)) {
                 snprintf(offtext[noff], sizeof offtext[noff], "%s %s", r->id,
-                         c->en ? r->name_en : r->name_ja);
+                         c->b.en ? r->name_en : r->name_ja);
                 off[noff] = offtext[noff];
                 noff++;
                 continue;
@@ -1417,14 +1385,14 @@ static int chapter4(ctx *c, tk_error *err)
             snprintf(st, sizeof st, "%zu", staff);
             snprintf(de, sizeof de, "%zu", depts);
             const char *row[] = {r ? r->id : "-",
-                                 r ? (c->en ? r->name_en : r->name_ja) : W(c, W_MODEL), res,
+                                 r ? (c->b.en ? r->name_en : r->name_ja) : W(c, W_MODEL), res,
                                  n ? st : "-", n ? de : "-"};
-            TRY(tk_rdoc_table_row(c->d, row, err));
+            TRY(tk_rdoc_table_row(c->b.d, row, err));
         }
     }
     if (noff > 0) {
-        TRY(tk_rdoc_heading(c->d, 3, NULL, W(c, W_DISABLED_LIST), err));
-        TRY(tk_rdoc_list(c->d, off, noff, err));
+        TRY(tk_rdoc_heading(c->b.d, 3, NULL, W(c, W_DISABLED_LIST), err));
+        TRY(tk_rdoc_list(c->b.d, off, noff, err));
     }
     for (size_t i = 0; i <= tk_rulecat_count(); i++) {
         const tk_rulecat_rule *r = i < tk_rulecat_count() ? tk_rulecat_rule_at(i) : NULL;
@@ -1436,15 +1404,15 @@ static int chapter4(ctx *c, tk_error *err)
             continue;
         char title[200], anchor[24];
         if (r) {
-            snprintf(title, sizeof title, "%s %s", r->id, c->en ? r->name_en : r->name_ja);
+            snprintf(title, sizeof title, "%s %s", r->id, c->b.en ? r->name_en : r->name_ja);
             snprintf(anchor, sizeof anchor, "rule-%s", r->id);
         } else {
             snprintf(title, sizeof title, "%s", W(c, W_MODEL));
             snprintf(anchor, sizeof anchor, "rule-model");
         }
-        TRY(tk_rdoc_heading(c->d, 2, anchor, title, err));
-        if (!c->en || !r)
-            TRY(tk_rdoc_para(c->d, r ? r->desc_ja : W(c, W_MODEL_DESC), err));
+        TRY(tk_rdoc_heading(c->b.d, 2, anchor, title, err));
+        if (!c->b.en || !r)
+            TRY(tk_rdoc_para(c->b.d, r ? r->desc_ja : W(c, W_MODEL_DESC), err));
         TRY(rule_results(c, r ? r->id : NULL, err));
     }
 done:
@@ -1464,7 +1432,7 @@ static int item_first_event(ctx *c, const tk_anomalies_item *it, first_event *fe
 {
     tk_evidence *ev = NULL;
     memset(fe, 0, sizeof *fe);
-    const int rc = tk_anomalies_evidence(c->db, it->run_id, it->rank, &ev, err);
+    const int rc = tk_anomalies_evidence(c->b.db, it->run_id, it->rank, &ev, err);
     if (rc != TK_OK)
         return rc;
     if (tk_evidence_count(ev) > 0) {
@@ -1472,7 +1440,7 @@ static int item_first_event(ctx *c, const tk_anomalies_item *it, first_event *fe
         fe->t = r->t;
         snprintf(fe->user, sizeof fe->user, "%s", r->user ? r->user : "");
         const char *op = r->operation && r->operation[0] ? r->operation : "-";
-        if (!c->en && r->operation != NULL) {
+        if (!c->b.en && r->operation != NULL) {
             const char *ja = tk_op_label_ja(tk_op_parse(r->operation, strlen(r->operation)));
             if (ja != NULL)
                 op = ja;
@@ -1496,24 +1464,24 @@ static int chapter5(ctx *c, tk_error *err)
     tk_anomalies_item *v = NULL;
     size_t n = 0, total = 0;
 
-    TRY(tk_rdoc_heading(c->d, 1, "sec-5", W(c, W_CH5), err));
-    TRY(tk_report_pick(c->db, c->run.id, &c->o->pick, &v, &n, &total, err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-5", W(c, W_CH5), err));
+    TRY(tk_report_pick(c->b.db, c->run.id, &c->o->pick, &v, &n, &total, err));
     {
         char rule[600];
         const int ms = c->o->pick.min_severity;
         snprintf(rule, sizeof rule, W(c, W_CH5_RULE),
-                 c->en ? tk_rulecat_severity_name(ms) : tk_rulecat_severity_ja(ms),
+                 c->b.en ? tk_rulecat_severity_name(ms) : tk_rulecat_severity_ja(ms),
                  c->o->pick.min_score, c->o->pick.max);
-        TRY(tk_rdoc_para(c->d, rule, err));
+        TRY(tk_rdoc_para(c->b.d, rule, err));
     }
     if (n == 0) {
-        TRY(tk_rdoc_note(c->d, TK_RDOC_GOOD, W(c, W_CH5_NONE), err));
+        TRY(tk_rdoc_note(c->b.d, TK_RDOC_GOOD, W(c, W_CH5_NONE), err));
         goto done;
     }
     if (total > n) {
         char cut[300];
         snprintf(cut, sizeof cut, W(c, W_CH5_CUT), total, n);
-        TRY(tk_rdoc_note(c->d, TK_RDOC_WARN, cut, err));
+        TRY(tk_rdoc_note(c->b.d, TK_RDOC_WARN, cut, err));
     }
     const char *h[] = {W(c, W_NO),     W(c, W_WHEN),      W(c, W_STAFF_ID),    W(c, W_DEPT),
                        W(c, W_SYS_OP), W(c, W_SUBJECT),   W(c, W_WHY),         W(c, W_SEVERITY),
@@ -1531,7 +1499,7 @@ static int chapter5(ctx *c, tk_error *err)
                           TK_RDOC_COL_BLANK,
                           TK_RDOC_COL_BLANK,
                           TK_RDOC_COL_BLANK};
-    TRY(tk_rdoc_table(c->d, NULL, 11, h, f, err));
+    TRY(tk_rdoc_table(c->b.d, NULL, 11, h, f, err));
     for (size_t i = 0; i < n; i++) {
         first_event fe;
         TRY(item_first_event(c, &v[i], &fe, err));
@@ -1556,7 +1524,7 @@ static int chapter5(ctx *c, tk_error *err)
                              "",
                              "",
                              ""};
-        TRY(tk_rdoc_table_row(c->d, row, err));
+        TRY(tk_rdoc_table_row(c->b.d, row, err));
     }
 done:
     tk_report_items_free(v, n);
@@ -1573,7 +1541,7 @@ static int trends_bars(ctx *c, const tk_period *range, tk_trends_key key, const 
     char *svg = NULL;
     int rc;
 
-    TRY(tk_trends_compute(c->db, range, &key, 1, &tr, err));
+    TRY(tk_trends_compute(c->b.db, range, &key, 1, &tr, err));
     cats = calloc(tr.ngroups + 1, sizeof *cats);
     vals = calloc(tr.ngroups + 1, sizeof *vals);
     if (!cats || !vals) {
@@ -1607,7 +1575,7 @@ static int trends_bars(ctx *c, const tk_period *range, tk_trends_key key, const 
     b.nseries = 1;
     b.horizontal = 1;
     b.unit = W(c, W_CASES_UNIT);
-    b.lang = c->en ? "en" : "ja";
+    b.lang = c->b.en ? "en" : "ja";
     TRY(tk_svg_bars_draw(&b, &svg, err));
     TRY(add_chart(c, caption, svg, 170, 20 + 6.5 * (double)(n ? n : 3), err));
 done:
@@ -1652,10 +1620,10 @@ static int daily_line(ctx *c, tk_error *err)
     l.value_name = W(c, W_DAILY_VALUE);
     l.band_name = W(c, W_DAILY_BAND);
     l.unit = W(c, W_EVENTS_UNIT);
-    l.lang = c->en ? "en" : "ja";
+    l.lang = c->b.en ? "en" : "ja";
     TRY(tk_svg_line_draw(&l, &svg, err));
     TRY(add_chart(c, W(c, W_DAILY_CAP), svg, 170, 80, err));
-    TRY(tk_rdoc_para(c->d, W(c, W_DAILY_NOTE), err));
+    TRY(tk_rdoc_para(c->b.d, W(c, W_DAILY_NOTE), err));
 done:
     free(svg);
     free(days);
@@ -1673,7 +1641,7 @@ static int chapter6(ctx *c, tk_error *err)
     char mlab[12][16];
     double sev[5][12] = {{0}};
 
-    TRY(tk_rdoc_heading(c->d, 1, "sec-6", W(c, W_CH6), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-6", W(c, W_CH6), err));
     /* Twelve months up to the period's last month, by severity. */
     {
         char iso[16];
@@ -1694,7 +1662,7 @@ static int chapter6(ctx *c, tk_error *err)
         snprintf(rs, sizeof rs, "%s..%s", from, iso);
         TRY(tk_period_parse(rs, strlen(rs), &range, err));
         const tk_trends_key keys[2] = {TK_TRENDS_MONTH, TK_TRENDS_SEVERITY};
-        TRY(tk_trends_compute(c->db, &range, keys, 2, &tr, err));
+        TRY(tk_trends_compute(c->b.db, &range, keys, 2, &tr, err));
         static const char *const sevs[5] = {"critical", "high", "medium", "low", "none"};
         for (size_t g = 0; g < tr.ngroups; g++)
             for (size_t k = 0; k < 12; k++)
@@ -1705,9 +1673,9 @@ static int chapter6(ctx *c, tk_error *err)
         tk_svg_series ser[5];
         for (size_t s = 0; s < 5; s++) {
             const int sv = 4 - (int)s;
-            ser[s].name = s < 4
-                              ? (c->en ? tk_rulecat_severity_name(sv) : tk_rulecat_severity_ja(sv))
-                              : W(c, W_MODEL);
+            ser[s].name =
+                s < 4 ? (c->b.en ? tk_rulecat_severity_name(sv) : tk_rulecat_severity_ja(sv))
+                      : W(c, W_MODEL);
             ser[s].values = sev[s];
         }
         tk_svg_bars b = TK_SVG_BARS_INIT;
@@ -1717,7 +1685,7 @@ static int chapter6(ctx *c, tk_error *err)
         b.nseries = 5;
         b.stacked = 1;
         b.unit = W(c, W_CASES_UNIT);
-        b.lang = c->en ? "en" : "ja";
+        b.lang = c->b.en ? "en" : "ja";
         TRY(tk_svg_bars_draw(&b, &svg, err));
         TRY(add_chart(c, W(c, W_MONTHLY_CAP), svg, 170, 80, err));
         free(svg);
@@ -1727,7 +1695,7 @@ static int chapter6(ctx *c, tk_error *err)
         tk_svg_heat h = TK_SVG_HEAT_INIT;
         h.cells = c->heat;
         h.unit = W(c, W_EVENTS_UNIT);
-        h.lang = c->en ? "en" : "ja";
+        h.lang = c->b.en ? "en" : "ja";
         TRY(tk_svg_heat_draw(&h, &svg, err));
         TRY(add_chart(c, W(c, W_HEAT_CAP), svg, 170, 66, err));
     }
@@ -1748,9 +1716,9 @@ static int chapter7_answers(ctx *c, tk_error *err)
     size_t n = 0, by[TK_ANSWERS_NVERDICTS] = {0};
     int rc;
 
-    TRY(tk_answers_list(c->db, &c->prev.period, &a, &n, err));
+    TRY(tk_answers_list(c->b.db, &c->prev.period, &a, &n, err));
     if (n == 0) {
-        TRY(tk_rdoc_note(c->d, TK_RDOC_INFO, W(c, W_ANS_NONE), err));
+        TRY(tk_rdoc_note(c->b.d, TK_RDOC_INFO, W(c, W_ANS_NONE), err));
         goto done;
     }
     for (size_t i = 0; i < n; i++)
@@ -1760,19 +1728,19 @@ static int chapter7_answers(ctx *c, tk_error *err)
         char intro[400];
         snprintf(intro, sizeof intro, W(c, W_ANS_INTRO), n, by[TK_ANSWERS_JUSTIFIED],
                  by[TK_ANSWERS_INAPPROPRIATE], by[TK_ANSWERS_INVESTIGATING]);
-        TRY(tk_rdoc_para(c->d, intro, err));
+        TRY(tk_rdoc_para(c->b.d, intro, err));
     }
     const char *h[] = {W(c, W_CASE_ID), W(c, W_ENTITY),    W(c, W_DEPT),        W(c, W_VERDICT),
                        W(c, W_REASON),  W(c, W_CONFIRMER), W(c, W_CONFIRM_DATE)};
     const unsigned f[] = {TK_RDOC_COL_NOWRAP, TK_RDOC_COL_NOWRAP, 0,
                           TK_RDOC_COL_NOWRAP, TK_RDOC_COL_WIDE,   0,
                           TK_RDOC_COL_NOWRAP};
-    TRY(tk_rdoc_table(c->d, W(c, W_ANS_CAP), 7, h, f, err));
+    TRY(tk_rdoc_table(c->b.d, W(c, W_ANS_CAP), 7, h, f, err));
     for (size_t i = 0; i < n; i++) {
         char day[16];
         tk_period_format_day(a[i].confirmed_on, day, sizeof day);
-        const char *verdict =
-            c->en ? tk_answers_verdict_name(a[i].verdict) : tk_answers_verdict_label(a[i].verdict);
+        const char *verdict = c->b.en ? tk_answers_verdict_name(a[i].verdict)
+                                      : tk_answers_verdict_label(a[i].verdict);
         const char *row[] = {a[i].case_id,
                              a[i].entity ? a[i].entity : "-",
                              a[i].dept ? a[i].dept : "-",
@@ -1780,7 +1748,7 @@ static int chapter7_answers(ctx *c, tk_error *err)
                              a[i].reason ? a[i].reason : "",
                              a[i].confirmed_by ? a[i].confirmed_by : "",
                              day};
-        TRY(tk_rdoc_table_row(c->d, row, err));
+        TRY(tk_rdoc_table_row(c->b.d, row, err));
     }
 done:
     tk_answers_free(a, n);
@@ -1794,19 +1762,19 @@ static int chapter7(ctx *c, tk_error *err)
     int rc;
     static const int st_words[4] = {W_ST_NEW, W_ST_INV, W_ST_CONF, W_ST_FP};
 
-    TRY(tk_rdoc_heading(c->d, 1, "sec-7", W(c, W_CH7), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-7", W(c, W_CH7), err));
     if (!c->has_prev) {
-        TRY(tk_rdoc_note(c->d, TK_RDOC_INFO, W(c, W_NO_PREV), err));
+        TRY(tk_rdoc_note(c->b.d, TK_RDOC_INFO, W(c, W_NO_PREV), err));
         goto done;
     }
     char pb[96], intro[300];
     period_str(c, &c->prev.period, pb, sizeof pb);
     snprintf(intro, sizeof intro, W(c, W_CH7_INTRO), pb);
-    TRY(tk_rdoc_para(c->d, intro, err));
+    TRY(tk_rdoc_para(c->b.d, intro, err));
     {
         const char *h[] = {W(c, W_STATUS), W(c, W_NCASES)};
         const unsigned f[] = {0, TK_RDOC_COL_NUM};
-        TRY(tk_rdoc_table(c->d, W(c, W_ST_CAP), 2, h, f, err));
+        TRY(tk_rdoc_table(c->b.d, W(c, W_ST_CAP), 2, h, f, err));
         for (int s = 0; s < 4; s++) {
             size_t k = 0;
             for (size_t i = 0; i < c->npitems; i++)
@@ -1814,7 +1782,7 @@ static int chapter7(ctx *c, tk_error *err)
             char x[24];
             snprintf(x, sizeof x, "%zu", k);
             const char *row[] = {W(c, st_words[s]), x};
-            TRY(tk_rdoc_table_row(c->d, row, err));
+            TRY(tk_rdoc_table_row(c->b.d, row, err));
         }
     }
     size_t shown = 0;
@@ -1827,7 +1795,7 @@ static int chapter7(ctx *c, tk_error *err)
                                W(c, W_STATUS), W(c, W_DECIDED), W(c, W_COMMENT)};
             const unsigned f[] = {
                 TK_RDOC_COL_NUM, TK_RDOC_COL_NOWRAP, TK_RDOC_COL_WIDE, TK_RDOC_COL_NOWRAP, 0, 0};
-            TRY(tk_rdoc_table(c->d, W(c, W_OPEN_CAP), 6, h, f, err));
+            TRY(tk_rdoc_table(c->b.d, W(c, W_OPEN_CAP), 6, h, f, err));
         }
         char rank[24], days[40], at[32], by[160];
         snprintf(rank, sizeof rank, "%lld", (long long)it->rank);
@@ -1840,7 +1808,7 @@ static int chapter7(ctx *c, tk_error *err)
                              W(c, st_words[it->status]),
                              by,
                              it->comment ? it->comment : ""};
-        TRY(tk_rdoc_table_row(c->d, row, err));
+        TRY(tk_rdoc_table_row(c->b.d, row, err));
         shown++;
     }
     TRY(chapter7_answers(c, err));
@@ -1888,11 +1856,11 @@ static int chapter8(ctx *c, tk_error *err)
     size_t n = 0;
     int rc;
 
-    TRY(tk_rdoc_heading(c->d, 1, "sec-8", W(c, W_CH8), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-8", W(c, W_CH8), err));
     for (size_t r = 0; r < sizeof recs / sizeof recs[0]; r++) {
         char which[128];
-        const size_t k =
-            count_rules(c->items, c->nitems, recs[r].ids, c->en ? ", " : "・", which, sizeof which);
+        const size_t k = count_rules(c->items, c->nitems, recs[r].ids, c->b.en ? ", " : "・", which,
+                                     sizeof which);
         if (k == 0)
             continue;
         snprintf(text[n], sizeof text[n], W(c, recs[r].word), k, which);
@@ -1915,10 +1883,10 @@ static int chapter8(ctx *c, tk_error *err)
         n++;
     }
     if (n == 0) {
-        TRY(tk_rdoc_note(c->d, TK_RDOC_GOOD, W(c, W_CH8_NONE), err));
+        TRY(tk_rdoc_note(c->b.d, TK_RDOC_GOOD, W(c, W_CH8_NONE), err));
     } else {
-        TRY(tk_rdoc_para(c->d, W(c, W_CH8_INTRO), err));
-        TRY(tk_rdoc_list(c->d, items, n, err));
+        TRY(tk_rdoc_para(c->b.d, W(c, W_CH8_INTRO), err));
+        TRY(tk_rdoc_list(c->b.d, items, n, err));
     }
 done:
     return rc;
@@ -1934,7 +1902,7 @@ static int completeness_table(ctx *c, tk_error *err)
     int rc = TK_OK;
     gaps_str(c, sum, sizeof sum);
     const char *facts[] = {W(c, W_GAP_SUMMARY), sum};
-    TRY(tk_rdoc_facts(c->d, facts, 1, err));
+    TRY(tk_rdoc_facts(c->b.d, facts, 1, err));
     int started = 0;
     for (size_t s = 0; s < g->nsystems; s++) {
         const tk_completeness_system *sy = &g->systems[s];
@@ -1945,7 +1913,7 @@ static int completeness_table(ctx *c, tk_error *err)
                                W(c, W_GAP_LOW), W(c, W_GAP_LIST)};
             const unsigned f[] = {TK_RDOC_COL_NOWRAP, TK_RDOC_COL_NUM, TK_RDOC_COL_NUM,
                                   TK_RDOC_COL_NUM, TK_RDOC_COL_WIDE};
-            TRY(tk_rdoc_table(c->d, W(c, W_SYS_GAPS_CAP), 5, h, f, err));
+            TRY(tk_rdoc_table(c->b.d, W(c, W_SYS_GAPS_CAP), 5, h, f, err));
             started = 1;
         }
         char normal[32] = "—", nm[24], nl[24], dates[480] = "";
@@ -1973,7 +1941,7 @@ static int completeness_table(ctx *c, tk_error *err)
             }
         }
         const char *row[] = {sy->name, normal, nm, nl, dates};
-        TRY(tk_rdoc_table_row(c->d, row, err));
+        TRY(tk_rdoc_table_row(c->b.d, row, err));
     }
 done:
     return rc;
@@ -1982,8 +1950,8 @@ done:
 static int chapter9(ctx *c, tk_error *err)
 {
     int rc;
-    TRY(tk_rdoc_heading(c->d, 1, "sec-9", W(c, W_CH9), err));
-    TRY(tk_rdoc_heading(c->d, 2, "sec-9-1", W(c, W_DQ), err));
+    TRY(tk_rdoc_heading(c->b.d, 1, "sec-9", W(c, W_CH9), err));
+    TRY(tk_rdoc_heading(c->b.d, 2, "sec-9-1", W(c, W_DQ), err));
     if (c->nuploads > 0) {
         const char *h[] = {W(c, W_FILE),     W(c, W_IMPORTED),      W(c, W_ROWS),
                            W(c, W_REJECTED), W(c, W_UNKNOWN_USERS), W(c, W_STATUS),
@@ -1995,7 +1963,7 @@ static int chapter9(ctx *c, tk_error *err)
                               TK_RDOC_COL_NUM,
                               TK_RDOC_COL_NOWRAP,
                               0};
-        TRY(tk_rdoc_table(c->d, W(c, W_UPLOADS_CAP), 7, h, f, err));
+        TRY(tk_rdoc_table(c->b.d, W(c, W_UPLOADS_CAP), 7, h, f, err));
         for (size_t i = 0; i < c->nuploads; i++) {
             const tk_upload_info *u = &c->uploads[i];
             char at[32], tot[32], rej[32], unk[32];
@@ -2004,25 +1972,25 @@ static int chapter9(ctx *c, tk_error *err)
             tk_rdoc_fmt_count(u->rows_rejected, rej, sizeof rej);
             tk_rdoc_fmt_count(u->unknown_users, unk, sizeof unk);
             const char *row[] = {u->file_name, at, tot, rej, unk, u->status, u->message};
-            TRY(tk_rdoc_table_row(c->d, row, err));
+            TRY(tk_rdoc_table_row(c->b.d, row, err));
         }
     }
     TRY(completeness_table(c, err));
-    TRY(tk_rdoc_heading(c->d, 2, "sec-9-2", W(c, W_MASTER_CHANGES), err));
+    TRY(tk_rdoc_heading(c->b.d, 2, "sec-9-2", W(c, W_MASTER_CHANGES), err));
     {
         const char *h[] = {W(c, W_KIND), W(c, W_EFFECTIVE), W(c, W_FILE), W(c, W_ROWS),
                            W(c, W_IMPORTED)};
         const unsigned f[] = {TK_RDOC_COL_NOWRAP, TK_RDOC_COL_NOWRAP, TK_RDOC_COL_WIDE,
                               TK_RDOC_COL_NUM, TK_RDOC_COL_NOWRAP};
-        TRY(tk_rdoc_table(c->d, NULL, 5, h, f, err));
+        TRY(tk_rdoc_table(c->b.d, NULL, 5, h, f, err));
         mv_acc a = {c, TK_OK, err, 0, 1};
-        rc = tk_master_list_versions(c->t, NULL, master_row, &a, err);
+        rc = tk_master_list_versions(c->b.t, NULL, master_row, &a, err);
         if (a.rc != TK_OK)
             rc = a.rc;
         if (rc != TK_OK)
             goto done;
         if (a.n == 0)
-            TRY(tk_rdoc_para(c->d, W(c, W_NO_MASTER_CHANGES), err));
+            TRY(tk_rdoc_para(c->b.d, W(c, W_NO_MASTER_CHANGES), err));
     }
 done:
     return rc;
@@ -2035,22 +2003,16 @@ int tk_report_period(tk_tenant *t, const tk_report_options *o, tk_rdoc **out, tk
 
     *out = NULL;
     memset(&c, 0, sizeof c);
-    if (o->lang && strcmp(o->lang, "ja") != 0 && strcmp(o->lang, "en") != 0) {
-        tk_error_set(err, TK_EINVAL, "the report's language is ja or en, not '%s'", o->lang);
-        return TK_EINVAL;
-    }
+    rc = tk_rbuild_init(&c.b, t, o->lang, o->issued, words_ja, words_en, "report", err);
+    if (rc != TK_OK)
+        return rc;
     if (o->period.first_day > o->period.last_day) {
         tk_error_set(err, TK_EINVAL, "the report needs a period");
         return TK_EINVAL;
     }
-    c.t = t;
-    c.db = tk_tenant_db(t);
     c.o = o;
-    c.en = o->lang && strcmp(o->lang, "en") == 0;
-    c.w = c.en ? words_en : words_ja;
-    c.issued = o->issued ? o->issued : (int64_t)time(NULL) * 1000;
     TRY(gather(&c, err));
-    TRY(tk_rdoc_create(&c.d, W(&c, W_TITLE), c.en ? "en" : "ja", err));
+    TRY(tk_rbuild_begin(&c.b, W(&c, W_TITLE), err));
     TRY(cover(&c, err));
     TRY(chapter1(&c, err));
     TRY(chapter2(&c, err));
@@ -2061,10 +2023,9 @@ int tk_report_period(tk_tenant *t, const tk_report_options *o, tk_rdoc **out, tk
     TRY(chapter7(&c, err));
     TRY(chapter8(&c, err));
     TRY(chapter9(&c, err));
-    *out = c.d;
-    c.d = NULL;
+    *out = tk_rbuild_take(&c.b);
 done:
-    tk_rdoc_destroy(c.d);
+    tk_rbuild_dispose(&c.b);
     ctx_dispose(&c);
     return rc;
 }

@@ -6,7 +6,9 @@
  * order is by upload, not by time), then the systems with rows are named
  * from the dictionary and sorted. The table is small -- a two-month period
  * with its eight weeks before is ~120 days, a city has ~25 systems -- so
- * it is dense. */
+ * it is dense. A caller may look at each event of the period as the scan
+ * passes (tk_completeness_compute_visit()): the bimonthly report counts
+ * its heat map and daily volumes so, and the period is read once. */
 #include "models/completeness.h"
 
 #include <stdlib.h>
@@ -80,6 +82,13 @@ static int by_name(const void *a, const void *b)
 int tk_completeness_compute(tk_tenant *t, const tk_period *pr, int64_t today, tk_completeness *out,
                             tk_error *err)
 {
+    return tk_completeness_compute_visit(t, pr, today, NULL, NULL, out, err);
+}
+
+int tk_completeness_compute_visit(tk_tenant *t, const tk_period *pr, int64_t today,
+                                  tk_completeness_visit_fn visit, void *ctx, tk_completeness *out,
+                                  tk_error *err)
+{
     tk_db *db = tk_tenant_db(t);
     tk_calendar *cal = NULL;
     tk_store_names sys = {0};
@@ -130,6 +139,8 @@ int tk_completeness_compute(tk_tenant *t, const tk_period *pr, int64_t today, tk
             break;
         rc = TK_OK;
         const int64_t day = tk_jst_day(ev.row.t);
+        if (visit != NULL && day >= pr->first_day && day <= pr->last_day)
+            visit(ctx, &ev);
         if (day < from || day > pr->last_day || ev.row.system >= nsys)
             continue;
         uint32_t *const c = &counts[(size_t)(day - from) * nsys + ev.row.system];

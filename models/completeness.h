@@ -34,6 +34,7 @@
 
 #include "src/error.h"
 #include "src/period.h"
+#include "src/store.h"
 #include "src/tenant.h"
 
 #define TK_COMPLETENESS_HISTORY_DAYS 56
@@ -90,5 +91,20 @@ void tk_completeness_dispose(tk_completeness *c);
  * calendar settings do not load) or TK_ENOMEM. */
 TK_MUST_CHECK int tk_completeness_compute(tk_tenant *t, const tk_period *pr, int64_t today,
                                           tk_completeness *out, tk_error *err);
+
+/* Called with each stored event whose JST day falls in the period, every
+ * system (a system id outside the dictionary too), in storage order. ev
+ * is borrowed for the call. */
+typedef void (*tk_completeness_visit_fn)(void *ctx, const tk_stored_event *ev);
+
+/* As tk_completeness_compute(), and calls visit(ctx, ev) (ctx borrowed,
+ * may be NULL) for each event of the period as the one scan reads it, so
+ * that a caller that counts the period's events in its own way (the
+ * report's heat map and daily volumes) does not read them a second time.
+ * visit may be NULL. On an error, visit may have seen part of the
+ * period. Returns as tk_completeness_compute(). */
+TK_MUST_CHECK int tk_completeness_compute_visit(tk_tenant *t, const tk_period *pr, int64_t today,
+                                                tk_completeness_visit_fn visit, void *ctx,
+                                                tk_completeness *out, tk_error *err);
 
 #endif

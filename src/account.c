@@ -604,6 +604,21 @@ static int no_account(tk_account_store *s, const char *name, tk_error *err)
     return tk_error_set(err, TK_ENOTFOUND, "account %s does not exist in %s", name, s->data_dir);
 }
 
+/* Checks name and reads its account into *out (untouched unless found),
+ * as read_account() with `now`. Returns TK_OK, the name's error,
+ * TK_ENOTFOUND or TK_EDB. */
+static int existing_account(tk_account_store *s, const char *name, int64_t now,
+                            tk_account_info *out, tk_error *err)
+{
+    int rc = tk_account_check_name(name, err);
+    if (rc != TK_OK)
+        return rc;
+    rc = read_account(s, name, now, out, NULL, err);
+    if (rc == 0)
+        return no_account(s, name, err);
+    return rc == 1 ? TK_OK : rc;
+}
+
 /* The tenant the actor's rights are limited to ("" the whole data
  * directory): its account's tenant if the actor is an account, else ""
  * (a local actor such as the CLI). */
@@ -742,14 +757,7 @@ int tk_account_passwd(tk_account_store *s, const tk_actor *actor, const char *na
     if (err == NULL)
         err = &local;
     a.tenant[0] = '\0';
-    rc = tk_account_check_name(name, err);
-    if (rc == TK_OK) {
-        rc = read_account(s, name, 0, &a, NULL, err);
-        if (rc == 0)
-            rc = no_account(s, name, err);
-        else if (rc == 1)
-            rc = TK_OK;
-    }
+    rc = existing_account(s, name, 0, &a, err);
     if (rc == TK_OK)
         rc = may_manage(s, actor, a.tenant, name, "set other accounts' passwords", err);
     if (rc == TK_OK)
@@ -780,14 +788,7 @@ static int set_disabled(tk_account_store *s, const tk_actor *actor, const char *
     if (err == NULL)
         err = &local;
     a.tenant[0] = '\0';
-    rc = tk_account_check_name(name, err);
-    if (rc == TK_OK) {
-        rc = read_account(s, name, 0, &a, NULL, err);
-        if (rc == 0)
-            rc = no_account(s, name, err);
-        else if (rc == 1)
-            rc = TK_OK;
-    }
+    rc = existing_account(s, name, 0, &a, err);
     if (rc == TK_OK)
         rc =
             may_manage(s, actor, a.tenant, NULL, off ? "disable accounts" : "enable accounts", err);
@@ -827,14 +828,7 @@ int tk_account_get(tk_account_store *s, const tk_actor *actor, const char *name,
     if (err == NULL)
         err = &local;
     memset(out, 0, sizeof *out);
-    rc = tk_account_check_name(name, err);
-    if (rc == TK_OK) {
-        rc = read_account(s, name, tk_actor_now(actor), out, NULL, err);
-        if (rc == 0)
-            rc = no_account(s, name, err);
-        else if (rc == 1)
-            rc = TK_OK;
-    }
+    rc = existing_account(s, name, tk_actor_now(actor), out, err);
     if (rc == TK_OK)
         rc = may_manage(s, actor, out->tenant, name, "read other accounts", err);
     const char *tenant = rc == TK_OK ? out->tenant : NULL;
@@ -844,14 +838,35 @@ int tk_account_get(tk_account_store *s, const tk_actor *actor, const char *name,
     return rc;
 }
 
-int tk_account_list(tk_account_store *s, const tk_actor *actor, tk_account_info **out, size_t *n,
-                    tk_error *err)
+/* Checks that actor may list, sets scope (TK_TENANT_NAME_MAX + 1 bytes:
+ * the tenant the listing is limited to, "" for every tenant) and prepares
+ * the listing's statement into *st. Returns TK_OK, TK_EREJECTED or
+ * TK_EDB. */
+typedef int (*query_fn)(tk_account_store *s, const tk_actor *actor, char *scope, sqlite3_stmt **st,
+                        tk_error *err);
+
+/* Reads the current row of st into slot, one element of the array a
+ * listing builds: 1 kept, 0 skipped (the row is gone), or a negative
+ * TK_E* code. */
+typedef int (*row_fn)(tk_account_store *s, const tk_actor *actor, sqlite3_stmt *st, void *slot,
+                      tk_error *err);
+
+/* A listing: prepares its statement with query, steps it to its end,
+ * reading each row with fn into a growing array of elements of `size`
+ * bytes, records the listing in the audit log as `action` with the
+ * detail "N noun(s)" (finish(), refusals too), and hands the array out in
+ * *out (owned: tk_free(); NULL when empty or on failure) and *n. Returns
+ * TK_OK or what failed (query, fn, the database, TK_ENOMEM, the audit
+ * log). */
+static int list_rows(tk_account_store *s, const tk_actor *actor, const char *action,
+                     const char *noun, query_fn query, row_fn fn, size_t size, void **out,
+                     size_t *n, tk_error *err)
 {
     tk_error local;
     sqlite3_stmt *st = NULL;
-    tk_account_info *v = NULL;
-    size_t count = 0, cap = 0;
     char scope[TK_TENANT_NAME_MAX + 1] = "";
+    unsigned char *v = NULL;
+    size_t count = 0, cap = 0;
     char detail[64];
     int rc;
 
@@ -859,20 +874,11 @@ int tk_account_list(tk_account_store *s, const tk_actor *actor, tk_account_info 
         err = &local;
     *out = NULL;
     *n = 0;
-    /* an admin of one tenant lists that tenant's accounts */
-    if (actor->role == NULL || strcmp(actor->role, "admin") != 0)
-        rc = tk_error_set(err, TK_EREJECTED, "%s (%s) may not list accounts: only an admin may",
-                          actor->name, actor->role ? actor->role : "no role");
-    else
-        rc = actor_scope(s, actor, scope, err);
-    if (rc == TK_OK)
-        rc = prep(s->db, &st,
-                  "SELECT name FROM accounts WHERE ? IS NULL OR tenant = ? ORDER BY name", "ss",
-                  err, scope, scope);
+    rc = query(s, actor, scope, &st, err);
     while (rc == TK_OK && (rc = tk_db_step(s->db, st, err)) == 1) {
         if (count == cap) {
             const size_t ncap = cap ? cap * 2 : 16;
-            tk_account_info *g = tk_realloc(v, ncap * sizeof *v);
+            unsigned char *g = tk_realloc(v, ncap * size);
             if (g == NULL) {
                 rc = oom(err);
                 break;
@@ -880,25 +886,56 @@ int tk_account_list(tk_account_store *s, const tk_actor *actor, tk_account_info 
             v = g;
             cap = ncap;
         }
-        rc = read_account(s, col(st, 0), tk_actor_now(actor), &v[count], NULL, err);
-        if (rc == 1) {
+        rc = fn(s, actor, st, v + count * size, err);
+        if (rc == 1)
             count++;
+        if (rc >= 0)
             rc = TK_OK;
-        } else if (rc == 0) {
-            rc = TK_OK;
-        }
     }
     if (rc == 0)
         rc = TK_OK;
     sqlite3_finalize(st);
-    snprintf(detail, sizeof detail, "%zu account%s", count, count == 1 ? "" : "s");
-    rc = finish(s, actor, scope, "account.list", NULL, rc == TK_OK ? detail : NULL, rc, err);
+    snprintf(detail, sizeof detail, "%zu %s%s", count, noun, count == 1 ? "" : "s");
+    rc = finish(s, actor, scope, action, NULL, rc == TK_OK ? detail : NULL, rc, err);
     if (rc == TK_OK && count > 0) {
         *out = v;
         *n = count;
         v = NULL;
     }
     tk_free(v);
+    return rc;
+}
+
+static int account_row(tk_account_store *s, const tk_actor *actor, sqlite3_stmt *st, void *slot,
+                       tk_error *err)
+{
+    return read_account(s, col(st, 0), tk_actor_now(actor), slot, NULL, err);
+}
+
+static int accounts_query(tk_account_store *s, const tk_actor *actor, char *scope,
+                          sqlite3_stmt **st, tk_error *err)
+{
+    int rc;
+    /* an admin of one tenant lists that tenant's accounts */
+    if (actor->role == NULL || strcmp(actor->role, "admin") != 0)
+        rc = tk_error_set(err, TK_EREJECTED, "%s (%s) may not list accounts: only an admin may",
+                          actor->name, actor->role ? actor->role : "no role");
+    else
+        rc = actor_scope(s, actor, scope, err);
+    if (rc == TK_OK)
+        rc =
+            prep(s->db, st, "SELECT name FROM accounts WHERE ? IS NULL OR tenant = ? ORDER BY name",
+                 "ss", err, scope, scope);
+    return rc;
+}
+
+int tk_account_list(tk_account_store *s, const tk_actor *actor, tk_account_info **out, size_t *n,
+                    tk_error *err)
+{
+    void *v = NULL;
+    const int rc = list_rows(s, actor, "account.list", "account", accounts_query, account_row,
+                             sizeof **out, &v, n, err);
+    *out = v;
     return rc;
 }
 
@@ -1407,54 +1444,37 @@ int tk_account_token_revoke(tk_account_store *s, const tk_actor *actor, const ch
     return finish(s, actor, owner_tenant, "token.revoke", id, detail, rc, err);
 }
 
-int tk_account_token_list(tk_account_store *s, const tk_actor *actor, tk_account_token_info **out,
-                          size_t *n, tk_error *err)
+static int token_row(tk_account_store *s, const tk_actor *actor, sqlite3_stmt *st, void *slot,
+                     tk_error *err)
 {
-    tk_error local;
-    sqlite3_stmt *st = NULL;
-    tk_account_token_info *v = NULL;
-    size_t count = 0, cap = 0;
-    char scope[TK_TENANT_NAME_MAX + 1] = "";
-    char detail[64];
-    int rc;
+    (void)s;
+    (void)actor;
+    (void)err;
+    read_token(st, slot);
+    return 1;
+}
 
-    if (err == NULL)
-        err = &local;
-    *out = NULL;
-    *n = 0;
+static int tokens_query(tk_account_store *s, const tk_actor *actor, char *scope, sqlite3_stmt **st,
+                        tk_error *err)
+{
     const int admin = actor->role != NULL && strcmp(actor->role, "admin") == 0;
-    rc = actor_scope(s, actor, scope, err);
+    int rc = actor_scope(s, actor, scope, err);
     /* an admin sees its scope's tokens; anyone else only its own */
     if (rc == TK_OK)
-        rc = prep(s->db, &st,
+        rc = prep(s->db, st,
                   "SELECT " TOKEN_COLUMNS " FROM tokens t JOIN accounts a ON a.name = t.account "
                   "WHERE (?1 = 1 AND (?2 IS NULL OR a.tenant = ?2)) OR (?1 = 0 AND t.account = ?3)"
                   " ORDER BY t.created_ms DESC, t.id",
                   "isS", err, (int64_t)admin, scope, actor->name);
-    while (rc == TK_OK && (rc = tk_db_step(s->db, st, err)) == 1) {
-        if (count == cap) {
-            const size_t ncap = cap ? cap * 2 : 16;
-            tk_account_token_info *g = tk_realloc(v, ncap * sizeof *v);
-            if (g == NULL) {
-                rc = oom(err);
-                break;
-            }
-            v = g;
-            cap = ncap;
-        }
-        read_token(st, &v[count++]);
-        rc = TK_OK;
-    }
-    if (rc == 0)
-        rc = TK_OK;
-    sqlite3_finalize(st);
-    snprintf(detail, sizeof detail, "%zu token%s", count, count == 1 ? "" : "s");
-    rc = finish(s, actor, scope, "token.list", NULL, rc == TK_OK ? detail : NULL, rc, err);
-    if (rc == TK_OK && count > 0) {
-        *out = v;
-        *n = count;
-        v = NULL;
-    }
-    tk_free(v);
+    return rc;
+}
+
+int tk_account_token_list(tk_account_store *s, const tk_actor *actor, tk_account_token_info **out,
+                          size_t *n, tk_error *err)
+{
+    void *v = NULL;
+    const int rc = list_rows(s, actor, "token.list", "token", tokens_query, token_row, sizeof **out,
+                             &v, n, err);
+    *out = v;
     return rc;
 }

@@ -192,31 +192,37 @@ done:
     return rc;
 }
 
-int tk_period_delivered(tk_db *db, tk_period **out, size_t *n, tk_error *err)
+/* Fills slot, one element of the array read_rows() builds, from the
+ * current row of st. */
+typedef void (*row_fn)(sqlite3_stmt *st, void *slot);
+
+/* Reads every row of sql into a new array of elements of `size` bytes,
+ * each filled by fn: *out (owned: tk_free(); NULL when there is no row or
+ * on failure) of *n. what names the rows in the out-of-memory message.
+ * Returns TK_OK, TK_EDB or TK_ENOMEM. */
+static int read_rows(tk_db *db, const char *sql, size_t size, row_fn fn, const char *what,
+                     void **out, size_t *n, tk_error *err)
 {
     sqlite3_stmt *st = NULL;
-    tk_period *v = NULL;
+    unsigned char *v = NULL;
     size_t cap = 0;
     int rc;
 
     *out = NULL;
     *n = 0;
-    rc = tk_db_prepare(db, &st,
-                       "SELECT first_day, last_day FROM delivered_periods ORDER BY first_day", err);
+    rc = tk_db_prepare(db, &st, sql, err);
     while (rc == TK_OK && (rc = tk_db_step(db, st, err)) == 1) {
         if (*n == cap) {
             size_t bytes;
             cap = cap ? cap * 2 : 8;
-            tk_period *const nv = tk_mul_size(cap, sizeof *v, &bytes) ? tk_realloc(v, bytes) : NULL;
+            unsigned char *const nv = tk_mul_size(cap, size, &bytes) ? tk_realloc(v, bytes) : NULL;
             if (nv == NULL) {
-                rc = tk_error_set(err, TK_ENOMEM, "out of memory reading delivered periods");
+                rc = tk_error_set(err, TK_ENOMEM, "out of memory reading %s", what);
                 break;
             }
             v = nv;
         }
-        v[*n].first_day = sqlite3_column_int64(st, 0);
-        v[*n].last_day = sqlite3_column_int64(st, 1);
-        (*n)++;
+        fn(st, v + (*n)++ * size);
         rc = TK_OK;
     }
     sqlite3_finalize(st);
@@ -229,48 +235,42 @@ int tk_period_delivered(tk_db *db, tk_period **out, size_t *n, tk_error *err)
     return TK_OK;
 }
 
+static void delivered_from_row(sqlite3_stmt *st, void *slot)
+{
+    tk_period *const p = slot;
+    p->first_day = sqlite3_column_int64(st, 0);
+    p->last_day = sqlite3_column_int64(st, 1);
+}
+
+int tk_period_delivered(tk_db *db, tk_period **out, size_t *n, tk_error *err)
+{
+    void *v = NULL;
+    const int rc =
+        read_rows(db, "SELECT first_day, last_day FROM delivered_periods ORDER BY first_day",
+                  sizeof **out, delivered_from_row, "delivered periods", &v, n, err);
+    *out = v;
+    return rc;
+}
+
+static void delivery_from_row(sqlite3_stmt *st, void *slot)
+{
+    tk_period_delivery *const d = slot;
+    d->period.first_day = sqlite3_column_int64(st, 0);
+    d->period.last_day = sqlite3_column_int64(st, 1);
+    d->at = sqlite3_column_int64(st, 2);
+    const unsigned char *by = sqlite3_column_text(st, 3);
+    snprintf(d->by, sizeof d->by, "%s", by ? (const char *)by : "");
+}
+
 int tk_period_deliveries(tk_db *db, tk_period_delivery **out, size_t *n, tk_error *err)
 {
-    sqlite3_stmt *st = NULL;
-    tk_period_delivery *v = NULL;
-    size_t cap = 0;
-    int rc;
-
-    *out = NULL;
-    *n = 0;
-    rc = tk_db_prepare(db, &st,
-                       "SELECT first_day, last_day, delivered_at, delivered_by"
-                       " FROM delivered_periods ORDER BY first_day",
-                       err);
-    while (rc == TK_OK && (rc = tk_db_step(db, st, err)) == 1) {
-        if (*n == cap) {
-            size_t bytes;
-            cap = cap ? cap * 2 : 8;
-            tk_period_delivery *const nv =
-                tk_mul_size(cap, sizeof *v, &bytes) ? tk_realloc(v, bytes) : NULL;
-            if (nv == NULL) {
-                rc = tk_error_set(err, TK_ENOMEM, "out of memory reading delivered periods");
-                break;
-            }
-            v = nv;
-        }
-        tk_period_delivery *const d = &v[*n];
-        d->period.first_day = sqlite3_column_int64(st, 0);
-        d->period.last_day = sqlite3_column_int64(st, 1);
-        d->at = sqlite3_column_int64(st, 2);
-        const unsigned char *by = sqlite3_column_text(st, 3);
-        snprintf(d->by, sizeof d->by, "%s", by ? (const char *)by : "");
-        (*n)++;
-        rc = TK_OK;
-    }
-    sqlite3_finalize(st);
-    if (rc < 0) {
-        tk_free(v);
-        *n = 0;
-        return rc;
-    }
+    void *v = NULL;
+    const int rc = read_rows(db,
+                             "SELECT first_day, last_day, delivered_at, delivered_by"
+                             " FROM delivered_periods ORDER BY first_day",
+                             sizeof **out, delivery_from_row, "delivered periods", &v, n, err);
     *out = v;
-    return TK_OK;
+    return rc;
 }
 
 /* ---- the schedule ---------------------------------------------------- */
@@ -376,40 +376,18 @@ int tk_period_plan_set(tk_db *db, const tk_period_plan *plans, size_t n, tk_erro
     return rc;
 }
 
+static void plan_row(sqlite3_stmt *st, void *slot)
+{
+    plan_from_row(st, slot);
+}
+
 int tk_period_plan_list(tk_db *db, tk_period_plan **out, size_t *n, tk_error *err)
 {
-    sqlite3_stmt *st = NULL;
-    tk_period_plan *v = NULL;
-    size_t cap = 0;
-    int rc;
-
-    *out = NULL;
-    *n = 0;
-    rc = tk_db_prepare(db, &st, "SELECT " PLAN_COLUMNS " FROM planned_periods ORDER BY first_day",
-                       err);
-    while (rc == TK_OK && (rc = tk_db_step(db, st, err)) == 1) {
-        if (*n == cap) {
-            size_t bytes;
-            cap = cap ? cap * 2 : 8;
-            tk_period_plan *const nv =
-                tk_mul_size(cap, sizeof *v, &bytes) ? tk_realloc(v, bytes) : NULL;
-            if (nv == NULL) {
-                rc = tk_error_set(err, TK_ENOMEM, "out of memory reading planned periods");
-                break;
-            }
-            v = nv;
-        }
-        plan_from_row(st, &v[(*n)++]);
-        rc = TK_OK;
-    }
-    sqlite3_finalize(st);
-    if (rc < 0) {
-        tk_free(v);
-        *n = 0;
-        return rc;
-    }
+    void *v = NULL;
+    const int rc = read_rows(db, "SELECT " PLAN_COLUMNS " FROM planned_periods ORDER BY first_day",
+                             sizeof **out, plan_row, "planned periods", &v, n, err);
     *out = v;
-    return TK_OK;
+    return rc;
 }
 
 int tk_period_plan_get(tk_db *db, const tk_period *pr, tk_period_plan *out, tk_error *err)

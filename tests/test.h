@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int tk_test_failed_now;
 static int tk_test_passed;
@@ -76,6 +77,20 @@ static inline const char *tk_test_tmpdir(void)
 {
     const char *d = getenv("TK_TEST_TMP");
     return d && *d ? d : "/tmp";
+}
+
+/* Makes a fresh directory tk_test_tmpdir()/prefix-XXXXXX and writes its
+ * path into buf (cap bytes). Returns buf, or NULL (after saying why on
+ * stderr) when it cannot. */
+static inline char *tk_test_mkdtemp(char *buf, size_t cap, const char *prefix)
+{
+    snprintf(buf, cap, "%s/%s-XXXXXX", tk_test_tmpdir(), prefix);
+    mkdir(tk_test_tmpdir(), 0755);
+    if (mkdtemp(buf) == NULL) {
+        perror(buf);
+        return NULL;
+    }
+    return buf;
 }
 
 /* Directory of data cases: $TK_TEST_DATA or tests/data relative to cwd. */
