@@ -118,21 +118,16 @@ static void warn_empty(tk_db *db, const char *period)
 
 int tk_cli_analyze(int argc, char **argv)
 {
-    static const struct option longopts[] = {TK_CLIUTIL_OPT_TENANT,
-                                             TK_CLIUTIL_OPT_PERIOD,
-                                             {"baseline", required_argument, NULL, 'b'},
-                                             {"rules", required_argument, NULL, 'r'},
-                                             {"seed", required_argument, NULL, 's'},
-                                             {"threads", required_argument, NULL, 'j'},
-                                             {"quiet", no_argument, NULL, 'q'},
-                                             TK_CLIUTIL_OPT_DATA,
-                                             TK_CLIUTIL_OPT_NOWAIT,
-                                             TK_CLIUTIL_OPT_HELP,
-                                             TK_CLIUTIL_OPT_END};
+    static const struct option longopts[] = {
+        {"baseline", required_argument, NULL, 'b'}, {"rules", required_argument, NULL, 'r'},
+        {"seed", required_argument, NULL, 's'},     {"threads", required_argument, NULL, 'j'},
+        {"quiet", no_argument, NULL, 'q'},          {NULL, 0, NULL, 0}};
     const char *baseline = NULL, *rules = NULL;
     tk_analysis_options opt = TK_ANALYSIS_OPTIONS_INIT;
     int quiet = 0, c;
-    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("analyze", analyze_help);
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("analyze", analyze_help,
+                                             TK_CLIUTIL_TENANT | TK_CLIUTIL_PERIOD |
+                                                 TK_CLIUTIL_DATA | TK_CLIUTIL_NOWAIT);
     while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
         case 'b':
@@ -266,17 +261,14 @@ static const char deliver_help[] =
 
 int tk_cli_deliver(int argc, char **argv)
 {
-    static const struct option longopts[] = {TK_CLIUTIL_OPT_TENANT,
-                                             TK_CLIUTIL_OPT_PERIOD,
-                                             {"by", required_argument, NULL, 'b'},
+    static const struct option longopts[] = {{"by", required_argument, NULL, 'b'},
                                              {"force", no_argument, NULL, 'F'},
-                                             TK_CLIUTIL_OPT_DATA,
-                                             TK_CLIUTIL_OPT_NOWAIT,
-                                             TK_CLIUTIL_OPT_HELP,
-                                             TK_CLIUTIL_OPT_END};
+                                             {NULL, 0, NULL, 0}};
     const char *by = NULL;
     int force = 0, c;
-    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("deliver", deliver_help);
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("deliver", deliver_help,
+                                             TK_CLIUTIL_TENANT | TK_CLIUTIL_PERIOD |
+                                                 TK_CLIUTIL_DATA | TK_CLIUTIL_NOWAIT);
     while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
         case 'b':
@@ -422,9 +414,7 @@ static void print_csv_item(const tk_anomalies_item *it)
 
 int tk_cli_anomalies(int argc, char **argv)
 {
-    static const struct option longopts[] = {TK_CLIUTIL_OPT_TENANT,
-                                             TK_CLIUTIL_OPT_PERIOD,
-                                             {"limit", required_argument, NULL, 'l'},
+    static const struct option longopts[] = {{"limit", required_argument, NULL, 'l'},
                                              {"format", required_argument, NULL, 'f'},
                                              {"entity", required_argument, NULL, 'e'},
                                              {"entity-id", required_argument, NULL, 'i'},
@@ -436,14 +426,13 @@ int tk_cli_anomalies(int argc, char **argv)
                                              {"sort", required_argument, NULL, 'o'},
                                              {"after", required_argument, NULL, 'a'},
                                              {"min-score", required_argument, NULL, 'm'},
-                                             TK_CLIUTIL_OPT_DATA,
-                                             TK_CLIUTIL_OPT_HELP,
-                                             TK_CLIUTIL_OPT_END};
+                                             {NULL, 0, NULL, 0}};
     long long limit = -1;
     tk_anomalies_query q = TK_ANOMALIES_QUERY_INIT;
     tk_error err = {0, ""};
     int json = 0, c;
-    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("anomalies", anomalies_help);
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(
+        "anomalies", anomalies_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_PERIOD | TK_CLIUTIL_DATA);
     while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         char *end = NULL;
         switch (c) {
@@ -599,11 +588,11 @@ static int parse_rank(const char *cmd, const char *arg, long long *rank)
 
 int tk_cli_explain(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        TK_CLIUTIL_OPT_TENANT, TK_CLIUTIL_OPT_PERIOD, {"format", required_argument, NULL, 'f'},
-        TK_CLIUTIL_OPT_DATA,   TK_CLIUTIL_OPT_HELP,   TK_CLIUTIL_OPT_END};
+    static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
+                                             {NULL, 0, NULL, 0}};
     int text = 0, c;
-    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("explain", explain_help);
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(
+        "explain", explain_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_PERIOD | TK_CLIUTIL_DATA);
     while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
         case 'f':
@@ -698,12 +687,12 @@ static const char triage_help[] =
 
 int tk_cli_triage(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        TK_CLIUTIL_OPT_TENANT, TK_CLIUTIL_OPT_PERIOD, {"comment", required_argument, NULL, 'c'},
-        TK_CLIUTIL_OPT_DATA,   TK_CLIUTIL_OPT_HELP,   TK_CLIUTIL_OPT_END};
+    static const struct option longopts[] = {{"comment", required_argument, NULL, 'c'},
+                                             {NULL, 0, NULL, 0}};
     const char *comment = NULL;
     int c;
-    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("triage", triage_help);
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(
+        "triage", triage_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_PERIOD | TK_CLIUTIL_DATA);
     while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
         case 'c':

@@ -390,23 +390,18 @@ static int serve_demo(const char *data, uint16_t port, const char *given)
 
 int tk_cli_demo(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"dir", required_argument, NULL, 'd'},
-                                             {"seed", required_argument, NULL, 's'},
-                                             {"staff", required_argument, NULL, 'f'},
-                                             {"residents", required_argument, NULL, 'r'},
-                                             {"volume", required_argument, NULL, 'v'},
-                                             {"variant", required_argument, NULL, 'V'},
-                                             {"serve", no_argument, NULL, 'S'},
-                                             {"port", required_argument, NULL, 'p'},
-                                             {"password-stdin", no_argument, NULL, 'P'},
-                                             TK_CLIUTIL_OPT_HELP,
-                                             TK_CLIUTIL_OPT_END};
+    static const struct option longopts[] = {
+        {"dir", required_argument, NULL, 'd'},      {"seed", required_argument, NULL, 's'},
+        {"staff", required_argument, NULL, 'f'},    {"residents", required_argument, NULL, 'r'},
+        {"volume", required_argument, NULL, 'v'},   {"variant", required_argument, NULL, 'V'},
+        {"serve", no_argument, NULL, 'S'},          {"port", required_argument, NULL, 'p'},
+        {"password-stdin", no_argument, NULL, 'P'}, {NULL, 0, NULL, 0}};
     const char *dir = "./tenken-demo";
     tk_gencity_options city_opts = TK_GENCITY_OPTIONS_INIT;
     int c, st, serve = 0, pw_stdin = 0;
     long port = 8443;
     city_opts.seed = 1;
-    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("demo", demo_help);
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("demo", demo_help, 0);
     while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
         case 'd':

@@ -129,18 +129,15 @@ static void print_entity(const tk_entity *e)
 
 int tk_cli_entity(int argc, char **argv)
 {
-    static const struct option longopts[] = {TK_CLIUTIL_OPT_TENANT,
-                                             {"user", required_argument, NULL, 'u'},
+    static const struct option longopts[] = {{"user", required_argument, NULL, 'u'},
                                              {"terminal", required_argument, NULL, 'T'},
-                                             TK_CLIUTIL_OPT_PERIOD,
                                              {"format", required_argument, NULL, 'f'},
-                                             TK_CLIUTIL_OPT_DATA,
-                                             TK_CLIUTIL_OPT_HELP,
-                                             TK_CLIUTIL_OPT_END};
+                                             {NULL, 0, NULL, 0}};
     const char *user = NULL, *term = NULL;
     int json = 0, c;
     tk_error err = {0, ""};
-    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("entity", entity_help);
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(
+        "entity", entity_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_PERIOD | TK_CLIUTIL_DATA);
     while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
         case 'u':
@@ -204,18 +201,16 @@ static int parse_day(const char *opt, const char *v, int64_t *day)
 
 int tk_cli_trends(int argc, char **argv)
 {
-    static const struct option longopts[] = {TK_CLIUTIL_OPT_TENANT,
-                                             {"from", required_argument, NULL, 'F'},
+    static const struct option longopts[] = {{"from", required_argument, NULL, 'F'},
                                              {"to", required_argument, NULL, 'T'},
                                              {"by", required_argument, NULL, 'b'},
                                              {"format", required_argument, NULL, 'f'},
-                                             TK_CLIUTIL_OPT_DATA,
-                                             TK_CLIUTIL_OPT_HELP,
-                                             TK_CLIUTIL_OPT_END};
+                                             {NULL, 0, NULL, 0}};
     const char *from = NULL, *to = NULL, *by = NULL;
     int json = 0, c;
     tk_error err = {0, ""};
-    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("trends", trends_help);
+    tk_cliutil_args a =
+        TK_CLIUTIL_ARGS_INIT("trends", trends_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
     while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
         case 'F':

@@ -78,18 +78,15 @@ static void print_csv(const tk_evidence *e, size_t n)
 
 int tk_cli_events(int argc, char **argv)
 {
-    static const struct option longopts[] = {TK_CLIUTIL_OPT_TENANT,
-                                             {"item", required_argument, NULL, 'i'},
-                                             TK_CLIUTIL_OPT_PERIOD,
+    static const struct option longopts[] = {{"item", required_argument, NULL, 'i'},
                                              {"format", required_argument, NULL, 'f'},
                                              {"limit", required_argument, NULL, 'l'},
-                                             TK_CLIUTIL_OPT_DATA,
-                                             TK_CLIUTIL_OPT_HELP,
-                                             TK_CLIUTIL_OPT_END};
+                                             {NULL, 0, NULL, 0}};
     const char *format = "table";
     long long item = 0, limit = -1;
     int c;
-    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("events", events_help);
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(
+        "events", events_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_PERIOD | TK_CLIUTIL_DATA);
     while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         char *end = NULL;
         switch (c) {

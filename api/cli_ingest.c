@@ -327,18 +327,15 @@ static void print_result(const char *path, int rc, const tk_ingest_result *r, co
 
 int tk_cli_ingest(int argc, char **argv)
 {
-    static const struct option longopts[] = {TK_CLIUTIL_OPT_TENANT,
-                                             {"profile", required_argument, NULL, 'p'},
+    static const struct option longopts[] = {{"profile", required_argument, NULL, 'p'},
                                              {"lenient", no_argument, NULL, 'l'},
                                              {"quiet", no_argument, NULL, 'q'},
-                                             TK_CLIUTIL_OPT_NOWAIT,
-                                             TK_CLIUTIL_OPT_DATA,
                                              {"name", required_argument, NULL, 'n'},
-                                             TK_CLIUTIL_OPT_HELP,
-                                             TK_CLIUTIL_OPT_END};
+                                             {NULL, 0, NULL, 0}};
     const char *profile = NULL, *name = NULL;
     int lenient = 0, quiet = 0, c;
-    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("ingest", ingest_help);
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(
+        "ingest", ingest_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_NOWAIT | TK_CLIUTIL_DATA);
     while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
         case 'p':
@@ -865,11 +862,8 @@ int tk_cli_profile(int argc, char **argv)
 {
     static const struct option longopts[] = {{"rows", required_argument, NULL, 'r'},
                                              {"format", required_argument, NULL, 'f'},
-                                             TK_CLIUTIL_OPT_TENANT,
                                              {"version", required_argument, NULL, 'v'},
-                                             TK_CLIUTIL_OPT_DATA,
-                                             TK_CLIUTIL_OPT_HELP,
-                                             TK_CLIUTIL_OPT_END};
+                                             {NULL, 0, NULL, 0}};
     /* Per action: its help, how many arguments it takes, and the options
      * it refuses (of rows, format, version). */
     static const struct {
@@ -900,7 +894,8 @@ int tk_cli_profile(int argc, char **argv)
     const char *const action = actions[ai].name;
     argc--;
     argv++;
-    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("profile", actions[ai].help);
+    tk_cliutil_args a =
+        TK_CLIUTIL_ARGS_INIT("profile", actions[ai].help, TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
     while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
         case 'r': {
@@ -1069,15 +1064,13 @@ static void print_upload_row(const tk_upload_info *u)
 
 int tk_cli_uploads(int argc, char **argv)
 {
-    static const struct option longopts[] = {TK_CLIUTIL_OPT_TENANT,
-                                             {"status", required_argument, NULL, 's'},
+    static const struct option longopts[] = {{"status", required_argument, NULL, 's'},
                                              {"format", required_argument, NULL, 'f'},
-                                             TK_CLIUTIL_OPT_DATA,
-                                             TK_CLIUTIL_OPT_HELP,
-                                             TK_CLIUTIL_OPT_END};
+                                             {NULL, 0, NULL, 0}};
     tk_upload_filter filter = {NULL, 0, 0};
     int json = 0, c;
-    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("uploads", uploads_help);
+    tk_cliutil_args a =
+        TK_CLIUTIL_ARGS_INIT("uploads", uploads_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
     while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
         case 's':

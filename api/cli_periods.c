@@ -62,13 +62,11 @@ static void print_row(const tk_periods_entry *e)
 
 int tk_cli_periods(int argc, char **argv)
 {
-    static const struct option longopts[] = {TK_CLIUTIL_OPT_TENANT,
-                                             {"format", required_argument, NULL, 'f'},
-                                             TK_CLIUTIL_OPT_DATA,
-                                             TK_CLIUTIL_OPT_HELP,
-                                             TK_CLIUTIL_OPT_END};
+    static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
+                                             {NULL, 0, NULL, 0}};
     int json = 0, c;
-    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("periods", periods_help);
+    tk_cliutil_args a =
+        TK_CLIUTIL_ARGS_INIT("periods", periods_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
     while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
         case 'f':
@@ -162,24 +160,21 @@ static int parse_int(const char *s, long lo, long hi, long *out)
 
 int tk_cli_plan(int argc, char **argv)
 {
-    static const struct option longopts[] = {TK_CLIUTIL_OPT_TENANT,
-                                             {"fiscal-year", required_argument, NULL, 'y'},
+    static const struct option longopts[] = {{"fiscal-year", required_argument, NULL, 'y'},
                                              {"upload-days", required_argument, NULL, 'u'},
                                              {"due-days", required_argument, NULL, 'D'},
-                                             TK_CLIUTIL_OPT_PERIOD,
                                              {"upload-deadline", required_argument, NULL, 'U'},
                                              {"due", required_argument, NULL, 'e'},
                                              {"remove", required_argument, NULL, 'r'},
                                              {"by", required_argument, NULL, 'b'},
-                                             TK_CLIUTIL_OPT_NOWAIT,
-                                             TK_CLIUTIL_OPT_DATA,
-                                             TK_CLIUTIL_OPT_HELP,
-                                             TK_CLIUTIL_OPT_END};
+                                             {NULL, 0, NULL, 0}};
     const char *deadline = NULL, *due = NULL;
     const char *remove = NULL, *by = NULL;
     long fy = 0, upload_days = 10, due_days = 30;
     int c;
-    tk_cliutil_args ca = TK_CLIUTIL_ARGS_INIT("plan", plan_help);
+    tk_cliutil_args ca = TK_CLIUTIL_ARGS_INIT("plan", plan_help,
+                                              TK_CLIUTIL_TENANT | TK_CLIUTIL_PERIOD |
+                                                  TK_CLIUTIL_NOWAIT | TK_CLIUTIL_DATA);
     while ((c = tk_cliutil_getopt(&ca, argc, argv, longopts)) > 0) {
         switch (c) {
         case 'y':
@@ -385,16 +380,13 @@ static void print_grid(const tk_completeness *c)
 
 int tk_cli_completeness(int argc, char **argv)
 {
-    static const struct option longopts[] = {TK_CLIUTIL_OPT_TENANT,
-                                             TK_CLIUTIL_OPT_PERIOD,
-                                             {"format", required_argument, NULL, 'f'},
+    static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
                                              {"today", required_argument, NULL, 'T'},
-                                             TK_CLIUTIL_OPT_DATA,
-                                             TK_CLIUTIL_OPT_HELP,
-                                             TK_CLIUTIL_OPT_END};
+                                             {NULL, 0, NULL, 0}};
     const char *today_arg = NULL;
     int json = 0, c;
-    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("completeness", completeness_help);
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(
+        "completeness", completeness_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_PERIOD | TK_CLIUTIL_DATA);
     while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
         case 'f':

@@ -219,26 +219,27 @@ static int write_annual_xlsx(const tk_rdoc *d, const char *path, tk_error *err)
     return rc;
 }
 
+/* The options of the yearly documents, annual_cmd() and contract_cmd()
+ * (with the shared --tenant and --data). */
+static const struct option yearly_opts[] = {{"fiscal-year", required_argument, NULL, 'y'},
+                                            {"lang", required_argument, NULL, 'l'},
+                                            {"format", required_argument, NULL, 'f'},
+                                            {"out", required_argument, NULL, 'o'},
+                                            {NULL, 0, NULL, 0}};
+
 /* `tenken report annual` (minutes 0) and `tenken report minutes` (1);
  * argv[0] is the subcommand word. */
 static int annual_cmd(int argc, char **argv, int minutes)
 {
-    static const struct option longopts[] = {TK_CLIUTIL_OPT_TENANT,
-                                             {"fiscal-year", required_argument, NULL, 'y'},
-                                             {"lang", required_argument, NULL, 'l'},
-                                             {"format", required_argument, NULL, 'f'},
-                                             {"out", required_argument, NULL, 'o'},
-                                             TK_CLIUTIL_OPT_DATA,
-                                             TK_CLIUTIL_OPT_HELP,
-                                             TK_CLIUTIL_OPT_END};
     const char *cmd = minutes ? "report minutes" : "report annual";
     const char *year = NULL, *out = NULL, *format = "html";
     tk_annual_options ao = TK_ANNUAL_OPTIONS_INIT;
     tk_error err = {0, ""};
     int c;
 
-    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(cmd, minutes ? minutes_help : annual_help);
-    while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(cmd, minutes ? minutes_help : annual_help,
+                                             TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, yearly_opts)) > 0) {
         switch (c) {
         case 'y':
             year = optarg;
@@ -318,22 +319,19 @@ int tk_cli_report_cmd(int argc, char **argv)
     for (size_t i = 0; argc > 1 && i < sizeof report_words / sizeof report_words[0]; i++)
         if (strcmp(argv[1], report_words[i].word) == 0)
             return report_words[i].run(argc - 1, argv + 1);
-    static const struct option longopts[] = {TK_CLIUTIL_OPT_TENANT,
-                                             TK_CLIUTIL_OPT_PERIOD,
-                                             {"run", required_argument, NULL, 'r'},
+    static const struct option longopts[] = {{"run", required_argument, NULL, 'r'},
                                              {"lang", required_argument, NULL, 'l'},
                                              {"format", required_argument, NULL, 'f'},
                                              {"out", required_argument, NULL, 'o'},
                                              {"max-cases", required_argument, NULL, 'm'},
                                              {"min-score", required_argument, NULL, 's'},
-                                             TK_CLIUTIL_OPT_DATA,
-                                             TK_CLIUTIL_OPT_HELP,
-                                             TK_CLIUTIL_OPT_END};
+                                             {NULL, 0, NULL, 0}};
     const char *out = NULL, *format = "html";
     tk_report_options ro = TK_REPORT_OPTIONS_INIT;
     int c;
 
-    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("report", report_help);
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(
+        "report", report_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_PERIOD | TK_CLIUTIL_DATA);
     while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         int64_t v;
         double x;
@@ -457,22 +455,15 @@ static int contract_accounts(const char *dir, tk_account_info **v, size_t *n, tk
 
 static int contract_cmd(int argc, char **argv)
 {
-    static const struct option longopts[] = {TK_CLIUTIL_OPT_TENANT,
-                                             {"fiscal-year", required_argument, NULL, 'y'},
-                                             {"lang", required_argument, NULL, 'l'},
-                                             {"format", required_argument, NULL, 'f'},
-                                             {"out", required_argument, NULL, 'o'},
-                                             TK_CLIUTIL_OPT_DATA,
-                                             TK_CLIUTIL_OPT_HELP,
-                                             TK_CLIUTIL_OPT_END};
     const int plan = strcmp(argv[0], "plan") == 0;
     const char *cmd = plan ? "report plan" : "report completion";
     const char *out = NULL, *format = "html";
     tk_contract_options co = TK_CONTRACT_OPTIONS_INIT;
     int c, have_fy = 0;
 
-    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(cmd, contract_help);
-    while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
+    tk_cliutil_args a =
+        TK_CLIUTIL_ARGS_INIT(cmd, contract_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, yearly_opts)) > 0) {
         tk_error err = {0};
         switch (c) {
         case 'y':
@@ -572,16 +563,12 @@ static void meeting_print(const tk_meeting *m)
 
 static int meeting_cmd(int argc, char **argv)
 {
-    static const struct option longopts[] = {TK_CLIUTIL_OPT_TENANT,
-                                             {"fiscal-year", required_argument, NULL, 'y'},
+    static const struct option longopts[] = {{"fiscal-year", required_argument, NULL, 'y'},
                                              {"date", required_argument, NULL, 'D'},
                                              {"place", required_argument, NULL, 'p'},
                                              {"attendee", required_argument, NULL, 'a'},
                                              {"show", no_argument, NULL, 's'},
-                                             TK_CLIUTIL_OPT_DATA,
-                                             TK_CLIUTIL_OPT_NOWAIT,
-                                             TK_CLIUTIL_OPT_HELP,
-                                             TK_CLIUTIL_OPT_END};
+                                             {NULL, 0, NULL, 0}};
     const char *cmd = "report meeting";
     const char *date = NULL;
     const char *lines[TK_MEETING_ATTENDEES_MAX];
@@ -589,7 +576,8 @@ static int meeting_cmd(int argc, char **argv)
     tk_error err = {0, ""};
     int c, fy = 0, show = 0;
 
-    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(cmd, meeting_help);
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(
+        cmd, meeting_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA | TK_CLIUTIL_NOWAIT);
     while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
         case 'y':

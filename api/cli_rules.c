@@ -306,12 +306,9 @@ static int do_store(tk_tenant *t, const char *file, const char *by, tk_error *er
 
 int tk_cli_rules(int argc, char **argv)
 {
-    static const struct option longopts[] = {TK_CLIUTIL_OPT_TENANT,
-                                             {"format", required_argument, NULL, 'f'},
+    static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
                                              {"by", required_argument, NULL, 'b'},
-                                             TK_CLIUTIL_OPT_DATA,
-                                             TK_CLIUTIL_OPT_HELP,
-                                             TK_CLIUTIL_OPT_END};
+                                             {NULL, 0, NULL, 0}};
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(rules_help, argc < 2 ? stderr : stdout);
         return argc < 2 ? TK_EXIT_USAGE : TK_EXIT_OK;
@@ -330,7 +327,7 @@ int tk_cli_rules(int argc, char **argv)
 
     const char *by = NULL;
     int json = 0, c;
-    tk_cliutil_args ca = TK_CLIUTIL_ARGS_INIT(cmd, a->help);
+    tk_cliutil_args ca = TK_CLIUTIL_ARGS_INIT(cmd, a->help, TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
     while ((c = tk_cliutil_getopt(&ca, argc, argv, longopts)) > 0) {
         switch (c) {
         case 'f':

@@ -120,8 +120,7 @@ int tk_cli_score_table(int argc, char **argv)
                                              {"threads", required_argument, NULL, OPT_THREADS},
                                              {"classical", no_argument, NULL, OPT_CLASSICAL},
                                              {"verbose", no_argument, NULL, OPT_VERBOSE},
-                                             TK_CLIUTIL_OPT_HELP,
-                                             TK_CLIUTIL_OPT_END};
+                                             {NULL, 0, NULL, 0}};
     static const char cmd[] = "score-table";
     const char *method = NULL, *input = NULL, *outp = NULL;
     tk_iforest_options fo = TK_IFOREST_OPTIONS_INIT;
@@ -137,7 +136,7 @@ int tk_cli_score_table(int argc, char **argv)
         return TK_EXIT_FAIL;
     }
     int status = TK_EXIT_USAGE;
-    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(cmd, score_help);
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(cmd, score_help, 0);
     while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
         case 'm':

@@ -162,8 +162,7 @@ static int parse_listen(const char *s, char *addr, size_t cap, uint16_t *port)
 
 int tk_cli_serve(int argc, char **argv)
 {
-    static const struct option longopts[] = {TK_CLIUTIL_OPT_DATA,
-                                             {"listen", required_argument, NULL, 'l'},
+    static const struct option longopts[] = {{"listen", required_argument, NULL, 'l'},
                                              {"tls-cert", required_argument, NULL, 'c'},
                                              {"tls-key", required_argument, NULL, 'k'},
                                              {"insecure-http", no_argument, NULL, 'I'},
@@ -174,14 +173,13 @@ int tk_cli_serve(int argc, char **argv)
                                              {"timeout", required_argument, NULL, 't'},
                                              {"session-idle", required_argument, NULL, 'i'},
                                              {"session-max", required_argument, NULL, 'a'},
-                                             TK_CLIUTIL_OPT_HELP,
-                                             TK_CLIUTIL_OPT_END};
+                                             {NULL, 0, NULL, 0}};
     const char *listen = "127.0.0.1:8443", *cert = NULL, *key = NULL;
     tk_server_options o = TK_SERVER_OPTIONS_INIT;
     tk_account_options acc = TK_ACCOUNT_OPTIONS_INIT;
     long v;
     int list = 0, c;
-    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("serve", serve_help);
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("serve", serve_help, TK_CLIUTIL_DATA);
     while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
         case 'l':

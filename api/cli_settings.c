@@ -249,7 +249,6 @@ int tk_cli_settings(int argc, char **argv)
      * its index (models/bsettings.h). */
     enum { BS_OPT = 1000 };
     static const struct option longopts[] = {
-        TK_CLIUTIL_OPT_TENANT,
         {"event-dates", required_argument, NULL, 'e'},
         {"hours", required_argument, NULL, 'H'},
         {"dept-hours", required_argument, NULL, 'D'},
@@ -269,9 +268,7 @@ int tk_cli_settings(int argc, char **argv)
         {"prior-min-shape", required_argument, NULL, BS_OPT + TK_BS_PRIOR_MIN_SHAPE},
         {"baseline-reset", no_argument, NULL, 'R'},
         {"baseline-history", no_argument, NULL, 'Y'},
-        TK_CLIUTIL_OPT_DATA,
-        TK_CLIUTIL_OPT_HELP,
-        TK_CLIUTIL_OPT_END};
+        {NULL, 0, NULL, 0}};
     /* The baseline change as JSON: {"trees":200,"z_cap":null}. */
     char change[1024] = "{";
     double bval[TK_BS_COUNT]; /* NAN: 'default' */
@@ -284,7 +281,8 @@ int tk_cli_settings(int argc, char **argv)
     int history = 0;
     tk_error err = {0, ""};
     int c;
-    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("settings", settings_help);
+    tk_cliutil_args a =
+        TK_CLIUTIL_ARGS_INIT("settings", settings_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
     while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
         case 'e':
@@ -317,7 +315,7 @@ int tk_cli_settings(int argc, char **argv)
             double v = 0;
             const int isdef = strcmp(optarg, "default") == 0;
             if (!isdef && tk_bsettings_parse_value(i, optarg, &v, &err) != TK_OK)
-                return tk_cli_usage_error("settings", "--%s: %s", longopts[6 + i].name, err.msg);
+                return tk_cli_usage_error("settings", "--%s: %s", longopts[5 + i].name, err.msg);
             bval[i] = isdef ? NAN : v; /* the last of a repeated option wins */
             bset[i] = 1;
             break;

@@ -164,17 +164,11 @@ static int do_list(tk_tenant *t, int json, tk_error *err)
 
 int tk_cli_suppress(int argc, char **argv)
 {
-    static const struct option longopts[] = {TK_CLIUTIL_OPT_TENANT,
-                                             {"item", required_argument, NULL, 'i'},
-                                             {"rule", required_argument, NULL, 'r'},
-                                             {"entity-type", required_argument, NULL, 'y'},
-                                             {"entity", required_argument, NULL, 'e'},
-                                             {"reason", required_argument, NULL, 'm'},
-                                             {"expires", required_argument, NULL, 'x'},
-                                             {"format", required_argument, NULL, 'f'},
-                                             TK_CLIUTIL_OPT_DATA,
-                                             TK_CLIUTIL_OPT_HELP,
-                                             TK_CLIUTIL_OPT_END};
+    static const struct option longopts[] = {
+        {"item", required_argument, NULL, 'i'},        {"rule", required_argument, NULL, 'r'},
+        {"entity-type", required_argument, NULL, 'y'}, {"entity", required_argument, NULL, 'e'},
+        {"reason", required_argument, NULL, 'm'},      {"expires", required_argument, NULL, 'x'},
+        {"format", required_argument, NULL, 'f'},      {NULL, 0, NULL, 0}};
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(suppress_help, argc < 2 ? stderr : stdout);
         return argc < 2 ? TK_EXIT_USAGE : TK_EXIT_OK;
@@ -193,7 +187,7 @@ int tk_cli_suppress(int argc, char **argv)
     struct args a;
     memset(&a, 0, sizeof a);
     int c;
-    tk_cliutil_args ca = TK_CLIUTIL_ARGS_INIT(cmd, act->help);
+    tk_cliutil_args ca = TK_CLIUTIL_ARGS_INIT(cmd, act->help, TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
     while ((c = tk_cliutil_getopt(&ca, argc, argv, longopts)) > 0) {
         const char **slot = NULL;
         switch (c) {

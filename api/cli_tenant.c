@@ -28,15 +28,9 @@ static const char init_help[] =
 
 int tk_cli_init(int argc, char **argv)
 {
-    static const struct option longopts[] = {TK_CLIUTIL_OPT_TENANT, TK_CLIUTIL_OPT_DATA,
-                                             TK_CLIUTIL_OPT_HELP, TK_CLIUTIL_OPT_END};
-    int c;
-    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("init", init_help);
-    while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
-        switch (c) {
-        }
-    }
-    if (c == TK_CLIUTIL_STOP)
+    tk_cliutil_args a =
+        TK_CLIUTIL_ARGS_INIT("init", init_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
+    if (tk_cliutil_getopt(&a, argc, argv, NULL) == TK_CLIUTIL_STOP)
         return a.status;
     if (a.tenant == NULL)
         return tk_cli_usage_error("init", "--tenant is required");
@@ -127,13 +121,11 @@ static int print_version(void *ctx, const tk_master_version *v)
 
 int tk_cli_master(int argc, char **argv)
 {
-    static const struct option longopts[] = {TK_CLIUTIL_OPT_TENANT,
-                                             {"kind", required_argument, NULL, 'k'},
+    static const struct option longopts[] = {{"kind", required_argument, NULL, 'k'},
                                              {"profile", required_argument, NULL, 'p'},
                                              {"effective", required_argument, NULL, 'e'},
-                                             TK_CLIUTIL_OPT_DATA,
-                                             TK_CLIUTIL_OPT_HELP,
-                                             TK_CLIUTIL_OPT_END};
+
+                                             {NULL, 0, NULL, 0}};
     const char *kind = NULL, *profile = NULL, *effective = NULL;
     int c;
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -147,7 +139,8 @@ int tk_cli_master(int argc, char **argv)
     argc--;
     argv++;
     tk_cliutil_args a =
-        TK_CLIUTIL_ARGS_INIT("master", import ? master_import_help : master_list_help);
+        TK_CLIUTIL_ARGS_INIT("master", import ? master_import_help : master_list_help,
+                             TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
     while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
         case 'k':

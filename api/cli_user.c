@@ -281,12 +281,9 @@ static void print_accounts(const tk_account_info *v, size_t n, const char *fmt)
 int tk_cli_user(int argc, char **argv)
 {
     static const struct option longopts[] = {{"role", required_argument, NULL, 'r'},
-                                             TK_CLIUTIL_OPT_TENANT,
                                              {"password-stdin", no_argument, NULL, 'p'},
                                              {"format", required_argument, NULL, 'f'},
-                                             TK_CLIUTIL_OPT_DATA,
-                                             TK_CLIUTIL_OPT_HELP,
-                                             TK_CLIUTIL_OPT_END};
+                                             {NULL, 0, NULL, 0}};
     static const char *const actions[] = {"add", "passwd", "disable", "enable", "list"};
     static const char *const helps[] = {user_add_help, user_passwd_help, user_disable_help,
                                         user_enable_help, user_list_help};
@@ -310,7 +307,8 @@ int tk_cli_user(int argc, char **argv)
     argv++;
     if (password_on_command_line("user", argc, argv))
         return TK_EXIT_USAGE;
-    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("user", helps[act]);
+    tk_cliutil_args a =
+        TK_CLIUTIL_ARGS_INIT("user", helps[act], TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
     while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
         case 'r':
@@ -481,12 +479,9 @@ static const char token_list_help[] =
 int tk_cli_token(int argc, char **argv)
 {
     static const struct option longopts[] = {{"user", required_argument, NULL, 'u'},
-                                             TK_CLIUTIL_OPT_TENANT,
                                              {"role", required_argument, NULL, 'r'},
                                              {"days", required_argument, NULL, 'n'},
-                                             TK_CLIUTIL_OPT_DATA,
-                                             TK_CLIUTIL_OPT_HELP,
-                                             TK_CLIUTIL_OPT_END};
+                                             {NULL, 0, NULL, 0}};
     const char *user = NULL, *role = NULL;
     long days = TK_ACCOUNT_TOKEN_DAYS_DEFAULT;
     int have_days = 0, c;
@@ -501,9 +496,11 @@ int tk_cli_token(int argc, char **argv)
         return tk_cli_usage_error("token", "unknown action '%s' (create, revoke or list)", action);
     argc--;
     argv++;
-    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("token", create   ? token_create_help
-                                                      : revoke ? token_revoke_help
-                                                               : token_list_help);
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("token",
+                                             create   ? token_create_help
+                                             : revoke ? token_revoke_help
+                                                      : token_list_help,
+                                             TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
     while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         char *end = NULL;
         switch (c) {
@@ -647,20 +644,18 @@ int tk_cli_audit(int argc, char **argv)
 {
     static const struct option longopts[] = {{"since", required_argument, NULL, 's'},
                                              {"until", required_argument, NULL, 'u'},
-                                             TK_CLIUTIL_OPT_TENANT,
                                              {"actor", required_argument, NULL, 'a'},
                                              {"action", required_argument, NULL, 'A'},
                                              {"limit", required_argument, NULL, 'l'},
                                              {"format", required_argument, NULL, 'f'},
-                                             TK_CLIUTIL_OPT_DATA,
-                                             TK_CLIUTIL_OPT_HELP,
-                                             TK_CLIUTIL_OPT_END};
+                                             {NULL, 0, NULL, 0}};
     tk_audit_filter f = TK_AUDIT_FILTER_INIT;
     const char *format = "table";
     int c;
     f.limit = 50;
     f.newest_first = 1;
-    tk_cliutil_args ca = TK_CLIUTIL_ARGS_INIT("audit", audit_help);
+    tk_cliutil_args ca =
+        TK_CLIUTIL_ARGS_INIT("audit", audit_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
     while ((c = tk_cliutil_getopt(&ca, argc, argv, longopts)) > 0) {
         char *end = NULL;
         long long v;

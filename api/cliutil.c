@@ -5,33 +5,69 @@
  * bad period or --format read the same in every command. */
 #include "api/cliutil.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "api/cli.h"
 
+/* The getopt_long values of the shared options: above any character and
+ * below the values commands give their own long-only options (1000 up). */
+enum { OPT_TENANT = 0x100, OPT_PERIOD, OPT_DATA, OPT_NOWAIT };
+
+static const struct {
+    int flag;
+    struct option opt;
+} shared[] = {
+    {TK_CLIUTIL_TENANT, {"tenant", required_argument, NULL, OPT_TENANT}},
+    {TK_CLIUTIL_PERIOD, {"period", required_argument, NULL, OPT_PERIOD}},
+    {TK_CLIUTIL_DATA, {"data", required_argument, NULL, OPT_DATA}},
+    {TK_CLIUTIL_NOWAIT, {"no-wait", no_argument, NULL, OPT_NOWAIT}},
+};
+
+/* a->opts: the command's own options, then the shared ones it takes, then
+ * --help. */
+static void build_opts(tk_cliutil_args *a, const struct option *own)
+{
+    size_t n = 0;
+    for (; own != NULL && own[n].name != NULL; n++) {
+        assert(n < TK_CLIUTIL_MAX_OPTS && own[n].val >= 0 && own[n].val != 'h');
+        assert(own[n].val < OPT_TENANT || own[n].val > OPT_NOWAIT);
+        a->opts[n] = own[n];
+    }
+    for (size_t i = 0; i < sizeof shared / sizeof shared[0]; i++)
+        if (a->takes & shared[i].flag) {
+            assert(n < TK_CLIUTIL_MAX_OPTS);
+            a->opts[n++] = shared[i].opt;
+        }
+    assert(n < TK_CLIUTIL_MAX_OPTS);
+    a->opts[n++] = (struct option){"help", no_argument, NULL, 'h'};
+    a->opts[n] = (struct option){NULL, 0, NULL, 0};
+}
+
 int tk_cliutil_getopt(tk_cliutil_args *a, int argc, char **argv, const struct option *longopts)
 {
     if (!a->started) {
+        build_opts(a, longopts);
         optind = 1;
         opterr = 0;
         a->started = 1;
     }
     for (;;) {
-        const int c = getopt_long(argc, argv, "h", longopts, NULL);
+        const int c = getopt_long(argc, argv, "h", a->opts, NULL);
         switch (c) {
         case -1:
             return TK_CLIUTIL_END;
-        case TK_CLIUTIL_TENANT:
+        case OPT_TENANT:
             a->tenant = optarg;
             break;
-        case TK_CLIUTIL_PERIOD:
+        case OPT_PERIOD:
             a->period = optarg;
             break;
-        case TK_CLIUTIL_DATA:
+        case OPT_DATA:
             a->data = optarg;
             break;
-        case TK_CLIUTIL_NOWAIT:
+        case OPT_NOWAIT:
             a->nowait = 1;
             break;
         case 'h':

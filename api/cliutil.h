@@ -3,9 +3,10 @@
  * Most subcommands (api/cli_*.c) read the same options the same way:
  * --tenant T, --period FROM..TO, --data DIR, --no-wait and -h/--help,
  * each with the same message when it is wrong. This module reads them
- * once: a command lists them in its getopt_long table with the
- * TK_CLIUTIL_OPT_* entries and loops over tk_cliutil_getopt(), which
- * answers the shared options itself and hands the command only its own.
+ * once: a command names the ones it takes (TK_CLIUTIL_TENANT | ...),
+ * lists only its own in its getopt_long table and loops over
+ * tk_cliutil_getopt(), which answers the shared options itself and hands
+ * the command only its own.
  * It also holds the checks and the closing step the commands repeat:
  * no stray operands, a period argument, a choice such as --format, and
  * the "tenken CMD: message" exit of a failed operation.
@@ -21,40 +22,17 @@
 #include "src/error.h"
 #include "src/period.h"
 
-/* The getopt_long values of the shared long options: above any character,
- * so that a command's own letters never collide with them. */
+/* The shared options a command takes, or-ed into the takes of
+ * TK_CLIUTIL_ARGS_INIT; -h and --help are always taken. */
 enum {
-    TK_CLIUTIL_TENANT = 0x100,
-    TK_CLIUTIL_PERIOD,
-    TK_CLIUTIL_DATA,
-    TK_CLIUTIL_NOWAIT,
+    TK_CLIUTIL_TENANT = 1 << 0, /* --tenant T */
+    TK_CLIUTIL_PERIOD = 1 << 1, /* --period FROM..TO */
+    TK_CLIUTIL_DATA = 1 << 2,   /* --data DIR */
+    TK_CLIUTIL_NOWAIT = 1 << 3, /* --no-wait */
 };
 
-/* Entries of a command's struct option table for the shared options. */
-#define TK_CLIUTIL_OPT_TENANT                                                                      \
-    {                                                                                              \
-        "tenant", required_argument, NULL, TK_CLIUTIL_TENANT                                       \
-    }
-#define TK_CLIUTIL_OPT_PERIOD                                                                      \
-    {                                                                                              \
-        "period", required_argument, NULL, TK_CLIUTIL_PERIOD                                       \
-    }
-#define TK_CLIUTIL_OPT_DATA                                                                        \
-    {                                                                                              \
-        "data", required_argument, NULL, TK_CLIUTIL_DATA                                           \
-    }
-#define TK_CLIUTIL_OPT_NOWAIT                                                                      \
-    {                                                                                              \
-        "no-wait", no_argument, NULL, TK_CLIUTIL_NOWAIT                                            \
-    }
-#define TK_CLIUTIL_OPT_HELP                                                                        \
-    {                                                                                              \
-        "help", no_argument, NULL, 'h'                                                             \
-    }
-#define TK_CLIUTIL_OPT_END                                                                         \
-    {                                                                                              \
-        NULL, 0, NULL, 0                                                                           \
-    }
+/* The most long options a command may have, its own and the shared. */
+#define TK_CLIUTIL_MAX_OPTS 48
 
 /* One command's reading of its arguments. cmd and help are borrowed
  * (static strings); the option values are borrowed from argv. */
@@ -66,19 +44,29 @@ typedef struct tk_cliutil_args {
     const char *data;   /* --data, or NULL (see tk_cli_data_dir) */
     int nowait;         /* --no-wait was given */
     int status;         /* the exit status after TK_CLIUTIL_STOP */
-    int started;        /* getopt_long's state has been reset */
+    int takes;          /* TK_CLIUTIL_TENANT | ...: the shared options taken */
+    int started;        /* opts is built and getopt_long restarted */
+    struct option opts[TK_CLIUTIL_MAX_OPTS + 1]; /* the command's and the shared */
 } tk_cliutil_args;
 
-#define TK_CLIUTIL_ARGS_INIT(cmd, help)                                                            \
+/* The value of a command's tk_cliutil_args before its first option. */
+#define TK_CLIUTIL_ARGS_INIT(cmd, help, takes)                                                     \
     {                                                                                              \
-        (cmd), (help), NULL, NULL, NULL, 0, 0, 0                                                   \
+        (cmd), (help), NULL, NULL, NULL, 0, 0, (takes), 0,                                         \
+        {                                                                                          \
+            {                                                                                      \
+                NULL, 0, NULL, 0                                                                   \
+            }                                                                                      \
+        }                                                                                          \
     }
 
 /* What tk_cliutil_getopt() returns besides a command's own option. */
 enum { TK_CLIUTIL_END = -1, TK_CLIUTIL_STOP = -2 };
 
-/* Reads argv with getopt_long over longopts (borrowed; short options: -h
- * only), restarting getopt_long on the first call for a. Stores the
+/* Reads argv with getopt_long over the command's own options longopts
+ * (borrowed, ended by an all-zero entry; NULL: none; values other than
+ * 'h', '?' and ':') and the shared options a takes, with -h the only
+ * short option; the first call for a restarts getopt_long. Stores the
  * shared options in *a and goes on; returns the next option that is the
  * command's own (its value in optarg), TK_CLIUTIL_END when the options
  * are read (operands from optind), or TK_CLIUTIL_STOP when the command
