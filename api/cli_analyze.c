@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "api/cli.h"
+#include "api/cliutil.h"
 #include "api/jsonout.h"
 #include "models/analysis.h"
 #include "models/periods.h"
@@ -115,40 +116,20 @@ static void warn_empty(tk_db *db, const char *period)
     tk_store_span_dispose(&sp);
 }
 
-static int parse_period_arg(const char *cmd, const char *arg, tk_period *out)
-{
-    tk_error err = {0, ""};
-    if (tk_period_parse(arg, strlen(arg), out, &err) != TK_OK)
-        return tk_cli_usage_error(cmd, "%s", err.msg);
-    return TK_EXIT_OK;
-}
-
 int tk_cli_analyze(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
-                                             {"period", required_argument, NULL, 'p'},
-                                             {"baseline", required_argument, NULL, 'b'},
-                                             {"rules", required_argument, NULL, 'r'},
-                                             {"seed", required_argument, NULL, 's'},
-                                             {"threads", required_argument, NULL, 'j'},
-                                             {"quiet", no_argument, NULL, 'q'},
-                                             {"data", required_argument, NULL, 'd'},
-                                             {"no-wait", no_argument, NULL, 'W'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
-    const char *tenant = NULL, *period = NULL, *baseline = NULL, *rules = NULL, *data = NULL;
+    static const struct option longopts[] = {
+        {"baseline", required_argument, NULL, 'b'}, {"rules", required_argument, NULL, 'r'},
+        {"seed", required_argument, NULL, 's'},     {"threads", required_argument, NULL, 'j'},
+        {"quiet", no_argument, NULL, 'q'},          {NULL, 0, NULL, 0}};
+    const char *baseline = NULL, *rules = NULL;
     tk_analysis_options opt = TK_ANALYSIS_OPTIONS_INIT;
-    int quiet = 0, nowait = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    int quiet = 0, c;
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("analyze", analyze_help,
+                                             TK_CLIUTIL_TENANT | TK_CLIUTIL_PERIOD |
+                                                 TK_CLIUTIL_DATA | TK_CLIUTIL_NOWAIT);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
-        case 't':
-            tenant = optarg;
-            break;
-        case 'p':
-            period = optarg;
-            break;
         case 'b':
             baseline = optarg;
             break;
@@ -176,28 +157,18 @@ int tk_cli_analyze(int argc, char **argv)
         case 'q':
             quiet = 1;
             break;
-        case 'W':
-            nowait = 1;
-            break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'h':
-            fputs(analyze_help, stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error("analyze", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
         }
     }
-    if (tenant == NULL || period == NULL)
+    if (c == TK_CLIUTIL_STOP)
+        return a.status;
+    if (a.tenant == NULL || a.period == NULL)
         return tk_cli_usage_error("analyze", "--tenant and --period are required");
     if (optind != argc)
-        return tk_cli_usage_error("analyze", "unexpected argument '%s'", argv[optind]);
+        return tk_cliutil_unexpected(&a, argv);
     tk_period pr;
-    int st = parse_period_arg("analyze", period, &pr);
+    int st = tk_cliutil_period("analyze", a.period, &pr);
     if (st == TK_EXIT_OK && baseline)
-        st = parse_period_arg("analyze", baseline, &opt.baseline);
+        st = tk_cliutil_period("analyze", baseline, &opt.baseline);
     if (st != TK_EXIT_OK)
         return st;
     if (baseline && opt.baseline.last_day >= pr.first_day)
@@ -210,14 +181,14 @@ int tk_cli_analyze(int argc, char **argv)
     if (rules)
         rc = tk_rulecat_config_load(&cfg, rules, &err);
     if (rc == TK_OK)
-        rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant, 0, &err);
+        rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(a.data), a.tenant, 0, &err);
     if (rc == TK_OK) {
         /* The writer lock before anything is computed: a second writer
          * waits here (or is refused), never after the analysis. */
         char what[64], pb[32];
         tk_period_format(&pr, pb, sizeof pb);
         snprintf(what, sizeof what, "analyze of %s", pb);
-        st = tk_cli_lock_writer("analyze", t, what, nowait);
+        st = tk_cli_lock_writer("analyze", t, what, a.nowait);
         if (st != TK_EXIT_OK) {
             tk_tenant_close(t);
             tk_rulecat_config_destroy(cfg);
@@ -262,7 +233,7 @@ int tk_cli_analyze(int argc, char **argv)
            "features and models; %.1f s waited), ranking %.1f s\n",
            sum.t_master, sum.t_features, sum.t_models, sum.t_rules, sum.t_wait, sum.t_ranking);
     printf("next: tenken anomalies%s%s --tenant %s --period %s --limit 20\n",
-           data ? " --data " : "", data ? data : "", tenant, pbuf);
+           a.data ? " --data " : "", a.data ? a.data : "", a.tenant, pbuf);
     return TK_EXIT_OK;
 }
 
@@ -290,59 +261,42 @@ static const char deliver_help[] =
 
 int tk_cli_deliver(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"tenant", required_argument, NULL, 't'}, {"period", required_argument, NULL, 'p'},
-        {"by", required_argument, NULL, 'b'},     {"force", no_argument, NULL, 'F'},
-        {"data", required_argument, NULL, 'd'},   {"no-wait", no_argument, NULL, 'W'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
-    const char *tenant = NULL, *period = NULL, *by = NULL, *data = NULL;
-    int nowait = 0, force = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    static const struct option longopts[] = {{"by", required_argument, NULL, 'b'},
+                                             {"force", no_argument, NULL, 'F'},
+                                             {NULL, 0, NULL, 0}};
+    const char *by = NULL;
+    int force = 0, c;
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("deliver", deliver_help,
+                                             TK_CLIUTIL_TENANT | TK_CLIUTIL_PERIOD |
+                                                 TK_CLIUTIL_DATA | TK_CLIUTIL_NOWAIT);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
-        case 't':
-            tenant = optarg;
-            break;
-        case 'p':
-            period = optarg;
-            break;
         case 'b':
             by = optarg;
             break;
         case 'F':
             force = 1;
             break;
-        case 'W':
-            nowait = 1;
-            break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'h':
-            fputs(deliver_help, stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error("deliver", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
         }
     }
-    if (tenant == NULL || period == NULL)
+    if (c == TK_CLIUTIL_STOP)
+        return a.status;
+    if (a.tenant == NULL || a.period == NULL)
         return tk_cli_usage_error("deliver", "--tenant and --period are required");
     if (optind != argc)
-        return tk_cli_usage_error("deliver", "unexpected argument '%s'", argv[optind]);
+        return tk_cliutil_unexpected(&a, argv);
     tk_period pr;
-    const int st = parse_period_arg("deliver", period, &pr);
+    const int st = tk_cliutil_period("deliver", a.period, &pr);
     if (st != TK_EXIT_OK)
         return st;
     tk_error err = {0, ""};
     tk_tenant *t = NULL;
-    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant, 0, &err);
+    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(a.data), a.tenant, 0, &err);
     if (rc == TK_OK) {
         char what[64], pb[32];
         tk_period_format(&pr, pb, sizeof pb);
         snprintf(what, sizeof what, "deliver of %s", pb);
-        const int ls = tk_cli_lock_writer("deliver", t, what, nowait);
+        const int ls = tk_cli_lock_writer("deliver", t, what, a.nowait);
         if (ls != TK_EXIT_OK) {
             tk_tenant_close(t);
             return ls;
@@ -460,9 +414,7 @@ static void print_csv_item(const tk_anomalies_item *it)
 
 int tk_cli_anomalies(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
-                                             {"period", required_argument, NULL, 'p'},
-                                             {"limit", required_argument, NULL, 'l'},
+    static const struct option longopts[] = {{"limit", required_argument, NULL, 'l'},
                                              {"format", required_argument, NULL, 'f'},
                                              {"entity", required_argument, NULL, 'e'},
                                              {"entity-id", required_argument, NULL, 'i'},
@@ -474,35 +426,24 @@ int tk_cli_anomalies(int argc, char **argv)
                                              {"sort", required_argument, NULL, 'o'},
                                              {"after", required_argument, NULL, 'a'},
                                              {"min-score", required_argument, NULL, 'm'},
-                                             {"data", required_argument, NULL, 'd'},
-                                             {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    const char *tenant = NULL, *period = NULL, *data = NULL;
     long long limit = -1;
     tk_anomalies_query q = TK_ANOMALIES_QUERY_INIT;
     tk_error err = {0, ""};
     int json = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(
+        "anomalies", anomalies_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_PERIOD | TK_CLIUTIL_DATA);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         char *end = NULL;
         switch (c) {
-        case 't':
-            tenant = optarg;
-            break;
-        case 'p':
-            period = optarg;
-            break;
         case 'l':
             limit = strtoll(optarg, &end, 10);
             if (*optarg == '\0' || *end != '\0' || limit < 0)
                 return tk_cli_usage_error("anomalies", "--limit needs a number, not '%s'", optarg);
             break;
         case 'f':
-            if (strcmp(optarg, "json") == 0)
-                json = 1;
-            else if (strcmp(optarg, "csv") != 0)
-                return tk_cli_usage_error("anomalies", "--format is csv or json");
+            if ((json = tk_cliutil_choice("anomalies", "--format", optarg, "csv|json")) < 0)
+                return TK_EXIT_USAGE;
             break;
         case 'e':
             if (strcmp(optarg, "user") && strcmp(optarg, "terminal"))
@@ -545,24 +486,17 @@ int tk_cli_anomalies(int argc, char **argv)
             if (*optarg == '\0' || *end != '\0' || !(q.min_score >= 0 && q.min_score <= 100))
                 return tk_cli_usage_error("anomalies", "--min-score is a number from 0 to 100");
             break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'h':
-            fputs(anomalies_help, stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error("anomalies", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
         }
     }
-    if (tenant == NULL || period == NULL)
+    if (c == TK_CLIUTIL_STOP)
+        return a.status;
+    if (a.tenant == NULL || a.period == NULL)
         return tk_cli_usage_error("anomalies", "--tenant and --period are required");
     if (optind != argc)
-        return tk_cli_usage_error("anomalies", "unexpected argument '%s'", argv[optind]);
+        return tk_cliutil_unexpected(&a, argv);
     tk_tenant *t = NULL;
     int64_t run = 0;
-    int st = open_run("anomalies", data, tenant, period, 0, &t, &run, &err);
+    int st = open_run("anomalies", a.data, a.tenant, a.period, 0, &t, &run, &err);
     if (st != TK_EXIT_OK) {
         tk_tenant_close(t);
         return st;
@@ -654,40 +588,22 @@ static int parse_rank(const char *cmd, const char *arg, long long *rank)
 
 int tk_cli_explain(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"tenant", required_argument, NULL, 't'}, {"period", required_argument, NULL, 'p'},
-        {"format", required_argument, NULL, 'f'}, {"data", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
-    const char *tenant = NULL, *period = NULL, *data = NULL;
+    static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
+                                             {NULL, 0, NULL, 0}};
     int text = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(
+        "explain", explain_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_PERIOD | TK_CLIUTIL_DATA);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
-        case 't':
-            tenant = optarg;
-            break;
-        case 'p':
-            period = optarg;
-            break;
         case 'f':
-            if (strcmp(optarg, "text") == 0)
-                text = 1;
-            else if (strcmp(optarg, "json") != 0)
-                return tk_cli_usage_error("explain", "--format is json or text");
+            if ((text = tk_cliutil_choice("explain", "--format", optarg, "json|text")) < 0)
+                return TK_EXIT_USAGE;
             break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'h':
-            fputs(explain_help, stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error("explain", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
         }
     }
-    if (tenant == NULL)
+    if (c == TK_CLIUTIL_STOP)
+        return a.status;
+    if (a.tenant == NULL)
         return tk_cli_usage_error("explain", "--tenant is required");
     if (argc - optind != 1)
         return tk_cli_usage_error("explain", "expected one ITEM (a rank)");
@@ -698,7 +614,7 @@ int tk_cli_explain(int argc, char **argv)
     tk_error err = {0, ""};
     tk_tenant *t = NULL;
     int64_t run = 0;
-    st = open_run("explain", data, tenant, period, 0, &t, &run, &err);
+    st = open_run("explain", a.data, a.tenant, a.period, 0, &t, &run, &err);
     if (st != TK_EXIT_OK) {
         tk_tenant_close(t);
         return st;
@@ -727,7 +643,7 @@ int tk_cli_explain(int argc, char **argv)
         }
         if (rc == TK_OK)
             printf("\nevery evidence row: tenken events%s%s --tenant %s --period %s --item %lld\n",
-                   data ? " --data " : "", data ? data : "", tenant, pbuf, rank);
+                   a.data ? " --data " : "", a.data ? a.data : "", a.tenant, pbuf, rank);
     } else if (rc == TK_OK) {
         json_t *o = json_object();
         json_object_set_new(o, "run", json_integer(run));
@@ -743,11 +659,7 @@ int tk_cli_explain(int argc, char **argv)
     tk_anomalies_item_dispose(&it);
     tk_anomalies_run_dispose(&info);
     tk_tenant_close(t);
-    if (rc != TK_OK) {
-        tk_cli_report("explain", &err);
-        return TK_EXIT_FAIL;
-    }
-    return TK_EXIT_OK;
+    return tk_cliutil_status("explain", rc, &err);
 }
 
 /* ---- tenken triage ---------------------------------------------------------- */
@@ -775,37 +687,22 @@ static const char triage_help[] =
 
 int tk_cli_triage(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"tenant", required_argument, NULL, 't'},  {"period", required_argument, NULL, 'p'},
-        {"comment", required_argument, NULL, 'c'}, {"data", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
-    const char *tenant = NULL, *period = NULL, *data = NULL, *comment = NULL;
+    static const struct option longopts[] = {{"comment", required_argument, NULL, 'c'},
+                                             {NULL, 0, NULL, 0}};
+    const char *comment = NULL;
     int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(
+        "triage", triage_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_PERIOD | TK_CLIUTIL_DATA);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
-        case 't':
-            tenant = optarg;
-            break;
-        case 'p':
-            period = optarg;
-            break;
         case 'c':
             comment = optarg;
             break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'h':
-            fputs(triage_help, stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error("triage", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
         }
     }
-    if (tenant == NULL)
+    if (c == TK_CLIUTIL_STOP)
+        return a.status;
+    if (a.tenant == NULL)
         return tk_cli_usage_error("triage", "--tenant is required");
     if (argc - optind != 2)
         return tk_cli_usage_error("triage", "expected ITEM (a rank) and STATUS");
@@ -819,7 +716,7 @@ int tk_cli_triage(int argc, char **argv)
         return tk_cli_usage_error("triage", "%s", err.msg);
     tk_tenant *t = NULL;
     int64_t run = 0;
-    st = open_run("triage", data, tenant, period, 1, &t, &run, &err);
+    st = open_run("triage", a.data, a.tenant, a.period, 1, &t, &run, &err);
     if (st != TK_EXIT_OK) {
         tk_tenant_close(t);
         return st;

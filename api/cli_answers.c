@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "api/cli.h"
+#include "api/cliutil.h"
 #include "api/jsonout.h"
 #include "api/xlsx.h"
 #include "models/analysis.h"
@@ -342,10 +343,8 @@ int tk_cli_confirmations(int argc, char **argv)
             a.dry = 1;
             break;
         case 'f':
-            if (strcmp(optarg, "json") == 0)
-                a.json = 1;
-            else if (strcmp(optarg, "text") != 0)
-                return tk_cli_usage_error(cmd, "--format is text or json");
+            if ((a.json = tk_cliutil_choice(cmd, "--format", optarg, "text|json")) < 0)
+                return TK_EXIT_USAGE;
             break;
         case 'v':
             a.verdict = optarg;
@@ -429,9 +428,5 @@ int tk_cli_confirmations(int argc, char **argv)
         }
     }
     tk_tenant_close(t);
-    if (rc != TK_OK) {
-        tk_cli_report(cmd, &err);
-        return TK_EXIT_FAIL;
-    }
-    return TK_EXIT_OK;
+    return tk_cliutil_status(cmd, rc, &err);
 }

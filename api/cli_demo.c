@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "api/cli.h"
+#include "api/cliutil.h"
 #include "api/server.h"
 #include "models/analysis.h"
 #include "src/account.h"
@@ -389,25 +390,19 @@ static int serve_demo(const char *data, uint16_t port, const char *given)
 
 int tk_cli_demo(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"dir", required_argument, NULL, 'd'},
-                                             {"seed", required_argument, NULL, 's'},
-                                             {"staff", required_argument, NULL, 'f'},
-                                             {"residents", required_argument, NULL, 'r'},
-                                             {"volume", required_argument, NULL, 'v'},
-                                             {"variant", required_argument, NULL, 'V'},
-                                             {"serve", no_argument, NULL, 'S'},
-                                             {"port", required_argument, NULL, 'p'},
-                                             {"password-stdin", no_argument, NULL, 'P'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"dir", required_argument, NULL, 'd'},      {"seed", required_argument, NULL, 's'},
+        {"staff", required_argument, NULL, 'f'},    {"residents", required_argument, NULL, 'r'},
+        {"volume", required_argument, NULL, 'v'},   {"variant", required_argument, NULL, 'V'},
+        {"serve", no_argument, NULL, 'S'},          {"port", required_argument, NULL, 'p'},
+        {"password-stdin", no_argument, NULL, 'P'}, {NULL, 0, NULL, 0}};
     const char *dir = "./tenken-demo";
     tk_gencity_options city_opts = TK_GENCITY_OPTIONS_INIT;
     int c, st, serve = 0, pw_stdin = 0;
     long port = 8443;
     city_opts.seed = 1;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("demo", demo_help, 0);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
         case 'd':
             dir = optarg;
@@ -447,16 +442,12 @@ int tk_cli_demo(int argc, char **argv)
         case 'P':
             pw_stdin = 1;
             break;
-        case 'h':
-            fputs(demo_help, stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error("demo", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
         }
     }
+    if (c == TK_CLIUTIL_STOP)
+        return a.status;
     if (optind != argc)
-        return tk_cli_usage_error("demo", "unexpected argument '%s'", argv[optind]);
+        return tk_cliutil_unexpected(&a, argv);
     if (!serve && (pw_stdin || port != 8443))
         return tk_cli_usage_error("demo", "--port and --password-stdin need --serve");
     char given[TK_ACCOUNT_PASSWORD_MAX + 2] = "";

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/cli.h"
+#include "api/cliutil.h"
 #include "api/jsonout.h"
 #include "models/analysis.h"
 #include "models/entity.h"
@@ -128,61 +129,46 @@ static void print_entity(const tk_entity *e)
 
 int tk_cli_entity(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"tenant", required_argument, NULL, 't'},   {"user", required_argument, NULL, 'u'},
-        {"terminal", required_argument, NULL, 'T'}, {"period", required_argument, NULL, 'p'},
-        {"format", required_argument, NULL, 'f'},   {"data", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
-    const char *tenant = NULL, *period = NULL, *data = NULL, *user = NULL, *term = NULL;
+    static const struct option longopts[] = {{"user", required_argument, NULL, 'u'},
+                                             {"terminal", required_argument, NULL, 'T'},
+                                             {"format", required_argument, NULL, 'f'},
+                                             {NULL, 0, NULL, 0}};
+    const char *user = NULL, *term = NULL;
     int json = 0, c;
     tk_error err = {0, ""};
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(
+        "entity", entity_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_PERIOD | TK_CLIUTIL_DATA);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
-        case 't':
-            tenant = optarg;
-            break;
         case 'u':
             user = optarg;
             break;
         case 'T':
             term = optarg;
             break;
-        case 'p':
-            period = optarg;
-            break;
         case 'f':
-            if (strcmp(optarg, "json") == 0)
-                json = 1;
-            else if (strcmp(optarg, "text") != 0)
-                return tk_cli_usage_error("entity", "--format is text or json");
+            if ((json = tk_cliutil_choice("entity", "--format", optarg, "text|json")) < 0)
+                return TK_EXIT_USAGE;
             break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'h':
-            fputs(entity_help, stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error("entity", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
         }
     }
+    if (c == TK_CLIUTIL_STOP)
+        return a.status;
     if (optind != argc)
-        return tk_cli_usage_error("entity", "unexpected argument '%s'", argv[optind]);
-    if (tenant == NULL || period == NULL)
+        return tk_cliutil_unexpected(&a, argv);
+    if (a.tenant == NULL || a.period == NULL)
         return tk_cli_usage_error("entity", "--tenant and --period are required");
     if ((user == NULL) == (term == NULL))
         return tk_cli_usage_error("entity", "give one of --user and --terminal");
     tk_period pr;
-    if (tk_period_parse(period, strlen(period), &pr, &err) != TK_OK)
+    if (tk_period_parse(a.period, strlen(a.period), &pr, &err) != TK_OK)
         return tk_cli_usage_error("entity", "--period: %s", err.msg);
     if (pr.last_day - pr.first_day >= TK_ENTITY_MAX_DAYS)
         return tk_cli_usage_error("entity", "--period covers at most %d days", TK_ENTITY_MAX_DAYS);
     tk_tenant *t = NULL;
     tk_entity e;
-    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant, TK_TENANT_READONLY, &err);
+    int rc =
+        tk_analysis_open_tenant(&t, tk_cli_data_dir(a.data), a.tenant, TK_TENANT_READONLY, &err);
     if (rc == TK_OK)
         rc = tk_entity_profile(t, user ? TK_ENTITY_USER : TK_ENTITY_TERMINAL, user ? user : term,
                                &pr, &e, &err);
@@ -215,21 +201,18 @@ static int parse_day(const char *opt, const char *v, int64_t *day)
 
 int tk_cli_trends(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"tenant", required_argument, NULL, 't'}, {"from", required_argument, NULL, 'F'},
-        {"to", required_argument, NULL, 'T'},     {"by", required_argument, NULL, 'b'},
-        {"format", required_argument, NULL, 'f'}, {"data", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
-    const char *tenant = NULL, *from = NULL, *to = NULL, *by = NULL, *data = NULL;
+    static const struct option longopts[] = {{"from", required_argument, NULL, 'F'},
+                                             {"to", required_argument, NULL, 'T'},
+                                             {"by", required_argument, NULL, 'b'},
+                                             {"format", required_argument, NULL, 'f'},
+                                             {NULL, 0, NULL, 0}};
+    const char *from = NULL, *to = NULL, *by = NULL;
     int json = 0, c;
     tk_error err = {0, ""};
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    tk_cliutil_args a =
+        TK_CLIUTIL_ARGS_INIT("trends", trends_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
-        case 't':
-            tenant = optarg;
-            break;
         case 'F':
             from = optarg;
             break;
@@ -240,25 +223,16 @@ int tk_cli_trends(int argc, char **argv)
             by = optarg;
             break;
         case 'f':
-            if (strcmp(optarg, "json") == 0)
-                json = 1;
-            else if (strcmp(optarg, "csv") != 0)
-                return tk_cli_usage_error("trends", "--format is csv or json");
+            if ((json = tk_cliutil_choice("trends", "--format", optarg, "csv|json")) < 0)
+                return TK_EXIT_USAGE;
             break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'h':
-            fputs(trends_help, stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error("trends", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
         }
     }
+    if (c == TK_CLIUTIL_STOP)
+        return a.status;
     if (optind != argc)
-        return tk_cli_usage_error("trends", "unexpected argument '%s'", argv[optind]);
-    if (tenant == NULL || from == NULL || to == NULL || by == NULL)
+        return tk_cliutil_unexpected(&a, argv);
+    if (a.tenant == NULL || from == NULL || to == NULL || by == NULL)
         return tk_cli_usage_error("trends", "--tenant, --from, --to and --by are required");
     tk_period range;
     tk_trends_key keys[TK_TRENDS_MAX_KEYS];
@@ -275,7 +249,8 @@ int tk_cli_trends(int argc, char **argv)
     tk_tenant *t = NULL;
     tk_trends tr;
     memset(&tr, 0, sizeof tr);
-    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant, TK_TENANT_READONLY, &err);
+    int rc =
+        tk_analysis_open_tenant(&t, tk_cli_data_dir(a.data), a.tenant, TK_TENANT_READONLY, &err);
     if (rc == TK_OK)
         rc = tk_trends_compute(tk_tenant_db(t), &range, keys, nkeys, &tr, &err);
     tk_tenant_close(t);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api/cli.h"
+#include "api/cliutil.h"
 #include "api/jsonout.h"
 #include "models/anomalies.h"
 #include "models/evidence.h"
@@ -77,34 +78,27 @@ static void print_csv(const tk_evidence *e, size_t n)
 
 int tk_cli_events(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"tenant", required_argument, NULL, 't'}, {"item", required_argument, NULL, 'i'},
-        {"period", required_argument, NULL, 'p'}, {"format", required_argument, NULL, 'f'},
-        {"limit", required_argument, NULL, 'l'},  {"data", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
-    const char *tenant = NULL, *period = NULL, *data = NULL, *format = "table";
+    static const struct option longopts[] = {{"item", required_argument, NULL, 'i'},
+                                             {"format", required_argument, NULL, 'f'},
+                                             {"limit", required_argument, NULL, 'l'},
+                                             {NULL, 0, NULL, 0}};
+    const char *format = "table";
     long long item = 0, limit = -1;
     int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(
+        "events", events_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_PERIOD | TK_CLIUTIL_DATA);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         char *end = NULL;
         switch (c) {
-        case 't':
-            tenant = optarg;
-            break;
         case 'i':
             item = strtoll(optarg, &end, 10);
             if (*optarg == '\0' || *end != '\0' || item < 1)
                 return tk_cli_usage_error("events", "--item is a rank (1, 2, ...), not '%s'",
                                           optarg);
             break;
-        case 'p':
-            period = optarg;
-            break;
         case 'f':
-            if (strcmp(optarg, "table") && strcmp(optarg, "csv") && strcmp(optarg, "json"))
-                return tk_cli_usage_error("events", "--format is table, csv or json");
+            if (tk_cliutil_choice("events", "--format", optarg, "table|csv|json") < 0)
+                return TK_EXIT_USAGE;
             format = optarg;
             break;
         case 'l':
@@ -112,25 +106,18 @@ int tk_cli_events(int argc, char **argv)
             if (*optarg == '\0' || *end != '\0' || limit < 0)
                 return tk_cli_usage_error("events", "--limit needs a number, not '%s'", optarg);
             break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'h':
-            fputs(events_help, stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error("events", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
         }
     }
-    if (tenant == NULL || item == 0)
+    if (c == TK_CLIUTIL_STOP)
+        return a.status;
+    if (a.tenant == NULL || item == 0)
         return tk_cli_usage_error("events", "--tenant and --item are required");
     if (optind != argc)
-        return tk_cli_usage_error("events", "unexpected argument '%s'", argv[optind]);
+        return tk_cliutil_unexpected(&a, argv);
     tk_error err = {0, ""};
     tk_tenant *t = NULL;
     int64_t run = 0;
-    const int st = tk_cli_open_run("events", data, tenant, period, &t, &run, &err);
+    const int st = tk_cli_open_run("events", a.data, a.tenant, a.period, &t, &run, &err);
     if (st != TK_EXIT_OK) {
         tk_tenant_close(t);
         return st;
@@ -178,9 +165,5 @@ int tk_cli_events(int argc, char **argv)
     tk_evidence_destroy(e);
     tk_anomalies_run_dispose(&info);
     tk_tenant_close(t);
-    if (rc != TK_OK) {
-        tk_cli_report("events", &err);
-        return TK_EXIT_FAIL;
-    }
-    return TK_EXIT_OK;
+    return tk_cliutil_status("events", rc, &err);
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "api/cli.h"
+#include "api/cliutil.h"
 #include "api/jsonout.h"
 #include "models/analysis.h"
 #include "src/alloc.h"
@@ -326,24 +327,17 @@ static void print_result(const char *path, int rc, const tk_ingest_result *r, co
 
 int tk_cli_ingest(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
-                                             {"profile", required_argument, NULL, 'p'},
+    static const struct option longopts[] = {{"profile", required_argument, NULL, 'p'},
                                              {"lenient", no_argument, NULL, 'l'},
                                              {"quiet", no_argument, NULL, 'q'},
-                                             {"no-wait", no_argument, NULL, 'W'},
-                                             {"data", required_argument, NULL, 'd'},
                                              {"name", required_argument, NULL, 'n'},
-                                             {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    const char *tenant = NULL, *profile = NULL, *data = NULL, *name = NULL;
-    int lenient = 0, quiet = 0, nowait = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    const char *profile = NULL, *name = NULL;
+    int lenient = 0, quiet = 0, c;
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(
+        "ingest", ingest_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_NOWAIT | TK_CLIUTIL_DATA);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
-        case 't':
-            tenant = optarg;
-            break;
         case 'p':
             profile = optarg;
             break;
@@ -353,24 +347,14 @@ int tk_cli_ingest(int argc, char **argv)
         case 'q':
             quiet = 1;
             break;
-        case 'W':
-            nowait = 1;
-            break;
-        case 'd':
-            data = optarg;
-            break;
         case 'n':
             name = optarg;
             break;
-        case 'h':
-            fputs(ingest_help, stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error("ingest", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
         }
     }
-    if (tenant == NULL)
+    if (c == TK_CLIUTIL_STOP)
+        return a.status;
+    if (a.tenant == NULL)
         return tk_cli_usage_error("ingest", "--tenant is required");
     if (profile == NULL)
         return tk_cli_usage_error("ingest", "--profile is required");
@@ -393,7 +377,7 @@ int tk_cli_ingest(int argc, char **argv)
     tk_tenant *t = NULL;
     int status = TK_EXIT_OK;
     memset(&ps, 0, sizeof ps);
-    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant, 0, &err);
+    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(a.data), a.tenant, 0, &err);
     if (rc == TK_OK)
         rc = load_profiles(&ps, profile, t, &err);
     if (rc != TK_OK) {
@@ -413,7 +397,7 @@ int tk_cli_ingest(int argc, char **argv)
             snprintf(what, sizeof what, "ingest of %s", first ? first + 1 : argv[optind]);
         else
             snprintf(what, sizeof what, "ingest of %d files", argc - optind);
-        status = tk_cli_lock_writer("ingest", t, what, nowait);
+        status = tk_cli_lock_writer("ingest", t, what, a.nowait);
         if (status != TK_EXIT_OK) {
             tk_tenant_close(t);
             profiles_free(&ps);
@@ -878,10 +862,7 @@ int tk_cli_profile(int argc, char **argv)
 {
     static const struct option longopts[] = {{"rows", required_argument, NULL, 'r'},
                                              {"format", required_argument, NULL, 'f'},
-                                             {"tenant", required_argument, NULL, 't'},
                                              {"version", required_argument, NULL, 'v'},
-                                             {"data", required_argument, NULL, 'd'},
-                                             {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     /* Per action: its help, how many arguments it takes, and the options
      * it refuses (of rows, format, version). */
@@ -895,7 +876,6 @@ int tk_cli_profile(int argc, char **argv)
         {"history", profile_history_help, 1, 0, 1, 0}, {"rm", profile_rm_help, 1, 0, 0, 0},
     };
     struct test_ctx tc;
-    const char *data = NULL;
     int64_t version = 0;
     int c, given_rows = 0, given_format = 0, given_version = 0;
     size_t ai = 0;
@@ -912,11 +892,11 @@ int tk_cli_profile(int argc, char **argv)
         return tk_cli_usage_error("profile",
                                   "expected an action: test, add, list, show, history or rm");
     const char *const action = actions[ai].name;
-    optind = 1;
-    opterr = 0;
     argc--;
     argv++;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    tk_cliutil_args a =
+        TK_CLIUTIL_ARGS_INIT("profile", actions[ai].help, TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
         case 'r': {
             char *end = NULL;
@@ -929,13 +909,8 @@ int tk_cli_profile(int argc, char **argv)
         }
         case 'f':
             given_format = 1;
-            if (strcmp(optarg, "json") == 0)
-                tc.json = 1;
-            else if (strcmp(optarg, "table") != 0)
-                return tk_cli_usage_error("profile", "--format is table or json");
-            break;
-        case 't':
-            tc.tenant = optarg;
+            if ((tc.json = tk_cliutil_choice("profile", "--format", optarg, "table|json")) < 0)
+                return TK_EXIT_USAGE;
             break;
         case 'v': {
             char *end = NULL;
@@ -946,17 +921,11 @@ int tk_cli_profile(int argc, char **argv)
                                           optarg);
             break;
         }
-        case 'd':
-            data = optarg;
-            break;
-        case 'h':
-            fputs(actions[ai].help, stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error("profile", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
         }
     }
+    if (c == TK_CLIUTIL_STOP)
+        return a.status;
+    tc.tenant = a.tenant;
     if ((given_rows && !actions[ai].rows) || (given_format && !actions[ai].format) ||
         (given_version && !actions[ai].version))
         return tk_cli_usage_error("profile", "profile %s takes no --%s", action,
@@ -972,7 +941,7 @@ int tk_cli_profile(int argc, char **argv)
     if (ai > 0) {
         if (tc.tenant == NULL)
             return tk_cli_usage_error("profile", "--tenant is required");
-        return tk_cli_profile_store(action, tc.tenant, data, tc.json, version,
+        return tk_cli_profile_store(action, tc.tenant, a.data, tc.json, version,
                                     ai == 2 ? NULL : argv[optind]);
     }
     const char *const file = argv[optind + 1];
@@ -981,8 +950,8 @@ int tk_cli_profile(int argc, char **argv)
     tk_tenant *t = NULL;
     int rc = TK_OK;
     if (tc.tenant != NULL)
-        rc =
-            tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tc.tenant, TK_TENANT_READONLY, &err);
+        rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(a.data), tc.tenant, TK_TENANT_READONLY,
+                                     &err);
     if (rc == TK_OK && t != NULL && tk_cli_is_stored_name(argv[optind]))
         rc = tk_profstore_get(t, argv[optind], &p, &err);
     else if (rc == TK_OK)
@@ -1095,40 +1064,26 @@ static void print_upload_row(const tk_upload_info *u)
 
 int tk_cli_uploads(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"tenant", required_argument, NULL, 't'}, {"status", required_argument, NULL, 's'},
-        {"format", required_argument, NULL, 'f'}, {"data", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
-    const char *tenant = NULL, *data = NULL;
+    static const struct option longopts[] = {{"status", required_argument, NULL, 's'},
+                                             {"format", required_argument, NULL, 'f'},
+                                             {NULL, 0, NULL, 0}};
     tk_upload_filter filter = {NULL, 0, 0};
     int json = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    tk_cliutil_args a =
+        TK_CLIUTIL_ARGS_INIT("uploads", uploads_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
-        case 't':
-            tenant = optarg;
-            break;
         case 's':
             filter.status = optarg;
             break;
         case 'f':
-            if (strcmp(optarg, "json") == 0)
-                json = 1;
-            else if (strcmp(optarg, "table") != 0)
-                return tk_cli_usage_error("uploads", "--format is table or json");
+            if ((json = tk_cliutil_choice("uploads", "--format", optarg, "table|json")) < 0)
+                return TK_EXIT_USAGE;
             break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'h':
-            fputs(uploads_help, stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error("uploads", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
         }
     }
+    if (c == TK_CLIUTIL_STOP)
+        return a.status;
     int64_t del = 0;
     if (optind < argc && strcmp(argv[optind], "delete") == 0) {
         if (optind + 2 != argc || !tk_parse_i64(argv[optind + 1], strlen(argv[optind + 1]), &del) ||
@@ -1136,13 +1091,13 @@ int tk_cli_uploads(int argc, char **argv)
             return tk_cli_usage_error("uploads", "delete needs one upload id (a positive number)");
         optind = argc;
     }
-    if (tenant == NULL)
+    if (a.tenant == NULL)
         return tk_cli_usage_error("uploads", "--tenant is required");
     if (optind != argc)
-        return tk_cli_usage_error("uploads", "unexpected argument '%s'", argv[optind]);
+        return tk_cliutil_unexpected(&a, argv);
     tk_error err = {0, ""};
     tk_tenant *t = NULL;
-    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant,
+    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(a.data), a.tenant,
                                      del ? 0 : TK_TENANT_READONLY, &err);
     if (rc != TK_OK) {
         tk_cli_report("uploads", &err);

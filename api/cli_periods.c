@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "api/cli.h"
+#include "api/cliutil.h"
 #include "api/jsonout.h"
 #include "models/analysis.h"
 #include "models/completeness.h"
@@ -61,45 +62,31 @@ static void print_row(const tk_periods_entry *e)
 
 int tk_cli_periods(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
-                                             {"format", required_argument, NULL, 'f'},
-                                             {"data", required_argument, NULL, 'd'},
-                                             {"help", no_argument, NULL, 'h'},
+    static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
                                              {NULL, 0, NULL, 0}};
-    const char *tenant = NULL, *data = NULL;
     int json = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    tk_cliutil_args a =
+        TK_CLIUTIL_ARGS_INIT("periods", periods_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
-        case 't':
-            tenant = optarg;
-            break;
         case 'f':
-            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0)
-                return tk_cli_usage_error("periods", "--format is table or json");
-            json = strcmp(optarg, "json") == 0;
+            if ((json = tk_cliutil_choice("periods", "--format", optarg, "table|json")) < 0)
+                return TK_EXIT_USAGE;
             break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'h':
-            fputs(periods_help, stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error("periods", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
         }
     }
-    if (tenant == NULL)
+    if (c == TK_CLIUTIL_STOP)
+        return a.status;
+    if (a.tenant == NULL)
         return tk_cli_usage_error("periods", "--tenant is required");
     if (optind != argc)
-        return tk_cli_usage_error("periods", "unexpected argument '%s'", argv[optind]);
+        return tk_cliutil_unexpected(&a, argv);
     tk_error err = {0, ""};
     tk_tenant *t = NULL;
     tk_periods_entry *v = NULL;
     size_t n = 0;
-    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant, TK_TENANT_READONLY, &err);
+    int rc =
+        tk_analysis_open_tenant(&t, tk_cli_data_dir(a.data), a.tenant, TK_TENANT_READONLY, &err);
     if (rc == TK_OK)
         rc = tk_periods_list(tk_tenant_db(t), &v, &n, &err);
     tk_tenant_close(t);
@@ -113,7 +100,7 @@ int tk_cli_periods(int argc, char **argv)
             json_array_append_new(items, tk_jsonout_period(&v[i]));
         tk_cli_print_json(json_pack("{s:o}", "items", items), TK_CLI_JSON);
     } else if (n == 0) {
-        printf("no periods: tenant %s has no analysis run and no delivery\n", tenant);
+        printf("no periods: tenant %s has no analysis run and no delivery\n", a.tenant);
     } else {
         printf("%-22s  %-9s  %-6s  %4s  %6s  %-16s  %-16s  %-24s  %-16s  %s\n", "period", "status",
                "frozen", "runs", "run", "run at", "run by", "cases (new/inv/conf/fp)",
@@ -173,30 +160,23 @@ static int parse_int(const char *s, long lo, long hi, long *out)
 
 int tk_cli_plan(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
-                                             {"fiscal-year", required_argument, NULL, 'y'},
+    static const struct option longopts[] = {{"fiscal-year", required_argument, NULL, 'y'},
                                              {"upload-days", required_argument, NULL, 'u'},
                                              {"due-days", required_argument, NULL, 'D'},
-                                             {"period", required_argument, NULL, 'p'},
                                              {"upload-deadline", required_argument, NULL, 'U'},
                                              {"due", required_argument, NULL, 'e'},
                                              {"remove", required_argument, NULL, 'r'},
                                              {"by", required_argument, NULL, 'b'},
-                                             {"no-wait", no_argument, NULL, 'W'},
-                                             {"data", required_argument, NULL, 'd'},
-                                             {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    const char *tenant = NULL, *data = NULL, *period = NULL, *deadline = NULL, *due = NULL;
+    const char *deadline = NULL, *due = NULL;
     const char *remove = NULL, *by = NULL;
     long fy = 0, upload_days = 10, due_days = 30;
-    int nowait = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    int c;
+    tk_cliutil_args ca = TK_CLIUTIL_ARGS_INIT("plan", plan_help,
+                                              TK_CLIUTIL_TENANT | TK_CLIUTIL_PERIOD |
+                                                  TK_CLIUTIL_NOWAIT | TK_CLIUTIL_DATA);
+    while ((c = tk_cliutil_getopt(&ca, argc, argv, longopts)) > 0) {
         switch (c) {
-        case 't':
-            tenant = optarg;
-            break;
         case 'y':
             if (!parse_int(optarg, 2000, 2100, &fy))
                 return tk_cli_usage_error("plan", "--fiscal-year is a year from 2000 to 2100");
@@ -208,9 +188,6 @@ int tk_cli_plan(int argc, char **argv)
         case 'D':
             if (!parse_int(optarg, 1, 120, &due_days))
                 return tk_cli_usage_error("plan", "--due-days is a number of days from 1 to 120");
-            break;
-        case 'p':
-            period = optarg;
             break;
         case 'U':
             deadline = optarg;
@@ -224,29 +201,19 @@ int tk_cli_plan(int argc, char **argv)
         case 'b':
             by = optarg;
             break;
-        case 'W':
-            nowait = 1;
-            break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'h':
-            fputs(plan_help, stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error("plan", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
         }
     }
-    if (tenant == NULL)
+    if (c == TK_CLIUTIL_STOP)
+        return ca.status;
+    if (ca.tenant == NULL)
         return tk_cli_usage_error("plan", "--tenant is required");
     if (optind != argc)
-        return tk_cli_usage_error("plan", "unexpected argument '%s'", argv[optind]);
-    if ((fy != 0) + (period != NULL) + (remove != NULL) != 1)
+        return tk_cliutil_unexpected(&ca, argv);
+    if ((fy != 0) + (ca.period != NULL) + (remove != NULL) != 1)
         return tk_cli_usage_error("plan", "give one of --fiscal-year, --period or --remove");
-    if (period != NULL && (deadline == NULL || due == NULL))
+    if (ca.period != NULL && (deadline == NULL || due == NULL))
         return tk_cli_usage_error("plan", "--period needs --upload-deadline and --due");
-    if (period == NULL && (deadline != NULL || due != NULL))
+    if (ca.period == NULL && (deadline != NULL || due != NULL))
         return tk_cli_usage_error("plan", "--upload-deadline and --due go with --period");
     if (fy != 0 && due_days < upload_days)
         return tk_cli_usage_error("plan", "--due-days (%ld) is before --upload-days (%ld)",
@@ -263,10 +230,10 @@ int tk_cli_plan(int argc, char **argv)
             dues[n] = prs[n].last_day + due_days;
         }
     } else {
-        const char *arg = period ? period : remove;
+        const char *arg = ca.period ? ca.period : remove;
         if (tk_period_parse(arg, strlen(arg), &prs[0], &err) != TK_OK)
             return tk_cli_usage_error("plan", "%s", err.msg);
-        if (period != NULL &&
+        if (ca.period != NULL &&
             (tk_period_parse_day(deadline, strlen(deadline), &deadlines[0], &err) != TK_OK ||
              tk_period_parse_day(due, strlen(due), &dues[0], &err) != TK_OK))
             return tk_cli_usage_error("plan", "%s", err.msg);
@@ -274,12 +241,12 @@ int tk_cli_plan(int argc, char **argv)
     }
 
     tk_tenant *t = NULL;
-    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant, 0, &err);
+    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(ca.data), ca.tenant, 0, &err);
     if (rc != TK_OK) {
         tk_cli_report("plan", &err);
         return TK_EXIT_FAIL;
     }
-    const int ls = tk_cli_lock_writer("plan", t, "plan", nowait);
+    const int ls = tk_cli_lock_writer("plan", t, "plan", ca.nowait);
     if (ls != TK_EXIT_OK) {
         tk_tenant_close(t);
         return ls;
@@ -413,59 +380,43 @@ static void print_grid(const tk_completeness *c)
 
 int tk_cli_completeness(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
-                                             {"period", required_argument, NULL, 'p'},
-                                             {"format", required_argument, NULL, 'f'},
+    static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
                                              {"today", required_argument, NULL, 'T'},
-                                             {"data", required_argument, NULL, 'd'},
-                                             {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    const char *tenant = NULL, *data = NULL, *period = NULL, *today_arg = NULL;
+    const char *today_arg = NULL;
     int json = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(
+        "completeness", completeness_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_PERIOD | TK_CLIUTIL_DATA);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
-        case 't':
-            tenant = optarg;
-            break;
-        case 'p':
-            period = optarg;
-            break;
         case 'f':
-            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0)
-                return tk_cli_usage_error("completeness", "--format is table or json");
-            json = strcmp(optarg, "json") == 0;
+            if ((json = tk_cliutil_choice("completeness", "--format", optarg, "table|json")) < 0)
+                return TK_EXIT_USAGE;
             break;
         case 'T':
             today_arg = optarg;
             break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'h':
-            fputs(completeness_help, stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error("completeness", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
         }
     }
-    if (tenant == NULL || period == NULL)
+    if (c == TK_CLIUTIL_STOP)
+        return a.status;
+    if (a.tenant == NULL || a.period == NULL)
         return tk_cli_usage_error("completeness", "--tenant and --period are required");
     if (optind != argc)
-        return tk_cli_usage_error("completeness", "unexpected argument '%s'", argv[optind]);
+        return tk_cliutil_unexpected(&a, argv);
     tk_error err = {0, ""};
     tk_period pr;
-    if (tk_period_parse(period, strlen(period), &pr, &err) != TK_OK)
-        return tk_cli_usage_error("completeness", "%s", err.msg);
+    const int st = tk_cliutil_period("completeness", a.period, &pr);
+    if (st != TK_EXIT_OK)
+        return st;
     int64_t today = tk_jst_day(tk_actor_now(NULL));
     if (today_arg != NULL && tk_period_parse_day(today_arg, strlen(today_arg), &today, &err))
         return tk_cli_usage_error("completeness", "--today: %s", err.msg);
     tk_tenant *t = NULL;
     tk_completeness g;
     memset(&g, 0, sizeof g);
-    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant, TK_TENANT_READONLY, &err);
+    int rc =
+        tk_analysis_open_tenant(&t, tk_cli_data_dir(a.data), a.tenant, TK_TENANT_READONLY, &err);
     if (rc == TK_OK)
         rc = tk_completeness_compute(t, &pr, today, &g, &err);
     tk_tenant_close(t);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api/cli.h"
+#include "api/cliutil.h"
 #include "models/analysis.h"
 #include "api/jsonout.h"
 #include "src/alloc.h"
@@ -236,9 +237,5 @@ int tk_cli_profile_store(const char *action, const char *tenant, const char *dat
     else
         rc = rm(t, arg, &err);
     tk_tenant_close(t);
-    if (rc != TK_OK) {
-        tk_cli_report("profile", &err);
-        return TK_EXIT_FAIL;
-    }
-    return TK_EXIT_OK;
+    return tk_cliutil_status("profile", rc, &err);
 }

@@ -24,6 +24,7 @@
 
 #include "api/annual.h"
 #include "api/cli.h"
+#include "api/cliutil.h"
 #include "api/contract.h"
 #include "api/pdf.h"
 #include "api/xlsx.h"
@@ -218,28 +219,28 @@ static int write_annual_xlsx(const tk_rdoc *d, const char *path, tk_error *err)
     return rc;
 }
 
+/* The options of the yearly documents, annual_cmd() and contract_cmd()
+ * (with the shared --tenant and --data). */
+static const struct option yearly_opts[] = {{"fiscal-year", required_argument, NULL, 'y'},
+                                            {"lang", required_argument, NULL, 'l'},
+                                            {"format", required_argument, NULL, 'f'},
+                                            {"out", required_argument, NULL, 'o'},
+                                            {NULL, 0, NULL, 0}};
+
 /* `tenken report annual` (minutes 0) and `tenken report minutes` (1);
  * argv[0] is the subcommand word. */
 static int annual_cmd(int argc, char **argv, int minutes)
 {
-    static const struct option longopts[] = {
-        {"tenant", required_argument, NULL, 't'}, {"fiscal-year", required_argument, NULL, 'y'},
-        {"lang", required_argument, NULL, 'l'},   {"format", required_argument, NULL, 'f'},
-        {"out", required_argument, NULL, 'o'},    {"data", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     const char *cmd = minutes ? "report minutes" : "report annual";
-    const char *tenant = NULL, *year = NULL, *out = NULL, *data = NULL, *format = "html";
+    const char *year = NULL, *out = NULL, *format = "html";
     tk_annual_options ao = TK_ANNUAL_OPTIONS_INIT;
     tk_error err = {0, ""};
     int c;
 
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(cmd, minutes ? minutes_help : annual_help,
+                                             TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, yearly_opts)) > 0) {
         switch (c) {
-        case 't':
-            tenant = optarg;
-            break;
         case 'y':
             year = optarg;
             break;
@@ -254,24 +255,18 @@ static int annual_cmd(int argc, char **argv, int minutes)
         case 'o':
             out = optarg;
             break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'h':
-            fputs(minutes ? minutes_help : annual_help, stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (tenant == NULL)
+    if (c == TK_CLIUTIL_STOP)
+        return a.status;
+    if (a.tenant == NULL)
         return tk_cli_usage_error(cmd, "--tenant is required");
     if (year == NULL)
         return tk_cli_usage_error(cmd, "--fiscal-year is required (e.g. 2024)");
     if (out == NULL)
         return tk_cli_usage_error(cmd, "--out is required");
     if (optind != argc)
-        return tk_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+        return tk_cliutil_unexpected(&a, argv);
     const int xlsx = strcmp(format, "xlsx") == 0;
     report_writer writer = strcmp(format, "html") == 0  ? tk_rdoc_write_html
                            : strcmp(format, "pdf") == 0 ? write_pdf
@@ -286,18 +281,15 @@ static int annual_cmd(int argc, char **argv, int minutes)
 
     tk_tenant *t = NULL;
     tk_rdoc *d = NULL;
-    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant, TK_TENANT_READONLY, &err);
+    int rc =
+        tk_analysis_open_tenant(&t, tk_cli_data_dir(a.data), a.tenant, TK_TENANT_READONLY, &err);
     if (rc == TK_OK)
         rc = minutes ? tk_annual_minutes(t, &ao, &d, &err) : tk_annual_review(t, &ao, &d, &err);
     if (rc == TK_OK)
         rc = xlsx ? write_annual_xlsx(d, out, &err) : write_atomic(out, writer, d, &err);
     tk_rdoc_destroy(d);
     tk_tenant_close(t);
-    if (rc != TK_OK) {
-        tk_cli_report(cmd, &err);
-        return TK_EXIT_FAIL;
-    }
-    return TK_EXIT_OK;
+    return tk_cliutil_status(cmd, rc, &err);
 }
 
 static int annual_review_cmd(int argc, char **argv)
@@ -327,33 +319,23 @@ int tk_cli_report_cmd(int argc, char **argv)
     for (size_t i = 0; argc > 1 && i < sizeof report_words / sizeof report_words[0]; i++)
         if (strcmp(argv[1], report_words[i].word) == 0)
             return report_words[i].run(argc - 1, argv + 1);
-    static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
-                                             {"period", required_argument, NULL, 'p'},
-                                             {"run", required_argument, NULL, 'r'},
+    static const struct option longopts[] = {{"run", required_argument, NULL, 'r'},
                                              {"lang", required_argument, NULL, 'l'},
                                              {"format", required_argument, NULL, 'f'},
                                              {"out", required_argument, NULL, 'o'},
                                              {"max-cases", required_argument, NULL, 'm'},
                                              {"min-score", required_argument, NULL, 's'},
-                                             {"data", required_argument, NULL, 'd'},
-                                             {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    const char *tenant = NULL, *period = NULL, *out = NULL, *data = NULL, *format = "html";
+    const char *out = NULL, *format = "html";
     tk_report_options ro = TK_REPORT_OPTIONS_INIT;
     int c;
 
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(
+        "report", report_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_PERIOD | TK_CLIUTIL_DATA);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         int64_t v;
         double x;
         switch (c) {
-        case 't':
-            tenant = optarg;
-            break;
-        case 'p':
-            period = optarg;
-            break;
         case 'r':
             if (!tk_parse_i64(optarg, strlen(optarg), &v) || v < 1)
                 return tk_cli_usage_error("report", "--run is a run id (1, 2, ...), not '%s'",
@@ -382,25 +364,18 @@ int tk_cli_report_cmd(int argc, char **argv)
                 return tk_cli_usage_error("report", "--min-score is 0..100, not '%s'", optarg);
             ro.pick.min_score = x;
             break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'h':
-            fputs(report_help, stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error("report", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
         }
     }
-    if (tenant == NULL)
+    if (c == TK_CLIUTIL_STOP)
+        return a.status;
+    if (a.tenant == NULL)
         return tk_cli_usage_error("report", "--tenant is required");
-    if (period == NULL)
+    if (a.period == NULL)
         return tk_cli_usage_error("report", "--period is required (YYYY-MM-DD..YYYY-MM-DD)");
     if (out == NULL)
         return tk_cli_usage_error("report", "--out is required");
     if (optind != argc)
-        return tk_cli_usage_error("report", "unexpected argument '%s'", argv[optind]);
+        return tk_cliutil_unexpected(&a, argv);
     report_writer writer = NULL;
     size_t fi = 0;
     while (fi < sizeof formats / sizeof formats[0] && strcmp(formats[fi].name, format) != 0)
@@ -412,23 +387,19 @@ int tk_cli_report_cmd(int argc, char **argv)
     tk_error err = {0, ""};
     tk_tenant *t = NULL;
     tk_rdoc *d = NULL;
-    int rc = tk_period_parse(period, strlen(period), &ro.period, &err);
+    int rc = tk_period_parse(a.period, strlen(a.period), &ro.period, &err);
     if (rc != TK_OK)
         return tk_cli_usage_error("report", "--period: %s", err.msg);
-    rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant, TK_TENANT_READONLY, &err);
+    rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(a.data), a.tenant, TK_TENANT_READONLY, &err);
     if (rc == TK_OK && writer == NULL)
-        rc = write_xlsx(t, tenant, &ro, out, &err);
+        rc = write_xlsx(t, a.tenant, &ro, out, &err);
     else if (rc == TK_OK)
         rc = tk_report_period(t, &ro, &d, &err);
     if (rc == TK_OK && writer != NULL)
         rc = write_atomic(out, writer, d, &err);
     tk_rdoc_destroy(d);
     tk_tenant_close(t);
-    if (rc != TK_OK) {
-        tk_cli_report("report", &err);
-        return TK_EXIT_FAIL;
-    }
-    return TK_EXIT_OK;
+    return tk_cliutil_status("report", rc, &err);
 }
 
 /* ---- the contract's yearly documents (api/contract.h) ------------------------- */
@@ -484,25 +455,17 @@ static int contract_accounts(const char *dir, tk_account_info **v, size_t *n, tk
 
 static int contract_cmd(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"tenant", required_argument, NULL, 't'}, {"fiscal-year", required_argument, NULL, 'y'},
-        {"lang", required_argument, NULL, 'l'},   {"format", required_argument, NULL, 'f'},
-        {"out", required_argument, NULL, 'o'},    {"data", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     const int plan = strcmp(argv[0], "plan") == 0;
     const char *cmd = plan ? "report plan" : "report completion";
-    const char *tenant = NULL, *out = NULL, *data = NULL, *format = "html";
+    const char *out = NULL, *format = "html";
     tk_contract_options co = TK_CONTRACT_OPTIONS_INIT;
     int c, have_fy = 0;
 
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    tk_cliutil_args a =
+        TK_CLIUTIL_ARGS_INIT(cmd, contract_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, yearly_opts)) > 0) {
         tk_error err = {0};
         switch (c) {
-        case 't':
-            tenant = optarg;
-            break;
         case 'y':
             if (tk_period_parse_fiscal_year(optarg, strlen(optarg), &co.fiscal_year, &err) != TK_OK)
                 return tk_cli_usage_error(cmd, "--fiscal-year: %s", err.msg);
@@ -519,24 +482,18 @@ static int contract_cmd(int argc, char **argv)
         case 'o':
             out = optarg;
             break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'h':
-            fputs(contract_help, stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (tenant == NULL)
+    if (c == TK_CLIUTIL_STOP)
+        return a.status;
+    if (a.tenant == NULL)
         return tk_cli_usage_error(cmd, "--tenant is required");
     if (!have_fy)
         return tk_cli_usage_error(cmd, "--fiscal-year is required (e.g. 2024)");
     if (out == NULL)
         return tk_cli_usage_error(cmd, "--out is required");
     if (optind != argc)
-        return tk_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+        return tk_cliutil_unexpected(&a, argv);
     report_writer writer = NULL;
     for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
         if (strcmp(formats[i].name, format) == 0)
@@ -549,8 +506,8 @@ static int contract_cmd(int argc, char **argv)
     tk_rdoc *d = NULL;
     tk_account_info *acc = NULL;
     size_t nacc = 0;
-    const char *dir = tk_cli_data_dir(data);
-    int rc = tk_analysis_open_tenant(&t, dir, tenant, TK_TENANT_READONLY, &err);
+    const char *dir = tk_cli_data_dir(a.data);
+    int rc = tk_analysis_open_tenant(&t, dir, a.tenant, TK_TENANT_READONLY, &err);
     if (rc == TK_OK && plan) {
         rc = contract_accounts(dir, &acc, &nacc, &err);
         co.accounts = acc;
@@ -564,11 +521,7 @@ static int contract_cmd(int argc, char **argv)
     tk_rdoc_destroy(d);
     tk_free(acc);
     tk_tenant_close(t);
-    if (rc != TK_OK) {
-        tk_cli_report(cmd, &err);
-        return TK_EXIT_FAIL;
-    }
-    return TK_EXIT_OK;
+    return tk_cliutil_status(cmd, rc, &err);
 }
 
 /* ---- the review meeting's record (models/meeting.h) ----------------------------- */
@@ -610,26 +563,23 @@ static void meeting_print(const tk_meeting *m)
 
 static int meeting_cmd(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"tenant", required_argument, NULL, 't'},   {"fiscal-year", required_argument, NULL, 'y'},
-        {"date", required_argument, NULL, 'D'},     {"place", required_argument, NULL, 'p'},
-        {"attendee", required_argument, NULL, 'a'}, {"show", no_argument, NULL, 's'},
-        {"data", required_argument, NULL, 'd'},     {"no-wait", no_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"fiscal-year", required_argument, NULL, 'y'},
+                                             {"date", required_argument, NULL, 'D'},
+                                             {"place", required_argument, NULL, 'p'},
+                                             {"attendee", required_argument, NULL, 'a'},
+                                             {"show", no_argument, NULL, 's'},
+                                             {NULL, 0, NULL, 0}};
     const char *cmd = "report meeting";
-    const char *tenant = NULL, *data = NULL, *date = NULL;
+    const char *date = NULL;
     const char *lines[TK_MEETING_ATTENDEES_MAX];
     tk_meeting_input in = {0, NULL, lines, 0};
     tk_error err = {0, ""};
-    int c, fy = 0, show = 0, nowait = 0;
+    int c, fy = 0, show = 0;
 
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(
+        cmd, meeting_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA | TK_CLIUTIL_NOWAIT);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
-        case 't':
-            tenant = optarg;
-            break;
         case 'y':
             if (tk_period_parse_fiscal_year(optarg, strlen(optarg), &fy, &err) != TK_OK)
                 return tk_cli_usage_error(cmd, "--fiscal-year: %s", err.msg);
@@ -648,25 +598,16 @@ static int meeting_cmd(int argc, char **argv)
         case 's':
             show = 1;
             break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'n':
-            nowait = 1;
-            break;
-        case 'h':
-            fputs(meeting_help, stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (tenant == NULL)
+    if (c == TK_CLIUTIL_STOP)
+        return a.status;
+    if (a.tenant == NULL)
         return tk_cli_usage_error(cmd, "--tenant is required");
     if (fy == 0)
         return tk_cli_usage_error(cmd, "--fiscal-year is required (e.g. 2024)");
     if (optind != argc)
-        return tk_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+        return tk_cliutil_unexpected(&a, argv);
     if (show && (date || in.place || in.nattendees))
         return tk_cli_usage_error(cmd, "--show takes no --date, --place or --attendee");
     if (!show) {
@@ -686,10 +627,10 @@ static int meeting_cmd(int argc, char **argv)
     tk_actor actor;
     tk_actor_local(&actor, who, sizeof who);
     memset(&m, 0, sizeof m);
-    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant,
+    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(a.data), a.tenant,
                                      show ? TK_TENANT_READONLY : 0, &err);
     if (rc == TK_OK && !show) {
-        const int ls = tk_cli_lock_writer(cmd, t, cmd, nowait);
+        const int ls = tk_cli_lock_writer(cmd, t, cmd, a.nowait);
         if (ls != TK_EXIT_OK) {
             tk_tenant_close(t);
             return ls;
@@ -702,9 +643,5 @@ static int meeting_cmd(int argc, char **argv)
     if (rc == TK_OK)
         meeting_print(&m);
     tk_meeting_dispose(&m);
-    if (rc != TK_OK) {
-        tk_cli_report(cmd, &err);
-        return TK_EXIT_FAIL;
-    }
-    return TK_EXIT_OK;
+    return tk_cliutil_status(cmd, rc, &err);
 }

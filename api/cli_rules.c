@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "api/cli.h"
+#include "api/cliutil.h"
 #include "api/jsonout.h"
 #include "models/analysis.h"
 #include "models/rulecat.h"
@@ -305,10 +306,9 @@ static int do_store(tk_tenant *t, const char *file, const char *by, tk_error *er
 
 int tk_cli_rules(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"tenant", required_argument, NULL, 't'}, {"format", required_argument, NULL, 'f'},
-        {"by", required_argument, NULL, 'b'},     {"data", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
+                                             {"by", required_argument, NULL, 'b'},
+                                             {NULL, 0, NULL, 0}};
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(rules_help, argc < 2 ? stderr : stdout);
         return argc < 2 ? TK_EXIT_USAGE : TK_EXIT_OK;
@@ -325,39 +325,27 @@ int tk_cli_rules(int argc, char **argv)
     argc--;
     argv++;
 
-    const char *tenant = NULL, *by = NULL, *data = NULL;
+    const char *by = NULL;
     int json = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    tk_cliutil_args ca = TK_CLIUTIL_ARGS_INIT(cmd, a->help, TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
+    while ((c = tk_cliutil_getopt(&ca, argc, argv, longopts)) > 0) {
         switch (c) {
-        case 't':
-            tenant = optarg;
-            break;
         case 'f':
             if (!(a->opts & OPT_FORMAT))
                 return tk_cli_usage_error(cmd, "%s takes no --format", a->name);
-            if (strcmp(optarg, "json") == 0)
-                json = 1;
-            else if (strcmp(optarg, "text") != 0)
-                return tk_cli_usage_error(cmd, "--format is text or json");
+            if ((json = tk_cliutil_choice(cmd, "--format", optarg, "text|json")) < 0)
+                return TK_EXIT_USAGE;
             break;
         case 'b':
             if (!(a->opts & OPT_BY))
                 return tk_cli_usage_error(cmd, "%s takes no --by", a->name);
             by = optarg;
             break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'h':
-            fputs(a->help, stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
-    if (tenant == NULL)
+    if (c == TK_CLIUTIL_STOP)
+        return ca.status;
+    if (ca.tenant == NULL)
         return tk_cli_usage_error(cmd, "--tenant is required");
     if (a->file && argc - optind != 1)
         return tk_cli_usage_error(cmd, "expected exactly one FILE");
@@ -366,7 +354,7 @@ int tk_cli_rules(int argc, char **argv)
 
     tk_error err = {0, ""};
     tk_tenant *t = NULL;
-    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant,
+    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(ca.data), ca.tenant,
                                      a->write ? 0 : TK_TENANT_READONLY, &err);
     if (rc == TK_OK && a->write) {
         /* One writer at a time: wait for another command writing to the
@@ -392,9 +380,5 @@ int tk_cli_rules(int argc, char **argv)
             rc = do_history(t, json, &err);
     }
     tk_tenant_close(t);
-    if (rc != TK_OK) {
-        tk_cli_report(cmd, &err);
-        return TK_EXIT_FAIL;
-    }
-    return TK_EXIT_OK;
+    return tk_cliutil_status(cmd, rc, &err);
 }

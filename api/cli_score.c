@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "api/cli.h"
+#include "api/cliutil.h"
 #include "models/iforest.h"
 #include "models/mahalanobis.h"
 #include "models/matrix.h"
@@ -119,7 +120,6 @@ int tk_cli_score_table(int argc, char **argv)
                                              {"threads", required_argument, NULL, OPT_THREADS},
                                              {"classical", no_argument, NULL, OPT_CLASSICAL},
                                              {"verbose", no_argument, NULL, OPT_VERBOSE},
-                                             {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     static const char cmd[] = "score-table";
     const char *method = NULL, *input = NULL, *outp = NULL;
@@ -136,9 +136,8 @@ int tk_cli_score_table(int argc, char **argv)
         return TK_EXIT_FAIL;
     }
     int status = TK_EXIT_USAGE;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT(cmd, score_help, 0);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
         case 'm':
             method = optarg;
@@ -192,17 +191,14 @@ int tk_cli_score_table(int argc, char **argv)
         case OPT_VERBOSE:
             verbose = 1;
             break;
-        case 'h':
-            fputs(score_help, stdout);
-            status = TK_EXIT_OK;
-            goto done;
-        default:
-            tk_cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
-            goto done;
         }
     }
+    if (c == TK_CLIUTIL_STOP) {
+        status = a.status;
+        goto done;
+    }
     if (optind < argc) {
-        tk_cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+        tk_cliutil_unexpected(&a, argv);
         goto done;
     }
     if (method == NULL || input == NULL || outp == NULL) {

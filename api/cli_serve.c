@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "api/cli.h"
+#include "api/cliutil.h"
 #include "api/routes.h"
 #include "api/server.h"
 #include "src/alloc.h"
@@ -161,8 +162,7 @@ static int parse_listen(const char *s, char *addr, size_t cap, uint16_t *port)
 
 int tk_cli_serve(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"data", required_argument, NULL, 'd'},
-                                             {"listen", required_argument, NULL, 'l'},
+    static const struct option longopts[] = {{"listen", required_argument, NULL, 'l'},
                                              {"tls-cert", required_argument, NULL, 'c'},
                                              {"tls-key", required_argument, NULL, 'k'},
                                              {"insecure-http", no_argument, NULL, 'I'},
@@ -173,20 +173,15 @@ int tk_cli_serve(int argc, char **argv)
                                              {"timeout", required_argument, NULL, 't'},
                                              {"session-idle", required_argument, NULL, 'i'},
                                              {"session-max", required_argument, NULL, 'a'},
-                                             {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    const char *data = NULL, *listen = "127.0.0.1:8443", *cert = NULL, *key = NULL;
+    const char *listen = "127.0.0.1:8443", *cert = NULL, *key = NULL;
     tk_server_options o = TK_SERVER_OPTIONS_INIT;
     tk_account_options acc = TK_ACCOUNT_OPTIONS_INIT;
     long v;
     int list = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("serve", serve_help, TK_CLIUTIL_DATA);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
-        case 'd':
-            data = optarg;
-            break;
         case 'l':
             listen = optarg;
             break;
@@ -243,16 +238,12 @@ int tk_cli_serve(int argc, char **argv)
                 return TK_EXIT_USAGE;
             acc.session_absolute_ms = (int64_t)v * 1000;
             break;
-        case 'h':
-            fputs(serve_help, stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error("serve", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
         }
     }
+    if (c == TK_CLIUTIL_STOP)
+        return a.status;
     if (optind != argc)
-        return tk_cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+        return tk_cliutil_unexpected(&a, argv);
     if (list == 2)
         return print_routes_json();
     if (list) {
@@ -278,7 +269,7 @@ int tk_cli_serve(int argc, char **argv)
                                   "(127.0.0.1 or [::1]), not on %s: serve https with "
                                   "--tls-cert and --tls-key",
                                   addr);
-    o.data_dir = tk_cli_data_dir(data);
+    o.data_dir = tk_cli_data_dir(a.data);
     o.accounts = &acc;
 
     /* A service nobody can log in to is a mistake: say so at once. */

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "api/cli.h"
+#include "api/cliutil.h"
 #include "models/analysis.h"
 #include "models/bsettings.h"
 #include "src/actor.h"
@@ -248,7 +249,6 @@ int tk_cli_settings(int argc, char **argv)
      * its index (models/bsettings.h). */
     enum { BS_OPT = 1000 };
     static const struct option longopts[] = {
-        {"tenant", required_argument, NULL, 't'},
         {"event-dates", required_argument, NULL, 'e'},
         {"hours", required_argument, NULL, 'H'},
         {"dept-hours", required_argument, NULL, 'D'},
@@ -268,8 +268,6 @@ int tk_cli_settings(int argc, char **argv)
         {"prior-min-shape", required_argument, NULL, BS_OPT + TK_BS_PRIOR_MIN_SHAPE},
         {"baseline-reset", no_argument, NULL, 'R'},
         {"baseline-history", no_argument, NULL, 'Y'},
-        {"data", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     /* The baseline change as JSON: {"trees":200,"z_cap":null}. */
     char change[1024] = "{";
@@ -277,19 +275,16 @@ int tk_cli_settings(int argc, char **argv)
     int bset[TK_BS_COUNT] = {0};
     size_t nchange = 0;
     int breset = 0, bhistory = 0;
-    const char *tenant = NULL, *data = NULL, *dates = NULL, *by = NULL;
+    const char *dates = NULL, *by = NULL;
     struct hours_opt hours[MAX_DEPT_OPTS + 1];
     size_t nhours = 0;
     int history = 0;
     tk_error err = {0, ""};
     int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    tk_cliutil_args a =
+        TK_CLIUTIL_ARGS_INIT("settings", settings_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
-        case 't':
-            tenant = optarg;
-            break;
         case 'e':
             dates = optarg;
             break;
@@ -315,32 +310,24 @@ int tk_cli_settings(int argc, char **argv)
         case 'Y':
             bhistory = 1;
             break;
-        case 'd':
-            data = optarg;
+        default: { /* a baseline setting: BS_OPT + its index */
+            const size_t i = (size_t)(c - BS_OPT);
+            double v = 0;
+            const int isdef = strcmp(optarg, "default") == 0;
+            if (!isdef && tk_bsettings_parse_value(i, optarg, &v, &err) != TK_OK)
+                return tk_cli_usage_error("settings", "--%s: %s", longopts[5 + i].name, err.msg);
+            bval[i] = isdef ? NAN : v; /* the last of a repeated option wins */
+            bset[i] = 1;
             break;
-        case 'h':
-            fputs(settings_help, stdout);
-            return TK_EXIT_OK;
-        default:
-            if (c >= BS_OPT && c < BS_OPT + TK_BS_COUNT) {
-                const size_t i = (size_t)(c - BS_OPT);
-                double v = 0;
-                const int isdef = strcmp(optarg, "default") == 0;
-                if (!isdef && tk_bsettings_parse_value(i, optarg, &v, &err) != TK_OK)
-                    return tk_cli_usage_error("settings", "--%s: %s", longopts[6 + i].name,
-                                              err.msg);
-                bval[i] = isdef ? NAN : v; /* the last of a repeated option wins */
-                bset[i] = 1;
-                break;
-            }
-            return tk_cli_usage_error("settings", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
+        }
         }
     }
-    if (tenant == NULL)
+    if (c == TK_CLIUTIL_STOP)
+        return a.status;
+    if (a.tenant == NULL)
         return tk_cli_usage_error("settings", "--tenant is required");
     if (optind != argc)
-        return tk_cli_usage_error("settings", "unexpected argument '%s'", argv[optind]);
+        return tk_cliutil_unexpected(&a, argv);
     for (size_t i = 0; i < TK_BS_COUNT; i++) {
         if (!bset[i])
             continue;
@@ -367,7 +354,7 @@ int tk_cli_settings(int argc, char **argv)
     if (dates != NULL && tk_tenant_parse_event_dates(dates, strlen(dates), &range, &err) != TK_OK)
         return tk_cli_usage_error("settings", "--event-dates: %s", err.msg);
     tk_tenant *t = NULL;
-    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant, 0, &err);
+    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(a.data), a.tenant, 0, &err);
     if (rc == TK_OK && history) {
         rc = tk_calendar_settings_history(t, print_version, NULL, &err);
         if (rc == TK_OK) {

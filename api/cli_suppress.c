@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "api/cli.h"
+#include "api/cliutil.h"
 #include "models/analysis.h"
 #include "api/jsonout.h"
 #include "api/server.h"
@@ -163,17 +164,11 @@ static int do_list(tk_tenant *t, int json, tk_error *err)
 
 int tk_cli_suppress(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
-                                             {"item", required_argument, NULL, 'i'},
-                                             {"rule", required_argument, NULL, 'r'},
-                                             {"entity-type", required_argument, NULL, 'y'},
-                                             {"entity", required_argument, NULL, 'e'},
-                                             {"reason", required_argument, NULL, 'm'},
-                                             {"expires", required_argument, NULL, 'x'},
-                                             {"format", required_argument, NULL, 'f'},
-                                             {"data", required_argument, NULL, 'd'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {
+        {"item", required_argument, NULL, 'i'},        {"rule", required_argument, NULL, 'r'},
+        {"entity-type", required_argument, NULL, 'y'}, {"entity", required_argument, NULL, 'e'},
+        {"reason", required_argument, NULL, 'm'},      {"expires", required_argument, NULL, 'x'},
+        {"format", required_argument, NULL, 'f'},      {NULL, 0, NULL, 0}};
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(suppress_help, argc < 2 ? stderr : stdout);
         return argc < 2 ? TK_EXIT_USAGE : TK_EXIT_OK;
@@ -192,17 +187,10 @@ int tk_cli_suppress(int argc, char **argv)
     struct args a;
     memset(&a, 0, sizeof a);
     int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    tk_cliutil_args ca = TK_CLIUTIL_ARGS_INIT(cmd, act->help, TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
+    while ((c = tk_cliutil_getopt(&ca, argc, argv, longopts)) > 0) {
         const char **slot = NULL;
         switch (c) {
-        case 't':
-            a.tenant = optarg;
-            break;
-        case 'd':
-            a.data = optarg;
-            break;
         case 'i':
             slot = &a.item;
             break;
@@ -224,16 +212,9 @@ int tk_cli_suppress(int argc, char **argv)
         case 'f':
             if (!(act->opts & OPT_FORMAT))
                 return tk_cli_usage_error(cmd, "%s takes no --format", act->name);
-            if (strcmp(optarg, "json") == 0)
-                a.json = 1;
-            else if (strcmp(optarg, "text") != 0)
-                return tk_cli_usage_error(cmd, "--format is text or json");
+            if ((a.json = tk_cliutil_choice(cmd, "--format", optarg, "text|json")) < 0)
+                return TK_EXIT_USAGE;
             break;
-        case 'h':
-            fputs(act->help, stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error(cmd, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
         if (slot != NULL) {
             if (!(act->opts & OPT_ADD))
@@ -241,6 +222,10 @@ int tk_cli_suppress(int argc, char **argv)
             *slot = optarg;
         }
     }
+    if (c == TK_CLIUTIL_STOP)
+        return ca.status;
+    a.tenant = ca.tenant;
+    a.data = ca.data;
     if (a.tenant == NULL)
         return tk_cli_usage_error(cmd, "--tenant is required");
     if (act->id && argc - optind != 1)
@@ -293,9 +278,5 @@ int tk_cli_suppress(int argc, char **argv)
         }
     }
     tk_tenant_close(t);
-    if (rc != TK_OK) {
-        tk_cli_report(cmd, &err);
-        return TK_EXIT_FAIL;
-    }
-    return TK_EXIT_OK;
+    return tk_cliutil_status(cmd, rc, &err);
 }

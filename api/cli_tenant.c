@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api/cli.h"
+#include "api/cliutil.h"
 #include "models/analysis.h"
 #include "src/alloc.h"
 #include "src/master.h"
@@ -27,37 +28,17 @@ static const char init_help[] =
 
 int tk_cli_init(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
-                                             {"data", required_argument, NULL, 'd'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
-    const char *tenant = NULL, *data = NULL;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 't':
-            tenant = optarg;
-            break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'h':
-            fputs(init_help, stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error("init", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
-        }
-    }
-    if (tenant == NULL)
+    tk_cliutil_args a =
+        TK_CLIUTIL_ARGS_INIT("init", init_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
+    if (tk_cliutil_getopt(&a, argc, argv, NULL) == TK_CLIUTIL_STOP)
+        return a.status;
+    if (a.tenant == NULL)
         return tk_cli_usage_error("init", "--tenant is required");
     if (optind != argc)
-        return tk_cli_usage_error("init", "unexpected argument '%s'", argv[optind]);
+        return tk_cliutil_unexpected(&a, argv);
     tk_error err = {0, ""};
     tk_tenant *t = NULL;
-    if (tk_analysis_create_tenant(&t, tk_cli_data_dir(data), tenant, &err) != TK_OK) {
+    if (tk_analysis_create_tenant(&t, tk_cli_data_dir(a.data), a.tenant, &err) != TK_OK) {
         tk_cli_report("init", &err);
         return TK_EXIT_FAIL;
     }
@@ -140,14 +121,12 @@ static int print_version(void *ctx, const tk_master_version *v)
 
 int tk_cli_master(int argc, char **argv)
 {
-    static const struct option longopts[] = {{"tenant", required_argument, NULL, 't'},
-                                             {"kind", required_argument, NULL, 'k'},
+    static const struct option longopts[] = {{"kind", required_argument, NULL, 'k'},
                                              {"profile", required_argument, NULL, 'p'},
                                              {"effective", required_argument, NULL, 'e'},
-                                             {"data", required_argument, NULL, 'd'},
-                                             {"help", no_argument, NULL, 'h'},
+
                                              {NULL, 0, NULL, 0}};
-    const char *tenant = NULL, *kind = NULL, *profile = NULL, *effective = NULL, *data = NULL;
+    const char *kind = NULL, *profile = NULL, *effective = NULL;
     int c;
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(master_help, argc < 2 ? stderr : stdout);
@@ -159,13 +138,11 @@ int tk_cli_master(int argc, char **argv)
         return tk_cli_usage_error("master", "unknown action '%s' (import or list)", action);
     argc--;
     argv++;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    tk_cliutil_args a =
+        TK_CLIUTIL_ARGS_INIT("master", import ? master_import_help : master_list_help,
+                             TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
-        case 't':
-            tenant = optarg;
-            break;
         case 'k':
             kind = optarg;
             break;
@@ -175,18 +152,11 @@ int tk_cli_master(int argc, char **argv)
         case 'e':
             effective = optarg;
             break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'h':
-            fputs(import ? master_import_help : master_list_help, stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error("master", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
         }
     }
-    if (tenant == NULL)
+    if (c == TK_CLIUTIL_STOP)
+        return a.status;
+    if (a.tenant == NULL)
         return tk_cli_usage_error("master", "--tenant is required");
     if (import && kind == NULL)
         return tk_cli_usage_error("master", "--kind is required");
@@ -206,7 +176,7 @@ int tk_cli_master(int argc, char **argv)
 
     tk_error err = {0, ""};
     tk_tenant *t = NULL;
-    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(data), tenant,
+    int rc = tk_analysis_open_tenant(&t, tk_cli_data_dir(a.data), a.tenant,
                                      import ? 0 : TK_TENANT_READONLY, &err);
     if (rc != TK_OK) {
         tk_cli_report("master", &err);
@@ -259,9 +229,5 @@ int tk_cli_master(int argc, char **argv)
             printf("no master data imported%s%s\n", kind ? " of kind " : "", kind ? kind : "");
     }
     tk_tenant_close(t);
-    if (rc != TK_OK) {
-        tk_cli_report("master", &err);
-        return TK_EXIT_FAIL;
-    }
-    return TK_EXIT_OK;
+    return tk_cliutil_status("master", rc, &err);
 }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "api/cli.h"
+#include "api/cliutil.h"
 #include "models/analysis.h"
 #include "src/account.h"
 #include "src/alloc.h"
@@ -280,16 +281,13 @@ static void print_accounts(const tk_account_info *v, size_t n, const char *fmt)
 int tk_cli_user(int argc, char **argv)
 {
     static const struct option longopts[] = {{"role", required_argument, NULL, 'r'},
-                                             {"tenant", required_argument, NULL, 't'},
                                              {"password-stdin", no_argument, NULL, 'p'},
                                              {"format", required_argument, NULL, 'f'},
-                                             {"data", required_argument, NULL, 'd'},
-                                             {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     static const char *const actions[] = {"add", "passwd", "disable", "enable", "list"};
     static const char *const helps[] = {user_add_help, user_passwd_help, user_disable_help,
                                         user_enable_help, user_list_help};
-    const char *role = NULL, *tenant = NULL, *format = NULL, *data = NULL;
+    const char *role = NULL, *format = NULL;
     int from_stdin = 0, c;
     size_t act = 0;
 
@@ -309,15 +307,12 @@ int tk_cli_user(int argc, char **argv)
     argv++;
     if (password_on_command_line("user", argc, argv))
         return TK_EXIT_USAGE;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    tk_cliutil_args a =
+        TK_CLIUTIL_ARGS_INIT("user", helps[act], TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         switch (c) {
         case 'r':
             role = optarg;
-            break;
-        case 't':
-            tenant = optarg;
             break;
         case 'p':
             from_stdin = 1;
@@ -327,19 +322,12 @@ int tk_cli_user(int argc, char **argv)
                 return tk_cli_usage_error("user", "--format is table or json, not '%s'", optarg);
             format = optarg;
             break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'h':
-            fputs(helps[act], stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error("user", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
         }
     }
+    if (c == TK_CLIUTIL_STOP)
+        return a.status;
     const int add = act == 0, passwd = act == 1, list = act == 4;
-    if ((role || tenant) && !add)
+    if ((role || a.tenant) && !add)
         return tk_cli_usage_error("user", "--role and --tenant belong to user add, not user %s",
                                   action);
     if (from_stdin && !add && !passwd)
@@ -360,7 +348,7 @@ int tk_cli_user(int argc, char **argv)
     char abuf[TK_ACTOR_NAME_SIZE];
     tk_actor me;
     tk_actor_local(&me, abuf, sizeof abuf);
-    const char *dir = tk_cli_data_dir(data);
+    const char *dir = tk_cli_data_dir(a.data);
     /* Everything that can be checked is checked before a password is asked
      * for: a typo should not cost typing the password twice. */
     if (add) {
@@ -371,14 +359,14 @@ int tk_cli_user(int argc, char **argv)
                                       "unknown role '%s' (uploader, analyst, reporter or "
                                       "admin)",
                                       role);
-        if (tenant == NULL && strcmp(role, "admin") != 0)
+        if (a.tenant == NULL && strcmp(role, "admin") != 0)
             return tk_cli_usage_error("user",
                                       "an %s account needs --tenant: only an admin may "
                                       "be global",
                                       role);
-        if (tenant != NULL) {
+        if (a.tenant != NULL) {
             tk_tenant *t = NULL;
-            const int rc = tk_analysis_open_tenant(&t, dir, tenant, TK_TENANT_READONLY, &err);
+            const int rc = tk_analysis_open_tenant(&t, dir, a.tenant, TK_TENANT_READONLY, &err);
             tk_tenant_close(t);
             if (rc != TK_OK)
                 return fail("user", &err);
@@ -402,10 +390,10 @@ int tk_cli_user(int argc, char **argv)
         }
     }
     if (rc == TK_OK && add) {
-        rc = tk_account_add(s, &me, name, role, tenant, pw, pwlen, &err);
+        rc = tk_account_add(s, &me, name, role, a.tenant, pw, pwlen, &err);
         if (rc == TK_OK)
-            printf("added account %s (%s, %s%s)\n", name, role, tenant ? "tenant " : "global",
-                   tenant ? tenant : "");
+            printf("added account %s (%s, %s%s)\n", name, role, a.tenant ? "tenant " : "global",
+                   a.tenant ? a.tenant : "");
     } else if (rc == TK_OK && passwd) {
         rc = tk_account_passwd(s, &me, name, pw, pwlen, &err);
         if (rc == TK_OK)
@@ -491,13 +479,10 @@ static const char token_list_help[] =
 int tk_cli_token(int argc, char **argv)
 {
     static const struct option longopts[] = {{"user", required_argument, NULL, 'u'},
-                                             {"tenant", required_argument, NULL, 't'},
                                              {"role", required_argument, NULL, 'r'},
                                              {"days", required_argument, NULL, 'n'},
-                                             {"data", required_argument, NULL, 'd'},
-                                             {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
-    const char *user = NULL, *tenant = NULL, *role = NULL, *data = NULL;
+    const char *user = NULL, *role = NULL;
     long days = TK_ACCOUNT_TOKEN_DAYS_DEFAULT;
     int have_days = 0, c;
 
@@ -511,16 +496,16 @@ int tk_cli_token(int argc, char **argv)
         return tk_cli_usage_error("token", "unknown action '%s' (create, revoke or list)", action);
     argc--;
     argv++;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    tk_cliutil_args a = TK_CLIUTIL_ARGS_INIT("token",
+                                             create   ? token_create_help
+                                             : revoke ? token_revoke_help
+                                                      : token_list_help,
+                                             TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
+    while ((c = tk_cliutil_getopt(&a, argc, argv, longopts)) > 0) {
         char *end = NULL;
         switch (c) {
         case 'u':
             user = optarg;
-            break;
-        case 't':
-            tenant = optarg;
             break;
         case 'r':
             role = optarg;
@@ -534,21 +519,11 @@ int tk_cli_token(int argc, char **argv)
                                           TK_ACCOUNT_TOKEN_DAYS_MAX, optarg);
             have_days = 1;
             break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'h':
-            fputs(create   ? token_create_help
-                  : revoke ? token_revoke_help
-                           : token_list_help,
-                  stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error("token", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
         }
     }
-    if (!create && (user || tenant || role || have_days))
+    if (c == TK_CLIUTIL_STOP)
+        return a.status;
+    if (!create && (user || a.tenant || role || have_days))
         return tk_cli_usage_error("token", "--user, --tenant, --role and --days belong to token "
                                            "create");
     if (create && user == NULL)
@@ -567,7 +542,7 @@ int tk_cli_token(int argc, char **argv)
     char abuf[TK_ACTOR_NAME_SIZE];
     tk_actor me;
     tk_actor_local(&me, abuf, sizeof abuf);
-    const char *dir = tk_cli_data_dir(data);
+    const char *dir = tk_cli_data_dir(a.data);
     tk_account_store *s = NULL;
     if (tk_account_store_open(&s, dir, NULL, &err) != TK_OK)
         return fail("token", &err);
@@ -575,7 +550,7 @@ int tk_cli_token(int argc, char **argv)
     if (create) {
         char secret[TK_ACCOUNT_SECRET_SIZE], until[20];
         tk_account_token_info t;
-        rc = tk_account_token_create(s, &me, user, tenant, role, (int)days, secret, &t, &err);
+        rc = tk_account_token_create(s, &me, user, a.tenant, role, (int)days, secret, &t, &err);
         if (rc == TK_OK) {
             when(t.expires_ms, until);
             fprintf(stderr, "created api token %s for %s (role %s, %s%s), valid until %s JST\n",
@@ -667,20 +642,21 @@ static int parse_time(const char *s, int64_t *out)
 
 int tk_cli_audit(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"since", required_argument, NULL, 's'},  {"until", required_argument, NULL, 'u'},
-        {"tenant", required_argument, NULL, 't'}, {"actor", required_argument, NULL, 'a'},
-        {"action", required_argument, NULL, 'A'}, {"limit", required_argument, NULL, 'l'},
-        {"format", required_argument, NULL, 'f'}, {"data", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"since", required_argument, NULL, 's'},
+                                             {"until", required_argument, NULL, 'u'},
+                                             {"actor", required_argument, NULL, 'a'},
+                                             {"action", required_argument, NULL, 'A'},
+                                             {"limit", required_argument, NULL, 'l'},
+                                             {"format", required_argument, NULL, 'f'},
+                                             {NULL, 0, NULL, 0}};
     tk_audit_filter f = TK_AUDIT_FILTER_INIT;
-    const char *data = NULL, *format = "table";
+    const char *format = "table";
     int c;
     f.limit = 50;
     f.newest_first = 1;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    tk_cliutil_args ca =
+        TK_CLIUTIL_ARGS_INIT("audit", audit_help, TK_CLIUTIL_TENANT | TK_CLIUTIL_DATA);
+    while ((c = tk_cliutil_getopt(&ca, argc, argv, longopts)) > 0) {
         char *end = NULL;
         long long v;
         switch (c) {
@@ -691,9 +667,6 @@ int tk_cli_audit(int argc, char **argv)
                                           "--%s is YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (JST), not "
                                           "'%s'",
                                           c == 's' ? "since" : "until", optarg);
-            break;
-        case 't':
-            f.tenant = optarg;
             break;
         case 'a':
             f.actor = optarg;
@@ -713,19 +686,13 @@ int tk_cli_audit(int argc, char **argv)
                 return tk_cli_usage_error("audit", "--format is table or json, not '%s'", optarg);
             format = optarg;
             break;
-        case 'd':
-            data = optarg;
-            break;
-        case 'h':
-            fputs(audit_help, stdout);
-            return TK_EXIT_OK;
-        default:
-            return tk_cli_usage_error("audit", "unknown or incomplete option '%s'",
-                                      argv[optind - 1]);
         }
     }
+    if (c == TK_CLIUTIL_STOP)
+        return ca.status;
+    f.tenant = ca.tenant;
     if (optind != argc)
-        return tk_cli_usage_error("audit", "unexpected argument '%s'", argv[optind]);
+        return tk_cliutil_unexpected(&ca, argv);
     if (f.since_ms && f.until_ms && f.until_ms <= f.since_ms)
         return tk_cli_usage_error("audit", "--until must be later than --since");
 
@@ -733,7 +700,7 @@ int tk_cli_audit(int argc, char **argv)
     char abuf[TK_ACTOR_NAME_SIZE], detail[160];
     tk_actor me;
     tk_actor_local(&me, abuf, sizeof abuf);
-    const char *dir = tk_cli_data_dir(data);
+    const char *dir = tk_cli_data_dir(ca.data);
     tk_account_store *s = NULL;
     if (tk_account_store_open(&s, dir, NULL, &err) != TK_OK)
         return fail("audit", &err);

@@ -2,6 +2,9 @@
 # sourced after lib.sh, not run. The test sets bin, tmp and TENKEN_DATA.
 #   serve_adduser NAME ROLE [TENANT]   an account with the password $PW
 #   serve_cert                         $tmp/cert.pem and $tmp/key.pem for 127.0.0.1
+#   serve_demo SEED                    a demo city of seed SEED in $tmp/d (tenant demo; the
+#                                      test sets TENKEN_DATA=$tmp/d/data), an empty tenant
+#                                      other and serve_accounts demo other
 #   serve_start [ARGS...]              starts `tenken serve` on a free loopback port
 #                                      over TLS (ARGS added); sets server_pid, port, base
 #   serve_stop                         SIGTERM, and waits for the exit
@@ -11,6 +14,7 @@
 #                                      $schema_log set, each answer is also recorded
 #                                      there for tests/api/openapi_check.py
 #   bearer WHO METHOD PATH [ARGS...]   req with the token ${tok[WHO]}
+#   allow WHO METHOD PATH WANT [BODY]  bearer (BODY sent as JSON), checked to answer WANT
 #   login NAME PASSWORD JAR            POST /api/v1/session, the cookie in JAR
 #   jq_ EXPR                           a Python expression of the body d, printed
 #   errcode                            the body's error code
@@ -35,6 +39,13 @@ serve_accounts() { # TENANT OTHER
     serve_adduser o-analyst analyst "$2"
     tok[other]=$(must "$bin" token create --user o-analyst)
     tok[global]=$(must "$bin" token create --user root)
+}
+
+# The demo city most area tests read: 40 staff, 2000 residents.
+serve_demo() { # SEED
+    must "$bin" demo --dir "$tmp/d" --seed "$1" --staff 40 --residents 2000 >/dev/null
+    must "$bin" init --tenant other >/dev/null
+    serve_accounts demo other
 }
 
 serve_cert() {
@@ -84,6 +95,15 @@ req() {
 jq_() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$tmp/b"; }
 errcode() { jq_ 'd["error"]["code"]'; }
 bearer() { local who=$1 m=$2 p=$3; shift 3; req "$m" "$p" -H "Authorization: Bearer ${tok[$who]}" "$@"; }
+allow() {
+    local who=$1 m=$2 p=$3 want=$4 body=${5:-}
+    if [ -n "$body" ]; then
+        bearer "$who" "$m" "$p" -H 'Content-Type: application/json' --data-binary "$body"
+    else
+        bearer "$who" "$m" "$p"
+    fi
+    check '[ "$code" = "$want" ]' "$who $m $p: want $want: $last"
+}
 login() { # NAME PASSWORD JAR
     req POST /api/v1/session -c "$3" -H 'Content-Type: application/json' \
         --data-binary "{\"name\":\"$1\",\"password\":\"$2\"}"

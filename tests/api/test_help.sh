@@ -37,6 +37,17 @@ for name, fn, actions, no_data in rows:
     assert len(found) == 1, "no single definition of " + fn
     text, b = found[0]
     opts = re.findall(r'\{"([a-z][a-z-]*)",\s*(?:no|required|optional)_argument', b)
+    # api/cliutil: a table named for tk_cliutil_getopt at file scope, and the
+    # shared options named in TK_CLIUTIL_ARGS_INIT (--help always)
+    for t in re.findall(r"tk_cliutil_getopt\(&\w+, argc, argv, (\w+)\)", b):
+        m = re.search(r"^static const struct option " + t + r"\[\] = \{(.*?)\};", text, re.S | re.M)
+        if m:
+            opts += re.findall(r'\{"([a-z][a-z-]*)",\s*(?:no|required|optional)_argument', m.group(1))
+    for init in re.findall(r"TK_CLIUTIL_ARGS_INIT\((.*?)\);", b, re.S):
+        for flag, o in (("TENANT", "tenant"), ("PERIOD", "period"), ("DATA", "data"), ("NOWAIT", "no-wait")):
+            if "TK_CLIUTIL_" + flag in init:
+                opts.append(o)
+        opts.append("help")
     if not opts:  # gen-city parses its arguments by hand, in parse_args()
         opts = re.findall(r'"--([a-z][a-z-]*)"', body(text, "static int parse_args") or "")
     assert "help" in opts, name + ": no --help among " + repr(opts)

@@ -15,9 +15,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/serve_lib.sh"
 export TENKEN_DATA=$tmp/d/data
 
-must "$bin" demo --dir "$tmp/d" --seed 3 --staff 40 --residents 2000 >/dev/null
-must "$bin" init --tenant other >/dev/null
-serve_accounts demo other
+serve_demo 3
 serve_cert
 serve_start
 

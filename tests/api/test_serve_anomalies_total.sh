@@ -19,9 +19,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/serve_lib.sh"
 export TENKEN_DATA=$tmp/d/data
 
-must "$bin" demo --dir "$tmp/d" --seed 5 --staff 40 --residents 2000 >/dev/null
-must "$bin" init --tenant other >/dev/null
-serve_accounts demo other
+serve_demo 5
 db=$TENKEN_DATA/demo/store.db
 items=$(sqlite3 "$db" "SELECT items FROM analysis_runs WHERE id = 1")
 rule_items=$(sqlite3 "$db" "SELECT count(*) FROM anomalies WHERE run_id = 1 AND source = 'rule'")

@@ -18,24 +18,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/serve_lib.sh"
 export TENKEN_DATA=$tmp/d/data
 
-must "$bin" demo --dir "$tmp/d" --seed 3 --staff 40 --residents 2000 >/dev/null
-must "$bin" init --tenant other >/dev/null
-serve_accounts demo other
+serve_demo 3
 serve_cert
 serve_start --threads 2
 J=(-H 'Content-Type: application/json')
 S=/api/v1/settings/baseline
 
 # ---- who may do what ------------------------------------------------------------------
-allow() {
-    local who=$1 m=$2 p=$3 want=$4 body=${5:-}
-    if [ -n "$body" ]; then
-        bearer "$who" "$m" "$p" "${J[@]}" --data-binary "$body"
-    else
-        bearer "$who" "$m" "$p"
-    fi
-    check '[ "$code" = "$want" ]' "$who $m $p: want $want: $last"
-}
 for who in analyst reporter admin; do
     allow "$who" GET $S 200
     allow "$who" GET $S/history 200

@@ -27,10 +27,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/serve_lib.sh"
 export TENKEN_DATA=$tmp/d/data
 
-must "$bin" demo --dir "$tmp/d" --seed 3 --staff 40 --residents 2000 >/dev/null
-must "$bin" init --tenant other >/dev/null
+serve_demo 3
 P=2024-11-01..2024-11-30
-serve_accounts demo other
 serve_cert
 serve_start --threads 2
 schema_log=$tmp/answers.tsv # every answer is checked against docs/openapi.yaml at the end

@@ -22,9 +22,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/serve_lib.sh"
 export TENKEN_DATA=$tmp/d/data
 
-must "$bin" demo --dir "$tmp/d" --seed 3 --staff 40 --residents 2000 >/dev/null
-must "$bin" init --tenant other >/dev/null
-serve_accounts demo other
+serve_demo 3
 P=2024-10-01..2024-11-30
 vals() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(*($1))" "$tmp/b"; }
 stored() { sqlite3 "$TENKEN_DATA/demo/store.db" "SELECT count(*) FROM answers"; }

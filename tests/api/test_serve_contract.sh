@@ -22,9 +22,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/serve_lib.sh"
 export TENKEN_DATA=$tmp/d/data
 
-must "$bin" demo --dir "$tmp/d" --seed 3 --staff 40 --residents 2000 >/dev/null
-must "$bin" init --tenant other >/dev/null
-serve_accounts demo other
+serve_demo 3
 must "$bin" plan --tenant demo --fiscal-year 2024 >/dev/null
 must "$bin" plan --tenant demo --remove 2025-02-01..2025-03-31 >/dev/null
 must "$bin" deliver --tenant demo --period 2024-10-01..2024-11-30 >/dev/null

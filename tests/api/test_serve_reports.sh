@@ -19,9 +19,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/serve_lib.sh"
 export TENKEN_DATA=$tmp/d/data
 
-must "$bin" demo --dir "$tmp/d" --seed 3 --staff 40 --residents 2000 >/dev/null
-must "$bin" init --tenant other >/dev/null
-serve_accounts demo other
+serve_demo 3
 P=2024-10-01..2024-11-30
 hdr() { grep -i "^$1:" "$tmp/h" | head -1 | tr -d '\r'; }
 

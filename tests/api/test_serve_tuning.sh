@@ -18,24 +18,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/serve_lib.sh"
 export TENKEN_DATA=$tmp/d/data
 
-must "$bin" demo --dir "$tmp/d" --seed 3 --staff 40 --residents 2000 >/dev/null
-must "$bin" init --tenant other >/dev/null
-serve_accounts demo other
+serve_demo 3
 serve_cert
 serve_start --threads 2
 J=(-H 'Content-Type: application/json')
 
 # ---- who may do what ------------------------------------------------------------------
-# allow WHO METHOD PATH WANT [BODY]: the status of one call.
-allow() {
-    local who=$1 m=$2 p=$3 want=$4 body=${5:-}
-    if [ -n "$body" ]; then
-        bearer "$who" "$m" "$p" "${J[@]}" --data-binary "$body"
-    else
-        bearer "$who" "$m" "$p"
-    fi
-    check '[ "$code" = "$want" ]' "$who $m $p: want $want: $last"
-}
 for who in analyst reporter admin; do allow "$who" GET /api/v1/rules 200; done
 allow uploader GET /api/v1/rules 403
 allow uploader GET /api/v1/suppressions 403
