@@ -2389,20 +2389,19 @@ static double case_score(const struct item *cs, const struct caseinfo *ci, int64
         return fmin(100.0, cs->score + 1.5 * log((double)(cs->days ? cs->days : 1)) +
                                0.05 * log1p((double)ci->evidence));
     }
-    tk_casescore_in in = TK_CASESCORE_IN_INIT;
-    in.sev = cs->sev;
-    in.days = cs->days;
-    in.nrules = ci->nrules;
-    in.ratio = ci->ratio;
-    in.model_best = ci->model_best;
-    in.period = ci->period;
-    in.rel = ci->rel;
-    in.chance = ci->chance;
-    in.n_person = n_person;
-    in.n_dept = n_dept;
-    in.evidence = ci->evidence;
-    in.explained = cs->explained;
-    in.earlier = earlier;
+    const tk_casescore_in in = {.sev = cs->sev,
+                                .days = cs->days,
+                                .nrules = ci->nrules,
+                                .ratio = ci->ratio,
+                                .model_best = ci->model_best,
+                                .period = ci->period,
+                                .rel = ci->rel,
+                                .chance = ci->chance,
+                                .n_person = n_person,
+                                .n_dept = n_dept,
+                                .evidence = ci->evidence,
+                                .explained = cs->explained,
+                                .earlier = earlier};
     return tk_casescore_score(&in);
 }
 
