@@ -58,6 +58,7 @@
 #include "models/answers.h"
 #include "models/meeting.h"
 #include "models/baseline.h"
+#include "models/casescore.h"
 #include "models/evidence.h"
 #include "models/iforest.h"
 #include "models/mahalanobis.h"
@@ -191,6 +192,8 @@ struct item {
     double model_score; /* a rule finding's user-day as the models score it, or -1 */
     int rel;            /* +1 look-up only with no business relationship, -1 processing or
                            caseload, 0 not known (detail.relationship of the finding) */
+    double chance;      /* a rule finding's expected count by chance for its member
+                           (detail.span_chance, else detail.chance), 0 when none */
     const char *dept;   /* the finding's 所属 (borrowed from the features), or NULL */
     int explained;      /* a rule finding that master data lowered (its context: an approved
                            medium in hours, an overtime order) */
@@ -1966,6 +1969,10 @@ static int rule_item(struct ctx *c, const tk_rules_finding *f, const char *etype
     it->from = f->day_from;
     it->to = f->day_to;
     it->ratio = f->threshold > 0 && f->value > f->threshold ? f->value / f->threshold : 0;
+    const json_t *ch = json_object_get(detail, "span_chance");
+    if (ch == NULL)
+        ch = json_object_get(detail, "chance");
+    it->chance = json_is_number(ch) && json_number_value(ch) > 0 ? json_number_value(ch) : 0;
 
     char from[16], to[16];
     tk_period_format_day(f->day_from, from, sizeof from);
@@ -2194,21 +2201,19 @@ static int cmp_item_day(const void *a, const void *b)
  * The case leads with its strongest rule finding (severity, then score),
  * or with its strongest model anomaly when it has no finding; its day is
  * the leading finding's, its first and last days span all its findings.
- * Its score keeps the leading finding's severity band as the major key
- * (critical 90-100, high 70-90, medium 45-70, low 20-45) and places the
- * case inside the band by how strong and how rare it is: how far past
- * the threshold, how many days, how many rules, the models' score of its
- * days, the business relationship with the resident (look-up only with
- * none ranks above processing or a caseload), and how often the rule
- * fires in this run for the same person (in other cases) and for the
- * same 所属 (distinct members). The strength s >= 0 becomes the band's
- * share 1 - exp(-s / CASE_SCALE), which is continuous, so that cases of
- * one band do not tie. A model case keeps its best day's model score,
+ * Its score (models/casescore.h) keeps the leading finding's severity
+ * band as the major key and places the case inside the band by how
+ * strong and how rare it is: how far past the threshold, how many days,
+ * how many rules, the models' score of its days, the business
+ * relationship with the resident, how likely the pattern is by chance
+ * for its member (R05), how often the rule fires in this run for the same
+ * person (in other cases) and for the same 所属 (distinct members), and
+ * whether the same entity has a case ranked above it (scored first, then
+ * again in that order). A model case keeps its best day's model score,
  * raised a little per further day. */
 #define CASE_GAP          7   /* days between two findings of one rule that still chain */
 #define CASE_FINDINGS_MAX 60  /* findings a case's explanation lists */
 #define CASE_EVID_MAX     200 /* evidence ids a case's explanation lists */
-#define CASE_SCALE        2.5
 
 static int cmp_group(const void *a, const void *b)
 {
@@ -2356,6 +2361,7 @@ struct caseinfo {
     double period;     /* the best score of a period anomaly or of another entity's
                           model anomaly among its members, or -1 */
     int rel;           /* as struct item's, -1 winning over +1 */
+    double chance;     /* the leading finding's expected count by chance, 0: none */
     uint64_t evidence; /* events behind its members */
 };
 
@@ -2375,39 +2381,28 @@ static int64_t count_of(const tk_strmap *m, const char *key)
 }
 
 static double case_score(const struct item *cs, const struct caseinfo *ci, int64_t n_person,
-                         int64_t n_dept)
+                         int64_t n_dept, int earlier)
 {
-    static const double lo[] = {0, 20, 45, 70, 90}, hi[] = {0, 45, 70, 90, 100};
     if (cs->source == 1) {
         if (cs->day == PERIOD_ITEM)
             return cs->score;
         return fmin(100.0, cs->score + 1.5 * log((double)(cs->days ? cs->days : 1)) +
                                0.05 * log1p((double)ci->evidence));
     }
-    const int sev = cs->sev >= 1 && cs->sev <= 4 ? cs->sev : 1;
-    double s = 1.0;
-    s += ci->ratio > 1 ? fmin(2.0, log(ci->ratio)) : 0;
-    s += 0.6 * log((double)(cs->days ? cs->days : 1));
-    s += 0.7 * (double)(ci->nrules - 1);
-    if (ci->model_best > 50)
-        s += 0.8 * fmin(1.0, (ci->model_best - 50) / 50);
-    /* a period anomaly, or another entity's model anomaly of the same act,
-     * that joined the case: the models saw it on their own */
-    if (ci->period > 50)
-        s += 1.5 * fmin(1.0, (ci->period - 50) / 50);
-    s += ci->rel > 0 ? 0.8 : ci->rel < 0 ? -0.8 : 0;
-    s -= 0.4 * log((double)(n_person > 1 ? n_person : 1));
-    s -= 0.5 * log((double)(n_dept > 1 ? n_dept : 1));
-    s += 0.1 * log1p((double)ci->evidence);
-    if (s < 0)
-        s = 0;
-    /* master data explains the leading finding (its severity was lowered
-     * for it): it ranks below what nothing explains in its band, and keeps
-     * its order among the explained ones (a shift would pile them at the
-     * band's floor) */
-    if (cs->explained)
-        s *= 0.3;
-    return lo[sev] + (hi[sev] - lo[sev]) * 0.999 * (1 - exp(-s / CASE_SCALE));
+    const tk_casescore_in in = {.sev = cs->sev,
+                                .days = cs->days,
+                                .nrules = ci->nrules,
+                                .ratio = ci->ratio,
+                                .model_best = ci->model_best,
+                                .period = ci->period,
+                                .rel = ci->rel,
+                                .chance = ci->chance,
+                                .n_person = n_person,
+                                .n_dept = n_dept,
+                                .evidence = ci->evidence,
+                                .explained = cs->explained,
+                                .earlier = earlier};
+    return tk_casescore_score(&in);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -2503,6 +2498,7 @@ static int case_build(const struct ctx *c, tk_db *db, const struct item *items, 
     const struct item *L = &items[lead];
     memset(ci, 0, sizeof *ci);
     ci->lead = lead;
+    ci->chance = L->chance;
     ci->model_best = -1;
     ci->period = -1;
     cs->score = L->score;
@@ -2785,6 +2781,21 @@ static int join_entities(const struct item *items, size_t n, size_t *p, tk_error
 
 /* Groups items[0..n) into cases (*out, owned array of *nout; items are
  * reordered) and scores them. */
+/* A case's first score, for the walk down the list (make_cases). */
+struct case_rank {
+    double score;
+    size_t i;
+    int64_t np, nd;
+};
+
+static int cmp_rank(const void *a, const void *b)
+{
+    const struct case_rank *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
 static int make_cases(const struct ctx *c, tk_db *db, struct item *items, size_t n,
                       struct item **out, size_t *nout, tk_error *err)
 {
@@ -2796,7 +2807,8 @@ static int make_cases(const struct ctx *c, tk_db *db, struct item *items, size_t
     struct item *cases = tk_calloc(n + 1, sizeof *cases);
     struct caseinfo *ci = tk_calloc(n + 1, sizeof *ci);
     size_t *mem = tk_calloc(n + 1, sizeof *mem);
-    tk_strmap *person = NULL, *dept = NULL, *seen = NULL;
+    tk_strmap *person = NULL, *dept = NULL, *seen = NULL, *above = NULL;
+    struct case_rank *rank = NULL;
     size_t nc = 0;
     int rc = TK_OK;
     if (p == NULL || next == NULL || cases == NULL || ci == NULL || mem == NULL)
@@ -2863,18 +2875,47 @@ static int make_cases(const struct ctx *c, tk_db *db, struct item *items, size_t
             }
         }
     }
+    /* Scored as if each case were its entity's first, then again walking
+     * down that order: a case whose entity has a case above it ranks
+     * lower (it can only fall, so the order it was judged in holds). */
+    if (rc == TK_OK && (rank = tk_calloc(nc + 1, sizeof *rank)) == NULL)
+        rc = tk_error_set(err, TK_ENOMEM, "out of memory building cases");
     for (size_t i = 0; rc == TK_OK && i < nc; i++) {
         struct item *cs = &cases[i];
-        int64_t np = 1, nd = 1;
+        rank[i].i = i;
+        rank[i].np = rank[i].nd = 1;
         if (cs->source == 0) {
             snprintf(key, sizeof key, "%s\x1f%s\x1f%s", cs->entity_type, cs->entity, cs->rule_id);
-            np = count_of(person, key);
+            rank[i].np = count_of(person, key);
             if (cs->dept) {
                 snprintf(key, sizeof key, "%s\x1f%s", cs->rule_id, cs->dept);
-                nd = count_of(dept, key);
+                rank[i].nd = count_of(dept, key);
             }
         }
-        cs->score = score1(case_score(cs, &ci[i], np, nd)); /* ranked as listed */
+        rank[i].score = case_score(cs, &ci[i], rank[i].np, rank[i].nd, TK_CASESCORE_FIRST);
+    }
+    if (rc == TK_OK) {
+        qsort(rank, nc, sizeof *rank, cmp_rank);
+        rc = tk_strmap_create(&above, err);
+    }
+    for (size_t r = 0; rc == TK_OK && r < nc; r++) {
+        struct item *cs = &cases[rank[r].i];
+        int earlier = TK_CASESCORE_FIRST;
+        if (cs->source == 0) {
+            char ent[560];
+            snprintf(ent, sizeof ent, "%s\x1f%s", cs->entity_type, cs->entity);
+            snprintf(key, sizeof key, "%s\x1f%s", ent, cs->rule_id);
+            earlier = count_of(above, key) > 0   ? TK_CASESCORE_SAME_RULE
+                      : count_of(above, ent) > 0 ? TK_CASESCORE_OTHER_RULE
+                                                 : TK_CASESCORE_FIRST;
+            rc = count_key(above, key, NULL, err);
+            if (rc == TK_OK)
+                rc = count_key(above, ent, NULL, err);
+        }
+        cs->score = earlier == TK_CASESCORE_FIRST
+                        ? rank[r].score
+                        : case_score(cs, &ci[rank[r].i], rank[r].np, rank[r].nd, earlier);
+        cs->score = score1(cs->score); /* ranked as listed */
     }
 done:
     if (rc != TK_OK) {
@@ -2892,6 +2933,8 @@ done:
     tk_strmap_destroy(person);
     tk_strmap_destroy(dept);
     tk_strmap_destroy(seen);
+    tk_strmap_destroy(above);
+    tk_free(rank);
     return rc;
 }
 

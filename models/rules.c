@@ -816,6 +816,22 @@ static int set_summary(struct ctx *c, size_t i, const char *s, tk_error *err)
     return TK_OK;
 }
 
+/* Replaces finding i's detail with o (taken, may be NULL: then "null"). */
+static int set_detail(struct ctx *c, size_t i, json_t *o, tk_error *err)
+{
+    struct fnd *f = &c->res->v[i];
+    char *dumped = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(o);
+    char *nd = dumped ? tk_strndup(dumped, strlen(dumped)) : NULL;
+    free(dumped); /* json_dumps output is malloc'ed */
+    if (nd == NULL)
+        return tk_error_set(err, TK_ENOMEM, "out of memory recording a finding");
+    tk_free(f->detail);
+    f->detail = nd;
+    f->f.detail = nd;
+    return TK_OK;
+}
+
 /* Appends evidence ids to finding i, keeping at most max_evidence. */
 static int add_evidence(struct ctx *c, size_t i, const int64_t *ev, size_t n, uint64_t total,
                         tk_error *err)
@@ -2048,33 +2064,39 @@ static size_t burst(struct ctx *c, const tk_dayevent *r, const size_t *idx, size
     return best;
 }
 
+static int emit_window_x(struct ctx *c, const struct urun *u, int x, const tk_dayevent *r,
+                         const size_t *idx, size_t from, size_t to, double value, double thr,
+                         int sev, const char *unit, const char *sum, json_t *extra, tk_error *err);
+
 static int emit_window(struct ctx *c, const struct urun *u, int x, const tk_dayevent *r,
                        const size_t *idx, size_t from, size_t to, double value, double thr, int sev,
                        const char *unit, const char *sum, tk_error *err)
+{
+    return emit_window_x(c, u, x, r, idx, from, to, value, thr, sev, unit, sum, NULL, err);
+}
+
+/* emit_window() with the keys of extra (taken, may be NULL) added to the
+ * finding's detail. */
+static int emit_window_x(struct ctx *c, const struct urun *u, int x, const tk_dayevent *r,
+                         const size_t *idx, size_t from, size_t to, double value, double thr,
+                         int sev, const char *unit, const char *sum, json_t *extra, tk_error *err)
 {
     struct acc *a = &c->ua[x][0];
     acc_reset(a);
     int rc = TK_OK;
     for (size_t i = from; i <= to && rc == TK_OK; i++)
         rc = acc_add(c, a, &r[idx[i]], sev, err);
-    if (rc != TK_OK)
+    if (rc != TK_OK) {
+        json_decref(extra);
         return rc;
-    const struct emit m = {x,
-                           TK_RULECAT_USER,
-                           u->uname,
-                           NULL,
-                           u->day,
-                           u->day,
-                           sev,
-                           value,
-                           thr,
-                           unit,
-                           sum,
-                           NULL,
-                           acc_detail(c, a, u->dept),
-                           a->ev,
-                           a->nev,
-                           a->n + a->nctx};
+    }
+    json_t *d = acc_detail(c, a, u->dept);
+    if (d && extra)
+        json_object_update(d, extra);
+    json_decref(extra);
+    const struct emit m = {x,   TK_RULECAT_USER, u->uname, NULL,          u->day, u->day,
+                           sev, value,           thr,      unit,          sum,    NULL,
+                           d,   a->ev,           a->nev,   a->n + a->nctx};
     return emit(c, &m, NULL, err);
 }
 
@@ -2410,8 +2432,14 @@ static int user_run(struct ctx *c, const tk_dayevent *r, size_t n, int64_t day, 
             snprintf(sum, sizeof sum,
                      "%sが照会した住民%zu人のうち%.0f%%が処理なし（所属のP%.0f %.0f%%）", who,
                      distinct, 100 * share, c->p.r11_pct, 100 * thr);
-            rc = emit_window(c, &u, X11, r, c->scr, 0, k - 1, 100 * share, 100 * thr, c->r[X11].sev,
-                             "%", sum, err);
+            /* how often the member would have such a day by chance at the
+             * 所属's median share over the period: the case's rank falls
+             * with it (a share just past P95 of a short day) */
+            json_t *x = json_object();
+            jset(x, "p_value", json_real(pv));
+            jset(x, "chance", json_real(pv * (double)(c->last_day - c->first_day + 1)));
+            rc = emit_window_x(c, &u, X11, r, c->scr, 0, k - 1, 100 * share, 100 * thr,
+                               c->r[X11].sev, "%", sum, x, err);
         }
     }
     /* R17: failed logons of the account */
@@ -3005,6 +3033,24 @@ static double r05_chance(const struct ctx *c, uint32_t u, uint32_t sys, int64_t 
     return d * (double)n * gsl_cdf_binomial_Q((unsigned)(k - 2), q, (unsigned)(n - 1));
 }
 
+/* The share of R05's chance repeats whose k days lie as close together
+ * as span days: the pattern is judged on the day of its k-th look-up, and
+ * the k - 1 earlier days of a chance repeat fall anywhere in the win - 1
+ * days before it, so all of them fall in the last span - 1 days with
+ * probability ((span - 1) / (win - 1))^(k - 1). A deliberate interest in
+ * a resident comes back within days; a clerk drawing from a whole
+ * population meets the same resident again anywhere in the window. The
+ * chance times this share ranks the finding (span_chance in its detail);
+ * the filter keeps the plain chance. */
+static double r05_span_share(int64_t k, int64_t span, int64_t win)
+{
+    if (k < 2 || win < 2 || span >= win)
+        return 1;
+    if (span < k)
+        span = k;
+    return pow((double)(span - 1) / (double)(win - 1), (double)(k - 1));
+}
+
 static int r05_summary(struct ctx *c, uint64_t key, double days, int64_t from, int64_t to,
                        char *sum, size_t cap)
 {
@@ -3059,16 +3105,7 @@ static int watch_processed_later(struct ctx *c, size_t i, int64_t day, tk_error 
     }
     jset(o, "explained", json_true());
     jset(o, "processed_on", json_string(d));
-    char *dumped = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(o);
-    char *nd = dumped ? tk_strndup(dumped, strlen(dumped)) : NULL;
-    free(dumped); /* json_dumps output is malloc'ed */
-    if (nd == NULL)
-        return tk_error_set(err, TK_ENOMEM, "out of memory recording a finding");
-    tk_free(f->detail);
-    f->detail = nd;
-    f->f.detail = nd;
-    return TK_OK;
+    return set_detail(c, i, o, err);
 }
 
 /* R05's state of one pair on the day being judged. */
@@ -3199,6 +3236,17 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
             r05_summary(c, e->key, f->value, oc->first_day, day, sum, sizeof sum);
             if (rc == TK_OK)
                 rc = set_summary(c, oc->finding, sum, err);
+            /* the pattern as it stands now: more days, or as many closer
+             * together, are less likely by chance */
+            json_t *o = rc == TK_OK ? json_loads(f->detail, 0, NULL) : NULL;
+            const double sc = chance * r05_span_share(nd, day - first + 1, w);
+            const json_t *old = json_object_get(o, "span_chance");
+            if (o && json_is_number(old) && sc < json_number_value(old)) {
+                jset(o, "span_chance", json_real(sc));
+                rc = set_detail(c, oc->finding, o, err);
+            } else {
+                json_decref(o);
+            }
             continue;
         }
         struct acc *a = &c->ua[X05][0];
@@ -3224,6 +3272,7 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
         jset(d, "span_days", json_integer((json_int_t)(day - first + 1)));
         jset(d, "system", json_string(nm(&c->systems, e->sys)));
         jset(d, "chance", json_real(chance));
+        jset(d, "span_chance", json_real(chance * r05_span_share(nd, day - first + 1, w)));
         jset(d, "return_rate", json_real(q));
         tk_mastersnap_staff sst;
         const int sfound =

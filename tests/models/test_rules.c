@@ -7,6 +7,7 @@
  * data legitimises behaviour (overtime, 兼務, approved media, 休日開庁, a
  * transfer's handover days) are checked both dropped and, with
  * TK_RULES_EXPLAINED_LOW, raised at low severity with their context. */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -730,6 +731,82 @@ static void repeated_lookups_by_chance(void)
     tk_rules_result_destroy(r);
     r = run_opts(t, "2024-10-08", "2024-10-11", &off);
     TK_CHECK(find(r, "R05", "100011") != NULL);
+    tk_rules_result_destroy(r);
+    tk_tenant_close(t);
+}
+
+/* A number of a finding's detail (compact JSON), or -1. */
+static double detail_num(const tk_rules_finding *f, const char *key)
+{
+    char k[64];
+    snprintf(k, sizeof k, "\"%s\":", key);
+    const char *p = f && f->detail ? strstr(f->detail, k) : NULL;
+    return p ? strtod(p + strlen(k), NULL) : -1;
+}
+
+/* The R05 finding of user whose first day is from, or NULL. */
+static const tk_rules_finding *find_r05_from(const tk_rules_result *r, const char *user,
+                                             const char *from)
+{
+    for (size_t i = 0; i < tk_rules_result_count(r); i++) {
+        const tk_rules_finding *f = tk_rules_result_at(r, i);
+        if (strcmp(f->rule_id, "R05") == 0 && strcmp(f->entity, user) == 0 &&
+            f->day_from == day_of(from))
+            return f;
+    }
+    return NULL;
+}
+
+/* The span of R05's visits: a counter clerk who draws 20 residents a day
+ * from thousands comes back to one resident on four consecutive days, and
+ * to another on four Tuesdays. Both are raised; the one whose days lie
+ * close together is far less likely by chance (span_chance), and a
+ * finding that grows from three days to four becomes less likely than it
+ * was when raised. */
+static void repeated_lookups_span(void)
+{
+    tk_tenant *t = city();
+    struct writer w;
+    wbegin(&w, t);
+    int k = 0;
+    for (int64_t d = day_of("2024-09-02"); d <= day_of("2024-10-25"); d++) {
+        if (tk_weekday(d) == 0 || tk_weekday(d) == 6)
+            continue;
+        const int64_t t0 = d * 86400000;
+        lookups(&w, "100001", "SHIMIN-PC001", "住民基本台帳", t0, 20000, 500, k * 500);
+        lookups(&w, "100002", "SHIMIN-PC002", "住民基本台帳", t0, 60000, 20, 100000 + k * 20);
+        k++;
+    }
+    static const char *const close[] = {"2024-10-08", "2024-10-09", "2024-10-10", "2024-10-11"};
+    static const char *const apart[] = {"2024-10-01", "2024-10-08", "2024-10-15", "2024-10-22"};
+    for (int i = 0; i < 4; i++) {
+        char when[32];
+        struct ev e = {.user = "100002",
+                       .term = "SHIMIN-PC002",
+                       .sys = "住民基本台帳",
+                       .op = TK_OP_LOOKUP,
+                       .subj = "9000777777"};
+        snprintf(when, sizeof when, "%s 16:00", close[i]);
+        wadd_at(&w, at(when), &e);
+        e.subj = "9000888888";
+        snprintf(when, sizeof when, "%s 16:30", apart[i]);
+        wadd_at(&w, at(when), &e);
+    }
+    wcommit(&w);
+    const struct opts o = {40, NULL, TK_RULES_EXPLAINED_DROP};
+    tk_rules_result *r = run_opts(t, "2024-10-01", "2024-10-25", &o);
+    const tk_rules_finding *fc = find_r05_from(r, "100002", "2024-10-08");
+    const tk_rules_finding *fa = find_r05_from(r, "100002", "2024-10-01");
+    TK_REQUIRE(fc != NULL && fa != NULL);
+    TK_CHECK(fc->value == 4 && fa->value == 4);
+    const double cc = detail_num(fc, "span_chance"), ca = detail_num(fa, "span_chance");
+    const double rc = detail_num(fc, "chance"), ra = detail_num(fa, "chance");
+    if (!(cc > 0 && ca > 0 && cc * 10 < ca && cc < rc && ca <= ra))
+        printf("    close: %s\n    apart: %s\n", fc->detail, fa->detail);
+    TK_CHECK(cc > 0 && ca > 0);
+    TK_CHECK(cc * 10 < ca); /* four days in four: not chance; four in 22: maybe */
+    TK_CHECK(cc < rc);      /* the fourth day made it less likely than on the third */
+    TK_CHECK(ca <= ra);
     tk_rules_result_destroy(r);
     tk_tenant_close(t);
 }
@@ -2234,6 +2311,9 @@ static void lookups_without_processing(void)
                              .subj = subj};
         wadd_at(&w, at("2024-10-08 11:00") + i * 60000, &e);
     }
+    /* the next day 100001 looks up 22 and processes none: past P95 too,
+     * but a short day is likelier by chance than 40 residents */
+    lookups(&w, "100001", "SHIMIN-PC001", "住民基本台帳", at("2024-10-09 09:00"), 60000, 22, 92000);
     wcommit(&w);
     const struct opts o = {40, NULL, TK_RULES_EXPLAINED_DROP};
     tk_rules_result *r = run_opts(t, "2024-10-08", "2024-10-08", &o);
@@ -2242,6 +2322,19 @@ static void lookups_without_processing(void)
     TK_CHECK(f->value == 100 && f->threshold >= 40 && f->threshold <= 50);
     TK_CHECK_INT(f->evidence_total, 40);
     TK_CHECK(find(r, "R11", "100001") == NULL);
+    /* the p-value at the 所属's median share (about 1/2), and the days of
+     * that chance in the period */
+    const double pv = detail_num(f, "p_value"), ch = detail_num(f, "chance");
+    TK_CHECK(pv > 0 && pv < 1e-9 && fabs(ch - pv) <= 1e-12 * pv + 1e-300);
+    tk_rules_result_destroy(r);
+    r = run_opts(t, "2024-10-08", "2024-10-09", &o);
+    const tk_rules_finding *f2 = find(r, "R11", "100002"), *f1 = find(r, "R11", "100001");
+    TK_REQUIRE(f1 != NULL && f2 != NULL);
+    const double c2 = detail_num(f2, "chance"), c1 = detail_num(f1, "chance");
+    if (!(c2 > 0 && c1 > c2 * 1000 && c1 < 1e-3))
+        printf("    40 residents: %s\n    22 residents: %s\n", f2->detail, f1->detail);
+    TK_CHECK(c2 > 0 && c1 > c2 * 1000 && c1 < 1e-3);
+    TK_CHECK(fabs(c2 - 2 * detail_num(f2, "p_value")) <= 1e-9 * c2); /* two days */
     tk_rules_result_destroy(r);
     tk_tenant_close(t);
 }
@@ -2578,6 +2671,7 @@ int main(void)
     TK_RUN(repeated_lookups);
     TK_RUN(repeated_lookups_withdrawn_and_extended);
     TK_RUN(repeated_lookups_by_chance);
+    TK_RUN(repeated_lookups_span);
     TK_RUN(repeated_lookups_spread_over_weeks);
     TK_RUN(many_staff_on_one_resident);
     TK_RUN(self_family_acquaintance);

@@ -1,0 +1,60 @@
+/* models/casescore.c -- see casescore.h. The weights were set on the
+ * tuning cities of bench/eval (docs/performance.md, "Detection quality"). */
+#include "models/casescore.h"
+
+#include <math.h>
+
+#include "models/rulecat.h"
+
+#define SCALE      2.5   /* strength at which a case is 63 % of the way up its band */
+#define CHANCE_REF 0.001 /* expected count by chance that neither raises nor lowers a case */
+#define CHANCE_W   0.8   /* strength per factor 10 of that count ... */
+#define CHANCE_MAX 1.5   /* ... for at most this many factors either way */
+#define EARLIER    0.5   /* share of the strength kept when the entity has a case above */
+
+double tk_casescore_strength(const tk_casescore_in *in)
+{
+    const double days = (double)(in->days ? in->days : 1);
+    double s = 1.0;
+    s += in->ratio > 1 ? fmin(2.0, log(in->ratio)) : 0;
+    s += 0.6 * log(days);
+    s += 0.7 * (double)(in->nrules > 1 ? in->nrules - 1 : 0);
+    if (in->model_best > 50)
+        s += 0.8 * fmin(1.0, (in->model_best - 50) / 50);
+    /* a period anomaly, or another entity's model anomaly of the same act,
+     * that joined the case: the models saw it on their own */
+    if (in->period > 50)
+        s += 1.5 * fmin(1.0, (in->period - 50) / 50);
+    s += in->rel > 0 ? 0.8 : in->rel < 0 ? -0.8 : 0;
+    /* a pattern the member's own habits make likely by chance (R05: a
+     * clerk drawing from a whole population meets the same resident again
+     * on three days of a month) ranks below one that chance hardly
+     * explains; it sinks rather than vanishes, the filter having raised it */
+    if (in->chance > 0)
+        s += CHANCE_W * fmax(-CHANCE_MAX, fmin(CHANCE_MAX, log10(CHANCE_REF / in->chance)));
+    s -= 0.4 * log((double)(in->n_person > 1 ? in->n_person : 1));
+    s -= 0.5 * log((double)(in->n_dept > 1 ? in->n_dept : 1));
+    s += 0.1 * log1p((double)in->evidence);
+    if (s < 0)
+        s = 0;
+    /* the same entity is listed above: the inspector asks about it there.
+     * A share, not a shift: a shift would pile weak cases at the band's
+     * floor, where they tie */
+    if (in->earlier != TK_CASESCORE_FIRST)
+        s *= EARLIER;
+    /* master data explains the leading finding (its severity was lowered
+     * for it): it ranks below what nothing explains in its band, and keeps
+     * its order among the explained ones (a shift would pile them at the
+     * band's floor) */
+    if (in->explained)
+        s *= 0.3;
+    return s;
+}
+
+double tk_casescore_score(const tk_casescore_in *in)
+{
+    static const double lo[] = {0, 20, 45, 70, 90}, hi[] = {0, 45, 70, 90, 100};
+    const int sev = in->sev >= TK_RULECAT_LOW && in->sev <= TK_RULECAT_CRITICAL ? in->sev : 1;
+    const double s = tk_casescore_strength(in);
+    return lo[sev] + (hi[sev] - lo[sev]) * 0.999 * (1 - exp(-s / SCALE));
+}

@@ -1,0 +1,99 @@
+/* tests/models/test_casescore.c -- the score of a rule-led case: its
+ * severity band, the chance term, and the entity's earlier cases. */
+#include <math.h>
+#include <stdio.h>
+
+#include "models/casescore.h"
+#include "models/rulecat.h"
+#include "tests/test.h"
+
+/* An R05 case: a medium finding, four look-up-only days, no models. */
+static tk_casescore_in r05_case(double chance)
+{
+    tk_casescore_in in = TK_CASESCORE_IN_INIT;
+    in.sev = TK_RULECAT_MEDIUM;
+    in.days = 4;
+    in.ratio = 4.0 / 3.0;
+    in.rel = 1;
+    in.chance = chance;
+    in.evidence = 6;
+    return in;
+}
+
+/* Scores stay in the band, whatever the strength. */
+static void bands(void)
+{
+    static const double lo[] = {0, 20, 45, 70, 90}, hi[] = {0, 45, 70, 90, 100};
+    for (int sev = TK_RULECAT_LOW; sev <= TK_RULECAT_CRITICAL; sev++) {
+        tk_casescore_in in = TK_CASESCORE_IN_INIT;
+        in.sev = sev;
+        const double weak = tk_casescore_score(&in);
+        in.days = 60;
+        in.nrules = 6;
+        in.ratio = 100;
+        in.model_best = 100;
+        in.period = 100;
+        in.evidence = 100000;
+        const double strong = tk_casescore_score(&in);
+        if (!(lo[sev] <= weak && weak < strong && strong < hi[sev]))
+            printf("    severity %d: weak %.3f strong %.3f\n", sev, weak, strong);
+        TK_CHECK(lo[sev] <= weak && weak < strong && strong < hi[sev]);
+    }
+    tk_casescore_in odd = TK_CASESCORE_IN_INIT;
+    odd.sev = 9; /* not a severity: counts as low */
+    TK_CHECK(tk_casescore_score(&odd) >= 20 && tk_casescore_score(&odd) < 45);
+}
+
+/* A repeat that chance explains (a clerk meeting the same resident again
+ * on three days of a month, 0.05 expected) ranks below the same repeat
+ * chance hardly explains (four days in a week, 1e-5 expected); a case
+ * whose rule estimates no chance is neither raised nor lowered; the term
+ * is bounded, so a repeat expected once a year still ranks in the band. */
+static void chance_term(void)
+{
+    tk_casescore_in none = r05_case(0), likely = r05_case(0.05), rare = r05_case(1e-5),
+                    ref = r05_case(0.001), certain = r05_case(1000);
+    const double s_none = tk_casescore_strength(&none), s_likely = tk_casescore_strength(&likely),
+                 s_rare = tk_casescore_strength(&rare), s_ref = tk_casescore_strength(&ref);
+    if (!(s_rare > s_none && s_none > s_likely))
+        printf("    strength: rare %.3f none %.3f likely %.3f\n", s_rare, s_none, s_likely);
+    TK_CHECK(s_rare > s_none && s_none > s_likely);
+    TK_CHECK(fabs(s_ref - s_none) < 1e-12);
+    TK_CHECK(tk_casescore_score(&rare) - tk_casescore_score(&likely) > 3);
+    TK_CHECK(tk_casescore_score(&certain) >= 45);
+    /* bounded: 1e-9 is no stronger than 1e-5 beyond the cap */
+    tk_casescore_in tiny = r05_case(1e-9);
+    TK_CHECK(tk_casescore_strength(&tiny) - s_ref <= 0.8 * 1.5 + 1e-12);
+}
+
+/* The entity's second case ranks below its first, whichever rule leads
+ * the one above; it stays in its band, and a weak case does not fall to
+ * the band's floor (cases there would tie). */
+static void earlier_cases(void)
+{
+    tk_casescore_in first = r05_case(0), other = r05_case(0), same = r05_case(0);
+    other.earlier = TK_CASESCORE_OTHER_RULE;
+    same.earlier = TK_CASESCORE_SAME_RULE;
+    const double s1 = tk_casescore_score(&first), s2 = tk_casescore_score(&other),
+                 s3 = tk_casescore_score(&same);
+    if (!(s1 > s2 + 2 && s2 == s3 && s3 > 45))
+        printf("    first %.3f other rule above %.3f same rule above %.3f\n", s1, s2, s3);
+    TK_CHECK(s1 > s2 + 2 && s2 == s3 && s3 > 45);
+    TK_CHECK(fabs(tk_casescore_strength(&other) - 0.5 * tk_casescore_strength(&first)) < 1e-12);
+    tk_casescore_in weak = TK_CASESCORE_IN_INIT;
+    weak.sev = TK_RULECAT_LOW;
+    weak.rel = -1;
+    weak.earlier = TK_CASESCORE_SAME_RULE;
+    TK_CHECK(tk_casescore_score(&weak) > 20);
+    /* an explained case keeps its order among the explained ones */
+    first.explained = other.explained = 1;
+    TK_CHECK(tk_casescore_score(&first) > tk_casescore_score(&other));
+}
+
+int main(void)
+{
+    TK_RUN(bands);
+    TK_RUN(chance_term);
+    TK_RUN(earlier_cases);
+    TK_TEST_END();
+}
