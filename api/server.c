@@ -762,10 +762,17 @@ int tk_server_metrics(tk_server *s, char **out, size_t *len, tk_error *err)
         "tenken_service_db_checkpoints_total{kind=\"error\"} %llu\n"
         "# HELP tenken_service_db_wal_frames_max Most frames seen in service.db's WAL.\n"
         "# TYPE tenken_service_db_wal_frames_max gauge\n"
-        "tenken_service_db_wal_frames_max %llu\n",
+        "tenken_service_db_wal_frames_max %llu\n"
+        "# HELP tenken_service_db_restart_seconds_total Time writers were held back by restarts.\n"
+        "# TYPE tenken_service_db_restart_seconds_total counter\n"
+        "tenken_service_db_restart_seconds_total %.6f\n"
+        "# HELP tenken_service_db_restart_seconds_max The longest restart of service.db's WAL.\n"
+        "# TYPE tenken_service_db_restart_seconds_max gauge\n"
+        "tenken_service_db_restart_seconds_max %.6f\n",
         (unsigned long long)ws.passive, (unsigned long long)ws.restarts,
         (unsigned long long)ws.busy, (unsigned long long)ws.errors,
-        (unsigned long long)ws.max_frames);
+        (unsigned long long)ws.max_frames, (double)ws.restart_us / 1e6,
+        (double)ws.restart_us_max / 1e6);
     *out = buf;
     *len = used;
     return TK_OK;
@@ -1635,8 +1642,12 @@ int tk_server_start(tk_server **out, const tk_server_options *o, tk_error *err)
     tk_account_store *probe = NULL;
     tk_walkeeper *walkeeper = NULL;
     int rc = tk_account_store_open(&probe, o->data_dir, o->accounts, err);
-    if (rc == TK_OK)
-        rc = tk_walkeeper_start(&walkeeper, tk_account_store_path(probe), NULL, err);
+    if (rc == TK_OK) {
+        tk_walkeeper_options wo = TK_WALKEEPER_OPTIONS_INIT;
+        if (o->wal_restart_mb > 0)
+            wo.restart_bytes = (uint64_t)o->wal_restart_mb << 20;
+        rc = tk_walkeeper_start(&walkeeper, tk_account_store_path(probe), &wo, err);
+    }
     tk_account_store_close(probe);
     if (rc != TK_OK)
         return rc;

@@ -49,6 +49,13 @@ struct tk_walkeeper {
     tk_walkeeper_stats stats; /* behind mu */
 };
 
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static int64_t mono_ms(void)
 {
     struct timespec ts;
@@ -103,8 +110,13 @@ static void round_run(tk_walkeeper *w, tk_walkeeper_stats *d)
         d->max_frames = (uint64_t)nlog;
     if (nlog <= 0 || (uint64_t)nlog * w->frame_bytes <= w->o.restart_bytes)
         return;
-    w->busy_until = mono_ms() + w->o.busy_ms;
+    const int64_t t0 = mono_us();
+    w->busy_until = t0 / 1000 + w->o.busy_ms;
     s = sqlite3_wal_checkpoint_v2(h, NULL, SQLITE_CHECKPOINT_RESTART, &nlog, &nckpt);
+    const uint64_t took = (uint64_t)(mono_us() - t0);
+    d->restart_us += took;
+    if (took > d->restart_us_max)
+        d->restart_us_max = took;
     /* SQLITE_OK with frames left: the write lock was not had in time and
      * SQLite fell back to a passive copy. */
     if (s == SQLITE_OK && nlog == nckpt)
@@ -130,7 +142,7 @@ static void *run(void *arg)
             ;
         if (w->stop)
             break;
-        tk_walkeeper_stats d = {0, 0, 0, 0, w->stats.max_frames};
+        tk_walkeeper_stats d = {0, 0, 0, 0, w->stats.max_frames, 0, w->stats.restart_us_max};
         pthread_mutex_unlock(&w->mu);
         round_run(w, &d);
         /* Commits of the round's last milliseconds saw the WAL as it was
@@ -142,6 +154,8 @@ static void *run(void *arg)
         w->stats.busy += d.busy;
         w->stats.errors += d.errors;
         w->stats.max_frames = d.max_frames;
+        w->stats.restart_us += d.restart_us;
+        w->stats.restart_us_max = d.restart_us_max;
     }
     pthread_mutex_unlock(&w->mu);
     return NULL;

@@ -29,22 +29,24 @@ typedef struct tk_walkeeper tk_walkeeper;
 /* How the walkeeper runs; transparent. */
 typedef struct tk_walkeeper_options {
     unsigned interval_ms;   /* between two checkpoints (50) */
-    uint64_t restart_bytes; /* frames in the WAL above which the log is restarted (4 MiB) */
+    uint64_t restart_bytes; /* frames in the WAL above which the log is restarted (16 MiB) */
     unsigned busy_ms;       /* how long a RESTART waits for writers and readers (100) */
 } tk_walkeeper_options;
 
 #define TK_WALKEEPER_OPTIONS_INIT                                                                  \
     {                                                                                              \
-        50, (uint64_t)4 << 20, 100                                                                 \
+        50, (uint64_t)16 << 20, 100                                                                \
     }
 
 /* What the walkeeper did so far; transparent. */
 typedef struct tk_walkeeper_stats {
-    uint64_t passive;    /* PASSIVE checkpoints run */
-    uint64_t restarts;   /* RESTART checkpoints that completed */
-    uint64_t busy;       /* RESTARTs that gave up after busy_ms (tried again later) */
-    uint64_t errors;     /* checkpoints that failed otherwise */
-    uint64_t max_frames; /* most frames seen in the WAL */
+    uint64_t passive;        /* PASSIVE checkpoints run */
+    uint64_t restarts;       /* RESTART checkpoints that completed */
+    uint64_t busy;           /* RESTARTs that gave up after busy_ms (tried again later) */
+    uint64_t errors;         /* checkpoints that failed otherwise */
+    uint64_t max_frames;     /* most frames seen in the WAL */
+    uint64_t restart_us;     /* time spent in RESTARTs (writers held back), microseconds */
+    uint64_t restart_us_max; /* the longest RESTART */
 } tk_walkeeper_stats;
 
 /* Opens the WAL database at path (borrowed; it must exist) and starts
