@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # tests/api/test_serve_wal.sh -- service.db's WAL under concurrent
 # requests over TLS: the request connections never checkpoint, the
-# server's checkpointer thread does, so the WAL must stay bounded (a few
-# MB: 2,000 audited requests append some 40 MB of frames) while every
+# server's checkpointer thread does, so the WAL must stay bounded (with
+# --wal-restart 1, a few MB; 2,000 audited requests append 33 MB of
+# frames without a checkpoint; the check allows 16 MiB for a machine
+# busy with other work) while every
 # answered request is in the audit log, and the thread must stop cleanly
 # when the server is told to (exit 0, the WAL checkpointed away, the
 # database intact).
@@ -60,8 +62,8 @@ oks=$(cat "$tmp"/codes.* | grep -c '^200$' || true)
 check '[ "$oks" = "$total" ]' "all $total requests answered 200: $oks did; curl said: $(cat "$tmp"/curl.* | head -5)"
 walmax=$(cat "$tmp/wal.max" 2>/dev/null || echo 0)
 echo "the WAL's largest size under load: $walmax bytes"
-check '[ "$walmax" -gt 0 ] && [ "$walmax" -lt $((8 << 20)) ]' \
-    "service.db-wal stays under 8 MiB (a restart past 1 MiB, and what comes in while it runs) under $total requests: its largest was $walmax bytes"
+check '[ "$walmax" -gt 0 ] && [ "$walmax" -lt $((16 << 20)) ]' \
+    "service.db-wal stays under 16 MiB (a restart past 1 MiB, and what comes in while it runs; 33 MB without one) under $total requests: its largest was $walmax bytes"
 recorded=$(sqlite3 "$db" "SELECT count(*) FROM audit WHERE actor = 'w-analyst' AND action = 'GET /api/v1/session' AND outcome = 'ok'")
 check '[ "$recorded" = "$total" ]' "every answered request is in the audit log: $recorded records of $total"
 
