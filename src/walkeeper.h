@@ -30,12 +30,12 @@ typedef struct tk_walkeeper tk_walkeeper;
 typedef struct tk_walkeeper_options {
     unsigned interval_ms;   /* between two checkpoints (50) */
     uint64_t restart_bytes; /* frames in the WAL above which the log is restarted (16 MiB) */
-    unsigned busy_ms;       /* how long a RESTART waits for writers and readers (100) */
+    unsigned busy_ms;       /* how long a RESTART waits for writers and readers (20) */
 } tk_walkeeper_options;
 
 #define TK_WALKEEPER_OPTIONS_INIT                                                                  \
     {                                                                                              \
-        50, (uint64_t)16 << 20, 100                                                                \
+        50, (uint64_t)16 << 20, 20                                                                 \
     }
 
 /* What the walkeeper did so far; transparent. */
