@@ -19,9 +19,9 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
+export TENKEN_DATA=$tmp/data
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/serve_lib.sh"
-export TENKEN_DATA=$tmp/data
 
 must "$bin" init --tenant walt >/dev/null
 serve_adduser w-analyst analyst walt

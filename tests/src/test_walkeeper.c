@@ -11,19 +11,17 @@
 #include "src/walkeeper.h"
 #include "tests/test.h"
 
-static void db_path(char *buf, size_t cap, const char *name)
+/* The path of a test database named name in buf, with no file of it
+ * left (the database, its WAL and its shared memory). */
+static void db_fresh(char *buf, size_t cap, const char *name)
 {
+    static const char *const suffix[] = {"", "-wal", "-shm"};
     snprintf(buf, cap, "%s/test_walkeeper_%ld_%s.db", tk_test_tmpdir(), (long)getpid(), name);
-}
-
-static void db_unlink(const char *path)
-{
-    char aux[600];
-    unlink(path);
-    snprintf(aux, sizeof aux, "%s-wal", path);
-    unlink(aux);
-    snprintf(aux, sizeof aux, "%s-shm", path);
-    unlink(aux);
+    for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+        char f[600];
+        snprintf(f, sizeof f, "%s%s", buf, suffix[i]);
+        unlink(f);
+    }
 }
 
 static long long wal_size(const char *path)
@@ -44,8 +42,7 @@ static void keeps_wal_bounded(void)
     tk_error err = {0, ""};
     tk_db *db = NULL;
     tk_walkeeper *w = NULL;
-    db_path(path, sizeof path, "bounded");
-    db_unlink(path);
+    db_fresh(path, sizeof path, "bounded");
     TK_REQUIRE(tk_db_open(&db, path, TK_DB_CREATE, &err) == TK_OK);
     TK_REQUIRE(tk_db_exec(db, "CREATE TABLE t(id INTEGER PRIMARY KEY, x TEXT)", &err) == TK_OK);
     const tk_walkeeper_options o = {10, 256 << 10, 100};
@@ -84,7 +81,7 @@ static void keeps_wal_bounded(void)
     TK_CHECK(tk_db_query_i64(db, "SELECT count(*) FROM t", &n, &err) == TK_OK);
     TK_CHECK_INT(n, rows);
     tk_db_close(db);
-    db_unlink(path);
+    db_fresh(path, sizeof path, "bounded");
 }
 
 /* Stopped while it waits out a long interval: it ends at once. */
@@ -94,8 +91,7 @@ static void stops_at_once(void)
     tk_error err = {0, ""};
     tk_db *db = NULL;
     tk_walkeeper *w = NULL;
-    db_path(path, sizeof path, "stop");
-    db_unlink(path);
+    db_fresh(path, sizeof path, "stop");
     TK_REQUIRE(tk_db_open(&db, path, TK_DB_CREATE, &err) == TK_OK);
     tk_db_close(db);
     const tk_walkeeper_options o = {60 * 1000, 1 << 20, 100};
@@ -107,16 +103,16 @@ static void stops_at_once(void)
     const double s = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
     TK_CHECK(s < 1.0);
     tk_walkeeper_stop(NULL);
-    db_unlink(path);
+    db_fresh(path, sizeof path, "stop");
 }
 
+/* No database, or an interval of 0: nothing started. */
 static void refuses_bad_arguments(void)
 {
-    char path[512];
-    tk_error err = {0, ""};
     tk_walkeeper *w = NULL;
-    db_path(path, sizeof path, "missing");
-    db_unlink(path);
+    tk_error err = {0, ""};
+    char path[512];
+    db_fresh(path, sizeof path, "missing");
     TK_CHECK_INT(tk_walkeeper_start(&w, path, NULL, &err), TK_ENOTFOUND);
     TK_CHECK(w == NULL);
     const tk_walkeeper_options zero = {0, 1 << 20, 100};
