@@ -24,7 +24,7 @@
 static const char serve_help[] =
     "usage: tenken serve [--data DIR] [--listen ADDR:PORT] --tls-cert FILE --tls-key FILE\n"
     "                    [--threads N] [--upload-max BYTES] [--max-connections N]\n"
-    "                    [--timeout S] [--session-idle S] [--session-max S]\n"
+    "                    [--timeout S] [--session-idle S] [--session-max S] [--wal-restart MB]\n"
     "       tenken serve [--data DIR] --listen 127.0.0.1:PORT --insecure-http [--threads N]\n"
     "       tenken serve --list-routes[=json]\n"
     "\n"
@@ -53,6 +53,9 @@ static const char serve_help[] =
     "                        86400 (default: 1800)\n"
     "  --session-max S       seconds after which a session ends whatever its use,\n"
     "                        1 to 604800 (default: 43200)\n"
+    "  --wal-restart MB      restart service.db's WAL when it holds more than MB\n"
+    "                        MiB, 1 to 1024: fewer restarts hold the writers back\n"
+    "                        less often, for a larger file (default: 16)\n"
     "  --list-routes[=json]  print the routes the service answers, one\n"
     "                        \"METHOD PATH\" a line, or as a JSON array of\n"
     "                        {method, path, access, roles, summary}, and exit\n" TK_CLI_HELP_HELP
@@ -173,6 +176,7 @@ int tk_cli_serve(int argc, char **argv)
                                              {"timeout", required_argument, NULL, 't'},
                                              {"session-idle", required_argument, NULL, 'i'},
                                              {"session-max", required_argument, NULL, 'a'},
+                                             {"wal-restart", required_argument, NULL, 'W'},
                                              {NULL, 0, NULL, 0}};
     const char *listen = "127.0.0.1:8443", *cert = NULL, *key = NULL;
     tk_server_options o = TK_SERVER_OPTIONS_INIT;
@@ -222,6 +226,11 @@ int tk_cli_serve(int argc, char **argv)
             if ((v = number_arg("--max-connections", optarg, 1, 10000)) < 0)
                 return TK_EXIT_USAGE;
             o.conn_limit = (unsigned)v;
+            break;
+        case 'W':
+            if ((v = number_arg("--wal-restart", optarg, 1, 1024)) < 0)
+                return TK_EXIT_USAGE;
+            o.wal_restart_mb = (unsigned)v;
             break;
         case 't':
             if ((v = number_arg("--timeout", optarg, 1, 3600)) < 0)

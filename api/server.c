@@ -40,7 +40,10 @@
  * Every request opens its own connection to service.db (tk_account_store
  * is one connection for one thread); SQLite's WAL lets them work side by
  * side. The only shared mutable state is the metrics table, behind a
- * mutex. */
+ * mutex. The request connections never checkpoint the WAL (a commit that
+ * crossed SQLite's 1,000-page mark would copy it and wait for two fsyncs
+ * before its answer left, and its worker's other connections with it):
+ * a walkeeper thread (src/walkeeper.h) does, and keeps the WAL bounded. */
 #include "api/server.h"
 
 #include <arpa/inet.h>
@@ -59,6 +62,7 @@
 #include "src/audit.h"
 #include "src/checked.h"
 #include "src/crypto.h"
+#include "src/walkeeper.h"
 
 /* Statuses counted separately in the metrics; anything else is "other". */
 static const unsigned counted_status[] = {200, 201, 400, 401, 403, 404, 405,
@@ -95,6 +99,10 @@ struct tk_server {
      * read does not open the store and read its schema anew. */
     tk_tenant *idle_tenants[TENANT_POOL];
     size_t nidle_tenants;
+    /* Checkpoints service.db's WAL on a thread of its own: the request
+     * connections do not (wal_autocheckpoint=0), so that no request
+     * copies the WAL and waits for its fsyncs before its answer leaves. */
+    tk_walkeeper *walkeeper;
 };
 
 #define MAX_HEADERS 4
@@ -742,6 +750,29 @@ int tk_server_metrics(tk_server *s, char **out, size_t *len, tk_error *err)
                          "# TYPE tenken_uptime_seconds gauge\n"
                          "tenken_uptime_seconds %lld\n",
                          atomic_load(&s->inflight), (long long)((now_ms() - s->started_ms) / 1000));
+    tk_walkeeper_stats ws;
+    tk_walkeeper_stats_get(s->walkeeper, &ws);
+    used += (size_t)snprintf(
+        buf + used, cap - used,
+        "# HELP tenken_service_db_checkpoints_total Checkpoints of service.db's WAL by kind.\n"
+        "# TYPE tenken_service_db_checkpoints_total counter\n"
+        "tenken_service_db_checkpoints_total{kind=\"passive\"} %llu\n"
+        "tenken_service_db_checkpoints_total{kind=\"restart\"} %llu\n"
+        "tenken_service_db_checkpoints_total{kind=\"busy\"} %llu\n"
+        "tenken_service_db_checkpoints_total{kind=\"error\"} %llu\n"
+        "# HELP tenken_service_db_wal_frames_max Most frames seen in service.db's WAL.\n"
+        "# TYPE tenken_service_db_wal_frames_max gauge\n"
+        "tenken_service_db_wal_frames_max %llu\n"
+        "# HELP tenken_service_db_restart_seconds_total Time writers were held back by restarts.\n"
+        "# TYPE tenken_service_db_restart_seconds_total counter\n"
+        "tenken_service_db_restart_seconds_total %.6f\n"
+        "# HELP tenken_service_db_restart_seconds_max The longest restart of service.db's WAL.\n"
+        "# TYPE tenken_service_db_restart_seconds_max gauge\n"
+        "tenken_service_db_restart_seconds_max %.6f\n",
+        (unsigned long long)ws.passive, (unsigned long long)ws.restarts,
+        (unsigned long long)ws.busy, (unsigned long long)ws.errors,
+        (unsigned long long)ws.max_frames, (double)ws.restart_us / 1e6,
+        (double)ws.restart_us_max / 1e6);
     *out = buf;
     *len = used;
     return TK_OK;
@@ -1051,7 +1082,16 @@ static int store_take(tk_server *s, tk_account_store **out, tk_error *err)
     pthread_mutex_unlock(&s->lock);
     if (*out != NULL)
         return TK_OK;
-    return tk_account_store_open(out, s->data_dir, &s->accounts, err);
+    int rc = tk_account_store_open(out, s->data_dir, &s->accounts, err);
+    if (rc == TK_OK) {
+        /* The walkeeper checkpoints; a request's commit only appends. */
+        rc = tk_walkeeper_watch(s->walkeeper, tk_account_store_db(*out), err);
+        if (rc != TK_OK) {
+            tk_account_store_close(*out);
+            *out = NULL;
+        }
+    }
+    return rc;
 }
 
 /* Gives a request's connection back (any transaction left open rolled
@@ -1567,6 +1607,8 @@ static void free_server(tk_server *s)
         tk_account_store_close(s->idle[i]);
     for (size_t i = 0; i < s->nidle_tenants; i++)
         tk_tenant_free(s->idle_tenants[i]);
+    /* Last: its connection's close checkpoints what the others left. */
+    tk_walkeeper_stop(s->walkeeper);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }
@@ -1606,14 +1648,24 @@ int tk_server_start(tk_server **out, const tk_server_options *o, tk_error *err)
     /* service.db is opened once here so that a bad data directory is said
      * at start, not on the first request. */
     tk_account_store *probe = NULL;
+    tk_walkeeper *walkeeper = NULL;
     int rc = tk_account_store_open(&probe, o->data_dir, o->accounts, err);
+    if (rc == TK_OK) {
+        tk_walkeeper_options wo = TK_WALKEEPER_OPTIONS_INIT;
+        if (o->wal_restart_mb > 0)
+            wo.restart_bytes = (uint64_t)o->wal_restart_mb << 20;
+        rc = tk_walkeeper_start(&walkeeper, tk_account_store_path(probe), &wo, err);
+    }
     tk_account_store_close(probe);
     if (rc != TK_OK)
         return rc;
 
     tk_server *s = calloc(1, sizeof *s);
-    if (s == NULL)
+    if (s == NULL) {
+        tk_walkeeper_stop(walkeeper);
         return tk_error_set(err, TK_ENOMEM, "out of memory");
+    }
+    s->walkeeper = walkeeper;
     pthread_mutex_init(&s->lock, NULL);
     size_t nroutes;
     (void)tk_routes(&nroutes);

@@ -69,12 +69,13 @@ typedef struct tk_server_options {
     size_t body_max;         /* largest JSON body in bytes (TK_SERVER_BODY_MAX) */
     const tk_account_options *accounts; /* NULL: the defaults */
     uint64_t upload_max;                /* largest streamed body in bytes (TK_SERVER_UPLOAD_MAX) */
+    unsigned wal_restart_mb; /* service.db's WAL restarted past this (0: 16, see src/walkeeper.h) */
 } tk_server_options;
 
 #define TK_SERVER_OPTIONS_INIT                                                                     \
     {                                                                                              \
         NULL, "127.0.0.1", 8443, NULL, NULL, 0, 2, 64, 15, TK_SERVER_BODY_MAX, NULL,               \
-            TK_SERVER_UPLOAD_MAX                                                                   \
+            TK_SERVER_UPLOAD_MAX, 0                                                                \
     }
 
 /* 1 if address (borrowed) is a numeric loopback address (127.0.0.0/8 or
