@@ -1962,7 +1962,8 @@ static int rule_item(struct ctx *c, const tk_rules_finding *f, const char *etype
         const int business = json_is_true(json_object_get(rel, "processed")) ||
                              json_is_true(json_object_get(rel, "caseload"));
         const int authorised = json_is_true(json_object_get(rel, "dept_authorised"));
-        it->rel = business ? -1 : lookup && !authorised ? 1 : 0;
+        const int routine = json_is_true(json_object_get(rel, "dept_routine"));
+        it->rel = business || routine ? -1 : lookup && !authorised ? 1 : 0;
     }
     it->sev = f->severity;
     it->explained = f->context != NULL && f->severity < f->rule_severity;

@@ -91,6 +91,9 @@ static const tk_rulecat_param p_r08[] = {
 static const tk_rulecat_param p_r06[] = {
     P("min_staff", TK_RULECAT_INT, 5, 2, 10000, "人", "担当外所属の異なる職員数"),
     P("window_days", TK_RULECAT_INT, 7, 1, 60, "日", "期間（暦日）"),
+    P("max_chance", TK_RULECAT_REAL, 1, 0, 1000000, "人",
+      "期間内の各所属の照会量から、偶然に同じ数の所属の職員に照会されると見込まれる住民の数の上限"
+      "（大きくすると無効）"),
 };
 static const tk_rulecat_param p_r09[] = {
     P("routine_days", TK_RULECAT_INT, 20, 0, 366, "日",

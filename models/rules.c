@@ -295,7 +295,8 @@ struct dent {
     int64_t ev[EV_PER_DAY];
     uint32_t n;
     uint32_t flags;
-    uint32_t sys; /* system of the first lookup */
+    uint32_t sys;  /* system of the first lookup */
+    uint32_t dept; /* R06: the member's 所属 (NO_DEPT: unknown) */
 };
 
 struct dlist {
@@ -366,6 +367,7 @@ struct prm {
     int64_t r05_smin, r05_swin; /* spread visits: days within the long window (0: off) */
     int64_t r05_hist;           /* the longer of the two windows */
     double r05_chance;
+    double r06_chance; /* R06: most residents expected by chance (max_chance) */
     int64_t r05_followup;
     int r08_lookup_only;
     size_t r06_min;
@@ -520,6 +522,8 @@ struct ctx {
     struct dist *d03, *d11, *d24; /* per 所属 */
     struct routine *wr;           /* per 所属: its baseline look-ups of listed residents */
     size_t ndepts;
+    double *r06_t;     /* R06's chance: per 所属 (and unknown), the window's pairs */
+    int64_t r06_t_day; /* the day r06_t was counted for (INT64_MIN: never) */
     int frozen;
 
     tk_rules_result *res;
@@ -1027,6 +1031,7 @@ static int sys_has_owner(struct ctx *c, uint32_t sys, int64_t day)
  * detail as "relationship" and in their summary. */
 struct rel {
     int dept_authorised, processed, caseload, lookup_only;
+    int dept_routine; /* the 所属 looks up this list's residents routinely (routine_cats()) */
 };
 
 /* 1 if user uid processed resident subj on one of the window_days - 1
@@ -1069,6 +1074,7 @@ static json_t *rel_json(const struct rel *r)
     jset(o, "processed", json_boolean(r->processed));
     jset(o, "caseload", json_boolean(r->caseload));
     jset(o, "lookup_only", json_boolean(r->lookup_only));
+    jset(o, "dept_routine", json_boolean(r->dept_routine));
     return o;
 }
 
@@ -1253,11 +1259,14 @@ static void routine_note(struct ctx *c, const struct urun *u, uint32_t subj)
     }
 }
 
-/* The categories of open (no 担当所属) whose residents u's 所属 looked up
+/* The categories of open_list whose residents u's 所属 looked up
  * routinely in the baseline: on at least routine_days days, by at least
  * routine_staff members. Such a 所属 serves these residents as its daily
  * work (the 市民課 counter serves 支援措置 residents too), so a list that
- * cannot name it does not make its look-ups unexplained. */
+ * cannot name it (no 担当所属) does not make its look-ups unexplained.
+ * Where the list names other 所属, the city's list stands and the finding
+ * is raised, but its relationship says dept_routine and it ranks below a
+ * look-up by a 所属 that never deals with these residents. */
 static unsigned routine_cats(const struct ctx *c, const struct urun *u, unsigned open_list)
 {
     unsigned out = 0;
@@ -1669,7 +1678,7 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
     sys_text(c, a->sys, a->nsys, sys, sizeof sys);
     pseudo_text(c, a->subj, rs, sizeof rs);
     const uint8_t *resident = NULL;
-    struct rel rl = {0, 0, 0, 0};
+    struct rel rl = {0, 0, 0, 0, 0};
     int has_rel = 0, different = 0;
     double overlap = -1;
     json_t *tdepts = NULL;
@@ -1722,6 +1731,9 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
     case X09:
         resident = subj_ps(c, a->subj);
         relationship(c, u, a->subj, a->key_sys, &rl);
+        rl.dept_routine =
+            routine_cats(
+                c, u, a->flags & (TK_MASTERSNAP_WATCH_CELEBRITY | TK_MASTERSNAP_WATCH_STAFF)) != 0;
         has_rel = 1;
         if (!unexp)
             ctx_watch(c, u, a, ctx, sizeof ctx);
@@ -1733,6 +1745,7 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
     case X10:
         resident = subj_ps(c, a->subj);
         relationship(c, u, a->subj, a->key_sys, &rl);
+        rl.dept_routine = routine_cats(c, u, TK_MASTERSNAP_WATCH_PROTECTED) != 0;
         has_rel = 1;
         if (!unexp)
             ctx_watch(c, u, a, ctx, sizeof ctx);
@@ -2189,7 +2202,7 @@ static int eval_r32(struct ctx *c, const struct urun *u, const tk_dayevent *r, c
 
 static int dlist_touch(struct ctx *c, struct dlist *l, uint32_t *stamp, uint32_t *index,
                        uint32_t subj, uint64_t key, const tk_dayevent *e, unsigned flags,
-                       tk_error *err)
+                       size_t dept, tk_error *err)
 {
     struct dent *d;
     if (stamp[subj] != c->run) {
@@ -2203,6 +2216,7 @@ static int dlist_touch(struct ctx *c, struct dlist *l, uint32_t *stamp, uint32_t
         memset(d, 0, sizeof *d);
         d->key = key;
         d->sys = e->system;
+        d->dept = dept < UINT32_MAX ? (uint32_t)dept : UINT32_MAX;
     } else {
         d = &l->v[index[subj]];
     }
@@ -2321,13 +2335,13 @@ static int user_run(struct ctx *c, const tk_dayevent *r, size_t n, int64_t day, 
             }
             if (track5 && (looked || is_process(op)))
                 rc = dlist_touch(c, l5, c->s_5, c->s_i5, subj, (uint64_t)u.uid << 32 | subj, e,
-                                 (looked ? 1u : 0u) | (proc ? 2u : 0u), err);
+                                 (looked ? 1u : 0u) | (proc ? 2u : 0u), NO_DEPT, err);
             if (rc == TK_OK && track6 && looked && sys_has_owner(c, e->system, day)) {
                 const struct ainfo *ai = u.found && u.dept ? auth_info(c, &u, e->system) : NULL;
                 const int inside = ai && (ai->level >= TK_MASTERSNAP_LEVEL_UPDATE || ai->assigned);
                 if (!inside)
                     rc = dlist_touch(c, l6, c->s_6, c->s_i6, subj, (uint64_t)subj << 32 | u.uid, e,
-                                     1, err);
+                                     1, u.dept_id, err);
             }
             if (rc == TK_OK && looked && in_period) {
                 if (RESERVE(c->scr, c->scr_n, c->scr_cap, err) != TK_OK)
@@ -3003,15 +3017,17 @@ static int64_t active_days(const struct ctx *c, uint32_t u, int64_t day, int64_t
  * system has shown. Without enough history (100 residents) q = D / N; with
  * no history at all the chance is 0 and the case is raised.
  *
- * For spread visits (k of spread_window_days, lookup_only set) q counts
+ * For spread visits (k of spread_window_days, R05_LOOKUP_ONLY) q counts
  * only look-up-only returns: a resident the user also processed in the
  * window is the user's caseload, and a caseworker's daily returns to
  * processed cases must not make a resident visited on ten days over
  * eight weeks look like chance. The short window keeps every return
  * (counting only look-up-only ones there doubles R05's findings on the
  * synthetic city with chance repeats of caseworkers). */
+enum { R05_ALL, R05_LOOKUP_ONLY };
+
 static double r05_chance(const struct ctx *c, uint32_t u, uint32_t sys, int64_t k, int64_t day,
-                         int64_t win, int lookup_only, double *q_out)
+                         int64_t win, int mode, double *q_out)
 {
     *q_out = 0;
     if (sys >= c->nsys || u >= c->nusers || c->pool_n[sys] == 0)
@@ -3021,7 +3037,7 @@ static double r05_chance(const struct ctx *c, uint32_t u, uint32_t sys, int64_t 
         return 0;
     const double d = c->us_sum[at] / c->us_days[at];
     double q = d / c->pool_n[sys];
-    const double ret = lookup_only ? c->ret_l[at] : c->ret_n[at];
+    const double ret = mode == R05_LOOKUP_ONLY ? c->ret_l[at] : c->ret_n[at];
     if (c->ret_e[at] >= 100 && c->ret_w[at] > 0 && ret / c->ret_w[at] > q)
         q = ret / c->ret_w[at];
     if (q > 1)
@@ -3031,6 +3047,44 @@ static double r05_chance(const struct ctx *c, uint32_t u, uint32_t sys, int64_t 
     if (n < k)
         n = k;
     return d * (double)n * gsl_cdf_binomial_Q((unsigned)(k - 2), q, (unsigned)(n - 1));
+}
+
+/* r05_chance() for a pair whose days may lie in several systems: a
+ * caseworker's client looked up in 障害者福祉 on two days and in 住基 on
+ * a third is a return that the member's 障害者福祉 habits explain, not
+ * the 住基 ones, where the member draws from the whole city. Each system
+ * the pair was looked up in from first to day (the first look-up of each
+ * day) gives its chance; the largest, the habit that explains the pattern
+ * best, is the pair's. Called only when the day's own system would raise
+ * the case, so the walk back through the window is rare. */
+static double r05_pair_chance(const struct ctx *c, uint32_t u, uint64_t key, uint32_t sys,
+                              int64_t k, int64_t first, int64_t day, int64_t win, int mode,
+                              double *q_out)
+{
+    double best = r05_chance(c, u, sys, k, day, win, mode, q_out);
+    uint32_t seen[8];
+    size_t ns = 0;
+    seen[ns++] = sys;
+    for (int64_t d = first; d < day; d++) {
+        const struct dlist *l = ring_day(c->ring5, d);
+        const struct dent *e = l ? dfind(l, key) : NULL;
+        if (e == NULL || !(e->flags & 1))
+            continue;
+        size_t j = 0;
+        while (j < ns && seen[j] != e->sys)
+            j++;
+        if (j < ns)
+            continue;
+        if (ns < sizeof seen / sizeof *seen)
+            seen[ns++] = e->sys;
+        double q;
+        const double ch = r05_chance(c, u, e->sys, k, day, win, mode, &q);
+        if (ch > best) {
+            best = ch;
+            *q_out = q;
+        }
+    }
+    return best;
 }
 
 /* The share of R05's chance repeats whose k days lie as close together
@@ -3207,7 +3261,10 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
         double q = 0, chance = 0;
         int64_t nd = 0, first = day, w = win, kmin = c->p.r05_min;
         if (c->p.r05_swin > 0 && !st[i].sproc && st[i].snd >= c->p.r05_smin) {
-            chance = r05_chance(c, u, e->sys, st[i].snd, day, c->p.r05_swin, 1, &q);
+            chance = r05_chance(c, u, e->sys, st[i].snd, day, c->p.r05_swin, R05_LOOKUP_ONLY, &q);
+            if (chance <= c->p.r05_chance)
+                chance = r05_pair_chance(c, u, e->key, e->sys, st[i].snd, st[i].sfirst, day,
+                                         c->p.r05_swin, R05_LOOKUP_ONLY, &q);
             if (chance <= c->p.r05_chance) {
                 nd = st[i].snd;
                 first = st[i].sfirst;
@@ -3216,7 +3273,10 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
             }
         }
         if (nd == 0 && !st[i].proc && st[i].nd >= c->p.r05_min) {
-            chance = r05_chance(c, u, e->sys, st[i].nd, day, win, 0, &q);
+            chance = r05_chance(c, u, e->sys, st[i].nd, day, win, R05_ALL, &q);
+            if (chance <= c->p.r05_chance)
+                chance = r05_pair_chance(c, u, e->key, e->sys, st[i].nd, st[i].first, day, win,
+                                         R05_ALL, &q);
             if (chance <= c->p.r05_chance) {
                 nd = st[i].nd;
                 first = st[i].first;
@@ -3278,7 +3338,7 @@ static int eval_r05(struct ctx *c, int64_t day, tk_error *err)
         const int sfound =
             c->have_staff && tk_mastersnap_find_staff(c->ms, uname, strlen(uname), day, &sst);
         const struct rel rl = {sfound && dept_may_use(c, sst.staff_id, sst.dept, e->sys, day), 0, 0,
-                               1};
+                               1, 0};
         jset(d, "relationship", rel_json(&rl));
         const struct emit m = {X05,
                                TK_RULECAT_USER,
@@ -3327,6 +3387,57 @@ static void set_add_named(const tk_store_names *names, uint32_t *set, size_t *n,
     *n = keep + 1;
 }
 
+/* How many residents would be looked up by members of ndept or more
+ * 所属 (other than the system's owners) within R06's window by chance.
+ * Each 所属's look-ups of the window (member-resident pairs, one per
+ * member, resident and day) spread evenly over the N residents the city's
+ * systems have shown (the largest pool) give it a chance p of meeting a
+ * given resident; the number of 所属 that meet it is then a sum of
+ * independent Bernoulli(p), and the expected count of residents reaching
+ * ndept is N P(sum >= ndept). An election or a busy season raises one
+ * 所属's look-ups, and its members meeting the same residents as two
+ * others is then common; a resident sought by six 所属 in a week is not.
+ * The case ranks in its band by this chance (chance in its detail). */
+static double r06_chance(struct ctx *c, int64_t day, size_t ndept)
+{
+    const size_t nd = c->ndepts + 1; /* the last: members of unknown 所属 */
+    if (c->r06_t == NULL) {
+        c->r06_t = tk_calloc(nd, sizeof *c->r06_t);
+        if (c->r06_t == NULL)
+            return 0; /* no chance term: the case keeps its place */
+        c->r06_t_day = INT64_MIN;
+    }
+    double *t = c->r06_t, n = 0;
+    if (c->r06_t_day != day) { /* once a day, for every resident judged that day */
+        memset(t, 0, nd * sizeof *t);
+        for (int64_t k = 0; k < c->p.r06_win; k++) {
+            const struct dlist *p = ring_day(c->ring6, day - k);
+            for (size_t j = 0; p && j < p->n; j++)
+                t[p->v[j].dept < c->ndepts ? p->v[j].dept : c->ndepts] += 1;
+        }
+        c->r06_t_day = day;
+    }
+    for (size_t s = 0; s < c->nsys; s++)
+        if ((double)c->pool_n[s] > n)
+            n = (double)c->pool_n[s];
+    if (n <= 0 || ndept == 0)
+        return 0;
+    /* pk[j]: P(j 所属 so far), j < ndept; pk[ndept]: P(ndept or more) */
+    double pk[65] = {1};
+    if (ndept > 64)
+        ndept = 64;
+    for (size_t d = 0; d < nd; d++) {
+        const double q = fmin(1.0, t[d] / n);
+        if (q <= 0)
+            continue;
+        pk[ndept] += pk[ndept - 1] * q;
+        for (size_t j = ndept - 1; j > 0; j--)
+            pk[j] = pk[j] * (1 - q) + pk[j - 1] * q;
+        pk[0] *= 1 - q;
+    }
+    return n * pk[ndept];
+}
+
 static int eval_r06(struct ctx *c, int64_t day, tk_error *err)
 {
     struct dlist *l = ring_at(c->ring6, day);
@@ -3349,8 +3460,8 @@ static int eval_r06(struct ctx *c, int64_t day, tk_error *err)
             memset(c->u_stamp, 0, c->nusers * sizeof *c->u_stamp);
             c->ustamp = 1;
         }
-        uint32_t users[ACC_SET];
-        size_t nusers = 0, nshown = 0;
+        uint32_t users[ACC_SET], udepts[64];
+        size_t nusers = 0, nshown = 0, ndept = 0;
         int64_t first = day;
         for (int64_t k = 0; k < win; k++) {
             const struct dlist *p = ring_day(c->ring6, day - k);
@@ -3362,6 +3473,13 @@ static int eval_r06(struct ctx *c, int64_t day, tk_error *err)
                     c->u_stamp[u] = c->ustamp;
                     nusers++;
                     set_add_named(&c->users, users, &nshown, u);
+                    /* distinct 所属 (each member of unknown 所属 counts as one) */
+                    const uint32_t dp = p->v[j].dept;
+                    size_t q = 0;
+                    while (q < ndept && (dp == UINT32_MAX || udepts[q] != dp))
+                        q++;
+                    if (q == ndept && ndept < sizeof udepts / sizeof *udepts)
+                        udepts[ndept++] = dp;
                 }
                 first = day - k;
             }
@@ -3371,6 +3489,12 @@ static int eval_r06(struct ctx *c, int64_t day, tk_error *err)
             continue;
         }
         struct open_case *oc = oc_find(c->oc6, c->noc6, subj);
+        /* a new case the window's volume explains is not raised */
+        const double chance = r06_chance(c, day, ndept);
+        if (oc == NULL && chance > c->p.r06_chance) {
+            i = end;
+            continue;
+        }
         struct acc *a = &c->ua[X06][0];
         acc_reset(a);
         char sum[768], pn[40], depts[400];
@@ -3430,6 +3554,8 @@ static int eval_r06(struct ctx *c, int64_t day, tk_error *err)
         json_t *d = json_object();
         jset(d, "users", names_json(&c->users, users, nshown));
         jset(d, "window_days", json_integer((json_int_t)win));
+        jset(d, "depts", json_integer((json_int_t)ndept));
+        jset(d, "chance", json_real(chance));
         const struct emit m = {X06,
                                TK_RULECAT_RESIDENT,
                                hex,
@@ -3568,6 +3694,7 @@ static void read_params(struct ctx *c)
     p->r05_min = (int64_t)prm(c, X05, "min_days");
     p->r05_win = (int64_t)prm(c, X05, "window_days");
     p->r05_chance = prm(c, X05, "max_chance");
+    p->r06_chance = prm(c, X06, "max_chance");
     p->r05_smin = (int64_t)prm(c, X05, "spread_min_days");
     p->r05_swin = (int64_t)prm(c, X05, "spread_window_days");
     p->r05_hist = p->r05_swin > p->r05_win ? p->r05_swin : p->r05_win;
@@ -3678,6 +3805,7 @@ static void ctx_dispose(struct ctx *c)
     tk_free(c->ret_w);
     tk_free(c->ret_l);
     tk_free(c->ret_e);
+    tk_free(c->r06_t);
     tk_free(c->run_sys);
     tk_free(c->touched);
     tk_free(c->act_day);

@@ -757,6 +757,57 @@ static const tk_rules_finding *find_r05_from(const tk_rules_result *r, const cha
     return NULL;
 }
 
+/* A caseworker's client across systems: 100011 looks up the same 20
+ * residents of the 生活保護 caseload every day, and on 10-08 also looks one
+ * of them up in 住民基本台帳 first thing (the day's first look-up of the
+ * pair is in 住基, where 100011 draws from the whole city). The return is
+ * the caseload's, which the 生活保護 habits explain: no finding. A
+ * resident 100011 meets only in 住基 on four days is raised. */
+static void repeated_lookups_across_systems(void)
+{
+    tk_tenant *t = city();
+    struct writer w;
+    wbegin(&w, t);
+    int k = 0;
+    for (int64_t d = day_of("2024-09-02"); d <= day_of("2024-10-11"); d++) {
+        if (tk_weekday(d) == 0 || tk_weekday(d) == 6)
+            continue;
+        const int64_t t0 = d * 86400000;
+        lookups(&w, "100011", "FUKUSHI-PC001", "生活保護", t0, 60000, 20, 500000);
+        lookups(&w, "100011", "FUKUSHI-PC001", "住民基本台帳", t0 + 3 * 3600000LL, 60000, 20,
+                100000 + k * 20);
+        lookups(&w, "100001", "SHIMIN-PC001", "住民基本台帳", t0, 20000, 500, k * 500);
+        k++;
+    }
+    for (int i = 0; i < 4; i++) {
+        const int64_t d = (day_of("2024-10-08") + i) * 86400000;
+        /* before the day's 生活保護 round (10:00 JST = 01:00 UTC) */
+        struct ev e = {.user = "100011",
+                       .term = "FUKUSHI-PC001",
+                       .sys = "住民基本台帳",
+                       .op = TK_OP_LOOKUP,
+                       .subj = "9000500005"};
+        wadd_at(&w, d - 9 * 3600000LL + 8 * 3600000LL, &e);
+        e.subj = "9000777777";
+        wadd_at(&w, d - 9 * 3600000LL + 16 * 3600000LL, &e);
+    }
+    wcommit(&w);
+    const struct opts o = {40, NULL, TK_RULES_EXPLAINED_DROP};
+    tk_rules_result *r = run_opts(t, "2024-10-08", "2024-10-11", &o);
+    for (size_t i = 0; i < tk_rules_result_count(r); i++) {
+        const tk_rules_finding *f = tk_rules_result_at(r, i);
+        if (strcmp(f->rule_id, "R05") == 0)
+            printf("    R05 %s %s: %s\n", f->entity, f->resident ? f->resident : "-", f->detail);
+    }
+    TK_CHECK_INT(count(r, "R05"), 1);
+    const tk_rules_finding *f = find(r, "R05", "100011");
+    TK_REQUIRE(f != NULL);
+    TK_CHECK(strstr(f->detail, "\"system\":\"住民基本台帳\"") != NULL);
+    TK_CHECK(detail_num(f, "chance") >= 0 && detail_num(f, "chance") < 0.1);
+    tk_rules_result_destroy(r);
+    tk_tenant_close(t);
+}
+
 /* The span of R05's visits: a counter clerk who draws 20 residents a day
  * from thousands comes back to one resident on four consecutive days, and
  * to another on four Tuesdays. Both are raised; the one whose days lie
@@ -913,6 +964,87 @@ static void repeated_lookups_spread_over_weeks(void)
         TK_RULES_EXPLAINED_DROP};
     r = run_opts(t, "2024-10-01", "2024-10-31", &off);
     TK_CHECK_INT(count(r, "R05"), 0); /* the short window alone: as before, nothing */
+    tk_rules_result_destroy(r);
+    tk_tenant_close(t);
+}
+
+/* R06's chance: in a busy week 税務課's and 健康推進課's members look up
+ * hundreds of residents a day each (and 長寿介護課's a hundred), so a
+ * resident met by five of their members (three 所属) is what that volume
+ * gives by chance, about ten times over: not raised (raised with the
+ * filter off). A resident met by five 所属 in the same week is not
+ * chance, and is raised with its chance in the detail. */
+static const char r06_no_chance[] =
+    "{\"rules\": {\"R06\": {\"params\": {\"max_chance\": 1000000}}}}";
+
+static void many_staff_by_chance(void)
+{
+    tk_tenant *t = city();
+    struct writer w;
+    wbegin(&w, t);
+    /* the city's residents, as 市民課 (the system's owner) shows them */
+    for (int k = 0; k < 10; k++)
+        lookups(&w, "100001", "SHIMIN-PC001", "住民基本台帳", (day_of("2024-09-02") + k) * 86400000,
+                5000, 500, k * 500);
+    int k = 0;
+    for (int64_t d = day_of("2024-10-07"); d <= day_of("2024-10-11"); d++, k++) {
+        const int64_t t0 = d * 86400000;
+        lookups(&w, "100003", "ZEIMU-PC001", "住民基本台帳", t0, 20000, 300, (k * 300) % 5000);
+        lookups(&w, "100010", "ZEIMU-PC001", "住民基本台帳", t0, 20000, 300,
+                (k * 300 + 1500) % 5000);
+        lookups(&w, "100005", "KENKO-PC001", "住民基本台帳", t0, 20000, 300,
+                (k * 300 + 2500) % 5000);
+        lookups(&w, "100012", "KENKO-PC001", "住民基本台帳", t0, 20000, 300,
+                (k * 300 + 3500) % 5000);
+        lookups(&w, "100013", "CHOJU-PC001", "住民基本台帳", t0, 20000, 100, (k * 100) % 5000);
+    }
+    static const char *const busy[] = {"100003", "100010", "100005", "100012", "100013"};
+    static const char *const bterm[] = {"ZEIMU-PC001", "ZEIMU-PC001", "KENKO-PC001", "KENKO-PC001",
+                                        "CHOJU-PC001"};
+    static const char *const wide[] = {"100003", "100005", "100013", "100011", "100006"};
+    static const char *const wterm[] = {"ZEIMU-PC001", "KENKO-PC001", "CHOJU-PC001",
+                                        "FUKUSHI-PC001", "SOUMU-PC001"};
+    for (int i = 0; i < 5; i++) {
+        struct ev e = {.user = busy[i],
+                       .term = bterm[i],
+                       .sys = "住民基本台帳",
+                       .op = TK_OP_LOOKUP,
+                       .subj = "0000000004"};
+        wadd_at(&w, at("2024-10-08 16:00") + i * 3600000LL, &e);
+        e.user = wide[i];
+        e.term = wterm[i];
+        e.subj = "0000000005";
+        wadd_at(&w, at("2024-10-09 16:00") + i * 600000LL, &e);
+    }
+    wcommit(&w);
+    const struct opts o = {40, NULL, TK_RULES_EXPLAINED_DROP};
+    tk_rules_result *r = run_opts(t, "2024-10-07", "2024-10-11", &o);
+    for (size_t i = 0; i < tk_rules_result_count(r); i++) {
+        const tk_rules_finding *f = tk_rules_result_at(r, i);
+        if (strcmp(f->rule_id, "R06") == 0)
+            printf("    R06 %s: %s | %s\n", f->entity, f->summary, f->detail);
+    }
+    TK_CHECK_INT(count(r, "R06"), 1);
+    const tk_rules_finding *f = find(r, "R06", NULL);
+    TK_REQUIRE(f != NULL);
+    TK_CHECK(strstr(f->summary, "福祉課") != NULL && strstr(f->summary, "5人") != NULL);
+    TK_CHECK(strstr(f->detail, "\"depts\":5") != NULL);
+    TK_CHECK(detail_num(f, "chance") >= 0 && detail_num(f, "chance") < 0.01);
+    tk_rules_result_destroy(r);
+    const struct opts off = {40, r06_no_chance, TK_RULES_EXPLAINED_DROP};
+    r = run_opts(t, "2024-10-07", "2024-10-11", &off);
+    TK_CHECK_INT(count(r, "R06"), 2);
+    int busy_seen = 0;
+    for (size_t i = 0; i < tk_rules_result_count(r); i++) {
+        const tk_rules_finding *g = tk_rules_result_at(r, i);
+        if (strcmp(g->rule_id, "R06") == 0 && strstr(g->detail, "\"depts\":3")) {
+            busy_seen = 1;
+            if (!(detail_num(g, "chance") > 5))
+                printf("    busy week: %s\n", g->detail);
+            TK_CHECK(detail_num(g, "chance") > 5); /* the default max_chance is 1 */
+        }
+    }
+    TK_CHECK(busy_seen);
     tk_rules_result_destroy(r);
     tk_tenant_close(t);
 }
@@ -1236,7 +1368,8 @@ static void watch_list_without_allowed_depts(void)
     TK_CHECK(f->severity == TK_RULECAT_CRITICAL && strstr(f->summary, "許可所属外") &&
              strstr(f->summary, "（照会のみ・処理歴なし）"));
     TK_CHECK(strstr(f->detail, "\"relationship\":{\"caseload\":false,\"dept_authorised\":true,"
-                               "\"lookup_only\":true,\"processed\":false}") != NULL);
+                               "\"dept_routine\":false,\"lookup_only\":true,"
+                               "\"processed\":false}") != NULL);
     f = find(r, "R10", "100002");
     TK_REQUIRE(f != NULL);
     TK_CHECK(strstr(f->summary, "交付") && strstr(f->summary, "（処理歴あり）"));
@@ -1276,6 +1409,61 @@ static void watch_list_without_allowed_depts(void)
  * the list names no 担当所属, its look-ups are explained; an issue is still
  * reported, another 所属's look-up is still critical, and routine_days 0
  * turns it off. */
+/* A list that names 担当所属 decides alone, but how it ranks follows the
+ * baseline: 健康推進課 is not a 担当所属 of 0000000100 (著名人: 市民課;
+ * 税務課), yet two of its members looked it up on three baseline days. Its
+ * look-up in the period is raised (high) with dept_routine true, so that it
+ * ranks below 長寿介護課's, which never looked it up (dept_routine false). */
+static const char routine_r09[] =
+    "{\"rules\": {\"R09\": {\"params\": {\"routine_days\": 3, \"routine_staff\": 2}}}}";
+
+static void watch_list_routine_listed(void)
+{
+    tk_tenant *t = city();
+    EVENTS(t,
+           {.when = "2024-09-02 10:00",
+            .user = "100005",
+            .term = "KENKO-PC001",
+            .sys = "住民基本台帳",
+            .op = TK_OP_LOOKUP,
+            .subj = "0000000100"},
+           {.when = "2024-09-09 10:00",
+            .user = "100012",
+            .term = "KENKO-PC001",
+            .sys = "住民基本台帳",
+            .op = TK_OP_LOOKUP,
+            .subj = "0000000100"},
+           {.when = "2024-09-16 10:00",
+            .user = "100005",
+            .term = "KENKO-PC001",
+            .sys = "住民基本台帳",
+            .op = TK_OP_LOOKUP,
+            .subj = "0000000100"},
+           {.when = "2024-10-08 10:00",
+            .user = "100012",
+            .term = "KENKO-PC001",
+            .sys = "住民基本台帳",
+            .op = TK_OP_LOOKUP,
+            .subj = "0000000100"},
+           {.when = "2024-10-08 11:00",
+            .user = "100013",
+            .term = "CHOJU-PC001",
+            .sys = "住民基本台帳",
+            .op = TK_OP_LOOKUP,
+            .subj = "0000000100"});
+    const struct opts o = {60, routine_r09, TK_RULES_EXPLAINED_DROP};
+    tk_rules_result *r = run_opts(t, "2024-10-01", "2024-10-10", &o);
+    const tk_rules_finding *k = find(r, "R09", "100012"), *c = find(r, "R09", "100013");
+    TK_REQUIRE(k != NULL && c != NULL);
+    if (!strstr(k->detail, "\"dept_routine\":true") || !strstr(c->detail, "\"dept_routine\":false"))
+        printf("    健康推進課: %s\n    長寿介護課: %s\n", k->detail, c->detail);
+    TK_CHECK(k->severity == TK_RULECAT_HIGH && c->severity == TK_RULECAT_HIGH);
+    TK_CHECK(strstr(k->detail, "\"dept_routine\":true") != NULL);
+    TK_CHECK(strstr(c->detail, "\"dept_routine\":false") != NULL);
+    tk_rules_result_destroy(r);
+    tk_tenant_close(t);
+}
+
 static const char routine2[] =
     "{\"rules\": {\"R10\": {\"params\": {\"routine_days\": 3, \"routine_staff\": 2}}}}";
 static const char routine_off[] = "{\"rules\": {\"R10\": {\"params\": {\"routine_days\": 0}}}}";
@@ -2672,12 +2860,15 @@ int main(void)
     TK_RUN(repeated_lookups_withdrawn_and_extended);
     TK_RUN(repeated_lookups_by_chance);
     TK_RUN(repeated_lookups_span);
+    TK_RUN(repeated_lookups_across_systems);
     TK_RUN(repeated_lookups_spread_over_weeks);
     TK_RUN(many_staff_on_one_resident);
+    TK_RUN(many_staff_by_chance);
     TK_RUN(self_family_acquaintance);
     TK_RUN(watch_list_and_protected);
     TK_RUN(watch_list_without_allowed_depts);
     TK_RUN(watch_list_routine_dept);
+    TK_RUN(watch_list_routine_listed);
     TK_RUN(address_block_sweep);
     TK_RUN(out_of_role_and_kenmu);
     TK_RUN(out_of_role_function_and_level);
