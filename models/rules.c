@@ -305,6 +305,16 @@ struct dlist {
     size_t n, cap;
 };
 
+/* R29's drop of one system that is still going on: consecutive open days
+ * below the reference, all empty or all not, are one finding. */
+struct r29_run {
+    size_t finding;
+    int64_t last;  /* its last day (INT64_MIN: none) */
+    int zero;      /* its days have no rows */
+    double lo, hi; /* the fewest and most rows of its days */
+    int64_t days;  /* its open days */
+};
+
 /* A raised multi-day finding that may still be extended or withdrawn. */
 struct open_case {
     uint64_t key;
@@ -522,8 +532,9 @@ struct ctx {
     struct dist *d03, *d11, *d24; /* per 所属 */
     struct routine *wr;           /* per 所属: its baseline look-ups of listed residents */
     size_t ndepts;
-    double *r06_t;     /* R06's chance: per 所属 (and unknown), the window's pairs */
-    int64_t r06_t_day; /* the day r06_t was counted for (INT64_MIN: never) */
+    double *r06_t;            /* R06's chance: per 所属 (and unknown), the window's pairs */
+    struct r29_run *r29_open; /* per system: the drop of the last open days */
+    int64_t r06_t_day;        /* the day r06_t was counted for (INT64_MIN: never) */
     int frozen;
 
     tk_rules_result *res;
@@ -3594,11 +3605,49 @@ static int r29_day(const struct ctx *c, int64_t day)
     return dk.open && !(dk.reason == TK_CALENDAR_DAY_CITY_OPEN && (dk.flags & closed));
 }
 
+/* R29's summary of a drop over its days. */
+static void r29_text(const struct ctx *c, const char *sys, const struct r29_run *run, int64_t from,
+                     int64_t to, long long hdays, const char *what, double mean, char *out,
+                     size_t cap)
+{
+    char a[11], b[11];
+    fmt_day(from, a);
+    fmt_day(to, b);
+    (void)c;
+    if (run->days <= 1 && run->zero)
+        snprintf(out, cap, "%sのログが開庁日に0件（過去%lld日の開庁日の%s %.0f件/日）", sys, hdays,
+                 what, mean);
+    else if (run->days <= 1)
+        snprintf(out, cap, "%sのログが%.0f件に急減（過去%lld日の開庁日の%s %.0f件/日の%.0f%%）",
+                 sys, run->lo, hdays, what, mean, 100 * run->lo / mean);
+    else if (run->zero)
+        snprintf(out, cap,
+                 "%sのログが%s〜%sの開庁日%lld日続けて0件（過去%lld日の開庁日の%s %.0f件/日）", sys,
+                 a, b, (long long)run->days, hdays, what, mean);
+    else
+        snprintf(out, cap,
+                 "%sのログが%s〜%sの開庁日%lld日続けて%.0f〜%.0f件に減少（過去%lld日の開庁日の%s "
+                 "%.0f件/日の%.0f〜%.0f%%。数日続く減少は業務量の変化の可能性もある）",
+                 sys, a, b, (long long)run->days, run->lo, run->hi, hdays, what, mean,
+                 100 * run->lo / mean, 100 * run->hi / mean);
+}
+
 static int eval_r29(struct ctx *c, int64_t day, tk_error *err)
 {
     int rc = TK_OK;
     if (!r29_day(c, day))
         return TK_OK;
+    if (c->r29_open == NULL) {
+        c->r29_open = tk_calloc(c->nsys, sizeof *c->r29_open);
+        if (c->r29_open == NULL)
+            return tk_error_set(err, TK_ENOMEM, "out of memory evaluating R29");
+        for (size_t s = 0; s < c->nsys; s++)
+            c->r29_open[s].last = INT64_MIN;
+    }
+    /* the open day before this one: a drop that held on it goes on today */
+    int64_t prev = day - 1;
+    while (prev > day - 15 && !r29_day(c, prev))
+        prev--;
     const int64_t di = day - c->base_first;
     for (size_t s = 1; s < c->nsys && rc == TK_OK; s++) {
         double sum = 0;
@@ -3642,18 +3691,34 @@ static int eval_r29(struct ctx *c, int64_t day, tk_error *err)
         }
         if (today > 0 && today >= c->p.r29_ratio * mean)
             continue;
-        char sum_text[512];
+        char sum_text[640];
         const char *sys = nm(&c->systems, (uint32_t)s);
         const char *what = ref_days ? "中央値" : "平均";
         const long long days = ref_days ? (long long)ref_days : (long long)c->p.r29_hist;
-        if (today == 0)
-            snprintf(sum_text, sizeof sum_text,
-                     "%sのログが開庁日に0件（過去%lld日の開庁日の%s %.0f件/日）", sys, days, what,
-                     mean);
-        else
-            snprintf(sum_text, sizeof sum_text,
-                     "%sのログが%.0f件に急減（過去%lld日の開庁日の%s %.0f件/日の%.0f%%）", sys,
-                     today, days, what, mean, 100 * today / mean);
+        struct r29_run *run = &c->r29_open[s];
+        if (run->last == prev && run->zero == (today == 0) && !c->res->v[run->finding].dropped) {
+            /* the drop goes on: one finding over its days, its reference the first day's */
+            tk_rules_finding *f = &c->res->v[run->finding].f;
+            f->day_to = day;
+            run->last = day;
+            run->days++;
+            run->lo = fmin(run->lo, today);
+            run->hi = fmax(run->hi, today);
+            f->value = run->lo;
+            json_t *o = json_loads(f->detail, 0, NULL);
+            const double m0 = o ? json_number_value(json_object_get(o, "mean")) : mean;
+            if (o) {
+                jset(o, "days", json_integer((json_int_t)run->days));
+                rc = set_detail(c, run->finding, o, err);
+            }
+            r29_text(c, sys, run, f->day_from, day, days, what, m0 > 0 ? m0 : mean, sum_text,
+                     sizeof sum_text);
+            if (rc == TK_OK)
+                rc = set_summary(c, run->finding, sum_text, err);
+            continue;
+        }
+        *run = (struct r29_run){0, day, today == 0, today, today, 1};
+        r29_text(c, sys, run, day, day, days, what, mean, sum_text, sizeof sum_text);
         json_t *d = json_object();
         jset(d, "mean", json_real(mean));
         jset(d, "history_days", json_integer((json_int_t)nd));
@@ -3663,7 +3728,7 @@ static int eval_r29(struct ctx *c, int64_t day, tk_error *err)
             X29,   TK_RULECAT_SYSTEM,     sys,  NULL,     day,  day, c->r[X29].sev,
             today, c->p.r29_ratio * mean, "件", sum_text, NULL, d,   NULL,
             0,     (uint64_t)today};
-        rc = emit(c, &m, NULL, err);
+        rc = emit(c, &m, &run->finding, err);
     }
     return rc;
 }
@@ -3806,6 +3871,7 @@ static void ctx_dispose(struct ctx *c)
     tk_free(c->ret_l);
     tk_free(c->ret_e);
     tk_free(c->r06_t);
+    tk_free(c->r29_open);
     tk_free(c->run_sys);
     tk_free(c->touched);
     tk_free(c->act_day);
