@@ -3606,14 +3606,12 @@ static int r29_day(const struct ctx *c, int64_t day)
 }
 
 /* R29's summary of a drop over its days. */
-static void r29_text(const struct ctx *c, const char *sys, const struct r29_run *run, int64_t from,
-                     int64_t to, long long hdays, const char *what, double mean, char *out,
-                     size_t cap)
+static void r29_text(const char *sys, const struct r29_run *run, int64_t from, int64_t to,
+                     long long hdays, const char *what, double mean, char *out, size_t cap)
 {
     char a[11], b[11];
     fmt_day(from, a);
     fmt_day(to, b);
-    (void)c;
     if (run->days <= 1 && run->zero)
         snprintf(out, cap, "%sのログが開庁日に0件（過去%lld日の開庁日の%s %.0f件/日）", sys, hdays,
                  what, mean);
@@ -3711,14 +3709,14 @@ static int eval_r29(struct ctx *c, int64_t day, tk_error *err)
                 jset(o, "days", json_integer((json_int_t)run->days));
                 rc = set_detail(c, run->finding, o, err);
             }
-            r29_text(c, sys, run, f->day_from, day, days, what, m0 > 0 ? m0 : mean, sum_text,
+            r29_text(sys, run, f->day_from, day, days, what, m0 > 0 ? m0 : mean, sum_text,
                      sizeof sum_text);
             if (rc == TK_OK)
                 rc = set_summary(c, run->finding, sum_text, err);
             continue;
         }
         *run = (struct r29_run){0, day, today == 0, today, today, 1};
-        r29_text(c, sys, run, day, day, days, what, mean, sum_text, sizeof sum_text);
+        r29_text(sys, run, day, day, days, what, mean, sum_text, sizeof sum_text);
         json_t *d = json_object();
         jset(d, "mean", json_real(mean));
         jset(d, "history_days", json_integer((json_int_t)nd));
