@@ -296,7 +296,7 @@ struct dent {
     uint32_t n;
     uint32_t flags;
     uint32_t sys;  /* system of the first lookup */
-    uint32_t dept; /* R06: the member's 所属 (NO_DEPT: unknown) */
+    uint32_t dept; /* R06: the member's 所属 (UINT32_MAX: unknown) */
 };
 
 struct dlist {
@@ -313,6 +313,7 @@ struct r29_run {
     int zero;      /* its days have no rows */
     double lo, hi; /* the fewest and most rows of its days */
     int64_t days;  /* its open days */
+    double mean;   /* the reference of its first day */
 };
 
 /* A raised multi-day finding that may still be extended or withdrawn. */
@@ -533,8 +534,9 @@ struct ctx {
     struct routine *wr;           /* per 所属: its baseline look-ups of listed residents */
     size_t ndepts;
     double *r06_t;            /* R06's chance: per 所属 (and unknown), the window's pairs */
+    double r06_n;             /* and the residents the systems have shown (the largest pool) */
+    int64_t r06_t_day;        /* the day both were counted for (INT64_MIN: never) */
     struct r29_run *r29_open; /* per system: the drop of the last open days */
-    int64_t r06_t_day;        /* the day r06_t was counted for (INT64_MIN: never) */
     int frozen;
 
     tk_rules_result *res;
@@ -3418,7 +3420,7 @@ static double r06_chance(struct ctx *c, int64_t day, size_t ndept)
             return 0; /* no chance term: the case keeps its place */
         c->r06_t_day = INT64_MIN;
     }
-    double *t = c->r06_t, n = 0;
+    double *t = c->r06_t;
     if (c->r06_t_day != day) { /* once a day, for every resident judged that day */
         memset(t, 0, nd * sizeof *t);
         for (int64_t k = 0; k < c->p.r06_win; k++) {
@@ -3426,11 +3428,12 @@ static double r06_chance(struct ctx *c, int64_t day, size_t ndept)
             for (size_t j = 0; p && j < p->n; j++)
                 t[p->v[j].dept < c->ndepts ? p->v[j].dept : c->ndepts] += 1;
         }
+        c->r06_n = 0;
+        for (size_t s = 0; s < c->nsys; s++)
+            c->r06_n = fmax(c->r06_n, (double)c->pool_n[s]);
         c->r06_t_day = day;
     }
-    for (size_t s = 0; s < c->nsys; s++)
-        if ((double)c->pool_n[s] > n)
-            n = (double)c->pool_n[s];
+    const double n = c->r06_n;
     if (n <= 0 || ndept == 0)
         return 0;
     /* pk[j]: P(j 所属 so far), j < ndept; pk[ndept]: P(ndept or more) */
@@ -3486,10 +3489,10 @@ static int eval_r06(struct ctx *c, int64_t day, tk_error *err)
                     set_add_named(&c->users, users, &nshown, u);
                     /* distinct 所属 (each member of unknown 所属 counts as one) */
                     const uint32_t dp = p->v[j].dept;
-                    size_t q = 0;
-                    while (q < ndept && (dp == UINT32_MAX || udepts[q] != dp))
-                        q++;
-                    if (q == ndept && ndept < sizeof udepts / sizeof *udepts)
+                    int known = 0;
+                    for (size_t q = 0; dp != UINT32_MAX && q < ndept; q++)
+                        known |= udepts[q] == dp;
+                    if (!known && ndept < sizeof udepts / sizeof *udepts)
                         udepts[ndept++] = dp;
                 }
                 first = day - k;
@@ -3501,7 +3504,7 @@ static int eval_r06(struct ctx *c, int64_t day, tk_error *err)
         }
         struct open_case *oc = oc_find(c->oc6, c->noc6, subj);
         /* a new case the window's volume explains is not raised */
-        const double chance = r06_chance(c, day, ndept);
+        const double chance = oc ? 0 : r06_chance(c, day, ndept);
         if (oc == NULL && chance > c->p.r06_chance) {
             i = end;
             continue;
@@ -3704,18 +3707,16 @@ static int eval_r29(struct ctx *c, int64_t day, tk_error *err)
             run->hi = fmax(run->hi, today);
             f->value = run->lo;
             json_t *o = json_loads(f->detail, 0, NULL);
-            const double m0 = o ? json_number_value(json_object_get(o, "mean")) : mean;
             if (o) {
                 jset(o, "days", json_integer((json_int_t)run->days));
                 rc = set_detail(c, run->finding, o, err);
             }
-            r29_text(sys, run, f->day_from, day, days, what, m0 > 0 ? m0 : mean, sum_text,
-                     sizeof sum_text);
+            r29_text(sys, run, f->day_from, day, days, what, run->mean, sum_text, sizeof sum_text);
             if (rc == TK_OK)
                 rc = set_summary(c, run->finding, sum_text, err);
             continue;
         }
-        *run = (struct r29_run){0, day, today == 0, today, today, 1};
+        *run = (struct r29_run){0, day, today == 0, today, today, 1, mean};
         r29_text(sys, run, day, day, days, what, mean, sum_text, sizeof sum_text);
         json_t *d = json_object();
         jset(d, "mean", json_real(mean));
