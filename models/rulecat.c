@@ -96,7 +96,7 @@ static const tk_rulecat_param p_r06[] = {
       "（大きくすると無効）"),
 };
 static const tk_rulecat_param p_r09[] = {
-    P("routine_days", TK_RULECAT_INT, 20, 0, 366, "日",
+    P("routine_days", TK_RULECAT_INT, 5, 0, 366, "日",
       "担当所属の定めがない区分で、基準期間に所属の職員がその区分の住民を照会した日数がこれ以上なら"
       "所属の日常業務とみなす（0で無効）"),
     P("routine_staff", TK_RULECAT_INT, 3, 1, 10000, "人",

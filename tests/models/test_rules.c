@@ -1469,6 +1469,63 @@ static void watch_list_routine_listed(void)
     tk_tenant_close(t);
 }
 
+/* The default routine test for 著名人 asks for few days: a list of a
+ * handful of well-known residents gives even a 所属 that serves the whole
+ * city (税務課's tax records) only a few days a half-year. Three 税務課
+ * members (100004 before its transfer) looked up 0000000103 (著名人, no
+ * 担当所属) on five baseline days: a 税務課 look-up in the period is
+ * explained with the defaults, raised when routine_days asks for six, and
+ * 福祉課's look-up, never seen in the baseline, is raised either way. */
+static const char routine_six[] = "{\"rules\": {\"R09\": {\"params\": {\"routine_days\": 6}}}}";
+
+static void watch_list_routine_default(void)
+{
+    tk_tenant *t = city();
+    static const char *const base[][2] = {{"2024-09-02 10:00", "100003"},
+                                          {"2024-09-03 10:00", "100010"},
+                                          {"2024-09-04 10:00", "100004"},
+                                          {"2024-09-05 10:00", "100003"},
+                                          {"2024-09-06 10:00", "100010"}};
+    for (size_t i = 0; i < sizeof base / sizeof base[0]; i++)
+        EVENTS(t, {.when = base[i][0],
+                   .user = base[i][1],
+                   .term = "ZEIMU-PC001",
+                   .sys = "固定資産税",
+                   .op = TK_OP_LOOKUP,
+                   .subj = "0000000103"});
+    EVENTS(t,
+           {.when = "2024-10-08 10:00",
+            .user = "100010",
+            .term = "ZEIMU-PC001",
+            .sys = "固定資産税",
+            .op = TK_OP_LOOKUP,
+            .subj = "0000000103"},
+           {.when = "2024-10-08 11:00",
+            .user = "100011",
+            .term = "FUKUSHI-PC001",
+            .sys = "住民基本台帳",
+            .op = TK_OP_LOOKUP,
+            .subj = "0000000103"});
+    const struct opts o = {60, NULL, TK_RULES_EXPLAINED_DROP};
+    tk_rules_result *r = run_opts(t, "2024-10-01", "2024-10-10", &o);
+    if (find(r, "R09", "100010") != NULL || find(r, "R09", "100011") == NULL)
+        dump_rule(r, "R09");
+    TK_CHECK(find(r, "R09", "100010") == NULL);
+    const tk_rules_finding *f = find(r, "R09", "100011");
+    TK_CHECK(f != NULL && f->severity == TK_RULECAT_HIGH);
+    tk_rules_result_destroy(r);
+    const struct opts six = {60, routine_six, TK_RULES_EXPLAINED_DROP};
+    r = run_opts(t, "2024-10-01", "2024-10-10", &six);
+    f = find(r, "R09", "100010");
+    if (f == NULL)
+        dump_rule(r, "R09");
+    TK_CHECK(f != NULL && f->severity == TK_RULECAT_HIGH &&
+             strstr(f->detail, "\"dept_routine\":false") != NULL);
+    TK_CHECK(find(r, "R09", "100011") != NULL);
+    tk_rules_result_destroy(r);
+    tk_tenant_close(t);
+}
+
 static const char routine2[] =
     "{\"rules\": {\"R10\": {\"params\": {\"routine_days\": 3, \"routine_staff\": 2}}}}";
 static const char routine_off[] = "{\"rules\": {\"R10\": {\"params\": {\"routine_days\": 0}}}}";
@@ -2883,6 +2940,7 @@ int main(void)
     TK_RUN(watch_list_without_allowed_depts);
     TK_RUN(watch_list_routine_dept);
     TK_RUN(watch_list_routine_listed);
+    TK_RUN(watch_list_routine_default);
     TK_RUN(address_block_sweep);
     TK_RUN(out_of_role_and_kenmu);
     TK_RUN(out_of_role_function_and_level);
