@@ -334,15 +334,6 @@ struct pent {
     uint64_t look, proc;
 };
 
-/* The (所属, resident) pairs of watch-listed residents a 所属 looked up in
- * the baseline: routine_cats() explains a routine 所属's look-up only of a
- * resident it has dealt with. Open addressing; a key is (所属 + 1) << 32 |
- * resident, never 0; cap is 0 or a power of two. */
-struct kset {
-    uint64_t *v;
-    size_t cap, n;
-};
-
 struct pmap {
     struct pent *v;
     size_t cap, n; /* cap is a power of two */
@@ -541,7 +532,6 @@ struct ctx {
     int64_t ndays;
     struct dist *d03, *d11, *d24; /* per 所属 */
     struct routine *wr;           /* per 所属: its baseline look-ups of listed residents */
-    struct kset wknown;           /* (所属, listed resident) pairs of those look-ups */
     size_t ndepts;
     double *r06_t;            /* R06's chance: per 所属 (and unknown), the window's pairs */
     double r06_n;             /* and the residents the systems have shown (the largest pool) */
@@ -1256,56 +1246,15 @@ static int cat_index(unsigned cat)
     return cat == TK_MASTERSNAP_WATCH_CELEBRITY ? 0 : cat == TK_MASTERSNAP_WATCH_STAFF ? 1 : 2;
 }
 
-static uint64_t kset_key(size_t dept_id, uint32_t subj)
-{
-    return (uint64_t)(dept_id + 1) << 32 | subj;
-}
-
-static size_t kset_slot(const struct kset *k, uint64_t key)
-{
-    size_t i = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 17) & (k->cap - 1);
-    while (k->v[i] != 0 && k->v[i] != key)
-        i = (i + 1) & (k->cap - 1);
-    return i;
-}
-
-static int kset_has(const struct kset *k, uint64_t key)
-{
-    return k->cap != 0 && k->v[kset_slot(k, key)] == key;
-}
-
-static int kset_add(struct kset *k, uint64_t key, tk_error *err)
-{
-    if (kset_has(k, key))
-        return TK_OK;
-    if (2 * (k->n + 1) > k->cap) {
-        size_t cap = k->cap ? 2 * k->cap : 256;
-        struct kset n = {tk_calloc(cap, sizeof(uint64_t)), cap, k->n};
-        if (n.v == NULL)
-            return tk_error_set(err, TK_ENOMEM, "out of memory evaluating rules");
-        for (size_t i = 0; i < k->cap; i++)
-            if (k->v[i] != 0)
-                n.v[kset_slot(&n, k->v[i])] = k->v[i];
-        tk_free(k->v);
-        *k = n;
-    }
-    k->v[kset_slot(k, key)] = key;
-    k->n++;
-    return TK_OK;
-}
-
 /* A baseline look-up of subject subj by member u: counts the day and the
- * member for each watch-list category the resident is listed under, and
- * notes that u's 所属 has dealt with the resident. */
-static int routine_note(struct ctx *c, const struct urun *u, uint32_t subj, tk_error *err)
+ * member for each watch-list category the resident is listed under. */
+static void routine_note(struct ctx *c, const struct urun *u, uint32_t subj)
 {
     const uint8_t *ps = subj_ps(c, subj);
     tk_mastersnap_watch w;
     if (ps == NULL || u->dept_id >= c->ndepts ||
         !tk_mastersnap_check_watch(c->ms, ps, u->day, NULL, 0, &w))
-        return TK_OK;
-    if (kset_add(&c->wknown, kset_key(u->dept_id, subj), err) != TK_OK)
-        return TK_ENOMEM;
+        return;
     struct routine *r = &c->wr[u->dept_id];
     for (unsigned cat = 1; cat <= TK_MASTERSNAP_WATCH_PROTECTED; cat <<= 1) {
         if (!(w.categories & cat))
@@ -1321,26 +1270,20 @@ static int routine_note(struct ctx *c, const struct urun *u, uint32_t subj, tk_e
         if (!seen && r->nuid[k] < ROUTINE_UIDS)
             r->uid[k][r->nuid[k]++] = u->uid;
     }
-    return TK_OK;
 }
 
 /* The categories of open_list whose residents u's 所属 looked up
  * routinely in the baseline: on at least routine_days days, by at least
- * routine_staff members, resident subj among them. Such a 所属 serves
- * these residents as its daily work (the 市民課 counter serves 支援措置
- * residents too), so a list that cannot name it (no 担当所属) does not make
- * its look-ups unexplained. The resident must be one the 所属 dealt with:
- * a 所属 whose work touches some of a long list (a 国保 counter meeting
- * its insured 著名人) is not thereby excused for the others.
+ * routine_staff members. Such a 所属 serves these residents as its daily
+ * work (the 市民課 counter serves 支援措置 residents too), so a list that
+ * cannot name it (no 担当所属) does not make its look-ups unexplained.
  * Where the list names other 所属, the city's list stands and the finding
  * is raised, but its relationship says dept_routine and it ranks below a
  * look-up by a 所属 that never deals with these residents. */
-static unsigned routine_cats(const struct ctx *c, const struct urun *u, uint32_t subj,
-                             unsigned open_list)
+static unsigned routine_cats(const struct ctx *c, const struct urun *u, unsigned open_list)
 {
     unsigned out = 0;
-    if (!open_list || !u->found || u->dept_id >= c->ndepts ||
-        !kset_has(&c->wknown, kset_key(u->dept_id, subj)))
+    if (!open_list || !u->found || u->dept_id >= c->ndepts)
         return 0;
     const struct routine *r = &c->wr[u->dept_id];
     for (unsigned cat = 1; cat <= TK_MASTERSNAP_WATCH_PROTECTED; cat <<= 1) {
@@ -1446,7 +1389,7 @@ static int check_subject(struct ctx *c, const struct urun *u, const tk_dayevent 
         open_list && (c->s_proc[e->subject] == c->run || caseload(c, u->uid, e->subject, u->day))
             ? open_list
             : 0u;
-    const unsigned routine = routine_cats(c, u, e->subject, open_list);
+    const unsigned routine = routine_cats(c, u, open_list);
     if (bad && u->found) {
         /* A 兼務 into a 担当所属 allows what that 所属 may see. */
         for (size_t i = 0; i < w.nentries; i++) {
@@ -1802,9 +1745,8 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
         resident = subj_ps(c, a->subj);
         relationship(c, u, a->subj, a->key_sys, &rl);
         rl.dept_routine =
-            routine_cats(c, u, a->subj,
-                         a->flags & (TK_MASTERSNAP_WATCH_CELEBRITY | TK_MASTERSNAP_WATCH_STAFF)) !=
-            0;
+            routine_cats(
+                c, u, a->flags & (TK_MASTERSNAP_WATCH_CELEBRITY | TK_MASTERSNAP_WATCH_STAFF)) != 0;
         has_rel = 1;
         if (!unexp)
             ctx_watch(c, u, a, ctx, sizeof ctx);
@@ -1816,7 +1758,7 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
     case X10:
         resident = subj_ps(c, a->subj);
         relationship(c, u, a->subj, a->key_sys, &rl);
-        rl.dept_routine = routine_cats(c, u, a->subj, TK_MASTERSNAP_WATCH_PROTECTED) != 0;
+        rl.dept_routine = routine_cats(c, u, TK_MASTERSNAP_WATCH_PROTECTED) != 0;
         has_rel = 1;
         if (!unexp)
             ctx_watch(c, u, a, ctx, sizeof ctx);
@@ -2397,9 +2339,8 @@ static int user_run(struct ctx *c, const tk_dayevent *r, size_t n, int64_t day, 
             }
             if (looked && c->s_seen[subj] != c->run) {
                 c->s_seen[subj] = c->run;
-                if (!in_period && !c->frozen && u.found && (on(c, X09) || on(c, X10)) &&
-                    routine_note(c, &u, subj, err) != TK_OK)
-                    return TK_ENOMEM;
+                if (!in_period && !c->frozen && u.found && (on(c, X09) || on(c, X10)))
+                    routine_note(c, &u, subj);
                 distinct++;
                 unproc += !proc;
                 if (e->system < c->nsys && c->run_sys[e->system]++ == 0)
@@ -3964,7 +3905,6 @@ static void ctx_dispose(struct ctx *c)
     tk_free(c->d11);
     tk_free(c->d24);
     tk_free(c->wr);
-    tk_free(c->wknown.v);
 }
 
 static int ctx_init(struct ctx *c, tk_error *err)
