@@ -230,12 +230,19 @@ static void robust_scale(tk_mahalanobis *m, const double *x, size_t n, double *t
         m->floor[j] = 0.0;
         if (!(scale > 0.0)) {
             double mean = 0.0, ss = 0.0;
-            for (size_t i = 0; i < n; i++)
+            int constant = 1;
+            for (size_t i = 0; i < n; i++) {
                 mean += x[i * d + j];
+                constant &= x[i * d + j] == med;
+            }
             mean /= (double)n;
             for (size_t i = 0; i < n; i++)
                 ss += (x[i * d + j] - mean) * (x[i * d + j] - mean);
-            scale = sqrt(ss / (double)(n - 1));
+            /* A constant column is told by its values, not by ss: a mean
+             * of many copies of a value a double cannot hold exactly (log1p
+             * of 1) is off by rounding, and ss then gave a scale near 1e-16
+             * that put a day off the constant at d2 ~ 1e24. */
+            scale = constant ? 0.0 : sqrt(ss / (double)(n - 1));
             /* Most rows share one value (a count that is usually 0): the
              * central subset may hold none of the others, so the column
              * keeps at least its variance over all rows, 1 once divided

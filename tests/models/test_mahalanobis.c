@@ -290,6 +290,46 @@ static void collinear_constant_and_rare(void)
     free(x);
 }
 
+/* A column constant at a value a double cannot hold exactly (log1p(1),
+ * one terminal every day) sums to a mean that is off by rounding: its
+ * standard deviation came out near 1e-16 rather than 0, and a day off it
+ * by log1p(2) - log1p(1) had d2 near 1e24. It is a constant column (scale
+ * 1, no floor): such a day is far, and its distance stays of the order of
+ * the shrinkage's bound. */
+static void constant_column_rounding(void)
+{
+    enum { N = 20000, D = 4 };
+    double *x = malloc(N * D * sizeof *x);
+    TK_REQUIRE(x != NULL);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 5);
+    for (size_t i = 0; i < N; i++) {
+        double *row = x + i * D;
+        row[0] = log1p((double)gsl_ran_poisson(r, 40.0));
+        row[1] = log1p((double)gsl_ran_poisson(r, 15.0));
+        row[2] = log1p(1.0);
+        row[3] = log1p((double)gsl_ran_poisson(r, 3.0));
+    }
+    gsl_rng_free(r);
+    double mean = 0.0;
+    for (size_t i = 0; i < N; i++)
+        mean += x[i * D + 2];
+    mean /= N;
+    TK_CHECK(mean != log1p(1.0)); /* the case: the mean does not round-trip */
+    tk_mahalanobis *m = NULL;
+    tk_error err;
+    TK_REQUIRE(tk_mahalanobis_create(&m, x, N, D, NULL, &err) == TK_OK);
+    double day[D], d2 = 0;
+    memcpy(day, x, sizeof day);
+    day[2] = log1p(2.0);
+    TK_REQUIRE(tk_mahalanobis_score(m, day, 1, &d2, NULL, &err) == TK_OK);
+    if (!(d2 > 5.0 && d2 < 1e3))
+        printf("    d2 of a day with two terminals: %g\n", d2);
+    TK_CHECK(d2 > 5.0 && d2 < 1e3);
+    tk_mahalanobis_destroy(m);
+    free(x);
+}
+
 static void bad_input(void)
 {
     double x[3 * 2] = {1, 2, 3, 4, 5, 6};
@@ -348,6 +388,7 @@ int main(void)
     TK_RUN(singular_covariance);
     TK_RUN(ledoit_wolf_reference);
     TK_RUN(collinear_constant_and_rare);
+    TK_RUN(constant_column_rounding);
     TK_RUN(bad_input);
     TK_RUN(allocation_failures);
     TK_TEST_END();
