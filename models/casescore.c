@@ -11,6 +11,7 @@
 #define CHANCE_W   0.8   /* strength per factor 10 of that count ... */
 #define CHANCE_MAX 1.5   /* ... for at most this many factors either way */
 #define EARLIER    0.5   /* share of the strength kept when the entity has a case above */
+#define FLOOR_S    0.5   /* strength below which it decays towards 0 rather than going negative */
 
 double tk_casescore_strength(const tk_casescore_in *in)
 {
@@ -35,8 +36,13 @@ double tk_casescore_strength(const tk_casescore_in *in)
     s -= 0.4 * log((double)(in->n_person > 1 ? in->n_person : 1));
     s -= 0.5 * log((double)(in->n_dept > 1 ? in->n_dept : 1));
     s += 0.1 * log1p((double)in->evidence);
-    if (s < 0)
-        s = 0;
+    /* A floor, but a soft one: below FLOOR_S the strength decays
+     * exponentially (matching value and slope at FLOOR_S) instead of
+     * stopping at 0. A rule that fires for many members of one 所属 (R08
+     * in a large 国保 section) drives many weak cases below zero; clamped,
+     * a dozen of them tied at the band's floor in day order. */
+    if (s < FLOOR_S)
+        s = FLOOR_S * exp((s - FLOOR_S) / FLOOR_S);
     /* the same entity is listed above: the inspector asks about it there.
      * A share, not a shift: a shift would pile weak cases at the band's
      * floor, where they tie */

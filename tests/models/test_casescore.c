@@ -90,10 +90,39 @@ static void earlier_cases(void)
     TK_CHECK(tk_casescore_score(&first) > tk_casescore_score(&other));
 }
 
+/* Weak cases keep their order at the floor of their band: a low finding
+ * that fires for a dozen members of one 所属 (n_dept 12), for a person
+ * who has it three times (n_person 3), with a business relationship (rel
+ * -1) is weaker still than one without the relationship, and neither
+ * falls to the band's floor, where the two would tie. */
+static void weak_cases_keep_order(void)
+{
+    tk_casescore_in a = TK_CASESCORE_IN_INIT, b;
+    a.sev = TK_RULECAT_LOW;
+    a.n_dept = 12;
+    a.n_person = 3;
+    b = a;
+    b.rel = -1;
+    const double sa = tk_casescore_score(&a), sb = tk_casescore_score(&b);
+    if (!(sa > sb && sb > 20))
+        printf("    without a relationship %.6f, with one %.6f\n", sa, sb);
+    TK_CHECK(sa > sb && sb > 20);
+    /* the floor is smooth: strength just above and just below it differ
+     * as little as the inputs */
+    tk_casescore_in c = TK_CASESCORE_IN_INIT;
+    c.sev = TK_RULECAT_LOW;
+    c.n_dept = 3; /* 1 - 0.5 log 3 = 0.45: just below the soft floor's knee */
+    tk_casescore_in d = c;
+    d.evidence = 1; /* + 0.1 log 2 = 0.069 */
+    const double sc = tk_casescore_strength(&c), sd = tk_casescore_strength(&d);
+    TK_CHECK(sd > sc && sd - sc < 0.08);
+}
+
 int main(void)
 {
     TK_RUN(bands);
     TK_RUN(chance_term);
     TK_RUN(earlier_cases);
+    TK_RUN(weak_cases_keep_order);
     TK_TEST_END();
 }
