@@ -6,12 +6,14 @@
 
 #include "models/rulecat.h"
 
-#define SCALE      2.5   /* strength at which a case is 63 % of the way up its band */
-#define CHANCE_REF 0.001 /* expected count by chance that neither raises nor lowers a case */
-#define CHANCE_W   0.8   /* strength per factor 10 of that count ... */
-#define CHANCE_MAX 1.5   /* ... for at most this many factors either way */
-#define EARLIER    0.5   /* share of the strength kept when the entity has a case above */
-#define FLOOR_S    0.5   /* strength below which it decays towards 0 rather than going negative */
+#define SCALE        2.5   /* strength at which a case is 63 % of the way up its band */
+#define CHANCE_REF   0.001 /* expected count by chance that neither raises nor lowers a case */
+#define CHANCE_W     0.8   /* strength per factor 10 of that count ... */
+#define CHANCE_MAX   1.5   /* ... for at most this many factors either way */
+#define EARLIER      0.5   /* share of the strength kept when the entity has a case above */
+#define FLOOR_S      0.5   /* strength below which it decays towards 0 rather than going negative */
+#define EXPLAINED_LO 10.0  /* the band of a case master data explains: below the low band */
+#define EXPLAINED_HI 20.0
 
 double tk_casescore_strength(const tk_casescore_in *in)
 {
@@ -48,19 +50,21 @@ double tk_casescore_strength(const tk_casescore_in *in)
      * floor, where they tie */
     if (in->earlier != TK_CASESCORE_FIRST)
         s *= EARLIER;
-    /* master data explains the leading finding (its severity was lowered
-     * for it): it ranks below what nothing explains in its band, and keeps
-     * its order among the explained ones (a shift would pile them at the
-     * band's floor) */
-    if (in->explained)
-        s *= 0.3;
     return s;
 }
 
 double tk_casescore_score(const tk_casescore_in *in)
 {
     static const double lo[] = {0, 20, 45, 70, 90}, hi[] = {0, 45, 70, 90, 100};
-    const int sev = in->sev >= TK_RULECAT_LOW && in->sev <= TK_RULECAT_CRITICAL ? in->sev : 1;
+    int sev = in->sev >= TK_RULECAT_LOW && in->sev <= TK_RULECAT_CRITICAL ? in->sev : 1;
+    double l = lo[sev], h = hi[sev];
+    /* master data explains the leading finding (an approved medium in office
+     * hours, an overtime order that covers the evening): the city's own
+     * records account for it, so it ranks below every case they do not
+     * account for, however weak, in its own band, and keeps its order
+     * among the explained ones */
+    if (in->explained)
+        l = EXPLAINED_LO, h = EXPLAINED_HI;
     const double s = tk_casescore_strength(in);
-    return lo[sev] + (hi[sev] - lo[sev]) * 0.999 * (1 - exp(-s / SCALE));
+    return l + (h - l) * 0.999 * (1 - exp(-s / SCALE));
 }

@@ -8,12 +8,14 @@
  * The strength adds how far past the threshold, how many days, how many
  * rules, the models' view of its days, the business relationship with
  * the resident and, where the rule estimates it, how unlikely the
- * pattern is by chance for its member (R05's span_chance); it subtracts
+ * pattern is by chance for its member (R05's span_chance, R06's, R08's
+ * and R11's chance); it subtracts
  * how often the rule fires for the same person and the same 所属, and
  * whether the same entity already has a case ranked above it (an
  * inspector who reads that case asks the person about the rest too).
  * A case master data explains (its severity lowered by a legitimising
- * context) keeps a third of its strength.
+ * context) is placed by its strength in a band of its own, 10-20, below
+ * every case master data does not explain.
  *
  * Owns nothing; pure functions, thread-safe. */
 #ifndef TK_CASESCORE_H
@@ -60,7 +62,7 @@ double tk_casescore_strength(const tk_casescore_in *in);
 
 /* The case's score in its severity band, from tk_casescore_strength():
  * in [20, 45) for low, [45, 70) medium, [70, 90) high, [90, 100)
- * critical; nondecreasing in the strength. */
+ * critical, [10, 20) when in->explained; nondecreasing in the strength. */
 double tk_casescore_score(const tk_casescore_in *in);
 
 #endif

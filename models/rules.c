@@ -1117,6 +1117,7 @@ struct urun {
     int64_t last_t;            /* time of the run's last event */
     int training;              /* a training account in its training period today */
     tk_mastersnap_training tr; /* that period, or (tr.listed) the account's nearest one */
+    size_t distinct;           /* residents looked up on the day (set before emit_user()) */
 };
 
 static void relationship(const struct ctx *c, const struct urun *u, uint32_t subj, uint32_t sys,
@@ -1693,7 +1694,7 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
     const uint8_t *resident = NULL;
     struct rel rl = {0, 0, 0, 0, 0};
     int has_rel = 0, different = 0;
-    double overlap = -1;
+    double overlap = -1, chance = -1;
     json_t *tdepts = NULL;
     switch (x) {
     case X01:
@@ -1738,6 +1739,11 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
         break;
     case X08:
         resident = subj_ps(c, a->subj);
+        /* the chance of meeting a namesake neighbour among the day's
+         * residents: a member on election duty who looks up 500 residents
+         * meets one far more often than one who looks up 20 */
+        chance = (double)u->distinct *
+                 tk_mastersnap_resident_share(c->ms, u->own.block, u->st.kana, u->own.household);
         snprintf(sum, sizeof sum, "%sが同姓・同町丁の住民（%s）を%sで%llu回照会（知人の可能性）",
                  who, rs, sys, (unsigned long long)a->n);
         break;
@@ -1960,6 +1966,10 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
     }
     if (has_rel)
         jset(d, "relationship", rel_json(&rl));
+    if (chance >= 0) {
+        jset(d, "chance", json_real(chance));
+        jset(d, "residents_of_day", json_integer((json_int_t)u->distinct));
+    }
     if (overlap >= 0) {
         jset(d, "overlap_hours", json_real(round(overlap * 100) / 100));
         jset(d, "terminal_depts", tdepts);
@@ -2505,6 +2515,7 @@ static int user_run(struct ctx *c, const tk_dayevent *r, size_t n, int64_t day, 
                              c->r[X17].sev, "回", sum, err);
         }
     }
+    u.distinct = distinct;
     static const int per_user[] = {X01, X02, X07, X08, X09, X10, X12, X13, X14, X15,
                                    X16, X18, X19, X20, X24, X25, X26, X27, X31};
     for (size_t k = 0; rc == TK_OK && k < sizeof per_user / sizeof per_user[0]; k++)

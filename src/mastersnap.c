@@ -1980,6 +1980,23 @@ int tk_mastersnap_find_resident(const tk_mastersnap *s, const uint8_t *subject, 
     return r != NULL;
 }
 
+double tk_mastersnap_resident_share(const tk_mastersnap *s, const uint8_t *block,
+                                    const uint8_t *kana, const uint8_t *household)
+{
+    if (s->nres == 0 || block == NULL || kana == NULL)
+        return 0;
+    const uint32_t b = ps_find(&s->pool, block), k = ps_find(&s->pool, kana);
+    const uint32_t h = household ? ps_find(&s->pool, household) : NONE;
+    if (b == NONE || k == NONE)
+        return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < s->nres; i++) {
+        const struct res_row *r = &s->res[i];
+        n += r->block == b && r->kana == k && (h == NONE || r->household != h);
+    }
+    return (double)n / (double)s->nres;
+}
+
 /* The group of training rows of user p[0..len) on day: the name as given,
  * else without a Windows domain (`CITY\kenshu01`) or a UPN suffix
  * (`kenshu01@city.local`), as the resolver retries. NULL if none. */

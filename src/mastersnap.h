@@ -354,4 +354,12 @@ typedef struct tk_mastersnap_resident {
 int tk_mastersnap_find_resident(const tk_mastersnap *s, const uint8_t *subject, int64_t day,
                                 tk_mastersnap_resident *out);
 
+/* The share of the residents master's rows (every version loaded) whose
+ * 町丁 and 氏名カナ surname are block and kana and whose household is not
+ * household (NULL: any): how likely a resident drawn from the city is a
+ * namesake neighbour of a member (R08's chance). Pseudonyms borrowed.
+ * 0 when no resident has that 町丁 and kana. One pass over the rows. */
+double tk_mastersnap_resident_share(const tk_mastersnap *s, const uint8_t *block,
+                                    const uint8_t *kana, const uint8_t *household);
+
 #endif

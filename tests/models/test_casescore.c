@@ -90,6 +90,36 @@ static void earlier_cases(void)
     TK_CHECK(tk_casescore_score(&first) > tk_casescore_score(&other));
 }
 
+/* A case master data explains (an approved medium in office hours) ranks
+ * below every case it does not explain, however weak: the city's records
+ * account for it, and an inspector reads what they do not account for
+ * first. Strong explained cases stay below the weakest unexplained low
+ * one, in their own order. */
+static void explained_below_unexplained(void)
+{
+    tk_casescore_in weakest = TK_CASESCORE_IN_INIT, strong = TK_CASESCORE_IN_INIT, weak;
+    weakest.sev = TK_RULECAT_LOW;
+    weakest.rel = -1;
+    weakest.chance = 1;
+    weakest.n_dept = 50;
+    weakest.earlier = TK_CASESCORE_SAME_RULE;
+    strong.sev = TK_RULECAT_LOW;
+    strong.explained = 1;
+    strong.days = 30;
+    strong.nrules = 4;
+    strong.ratio = 100;
+    strong.evidence = 100000;
+    weak = strong;
+    weak.days = 1;
+    const double s_weakest = tk_casescore_score(&weakest), s_strong = tk_casescore_score(&strong),
+                 s_weak = tk_casescore_score(&weak);
+    if (!(s_weakest > s_strong && s_strong > s_weak && s_weak >= 10))
+        printf("    weakest unexplained %.4f, explained strong %.4f, weak %.4f\n", s_weakest,
+               s_strong, s_weak);
+    TK_CHECK(s_weakest > s_strong && s_strong > s_weak && s_weak >= 10);
+    TK_CHECK(s_weakest >= 20 && s_strong < 20);
+}
+
 /* Weak cases keep their order at the floor of their band: a low finding
  * that fires for a dozen members of one 所属 (n_dept 12), for a person
  * who has it three times (n_person 3), with a business relationship (rel
@@ -123,6 +153,7 @@ int main(void)
     TK_RUN(bands);
     TK_RUN(chance_term);
     TK_RUN(earlier_cases);
+    TK_RUN(explained_below_unexplained);
     TK_RUN(weak_cases_keep_order);
     TK_TEST_END();
 }

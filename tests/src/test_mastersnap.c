@@ -613,6 +613,16 @@ static void test_residents(void)
     TK_CHECK_INT(tk_mastersnap_find_resident(s, nobody.b, D(2024, 6, 1), &a), 0);
     TK_CHECK(a.household == NULL && a.block == NULL && a.kana == NULL);
     TK_CHECK(tk_mastersnap_find_resident(s, yamada.b, D(2024, 6, 1), NULL));
+
+    /* R08's chance: the share of residents who are namesake neighbours
+     * (4 rows: two ヤマダ of 本町1丁目 in H000111, one of 緑町2丁目) */
+    TK_REQUIRE(tk_mastersnap_find_resident(s, yamada.b, D(2024, 6, 1), &a));
+    TK_CHECK(tk_mastersnap_resident_share(s, a.block, a.kana, NULL) == 0.5);
+    TK_CHECK(tk_mastersnap_resident_share(s, a.block, a.kana, a.household) == 0);
+    TK_CHECK(tk_mastersnap_resident_share(s, a.block, a.kana, c.household) == 0.5);
+    TK_CHECK(tk_mastersnap_resident_share(s, c.block, kana.b, a.household) == 0.25);
+    TK_CHECK(tk_mastersnap_resident_share(s, h111.b, kana.b, NULL) == 0); /* not a 町丁 */
+    TK_CHECK(tk_mastersnap_resident_share(s, NULL, kana.b, NULL) == 0);
     tk_mastersnap_destroy(s);
 }
 
