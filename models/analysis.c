@@ -194,6 +194,8 @@ struct item {
                            caseload, 0 not known (detail.relationship of the finding) */
     double chance;      /* a rule finding's expected count by chance for its member
                            (detail.span_chance, else detail.chance), 0 when none */
+    double habit;       /* the share of the member's baseline days with the pattern
+                           (detail.habit), 0 when the rule does not give it */
     const char *dept;   /* the finding's 所属 (borrowed from the features), or NULL */
     int explained;      /* a rule finding that master data lowered (its context: an approved
                            medium in hours, an overtime order) */
@@ -1974,6 +1976,8 @@ static int rule_item(struct ctx *c, const tk_rules_finding *f, const char *etype
     if (ch == NULL)
         ch = json_object_get(detail, "chance");
     it->chance = json_is_number(ch) && json_number_value(ch) > 0 ? json_number_value(ch) : 0;
+    const json_t *hb = json_object_get(detail, "habit");
+    it->habit = json_is_number(hb) && json_number_value(hb) > 0 ? json_number_value(hb) : 0;
 
     char from[16], to[16];
     tk_period_format_day(f->day_from, from, sizeof from);
@@ -2363,6 +2367,7 @@ struct caseinfo {
                           model anomaly among its members, or -1 */
     int rel;           /* as struct item's, -1 winning over +1 */
     double chance;     /* the leading finding's expected count by chance, 0: none */
+    double habit;      /* the leading finding's baseline share of days with it, 0: none */
     uint64_t evidence; /* events behind its members */
 };
 
@@ -2398,6 +2403,7 @@ static double case_score(const struct item *cs, const struct caseinfo *ci, int64
                                 .period = ci->period,
                                 .rel = ci->rel,
                                 .chance = ci->chance,
+                                .habit = ci->habit,
                                 .n_person = n_person,
                                 .n_dept = n_dept,
                                 .evidence = ci->evidence,
@@ -2500,6 +2506,7 @@ static int case_build(const struct ctx *c, tk_db *db, const struct item *items, 
     memset(ci, 0, sizeof *ci);
     ci->lead = lead;
     ci->chance = L->chance;
+    ci->habit = L->habit;
     ci->model_best = -1;
     ci->period = -1;
     cs->score = L->score;

@@ -6,13 +6,17 @@
 
 #include "models/rulecat.h"
 
-#define SCALE        2.5   /* strength at which a case is 63 % of the way up its band */
-#define CHANCE_REF   0.001 /* expected count by chance that neither raises nor lowers a case */
-#define CHANCE_W     0.8   /* strength per factor 10 of that count ... */
-#define CHANCE_MAX   1.5   /* ... for at most this many factors either way */
-#define EARLIER      0.5   /* share of the strength kept when the entity has a case above */
-#define FLOOR_S      0.5   /* strength below which it decays towards 0 rather than going negative */
-#define EXPLAINED_LO 10.0  /* the band of a case master data explains: below the low band */
+#define SCALE      2.5   /* strength at which a case is 63 % of the way up its band */
+#define CHANCE_REF 0.001 /* expected count by chance that neither raises nor lowers a case */
+#define CHANCE_W   0.8   /* strength per factor 10 of that count ... */
+#define CHANCE_MAX 1.5   /* ... for at most this many factors either way */
+#define EARLIER    0.5   /* share of the strength kept when the entity has a case above */
+#define FLOOR_S    0.5   /* strength below which it decays towards 0 rather than going negative */
+#define HABIT_REF  0.05  /* share of baseline days with the pattern that neither raises nor lowers \
+                          */
+#define HABIT_W      0.8 /* strength per factor 10 of that share ... */
+#define HABIT_MAX    1.0 /* ... for at most this many factors either way */
+#define EXPLAINED_LO 10.0 /* the band of a case master data explains: below the low band */
 #define EXPLAINED_HI 20.0
 
 double tk_casescore_strength(const tk_casescore_in *in)
@@ -35,6 +39,11 @@ double tk_casescore_strength(const tk_casescore_in *in)
      * explains; it sinks rather than vanishes, the filter having raised it */
     if (in->chance > 0)
         s += CHANCE_W * fmax(-CHANCE_MAX, fmin(CHANCE_MAX, log10(CHANCE_REF / in->chance)));
+    /* how usual the pattern is for the member: work at 20:50 by someone
+     * who never works late in the baseline is rarer than by someone who
+     * does one day in three */
+    if (in->habit > 0)
+        s += HABIT_W * fmax(-HABIT_MAX, fmin(HABIT_MAX, log10(HABIT_REF / in->habit)));
     s -= 0.4 * log((double)(in->n_person > 1 ? in->n_person : 1));
     s -= 0.5 * log((double)(in->n_dept > 1 ? in->n_dept : 1));
     s += 0.1 * log1p((double)in->evidence);

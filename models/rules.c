@@ -71,6 +71,7 @@
 #include <gsl/gsl_cdf.h>
 #include <jansson.h>
 #include <math.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,15 +84,20 @@
 #include "src/store.h"
 #include "src/timefmt.h"
 
-#define MIN_MS     ((int64_t)60000)
-#define HOUR_MS    ((int64_t)3600000)
-#define ACC_SET    8 /* systems, terminals, users remembered per accumulator */
-#define EV_PER_DAY 3 /* evidence ids kept per key and day in the R05/R06 lists */
-#define MAX_PERIOD 3660
-#define SUBJ_NONE  0u
-#define NO_DEPT    TK_MASTERSNAP_NO_DEPT
-#define PS_SIZE    TK_MASTERSNAP_PS_SIZE
-#define RING_MAX   61 /* window_days <= 60, plus today */
+#define MIN_MS          ((int64_t)60000)
+#define HOUR_MS         ((int64_t)3600000)
+#define ACC_SET         8 /* systems, terminals, users remembered per accumulator */
+#define EV_PER_DAY      3 /* evidence ids kept per key and day in the R05/R06 lists */
+#define MAX_PERIOD      3660
+#define SUBJ_NONE       0u
+#define NO_DEPT         TK_MASTERSNAP_NO_DEPT
+#define PS_SIZE         TK_MASTERSNAP_PS_SIZE
+#define RING_MAX        61 /* window_days <= 60, plus today */
+#define HABIT_MIN_DAYS  20 /* baseline working days R01's habit needs */
+#define HABIT_EVE_FROM  17 /* R01's habit: last business at or after 17:00 ... 23:00 */
+#define HABIT_EVE       7
+#define HABIT_MORN_FROM 5 /* ... first business before 5:00 ... 8:00 */
+#define HABIT_MORN      4
 
 /* The rules this module evaluates, in catalogue id order. */
 enum {
@@ -499,6 +505,12 @@ struct ctx {
     size_t ntouched;
     int64_t *act_day;
     uint64_t *act_mask;
+    /* R01's habit: per user, the baseline's open working days with business
+     * (hab_days) and, of them, those whose last business event was at or
+     * after HABIT_EVE_FROM + h o'clock (hab_eve[HABIT_EVE * user + h]) or
+     * whose first was before HABIT_MORN_FROM + h o'clock (hab_morn), orders
+     * or not */
+    uint32_t *hab_days, *hab_eve, *hab_morn;
     uint32_t *u_stamp; /* R06: distinct users of a resident */
     uint32_t ustamp;
     uint32_t *u_win;
@@ -1178,6 +1190,20 @@ static double r19_limit(const struct ctx *c, const struct urun *u)
     return lim;
 }
 
+/* Whether e, on an open day of u, is outside u's hours by more than R01's
+ * grace (overtime orders aside). */
+static int out_of_hours(const struct ctx *c, const struct urun *u, const tk_dayevent *e)
+{
+    const int slot = tk_calendar_slot(c->cal, u->hours, e->t);
+    if (slot == TK_CALENDAR_SLOT_IN_HOURS || slot == TK_CALENDAR_SLOT_LUNCH)
+        return 0;
+    if (slot == TK_CALENDAR_SLOT_EARLY && e->minute >= u->hours->start_min - c->p.r01_grace)
+        return 0;
+    if (slot == TK_CALENDAR_SLOT_EVENING && e->minute < u->hours->end_min + c->p.r01_grace)
+        return 0;
+    return 1;
+}
+
 static int check_time(struct ctx *c, const struct urun *u, const tk_dayevent *e, tk_error *err)
 {
     if (!u->open) {
@@ -1187,14 +1213,7 @@ static int check_time(struct ctx *c, const struct urun *u, const tk_dayevent *e,
             tk_mastersnap_has_overtime(c->ms, u->sid, strlen(u->sid), u->day, e->minute) != 0;
         return acc_add(c, &c->ua[X02][ot], e, c->r[X02].sev, err);
     }
-    if (!on(c, X01))
-        return TK_OK;
-    const int slot = tk_calendar_slot(c->cal, u->hours, e->t);
-    if (slot == TK_CALENDAR_SLOT_IN_HOURS || slot == TK_CALENDAR_SLOT_LUNCH)
-        return TK_OK;
-    if (slot == TK_CALENDAR_SLOT_EARLY && e->minute >= u->hours->start_min - c->p.r01_grace)
-        return TK_OK;
-    if (slot == TK_CALENDAR_SLOT_EVENING && e->minute < u->hours->end_min + c->p.r01_grace)
+    if (!on(c, X01) || !out_of_hours(c, u, e))
         return TK_OK;
     /* night: [night_start, night_end) of R01's parameters, wrapping midnight (equal: none);
      * a time inside the day's hours never gets here */
@@ -1964,6 +1983,33 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
         jset(d, "hours", json_string(hb));
         jset(d, "hours_from", json_string(tk_calendar_hours_from_code(u->hours_from)));
     }
+    if (x == X01 && unexp && c->hab_days[u->uid] >= HABIT_MIN_DAYS) {
+        /* how usual work at that hour is for the member: the share of the
+         * baseline's open working days with business at or after the
+         * finding's first hour (evening), or before the hour after it
+         * (morning), order or not. None: half a day. */
+        const int m0 = (int)(((a->t0 / MIN_MS) % 1440 + 1440 + 9 * 60) % 1440);
+        const int morning = m0 < u->hours->start_min;
+        const int h = morning ? m0 / 60 + 1 - HABIT_MORN_FROM : m0 / 60 - HABIT_EVE_FROM;
+        const int hc = morning ? (h < 0             ? 0
+                                  : h >= HABIT_MORN ? HABIT_MORN - 1
+                                                    : h)
+                               : (h < 0            ? 0
+                                  : h >= HABIT_EVE ? HABIT_EVE - 1
+                                                   : h);
+        const double hd = c->hab_days[u->uid];
+        const double hl = morning ? c->hab_morn[(size_t)u->uid * HABIT_MORN + (size_t)hc]
+                                  : c->hab_eve[(size_t)u->uid * HABIT_EVE + (size_t)hc];
+        char hb[32];
+        if (morning)
+            snprintf(hb, sizeof hb, "before %02d:00", HABIT_MORN_FROM + hc);
+        else
+            snprintf(hb, sizeof hb, "from %02d:00", HABIT_EVE_FROM + hc);
+        jset(d, "habit_hours", json_string(hb));
+        jset(d, "baseline_days", json_integer((json_int_t)hd));
+        jset(d, "baseline_days_at_hour", json_integer((json_int_t)hl));
+        jset(d, "habit", json_real(fmax(hl, 0.5) / hd));
+    }
     if (has_rel)
         jset(d, "relationship", rel_json(&rl));
     if (chance >= 0) {
@@ -2316,6 +2362,7 @@ static int user_run(struct ctx *c, const tk_dayevent *r, size_t n, int64_t day, 
 
     struct dlist *l5 = ring_at(c->ring5, day), *l6 = ring_at(c->ring6, day);
     size_t distinct = 0, unproc = 0, nfail = 0;
+    int first_min = INT_MAX, last_min = -1; /* baseline: R01's habit */
     c->scr_n = 0;
     for (size_t i = 0; i < n && rc == TK_OK; i++) {
         const tk_dayevent *e = &r[i];
@@ -2375,6 +2422,8 @@ static int user_run(struct ctx *c, const tk_dayevent *r, size_t n, int64_t day, 
         if (rc != TK_OK)
             break;
         if (!in_period) {
+            first_min = first_min < e->minute ? first_min : e->minute;
+            last_min = last_min > e->minute ? last_min : e->minute;
             if (is_output(op) && e->count >= 0 && u.dept_id < c->ndepts && !c->frozen)
                 dist_push(&c->d24[u.dept_id], (double)e->count, err, &rc);
             continue;
@@ -2407,6 +2456,15 @@ static int user_run(struct ctx *c, const tk_dayevent *r, size_t n, int64_t day, 
         c->act_day[u.uid] = day;
     }
     if (!in_period) {
+        if (last_min >= 0 && u.open && !c->frozen) {
+            c->hab_days[u.uid]++;
+            for (int h = 0; h < HABIT_EVE; h++)
+                c->hab_eve[(size_t)u.uid * HABIT_EVE + (size_t)h] +=
+                    last_min >= (HABIT_EVE_FROM + h) * 60;
+            for (int h = 0; h < HABIT_MORN; h++)
+                c->hab_morn[(size_t)u.uid * HABIT_MORN + (size_t)h] +=
+                    first_min < (HABIT_MORN_FROM + h) * 60;
+        }
         if (u.dept_id < c->ndepts && !c->frozen) {
             if (distinct > 0)
                 dist_push(&c->d03[u.dept_id], (double)distinct, err, &rc);
@@ -3886,6 +3944,9 @@ static void ctx_dispose(struct ctx *c)
     tk_free(c->touched);
     tk_free(c->act_day);
     tk_free(c->act_mask);
+    tk_free(c->hab_days);
+    tk_free(c->hab_eve);
+    tk_free(c->hab_morn);
     for (int x = 0; x < NX; x++) {
         tk_free(c->ua[x][0].ev);
         tk_free(c->ua[x][1].ev);
@@ -3957,8 +4018,12 @@ static int ctx_init(struct ctx *c, tk_error *err)
     c->touched = tk_calloc(c->nsys, sizeof *c->touched);
     c->act_day = tk_calloc(c->nusers, sizeof *c->act_day);
     c->act_mask = tk_calloc(c->nusers, sizeof *c->act_mask);
+    c->hab_days = tk_calloc(c->nusers, sizeof *c->hab_days);
+    c->hab_eve = tk_calloc(c->nusers * HABIT_EVE, sizeof *c->hab_eve);
+    c->hab_morn = tk_calloc(c->nusers * HABIT_MORN, sizeof *c->hab_morn);
     if (!c->pool || !c->pool_n || !c->us_sum || !c->us_days || !c->ret_n || !c->ret_w ||
-        !c->ret_l || !c->ret_e || !c->run_sys || !c->touched || !c->act_day || !c->act_mask)
+        !c->ret_l || !c->ret_e || !c->run_sys || !c->touched || !c->act_day || !c->act_mask ||
+        !c->hab_days || !c->hab_eve || !c->hab_morn)
         return tk_error_set(err, TK_ENOMEM, "out of memory setting up the rule evaluation");
     c->s_seen = tk_calloc(c->nsubj, sizeof *c->s_seen);
     c->rcache = tk_calloc(c->nsubj, sizeof *c->rcache);

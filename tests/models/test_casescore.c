@@ -90,6 +90,28 @@ static void earlier_cases(void)
     TK_CHECK(tk_casescore_score(&first) > tk_casescore_score(&other));
 }
 
+/* R01's habit: work at 20:50 by a member with no baseline day at that hour
+ * (0.5 / 120) ranks above the same by a member who works that late one day
+ * in three, with the unknown habit between them; the term is bounded. */
+static void habit_term(void)
+{
+    tk_casescore_in never = TK_CASESCORE_IN_INIT, usual, unknown, always;
+    never.sev = TK_RULECAT_MEDIUM;
+    usual = unknown = always = never;
+    never.habit = 0.5 / 120;
+    usual.habit = 1.0 / 3;
+    always.habit = 1;
+    const double s_never = tk_casescore_score(&never), s_unknown = tk_casescore_score(&unknown),
+                 s_usual = tk_casescore_score(&usual);
+    if (!(s_never > s_unknown + 2 && s_unknown > s_usual + 2))
+        printf("    never %.3f unknown %.3f one day in three %.3f\n", s_never, s_unknown, s_usual);
+    TK_CHECK(s_never > s_unknown + 2 && s_unknown > s_usual + 2);
+    /* one factor of ten at most either way, 0.8 strength per factor */
+    TK_CHECK(tk_casescore_strength(&never) - tk_casescore_strength(&unknown) <= 0.8 + 1e-12);
+    TK_CHECK(tk_casescore_strength(&unknown) - tk_casescore_strength(&always) <= 0.8 + 1e-12);
+    TK_CHECK(s_usual >= 45);
+}
+
 /* A case master data explains (an approved medium in office hours) ranks
  * below every case it does not explain, however weak: the city's records
  * account for it, and an inspector reads what they do not account for
@@ -154,6 +176,7 @@ int main(void)
     TK_RUN(chance_term);
     TK_RUN(earlier_cases);
     TK_RUN(explained_below_unexplained);
+    TK_RUN(habit_term);
     TK_RUN(weak_cases_keep_order);
     TK_TEST_END();
 }

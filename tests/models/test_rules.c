@@ -1138,6 +1138,98 @@ static void many_staff_on_one_resident(void)
 
 /* ---- R07-R10: who the resident is ----------------------------------------------- */
 
+/* Appends to v (n entries so far) a look-up of 0000000004 by user at
+ * day and hm, its time written into when[*n]. */
+static void add_lookup(struct ev *v, char (*when)[24], size_t *n, const char *day, const char *hm,
+                       const char *user, const char *term, const char *sys)
+{
+    snprintf(when[*n], sizeof when[*n], "%s %s", day, hm);
+    v[*n] = (struct ev){.when = when[*n],
+                        .user = user,
+                        .term = term,
+                        .sys = sys,
+                        .op = TK_OP_LOOKUP,
+                        .subj = "0000000004"};
+    (*n)++;
+}
+
+/* The first finding of rule about entity on day, or NULL. */
+static const tk_rules_finding *find_day(const tk_rules_result *r, const char *rule,
+                                        const char *entity, const char *day)
+{
+    for (size_t i = 0; i < tk_rules_result_count(r); i++) {
+        const tk_rules_finding *f = tk_rules_result_at(r, i);
+        if (strcmp(f->rule_id, rule) == 0 && strcmp(f->entity, entity) == 0 &&
+            f->day_from == day_of(day))
+            return f;
+    }
+    return NULL;
+}
+
+/* R01's habit: how usual work at the finding's hour is for the member, as
+ * the share of the baseline's open working days with business at or after
+ * that hour (evening) or before the hour after it (morning), orders or
+ * not. 100003 worked past 18:00 on 6 of 24 baseline days; 100002 never
+ * outside 10:00 (none: half a day). The case score ranks by it
+ * (docs/models.md, item 10). */
+static void after_hours_habit(void)
+{
+    static const char *const days[] = {
+        "2024-08-26", "2024-08-27", "2024-08-28", "2024-08-29", "2024-08-30", "2024-09-02",
+        "2024-09-03", "2024-09-04", "2024-09-05", "2024-09-06", "2024-09-09", "2024-09-10",
+        "2024-09-11", "2024-09-12", "2024-09-13", "2024-09-17", "2024-09-18", "2024-09-19",
+        "2024-09-20", "2024-09-24", "2024-09-25", "2024-09-26", "2024-09-27", "2024-09-30"};
+    enum { ND = sizeof days / sizeof days[0] };
+    static char when[3 * ND][24];
+    struct ev v[3 * ND];
+    size_t n = 0;
+    tk_tenant *t = city();
+    for (size_t i = 0; i < ND; i++) {
+        add_lookup(v, when, &n, days[i], "10:00", "100003", "ZEIMU-PC001", "固定資産税");
+        add_lookup(v, when, &n, days[i], "10:00", "100002", "SHIMIN-PC002", "住民基本台帳");
+        if (i % 4 == 0)
+            add_lookup(v, when, &n, days[i], "19:40", "100003", "ZEIMU-PC001", "固定資産税");
+    }
+    events(t, v, n);
+    EVENTS(t,
+           {.when = "2024-10-08 18:30",
+            .user = "100003",
+            .term = "ZEIMU-PC001",
+            .sys = "固定資産税",
+            .op = TK_OP_LOOKUP,
+            .subj = "0000000004"},
+           {.when = "2024-10-08 19:10",
+            .user = "100002",
+            .term = "SHIMIN-PC002",
+            .sys = "住民基本台帳",
+            .op = TK_OP_LOOKUP,
+            .subj = "0000000004"},
+           {.when = "2024-10-09 06:20",
+            .user = "100002",
+            .term = "SHIMIN-PC002",
+            .sys = "住民基本台帳",
+            .op = TK_OP_LOOKUP,
+            .subj = "0000000004"});
+    const struct opts o = {60, NULL, TK_RULES_EXPLAINED_DROP};
+    tk_rules_result *r = run_opts(t, "2024-10-08", "2024-10-09", &o);
+    const tk_rules_finding *late = find(r, "R01", "100003");
+    const tk_rules_finding *never = find_day(r, "R01", "100002", "2024-10-08");
+    const tk_rules_finding *early = find_day(r, "R01", "100002", "2024-10-09");
+    if (!late || !never || !early || detail_num(late, "habit") != 6.0 / 24)
+        dump(r, "R01");
+    TK_REQUIRE(late && never && early);
+    TK_CHECK(detail_num(late, "baseline_days") == 24);
+    TK_CHECK(detail_num(late, "baseline_days_at_hour") == 6);
+    TK_CHECK(fabs(detail_num(late, "habit") - 6.0 / 24) < 1e-9);
+    TK_CHECK(strstr(late->detail, "\"habit_hours\":\"from 18:00\"") != NULL);
+    TK_CHECK(fabs(detail_num(never, "habit") - 0.5 / 24) < 1e-9);
+    TK_CHECK(strstr(never->detail, "\"habit_hours\":\"from 19:00\"") != NULL);
+    TK_CHECK(fabs(detail_num(early, "habit") - 0.5 / 24) < 1e-9);
+    TK_CHECK(strstr(early->detail, "\"habit_hours\":\"before 07:00\"") != NULL);
+    tk_rules_result_destroy(r);
+    tk_tenant_close(t);
+}
+
 static void self_family_acquaintance(void)
 {
     tk_tenant *t = city();
@@ -2930,6 +3022,7 @@ int main(void)
 {
     gsl_set_error_handler_off();
     TK_RUN(after_hours_and_overtime);
+    TK_RUN(after_hours_habit);
     TK_RUN(overtime_partly_covering);
     TK_RUN(closed_day_and_holiday_opening);
     TK_RUN(bulk_lookups);
