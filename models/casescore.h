@@ -10,7 +10,7 @@
  * the resident and, where the rule estimates it, how unlikely the
  * pattern is by chance for its member (R05's span_chance, R06's, R08's
  * and R11's chance) and how usual it is for the member in the baseline
- * (R01's habit); it subtracts
+ * (R01's and R02's habit); it subtracts
  * how often the rule fires for the same person and the same 所属, and
  * whether the same entity already has a case ranked above it (an
  * inspector who reads that case asks the person about the rest too).
@@ -47,7 +47,7 @@ typedef struct tk_casescore_in {
     int rel;           /* +1 look-up only with no relationship, -1 processing/caseload, 0 */
     double chance;     /* the leading finding's expected count by chance, 0: not estimated */
     double habit;      /* the share of the member's baseline days with the leading rule's
-                          pattern (R01: work outside hours), 0: not known */
+                          pattern (R01: work at that hour; R02: on closed days), 0: not known */
     int64_t n_person;  /* cases of the leading rule for the same person (>= 1) */
     int64_t n_dept;    /* distinct members of the 所属 with a case of the rule (>= 1) */
     uint64_t evidence; /* events behind the case */

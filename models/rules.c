@@ -511,7 +511,8 @@ struct ctx {
      * whose first was before HABIT_MORN_FROM + h o'clock (hab_morn), orders
      * or not */
     uint32_t *hab_days, *hab_eve, *hab_morn;
-    uint32_t *u_stamp; /* R06: distinct users of a resident */
+    uint32_t *hab_closed; /* R02's habit: the baseline's closed days with business */
+    uint32_t *u_stamp;    /* R06: distinct users of a resident */
     uint32_t ustamp;
     uint32_t *u_win;
 
@@ -2010,6 +2011,16 @@ static int emit_user(struct ctx *c, const struct urun *u, int x, tk_error *err)
         jset(d, "baseline_days_at_hour", json_integer((json_int_t)hl));
         jset(d, "habit", json_real(fmax(hl, 0.5) / hd));
     }
+    if (x == X02 && unexp && c->hab_days[u->uid] + c->hab_closed[u->uid] >= HABIT_MIN_DAYS) {
+        /* how usual work on closed days is for the member: the share of
+         * the baseline's days with business that were closed for the
+         * member's 所属, order or not. None: half a day. */
+        const double hd = (double)c->hab_days[u->uid] + c->hab_closed[u->uid];
+        const double hc = c->hab_closed[u->uid];
+        jset(d, "baseline_days", json_integer((json_int_t)hd));
+        jset(d, "baseline_closed_days", json_integer((json_int_t)hc));
+        jset(d, "habit", json_real(fmax(hc, 0.5) / hd));
+    }
     if (has_rel)
         jset(d, "relationship", rel_json(&rl));
     if (chance >= 0) {
@@ -2456,6 +2467,8 @@ static int user_run(struct ctx *c, const tk_dayevent *r, size_t n, int64_t day, 
         c->act_day[u.uid] = day;
     }
     if (!in_period) {
+        if (last_min >= 0 && !u.open && !c->frozen)
+            c->hab_closed[u.uid]++;
         if (last_min >= 0 && u.open && !c->frozen) {
             c->hab_days[u.uid]++;
             for (int h = 0; h < HABIT_EVE; h++)
@@ -3947,6 +3960,7 @@ static void ctx_dispose(struct ctx *c)
     tk_free(c->hab_days);
     tk_free(c->hab_eve);
     tk_free(c->hab_morn);
+    tk_free(c->hab_closed);
     for (int x = 0; x < NX; x++) {
         tk_free(c->ua[x][0].ev);
         tk_free(c->ua[x][1].ev);
@@ -4021,9 +4035,10 @@ static int ctx_init(struct ctx *c, tk_error *err)
     c->hab_days = tk_calloc(c->nusers, sizeof *c->hab_days);
     c->hab_eve = tk_calloc(c->nusers * HABIT_EVE, sizeof *c->hab_eve);
     c->hab_morn = tk_calloc(c->nusers * HABIT_MORN, sizeof *c->hab_morn);
+    c->hab_closed = tk_calloc(c->nusers, sizeof *c->hab_closed);
     if (!c->pool || !c->pool_n || !c->us_sum || !c->us_days || !c->ret_n || !c->ret_w ||
         !c->ret_l || !c->ret_e || !c->run_sys || !c->touched || !c->act_day || !c->act_mask ||
-        !c->hab_days || !c->hab_eve || !c->hab_morn)
+        !c->hab_days || !c->hab_eve || !c->hab_morn || !c->hab_closed)
         return tk_error_set(err, TK_ENOMEM, "out of memory setting up the rule evaluation");
     c->s_seen = tk_calloc(c->nsubj, sizeof *c->s_seen);
     c->rcache = tk_calloc(c->nsubj, sizeof *c->rcache);

@@ -1166,11 +1166,12 @@ static const tk_rules_finding *find_day(const tk_rules_result *r, const char *ru
     return NULL;
 }
 
-/* R01's habit: how usual work at the finding's hour is for the member, as
+/* R01's and R02's habit. R01: how usual work at the finding's hour is for the member, as
  * the share of the baseline's open working days with business at or after
  * that hour (evening) or before the hour after it (morning), orders or
  * not. 100003 worked past 18:00 on 6 of 24 baseline days; 100002 never
- * outside 10:00 (none: half a day). The case score ranks by it
+ * outside 10:00 (none: half a day). R02: the share of the baseline's days
+ * with business that were closed. The case score ranks by both
  * (docs/models.md, item 10). */
 static void after_hours_habit(void)
 {
@@ -1180,8 +1181,8 @@ static void after_hours_habit(void)
         "2024-09-11", "2024-09-12", "2024-09-13", "2024-09-17", "2024-09-18", "2024-09-19",
         "2024-09-20", "2024-09-24", "2024-09-25", "2024-09-26", "2024-09-27", "2024-09-30"};
     enum { ND = sizeof days / sizeof days[0] };
-    static char when[3 * ND][24];
-    struct ev v[3 * ND];
+    static char when[3 * ND + 3][24];
+    struct ev v[3 * ND + 3];
     size_t n = 0;
     tk_tenant *t = city();
     for (size_t i = 0; i < ND; i++) {
@@ -1190,6 +1191,10 @@ static void after_hours_habit(void)
         if (i % 4 == 0)
             add_lookup(v, when, &n, days[i], "19:40", "100003", "ZEIMU-PC001", "固定資産税");
     }
+    /* and 100003 on three Saturdays: R02's habit, 3 of 27 days with business */
+    add_lookup(v, when, &n, "2024-09-07", "10:00", "100003", "ZEIMU-PC001", "固定資産税");
+    add_lookup(v, when, &n, "2024-09-14", "10:00", "100003", "ZEIMU-PC001", "固定資産税");
+    add_lookup(v, when, &n, "2024-09-21", "10:00", "100003", "ZEIMU-PC001", "固定資産税");
     events(t, v, n);
     EVENTS(t,
            {.when = "2024-10-08 18:30",
@@ -1209,9 +1214,21 @@ static void after_hours_habit(void)
             .term = "SHIMIN-PC002",
             .sys = "住民基本台帳",
             .op = TK_OP_LOOKUP,
+            .subj = "0000000004"},
+           {.when = "2024-10-12 10:00",
+            .user = "100003",
+            .term = "ZEIMU-PC001",
+            .sys = "固定資産税",
+            .op = TK_OP_LOOKUP,
+            .subj = "0000000004"},
+           {.when = "2024-10-12 10:00",
+            .user = "100002",
+            .term = "SHIMIN-PC002",
+            .sys = "住民基本台帳",
+            .op = TK_OP_LOOKUP,
             .subj = "0000000004"});
     const struct opts o = {60, NULL, TK_RULES_EXPLAINED_DROP};
-    tk_rules_result *r = run_opts(t, "2024-10-08", "2024-10-09", &o);
+    tk_rules_result *r = run_opts(t, "2024-10-08", "2024-10-12", &o);
     const tk_rules_finding *late = find(r, "R01", "100003");
     const tk_rules_finding *never = find_day(r, "R01", "100002", "2024-10-08");
     const tk_rules_finding *early = find_day(r, "R01", "100002", "2024-10-09");
@@ -1226,6 +1243,14 @@ static void after_hours_habit(void)
     TK_CHECK(strstr(never->detail, "\"habit_hours\":\"from 19:00\"") != NULL);
     TK_CHECK(fabs(detail_num(early, "habit") - 0.5 / 24) < 1e-9);
     TK_CHECK(strstr(early->detail, "\"habit_hours\":\"before 07:00\"") != NULL);
+    const tk_rules_finding *sat = find(r, "R02", "100003"), *sat0 = find(r, "R02", "100002");
+    if (!sat || !sat0 || fabs(detail_num(sat, "habit") - 3.0 / 27) > 1e-9)
+        dump(r, "R02");
+    TK_REQUIRE(sat && sat0);
+    TK_CHECK(detail_num(sat, "baseline_days") == 27 &&
+             detail_num(sat, "baseline_closed_days") == 3);
+    TK_CHECK(fabs(detail_num(sat, "habit") - 3.0 / 27) < 1e-9);
+    TK_CHECK(fabs(detail_num(sat0, "habit") - 0.5 / 24) < 1e-9);
     tk_rules_result_destroy(r);
     tk_tenant_close(t);
 }
