@@ -2326,8 +2326,9 @@ static void group_entity(struct item *items, size_t a, size_t b, size_t *p)
         if (best != SIZE_MAX)
             uf_join(p, i, best);
     }
-    /* A period anomaly of an entity with rule findings corroborates the
-     * strongest of them: the person is listed once. */
+    /* A period anomaly of an entity with rule findings joins the strongest
+     * of them: the person is listed once (the case leads with the period
+     * when it scores higher, case_build()). */
     for (size_t i = a; i < b; i++) {
         const struct item *m = &items[i];
         if (m->source != 1 || m->day != PERIOD_ITEM)
@@ -2368,6 +2369,7 @@ struct caseinfo {
     int rel;           /* as struct item's, -1 winning over +1 */
     double chance;     /* the leading finding's expected count by chance, 0: none */
     double habit;      /* the leading finding's baseline share of days with it, 0: none */
+    double model_item; /* the best score of a model anomaly among its members, or -1 */
     uint64_t evidence; /* events behind its members */
 };
 
@@ -2409,7 +2411,10 @@ static double case_score(const struct item *cs, const struct caseinfo *ci, int64
                                 .evidence = ci->evidence,
                                 .explained = cs->explained,
                                 .earlier = earlier};
-    return tk_casescore_score(&in);
+    /* A model anomaly that joined a rule case (a period of 1.6x the usual
+     * residents joining a low R08 finding of one of its days) keeps at
+     * least the rank it would have had alone: joining never buries it. */
+    return fmax(tk_casescore_score(&in), ci->model_item);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -2502,6 +2507,14 @@ static int case_build(const struct ctx *c, tk_db *db, const struct item *items, 
     for (size_t i = 1; i < k; i++)
         if (leads(&items[m[i]], &items[lead]))
             lead = m[i];
+    /* A period anomaly that scores above the case's leading finding leads
+     * the case: weeks of 1.6x the usual residents are the matter, not the
+     * one low R08 look-up of a day that it joined. */
+    for (size_t i = 0; i < k; i++) {
+        const struct item *x = &items[m[i]];
+        if (x->source == 1 && x->day == PERIOD_ITEM && x->score > items[lead].score)
+            lead = m[i];
+    }
     const struct item *L = &items[lead];
     memset(ci, 0, sizeof *ci);
     ci->lead = lead;
@@ -2509,6 +2522,7 @@ static int case_build(const struct ctx *c, tk_db *db, const struct item *items, 
     ci->habit = L->habit;
     ci->model_best = -1;
     ci->period = -1;
+    ci->model_item = -1;
     cs->score = L->score;
     cs->source = L->source;
     cs->day = L->day;
@@ -2533,6 +2547,8 @@ static int case_build(const struct ctx *c, tk_db *db, const struct item *items, 
             cs->last = x->to > cs->last ? x->to : cs->last;
         }
         ci->models |= x->source == 1;
+        if (x->source == 1)
+            ci->model_item = fmax(ci->model_item, x->score);
         if (x->source == 1 && (x->day == PERIOD_ITEM || strcmp(x->entity, L->entity) != 0 ||
                                strcmp(x->entity_type, L->entity_type) != 0))
             ci->period = fmax(ci->period, x->score);
@@ -2659,7 +2675,7 @@ static int case_build(const struct ctx *c, tk_db *db, const struct item *items, 
     /* The summary says when the case is several days or several rules. */
     char extra[400] = "", rt[200];
     const int multi_days = L->day != PERIOD_ITEM && cs->days > 1;
-    const int multi_rules = nids > 1;
+    const int multi_rules = nids > 1 || (L->source == 1 && nids > 0);
     const int corroborated = L->source == 0 && ci->models;
     rules_text(cs->rules, rt, sizeof rt);
     used = 0;

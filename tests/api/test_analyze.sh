@@ -62,12 +62,21 @@ rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8")))
 
 def period_finding(r):
     """1 if case r lists a period-level model finding (a period anomaly of
-    a user with rule findings joins the strongest of them)."""
+    a user with rule findings joins the strongest of them). Joining never
+    buries it: the case scores at least the period anomaly's own score (a
+    period stronger than the case's findings leads it, source model, with
+    the rules named in its summary)."""
     ex = json.loads(subprocess.run([sys.argv[3], "explain", "--tenant", "demo", "--period",
                                     sys.argv[4], "--format", "json", r["rank"]],
                                    check=True, capture_output=True, text=True).stdout)
-    return any(f["source"] == "model" and f["day_from"] == "2024-10-01"
-               and f["day_to"] == "2024-11-30" for f in ex.get("findings", []))
+    per = [f for f in ex.get("findings", []) if f["source"] == "model"
+           and f["day_from"] == "2024-10-01" and f["day_to"] == "2024-11-30"]
+    for f in per:
+        assert float(r["score"]) >= f["score"] - 0.05, ("a period anomaly buried in a case", r, f)
+        rules = [g for g in ex["findings"] if g["source"] == "rule"]
+        if r["source"] == "model" and rules:
+            assert "規則 " + rules[0]["rule_id"] in r["summary"], ("rules unnamed", r)
+    return bool(per)
 truth = [t for t in csv.DictReader(open(sys.argv[2], encoding="utf-8"))
          if t["label"] == "incident" and t["day_to"] >= "2024-10-01"]
 model = [r for r in rows if r["source"] == "model"]
@@ -77,7 +86,7 @@ for t in sus:
     assert (any(r["entity_type"] == "user" and r["entity_id"] == t["entity_id"] and r["day"] == ""
                 for r in model) or
             any(r["entity_type"] == "user" and r["entity_id"] == t["entity_id"] and
-                r["source"] == "rule" and period_finding(r) for r in rows)), \
+                period_finding(r) for r in rows)), \
         ("no user-period item", t["entity_id"])
 # A terminal-day anomaly on a day of a rule's finding about the terminal
 # is part of that case ("モデルも検知").

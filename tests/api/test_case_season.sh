@@ -7,7 +7,8 @@
 #      one member still is;
 #   2. a retired account used on two days 17 days apart (the city's
 #      `retired_account` incident, its events copied to a later day and
-#      uploaded) is one case, not two.
+#      uploaded) is one case, not two;
+#   3. a model anomaly that joins a rule case never ranks lower for it.
 set -euo pipefail
 bin=${TENKEN_BIN:?}
 tmp=$(mktemp -d "${TK_TEST_TMP:-/tmp}/case_season.XXXXXX")
@@ -35,6 +36,35 @@ assert not bad, ("model cases on a day the whole 所属 was busy", bad)
 print(f"{len(ev)} early-voting member-days, none a model case")
 PY
 cat "$tmp/season.txt"
+
+# 3. A model anomaly that joins a rule case never ranks lower for it: the
+#    case scores at least the model finding's own score (a closed-day case
+#    whose day the models score 78 is not listed at 61), and a period
+#    anomaly stronger than the findings it joined leads the case, naming
+#    their rules. The city has such cases (else the test proves nothing).
+python3 - "$tmp/all.csv" "$bin" $P >"$tmp/joined.txt" 2>&1 <<'PY' && ok || { bad "a model anomaly buried in a case"; cat "$tmp/joined.txt"; }
+import csv, json, subprocess, sys
+rows, bin_, period = sys.argv[1], sys.argv[2], sys.argv[3]
+seen, buried = 0, []
+for r in csv.DictReader(open(rows, encoding="utf-8")):
+    ex = json.loads(subprocess.run([bin_, "explain", "--tenant", "demo", "--period", period,
+                                    "--format", "json", r["rank"]],
+                                   check=True, capture_output=True, text=True).stdout)
+    models = [f for f in ex.get("findings", []) if f["source"] == "model"]
+    rules = [f for f in ex.get("findings", []) if f["source"] == "rule"]
+    if not models or not rules:
+        continue
+    seen += 1
+    best = max(f["score"] for f in models)
+    if float(r["score"]) < best - 0.05:
+        buried.append((r["rank"], r["score"], best, r["summary"][:70]))
+    if r["source"] == "model":
+        assert "規則 " in r["summary"], ("a model-led case does not name its rules", r)
+assert seen >= 3, ("the city should have rule cases the models joined", seen)
+assert not buried, ("cases listed below a model anomaly they hold", buried)
+print(f"{seen} cases of rules and models, none below its model anomaly")
+PY
+cat "$tmp/joined.txt"
 
 # 2. The retired account's events of its day, copied 17 days later.
 read -r user day < <(python3 -c '
