@@ -2369,7 +2369,8 @@ struct caseinfo {
     int rel;           /* as struct item's, -1 winning over +1 */
     double chance;     /* the leading finding's expected count by chance, 0: none */
     double habit;      /* the leading finding's baseline share of days with it, 0: none */
-    double model_item; /* the best score of a model anomaly among its members, or -1 */
+    double model_item; /* the best score of a model anomaly of its own entity among its
+                          members, or -1 */
     uint64_t evidence; /* events behind its members */
 };
 
@@ -2547,7 +2548,10 @@ static int case_build(const struct ctx *c, tk_db *db, const struct item *items, 
             cs->last = x->to > cs->last ? x->to : cs->last;
         }
         ci->models |= x->source == 1;
-        if (x->source == 1)
+        /* the entity's own anomalies: another entity's (the terminal of
+         * twelve accounts' failed logons) only adds to the strength */
+        if (x->source == 1 && strcmp(x->entity, L->entity) == 0 &&
+            strcmp(x->entity_type, L->entity_type) == 0)
             ci->model_item = fmax(ci->model_item, x->score);
         if (x->source == 1 && (x->day == PERIOD_ITEM || strcmp(x->entity, L->entity) != 0 ||
                                strcmp(x->entity_type, L->entity_type) != 0))

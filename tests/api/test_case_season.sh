@@ -37,9 +37,11 @@ print(f"{len(ev)} early-voting member-days, none a model case")
 PY
 cat "$tmp/season.txt"
 
-# 3. A model anomaly that joins a rule case never ranks lower for it: the
-#    case scores at least the model finding's own score (a closed-day case
-#    whose day the models score 78 is not listed at 61), and a period
+# 3. A model anomaly of the case's own entity that joins a rule case never
+#    ranks lower for it: the case scores at least the model finding's own
+#    score (a closed-day case whose day the models score 78 is not listed at
+#    61; a terminal's anomaly joined to its users' cases only adds to their
+#    strength), and a period
 #    anomaly stronger than the findings it joined leads the case, naming
 #    their rules. The city has such cases (else the test proves nothing).
 python3 - "$tmp/all.csv" "$bin" $P >"$tmp/joined.txt" 2>&1 <<'PY' && ok || { bad "a model anomaly buried in a case"; cat "$tmp/joined.txt"; }
@@ -50,7 +52,9 @@ for r in csv.DictReader(open(rows, encoding="utf-8")):
     ex = json.loads(subprocess.run([bin_, "explain", "--tenant", "demo", "--period", period,
                                     "--format", "json", r["rank"]],
                                    check=True, capture_output=True, text=True).stdout)
-    models = [f for f in ex.get("findings", []) if f["source"] == "model"]
+    who = ("職員 " if r["entity_type"] == "user" else "端末 ") + r["entity_id"]
+    models = [f for f in ex.get("findings", []) if f["source"] == "model"
+              and f["summary"].startswith(who)]
     rules = [f for f in ex.get("findings", []) if f["source"] == "rule"]
     if not models or not rules:
         continue
