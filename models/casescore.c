@@ -6,17 +6,16 @@
 
 #include "models/rulecat.h"
 
-#define SCALE      2.5   /* strength at which a case is 63 % of the way up its band */
-#define CHANCE_REF 0.001 /* expected count by chance that neither raises nor lowers a case */
-#define CHANCE_W   0.8   /* strength per factor 10 of that count ... */
-#define CHANCE_MAX 1.5   /* ... for at most this many factors either way */
-#define EARLIER    0.5   /* share of the strength kept when the entity has a case above */
-#define FLOOR_S    0.5   /* strength below which it decays towards 0 rather than going negative */
-#define HABIT_REF  0.05  /* share of baseline days with the pattern that neither raises nor lowers \
-                          */
-#define HABIT_W      0.8 /* strength per factor 10 of that share ... */
-#define HABIT_MAX    1.0 /* ... for at most this many factors either way */
-#define EXPLAINED_LO 10.0 /* the band of a case master data explains: below the low band */
+#define SCALE        2.5   /* strength at which a case is 63 % of the way up its band */
+#define CHANCE_REF   0.001 /* expected count by chance that neither raises nor lowers a case */
+#define CHANCE_W     0.8   /* strength per factor 10 of that count ... */
+#define CHANCE_MAX   1.5   /* ... for at most this many factors either way */
+#define EARLIER      0.5   /* share of the strength kept when the entity has a case above */
+#define FLOOR_S      0.5   /* strength below which it decays towards 0, not below it */
+#define HABIT_REF    0.05  /* share of baseline days with the pattern that is neutral */
+#define HABIT_W      0.8   /* strength per factor 10 of that share ... */
+#define HABIT_MAX    1.0   /* ... for at most this many factors either way */
+#define EXPLAINED_LO 10.0  /* the band of a case master data explains: below the low band */
 #define EXPLAINED_HI 20.0
 
 double tk_casescore_strength(const tk_casescore_in *in)
