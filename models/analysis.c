@@ -104,13 +104,14 @@ struct umodel {
 /* A user's result over a window of days (the period, or a window of the
  * baseline of the same length). */
 struct pscore {
-    int valid;         /* enough active days in the window */
-    const char *kenmu; /* a 兼務 of the user during the window (its 所属), or NULL */
-    uint32_t dept;     /* 所属 on the window's last active day */
-    double days;       /* active days used (the top day of each feature left out) */
-    double total[NS];  /* the window's total, the largest day left out */
-    double expect[NS]; /* the model's expectation of it, times the season */
-    double season[NS]; /* the 所属's median ratio of total to expectation */
+    int valid;           /* enough active days in the window */
+    const char *kenmu;   /* a 兼務 of the user during the window (its 所属), or NULL */
+    uint32_t dept;       /* 所属 on the window's last active day */
+    double days;         /* active days used (the top day of each feature left out) */
+    double total[NS];    /* the window's total, the largest day left out */
+    double expect[NS];   /* the model's expectation of it, times the season */
+    double season[NS];   /* the 所属's season: expect over the member's own (1: none) */
+    double seasoned[NS]; /* expect with the season applied (score_window's scratch) */
     double z[NS], p_own[NS], s[NS];
     double raw, score;
 };
@@ -1337,39 +1338,46 @@ static int score_window(struct ctx *c, const struct series *se, int64_t from, in
                 p->expect[k] = m.mean * p->days;
         }
     }
-    /* The 所属's season: the median ratio of its other members' totals to
-     * their own expectations over the same days (at least 3 of them); a
-     * busy season raises every member's expectation alike. Every season is
+    /* The 所属's season (tk_baseline_season: the other members' work over
+     * the same days against their own expectations, at least 3 of them),
+     * so a busy season raises every member's expectation. Every season is
      * taken from the models' expectations before any is applied: applying
      * them as they are found would give a member the seasons of the
      * members before it, which depends on the order of the store's user
      * ids, that is on the order the logs were uploaded in. */
-    for (size_t u = 0; u < se->n; u++) {
+    const size_t n = se->n;
+    double *ot = rates + n, *oe = rates + 2 * n, *od = rates + 3 * n;
+    for (size_t u = 0; u < n; u++) {
         struct pscore *p = &out[u];
         if (!p->valid)
             continue;
         size_t np = 0;
-        for (size_t v = 0; v < se->n && p->dept != TK_USERDAY_NO_DEPT; v++)
+        for (size_t v = 0; v < n && p->dept != TK_USERDAY_NO_DEPT; v++)
             if (v != u && out[v].valid && out[v].dept == p->dept)
                 who[np++] = v;
         for (size_t k = 0; k < se->nf; k++) {
+            p->seasoned[k] = p->expect[k];
             if (isnan(p->expect[k]))
                 continue;
             size_t m = 0;
             for (size_t q = 0; q < np; q++) {
                 const struct pscore *o = &out[who[q]];
-                if (!isnan(o->expect[k]))
-                    rates[m++] = (o->total[k] + 1) / (o->expect[k] + 1);
+                if (!isnan(o->expect[k])) {
+                    ot[m] = o->total[k];
+                    oe[m] = o->expect[k];
+                    od[m++] = o->days;
+                }
             }
-            if (m >= 3) {
-                qsort(rates, m, sizeof *rates, cmp_double);
-                p->season[k] = m % 2 ? rates[m / 2] : 0.5 * (rates[m / 2 - 1] + rates[m / 2]);
-            }
+            p->seasoned[k] = tk_baseline_season(ot, oe, od, m, p->expect[k], p->days, rates);
         }
     }
-    for (size_t u = 0; u < se->n; u++)
-        for (size_t k = 0; out[u].valid && k < se->nf; k++)
-            out[u].expect[k] *= out[u].season[k];
+    for (size_t u = 0; u < n; u++)
+        for (size_t k = 0; out[u].valid && k < se->nf; k++) {
+            struct pscore *p = &out[u];
+            if (p->expect[k] > 0)
+                p->season[k] = p->seasoned[k] / p->expect[k];
+            p->expect[k] = p->seasoned[k];
+        }
     return TK_OK;
 }
 
@@ -1410,7 +1418,7 @@ static int score_periods(struct ctx *c, const struct series *se, struct pscore *
     for (int64_t end = c->base.last_day; end - len + 1 >= c->base.first_day; end -= WIN_STEP)
         nwin++;
     struct pscore *w = tk_calloc(nwin * se->n + 1, sizeof *w);
-    double *rates = tk_calloc(se->n + 1, sizeof *rates);
+    double *rates = tk_calloc(4 * se->n + 1, sizeof *rates); /* scratch of score_window */
     size_t *who = tk_calloc(se->n + 1, sizeof *who);
     double *x = tk_calloc(nrows + 1, sizeof *x);
     double *hist = tk_calloc(nwin * se->n + 1, sizeof *hist);
@@ -1762,6 +1770,8 @@ static int period_item(struct ctx *c, size_t u, int term, struct item *it, tk_er
                                 json_real(p->expect[k]));
         if (p->season[k] != 1.0)
             json_object_set_new(o, "dept_season_factor", json_real(p->season[k]));
+        const double phi = term ? c->tphi[k] : c->phi[k];
+        json_object_set_new(o, "dispersion", json_real(phi));
         json_object_set_new(o, "z", json_real(p->z[k]));
         json_object_set_new(o, "p_own", json_real(p->p_own[k]));
         json_array_append_new(tops, o);

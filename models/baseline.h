@@ -201,6 +201,24 @@ TK_MUST_CHECK int tk_baseline_peer_z(const double *today, size_t n, size_t who,
                                      const tk_baseline_options *opt, tk_baseline_peer *out,
                                      tk_error *err);
 
+/* A 所属's season over a window of days, for one member whose own model
+ * expects e over the window's d active days: total[0..n) and expect[0..n)
+ * are the other members' totals and own expectations over the same days,
+ * on days[0..n) active days (borrowed; the member left out, every value
+ * finite). A season either scales each member's usual work (a tax season:
+ * everyone's caseload grows; the factor is the median of
+ * (total + 1) / (expect + 1)) or adds work shared out alike (an election's
+ * duties: the member who usually does least triples; the extra a day is the
+ * median of (total - expect) / days, 0 for a member without active days).
+ * Which one a 所属 follows is not known, and judging it from the others
+ * fits the many and fails the few largest or smallest, so the result is
+ * the larger of e * factor and e + d * extra: a member is never more
+ * surprising for the season than under either. With fewer than 3 others
+ * there is no season: e. scratch holds n doubles. Outside a season both
+ * are about e. */
+double tk_baseline_season(const double *total, const double *expect, const double *days, size_t n,
+                          double e, double d, double *scratch);
+
 /* The combined tail probability of "unusual for the user AND unusual among
  * the peers today": max(p_own, p_peer). Both tests must be surprising for
  * the result to be small, so a department-wide busy day (small p_own,

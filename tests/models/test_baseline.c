@@ -448,6 +448,45 @@ static void busy_season_is_not_a_wave(void)
     TK_CHECK(isnan(tk_baseline_combine_p(NAN, 0.2)));
 }
 
+/* A 所属's season over a window (tk_baseline_season), on six other members
+ * who usually do 100 to 600 over 20 days. */
+static void season_scaled_or_shared(void)
+{
+    const double expect[] = {100, 200, 300, 400, 500, 600};
+    const double days[] = {20, 20, 20, 20, 20, 20};
+    double total[6], scratch[6];
+    /* Election duties shared out alike: everyone does 300 more. The factor
+     * is the median of (T + 1) / (E + 1), (601/301 + 701/401) / 2 = 1.8724;
+     * the extra a day is 15. The member who usually does 100 is expected
+     * 100 + 20 * 15 = 400, not the 187 a factor gives, and the one who does
+     * 600 is expected 600 * 1.8724 = 1123.4, the larger of the two. */
+    for (size_t i = 0; i < 6; i++)
+        total[i] = expect[i] + 300;
+    TK_CHECK(close_rel(tk_baseline_season(total, expect, days, 6, 100, 20, scratch), 400, 1e-12));
+    TK_CHECK(close_rel(tk_baseline_season(total, expect, days, 6, 600, 20, scratch),
+                       600 * 0.5 * (601.0 / 301 + 701.0 / 401), 1e-12));
+    /* A season that doubles everyone's caseload: the factor is
+     * (601/301 + 801/401) / 2 = 1.99709 and the extra a day the median of
+     * 5..30, 17.5. The member who usually does 400 is expected 798.8; the
+     * one who usually does 100 is expected 100 + 20 * 17.5 = 450 -- the
+     * price of never judging a member against the season that fits them
+     * worse: a rise of the smallest members is seen only beyond the
+     * 所属's usual extra. */
+    for (size_t i = 0; i < 6; i++)
+        total[i] = 2 * expect[i];
+    TK_CHECK(close_rel(tk_baseline_season(total, expect, days, 6, 400, 20, scratch),
+                       400 * 0.5 * (601.0 / 301 + 801.0 / 401), 1e-12));
+    TK_CHECK(close_rel(tk_baseline_season(total, expect, days, 6, 100, 20, scratch), 450, 1e-12));
+    /* No season: the member's own expectation. */
+    TK_CHECK(tk_baseline_season(expect, expect, days, 6, 250, 20, scratch) == 250);
+    /* Fewer than 3 others: no season, whatever they did. */
+    TK_CHECK(tk_baseline_season(total, expect, days, 2, 250, 20, scratch) == 250);
+    /* The others' order does not matter (the medians sort a copy). */
+    const double t2[] = {1200, 200, 1000, 400, 800, 600};
+    const double e2[] = {600, 100, 500, 200, 400, 300};
+    TK_CHECK(close_rel(tk_baseline_season(t2, e2, days, 6, 100, 20, scratch), 450, 1e-12));
+}
+
 /* Every function that allocates fails cleanly at each allocation. */
 static void allocation_failures(void)
 {
@@ -506,6 +545,7 @@ int main(void)
     TK_RUN(robust_eb);
     TK_RUN(peer_z_by_hand);
     TK_RUN(busy_season_is_not_a_wave);
+    TK_RUN(season_scaled_or_shared);
     TK_RUN(allocation_failures);
     TK_TEST_END();
 }
