@@ -387,6 +387,7 @@ struct ctx {
     const tk_userday_term_row *trows; /* terminal-days, sorted by (terminal, day) */
     size_t ntrows;
     struct termscore *ts; /* one per terminal-day */
+    uint32_t *kdept;      /* per row: the 所属 of a 兼務 that day (kenmu_depts), or NO_DEPT */
     double phi[NS];       /* per feature: dispersion of window totals (score_periods) */
     /* Per terminal (a run of terminal rows): the fitted count models, the
      * priors, and the terminal-period results. */
@@ -409,6 +410,102 @@ static size_t dept_slot(uint32_t dept, size_t nd)
 static int in(const tk_period *p, int64_t day)
 {
     return day >= p->first_day && day <= p->last_day;
+}
+
+/* 1 if user (the store's id) is a training account in training on day
+ * (master data `training`): what a trainee does is no one's normal. */
+static int in_training(const struct ctx *c, uint32_t user, int64_t day)
+{
+    const char *name = tk_userday_user_name(c->s, user);
+    return c->ms != NULL && name != NULL &&
+           tk_mastersnap_check_training(c->ms, name, strlen(name), day, NULL);
+}
+
+/* The 所属 of a 兼務 of user (the store's id) covering a day of [from, to]
+ * ("研修" for a training account in training then), or NULL: work for
+ * another 所属 (an election, a busy season) or training, which the master
+ * data approves, changes what the user does for weeks. */
+static const char *kenmu_of(const struct ctx *c, uint32_t user, int64_t from, int64_t to)
+{
+    const char *name = tk_userday_user_name(c->s, user);
+    tk_mastersnap_staff st;
+    if (c->ms == NULL || name == NULL)
+        return NULL;
+    if (tk_mastersnap_find_staff(c->ms, name, strlen(name), to, &st)) {
+        const tk_mastersnap_assignment *a;
+        const size_t n = tk_mastersnap_assignments(c->ms, st.staff_id, strlen(st.staff_id), to, &a);
+        for (size_t i = 0; i < n; i++)
+            if (a[i].from <= to && a[i].to >= from)
+                return a[i].dept;
+    }
+    for (int64_t d = from; d <= to; d++)
+        if (in_training(c, user, d))
+            return "研修";
+    return NULL;
+}
+
+/* Per user-day row: the 所属 of a 兼務 (master data assignments) that
+ * covers its day, when it is not the user's own that day, else NO_DEPT.
+ * On such a day the member works for two 所属, and the same-day peer tests
+ * and the time-of-day model judge the day against either (the more
+ * ordinary wins): an information-systems clerk looking up voters all
+ * afternoon on election duty is ordinary among the election staff. */
+static int kenmu_depts(struct ctx *c, tk_error *err)
+{
+    c->kdept = tk_calloc(c->nrows + 1, sizeof *c->kdept);
+    if (c->kdept == NULL)
+        return tk_error_set(err, TK_ENOMEM, "out of memory reading assignments");
+    for (size_t r = 0; r < c->nrows; r++) {
+        const tk_userday_row *row = &c->rows[r];
+        c->kdept[r] = TK_USERDAY_NO_DEPT;
+        const char *k = kenmu_of(c, row->user, row->day, row->day);
+        if (k == NULL || strcmp(k, "研修") == 0)
+            continue;
+        const uint32_t d = tk_userday_dept_find(c->s, k, strlen(k));
+        if (d != row->dept)
+            c->kdept[r] = d;
+    }
+    return TK_OK;
+}
+
+/* The same-day peer test of row r's value of feature fi (an index of
+ * row->f) among the members of its 兼務 所属 at work that day (x: scratch
+ * of nrows + 1): the upper-tail p, the others' median in *med; NAN when the
+ * row has no 兼務 that day, no value, or fewer than 2 such members have one. */
+static double kenmu_peer_p(const struct ctx *c, size_t r, size_t fi, double *x, double *med)
+{
+    const double v = c->rows[r].f[fi];
+    if (c->kdept == NULL || c->kdept[r] == TK_USERDAY_NO_DEPT || isnan(v))
+        return NAN;
+    const size_t *peers;
+    const size_t np = tk_userday_peers(c->s, c->rows[r].day, c->kdept[r], &peers);
+    size_t m = 0;
+    for (size_t q = 0; q < np; q++) {
+        const double w = c->rows[peers[q]].f[fi];
+        if (peers[q] != r && !isnan(w))
+            x[m++] = w;
+    }
+    x[m++] = v;
+    tk_baseline_peer pz;
+    tk_error e2;
+    if (m < 3 || tk_baseline_peer_z(x, m, m - 1, &c->bopt, &pz, &e2) != TK_OK)
+        return NAN;
+    *med = pz.median;
+    return pz.p;
+}
+
+/* Row r's p_peer and peer_med of feature k (an index of rowscore's
+ * arrays; fi its index of row->f) after the 兼務 所属's test, when that is
+ * the more ordinary. */
+static void kenmu_peer(const struct ctx *c, size_t r, size_t k, size_t fi, double *x)
+{
+    double med = NAN;
+    const double p = kenmu_peer_p(c, r, fi, x, &med);
+    struct rowscore *s = &c->rs[r];
+    if (!isnan(p) && (isnan(s->p_peer[k]) || p > s->p_peer[k])) {
+        s->p_peer[k] = p;
+        s->peer_med[k] = med;
+    }
 }
 
 /* Gamma priors per (所属, feature) from the users' baseline mean rates. */
@@ -537,20 +634,21 @@ static int score_counts(struct ctx *c, tk_error *err)
             struct rowscore *s = &c->rs[r];
             s->p_peer[k] = NAN;
             s->peer_med[k] = NAN;
-            if (np < 3 || c->rows[r].dept == TK_USERDAY_NO_DEPT)
-                continue;
-            size_t who = 0;
-            for (size_t q = 0; q < np; q++) {
-                today[q] = c->rows[peers[q]].f[scored[k]];
-                if (peers[q] == r)
-                    who = q;
+            if (np >= 3 && c->rows[r].dept != TK_USERDAY_NO_DEPT) {
+                size_t who = 0;
+                for (size_t q = 0; q < np; q++) {
+                    today[q] = c->rows[peers[q]].f[scored[k]];
+                    if (peers[q] == r)
+                        who = q;
+                }
+                tk_baseline_peer pz;
+                tk_error e2;
+                if (tk_baseline_peer_z(today, np, who, &c->bopt, &pz, &e2) == TK_OK) {
+                    s->p_peer[k] = pz.p;
+                    s->peer_med[k] = pz.median;
+                }
             }
-            tk_baseline_peer pz;
-            tk_error e2;
-            if (tk_baseline_peer_z(today, np, who, &c->bopt, &pz, &e2) == TK_OK) {
-                s->p_peer[k] = pz.p;
-                s->peer_med[k] = pz.median;
-            }
+            kenmu_peer(c, r, k, (size_t)scored[k], today);
         }
     }
     /* per-feature surprises; score_tod() forms the day's feature surprise */
@@ -633,6 +731,8 @@ static int score_continuous(struct ctx *c, tk_error *err)
     for (size_t r = 0; rc == TK_OK && r < c->nrows; r++) {
         const size_t *peers;
         const size_t np = tk_userday_peers(c->s, c->rows[r].day, c->rows[r].dept, &peers);
+        for (size_t k = 0; k < NC; k++)
+            kenmu_peer(c, r, NS + k, (size_t)cscored[k], x);
         if (np < 3 || c->rows[r].dept == TK_USERDAY_NO_DEPT)
             continue;
         for (size_t k = 0; k < NC; k++) {
@@ -650,7 +750,8 @@ static int score_continuous(struct ctx *c, tk_error *err)
             tk_baseline_peer pz;
             tk_error e2;
             if (m >= 3 && who != SIZE_MAX &&
-                tk_baseline_peer_z(x, m, who, &c->bopt, &pz, &e2) == TK_OK) {
+                tk_baseline_peer_z(x, m, who, &c->bopt, &pz, &e2) == TK_OK &&
+                (isnan(c->rs[r].p_peer[NS + k]) || pz.p > c->rs[r].p_peer[NS + k])) {
                 c->rs[r].p_peer[NS + k] = pz.p;
                 c->rs[r].peer_med[NS + k] = pz.median;
             }
@@ -702,7 +803,9 @@ static int score_tod(struct ctx *c, tk_error *err)
     double *phi_own = tk_calloc(c->nruns + 1, sizeof *phi_own);
     double *dept_phi = tk_calloc(nd, sizeof *dept_phi);
     double *tmp = tk_calloc(c->nruns + 1, sizeof *tmp);
-    int rc = dept_h && days && phi_own && dept_phi && tmp
+    tk_tod_profile *kprof = tk_calloc(nd, sizeof *kprof);
+    unsigned char *kprof_ok = tk_calloc(nd, 1);
+    int rc = dept_h && days && phi_own && dept_phi && tmp && kprof && kprof_ok
                  ? TK_OK
                  : tk_error_set(err, TK_ENOMEM, "out of memory scoring times of day");
     for (size_t r = 0; rc == TK_OK && r < c->nrows; r++) {
@@ -714,6 +817,15 @@ static int score_tod(struct ctx *c, tk_error *err)
         const size_t d = dept_slot(row->dept, nd);
         for (size_t h = 0; h < TK_TOD_HOURS; h++)
             dept_h[d * TK_TOD_HOURS + h] += row->hist[h];
+    }
+    /* Each 所属's own hours, for its 兼務 members (kenmu_depts). */
+    for (size_t d = 0; rc == TK_OK && d + 1 < nd; d++) {
+        double tot = 0;
+        for (size_t h = 0; h < TK_TOD_HOURS; h++)
+            tot += dept_h[d * TK_TOD_HOURS + h];
+        tk_error e2;
+        kprof_ok[d] =
+            tot > 0 && tk_tod_fit(dept_h + d * TK_TOD_HOURS, NULL, &to, &kprof[d], &e2) == TK_OK;
     }
     /* Two passes: the users' own dispersions give each 所属's median, which
      * is the prior of its members with few usable days. */
@@ -759,8 +871,24 @@ static int score_tod(struct ctx *c, tk_error *err)
                 struct rowscore *rs = &c->rs[r];
                 if (tod_approved(&c->rows[r], &tr))
                     continue; /* the odd hours are covered by an overtime order */
+                double phi = disp.phi;
+                /* on a 兼務 day, the 兼務 所属's hours if they fit the day better */
+                const uint32_t kd = c->kdept[r];
+                tk_tod_result tk;
+                if (kd != TK_USERDAY_NO_DEPT && kprof_ok[dept_slot(kd, nd)]) {
+                    const size_t s = dept_slot(kd, nd);
+                    const double kphi =
+                        fmin(TK_TOD_PHI_MAX,
+                             fmax(1.0, dept_phi[s] > 0 ? dept_phi[s] : dept_phi[nd - 1]));
+                    if (tk_tod_score_phi(&kprof[s], c->rows[r].hist, kphi, &to, &tk, &e2) ==
+                            TK_OK &&
+                        tk.p > tr.p) {
+                        tr = tk;
+                        phi = kphi;
+                    }
+                }
                 rs->tod_p = tr.p;
-                rs->tod_phi = disp.phi;
+                rs->tod_phi = phi;
                 rs->tod_hour = tr.hour == TK_TOD_NO_HOUR ? -1 : (int)tr.hour;
                 rs->tod_hour_count = tr.hour_count;
                 rs->tod_hour_expected = tr.hour_expected;
@@ -788,6 +916,8 @@ static int score_tod(struct ctx *c, tk_error *err)
     tk_free(phi_own);
     tk_free(dept_phi);
     tk_free(tmp);
+    tk_free(kprof);
+    tk_free(kprof_ok);
     /* The day's feature surprise: the largest of the count and continuous
      * features' and the time of day's, Bonferroni-corrected for NF + 1
      * tests. */
@@ -1134,38 +1264,6 @@ static int score_terminals(struct ctx *c, tk_error *err)
 #define MIN_PERIOD_REFS 50 /* user-windows of history needed for period scores */
 #define MIN_EXCESS      10 /* events above expectation a period feature needs to count */
 
-/* 1 if user (the store's id) is a training account in training on day
- * (master data `training`): what a trainee does is no one's normal. */
-static int in_training(const struct ctx *c, uint32_t user, int64_t day)
-{
-    const char *name = tk_userday_user_name(c->s, user);
-    return c->ms != NULL && name != NULL &&
-           tk_mastersnap_check_training(c->ms, name, strlen(name), day, NULL);
-}
-
-/* The 所属 of a 兼務 of user (the store's id) covering a day of [from, to]
- * ("研修" for a training account in training then), or NULL: work for
- * another 所属 (an election, a busy season) or training, which the master
- * data approves, changes what the user does for weeks. */
-static const char *kenmu_of(const struct ctx *c, uint32_t user, int64_t from, int64_t to)
-{
-    const char *name = tk_userday_user_name(c->s, user);
-    tk_mastersnap_staff st;
-    if (c->ms == NULL || name == NULL)
-        return NULL;
-    if (tk_mastersnap_find_staff(c->ms, name, strlen(name), to, &st)) {
-        const tk_mastersnap_assignment *a;
-        const size_t n = tk_mastersnap_assignments(c->ms, st.staff_id, strlen(st.staff_id), to, &a);
-        for (size_t i = 0; i < n; i++)
-            if (a[i].from <= to && a[i].to >= from)
-                return a[i].dept;
-    }
-    for (int64_t d = from; d <= to; d++)
-        if (in_training(c, user, d))
-            return "研修";
-    return NULL;
-}
-
 /* 1 if user run u kept one 所属 from the first baseline day to `to` and
  * was past the first MIN_TENURE days of employment when the window starts
  * at `from`: a transfer or a new hire (master data) changes what a person
@@ -1340,7 +1438,14 @@ static int score_window(struct ctx *c, const struct series *se, int64_t from, in
     }
     /* The 所属's season (tk_baseline_season: the other members' work over
      * the same days against their own expectations, at least 3 of them),
-     * so a busy season raises every member's expectation. Every season is
+     * so a busy season raises every member's expectation. The period's
+     * members are also given the reading of a season as work shared alike;
+     * the history's windows, the reference a period's rarity is measured
+     * against, keep the factor alone: given it too, the baseline's busy
+     * seasons turn ordinary, the history's tail thins, and every other
+     * member's period scores higher (the election staff's own odd weeks
+     * among them). A period's score is thus never above what the factor
+     * alone gives. Every season is
      * taken from the models' expectations before any is applied: applying
      * them as they are found would give a member the seasons of the
      * members before it, which depends on the order of the store's user
@@ -1368,7 +1473,8 @@ static int score_window(struct ctx *c, const struct series *se, int64_t from, in
                     od[m++] = o->days;
                 }
             }
-            p->seasoned[k] = tk_baseline_season(ot, oe, od, m, p->expect[k], p->days, rates);
+            p->seasoned[k] =
+                tk_baseline_season(ot, oe, od, m, p->expect[k], p->days, !refit, rates);
         }
     }
     for (size_t u = 0; u < n; u++)
@@ -3498,7 +3604,9 @@ int tk_analysis_run(tk_tenant *t, const tk_period *pr, const tk_analysis_options
     }
     sum->t_features = now_s() - t0 - sum->t_master;
     stage(o, "baselines", 0.40);
-    rc = score_counts(&c, err);
+    rc = kenmu_depts(&c, err);
+    if (rc == TK_OK)
+        rc = score_counts(&c, err);
     if (rc == TK_OK)
         rc = check_cancel(o, err);
     stage(o, "isolation forest and distance", 0.55);
@@ -3683,6 +3791,7 @@ done:
         item_free(&cases[i]);
     tk_free(cases);
     tk_free(c.rs);
+    tk_free(c.kdept);
     tk_free(c.run_first);
     tk_free(c.pri);
     tk_free(c.um);

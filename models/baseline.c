@@ -509,13 +509,15 @@ double tk_baseline_combine_p(double p_own, double p_peer)
 }
 
 double tk_baseline_season(const double *total, const double *expect, const double *days, size_t n,
-                          double e, double d, double *scratch)
+                          double e, double d, int shared, double *scratch)
 {
     if (n < 3)
         return e;
     for (size_t i = 0; i < n; i++)
         scratch[i] = (total[i] + 1.0) / (expect[i] + 1.0);
     const double factor = gsl_stats_median(scratch, 1, n);
+    if (!shared)
+        return e * factor;
     for (size_t i = 0; i < n; i++)
         scratch[i] = days[i] > 0 ? (total[i] - expect[i]) / days[i] : 0.0;
     const double extra = gsl_stats_median(scratch, 1, n);

@@ -213,11 +213,11 @@ TK_MUST_CHECK int tk_baseline_peer_z(const double *today, size_t n, size_t who,
  * Which one a 所属 follows is not known, and judging it from the others
  * fits the many and fails the few largest or smallest, so the result is
  * the larger of e * factor and e + d * extra: a member is never more
- * surprising for the season than under either. With fewer than 3 others
- * there is no season: e. scratch holds n doubles. Outside a season both
- * are about e. */
+ * surprising for the season than under either. shared 0 gives e * factor
+ * alone. With fewer than 3 others there is no season: e. scratch holds n
+ * doubles. Outside a season both are about e. */
 double tk_baseline_season(const double *total, const double *expect, const double *days, size_t n,
-                          double e, double d, double *scratch);
+                          double e, double d, int shared, double *scratch);
 
 /* The combined tail probability of "unusual for the user AND unusual among
  * the peers today": max(p_own, p_peer). Both tests must be surprising for

@@ -462,8 +462,9 @@ static void season_scaled_or_shared(void)
      * 600 is expected 600 * 1.8724 = 1123.4, the larger of the two. */
     for (size_t i = 0; i < 6; i++)
         total[i] = expect[i] + 300;
-    TK_CHECK(close_rel(tk_baseline_season(total, expect, days, 6, 100, 20, scratch), 400, 1e-12));
-    TK_CHECK(close_rel(tk_baseline_season(total, expect, days, 6, 600, 20, scratch),
+    TK_CHECK(
+        close_rel(tk_baseline_season(total, expect, days, 6, 100, 20, 1, scratch), 400, 1e-12));
+    TK_CHECK(close_rel(tk_baseline_season(total, expect, days, 6, 600, 20, 1, scratch),
                        600 * 0.5 * (601.0 / 301 + 701.0 / 401), 1e-12));
     /* A season that doubles everyone's caseload: the factor is
      * (601/301 + 801/401) / 2 = 1.99709 and the extra a day the median of
@@ -474,17 +475,21 @@ static void season_scaled_or_shared(void)
      * 所属's usual extra. */
     for (size_t i = 0; i < 6; i++)
         total[i] = 2 * expect[i];
-    TK_CHECK(close_rel(tk_baseline_season(total, expect, days, 6, 400, 20, scratch),
+    TK_CHECK(close_rel(tk_baseline_season(total, expect, days, 6, 400, 20, 1, scratch),
                        400 * 0.5 * (601.0 / 301 + 801.0 / 401), 1e-12));
-    TK_CHECK(close_rel(tk_baseline_season(total, expect, days, 6, 100, 20, scratch), 450, 1e-12));
+    TK_CHECK(
+        close_rel(tk_baseline_season(total, expect, days, 6, 100, 20, 1, scratch), 450, 1e-12));
+    /* The factor alone (the history's windows): 100 * 1.99709. */
+    TK_CHECK(close_rel(tk_baseline_season(total, expect, days, 6, 100, 20, 0, scratch),
+                       100 * 0.5 * (601.0 / 301 + 801.0 / 401), 1e-12));
     /* No season: the member's own expectation. */
-    TK_CHECK(tk_baseline_season(expect, expect, days, 6, 250, 20, scratch) == 250);
+    TK_CHECK(tk_baseline_season(expect, expect, days, 6, 250, 20, 1, scratch) == 250);
     /* Fewer than 3 others: no season, whatever they did. */
-    TK_CHECK(tk_baseline_season(total, expect, days, 2, 250, 20, scratch) == 250);
+    TK_CHECK(tk_baseline_season(total, expect, days, 2, 250, 20, 1, scratch) == 250);
     /* The others' order does not matter (the medians sort a copy). */
     const double t2[] = {1200, 200, 1000, 400, 800, 600};
     const double e2[] = {600, 100, 500, 200, 400, 300};
-    TK_CHECK(close_rel(tk_baseline_season(t2, e2, days, 6, 100, 20, scratch), 450, 1e-12));
+    TK_CHECK(close_rel(tk_baseline_season(t2, e2, days, 6, 100, 20, 1, scratch), 450, 1e-12));
 }
 
 /* Every function that allocates fails cleanly at each allocation. */
