@@ -449,7 +449,7 @@ static const char *kenmu_of(const struct ctx *c, uint32_t user, int64_t from, in
  * On such a day the member works for two 所属, and the same-day peer tests
  * and the time-of-day model judge the day against either (the more
  * ordinary wins): an information-systems clerk looking up voters all
- * afternoon on election duty is ordinary among the election staff. */
+ * day on election duty is ordinary among the election staff. */
 static int kenmu_depts(struct ctx *c, tk_error *err)
 {
     c->kdept = tk_calloc(c->nrows + 1, sizeof *c->kdept);
@@ -874,16 +874,16 @@ static int score_tod(struct ctx *c, tk_error *err)
                 double phi = disp.phi;
                 /* on a 兼務 day, the 兼務 所属's hours if they fit the day better */
                 const uint32_t kd = c->kdept[r];
-                tk_tod_result tk;
                 if (kd != TK_USERDAY_NO_DEPT && kprof_ok[dept_slot(kd, nd)]) {
-                    const size_t s = dept_slot(kd, nd);
+                    const size_t ks = dept_slot(kd, nd);
                     const double kphi =
                         fmin(TK_TOD_PHI_MAX,
-                             fmax(1.0, dept_phi[s] > 0 ? dept_phi[s] : dept_phi[nd - 1]));
-                    if (tk_tod_score_phi(&kprof[s], c->rows[r].hist, kphi, &to, &tk, &e2) ==
+                             fmax(1.0, dept_phi[ks] > 0 ? dept_phi[ks] : dept_phi[nd - 1]));
+                    tk_tod_result kr;
+                    if (tk_tod_score_phi(&kprof[ks], c->rows[r].hist, kphi, &to, &kr, &e2) ==
                             TK_OK &&
-                        tk.p > tr.p) {
-                        tr = tk;
+                        kr.p > tr.p) {
+                        tr = kr;
                         phi = kphi;
                     }
                 }
