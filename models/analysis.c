@@ -421,27 +421,34 @@ static int in_training(const struct ctx *c, uint32_t user, int64_t day)
            tk_mastersnap_check_training(c->ms, name, strlen(name), day, NULL);
 }
 
+/* The 所属 of a 兼務 of user (the store's id) that master data assignments
+ * give for a day of [from, to], or NULL. */
+static const char *assignment_of(const struct ctx *c, uint32_t user, int64_t from, int64_t to)
+{
+    const char *name = tk_userday_user_name(c->s, user);
+    tk_mastersnap_staff st;
+    if (c->ms == NULL || name == NULL ||
+        !tk_mastersnap_find_staff(c->ms, name, strlen(name), to, &st))
+        return NULL;
+    const tk_mastersnap_assignment *a;
+    const size_t n = tk_mastersnap_assignments(c->ms, st.staff_id, strlen(st.staff_id), to, &a);
+    for (size_t i = 0; i < n; i++)
+        if (a[i].from <= to && a[i].to >= from)
+            return a[i].dept;
+    return NULL;
+}
+
 /* The 所属 of a 兼務 of user (the store's id) covering a day of [from, to]
  * ("研修" for a training account in training then), or NULL: work for
  * another 所属 (an election, a busy season) or training, which the master
  * data approves, changes what the user does for weeks. */
 static const char *kenmu_of(const struct ctx *c, uint32_t user, int64_t from, int64_t to)
 {
-    const char *name = tk_userday_user_name(c->s, user);
-    tk_mastersnap_staff st;
-    if (c->ms == NULL || name == NULL)
-        return NULL;
-    if (tk_mastersnap_find_staff(c->ms, name, strlen(name), to, &st)) {
-        const tk_mastersnap_assignment *a;
-        const size_t n = tk_mastersnap_assignments(c->ms, st.staff_id, strlen(st.staff_id), to, &a);
-        for (size_t i = 0; i < n; i++)
-            if (a[i].from <= to && a[i].to >= from)
-                return a[i].dept;
-    }
-    for (int64_t d = from; d <= to; d++)
+    const char *k = assignment_of(c, user, from, to);
+    for (int64_t d = from; k == NULL && d <= to; d++)
         if (in_training(c, user, d))
-            return "研修";
-    return NULL;
+            k = "研修";
+    return k;
 }
 
 /* Per user-day row: the 所属 of a 兼務 (master data assignments) that
@@ -458,8 +465,8 @@ static int kenmu_depts(struct ctx *c, tk_error *err)
     for (size_t r = 0; r < c->nrows; r++) {
         const tk_userday_row *row = &c->rows[r];
         c->kdept[r] = TK_USERDAY_NO_DEPT;
-        const char *k = kenmu_of(c, row->user, row->day, row->day);
-        if (k == NULL || strcmp(k, "研修") == 0)
+        const char *k = assignment_of(c, row->user, row->day, row->day);
+        if (k == NULL)
             continue;
         const uint32_t d = tk_userday_dept_find(c->s, k, strlen(k));
         if (d != row->dept)
@@ -475,7 +482,7 @@ static int kenmu_depts(struct ctx *c, tk_error *err)
 static double kenmu_peer_p(const struct ctx *c, size_t r, size_t fi, double *x, double *med)
 {
     const double v = c->rows[r].f[fi];
-    if (c->kdept == NULL || c->kdept[r] == TK_USERDAY_NO_DEPT || isnan(v))
+    if (c->kdept[r] == TK_USERDAY_NO_DEPT || isnan(v))
         return NAN;
     const size_t *peers;
     const size_t np = tk_userday_peers(c->s, c->rows[r].day, c->kdept[r], &peers);
@@ -731,15 +738,10 @@ static int score_continuous(struct ctx *c, tk_error *err)
     for (size_t r = 0; rc == TK_OK && r < c->nrows; r++) {
         const size_t *peers;
         const size_t np = tk_userday_peers(c->s, c->rows[r].day, c->rows[r].dept, &peers);
-        for (size_t k = 0; k < NC; k++)
-            kenmu_peer(c, r, NS + k, (size_t)cscored[k], x);
-        if (np < 3 || c->rows[r].dept == TK_USERDAY_NO_DEPT)
-            continue;
+        const int own = np >= 3 && c->rows[r].dept != TK_USERDAY_NO_DEPT;
         for (size_t k = 0; k < NC; k++) {
-            if (isnan(c->rows[r].f[cscored[k]]))
-                continue;
             size_t m = 0, who = SIZE_MAX;
-            for (size_t q = 0; q < np; q++) {
+            for (size_t q = 0; own && q < np; q++) {
                 const double v = c->rows[peers[q]].f[cscored[k]];
                 if (isnan(v))
                     continue;
@@ -750,11 +752,11 @@ static int score_continuous(struct ctx *c, tk_error *err)
             tk_baseline_peer pz;
             tk_error e2;
             if (m >= 3 && who != SIZE_MAX &&
-                tk_baseline_peer_z(x, m, who, &c->bopt, &pz, &e2) == TK_OK &&
-                (isnan(c->rs[r].p_peer[NS + k]) || pz.p > c->rs[r].p_peer[NS + k])) {
+                tk_baseline_peer_z(x, m, who, &c->bopt, &pz, &e2) == TK_OK) {
                 c->rs[r].p_peer[NS + k] = pz.p;
                 c->rs[r].peer_med[NS + k] = pz.median;
             }
+            kenmu_peer(c, r, NS + k, (size_t)cscored[k], x);
         }
     }
     for (size_t r = 0; rc == TK_OK && r < c->nrows; r++) {
